@@ -1,0 +1,174 @@
+/**
+ * Account commands: deposits and withdrawals, leverage, margin mode, position mode and isolated
+ * margin transfers. Rules: docs/engine-rules.md, "Other commands".
+ */
+import type { Core } from './core.js';
+import { initialMargin, orderFrozen, unrealizedPnl } from './margin.js';
+import { reallocate } from './positions.js';
+import { availableBalance } from './snapshots.js';
+import type { Account, Position } from './state.js';
+import type {
+  AdjustIsolatedMargin, CommandError, CommandResult, Deposit, SetLeverage, SetMarginMode, SetPositionMode, Withdraw,
+} from './types.js';
+
+/** Upper bound on one deposit or transfer: keeps balances far from anything a client could mis-parse. */
+export const MAX_AMOUNT = 10n ** 30n;
+const ASSET_RE = /^[A-Z0-9]{1,16}$/;
+const DONE: CommandResult = { ok: true, kind: 'done' };
+
+const error = (code: CommandError['code'], message: string): CommandError => ({ ok: false, code, message });
+
+function accountOf(core: Core, accountId: number): Account | CommandError {
+  return core.accounts.get(accountId) ?? error('UNKNOWN_ACCOUNT', `account ${accountId} does not exist`);
+}
+
+function checkAmount(asset: string, amount: bigint): CommandError | null {
+  if (typeof asset !== 'string' || !ASSET_RE.test(asset)) return error('INVALID_ARGUMENT', 'asset must be 1-16 characters A-Z 0-9, e.g. USDT');
+  if (typeof amount !== 'bigint' || amount <= 0n || amount > MAX_AMOUNT) return error('INVALID_ARGUMENT', 'amount must be positive and at most 10^22');
+  return null;
+}
+
+export function deposit(core: Core, cmd: Deposit): CommandResult {
+  const account = accountOf(core, cmd.accountId);
+  if ('ok' in account) return account;
+  const invalid = checkAmount(cmd.asset, cmd.amount);
+  if (invalid) return invalid;
+  moveFunds(core, account, cmd.asset, cmd.amount);
+  return DONE;
+}
+
+export function withdraw(core: Core, cmd: Withdraw): CommandResult {
+  const account = accountOf(core, cmd.accountId);
+  if ('ok' in account) return account;
+  const invalid = checkAmount(cmd.asset, cmd.amount);
+  if (invalid) return invalid;
+  const wallet = account.wallets.get(cmd.asset);
+  const available = wallet === undefined ? 0n : availableBalance(wallet);
+  if (cmd.amount > available) return error('INSUFFICIENT_BALANCE', `only ${available} units of ${cmd.asset} are available to withdraw`);
+  moveFunds(core, account, cmd.asset, -cmd.amount);
+  return DONE;
+}
+
+function moveFunds(core: Core, account: Account, asset: string, amount: bigint): void {
+  const wallet = core.wallet(account, asset);
+  wallet.balance += amount;
+  wallet.stepChange += amount;
+  core.netDeposits.set(asset, (core.netDeposits.get(asset) ?? 0n) + amount);
+  core.emitter.touchWallet(wallet);
+  core.emitter.endStep();
+}
+
+export function setLeverage(core: Core, cmd: SetLeverage): CommandResult {
+  const account = accountOf(core, cmd.accountId);
+  if ('ok' in account) return account;
+  const symbol = core.symbols.get(cmd.symbol);
+  if (symbol === undefined) return error('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
+  const max = symbol.config.spec.maxLeverage;
+  if (!Number.isInteger(cmd.leverage) || cmd.leverage < 1 || cmd.leverage > max) {
+    return error('INVALID_ARGUMENT', `leverage must be a whole number from 1 to ${max}`);
+  }
+  const settings = core.settings(account, cmd.symbol);
+  if (settings.leverage === cmd.leverage) return DONE;
+
+  // What the margins would be at the new leverage, checked before anything changes.
+  const { config } = symbol;
+  const isolated = settings.marginMode === 'ISOLATED';
+  const positions = core.positionsOf(account, cmd.symbol);
+  const newMargin = (p: Position): bigint => {
+    const required = initialMargin(config, p.entryCost, cmd.leverage);
+    return isolated && p.margin > required ? p.margin : required;
+  };
+  let delta = 0n;
+  for (const position of positions) {
+    delta += newMargin(position) - position.margin;
+    for (const order of position.orders) delta += orderFrozen(config, order.openQty, order.freezePrice, cmd.leverage) - order.frozen;
+  }
+  const wallet = core.wallet(account, config.settleAsset);
+  if (delta > availableBalance(wallet)) {
+    return error('INSUFFICIENT_BALANCE', `leverage ${cmd.leverage} needs ${delta} more units of ${config.settleAsset} margin than are available`);
+  }
+
+  settings.leverage = cmd.leverage;
+  core.emitter.config(account, { symbol: cmd.symbol, leverage: cmd.leverage, marginMode: settings.marginMode, positionMode: account.positionMode });
+  for (const position of positions) {
+    const margin = newMargin(position);
+    if (isolated) wallet.isolatedMargin += margin - position.margin;
+    else wallet.crossedMargin += margin - position.margin;
+    if (margin !== position.margin) core.emitter.touchWallet(wallet);
+    position.margin = margin;
+    core.emitter.touchPosition(position);
+    reallocate(core, position);
+  }
+  core.emitter.endStep();
+  return DONE;
+}
+
+function hasExposure(positions: readonly Position[]): boolean {
+  return positions.some((p) => p.qty !== 0 || p.orders.length > 0);
+}
+
+export function setMarginMode(core: Core, cmd: SetMarginMode): CommandResult {
+  const account = accountOf(core, cmd.accountId);
+  if ('ok' in account) return account;
+  if (!core.symbols.has(cmd.symbol)) return error('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
+  if (cmd.marginMode !== 'ISOLATED' && cmd.marginMode !== 'CROSSED') return error('INVALID_ARGUMENT', 'marginMode must be ISOLATED or CROSSED');
+  const settings = core.settings(account, cmd.symbol);
+  if (settings.marginMode === cmd.marginMode) return DONE;
+  const positions = core.positionsOf(account, cmd.symbol);
+  if (hasExposure(positions)) {
+    return error('HAS_OPEN_POSITION_OR_ORDER', `close the ${cmd.symbol} position and cancel its open orders before changing the margin mode`);
+  }
+  settings.marginMode = cmd.marginMode;
+  core.emitter.config(account, { symbol: cmd.symbol, leverage: settings.leverage, marginMode: cmd.marginMode, positionMode: account.positionMode });
+  for (const position of positions) core.emitter.touchPosition(position);
+  core.emitter.endStep();
+  return DONE;
+}
+
+export function setPositionMode(core: Core, cmd: SetPositionMode): CommandResult {
+  const account = accountOf(core, cmd.accountId);
+  if ('ok' in account) return account;
+  if (cmd.positionMode !== 'ONE_WAY' && cmd.positionMode !== 'HEDGE') return error('INVALID_ARGUMENT', 'positionMode must be ONE_WAY or HEDGE');
+  if (account.positionMode === cmd.positionMode) return DONE;
+  if (hasExposure([...account.positions.values()])) {
+    return error('HAS_OPEN_POSITION_OR_ORDER', 'close every position and cancel every open order before changing the position mode');
+  }
+  account.positionMode = cmd.positionMode;
+  core.emitter.config(account, { symbol: null, leverage: null, marginMode: null, positionMode: cmd.positionMode });
+  core.emitter.endStep();
+  return DONE;
+}
+
+export function adjustIsolatedMargin(core: Core, cmd: AdjustIsolatedMargin): CommandResult {
+  const account = accountOf(core, cmd.accountId);
+  if ('ok' in account) return account;
+  const symbol = core.symbols.get(cmd.symbol);
+  if (symbol === undefined) return error('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
+  if (typeof cmd.amount !== 'bigint' || cmd.amount === 0n || cmd.amount > MAX_AMOUNT || cmd.amount < -MAX_AMOUNT) {
+    return error('INVALID_ARGUMENT', 'amount must be a non-zero amount (positive adds margin, negative removes it)');
+  }
+  const settings = core.settings(account, cmd.symbol);
+  const position = core.findPosition(account, symbol, cmd.positionSide);
+  if (position === undefined || position.qty === 0 || settings.marginMode !== 'ISOLATED') {
+    return error('NO_POSITION', `there is no open isolated ${cmd.positionSide} position on ${cmd.symbol}`);
+  }
+  const { config } = symbol;
+  const wallet = core.wallet(account, config.settleAsset);
+  if (cmd.amount > 0n && cmd.amount > availableBalance(wallet)) {
+    return error('INSUFFICIENT_BALANCE', `only ${availableBalance(wallet)} units of ${config.settleAsset} are available`);
+  }
+  if (cmd.amount < 0n) {
+    const upnl = unrealizedPnl(config, position.qty, position.entryCost, symbol.markPrice);
+    const removable = position.margin + (upnl < 0n ? upnl : 0n) - initialMargin(config, position.entryCost, settings.leverage);
+    if (-cmd.amount > removable) {
+      return error('INSUFFICIENT_BALANCE', `at most ${removable > 0n ? removable : 0n} units can be removed from this position`);
+    }
+  }
+  position.margin += cmd.amount;
+  wallet.isolatedMargin += cmd.amount;
+  position.updateTime = core.time;
+  core.emitter.touchPosition(position);
+  core.emitter.touchWallet(wallet);
+  core.emitter.endStep();
+  return DONE;
+}

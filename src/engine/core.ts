@@ -1,0 +1,110 @@
+/**
+ * The engine's shared state and the record factories every command module uses.
+ */
+import { invariant } from './assert.js';
+import { OrderBook } from './book/order-book.js';
+import { Emitter } from './emitter.js';
+import { buildSymbolConfig, type SymbolSpec } from './symbol.js';
+import { positionKey, type Account, type Order, type Position, type SymbolSettings, type SymbolState, type Wallet } from './state.js';
+import type { PositionSide } from './types.js';
+
+export interface EngineOptions {
+  symbols: readonly SymbolSpec[];
+  /** Live orders one account may have (default 200). */
+  maxOpenOrdersPerAccount?: number;
+  /** Client order ids remembered per account for idempotent retries, besides live orders' (default 1000). */
+  clientOrderIdWindow?: number;
+}
+
+export const DEFAULT_LEVERAGE = 20;
+
+export class Core {
+  readonly symbols = new Map<string, SymbolState>();
+  readonly accounts = new Map<number, Account>();
+  readonly emitter = new Emitter();
+  readonly fees = new Map<string, bigint>();
+  readonly netDeposits = new Map<string, bigint>();
+  readonly maxOpenOrdersPerAccount: number;
+  readonly clientOrderIdWindow: number;
+  cmdSeq = 0;
+  time = 0;
+  nextAccountId = 1;
+  nextOrderId = 1;
+  nextTradeId = 1;
+  nextPriority = 1;
+  /** The order currently taking liquidity: margin reallocation never cancels it. */
+  activeTaker: Order | null = null;
+
+  constructor(options: EngineOptions) {
+    this.maxOpenOrdersPerAccount = options.maxOpenOrdersPerAccount ?? 200;
+    this.clientOrderIdWindow = options.clientOrderIdWindow ?? 1000;
+    invariant(Number.isInteger(this.maxOpenOrdersPerAccount) && this.maxOpenOrdersPerAccount >= 1, 'maxOpenOrdersPerAccount must be ≥ 1');
+    invariant(Number.isInteger(this.clientOrderIdWindow) && this.clientOrderIdWindow >= 0, 'clientOrderIdWindow must be ≥ 0');
+    for (const spec of options.symbols) {
+      invariant(!this.symbols.has(spec.symbol), `symbol ${spec.symbol} is configured twice`);
+      this.symbols.set(spec.symbol, { config: buildSymbolConfig(spec), book: new OrderBook(), markPrice: null, lastPrice: null });
+    }
+  }
+
+  createAccount(): Account {
+    const account: Account = {
+      id: this.nextAccountId++,
+      positionMode: 'ONE_WAY',
+      seq: 0,
+      wallets: new Map(),
+      settings: new Map(),
+      positions: new Map(),
+      orders: new Map(),
+      liveByClientId: new Map(),
+      recentClientIds: new Map(),
+    };
+    for (const { config } of this.symbols.values()) {
+      account.settings.set(config.symbol, { leverage: Math.min(DEFAULT_LEVERAGE, config.spec.maxLeverage), marginMode: 'CROSSED' });
+    }
+    this.accounts.set(account.id, account);
+    return account;
+  }
+
+  settings(account: Account, symbol: string): SymbolSettings {
+    return account.settings.get(symbol)!;
+  }
+
+  wallet(account: Account, asset: string): Wallet {
+    let wallet = account.wallets.get(asset);
+    if (wallet === undefined) {
+      wallet = { account, asset, balance: 0n, isolatedMargin: 0n, crossedMargin: 0n, frozen: 0n, dirty: false, stepChange: 0n };
+      account.wallets.set(asset, wallet);
+    }
+    return wallet;
+  }
+
+  findPosition(account: Account, symbol: SymbolState, side: PositionSide): Position | undefined {
+    return account.positions.get(positionKey(symbol.config.symbol, side));
+  }
+
+  /** The position record, initialized on first use. */
+  position(account: Account, symbol: SymbolState, side: PositionSide): Position {
+    const key = positionKey(symbol.config.symbol, side);
+    let position = account.positions.get(key);
+    if (position === undefined) {
+      position = {
+        account, symbol, side, qty: 0, entryCost: 0n, margin: 0n, realizedPnlTotal: 0n, realizedPnlCurrent: 0n,
+        feesTotal: 0n, openTime: 0, updateTime: this.time, orders: [], openOrderQty: 0, closeOrderQty: 0, frozen: 0n, dirty: false,
+      };
+      account.positions.set(key, position);
+      this.emitter.touchPosition(position);
+    }
+    return position;
+  }
+
+  /** Position records of a symbol, in the order they were initialized. */
+  positionsOf(account: Account, symbol: string): Position[] {
+    const found: Position[] = [];
+    for (const position of account.positions.values()) if (position.symbol.config.symbol === symbol) found.push(position);
+    return found;
+  }
+
+  addFee(asset: string, amount: bigint): void {
+    if (amount !== 0n) this.fees.set(asset, (this.fees.get(asset) ?? 0n) + amount);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Collects one command's events in the documented order. Mutations mark positions and wallets
+ * dirty; closing a step emits order events first, then the trade, then the dirty positions and
+ * wallets as snapshots, each with the account's next `seq`.
+ */
+import { balanceSnapshot, orderSnapshot, positionSnapshot, settingsOf } from './snapshots.js';
+import type { Account, Order, Position, Wallet } from './state.js';
+import type { ChangeReason, ConfigEvent, EngineEvent, ExecType, OrderSnapshot, TradeEvent } from './types.js';
+
+const snapshotOf = (order: Order): OrderSnapshot => orderSnapshot(order, settingsOf(order.account, order.symbol.config.symbol));
+
+type TradeFields = Omit<TradeEvent, 'type' | 'accountId' | 'seq' | 'cmdSeq' | 'time' | 'reason'>;
+
+export class Emitter {
+  events: EngineEvent[] = [];
+  private cmdSeq = 0;
+  private time = 0;
+  private reason: ChangeReason = 'ORDER';
+  private dirtyPositions: Position[] = [];
+  private dirtyWallets: Wallet[] = [];
+  /** Order snapshots taken inside a step (e.g. reduce-only knock-outs) that go out after its trade. */
+  private pendingOrders: { account: Account; execType: ExecType; order: OrderSnapshot }[] = [];
+
+  begin(cmdSeq: number, time: number, reason: ChangeReason): void {
+    this.events = [];
+    this.cmdSeq = cmdSeq;
+    this.time = time;
+    this.reason = reason;
+  }
+
+  setReason(reason: ChangeReason): void {
+    this.reason = reason;
+  }
+
+  touchPosition(position: Position): void {
+    if (position.dirty) return;
+    position.dirty = true;
+    this.dirtyPositions.push(position);
+  }
+
+  touchWallet(wallet: Wallet): void {
+    if (wallet.dirty) return;
+    wallet.dirty = true;
+    this.dirtyWallets.push(wallet);
+  }
+
+  order(order: Order, execType: ExecType): void {
+    this.events.push({ type: 'order', ...this.base(order.account), execType, order: snapshotOf(order) });
+  }
+
+  /** An order event that must follow the current step's trade; the snapshot is taken now. */
+  deferOrder(order: Order, execType: ExecType): void {
+    this.pendingOrders.push({ account: order.account, execType, order: snapshotOf(order) });
+  }
+
+  trade(account: Account, fields: TradeFields): void {
+    this.events.push({ type: 'trade', ...this.base(account), ...fields });
+  }
+
+  config(account: Account, fields: Omit<ConfigEvent, 'type' | 'accountId' | 'seq' | 'cmdSeq' | 'time' | 'reason'>): void {
+    this.events.push({ type: 'config', ...this.base(account), ...fields });
+  }
+
+  /** Ends a step: deferred order events, then every dirty position and wallet (in first-change order). */
+  endStep(): void {
+    if (this.pendingOrders.length > 0) {
+      for (const { account, execType, order } of this.pendingOrders) {
+        this.events.push({ type: 'order', ...this.base(account), execType, order });
+      }
+      this.pendingOrders = [];
+    }
+    if (this.dirtyPositions.length > 0) {
+      for (const position of this.dirtyPositions) {
+        position.dirty = false;
+        const settings = settingsOf(position.account, position.symbol.config.symbol);
+        this.events.push({ type: 'position', ...this.base(position.account), position: positionSnapshot(position, settings) });
+      }
+      this.dirtyPositions = [];
+    }
+    if (this.dirtyWallets.length > 0) {
+      for (const wallet of this.dirtyWallets) {
+        wallet.dirty = false;
+        const account = wallet.account;
+        this.events.push({
+          type: 'balance', ...this.base(account), balance: balanceSnapshot(account, wallet), walletChange: wallet.stepChange,
+        });
+        wallet.stepChange = 0n;
+      }
+      this.dirtyWallets = [];
+    }
+  }
+
+  private base(account: Account) {
+    account.seq += 1;
+    return { accountId: account.id, seq: account.seq, cmdSeq: this.cmdSeq, time: this.time, reason: this.reason };
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The engine: one deterministic state machine, `apply(command) → result + events`.
+ * No I/O, no clock, no randomness: the same commands in give the same state and events out.
+ */
+import { invariant } from './assert.js';
+import { Core, type EngineOptions } from './core.js';
+import { adjustIsolatedMargin, deposit, setLeverage, setMarginMode, setPositionMode, withdraw } from './accounts.js';
+import { auditState } from './audit.js';
+import { amendOrder, cancelAll, cancelOrder, placeOrder } from './orders.js';
+import { hashView, buildView } from './state-view.js';
+import type { ChangeReason, Command, CommandResult, EngineEvent } from './types.js';
+import type { StateView } from './view.js';
+
+export type { EngineOptions } from './core.js';
+
+export interface Applied {
+  cmdSeq: number;
+  result: CommandResult;
+  events: EngineEvent[];
+}
+
+const REASONS: Record<Command['type'], ChangeReason> = {
+  createAccount: 'DEPOSIT',
+  deposit: 'DEPOSIT',
+  withdraw: 'WITHDRAW',
+  setLeverage: 'LEVERAGE_CHANGE',
+  setMarginMode: 'MARGIN_TYPE_CHANGE',
+  setPositionMode: 'POSITION_MODE_CHANGE',
+  adjustIsolatedMargin: 'MARGIN_TRANSFER',
+  placeOrder: 'ORDER',
+  amendOrder: 'ORDER',
+  cancelOrder: 'ORDER',
+  cancelAll: 'ORDER',
+  setMarkPrice: 'MARK_PRICE',
+};
+
+export class Engine {
+  private readonly core: Core;
+
+  constructor(options: EngineOptions) {
+    this.core = new Core(options);
+  }
+
+  apply(command: Command): Applied {
+    const core = this.core;
+    invariant(Number.isSafeInteger(command.time) && command.time >= 0, 'command time must be a non-negative whole number of ms');
+    core.cmdSeq += 1;
+    core.time = Math.max(core.time, command.time);
+    core.emitter.begin(core.cmdSeq, core.time, REASONS[command.type] ?? 'ORDER');
+    const result = this.dispatch(command);
+    const events = core.emitter.events;
+    invariant(result.ok || events.length === 0, () => `refused command ${command.type} emitted events`);
+    return { cmdSeq: core.cmdSeq, result, events };
+  }
+
+  private dispatch(command: Command): CommandResult {
+    const core = this.core;
+    switch (command.type) {
+      case 'createAccount': return { ok: true, kind: 'account', accountId: core.createAccount().id };
+      case 'deposit': return deposit(core, command);
+      case 'withdraw': return withdraw(core, command);
+      case 'setLeverage': return setLeverage(core, command);
+      case 'setMarginMode': return setMarginMode(core, command);
+      case 'setPositionMode': return setPositionMode(core, command);
+      case 'adjustIsolatedMargin': return adjustIsolatedMargin(core, command);
+      case 'placeOrder': return placeOrder(core, command);
+      case 'amendOrder': return amendOrder(core, command);
+      case 'cancelOrder': return cancelOrder(core, command);
+      case 'cancelAll': return cancelAll(core, command);
+      case 'setMarkPrice': return this.setMarkPrice(command.symbol, command.price);
+      default: {
+        const unknown: { type?: unknown } = command;
+        return { ok: false, code: 'INVALID_ARGUMENT', message: `unknown command type ${String(unknown.type)}` };
+      }
+    }
+  }
+
+  private setMarkPrice(symbolName: string, price: number): CommandResult {
+    const symbol = this.core.symbols.get(symbolName);
+    if (symbol === undefined) return { ok: false, code: 'UNKNOWN_SYMBOL', message: `symbol ${symbolName} is not listed` };
+    const max = symbol.config.spec.maxPriceTicks;
+    if (!Number.isInteger(price) || price < 1 || price > max) {
+      return { ok: false, code: 'INVALID_ARGUMENT', message: `price must be a whole number of ticks from 1 to ${max}` };
+    }
+    symbol.markPrice = price;
+    return { ok: true, kind: 'done' };
+  }
+
+  /** The whole state as a canonical, sorted plain view. */
+  view(): StateView {
+    return buildView(this.core);
+  }
+
+  /** SHA-256 of the canonical view: equal states, equal hashes. */
+  stateHash(): string {
+    return hashView(this.view());
+  }
+
+  /** Recomputes every derived quantity from scratch and throws InvariantError on any mismatch. */
+  audit(): void {
+    auditState(this.core);
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Decimal strings for the wire, from the engine's integers: prices from ticks, quantities from
+ * contracts, amounts from 10^-8 units. Shared by every dialect encoder.
+ */
+import { AMOUNT_DECIMALS, formatRatio, formatScaled } from './fixed.js';
+import type { SymbolConfig } from './symbol.js';
+
+/** A price in ticks as a decimal string with the symbol's price precision ("60010.0" → "60010"). */
+export function formatPrice(config: SymbolConfig, ticks: number): string {
+  return formatScaled(BigInt(ticks) * config.tickUnits, config.priceDecimals, 0);
+}
+
+/**
+ * An average price (`cost` ticks × contracts over `qty` contracts), rounded half up to
+ * `extraDecimals` more places than the tick; "0" for no quantity.
+ */
+export function formatAveragePrice(config: SymbolConfig, cost: bigint, qty: number, extraDecimals = 4): string {
+  if (qty === 0) return '0';
+  const decimals = config.priceDecimals + extraDecimals;
+  return formatRatio(cost * config.tickUnits, BigInt(qty) * 10n ** BigInt(config.priceDecimals), decimals);
+}
+
+/** Contracts as a base-asset quantity (Binance and Bybit speak in base units). */
+export function formatBaseQty(config: SymbolConfig, contracts: number): string {
+  return formatRatio(BigInt(contracts) * config.valuePerTickContract, config.tickUnits * 10n ** BigInt(AMOUNT_DECIMALS - config.priceDecimals), 8);
+}

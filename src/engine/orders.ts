@@ -1,0 +1,391 @@
+/**
+ * Order entry: place, amend, cancel, cancel-all, and matching (price-time priority with
+ * self-trade prevention). Rules: docs/engine-rules.md, "placeOrder" to "cancelOrder, cancelAll".
+ */
+import type { BookSide, PriceLevel } from './book/order-book.js';
+import type { Core } from './core.js';
+import { bandLimit, orderFrozen } from './margin.js';
+import {
+  applyFill, attach, cancelState, finishOrder, freeCapacity, mustClose, reallocate, reduces,
+} from './positions.js';
+import { availableBalance, orderSnapshot } from './snapshots.js';
+import { isLive, remaining, type Account, type Order, type SymbolState } from './state.js';
+import type {
+  AmendOrder, CancelAll, CancelOrder, CommandError, CommandResult, OrderReason, OrderSnapshot, OrderState, PlaceOrder,
+} from './types.js';
+
+const CLIENT_ORDER_ID_RE = /^[A-Za-z0-9_.:-]{1,36}$/;
+
+const error = (code: CommandError['code'], message: string): CommandError => ({ ok: false, code, message });
+
+const isWholeIn = (value: unknown, min: number, max: number): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+
+export const referencePrice = (symbol: SymbolState): number | null => symbol.markPrice ?? symbol.lastPrice;
+
+/** Whether a price on `side` would take from the best opposite level. */
+function crosses(side: PlaceOrder['side'], price: number, opposite: PriceLevel | undefined): boolean {
+  if (opposite === undefined) return false;
+  return side === 'BUY' ? price >= opposite.price : price <= opposite.price;
+}
+
+/** The worst price an order can fill at right now: the margin it needs is frozen at this price. */
+function worstFillPrice(symbol: SymbolState, side: PlaceOrder['side'], limit: number): number {
+  if (side === 'BUY') return limit;
+  const bestBid = symbol.book.bids.best();
+  return bestBid !== undefined && bestBid.price > limit ? bestBid.price : limit;
+}
+
+function validatePlace(core: Core, account: Account, symbol: SymbolState, cmd: PlaceOrder): CommandError | null {
+  const spec = symbol.config.spec;
+  if (cmd.side !== 'BUY' && cmd.side !== 'SELL') return error('INVALID_ARGUMENT', 'side must be BUY or SELL');
+  if (!isWholeIn(cmd.qty, spec.minQty, spec.maxQty)) {
+    return error('INVALID_ARGUMENT', `qty must be a whole number of contracts from ${spec.minQty} to ${spec.maxQty}`);
+  }
+  if (cmd.orderType !== 'LIMIT' && cmd.orderType !== 'MARKET') return error('INVALID_ARGUMENT', 'orderType must be LIMIT or MARKET');
+  if (cmd.orderType === 'LIMIT' && !isWholeIn(cmd.price, 1, spec.maxPriceTicks)) {
+    return error('INVALID_ARGUMENT', `price must be a whole number of ticks from 1 to ${spec.maxPriceTicks}`);
+  }
+  if (!['GTC', 'IOC', 'FOK', 'GTX'].includes(cmd.timeInForce)) return error('INVALID_ARGUMENT', 'timeInForce must be GTC, IOC, FOK or GTX');
+  if (cmd.orderType === 'MARKET' && cmd.timeInForce !== 'IOC' && cmd.timeInForce !== 'FOK') {
+    return error('INVALID_ARGUMENT', 'a MARKET order is IOC or FOK');
+  }
+  if (account.positionMode === 'ONE_WAY' && cmd.positionSide !== 'BOTH') {
+    return error('INVALID_ARGUMENT', 'positionSide must be BOTH in one-way mode');
+  }
+  if (account.positionMode === 'HEDGE' && cmd.positionSide !== 'LONG' && cmd.positionSide !== 'SHORT') {
+    return error('INVALID_ARGUMENT', 'positionSide must be LONG or SHORT in hedge mode');
+  }
+  if (account.positionMode === 'HEDGE' && cmd.reduceOnly) {
+    return error('INVALID_ARGUMENT', 'reduceOnly is implied by the position side in hedge mode; do not send it');
+  }
+  if (cmd.stpMode !== undefined && !['EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH'].includes(cmd.stpMode)) {
+    return error('INVALID_ARGUMENT', 'stpMode must be EXPIRE_TAKER, EXPIRE_MAKER or EXPIRE_BOTH');
+  }
+  if (cmd.clientOrderId !== undefined && !CLIENT_ORDER_ID_RE.test(cmd.clientOrderId)) {
+    return error('INVALID_ARGUMENT', 'clientOrderId must be 1-36 characters of A-Z a-z 0-9 _ . : -');
+  }
+  if (account.orders.size >= core.maxOpenOrdersPerAccount) {
+    return error('TOO_MANY_OPEN_ORDERS', `an account may have at most ${core.maxOpenOrdersPerAccount} open orders; cancel some first`);
+  }
+  return null;
+}
+
+/** The snapshot of an order refused by a business rule: it never entered the book or a position. */
+function refusedSnapshot(core: Core, account: Account, cmd: PlaceOrder, id: number, state: OrderState, reason: OrderReason): OrderSnapshot {
+  const settings = core.settings(account, cmd.symbol);
+  return {
+    orderId: id, clientOrderId: cmd.clientOrderId ?? null, accountId: account.id, symbol: cmd.symbol, side: cmd.side,
+    positionSide: cmd.positionSide, orderType: cmd.orderType, timeInForce: cmd.timeInForce,
+    price: cmd.orderType === 'LIMIT' ? cmd.price : 0, qty: cmd.qty, executedQty: 0, cumQuote: 0n, state, reason,
+    reduceOnly: cmd.reduceOnly, stpMode: cmd.stpMode ?? 'EXPIRE_TAKER', closeQty: 0, marginFrozen: 0n,
+    leverage: settings.leverage, marginMode: settings.marginMode, fees: 0n, realizedPnl: 0n, createTime: core.time, updateTime: core.time,
+  };
+}
+
+function rememberClientId(core: Core, account: Account, clientOrderId: string | undefined, result: CommandResult): void {
+  if (clientOrderId === undefined || core.clientOrderIdWindow === 0) return;
+  account.recentClientIds.set(clientOrderId, result);
+  if (account.recentClientIds.size > core.clientOrderIdWindow) {
+    account.recentClientIds.delete(account.recentClientIds.keys().next().value!);
+  }
+}
+
+/** Quantity the book could fill for a FOK order right now, honouring self-trade prevention. */
+function fillableQty(symbol: SymbolState, account: Account, cmd: PlaceOrder, limit: number, wanted: number): number {
+  const opposite = cmd.side === 'BUY' ? symbol.book.asks : symbol.book.bids;
+  const stp = cmd.stpMode ?? 'EXPIRE_TAKER';
+  let total = 0;
+  for (const level of opposite.levelsBestFirst()) {
+    if (!crosses(cmd.side, limit, level)) break;
+    for (let maker = level.head; maker !== null; maker = maker.next) {
+      if (maker.account === account) {
+        if (stp === 'EXPIRE_MAKER') continue;
+        return total;
+      }
+      total += remaining(maker);
+      if (total >= wanted) return total;
+    }
+  }
+  return total;
+}
+
+export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
+  const account = core.accounts.get(cmd.accountId);
+  if (account === undefined) return error('UNKNOWN_ACCOUNT', `account ${cmd.accountId} does not exist`);
+  if (cmd.clientOrderId !== undefined) {
+    const earlier = account.liveByClientId.get(cmd.clientOrderId)?.placeResult ?? account.recentClientIds.get(cmd.clientOrderId);
+    if (earlier !== undefined && earlier.ok && earlier.kind === 'order') return { ...earlier, duplicate: true };
+  }
+  const symbol = core.symbols.get(cmd.symbol);
+  if (symbol === undefined) return error('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
+  const invalid = validatePlace(core, account, symbol, cmd);
+  if (invalid) return invalid;
+
+  const { config } = symbol;
+  const id = core.nextOrderId++;
+  const isBuy = cmd.side === 'BUY';
+  const opposite = isBuy ? symbol.book.asks : symbol.book.bids;
+  const reference = referencePrice(symbol);
+  const refuse = (state: OrderState, reason: OrderReason): CommandResult => {
+    const snapshot = refusedSnapshot(core, account, cmd, id, state, reason);
+    core.emitter.events.push({
+      type: 'order', accountId: account.id, seq: ++account.seq, cmdSeq: core.cmdSeq, time: core.time, reason: 'ORDER',
+      execType: state === 'REJECTED' ? 'REJECTED' : 'EXPIRED', order: snapshot,
+    });
+    const result: CommandResult = { ok: true, kind: 'order', order: snapshot, duplicate: false };
+    rememberClientId(core, account, cmd.clientOrderId, result);
+    return result;
+  };
+
+  // 1–2: price reference and band.
+  let limit: number;
+  if (cmd.orderType === 'MARKET') {
+    if (reference === null) return refuse('REJECTED', 'NO_REFERENCE_PRICE');
+    limit = bandLimit(config, reference, isBuy);
+  } else {
+    limit = cmd.price;
+    if (reference !== null && (isBuy ? limit > bandLimit(config, reference, true) : limit < bandLimit(config, reference, false))) {
+      return refuse('REJECTED', 'PRICE_OUTSIDE_BAND');
+    }
+  }
+  // 3: post-only must not take.
+  if (cmd.timeInForce === 'GTX' && crosses(cmd.side, limit, opposite.best())) return refuse('REJECTED', 'POST_ONLY_WOULD_TAKE');
+  // 4: closing orders must fit the free closing capacity.
+  const positionSide = cmd.positionSide;
+  const existing = core.findPosition(account, symbol, positionSide);
+  const capacity = freeCapacity(existing, cmd.side);
+  const closingOnly = cmd.reduceOnly || (positionSide === 'LONG' && !isBuy) || (positionSide === 'SHORT' && isBuy);
+  if (closingOnly && cmd.qty > capacity) return refuse('REJECTED', 'REDUCE_ONLY_WOULD_INCREASE');
+  const closeQty = Math.min(cmd.qty, capacity);
+  const openQty = cmd.qty - closeQty;
+  // 5: position limit.
+  if (openQty > 0 && Math.abs(existing?.qty ?? 0) + (existing?.openOrderQty ?? 0) + openQty > config.spec.maxPositionQty) {
+    return refuse('REJECTED', 'POSITION_LIMIT');
+  }
+  // 6: fill-or-kill must be fillable in full.
+  if (cmd.timeInForce === 'FOK' && fillableQty(symbol, account, cmd, limit, cmd.qty) < cmd.qty) {
+    return refuse('EXPIRED', 'FOK_NOT_FILLABLE');
+  }
+  // 7: margin for the opening part at the worst price it can fill at.
+  const freezePrice = worstFillPrice(symbol, cmd.side, limit);
+  const settings = core.settings(account, config.symbol);
+  const needed = orderFrozen(config, openQty, freezePrice, settings.leverage);
+  const wallet = account.wallets.get(config.settleAsset);
+  if (needed > 0n && (wallet === undefined || needed > availableBalance(wallet))) return refuse('REJECTED', 'INSUFFICIENT_MARGIN');
+
+  const order: Order = {
+    id, clientOrderId: cmd.clientOrderId ?? null, account, symbol, position: core.position(account, symbol, positionSide),
+    side: cmd.side, orderType: cmd.orderType, timeInForce: cmd.timeInForce, reduceOnly: cmd.reduceOnly,
+    stpMode: cmd.stpMode ?? 'EXPIRE_TAKER', createTime: core.time, price: cmd.orderType === 'LIMIT' ? cmd.price : 0,
+    freezePrice, qty: cmd.qty, filled: 0, cumQuote: 0n, state: 'NEW', reason: 'NONE', priority: core.nextPriority++,
+    closeQty: 0, openQty: 0, frozen: 0n, fees: 0n, realizedPnl: 0n, updateTime: core.time, placeResult: null,
+    level: null, prev: null, next: null,
+  };
+  account.orders.set(order.id, order);
+  if (order.clientOrderId !== null) account.liveByClientId.set(order.clientOrderId, order);
+  attach(core, order);
+  core.emitter.order(order, 'NEW');
+  core.emitter.endStep();
+
+  takeThenRestOrExpire(core, order, limit);
+
+  const result: CommandResult = { ok: true, kind: 'order', order: snapshotOf(core, order), duplicate: false };
+  order.placeResult = result;
+  rememberClientId(core, account, cmd.clientOrderId, result);
+  return result;
+}
+
+const snapshotOf = (core: Core, order: Order): OrderSnapshot => orderSnapshot(order, core.settings(order.account, order.symbol.config.symbol));
+
+/** Lets an accepted order take liquidity up to `limit`, then rests its remainder or expires it. */
+function takeThenRestOrExpire(core: Core, order: Order, limit: number): void {
+  const stoppedBySelfTrade = match(core, order, limit);
+  if (!isLive(order)) return;
+  let reason: OrderReason | null = null;
+  if (stoppedBySelfTrade) reason = 'SELF_TRADE_PREVENTION';
+  else if (order.orderType === 'MARKET') reason = 'MARKET_REMAINDER';
+  else if (order.timeInForce === 'IOC') reason = 'IOC_REMAINDER';
+  else if (order.timeInForce === 'FOK') reason = 'FOK_NOT_FILLABLE';
+  if (reason !== null) {
+    const needsReallocation = finishOrder(core, order, 'EXPIRED', reason);
+    core.emitter.order(order, 'EXPIRED');
+    if (needsReallocation) reallocate(core, order.position);
+    core.emitter.endStep();
+    return;
+  }
+  order.freezePrice = order.price;
+  order.symbol.book.sideFor(order).add(order);
+  reallocate(core, order.position);
+  core.emitter.endStep();
+}
+
+/**
+ * Takes liquidity for `taker` from the opposite side while it crosses `limit`. Each fill is two
+ * steps (maker, then taker). Returns true if self-trade prevention stopped the taker.
+ */
+function match(core: Core, taker: Order, limit: number): boolean {
+  const opposite = taker.symbol.book.oppositeOf(taker);
+  core.activeTaker = taker;
+  try {
+    while (remaining(taker) > 0) {
+      const level = opposite.best();
+      if (!crosses(taker.side, limit, level)) break;
+      const maker = level!.head!;
+      if (maker.account === taker.account) {
+        if (taker.stpMode === 'EXPIRE_TAKER') return true;
+        expireForSelfTrade(core, maker);
+        if (taker.stpMode === 'EXPIRE_BOTH') return true;
+        continue;
+      }
+      const qty = Math.min(remaining(taker), remaining(maker));
+      const price = maker.price;
+      const tradeId = core.nextTradeId++;
+      opposite.reduce(maker, qty);
+      fillStep(core, maker, qty, price, true, tradeId);
+      fillStep(core, taker, qty, price, false, tradeId);
+      taker.symbol.lastPrice = price;
+    }
+    return false;
+  } finally {
+    core.activeTaker = null;
+  }
+}
+
+function expireForSelfTrade(core: Core, maker: Order): void {
+  const needsReallocation = finishOrder(core, maker, 'EXPIRED', 'SELF_TRADE_PREVENTION');
+  core.emitter.order(maker, 'EXPIRED');
+  if (needsReallocation) reallocate(core, maker.position);
+  core.emitter.endStep();
+}
+
+function fillStep(core: Core, order: Order, qty: number, price: number, isMaker: boolean, tradeId: number): void {
+  const frozenBefore = order.frozen;
+  const { fee, realizedPnl } = applyFill(core, order, qty, price, isMaker);
+  reallocate(core, order.position);
+  const unfrozen = frozenBefore - order.frozen;
+  core.emitter.order(order, 'TRADE');
+  core.emitter.trade(order.account, {
+    tradeId, orderId: order.id, clientOrderId: order.clientOrderId, symbol: order.symbol.config.symbol, side: order.side,
+    positionSide: order.position.side, orderType: order.orderType, price, qty, isMaker, fee,
+    feeAsset: order.symbol.config.settleAsset, realizedPnl, marginUnfrozen: unfrozen > 0n ? unfrozen : 0n,
+  });
+  core.emitter.endStep();
+}
+
+function findLiveOrder(account: Account, ref: { orderId?: number; clientOrderId?: string }, symbol: string): Order | undefined {
+  const order = ref.orderId !== undefined ? account.orders.get(ref.orderId)
+    : ref.clientOrderId !== undefined ? account.liveByClientId.get(ref.clientOrderId) : undefined;
+  return order !== undefined && order.symbol.config.symbol === symbol ? order : undefined;
+}
+
+function orderLookup(core: Core, cmd: CancelOrder | AmendOrder): { account: Account; order: Order } | CommandError {
+  const account = core.accounts.get(cmd.accountId);
+  if (account === undefined) return error('UNKNOWN_ACCOUNT', `account ${cmd.accountId} does not exist`);
+  if (!core.symbols.has(cmd.symbol)) return error('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
+  const order = findLiveOrder(account, cmd, cmd.symbol);
+  if (order === undefined) {
+    const which = cmd.orderId !== undefined ? `order ${cmd.orderId}` : `client order id ${cmd.clientOrderId}`;
+    return error('UNKNOWN_ORDER', `${which} is not an open order of this account on ${cmd.symbol}`);
+  }
+  return { account, order };
+}
+
+function cancelOne(core: Core, order: Order): OrderSnapshot {
+  const needsReallocation = finishOrder(core, order, cancelState(order), 'USER_CANCELED');
+  core.emitter.order(order, 'CANCELED');
+  if (needsReallocation) reallocate(core, order.position);
+  core.emitter.endStep();
+  return snapshotOf(core, order);
+}
+
+export function cancelOrder(core: Core, cmd: CancelOrder): CommandResult {
+  const found = orderLookup(core, cmd);
+  if ('ok' in found) return found;
+  return { ok: true, kind: 'order', order: cancelOne(core, found.order), duplicate: false };
+}
+
+export function cancelAll(core: Core, cmd: CancelAll): CommandResult {
+  const account = core.accounts.get(cmd.accountId);
+  if (account === undefined) return error('UNKNOWN_ACCOUNT', `account ${cmd.accountId} does not exist`);
+  if (!core.symbols.has(cmd.symbol)) return error('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
+  const orders = core.positionsOf(account, cmd.symbol).flatMap((p) => p.orders).sort((a, b) => a.priority - b.priority);
+  const canceled: OrderSnapshot[] = [];
+  for (const order of orders) if (isLive(order)) canceled.push(cancelOne(core, order));
+  return { ok: true, kind: 'orders', orders: canceled };
+}
+
+/**
+ * Allocation the position would have with `order` changed to `rest` remaining at `freezePrice`
+ * (moved to the lowest priority if `last`): the total frozen margin, and the closing part `order` gets.
+ */
+function plannedAllocation(core: Core, order: Order, rest: number, freezePrice: number, last: boolean): { frozen: bigint; close: number } {
+  const position = order.position;
+  const { config } = position.symbol;
+  const leverage = core.settings(order.account, config.symbol).leverage;
+  const sequence = last ? [...position.orders.filter((o) => o !== order), order] : position.orders;
+  let capacity = Math.abs(position.qty);
+  let frozen = 0n;
+  let orderClose = 0;
+  for (const o of sequence) {
+    const r = o === order ? rest : remaining(o);
+    const close = reduces(position, o.side) ? Math.min(r, capacity) : 0;
+    capacity -= close;
+    frozen += orderFrozen(config, r - close, o === order ? freezePrice : o.freezePrice, leverage);
+    if (o === order) orderClose = close;
+  }
+  return { frozen, close: orderClose };
+}
+
+export function amendOrder(core: Core, cmd: AmendOrder): CommandResult {
+  const found = orderLookup(core, cmd);
+  if ('ok' in found) return found;
+  const { order } = found;
+  const { symbol } = order;
+  const spec = symbol.config.spec;
+  const price = cmd.price ?? order.price;
+  const qty = cmd.qty ?? order.qty;
+  if (!isWholeIn(price, 1, spec.maxPriceTicks)) return error('INVALID_ARGUMENT', `price must be a whole number of ticks from 1 to ${spec.maxPriceTicks}`);
+  if (!isWholeIn(qty, spec.minQty, spec.maxQty)) return error('INVALID_ARGUMENT', `qty must be a whole number of contracts from ${spec.minQty} to ${spec.maxQty}`);
+  if (qty <= order.filled) return error('INVALID_ARGUMENT', `qty must be more than the ${order.filled} contracts already filled`);
+  if (price === order.price && qty === order.qty) return error('NO_CHANGE', 'the amendment changes neither price nor quantity');
+
+  const isBuy = order.side === 'BUY';
+  const reference = referencePrice(symbol);
+  if (reference !== null && (isBuy ? price > bandLimit(symbol.config, reference, true) : price < bandLimit(symbol.config, reference, false))) {
+    return error('ORDER_NOT_AMENDABLE', 'the new price is outside the price band around the mark price');
+  }
+  const opposite: BookSide = symbol.book.oppositeOf(order);
+  const takes = crosses(order.side, price, opposite.best());
+  if (takes && order.timeInForce === 'GTX') return error('ORDER_NOT_AMENDABLE', 'a post-only order may not be amended to a price that takes');
+  const losesPriority = price !== order.price || qty > order.qty;
+  const freezePrice = takes ? worstFillPrice(symbol, order.side, price) : price;
+  const rest = qty - order.filled;
+  const plan = plannedAllocation(core, order, rest, freezePrice, losesPriority);
+  if (mustClose(order) && plan.close < rest) return error('ORDER_NOT_AMENDABLE', 'a reduce-only or closing order may not exceed the position it closes');
+  const wallet = core.wallet(order.account, symbol.config.settleAsset);
+  if (plan.frozen - order.position.frozen > availableBalance(wallet)) {
+    return error('ORDER_NOT_AMENDABLE', 'not enough available balance for the margin the amended order needs');
+  }
+
+  const side = symbol.book.sideFor(order);
+  if (losesPriority) side.remove(order);
+  else side.reduce(order, remaining(order) - rest);
+  order.price = price;
+  order.qty = qty;
+  order.freezePrice = freezePrice;
+  order.updateTime = core.time;
+  if (losesPriority) {
+    order.priority = core.nextPriority++;
+    const orders = order.position.orders;
+    orders.splice(orders.indexOf(order), 1);
+    orders.push(order);
+  }
+  if (!takes && losesPriority) side.add(order);
+  reallocate(core, order.position);
+  core.emitter.order(order, 'AMENDMENT');
+  core.emitter.endStep();
+  if (takes) takeThenRestOrExpire(core, order, price);
+  return { ok: true, kind: 'order', order: snapshotOf(core, order), duplicate: false };
+}
+

@@ -1,0 +1,215 @@
+/**
+ * Positions and the margin orders hold against them: closing-capacity allocation, reallocation
+ * (reduce-only knock-outs, cancels for insufficient margin), and the effect of one fill.
+ * Rules: docs/engine-rules.md, "Order direction and closing capacity" and "A fill".
+ */
+import { ceilDiv } from './fixed.js';
+import type { Core } from './core.js';
+import { closePnl, fee as feeFor, initialMargin, orderFrozen, proRata } from './margin.js';
+import { availableBalance } from './snapshots.js';
+import { remaining, sideSign, type Order, type Position } from './state.js';
+import type { OrderReason, OrderState } from './types.js';
+
+/** Whether an order must close: reduce-only, or a hedge-mode closing side. It may never open. */
+export function mustClose(order: Order): boolean {
+  if (order.reduceOnly) return true;
+  const side = order.position.side;
+  return (side === 'LONG' && order.side === 'SELL') || (side === 'SHORT' && order.side === 'BUY');
+}
+
+/** Whether an order on this side reduces the position as it stands. */
+export function reduces(position: Position, side: Order['side']): boolean {
+  return position.qty !== 0 && Math.sign(position.qty) === -sideSign(side);
+}
+
+/** Closing capacity not yet allotted: what a new lowest-priority order on `side` may close. */
+export function freeCapacity(position: Position | undefined, side: Order['side']): number {
+  if (position === undefined || !reduces(position, side)) return 0;
+  return Math.abs(position.qty) - position.closeOrderQty;
+}
+
+function setTotals(core: Core, position: Position, openQty: number, closeQty: number, frozen: bigint): void {
+  if (position.openOrderQty === openQty && position.closeOrderQty === closeQty && position.frozen === frozen) return;
+  if (position.frozen !== frozen) {
+    const wallet = core.wallet(position.account, position.symbol.config.settleAsset);
+    wallet.frozen += frozen - position.frozen;
+    core.emitter.touchWallet(wallet);
+  }
+  position.openOrderQty = openQty;
+  position.closeOrderQty = closeQty;
+  position.frozen = frozen;
+  core.emitter.touchPosition(position);
+}
+
+/** Recomputes every order's closeQty and frozen margin on the position, in priority order. */
+export function allocate(core: Core, position: Position): void {
+  const { config } = position.symbol;
+  const leverage = core.settings(position.account, config.symbol).leverage;
+  let capacity = Math.abs(position.qty);
+  let openQty = 0;
+  let closeQty = 0;
+  let frozen = 0n;
+  for (const order of position.orders) {
+    const rest = remaining(order);
+    const close = reduces(position, order.side) ? Math.min(rest, capacity) : 0;
+    capacity -= close;
+    order.closeQty = close;
+    order.openQty = rest - close;
+    order.frozen = orderFrozen(config, order.openQty, order.freezePrice, leverage);
+    openQty += rest - close;
+    closeQty += close;
+    frozen += order.frozen;
+  }
+  setTotals(core, position, openQty, closeQty, frozen);
+}
+
+/** Adds a new order at the lowest priority: only its own allocation is new. */
+export function attach(core: Core, order: Order): void {
+  const position = order.position;
+  const { config } = position.symbol;
+  position.orders.push(order);
+  order.closeQty = Math.min(remaining(order), freeCapacity(position, order.side));
+  order.openQty = remaining(order) - order.closeQty;
+  order.frozen = orderFrozen(config, order.openQty, order.freezePrice, core.settings(order.account, config.symbol).leverage);
+  setTotals(core, position, position.openOrderQty + order.openQty, position.closeOrderQty + order.closeQty, position.frozen + order.frozen);
+}
+
+/**
+ * Takes a finished order out of the book, its position and its account. Returns whether the rest
+ * of the position's orders need reallocating (only if it held closing capacity others may now get).
+ */
+function retire(core: Core, order: Order): boolean {
+  const { book } = order.symbol;
+  if (order.level !== null) book.sideFor(order).remove(order);
+  const position = order.position;
+  const index = position.orders.indexOf(order);
+  if (index >= 0) position.orders.splice(index, 1);
+  order.account.orders.delete(order.id);
+  if (order.clientOrderId !== null && order.account.liveByClientId.get(order.clientOrderId) === order) {
+    order.account.liveByClientId.delete(order.clientOrderId);
+  }
+  const heldCapacity = order.closeQty > 0;
+  setTotals(core, position, position.openOrderQty - order.openQty, position.closeOrderQty - order.closeQty, position.frozen - order.frozen);
+  order.closeQty = 0;
+  order.openQty = 0;
+  order.frozen = 0n;
+  return heldCapacity;
+}
+
+/** Ends a live order without a fill (cancel, expiry); the caller emits its event and reallocates. */
+export function finishOrder(core: Core, order: Order, state: OrderState, reason: OrderReason): boolean {
+  const needsReallocation = retire(core, order);
+  order.state = state;
+  order.reason = reason;
+  order.updateTime = core.time;
+  return needsReallocation;
+}
+
+export const cancelState = (order: Order): OrderState => (order.filled > 0 ? 'PARTIALLY_CANCELED' : 'CANCELED');
+
+/**
+ * Full reallocation after the position or its orders changed: expire closing orders that lost
+ * their capacity, then cancel newest opening orders while the account's available balance is
+ * negative. Their events are deferred to follow the current step's trade.
+ */
+export function reallocate(core: Core, position: Position): void {
+  allocate(core, position);
+  for (;;) {
+    const starved = position.orders.find((o) => mustClose(o) && o.closeQty < remaining(o));
+    if (starved === undefined) break;
+    finishOrder(core, starved, 'EXPIRED', 'REDUCE_ONLY_WOULD_INCREASE');
+    core.emitter.deferOrder(starved, 'EXPIRED');
+    allocate(core, position);
+  }
+  const wallet = core.wallet(position.account, position.symbol.config.settleAsset);
+  while (availableBalance(wallet) < 0n) {
+    const victim = newestOpeningOrder(core, position);
+    if (victim === undefined) break;
+    finishOrder(core, victim, cancelState(victim), 'INSUFFICIENT_MARGIN');
+    core.emitter.deferOrder(victim, 'CANCELED');
+    allocate(core, victim.position);
+  }
+}
+
+function newestOpeningOrder(core: Core, position: Position): Order | undefined {
+  let newest: Order | undefined;
+  for (const sibling of core.positionsOf(position.account, position.symbol.config.symbol)) {
+    for (const order of sibling.orders) {
+      if (order === core.activeTaker || order.openQty <= 0) continue;
+      if (newest === undefined || order.priority > newest.priority) newest = order;
+    }
+  }
+  return newest;
+}
+
+export interface FillOutcome {
+  fee: bigint;
+  realizedPnl: bigint;
+}
+
+/**
+ * One side of a fill: `qty` at `price` for `order`. Closes what reduces the position, opens the
+ * rest, charges the fee, updates the order. Leaves allocation to the caller (reallocate).
+ */
+export function applyFill(core: Core, order: Order, qty: number, price: number, isMaker: boolean): FillOutcome {
+  const position = order.position;
+  const { config } = position.symbol;
+  const settings = core.settings(order.account, config.symbol);
+  const isolated = settings.marginMode === 'ISOLATED';
+  const wallet = core.wallet(order.account, config.settleAsset);
+  const direction = sideSign(order.side);
+
+  const closing = reduces(position, order.side) ? Math.min(qty, Math.abs(position.qty)) : 0;
+  const opening = qty - closing;
+  let realizedPnl = 0n;
+  if (closing > 0) {
+    const size = Math.abs(position.qty);
+    const costReleased = proRata(position.entryCost, closing, size);
+    realizedPnl = closePnl(config, position.qty > 0, closing, price, costReleased);
+    position.entryCost -= costReleased;
+    if (isolated) {
+      const released = proRata(position.margin, closing, size);
+      position.margin -= released;
+      wallet.isolatedMargin -= released;
+    }
+    position.qty += direction * closing;
+  }
+  if (opening > 0) {
+    if (position.qty === 0) {
+      position.openTime = core.time;
+      position.realizedPnlCurrent = 0n;
+    }
+    position.entryCost += BigInt(opening) * BigInt(price);
+    if (isolated) {
+      const added = ceilDiv(BigInt(opening) * BigInt(price) * config.valuePerTickContract, BigInt(settings.leverage));
+      position.margin += added;
+      wallet.isolatedMargin += added;
+    }
+    position.qty += direction * opening;
+  }
+  if (!isolated) {
+    const margin = initialMargin(config, position.entryCost, settings.leverage);
+    wallet.crossedMargin += margin - position.margin;
+    position.margin = margin;
+  }
+
+  const fee = feeFor(config, qty, price, isMaker);
+  wallet.balance += realizedPnl - fee;
+  core.addFee(config.settleAsset, fee);
+  position.realizedPnlTotal += realizedPnl;
+  position.realizedPnlCurrent += realizedPnl - fee;
+  position.feesTotal += fee;
+  position.updateTime = core.time;
+
+  order.filled += qty;
+  order.cumQuote += BigInt(qty) * BigInt(price);
+  order.fees += fee;
+  order.realizedPnl += realizedPnl;
+  order.state = order.filled === order.qty ? 'FILLED' : 'PARTIALLY_FILLED';
+  order.updateTime = core.time;
+  if (order.state === 'FILLED') retire(core, order);
+
+  core.emitter.touchPosition(position);
+  core.emitter.touchWallet(wallet);
+  return { fee, realizedPnl };
+}

@@ -1,0 +1,63 @@
+/**
+ * Builds the canonical StateView (view.ts) and its hash.
+ */
+import { createHash } from 'node:crypto';
+import type { Core } from './core.js';
+import { levelOrders, type BookSide } from './book/order-book.js';
+import { availableBalance, orderSnapshot, positionSnapshot } from './snapshots.js';
+import type { PositionSide } from './types.js';
+import type { AccountView, BookView, StateView } from './view.js';
+
+const SIDE_ORDER: Record<PositionSide, number> = { BOTH: 0, LONG: 1, SHORT: 2 };
+const byKey = <T>(key: (item: T) => string) => (a: T, b: T): number => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+
+function levelsOf(side: BookSide): BookView['bids'] {
+  return side.sortedLevels().map((level) => ({ price: level.price, orderIds: levelOrders(level).map((o) => o.id) }));
+}
+
+export function buildView(core: Core): StateView {
+  const accounts: AccountView[] = [...core.accounts.values()].sort((a, b) => a.id - b.id).map((account) => ({
+    accountId: account.id,
+    positionMode: account.positionMode,
+    wallets: [...account.wallets.values()].sort(byKey((w) => w.asset)).map((w) => ({
+      asset: w.asset,
+      walletBalance: w.balance,
+      isolatedMargin: w.isolatedMargin,
+      crossedMargin: w.crossedMargin,
+      openOrderMarginFrozen: w.frozen,
+      availableBalance: availableBalance(w),
+    })),
+    settings: [...account.settings.entries()].sort(byKey(([symbol]) => symbol))
+      .map(([symbol, s]) => ({ symbol, leverage: s.leverage, marginMode: s.marginMode })),
+    positions: [...account.positions.values()]
+      .sort((a, b) => byKey<typeof a>((p) => p.symbol.config.symbol)(a, b) || SIDE_ORDER[a.side] - SIDE_ORDER[b.side])
+      .map((p) => positionSnapshot(p, core.settings(account, p.symbol.config.symbol))),
+    orders: [...account.orders.values()].sort((a, b) => a.id - b.id)
+      .map((o) => orderSnapshot(o, core.settings(account, o.symbol.config.symbol))),
+  }));
+  const books: BookView[] = [...core.symbols.values()].sort(byKey((s) => s.config.symbol)).map((s) => ({
+    symbol: s.config.symbol,
+    markPrice: s.markPrice,
+    lastPrice: s.lastPrice,
+    bids: levelsOf(s.book.bids),
+    asks: levelsOf(s.book.asks),
+  }));
+  const amounts = (map: Map<string, bigint>) =>
+    [...map.entries()].sort(byKey(([asset]) => asset)).map(([asset, amount]) => ({ asset, amount }));
+  return {
+    cmdSeq: core.cmdSeq,
+    time: core.time,
+    nextAccountId: core.nextAccountId,
+    nextOrderId: core.nextOrderId,
+    nextTradeId: core.nextTradeId,
+    fees: amounts(core.fees),
+    netDeposits: amounts(core.netDeposits),
+    books,
+    accounts,
+  };
+}
+
+export function hashView(view: StateView): string {
+  const canonical = JSON.stringify(view, (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value));
+  return createHash('sha256').update(canonical).digest('hex');
+}

@@ -1,0 +1,111 @@
+/**
+ * The engine's mutable state records. Only the engine's own modules mutate them; everything that
+ * leaves the engine is a snapshot (snapshots.ts).
+ */
+import type { SymbolConfig } from './symbol.js';
+import type {
+  CommandResult, MarginMode, OrderReason, OrderState, OrderType, PositionMode, PositionSide, Side, StpMode, TimeInForce,
+} from './types.js';
+import type { OrderBook, PriceLevel } from './book/order-book.js';
+
+export interface SymbolState {
+  readonly config: SymbolConfig;
+  readonly book: OrderBook;
+  markPrice: number | null;
+  lastPrice: number | null;
+}
+
+export interface SymbolSettings {
+  leverage: number;
+  marginMode: MarginMode;
+}
+
+export interface Wallet {
+  readonly account: Account;
+  readonly asset: string;
+  balance: bigint;
+  isolatedMargin: bigint;
+  crossedMargin: bigint;
+  frozen: bigint;
+  /** Set while the wallet has changes not yet emitted in the current step. */
+  dirty: boolean;
+  /** Wallet change in the current step that is not PnL or commission. */
+  stepChange: bigint;
+}
+
+export interface Position {
+  readonly account: Account;
+  readonly symbol: SymbolState;
+  readonly side: PositionSide;
+  /** Signed contracts, > 0 long. */
+  qty: number;
+  entryCost: bigint;
+  margin: bigint;
+  realizedPnlTotal: bigint;
+  realizedPnlCurrent: bigint;
+  feesTotal: bigint;
+  openTime: number;
+  updateTime: number;
+  /** Live orders targeting this position, in priority order. */
+  readonly orders: Order[];
+  openOrderQty: number;
+  closeOrderQty: number;
+  frozen: bigint;
+  dirty: boolean;
+}
+
+export interface Order {
+  readonly id: number;
+  readonly clientOrderId: string | null;
+  readonly account: Account;
+  readonly symbol: SymbolState;
+  readonly position: Position;
+  readonly side: Side;
+  readonly orderType: OrderType;
+  readonly timeInForce: TimeInForce;
+  readonly reduceOnly: boolean;
+  readonly stpMode: StpMode;
+  readonly createTime: number;
+  price: number;
+  /** The price margin is frozen at: the order's own price once it rests, the worst fill price while it takes. */
+  freezePrice: number;
+  qty: number;
+  filled: number;
+  cumQuote: bigint;
+  state: OrderState;
+  reason: OrderReason;
+  priority: number;
+  /** As last allocated: the part of the remaining quantity that closes the position… */
+  closeQty: number;
+  /** …the part that opens it, and the margin that part freezes. */
+  openQty: number;
+  frozen: bigint;
+  fees: bigint;
+  realizedPnl: bigint;
+  updateTime: number;
+  /** The result the placing command returned, for idempotent retries. */
+  placeResult: CommandResult | null;
+  // Intrusive links of the price level's FIFO queue.
+  level: PriceLevel | null;
+  prev: Order | null;
+  next: Order | null;
+}
+
+export interface Account {
+  readonly id: number;
+  positionMode: PositionMode;
+  seq: number;
+  readonly wallets: Map<string, Wallet>;
+  readonly settings: Map<string, SymbolSettings>;
+  /** Keyed `${symbol}:${side}`; insertion order is the order records were initialized in. */
+  readonly positions: Map<string, Position>;
+  readonly orders: Map<number, Order>;
+  readonly liveByClientId: Map<string, Order>;
+  /** Results of the most recent placements by client order id (bounded window, oldest first). */
+  readonly recentClientIds: Map<string, CommandResult>;
+}
+
+export const remaining = (order: Order): number => order.qty - order.filled;
+export const sideSign = (side: Side): 1 | -1 => (side === 'BUY' ? 1 : -1);
+export const positionKey = (symbol: string, side: PositionSide): string => `${symbol}:${side}`;
+export const isLive = (order: Order): boolean => order.state === 'NEW' || order.state === 'PARTIALLY_FILLED';

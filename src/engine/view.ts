@@ -1,0 +1,50 @@
+/**
+ * A plain, canonical view of the whole engine state: what tests compare against the reference
+ * model and what the state hash is computed over. Sorted so that equal states give equal views.
+ */
+import type { MarginMode, OrderSnapshot, PositionMode, PositionSnapshot } from './types.js';
+
+export interface WalletView {
+  asset: string;
+  walletBalance: bigint;
+  isolatedMargin: bigint;
+  crossedMargin: bigint;
+  openOrderMarginFrozen: bigint;
+  availableBalance: bigint;
+}
+
+export interface AccountView {
+  accountId: number;
+  positionMode: PositionMode;
+  /** Sorted by asset. */
+  wallets: WalletView[];
+  /** Settings of every configured symbol, sorted by symbol. */
+  settings: { symbol: string; leverage: number; marginMode: MarginMode }[];
+  /** Every position record ever initialized, sorted by symbol then side (BOTH, LONG, SHORT). */
+  positions: PositionSnapshot[];
+  /** Live orders, sorted by orderId. */
+  orders: OrderSnapshot[];
+}
+
+export interface BookView {
+  symbol: string;
+  markPrice: number | null;
+  lastPrice: number | null;
+  /** Best price first; each level lists its order ids in time priority. */
+  bids: { price: number; orderIds: number[] }[];
+  asks: { price: number; orderIds: number[] }[];
+}
+
+export interface StateView {
+  cmdSeq: number;
+  time: number;
+  nextAccountId: number;
+  nextOrderId: number;
+  nextTradeId: number;
+  /** Fee account per asset, sorted by asset. */
+  fees: { asset: string; amount: bigint }[];
+  /** Net deposits minus withdrawals per asset, sorted by asset. */
+  netDeposits: { asset: string; amount: bigint }[];
+  books: BookView[];
+  accounts: AccountView[];
+}
