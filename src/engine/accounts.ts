@@ -4,7 +4,7 @@
  */
 import type { Core } from './core.js';
 import { initialMargin, orderFrozen, unrealizedPnl } from './margin.js';
-import { reallocate } from './positions.js';
+import { ordersOf, reallocate } from './positions.js';
 import { availableBalance } from './snapshots.js';
 import type { Account, Position } from './state.js';
 import type {
@@ -81,7 +81,7 @@ export function setLeverage(core: Core, cmd: SetLeverage): CommandResult {
   let delta = 0n;
   for (const position of positions) {
     delta += newMargin(position) - position.margin;
-    for (const order of position.orders) delta += orderFrozen(config, order.openQty, order.freezePrice, cmd.leverage) - order.frozen;
+    for (const order of ordersOf(position)) delta += orderFrozen(config, order.openQty, order.freezePrice, cmd.leverage) - order.frozen;
   }
   const wallet = core.wallet(account, config.settleAsset);
   if (delta > availableBalance(wallet)) {
@@ -104,7 +104,7 @@ export function setLeverage(core: Core, cmd: SetLeverage): CommandResult {
 }
 
 function hasExposure(positions: readonly Position[]): boolean {
-  return positions.some((p) => p.qty !== 0 || p.orders.length > 0);
+  return positions.some((p) => p.qty !== 0 || p.buyOrders.length > 0 || p.sellOrders.length > 0);
 }
 
 export function setMarginMode(core: Core, cmd: SetMarginMode): CommandResult {

@@ -6,6 +6,7 @@ import { invariant } from './assert.js';
 import { levelOrders, type BookSide } from './book/order-book.js';
 import type { Core } from './core.js';
 import { initialMargin, orderFrozen } from './margin.js';
+import { ordersOf } from './positions.js';
 import { isLive, remaining, sideSign, type Account } from './state.js';
 
 export function auditState(core: Core): void {
@@ -86,7 +87,7 @@ function auditAccount(core: Core, account: Account, positionValue: Map<string, b
     let closeQty = 0;
     let positionFrozen = 0n;
     let previousPriority = 0;
-    for (const order of position.orders) {
+    for (const order of ordersOf(position)) {
       invariant(isLive(order) && order.account === account && order.position === position, `${where}: order ${order.id} misfiled`);
       invariant(order.priority > previousPriority, `${where}: orders out of priority order`);
       previousPriority = order.priority;

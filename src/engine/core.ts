@@ -42,7 +42,8 @@ export class Core {
     invariant(Number.isInteger(this.clientOrderIdWindow) && this.clientOrderIdWindow >= 0, 'clientOrderIdWindow must be ≥ 0');
     for (const spec of options.symbols) {
       invariant(!this.symbols.has(spec.symbol), `symbol ${spec.symbol} is configured twice`);
-      this.symbols.set(spec.symbol, { config: buildSymbolConfig(spec), book: new OrderBook(), markPrice: null, lastPrice: null });
+      const positionKeys = { BOTH: positionKey(spec.symbol, 'BOTH'), LONG: positionKey(spec.symbol, 'LONG'), SHORT: positionKey(spec.symbol, 'SHORT') };
+      this.symbols.set(spec.symbol, { config: buildSymbolConfig(spec), book: new OrderBook(), positionKeys, markPrice: null, lastPrice: null });
     }
   }
 
@@ -79,17 +80,18 @@ export class Core {
   }
 
   findPosition(account: Account, symbol: SymbolState, side: PositionSide): Position | undefined {
-    return account.positions.get(positionKey(symbol.config.symbol, side));
+    return account.positions.get(symbol.positionKeys[side]);
   }
 
   /** The position record, initialized on first use. */
   position(account: Account, symbol: SymbolState, side: PositionSide): Position {
-    const key = positionKey(symbol.config.symbol, side);
+    const key = symbol.positionKeys[side];
     let position = account.positions.get(key);
     if (position === undefined) {
       position = {
-        account, symbol, side, qty: 0, entryCost: 0n, margin: 0n, realizedPnlTotal: 0n, realizedPnlCurrent: 0n,
-        feesTotal: 0n, openTime: 0, updateTime: this.time, orders: [], openOrderQty: 0, closeOrderQty: 0, frozen: 0n, dirty: false,
+        account, symbol, side, settings: this.settings(account, symbol.config.symbol), qty: 0, entryCost: 0n, margin: 0n, realizedPnlTotal: 0n, realizedPnlCurrent: 0n,
+        feesTotal: 0n, openTime: 0, updateTime: this.time, buyOrders: [], sellOrders: [], closingOrders: 0, openOrderQty: 0, closeOrderQty: 0, frozen: 0n, dirty: false,
+        valuation: { qty: 0, entryCost: 0n, mark: null, unrealizedPnl: 0n, maintenanceMargin: 0n },
       };
       account.positions.set(key, position);
       this.emitter.touchPosition(position);

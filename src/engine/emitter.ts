@@ -3,11 +3,9 @@
  * dirty; closing a step emits order events first, then the trade, then the dirty positions and
  * wallets as snapshots, each with the account's next `seq`.
  */
-import { balanceSnapshot, orderSnapshot, positionSnapshot, settingsOf } from './snapshots.js';
+import { balanceSnapshot, orderSnapshot, positionSnapshot } from './snapshots.js';
 import type { Account, Order, Position, Wallet } from './state.js';
 import type { ChangeReason, ConfigEvent, EngineEvent, ExecType, OrderSnapshot, TradeEvent } from './types.js';
-
-const snapshotOf = (order: Order): OrderSnapshot => orderSnapshot(order, settingsOf(order.account, order.symbol.config.symbol));
 
 type TradeFields = Omit<TradeEvent, 'type' | 'accountId' | 'seq' | 'cmdSeq' | 'time' | 'reason'>;
 
@@ -45,12 +43,12 @@ export class Emitter {
   }
 
   order(order: Order, execType: ExecType): void {
-    this.events.push({ type: 'order', ...this.base(order.account), execType, order: snapshotOf(order) });
+    this.orderEvent(order.account, execType, orderSnapshot(order));
   }
 
   /** An order event that must follow the current step's trade; the snapshot is taken now. */
   deferOrder(order: Order, execType: ExecType): void {
-    this.pendingOrders.push({ account: order.account, execType, order: snapshotOf(order) });
+    this.pendingOrders.push({ account: order.account, execType, order: orderSnapshot(order) });
   }
 
   trade(account: Account, fields: TradeFields): void {
@@ -65,15 +63,18 @@ export class Emitter {
   endStep(): void {
     if (this.pendingOrders.length > 0) {
       for (const { account, execType, order } of this.pendingOrders) {
-        this.events.push({ type: 'order', ...this.base(account), execType, order });
+        this.orderEvent(account, execType, order);
       }
       this.pendingOrders = [];
     }
     if (this.dirtyPositions.length > 0) {
       for (const position of this.dirtyPositions) {
         position.dirty = false;
-        const settings = settingsOf(position.account, position.symbol.config.symbol);
-        this.events.push({ type: 'position', ...this.base(position.account), position: positionSnapshot(position, settings) });
+        const account = position.account;
+        this.events.push({
+          type: 'position', accountId: account.id, seq: ++account.seq, cmdSeq: this.cmdSeq, time: this.time, reason: this.reason,
+          position: positionSnapshot(position),
+        });
       }
       this.dirtyPositions = [];
     }
@@ -82,12 +83,20 @@ export class Emitter {
         wallet.dirty = false;
         const account = wallet.account;
         this.events.push({
-          type: 'balance', ...this.base(account), balance: balanceSnapshot(account, wallet), walletChange: wallet.stepChange,
+          type: 'balance', accountId: account.id, seq: ++account.seq, cmdSeq: this.cmdSeq, time: this.time, reason: this.reason,
+          balance: balanceSnapshot(account, wallet), walletChange: wallet.stepChange,
         });
         wallet.stepChange = 0n;
       }
       this.dirtyWallets = [];
     }
+  }
+
+  // Events are built as literals with every field in one place: object spreads cost on this path.
+  private orderEvent(account: Account, execType: ExecType, order: OrderSnapshot): void {
+    this.events.push({
+      type: 'order', accountId: account.id, seq: ++account.seq, cmdSeq: this.cmdSeq, time: this.time, reason: this.reason, execType, order,
+    });
   }
 
   private base(account: Account) {

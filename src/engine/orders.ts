@@ -6,7 +6,7 @@ import type { BookSide, PriceLevel } from './book/order-book.js';
 import type { Core } from './core.js';
 import { bandLimit, orderFrozen } from './margin.js';
 import {
-  applyFill, attach, cancelState, finishOrder, freeCapacity, mustClose, reallocate, reduces,
+  applyFill, attach, cancelState, finishOrder, freeCapacity, mustClose, ordersOf, reallocate, reduces, refreshOrder, requeue, sideOrders,
 } from './positions.js';
 import { availableBalance, orderSnapshot } from './snapshots.js';
 import { isLive, remaining, type Account, type Order, type SymbolState } from './state.js';
@@ -179,7 +179,7 @@ export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
     side: cmd.side, orderType: cmd.orderType, timeInForce: cmd.timeInForce, reduceOnly: cmd.reduceOnly,
     stpMode: cmd.stpMode ?? 'EXPIRE_TAKER', createTime: core.time, price: cmd.orderType === 'LIMIT' ? cmd.price : 0,
     freezePrice, qty: cmd.qty, filled: 0, cumQuote: 0n, state: 'NEW', reason: 'NONE', priority: core.nextPriority++,
-    closeQty: 0, openQty: 0, frozen: 0n, fees: 0n, realizedPnl: 0n, updateTime: core.time, placeResult: null,
+    closeQty: 0, openQty: 0, frozen: 0n, perContract: 0n, perContractPrice: 0, perContractLeverage: 0, fees: 0n, realizedPnl: 0n, updateTime: core.time, placeResult: null,
     level: null, prev: null, next: null,
   };
   account.orders.set(order.id, order);
@@ -190,13 +190,11 @@ export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
 
   takeThenRestOrExpire(core, order, limit);
 
-  const result: CommandResult = { ok: true, kind: 'order', order: snapshotOf(core, order), duplicate: false };
+  const result: CommandResult = { ok: true, kind: 'order', order: orderSnapshot(order), duplicate: false };
   order.placeResult = result;
   rememberClientId(core, account, cmd.clientOrderId, result);
   return result;
 }
-
-const snapshotOf = (core: Core, order: Order): OrderSnapshot => orderSnapshot(order, core.settings(order.account, order.symbol.config.symbol));
 
 /** Lets an accepted order take liquidity up to `limit`, then rests its remainder or expires it. */
 function takeThenRestOrExpire(core: Core, order: Order, limit: number): void {
@@ -214,9 +212,10 @@ function takeThenRestOrExpire(core: Core, order: Order, limit: number): void {
     core.emitter.endStep();
     return;
   }
+  // Resting: only its own freeze price changes (fills, if any, were reallocated as they happened).
   order.freezePrice = order.price;
   order.symbol.book.sideFor(order).add(order);
-  reallocate(core, order.position);
+  refreshOrder(core, order);
   core.emitter.endStep();
 }
 
@@ -296,7 +295,7 @@ function cancelOne(core: Core, order: Order): OrderSnapshot {
   core.emitter.order(order, 'CANCELED');
   if (needsReallocation) reallocate(core, order.position);
   core.emitter.endStep();
-  return snapshotOf(core, order);
+  return orderSnapshot(order);
 }
 
 export function cancelOrder(core: Core, cmd: CancelOrder): CommandResult {
@@ -309,32 +308,41 @@ export function cancelAll(core: Core, cmd: CancelAll): CommandResult {
   const account = core.accounts.get(cmd.accountId);
   if (account === undefined) return error('UNKNOWN_ACCOUNT', `account ${cmd.accountId} does not exist`);
   if (!core.symbols.has(cmd.symbol)) return error('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
-  const orders = core.positionsOf(account, cmd.symbol).flatMap((p) => p.orders).sort((a, b) => a.priority - b.priority);
+  const orders = core.positionsOf(account, cmd.symbol).flatMap(ordersOf).sort((a, b) => a.priority - b.priority);
   const canceled: OrderSnapshot[] = [];
   for (const order of orders) if (isLive(order)) canceled.push(cancelOne(core, order));
   return { ok: true, kind: 'orders', orders: canceled };
 }
 
 /**
- * Allocation the position would have with `order` changed to `rest` remaining at `freezePrice`
- * (moved to the lowest priority if `last`): the total frozen margin, and the closing part `order` gets.
+ * What amending `order` to `rest` remaining at `freezePrice` (moved to the lowest priority if
+ * `last`) would do, without changing anything: the change of the position's frozen margin, and
+ * the closing part the order would get. Only the order's own side can be affected.
  */
-function plannedAllocation(core: Core, order: Order, rest: number, freezePrice: number, last: boolean): { frozen: bigint; close: number } {
+function plannedAllocation(core: Core, order: Order, rest: number, freezePrice: number, last: boolean): { frozenDelta: bigint; close: number } {
   const position = order.position;
   const { config } = position.symbol;
   const leverage = core.settings(order.account, config.symbol).leverage;
-  const sequence = last ? [...position.orders.filter((o) => o !== order), order] : position.orders;
-  let capacity = Math.abs(position.qty);
-  let frozen = 0n;
-  let orderClose = 0;
-  for (const o of sequence) {
-    const r = o === order ? rest : remaining(o);
-    const close = reduces(position, o.side) ? Math.min(r, capacity) : 0;
+  let capacity = reduces(position, order.side) ? Math.abs(position.qty) : 0;
+  let frozenDelta = 0n;
+  let orderClose = -1;
+  const planOrder = (): void => {
+    orderClose = Math.min(rest, capacity);
+    capacity -= orderClose;
+    frozenDelta += orderFrozen(config, rest - orderClose, freezePrice, leverage) - order.frozen;
+  };
+  for (const other of sideOrders(position, order.side)) {
+    if (other === order) {
+      if (!last) planOrder();
+      continue;
+    }
+    const close = Math.min(remaining(other), capacity);
     capacity -= close;
-    frozen += orderFrozen(config, r - close, o === order ? freezePrice : o.freezePrice, leverage);
-    if (o === order) orderClose = close;
+    if (close !== other.closeQty) frozenDelta += orderFrozen(config, remaining(other) - close, other.freezePrice, leverage) - other.frozen;
+    else if (capacity === 0 && close === 0 && orderClose >= 0) break;
   }
-  return { frozen, close: orderClose };
+  if (orderClose < 0) planOrder();
+  return { frozenDelta, close: orderClose };
 }
 
 export function amendOrder(core: Core, cmd: AmendOrder): CommandResult {
@@ -364,7 +372,7 @@ export function amendOrder(core: Core, cmd: AmendOrder): CommandResult {
   const plan = plannedAllocation(core, order, rest, freezePrice, losesPriority);
   if (mustClose(order) && plan.close < rest) return error('ORDER_NOT_AMENDABLE', 'a reduce-only or closing order may not exceed the position it closes');
   const wallet = core.wallet(order.account, symbol.config.settleAsset);
-  if (plan.frozen - order.position.frozen > availableBalance(wallet)) {
+  if (plan.frozenDelta > availableBalance(wallet)) {
     return error('ORDER_NOT_AMENDABLE', 'not enough available balance for the margin the amended order needs');
   }
 
@@ -375,17 +383,13 @@ export function amendOrder(core: Core, cmd: AmendOrder): CommandResult {
   order.qty = qty;
   order.freezePrice = freezePrice;
   order.updateTime = core.time;
-  if (losesPriority) {
-    order.priority = core.nextPriority++;
-    const orders = order.position.orders;
-    orders.splice(orders.indexOf(order), 1);
-    orders.push(order);
-  }
+  if (losesPriority) requeue(core, order);
+  else refreshOrder(core, order);
   if (!takes && losesPriority) side.add(order);
   reallocate(core, order.position);
   core.emitter.order(order, 'AMENDMENT');
   core.emitter.endStep();
   if (takes) takeThenRestOrExpire(core, order, price);
-  return { ok: true, kind: 'order', order: snapshotOf(core, order), duplicate: false };
+  return { ok: true, kind: 'order', order: orderSnapshot(order), duplicate: false };
 }
 

@@ -5,7 +5,7 @@
  */
 import { ceilDiv } from './fixed.js';
 import type { Core } from './core.js';
-import { closePnl, fee as feeFor, initialMargin, orderFrozen, proRata } from './margin.js';
+import { closePnl, fee as feeFor, frozenPerContract, initialMargin, proRata } from './margin.js';
 import { availableBalance } from './snapshots.js';
 import { remaining, sideSign, type Order, type Position } from './state.js';
 import type { OrderReason, OrderState } from './types.js';
@@ -28,6 +28,29 @@ export function freeCapacity(position: Position | undefined, side: Order['side']
   return Math.abs(position.qty) - position.closeOrderQty;
 }
 
+/** Margin `open` contracts of the order freeze at its freeze price and the symbol's leverage. */
+export function frozenFor(order: Order, open: number, leverage: number): bigint {
+  if (order.perContractPrice !== order.freezePrice || order.perContractLeverage !== leverage) {
+    order.perContract = frozenPerContract(order.symbol.config, order.freezePrice, leverage);
+    order.perContractPrice = order.freezePrice;
+    order.perContractLeverage = leverage;
+  }
+  return open === 0 ? 0n : open === 1 ? order.perContract : BigInt(open) * order.perContract;
+}
+
+export const sideOrders = (position: Position, side: Order['side']): Order[] =>
+  side === 'BUY' ? position.buyOrders : position.sellOrders;
+
+/** All live orders on the position in priority order (not for hot paths: it sorts). */
+export function ordersOf(position: Position): Order[] {
+  return [...position.buyOrders, ...position.sellOrders].sort((a, b) => a.priority - b.priority);
+}
+
+/** Closing capacity of the position for orders on `side`: |qty| if they reduce it, else 0. */
+const capacityFor = (position: Position, side: Order['side']): number => (reduces(position, side) ? Math.abs(position.qty) : 0);
+
+const leverageOf = (_core: Core, position: Position): number => position.settings.leverage;
+
 function setTotals(core: Core, position: Position, openQty: number, closeQty: number, frozen: bigint): void {
   if (position.openOrderQty === openQty && position.closeOrderQty === closeQty && position.frozen === frozen) return;
   if (position.frozen !== frozen) {
@@ -41,37 +64,68 @@ function setTotals(core: Core, position: Position, openQty: number, closeQty: nu
   core.emitter.touchPosition(position);
 }
 
-/** Recomputes every order's closeQty and frozen margin on the position, in priority order. */
-export function allocate(core: Core, position: Position): void {
-  const { config } = position.symbol;
-  const leverage = core.settings(position.account, config.symbol).leverage;
-  let capacity = Math.abs(position.qty);
-  let openQty = 0;
-  let closeQty = 0;
-  let frozen = 0n;
-  for (const order of position.orders) {
-    const rest = remaining(order);
-    const close = reduces(position, order.side) ? Math.min(rest, capacity) : 0;
-    capacity -= close;
-    order.closeQty = close;
-    order.openQty = rest - close;
-    order.frozen = orderFrozen(config, order.openQty, order.freezePrice, leverage);
-    openQty += rest - close;
-    closeQty += close;
-    frozen += order.frozen;
+/** Gives one order `close` contracts of closing capacity and moves the totals by the difference. */
+function setAllocation(core: Core, order: Order, close: number, leverage: number): void {
+  const position = order.position;
+  const open = remaining(order) - close;
+  const frozen = frozenFor(order, open, leverage);
+  const openDelta = open - order.openQty;
+  const closeDelta = close - order.closeQty;
+  const frozenDelta = frozen - order.frozen;
+  order.closeQty = close;
+  order.openQty = open;
+  order.frozen = frozen;
+  if (openDelta !== 0 || closeDelta !== 0 || frozenDelta !== 0n) {
+    setTotals(core, position, position.openOrderQty + openDelta, position.closeOrderQty + closeDelta, position.frozen + frozenDelta);
   }
-  setTotals(core, position, openQty, closeQty, frozen);
+}
+
+/** Brings one order's own numbers up to date after its quantity or freeze price changed, keeping its place. */
+export function refreshOrder(core: Core, order: Order): void {
+  setAllocation(core, order, Math.min(order.closeQty, remaining(order)), leverageOf(core, order.position));
+}
+
+/**
+ * Greedy allocation of one side's closing capacity in priority order. The orders holding capacity
+ * always form a prefix of the list, and every order beyond it is kept up to date individually, so
+ * the walk stops at the first order past the capacity that holds none and is unchanged: most
+ * commands touch one or two orders however many rest.
+ */
+function allocateSide(core: Core, orders: readonly Order[], capacity: number, leverage: number): void {
+  for (const order of orders) {
+    const rest = remaining(order);
+    const close = rest < capacity ? rest : capacity;
+    capacity -= close;
+    const unchanged = close === order.closeQty && rest - close === order.openQty &&
+      order.perContractLeverage === leverage && order.perContractPrice === order.freezePrice;
+    if (!unchanged) setAllocation(core, order, close, leverage);
+    else if (capacity === 0 && close === 0) break;
+  }
+}
+
+/** Recomputes closeQty and frozen margin of the position's orders (docs/engine-rules.md, "Allocation"). */
+export function allocate(core: Core, position: Position): void {
+  const leverage = leverageOf(core, position);
+  allocateSide(core, position.buyOrders, capacityFor(position, 'BUY'), leverage);
+  allocateSide(core, position.sellOrders, capacityFor(position, 'SELL'), leverage);
 }
 
 /** Adds a new order at the lowest priority: only its own allocation is new. */
 export function attach(core: Core, order: Order): void {
   const position = order.position;
-  const { config } = position.symbol;
-  position.orders.push(order);
-  order.closeQty = Math.min(remaining(order), freeCapacity(position, order.side));
-  order.openQty = remaining(order) - order.closeQty;
-  order.frozen = orderFrozen(config, order.openQty, order.freezePrice, core.settings(order.account, config.symbol).leverage);
-  setTotals(core, position, position.openOrderQty + order.openQty, position.closeOrderQty + order.closeQty, position.frozen + order.frozen);
+  sideOrders(position, order.side).push(order);
+  if (mustClose(order)) position.closingOrders += 1;
+  setAllocation(core, order, Math.min(remaining(order), freeCapacity(position, order.side)), leverageOf(core, position));
+}
+
+/** Moves an order to the lowest priority (an amendment that loses time priority). */
+export function requeue(core: Core, order: Order): void {
+  const orders = sideOrders(order.position, order.side);
+  orders.splice(orders.indexOf(order), 1);
+  orders.push(order);
+  order.priority = core.nextPriority++;
+  // It gives up its capacity; the next allocation hands back whatever is left at the end of the queue.
+  setAllocation(core, order, 0, leverageOf(core, order.position));
 }
 
 /**
@@ -82,8 +136,10 @@ function retire(core: Core, order: Order): boolean {
   const { book } = order.symbol;
   if (order.level !== null) book.sideFor(order).remove(order);
   const position = order.position;
-  const index = position.orders.indexOf(order);
-  if (index >= 0) position.orders.splice(index, 1);
+  const orders = sideOrders(position, order.side);
+  const index = orders.indexOf(order);
+  if (index >= 0) orders.splice(index, 1);
+  if (mustClose(order)) position.closingOrders -= 1;
   order.account.orders.delete(order.id);
   if (order.clientOrderId !== null && order.account.liveByClientId.get(order.clientOrderId) === order) {
     order.account.liveByClientId.delete(order.clientOrderId);
@@ -114,8 +170,8 @@ export const cancelState = (order: Order): OrderState => (order.filled > 0 ? 'PA
  */
 export function reallocate(core: Core, position: Position): void {
   allocate(core, position);
-  for (;;) {
-    const starved = position.orders.find((o) => mustClose(o) && o.closeQty < remaining(o));
+  while (position.closingOrders > 0) {
+    const starved = ordersOf(position).find((o) => mustClose(o) && o.closeQty < remaining(o));
     if (starved === undefined) break;
     finishOrder(core, starved, 'EXPIRED', 'REDUCE_ONLY_WOULD_INCREASE');
     core.emitter.deferOrder(starved, 'EXPIRED');
@@ -134,7 +190,7 @@ export function reallocate(core: Core, position: Position): void {
 function newestOpeningOrder(core: Core, position: Position): Order | undefined {
   let newest: Order | undefined;
   for (const sibling of core.positionsOf(position.account, position.symbol.config.symbol)) {
-    for (const order of sibling.orders) {
+    for (const order of ordersOf(sibling)) {
       if (order === core.activeTaker || order.openQty <= 0) continue;
       if (newest === undefined || order.priority > newest.priority) newest = order;
     }
@@ -154,7 +210,7 @@ export interface FillOutcome {
 export function applyFill(core: Core, order: Order, qty: number, price: number, isMaker: boolean): FillOutcome {
   const position = order.position;
   const { config } = position.symbol;
-  const settings = core.settings(order.account, config.symbol);
+  const settings = position.settings;
   const isolated = settings.marginMode === 'ISOLATED';
   const wallet = core.wallet(order.account, config.settleAsset);
   const direction = sideSign(order.side);
@@ -208,6 +264,7 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
   order.state = order.filled === order.qty ? 'FILLED' : 'PARTIALLY_FILLED';
   order.updateTime = core.time;
   if (order.state === 'FILLED') retire(core, order);
+  else refreshOrder(core, order);
 
   core.emitter.touchPosition(position);
   core.emitter.touchWallet(wallet);

@@ -1,19 +1,28 @@
 /**
  * Immutable snapshots of engine records: what events, results and views carry.
  */
-import { invariant } from './assert.js';
 import { positionMaintenance, unrealizedPnl } from './margin.js';
-import type { Account, Order, Position, SymbolSettings, Wallet } from './state.js';
+import type { Account, Order, Position, Valuation, Wallet } from './state.js';
 import type { BalanceSnapshot, OrderSnapshot, PositionSnapshot } from './types.js';
 
-/** Every account holds settings for every symbol from the moment it is created. */
-export function settingsOf(account: Account, symbol: string): SymbolSettings {
-  const settings = account.settings.get(symbol);
-  invariant(settings !== undefined, () => `account ${account.id} has no settings for ${symbol}`);
-  return settings;
+/** Unrealized PnL and maintenance margin at the symbol's mark, recomputed only when an input moved. */
+export function valuationOf(position: Position): Valuation {
+  const cached = position.valuation;
+  const mark = position.symbol.markPrice;
+  if (cached.qty === position.qty && cached.entryCost === position.entryCost && cached.mark === mark) return cached;
+  const { config } = position.symbol;
+  position.valuation = {
+    qty: position.qty,
+    entryCost: position.entryCost,
+    mark,
+    unrealizedPnl: unrealizedPnl(config, position.qty, position.entryCost, mark),
+    maintenanceMargin: positionMaintenance(config, position.qty, mark),
+  };
+  return position.valuation;
 }
 
-export function orderSnapshot(order: Order, settings: SymbolSettings): OrderSnapshot {
+export function orderSnapshot(order: Order): OrderSnapshot {
+  const settings = order.position.settings;
   return {
     orderId: order.id,
     clientOrderId: order.clientOrderId,
@@ -42,8 +51,10 @@ export function orderSnapshot(order: Order, settings: SymbolSettings): OrderSnap
   };
 }
 
-export function positionSnapshot(position: Position, settings: SymbolSettings): PositionSnapshot {
+export function positionSnapshot(position: Position): PositionSnapshot {
   const { config, markPrice } = position.symbol;
+  const settings = position.settings;
+  const { unrealizedPnl, maintenanceMargin } = valuationOf(position);
   return {
     symbol: config.symbol,
     positionSide: position.side,
@@ -59,8 +70,8 @@ export function positionSnapshot(position: Position, settings: SymbolSettings): 
     realizedPnlCurrent: position.realizedPnlCurrent,
     feesTotal: position.feesTotal,
     markPrice: markPrice ?? 0,
-    unrealizedPnl: unrealizedPnl(config, position.qty, position.entryCost, markPrice),
-    maintenanceMargin: positionMaintenance(config, position.qty, markPrice),
+    unrealizedPnl,
+    maintenanceMargin,
     openTime: position.openTime,
     updateTime: position.updateTime,
   };
@@ -74,8 +85,8 @@ export function balanceSnapshot(account: Account, wallet: Wallet): BalanceSnapsh
   let crossUnrealizedPnl = 0n;
   for (const position of account.positions.values()) {
     if (position.qty === 0 || position.symbol.config.settleAsset !== wallet.asset) continue;
-    if (settingsOf(account, position.symbol.config.symbol).marginMode !== 'CROSSED') continue;
-    crossUnrealizedPnl += unrealizedPnl(position.symbol.config, position.qty, position.entryCost, position.symbol.markPrice);
+    if (position.settings.marginMode !== 'CROSSED') continue;
+    crossUnrealizedPnl += valuationOf(position).unrealizedPnl;
   }
   return {
     asset: wallet.asset,

@@ -31,9 +31,9 @@ export function buildView(core: Core): StateView {
       .map(([symbol, s]) => ({ symbol, leverage: s.leverage, marginMode: s.marginMode })),
     positions: [...account.positions.values()]
       .sort((a, b) => byKey<typeof a>((p) => p.symbol.config.symbol)(a, b) || SIDE_ORDER[a.side] - SIDE_ORDER[b.side])
-      .map((p) => positionSnapshot(p, core.settings(account, p.symbol.config.symbol))),
+      .map((p) => positionSnapshot(p)),
     orders: [...account.orders.values()].sort((a, b) => a.id - b.id)
-      .map((o) => orderSnapshot(o, core.settings(account, o.symbol.config.symbol))),
+      .map((o) => orderSnapshot(o)),
   }));
   const books: BookView[] = [...core.symbols.values()].sort(byKey((s) => s.config.symbol)).map((s) => ({
     symbol: s.config.symbol,

@@ -11,6 +11,8 @@ import type { OrderBook, PriceLevel } from './book/order-book.js';
 export interface SymbolState {
   readonly config: SymbolConfig;
   readonly book: OrderBook;
+  /** `${symbol}:${side}` for each side, built once: position lookups are on the hot path. */
+  readonly positionKeys: Readonly<Record<PositionSide, string>>;
   markPrice: number | null;
   lastPrice: number | null;
 }
@@ -36,6 +38,8 @@ export interface Wallet {
 export interface Position {
   readonly account: Account;
   readonly symbol: SymbolState;
+  /** The account's settings object for this symbol (shared, mutated in place by leverage and mode changes). */
+  readonly settings: SymbolSettings;
   readonly side: PositionSide;
   /** Signed contracts, > 0 long. */
   qty: number;
@@ -46,12 +50,25 @@ export interface Position {
   feesTotal: bigint;
   openTime: number;
   updateTime: number;
-  /** Live orders targeting this position, in priority order. */
-  readonly orders: Order[];
+  /** Live buy and sell orders targeting this position, each in priority order. */
+  readonly buyOrders: Order[];
+  readonly sellOrders: Order[];
+  /** How many of them must close (reduce-only or hedge closing side): only then can one be starved. */
+  closingOrders: number;
   openOrderQty: number;
   closeOrderQty: number;
   frozen: bigint;
   dirty: boolean;
+  /** Unrealized PnL and maintenance margin, cached for the (qty, entry cost, mark) they were computed at. */
+  valuation: Valuation;
+}
+
+export interface Valuation {
+  qty: number;
+  entryCost: bigint;
+  mark: number | null;
+  unrealizedPnl: bigint;
+  maintenanceMargin: bigint;
 }
 
 export interface Order {
@@ -80,6 +97,10 @@ export interface Order {
   /** …the part that opens it, and the margin that part freezes. */
   openQty: number;
   frozen: bigint;
+  /** frozenPerContract(freezePrice, leverage), cached: recomputed only when either changes. */
+  perContract: bigint;
+  perContractPrice: number;
+  perContractLeverage: number;
   fees: bigint;
   realizedPnl: bigint;
   updateTime: number;

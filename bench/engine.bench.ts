@@ -1,0 +1,153 @@
+/**
+ * `npm run bench:engine`: commands per second through the engine alone (margin updates and event
+ * generation included) for a mix of 45% limit place, 35% cancel, 10% amend, 10% market/IOC, at
+ * 1k and at 100k resting orders; the same mix through the reference model (test/reference) as the
+ * baseline, in the same run. Prints a table, then one JSON line.
+ */
+import os from 'node:os';
+import { Engine } from '../src/engine/engine.js';
+import { BTC_USDT } from '../src/engine/demo-symbols.js';
+import { parseAmount } from '../src/engine/fixed.js';
+import type { Command, CommandResult } from '../src/engine/types.js';
+import { ReferenceModel } from '../test/reference/model.js';
+
+interface Target {
+  apply(command: Command): CommandResult;
+}
+
+const MID = 600_000; // 60,000.0 in ticks
+const ACCOUNTS = 2_000;
+
+/** xorshift32: a tiny deterministic PRNG so both targets see the same command stream. */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    return x / 0x1_0000_0000;
+  };
+}
+
+class Driver {
+  private time = 1;
+  private readonly live: { accountId: number; orderId: number }[] = [];
+  errors = 0;
+
+  constructor(private readonly target: Target, private readonly random: () => number) {}
+
+  apply(command: Command): CommandResult {
+    const result = this.target.apply({ ...command, time: this.time++ });
+    if (!result.ok) this.errors++;
+    return result;
+  }
+
+  setup(): void {
+    this.apply({ type: 'setMarkPrice', symbol: 'btc_usdt', price: MID, time: 0 });
+    for (let i = 0; i < ACCOUNTS; i++) {
+      const created = this.apply({ type: 'createAccount', time: 0 });
+      if (!created.ok || created.kind !== 'account') throw new Error('account creation failed');
+      this.apply({ type: 'deposit', accountId: created.accountId, asset: 'USDT', amount: parseAmount('1000000000'), time: 0 });
+    }
+  }
+
+  private account(): number {
+    return 1 + Math.floor(this.random() * ACCOUNTS);
+  }
+
+  /** A passive limit order 1..2000 ticks away from the mid, so it rests. */
+  placePassive(): void {
+    const buy = this.random() < 0.5;
+    const offset = 1 + Math.floor(this.random() * 2000);
+    const result = this.apply({
+      type: 'placeOrder', accountId: this.account(), symbol: 'btc_usdt', side: buy ? 'BUY' : 'SELL', positionSide: 'BOTH',
+      orderType: 'LIMIT', timeInForce: 'GTC', price: buy ? MID - offset : MID + offset, qty: 10 + Math.floor(this.random() * 90),
+      reduceOnly: false, time: 0,
+    });
+    if (result.ok && result.kind === 'order' && result.order.state === 'NEW') {
+      this.live.push({ accountId: result.order.accountId, orderId: result.order.orderId });
+    }
+  }
+
+  private takeLive(): { accountId: number; orderId: number } | undefined {
+    if (this.live.length === 0) return undefined;
+    const index = Math.floor(this.random() * this.live.length);
+    const picked = this.live[index]!;
+    this.live[index] = this.live[this.live.length - 1]!;
+    this.live.pop();
+    return picked;
+  }
+
+  cancel(): void {
+    const picked = this.takeLive();
+    if (picked) this.apply({ type: 'cancelOrder', symbol: 'btc_usdt', ...picked, time: 0 });
+  }
+
+  amend(): void {
+    const picked = this.takeLive();
+    if (!picked) return;
+    const result = this.apply({ type: 'amendOrder', symbol: 'btc_usdt', ...picked, qty: 10 + Math.floor(this.random() * 90), time: 0 });
+    // Whatever happened, the order is still live unless the amendment failed because it was gone.
+    if (result.ok || result.code !== 'UNKNOWN_ORDER') this.live.push(picked);
+  }
+
+  take(): void {
+    const buy = this.random() < 0.5;
+    const market = this.random() < 0.5;
+    this.apply({
+      type: 'placeOrder', accountId: this.account(), symbol: 'btc_usdt', side: buy ? 'BUY' : 'SELL', positionSide: 'BOTH',
+      orderType: market ? 'MARKET' : 'LIMIT', timeInForce: 'IOC', price: buy ? MID + 500 : MID - 500,
+      qty: 1 + Math.floor(this.random() * 5), reduceOnly: false, time: 0,
+    });
+  }
+
+  get resting(): number {
+    return this.live.length;
+  }
+
+  /** Keeps the book near `target` resting orders: the 45/35 place/cancel split leans toward it. */
+  step(target: number): void {
+    const roll = this.random();
+    if (roll < 0.45) {
+      if (this.live.length < target || this.random() < 0.5) this.placePassive();
+      else this.cancel();
+    } else if (roll < 0.80) {
+      if (this.live.length > target * 0.9 || this.random() < 0.5) this.cancel();
+      else this.placePassive();
+    } else if (roll < 0.90) this.amend();
+    else this.take();
+  }
+}
+
+function measure(makeTarget: () => Target, resting: number, commands: number): { perSec: number; errorRate: number } {
+  const driver = new Driver(makeTarget(), rng(42));
+  driver.setup();
+  while (driver.resting < resting) driver.placePassive();
+  for (let i = 0; i < Math.min(commands, 20_000); i++) driver.step(resting); // warm-up
+  const errorsBefore = driver.errors;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < commands; i++) driver.step(resting);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { perSec: Math.round(commands / seconds), errorRate: (driver.errors - errorsBefore) / commands };
+}
+
+const engineTarget = (): Target => {
+  const engine = new Engine({ symbols: [BTC_USDT] });
+  return { apply: (command) => engine.apply(command).result };
+};
+const referenceTarget = (): Target => new ReferenceModel({ symbols: [BTC_USDT] });
+
+const commands = Number(process.env.PERPSTREAM_BENCH_COMMANDS ?? 300_000);
+const engine1k = measure(engineTarget, 1_000, commands);
+const engine100k = measure(engineTarget, 100_000, commands);
+const baseline1k = measure(referenceTarget, 1_000, Math.max(1_000, Math.floor(commands / 30)));
+
+const row = (name: string, r: { perSec: number; errorRate: number }) =>
+  console.log(`${name.padEnd(34)} ${String(r.perSec).padStart(10)} cmds/s   (refused ${(r.errorRate * 100).toFixed(1)}%)`);
+console.log(`engine bench on ${os.cpus()[0]?.model ?? 'unknown cpu'} (${os.cpus().length} cores), node ${process.version}`);
+console.log('mix: 45% limit place, 35% cancel, 10% amend, 10% market/IOC');
+row('engine, 1k resting orders', engine1k);
+row('engine, 100k resting orders', engine100k);
+row('reference model, 1k (baseline)', baseline1k);
+console.log(`slowdown 1k → 100k: ${(engine1k.perSec / engine100k.perSec).toFixed(2)}×; engine / baseline at 1k: ${(engine1k.perSec / baseline1k.perSec).toFixed(1)}×`);
+console.log(JSON.stringify({ bench: 'engine', cmdsPerSec1k: engine1k.perSec, cmdsPerSec100k: engine100k.perSec, baselineCmdsPerSec1k: baseline1k.perSec }));
