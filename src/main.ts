@@ -1,38 +1,49 @@
 /**
- * `npm start` until the server exists: runs a scripted trade through the engine and prints every
- * event it emits, one line each, with amounts and prices as decimal strings.
+ * `npm start`: one perpstream process on 127.0.0.1:8080 with the demo symbols, two demo accounts
+ * whose keys it prints, and the market simulator trading so that pushes flow at once.
  */
-import { Engine } from './engine/engine.js';
 import { DEMO_SYMBOLS } from './engine/demo-symbols.js';
 import { parseAmount } from './engine/fixed.js';
-import { describeEvent } from './engine/describe.js';
-import { buildSymbolConfig } from './engine/symbol.js';
-import type { Command, CommandResult } from './engine/types.js';
+import { readSettings, UsageError } from './config.js';
+import { startServer } from './server/server.js';
+import { Simulator } from './sim/simulator.js';
 
-const engine = new Engine({ symbols: DEMO_SYMBOLS });
-const symbols = new Map(DEMO_SYMBOLS.map((s) => [s.symbol, buildSymbolConfig(s)]));
-let clock = 1_700_000_000_000;
+async function main(): Promise<void> {
+  const settings = readSettings(process.argv.slice(2), process.env);
+  const server = await startServer({
+    symbols: DEMO_SYMBOLS, adminToken: settings.adminToken, dataDir: settings.dataDir, port: settings.port, host: settings.host,
+  });
+  const { exchange, credentials } = server;
+  console.log(`perpstream listening on ${server.url} (XT REST at /future/..., user stream at ${server.wsUrl}/ws/user)`);
+  console.log(`admin API: ${server.url}/admin/v1  token: ${settings.adminTokenGenerated ? `${settings.adminToken} (generated)` : '(as given)'}`);
 
-function run(label: string, command: Command): CommandResult {
-  const { cmdSeq, result, events } = engine.apply({ ...command, time: (clock += 1000) });
-  console.log(`\n#${cmdSeq} ${label}${result.ok ? '' : `  → refused: ${result.message}`}`);
-  for (const event of events) console.log(`  ${describeEvent(event, symbols)}`);
-  return result;
+  const startPrices = new Map([['btc_usdt', 600_000], ['eth_usdt', 300_000]]);
+  for (const [symbol, price] of startPrices) await exchange.execute({ type: 'setMarkPrice', symbol, price });
+  for (const name of ['alice', 'bob']) {
+    const { result } = await exchange.execute({ type: 'createAccount' });
+    if (!result.ok || result.kind !== 'account') throw new Error('could not create a demo account');
+    await exchange.execute({ type: 'deposit', accountId: result.accountId, asset: 'USDT', amount: parseAmount('100000') });
+    const credential = credentials.issue(result.accountId);
+    console.log(`demo account ${name}: accountId ${result.accountId} apiKey ${credential.apiKey} secret ${credential.secret}`);
+    console.log(`  watch it: npm run watch -- --url ${server.url} --api-key ${credential.apiKey} --secret ${credential.secret}`);
+  }
+
+  let simulator: Simulator | null = null;
+  if (settings.simulator) {
+    simulator = new Simulator({ exchange, startPrices });
+    await simulator.start();
+    console.log('market simulator running (--no-sim to turn it off)');
+  }
+
+  const stop = (): void => {
+    simulator?.stop();
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }
 
-const maker = run('create account (maker)', { type: 'createAccount', time: 0 });
-const taker = run('create account (taker)', { type: 'createAccount', time: 0 });
-if (maker.ok && maker.kind === 'account' && taker.ok && taker.kind === 'account') {
-  const m = maker.accountId;
-  const t = taker.accountId;
-  const order = { type: 'placeOrder', symbol: 'btc_usdt', orderType: 'LIMIT', reduceOnly: false, positionSide: 'BOTH' } as const;
-  run('maker deposits 10,000 USDT', { type: 'deposit', accountId: m, asset: 'USDT', amount: parseAmount('10000'), time: 0 });
-  run('taker deposits 10,000 USDT', { type: 'deposit', accountId: t, asset: 'USDT', amount: parseAmount('10000'), time: 0 });
-  run('mark price 60,000', { type: 'setMarkPrice', symbol: 'btc_usdt', price: 600_000, time: 0 });
-  run('maker sells 100 contracts (0.01 BTC) at 60,010', { ...order, accountId: m, side: 'SELL', timeInForce: 'GTC', price: 600_100, qty: 100, clientOrderId: 'ask-1', time: 0 });
-  run('taker buys 40 at 60,020 (IOC): partial fill of the maker', { ...order, accountId: t, side: 'BUY', timeInForce: 'IOC', price: 600_200, qty: 40, time: 0 });
-  run('taker sells 40 at 59,990 (GTC): reduces, rests', { ...order, accountId: t, side: 'SELL', timeInForce: 'GTC', price: 599_900, qty: 40, time: 0 });
-  run('maker cancels the rest of its ask', { type: 'cancelOrder', accountId: m, symbol: 'btc_usdt', clientOrderId: 'ask-1', time: 0 });
-  engine.audit();
-  console.log(`\nstate hash ${engine.stateHash()}`);
-}
+main().catch((error: unknown) => {
+  console.error(error instanceof UsageError ? `perpstream: ${error.message}` : error);
+  process.exit(error instanceof UsageError ? 2 : 1);
+});

@@ -7,9 +7,17 @@ import { Core, type EngineOptions } from './core.js';
 import { adjustIsolatedMargin, deposit, setLeverage, setMarginMode, setPositionMode, withdraw } from './accounts.js';
 import { auditState } from './audit.js';
 import { amendOrder, cancelAll, cancelOrder, placeOrder } from './orders.js';
-import { hashView, buildView } from './state-view.js';
+import { accountView, buildView, hashView } from './state-view.js';
+import type { SymbolConfig } from './symbol.js';
 import type { ChangeReason, Command, CommandResult, EngineEvent } from './types.js';
-import type { StateView } from './view.js';
+import type { AccountView, StateView } from './view.js';
+
+export interface MarketState {
+  markPrice: number | null;
+  lastPrice: number | null;
+  bestBid: { price: number; qty: number } | null;
+  bestAsk: { price: number; qty: number } | null;
+}
 
 export type { EngineOptions } from './core.js';
 
@@ -84,6 +92,34 @@ export class Engine {
     }
     symbol.markPrice = price;
     return { ok: true, kind: 'done' };
+  }
+
+  /** One account's state and the `seq` of its last event: a REST snapshot that pushes with a higher seq continue exactly. */
+  account(accountId: number): { seq: number; view: AccountView } | undefined {
+    const account = this.core.accounts.get(accountId);
+    return account === undefined ? undefined : { seq: account.seq, view: accountView(account) };
+  }
+
+  /** Configured symbols, in configuration order. */
+  symbols(): SymbolConfig[] {
+    return [...this.core.symbols.values()].map((s) => s.config);
+  }
+
+  /** A symbol's prices and top of book (ticks), or undefined for an unknown symbol. */
+  market(symbol: string): MarketState | undefined {
+    const state = this.core.symbols.get(symbol);
+    if (state === undefined) return undefined;
+    const bid = state.book.bids.best();
+    const ask = state.book.asks.best();
+    return {
+      markPrice: state.markPrice, lastPrice: state.lastPrice,
+      bestBid: bid ? { price: bid.price, qty: bid.qty } : null, bestAsk: ask ? { price: ask.price, qty: ask.qty } : null,
+    };
+  }
+
+  /** The last command sequence number applied. */
+  get cmdSeq(): number {
+    return this.core.cmdSeq;
   }
 
   /** The whole state as a canonical, sorted plain view. */

@@ -2,7 +2,7 @@
  * Decimal strings for the wire, from the engine's integers: prices from ticks, quantities from
  * contracts, amounts from 10^-8 units. Shared by every dialect encoder.
  */
-import { AMOUNT_DECIMALS, formatRatio, formatScaled } from './fixed.js';
+import { AMOUNT_DECIMALS, formatRatio, formatScaled, parseScaled } from './fixed.js';
 import type { SymbolConfig } from './symbol.js';
 
 /** A price in ticks as a decimal string with the symbol's price precision ("60010.0" → "60010"). */
@@ -23,4 +23,17 @@ export function formatAveragePrice(config: SymbolConfig, cost: bigint, qty: numb
 /** Contracts as a base-asset quantity (Binance and Bybit speak in base units). */
 export function formatBaseQty(config: SymbolConfig, contracts: number): string {
   return formatRatio(BigInt(contracts) * config.valuePerTickContract, config.tickUnits * 10n ** BigInt(AMOUNT_DECIMALS - config.priceDecimals), 8);
+}
+
+/** A decimal price string as ticks; undefined if it is not a positive multiple of the tick. */
+export function parsePrice(config: SymbolConfig, text: string): number | undefined {
+  let units: bigint;
+  try {
+    units = parseScaled(text, config.priceDecimals);
+  } catch {
+    return undefined;
+  }
+  if (units <= 0n || units % config.tickUnits !== 0n) return undefined;
+  const ticks = units / config.tickUnits;
+  return ticks <= BigInt(config.spec.maxPriceTicks) ? Number(ticks) : undefined;
 }

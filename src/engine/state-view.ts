@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Core } from './core.js';
 import { levelOrders, type BookSide } from './book/order-book.js';
 import { availableBalance, orderSnapshot, positionSnapshot } from './snapshots.js';
+import type { Account } from './state.js';
 import type { PositionSide } from './types.js';
 import type { AccountView, BookView, StateView } from './view.js';
 
@@ -15,8 +16,8 @@ function levelsOf(side: BookSide): BookView['bids'] {
   return side.sortedLevels().map((level) => ({ price: level.price, orderIds: levelOrders(level).map((o) => o.id) }));
 }
 
-export function buildView(core: Core): StateView {
-  const accounts: AccountView[] = [...core.accounts.values()].sort((a, b) => a.id - b.id).map((account) => ({
+export function accountView(account: Account): AccountView {
+  return {
     accountId: account.id,
     positionMode: account.positionMode,
     wallets: [...account.wallets.values()].sort(byKey((w) => w.asset)).map((w) => ({
@@ -34,7 +35,11 @@ export function buildView(core: Core): StateView {
       .map((p) => positionSnapshot(p)),
     orders: [...account.orders.values()].sort((a, b) => a.id - b.id)
       .map((o) => orderSnapshot(o)),
-  }));
+  };
+}
+
+export function buildView(core: Core): StateView {
+  const accounts: AccountView[] = [...core.accounts.values()].sort((a, b) => a.id - b.id).map(accountView);
   const books: BookView[] = [...core.symbols.values()].sort(byKey((s) => s.config.symbol)).map((s) => ({
     symbol: s.config.symbol,
     markPrice: s.markPrice,

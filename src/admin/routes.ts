@@ -1,0 +1,108 @@
+/**
+ * The operator interface, fixed so that scripts and outside test suites can drive any build:
+ * /admin/v1 with `Authorization: Bearer <token>`, JSON in and out, amounts and prices as decimal
+ * strings, errors as HTTP 4xx `{"error": "<what is wrong and what to do>"}`.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { formatAmount, parseAmount } from '../engine/fixed.js';
+import { parsePrice } from '../engine/format.js';
+import type { CommandError } from '../engine/types.js';
+import type { CredentialStore } from '../service/credentials.js';
+import type { Exchange } from '../service/exchange.js';
+
+export interface AdminOptions {
+  exchange: Exchange;
+  credentials: CredentialStore;
+  adminToken: string;
+}
+
+class AdminError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+const STATUS_OF: Partial<Record<CommandError['code'], number>> = {
+  UNKNOWN_ACCOUNT: 404,
+  UNKNOWN_SYMBOL: 404,
+  INSUFFICIENT_BALANCE: 409,
+};
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function field(body: unknown, name: string, kind: 'string' | 'integer'): string | number {
+  const value = (body as Record<string, unknown> | null)?.[name];
+  if (kind === 'integer' && Number.isSafeInteger(value)) return value as number;
+  if (kind === 'integer' && typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
+  if (kind === 'string' && typeof value === 'string' && value !== '') return value;
+  throw new AdminError(400, `"${name}" is required and must be ${kind === 'integer' ? 'a whole number' : 'a non-empty string'}`);
+}
+
+function amountOf(body: unknown): bigint {
+  const text = field(body, 'amount', 'string') as string;
+  try {
+    return parseAmount(text);
+  } catch {
+    throw new AdminError(400, `"amount" must be a decimal string with at most 8 decimals, e.g. "1000.5" (got "${text}")`);
+  }
+}
+
+function refused(error: CommandError): never {
+  throw new AdminError(STATUS_OF[error.code] ?? 400, error.message);
+}
+
+export async function adminRoutes(app: FastifyInstance, options: AdminOptions): Promise<void> {
+  const { exchange, credentials, adminToken } = options;
+
+  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
+    const status = error instanceof AdminError ? error.status : (error.statusCode ?? 500);
+    void reply.code(status).send({ error: status >= 500 ? 'internal error' : error.message });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ error: `no admin endpoint ${request.method} ${request.url}; see the README's operator interface` });
+  });
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    if (!tokenMatches(request.headers.authorization, adminToken)) {
+      throw new AdminError(401, 'send the admin token as "Authorization: Bearer <token>" (printed at start-up or set with --admin-token)');
+    }
+  });
+
+  app.post('/accounts', async () => {
+    const { result } = await exchange.execute({ type: 'createAccount' });
+    if (!result.ok) refused(result);
+    if (result.kind !== 'account') throw new AdminError(500, 'unexpected result');
+    const credential = credentials.issue(result.accountId);
+    return { accountId: result.accountId, apiKey: credential.apiKey, secret: credential.secret, passphrase: credential.passphrase };
+  });
+
+  for (const type of ['deposit', 'withdraw'] as const) {
+    app.post(`/${type}`, async (request) => {
+      const accountId = field(request.body, 'accountId', 'integer') as number;
+      const asset = (field(request.body, 'asset', 'string') as string).toUpperCase();
+      const amount = amountOf(request.body);
+      const { result } = await exchange.execute({ type, accountId, asset, amount });
+      if (!result.ok) refused(result);
+      const balance = exchange.engine.account(accountId)?.view.wallets.find((w) => w.asset === asset);
+      return { accountId, asset, walletBalance: formatAmount(balance?.walletBalance ?? 0n), availableBalance: formatAmount(balance?.availableBalance ?? 0n) };
+    });
+  }
+
+  app.post('/mark-price', async (request) => {
+    const symbol = field(request.body, 'symbol', 'string') as string;
+    const config = exchange.engine.symbols().find((s) => s.symbol === symbol);
+    if (config === undefined) throw new AdminError(404, `symbol "${symbol}" is not listed; GET /admin/v1/symbols lists them`);
+    const text = field(request.body, 'price', 'string') as string;
+    const price = parsePrice(config, text);
+    if (price === undefined) throw new AdminError(400, `"price" must be a positive multiple of the tick size ${config.spec.tickSize} (got "${text}")`);
+    const { result } = await exchange.execute({ type: 'setMarkPrice', symbol, price });
+    if (!result.ok) refused(result);
+    return { symbol, price: text };
+  });
+
+  app.get('/symbols', async () => exchange.engine.symbols().map((c) => ({ ...c.spec })));
+}

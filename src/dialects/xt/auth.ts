@@ -1,0 +1,88 @@
+/**
+ * XT's futures request signature (protocols.md §1.1): HMAC-SHA256 (hex, key = secret) over
+ *   "<p>validate-appkey=<key>&<p>validate-timestamp=<ms>" + "#" + path [+ "#" + sorted query | raw body]
+ * where <p> is the header prefix the client used: "" (XT's docs) or "xt-" (ccxt). Timestamps older
+ * than the receive window (default 5 s, at most 60 s) or more than 1 s ahead are refused.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Credential, CredentialStore } from '../../service/credentials.js';
+
+export const DEFAULT_RECV_WINDOW_MS = 5_000;
+export const MAX_RECV_WINDOW_MS = 60_000;
+export const MAX_CLOCK_AHEAD_MS = 1_000;
+
+export type AuthFailure =
+  | { code: 'MISSING_HEADERS'; message: string }
+  | { code: 'INVALID_TIMESTAMP'; message: string }
+  | { code: 'INVALID_APPKEY'; message: string }
+  | { code: 'INVALID_SIGNATURE'; message: string };
+
+export interface SignedRequest {
+  method: string;
+  path: string;
+  rawQuery: string;
+  rawBody: string;
+  headers: IncomingHttpHeaders;
+}
+
+const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/** The query as signed: its key=value pairs sorted by key, exactly as they were encoded on the wire. */
+export function sortedQuery(rawQuery: string): string {
+  if (rawQuery === '') return '';
+  return rawQuery.split('&').filter((pair) => pair !== '')
+    .sort((a, b) => {
+      const ka = a.split('=')[0]!;
+      const kb = b.split('=')[0]!;
+      return ka < kb ? -1 : ka > kb ? 1 : 0;
+    })
+    .join('&');
+}
+
+export function signaturePayload(prefix: string, appKey: string, timestamp: string, request: Omit<SignedRequest, 'headers'>): string {
+  let payload = `${prefix}validate-appkey=${appKey}&${prefix}validate-timestamp=${timestamp}#${request.path}`;
+  if (request.method === 'GET' || request.method === 'DELETE') {
+    const query = sortedQuery(request.rawQuery);
+    if (query !== '') payload += `#${query}`;
+  } else if (request.rawBody !== '') {
+    payload += `#${request.rawBody}`;
+  } else if (request.rawQuery !== '') {
+    payload += `#${sortedQuery(request.rawQuery)}`;
+  }
+  return payload;
+}
+
+export function sign(secret: string, payload: string): string {
+  return createHmac('sha256', secret).update(payload).digest('hex');
+}
+
+export function verifyXtSignature(request: SignedRequest, credentials: CredentialStore, now: number): Credential | AuthFailure {
+  const prefix = header(request.headers, 'xt-validate-appkey') !== undefined ? 'xt-' : '';
+  const appKey = header(request.headers, `${prefix}validate-appkey`);
+  const timestamp = header(request.headers, `${prefix}validate-timestamp`);
+  const signature = header(request.headers, `${prefix}validate-signature`);
+  if (appKey === undefined || timestamp === undefined || signature === undefined) {
+    return { code: 'MISSING_HEADERS', message: 'send validate-appkey, validate-timestamp and validate-signature headers' };
+  }
+  const recvWindowHeader = header(request.headers, `${prefix}validate-recvwindow`);
+  const recvWindow = recvWindowHeader === undefined ? DEFAULT_RECV_WINDOW_MS : Number(recvWindowHeader);
+  if (!Number.isInteger(recvWindow) || recvWindow <= 0 || recvWindow > MAX_RECV_WINDOW_MS) {
+    return { code: 'INVALID_TIMESTAMP', message: `validate-recvwindow must be a whole number of ms up to ${MAX_RECV_WINDOW_MS}` };
+  }
+  const sentAt = Number(timestamp);
+  if (!/^\d{10,16}$/.test(timestamp) || now - sentAt > recvWindow || sentAt - now > MAX_CLOCK_AHEAD_MS) {
+    return { code: 'INVALID_TIMESTAMP', message: `validate-timestamp must be the current time in ms, within ${recvWindow} ms (server time ${now})` };
+  }
+  const credential = credentials.find(appKey);
+  if (credential === undefined) return { code: 'INVALID_APPKEY', message: 'unknown validate-appkey' };
+  const expected = Buffer.from(sign(credential.secret, signaturePayload(prefix, appKey, timestamp, request)));
+  const given = Buffer.from(signature.toLowerCase());
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return { code: 'INVALID_SIGNATURE', message: 'validate-signature does not match: sign "validate-appkey=…&validate-timestamp=…#path[#sorted query | #body]" with HMAC-SHA256' };
+  }
+  return credential;
+}

@@ -1,0 +1,200 @@
+/**
+ * Canonical engine events → XT futures user pushes (seeds 000/001, protocols.md §1.2). Each field
+ * of both seed languages is sent, plus what ccxt reads (§1.3: `st`, `createTime`, `tradeId`,
+ * `markPrice`, `availableBalance`). Decimals are strings, times ms. Our extension: every push
+ * carries the account's `seq` in its envelope.
+ */
+import { formatAmount } from '../../engine/fixed.js';
+import { formatAveragePrice, formatPrice } from '../../engine/format.js';
+import type { SymbolConfig } from '../../engine/symbol.js';
+import type { BalanceSnapshot, EngineEvent, OrderSnapshot, PositionSnapshot, TradeEvent } from '../../engine/types.js';
+
+export type XtTopic = 'balance' | 'position' | 'trade' | 'order' | 'notify';
+export const XT_TOPICS: readonly XtTopic[] = ['balance', 'position', 'trade', 'order', 'notify'];
+
+export type Symbols = ReadonlyMap<string, SymbolConfig>;
+
+/** XT has no BOTH side: a one-way position shows as LONG or SHORT by its sign (flat: LONG). */
+export function xtPositionSide(position: Pick<PositionSnapshot, 'positionSide' | 'qty'>): 'LONG' | 'SHORT' {
+  if (position.positionSide !== 'BOTH') return position.positionSide;
+  return position.qty < 0 ? 'SHORT' : 'LONG';
+}
+
+/** The side an order works on: its hedge side, or in one-way mode the side it closes or opens. */
+export function xtOrderPositionSide(order: Pick<OrderSnapshot, 'positionSide' | 'side' | 'closeQty' | 'reduceOnly'>): 'LONG' | 'SHORT' {
+  if (order.positionSide !== 'BOTH') return order.positionSide;
+  const closes = order.reduceOnly || order.closeQty > 0;
+  return (order.side === 'BUY') === !closes ? 'LONG' : 'SHORT';
+}
+
+export function xtBalance(b: Pick<BalanceSnapshot, 'asset' | 'walletBalance' | 'openOrderMarginFrozen' | 'isolatedMargin' | 'crossedMargin' | 'availableBalance'>): Record<string, unknown> {
+  return {
+    coin: b.asset.toLowerCase(),
+    underlyingType: 2,
+    walletBalance: formatAmount(b.walletBalance),
+    openOrderMarginFrozen: formatAmount(b.openOrderMarginFrozen),
+    isolatedMargin: formatAmount(b.isolatedMargin),
+    crossedMargin: formatAmount(b.crossedMargin),
+    availableBalance: formatAmount(b.availableBalance),
+    coupon: '0',
+    bonus: '0',
+  };
+}
+
+export function xtPosition(p: PositionSnapshot, config: SymbolConfig, side = xtPositionSide(p)): Record<string, unknown> {
+  const size = Math.abs(p.qty);
+  return {
+    symbol: p.symbol,
+    contractType: 'PERPETUAL',
+    positionType: p.marginMode,
+    positionSide: side,
+    positionSize: String(size),
+    closeOrderSize: String(p.closeOrderQty),
+    availableCloseSize: String(size - p.closeOrderQty),
+    realizedProfit: formatAmount(p.realizedPnlTotal),
+    entryPrice: formatAveragePrice(config, p.entryCost, size),
+    isolatedMargin: formatAmount(p.marginMode === 'ISOLATED' ? p.margin : 0n),
+    openOrderMarginFrozen: formatAmount(p.openOrderMarginFrozen),
+    openOrderSize: String(p.openOrderQty),
+    underlyingType: 'U_BASED',
+    leverage: p.leverage,
+    markPrice: p.markPrice > 0 ? formatPrice(config, p.markPrice) : '0',
+    unrealizedProfit: formatAmount(p.unrealizedPnl),
+    maintenanceMargin: formatAmount(p.maintenanceMargin),
+    totalFee: formatAmount(p.feesTotal),
+    updatedTime: p.updateTime,
+  };
+}
+
+/** Order fields shared by the push and the REST order object. */
+export function xtOrderFields(o: OrderSnapshot, config: SymbolConfig): Record<string, unknown> {
+  return {
+    symbol: o.symbol,
+    orderId: String(o.orderId),
+    clientOrderId: o.clientOrderId,
+    origQty: String(o.qty),
+    avgPrice: formatAveragePrice(config, o.cumQuote, o.executedQty),
+    price: o.orderType === 'MARKET' ? '0' : formatPrice(config, o.price),
+    executedQty: String(o.executedQty),
+    orderSide: o.side,
+    orderType: o.orderType,
+    timeInForce: o.timeInForce,
+    positionSide: xtOrderPositionSide(o),
+    positionType: o.marginMode,
+    reduceOnly: o.reduceOnly,
+    marginFrozen: formatAmount(o.marginFrozen),
+    sourceType: 'DEFAULT',
+    sourceId: '',
+    state: o.state,
+    reason: o.reason,
+    leverage: o.leverage,
+    fee: formatAmount(o.fees),
+    realizedProfit: formatAmount(o.realizedPnl),
+    createdTime: o.createTime,
+    updatedTime: o.updateTime,
+  };
+}
+
+/**
+ * The `order` push: seed fields plus ccxt's `createTime` and `st`. `st` maps PARTIALLY_CANCELED to
+ * CANCELED because ccxt does not know that state; `state` keeps XT's exact value.
+ */
+export function xtOrder(o: OrderSnapshot, config: SymbolConfig): Record<string, unknown> {
+  return {
+    ...xtOrderFields(o, config),
+    type: 'ORDER',
+    st: o.state === 'PARTIALLY_CANCELED' ? 'CANCELED' : o.state,
+    createTime: o.createTime,
+  };
+}
+
+export function xtTrade(t: TradeEvent, config: SymbolConfig): Record<string, unknown> {
+  return {
+    symbol: t.symbol,
+    orderId: String(t.orderId),
+    clientOrderId: t.clientOrderId,
+    tradeId: String(t.tradeId),
+    price: formatPrice(config, t.price),
+    quantity: String(t.qty),
+    orderSide: t.side,
+    orderType: t.orderType,
+    positionSide: t.positionSide === 'BOTH' ? (t.side === 'BUY' ? 'LONG' : 'SHORT') : t.positionSide,
+    isMaker: t.isMaker,
+    takerMaker: t.isMaker ? 'MAKER' : 'TAKER',
+    fee: formatAmount(t.fee),
+    feeCoin: t.feeAsset.toLowerCase(),
+    realizedProfit: formatAmount(t.realizedPnl),
+    marginUnfrozen: formatAmount(t.marginUnfrozen),
+    timestamp: t.time,
+  };
+}
+
+function envelope(topic: XtTopic, accountId: number, seq: number, data: unknown): string {
+  return JSON.stringify({ topic, event: topic === 'notify' ? 'notify' : `${topic}@${accountId}`, seq, data });
+}
+
+/**
+ * Encodes events once per event, whatever the number of sockets: the frames are memoized on the
+ * event object. A one-way position that changes sign also clears the side it left, so a client
+ * keyed by (symbol, side) never keeps a stale position.
+ */
+export class XtEncoder {
+  private readonly frames = new WeakMap<EngineEvent, readonly string[]>();
+  /** The side each one-way position was last shown on, per account and symbol. */
+  private readonly shownSide = new Map<string, 'LONG' | 'SHORT'>();
+  /** For a one-way position event that changed side: the side it left. Filled as events are published. */
+  private readonly leftSide = new WeakMap<EngineEvent, 'LONG' | 'SHORT'>();
+
+  constructor(private readonly symbols: Symbols) {}
+
+  /** Must see every event in order (subscribeAll), so side changes are known whoever listens. */
+  observe(event: EngineEvent): void {
+    if (event.type !== 'position' || event.position.positionSide !== 'BOTH') return;
+    const key = `${event.accountId}:${event.position.symbol}`;
+    const side = xtPositionSide(event.position);
+    const previous = this.shownSide.get(key);
+    if (previous !== undefined && previous !== side && event.position.qty !== 0) this.leftSide.set(event, previous);
+    if (event.position.qty !== 0 || previous === undefined) this.shownSide.set(key, side);
+  }
+
+  topicOf(event: EngineEvent): XtTopic | null {
+    switch (event.type) {
+      case 'balance': return 'balance';
+      case 'position': return 'position';
+      case 'trade': return 'trade';
+      case 'order': return 'order';
+      default: return null;
+    }
+  }
+
+  encode(event: EngineEvent): readonly string[] {
+    let frames = this.frames.get(event);
+    if (frames === undefined) {
+      frames = this.build(event);
+      this.frames.set(event, frames);
+    }
+    return frames;
+  }
+
+  private build(event: EngineEvent): readonly string[] {
+    const { accountId, seq } = event;
+    switch (event.type) {
+      case 'balance':
+        return [envelope('balance', accountId, seq, xtBalance(event.balance))];
+      case 'position': {
+        const config = this.symbols.get(event.position.symbol)!;
+        const left = this.leftSide.get(event);
+        const current = envelope('position', accountId, seq, xtPosition(event.position, config));
+        if (left === undefined) return [current];
+        const cleared = { ...event.position, qty: 0, entryCost: 0n, margin: 0n, closeOrderQty: 0, unrealizedPnl: 0n, maintenanceMargin: 0n };
+        return [envelope('position', accountId, seq, xtPosition(cleared, config, left)), current];
+      }
+      case 'order':
+        return [envelope('order', accountId, seq, xtOrder(event.order, this.symbols.get(event.order.symbol)!))];
+      case 'trade':
+        return [envelope('trade', accountId, seq, xtTrade(event, this.symbols.get(event.symbol)!))];
+      default:
+        return [];
+    }
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Reading XT request parameters: GET parameters come in the query, POST parameters in the JSON
+ * (or form) body; both are accepted on both methods. Every reader throws an XtError that says what
+ * to send instead.
+ */
+import type { FastifyRequest } from 'fastify';
+import { parsePrice } from '../../engine/format.js';
+import type { SymbolConfig } from '../../engine/symbol.js';
+import type { Credential } from '../../service/credentials.js';
+import type { Exchange } from '../../service/exchange.js';
+import { invalidOrder, invalidParams, XtError } from './envelope.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified caller of a signed XT request. */
+    xtCredential: Credential | null;
+  }
+}
+
+export type Params = Record<string, unknown>;
+
+/** The account id of a verified request. */
+export function callerOf(request: FastifyRequest): number {
+  if (request.xtCredential === null) throw new XtError('AUTH_001', 'this endpoint is signed', 403);
+  return request.xtCredential.accountId;
+}
+
+export function paramsOf(request: FastifyRequest): Params {
+  const query = (request.query ?? {}) as Params;
+  const body = request.body !== null && typeof request.body === 'object' ? (request.body as Params) : {};
+  return { ...query, ...body };
+}
+
+export function optionalString(params: Params, name: string): string | undefined {
+  const value = params[name];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw invalidParams(`${name} must be a string`);
+}
+
+export function requiredString(params: Params, name: string): string {
+  const value = optionalString(params, name);
+  if (value === undefined) throw invalidParams(`${name} is required`);
+  return value;
+}
+
+export function optionalEnum<T extends string>(params: Params, name: string, allowed: readonly T[]): T | undefined {
+  const value = optionalString(params, name)?.toUpperCase();
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw invalidParams(`${name} must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+export function requiredEnum<T extends string>(params: Params, name: string, allowed: readonly T[]): T {
+  const value = optionalEnum(params, name, allowed);
+  if (value === undefined) throw invalidParams(`${name} is required (${allowed.join(', ')})`);
+  return value;
+}
+
+export function optionalBoolean(params: Params, name: string): boolean | undefined {
+  const value = params[name];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw invalidParams(`${name} must be true or false`);
+}
+
+/** A whole number parameter within bounds (e.g. ids, page sizes, times). */
+export function optionalInteger(params: Params, name: string, min: number, max: number): number | undefined {
+  const text = optionalString(params, name);
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw invalidParams(`${name} must be a whole number`);
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw invalidParams(`${name} must be between ${min} and ${max}`);
+  return value;
+}
+
+export function requiredInteger(params: Params, name: string, min: number, max: number): number {
+  const value = optionalInteger(params, name, min, max);
+  if (value === undefined) throw invalidParams(`${name} is required`);
+  return value;
+}
+
+export function symbolOf(exchange: Exchange, params: Params, required: true): SymbolConfig;
+export function symbolOf(exchange: Exchange, params: Params, required: false): SymbolConfig | undefined;
+export function symbolOf(exchange: Exchange, params: Params, required: boolean): SymbolConfig | undefined {
+  const name = optionalString(params, 'symbol')?.toLowerCase();
+  if (name === undefined) {
+    if (required) throw invalidParams('symbol is required, e.g. btc_usdt');
+    return undefined;
+  }
+  const config = exchange.engine.symbols().find((c) => c.symbol === name);
+  if (config === undefined) throw new XtError('SYMBOL_001', `invalid_symbol: ${name} is not listed; see /future/market/v1/public/symbol/list`);
+  return config;
+}
+
+/** Contracts: XT's origQty is a whole number of contracts. */
+export function contractsOf(params: Params, name: string, config: SymbolConfig): number {
+  const text = requiredString(params, name);
+  const { minQty, maxQty } = config.spec;
+  if (!/^\d+$/.test(text) || Number(text) < minQty || Number(text) > maxQty) {
+    throw invalidOrder(`invalid_quantity_scale: ${name} must be a whole number of contracts from ${minQty} to ${maxQty}`);
+  }
+  return Number(text);
+}
+
+export function priceOf(params: Params, name: string, config: SymbolConfig): number {
+  const text = requiredString(params, name);
+  const ticks = parsePrice(config, text);
+  if (ticks === undefined) throw invalidOrder(`invalid_price: ${name} must be a positive multiple of the tick size ${config.spec.tickSize}`);
+  return ticks;
+}

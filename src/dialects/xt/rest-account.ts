@@ -1,0 +1,151 @@
+/**
+ * XT user endpoints: the stream listenKey, balances, positions, break (liquidation) prices, account
+ * info, and the account settings (leverage, margin type, isolated margin, position mode).
+ * Account snapshots carry the `seq` they reflect, so "snapshot, then pushes with a higher seq" is exact.
+ */
+import type { FastifyInstance } from 'fastify';
+import { parseAmount } from '../../engine/fixed.js';
+import { formatPrice } from '../../engine/format.js';
+import type { PositionSide, PositionSnapshot } from '../../engine/types.js';
+import type { AccountView } from '../../engine/view.js';
+import type { Applied } from '../../engine/engine.js';
+import type { Exchange } from '../../service/exchange.js';
+import { fromEngineError, invalidParams, ok, XtError, type XtEnvelope } from './envelope.js';
+import { xtBalance, xtPosition, xtPositionSide } from './encode.js';
+import {
+  callerOf, optionalString, paramsOf, requiredEnum, requiredInteger, requiredString, symbolOf, type Params,
+} from './params.js';
+import type { XtRestOptions } from './rest.js';
+
+function snapshot(exchange: Exchange, accountId: number): { seq: number; view: AccountView } {
+  const state = exchange.engine.account(accountId);
+  if (state === undefined) throw new XtError('AUTH_101', 'the account of this ApiKey no longer exists', 403);
+  return state;
+}
+
+/** Positions of the account's current mode, LONG before SHORT within a symbol (ccxt's fetchPosition takes the first). */
+export function modePositions(view: AccountView, symbol?: string): PositionSnapshot[] {
+  return view.positions
+    .filter((p) => (view.positionMode === 'HEDGE') === (p.positionSide !== 'BOTH') && (symbol === undefined || p.symbol === symbol))
+    .sort((a, b) => (a.symbol === b.symbol ? (xtPositionSide(a) === 'LONG' ? -1 : 1) : a.symbol < b.symbol ? -1 : 1));
+}
+
+/** The engine position side an XT request means by positionSide LONG / SHORT. */
+export function enginePositionSide(view: AccountView, positionSide: 'LONG' | 'SHORT'): PositionSide {
+  return view.positionMode === 'HEDGE' ? positionSide : 'BOTH';
+}
+
+export async function accountRoutes(app: FastifyInstance, options: XtRestOptions): Promise<void> {
+  const { exchange, listenKeys } = options;
+  const configOf = (symbol: string) => exchange.engine.symbols().find((c) => c.symbol === symbol)!;
+
+  const listenKey = async (request: Parameters<typeof callerOf>[0]) => ok(listenKeys.issue(callerOf(request), exchange.now()));
+  app.get('/future/user/v1/user/listen-key', listenKey);
+  app.get('/future/v1/user/listen-key', listenKey);
+
+  app.get('/future/user/v1/balance/list', async (request) => {
+    const { seq, view } = snapshot(exchange, callerOf(request));
+    return ok(view.wallets.map(xtBalance), seq);
+  });
+  app.get('/future/user/v1/balance/detail', async (request) => {
+    const coin = requiredString(paramsOf(request), 'coin').toUpperCase();
+    const { seq, view } = snapshot(exchange, callerOf(request));
+    const wallet = view.wallets.find((w) => w.asset === coin);
+    return ok(wallet === undefined ? null : xtBalance(wallet), seq);
+  });
+
+  app.get('/future/user/v1/position/list', async (request) => {
+    const symbol = symbolOf(exchange, paramsOf(request), false)?.symbol;
+    const { seq, view } = snapshot(exchange, callerOf(request));
+    return ok(modePositions(view, symbol).map((p) => ({ ...xtPosition(p, configOf(p.symbol)), autoMargin: false })), seq);
+  });
+  app.get('/future/user/v1/position/break-list', async (request) => {
+    const symbol = symbolOf(exchange, paramsOf(request), false)?.symbol;
+    const { seq, view } = snapshot(exchange, callerOf(request));
+    return ok(modePositions(view, symbol).map((p) => {
+      const row = xtPosition(p, configOf(p.symbol));
+      // Liquidation prices come with the risk engine; "0" means none, as XT's docs say.
+      return {
+        symbol: p.symbol, positionSide: row.positionSide, positionType: p.marginMode, positionSize: row.positionSize,
+        entryPrice: row.entryPrice, isolatedMargin: row.isolatedMargin, leverage: p.leverage, contractType: 'PERPETUAL',
+        breakPrice: '0', calMarkPrice: p.markPrice > 0 ? formatPrice(configOf(p.symbol), p.markPrice) : '0',
+      };
+    }), seq);
+  });
+
+  app.get('/future/user/v1/account/info', async (request) => {
+    const accountId = callerOf(request);
+    const { seq, view } = snapshot(exchange, accountId);
+    return ok({
+      accountId, userId: accountId, allowOpenPosition: true, allowTrade: true, allowTransfer: true, openTime: 0, state: 1,
+      positionMode: view.positionMode,
+    }, seq);
+  });
+
+  /** Waits for an account command and answers XT's empty success, or its error. */
+  const command = async (pending: Promise<Applied>): Promise<XtEnvelope> => {
+    const { result } = await pending;
+    if (!result.ok) throw fromEngineError(result);
+    return ok(null);
+  };
+
+  // Leverage is per symbol in the engine: both position sides of a symbol share it.
+  app.post('/future/user/v1/position/adjust-leverage', async (request) => {
+    const params = paramsOf(request);
+    const accountId = callerOf(request);
+    const config = symbolOf(exchange, params, true);
+    requiredEnum(params, 'positionSide', ['LONG', 'SHORT'] as const);
+    const leverage = requiredInteger(params, 'leverage', 1, config.spec.maxLeverage);
+    return command(exchange.execute({ type: 'setLeverage', accountId, symbol: config.symbol, leverage }));
+  });
+
+  app.post('/future/user/v1/position/change-type', async (request) => {
+    const params = paramsOf(request);
+    const accountId = callerOf(request);
+    const config = symbolOf(exchange, params, true);
+    requiredEnum(params, 'positionSide', ['LONG', 'SHORT'] as const);
+    const marginMode = requiredEnum(params, 'positionType', ['CROSSED', 'ISOLATED'] as const);
+    return command(exchange.execute({ type: 'setMarginMode', accountId, symbol: config.symbol, marginMode }));
+  });
+
+  app.post('/future/user/v1/position/margin', async (request) => {
+    const params = paramsOf(request);
+    const accountId = callerOf(request);
+    const config = symbolOf(exchange, params, true);
+    const positionSide = requiredEnum(params, 'positionSide', ['LONG', 'SHORT'] as const);
+    const direction = requiredEnum(params, 'type', ['ADD', 'SUB'] as const);
+    const amount = marginAmount(params);
+    const { view } = snapshot(exchange, accountId);
+    const side = enginePositionSide(view, positionSide);
+    const position = view.positions.find((p) => p.symbol === config.symbol && p.positionSide === side);
+    if (side === 'BOTH' && position !== undefined && position.qty !== 0 && xtPositionSide(position) !== positionSide) {
+      throw invalidParams(`the ${config.symbol} position is ${xtPositionSide(position)}, not ${positionSide}`);
+    }
+    return command(exchange.execute({
+      type: 'adjustIsolatedMargin', accountId, symbol: config.symbol, positionSide: side, amount: direction === 'ADD' ? amount : -amount,
+    }));
+  });
+
+  // perpstream extension: XT itself is hedge-only; the engine also offers one-way mode.
+  app.get('/future/user/v1/position/position-mode', async (request) => {
+    const { seq, view } = snapshot(exchange, callerOf(request));
+    return ok({ positionMode: view.positionMode }, seq);
+  });
+  app.post('/future/user/v1/position/position-mode', async (request) => {
+    const accountId = callerOf(request);
+    const positionMode = requiredEnum(paramsOf(request), 'positionMode', ['ONE_WAY', 'HEDGE'] as const);
+    return command(exchange.execute({ type: 'setPositionMode', accountId, positionMode }));
+  });
+}
+
+function marginAmount(params: Params): bigint {
+  const text = optionalString(params, 'margin');
+  if (text === undefined) throw invalidParams('margin is required');
+  try {
+    const amount = parseAmount(text);
+    if (amount > 0n) return amount;
+  } catch {
+    // fall through to the error below
+  }
+  throw new XtError('invalid_margin', `invalid_margin: margin must be a positive decimal with at most 8 decimals (got ${text})`);
+}

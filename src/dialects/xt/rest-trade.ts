@@ -1,0 +1,186 @@
+/**
+ * XT trade endpoints: create, cancel, cancel-all, update (amend), order detail and lists, own fills.
+ * XT speaks hedge-mode sides on the wire: (BUY, LONG) opens long, (SELL, LONG) closes long, and so on.
+ * An account in one-way mode gets the same meaning on its single position: a close is reduce-only.
+ */
+import type { FastifyInstance } from 'fastify';
+import { formatAmount } from '../../engine/fixed.js';
+import { formatPrice } from '../../engine/format.js';
+import type { SymbolConfig } from '../../engine/symbol.js';
+import type { OrderSnapshot, OrderState, PlaceOrder, TradeEvent } from '../../engine/types.js';
+import type { Exchange } from '../../service/exchange.js';
+import { fromEngineError, fromRejection, invalidOrder, invalidParams, ok } from './envelope.js';
+import { xtOrderFields } from './encode.js';
+import {
+  callerOf, contractsOf, optionalBoolean, optionalEnum, optionalInteger, optionalString, paramsOf, priceOf, requiredEnum,
+  requiredInteger, symbolOf, type Params,
+} from './params.js';
+import type { XtRestOptions } from './rest.js';
+
+const MAX_ORDER_ID = Number.MAX_SAFE_INTEGER;
+const MAX_PAGE_SIZE = 100;
+const ORDER_STATES = ['NEW', 'PARTIALLY_FILLED', 'PARTIALLY_CANCELED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED', 'UNFINISHED', 'HISTORY'] as const;
+
+/** The REST order object (xt-rest.md §5.6): never `type`, `side` or `leavingQty`, always `positionSide`. */
+function restOrder(order: OrderSnapshot, config: SymbolConfig): Record<string, unknown> {
+  return { ...xtOrderFields(order, config), closePosition: false, forceClose: false, triggerProfitPrice: null, triggerStopPrice: null, stopPrice: null };
+}
+
+function restTrade(trade: TradeEvent, config: SymbolConfig): Record<string, unknown> {
+  return {
+    execId: String(trade.tradeId), tradeId: String(trade.tradeId), orderId: String(trade.orderId), clientOrderId: trade.clientOrderId,
+    symbol: trade.symbol, orderSide: trade.side, orderType: trade.orderType, positionSide: trade.positionSide,
+    price: formatPrice(config, trade.price), quantity: String(trade.qty), fee: formatAmount(trade.fee), feeCoin: trade.feeAsset.toLowerCase(),
+    realizedProfit: formatAmount(trade.realizedPnl), takerMaker: trade.isMaker ? 'MAKER' : 'TAKER', isMaker: trade.isMaker, timestamp: trade.time,
+  };
+}
+
+function matchesState(state: OrderState, wanted: (typeof ORDER_STATES)[number]): boolean {
+  if (wanted === 'UNFINISHED') return state === 'NEW' || state === 'PARTIALLY_FILLED';
+  if (wanted === 'HISTORY') return state !== 'NEW' && state !== 'PARTIALLY_FILLED';
+  // ccxt's fetchCanceledOrders asks for CANCELED: a partly filled cancel is a cancel too.
+  if (wanted === 'CANCELED') return state === 'CANCELED' || state === 'PARTIALLY_CANCELED';
+  return state === wanted;
+}
+
+function page<T>(items: T[], params: Params): { page: number; ps: number; total: number; items: T[] } {
+  const number = optionalInteger(params, 'page', 1, 1_000_000) ?? 1;
+  const size = optionalInteger(params, 'size', 1, MAX_PAGE_SIZE) ?? 10;
+  return { page: number, ps: size, total: items.length, items: items.slice((number - 1) * size, number * size) };
+}
+
+function inTimeRange(time: number, params: Params): boolean {
+  const start = optionalInteger(params, 'startTime', 0, Number.MAX_SAFE_INTEGER);
+  const end = optionalInteger(params, 'endTime', 0, Number.MAX_SAFE_INTEGER);
+  return (start === undefined || time >= start) && (end === undefined || time <= end);
+}
+
+export async function tradeRoutes(app: FastifyInstance, options: XtRestOptions): Promise<void> {
+  const { exchange } = options;
+  const configOf = (symbol: string) => exchange.engine.symbols().find((c) => c.symbol === symbol)!;
+
+  /** Every order of the account: live ones from the engine, then finished ones from history; newest first. */
+  const allOrders = (accountId: number): OrderSnapshot[] => {
+    const live = exchange.engine.account(accountId)?.view.orders ?? [];
+    return [...live].reverse().concat(exchange.history.finishedOrders(accountId));
+  };
+
+  app.post('/future/trade/v1/order/create', async (request) => {
+    const accountId = callerOf(request);
+    const command = placeCommand(exchange, accountId, paramsOf(request));
+    const { result } = await exchange.execute(command);
+    if (!result.ok) throw fromEngineError(result);
+    if (result.kind !== 'order') throw invalidOrder('unexpected result');
+    if (result.order.state === 'REJECTED') throw fromRejection(result.order.reason, result.order.orderId);
+    return ok(String(result.order.orderId));
+  });
+
+  app.post('/future/trade/v1/order/cancel', async (request) => {
+    const accountId = callerOf(request);
+    const params = paramsOf(request);
+    const orderId = requiredInteger(params, 'orderId', 1, MAX_ORDER_ID);
+    const symbol = liveOrderSymbol(exchange, accountId, orderId);
+    const { result } = await exchange.execute({ type: 'cancelOrder', accountId, symbol, orderId });
+    if (!result.ok) throw fromEngineError(result);
+    return ok(String(orderId));
+  });
+
+  app.post('/future/trade/v1/order/cancel-all', async (request) => {
+    const accountId = callerOf(request);
+    const config = symbolOf(exchange, paramsOf(request), false);
+    for (const symbol of config === undefined ? exchange.engine.symbols() : [config]) {
+      const { result } = await exchange.execute({ type: 'cancelAll', accountId, symbol: symbol.symbol });
+      if (!result.ok) throw fromEngineError(result);
+    }
+    return ok(true);
+  });
+
+  app.post('/future/trade/v1/order/update', async (request) => {
+    const accountId = callerOf(request);
+    const params = paramsOf(request);
+    const orderId = requiredInteger(params, 'orderId', 1, MAX_ORDER_ID);
+    const symbol = liveOrderSymbol(exchange, accountId, orderId);
+    const config = configOf(symbol);
+    const price = optionalString(params, 'price') === undefined ? undefined : priceOf(params, 'price', config);
+    const qty = optionalString(params, 'origQty') === undefined ? undefined : contractsOf(params, 'origQty', config);
+    if (price === undefined && qty === undefined) throw invalidParams('send price and/or origQty to amend the order');
+    const { result } = await exchange.execute({ type: 'amendOrder', accountId, symbol, orderId, price, qty });
+    if (!result.ok) throw fromEngineError(result);
+    return ok(String(orderId));
+  });
+
+  app.get('/future/trade/v1/order/detail', async (request) => {
+    const accountId = callerOf(request);
+    const orderId = requiredInteger(paramsOf(request), 'orderId', 1, MAX_ORDER_ID);
+    const order = exchange.engine.account(accountId)?.view.orders.find((o) => o.orderId === orderId) ?? exchange.history.finishedOrder(accountId, orderId);
+    if (order === undefined) throw fromEngineError({ ok: false, code: 'UNKNOWN_ORDER', message: `order ${orderId} is not known (finished orders are kept for the last 1000 per account)` });
+    return ok(restOrder(order, configOf(order.symbol)));
+  });
+
+  app.get('/future/trade/v1/order/list', async (request) => {
+    const accountId = callerOf(request);
+    const params = paramsOf(request);
+    const symbol = symbolOf(exchange, params, false)?.symbol;
+    const state = optionalEnum(params, 'state', ORDER_STATES) ?? 'NEW';
+    const clientOrderId = optionalString(params, 'clientOrderId');
+    const orders = allOrders(accountId).filter((o) => (symbol === undefined || o.symbol === symbol) && matchesState(o.state, state) &&
+      (clientOrderId === undefined || o.clientOrderId === clientOrderId) && inTimeRange(o.createTime, params));
+    const seq = exchange.engine.account(accountId)?.seq;
+    const paged = page(orders, params);
+    return ok({ ...paged, items: paged.items.map((o) => restOrder(o, configOf(o.symbol))) }, seq);
+  });
+
+  app.get('/future/trade/v1/order/list-history', async (request) => {
+    const accountId = callerOf(request);
+    const params = paramsOf(request);
+    const symbol = symbolOf(exchange, params, false)?.symbol;
+    const limit = optionalInteger(params, 'limit', 1, MAX_PAGE_SIZE) ?? 10;
+    const orders = allOrders(accountId).filter((o) => (symbol === undefined || o.symbol === symbol) && inTimeRange(o.createTime, params));
+    return ok({ hasPrev: false, hasNext: orders.length > limit, items: orders.slice(0, limit).map((o) => restOrder(o, configOf(o.symbol))) });
+  });
+
+  app.get('/future/trade/v1/order/trade-list', async (request) => {
+    const accountId = callerOf(request);
+    const params = paramsOf(request);
+    const symbol = symbolOf(exchange, params, false)?.symbol;
+    const orderId = optionalInteger(params, 'orderId', 1, MAX_ORDER_ID);
+    const trades = exchange.history.trades(accountId).filter((t) => (symbol === undefined || t.symbol === symbol) &&
+      (orderId === undefined || t.orderId === orderId) && inTimeRange(t.time, params));
+    const paged = page(trades, params);
+    return ok({ ...paged, items: paged.items.map((t) => restTrade(t, configOf(t.symbol))) });
+  });
+}
+
+/** The symbol of one of the account's live orders; XT's cancel and update carry only the id. */
+function liveOrderSymbol(exchange: Exchange, accountId: number, orderId: number): string {
+  const order = exchange.engine.account(accountId)?.view.orders.find((o) => o.orderId === orderId);
+  if (order === undefined) throw fromEngineError({ ok: false, code: 'UNKNOWN_ORDER', message: `order ${orderId} is not an open order of this account` });
+  return order.symbol;
+}
+
+/** XT's create parameters as an engine command (xt-rest.md §5.4). */
+export function placeCommand(exchange: Exchange, accountId: number, params: Params): Omit<PlaceOrder, 'time'> {
+  const config = symbolOf(exchange, params, true);
+  const side = requiredEnum(params, 'orderSide', ['BUY', 'SELL'] as const);
+  const orderType = requiredEnum(params, 'orderType', ['LIMIT', 'MARKET'] as const);
+  const qty = contractsOf(params, 'origQty', config);
+  const positionSide = requiredEnum(params, 'positionSide', ['LONG', 'SHORT'] as const);
+  const closes = (side === 'SELL') === (positionSide === 'LONG');
+  const reduceOnly = optionalBoolean(params, 'reduceOnly');
+  if (reduceOnly === true && !closes) {
+    throw invalidParams(`reduceOnly means closing: ${side} with positionSide ${positionSide} opens a position`);
+  }
+  let timeInForce = optionalEnum(params, 'timeInForce', ['GTC', 'IOC', 'FOK', 'GTX'] as const) ?? 'GTC';
+  if (orderType === 'MARKET') {
+    if (timeInForce === 'GTX') throw invalidOrder('invalid_time_in_force: a market order cannot be post-only');
+    if (timeInForce === 'GTC') timeInForce = 'IOC';
+  }
+  const price = orderType === 'LIMIT' ? priceOf(params, 'price', config) : 0;
+  const clientOrderId = optionalString(params, 'clientOrderId');
+  const mode = exchange.engine.account(accountId)?.view.positionMode ?? 'ONE_WAY';
+  return {
+    type: 'placeOrder', accountId, symbol: config.symbol, side, orderType, timeInForce, price, qty, clientOrderId,
+    positionSide: mode === 'HEDGE' ? positionSide : 'BOTH',
+    reduceOnly: mode === 'ONE_WAY' && closes,
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * XT's futures REST API at the root (/future/..., /v4/public/...): public symbol lists, then the
+ * signed user and trade endpoints. Shapes: docs/dialects/xt-rest.md; auth: auth.ts.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { formatPrice } from '../../engine/format.js';
+import { formatRate } from '../../engine/fixed.js';
+import type { SymbolConfig } from '../../engine/symbol.js';
+import type { CredentialStore } from '../../service/credentials.js';
+import type { Exchange } from '../../service/exchange.js';
+import type { ListenKeys } from '../../service/listen-keys.js';
+import { verifyXtSignature } from './auth.js';
+import { failure, ok, XtError, type XtEnvelope } from './envelope.js';
+import { accountRoutes } from './rest-account.js';
+import { tradeRoutes } from './rest-trade.js';
+
+export interface XtRestOptions {
+  exchange: Exchange;
+  credentials: CredentialStore;
+  listenKeys: ListenKeys;
+}
+
+const AUTH_CODES = { MISSING_HEADERS: 'AUTH_001', INVALID_TIMESTAMP: 'AUTH_105', INVALID_APPKEY: 'AUTH_101', INVALID_SIGNATURE: 'AUTH_103' } as const;
+
+/** The symbol-list entry ccxt and XT clients read (xt-rest.md §3.1). */
+function symbolEntry(config: SymbolConfig): Record<string, unknown> {
+  const spec = config.spec;
+  return {
+    symbol: spec.symbol,
+    pair: spec.symbol,
+    contractType: spec.contractType,
+    productType: 'perpetual',
+    underlyingType: spec.underlyingType,
+    contractSize: spec.contractSize,
+    baseCoin: spec.baseAsset.toLowerCase(),
+    quoteCoin: spec.quoteAsset.toLowerCase(),
+    baseCoinPrecision: 8,
+    quoteCoinPrecision: 8,
+    pricePrecision: config.priceDecimals,
+    quantityPrecision: 0,
+    minQty: String(spec.minQty),
+    maxQty: String(spec.maxQty),
+    minNotional: '0',
+    maxNotional: formatPrice(config, spec.maxPriceTicks),
+    minPrice: spec.tickSize,
+    maxPrice: formatPrice(config, spec.maxPriceTicks),
+    minStepPrice: spec.tickSize,
+    makerFee: formatRate(config.makerFeeRate),
+    takerFee: formatRate(config.takerFeeRate),
+    maxLeverage: spec.maxLeverage,
+    initLeverage: Math.min(20, spec.maxLeverage),
+    initPositionType: 'CROSSED',
+    supportOrderType: 'LIMIT,MARKET',
+    supportTimeInForce: 'GTC,IOC,FOK,GTX',
+    supportPositionType: 'CROSSED,ISOLATED',
+    isOpenApi: true,
+    isDisplay: true,
+    tradeSwitch: true,
+    state: 0,
+    deliveryDate: null,
+  };
+}
+
+const spotOk = (result: unknown) => ({ rc: 0, mc: 'SUCCESS', ma: [], result });
+
+export async function xtRoutes(app: FastifyInstance, options: XtRestOptions): Promise<void> {
+  const { exchange } = options;
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply: FastifyReply) => {
+    if (error instanceof XtError) return reply.code(error.httpStatus).send(failure(error.code, error.message));
+    if (error.statusCode === 413) return reply.code(413).send(failure('COMMON_003', 'invalid_params: the body is too large'));
+    if (error.statusCode !== undefined && error.statusCode < 500) {
+      return reply.code(200).send(failure('COMMON_003', `invalid_params: ${error.message}`));
+    }
+    console.error('XT front door error:', error);
+    return reply.code(500).send(failure('500', 'internal error'));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send(failure('404', `no such endpoint: ${request.method} ${request.url.split('?')[0]}`));
+  });
+
+  // Public market data (xt-rest.md §3).
+  app.get('/v4/public/symbol', async () => spotOk({ time: exchange.now(), version: '1', symbols: [] }));
+  app.get('/v4/public/wallet/support/currency', async () => spotOk([]));
+  app.get('/v4/public/currencies', async () => spotOk({ currencies: [] }));
+  const symbolList = async (): Promise<XtEnvelope> => ok(exchange.engine.symbols().map(symbolEntry));
+  app.get('/future/market/v1/public/symbol/list', symbolList);
+  app.get('/future/market/v3/public/symbol/list', symbolList);
+  app.get('/future/market/v1/public/symbol/detail', async (request) => {
+    const name = String((request.query as Record<string, unknown>).symbol ?? '').toLowerCase();
+    const config = exchange.engine.symbols().find((c) => c.symbol === name);
+    if (config === undefined) throw new XtError('SYMBOL_001', `invalid_symbol: ${name || '(none)'} is not listed`);
+    return ok(symbolEntry(config));
+  });
+
+  // Everything under /future/user and /future/trade is signed.
+  await app.register(async (signed) => {
+    signed.decorateRequest('xtCredential', null);
+    signed.addHook('preHandler', async (request: FastifyRequest) => {
+      const url = request.url;
+      const at = url.indexOf('?');
+      const verdict = verifyXtSignature({
+        method: request.method,
+        path: at < 0 ? url : url.slice(0, at),
+        rawQuery: at < 0 ? '' : url.slice(at + 1),
+        rawBody: request.rawBody,
+        headers: request.headers,
+      }, options.credentials, exchange.now());
+      if ('code' in verdict) throw new XtError(AUTH_CODES[verdict.code], verdict.message, 403);
+      request.xtCredential = verdict;
+    });
+    await signed.register(accountRoutes, options);
+    await signed.register(tradeRoutes, options);
+  });
+}

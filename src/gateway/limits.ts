@@ -1,0 +1,42 @@
+/**
+ * Every bound of the stream gateway, with safe defaults. Operators override any of them.
+ */
+export interface GatewayLimits {
+  /** Bytes a connection may have waiting to be written (socket buffer + batch) before it is closed as a slow consumer. */
+  maxQueueBytes: number;
+  /** Largest inbound frame; larger frames close the connection (1009). */
+  maxInboundFrameBytes: number;
+  /** Inbound messages per second a connection may send on average… */
+  inboundPerSecond: number;
+  /** …and in a burst. */
+  inboundBurst: number;
+  /** Stream connections one account may hold at once. */
+  maxConnectionsPerAccount: number;
+  /** Stream connections the whole process accepts. */
+  maxConnections: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<GatewayLimits> = Object.freeze({
+  maxQueueBytes: 4 * 1024 * 1024,
+  maxInboundFrameBytes: 64 * 1024,
+  inboundPerSecond: 20,
+  inboundBurst: 50,
+  maxConnectionsPerAccount: 32,
+  maxConnections: 50_000,
+});
+
+/**
+ * Close codes the gateway uses (4000–4999 are application codes). Documented in docs/architecture.md.
+ */
+export const CloseCode = Object.freeze({
+  /** The client stopped sending heartbeats. */
+  IDLE: 4000,
+  /** The outgoing queue passed maxQueueBytes: the client reads too slowly. */
+  SLOW_CONSUMER: 4008,
+  /** The account already holds maxConnectionsPerAccount connections. */
+  TOO_MANY_CONNECTIONS: 4009,
+  /** The client sent more than inboundPerSecond / inboundBurst messages. */
+  RATE_LIMITED: 4029,
+  /** The server is shutting down. */
+  GOING_AWAY: 1001,
+});

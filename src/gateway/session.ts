@@ -1,0 +1,102 @@
+/**
+ * One stream connection: a byte-bounded outgoing queue written in batches, and an inbound token
+ * bucket. A slow reader is closed with CloseCode.SLOW_CONSUMER instead of buffering without bound;
+ * nothing it does affects other connections.
+ */
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+import { CloseCode, type GatewayLimits } from './limits.js';
+
+/** Flushes every session with pending output once per event-loop turn: one batch per burst. */
+class Flusher {
+  private readonly dirty = new Set<Session>();
+  private scheduled = false;
+
+  mark(session: Session): void {
+    this.dirty.add(session);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flushAll());
+    }
+  }
+
+  private flushAll(): void {
+    this.scheduled = false;
+    const sessions = [...this.dirty];
+    this.dirty.clear();
+    for (const session of sessions) session.flush();
+  }
+}
+
+const flusher = new Flusher();
+
+export class Session {
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private tokens: number;
+  private lastRefill: number;
+  private closed = false;
+  /** Bytes and messages written, for metrics. */
+  sentMessages = 0;
+
+  constructor(readonly socket: WebSocket, private readonly limits: GatewayLimits, now: number) {
+    this.tokens = limits.inboundBurst;
+    this.lastRefill = now;
+    socket.once('close', () => {
+      this.closed = true;
+      this.pending = [];
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.closed && this.socket.readyState === this.socket.OPEN;
+  }
+
+  /** Queues one message; closes the connection instead if that would pass the byte bound. */
+  send(text: string): void {
+    if (!this.isOpen) return;
+    // JSON pushes are ASCII, so string length is the byte count.
+    if (this.socket.bufferedAmount + this.pendingBytes + text.length > this.limits.maxQueueBytes) {
+      this.close(CloseCode.SLOW_CONSUMER, `outgoing queue passed ${this.limits.maxQueueBytes} bytes: the client reads too slowly`);
+      return;
+    }
+    this.pending.push(text);
+    this.pendingBytes += text.length;
+    if (this.pending.length === 1) flusher.mark(this);
+  }
+
+  /** Writes the pending batch with the TCP socket corked, so a burst leaves in as few packets as possible. */
+  flush(): void {
+    if (this.pending.length === 0 || !this.isOpen) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    const raw = (this.socket as unknown as { _socket?: Socket })._socket;
+    raw?.cork();
+    for (const text of batch) this.socket.send(text);
+    raw?.uncork();
+    this.sentMessages += batch.length;
+  }
+
+  /** Takes one inbound message from the bucket; closes the connection when it is empty. */
+  admitInbound(now: number): boolean {
+    const { inboundPerSecond, inboundBurst } = this.limits;
+    this.tokens = Math.min(inboundBurst, this.tokens + ((now - this.lastRefill) * inboundPerSecond) / 1000);
+    this.lastRefill = now;
+    if (this.tokens < 1) {
+      this.close(CloseCode.RATE_LIMITED, `more than ${inboundPerSecond} messages per second`);
+      return false;
+    }
+    this.tokens -= 1;
+    return true;
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pending = [];
+    this.socket.close(code, reason.slice(0, 120));
+    // A peer that never answers the close handshake is cut off.
+    setTimeout(() => this.socket.terminate(), 5_000).unref();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Routes WebSocket upgrades on the HTTP server to the dialect streams by path, enforcing the
+ * process-wide connection limit and the inbound frame size before any dialect code runs.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ConnectionCounter } from './connections.js';
+import type { GatewayLimits } from './limits.js';
+
+export type StreamHandler = (socket: WebSocket, request: IncomingMessage, url: URL) => void;
+
+interface Route {
+  matches: (path: string) => boolean;
+  handler: StreamHandler;
+}
+
+export class WsRouter {
+  private readonly routes: Route[] = [];
+  private readonly wss: WebSocketServer;
+  readonly sockets = new Set<WebSocket>();
+
+  constructor(server: Server, limits: GatewayLimits, private readonly counter: ConnectionCounter) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: limits.maxInboundFrameBytes,
+      // XT recommends permessage-deflate; offer it without per-connection compression state.
+      perMessageDeflate: { serverNoContextTakeover: true, clientNoContextTakeover: true, threshold: 1024 },
+    });
+    server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
+  }
+
+  /** Serves `path` exactly, or every path the predicate accepts. */
+  route(path: string | ((path: string) => boolean), handler: StreamHandler): void {
+    this.routes.push({ matches: typeof path === 'string' ? (p) => p === path : path, handler });
+  }
+
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const route = this.routes.find((r) => r.matches(url.pathname));
+    if (route === undefined) return refuse(socket, 404, 'Not Found', `no stream at ${url.pathname}`);
+    if (!this.counter.hasRoom()) return refuse(socket, 503, 'Service Unavailable', 'the server holds its maximum of stream connections');
+    // The slot is taken only once the handshake succeeds: a failed handshake never reaches the callback.
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      this.counter.openConnection();
+      this.sockets.add(ws);
+      ws.once('close', () => {
+        this.sockets.delete(ws);
+        this.counter.closeConnection();
+      });
+      route.handler(ws, request, url);
+    });
+  }
+
+  /** Closes every stream connection (graceful shutdown). */
+  closeAll(code: number, reason: string): void {
+    for (const socket of this.sockets) socket.close(code, reason);
+  }
+}
+
+function refuse(socket: Duplex, status: number, text: string, body: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}

@@ -1,0 +1,74 @@
+/**
+ * API credentials: key → account and secret. Kept outside the engine (they are random and secret,
+ * the engine is neither), persisted as one JSON file in the data directory, replaced atomically.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Credential {
+  apiKey: string;
+  secret: string;
+  /** KuCoin's passphrase; the other dialects ignore it. */
+  passphrase: string;
+  accountId: number;
+}
+
+export class CredentialStore {
+  private readonly byKey = new Map<string, Credential>();
+  private readonly file: string | null;
+
+  /** `dataDir` null keeps credentials in memory only (tests, demos). */
+  constructor(dataDir: string | null) {
+    this.file = dataDir === null ? null : join(dataDir, 'credentials.json');
+    if (this.file !== null) {
+      mkdirSync(dataDir!, { recursive: true });
+      try {
+        const saved = JSON.parse(readFileSync(this.file, 'utf8')) as Credential[];
+        for (const credential of saved) this.byKey.set(credential.apiKey, credential);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+  }
+
+  issue(accountId: number): Credential {
+    const credential: Credential = {
+      apiKey: randomBytes(16).toString('hex'),
+      secret: randomBytes(32).toString('hex'),
+      passphrase: randomBytes(8).toString('hex'),
+      accountId,
+    };
+    this.byKey.set(credential.apiKey, credential);
+    this.save();
+    return credential;
+  }
+
+  find(apiKey: string | undefined): Credential | undefined {
+    return apiKey === undefined ? undefined : this.byKey.get(apiKey);
+  }
+
+  forAccount(accountId: number): Credential | undefined {
+    for (const credential of this.byKey.values()) if (credential.accountId === accountId) return credential;
+    return undefined;
+  }
+
+  /** Drops the credentials of accounts that do not exist (their state was not kept). */
+  retainAccounts(exists: (accountId: number) => boolean): void {
+    let changed = false;
+    for (const [key, credential] of this.byKey) {
+      if (!exists(credential.accountId)) {
+        this.byKey.delete(key);
+        changed = true;
+      }
+    }
+    if (changed) this.save();
+  }
+
+  private save(): void {
+    if (this.file === null) return;
+    const temp = `${this.file}.tmp`;
+    writeFileSync(temp, JSON.stringify([...this.byKey.values()], null, 1), { mode: 0o600 });
+    renameSync(temp, this.file);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The built-in market simulator, so a newcomer sees live pushes at once: an index random walk per
+ * symbol drives the mark price, market makers quote a ladder around it, takers trade against it.
+ * It drives the exchange exactly like a client would (through commands), with its own accounts.
+ */
+import { parseAmount } from '../engine/fixed.js';
+import type { SymbolConfig } from '../engine/symbol.js';
+import type { Exchange } from '../service/exchange.js';
+
+export interface SimulatorOptions {
+  exchange: Exchange;
+  /** Starting index price per symbol, in ticks. */
+  startPrices: ReadonlyMap<string, number>;
+  tickMs?: number;
+  makers?: number;
+  takers?: number;
+  /** Quotes per side per maker. */
+  levels?: number;
+  /** Random source (tests pass a seeded one). */
+  random?: () => number;
+}
+
+const FUNDING = parseAmount('10000000');
+
+export class Simulator {
+  private readonly exchange: Exchange;
+  private readonly symbols: SymbolConfig[];
+  private readonly index = new Map<string, number>();
+  private readonly random: () => number;
+  private readonly makers: number[] = [];
+  private readonly takers: number[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+
+  constructor(private readonly options: SimulatorOptions) {
+    this.exchange = options.exchange;
+    this.random = options.random ?? Math.random;
+    this.symbols = this.exchange.engine.symbols().filter((c) => options.startPrices.has(c.symbol));
+    for (const c of this.symbols) this.index.set(c.symbol, options.startPrices.get(c.symbol)!);
+  }
+
+  async start(): Promise<void> {
+    for (let i = 0; i < (this.options.makers ?? 2); i++) this.makers.push(await this.fundedAccount());
+    for (let i = 0; i < (this.options.takers ?? 3); i++) this.takers.push(await this.fundedAccount());
+    for (const takerId of this.takers) {
+      for (const c of this.symbols) await this.exchange.execute({ type: 'setLeverage', accountId: takerId, symbol: c.symbol, leverage: 5 });
+    }
+    this.running = true;
+    this.schedule();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer !== null) clearTimeout(this.timer);
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => {
+      this.step().catch((error: unknown) => console.error('simulator step failed:', error)).finally(() => this.schedule());
+    }, this.options.tickMs ?? 500);
+  }
+
+  private async fundedAccount(): Promise<number> {
+    const { result } = await this.exchange.execute({ type: 'createAccount' });
+    if (!result.ok || result.kind !== 'account') throw new Error('simulator could not create an account');
+    await this.exchange.execute({ type: 'deposit', accountId: result.accountId, asset: 'USDT', amount: FUNDING });
+    return result.accountId;
+  }
+
+  private pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.random() * items.length)]!;
+  }
+
+  /** One tick: move each index, set the mark, re-quote the makers, let one taker trade. */
+  async step(): Promise<void> {
+    for (const config of this.symbols) {
+      const previous = this.index.get(config.symbol)!;
+      // ±0.05% per step, mean-reverting gently toward the start so a demo never drifts away.
+      const start = this.options.startPrices.get(config.symbol)!;
+      const drift = (start - previous) * 0.001;
+      const next = Math.max(1, Math.round(previous * (1 + (this.random() - 0.5) * 0.001) + drift));
+      this.index.set(config.symbol, next);
+      await this.exchange.execute({ type: 'setMarkPrice', symbol: config.symbol, price: next });
+      await this.requote(config, next);
+      await this.trade(config, next);
+    }
+  }
+
+  private async requote(config: SymbolConfig, mid: number): Promise<void> {
+    const makerId = this.pick(this.makers);
+    await this.exchange.execute({ type: 'cancelAll', accountId: makerId, symbol: config.symbol });
+    const levels = this.options.levels ?? 5;
+    const spread = Math.max(1, Math.round(mid * 0.0002));
+    for (let level = 1; level <= levels; level++) {
+      const qty = 10 + Math.floor(this.random() * 90);
+      for (const side of ['BUY', 'SELL'] as const) {
+        const price = side === 'BUY' ? mid - spread * level : mid + spread * level;
+        await this.exchange.execute({
+          type: 'placeOrder', accountId: makerId, symbol: config.symbol, side, positionSide: 'BOTH', orderType: 'LIMIT',
+          timeInForce: 'GTX', price, qty, reduceOnly: false,
+        });
+      }
+    }
+  }
+
+  private async trade(config: SymbolConfig, _mid: number): Promise<void> {
+    if (this.random() < 0.4) return;
+    const takerId = this.pick(this.takers);
+    const position = this.exchange.engine.account(takerId)?.view.positions.find((p) => p.symbol === config.symbol && p.positionSide === 'BOTH');
+    const held = position?.qty ?? 0;
+    // Takers lean toward flattening big positions, so they trade forever without running dry.
+    const reduce = Math.abs(held) > 200 && this.random() < 0.7;
+    const side = reduce ? (held > 0 ? 'SELL' : 'BUY') : this.random() < 0.5 ? 'BUY' : 'SELL';
+    await this.exchange.execute({
+      type: 'placeOrder', accountId: takerId, symbol: config.symbol, side, positionSide: 'BOTH', orderType: 'MARKET',
+      timeInForce: 'IOC', price: 0, qty: 1 + Math.floor(this.random() * 20), reduceOnly: false,
+    });
+  }
+}
