@@ -83,8 +83,8 @@ export function setLeverage(core: Core, cmd: SetLeverage): CommandResult {
     delta += newMargin(position) - position.margin;
     for (const order of ordersOf(position)) delta += orderFrozen(config, order.openQty, order.freezePrice, cmd.leverage) - order.frozen;
   }
-  const wallet = core.wallet(account, config.settleAsset);
-  if (delta > availableBalance(wallet)) {
+  const wallet = account.wallets.get(config.settleAsset);
+  if (delta > (wallet === undefined ? 0n : availableBalance(wallet))) {
     return error('INSUFFICIENT_BALANCE', `leverage ${cmd.leverage} needs ${delta} more units of ${config.settleAsset} margin than are available`);
   }
 
@@ -92,9 +92,13 @@ export function setLeverage(core: Core, cmd: SetLeverage): CommandResult {
   core.emitter.config(account, { symbol: cmd.symbol, leverage: cmd.leverage, marginMode: settings.marginMode, positionMode: account.positionMode });
   for (const position of positions) {
     const margin = newMargin(position);
-    if (isolated) wallet.isolatedMargin += margin - position.margin;
-    else wallet.crossedMargin += margin - position.margin;
-    if (margin !== position.margin) core.emitter.touchWallet(wallet);
+    if (margin !== position.margin) {
+      // A position holding margin has had fills, so its wallet exists.
+      const holder = core.wallet(account, config.settleAsset);
+      if (isolated) holder.isolatedMargin += margin - position.margin;
+      else holder.crossedMargin += margin - position.margin;
+      core.emitter.touchWallet(holder);
+    }
     position.margin = margin;
     core.emitter.touchPosition(position);
     reallocate(core, position);

@@ -6,7 +6,7 @@ import type { BookSide, PriceLevel } from './book/order-book.js';
 import type { Core } from './core.js';
 import { bandLimit, orderFrozen } from './margin.js';
 import {
-  applyFill, attach, cancelState, finishOrder, freeCapacity, mustClose, ordersOf, reallocate, reduces, refreshOrder, requeue, sideOrders,
+  allocate, applyFill, attach, cancelState, enforceAllocation, finishOrder, freeCapacity, mustClose, ordersOf, reallocate, reduces, refreshOrder, requeue, sideOrders,
 } from './positions.js';
 import { availableBalance, orderSnapshot } from './snapshots.js';
 import { isLive, remaining, type Account, type Order, type SymbolState } from './state.js';
@@ -258,10 +258,14 @@ function expireForSelfTrade(core: Core, maker: Order): void {
   core.emitter.endStep();
 }
 
+/**
+ * One side of a fill as one step. The TRADE event shows the order as the fill left it; if the new
+ * allocation then knocks the order (or others) out, those events follow the trade.
+ */
 function fillStep(core: Core, order: Order, qty: number, price: number, isMaker: boolean, tradeId: number): void {
   const frozenBefore = order.frozen;
   const { fee, realizedPnl } = applyFill(core, order, qty, price, isMaker);
-  reallocate(core, order.position);
+  allocate(core, order.position);
   const unfrozen = frozenBefore - order.frozen;
   core.emitter.order(order, 'TRADE');
   core.emitter.trade(order.account, {
@@ -269,6 +273,7 @@ function fillStep(core: Core, order: Order, qty: number, price: number, isMaker:
     positionSide: order.position.side, orderType: order.orderType, price, qty, isMaker, fee,
     feeAsset: order.symbol.config.settleAsset, realizedPnl, marginUnfrozen: unfrozen > 0n ? unfrozen : 0n,
   });
+  enforceAllocation(core, order.position);
   core.emitter.endStep();
 }
 

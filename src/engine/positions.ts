@@ -163,13 +163,18 @@ export function finishOrder(core: Core, order: Order, state: OrderState, reason:
 
 export const cancelState = (order: Order): OrderState => (order.filled > 0 ? 'PARTIALLY_CANCELED' : 'CANCELED');
 
-/**
- * Full reallocation after the position or its orders changed: expire closing orders that lost
- * their capacity, then cancel newest opening orders while the account's available balance is
- * negative. Their events are deferred to follow the current step's trade.
- */
+/** Full reallocation after the position or its orders changed: allocation, then its consequences. */
 export function reallocate(core: Core, position: Position): void {
   allocate(core, position);
+  enforceAllocation(core, position);
+}
+
+/**
+ * The consequences of a fresh allocation: expire closing orders that lost their capacity, then
+ * cancel the newest opening orders while the account's available balance is negative. Their events
+ * are deferred to follow the current step's trade.
+ */
+export function enforceAllocation(core: Core, position: Position): void {
   while (position.closingOrders > 0) {
     const starved = ordersOf(position).find((o) => mustClose(o) && o.closeQty < remaining(o));
     if (starved === undefined) break;
@@ -177,8 +182,8 @@ export function reallocate(core: Core, position: Position): void {
     core.emitter.deferOrder(starved, 'EXPIRED');
     allocate(core, position);
   }
-  const wallet = core.wallet(position.account, position.symbol.config.settleAsset);
-  while (availableBalance(wallet) < 0n) {
+  const wallet = position.account.wallets.get(position.symbol.config.settleAsset);
+  while (wallet !== undefined && availableBalance(wallet) < 0n) {
     const victim = newestOpeningOrder(core, position);
     if (victim === undefined) break;
     finishOrder(core, victim, cancelState(victim), 'INSUFFICIENT_MARGIN');

@@ -135,26 +135,34 @@ function envelope(topic: XtTopic, accountId: number, seq: number, data: unknown)
 
 /**
  * Encodes events once per event, whatever the number of sockets: the frames are memoized on the
- * event object. A one-way position that changes sign also clears the side it left, so a client
- * keyed by (symbol, side) never keeps a stale position.
+ * event object. XT has no BOTH side, so a one-way position is shown on the side of its sign; a flat
+ * one stays on the side it was last shown on (closing a short pushes SHORT with size 0), and one
+ * that flips also clears the side it left, so a client keyed by (symbol, side) never keeps a stale row.
  */
 export class XtEncoder {
   private readonly frames = new WeakMap<EngineEvent, readonly string[]>();
-  /** The side each one-way position was last shown on, per account and symbol. */
-  private readonly shownSide = new Map<string, 'LONG' | 'SHORT'>();
-  /** For a one-way position event that changed side: the side it left. Filled as events are published. */
-  private readonly leftSide = new WeakMap<EngineEvent, 'LONG' | 'SHORT'>();
+  /** Per account and symbol: the side a one-way position was last pushed on, and whether it was open. */
+  private readonly shown = new Map<string, { side: 'LONG' | 'SHORT'; open: boolean }>();
+  /** For one-way position events: the side to show, and the side to clear first (if it flipped). */
+  private readonly display = new WeakMap<EngineEvent, { side: 'LONG' | 'SHORT'; clear?: 'LONG' | 'SHORT' }>();
 
   constructor(private readonly symbols: Symbols) {}
 
-  /** Must see every event in order (subscribeAll), so side changes are known whoever listens. */
+  /** Must see every event in order (subscribeAll), so the side shown is right whoever listens later. */
   observe(event: EngineEvent): void {
     if (event.type !== 'position' || event.position.positionSide !== 'BOTH') return;
     const key = `${event.accountId}:${event.position.symbol}`;
-    const side = xtPositionSide(event.position);
-    const previous = this.shownSide.get(key);
-    if (previous !== undefined && previous !== side && event.position.qty !== 0) this.leftSide.set(event, previous);
-    if (event.position.qty !== 0 || previous === undefined) this.shownSide.set(key, side);
+    const last = this.shown.get(key);
+    const qty = event.position.qty;
+    if (qty === 0) {
+      const side = last?.side ?? 'LONG';
+      this.display.set(event, { side });
+      this.shown.set(key, { side, open: false });
+      return;
+    }
+    const side = qty > 0 ? 'LONG' : 'SHORT';
+    this.display.set(event, last !== undefined && last.open && last.side !== side ? { side, clear: last.side } : { side });
+    this.shown.set(key, { side, open: true });
   }
 
   topicOf(event: EngineEvent): XtTopic | null {
@@ -183,11 +191,11 @@ export class XtEncoder {
         return [envelope('balance', accountId, seq, xtBalance(event.balance))];
       case 'position': {
         const config = this.symbols.get(event.position.symbol)!;
-        const left = this.leftSide.get(event);
-        const current = envelope('position', accountId, seq, xtPosition(event.position, config));
-        if (left === undefined) return [current];
+        const shown = this.display.get(event);
+        const current = envelope('position', accountId, seq, xtPosition(event.position, config, shown?.side));
+        if (shown?.clear === undefined) return [current];
         const cleared = { ...event.position, qty: 0, entryCost: 0n, margin: 0n, closeOrderQty: 0, unrealizedPnl: 0n, maintenanceMargin: 0n };
-        return [envelope('position', accountId, seq, xtPosition(cleared, config, left)), current];
+        return [envelope('position', accountId, seq, xtPosition(cleared, config, shown.clear)), current];
       }
       case 'order':
         return [envelope('order', accountId, seq, xtOrder(event.order, this.symbols.get(event.order.symbol)!))];
