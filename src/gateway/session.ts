@@ -57,7 +57,7 @@ export class Session {
     if (!this.isOpen) return;
     // JSON pushes are ASCII, so string length is the byte count.
     if (this.socket.bufferedAmount + this.pendingBytes + text.length > this.limits.maxQueueBytes) {
-      this.close(CloseCode.SLOW_CONSUMER, `outgoing queue passed ${this.limits.maxQueueBytes} bytes: the client reads too slowly`);
+      this.close(CloseCode.SLOW_CONSUMER, `outgoing queue passed ${this.limits.maxQueueBytes} bytes: the client reads too slowly`, false);
       return;
     }
     this.pending.push(text);
@@ -91,8 +91,10 @@ export class Session {
     return true;
   }
 
-  close(code: number, reason: string): void {
+  /** Closes the connection; what is queued goes first (an error explaining the close), unless `flush` is false. */
+  close(code: number, reason: string, flush = true): void {
     if (this.closed) return;
+    if (flush) this.flush();
     this.closed = true;
     this.pending = [];
     this.socket.close(code, reason.slice(0, 120));

@@ -44,6 +44,9 @@ export class WsRouter {
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       this.counter.openConnection();
       this.sockets.add(ws);
+      // Protocol errors (oversized frame 1009, bad UTF-8 1007, …) close the socket themselves; an
+      // unhandled 'error' event would take the whole process down with it.
+      ws.on('error', () => undefined);
       ws.once('close', () => {
         this.sockets.delete(ws);
         this.counter.closeConnection();

@@ -15,6 +15,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 export class BodyParseError extends Error {
   override name = 'BodyParseError';
+  readonly statusCode = 400;
 }
 
 export function createHttp(): FastifyInstance {

@@ -86,7 +86,7 @@ export interface Push {
 /** An XT stream connection that records pushes and acks in arrival order. */
 export class StreamClient {
   readonly pushes: Push[] = [];
-  readonly acks: { id: unknown; code: number; msg: string }[] = [];
+  readonly acks: { code: number; msg: string }[] = [];
   readonly texts: string[] = [];
   closed: { code: number; reason: string } | null = null;
   private waiters: (() => void)[] = [];
@@ -98,7 +98,7 @@ export class StreamClient {
       if (text !== 'pong') {
         const message = JSON.parse(text) as Push & { code?: number; msg?: string; id?: unknown };
         if (message.topic !== undefined) this.pushes.push(message);
-        else this.acks.push({ id: message.id, code: message.code!, msg: message.msg! });
+        else this.acks.push({ code: message.code!, msg: message.msg! });
       }
       this.wake();
     });

@@ -1,0 +1,114 @@
+/**
+ * The gateway's bounds, each against a real server and real sockets: a slow reader is closed with
+ * 4008 while others keep receiving, oversized and too many inbound frames close the connection,
+ * connections per account are capped, silent connections are closed, expired listenKeys are told.
+ */
+import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { parseAmount } from '../../src/engine/fixed.js';
+import { CloseCode } from '../../src/gateway/limits.js';
+import { Harness, settle } from '../support/harness.js';
+import { StreamClient } from '../support/xt-client.js';
+
+describe('gateway limits', () => {
+  let harness: Harness;
+  before(async () => {
+    harness = await Harness.start({
+      limits: { maxQueueBytes: 256 * 1024, maxInboundFrameBytes: 4 * 1024, inboundPerSecond: 5, inboundBurst: 10, maxConnectionsPerAccount: 2 },
+      xtIdleMs: 400,
+    });
+  });
+  after(() => harness.stop());
+
+  const keepAlive = (stream: StreamClient): NodeJS.Timeout => setInterval(() => stream.socket.send('ping'), 150);
+
+  test('a client that stops reading is closed with 4008; another account keeps receiving every push', async () => {
+    const slow = await harness.account('1');
+    const healthy = await harness.account('1');
+    const timers = [keepAlive(healthy.stream)];
+    // Stop reading at the TCP level: the server's socket buffer fills, then its queue bound trips.
+    (slow.stream.socket as unknown as { _socket: Socket })._socket.pause();
+    const { exchange } = harness.server;
+    for (let i = 0; i < 20_000; i++) {
+      exchange.executeNow({ type: 'deposit', accountId: slow.accountId, asset: 'USDT', amount: parseAmount('1') });
+      if (i % 50 === 0) exchange.executeNow({ type: 'deposit', accountId: healthy.accountId, asset: 'USDT', amount: parseAmount('1') });
+      if (i % 1000 === 0) await settle(1);
+    }
+    (slow.stream.socket as unknown as { _socket: Socket })._socket.resume();
+    await slow.stream.until(() => slow.stream.closed !== null, 10_000, 'the slow client to be closed');
+    assert.equal(slow.stream.closed!.code, CloseCode.SLOW_CONSUMER);
+    assert.ok(slow.stream.pushes.length < 20_000, 'the slow client did not get everything buffered for it');
+    await healthy.stream.until(() => healthy.stream.pushes.length === 400, 10_000, 'all 400 pushes of the healthy client');
+    assert.equal(healthy.stream.closed, null);
+    timers.forEach(clearInterval);
+  });
+
+  test('an inbound frame over the size bound closes the connection with 1009', async () => {
+    const stream = await StreamClient.connect(harness.server.wsUrl);
+    stream.socket.send('x'.repeat(5 * 1024));
+    await stream.until(() => stream.closed !== null, 5_000, 'close');
+    assert.equal(stream.closed!.code, 1009);
+  });
+
+  test('more inbound messages than the bucket allows closes the connection with 4029', async () => {
+    const stream = await StreamClient.connect(harness.server.wsUrl);
+    for (let i = 0; i < 30; i++) stream.socket.send('ping');
+    await stream.until(() => stream.closed !== null, 5_000, 'close');
+    assert.equal(stream.closed!.code, CloseCode.RATE_LIMITED);
+    assert.ok(stream.texts.filter((t) => t === 'pong').length <= 10, 'no more than the burst was served');
+  });
+
+  test('an account holds at most maxConnectionsPerAccount stream connections', async () => {
+    const account = await harness.account('1'); // its first connection
+    const timers = [keepAlive(account.stream)];
+    const second = await StreamClient.connect(harness.server.wsUrl);
+    timers.push(keepAlive(second));
+    assert.equal((await second.subscribe(account.listenKey, ['order'])).code, 0);
+    const third = await StreamClient.connect(harness.server.wsUrl);
+    const refused = await third.subscribe(account.listenKey, ['order']);
+    assert.equal(refused.code, 1);
+    await third.until(() => third.closed !== null, 5_000, 'close');
+    assert.equal(third.closed!.code, CloseCode.TOO_MANY_CONNECTIONS);
+    // Closing one frees a slot.
+    second.close();
+    await second.until(() => second.closed !== null);
+    await settle(50);
+    const fourth = await StreamClient.connect(harness.server.wsUrl);
+    assert.equal((await fourth.subscribe(account.listenKey, ['order'])).code, 0);
+    fourth.close();
+    timers.forEach(clearInterval);
+  });
+
+  test('a connection that sends no ping within the idle time is closed with 4000; pings keep it open', async () => {
+    const silent = await StreamClient.connect(harness.server.wsUrl);
+    const talking = await StreamClient.connect(harness.server.wsUrl);
+    const timer = keepAlive(talking);
+    await silent.until(() => silent.closed !== null, 3_000, 'idle close');
+    assert.equal(silent.closed!.code, CloseCode.IDLE);
+    await settle(600);
+    assert.equal(talking.closed, null);
+    assert.ok(talking.texts.includes('pong'));
+    clearInterval(timer);
+    talking.close();
+  });
+});
+
+describe('listenKey expiry on an open stream', () => {
+  let harness: Harness;
+  before(async () => {
+    harness = await Harness.start({ listenKeyTtlMs: 400 });
+  });
+  after(() => harness.stop());
+
+  test('when the key expires, each subscribed topic is told topic@invalid_listenkey and pushes stop', async () => {
+    const account = await harness.account('1', ['balance', 'order']);
+    const timer = setInterval(() => account.stream.socket.send('ping'), 100);
+    await account.stream.until(() => account.stream.acks.length >= 3, 3_000, 'expiry notices');
+    assert.deepEqual(account.stream.acks.slice(1).map((a) => [a.code, a.msg]).sort(), [[2, 'balance@invalid_listenkey'], [2, 'order@invalid_listenkey']]);
+    await harness.admin.deposit(account.accountId, '1');
+    await settle(200);
+    assert.equal(account.stream.pushes.length, 0);
+    clearInterval(timer);
+  });
+});
