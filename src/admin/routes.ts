@@ -9,12 +9,14 @@ import { formatAmount, parseAmount } from '../engine/fixed.js';
 import { parsePrice } from '../engine/format.js';
 import type { CommandError } from '../engine/types.js';
 import type { CredentialStore } from '../service/credentials.js';
+import type { DurableStore } from '../persistence/store.js';
 import type { Exchange } from '../service/exchange.js';
 
 export interface AdminOptions {
   exchange: Exchange;
   credentials: CredentialStore;
   adminToken: string;
+  store: DurableStore | null;
 }
 
 class AdminError extends Error {
@@ -105,4 +107,14 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
   });
 
   app.get('/symbols', async () => exchange.engine.symbols().map((c) => ({ ...c.spec })));
+
+  app.get('/status', async () => ({
+    cmdSeq: exchange.engine.cmdSeq, epoch: exchange.epoch, durable: options.store !== null,
+    lastSnapshot: options.store?.lastSnapshot ?? null, journal: options.store ? { batches: options.store.journal.batches, records: options.store.journal.records } : null,
+  }));
+
+  app.post('/snapshot', async () => {
+    if (options.store === null) throw new AdminError(409, 'this server keeps no data directory: there is nothing to snapshot');
+    return { snapshot: await options.store.snapshot() };
+  });
 }

@@ -6,7 +6,7 @@ import { OrderBook } from './book/order-book.js';
 import { Emitter } from './emitter.js';
 import { buildSymbolConfig, type SymbolSpec } from './symbol.js';
 import { positionKey, type Account, type Order, type Position, type SymbolSettings, type SymbolState, type Wallet } from './state.js';
-import type { PositionSide } from './types.js';
+import type { PositionMode, PositionSide } from './types.js';
 
 export interface EngineOptions {
   symbols: readonly SymbolSpec[];
@@ -14,6 +14,8 @@ export interface EngineOptions {
   maxOpenOrdersPerAccount?: number;
   /** Client order ids remembered per account for idempotent retries, besides live orders' (default 1000). */
   clientOrderIdWindow?: number;
+  /** The position mode new accounts start in (default ONE_WAY). */
+  defaultPositionMode?: PositionMode;
 }
 
 export const DEFAULT_LEVERAGE = 20;
@@ -26,6 +28,7 @@ export class Core {
   readonly netDeposits = new Map<string, bigint>();
   readonly maxOpenOrdersPerAccount: number;
   readonly clientOrderIdWindow: number;
+  readonly defaultPositionMode: PositionMode;
   cmdSeq = 0;
   time = 0;
   nextAccountId = 1;
@@ -38,6 +41,7 @@ export class Core {
   constructor(options: EngineOptions) {
     this.maxOpenOrdersPerAccount = options.maxOpenOrdersPerAccount ?? 200;
     this.clientOrderIdWindow = options.clientOrderIdWindow ?? 1000;
+    this.defaultPositionMode = options.defaultPositionMode ?? 'ONE_WAY';
     invariant(Number.isInteger(this.maxOpenOrdersPerAccount) && this.maxOpenOrdersPerAccount >= 1, 'maxOpenOrdersPerAccount must be ≥ 1');
     invariant(Number.isInteger(this.clientOrderIdWindow) && this.clientOrderIdWindow >= 0, 'clientOrderIdWindow must be ≥ 0');
     for (const spec of options.symbols) {
@@ -50,7 +54,7 @@ export class Core {
   createAccount(): Account {
     const account: Account = {
       id: this.nextAccountId++,
-      positionMode: 'ONE_WAY',
+      positionMode: this.defaultPositionMode,
       seq: 0,
       wallets: new Map(),
       settings: new Map(),

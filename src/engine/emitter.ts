@@ -59,6 +59,19 @@ export class Emitter {
     this.events.push({ type: 'config', ...this.base(account), ...fields });
   }
 
+  /** Forgets pending changes without emitting them (state restored from a snapshot is not news). */
+  discardStep(): void {
+    for (const position of this.dirtyPositions) position.dirty = false;
+    for (const wallet of this.dirtyWallets) {
+      wallet.dirty = false;
+      wallet.stepChange = 0n;
+    }
+    this.dirtyPositions = [];
+    this.dirtyWallets = [];
+    this.pendingOrders = [];
+    this.events = [];
+  }
+
   /** Ends a step: deferred order events, then every dirty position and wallet (in first-change order). */
   endStep(): void {
     if (this.pendingOrders.length > 0) {

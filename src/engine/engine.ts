@@ -6,6 +6,7 @@ import { invariant } from './assert.js';
 import { Core, type EngineOptions } from './core.js';
 import { adjustIsolatedMargin, deposit, setLeverage, setMarginMode, setPositionMode, withdraw } from './accounts.js';
 import { auditState } from './audit.js';
+import { captureSnapshot, restoreSnapshot, type EngineSnapshot } from './persist.js';
 import { amendOrder, cancelAll, cancelOrder, placeOrder } from './orders.js';
 import { accountView, buildView, hashView } from './state-view.js';
 import type { SymbolConfig } from './symbol.js';
@@ -20,6 +21,7 @@ export interface MarketState {
 }
 
 export type { EngineOptions } from './core.js';
+export type { EngineSnapshot } from './persist.js';
 
 export interface Applied {
   cmdSeq: number;
@@ -47,6 +49,19 @@ export class Engine {
 
   constructor(options: EngineOptions) {
     this.core = new Core(options);
+  }
+
+  /** An engine in the state of `snapshot` (taken with the same symbols), audited before it is returned. */
+  static restore(options: EngineOptions, snapshot: EngineSnapshot): Engine {
+    const engine = new Engine(options);
+    restoreSnapshot(engine.core, snapshot);
+    engine.audit();
+    return engine;
+  }
+
+  /** The state as plain data, for persistence (see persist.ts). */
+  snapshot(): EngineSnapshot {
+    return captureSnapshot(this.core);
   }
 
   apply(command: Command): Applied {

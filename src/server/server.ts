@@ -1,18 +1,24 @@
 /**
- * Assembles one perpstream process: the exchange service, the HTTP front doors (XT at the root,
- * the admin API under /admin/v1) and the WebSocket gateway, on one port.
+ * Assembles one perpstream process: the exchange service (recovered from its data directory when
+ * it has one), the HTTP front doors (XT at the root, the admin API under /admin/v1) and the
+ * WebSocket gateway, on one port. Traffic is served only once recovery has finished.
  */
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { adminRoutes } from '../admin/routes.js';
 import type { SymbolSpec } from '../engine/symbol.js';
+import type { PositionMode } from '../engine/types.js';
 import { ConnectionCounter } from '../gateway/connections.js';
 import { CloseCode, DEFAULT_LIMITS, type GatewayLimits } from '../gateway/limits.js';
 import { WsRouter } from '../gateway/ws-router.js';
 import { XtEncoder } from '../dialects/xt/encode.js';
 import { xtRoutes } from '../dialects/xt/rest.js';
 import { xtStreamHandler } from '../dialects/xt/stream.js';
+import type { FileOps } from '../persistence/file-ops.js';
+import { DurableStore, type RecoveryReport } from '../persistence/store.js';
 import { systemClock, type Clock } from '../service/clock.js';
 import { CredentialStore } from '../service/credentials.js';
+import { EventLog } from '../service/event-log.js';
 import { Exchange } from '../service/exchange.js';
 import { ListenKeys } from '../service/listen-keys.js';
 import { createHttp } from './http.js';
@@ -20,7 +26,7 @@ import { createHttp } from './http.js';
 export interface ServerOptions {
   symbols: readonly SymbolSpec[];
   adminToken: string;
-  /** Where state lives; null keeps everything in memory. */
+  /** Where state lives (journal, snapshots, credentials); null keeps everything in memory. */
   dataDir: string | null;
   port?: number;
   host?: string;
@@ -29,7 +35,16 @@ export interface ServerOptions {
   listenKeyTtlMs?: number;
   /** XT stream: close after this long without a ping (default 30 s). */
   xtIdleMs?: number;
+  /** Events kept in memory for resume, over all accounts (default 200,000). */
+  replayWindow?: number;
+  /** New accounts' position mode (default HEDGE: XT, the native protocol, is hedge-only). */
+  defaultPositionMode?: PositionMode;
+  snapshotEveryCommands?: number;
+  snapshotEveryMs?: number;
   clock?: Clock;
+  /** File operations for the data directory (tests inject failures). */
+  fileOps?: FileOps;
+  log?: (message: string) => void;
 }
 
 export interface RunningServer {
@@ -39,28 +54,58 @@ export interface RunningServer {
   readonly exchange: Exchange;
   readonly credentials: CredentialStore;
   readonly listenKeys: ListenKeys;
+  readonly store: DurableStore | null;
+  readonly recovery: RecoveryReport | null;
   close(): Promise<void>;
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  const exchange = new Exchange({ symbols: options.symbols, clock });
+  const defaultPositionMode = options.defaultPositionMode ?? 'HEDGE';
+  let xtEncoder: XtEncoder | null = null;
+  const eventLog = new EventLog(options.replayWindow ?? 200_000);
+  // Registered before recovery, so replayed events rebuild their state exactly as live ones did.
+  const prepare = (exchange: Exchange): void => {
+    xtEncoder = new XtEncoder(new Map(exchange.engine.symbols().map((c) => [c.symbol, c])));
+    const encoder = xtEncoder;
+    exchange.events.subscribeAll((event) => {
+      encoder.observe(event);
+      eventLog.record(event);
+    });
+    exchange.persistables.push(encoder, eventLog);
+  };
+
+  let store: DurableStore | null = null;
+  let recovery: RecoveryReport | null = null;
+  let exchange: Exchange;
+  if (options.dataDir === null) {
+    exchange = new Exchange({ symbols: options.symbols, clock, defaultPositionMode });
+    prepare(exchange);
+  } else {
+    const opened = await DurableStore.open({
+      dataDir: options.dataDir, symbols: options.symbols, clock, ops: options.fileOps, log: options.log, defaultPositionMode,
+      snapshotEveryCommands: options.snapshotEveryCommands, snapshotEveryMs: options.snapshotEveryMs,
+    }, prepare);
+    store = opened.store;
+    recovery = opened.report;
+    exchange = store.exchange;
+    store.startSnapshots();
+  }
+  const encoder = xtEncoder!;
   const credentials = new CredentialStore(options.dataDir);
-  // Until the journal exists, engine state starts empty: credentials for accounts that no longer exist go.
   credentials.retainAccounts((accountId) => exchange.engine.account(accountId) !== undefined);
-  const listenKeys = new ListenKeys(options.listenKeyTtlMs ?? 8 * 60 * 60 * 1000);
-  const symbols = new Map(exchange.engine.symbols().map((c) => [c.symbol, c]));
-  const xtEncoder = new XtEncoder(symbols);
-  exchange.events.subscribeAll((event) => xtEncoder.observe(event));
+  const listenKeys = new ListenKeys(options.listenKeyTtlMs ?? 8 * 60 * 60 * 1000, options.dataDir === null ? null : join(options.dataDir, 'listen-keys.json'));
 
   const app = createHttp();
-  await app.register(adminRoutes, { prefix: '/admin/v1', exchange, credentials, adminToken: options.adminToken });
+  await app.register(adminRoutes, { prefix: '/admin/v1', exchange, credentials, adminToken: options.adminToken, store });
   await app.register(xtRoutes, { exchange, credentials, listenKeys });
 
   const connections = new ConnectionCounter(limits.maxConnectionsPerAccount, limits.maxConnections);
   const router = new WsRouter(app.server, limits, connections);
-  router.route('/ws/user', xtStreamHandler({ exchange, listenKeys, encoder: xtEncoder, limits, connections, idleMs: options.xtIdleMs ?? 30_000 }));
+  router.route('/ws/user', xtStreamHandler({
+    exchange, listenKeys, encoder, eventLog, limits, connections, idleMs: options.xtIdleMs ?? 30_000,
+  }));
 
   await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
   const { port, address } = app.server.address() as AddressInfo;
@@ -72,9 +117,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     exchange,
     credentials,
     listenKeys,
+    store,
+    recovery,
     async close() {
       router.closeAll(CloseCode.GOING_AWAY, 'server shutting down');
       await app.close();
+      await store?.close();
     },
   };
 }

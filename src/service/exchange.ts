@@ -1,11 +1,14 @@
 /**
- * The exchange service: the one place commands enter the engine. It stamps each command with the
- * time, applies it, records history and publishes the events, in command order. Everything with
- * I/O (front doors, admin API, simulator) goes through `execute`.
+ * The exchange service: the one place commands enter the engine. Each command is stamped with the
+ * time and a sequence number, made durable in the journal (when there is one), and only then
+ * applied, answered and published, in sequence order. Reads therefore never see a command that a
+ * crash could still lose. Everything with I/O (front doors, admin API, simulator) goes through here.
  */
+import { randomBytes } from 'node:crypto';
 import { Engine, type Applied } from '../engine/engine.js';
 import type { SymbolSpec } from '../engine/symbol.js';
-import type { Command } from '../engine/types.js';
+import type { Command, PositionMode } from '../engine/types.js';
+import type { Journal } from '../persistence/journal.js';
 import type { Clock } from './clock.js';
 import { EventBus } from './event-bus.js';
 import { History } from './history.js';
@@ -13,39 +16,95 @@ import { History } from './history.js';
 /** A command as callers write it: the exchange stamps the time. */
 export type CommandInput = Command extends infer C ? (C extends Command ? Omit<C, 'time'> : never) : never;
 
+/** Service state that lives beside the engine and goes into snapshots (history, encoders' projections). */
+export interface Persistable {
+  readonly name: string;
+  capture(): unknown;
+  restore(data: unknown): void;
+}
+
 export interface ExchangeOptions {
   symbols: readonly SymbolSpec[];
   clock: Clock;
-  maxOpenOrdersPerAccount?: number;
+  /** Start from this engine (recovered from a snapshot) instead of an empty one. */
+  engine?: Engine;
+  /** The position mode new accounts start in. */
+  defaultPositionMode?: PositionMode;
 }
 
 export class Exchange {
   readonly engine: Engine;
   readonly events = new EventBus();
   readonly history = new History();
+  readonly persistables: Persistable[] = [];
+  readonly symbols: readonly SymbolSpec[];
+  /** Identifies this stream history; a durable store replaces it with the data directory's. */
+  epoch = randomBytes(8).toString('hex');
   private readonly clock: Clock;
+  private journal: Journal | null = null;
+  /** The last sequence number handed out; ahead of engine.cmdSeq while commands wait for the disk. */
+  private sequenced: number;
 
   constructor(options: ExchangeOptions) {
     this.clock = options.clock;
-    this.engine = new Engine({ symbols: options.symbols, maxOpenOrdersPerAccount: options.maxOpenOrdersPerAccount });
+    this.symbols = options.symbols;
+    this.engine = options.engine ?? new Engine({ symbols: options.symbols, defaultPositionMode: options.defaultPositionMode });
+    this.sequenced = this.engine.cmdSeq;
     this.events.subscribeAll((event) => this.history.record(event));
+    this.persistables.push(this.history);
   }
 
   now(): number {
     return this.clock.now();
   }
 
-  /**
-   * Applies a command and publishes its events. Async because acknowledgement will wait for the
-   * journal (commands are applied in call order either way).
-   */
-  async execute(input: CommandInput): Promise<Applied> {
-    return this.executeNow(input);
+  /** From now on every command is journaled before it is applied. */
+  attachJournal(journal: Journal): void {
+    this.journal = journal;
+    // Recovery replayed the journal into the engine: numbering continues from there.
+    this.sequenced = this.engine.cmdSeq;
   }
 
-  /** The synchronous core of `execute`, for in-process drivers that need no acknowledgement. */
+  /** Commands sequenced but not yet applied (waiting for the disk). */
+  get inFlight(): number {
+    return this.sequenced - this.engine.cmdSeq;
+  }
+
+  /** Applies a command once it is durable, publishes its events, and resolves with the outcome. */
+  execute(input: CommandInput): Promise<Applied> {
+    const command = { ...input, time: this.clock.now() } as Command;
+    const journal = this.journal;
+    if (journal === null) return Promise.resolve(this.apply(command));
+    const seq = ++this.sequenced;
+    return new Promise<Applied>((resolve, reject) => {
+      journal.append({ seq, command }, (error) => {
+        if (error !== null) {
+          // The journal failed this command and everything queued behind it; none was applied.
+          this.sequenced = this.engine.cmdSeq;
+          reject(error);
+          return;
+        }
+        resolve(this.apply(command, seq));
+      });
+    });
+  }
+
+  /** For in-memory drivers (tests, benchmarks): apply synchronously. Refused once a journal is attached. */
   executeNow(input: CommandInput): Applied {
-    const applied = this.engine.apply({ ...input, time: this.clock.now() } as Command);
+    if (this.journal !== null) throw new Error('executeNow would skip the journal; use execute');
+    return this.apply({ ...input, time: this.clock.now() } as Command);
+  }
+
+  /** Re-applies a recovered journal record (start-up): same engine, same events, no new journal record. */
+  replay(seq: number, command: Command): Applied {
+    return this.apply(command, seq);
+  }
+
+  private apply(command: Command, seq?: number): Applied {
+    const applied = this.engine.apply(command);
+    if (seq !== undefined && applied.cmdSeq !== seq) {
+      throw new Error(`journal seq ${seq} was applied as ${applied.cmdSeq}: the engine and the journal disagree`);
+    }
     this.events.publish(applied.events);
     return applied;
   }

@@ -22,6 +22,7 @@ interface AccountHistory {
 }
 
 export class History {
+  readonly name = 'history';
   private readonly accounts = new Map<number, AccountHistory>();
 
   constructor(private readonly ordersPerAccount = 1000, private readonly tradesPerAccount = 1000) {}
@@ -49,6 +50,22 @@ export class History {
   /** Fills, newest first. */
   trades(accountId: number): TradeEvent[] {
     return [...(this.accounts.get(accountId)?.trades.items ?? [])].reverse();
+  }
+
+  capture(): unknown {
+    return [...this.accounts.entries()].map(([accountId, h]) => ({ accountId, orders: h.orders.items, trades: h.trades.items }));
+  }
+
+  restore(data: unknown): void {
+    this.accounts.clear();
+    for (const saved of data as { accountId: number; orders: OrderSnapshot[]; trades: TradeEvent[] }[]) {
+      const history = this.of(saved.accountId);
+      for (const order of saved.orders) {
+        history.orders.push(order);
+        history.ordersById.set(order.orderId, order);
+      }
+      for (const trade of saved.trades) history.trades.push(trade);
+    }
   }
 
   private of(accountId: number): AccountHistory {

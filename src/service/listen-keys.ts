@@ -3,6 +3,7 @@
  * while. Bounded: an account holds at most `maxPerAccount` keys, the oldest give way.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 
 interface Entry {
   accountId: number;
@@ -12,8 +13,36 @@ interface Entry {
 export class ListenKeys {
   private readonly keys = new Map<string, Entry>();
   private readonly byAccount = new Map<number, string[]>();
+  private saveScheduled = false;
 
-  constructor(private readonly ttlMs: number, private readonly maxPerAccount = 16) {}
+  /**
+   * `file` keeps keys across restarts (clients such as ccxt reconnect with the key they hold and
+   * never ask for a new one); null keeps them in memory.
+   */
+  constructor(private readonly ttlMs: number, private readonly file: string | null = null, private readonly maxPerAccount = 16) {
+    if (file === null) return;
+    try {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as [string, Entry][];
+      for (const [key, entry] of saved) {
+        this.keys.set(key, entry);
+        this.byAccount.set(entry.accountId, [...(this.byAccount.get(entry.accountId) ?? []), key]);
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+
+  /** Writes the keys (coalesced: at most once per event-loop turn). Losing the last write only costs a client a new key. */
+  private save(): void {
+    if (this.file === null || this.saveScheduled) return;
+    this.saveScheduled = true;
+    setImmediate(() => {
+      this.saveScheduled = false;
+      const temp = `${this.file}.tmp`;
+      writeFileSync(temp, JSON.stringify([...this.keys.entries()]), { mode: 0o600 });
+      renameSync(temp, this.file!);
+    });
+  }
 
   issue(accountId: number, now: number): string {
     const key = randomBytes(24).toString('hex');
@@ -22,6 +51,7 @@ export class ListenKeys {
     owned.push(key);
     while (owned.length > this.maxPerAccount) this.keys.delete(owned.shift()!);
     this.byAccount.set(accountId, owned);
+    this.save();
     return key;
   }
 
@@ -40,11 +70,13 @@ export class ListenKeys {
     const entry = this.keys.get(key);
     if (entry === undefined || entry.expiresAt <= now) return false;
     entry.expiresAt = now + this.ttlMs;
+    this.save();
     return true;
   }
 
   revoke(key: string): void {
     this.keys.delete(key);
+    this.save();
   }
 
   /** The account a valid key belongs to and when it expires, or undefined. */

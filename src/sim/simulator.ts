@@ -65,6 +65,8 @@ export class Simulator {
     const { result } = await this.exchange.execute({ type: 'createAccount' });
     if (!result.ok || result.kind !== 'account') throw new Error('simulator could not create an account');
     await this.exchange.execute({ type: 'deposit', accountId: result.accountId, asset: 'USDT', amount: FUNDING });
+    // The simulator trades one net position per symbol.
+    await this.exchange.execute({ type: 'setPositionMode', accountId: result.accountId, positionMode: 'ONE_WAY' });
     return result.accountId;
   }
 

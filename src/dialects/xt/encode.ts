@@ -53,7 +53,9 @@ export function xtPosition(p: PositionSnapshot, config: SymbolConfig, side = xtP
     availableCloseSize: String(size - p.closeOrderQty),
     realizedProfit: formatAmount(p.realizedPnlTotal),
     entryPrice: formatAveragePrice(config, p.entryCost, size),
-    isolatedMargin: formatAmount(p.marginMode === 'ISOLATED' ? p.margin : 0n),
+    // The margin the position holds: its isolated wallet, or for a cross position its initial margin
+    // (ccxt reads this field as the position's collateral either way).
+    isolatedMargin: formatAmount(p.margin),
     openOrderMarginFrozen: formatAmount(p.openOrderMarginFrozen),
     openOrderSize: String(p.openOrderQty),
     underlyingType: 'U_BASED',
@@ -81,7 +83,8 @@ export function xtOrderFields(o: OrderSnapshot, config: SymbolConfig): Record<st
     timeInForce: o.timeInForce,
     positionSide: xtOrderPositionSide(o),
     positionType: o.marginMode,
-    reduceOnly: o.reduceOnly,
+    // A hedge-mode closing side is reduce-only by nature.
+    reduceOnly: o.reduceOnly || (o.positionSide !== 'BOTH' && (o.positionSide === 'LONG') === (o.side === 'SELL')),
     marginFrozen: formatAmount(o.marginFrozen),
     sourceType: 'DEFAULT',
     sourceId: '',
@@ -140,6 +143,7 @@ function envelope(topic: XtTopic, accountId: number, seq: number, data: unknown)
  * that flips also clears the side it left, so a client keyed by (symbol, side) never keeps a stale row.
  */
 export class XtEncoder {
+  readonly name = 'xt-encoder';
   private readonly frames = new WeakMap<EngineEvent, readonly string[]>();
   /** Per account and symbol: the side a one-way position was last pushed on, and whether it was open. */
   private readonly shown = new Map<string, { side: 'LONG' | 'SHORT'; open: boolean }>();
@@ -147,6 +151,15 @@ export class XtEncoder {
   private readonly display = new WeakMap<EngineEvent, { side: 'LONG' | 'SHORT'; clear?: 'LONG' | 'SHORT' }>();
 
   constructor(private readonly symbols: Symbols) {}
+
+  capture(): unknown {
+    return [...this.shown.entries()];
+  }
+
+  restore(data: unknown): void {
+    this.shown.clear();
+    for (const [key, value] of data as [string, { side: 'LONG' | 'SHORT'; open: boolean }][]) this.shown.set(key, value);
+  }
 
   /** Must see every event in order (subscribeAll), so the side shown is right whoever listens later. */
   observe(event: EngineEvent): void {

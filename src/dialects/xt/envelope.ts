@@ -9,8 +9,9 @@ export interface XtEnvelope {
   msgInfo: 'success' | 'failure';
   error: { code: string; msg: string } | null;
   result: unknown;
-  /** perpstream extension: the account `seq` an account snapshot reflects. */
+  /** perpstream extension: the account `seq` an account snapshot reflects, and the stream's epoch. */
   seq?: number;
+  epoch?: string;
 }
 
 export class XtError extends Error {
@@ -20,10 +21,10 @@ export class XtError extends Error {
   }
 }
 
-export const ok = (result: unknown, seq?: number): XtEnvelope =>
-  seq === undefined
+export const ok = (result: unknown, stream?: { seq: number; epoch: string }): XtEnvelope =>
+  stream === undefined
     ? { returnCode: 0, msgInfo: 'success', error: null, result }
-    : { returnCode: 0, msgInfo: 'success', error: null, result, seq };
+    : { returnCode: 0, msgInfo: 'success', error: null, result, seq: stream.seq, epoch: stream.epoch };
 
 export const failure = (code: string, msg: string): XtEnvelope => ({ returnCode: 1, msgInfo: 'failure', error: { code, msg }, result: null });
 

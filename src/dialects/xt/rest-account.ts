@@ -45,19 +45,19 @@ export async function accountRoutes(app: FastifyInstance, options: XtRestOptions
 
   app.get('/future/user/v1/balance/list', async (request) => {
     const { seq, view } = snapshot(exchange, callerOf(request));
-    return ok(view.wallets.map(xtBalance), seq);
+    return ok(view.wallets.map(xtBalance), { seq, epoch: exchange.epoch });
   });
   app.get('/future/user/v1/balance/detail', async (request) => {
     const coin = requiredString(paramsOf(request), 'coin').toUpperCase();
     const { seq, view } = snapshot(exchange, callerOf(request));
     const wallet = view.wallets.find((w) => w.asset === coin);
-    return ok(wallet === undefined ? null : xtBalance(wallet), seq);
+    return ok(wallet === undefined ? null : xtBalance(wallet), { seq, epoch: exchange.epoch });
   });
 
   app.get('/future/user/v1/position/list', async (request) => {
     const symbol = symbolOf(exchange, paramsOf(request), false)?.symbol;
     const { seq, view } = snapshot(exchange, callerOf(request));
-    return ok(modePositions(view, symbol).map((p) => ({ ...xtPosition(p, configOf(p.symbol)), autoMargin: false })), seq);
+    return ok(modePositions(view, symbol).map((p) => ({ ...xtPosition(p, configOf(p.symbol)), autoMargin: false })), { seq, epoch: exchange.epoch });
   });
   app.get('/future/user/v1/position/break-list', async (request) => {
     const symbol = symbolOf(exchange, paramsOf(request), false)?.symbol;
@@ -70,7 +70,7 @@ export async function accountRoutes(app: FastifyInstance, options: XtRestOptions
         entryPrice: row.entryPrice, isolatedMargin: row.isolatedMargin, leverage: p.leverage, contractType: 'PERPETUAL',
         breakPrice: '0', calMarkPrice: p.markPrice > 0 ? formatPrice(configOf(p.symbol), p.markPrice) : '0',
       };
-    }), seq);
+    }), { seq, epoch: exchange.epoch });
   });
 
   app.get('/future/user/v1/account/info', async (request) => {
@@ -79,7 +79,7 @@ export async function accountRoutes(app: FastifyInstance, options: XtRestOptions
     return ok({
       accountId, userId: accountId, allowOpenPosition: true, allowTrade: true, allowTransfer: true, openTime: 0, state: 1,
       positionMode: view.positionMode,
-    }, seq);
+    }, { seq, epoch: exchange.epoch });
   });
 
   /** Waits for an account command and answers XT's empty success, or its error. */
@@ -129,7 +129,7 @@ export async function accountRoutes(app: FastifyInstance, options: XtRestOptions
   // perpstream extension: XT itself is hedge-only; the engine also offers one-way mode.
   app.get('/future/user/v1/position/position-mode', async (request) => {
     const { seq, view } = snapshot(exchange, callerOf(request));
-    return ok({ positionMode: view.positionMode }, seq);
+    return ok({ positionMode: view.positionMode }, { seq, epoch: exchange.epoch });
   });
   app.post('/future/user/v1/position/position-mode', async (request) => {
     const accountId = callerOf(request);

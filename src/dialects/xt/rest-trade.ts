@@ -21,9 +21,15 @@ const MAX_ORDER_ID = Number.MAX_SAFE_INTEGER;
 const MAX_PAGE_SIZE = 100;
 const ORDER_STATES = ['NEW', 'PARTIALLY_FILLED', 'PARTIALLY_CANCELED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED', 'UNFINISHED', 'HISTORY'] as const;
 
-/** The REST order object (xt-rest.md §5.6): never `type`, `side` or `leavingQty`, always `positionSide`. */
+/**
+ * The REST order object (xt-rest.md §5.6): never `type`, `side` or `leavingQty`, always `positionSide`.
+ * A partly filled cancel is reported as CANCELED (with its executedQty): ccxt knows no
+ * PARTIALLY_CANCELED. The push keeps XT's exact state.
+ */
 function restOrder(order: OrderSnapshot, config: SymbolConfig): Record<string, unknown> {
-  return { ...xtOrderFields(order, config), closePosition: false, forceClose: false, triggerProfitPrice: null, triggerStopPrice: null, stopPrice: null };
+  const fields = xtOrderFields(order, config);
+  if (order.state === 'PARTIALLY_CANCELED') fields.state = 'CANCELED';
+  return { ...fields, closePosition: false, forceClose: false, triggerProfitPrice: null, triggerStopPrice: null, stopPrice: null };
 }
 
 function restTrade(trade: TradeEvent, config: SymbolConfig): Record<string, unknown> {
@@ -125,9 +131,9 @@ export async function tradeRoutes(app: FastifyInstance, options: XtRestOptions):
     const clientOrderId = optionalString(params, 'clientOrderId');
     const orders = allOrders(accountId).filter((o) => (symbol === undefined || o.symbol === symbol) && matchesState(o.state, state) &&
       (clientOrderId === undefined || o.clientOrderId === clientOrderId) && inTimeRange(o.createTime, params));
-    const seq = exchange.engine.account(accountId)?.seq;
+    const seq = exchange.engine.account(accountId)?.seq ?? 0;
     const paged = page(orders, params);
-    return ok({ ...paged, items: paged.items.map((o) => restOrder(o, configOf(o.symbol))) }, seq);
+    return ok({ ...paged, items: paged.items.map((o) => restOrder(o, configOf(o.symbol))) }, { seq, epoch: exchange.epoch });
   });
 
   app.get('/future/trade/v1/order/list-history', async (request) => {

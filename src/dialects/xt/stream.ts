@@ -8,6 +8,7 @@ import type { EngineEvent } from '../../engine/types.js';
 import type { ConnectionCounter } from '../../gateway/connections.js';
 import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
 import { Session } from '../../gateway/session.js';
+import type { EventLog } from '../../service/event-log.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
 import { XT_TOPICS, type XtEncoder, type XtTopic } from './encode.js';
@@ -16,6 +17,8 @@ export interface XtStreamOptions {
   exchange: Exchange;
   listenKeys: ListenKeys;
   encoder: XtEncoder;
+  /** Recent events, for clients that resume from their last {epoch, seq}. */
+  eventLog: EventLog;
   limits: GatewayLimits;
   connections: ConnectionCounter;
   /** Close a connection that sent no ping for this long (XT: 30 s). */
@@ -30,6 +33,20 @@ interface Request {
   method?: unknown;
   params?: unknown;
   id?: unknown;
+  /** perpstream extension: continue a stream from the last {epoch, seq} the client saw. */
+  resume?: unknown;
+}
+
+interface Resume {
+  epoch: string;
+  seq: number;
+}
+
+function parseResume(value: unknown): Resume | null | 'invalid' {
+  if (value === undefined || value === null) return null;
+  const { epoch, seq } = value as { epoch?: unknown; seq?: unknown };
+  if (typeof epoch !== 'string' || typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return 'invalid';
+  return { epoch, seq };
 }
 
 class XtConnection {
@@ -64,12 +81,14 @@ class XtConnection {
     }
     const id = typeof request.id === 'string' || typeof request.id === 'number' ? request.id : null;
     if (request.method === 'SUBSCRIBE' || request.method === 'UNSUBSCRIBE') {
-      return this.onSubscription(id, request.method, request.params);
+      const resume = parseResume(request.resume);
+      if (resume === 'invalid') return this.ack(id, ACK_FAILED, 'Invalid Parameter: resume must be {"epoch": "<epoch>", "seq": <last seq received>}');
+      return this.onSubscription(id, request.method, request.params, resume);
     }
     this.ack(id, ACK_FAILED, 'Invalid Parameter: method must be SUBSCRIBE or UNSUBSCRIBE');
   }
 
-  private onSubscription(id: string | number | null, method: 'SUBSCRIBE' | 'UNSUBSCRIBE', params: unknown): void {
+  private onSubscription(id: string | number | null, method: 'SUBSCRIBE' | 'UNSUBSCRIBE', params: unknown, resume: Resume | null): void {
     if (!Array.isArray(params) || params.length === 0 || !params.every((p) => typeof p === 'string')) {
       return this.ack(id, ACK_FAILED, 'Invalid Parameter: params must be a non-empty list of "topic@listenKey"');
     }
@@ -92,10 +111,26 @@ class XtConnection {
       for (const { topic } of wanted) this.topics.delete(topic);
       return this.ack(id, ACK_OK, 'success');
     }
-    if (this.accountId === null && !this.bind(wanted[0]!.accountId)) return;
+    const firstBinding = this.accountId === null;
+    if (firstBinding && !this.bind(wanted[0]!.accountId)) return;
     for (const { topic } of wanted) this.topics.add(topic);
     this.watchExpiry(Math.min(...wanted.map((w) => w.expiresAt)), now);
-    this.ack(id, ACK_OK, 'success');
+    const accountId = this.accountId!;
+    const seq = this.options.exchange.engine.account(accountId)?.seq ?? 0;
+    const epoch = this.options.exchange.epoch;
+    if (resume === null) return this.ackSubscribed(id, { epoch, seq });
+    // Replay and live delivery happen in this same turn of the event loop, so no live event can
+    // slip between them: the client gets every event after its seq exactly once, in order.
+    const outcome = !firstBinding ? { recovered: false as const, reason: 'resume only on the first SUBSCRIBE of a connection' }
+      : resume.epoch !== epoch ? { recovered: false as const, reason: `epoch ${resume.epoch} is not this stream's history (${epoch})` }
+        : this.options.eventLog.since(accountId, resume.seq, seq);
+    this.ackSubscribed(id, { epoch, seq, resume: outcome.recovered ? { recovered: true, from: resume.seq + 1, to: seq } : { recovered: false, reason: outcome.reason } });
+    if (outcome.recovered) for (const event of outcome.events) this.onEvent(event);
+  }
+
+  /** The success ack, with perpstream's extension: the stream's epoch and the account's current seq. */
+  private ackSubscribed(id: string | number | null, extension: Record<string, unknown>): void {
+    this.session.send(JSON.stringify({ id, code: ACK_OK, msg: 'success', ...extension }));
   }
 
   private bind(accountId: number): boolean {

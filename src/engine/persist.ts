@@ -1,0 +1,151 @@
+/**
+ * Engine state ↔ a plain, serializable snapshot. Only source records are kept: everything derived
+ * (books, totals, caches) is rebuilt on restore and checked by the audit, so a snapshot can never
+ * smuggle in an inconsistent state. Books are rebuilt by inserting each level's orders in priority
+ * order, which is their time priority (the audit checks that invariant on every state).
+ */
+import { invariant } from './assert.js';
+import type { Core } from './core.js';
+import { attach } from './positions.js';
+import type { Account, Order, Position } from './state.js';
+import type {
+  CommandResult, MarginMode, OrderReason, OrderState, OrderType, PositionMode, PositionSide, Side, StpMode, TimeInForce,
+} from './types.js';
+
+export const SNAPSHOT_VERSION = 1;
+
+export interface OrderRecord {
+  id: number; clientOrderId: string | null; positionSide: PositionSide; side: Side; orderType: OrderType; timeInForce: TimeInForce;
+  reduceOnly: boolean; stpMode: StpMode; createTime: number; price: number; qty: number; filled: number; cumQuote: bigint;
+  state: OrderState; reason: OrderReason; priority: number; fees: bigint; realizedPnl: bigint; updateTime: number;
+  placeResult: CommandResult | null; symbol: string;
+}
+
+export interface PositionRecord {
+  symbol: string; side: PositionSide; qty: number; entryCost: bigint; margin: bigint; realizedPnlTotal: bigint;
+  realizedPnlCurrent: bigint; feesTotal: bigint; openTime: number; updateTime: number;
+}
+
+export interface AccountRecord {
+  id: number;
+  positionMode: PositionMode;
+  seq: number;
+  wallets: { asset: string; balance: bigint; isolatedMargin: bigint; crossedMargin: bigint }[];
+  settings: { symbol: string; leverage: number; marginMode: MarginMode }[];
+  positions: PositionRecord[];
+  orders: OrderRecord[];
+  recentClientIds: [string, CommandResult][];
+}
+
+export interface EngineSnapshot {
+  version: number;
+  cmdSeq: number;
+  time: number;
+  nextAccountId: number;
+  nextOrderId: number;
+  nextTradeId: number;
+  nextPriority: number;
+  fees: [string, bigint][];
+  netDeposits: [string, bigint][];
+  symbols: { symbol: string; markPrice: number | null; lastPrice: number | null }[];
+  accounts: AccountRecord[];
+}
+
+function orderRecord(order: Order): OrderRecord {
+  return {
+    id: order.id, clientOrderId: order.clientOrderId, positionSide: order.position.side, side: order.side, orderType: order.orderType,
+    timeInForce: order.timeInForce, reduceOnly: order.reduceOnly, stpMode: order.stpMode, createTime: order.createTime, price: order.price,
+    qty: order.qty, filled: order.filled, cumQuote: order.cumQuote, state: order.state, reason: order.reason, priority: order.priority,
+    fees: order.fees, realizedPnl: order.realizedPnl, updateTime: order.updateTime, placeResult: order.placeResult,
+    symbol: order.symbol.config.symbol,
+  };
+}
+
+function positionRecord(p: Position): PositionRecord {
+  return {
+    symbol: p.symbol.config.symbol, side: p.side, qty: p.qty, entryCost: p.entryCost, margin: p.margin, realizedPnlTotal: p.realizedPnlTotal,
+    realizedPnlCurrent: p.realizedPnlCurrent, feesTotal: p.feesTotal, openTime: p.openTime, updateTime: p.updateTime,
+  };
+}
+
+/** Copies the state out. Results and snapshots inside are immutable, so they are shared, not copied. */
+export function captureSnapshot(core: Core): EngineSnapshot {
+  const accounts: AccountRecord[] = [];
+  for (const account of core.accounts.values()) {
+    accounts.push({
+      id: account.id,
+      positionMode: account.positionMode,
+      seq: account.seq,
+      wallets: [...account.wallets.values()].map((w) => ({ asset: w.asset, balance: w.balance, isolatedMargin: w.isolatedMargin, crossedMargin: w.crossedMargin })),
+      settings: [...account.settings.entries()].map(([symbol, s]) => ({ symbol, leverage: s.leverage, marginMode: s.marginMode })),
+      positions: [...account.positions.values()].map(positionRecord),
+      orders: [...account.orders.values()].map(orderRecord).sort((a, b) => a.priority - b.priority),
+      recentClientIds: [...account.recentClientIds.entries()],
+    });
+  }
+  return {
+    version: SNAPSHOT_VERSION,
+    cmdSeq: core.cmdSeq, time: core.time, nextAccountId: core.nextAccountId, nextOrderId: core.nextOrderId,
+    nextTradeId: core.nextTradeId, nextPriority: core.nextPriority,
+    fees: [...core.fees.entries()], netDeposits: [...core.netDeposits.entries()],
+    symbols: [...core.symbols.values()].map((s) => ({ symbol: s.config.symbol, markPrice: s.markPrice, lastPrice: s.lastPrice })),
+    accounts,
+  };
+}
+
+/** Loads a snapshot into a freshly constructed core (same symbols); the caller audits the result. */
+export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
+  invariant(snapshot.version === SNAPSHOT_VERSION, `snapshot version ${snapshot.version} is not ${SNAPSHOT_VERSION}`);
+  invariant(core.cmdSeq === 0 && core.accounts.size === 0, 'restore needs a fresh engine');
+  Object.assign(core, {
+    cmdSeq: snapshot.cmdSeq, time: snapshot.time, nextAccountId: snapshot.nextAccountId, nextOrderId: snapshot.nextOrderId,
+    nextTradeId: snapshot.nextTradeId, nextPriority: snapshot.nextPriority,
+  });
+  for (const [asset, amount] of snapshot.fees) core.fees.set(asset, amount);
+  for (const [asset, amount] of snapshot.netDeposits) core.netDeposits.set(asset, amount);
+  for (const s of snapshot.symbols) {
+    const symbol = core.symbols.get(s.symbol);
+    invariant(symbol !== undefined, `the snapshot has symbol ${s.symbol}, which is not configured`);
+    symbol.markPrice = s.markPrice;
+    symbol.lastPrice = s.lastPrice;
+  }
+  const allOrders: { account: Account; record: OrderRecord }[] = [];
+  for (const record of snapshot.accounts) {
+    core.nextAccountId = record.id;
+    const account = core.createAccount();
+    invariant(account.id === record.id, `account ids must be restored in order (${account.id} ≠ ${record.id})`);
+    account.positionMode = record.positionMode;
+    account.seq = record.seq;
+    for (const s of record.settings) Object.assign(core.settings(account, s.symbol), { leverage: s.leverage, marginMode: s.marginMode });
+    for (const w of record.wallets) Object.assign(core.wallet(account, w.asset), { balance: w.balance, isolatedMargin: w.isolatedMargin, crossedMargin: w.crossedMargin });
+    for (const p of record.positions) {
+      const position = core.position(account, core.symbols.get(p.symbol)!, p.side);
+      Object.assign(position, {
+        qty: p.qty, entryCost: p.entryCost, margin: p.margin, realizedPnlTotal: p.realizedPnlTotal, realizedPnlCurrent: p.realizedPnlCurrent,
+        feesTotal: p.feesTotal, openTime: p.openTime, updateTime: p.updateTime,
+      });
+    }
+    for (const [clientOrderId, result] of record.recentClientIds) account.recentClientIds.set(clientOrderId, result);
+    for (const order of record.orders) allOrders.push({ account, record: order });
+  }
+  core.nextAccountId = snapshot.nextAccountId;
+  // Orders go back in global priority order, so each level's FIFO and each side list come out as they were.
+  allOrders.sort((a, b) => a.record.priority - b.record.priority);
+  for (const { account, record } of allOrders) {
+    const symbol = core.symbols.get(record.symbol)!;
+    const order: Order = {
+      id: record.id, clientOrderId: record.clientOrderId, account, symbol, position: core.position(account, symbol, record.positionSide),
+      side: record.side, orderType: record.orderType, timeInForce: record.timeInForce, reduceOnly: record.reduceOnly, stpMode: record.stpMode,
+      createTime: record.createTime, price: record.price, freezePrice: record.price, qty: record.qty, filled: record.filled,
+      cumQuote: record.cumQuote, state: record.state, reason: record.reason, priority: record.priority, closeQty: 0, openQty: 0,
+      frozen: 0n, perContract: 0n, perContractPrice: 0, perContractLeverage: 0, fees: record.fees, realizedPnl: record.realizedPnl,
+      updateTime: record.updateTime, placeResult: record.placeResult, level: null, prev: null, next: null,
+    };
+    account.orders.set(order.id, order);
+    if (order.clientOrderId !== null) account.liveByClientId.set(order.clientOrderId, order);
+    attach(core, order);
+    symbol.book.sideFor(order).add(order);
+  }
+  // Restoring marked records as changed; nothing is to be emitted for them.
+  core.emitter.discardStep();
+}

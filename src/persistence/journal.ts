@@ -1,0 +1,283 @@
+/**
+ * The command journal: every sequenced command, appended in order to segment files and made
+ * durable in groups (one write and one fdatasync per batch). A command is applied, acknowledged
+ * and pushed only after its batch is durable. A failed write or sync fails that batch and
+ * everything queued behind it, and truncates the file back to the last durable byte; if even that
+ * fails, the journal refuses every further command until the process restarts and recovers.
+ */
+import { join } from 'node:path';
+import type { Command } from '../engine/types.js';
+import { decodeJson, encodeJson } from './codec.js';
+import type { FileHandleLike, FileOps } from './file-ops.js';
+import { frame, readFrames } from './frames.js';
+
+/** A sequenced command, or a checkpoint: the state hash after command `seq`. */
+export type JournalRecord = { seq: number; command: Command } | { seq: number; checkpoint: { hash: string } };
+
+export class JournalError extends Error {
+  override name = 'JournalError';
+}
+
+export class CorruptJournalError extends Error {
+  override name = 'CorruptJournalError';
+}
+
+const SEGMENT_RE = /^journal-(\d{16})\.log$/;
+export const segmentName = (firstSeq: number): string => `journal-${String(firstSeq).padStart(16, '0')}.log`;
+
+export interface Segment {
+  name: string;
+  firstSeq: number;
+}
+
+export async function listSegments(ops: FileOps, dir: string): Promise<Segment[]> {
+  const names = await ops.readdir(dir);
+  return names.flatMap((name) => {
+    const match = SEGMENT_RE.exec(name);
+    return match ? [{ name, firstSeq: Number(match[1]) }] : [];
+  }).sort((a, b) => a.firstSeq - b.firstSeq);
+}
+
+export interface RecoveredJournal {
+  /** Commands after `afterSeq`, in order. */
+  records: { seq: number; command: Command }[];
+  /** State hashes recorded at snapshots: seq → hash after that command. */
+  checkpoints: Map<number, string>;
+  /** The torn tail that was cut off, if any. */
+  torn: { segment: string; offset: number; droppedBytes: number; reason: string } | null;
+}
+
+/**
+ * Reads every record with seq > `afterSeq`. A torn tail of the last segment is cut off (only
+ * never-acknowledged records can be there); damage anywhere else means acknowledged history is
+ * gone, and recovery refuses to guess.
+ */
+export async function readJournal(ops: FileOps, dir: string, afterSeq: number): Promise<RecoveredJournal> {
+  const segments = await listSegments(ops, dir);
+  const records: RecoveredJournal['records'] = [];
+  const checkpoints = new Map<number, string>();
+  let torn: RecoveredJournal['torn'] = null;
+  let expected: number | null = null;
+  for (const [index, segment] of segments.entries()) {
+    const path = join(dir, segment.name);
+    const buffer = await ops.readFile(path);
+    const parsed = readFrames(buffer);
+    const isLast = index === segments.length - 1;
+    let validLength = parsed.validLength;
+    let tornReason = parsed.tornReason;
+    for (const [i, payload] of parsed.payloads.entries()) {
+      let record: JournalRecord;
+      try {
+        record = decodeJson<JournalRecord>(payload);
+      } catch {
+        tornReason = 'a record that is not JSON';
+        validLength = offsetOfPayload(parsed.payloads, i);
+        break;
+      }
+      if ('checkpoint' in record) {
+        // A checkpoint names a command already written (the snapshot's); it may trail a few commands.
+        if (expected !== null && record.seq >= expected) throw new CorruptJournalError(`${segment.name}: checkpoint ${record.seq} ahead of the commands`);
+        checkpoints.set(record.seq, record.checkpoint.hash);
+        continue;
+      }
+      if (expected !== null && record.seq !== expected) {
+        throw new CorruptJournalError(`${segment.name}: record seq ${record.seq} where ${expected} was expected: the journal has a gap`);
+      }
+      expected = record.seq + 1;
+      if (record.seq > afterSeq) records.push(record);
+    }
+    if (tornReason !== null) {
+      if (!isLast) throw new CorruptJournalError(`${segment.name} is damaged at byte ${validLength} (${tornReason}) and later segments exist: acknowledged history would be lost`);
+      torn = { segment: segment.name, offset: validLength, droppedBytes: buffer.length - validLength, reason: tornReason };
+      const handle = await ops.open(path, 'r+');
+      try {
+        await handle.truncate(validLength);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+    }
+  }
+  return { records, checkpoints, torn };
+}
+
+function offsetOfPayload(payloads: string[], index: number): number {
+  let offset = 0;
+  for (let i = 0; i < index; i++) offset += 8 + Buffer.byteLength(payloads[i]!, 'utf8');
+  return offset;
+}
+
+interface Pending {
+  bytes: Buffer;
+  /** The command's seq; null for a checkpoint. */
+  seq: number | null;
+  done: (error: Error | null) => void;
+}
+
+export interface JournalOptions {
+  ops: FileOps;
+  dir: string;
+  /** Start a new segment once the current one passes this size (default 64 MiB). */
+  segmentBytes?: number;
+}
+
+export class Journal {
+  private handle: FileHandleLike | null = null;
+  private segment: Segment | null = null;
+  private size = 0;
+  private pending: Pending[] = [];
+  private flushing = false;
+  private failure: Error | null = null;
+  private readonly segmentBytes: number;
+  /** The seq the next command record will carry: names a new segment. */
+  private nextSeq = 1;
+  private rotationWaiters: (() => void)[] = [];
+  /** Batches and records written, for metrics and benchmarks. */
+  batches = 0;
+  records = 0;
+
+  private constructor(private readonly ops: FileOps, private readonly dir: string, segmentBytes: number) {
+    this.segmentBytes = segmentBytes;
+  }
+
+  /** Opens the journal for appending after recovery; `nextSeq` is the first seq it will receive. */
+  static async open(options: JournalOptions, nextSeq: number): Promise<Journal> {
+    await options.ops.mkdir(options.dir);
+    const journal = new Journal(options.ops, options.dir, options.segmentBytes ?? 64 * 1024 * 1024);
+    journal.nextSeq = nextSeq;
+    const segments = await listSegments(options.ops, options.dir);
+    const last = segments.at(-1);
+    if (last !== undefined) {
+      const path = join(options.dir, last.name);
+      journal.handle = await options.ops.open(path, 'r+');
+      journal.segment = last;
+      journal.size = await options.ops.size(path);
+    } else {
+      await journal.startSegment(nextSeq);
+    }
+    return journal;
+  }
+
+  /** Why the journal refuses commands, or null. */
+  get failed(): Error | null {
+    return this.failure;
+  }
+
+  /** Queues a record; `done` runs once it is durable (null) or failed (the error). */
+  append(record: JournalRecord, done: (error: Error | null) => void): void {
+    if (this.failure !== null) {
+      done(new JournalError(`the journal is unavailable after a disk failure (${this.failure.message}); restart perpstream to recover`));
+      return;
+    }
+    this.pending.push({ bytes: frame(encodeJson(record)), seq: 'command' in record ? record.seq : null, done });
+    this.kick();
+  }
+
+  private kick(): void {
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => void this.flushLoop());
+    }
+  }
+
+  /**
+   * Starts a new segment after what is queued now (after a snapshot, so old segments can be pruned
+   * whole). Happens between batches, however busy the journal is.
+   */
+  rotate(): Promise<void> {
+    return new Promise((resolve) => {
+      this.rotationWaiters.push(resolve);
+      this.kick();
+    });
+  }
+
+  /** Deletes segments that only hold records up to `seq` (all of whose successors are also kept). */
+  async pruneThrough(seq: number): Promise<string[]> {
+    const segments = await listSegments(this.ops, this.dir);
+    const removed: string[] = [];
+    for (let i = 0; i + 1 < segments.length; i++) {
+      const next = segments[i + 1]!;
+      if (next.firstSeq <= seq + 1 && segments[i] !== this.segment) {
+        await this.ops.unlink(join(this.dir, segments[i]!.name));
+        removed.push(segments[i]!.name);
+      }
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    await this.whenIdle();
+    await this.handle?.close();
+    this.handle = null;
+  }
+
+  private async whenIdle(): Promise<void> {
+    while (this.flushing) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  private async startSegment(firstSeq: number): Promise<void> {
+    const name = segmentName(firstSeq);
+    this.handle = await this.ops.open(join(this.dir, name), 'a+');
+    this.segment = { name, firstSeq };
+    this.size = 0;
+    await this.ops.syncDir(this.dir);
+  }
+
+  private async flushLoop(): Promise<void> {
+    try {
+      while (this.pending.length > 0 || this.rotationWaiters.length > 0) {
+        if (this.pending.length > 0) {
+          const batch = this.pending;
+          this.pending = [];
+          const error = await this.writeBatch(batch);
+          if (error !== null) {
+            // Everything queued behind a failed batch fails too: its sequence numbers assumed the failed records.
+            const queued = this.pending;
+            this.pending = [];
+            for (const item of [...batch, ...queued]) item.done(error);
+            continue;
+          }
+          this.batches += 1;
+          this.records += batch.length;
+          for (const item of batch) if (item.seq !== null) this.nextSeq = item.seq + 1;
+          for (const item of batch) item.done(null);
+        }
+        const waiters = this.rotationWaiters;
+        if (this.failure === null && this.size > 0 && (this.size >= this.segmentBytes || waiters.length > 0)) {
+          await this.handle!.close();
+          await this.startSegment(this.nextSeq);
+        }
+        this.rotationWaiters = [];
+        for (const resolve of waiters) resolve();
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async writeBatch(batch: Pending[]): Promise<Error | null> {
+    const bytes = batch.length === 1 ? batch[0]!.bytes : Buffer.concat(batch.map((p) => p.bytes));
+    const before = this.size;
+    try {
+      let written = 0;
+      while (written < bytes.length) {
+        const { bytesWritten } = await this.handle!.write(bytes, written, bytes.length - written, before + written);
+        written += bytesWritten;
+      }
+      await this.handle!.datasync();
+      this.size = before + bytes.length;
+      return null;
+    } catch (cause) {
+      const message = cause instanceof Error ? cause.message : String(cause);
+      try {
+        await this.handle!.truncate(before);
+        await this.handle!.datasync();
+        return new JournalError(`the command was not saved (${message}); nothing changed, try again`);
+      } catch (truncateCause) {
+        this.failure = cause instanceof Error ? cause : new Error(message);
+        return new JournalError(`the command was not saved (${message}) and the journal could not be repaired ` +
+          `(${truncateCause instanceof Error ? truncateCause.message : String(truncateCause)}); restart perpstream to recover`);
+      }
+    }
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * Helpers for the ccxt compatibility suites: a started perpstream, funded accounts with a real
+ * ccxt 4.5.84 `pro.xt` instance each (configured as protocols.md §6.1 says), timeouts around every
+ * await, and waiting on ccxt's own WebSocket caches.
+ */
+import ccxt from 'ccxt';
+import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
+import { formatAmount } from '../../src/engine/fixed.js';
+import type { OrderSnapshot, PositionSnapshot, PositionMode } from '../../src/engine/types.js';
+import type { AccountView, WalletView } from '../../src/engine/view.js';
+import { startServer, type RunningServer } from '../../src/server/server.js';
+import { AdminClient, XtClient } from '../support/xt-client.js';
+
+export const BTC = 'BTC/USDT:USDT';
+export const ETH = 'ETH/USDT:USDT';
+export const ADMIN_TOKEN = 'ccxt-suite-admin-token';
+
+export type XtPro = InstanceType<typeof ccxt.pro.xt>;
+
+/** The parts of ccxt's WebSocket caches these tests read (ccxt types them loosely). */
+export interface CacheRow {
+  id?: string;
+  symbol?: string;
+  side?: string;
+  status?: string;
+  info: Record<string, unknown>;
+}
+
+export interface Credentials {
+  accountId: number;
+  apiKey: string;
+  secret: string;
+}
+
+export interface Account extends Credentials {
+  ex: XtPro;
+  rest: XtClient;
+}
+
+/** Resolves like `promise`, or rejects after `ms` with a message naming `what`. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Calls `watch` until `check` holds. `check` should read ccxt's caches (ex.orders, ex.myTrades,
+ * ex.balance, ex.positions): a push that arrives while no watch is pending is merged into the cache
+ * but resolves nothing, so the result of one watch call alone can miss it.
+ */
+export async function watchUntil(watch: () => Promise<unknown>, check: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  let lastError: unknown;
+  while (!check()) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`timed out after ${ms} ms waiting for ${what}${lastError === undefined ? '' : ` (last watch error: ${String(lastError)})`}`);
+    const pending = watch();
+    pending.catch((error: unknown) => {
+      lastError = error;
+    });
+    // Re-check the cache at least every 100 ms, whether or not this watch call resolves.
+    await Promise.race([pending.then(() => undefined, () => undefined), sleep(Math.min(100, left))]);
+  }
+}
+
+/** Awaits a promise that must reject, and returns the error. */
+export async function rejectionOf(promise: Promise<unknown>, what: string, ms = 5_000): Promise<Error> {
+  try {
+    const value = await withTimeout(promise, ms, what);
+    throw new Error(`${what}: expected a rejection, got ${JSON.stringify(value)}`);
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith(`${what}: expected a rejection`)) throw error;
+    if (error instanceof Error && error.message.startsWith('timed out')) throw error;
+    return error as Error;
+  }
+}
+
+/** An engine amount (10⁻⁸ units) as the number ccxt shows for it. */
+export const num = (units: bigint): number => Number(formatAmount(units));
+
+export interface Fixture {
+  server: RunningServer;
+  admin: AdminClient;
+  /** A funded account with a ccxt instance (markets loaded) and a plain XT REST client. */
+  account(deposit?: string, options?: XtOptions): Promise<Account>;
+  /** A ccxt instance for given credentials (markets not loaded). */
+  ccxt(credentials: Pick<Credentials, 'apiKey' | 'secret'>, options?: XtOptions): XtPro;
+  view(accountId: number): AccountView;
+  wallet(accountId: number, asset?: string): WalletView;
+  position(accountId: number, symbol?: string, side?: 'BOTH' | 'LONG' | 'SHORT'): PositionSnapshot;
+  order(accountId: number, orderId: string | number): OrderSnapshot | undefined;
+  /** Cancels every live order of the accounts made so far (book hygiene between tests). */
+  cancelEverything(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface XtOptions {
+  /** Extra ccxt `options` (deep-merged). */
+  options?: Record<string, unknown>;
+}
+
+/**
+ * A server for one test file. Accounts start one-way unless `positionMode` says HEDGE (the server's
+ * native default: XT is hedge-only); most tests here exercise the one-way mode perpstream adds.
+ */
+export async function startFixture(markPrice = '60000', positionMode: PositionMode = 'ONE_WAY'): Promise<Fixture> {
+  const server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN_TOKEN, dataDir: null, port: 0, defaultPositionMode: positionMode });
+  const admin = new AdminClient(server.url, ADMIN_TOKEN);
+  await admin.markPrice('btc_usdt', markPrice);
+  await admin.markPrice('eth_usdt', '3000');
+  const instances: XtPro[] = [];
+  const accountIds: number[] = [];
+  const H = server.url;
+  const W = server.wsUrl;
+
+  const makeCcxt = (credentials: Pick<Credentials, 'apiKey' | 'secret'>, extra: XtOptions = {}): XtPro => {
+    const ex = new ccxt.pro.xt({
+      apiKey: credentials.apiKey,
+      secret: credentials.secret,
+      enableRateLimit: false, // ccxt's client-side throttle only slows the suite down; the wire is the same
+      has: { fetchCurrencies: false },
+      options: { defaultType: 'swap', ...extra.options },
+      urls: { api: { spot: H, linear: H, inverse: H, user: H, ws: { contract: `${W}/ws` } } },
+    });
+    instances.push(ex);
+    return ex;
+  };
+
+  const fixture: Fixture = {
+    server,
+    admin,
+    ccxt: makeCcxt,
+    async account(deposit = '1000', extra = {}) {
+      const created = await admin.createAccount();
+      accountIds.push(created.accountId);
+      if (deposit !== '0') await admin.deposit(created.accountId, deposit);
+      const ex = makeCcxt(created, extra);
+      await withTimeout(ex.loadMarkets(), 5_000, 'loadMarkets');
+      await withTimeout(ex.loadHttpProxyAgent(), 5_000, 'loadHttpProxyAgent');
+      return { accountId: created.accountId, apiKey: created.apiKey, secret: created.secret, ex, rest: new XtClient(H, created.apiKey, created.secret) };
+    },
+    view(accountId) {
+      const state = server.exchange.engine.account(accountId);
+      if (state === undefined) throw new Error(`no account ${accountId}`);
+      return state.view;
+    },
+    wallet(accountId, asset = 'USDT') {
+      const wallet = fixture.view(accountId).wallets.find((w) => w.asset === asset);
+      if (wallet === undefined) throw new Error(`account ${accountId} has no ${asset} wallet`);
+      return wallet;
+    },
+    position(accountId, symbol = 'btc_usdt', side = 'BOTH') {
+      const position = fixture.view(accountId).positions.find((p) => p.symbol === symbol && p.positionSide === side);
+      if (position === undefined) throw new Error(`account ${accountId} has no ${symbol} ${side} position record`);
+      return position;
+    },
+    order(accountId, orderId) {
+      const id = Number(orderId);
+      return fixture.view(accountId).orders.find((o) => o.orderId === id) ?? server.exchange.history.finishedOrder(accountId, id);
+    },
+    async cancelEverything() {
+      for (const accountId of accountIds) {
+        for (const config of server.exchange.engine.symbols()) {
+          await server.exchange.execute({ type: 'cancelAll', accountId, symbol: config.symbol });
+        }
+      }
+    },
+    async close() {
+      const closing = instances.splice(0).map((ex) => withTimeout(ex.close(), 5_000, 'ccxt close').catch(() => undefined));
+      await Promise.all(closing);
+      await server.close();
+    },
+  };
+  return fixture;
+}
+
+/** ccxt's order cache rows, whatever ccxt's loose typing says. */
+export function cacheRows(cache: unknown): CacheRow[] {
+  return Array.isArray(cache) ? Array.from(cache as CacheRow[]) : [];
+}
