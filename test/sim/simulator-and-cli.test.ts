@@ -1,0 +1,73 @@
+/**
+ * The newcomer's path: the simulator makes live pushes by itself, and the watch CLI, connected as
+ * an account, prints them readably. Real server, real child process for the CLI.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Simulator } from '../../src/sim/simulator.js';
+import { Harness } from '../support/harness.js';
+
+/** A seeded PRNG (mulberry32), so the simulator's walk is the same on every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('market simulator and watch CLI', () => {
+  let harness: Harness;
+  let simulator: Simulator;
+  before(async () => {
+    harness = await Harness.start();
+    await harness.admin.markPrice('btc_usdt', '60000');
+    await harness.admin.markPrice('eth_usdt', '3000');
+    simulator = new Simulator({
+      exchange: harness.server.exchange, startPrices: new Map([['btc_usdt', 600_000], ['eth_usdt', 300_000]]), tickMs: 20, random: seeded(42),
+    });
+    await simulator.start();
+  });
+  after(async () => {
+    simulator.stop();
+    await harness.stop();
+  });
+
+  test('the simulator moves the mark, quotes and trades, and the engine stays consistent', async () => {
+    const engine = harness.server.exchange.engine;
+    const startSeq = engine.cmdSeq;
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    assert.ok(engine.cmdSeq - startSeq > 50, `commands flowed (${engine.cmdSeq - startSeq})`);
+    const market = engine.market('btc_usdt')!;
+    assert.notEqual(market.lastPrice, null, 'trades happened');
+    assert.ok(market.bestBid !== null && market.bestAsk !== null && market.bestBid.price < market.bestAsk.price, 'two-sided book');
+    engine.audit();
+  });
+
+  test('the watch CLI prints an account\'s pushes, one readable line each', async () => {
+    const account = await harness.admin.createAccount();
+    const cli = spawn(process.execPath, [
+      fileURLToPath(new URL('../../src/cli/watch.js', import.meta.url)),
+      '--url', harness.server.url, '--api-key', account.apiKey, '--secret', account.secret,
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    cli.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    try {
+      const deadline = Date.now() + 5_000;
+      while (!output.includes('subscribed') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      while (!output.includes('"code":0') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      await harness.admin.deposit(account.accountId, '250.5');
+      while (!output.includes('wallet 250.5') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.match(output, /\[seq +1\] balance +usdt wallet 250\.5 available 250\.5/);
+    } finally {
+      cli.kill();
+    }
+  });
+});
