@@ -245,3 +245,55 @@ describe('XT user stream: hedge mode and isolated margin', () => {
     assert.equal(modeRefused.error?.code, 'position_exists');
   });
 });
+
+describe('XT user stream: one-way mode (perpstream extension)', () => {
+  let harness: Harness;
+  let a: TestAccount;
+  let b: TestAccount;
+  const create = (account: TestAccount, body: Record<string, unknown>) =>
+    account.rest.post<string>('/future/trade/v1/order/create', { symbol: 'btc_usdt', orderType: 'LIMIT', price: '60000', ...body });
+
+  before(async () => {
+    harness = await Harness.start({ defaultPositionMode: 'ONE_WAY' });
+    a = await harness.account('10000');
+    b = await harness.account('10000');
+    await harness.admin.markPrice('btc_usdt', '60000');
+  });
+  after(() => harness.stop());
+
+  test('a one-way position that flips clears the side it left (two frames, one seq), then shows the new side', async () => {
+    // b goes long 5, then sells 8: it closes 5 and opens 3 short in one fill.
+    await create(a, { orderSide: 'SELL', positionSide: 'SHORT', origQty: '5' });
+    await create(b, { orderSide: 'BUY', positionSide: 'LONG', origQty: '5' });
+    await b.stream.until(() => b.stream.pushes.filter((p) => p.topic === 'position' && p.data.positionSize === '5').length === 1);
+    const from = b.stream.pushes.length;
+    await create(a, { orderSide: 'BUY', positionSide: 'LONG', origQty: '8' });
+    // SELL + SHORT in one-way mode is a plain sell: not reduce-only, so it may flip.
+    await create(b, { orderSide: 'SELL', positionSide: 'SHORT', origQty: '8' });
+    const pushes = await nextPushes(b.stream, from, 8);
+    expectPushes(pushes, [
+      // 5 of the 8 close the long (no margin), 3 open a short: 3 × 0.3036 = 0.9108 frozen.
+      // One-way orders show the side they work on now: this sell first closes the long.
+      ['order', { orderSide: 'SELL', positionSide: 'LONG', origQty: '8', marginFrozen: '0.9108', reduceOnly: false }],
+      ['position', { positionSide: 'LONG', positionSize: '5', closeOrderSize: '5', availableCloseSize: '0', openOrderSize: '3' }],
+      ['balance', { openOrderMarginFrozen: '0.9108' }],
+      ['order', { state: 'FILLED', executedQty: '8' }],
+      ['trade', { quantity: '8', isMaker: false }],
+      ['position', { positionSide: 'LONG', positionSize: '0', isolatedMargin: '0' }],
+      ['position', { positionSide: 'SHORT', positionSize: '3', entryPrice: '60000', isolatedMargin: '0.9' }],
+      ['balance', { crossedMargin: '0.9', openOrderMarginFrozen: '0' }],
+    ]);
+    assert.equal(pushes[5]!.seq, pushes[6]!.seq, 'the cleared side and the new side are one event');
+    const positions = await b.rest.get<Record<string, unknown>[]>('/future/user/v1/position/list');
+    assert.deepEqual(positions.result.map((p) => [p.positionSide, p.positionSize]), [['SHORT', '3']]);
+  });
+
+  test('closing a one-way short pushes SHORT with size 0, the side it was on', async () => {
+    const from = b.stream.pushes.length;
+    await create(a, { orderSide: 'SELL', positionSide: 'SHORT', origQty: '3' });
+    await create(b, { orderSide: 'BUY', positionSide: 'SHORT', origQty: '3' });
+    await b.stream.until(() => b.stream.pushes.slice(from).some((p) => p.topic === 'position' && p.data.positionSize === '0'));
+    const flat = b.stream.pushes.slice(from).find((p) => p.topic === 'position' && p.data.positionSize === '0')!;
+    assert.equal(flat.data.positionSide, 'SHORT');
+  });
+});
