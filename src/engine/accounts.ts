@@ -3,6 +3,7 @@
  * margin transfers. Rules: docs/engine-rules.md, "Other commands".
  */
 import type { Core } from './core.js';
+import { refuse } from './refuse.js';
 import { initialMargin, orderFrozen, unrealizedPnl } from './margin.js';
 import { ordersOf, reallocate } from './positions.js';
 import { availableBalance } from './snapshots.js';
@@ -16,15 +17,14 @@ export const MAX_AMOUNT = 10n ** 30n;
 const ASSET_RE = /^[A-Z0-9]{1,16}$/;
 const DONE: CommandResult = { ok: true, kind: 'done' };
 
-const error = (code: CommandError['code'], message: string): CommandError => ({ ok: false, code, message });
 
 function accountOf(core: Core, accountId: number): Account | CommandError {
-  return core.accounts.get(accountId) ?? error('UNKNOWN_ACCOUNT', `account ${accountId} does not exist`);
+  return core.accounts.get(accountId) ?? refuse('UNKNOWN_ACCOUNT', `account ${accountId} does not exist`);
 }
 
 function checkAmount(asset: string, amount: bigint): CommandError | null {
-  if (typeof asset !== 'string' || !ASSET_RE.test(asset)) return error('INVALID_ARGUMENT', 'asset must be 1-16 characters A-Z 0-9, e.g. USDT');
-  if (typeof amount !== 'bigint' || amount <= 0n || amount > MAX_AMOUNT) return error('INVALID_ARGUMENT', 'amount must be positive and at most 10^22');
+  if (typeof asset !== 'string' || !ASSET_RE.test(asset)) return refuse('INVALID_ARGUMENT', 'asset must be 1-16 characters A-Z 0-9, e.g. USDT');
+  if (typeof amount !== 'bigint' || amount <= 0n || amount > MAX_AMOUNT) return refuse('INVALID_ARGUMENT', 'amount must be positive and at most 10^22');
   return null;
 }
 
@@ -44,7 +44,7 @@ export function withdraw(core: Core, cmd: Withdraw): CommandResult {
   if (invalid) return invalid;
   const wallet = account.wallets.get(cmd.asset);
   const available = wallet === undefined ? 0n : availableBalance(wallet);
-  if (cmd.amount > available) return error('INSUFFICIENT_BALANCE', `only ${available} units of ${cmd.asset} are available to withdraw`);
+  if (cmd.amount > available) return refuse('INSUFFICIENT_BALANCE', `only ${available} units of ${cmd.asset} are available to withdraw`);
   moveFunds(core, account, cmd.asset, -cmd.amount);
   return DONE;
 }
@@ -62,10 +62,10 @@ export function setLeverage(core: Core, cmd: SetLeverage): CommandResult {
   const account = accountOf(core, cmd.accountId);
   if ('ok' in account) return account;
   const symbol = core.symbols.get(cmd.symbol);
-  if (symbol === undefined) return error('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
+  if (symbol === undefined) return refuse('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
   const max = symbol.config.spec.maxLeverage;
   if (!Number.isInteger(cmd.leverage) || cmd.leverage < 1 || cmd.leverage > max) {
-    return error('INVALID_ARGUMENT', `leverage must be a whole number from 1 to ${max}`);
+    return refuse('INVALID_ARGUMENT', `leverage must be a whole number from 1 to ${max}`);
   }
   const settings = core.settings(account, cmd.symbol);
   if (settings.leverage === cmd.leverage) return DONE;
@@ -85,7 +85,7 @@ export function setLeverage(core: Core, cmd: SetLeverage): CommandResult {
   }
   const wallet = account.wallets.get(config.settleAsset);
   if (delta > (wallet === undefined ? 0n : availableBalance(wallet))) {
-    return error('INSUFFICIENT_BALANCE', `leverage ${cmd.leverage} needs ${delta} more units of ${config.settleAsset} margin than are available`);
+    return refuse('INSUFFICIENT_BALANCE', `leverage ${cmd.leverage} needs ${delta} more units of ${config.settleAsset} margin than are available`);
   }
 
   settings.leverage = cmd.leverage;
@@ -114,13 +114,13 @@ function hasExposure(positions: readonly Position[]): boolean {
 export function setMarginMode(core: Core, cmd: SetMarginMode): CommandResult {
   const account = accountOf(core, cmd.accountId);
   if ('ok' in account) return account;
-  if (!core.symbols.has(cmd.symbol)) return error('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
-  if (cmd.marginMode !== 'ISOLATED' && cmd.marginMode !== 'CROSSED') return error('INVALID_ARGUMENT', 'marginMode must be ISOLATED or CROSSED');
+  if (!core.symbols.has(cmd.symbol)) return refuse('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
+  if (cmd.marginMode !== 'ISOLATED' && cmd.marginMode !== 'CROSSED') return refuse('INVALID_ARGUMENT', 'marginMode must be ISOLATED or CROSSED');
   const settings = core.settings(account, cmd.symbol);
   if (settings.marginMode === cmd.marginMode) return DONE;
   const positions = core.positionsOf(account, cmd.symbol);
   if (hasExposure(positions)) {
-    return error('HAS_OPEN_POSITION_OR_ORDER', `close the ${cmd.symbol} position and cancel its open orders before changing the margin mode`);
+    return refuse('HAS_OPEN_POSITION_OR_ORDER', `close the ${cmd.symbol} position and cancel its open orders before changing the margin mode`);
   }
   settings.marginMode = cmd.marginMode;
   core.emitter.config(account, { symbol: cmd.symbol, leverage: settings.leverage, marginMode: cmd.marginMode, positionMode: account.positionMode });
@@ -132,10 +132,10 @@ export function setMarginMode(core: Core, cmd: SetMarginMode): CommandResult {
 export function setPositionMode(core: Core, cmd: SetPositionMode): CommandResult {
   const account = accountOf(core, cmd.accountId);
   if ('ok' in account) return account;
-  if (cmd.positionMode !== 'ONE_WAY' && cmd.positionMode !== 'HEDGE') return error('INVALID_ARGUMENT', 'positionMode must be ONE_WAY or HEDGE');
+  if (cmd.positionMode !== 'ONE_WAY' && cmd.positionMode !== 'HEDGE') return refuse('INVALID_ARGUMENT', 'positionMode must be ONE_WAY or HEDGE');
   if (account.positionMode === cmd.positionMode) return DONE;
   if (hasExposure([...account.positions.values()])) {
-    return error('HAS_OPEN_POSITION_OR_ORDER', 'close every position and cancel every open order before changing the position mode');
+    return refuse('HAS_OPEN_POSITION_OR_ORDER', 'close every position and cancel every open order before changing the position mode');
   }
   account.positionMode = cmd.positionMode;
   core.emitter.config(account, { symbol: null, leverage: null, marginMode: null, positionMode: cmd.positionMode });
@@ -147,25 +147,25 @@ export function adjustIsolatedMargin(core: Core, cmd: AdjustIsolatedMargin): Com
   const account = accountOf(core, cmd.accountId);
   if ('ok' in account) return account;
   const symbol = core.symbols.get(cmd.symbol);
-  if (symbol === undefined) return error('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
+  if (symbol === undefined) return refuse('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
   if (typeof cmd.amount !== 'bigint' || cmd.amount === 0n || cmd.amount > MAX_AMOUNT || cmd.amount < -MAX_AMOUNT) {
-    return error('INVALID_ARGUMENT', 'amount must be a non-zero amount (positive adds margin, negative removes it)');
+    return refuse('INVALID_ARGUMENT', 'amount must be a non-zero amount (positive adds margin, negative removes it)');
   }
   const settings = core.settings(account, cmd.symbol);
   const position = core.findPosition(account, symbol, cmd.positionSide);
   if (position === undefined || position.qty === 0 || settings.marginMode !== 'ISOLATED') {
-    return error('NO_POSITION', `there is no open isolated ${cmd.positionSide} position on ${cmd.symbol}`);
+    return refuse('NO_POSITION', `there is no open isolated ${cmd.positionSide} position on ${cmd.symbol}`);
   }
   const { config } = symbol;
   const wallet = core.wallet(account, config.settleAsset);
   if (cmd.amount > 0n && cmd.amount > availableBalance(wallet)) {
-    return error('INSUFFICIENT_BALANCE', `only ${availableBalance(wallet)} units of ${config.settleAsset} are available`);
+    return refuse('INSUFFICIENT_BALANCE', `only ${availableBalance(wallet)} units of ${config.settleAsset} are available`);
   }
   if (cmd.amount < 0n) {
     const upnl = unrealizedPnl(config, position.qty, position.entryCost, symbol.markPrice);
     const removable = position.margin + (upnl < 0n ? upnl : 0n) - initialMargin(config, position.entryCost, settings.leverage);
     if (-cmd.amount > removable) {
-      return error('INSUFFICIENT_BALANCE', `at most ${removable > 0n ? removable : 0n} units can be removed from this position`);
+      return refuse('INSUFFICIENT_BALANCE', `at most ${removable > 0n ? removable : 0n} units can be removed from this position`);
     }
   }
   position.margin += cmd.amount;

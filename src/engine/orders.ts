@@ -4,6 +4,7 @@
  */
 import type { BookSide, PriceLevel } from './book/order-book.js';
 import type { Core } from './core.js';
+import { refuse } from './refuse.js';
 import { bandLimit, orderFrozen } from './margin.js';
 import {
   allocate, applyFill, attach, cancelState, enforceAllocation, finishOrder, freeCapacity, mustClose, ordersOf, reallocate, reduces, refreshOrder, requeue, sideOrders,
@@ -16,7 +17,6 @@ import type {
 
 const CLIENT_ORDER_ID_RE = /^[A-Za-z0-9_.:-]{1,36}$/;
 
-const error = (code: CommandError['code'], message: string): CommandError => ({ ok: false, code, message });
 
 const isWholeIn = (value: unknown, min: number, max: number): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
@@ -38,35 +38,35 @@ function worstFillPrice(symbol: SymbolState, side: PlaceOrder['side'], limit: nu
 
 function validatePlace(core: Core, account: Account, symbol: SymbolState, cmd: PlaceOrder): CommandError | null {
   const spec = symbol.config.spec;
-  if (cmd.side !== 'BUY' && cmd.side !== 'SELL') return error('INVALID_ARGUMENT', 'side must be BUY or SELL');
+  if (cmd.side !== 'BUY' && cmd.side !== 'SELL') return refuse('INVALID_ARGUMENT', 'side must be BUY or SELL');
   if (!isWholeIn(cmd.qty, spec.minQty, spec.maxQty)) {
-    return error('INVALID_ARGUMENT', `qty must be a whole number of contracts from ${spec.minQty} to ${spec.maxQty}`);
+    return refuse('INVALID_ARGUMENT', `qty must be a whole number of contracts from ${spec.minQty} to ${spec.maxQty}`);
   }
-  if (cmd.orderType !== 'LIMIT' && cmd.orderType !== 'MARKET') return error('INVALID_ARGUMENT', 'orderType must be LIMIT or MARKET');
+  if (cmd.orderType !== 'LIMIT' && cmd.orderType !== 'MARKET') return refuse('INVALID_ARGUMENT', 'orderType must be LIMIT or MARKET');
   if (cmd.orderType === 'LIMIT' && !isWholeIn(cmd.price, 1, spec.maxPriceTicks)) {
-    return error('INVALID_ARGUMENT', `price must be a whole number of ticks from 1 to ${spec.maxPriceTicks}`);
+    return refuse('INVALID_ARGUMENT', `price must be a whole number of ticks from 1 to ${spec.maxPriceTicks}`);
   }
-  if (!['GTC', 'IOC', 'FOK', 'GTX'].includes(cmd.timeInForce)) return error('INVALID_ARGUMENT', 'timeInForce must be GTC, IOC, FOK or GTX');
+  if (!['GTC', 'IOC', 'FOK', 'GTX'].includes(cmd.timeInForce)) return refuse('INVALID_ARGUMENT', 'timeInForce must be GTC, IOC, FOK or GTX');
   if (cmd.orderType === 'MARKET' && cmd.timeInForce !== 'IOC' && cmd.timeInForce !== 'FOK') {
-    return error('INVALID_ARGUMENT', 'a MARKET order is IOC or FOK');
+    return refuse('INVALID_ARGUMENT', 'a MARKET order is IOC or FOK');
   }
   if (account.positionMode === 'ONE_WAY' && cmd.positionSide !== 'BOTH') {
-    return error('INVALID_ARGUMENT', 'positionSide must be BOTH in one-way mode');
+    return refuse('INVALID_ARGUMENT', 'positionSide must be BOTH in one-way mode');
   }
   if (account.positionMode === 'HEDGE' && cmd.positionSide !== 'LONG' && cmd.positionSide !== 'SHORT') {
-    return error('INVALID_ARGUMENT', 'positionSide must be LONG or SHORT in hedge mode');
+    return refuse('INVALID_ARGUMENT', 'positionSide must be LONG or SHORT in hedge mode');
   }
   if (account.positionMode === 'HEDGE' && cmd.reduceOnly) {
-    return error('INVALID_ARGUMENT', 'reduceOnly is implied by the position side in hedge mode; do not send it');
+    return refuse('INVALID_ARGUMENT', 'reduceOnly is implied by the position side in hedge mode; do not send it');
   }
   if (cmd.stpMode !== undefined && !['EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH'].includes(cmd.stpMode)) {
-    return error('INVALID_ARGUMENT', 'stpMode must be EXPIRE_TAKER, EXPIRE_MAKER or EXPIRE_BOTH');
+    return refuse('INVALID_ARGUMENT', 'stpMode must be EXPIRE_TAKER, EXPIRE_MAKER or EXPIRE_BOTH');
   }
   if (cmd.clientOrderId !== undefined && !CLIENT_ORDER_ID_RE.test(cmd.clientOrderId)) {
-    return error('INVALID_ARGUMENT', 'clientOrderId must be 1-36 characters of A-Z a-z 0-9 _ . : -');
+    return refuse('INVALID_ARGUMENT', 'clientOrderId must be 1-36 characters of A-Z a-z 0-9 _ . : -');
   }
   if (account.orders.size >= core.maxOpenOrdersPerAccount) {
-    return error('TOO_MANY_OPEN_ORDERS', `an account may have at most ${core.maxOpenOrdersPerAccount} open orders; cancel some first`);
+    return refuse('TOO_MANY_OPEN_ORDERS', `an account may have at most ${core.maxOpenOrdersPerAccount} open orders; cancel some first`);
   }
   return null;
 }
@@ -112,13 +112,13 @@ function fillableQty(symbol: SymbolState, account: Account, cmd: PlaceOrder, lim
 
 export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
   const account = core.accounts.get(cmd.accountId);
-  if (account === undefined) return error('UNKNOWN_ACCOUNT', `account ${cmd.accountId} does not exist`);
+  if (account === undefined) return refuse('UNKNOWN_ACCOUNT', `account ${cmd.accountId} does not exist`);
   if (cmd.clientOrderId !== undefined) {
     const earlier = account.liveByClientId.get(cmd.clientOrderId)?.placeResult ?? account.recentClientIds.get(cmd.clientOrderId);
     if (earlier !== undefined && earlier.ok && earlier.kind === 'order') return { ...earlier, duplicate: true };
   }
   const symbol = core.symbols.get(cmd.symbol);
-  if (symbol === undefined) return error('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
+  if (symbol === undefined) return refuse('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
   const invalid = validatePlace(core, account, symbol, cmd);
   if (invalid) return invalid;
 
@@ -127,7 +127,7 @@ export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
   const isBuy = cmd.side === 'BUY';
   const opposite = isBuy ? symbol.book.asks : symbol.book.bids;
   const reference = referencePrice(symbol);
-  const refuse = (state: OrderState, reason: OrderReason): CommandResult => {
+  const endRefused = (state: OrderState, reason: OrderReason): CommandResult => {
     const snapshot = refusedSnapshot(core, account, cmd, id, state, reason);
     core.emitter.events.push({
       type: 'order', accountId: account.id, seq: ++account.seq, cmdSeq: core.cmdSeq, time: core.time, reason: 'ORDER',
@@ -141,38 +141,38 @@ export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
   // 1–2: price reference and band.
   let limit: number;
   if (cmd.orderType === 'MARKET') {
-    if (reference === null) return refuse('REJECTED', 'NO_REFERENCE_PRICE');
+    if (reference === null) return endRefused('REJECTED', 'NO_REFERENCE_PRICE');
     limit = bandLimit(config, reference, isBuy);
   } else {
     limit = cmd.price;
     if (reference !== null && (isBuy ? limit > bandLimit(config, reference, true) : limit < bandLimit(config, reference, false))) {
-      return refuse('REJECTED', 'PRICE_OUTSIDE_BAND');
+      return endRefused('REJECTED', 'PRICE_OUTSIDE_BAND');
     }
   }
   // 3: post-only must not take.
-  if (cmd.timeInForce === 'GTX' && crosses(cmd.side, limit, opposite.best())) return refuse('REJECTED', 'POST_ONLY_WOULD_TAKE');
+  if (cmd.timeInForce === 'GTX' && crosses(cmd.side, limit, opposite.best())) return endRefused('REJECTED', 'POST_ONLY_WOULD_TAKE');
   // 4: closing orders must fit the free closing capacity.
   const positionSide = cmd.positionSide;
   const existing = core.findPosition(account, symbol, positionSide);
   const capacity = freeCapacity(existing, cmd.side);
   const closingOnly = cmd.reduceOnly || (positionSide === 'LONG' && !isBuy) || (positionSide === 'SHORT' && isBuy);
-  if (closingOnly && cmd.qty > capacity) return refuse('REJECTED', 'REDUCE_ONLY_WOULD_INCREASE');
+  if (closingOnly && cmd.qty > capacity) return endRefused('REJECTED', 'REDUCE_ONLY_WOULD_INCREASE');
   const closeQty = Math.min(cmd.qty, capacity);
   const openQty = cmd.qty - closeQty;
   // 5: position limit.
   if (openQty > 0 && Math.abs(existing?.qty ?? 0) + (existing?.openOrderQty ?? 0) + openQty > config.spec.maxPositionQty) {
-    return refuse('REJECTED', 'POSITION_LIMIT');
+    return endRefused('REJECTED', 'POSITION_LIMIT');
   }
   // 6: fill-or-kill must be fillable in full.
   if (cmd.timeInForce === 'FOK' && fillableQty(symbol, account, cmd, limit, cmd.qty) < cmd.qty) {
-    return refuse('EXPIRED', 'FOK_NOT_FILLABLE');
+    return endRefused('EXPIRED', 'FOK_NOT_FILLABLE');
   }
   // 7: margin for the opening part at the worst price it can fill at.
   const freezePrice = worstFillPrice(symbol, cmd.side, limit);
   const settings = core.settings(account, config.symbol);
   const needed = orderFrozen(config, openQty, freezePrice, settings.leverage);
   const wallet = account.wallets.get(config.settleAsset);
-  if (needed > 0n && (wallet === undefined || needed > availableBalance(wallet))) return refuse('REJECTED', 'INSUFFICIENT_MARGIN');
+  if (needed > 0n && (wallet === undefined || needed > availableBalance(wallet))) return endRefused('REJECTED', 'INSUFFICIENT_MARGIN');
 
   const order: Order = {
     id, clientOrderId: cmd.clientOrderId ?? null, account, symbol, position: core.position(account, symbol, positionSide),
@@ -285,12 +285,12 @@ function findLiveOrder(account: Account, ref: { orderId?: number; clientOrderId?
 
 function orderLookup(core: Core, cmd: CancelOrder | AmendOrder): { account: Account; order: Order } | CommandError {
   const account = core.accounts.get(cmd.accountId);
-  if (account === undefined) return error('UNKNOWN_ACCOUNT', `account ${cmd.accountId} does not exist`);
-  if (!core.symbols.has(cmd.symbol)) return error('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
+  if (account === undefined) return refuse('UNKNOWN_ACCOUNT', `account ${cmd.accountId} does not exist`);
+  if (!core.symbols.has(cmd.symbol)) return refuse('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
   const order = findLiveOrder(account, cmd, cmd.symbol);
   if (order === undefined) {
     const which = cmd.orderId !== undefined ? `order ${cmd.orderId}` : `client order id ${cmd.clientOrderId}`;
-    return error('UNKNOWN_ORDER', `${which} is not an open order of this account on ${cmd.symbol}`);
+    return refuse('UNKNOWN_ORDER', `${which} is not an open order of this account on ${cmd.symbol}`);
   }
   return { account, order };
 }
@@ -311,8 +311,8 @@ export function cancelOrder(core: Core, cmd: CancelOrder): CommandResult {
 
 export function cancelAll(core: Core, cmd: CancelAll): CommandResult {
   const account = core.accounts.get(cmd.accountId);
-  if (account === undefined) return error('UNKNOWN_ACCOUNT', `account ${cmd.accountId} does not exist`);
-  if (!core.symbols.has(cmd.symbol)) return error('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
+  if (account === undefined) return refuse('UNKNOWN_ACCOUNT', `account ${cmd.accountId} does not exist`);
+  if (!core.symbols.has(cmd.symbol)) return refuse('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
   const orders = core.positionsOf(account, cmd.symbol).flatMap(ordersOf).sort((a, b) => a.priority - b.priority);
   const canceled: OrderSnapshot[] = [];
   for (const order of orders) if (isLive(order)) canceled.push(cancelOne(core, order));
@@ -358,27 +358,27 @@ export function amendOrder(core: Core, cmd: AmendOrder): CommandResult {
   const spec = symbol.config.spec;
   const price = cmd.price ?? order.price;
   const qty = cmd.qty ?? order.qty;
-  if (!isWholeIn(price, 1, spec.maxPriceTicks)) return error('INVALID_ARGUMENT', `price must be a whole number of ticks from 1 to ${spec.maxPriceTicks}`);
-  if (!isWholeIn(qty, spec.minQty, spec.maxQty)) return error('INVALID_ARGUMENT', `qty must be a whole number of contracts from ${spec.minQty} to ${spec.maxQty}`);
-  if (qty <= order.filled) return error('INVALID_ARGUMENT', `qty must be more than the ${order.filled} contracts already filled`);
-  if (price === order.price && qty === order.qty) return error('NO_CHANGE', 'the amendment changes neither price nor quantity');
+  if (!isWholeIn(price, 1, spec.maxPriceTicks)) return refuse('INVALID_ARGUMENT', `price must be a whole number of ticks from 1 to ${spec.maxPriceTicks}`);
+  if (!isWholeIn(qty, spec.minQty, spec.maxQty)) return refuse('INVALID_ARGUMENT', `qty must be a whole number of contracts from ${spec.minQty} to ${spec.maxQty}`);
+  if (qty <= order.filled) return refuse('INVALID_ARGUMENT', `qty must be more than the ${order.filled} contracts already filled`);
+  if (price === order.price && qty === order.qty) return refuse('NO_CHANGE', 'the amendment changes neither price nor quantity');
 
   const isBuy = order.side === 'BUY';
   const reference = referencePrice(symbol);
   if (reference !== null && (isBuy ? price > bandLimit(symbol.config, reference, true) : price < bandLimit(symbol.config, reference, false))) {
-    return error('ORDER_NOT_AMENDABLE', 'the new price is outside the price band around the mark price');
+    return refuse('ORDER_NOT_AMENDABLE', 'the new price is outside the price band around the mark price');
   }
   const opposite: BookSide = symbol.book.oppositeOf(order);
   const takes = crosses(order.side, price, opposite.best());
-  if (takes && order.timeInForce === 'GTX') return error('ORDER_NOT_AMENDABLE', 'a post-only order may not be amended to a price that takes');
+  if (takes && order.timeInForce === 'GTX') return refuse('ORDER_NOT_AMENDABLE', 'a post-only order may not be amended to a price that takes');
   const losesPriority = price !== order.price || qty > order.qty;
   const freezePrice = takes ? worstFillPrice(symbol, order.side, price) : price;
   const rest = qty - order.filled;
   const plan = plannedAllocation(core, order, rest, freezePrice, losesPriority);
-  if (mustClose(order) && plan.close < rest) return error('ORDER_NOT_AMENDABLE', 'a reduce-only or closing order may not exceed the position it closes');
+  if (mustClose(order) && plan.close < rest) return refuse('ORDER_NOT_AMENDABLE', 'a reduce-only or closing order may not exceed the position it closes');
   const wallet = core.wallet(order.account, symbol.config.settleAsset);
   if (plan.frozenDelta > availableBalance(wallet)) {
-    return error('ORDER_NOT_AMENDABLE', 'not enough available balance for the margin the amended order needs');
+    return refuse('ORDER_NOT_AMENDABLE', 'not enough available balance for the margin the amended order needs');
   }
 
   const side = symbol.book.sideFor(order);
