@@ -48,7 +48,10 @@ async function main(): Promise<void> {
   const stop = (): void => {
     simulator?.stop();
     // Graceful: stop serving, take a last snapshot, close the journal.
-    void server.close().then(() => process.exit(0));
+    server.close().then(() => process.exit(0), (error: unknown) => {
+      console.error("shutdown failed:", error);
+      process.exit(1);
+    });
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -9,6 +9,7 @@ import { formatAmount, parseAmount } from '../engine/fixed.js';
 import { parsePrice } from '../engine/format.js';
 import type { CommandError } from '../engine/types.js';
 import type { CredentialStore } from '../service/credentials.js';
+import { JournalError } from '../persistence/journal.js';
 import type { DurableStore } from '../persistence/store.js';
 import type { Exchange } from '../service/exchange.js';
 
@@ -62,6 +63,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
   const { exchange, credentials, adminToken } = options;
 
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
+    if (error instanceof JournalError) return void reply.code(503).send({ error: error.message });
     const status = error instanceof AdminError ? error.status : (error.statusCode ?? 500);
     void reply.code(status).send({ error: status >= 500 ? 'internal error' : error.message });
   });

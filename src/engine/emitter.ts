@@ -84,10 +84,12 @@ export class Emitter {
       for (const position of this.dirtyPositions) {
         position.dirty = false;
         const account = position.account;
+        if (position.qty !== 0) position.lastDirection = position.qty > 0 ? 'LONG' : 'SHORT';
         this.events.push({
           type: 'position', accountId: account.id, seq: ++account.seq, cmdSeq: this.cmdSeq, time: this.time, reason: this.reason,
-          position: positionSnapshot(position),
+          position: positionSnapshot(position), previousQty: position.emittedQty, lastDirection: position.lastDirection,
         });
+        position.emittedQty = position.qty;
       }
       this.dirtyPositions = [];
     }

@@ -24,6 +24,7 @@ export interface OrderRecord {
 export interface PositionRecord {
   symbol: string; side: PositionSide; qty: number; entryCost: bigint; margin: bigint; realizedPnlTotal: bigint;
   realizedPnlCurrent: bigint; feesTotal: bigint; openTime: number; updateTime: number;
+  emittedQty: number; lastDirection: 'LONG' | 'SHORT' | null;
 }
 
 export interface AccountRecord {
@@ -65,6 +66,7 @@ function positionRecord(p: Position): PositionRecord {
   return {
     symbol: p.symbol.config.symbol, side: p.side, qty: p.qty, entryCost: p.entryCost, margin: p.margin, realizedPnlTotal: p.realizedPnlTotal,
     realizedPnlCurrent: p.realizedPnlCurrent, feesTotal: p.feesTotal, openTime: p.openTime, updateTime: p.updateTime,
+    emittedQty: p.emittedQty, lastDirection: p.lastDirection,
   };
 }
 
@@ -122,7 +124,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
       const position = core.position(account, core.symbols.get(p.symbol)!, p.side);
       Object.assign(position, {
         qty: p.qty, entryCost: p.entryCost, margin: p.margin, realizedPnlTotal: p.realizedPnlTotal, realizedPnlCurrent: p.realizedPnlCurrent,
-        feesTotal: p.feesTotal, openTime: p.openTime, updateTime: p.updateTime,
+        feesTotal: p.feesTotal, openTime: p.openTime, updateTime: p.updateTime, emittedQty: p.emittedQty, lastDirection: p.lastDirection,
       });
     }
     for (const [clientOrderId, result] of record.recentClientIds) account.recentClientIds.set(clientOrderId, result);

@@ -59,6 +59,10 @@ export interface Position {
   closeOrderQty: number;
   frozen: bigint;
   dirty: boolean;
+  /** Quantity as of the last event pushed for this position. */
+  emittedQty: number;
+  /** The side the position was last open on. */
+  lastDirection: 'LONG' | 'SHORT' | null;
   /** Unrealized PnL and maintenance margin, cached for the (qty, entry cost, mark) they were computed at. */
   valuation: Valuation;
 }

@@ -209,6 +209,10 @@ export interface PositionSnapshot {
 export interface PositionEvent extends EventBase {
   type: 'position';
   position: PositionSnapshot;
+  /** The quantity this position had in its previous event (0 for its first): tells a flip. */
+  previousQty: number;
+  /** The side the position was last open on (null if never): where a flat one-way position "is". */
+  lastDirection: 'LONG' | 'SHORT' | null;
 }
 
 export interface BalanceSnapshot {

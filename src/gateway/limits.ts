@@ -14,6 +14,8 @@ export interface GatewayLimits {
   maxConnectionsPerAccount: number;
   /** Stream connections the whole process accepts. */
   maxConnections: number;
+  /** Most events one resume may replay (more: "not recovered", re-snapshot over REST). */
+  maxReplayEvents: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<GatewayLimits> = Object.freeze({
@@ -23,6 +25,7 @@ export const DEFAULT_LIMITS: Readonly<GatewayLimits> = Object.freeze({
   inboundBurst: 50,
   maxConnectionsPerAccount: 32,
   maxConnections: 50_000,
+  maxReplayEvents: 100_000,
 });
 
 /**

@@ -48,6 +48,11 @@ export class Session {
     });
   }
 
+  /** Bytes waiting to be written: the socket's buffer plus this turn's batch. */
+  get queuedBytes(): number {
+    return this.socket.bufferedAmount + this.pendingBytes;
+  }
+
   get isOpen(): boolean {
     return !this.closed && this.socket.readyState === this.socket.OPEN;
   }

@@ -1,6 +1,8 @@
 /**
  * The command journal: every sequenced command, appended in order to segment files and made
- * durable in groups (one write and one fdatasync per batch). A command is applied, acknowledged
+ * durable in groups (one write and one fdatasync per batch). Each batch is one frame, so a crash
+ * can only tear the last frame: an intact frame after a damaged one means the damage is not a torn
+ * tail but lost history, and recovery refuses instead of cutting acknowledged commands. A command is applied, acknowledged
  * and pushed only after its batch is durable. A failed write or sync fails that batch and
  * everything queued behind it, and truncates the file back to the last durable byte; if even that
  * fails, the journal refuses every further command until the process restarts and recovers.
@@ -9,7 +11,8 @@ import { join } from 'node:path';
 import type { Command } from '../engine/types.js';
 import { decodeJson, encodeJson } from './codec.js';
 import type { FileHandleLike, FileOps } from './file-ops.js';
-import { frame, readFrames } from './frames.js';
+import { crc32 } from 'node:zlib';
+import { FRAME_HEADER_BYTES, frame, readFrames } from './frames.js';
 
 /** A sequenced command, or a checkpoint: the state hash after command `seq`. */
 export type JournalRecord = { seq: number; command: Command } | { seq: number; checkpoint: { hash: string } };
@@ -59,35 +62,48 @@ export async function readJournal(ops: FileOps, dir: string, afterSeq: number): 
   let torn: RecoveredJournal['torn'] = null;
   let expected: number | null = null;
   for (const [index, segment] of segments.entries()) {
+    // A segment whose successor starts at or before afterSeq + 1 holds only what the snapshot covers.
+    const next = segments[index + 1];
+    if (next !== undefined && next.firstSeq <= afterSeq + 1) continue;
     const path = join(dir, segment.name);
     const buffer = await ops.readFile(path);
     const parsed = readFrames(buffer);
     const isLast = index === segments.length - 1;
     let validLength = parsed.validLength;
     let tornReason = parsed.tornReason;
-    for (const [i, payload] of parsed.payloads.entries()) {
-      let record: JournalRecord;
+    let offset = 0;
+    for (const payload of parsed.payloads) {
+      let batch: JournalRecord[];
       try {
-        record = decodeJson<JournalRecord>(payload);
+        const decoded = decodeJson<JournalRecord | JournalRecord[]>(payload);
+        batch = Array.isArray(decoded) ? decoded : [decoded];
       } catch {
-        tornReason = 'a record that is not JSON';
-        validLength = offsetOfPayload(parsed.payloads, i);
+        tornReason = 'a batch that is not JSON';
+        validLength = offset;
         break;
       }
-      if ('checkpoint' in record) {
-        // A checkpoint names a command already written (the snapshot's); it may trail a few commands.
-        if (expected !== null && record.seq >= expected) throw new CorruptJournalError(`${segment.name}: checkpoint ${record.seq} ahead of the commands`);
-        checkpoints.set(record.seq, record.checkpoint.hash);
-        continue;
+      offset += FRAME_HEADER_BYTES + Buffer.byteLength(payload, 'utf8');
+      for (const record of batch) {
+        if ('checkpoint' in record) {
+          // A checkpoint names a command already written (the snapshot's); it may trail a few commands.
+          if (expected !== null && record.seq >= expected) throw new CorruptJournalError(`${segment.name}: checkpoint ${record.seq} ahead of the commands`);
+          checkpoints.set(record.seq, record.checkpoint.hash);
+          continue;
+        }
+        if (expected !== null && record.seq !== expected) {
+          throw new CorruptJournalError(`${segment.name}: record seq ${record.seq} where ${expected} was expected: the journal has a gap`);
+        }
+        expected = record.seq + 1;
+        if (record.seq > afterSeq) records.push(record);
       }
-      if (expected !== null && record.seq !== expected) {
-        throw new CorruptJournalError(`${segment.name}: record seq ${record.seq} where ${expected} was expected: the journal has a gap`);
-      }
-      expected = record.seq + 1;
-      if (record.seq > afterSeq) records.push(record);
     }
     if (tornReason !== null) {
       if (!isLast) throw new CorruptJournalError(`${segment.name} is damaged at byte ${validLength} (${tornReason}) and later segments exist: acknowledged history would be lost`);
+      const intact = intactFrameAfter(buffer, validLength);
+      if (intact !== null) {
+        throw new CorruptJournalError(`${segment.name} is damaged at byte ${validLength} (${tornReason}) but an intact batch follows at byte ${intact}: ` +
+          'this is not a torn tail, acknowledged commands would be lost; restore the file or move it aside knowingly');
+      }
       torn = { segment: segment.name, offset: validLength, droppedBytes: buffer.length - validLength, reason: tornReason };
       const handle = await ops.open(path, 'r+');
       try {
@@ -101,14 +117,20 @@ export async function readJournal(ops: FileOps, dir: string, afterSeq: number): 
   return { records, checkpoints, torn };
 }
 
-function offsetOfPayload(payloads: string[], index: number): number {
-  let offset = 0;
-  for (let i = 0; i < index; i++) offset += 8 + Buffer.byteLength(payloads[i]!, 'utf8');
-  return offset;
+/** The offset of the first intact frame after `from`, if any (a full scan: only run on damaged files). */
+function intactFrameAfter(buffer: Buffer, from: number): number | null {
+  for (let offset = from + 1; offset + FRAME_HEADER_BYTES <= buffer.length; offset++) {
+    const length = buffer.readUInt32LE(offset);
+    const end = offset + FRAME_HEADER_BYTES + length;
+    if (length === 0 || end > buffer.length) continue;
+    if (crc32(buffer.subarray(offset + FRAME_HEADER_BYTES, end)) === buffer.readUInt32LE(offset + 4)) return offset;
+  }
+  return null;
 }
 
 interface Pending {
-  bytes: Buffer;
+  /** The record as JSON: a batch is framed once, as a JSON array of its records. */
+  json: string;
   /** The command's seq; null for a checkpoint. */
   seq: number | null;
   done: (error: Error | null) => void;
@@ -165,11 +187,11 @@ export class Journal {
 
   /** Queues a record; `done` runs once it is durable (null) or failed (the error). */
   append(record: JournalRecord, done: (error: Error | null) => void): void {
-    if (this.failure !== null) {
-      done(new JournalError(`the journal is unavailable after a disk failure (${this.failure.message}); restart perpstream to recover`));
+    if (this.failure !== null || this.handle === null) {
+      done(new JournalError(`the journal is unavailable after a disk failure (${this.failure?.message ?? 'closed'}); restart perpstream to recover`));
       return;
     }
-    this.pending.push({ bytes: frame(encodeJson(record)), seq: 'command' in record ? record.seq : null, done });
+    this.pending.push({ json: encodeJson(record), seq: 'command' in record ? record.seq : null, done });
     this.kick();
   }
 
@@ -217,10 +239,13 @@ export class Journal {
 
   private async startSegment(firstSeq: number): Promise<void> {
     const name = segmentName(firstSeq);
-    this.handle = await this.ops.open(join(this.dir, name), 'a+');
+    const handle = await this.ops.open(join(this.dir, name), 'a+');
+    await this.ops.syncDir(this.dir);
+    const previous = this.handle;
+    this.handle = handle;
     this.segment = { name, firstSeq };
     this.size = 0;
-    await this.ops.syncDir(this.dir);
+    await previous?.close().catch(() => undefined);
   }
 
   private async flushLoop(): Promise<void> {
@@ -243,11 +268,12 @@ export class Journal {
           for (const item of batch) item.done(null);
         }
         const waiters = this.rotationWaiters;
-        if (this.failure === null && this.size > 0 && (this.size >= this.segmentBytes || waiters.length > 0)) {
-          await this.handle!.close();
-          await this.startSegment(this.nextSeq);
-        }
         this.rotationWaiters = [];
+        if (this.failure === null && this.size > 0 && (this.size >= this.segmentBytes || waiters.length > 0)) {
+          // The new segment is opened before the old one is let go: if it cannot be created (disk
+          // full), appending simply continues in the current one and the next rotation tries again.
+          await this.startSegment(this.nextSeq).catch(() => undefined);
+        }
         for (const resolve of waiters) resolve();
       }
     } finally {
@@ -256,7 +282,7 @@ export class Journal {
   }
 
   private async writeBatch(batch: Pending[]): Promise<Error | null> {
-    const bytes = batch.length === 1 ? batch[0]!.bytes : Buffer.concat(batch.map((p) => p.bytes));
+    const bytes = frame(`[${batch.map((p) => p.json).join(',')}]`);
     const before = this.size;
     try {
       let written = 0;
@@ -272,11 +298,13 @@ export class Journal {
       try {
         await this.handle!.truncate(before);
         await this.handle!.datasync();
-        return new JournalError(`the command was not saved (${message}); nothing changed, try again`);
+        return new JournalError(`the command was not saved (disk error: ${message}); nothing changed, try again`);
       } catch (truncateCause) {
+        // Its bytes may be on disk after all: recovery will apply it if they are intact.
         this.failure = cause instanceof Error ? cause : new Error(message);
-        return new JournalError(`the command was not saved (${message}) and the journal could not be repaired ` +
-          `(${truncateCause instanceof Error ? truncateCause.message : String(truncateCause)}); restart perpstream to recover`);
+        return new JournalError(`the command may or may not have been saved (disk error: ${message}; repair failed: ` +
+          `${truncateCause instanceof Error ? truncateCause.message : String(truncateCause)}); perpstream refuses commands until it is restarted, ` +
+          'then check the order (e.g. by client order id) before retrying');
       }
     }
   }

@@ -219,11 +219,18 @@ export class DurableStore {
     return this.lastSnapshot;
   }
 
-  /** Graceful shutdown: a last snapshot, then the journal is closed. */
+  /**
+   * Graceful shutdown: a last snapshot (recovery works without it, so a failure is logged, not
+   * thrown), then the journal is closed.
+   */
   async close(): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);
-    await this.snapshotting;
-    await this.snapshot();
+    try {
+      await this.snapshotting;
+      await this.snapshot();
+    } catch (error) {
+      this.log(`no closing snapshot (${error instanceof Error ? error.message : String(error)}); the journal has everything, recovery replays it`);
+    }
     await this.journal.close();
   }
 }

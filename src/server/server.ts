@@ -63,17 +63,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const clock = options.clock ?? systemClock;
   const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const defaultPositionMode = options.defaultPositionMode ?? 'HEDGE';
-  let xtEncoder: XtEncoder | null = null;
   const eventLog = new EventLog(options.replayWindow ?? 200_000);
-  // Registered before recovery, so replayed events rebuild their state exactly as live ones did.
+  // Registered before recovery, so replayed events fill the replay window exactly as live ones did.
   const prepare = (exchange: Exchange): void => {
-    xtEncoder = new XtEncoder(new Map(exchange.engine.symbols().map((c) => [c.symbol, c])));
-    const encoder = xtEncoder;
-    exchange.events.subscribeAll((event) => {
-      encoder.observe(event);
-      eventLog.record(event);
-    });
-    exchange.persistables.push(encoder, eventLog);
+    exchange.events.subscribeAll((event) => eventLog.record(event));
+    exchange.persistables.push(eventLog);
   };
 
   let store: DurableStore | null = null;
@@ -92,7 +86,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     exchange = store.exchange;
     store.startSnapshots();
   }
-  const encoder = xtEncoder!;
+  const encoder = new XtEncoder(new Map(exchange.engine.symbols().map((c) => [c.symbol, c])));
   const credentials = new CredentialStore(options.dataDir);
   credentials.retainAccounts((accountId) => exchange.engine.account(accountId) !== undefined);
   const listenKeys = new ListenKeys(options.listenKeyTtlMs ?? 8 * 60 * 60 * 1000, options.dataDir === null ? null : join(options.dataDir, 'listen-keys.json'));

@@ -139,44 +139,14 @@ function envelope(topic: XtTopic, accountId: number, seq: number, data: unknown)
 /**
  * Encodes events once per event, whatever the number of sockets: the frames are memoized on the
  * event object. XT has no BOTH side, so a one-way position is shown on the side of its sign; a flat
- * one stays on the side it was last shown on (closing a short pushes SHORT with size 0), and one
- * that flips also clears the side it left, so a client keyed by (symbol, side) never keeps a stale row.
+ * one stays on the side it was last open on (closing a short pushes SHORT with size 0), and one that
+ * flips also clears the side it left, so a client keyed by (symbol, side) never keeps a stale row.
+ * Everything it needs is in the event itself, so replayed events encode exactly like live ones.
  */
 export class XtEncoder {
-  readonly name = 'xt-encoder';
   private readonly frames = new WeakMap<EngineEvent, readonly string[]>();
-  /** Per account and symbol: the side a one-way position was last pushed on, and whether it was open. */
-  private readonly shown = new Map<string, { side: 'LONG' | 'SHORT'; open: boolean }>();
-  /** For one-way position events: the side to show, and the side to clear first (if it flipped). */
-  private readonly display = new WeakMap<EngineEvent, { side: 'LONG' | 'SHORT'; clear?: 'LONG' | 'SHORT' }>();
 
   constructor(private readonly symbols: Symbols) {}
-
-  capture(): unknown {
-    return [...this.shown.entries()];
-  }
-
-  restore(data: unknown): void {
-    this.shown.clear();
-    for (const [key, value] of data as [string, { side: 'LONG' | 'SHORT'; open: boolean }][]) this.shown.set(key, value);
-  }
-
-  /** Must see every event in order (subscribeAll), so the side shown is right whoever listens later. */
-  observe(event: EngineEvent): void {
-    if (event.type !== 'position' || event.position.positionSide !== 'BOTH') return;
-    const key = `${event.accountId}:${event.position.symbol}`;
-    const last = this.shown.get(key);
-    const qty = event.position.qty;
-    if (qty === 0) {
-      const side = last?.side ?? 'LONG';
-      this.display.set(event, { side });
-      this.shown.set(key, { side, open: false });
-      return;
-    }
-    const side = qty > 0 ? 'LONG' : 'SHORT';
-    this.display.set(event, last !== undefined && last.open && last.side !== side ? { side, clear: last.side } : { side });
-    this.shown.set(key, { side, open: true });
-  }
 
   topicOf(event: EngineEvent): XtTopic | null {
     switch (event.type) {
@@ -204,11 +174,14 @@ export class XtEncoder {
         return [envelope('balance', accountId, seq, xtBalance(event.balance))];
       case 'position': {
         const config = this.symbols.get(event.position.symbol)!;
-        const shown = this.display.get(event);
-        const current = envelope('position', accountId, seq, xtPosition(event.position, config, shown?.side));
-        if (shown?.clear === undefined) return [current];
+        const { qty, positionSide } = event.position;
+        if (positionSide !== 'BOTH') return [envelope('position', accountId, seq, xtPosition(event.position, config))];
+        const side = qty > 0 ? 'LONG' : qty < 0 ? 'SHORT' : (event.lastDirection ?? 'LONG');
+        const current = envelope('position', accountId, seq, xtPosition(event.position, config, side));
+        if (qty === 0 || event.previousQty === 0 || Math.sign(event.previousQty) === Math.sign(qty)) return [current];
+        const left = side === 'LONG' ? 'SHORT' : 'LONG';
         const cleared = { ...event.position, qty: 0, entryCost: 0n, margin: 0n, closeOrderQty: 0, unrealizedPnl: 0n, maintenanceMargin: 0n };
-        return [envelope('position', accountId, seq, xtPosition(cleared, config, shown.clear)), current];
+        return [envelope('position', accountId, seq, xtPosition(cleared, config, left)), current];
       }
       case 'order':
         return [envelope('order', accountId, seq, xtOrder(event.order, this.symbols.get(event.order.symbol)!))];

@@ -9,6 +9,7 @@ import type { SymbolConfig } from '../../engine/symbol.js';
 import type { CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
+import { JournalError } from '../../persistence/journal.js';
 import { verifyXtSignature } from './auth.js';
 import { failure, ok, XtError, type XtEnvelope } from './envelope.js';
 import { accountRoutes } from './rest-account.js';
@@ -68,6 +69,8 @@ export async function xtRoutes(app: FastifyInstance, options: XtRestOptions): Pr
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply: FastifyReply) => {
     if (error instanceof XtError) return reply.code(error.httpStatus).send(failure(error.code, error.message));
+    // The disk refused the command: the message says whether it is safe to retry.
+    if (error instanceof JournalError) return reply.code(503).send(failure('fail', error.message));
     if (error.statusCode === 413) return reply.code(413).send(failure('COMMON_003', 'invalid_params: the body is too large'));
     if (error.statusCode !== undefined && error.statusCode < 500) {
       return reply.code(200).send(failure('COMMON_003', `invalid_params: ${error.message}`));

@@ -56,6 +56,13 @@ class XtConnection {
   private stopListening: (() => void) | null = null;
   private idleTimer: NodeJS.Timeout;
   private expiryTimer: NodeJS.Timeout | null = null;
+  /**
+   * While a resume replays, every event to send (the missed ones, then live ones as they come)
+   * waits here in seq order and goes out as fast as the socket drains: a long replay neither
+   * floods the outgoing queue nor lets a live event overtake history.
+   */
+  private backlog: EngineEvent[] | null = null;
+  private backlogNext = 0;
 
   constructor(private readonly socket: WebSocket, private readonly options: XtStreamOptions) {
     this.session = new Session(socket, options.limits, options.exchange.now());
@@ -121,11 +128,32 @@ class XtConnection {
     if (resume === null) return this.ackSubscribed(id, { epoch, seq });
     // Replay and live delivery happen in this same turn of the event loop, so no live event can
     // slip between them: the client gets every event after its seq exactly once, in order.
-    const outcome = !firstBinding ? { recovered: false as const, reason: 'resume only on the first SUBSCRIBE of a connection' }
+    const { maxReplayEvents } = this.options.limits;
+    let outcome = !firstBinding ? { recovered: false as const, reason: 'resume only on the first SUBSCRIBE of a connection' }
       : resume.epoch !== epoch ? { recovered: false as const, reason: `epoch ${resume.epoch} is not this stream's history (${epoch})` }
         : this.options.eventLog.since(accountId, resume.seq, seq);
+    if (outcome.recovered && outcome.events.length > maxReplayEvents) {
+      outcome = { recovered: false, reason: `${outcome.events.length} events behind, more than one resume replays (${maxReplayEvents}); fetch a REST snapshot` };
+    }
     this.ackSubscribed(id, { epoch, seq, resume: outcome.recovered ? { recovered: true, from: resume.seq + 1, to: seq } : { recovered: false, reason: outcome.reason } });
-    if (outcome.recovered) for (const event of outcome.events) this.onEvent(event);
+    if (outcome.recovered && outcome.events.length > 0) {
+      this.backlog = outcome.events;
+      this.backlogNext = 0;
+      this.pump();
+    }
+  }
+
+  /** Sends backlog while the outgoing queue is under half its bound; comes back when it drains. */
+  private pump(): void {
+    const backlog = this.backlog;
+    if (backlog === null || !this.session.isOpen) return;
+    const room = this.options.limits.maxQueueBytes / 2;
+    while (this.backlogNext < backlog.length && this.session.queuedBytes < room) this.send(backlog[this.backlogNext++]!);
+    if (this.backlogNext < backlog.length) {
+      setTimeout(() => this.pump(), 5).unref();
+      return;
+    }
+    this.backlog = null;
   }
 
   /** The success ack, with perpstream's extension: the stream's epoch and the account's current seq. */
@@ -155,6 +183,14 @@ class XtConnection {
   }
 
   private onEvent(event: EngineEvent): void {
+    if (this.backlog === null) return this.send(event);
+    this.backlog.push(event);
+    if (this.backlog.length - this.backlogNext > this.options.limits.maxReplayEvents) {
+      this.session.close(CloseCode.SLOW_CONSUMER, 'the resume backlog passed maxReplayEvents: the client reads too slowly', false);
+    }
+  }
+
+  private send(event: EngineEvent): void {
     const topic = this.options.encoder.topicOf(event);
     if (topic === null || !this.topics.has(topic)) return;
     for (const frame of this.options.encoder.encode(event)) this.session.send(frame);
