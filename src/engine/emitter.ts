@@ -7,6 +7,17 @@ import { balanceSnapshot, orderSnapshot, positionSnapshot } from './snapshots.js
 import type { Account, Order, Position, Wallet } from './state.js';
 import type { ChangeReason, ConfigEvent, EngineEvent, ExecType, OrderSnapshot, TradeEvent } from './types.js';
 
+/**
+ * Whether two flat snapshots hold the same values, apart from what only the mark price moves
+ * (mark ticks emit nothing yet, so those fields may differ from the last event without a change).
+ */
+function sameFields<T extends object>(a: T, b: T): boolean {
+  for (const key in a) if (a[key] !== b[key] && !MARK_DERIVED.has(key)) return false;
+  return true;
+}
+
+const MARK_DERIVED = new Set(['markPrice', 'unrealizedPnl', 'maintenanceMargin', 'crossUnrealizedPnl']);
+
 type TradeFields = Omit<TradeEvent, 'type' | 'accountId' | 'seq' | 'cmdSeq' | 'time' | 'reason'>;
 
 export class Emitter {
@@ -83,13 +94,17 @@ export class Emitter {
     if (this.dirtyPositions.length > 0) {
       for (const position of this.dirtyPositions) {
         position.dirty = false;
+        const snapshot = positionSnapshot(position);
+        // Touched but back where it was (e.g. an allocation undone within the step): nothing to say.
+        if (position.lastEmitted !== null && sameFields(snapshot, position.lastEmitted)) continue;
         const account = position.account;
         if (position.qty !== 0) position.lastDirection = position.qty > 0 ? 'LONG' : 'SHORT';
         this.events.push({
           type: 'position', accountId: account.id, seq: ++account.seq, cmdSeq: this.cmdSeq, time: this.time, reason: this.reason,
-          position: positionSnapshot(position), previousQty: position.emittedQty, lastDirection: position.lastDirection,
+          position: snapshot, previousQty: position.emittedQty, lastDirection: position.lastDirection,
         });
         position.emittedQty = position.qty;
+        position.lastEmitted = snapshot;
       }
       this.dirtyPositions = [];
     }
@@ -97,11 +112,15 @@ export class Emitter {
       for (const wallet of this.dirtyWallets) {
         wallet.dirty = false;
         const account = wallet.account;
+        const snapshot = balanceSnapshot(account, wallet);
+        const change = wallet.stepChange;
+        wallet.stepChange = 0n;
+        if (change === 0n && wallet.lastEmitted !== null && sameFields(snapshot, wallet.lastEmitted)) continue;
         this.events.push({
           type: 'balance', accountId: account.id, seq: ++account.seq, cmdSeq: this.cmdSeq, time: this.time, reason: this.reason,
-          balance: balanceSnapshot(account, wallet), walletChange: wallet.stepChange,
+          balance: snapshot, walletChange: change,
         });
-        wallet.stepChange = 0n;
+        wallet.lastEmitted = snapshot;
       }
       this.dirtyWallets = [];
     }

@@ -4,7 +4,7 @@
  */
 import type { SymbolConfig } from './symbol.js';
 import type {
-  CommandResult, MarginMode, OrderReason, OrderState, OrderType, PositionMode, PositionSide, Side, StpMode, TimeInForce,
+  BalanceSnapshot, PositionSnapshot, CommandResult, MarginMode, OrderReason, OrderState, OrderType, PositionMode, PositionSide, Side, StpMode, TimeInForce,
 } from './types.js';
 import type { OrderBook, PriceLevel } from './book/order-book.js';
 
@@ -33,6 +33,8 @@ export interface Wallet {
   dirty: boolean;
   /** Wallet change in the current step that is not PnL or commission. */
   stepChange: bigint;
+  /** The last snapshot pushed (see Position.lastEmitted). */
+  lastEmitted: BalanceSnapshot | null;
 }
 
 export interface Position {
@@ -61,6 +63,8 @@ export interface Position {
   dirty: boolean;
   /** Quantity as of the last event pushed for this position. */
   emittedQty: number;
+  /** The last snapshot pushed: a change that was undone within the step is not pushed again. */
+  lastEmitted: PositionSnapshot | null;
   /** The side the position was last open on. */
   lastDirection: 'LONG' | 'SHORT' | null;
   /** Unrealized PnL and maintenance margin, cached for the (qty, entry cost, mark) they were computed at. */

@@ -1,0 +1,119 @@
+/**
+ * Property test: random command streams applied to the engine and to the reference model
+ * (test/reference/model.ts, written from docs/engine-rules.md alone) must agree after every
+ * command, and the engine's state and events must keep the rules' invariants.
+ *
+ *   PERPSTREAM_PROPERTY_SEEDS=<n>     number of seeds, 1..n (default 20)
+ *   PERPSTREAM_PROPERTY_COMMANDS=<n>  commands per seed (default 2000)
+ *   PERPSTREAM_PROPERTY_SEED=<s>      run only seed s (to reproduce a failure)
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Engine } from '../../src/engine/engine.js';
+import type { Command, CommandResult } from '../../src/engine/types.js';
+import { ReferenceModel } from '../reference/model.js';
+import { generateCommands } from './generator.js';
+import { Coverage, EventChecker, describeDifference, eventStateViolations, firstDifference, fmt, viewInvariantViolations } from './support.js';
+
+export function propertySeeds(): number[] {
+  const single = process.env.PERPSTREAM_PROPERTY_SEED;
+  if (single !== undefined && single !== '') return [Number(single)];
+  const count = Number(process.env.PERPSTREAM_PROPERTY_SEEDS ?? 20);
+  return Array.from({ length: count }, (_, i) => i + 1);
+}
+
+export function propertyCommandCount(): number {
+  return Number(process.env.PERPSTREAM_PROPERTY_COMMANDS ?? 2000);
+}
+
+const coverage = new Coverage();
+const refusalCodeMismatches = new Map<string, number>();
+
+/** Ok results must be equal (order snapshots included); refusals must agree on being refusals. */
+function compareResults(actual: CommandResult, expected: CommandResult): string | null {
+  if (actual.ok !== expected.ok) {
+    return `result.ok: engine ${fmt(actual)}, reference ${fmt(expected)}`;
+  }
+  if (!actual.ok || !expected.ok) {
+    // Codes are compared softly (the rules name few of them); mismatches are listed at the end.
+    if (!actual.ok && !expected.ok && actual.code !== expected.code) {
+      const key = `engine ${actual.code} / reference ${expected.code}`;
+      refusalCodeMismatches.set(key, (refusalCodeMismatches.get(key) ?? 0) + 1);
+    }
+    return null;
+  }
+  const d = firstDifference(actual, expected, '$result');
+  return d ? describeDifference(d, actual, expected) : null;
+}
+
+function runSeed(seed: number, count: number): void {
+  const { scenario, commands } = generateCommands(seed, count);
+  const engine = new Engine({ symbols: [...scenario.symbols], ...scenario.engineOptions });
+  const reference = new ReferenceModel({ symbols: scenario.symbols, ...scenario.engineOptions });
+  const events = new EventChecker();
+  const history: string[] = [];
+  let previousView = engine.view();
+
+  commands.forEach((cmd: Command, index) => {
+    history.push(`#${index} ${fmt(cmd)}`);
+    const fail = (what: string): never => assert.fail([
+      `seed ${seed}, command #${index} (cmdSeq ${index + 1}) — reproduce with PERPSTREAM_PROPERTY_SEED=${seed}`,
+      `scenario: ${fmt({ ...scenario, symbols: scenario.symbols.map((x) => x.symbol) })}`,
+      `command: ${fmt(cmd)}`,
+      what,
+      'last commands:',
+      ...history.slice(-8),
+    ].join('\n'));
+
+    let applied: ReturnType<Engine['apply']>;
+    try {
+      applied = engine.apply(cmd);
+    } catch (error) {
+      return fail(`engine.apply threw: ${String(error)}`);
+    }
+    const expected = reference.apply(cmd);
+    coverage.record(cmd, applied.result, applied.events);
+
+    const resultProblem = compareResults(applied.result, expected);
+    if (resultProblem) fail(resultProblem);
+
+    const eventProblems = events.check(cmd, applied.cmdSeq, index + 1, applied.result, applied.events);
+    if (eventProblems.length > 0) fail(`event invariants:\n  ${eventProblems.join('\n  ')}`);
+
+    try {
+      engine.audit();
+    } catch (error) {
+      fail(`engine.audit() failed: ${String(error)}`);
+    }
+
+    const actualView = engine.view();
+    const expectedView = reference.view();
+    const d = firstDifference(actualView, expectedView);
+    if (d) fail(`view differs from the reference:\n${describeDifference(d, actualView, expectedView)}`);
+
+    const violations = viewInvariantViolations(actualView, scenario.symbols);
+    if (violations.length > 0) fail(`view invariants:\n  ${violations.join('\n  ')}`);
+
+    const eventStateProblems = eventStateViolations(previousView, actualView, applied.events);
+    if (eventStateProblems.length > 0) fail(`events against the state:\n  ${eventStateProblems.join('\n  ')}`);
+    previousView = actualView;
+  });
+}
+
+const seeds = propertySeeds();
+const count = propertyCommandCount();
+
+for (const seed of seeds) {
+  test(`engine agrees with the reference model: seed ${seed}, ${count} commands`, () => {
+    runSeed(seed, count);
+  });
+}
+
+after(() => {
+  const lines = [coverage.format(`generator coverage over ${seeds.length} seed(s) × ${count} commands (engine results and events):`)];
+  if (refusalCodeMismatches.size > 0) {
+    lines.push('refusal code differences (engine vs reference; not a failure):');
+    for (const [k, v] of refusalCodeMismatches) lines.push(`${String(v).padStart(8)}  ${k}`);
+  }
+  console.log(lines.join('\n'));
+});

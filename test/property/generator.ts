@@ -1,0 +1,880 @@
+/**
+ * Seeded, reproducible random command streams for the property tests.
+ *
+ * The generator keeps its own ReferenceModel to look at the state (live orders, positions, book,
+ * marks) so that it can aim: cross the book, close or flip positions, trip self-trade prevention,
+ * amend live orders, flatten an account before switching modes. The stream for a seed is a pure
+ * function of the seed (and of the reference model), whatever the engine does.
+ *
+ * Safety regime (rules: last invariant — no liquidation exists yet, so no position may lose more
+ * than its margin):
+ * - every account sets leverage 1..5 on both symbols before it trades (the default is 20);
+ * - the mark random-walks within ±4% of a fixed centre per symbol; limit prices stay within ±4%
+ *   of the reference price and within [0.96², 1.04²] × centre. Trades happen only at resting
+ *   prices, so an entry and an exit differ by at most 0.16 × centre while the margin at leverage 5
+ *   is at least 0.2 × 0.9216 × centre ≈ 0.184 × centre, which also leaves room for the fees.
+ *   (±5% / ±5% would allow a 0.2 × centre loss against 0.18 × centre of margin.)
+ * - Prices outside the band are generated only to be rejected.
+ */
+import type { Command, MarginMode, OrderType, PlaceOrder, PositionSide, Side, StpMode, TimeInForce } from '../../src/engine/types.js';
+import type { AccountView, BookView, StateView } from '../../src/engine/view.js';
+import type { SymbolSpec } from '../../src/engine/symbol.js';
+import { BTC_USDT, ETH_USDT } from '../../src/engine/demo-symbols.js';
+import { ReferenceModel } from '../reference/model.js';
+
+// ---------------------------------------------------------------------------------------------
+// PRNG
+
+/** mulberry32: a tiny 32-bit PRNG; plenty for test data and fully reproducible. */
+export class Rng {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** Uniform integer in [lo, hi] (inclusive). */
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    if (items.length === 0) throw new Error('pick from an empty list');
+    return items[Math.floor(this.next() * items.length)]!;
+  }
+
+  /** Picks a key with probability proportional to its weight. */
+  weighted<K extends string>(weights: Record<K, number>): K {
+    const entries = Object.entries(weights) as [K, number][];
+    const total = entries.reduce((s, [, w]) => s + w, 0);
+    let x = this.next() * total;
+    for (const [k, w] of entries) {
+      x -= w;
+      if (x < 0) return k;
+    }
+    return entries[entries.length - 1]![0];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenario: what a seed configures
+
+export const SYMBOLS: readonly SymbolSpec[] = [BTC_USDT, ETH_USDT];
+
+/**
+ * A synthetic third symbol with edge-case parameters, added in every third seed: maxLeverage 10
+ * (so the default leverage is 10, not 20), minQty 2, a zero maker fee, a 3% band, a large K
+ * (100,000 per contract-tick), a second maintenance tier, and a position limit that ordinary
+ * accounts reach.
+ */
+export const EDGE_USDT: SymbolSpec = {
+  symbol: 'edge_usdt',
+  baseAsset: 'EDGE',
+  quoteAsset: 'USDT',
+  settleAsset: 'USDT',
+  contractType: 'PERPETUAL',
+  underlyingType: 'U_BASED',
+  tickSize: '0.0001',
+  contractSize: '10',
+  minQty: 2,
+  maxQty: 5000,
+  makerFeeRate: '0',
+  takerFeeRate: '0.0007',
+  maxLeverage: 10,
+  tiers: [
+    { notionalFloor: '0', maintenanceMarginRate: '0.01', maxLeverage: 10 },
+    { notionalFloor: '20000', maintenanceMarginRate: '0.02', maxLeverage: 10 },
+  ],
+  priceBandRate: '0.03',
+  maxPriceTicks: 1_000_000,
+  maxPositionQty: 20_000,
+};
+
+/** Fixed centre price (ticks) the mark walks around: 60,000.0 USDT and 3,000.00 USDT. */
+const CENTRE: Record<string, number> = { btc_usdt: 600_000, eth_usdt: 300_000, edge_usdt: 5_000 };
+/** Price grid step (ticks) so that orders share levels: 0.05% of the centre. */
+const GRID: Record<string, number> = { btc_usdt: 300, eth_usdt: 150, edge_usdt: 3 };
+const WALK = 0.04;
+const UNIT = 100_000_000n; // 1 USDT in amount units
+/** Largest position of the stress account (see stress()). */
+const STRESS_MAX = 6;
+
+export interface Scenario {
+  seed: number;
+  accounts: number;
+  symbols: readonly SymbolSpec[];
+  engineOptions: { maxOpenOrdersPerAccount?: number; clientOrderIdWindow?: number };
+}
+
+/**
+ * Every fifth seed runs with tight limits so that TOO_MANY_OPEN_ORDERS and the client order id
+ * window are exercised; every third seed lists the synthetic EDGE_USDT as well.
+ */
+export function scenarioFor(seed: number): Scenario {
+  const rng = new Rng(seed ^ 0x5bd1e995);
+  const tight = seed % 5 === 4;
+  return {
+    seed,
+    accounts: rng.int(8, 20),
+    symbols: seed % 3 === 0 ? [...SYMBOLS, EDGE_USDT] : SYMBOLS,
+    engineOptions: tight ? { maxOpenOrdersPerAccount: 6, clientOrderIdWindow: 5 } : {},
+  };
+}
+
+/** The full command list of a seed. */
+export function generateCommands(seed: number, count: number): { scenario: Scenario; commands: Command[] } {
+  const gen = new CommandGenerator(scenarioFor(seed));
+  const commands: Command[] = [];
+  for (let i = 0; i < count; i++) commands.push(gen.next());
+  return { scenario: gen.scenario, commands };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generator
+
+/**
+ * rich / poor: ordinary traders (poor ones run out of margin); whale: maximum-size orders up to the
+ * position limit; stress: see CommandGenerator.stress().
+ */
+type Profile = 'rich' | 'poor' | 'whale' | 'stress';
+/** A scripted step, built when it is due so that it sees the state of that moment. */
+type Step = (view: StateView) => Command | null;
+
+const abs = (n: number): number => (n < 0 ? -n : n);
+
+export class CommandGenerator {
+  readonly scenario: Scenario;
+  private readonly rng: Rng;
+  private readonly model: ReferenceModel;
+  private view: StateView;
+  private time = 1_700_000_000_000;
+  private readonly profiles = new Map<number, Profile>();
+  private readonly clientIds = new Map<number, string[]>();
+  private clientCounter = 0;
+  private readonly script: Step[] = [];
+  /** Mark walk state per symbol; null until the symbol's mark is first set. */
+  private readonly marks = new Map<string, number | null>();
+  private emitted = 0;
+
+  constructor(scenario: Scenario) {
+    this.scenario = scenario;
+    this.rng = new Rng(scenario.seed);
+    this.model = new ReferenceModel({ symbols: this.scenario.symbols, ...scenario.engineOptions });
+    this.view = this.model.view();
+    for (const s of this.scenario.symbols) this.marks.set(s.symbol, null);
+    // Setup: accounts, money, leverage (never trade at the default 20), some hedge / isolated accounts.
+    for (let i = 1; i <= scenario.accounts; i++) {
+      const profile: Profile = i === 1 ? 'whale' : i === 2 ? 'stress' : this.rng.chance(0.25) ? 'poor' : 'rich';
+      this.queueNewAccount(profile);
+    }
+  }
+
+  next(): Command {
+    const cmd = this.choose();
+    this.time += this.rng.int(1, 1000);
+    const stamped = { ...cmd, time: this.time } as Command;
+    this.model.apply(stamped);
+    this.view = this.model.view();
+    this.emitted += 1;
+    return stamped;
+  }
+
+  private choose(): Command {
+    // Setup and scripts run first; a scripted step that no longer applies returns null.
+    while (this.script.length > 0) {
+      const step = this.script.shift()!;
+      const cmd = step(this.view);
+      if (cmd) return cmd;
+    }
+    for (;;) {
+      const cmd = this.randomCommand();
+      if (cmd) return cmd;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Accounts
+
+  private queueNewAccount(profile: Profile): void {
+    const id = this.view.nextAccountId + this.pendingAccounts();
+    this.profiles.set(id, profile);
+    this.script.push(() => ({ type: 'createAccount', time: 0 }));
+    const amount = profile === 'whale' ? 200_000_000n * UNIT : profile === 'poor' ? BigInt(this.rng.int(200, 900)) * UNIT : BigInt(this.rng.int(50_000, 300_000)) * UNIT;
+    if (profile === 'stress') return; // keeps the defaults (leverage 20, cross, one-way); funds itself
+    this.script.push(() => ({ type: 'deposit', time: 0, accountId: id, asset: 'USDT', amount }));
+    for (const s of this.scenario.symbols) {
+      const leverage = profile === 'whale' ? 5 : profile === 'poor' ? this.rng.int(1, 3) : this.rng.int(1, 5);
+      this.script.push(() => ({ type: 'setLeverage', time: 0, accountId: id, symbol: s.symbol, leverage }));
+      if (this.rng.chance(0.3)) this.script.push(() => ({ type: 'setMarginMode', time: 0, accountId: id, symbol: s.symbol, marginMode: 'ISOLATED' }));
+    }
+    if (this.rng.chance(0.3)) this.script.push(() => ({ type: 'setPositionMode', time: 0, accountId: id, positionMode: 'HEDGE' }));
+  }
+
+  private pendingAccounts(): number {
+    return [...this.profiles.keys()].filter((id) => id >= this.view.nextAccountId).length;
+  }
+
+  /** Accounts allowed to trade: leverage explicitly set to ≤ 5 on both symbols. */
+  private traders(): AccountView[] {
+    return this.view.accounts.filter((a) => this.scenario.symbols.every((s) => {
+      const setting = a.settings.find((x) => x.symbol === s.symbol);
+      return setting !== undefined && setting.leverage <= 5;
+    }));
+  }
+
+  private pickTrader(): AccountView | null {
+    const traders = this.traders();
+    if (traders.length === 0) return null;
+    // The whale trades rarely; everybody else evenly.
+    const nonWhales = traders.filter((a) => this.profiles.get(a.accountId) !== 'whale');
+    if (nonWhales.length === 0 || this.rng.chance(0.05)) return this.rng.pick(traders);
+    return this.rng.pick(nonWhales);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The random mix
+
+  private randomCommand(): Command | null {
+    this.maybeStartMarks();
+    const kind = this.rng.weighted({
+      place: 46, close: 6, stress: 12, flip: 3, selfCross: 3, postOnly: 3, fok: 3,
+      cancel: 9, cancelAll: 1.5, amend: 8, mark: 7,
+      deposit: 1.5, withdraw: 2, leverage: 2, marginMode: 1.5, positionMode: 1, flatten: 0.8, isolated: 3,
+      unknown: 0.8, newAccount: 0.2, whale: 4, squeeze: 3,
+    });
+    switch (kind) {
+      case 'place': return this.placeRandom();
+      case 'close': return this.closePosition();
+      case 'flip': return this.flipPosition();
+      case 'selfCross': return this.selfCross();
+      case 'postOnly': return this.postOnly();
+      case 'fok': return this.fillOrKill();
+      case 'cancel': return this.cancel();
+      case 'cancelAll': return this.cancelAll();
+      case 'amend': return this.amend();
+      case 'mark': return this.markPrice();
+      case 'deposit': return this.deposit();
+      case 'withdraw': return this.withdraw();
+      case 'leverage': return this.leverage();
+      case 'marginMode': return this.marginMode();
+      case 'positionMode': return this.positionMode();
+      case 'flatten': return this.flatten();
+      case 'isolated': return this.adjustIsolated();
+      case 'unknown': return this.unknownTarget();
+      case 'whale': return this.whaleOrder();
+      case 'squeeze': return this.squeeze();
+      case 'stress': return this.stress();
+      case 'newAccount':
+        this.queueNewAccount(this.rng.chance(0.3) ? 'poor' : 'rich');
+        return null;
+    }
+  }
+
+  /** Marks start unset (so MARKET orders can meet NO_REFERENCE_PRICE and limits have no band), then appear. */
+  private maybeStartMarks(): void {
+    for (const s of this.scenario.symbols) {
+      if (this.marks.get(s.symbol) === null && this.rng.chance(0.015)) {
+        const centre = CENTRE[s.symbol]!;
+        this.marks.set(s.symbol, centre + this.rng.int(-5, 5) * GRID[s.symbol]!);
+        const price = this.marks.get(s.symbol)!;
+        this.script.push(() => ({ type: 'setMarkPrice', time: 0, symbol: s.symbol, price }));
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Prices and quantities
+
+  private book(symbol: string): BookView {
+    return this.view.books.find((b) => b.symbol === symbol)!;
+  }
+
+  /** The engine's reference price (mark, else last trade), or the centre when there is none yet. */
+  private ref(symbol: string): number {
+    const b = this.book(symbol);
+    return b.markPrice ?? b.lastPrice ?? CENTRE[symbol]!;
+  }
+
+  /** The safe price range (see the header): within ±4% of the reference and of centre × 1.04^±2. */
+  private safeRange(symbol: string): { lo: number; hi: number } {
+    const ref = this.ref(symbol);
+    const centre = CENTRE[symbol]!;
+    const lo = Math.max(Math.ceil(ref * (1 - WALK)), Math.ceil(centre * (1 - WALK) * (1 - WALK)));
+    const hi = Math.min(Math.floor(ref * (1 + WALK)), Math.floor(centre * (1 + WALK) * (1 + WALK)));
+    return { lo, hi };
+  }
+
+  private clampSafe(symbol: string, price: number): number {
+    const { lo, hi } = this.safeRange(symbol);
+    return Math.min(hi, Math.max(lo, price));
+  }
+
+  /** Snaps to the grid most of the time so that levels hold several orders. */
+  private snap(symbol: string, price: number): number {
+    const grid = GRID[symbol]!;
+    const snapped = Math.round(price / grid) * grid;
+    return this.rng.chance(0.9) ? snapped : snapped + this.rng.int(-grid + 1, grid - 1);
+  }
+
+  private limitPrice(symbol: string, side: Side): number {
+    const b = this.book(symbol);
+    const grid = GRID[symbol]!;
+    const bestBid = b.bids[0]?.price ?? null;
+    const bestAsk = b.asks[0]?.price ?? null;
+    const sameBest = side === 'BUY' ? bestBid : bestAsk;
+    const oppBest = side === 'BUY' ? bestAsk : bestBid;
+    const dir = side === 'BUY' ? 1 : -1;
+    const style = this.rng.weighted({ aggressive: 33, passive: 47, anywhere: 14, outside: 4, invalid: 2 });
+    let price: number | undefined;
+    switch (style) {
+      case 'aggressive':
+        // Through the opposite best by 0..4 grid steps: fills, partial fills and level sweeps.
+        price = (oppBest ?? this.ref(symbol)) + dir * this.rng.int(0, 4) * grid;
+        break;
+      case 'passive':
+        price = (sameBest ?? this.ref(symbol) - dir * grid) - dir * this.rng.int(0, 5) * grid;
+        break;
+      case 'anywhere': {
+        const { lo, hi } = this.safeRange(symbol);
+        price = this.rng.int(lo, hi);
+        break;
+      }
+      case 'outside': {
+        // Beyond the band on the side the band restricts: rejected with PRICE_OUTSIDE_BAND.
+        const ref = b.markPrice ?? b.lastPrice;
+        if (ref === null) break;
+        return side === 'BUY' ? Math.floor(ref * 1.05) + this.rng.int(1, 50) : Math.ceil(ref * 0.95) - this.rng.int(1, 50);
+      }
+      case 'invalid':
+        return this.rng.pick([0, -grid, 1.5, 100_000_001]);
+    }
+    price ??= this.ref(symbol);
+    return this.clampSafe(symbol, this.snap(symbol, price));
+  }
+
+  private maxQty(symbol: string): number {
+    return this.scenario.symbols.find((s) => s.symbol === symbol)!.maxQty;
+  }
+
+  private quantity(accountId: number, symbol: string): number {
+    const maxQty = this.maxQty(symbol);
+    if (this.profiles.get(accountId) === 'whale' && this.rng.chance(0.5)) return this.rng.int(Math.floor(maxQty / 5), maxQty);
+    const bucket = this.rng.weighted({ small: 60, medium: 25, large: 12, invalid: 3 });
+    switch (bucket) {
+      case 'small': return this.rng.int(1, 10);
+      case 'medium': return this.rng.int(11, 60);
+      case 'large': return this.rng.int(61, 400);
+      case 'invalid': return this.rng.pick([0, -3, 2.5, maxQty + 1]);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Orders
+
+  private positionSideFor(acc: AccountView): PositionSide {
+    if (acc.positionMode === 'ONE_WAY') return this.rng.chance(0.02) ? 'LONG' : 'BOTH';
+    return this.rng.chance(0.02) ? 'BOTH' : this.rng.pick(['LONG', 'SHORT'] as const);
+  }
+
+  private clientOrderId(accountId: number): string | undefined {
+    const recent = this.clientIds.get(accountId) ?? [];
+    const roll = this.rng.weighted({ none: 50, fresh: 40, duplicate: 7, otherAccount: 1.5, invalid: 1.5, evicted: 1.5 });
+    switch (roll) {
+      case 'none': return undefined;
+      case 'duplicate':
+        // Only the last three ids: they are inside any window we configure (≥ 5).
+        if (recent.length > 0) return this.rng.pick(recent.slice(-3));
+        return undefined;
+      case 'otherAccount': {
+        const other = this.clientIds.get(this.rng.int(1, this.view.accounts.length));
+        if (other && other.length > 0 && other !== recent) return this.rng.pick(other);
+        return undefined;
+      }
+      case 'invalid': return this.rng.pick(['', 'has space', 'x'.repeat(37), 'bad/slash']);
+      case 'evicted': {
+        // An id older than the configured window: forgotten, so it places a new order. Only when
+        // no live order still carries it (cancel by client id would be ambiguous otherwise).
+        const window = this.scenario.engineOptions.clientOrderIdWindow ?? 1000;
+        const id = recent[recent.length - window - 1 - this.rng.int(0, 2)];
+        const live = this.view.accounts.find((a) => a.accountId === accountId)?.orders.some((o) => o.clientOrderId === id);
+        return id !== undefined && !live ? id : undefined;
+      }
+      case 'fresh': {
+        const id = `c${accountId}-${++this.clientCounter}`;
+        recent.push(id);
+        this.clientIds.set(accountId, recent);
+        return id;
+      }
+    }
+  }
+
+  private stpMode(): StpMode | undefined {
+    return this.rng.pick([undefined, 'EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH'] as const);
+  }
+
+  private order(acc: AccountView, symbol: string, fields: Partial<PlaceOrder>): PlaceOrder {
+    const side = fields.side ?? this.rng.pick(['BUY', 'SELL'] as const);
+    const orderType: OrderType = fields.orderType ?? 'LIMIT';
+    return {
+      type: 'placeOrder',
+      time: 0,
+      accountId: acc.accountId,
+      symbol,
+      side,
+      positionSide: fields.positionSide ?? this.positionSideFor(acc),
+      orderType,
+      timeInForce: fields.timeInForce ?? 'GTC',
+      price: fields.price ?? (orderType === 'MARKET' ? 0 : this.limitPrice(symbol, side)),
+      qty: fields.qty ?? this.quantity(acc.accountId, symbol),
+      reduceOnly: fields.reduceOnly ?? false,
+      clientOrderId: 'clientOrderId' in fields ? fields.clientOrderId : this.clientOrderId(acc.accountId),
+      stpMode: 'stpMode' in fields ? fields.stpMode : this.stpMode(),
+    };
+  }
+
+  private placeRandom(): Command | null {
+    const acc = this.pickTrader();
+    if (!acc) return null;
+    const symbol = this.rng.pick(this.scenario.symbols).symbol;
+    const market = this.rng.chance(0.14);
+    const timeInForce: TimeInForce = market
+      ? this.rng.weighted({ IOC: 45, FOK: 45, GTC: 5, GTX: 5 })
+      : this.rng.weighted({ GTC: 55, IOC: 17, FOK: 10, GTX: 18 });
+    const reduceOnly = acc.positionMode === 'ONE_WAY' ? this.rng.chance(0.1) : this.rng.chance(0.02);
+    return this.order(acc, symbol, { orderType: market ? 'MARKET' : 'LIMIT', timeInForce, reduceOnly });
+  }
+
+  /** The whale posts maximum-size passive orders until POSITION_LIMIT (rule 5) stops it. */
+  private whaleOrder(): Command | null {
+    const whale = this.traders().find((a) => this.profiles.get(a.accountId) === 'whale');
+    if (!whale) return null;
+    const symbol = this.rng.pick(this.scenario.symbols).symbol;
+    const side = this.rng.pick(['BUY', 'SELL'] as const);
+    const b = this.book(symbol);
+    const same = side === 'BUY' ? b.bids[0]?.price : b.asks[0]?.price;
+    const dir = side === 'BUY' ? 1 : -1;
+    const price = this.clampSafe(symbol, (same ?? this.ref(symbol)) - dir * this.rng.int(1, 8) * GRID[symbol]!);
+    return this.order(whale, symbol, { side, price, qty: this.rng.int(Math.floor(this.maxQty(symbol) / 2), this.maxQty(symbol)), timeInForce: 'GTC', positionSide: whale.positionMode === 'ONE_WAY' ? 'BOTH' : (side === 'BUY' ? 'LONG' : 'SHORT') });
+  }
+
+  /** Accounts with an open position on some symbol, with that position. */
+  private openPositions(): { acc: AccountView; symbol: string; positionSide: PositionSide; qty: number }[] {
+    const out: { acc: AccountView; symbol: string; positionSide: PositionSide; qty: number }[] = [];
+    for (const acc of this.traders()) {
+      for (const p of acc.positions) {
+        if (p.qty !== 0) out.push({ acc, symbol: p.symbol, positionSide: p.positionSide, qty: p.qty });
+      }
+    }
+    return out;
+  }
+
+  /** Reduce-only (one-way) or closing (hedge) orders: exact, partial and too-large sizes. */
+  private closePosition(): Command | null {
+    const open = this.openPositions();
+    if (open.length === 0) return null;
+    const { acc, symbol, positionSide, qty } = this.rng.pick(open);
+    const side: Side = qty > 0 ? 'SELL' : 'BUY';
+    const size = abs(qty);
+    const closeQty = this.rng.weighted({ all: 45, part: 35, tooMuch: 20 }) === 'all'
+      ? size : this.rng.chance(0.65) ? this.rng.int(1, size) : size + this.rng.int(1, 5);
+    const market = this.rng.chance(0.4);
+    return this.order(acc, symbol, {
+      side,
+      positionSide,
+      orderType: market ? 'MARKET' : 'LIMIT',
+      timeInForce: market ? this.rng.pick(['IOC', 'FOK'] as const) : this.rng.pick(['GTC', 'GTC', 'IOC', 'GTX'] as const),
+      qty: closeQty,
+      reduceOnly: acc.positionMode === 'ONE_WAY',
+    });
+  }
+
+  /** One-way: an order larger than the position on the other side, so that it passes through zero. */
+  private flipPosition(): Command | null {
+    const open = this.openPositions().filter((p) => p.acc.positionMode === 'ONE_WAY');
+    if (open.length === 0) return null;
+    const { acc, symbol, qty } = this.rng.pick(open);
+    const side: Side = qty > 0 ? 'SELL' : 'BUY';
+    const book = this.book(symbol);
+    const opp = side === 'BUY' ? book.asks[0]?.price : book.bids[0]?.price;
+    const market = this.rng.chance(0.4) || opp === undefined;
+    return this.order(acc, symbol, {
+      side,
+      positionSide: 'BOTH',
+      orderType: market ? 'MARKET' : 'LIMIT',
+      timeInForce: market ? 'IOC' : 'GTC',
+      price: market ? 0 : this.clampSafe(symbol, opp! + (side === 'BUY' ? 2 : -2) * GRID[symbol]!),
+      qty: abs(qty) + this.rng.int(1, 30),
+    });
+  }
+
+  /**
+   * One-way: an unrestricted order that closes the whole position although resting orders hold
+   * its closing capacity. After the fill those orders lose their closeQty (reallocation): reduce-only
+   * ones expire, the others need margin and, on a poor account, get cancelled for INSUFFICIENT_MARGIN.
+   */
+  private squeeze(): Command | null {
+    const candidates = this.openPositions().filter(({ acc, symbol, qty }) => acc.positionMode === 'ONE_WAY'
+      && acc.orders.some((o) => o.symbol === symbol && o.closeQty > 0 && (o.side === 'SELL') === (qty > 0)));
+    if (candidates.length === 0) return null;
+    const poor = candidates.filter((c) => this.profiles.get(c.acc.accountId) === 'poor');
+    const { acc, symbol, qty } = this.rng.pick(poor.length > 0 && this.rng.chance(0.7) ? poor : candidates);
+    const side: Side = qty > 0 ? 'SELL' : 'BUY';
+    const market = this.rng.chance(0.6);
+    const b = this.book(symbol);
+    const opp = side === 'BUY' ? b.asks[0]?.price : b.bids[0]?.price;
+    return this.order(acc, symbol, {
+      side,
+      positionSide: 'BOTH',
+      orderType: market || opp === undefined ? 'MARKET' : 'LIMIT',
+      timeInForce: 'IOC',
+      price: market || opp === undefined ? 0 : this.clampSafe(symbol, opp + (side === 'BUY' ? 2 : -2) * GRID[symbol]!),
+      qty: abs(qty),
+      reduceOnly: false,
+    });
+  }
+
+  /**
+   * The stress account exercises reallocation step 2 (cancel for INSUFFICIENT_MARGIN), which the
+   * safe regime never reaches: there a closing fill always releases more margin than it loses.
+   * It keeps the default leverage 20 (5% margin), trades only eth_usdt, only long, only with IOC /
+   * market orders of at most STRESS_MAX contracts: it buys when the reference is high, withdraws
+   * what is left, and sells (reduce-only) when the reference is low, so a close can lose more than
+   * the position's margin and leave available < 0 until orders are cancelled.
+   * Two BUY anchors far below the market (the band does not restrict low bids; it keeps every SELL
+   * above 0.95 × mark, so they never fill — which is why they wait for the mark to be set)
+   * freeze more margin than the worst loss (6 × 0.16 × 30 USDT ≈ 29 USDT against ≈ 87 USDT), so
+   * cancelling them newest first always restores available ≥ 0. It trades only while both anchors
+   * exist; its position changes only through its own takers.
+   */
+  private stress(): Command | null {
+    const acc = this.view.accounts.find((a) => this.profiles.get(a.accountId) === 'stress');
+    if (!acc) return null;
+    const symbol = 'eth_usdt';
+    const centre = CENTRE[symbol]!;
+    // The anchors are safe only under a band, i.e. once the mark is set (it never goes away):
+    // without a reference price a limit SELL could be priced down onto them.
+    if (this.book(symbol).markPrice === null) return null;
+    const anchors = [
+      { price: centre / 2, qty: 60, need: 46n * UNIT },
+      { price: (centre * 2) / 5, qty: 60, need: 37n * UNIT },
+    ];
+    const available = this.usdt(acc);
+    for (const anchor of anchors) {
+      if (acc.orders.some((o) => o.side === 'BUY' && o.price === anchor.price)) continue;
+      if (available < anchor.need + UNIT) {
+        return { type: 'deposit', time: 0, accountId: acc.accountId, asset: 'USDT', amount: anchor.need + BigInt(this.rng.int(5, 25)) * UNIT - available };
+      }
+      return this.order(acc, symbol, { side: 'BUY', price: anchor.price, qty: anchor.qty, positionSide: 'BOTH', timeInForce: 'GTC', clientOrderId: undefined });
+    }
+    const ref = this.ref(symbol);
+    const qty = acc.positions.find((p) => p.symbol === symbol)?.qty ?? 0;
+    const taker = (side: Side, size: number, reduceOnly: boolean): PlaceOrder => this.order(acc, symbol, {
+      side, qty: size, reduceOnly, positionSide: 'BOTH', orderType: 'MARKET', timeInForce: this.rng.chance(0.8) ? 'IOC' : 'FOK',
+      clientOrderId: undefined,
+    });
+    if (qty === 0) {
+      if (available < 12n * UNIT) return { type: 'deposit', time: 0, accountId: acc.accountId, asset: 'USDT', amount: BigInt(this.rng.int(10, 20)) * UNIT };
+      return ref >= centre * 1.01 || this.rng.chance(0.15) ? taker('BUY', this.rng.int(1, STRESS_MAX), false) : null;
+    }
+    // Holding: keep almost nothing available, then close when the price is low (or now and then).
+    if (available > UNIT) {
+      return { type: 'withdraw', time: 0, accountId: acc.accountId, asset: 'USDT', amount: available - BigInt(this.rng.int(0, 100)) * (UNIT / 100n) };
+    }
+    return ref <= centre * 0.98 || this.rng.chance(0.08) ? taker('SELL', qty, true) : null;
+  }
+
+  /** An order against the account's own resting order: every STP mode. */
+  private selfCross(): Command | null {
+    const candidates = this.traders().flatMap((acc) => acc.orders.map((o) => ({ acc, o })));
+    if (candidates.length === 0) return null;
+    const { acc, o } = this.rng.pick(candidates);
+    const side: Side = o.side === 'BUY' ? 'SELL' : 'BUY';
+    // Cross its price, or a bit beyond, so the own order may sit behind other makers.
+    const price = this.clampSafe(o.symbol, o.price + (side === 'BUY' ? 1 : -1) * this.rng.int(0, 2) * GRID[o.symbol]!);
+    return this.order(acc, o.symbol, {
+      side,
+      price,
+      timeInForce: this.rng.pick(['GTC', 'IOC', 'FOK'] as const),
+      positionSide: acc.positionMode === 'ONE_WAY' ? 'BOTH' : this.rng.pick(['LONG', 'SHORT'] as const),
+      stpMode: this.rng.pick(['EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH', undefined] as const),
+    });
+  }
+
+  /** GTX at or through the opposite best (rejected) or just behind it (rests). */
+  private postOnly(): Command | null {
+    const acc = this.pickTrader();
+    if (!acc) return null;
+    const symbol = this.rng.pick(this.scenario.symbols).symbol;
+    const side = this.rng.pick(['BUY', 'SELL'] as const);
+    const b = this.book(symbol);
+    const opp = side === 'BUY' ? b.asks[0]?.price : b.bids[0]?.price;
+    if (opp === undefined) return null;
+    const dir = side === 'BUY' ? 1 : -1;
+    const price = this.clampSafe(symbol, opp + dir * this.rng.int(-1, 1) * (this.rng.chance(0.5) ? 1 : GRID[symbol]!));
+    return this.order(acc, symbol, { side, price, timeInForce: 'GTX' });
+  }
+
+  /** FOK sized around the liquidity in reach: some fill, some expire. */
+  private fillOrKill(): Command | null {
+    const acc = this.pickTrader();
+    if (!acc) return null;
+    const symbol = this.rng.pick(this.scenario.symbols).symbol;
+    const side = this.rng.pick(['BUY', 'SELL'] as const);
+    const b = this.book(symbol);
+    const levels = side === 'BUY' ? b.asks : b.bids;
+    // Only levels inside the safe range (never the stress account's anchors).
+    const { lo, hi } = this.safeRange(symbol);
+    const reach = levels.filter((l) => l.price >= lo && l.price <= hi).slice(0, this.rng.int(1, 3));
+    const last = reach[reach.length - 1];
+    if (!last) return null;
+    const orders = this.view.accounts.flatMap((a) => a.orders);
+    const available = reach.flatMap((l) => l.orderIds).reduce((s, id) => {
+      const o = orders.find((x) => x.orderId === id);
+      return s + (o ? o.qty - o.executedQty : 0);
+    }, 0);
+    const market = this.rng.chance(0.25);
+    return this.order(acc, symbol, {
+      side,
+      orderType: market ? 'MARKET' : 'LIMIT',
+      timeInForce: 'FOK',
+      price: market ? 0 : last.price,
+      qty: Math.max(1, available + this.rng.int(-3, 3)),
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Cancel and amend
+
+  /**
+   * Live orders that random cancels and amendments may touch: not the stress account's anchors,
+   * and mostly not the whale's (its exposure has to build up to the position limit).
+   */
+  private liveOrders(): { acc: AccountView; o: AccountView['orders'][number] }[] {
+    const skipWhale = this.rng.chance(0.85);
+    return this.view.accounts.filter((acc) => {
+      const profile = this.profiles.get(acc.accountId);
+      return profile !== 'stress' && !(skipWhale && profile === 'whale');
+    }).flatMap((acc) => acc.orders.map((o) => ({ acc, o })));
+  }
+
+  private cancel(): Command | null {
+    const live = this.liveOrders();
+    const roll = this.rng.weighted({ byId: 60, byClientId: 20, unknownId: 10, unknownClientId: 5, wrongSymbol: 5 });
+    const acc = this.pickTrader();
+    if (!acc) return null;
+    if (roll === 'unknownId' || live.length === 0) {
+      const orderId = this.rng.chance(0.5) ? this.view.nextOrderId + 10 : this.rng.int(1, Math.max(1, this.view.nextOrderId - 1));
+      return { type: 'cancelOrder', time: 0, accountId: acc.accountId, symbol: this.rng.pick(this.scenario.symbols).symbol, orderId };
+    }
+    if (roll === 'unknownClientId') {
+      return { type: 'cancelOrder', time: 0, accountId: acc.accountId, symbol: this.rng.pick(this.scenario.symbols).symbol, clientOrderId: 'nope-1' };
+    }
+    // Prefer accounts with many orders so the book does not grow without bound.
+    const { acc: owner, o } = this.rng.pick(live);
+    const symbol = roll === 'wrongSymbol' ? this.scenario.symbols.find((s) => s.symbol !== o.symbol)!.symbol : o.symbol;
+    if (roll === 'byClientId' && o.clientOrderId !== null) {
+      return { type: 'cancelOrder', time: 0, accountId: owner.accountId, symbol, clientOrderId: o.clientOrderId };
+    }
+    return { type: 'cancelOrder', time: 0, accountId: owner.accountId, symbol, orderId: o.orderId };
+  }
+
+  private cancelAll(): Command | null {
+    const acc = this.pickTrader();
+    if (!acc) return null;
+    return { type: 'cancelAll', time: 0, accountId: acc.accountId, symbol: this.rng.pick(this.scenario.symbols).symbol };
+  }
+
+  private amend(): Command | null {
+    const live = this.liveOrders();
+    if (live.length === 0) return null;
+    const { acc, o } = this.rng.pick(live);
+    const grid = GRID[o.symbol]!;
+    const dir = o.side === 'BUY' ? 1 : -1;
+    const ref = o.clientOrderId !== null && this.rng.chance(0.25) ? { clientOrderId: o.clientOrderId } : { orderId: o.orderId };
+    const base = { type: 'amendOrder' as const, time: 0, accountId: acc.accountId, symbol: o.symbol, ...ref };
+    const remaining = o.qty - o.executedQty;
+    switch (this.rng.weighted({ price: 30, down: 20, up: 17, both: 12, same: 5, cross: 8, invalid: 5, outside: 3 })) {
+      case 'price': return { ...base, price: this.clampSafe(o.symbol, o.price + this.rng.int(-3, 3) * grid) };
+      case 'down': return remaining > 1 ? { ...base, qty: o.qty - this.rng.int(1, remaining - 1) } : { ...base, qty: o.qty };
+      case 'up': return { ...base, qty: o.qty + this.rng.int(1, 20) };
+      case 'both': return { ...base, qty: o.executedQty + this.rng.int(1, remaining + 10), price: this.clampSafe(o.symbol, o.price - dir * grid) };
+      case 'same': return this.rng.chance(0.5) ? { ...base, price: o.price, qty: o.qty } : { ...base };
+      case 'cross': {
+        const b = this.book(o.symbol);
+        const opp = o.side === 'BUY' ? b.asks[0]?.price : b.bids[0]?.price;
+        if (opp === undefined) return null;
+        return { ...base, price: this.clampSafe(o.symbol, opp + dir * this.rng.int(0, 2) * grid) };
+      }
+      case 'invalid': return { ...base, qty: this.rng.pick([o.executedQty, 0, -1, 1.5]) };
+      case 'outside': {
+        const b = this.book(o.symbol);
+        const r = b.markPrice ?? b.lastPrice;
+        if (r === null) return null;
+        return { ...base, price: o.side === 'BUY' ? Math.floor(r * 1.05) + 10 : Math.ceil(r * 0.95) - 10 };
+      }
+    }
+    return null;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Account commands
+
+  private markPrice(): Command | null {
+    const symbol = this.rng.pick(this.scenario.symbols).symbol;
+    const current = this.marks.get(symbol);
+    if (current === null || current === undefined) return null;
+    if (this.rng.chance(0.03)) return { type: 'setMarkPrice', time: 0, symbol, price: this.rng.pick([0, -1, 2.5]) };
+    const centre = CENTRE[symbol]!;
+    const lo = Math.ceil(centre * (1 - WALK));
+    const hi = Math.floor(centre * (1 + WALK));
+    // Mostly small steps; sometimes a jump anywhere in the ±4% corridor (the safety argument only
+    // needs the corridor), which makes big realized losses for the stress account possible.
+    const step = Math.round(centre * 0.003 * (this.rng.next() * 2 - 1));
+    const next = this.rng.chance(0.12) ? this.rng.int(lo, hi) : Math.min(hi, Math.max(lo, current + step));
+    this.marks.set(symbol, next);
+    return { type: 'setMarkPrice', time: 0, symbol, price: next };
+  }
+
+  private usdt(acc: AccountView): bigint {
+    return acc.wallets.find((w) => w.asset === 'USDT')?.availableBalance ?? 0n;
+  }
+
+  private deposit(): Command | null {
+    const acc = this.pickTrader();
+    if (!acc) return null;
+    switch (this.rng.weighted({ usdt: 80, btc: 10, invalid: 10 })) {
+      case 'usdt': return { type: 'deposit', time: 0, accountId: acc.accountId, asset: 'USDT', amount: BigInt(this.rng.int(100, 5000)) * UNIT };
+      case 'btc': return { type: 'deposit', time: 0, accountId: acc.accountId, asset: 'BTC', amount: BigInt(this.rng.int(1, 1_000_000)) };
+      case 'invalid': return { type: 'deposit', time: 0, accountId: acc.accountId, asset: 'USDT', amount: this.rng.pick([0n, -UNIT]) };
+    }
+    return null;
+  }
+
+  private withdraw(): Command | null {
+    const acc = this.pickTrader();
+    if (!acc) return null;
+    const available = this.usdt(acc);
+    switch (this.rng.weighted({ small: 45, all: 5, tooMuch: 25, btc: 10, invalid: 15 })) {
+      case 'small': return available > 10n ? { type: 'withdraw', time: 0, accountId: acc.accountId, asset: 'USDT', amount: 1n + available / BigInt(this.rng.int(10, 100)) } : null;
+      case 'all': return available > 0n ? { type: 'withdraw', time: 0, accountId: acc.accountId, asset: 'USDT', amount: available } : null;
+      case 'tooMuch': return { type: 'withdraw', time: 0, accountId: acc.accountId, asset: 'USDT', amount: available + 1n };
+      case 'btc': {
+        const btc = acc.wallets.find((w) => w.asset === 'BTC')?.availableBalance ?? 0n;
+        return { type: 'withdraw', time: 0, accountId: acc.accountId, asset: 'BTC', amount: btc > 1n ? btc / 2n : 1n };
+      }
+      case 'invalid': return { type: 'withdraw', time: 0, accountId: acc.accountId, asset: 'USDT', amount: this.rng.pick([0n, -5n]) };
+    }
+    return null;
+  }
+
+  private leverage(): Command | null {
+    const acc = this.pickTrader();
+    if (!acc) return null;
+    const symbol = this.rng.pick(this.scenario.symbols).symbol;
+    // Valid values stay ≤ 5 (the safety regime); invalid ones must be refused.
+    const leverage = this.rng.chance(0.85) ? this.rng.int(1, 5) : this.rng.pick([0, -2, 2.5, 126, 101]);
+    return { type: 'setLeverage', time: 0, accountId: acc.accountId, symbol, leverage };
+  }
+
+  private marginMode(): Command | null {
+    const acc = this.pickTrader();
+    if (!acc) return null;
+    const marginMode: MarginMode = this.rng.pick(['CROSSED', 'ISOLATED'] as const);
+    return { type: 'setMarginMode', time: 0, accountId: acc.accountId, symbol: this.rng.pick(this.scenario.symbols).symbol, marginMode };
+  }
+
+  private positionMode(): Command | null {
+    const acc = this.pickTrader();
+    if (!acc) return null;
+    return { type: 'setPositionMode', time: 0, accountId: acc.accountId, positionMode: this.rng.pick(['ONE_WAY', 'HEDGE'] as const) };
+  }
+
+  /**
+   * Script: cancel everything, close every position with market orders, then switch the position
+   * mode and/or a margin mode (succeeds only if the closes filled completely).
+   */
+  private flatten(): Command | null {
+    const acc = this.pickTrader();
+    if (!acc) return null;
+    const id = acc.accountId;
+    const closeAll: Step = (view) => {
+      const a = view.accounts.find((x) => x.accountId === id)!;
+      const p = a.positions.find((x) => x.qty !== 0);
+      if (!p) return null;
+      return {
+        type: 'placeOrder', time: 0, accountId: id, symbol: p.symbol, side: p.qty > 0 ? 'SELL' : 'BUY', positionSide: p.positionSide,
+        orderType: 'MARKET', timeInForce: 'IOC', price: 0, qty: abs(p.qty), reduceOnly: a.positionMode === 'ONE_WAY',
+      };
+    };
+    for (const s of this.scenario.symbols) this.script.push(() => ({ type: 'cancelAll', time: 0, accountId: id, symbol: s.symbol }));
+    for (let i = 0; i < 4; i++) this.script.push(closeAll);
+    if (this.rng.chance(0.5)) {
+      this.script.push((view) => {
+        const a = view.accounts.find((x) => x.accountId === id)!;
+        return { type: 'setPositionMode', time: 0, accountId: id, positionMode: a.positionMode === 'HEDGE' ? 'ONE_WAY' : 'HEDGE' };
+      });
+    }
+    const symbol = this.rng.pick(this.scenario.symbols).symbol;
+    this.script.push((view) => {
+      const a = view.accounts.find((x) => x.accountId === id)!;
+      const mode = a.settings.find((x) => x.symbol === symbol)?.marginMode ?? 'CROSSED';
+      return { type: 'setMarginMode', time: 0, accountId: id, symbol, marginMode: mode === 'CROSSED' ? 'ISOLATED' : 'CROSSED' };
+    });
+    return null;
+  }
+
+  private adjustIsolated(): Command | null {
+    const isolated = this.traders().flatMap((acc) => acc.positions
+      .filter((p) => p.qty !== 0 && p.marginMode === 'ISOLATED').map((p) => ({ acc, p })));
+    const roll = this.rng.weighted({ add: 45, remove: 40, tooMuch: 5, zero: 3, noPosition: 7 });
+    if (isolated.length === 0 || roll === 'noPosition') {
+      const acc = this.pickTrader();
+      if (!acc) return null;
+      return {
+        type: 'adjustIsolatedMargin', time: 0, accountId: acc.accountId, symbol: this.rng.pick(this.scenario.symbols).symbol,
+        positionSide: this.rng.pick(['BOTH', 'LONG', 'SHORT'] as const), amount: UNIT,
+      };
+    }
+    const { acc, p } = this.rng.pick(isolated);
+    const base = { type: 'adjustIsolatedMargin' as const, time: 0, accountId: acc.accountId, symbol: p.symbol, positionSide: p.positionSide };
+    const available = this.usdt(acc);
+    switch (roll) {
+      case 'add': return { ...base, amount: available > 4n ? 1n + available / BigInt(this.rng.int(4, 50)) : UNIT };
+      case 'remove': return { ...base, amount: -(1n + p.margin / BigInt(this.rng.int(5, 40))) };
+      case 'tooMuch': return { ...base, amount: this.rng.chance(0.5) ? available + 1n : -p.margin };
+      case 'zero': return { ...base, amount: 0n };
+    }
+    return null;
+  }
+
+  /** Unknown accounts and symbols on assorted commands. */
+  private unknownTarget(): Command | null {
+    const accountId = this.rng.chance(0.5) ? this.view.nextAccountId + 50 : 1;
+    const symbol = accountId === 1 ? 'doge_usdt' : 'btc_usdt';
+    switch (this.rng.int(0, 6)) {
+      case 0: return { type: 'deposit', time: 0, accountId, asset: 'USDT', amount: UNIT };
+      case 1: return { type: 'setLeverage', time: 0, accountId, symbol, leverage: 2 };
+      case 2: return { type: 'cancelAll', time: 0, accountId, symbol };
+      case 3: return { type: 'setMarkPrice', time: 0, symbol: 'doge_usdt', price: 100 };
+      case 4: return { type: 'setPositionMode', time: 0, accountId: this.view.nextAccountId + 50, positionMode: 'HEDGE' };
+      case 5: return { type: 'amendOrder', time: 0, accountId, symbol, orderId: 1, price: 10 };
+      default: return {
+        type: 'placeOrder', time: 0, accountId, symbol, side: 'BUY', positionSide: 'BOTH', orderType: 'LIMIT', timeInForce: 'GTC',
+        price: CENTRE.btc_usdt!, qty: 1, reduceOnly: false,
+      };
+    }
+  }
+}
