@@ -3,8 +3,9 @@
  * the engine is neither), persisted as one JSON file in the data directory, replaced atomically.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-file.js';
 
 export interface Credential {
   apiKey: string;
@@ -65,10 +66,8 @@ export class CredentialStore {
     if (changed) this.save();
   }
 
+  /** Durable before the key is handed out: a crash must not leave an account nobody can use. */
   private save(): void {
-    if (this.file === null) return;
-    const temp = `${this.file}.tmp`;
-    writeFileSync(temp, JSON.stringify([...this.byKey.values()], null, 1), { mode: 0o600 });
-    renameSync(temp, this.file);
+    if (this.file !== null) writeFileAtomic(this.file, JSON.stringify([...this.byKey.values()], null, 1));
   }
 }

@@ -3,7 +3,8 @@
  * while. Bounded: an account holds at most `maxPerAccount` keys, the oldest give way.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-file.js';
 
 interface Entry {
   accountId: number;
@@ -13,7 +14,6 @@ interface Entry {
 export class ListenKeys {
   private readonly keys = new Map<string, Entry>();
   private readonly byAccount = new Map<number, string[]>();
-  private saveScheduled = false;
 
   /**
    * `file` keeps keys across restarts (clients such as ccxt reconnect with the key they hold and
@@ -32,16 +32,14 @@ export class ListenKeys {
     }
   }
 
-  /** Writes the keys (coalesced: at most once per event-loop turn). Losing the last write only costs a client a new key. */
-  private save(): void {
-    if (this.file === null || this.saveScheduled) return;
-    this.saveScheduled = true;
-    setImmediate(() => {
-      this.saveScheduled = false;
-      const temp = `${this.file}.tmp`;
-      writeFileSync(temp, JSON.stringify([...this.keys.entries()]), { mode: 0o600 });
-      renameSync(temp, this.file!);
-    });
+  /**
+   * Durable before the key is handed out: ccxt, for one, never asks for a new key, so a key lost in
+   * a crash would leave its stream dead after the restart. Keys are issued rarely; expired ones go.
+   */
+  private save(now?: number): void {
+    if (this.file === null) return;
+    if (now !== undefined) for (const [key, entry] of this.keys) if (entry.expiresAt <= now) this.keys.delete(key);
+    writeFileAtomic(this.file, JSON.stringify([...this.keys.entries()]));
   }
 
   issue(accountId: number, now: number): string {
@@ -51,7 +49,7 @@ export class ListenKeys {
     owned.push(key);
     while (owned.length > this.maxPerAccount) this.keys.delete(owned.shift()!);
     this.byAccount.set(accountId, owned);
-    this.save();
+    this.save(now);
     return key;
   }
 
@@ -70,7 +68,7 @@ export class ListenKeys {
     const entry = this.keys.get(key);
     if (entry === undefined || entry.expiresAt <= now) return false;
     entry.expiresAt = now + this.ttlMs;
-    this.save();
+    this.save(now);
     return true;
   }
 
