@@ -26,6 +26,13 @@ export class CorruptJournalError extends Error {
 }
 
 const SEGMENT_RE = /^journal-(\d{16})\.log$/;
+
+/**
+ * A batch holds at most this many records or bytes: frames stay far below the frame limit, and a
+ * burst is made durable (and applied) in slices instead of one long stall.
+ */
+export const MAX_BATCH_RECORDS = 8192;
+export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 export const segmentName = (firstSeq: number): string => `journal-${String(firstSeq).padStart(16, '0')}.log`;
 
 export interface Segment {
@@ -252,8 +259,7 @@ export class Journal {
     try {
       while (this.pending.length > 0 || this.rotationWaiters.length > 0) {
         if (this.pending.length > 0) {
-          const batch = this.pending;
-          this.pending = [];
+          const batch = this.takeBatch();
           const error = await this.writeBatch(batch);
           if (error !== null) {
             // Everything queued behind a failed batch fails too: its sequence numbers assumed the failed records.
@@ -279,6 +285,17 @@ export class Journal {
     } finally {
       this.flushing = false;
     }
+  }
+
+  /** The oldest pending records, up to the batch bounds. */
+  private takeBatch(): Pending[] {
+    let count = 0;
+    let bytes = 0;
+    while (count < this.pending.length && count < MAX_BATCH_RECORDS && (count === 0 || bytes < MAX_BATCH_BYTES)) {
+      bytes += this.pending[count]!.json.length;
+      count += 1;
+    }
+    return this.pending.splice(0, count);
   }
 
   private async writeBatch(batch: Pending[]): Promise<Error | null> {

@@ -1,7 +1,9 @@
 /**
- * Snapshot files: the engine state plus the service's own state (history, encoders), one framed
- * record per file, written to a temporary name, synced, then renamed into place. The newest valid
- * snapshot wins at recovery; a damaged one is skipped for the one before.
+ * Snapshot files: the engine state plus the service's own state (history, replay window), written
+ * as a sequence of framed chunks — a header, then each section in chunks of at most CHUNK_ITEMS
+ * items — so no single string grows with the state (V8 caps a string near 512 MiB) and the writer
+ * yields to the event loop between chunks. Written to a temporary name, synced, then renamed into
+ * place. The newest valid snapshot wins at recovery; a damaged one is skipped for the one before.
  */
 import { join } from 'node:path';
 import type { EngineSnapshot } from '../engine/persist.js';
@@ -9,16 +11,30 @@ import { decodeJson, encodeJson } from './codec.js';
 import type { FileOps } from './file-ops.js';
 import { frame, readFrames } from './frames.js';
 
-export interface SnapshotFile {
-  version: 1;
+export const SNAPSHOT_FORMAT = 2;
+const CHUNK_ITEMS = 2000;
+
+export interface SnapshotData {
   cmdSeq: number;
   /** Engine.stateHash() at cmdSeq: checked after every restore. */
   hash: string;
   takenAt: number;
   engine: EngineSnapshot;
-  /** Per component (history, encoders…): whatever it captured. */
-  service: Record<string, unknown>;
+  /** Per service component (history, replay window…): the items it captured. */
+  service: Record<string, unknown[]>;
 }
+
+interface Header {
+  format: number;
+  cmdSeq: number;
+  hash: string;
+  takenAt: number;
+  /** Sections in file order, with their chunk counts. */
+  sections: { name: string; chunks: number }[];
+}
+
+const ENGINE = 'engine';
+const ENGINE_ACCOUNTS = 'engine.accounts';
 
 const SNAPSHOT_RE = /^snapshot-(\d{16})\.snap$/;
 const snapshotName = (cmdSeq: number): string => `snapshot-${String(cmdSeq).padStart(16, '0')}.snap`;
@@ -31,27 +47,70 @@ export async function listSnapshots(ops: FileOps, dir: string): Promise<{ name: 
   }).sort((a, b) => b.cmdSeq - a.cmdSeq);
 }
 
-export function encodeSnapshot(snapshot: SnapshotFile): Buffer {
-  return frame(encodeJson(snapshot));
+function chunked(items: readonly unknown[]): unknown[][] {
+  const chunks: unknown[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK_ITEMS) chunks.push(items.slice(i, i + CHUNK_ITEMS));
+  return chunks;
 }
 
-export async function writeSnapshot(ops: FileOps, dir: string, cmdSeq: number, bytes: Buffer): Promise<string> {
-  const name = snapshotName(cmdSeq);
+/** Writes the snapshot chunk by chunk (each write yields); returns its file name and size. */
+export async function writeSnapshot(ops: FileOps, dir: string, data: SnapshotData): Promise<{ name: string; bytes: number }> {
+  const sections: [string, unknown[][]][] = [
+    [ENGINE, [[{ ...data.engine, accounts: [] }]]],
+    [ENGINE_ACCOUNTS, chunked(data.engine.accounts)],
+    ...Object.entries(data.service).map(([name, items]): [string, unknown[][]] => [name, chunked(items)]),
+  ];
+  const header: Header = {
+    format: SNAPSHOT_FORMAT, cmdSeq: data.cmdSeq, hash: data.hash, takenAt: data.takenAt,
+    sections: sections.map(([name, chunks]) => ({ name, chunks: chunks.length })),
+  };
+  const name = snapshotName(data.cmdSeq);
   const temp = join(dir, `${name}.tmp`);
-  await ops.writeFile(temp, bytes);
+  const handle = await ops.open(temp, 'w');
+  let bytes = 0;
+  try {
+    const put = async (payload: string): Promise<void> => {
+      const buffer = frame(payload);
+      let written = 0;
+      while (written < buffer.length) written += (await handle.write(buffer, written, buffer.length - written, bytes + written)).bytesWritten;
+      bytes += buffer.length;
+    };
+    await put(encodeJson(header));
+    for (const [, chunks] of sections) for (const chunk of chunks) await put(encodeJson(chunk));
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
   await ops.rename(temp, join(dir, name));
   await ops.syncDir(dir);
-  return name;
+  return { name, bytes };
 }
 
-export async function readSnapshot(ops: FileOps, dir: string, name: string): Promise<SnapshotFile> {
+export async function readSnapshot(ops: FileOps, dir: string, name: string): Promise<SnapshotData> {
   const parsed = readFrames(await ops.readFile(join(dir, name)));
-  if (parsed.tornReason !== null || parsed.payloads.length !== 1) {
-    throw new Error(`snapshot ${name} is damaged (${parsed.tornReason ?? `${parsed.payloads.length} records`})`);
+  if (parsed.tornReason !== null) throw new Error(`snapshot ${name} is damaged (${parsed.tornReason})`);
+  const [first, ...rest] = parsed.payloads;
+  if (first === undefined) throw new Error(`snapshot ${name} is empty`);
+  const header = decodeJson<Header>(first);
+  if (header.format !== SNAPSHOT_FORMAT) throw new Error(`snapshot ${name} has format ${String(header.format)}, not ${SNAPSHOT_FORMAT}`);
+  const expected = header.sections.reduce((n, s) => n + s.chunks, 0);
+  if (rest.length !== expected) throw new Error(`snapshot ${name} has ${rest.length} chunks, its header says ${expected}`);
+  const items = new Map<string, unknown[]>();
+  let next = 0;
+  for (const section of header.sections) {
+    const collected: unknown[] = [];
+    for (let i = 0; i < section.chunks; i++) for (const item of decodeJson<unknown[]>(rest[next++]!)) collected.push(item);
+    items.set(section.name, collected);
   }
-  const snapshot = decodeJson<SnapshotFile>(parsed.payloads[0]!);
-  if (snapshot.version !== 1) throw new Error(`snapshot ${name} has unknown version ${String(snapshot.version)}`);
-  return snapshot;
+  const engineHead = items.get(ENGINE)?.[0] as EngineSnapshot | undefined;
+  if (engineHead === undefined) throw new Error(`snapshot ${name} has no engine section`);
+  const service: Record<string, unknown[]> = {};
+  for (const [section, values] of items) if (section !== ENGINE && section !== ENGINE_ACCOUNTS) service[section] = values;
+  return {
+    cmdSeq: header.cmdSeq, hash: header.hash, takenAt: header.takenAt,
+    engine: { ...engineHead, accounts: (items.get(ENGINE_ACCOUNTS) ?? []) as EngineSnapshot['accounts'] },
+    service,
+  };
 }
 
 /**

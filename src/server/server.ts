@@ -35,7 +35,7 @@ export interface ServerOptions {
   listenKeyTtlMs?: number;
   /** XT stream: close after this long without a ping (default 30 s). */
   xtIdleMs?: number;
-  /** Events kept in memory for resume, over all accounts (default 200,000). */
+  /** Events kept in memory for resume, over all accounts (default 100,000). */
   replayWindow?: number;
   /** New accounts' position mode (default HEDGE: XT, the native protocol, is hedge-only). */
   defaultPositionMode?: PositionMode;
@@ -63,7 +63,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const clock = options.clock ?? systemClock;
   const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const defaultPositionMode = options.defaultPositionMode ?? 'HEDGE';
-  const eventLog = new EventLog(options.replayWindow ?? 200_000);
+  const eventLog = new EventLog(options.replayWindow ?? 100_000);
   // Registered before recovery, so replayed events fill the replay window exactly as live ones did.
   const prepare = (exchange: Exchange): void => {
     exchange.events.subscribeAll((event) => eventLog.record(event));

@@ -56,7 +56,7 @@ export class EventLog {
     }
   }
 
-  capture(): unknown {
+  capture(): unknown[] {
     const events: EngineEvent[] = [];
     const cursors = new Map<number, number>();
     for (let i = 0; i < this.order.length; i++) {
@@ -68,8 +68,8 @@ export class EventLog {
     return events;
   }
 
-  restore(data: unknown): void {
-    for (const event of data as EngineEvent[]) this.record(event);
+  restore(items: unknown[]): void {
+    for (const event of items as EngineEvent[]) this.record(event);
   }
 
   /**

@@ -19,8 +19,9 @@ export type CommandInput = Command extends infer C ? (C extends Command ? Omit<C
 /** Service state that lives beside the engine and goes into snapshots (history, encoders' projections). */
 export interface Persistable {
   readonly name: string;
-  capture(): unknown;
-  restore(data: unknown): void;
+  /** A copy of the component's state as a list of items (snapshots store lists in chunks). */
+  capture(): unknown[];
+  restore(items: unknown[]): void;
 }
 
 export interface ExchangeOptions {

@@ -1,79 +1,178 @@
 /**
- * Recent finished orders and fills per account, for the REST queries the engine does not answer
- * (it forgets an order once it is done). Bounded per account; the oldest entries give way.
+ * Recent finished orders and fills, for the REST queries the engine does not answer (it forgets an
+ * order once it is done). Bounded per account and in total: past either bound the oldest entry
+ * goes (the oldest of that account, or the oldest of all).
  */
 import type { EngineEvent, OrderSnapshot, TradeEvent } from '../engine/types.js';
 
 const FINAL_STATES = new Set(['FILLED', 'CANCELED', 'PARTIALLY_CANCELED', 'REJECTED', 'EXPIRED']);
 
-class Ring<T> {
-  readonly items: T[] = [];
-  constructor(private readonly capacity: number) {}
-  push(item: T): T | undefined {
-    this.items.push(item);
-    return this.items.length > this.capacity ? this.items.shift() : undefined;
+/**
+ * Per-account FIFOs under a per-account and a global bound. The global order is a list of owners,
+ * oldest first; an entry evicted by its account's own bound leaves a stale owner behind, skipped
+ * (and compacted away) later, so every push is O(1) amortized.
+ */
+class BoundedLog<T> {
+  private readonly byAccount = new Map<number, T[]>();
+  private order: number[] = [];
+  private orderHead = 0;
+  /** Per account: how many of its oldest places in `order` are stale. */
+  private readonly stale = new Map<number, number>();
+  private staleCount = 0;
+  private size = 0;
+
+  constructor(private readonly perAccount: number, private readonly total: number, private readonly onEvict: (item: T) => void) {}
+
+  push(accountId: number, item: T): void {
+    let items = this.byAccount.get(accountId);
+    if (items === undefined) this.byAccount.set(accountId, (items = []));
+    items.push(item);
+    this.order.push(accountId);
+    this.size += 1;
+    if (items.length > this.perAccount) {
+      this.dropOldest(accountId);
+      this.stale.set(accountId, (this.stale.get(accountId) ?? 0) + 1);
+      this.staleCount += 1;
+    }
+    while (this.size > this.total) {
+      const owner = this.order[this.orderHead++]!;
+      const skip = this.stale.get(owner) ?? 0;
+      if (skip > 0) {
+        this.setStale(owner, skip - 1);
+        continue;
+      }
+      this.dropOldest(owner);
+    }
+    if (this.staleCount > 1024 && this.staleCount > this.size) this.compact();
+  }
+
+  private dropOldest(accountId: number): void {
+    const items = this.byAccount.get(accountId)!;
+    this.onEvict(items.shift()!);
+    this.size -= 1;
+    if (items.length === 0) this.byAccount.delete(accountId);
+  }
+
+  private setStale(accountId: number, count: number): void {
+    this.staleCount -= 1;
+    if (count === 0) this.stale.delete(accountId);
+    else this.stale.set(accountId, count);
+  }
+
+  /** Rebuilds the global order without stale places. */
+  private compact(): void {
+    const live: number[] = [];
+    const skips = new Map(this.stale);
+    for (let i = this.orderHead; i < this.order.length; i++) {
+      const owner = this.order[i]!;
+      const skip = skips.get(owner) ?? 0;
+      if (skip > 0) skips.set(owner, skip - 1);
+      else live.push(owner);
+    }
+    this.order = live;
+    this.orderHead = 0;
+    this.stale.clear();
+    this.staleCount = 0;
+  }
+
+  of(accountId: number): readonly T[] {
+    return this.byAccount.get(accountId) ?? [];
+  }
+
+  /** Every entry in global order (a copy: safe to keep while entries come and go). */
+  entries(): T[] {
+    const skips = new Map(this.stale);
+    const cursors = new Map<number, number>();
+    const out: T[] = [];
+    for (let i = this.orderHead; i < this.order.length; i++) {
+      const owner = this.order[i]!;
+      const skip = skips.get(owner) ?? 0;
+      if (skip > 0) {
+        skips.set(owner, skip - 1);
+        continue;
+      }
+      const index = cursors.get(owner) ?? 0;
+      out.push(this.byAccount.get(owner)![index]!);
+      cursors.set(owner, index + 1);
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.byAccount.clear();
+    this.order = [];
+    this.orderHead = 0;
+    this.stale.clear();
+    this.staleCount = 0;
+    this.size = 0;
   }
 }
 
-interface AccountHistory {
-  orders: Ring<OrderSnapshot>;
-  ordersById: Map<number, OrderSnapshot>;
-  trades: Ring<TradeEvent>;
+export interface HistoryLimits {
+  ordersPerAccount: number;
+  tradesPerAccount: number;
+  ordersTotal: number;
+  tradesTotal: number;
 }
+
+export const DEFAULT_HISTORY_LIMITS: HistoryLimits = { ordersPerAccount: 1000, tradesPerAccount: 1000, ordersTotal: 100_000, tradesTotal: 100_000 };
+
+type Entry = ['order', OrderSnapshot] | ['trade', TradeEvent];
 
 export class History {
   readonly name = 'history';
-  private readonly accounts = new Map<number, AccountHistory>();
+  private readonly ordersById = new Map<number, OrderSnapshot>();
+  private readonly orderLog: BoundedLog<OrderSnapshot>;
+  private readonly tradeLog: BoundedLog<TradeEvent>;
 
-  constructor(private readonly ordersPerAccount = 1000, private readonly tradesPerAccount = 1000) {}
+  constructor(limits: HistoryLimits = DEFAULT_HISTORY_LIMITS) {
+    this.orderLog = new BoundedLog(limits.ordersPerAccount, limits.ordersTotal, (order) => this.ordersById.delete(order.orderId));
+    this.tradeLog = new BoundedLog(limits.tradesPerAccount, limits.tradesTotal, () => undefined);
+  }
 
   record(event: EngineEvent): void {
     if (event.type === 'trade') {
-      this.of(event.accountId).trades.push(event);
+      this.tradeLog.push(event.accountId, event);
     } else if (event.type === 'order' && FINAL_STATES.has(event.order.state)) {
-      const history = this.of(event.accountId);
-      history.ordersById.set(event.order.orderId, event.order);
-      const evicted = history.orders.push(event.order);
-      if (evicted !== undefined) history.ordersById.delete(evicted.orderId);
+      this.ordersById.set(event.order.orderId, event.order);
+      this.orderLog.push(event.accountId, event.order);
     }
   }
 
   finishedOrder(accountId: number, orderId: number): OrderSnapshot | undefined {
-    return this.accounts.get(accountId)?.ordersById.get(orderId);
+    const order = this.ordersById.get(orderId);
+    return order?.accountId === accountId ? order : undefined;
   }
 
   /** Finished orders, newest first. */
   finishedOrders(accountId: number): OrderSnapshot[] {
-    return [...(this.accounts.get(accountId)?.orders.items ?? [])].reverse();
+    return [...this.orderLog.of(accountId)].reverse();
   }
 
   /** Fills, newest first. */
   trades(accountId: number): TradeEvent[] {
-    return [...(this.accounts.get(accountId)?.trades.items ?? [])].reverse();
+    return [...this.tradeLog.of(accountId)].reverse();
   }
 
-  capture(): unknown {
-    return [...this.accounts.entries()].map(([accountId, h]) => ({ accountId, orders: h.orders.items, trades: h.trades.items }));
+  /** Entries in the order they were recorded (a copy: the snapshot encodes it later). */
+  capture(): unknown[] {
+    const entries: Entry[] = [];
+    for (const order of this.orderLog.entries()) entries.push(['order', order]);
+    for (const trade of this.tradeLog.entries()) entries.push(['trade', trade]);
+    return entries;
   }
 
-  restore(data: unknown): void {
-    this.accounts.clear();
-    for (const saved of data as { accountId: number; orders: OrderSnapshot[]; trades: TradeEvent[] }[]) {
-      const history = this.of(saved.accountId);
-      for (const order of saved.orders) {
-        history.orders.push(order);
-        history.ordersById.set(order.orderId, order);
+  restore(items: unknown[]): void {
+    this.orderLog.clear();
+    this.tradeLog.clear();
+    this.ordersById.clear();
+    for (const [kind, item] of items as Entry[]) {
+      if (kind === 'order') {
+        this.ordersById.set(item.orderId, item);
+        this.orderLog.push(item.accountId, item);
+      } else {
+        this.tradeLog.push(item.accountId, item);
       }
-      for (const trade of saved.trades) history.trades.push(trade);
     }
-  }
-
-  private of(accountId: number): AccountHistory {
-    let history = this.accounts.get(accountId);
-    if (history === undefined) {
-      history = { orders: new Ring(this.ordersPerAccount), ordersById: new Map(), trades: new Ring(this.tradesPerAccount) };
-      this.accounts.set(accountId, history);
-    }
-    return history;
   }
 }

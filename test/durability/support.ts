@@ -122,7 +122,7 @@ export interface Faults {
   truncate: Errno | null;
   /** Opening a new journal segment (flags a+) throws. */
   openSegment: Errno | null;
-  /** writeFile (snapshots, epoch) throws. */
+  /** Writing a snapshot file (or the epoch file) throws. */
   writeFile: Errno | null;
   /** Fail only this many more writes / datasyncs with EIO (a flaky disk), besides the switches above. */
   failNext: { write: number; datasync: number };
@@ -176,6 +176,19 @@ export function faultyOps(faults: Faults, base: FileOps = realFileOps): FileOps 
     async open(path, flags) {
       if (faults.openSegment !== null && isJournalPath(path) && flags.startsWith('a')) throw errnoError(faults.openSegment, 'open', path);
       const handle = await base.open(path, flags);
+      if (path.endsWith('.snap.tmp')) {
+        // Snapshots are written chunk by chunk through a handle: the writeFile fault hits them here.
+        return {
+          ...handle,
+          write: async (buffer, offset, length, position) => {
+            if (faults.writeFile !== null) throw errnoError(faults.writeFile, 'write', path);
+            return handle.write(buffer, offset, length, position);
+          },
+          datasync: () => handle.datasync(),
+          truncate: (length) => handle.truncate(length),
+          close: () => handle.close(),
+        };
+      }
       return isJournalPath(path) ? wrap(handle, path) : handle;
     },
     async writeFile(path, data) {
