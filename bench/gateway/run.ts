@@ -1,0 +1,246 @@
+/**
+ * `npm run bench:gateway`: the private XT user stream under load, against a bare `ws` server as
+ * the transport ceiling, in the same run.
+ *
+ * 1. perpstream: a server child (bench/gateway/server.ts) with N funded accounts, a client child
+ *    (bench/gateway/client.ts) with one subscribed connection per account. Idle memory per
+ *    connection is measured once all are subscribed; then the server's makers and takers trade for
+ *    PERPSTREAM_BENCH_SECONDS at PERPSTREAM_BENCH_RATE pushes/s, and the client checks every seq,
+ *    counts pushes and measures latency from the command's engine time to the push read.
+ * 2. bare ws: a bare `ws` server child (bench/gateway/bare-ws.ts) replays the pushes the client
+ *    captured in run 1 to the same number of connections at the rate perpstream delivered.
+ *
+ * Both servers' CPU (user + system, all threads) is divided by the pushes the client received.
+ * Everything is on 127.0.0.1 and stops by itself. The last line is one JSON object.
+ *
+ * Knobs (environment):
+ *   PERPSTREAM_BENCH_CONNECTIONS  connected accounts, one connection each (10000)
+ *   PERPSTREAM_BENCH_SECONDS      measured load per run (15); PERPSTREAM_BENCH_WARMUP unmeasured load first (3)
+ *   PERPSTREAM_BENCH_RATE         pushes/s the driver offers (120000), or "max"
+ *   PERPSTREAM_BENCH_DEFLATE      1: the client offers permessage-deflate, as `ws` and ccxt do (1)
+ *   PERPSTREAM_BENCH_BARE_MAX     1: a third run, the bare server as fast as it goes (1)
+ *   PERPSTREAM_BENCH_PROFILE      a directory: CPU profile of the perpstream server's load window, and
+ *                                 its hot spots printed (the profiler inflates that run's figures)
+ *   PERPSTREAM_BENCH_HEAPSNAPSHOT a directory: heap snapshots before and with the idle connections
+ *   PERPSTREAM_BENCH_REPLAY_WINDOW the server's resume window (events); unset: its default
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import {
+  nextMessage, readKnobs, round, type ClientConnected, type ClientReport, type IdleMemory, type ServerLoaded, type ServerReady, type ServerStopped,
+} from './common.js';
+import { summarizeProfile } from './profile-top.js';
+
+const knobs = readKnobs();
+const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
+
+// ---------------------------------------------------------------------------------------------
+// File descriptors: each side holds one socket per connection.
+
+const needFds = knobs.connections + 512;
+const shell = (script: string): string => execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8' }).trim();
+const softFds = Number(shell('ulimit -n')) || 0;
+const hardFdsText = shell('ulimit -Hn');
+const hardFds = hardFdsText === 'unlimited' ? Infinity : Number(hardFdsText);
+if (softFds < needFds && hardFds < needFds) {
+  console.error(`need ${needFds} file descriptors per process for ${knobs.connections} connections, but the hard limit is ${hardFdsText}:`
+    + ' raise it (ulimit -Hn, /etc/security/limits.conf) or set PERPSTREAM_BENCH_CONNECTIONS lower');
+  process.exit(1);
+}
+
+/** Starts a child with an IPC channel, raising its soft fd limit first when needed. */
+function child(script: string, execArgv: string[]): ChildProcess {
+  const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc'];
+  if (softFds >= needFds) return spawn(process.execPath, [...execArgv, here(script)], { stdio });
+  // `exec` keeps the IPC descriptor (NODE_CHANNEL_FD) open across the shell.
+  return spawn('/bin/sh', ['-c', `ulimit -n ${needFds} && exec "$0" "$@"`, process.execPath, ...execArgv, here(script)], { stdio });
+}
+
+const exited = (proc: ChildProcess): Promise<void> =>
+  proc.exitCode !== null ? Promise.resolve() : new Promise((resolve) => proc.once('exit', () => resolve()));
+
+/** Machine-wide busy and steal CPU time so far (ms), from /proc/stat; null off Linux. */
+function machineCpu(): { busyMs: number; stealMs: number; softirqMs: number } | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+    const tick = 1000 / 100; // USER_HZ is 100 on Linux
+    return { busyMs: (user + nice + system + irq + softirq + steal) * tick, stealMs: steal * tick, softirqMs: (irq + softirq) * tick };
+  } catch {
+    return null;
+  }
+}
+
+interface RunResult {
+  name: string;
+  ready: ServerReady;
+  connected: ClientConnected;
+  memory: IdleMemory;
+  loaded: ServerLoaded;
+  report: ClientReport;
+  stopped: ServerStopped;
+  pushesPerSec: number;
+  cpuUsPerPush: number;
+  kbPerConn: number;
+  heapKbPerConn: number;
+  gaps: number;
+  /** CPU the rest of the machine used while this run's load and drain ran (ms per s of wall), and VM steal. */
+  othersCpuPerSec: number | null;
+  stealPerSec: number | null;
+  softirqPerSec: number | null;
+}
+
+async function run(kind: 'perpstream' | 'bare', rate: number | 'max', sampleFile: string, name: string): Promise<RunResult> {
+  const server = child(kind === 'perpstream' ? 'server.js' : 'bare-ws.js', ['--expose-gc', '--max-old-space-size=8192']);
+  try {
+    const ready = await nextMessage<ServerReady>(server, 'ready');
+    const client = child('client.js', ['--max-old-space-size=8192']);
+    try {
+      await nextMessage(client, 'hello');
+      server.send({ type: 'baseline' });
+      await nextMessage(server, 'baseline');
+      client.send({ type: 'connect', mode: kind, port: ready.port, keys: ready.keys, seqs: ready.seqs });
+      const connected = await nextMessage<ClientConnected>(client, 'connected');
+      if (connected.failed > 0) console.error(`${name}: ${connected.failed} connections failed: ${connected.errors.join('; ')}`);
+      server.send({ type: 'memory' });
+      const memory = await nextMessage<IdleMemory>(server, 'memory');
+
+      if (knobs.warmupSeconds > 0) {
+        server.send({ type: 'warmup', seconds: knobs.warmupSeconds, rate, sampleFile });
+        await nextMessage(server, 'warm');
+        // Let the warm-up's last pushes arrive before the client starts counting.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      client.send({ type: 'start' });
+      await nextMessage(client, 'started');
+      const machineBefore = machineCpu();
+      const wallBefore = performance.now();
+      server.send({ type: 'load', seconds: knobs.seconds, rate, sampleFile });
+      const loaded = await nextMessage<ServerLoaded>(server, 'loaded');
+      client.send({ type: 'drain', finalSeqs: loaded.finalSeqs, timeoutMs: 30_000, sampleFile: kind === 'perpstream' ? sampleFile : '' });
+      const report = await nextMessage<ClientReport>(client, 'report');
+      server.send({ type: 'stop' });
+      const stopped = await nextMessage<ServerStopped>(server, 'stopped');
+      const machineAfter = machineCpu();
+      const wallSeconds = (performance.now() - wallBefore) / 1000;
+      const ours = (stopped.cpuUserUs + stopped.cpuSystemUs + report.cpuUserUs + report.cpuSystemUs) / 1000;
+      // Interrupt time (loopback packet processing) is not charged to any process: counted apart.
+      const softirqPerSec = machineBefore && machineAfter ? (machineAfter.softirqMs - machineBefore.softirqMs) / wallSeconds : null;
+      const othersCpuPerSec = machineBefore && machineAfter
+        ? Math.max(0, machineAfter.busyMs - machineBefore.busyMs - (machineAfter.softirqMs - machineBefore.softirqMs) - ours) / wallSeconds : null;
+      const stealPerSec = machineBefore && machineAfter ? (machineAfter.stealMs - machineBefore.stealMs) / wallSeconds : null;
+
+      client.send({ type: 'close' });
+      await exited(client);
+      server.send({ type: 'close' });
+      await exited(server);
+
+      const seconds = report.spanMs / 1000;
+      const pushesPerSec = seconds > 0 ? report.pushes / seconds : 0;
+      return {
+        name, ready, connected, memory, loaded, report, stopped,
+        pushesPerSec,
+        cpuUsPerPush: report.pushes > 0 ? (stopped.cpuUserUs + stopped.cpuSystemUs) / report.pushes : 0,
+        kbPerConn: (memory.after.rss - memory.before.rss) / memory.connections / 1024,
+        heapKbPerConn: (memory.after.heapUsed + memory.after.external - memory.before.heapUsed - memory.before.external) / memory.connections / 1024,
+        gaps: report.missing + report.disorder,
+        othersCpuPerSec,
+        stealPerSec,
+        softirqPerSec,
+      };
+    } finally {
+      if (client.exitCode === null) client.kill();
+    }
+  } finally {
+    if (server.exitCode === null) server.kill();
+  }
+}
+
+const cpus = os.cpus();
+console.log(`gateway bench on ${cpus[0]?.model ?? 'unknown cpu'} (${cpus.length} cores), node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
+console.log(`${knobs.connections} connections over 127.0.0.1, ${knobs.seconds} s of load at ${knobs.rate === 'max' ? 'the highest rate the server sustains' : `${knobs.rate} pushes/s offered`},`
+  + ` permessage-deflate ${knobs.deflate ? 'offered by the client' : 'off'}; fd limit ${softFds} (hard ${hardFdsText})`);
+if (knobs.profileDir !== '') console.log(`profiling the perpstream server (figures inflated by the profiler): ${knobs.profileDir}`);
+
+const work = mkdtempSync(join(os.tmpdir(), 'perpstream-gateway-bench-'));
+try {
+  const sampleFile = join(work, 'pushes.jsonl');
+  const perp = await run('perpstream', knobs.rate, sampleFile, 'perpstream /ws/user');
+  const bare = await run('bare', Math.max(100, Math.round(perp.pushesPerSec)), sampleFile, 'bare ws, same rate');
+  // The transport's own limit on this machine: the bare server as fast as it and the client go.
+  const bareMax = knobs.bareMax ? await run('bare', 'max', sampleFile, 'bare ws, max rate') : null;
+  const runs = bareMax === null ? [perp, bare] : [perp, bare, bareMax];
+
+  const fmt = (value: number, digits = 0): string => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const rows: [string, (r: RunResult) => string][] = [
+    ['connections (subscribed / failed)', (r) => `${fmt(r.connected.connected)} / ${fmt(r.connected.failed)}`],
+    ['connect + subscribe all, s', (r) => fmt(r.connected.ms / 1000, 1)],
+    ['pushes delivered', (r) => fmt(r.report.pushes)],
+    ['pushes/s delivered', (r) => fmt(r.pushesPerSec)],
+    ['MB/s delivered', (r) => fmt(r.report.bytes / (r.report.spanMs / 1000) / 1e6, 1)],
+    ['mean push size, bytes', (r) => fmt(r.report.bytes / Math.max(1, r.report.pushes))],
+    ['latency p50 / p99 / p99.9, ms', (r) => `${r.report.latency.p50} / ${r.report.latency.p99} / ${r.report.latency.p999}`],
+    ['latency max, ms (samples)', (r) => `${r.report.latency.max} (${fmt(r.report.latency.samples)})`],
+    ['gaps (missing + out of order)', (r) => `${fmt(r.gaps)} (${r.report.missing} + ${r.report.disorder})`],
+    ['accounts not at final seq', (r) => fmt(r.report.unfinished)],
+    ['connections closed early', (r) => `${r.report.closedEarly}${r.report.closedEarly > 0 ? ` ${JSON.stringify(r.report.closeCodes)}` : ''}`],
+    ['server CPU µs / push', (r) => fmt(r.cpuUsPerPush, 2)],
+    ['  of which user / system', (r) => `${fmt(r.stopped.cpuUserUs / r.report.pushes, 2)} / ${fmt(r.stopped.cpuSystemUs / r.report.pushes, 2)}`],
+    ['server CPU (user+sys) / wall', (r) => `${fmt(((r.stopped.cpuUserUs + r.stopped.cpuSystemUs) / 1000 / r.stopped.wallMs) * 100, 0)}%`],
+    ['server GC pauses: young / full, ms', (r) => `${fmt(r.stopped.gc.scavengeMs)} (${r.stopped.gc.scavenges}) / ${fmt(r.stopped.gc.markSweepMs + r.stopped.gc.otherMs)} (${r.stopped.gc.markSweeps + r.stopped.gc.other})`],
+    ['server heap after GC: idle → end, MB', (r) => `${fmt(r.memory.after.heapUsed / 1e6)} → ${fmt(r.stopped.heapUsedBytes / 1e6)}`],
+    ['heap retained by the load, bytes/push', (r) => fmt(r.stopped.retainedHeapBytes / Math.max(1, r.report.pushes), 0)],
+    ['server event-loop utilization', (r) => `${fmt(r.loaded.elu * 100, 0)}%`],
+    ['pacer shortfall (pushes dropped)', (r) => fmt(r.loaded.shortfall)],
+    ['client CPU / wall', (r) => `${fmt(((r.report.cpuUserUs + r.report.cpuSystemUs) / 1000 / r.stopped.wallMs) * 100, 0)}%`],
+    ['other processes\' CPU during load', (r) => (r.othersCpuPerSec === null ? 'n/a' : `${fmt(r.othersCpuPerSec / 10, 0)}% of a core`)],
+    ['interrupts (irq+softirq) during load', (r) => (r.softirqPerSec === null ? 'n/a' : `${fmt(r.softirqPerSec / 10, 0)}% of a core`)],
+    ['VM steal during load', (r) => (r.stealPerSec === null ? 'n/a' : `${fmt(r.stealPerSec / 10, 0)}% of a core`)],
+    ['idle memory / connection, KB (RSS)', (r) => fmt(r.kbPerConn, 2)],
+    ['idle heap+external / connection, KB', (r) => fmt(r.heapKbPerConn, 2)],
+  ];
+  console.log('');
+  console.log(`${''.padEnd(38)}${runs.map((r) => r.name.padStart(22)).join(' ')}`);
+  for (const [label, value] of rows) console.log(`${label.padEnd(38)}${runs.map((r) => value(r).padStart(22)).join(' ')}`);
+
+  const l = perp.loaded;
+  console.log('');
+  console.log(`perpstream engine activity: ${fmt(l.commands)} commands (${fmt(l.refused)} refused), ${fmt(l.events)} push events`
+    + ` ${JSON.stringify(l.eventsByType)}, ${fmt(perp.report.flipRepeats)} position-flip pairs;`
+    + ` ${fmt(l.executeMs)} ms of ${fmt(l.elapsedMs)} ms inside exchange.executeNow (engine + publish + encode + queue)`);
+  console.log(`latency by topic: ${Object.entries(perp.report.latencyByTopic).map(([t, s]) => `${t} p50 ${s.p50} / p99 ${s.p99} ms (${fmt(s.samples)})`).join('; ')}`);
+  if (perp.report.verifyMismatches > 0) console.log(`WARNING: ${perp.report.verifyMismatches} of ${perp.report.verified} spot-checked pushes disagreed with the fast parser`);
+
+  const noisy = runs.some((r) => (r.othersCpuPerSec ?? 0) > 150);
+  if (noisy) console.log('WARNING: other processes used more than 15% of a core during a load phase: the machine was not quiet, figures are pessimistic');
+  const ratio = bare.cpuUsPerPush > 0 ? perp.cpuUsPerPush / bare.cpuUsPerPush : Infinity;
+  const check = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  console.log('');
+  console.log('targets:');
+  console.log(`  ≥ 100,000 pushes/s delivered: ${fmt(perp.pushesPerSec)} — ${check(perp.pushesPerSec >= 100_000)}`);
+  console.log(`  p99 ≤ 50 ms: ${perp.report.latency.p99} ms — ${check(perp.report.latency.p99 <= 50)}`);
+  console.log(`  zero gaps: ${perp.gaps} (accounts short at the end: ${perp.report.unfinished}) — ${check(perp.gaps === 0 && perp.report.unfinished === 0)}`);
+  console.log(`  CPU / push ≤ 1.5× bare ws: ${fmt(perp.cpuUsPerPush, 2)} vs ${fmt(bare.cpuUsPerPush, 2)} µs = ${fmt(ratio, 2)}× — ${check(ratio <= 1.5)}`);
+  console.log(`  ≤ 8 KB per idle connection: ${fmt(perp.kbPerConn, 2)} KB — ${check(perp.kbPerConn <= 8)}`);
+
+  if (knobs.profileDir !== '') {
+    console.log('');
+    summarizeProfile(knobs.profileDir, perp.report.pushes);
+  }
+
+  console.log(JSON.stringify({
+    bench: 'gateway',
+    pushesPerSec: Math.round(perp.pushesPerSec),
+    p99Ms: perp.report.latency.p99,
+    cpuUsPerPush: round(perp.cpuUsPerPush, 2),
+    bareWsCpuUsPerPush: round(bare.cpuUsPerPush, 2),
+    kbPerConn: round(perp.kbPerConn, 2),
+    gaps: perp.gaps,
+  }));
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
