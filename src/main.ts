@@ -40,7 +40,8 @@ async function main(): Promise<void> {
 
   let simulator: Simulator | null = null;
   if (settings.simulator) {
-    simulator = new Simulator({ exchange, startPrices });
+    // The demo accounts trade with the simulator's makers, so watching one shows live pushes at once.
+    simulator = new Simulator({ exchange, startPrices, guestTakers: [1, 2].filter((id) => exchange.engine.account(id) !== undefined) });
     await simulator.start();
     console.log('market simulator running (--no-sim to turn it off)');
   }

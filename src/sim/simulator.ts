@@ -14,6 +14,8 @@ export interface SimulatorOptions {
   tickMs?: number;
   makers?: number;
   takers?: number;
+  /** Existing accounts that also trade as takers (the demo accounts, so watching them shows live pushes). */
+  guestTakers?: readonly number[];
   /** Quotes per side per maker. */
   levels?: number;
   /** Random source (tests pass a seeded one). */
@@ -42,6 +44,7 @@ export class Simulator {
   async start(): Promise<void> {
     for (let i = 0; i < (this.options.makers ?? 2); i++) this.makers.push(await this.fundedAccount());
     for (let i = 0; i < (this.options.takers ?? 3); i++) this.takers.push(await this.fundedAccount());
+    for (const guest of this.options.guestTakers ?? []) this.takers.push(guest);
     for (const takerId of this.takers) {
       for (const c of this.symbols) await this.exchange.execute({ type: 'setLeverage', accountId: takerId, symbol: c.symbol, leverage: 5 });
     }
@@ -106,17 +109,31 @@ export class Simulator {
     }
   }
 
+  /**
+   * One taker's market order. Takers lean toward flattening big positions, so they trade forever
+   * without running dry; a hedge-mode taker (a demo account) opens and closes its LONG and SHORT.
+   */
   private async trade(config: SymbolConfig, _mid: number): Promise<void> {
     if (this.random() < 0.4) return;
     const takerId = this.pick(this.takers);
-    const position = this.exchange.engine.account(takerId)?.view.positions.find((p) => p.symbol === config.symbol && p.positionSide === 'BOTH');
-    const held = position?.qty ?? 0;
-    // Takers lean toward flattening big positions, so they trade forever without running dry.
-    const reduce = Math.abs(held) > 200 && this.random() < 0.7;
-    const side = reduce ? (held > 0 ? 'SELL' : 'BUY') : this.random() < 0.5 ? 'BUY' : 'SELL';
+    const view = this.exchange.engine.account(takerId)?.view;
+    if (view === undefined) return;
+    const hedge = view.positionMode === 'HEDGE';
+    const held = (side: 'BOTH' | 'LONG' | 'SHORT'): number => view.positions.find((p) => p.symbol === config.symbol && p.positionSide === side)?.qty ?? 0;
+    let qty = 1 + Math.floor(this.random() * 20);
+    let side: 'BUY' | 'SELL' = this.random() < 0.5 ? 'BUY' : 'SELL';
+    let positionSide: 'BOTH' | 'LONG' | 'SHORT' = hedge ? (side === 'BUY' ? 'LONG' : 'SHORT') : 'BOTH';
+    const net = hedge ? held('LONG') + held('SHORT') : held('BOTH');
+    if (Math.abs(net) > 200 && this.random() < 0.7) {
+      side = net > 0 ? 'SELL' : 'BUY';
+      // Closing in hedge mode is the opposite side of the bigger leg, never more than it holds.
+      positionSide = hedge ? (net > 0 ? 'LONG' : 'SHORT') : 'BOTH';
+      if (hedge) qty = Math.min(qty, Math.abs(held(positionSide)));
+    }
+    if (qty <= 0) return;
     await this.exchange.execute({
-      type: 'placeOrder', accountId: takerId, symbol: config.symbol, side, positionSide: 'BOTH', orderType: 'MARKET',
-      timeInForce: 'IOC', price: 0, qty: 1 + Math.floor(this.random() * 20), reduceOnly: false,
+      type: 'placeOrder', accountId: takerId, symbol: config.symbol, side, positionSide, orderType: 'MARKET',
+      timeInForce: 'IOC', price: 0, qty, reduceOnly: false,
     });
   }
 }
