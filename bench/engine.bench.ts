@@ -10,6 +10,7 @@ import { BTC_USDT } from '../src/engine/demo-symbols.js';
 import { parseAmount } from '../src/engine/fixed.js';
 import type { Command, CommandResult } from '../src/engine/types.js';
 import { ReferenceModel } from '../test/reference/model.js';
+import { rng } from './rng.js';
 
 interface Target {
   apply(command: Command): CommandResult;
@@ -17,17 +18,6 @@ interface Target {
 
 const MID = 600_000; // 60,000.0 in ticks
 const ACCOUNTS = 2_000;
-
-/** xorshift32: a tiny deterministic PRNG so both targets see the same command stream. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 0x1_0000_0000;
-  };
-}
 
 class Driver {
   private time = 1;

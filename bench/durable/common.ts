@@ -15,17 +15,9 @@ export const SYMBOL = 'btc_usdt';
 export const MID = 600_000; // 60,000.0 in ticks
 
 export type Execute = (input: CommandInput) => Promise<Applied>;
+import { rng } from '../rng.js';
 
-/** xorshift32: a tiny deterministic PRNG, so every run sees the same command stream. */
-export function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 0x1_0000_0000;
-  };
-}
+export { rng };
 
 /**
  * What `startServer` registers before recovery (src/server/server.ts): the 100k-event replay

@@ -4,6 +4,9 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { rng } from '../rng.js';
+
+export { rng };
 
 export interface Knobs {
   /** Connected accounts (one stream connection each). */
@@ -250,17 +253,6 @@ export function memorySample(): MemorySample {
   }
   const m = process.memoryUsage();
   return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
-}
-
-/** xorshift32: a tiny deterministic PRNG. */
-export function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 0x1_0000_0000;
-  };
 }
 
 /**
