@@ -44,6 +44,11 @@ class BoundedLog<T> {
       this.dropOldest(owner);
     }
     if (this.staleCount > 1024 && this.staleCount > this.size) this.compact();
+    else if (this.orderHead > 4096 && this.orderHead * 2 > this.order.length) {
+      // Places consumed by global eviction: drop them, or the array grows with every record ever made.
+      this.order = this.order.slice(this.orderHead);
+      this.orderHead = 0;
+    }
   }
 
   private dropOldest(accountId: number): void {
