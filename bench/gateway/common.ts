@@ -100,10 +100,10 @@ export interface GcStats {
 export interface ServerStopped {
   type: 'stopped';
   gc: GcStats;
-  /** Heap (after a full GC) at the end minus at the start of the load: what the load left behind. */
-  retainedHeapBytes: number;
-  /** Heap used after a full GC at the end of the load. */
-  heapUsedBytes: number;
+  /** Heap (after a full GC) at the end minus at the start of the load: what the load left behind (filled in by a later 'heap' request). */
+  retainedHeapBytes?: number;
+  /** Heap used after a full GC at the end of the load (likewise). */
+  heapUsedBytes?: number;
   /** process.cpuUsage() from the start of the load until the client had everything, µs. */
   cpuUserUs: number;
   cpuSystemUs: number;

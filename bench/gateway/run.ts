@@ -117,9 +117,10 @@ async function run(kind: 'perpstream' | 'bare', rate: number | 'max', sampleFile
       }
       client.send({ type: 'start' });
       await nextMessage(client, 'started');
+      server.send({ type: 'load', seconds: knobs.seconds, rate, sampleFile });
+      await nextMessage(server, 'loading');
       const machineBefore = machineCpu();
       const wallBefore = performance.now();
-      server.send({ type: 'load', seconds: knobs.seconds, rate, sampleFile });
       const loaded = await nextMessage<ServerLoaded>(server, 'loaded');
       client.send({ type: 'drain', finalSeqs: loaded.finalSeqs, timeoutMs: 30_000, sampleFile: kind === 'perpstream' ? sampleFile : '' });
       const report = await nextMessage<ClientReport>(client, 'report');
@@ -127,6 +128,10 @@ async function run(kind: 'perpstream' | 'bare', rate: number | 'max', sampleFile
       const stopped = await nextMessage<ServerStopped>(server, 'stopped');
       const machineAfter = machineCpu();
       const wallSeconds = (performance.now() - wallBefore) / 1000;
+      server.send({ type: 'heap' });
+      const heap = await nextMessage<{ type: 'heap'; heapUsedBytes: number; retainedHeapBytes: number }>(server, 'heap');
+      stopped.heapUsedBytes = heap.heapUsedBytes;
+      stopped.retainedHeapBytes = heap.retainedHeapBytes;
       const ours = (stopped.cpuUserUs + stopped.cpuSystemUs + report.cpuUserUs + report.cpuSystemUs) / 1000;
       // Interrupt time (loopback packet processing) is not charged to any process: counted apart.
       const softirqPerSec = machineBefore && machineAfter ? (machineAfter.softirqMs - machineBefore.softirqMs) / wallSeconds : null;
@@ -192,8 +197,8 @@ try {
     ['  of which user / system', (r) => `${fmt(r.stopped.cpuUserUs / r.report.pushes, 2)} / ${fmt(r.stopped.cpuSystemUs / r.report.pushes, 2)}`],
     ['server CPU (user+sys) / wall', (r) => `${fmt(((r.stopped.cpuUserUs + r.stopped.cpuSystemUs) / 1000 / r.stopped.wallMs) * 100, 0)}%`],
     ['server GC pauses: young / full, ms', (r) => `${fmt(r.stopped.gc.scavengeMs)} (${r.stopped.gc.scavenges}) / ${fmt(r.stopped.gc.markSweepMs + r.stopped.gc.otherMs)} (${r.stopped.gc.markSweeps + r.stopped.gc.other})`],
-    ['server heap after GC: idle → end, MB', (r) => `${fmt(r.memory.after.heapUsed / 1e6)} → ${fmt(r.stopped.heapUsedBytes / 1e6)}`],
-    ['heap retained by the load, bytes/push', (r) => fmt(r.stopped.retainedHeapBytes / Math.max(1, r.report.pushes), 0)],
+    ['server heap after GC: idle → end, MB', (r) => `${fmt(r.memory.after.heapUsed / 1e6)} → ${fmt((r.stopped.heapUsedBytes ?? 0) / 1e6)}`],
+    ['heap retained by the load, bytes/push', (r) => fmt((r.stopped.retainedHeapBytes ?? 0) / Math.max(1, r.report.pushes), 0)],
     ['server event-loop utilization', (r) => `${fmt(r.loaded.elu * 100, 0)}%`],
     ['pacer shortfall (pushes dropped)', (r) => fmt(r.loaded.shortfall)],
     ['client CPU / wall', (r) => `${fmt(((r.report.cpuUserUs + r.report.cpuSystemUs) / 1000 / r.stopped.wallMs) * 100, 0)}%`],
