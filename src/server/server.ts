@@ -1,7 +1,8 @@
 /**
  * Assembles one perpstream process: the exchange service (recovered from its data directory when
- * it has one), the HTTP front doors (XT at the root, the admin API under /admin/v1) and the
- * WebSocket gateway, on one port. Traffic is served only once recovery has finished.
+ * it has one), the admin API under /admin/v1, every dialect's front door and streams (XT at the
+ * root, the others under their prefixes: dialects/registry.ts) and the WebSocket gateway, on one
+ * port. Traffic is served only once recovery has finished.
  */
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -11,9 +12,7 @@ import type { PositionMode } from '../engine/types.js';
 import { ConnectionCounter } from '../gateway/connections.js';
 import { CloseCode, DEFAULT_LIMITS, type GatewayLimits } from '../gateway/limits.js';
 import { WsRouter } from '../gateway/ws-router.js';
-import { XtEncoder } from '../dialects/xt/encode.js';
-import { xtRoutes } from '../dialects/xt/rest.js';
-import { xtStreamHandler } from '../dialects/xt/stream.js';
+import { DIALECTS } from '../dialects/registry.js';
 import type { FileOps } from '../persistence/file-ops.js';
 import { DurableStore, type RecoveryReport } from '../persistence/store.js';
 import { systemClock, type Clock } from '../service/clock.js';
@@ -35,6 +34,8 @@ export interface ServerOptions {
   listenKeyTtlMs?: number;
   /** XT stream: close after this long without a ping (default 30 s). */
   xtIdleMs?: number;
+  /** Dialect timing overrides by dotted name (see DialectContext.settings). */
+  dialectSettings?: Readonly<Record<string, number>>;
   /** Events kept in memory for resume, over all accounts (default 100,000). */
   replayWindow?: number;
   /** New accounts' position mode (default HEDGE: XT, the native protocol, is hedge-only). */
@@ -86,20 +87,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     exchange = store.exchange;
     store.startSnapshots();
   }
-  const encoder = new XtEncoder(new Map(exchange.engine.symbols().map((c) => [c.symbol, c])));
   const credentials = new CredentialStore(options.dataDir);
   credentials.retainAccounts((accountId) => exchange.engine.account(accountId) !== undefined);
   const listenKeys = new ListenKeys(options.listenKeyTtlMs ?? 8 * 60 * 60 * 1000, options.dataDir === null ? null : join(options.dataDir, 'listen-keys.json'));
 
   const app = createHttp();
   await app.register(adminRoutes, { prefix: '/admin/v1', exchange, credentials, adminToken: options.adminToken, store });
-  await app.register(xtRoutes, { exchange, credentials, listenKeys });
-
   const connections = new ConnectionCounter(limits.maxConnectionsPerAccount, limits.maxConnections);
   const router = new WsRouter(app.server, limits, connections);
-  router.route('/ws/user', xtStreamHandler({
-    exchange, listenKeys, encoder, eventLog, limits, connections, idleMs: options.xtIdleMs ?? 30_000,
-  }));
+  const settings = { ...(options.xtIdleMs === undefined ? {} : { 'xt.idleMs': options.xtIdleMs }), ...options.dialectSettings };
+  const context = { exchange, credentials, listenKeys, eventLog, limits, connections, router, dataDir: options.dataDir, settings };
+  for (const dialect of DIALECTS) await dialect.mount(app, context);
 
   await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
   const { port, address } = app.server.address() as AddressInfo;
