@@ -38,5 +38,11 @@ export function describeEvent(event: EngineEvent, symbols: ReadonlyMap<string, S
     }
     case 'config':
       return `${head} ${event.symbol ?? '*'} leverage ${event.leverage ?? '-'} marginMode ${event.marginMode ?? '-'} positionMode ${event.positionMode}`;
+    case 'notice':
+      return `${head} ${event.notice} ${event.position.symbol} ${event.position.positionSide} qty ${event.position.qty} marginRatio ${formatAmount(event.marginRatio)}`;
+    case 'funding':
+      return `${head} ${event.symbol} ${event.positionSide} qty ${event.qty} rate ${formatAmount(event.fundingRate)} fee ${formatAmount(event.fundingFee)}`;
+    case 'riskLimit':
+      return `${head} ${event.symbol} level ${event.riskLevel} ${event.success ? 'adjusted' : `refused: ${event.message}`}`;
   }
 }

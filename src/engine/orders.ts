@@ -79,7 +79,7 @@ function refusedSnapshot(core: Core, account: Account, cmd: PlaceOrder, id: numb
     positionSide: cmd.positionSide, orderType: cmd.orderType, timeInForce: cmd.timeInForce,
     price: cmd.orderType === 'LIMIT' ? cmd.price : 0, qty: cmd.qty, executedQty: 0, cumQuote: 0n, state, reason,
     reduceOnly: cmd.reduceOnly, stpMode: cmd.stpMode ?? 'EXPIRE_TAKER', closeQty: 0, marginFrozen: 0n,
-    leverage: settings.leverage, marginMode: settings.marginMode, fees: 0n, realizedPnl: 0n, createTime: core.time, updateTime: core.time,
+    leverage: settings.leverage, marginMode: settings.marginMode, fees: 0n, realizedPnl: 0n, source: 'USER', createTime: core.time, updateTime: core.time,
   };
 }
 
@@ -271,7 +271,7 @@ function fillStep(core: Core, order: Order, qty: number, price: number, isMaker:
   core.emitter.trade(order.account, {
     tradeId, orderId: order.id, clientOrderId: order.clientOrderId, symbol: order.symbol.config.symbol, side: order.side,
     positionSide: order.position.side, orderType: order.orderType, price, qty, isMaker, fee,
-    feeAsset: order.symbol.config.settleAsset, realizedPnl, marginUnfrozen: unfrozen > 0n ? unfrozen : 0n,
+    feeAsset: order.symbol.config.settleAsset, realizedPnl, marginUnfrozen: unfrozen > 0n ? unfrozen : 0n, source: 'USER',
   });
   enforceAllocation(core, order.position);
   core.emitter.endStep();

@@ -46,10 +46,20 @@ export function orderSnapshot(order: Order): OrderSnapshot {
     marginMode: settings.marginMode,
     fees: order.fees,
     realizedPnl: order.realizedPnl,
+    source: 'USER',
     createTime: order.createTime,
     updateTime: order.updateTime,
   };
 }
+
+/**
+ * Risk fields until the risk engine computes them (issue 5): tier 1, no liquidation or bankruptcy
+ * price, no ADL rank, no funding.
+ */
+const RISK_NOT_MODELLED = {
+  initialMargin: 0n, maintenanceMarginRate: 0n, riskLevel: 1, riskLimit: 0n, liquidationPrice: null, bankruptcyPrice: null,
+  adlQuantile: 0n, autoDeposit: false, status: 'NORMAL', fundingTotal: 0n,
+} as const;
 
 export function positionSnapshot(position: Position): PositionSnapshot {
   const { config, markPrice } = position.symbol;
@@ -72,6 +82,7 @@ export function positionSnapshot(position: Position): PositionSnapshot {
     markPrice: markPrice ?? 0,
     unrealizedPnl,
     maintenanceMargin,
+    ...RISK_NOT_MODELLED,
     openTime: position.openTime,
     updateTime: position.updateTime,
   };

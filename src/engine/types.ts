@@ -39,7 +39,28 @@ export type ChangeReason =
   | 'MARGIN_TYPE_CHANGE'
   | 'LEVERAGE_CHANGE'
   | 'POSITION_MODE_CHANGE'
-  | 'MARK_PRICE';
+  | 'MARK_PRICE'
+  /** The risk engine took over and closed (part of) a position; also the insurance-fund clearance. */
+  | 'LIQUIDATION'
+  /** Auto-deleveraging closed (part of) a position at a liquidated position's bankruptcy price. */
+  | 'ADL'
+  /** A funding settlement moved money between longs and shorts. */
+  | 'FUNDING_FEE'
+  /** The position's risk-limit level changed (KuCoin position.adjustRiskLimit). */
+  | 'RISK_LIMIT_CHANGE'
+  /** Auto-add margin was switched on or off (KuCoin autoAppendMarginStatusChange). */
+  | 'AUTO_DEPOSIT_CHANGE'
+  /** The risk engine added margin to an isolated position from the wallet (auto-add margin). */
+  | 'AUTO_DEPOSIT';
+
+/** Who created an order: the account, or the risk engine closing a position for it. */
+export type OrderSource = 'USER' | 'LIQUIDATION' | 'ADL';
+
+/** The risk engine's notices (XT user.notify notifyType, Binance MARGIN_CALL for WARN). */
+export type NoticeType = 'WARN' | 'PARTIAL' | 'LIQUIDATION' | 'ADL';
+
+/** A position's state as the risk engine sees it (Bybit positionStatus Normal / Liq / Adl). */
+export type PositionStatus = 'NORMAL' | 'LIQUIDATING' | 'ADL';
 
 // ---------------------------------------------------------------------------------------------
 // Commands. `time` is the engine time (ms) the sequencer stamped; the engine never reads a clock.
@@ -147,6 +168,8 @@ export interface OrderSnapshot {
   marginMode: MarginMode;
   fees: bigint;
   realizedPnl: bigint;
+  /** USER, or the risk engine's liquidation / ADL order (Binance autoclose-, Bybit createType, KuCoin liquid). */
+  source: OrderSource;
   createTime: number;
   updateTime: number;
 }
@@ -178,6 +201,8 @@ export interface TradeEvent extends EventBase {
   realizedPnl: bigint;
   /** Margin this fill released from the order (XT marginUnfrozen). */
   marginUnfrozen: bigint;
+  /** The order's source: a liquidation fill (Bybit BustTrade) or an ADL fill (AdlTrade, no fee). */
+  source: OrderSource;
 }
 
 export interface PositionSnapshot {
@@ -202,6 +227,25 @@ export interface PositionSnapshot {
   markPrice: number;
   unrealizedPnl: bigint;
   maintenanceMargin: bigint;
+  /** Initial margin of the position at entry value and leverage (Bybit positionIM, KuCoin posInit). */
+  initialMargin: bigint;
+  /** Maintenance margin rate of the position's tier, 1e-8 (KuCoin maintMarginReq). */
+  maintenanceMarginRate: bigint;
+  /** 1-based risk tier the position (plus open orders) reaches (Bybit riskId, KuCoin riskLimitLevel). */
+  riskLevel: number;
+  /** Notional ceiling of that tier, settle asset (KuCoin riskLimit). */
+  riskLimit: bigint;
+  /** Mark price at which it is liquidated, settle asset 1e-8 per unit of base; null when flat or unreachable. */
+  liquidationPrice: bigint | null;
+  /** Price at which its margin is exactly zero, 1e-8; null when flat. */
+  bankruptcyPrice: bigint | null;
+  /** ADL queue quantile in [0, 1], 1e-8 (KuCoin delevPercentage; Binance's 0–4 lights derive from it). */
+  adlQuantile: bigint;
+  /** Auto-add margin for an isolated position (KuCoin autoDeposit). */
+  autoDeposit: boolean;
+  status: PositionStatus;
+  /** Funding received (+) or paid (−) over the current position's life (KuCoin posFunding). */
+  fundingTotal: bigint;
   openTime: number;
   updateTime: number;
 }
@@ -243,4 +287,47 @@ export interface ConfigEvent extends EventBase {
   positionMode: PositionMode;
 }
 
-export type EngineEvent = OrderEvent | TradeEvent | PositionEvent | BalanceEvent | ConfigEvent;
+/**
+ * The risk engine's notice about one position (XT user.notify; Binance MARGIN_CALL for WARN). WARN
+ * is sent once per episode (margin ratio crossing the threshold), the others once per action.
+ */
+export interface NoticeEvent extends EventBase {
+  type: 'notice';
+  notice: NoticeType;
+  /** The position as it stands after the action (for WARN: now). */
+  position: PositionSnapshot;
+  /** Maintenance margin / margin balance of what the position's margin covers, 1e-8. */
+  marginRatio: bigint;
+  /** Wallet balance minus isolated margin of the settle asset (Binance MARGIN_CALL cw). */
+  crossWalletBalance: bigint;
+}
+
+/** One position's funding settlement (KuCoin position.settlement, Bybit execType Funding). */
+export interface FundingEvent extends EventBase {
+  type: 'funding';
+  symbol: string;
+  positionSide: PositionSide;
+  /** The settlement instant (ms). */
+  fundingTime: number;
+  /** Signed contracts the position held at settlement. */
+  qty: number;
+  /** Mark price used, in ticks. */
+  markPrice: number;
+  /** 1e-8; positive: longs pay shorts. */
+  fundingRate: bigint;
+  /** Signed: received (+) or paid (−), settle asset 1e-8. */
+  fundingFee: bigint;
+}
+
+/** Result of a risk-limit level adjustment request (KuCoin position.adjustRiskLimit). */
+export interface RiskLimitEvent extends EventBase {
+  type: 'riskLimit';
+  symbol: string;
+  success: boolean;
+  /** The level in force after the request. */
+  riskLevel: number;
+  /** Why it failed ('' on success). */
+  message: string;
+}
+
+export type EngineEvent = OrderEvent | TradeEvent | PositionEvent | BalanceEvent | ConfigEvent | NoticeEvent | FundingEvent | RiskLimitEvent;

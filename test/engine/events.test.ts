@@ -73,6 +73,7 @@ describe('events', () => {
       feeAsset: 'USDT',
       realizedPnl: 8_000_000n, // long closes 4: 1000 × (4 × 602,000 − floor(6,000,000 × 4 / 10)) = 1000 × 8,000
       marginUnfrozen: 0n, // a closing order froze nothing
+      source: 'USER',
     });
     assert.deepEqual({ ...takerTrade!, seq: 0 }, {
       type: 'trade', accountId: c, seq: 0, cmdSeq: taken.cmdSeq, time: h.time, reason: 'ORDER',
@@ -83,6 +84,7 @@ describe('events', () => {
       realizedPnl: 0n, // an add
       // perContract(602,000) = 30,100,000 + 361,200 = 30,461,200; 4 of the 6 frozen are released: 121,844,800
       marginUnfrozen: 121_844_800n,
+      source: 'USER',
     });
     h.audit();
   });

@@ -839,6 +839,7 @@ export class ReferenceModel {
       marginMode: o.marginMode,
       fees: o.fees,
       realizedPnl: o.realizedPnl,
+      source: 'USER',
       createTime: o.createTime,
       updateTime: o.updateTime,
     };
@@ -866,6 +867,9 @@ export class ReferenceModel {
       markPrice: mark ?? 0,
       unrealizedPnl: this.unrealizedPnl(pos),
       maintenanceMargin: mark === null ? 0n : maintenanceMargin(sym.cfg.tiers, big(Math.abs(pos.qty)) * big(mark) * sym.k),
+      // The risk fields are not modelled yet (issue 5).
+      initialMargin: 0n, maintenanceMarginRate: 0n, riskLevel: 1, riskLimit: 0n, liquidationPrice: null, bankruptcyPrice: null,
+      adlQuantile: 0n, autoDeposit: false, status: 'NORMAL', fundingTotal: 0n,
       openTime: pos.openTime,
       updateTime: pos.updateTime,
     };
