@@ -8,7 +8,7 @@ import type { ConnectionCounter } from '../gateway/connections.js';
 import type { GatewayLimits } from '../gateway/limits.js';
 import type { WsRouter } from '../gateway/ws-router.js';
 import type { CredentialStore } from '../service/credentials.js';
-import type { EventLog } from '../service/event-log.js';
+import type { EventLog, OlderHistory } from '../service/event-log.js';
 import type { Exchange } from '../service/exchange.js';
 import type { ListenKeys } from '../service/listen-keys.js';
 
@@ -19,6 +19,8 @@ export interface DialectContext {
   listenKeys: ListenKeys;
   /** Recent events, for streams that resume from a {epoch, seq}. */
   eventLog: EventLog;
+  /** History older than the window, from the journal (null without a data directory). */
+  olderHistory: OlderHistory | null;
   limits: GatewayLimits;
   connections: ConnectionCounter;
   router: WsRouter;

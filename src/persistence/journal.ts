@@ -124,6 +124,37 @@ export async function readJournal(ops: FileOps, dir: string, afterSeq: number): 
   return { records, checkpoints, torn };
 }
 
+/**
+ * Reads the commands with afterSeq < seq ≤ throughSeq while the journal stays live, one segment's
+ * worth at a time. Read-only: the live tail may hold a batch being written (a partial frame after
+ * throughSeq), which is neither judged nor cut; damage before throughSeq is an error.
+ */
+export async function* readJournalRange(ops: FileOps, dir: string, afterSeq: number, throughSeq: number): AsyncGenerator<{ seq: number; command: Command }[]> {
+  const segments = await listSegments(ops, dir);
+  let expected = afterSeq + 1;
+  for (const [index, segment] of segments.entries()) {
+    const next = segments[index + 1];
+    if (next !== undefined && next.firstSeq <= afterSeq + 1) continue;
+    if (segment.firstSeq > expected) throw new CorruptJournalError(`${segment.name} starts after command ${expected}: that part of the journal is gone`);
+    const parsed = readFrames(await ops.readFile(join(dir, segment.name)));
+    const records: { seq: number; command: Command }[] = [];
+    for (const payload of parsed.payloads) {
+      const decoded = decodeJson<JournalRecord | JournalRecord[]>(payload);
+      for (const record of Array.isArray(decoded) ? decoded : [decoded]) {
+        if ('checkpoint' in record || record.seq < expected) continue;
+        if (record.seq !== expected) throw new CorruptJournalError(`${segment.name}: record seq ${record.seq} where ${expected} was expected`);
+        if (record.seq > throughSeq) break;
+        records.push(record);
+        expected += 1;
+      }
+      if (expected > throughSeq) break;
+    }
+    if (records.length > 0) yield records;
+    if (expected > throughSeq) return;
+  }
+  throw new CorruptJournalError(`the journal ends at command ${expected - 1}, before ${throughSeq}`);
+}
+
 /** The offset of the first intact frame after `from`, if any (a full scan: only run on damaged files). */
 function intactFrameAfter(buffer: Buffer, from: number): number | null {
   for (let offset = from + 1; offset + FRAME_HEADER_BYTES <= buffer.length; offset++) {

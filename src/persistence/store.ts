@@ -8,13 +8,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Engine } from '../engine/engine.js';
+import { Engine, type EngineOptions } from '../engine/engine.js';
 import type { SymbolSpec } from '../engine/symbol.js';
 import type { PositionMode } from '../engine/types.js';
 import type { Clock } from '../service/clock.js';
 import { Exchange } from '../service/exchange.js';
 import { realFileOps, type FileOps } from './file-ops.js';
 import { CorruptJournalError, Journal, readJournal } from './journal.js';
+import { JournalHistory } from './journal-history.js';
 import { listSnapshots, pruneSnapshots, readSnapshot, writeSnapshot, type SnapshotData } from './snapshots.js';
 
 export interface StoreOptions {
@@ -63,6 +64,8 @@ export class DurableStore {
   private lastSnapshotAt: number;
   private snapshotting: Promise<SnapshotStats | null> | null = null;
   lastSnapshot: SnapshotStats | null = null;
+  /** Resumes older than the in-memory window are served from here (retained snapshots + journal). */
+  readonly history: JournalHistory;
 
   private constructor(
     private readonly options: StoreOptions,
@@ -75,6 +78,15 @@ export class DurableStore {
     this.log = options.log ?? (() => undefined);
     this.lastSnapshotSeq = snapshotSeq;
     this.lastSnapshotAt = options.clock.now();
+    const dirs = DurableStore.dirs(options.dataDir);
+    this.history = new JournalHistory({
+      ops: this.ops, journalDir: dirs.journal, snapshotsDir: dirs.snapshots, engine: DurableStore.engineOptions(options),
+    });
+  }
+
+  /** The live engine's options; a history replay must use the very same. */
+  private static engineOptions(options: StoreOptions): EngineOptions {
+    return { symbols: options.symbols, defaultPositionMode: options.defaultPositionMode };
   }
 
   private static dirs(dataDir: string) {
@@ -99,7 +111,7 @@ export class DurableStore {
     for (const { name } of await listSnapshots(ops, dirs.snapshots)) {
       try {
         const candidate = await readSnapshot(ops, dirs.snapshots, name);
-        const restored = Engine.restore({ symbols: options.symbols, defaultPositionMode: options.defaultPositionMode }, candidate.engine);
+        const restored = Engine.restore(DurableStore.engineOptions(options), candidate.engine);
         const hash = restored.stateHash();
         if (hash !== candidate.hash) throw new Error(`state hash ${hash} after restore, ${candidate.hash} when taken`);
         snapshot = candidate;
@@ -208,8 +220,11 @@ export class DurableStore {
     const dirs = DurableStore.dirs(this.options.dataDir);
     await this.journal.rotate();
     const { bytes } = await writeSnapshot(this.ops, dirs.snapshots, data);
-    const oldestKept = await pruneSnapshots(this.ops, dirs.snapshots, this.options.keepSnapshots ?? 2);
-    if (oldestKept !== null) await this.journal.pruneThrough(oldestKept);
+    // A history replay reads the old snapshots and segments: pruning waits for the next snapshot.
+    if (!this.history.busy) {
+      const oldestKept = await pruneSnapshots(this.ops, dirs.snapshots, this.options.keepSnapshots ?? 2);
+      if (oldestKept !== null) await this.journal.pruneThrough(oldestKept);
+    }
     const writeMs = performance.now() - writeStart;
     this.lastSnapshotSeq = cmdSeq;
     this.lastSnapshotAt = this.options.clock.now();

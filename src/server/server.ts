@@ -42,6 +42,8 @@ export interface ServerOptions {
   defaultPositionMode?: PositionMode;
   snapshotEveryCommands?: number;
   snapshotEveryMs?: number;
+  /** Snapshots kept; the journal (and so resume from it) reaches back to the oldest (default 2). */
+  keepSnapshots?: number;
   clock?: Clock;
   /** File operations for the data directory (tests inject failures). */
   fileOps?: FileOps;
@@ -80,7 +82,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   } else {
     const opened = await DurableStore.open({
       dataDir: options.dataDir, symbols: options.symbols, clock, ops: options.fileOps, log: options.log, defaultPositionMode,
-      snapshotEveryCommands: options.snapshotEveryCommands, snapshotEveryMs: options.snapshotEveryMs,
+      snapshotEveryCommands: options.snapshotEveryCommands, snapshotEveryMs: options.snapshotEveryMs, keepSnapshots: options.keepSnapshots,
     }, prepare);
     store = opened.store;
     recovery = opened.report;
@@ -96,7 +98,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const connections = new ConnectionCounter(limits.maxConnectionsPerAccount, limits.maxConnections);
   const router = new WsRouter(app.server, limits, connections);
   const settings = { ...(options.xtIdleMs === undefined ? {} : { 'xt.idleMs': options.xtIdleMs }), ...options.dialectSettings };
-  const context = { exchange, credentials, listenKeys, eventLog, limits, connections, router, dataDir: options.dataDir, settings };
+  const olderHistory = store?.history ?? null;
+  const context = { exchange, credentials, listenKeys, eventLog, olderHistory, limits, connections, router, dataDir: options.dataDir, settings };
   for (const dialect of DIALECTS) await dialect.mount(app, context);
 
   await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });

@@ -30,7 +30,13 @@ class Deque<T> {
 
 export type ReplayResult =
   | { recovered: true; events: EngineEvent[] }
-  | { recovered: false; reason: string };
+  | { recovered: false; reason: string; tooOld?: boolean };
+
+/** History older than the window (the durable store's journal), fetched asynchronously. */
+export interface OlderHistory {
+  /** Every event of the account with afterSeq < seq ≤ throughSeq, as of command throughCmdSeq; all or nothing. */
+  eventsOf(accountId: number, afterSeq: number, throughSeq: number, throughCmdSeq: number, maxEvents: number): Promise<ReplayResult>;
+}
 
 export class EventLog {
   readonly name = 'event-log';
@@ -74,7 +80,8 @@ export class EventLog {
 
   /**
    * Every event of the account after `afterSeq`, up to its current `seq` — or an explicit refusal
-   * if the window no longer holds all of them (never a partial replay).
+   * if the window no longer holds all of them (never a partial replay); `tooOld` tells a caller
+   * with older history (OlderHistory) that it may serve the request instead.
    */
   since(accountId: number, afterSeq: number, currentSeq: number): ReplayResult {
     if (afterSeq > currentSeq) return { recovered: false, reason: `seq ${afterSeq} is ahead of the account's ${currentSeq}: not this history` };
@@ -82,7 +89,7 @@ export class EventLog {
     const events = this.byAccount.get(accountId);
     const oldest = events?.at(0)?.seq;
     if (events === undefined || oldest === undefined || oldest > afterSeq + 1) {
-      return { recovered: false, reason: `the replay window starts after seq ${afterSeq + 1}; fetch a REST snapshot` };
+      return { recovered: false, reason: `the replay window starts after seq ${afterSeq + 1}; fetch a REST snapshot`, tooOld: true };
     }
     const found: EngineEvent[] = [];
     for (let i = 0; i < events.length; i++) {

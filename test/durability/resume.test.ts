@@ -3,9 +3,10 @@
  * *witness*: a stream connection on the same account that never disconnects, whose raw push frames
  * are what "every event exactly once, in order" means. A resumed client's frames must equal the
  * witness's frames after its seq, byte for byte.
- *   - at the current seq; exactly at the replay window's edge (oldest retained = seq+1) and one
- *     beyond it (an explicit recovered:false, nothing replayed, live pushes still flow); the edge
- *     moving when another account's events evict this one's; wrong epoch; seq ahead; bad shapes;
+ *   - at the current seq; exactly at the in-memory window's edge (oldest retained = seq+1) and one
+ *     beyond it (served from the journal instead, the same frames); the edge moving when another
+ *     account's events evict this one's; wrong epoch; seq ahead; bad shapes (resume-journal.test.ts
+ *     covers what lies beyond the journal's retained history: an explicit recovered:false);
  *   - the same edges after a graceful restart (window from the snapshot) and after a crash
  *     (window rebuilt by replaying the journal);
  *   - events arriving while and just after resuming (many reconnects under load);
@@ -85,7 +86,7 @@ describe('resume at the edges of a small replay window (30 events)', { timeout: 
     await assertSameAsWitness(stream, witness, seq, seq + 3, 'live after resume');
   });
 
-  test('the window edge: oldest retained = seq+1 is recovered (exactly the window), one beyond is refused explicitly', async () => {
+  test('the window edge: oldest retained = seq+1 is recovered from memory, one beyond from the journal: the same frames', async () => {
     const current = accountSeq(node, a);
     // Only a's events since b's deposit: the 30 newest events are a's last 30.
     const edge = current - 30;
@@ -98,16 +99,14 @@ describe('resume at the edges of a small replay window (30 events)', { timeout: 
     await assertSameAsWitness(inside, witness, edge, current, 'window edge');
 
     const beyond = await connect(node);
-    const refused = await beyond.subscribe(a.listenKey, ALL_TOPICS, { epoch, seq: edge - 1 });
-    assert.equal(refused.code, 0, 'the subscription itself succeeds');
-    assert.equal(refused.resume?.recovered, false);
-    assert.match((refused.resume as { reason: string }).reason, /window|snapshot/i);
-    assert.equal(refused.seq, current, 'the ack says where the account is, for a REST snapshot');
-    await assertQuiet(beyond, 0, 'not recovered: never a partial replay');
-    // The subscription is live though: new events arrive.
+    const fromJournal = await beyond.subscribe(a.listenKey, ALL_TOPICS, { epoch, seq: edge - 1 });
+    assert.deepEqual(fromJournal.resume, { recovered: true, from: edge, to: current }, 'one beyond the window: from the journal');
+    await beyond.until(() => beyond.pushes.length === 31, 3_000, 'the 31 replayed pushes');
+    await assertSameAsWitness(beyond, witness, edge - 1, current, 'one beyond the window');
+    // Then live ones.
     expectOk(await restingBuy(a, undefined, '48000'), 'a live order');
-    await beyond.until(() => beyond.pushes.length === 3, 2_000, 'live pushes after a refused resume');
-    assert.deepEqual(beyond.pushes.map((p) => p.seq), [current + 1, current + 2, current + 3]);
+    await beyond.until(() => beyond.pushes.length === 34, 2_000, 'live pushes after a journal replay');
+    assert.equal(gapFree(beyond.pushes, edge), null);
   });
 
   test('another account\'s events evict this one\'s oldest: the edge moves by exactly as many events', async () => {
@@ -115,8 +114,9 @@ describe('resume at the edges of a small replay window (30 events)', { timeout: 
     expectOk(await restingBuy(b, undefined, '47000'), 'b: three events');
     // The window now holds b's 3 and a's newest 27.
     const old = await connect(node);
-    assert.equal((await old.subscribe(a.listenKey, ALL_TOPICS, { epoch, seq: current - 30 })).resume?.recovered, false, 'the former edge is gone');
-    await assertQuiet(old, 0, 'refused');
+    assert.deepEqual((await old.subscribe(a.listenKey, ALL_TOPICS, { epoch, seq: current - 30 })).resume, { recovered: true, from: current - 29, to: current },
+      'the former edge left memory: the journal serves it');
+    await assertSameAsWitness(old, witness, current - 30, current, 'former edge, from the journal');
     const edge = await connect(node);
     assert.deepEqual((await edge.subscribe(a.listenKey, ALL_TOPICS, { epoch, seq: current - 27 })).resume, { recovered: true, from: current - 26, to: current });
     await edge.until(() => edge.pushes.length === 27, 2_000, '27 replayed');
@@ -178,8 +178,10 @@ describe('resume at the edges of a small replay window (30 events)', { timeout: 
         await inside.until(() => inside.pushes.length === current - edge, 2_000, 'replay');
         assert.deepEqual(inside.pushes.map((p) => p.text), witness.pushes.filter((p) => p.seq > edge).map((p) => p.text), 'same frames as pushed live');
         const beyond = await connect(restarted);
-        assert.equal((await beyond.subscribe(key, ALL_TOPICS, { epoch, seq: edge - 1 })).resume?.recovered, false, 'one beyond is still refused');
-        await assertQuiet(beyond, 0, 'refused after restart');
+        assert.deepEqual((await beyond.subscribe(key, ALL_TOPICS, { epoch, seq: edge - 1 })).resume, { recovered: true, from: edge, to: current },
+          'one beyond: the journal serves it after a restart too');
+        await beyond.until(() => beyond.pushes.length === current - edge + 1, 3_000, 'journal replay after restart');
+        assert.deepEqual(beyond.pushes.map((p) => p.text), witness.pushes.filter((p) => p.seq > edge - 1).map((p) => p.text), 'same frames from the journal');
       } finally {
         if (kind === 'graceful') node = restarted;
         else await abandon(restarted);

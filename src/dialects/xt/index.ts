@@ -10,11 +10,11 @@ import { xtStreamHandler } from './stream.js';
 export const xtDialect: Dialect = {
   name: 'xt',
   async mount(app, context) {
-    const { exchange, credentials, listenKeys, eventLog, limits, connections, router } = context;
+    const { exchange, credentials, listenKeys, eventLog, olderHistory, limits, connections, router } = context;
     await app.register(xtRoutes, { exchange, credentials, listenKeys });
     const encoder = new XtEncoder(new Map(exchange.engine.symbols().map((c) => [c.symbol, c])));
     router.route('/ws/user', xtStreamHandler({
-      exchange, listenKeys, encoder, eventLog, limits, connections, idleMs: setting(context, 'xt.idleMs', 30_000),
+      exchange, listenKeys, encoder, eventLog, olderHistory, limits, connections, idleMs: setting(context, 'xt.idleMs', 30_000),
     }));
   },
 };

@@ -8,7 +8,7 @@ import type { EngineEvent } from '../../engine/types.js';
 import type { ConnectionCounter } from '../../gateway/connections.js';
 import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
 import { Session } from '../../gateway/session.js';
-import type { EventLog } from '../../service/event-log.js';
+import type { EventLog, OlderHistory, ReplayResult } from '../../service/event-log.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
 import { XT_TOPICS, type XtEncoder, type XtTopic } from './encode.js';
@@ -19,6 +19,8 @@ export interface XtStreamOptions {
   encoder: XtEncoder;
   /** Recent events, for clients that resume from their last {epoch, seq}. */
   eventLog: EventLog;
+  /** History older than the window (the data directory's journal); null when there is none. */
+  olderHistory: OlderHistory | null;
   limits: GatewayLimits;
   connections: ConnectionCounter;
   /** Close a connection that sent no ping for this long (XT: 30 s). */
@@ -135,12 +137,27 @@ class XtConnection {
     if (outcome.recovered && outcome.events.length > maxReplayEvents) {
       outcome = { recovered: false, reason: `${outcome.events.length} events behind, more than one resume replays (${maxReplayEvents}); fetch a REST snapshot` };
     }
-    this.ackSubscribed(id, { epoch, seq, resume: outcome.recovered ? { recovered: true, from: resume.seq + 1, to: seq } : { recovered: false, reason: outcome.reason } });
-    if (outcome.recovered && outcome.events.length > 0) {
-      this.backlog = outcome.events;
+    const older = this.options.olderHistory;
+    if (!outcome.recovered && outcome.tooOld === true && older !== null) {
+      // Older than the window: recomputed from the journal, asynchronously. Live events wait in
+      // the backlog meanwhile, and the ack (which must precede every push) waits for the answer.
+      this.backlog = [];
       this.backlogNext = 0;
-      this.pump();
+      void older.eventsOf(accountId, resume.seq, seq, this.options.exchange.engine.cmdSeq, maxReplayEvents)
+        .then((result) => this.startReplay(id, epoch, seq, resume.seq, result, this.backlog ?? []));
+      return;
     }
+    this.startReplay(id, epoch, seq, resume.seq, outcome, []);
+  }
+
+  /** Acks a resume with its outcome, then sends the missed events followed by the live ones that waited. */
+  private startReplay(id: string | number | null, epoch: string, seq: number, afterSeq: number, outcome: ReplayResult, live: EngineEvent[]): void {
+    if (!this.session.isOpen) return;
+    this.ackSubscribed(id, { epoch, seq, resume: outcome.recovered ? { recovered: true, from: afterSeq + 1, to: seq } : { recovered: false, reason: outcome.reason } });
+    const pending = outcome.recovered ? [...outcome.events, ...live] : live;
+    this.backlog = pending.length > 0 ? pending : null;
+    this.backlogNext = 0;
+    this.pump();
   }
 
   /** Sends backlog while the outgoing queue is under half its bound; comes back when it drains. */
