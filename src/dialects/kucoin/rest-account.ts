@@ -207,7 +207,7 @@ export async function accountRoutes(app: FastifyInstance, options: KucoinRestOpt
 }
 
 function notYet(what: string): KucoinError {
-  return new KucoinError('400100', `${what} are not available on this server yet: the engine has no such command (the risk engine will add it); nothing was changed`);
+  return new KucoinError('400100', `${what} are not available on this server yet: the engine has no such command (the risk engine will add it); nothing was changed`, 400);
 }
 
 /** A position with nothing in it, for a symbol the account never touched. */
