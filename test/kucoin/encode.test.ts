@@ -170,7 +170,7 @@ describe('KuCoin position.settlement and position.adjustRiskLimit', () => {
     const text = only(event, 'position:XBTUSDTM');
     assert.equal(parse(text).subject, 'position.settlement');
     assert.equal(dataText(text), '{"fundingTime":1551770400000,"qty":100,"markPrice":3610.8,"fundingRate":-0.002966,"fundingFee":-0.10709633,' +
-      '"ts":1717724618516000000,"settleCurrency":"USDT"}');
+      '"ts":1717724618516250000,"settleCurrency":"USDT"}');
     assert.equal(parse(only(event, 'positionAll')).subject, 'position.settlement');
   });
 
@@ -190,8 +190,8 @@ describe('KuCoin orderChange (/contractMarket/tradeOrders)', () => {
     const event = orderEvent(order(), 'NEW');
     const all = only(event, 'orders');
     assert.equal(dataText(all), '{"symbol":"XBTUSDTM","orderType":"limit","side":"buy","canceledSize":"0","orderId":"5","positionSide":"BOTH",' +
-      '"marginMode":"CROSS","type":"open","orderTime":1717724600000000000,"size":"10","filledSize":"0","price":"60000","remainSize":"10",' +
-      '"clientOid":"cid-5","tradeType":"trade","status":"open","ts":1717724618516000000}');
+      '"marginMode":"CROSS","type":"open","orderTime":1717724600000250000,"size":"10","filledSize":"0","price":"60000","remainSize":"10",' +
+      '"clientOid":"cid-5","tradeType":"trade","status":"open","ts":1717724618516250000}');
     assert.equal(parse(all).topic, '/contractMarket/tradeOrders');
     assert.equal(parse(all).subject, 'orderChange');
     const bySymbol = parse(only(event, 'orders:XBTUSDTM'));
@@ -204,8 +204,8 @@ describe('KuCoin orderChange (/contractMarket/tradeOrders)', () => {
     const o = order({ executedQty: 4, cumQuote: 2_400_000n, state: 'PARTIALLY_FILLED', fees: 480_000n });
     const text = only(tradeEvent(o, { qty: 4, price: 600_000, isMaker: true, fee: 480_000n }), 'orders');
     assert.equal(dataText(text), '{"symbol":"XBTUSDTM","orderType":"limit","side":"buy","canceledSize":"0","orderId":"5","positionSide":"BOTH",' +
-      '"marginMode":"CROSS","type":"match","orderTime":1717724600000000000,"size":"10","filledSize":"4","price":"60000","remainSize":"6",' +
-      '"clientOid":"cid-5","tradeType":"trade","status":"open","ts":1717724618516000000,"liquidity":"maker","feeType":"makerFee",' +
+      '"marginMode":"CROSS","type":"match","orderTime":1717724600000250000,"size":"10","filledSize":"4","price":"60000","remainSize":"6",' +
+      '"clientOid":"cid-5","tradeType":"trade","status":"open","ts":1717724618516250000,"liquidity":"maker","feeType":"makerFee",' +
       '"matchPrice":"60000","matchSize":"4","tradeId":"9","fee":"0.0048","feeRate":"0.0002","feeCurrency":"USDT"}');
   });
 
@@ -310,8 +310,8 @@ describe('KuCoin notices', () => {
     const [lw] = uta.encode(notice('WARN'));
     assert.equal(lw!.key, 'lw');
     // e = the isolated margin 7 + unrealized 2; aM = e − maintenance 0.488
-    assert.equal(lw!.text, '{"T":"lw.FUTURES","P":"1717724618516000000","d":{"eT":"MARGIN_CALL","s":"XBTUSDTM","r":"0.85","a":"980","iM":"6",' +
-      '"mM":"0.488","aM":"8.512","e":"9","l":"0","U":"1717724618516000000"},"seq":13}');
+    assert.equal(lw!.text, '{"T":"lw.FUTURES","P":"1717724618516250000","d":{"eT":"MARGIN_CALL","s":"XBTUSDTM","r":"0.85","a":"980","iM":"6",' +
+      '"mM":"0.488","aM":"8.512","e":"9","l":"0","U":"1717724618516250000"},"seq":13}');
     for (const kind of ['PARTIAL', 'LIQUIDATION', 'ADL'] as const) assert.deepEqual(uta.encode(notice(kind)), [], kind);
   });
 });
@@ -321,9 +321,9 @@ describe('KuCoin UTA positionAll', () => {
     const uta = new UtaEncoder(SYMBOLS);
     const got = uta.encode(positionEvent(ISOLATED));
     assert.deepEqual(got.map((f) => f.key), ['positionAll', 'position:XBTUSDTM']);
-    assert.equal(got[0]!.text, '{"T":"positionAll.FUTURES","P":"1717724618516000000","d":{"pi":"42-XBTUSDTM-BOTH","s":"XBTUSDTM","mM":"ISOLATED",' +
+    assert.equal(got[0]!.text, '{"T":"positionAll.FUTURES","P":"1717724618516250000","d":{"pi":"42-XBTUSDTM-BOTH","s":"XBTUSDTM","mM":"ISOLATED",' +
       '"q":"20","eP":"60000","pV":"122","mP":"61000","lP":"57500.12345678","bP":"57000","l":"20","uPL":"2","rPL":"0.42","iM":"6","mmr":"0.004",' +
-      '"mtM":"0.488","U":"1717724618516000000","O":1717582301254000000},"seq":7}');
+      '"mtM":"0.488","U":"1717724618516250000","O":1717582301254250000},"seq":7}');
     assert.equal(parse(got[1]!.text).T, 'position.FUTURES');
     assert.deepEqual(uta.encode(orderEvent(order(), 'NEW')), [], 'orders are UNIFIED-only channels');
   });
@@ -331,7 +331,7 @@ describe('KuCoin UTA positionAll', () => {
 
 describe('KuCoin JSON numbers', () => {
   it('Num is written verbatim; plain numbers must be whole; ns beyond 2^53 stay exact', () => {
-    assert.equal(toJson({ a: Num.of('-0.0408'), b: Num.of('1717724618516000000'), c: 3, d: undefined, e: [null, 'x'] }), '{"a":-0.0408,"b":1717724618516000000,"c":3,"e":[null,"x"]}');
+    assert.equal(toJson({ a: Num.of('-0.0408'), b: Num.of('1717724618516250000'), c: 3, d: undefined, e: [null, 'x'] }), '{"a":-0.0408,"b":1717724618516250000,"c":3,"e":[null,"x"]}');
     assert.throws(() => Num.of('1e5'), /not a JSON number/);
     assert.throws(() => Num.of('.5'), /not a JSON number/);
     assert.throws(() => toJson({ x: 0.1 }), /whole numbers/);

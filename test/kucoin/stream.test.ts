@@ -259,7 +259,7 @@ describe('KuCoin UTA stream (/kucoin/uta)', () => {
     const p = f.view(a.accountId).positions.find((x) => x.symbol === 'btc_usdt')!;
     assert.deepEqual(push.d, {
       pi: `${a.accountId}-XBTUSDTM-BOTH`, s: 'XBTUSDTM', mM: 'CROSS', q: '3', eP: '60000', pV: '18', mP: '60000', lP: '0', bP: '0', l: '20',
-      uPL: '0', rPL: '-0.0108', iM: '0', mmr: '0', mtM: '0.072', U: `${p.updateTime}000000`, O: Number(`${p.openTime}000000`),
+      uPL: '0', rPL: '-0.0108', iM: '0', mmr: '0', mtM: '0.072', U: `${p.updateTime}250000`, O: Number(`${p.openTime}250000`),
     });
     s.close();
   });

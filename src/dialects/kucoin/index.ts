@@ -34,11 +34,12 @@ export const kucoinDialect: Dialect = {
     const onFutures = futuresStreamHandler({
       exchange, tokens: tokens.futures, encode: (event) => classic.encode(event), limits, connections, idleMs, symbols,
     });
-    router.route(FUTURES_STREAM_PATH, (socket, _request, url) => onFutures(socket, url));
+    // KuCoin's endpoints are sometimes written with a trailing slash; both forms are served.
+    router.route((path) => path === FUTURES_STREAM_PATH || path === `${FUTURES_STREAM_PATH}/`, (socket, _request, url) => onFutures(socket, url));
     const uta = new UtaEncoder(symbols);
     const onUta = utaStreamHandler({
       exchange, tokens: tokens.uta, encode: (event) => uta.encode(event), limits, connections, idleMs, symbols, pingIntervalMs,
     });
-    router.route(UTA_STREAM_PATH, (socket, _request, url) => onUta(socket, url));
+    router.route((path) => path === UTA_STREAM_PATH || path === `${UTA_STREAM_PATH}/`, (socket, _request, url) => onUta(socket, url));
   },
 };

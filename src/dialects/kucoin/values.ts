@@ -43,6 +43,13 @@ export function valueOf(config: SymbolConfig, contracts: number, ticks: number):
   return BigInt(contracts) * BigInt(ticks) * config.valuePerTickContract;
 }
 
-/** Milliseconds as KuCoin's nanosecond timestamps (orderTime, ts, UTA U/O/P): exact, beyond 2^53. */
-export const nsText = (ms: number): string => (ms > 0 ? `${ms}000000` : '0');
+/**
+ * Milliseconds as KuCoin's nanosecond timestamps (orderTime, ts, tradeTime, UTA U/O/P), written
+ * exactly (they pass 2^53). The engine's clock has millisecond resolution, so the instant is somewhere
+ * in that millisecond; it is reported at a fixed 250 µs into it. That way a client that turns ns into
+ * ms through a double and truncates (ccxt: ns × 0.000001, then Math.trunc), floors or rounds gets the
+ * engine's millisecond back: ms × 10⁶ exactly comes out as (ms − 1).9999… for many values.
+ */
+export const NS_INTO_MS = 250_000;
+export const nsText = (ms: number): string => (ms > 0 ? `${ms}${String(NS_INTO_MS).padStart(6, '0')}` : '0');
 export const nsNum = (ms: number): Num => Num.of(nsText(ms));
