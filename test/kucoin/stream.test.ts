@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { XtClient } from '../support/xt-client.js';
 import { KucoinRest, KucoinStream, type Frame } from './client.js';
+import { position } from './events.js';
 import { KucoinFixture, type KucoinAccount } from './fixture.js';
 
 const ALL_TOPICS = ['/contractMarket/tradeOrders', '/contractAccount/wallet', '/contract/position:XBTUSDTM', '/contract/marginMode', '/contract/crossLeverage'];
@@ -144,6 +145,46 @@ describe('KuCoin classic stream: an account\'s life, push by push', () => {
     await a.rest.delete('/api/v1/orders');
     await other.rest.delete('/api/v1/orders');
     s.close();
+  });
+});
+
+describe('KuCoin streams: the risk engine\'s events (constructed until it exists) over real sockets', () => {
+  let f: KucoinFixture;
+  before(async () => { f = await KucoinFixture.start(); });
+  after(async () => { await f.stop(); });
+
+  it('a mark-price update, a funding settlement, a risk-limit result reach /contract/position:{symbol}; a WARN notice reaches UTA lw', async () => {
+    const a = await f.account();
+    const classic = await connected(a, ['/contract/position:XBTUSDTM', '/contract/positionAll']);
+    const uta = await KucoinStream.connect(await a.rest.utaStreamUrl(f.wsUrl));
+    await uta.until(() => uta.frames.length >= 1, 'welcome');
+    assert.deepEqual(await uta.request({ id: 'w', action: 'subscribe', channel: 'lw', tradeType: 'FUTURES' }), { id: 'w', result: true });
+    const base = { accountId: a.accountId, cmdSeq: f.cmdSeq, time: Date.now() };
+    const p = position({ qty: 2, entryCost: 1_200_000n, margin: 60_000_000n, initialMargin: 60_000_000n, markPrice: 610_000, unrealizedPnl: 2_000_000n, maintenanceMargin: 488_000n });
+    const seq = f.exchange.engine.account(a.accountId)!.seq;
+    const from = classic.frames.length;
+    f.exchange.events.publish([
+      { ...base, type: 'position', seq: seq + 1, reason: 'MARK_PRICE', position: p, previousQty: 2, lastDirection: 'LONG' },
+      { ...base, type: 'funding', seq: seq + 2, reason: 'FUNDING_FEE', symbol: 'btc_usdt', positionSide: 'BOTH', fundingTime: base.time, qty: 2, markPrice: 610_000, fundingRate: 10_000n, fundingFee: -12_200n },
+      { ...base, type: 'riskLimit', seq: seq + 3, reason: 'RISK_LIMIT_CHANGE', symbol: 'btc_usdt', success: false, riskLevel: 1, message: 'balance insufficient' },
+      { ...base, type: 'notice', seq: seq + 4, reason: 'MARK_PRICE', notice: 'WARN', position: p, marginRatio: 90_000_000n, crossWalletBalance: 99_000_000_000n },
+    ]);
+    const pushes = await classic.nextPushes(from, 6);
+    assert.deepEqual(pushes.map((x) => [x.topic, x.subject]), [
+      ['/contract/position:XBTUSDTM', 'position.change'], ['/contract/positionAll', 'position.change'],
+      ['/contract/position:XBTUSDTM', 'position.settlement'], ['/contract/positionAll', 'position.settlement'],
+      ['/contract/position:XBTUSDTM', 'position.adjustRiskLimit'], ['/contract/positionAll', 'position.adjustRiskLimit'],
+    ]);
+    assert.deepEqual(Object.keys(pushes[0]!.data!), ['markPrice', 'markValue', 'maintMargin', 'realLeverage', 'unrealisedPnl', 'unrealisedRoePcnt', 'unrealisedPnlPcnt', 'delevPercentage', 'currentTimestamp', 'settleCurrency']);
+    assert.deepEqual([pushes[0]!.data!.markPrice, pushes[0]!.data!.markValue, pushes[0]!.data!.unrealisedPnl], [61000, 12.2, 0.02]);
+    assert.deepEqual([pushes[2]!.data!.qty, pushes[2]!.data!.fundingRate, pushes[2]!.data!.fundingFee], [2, 0.0001, 0.000122]);
+    assert.deepEqual(pushes[4]!.data, { success: false, riskLimitLevel: 1, msg: 'balance insufficient' });
+    await uta.until(() => uta.pushes().length >= 1, 'the lw push');
+    const lw = uta.pushes()[0]!;
+    assert.equal(lw.T, 'lw.FUTURES');
+    assert.deepEqual([lw.d!.eT, lw.d!.s, lw.d!.r], ['MARGIN_CALL', 'XBTUSDTM', '0.9']);
+    classic.close();
+    uta.close();
   });
 });
 
