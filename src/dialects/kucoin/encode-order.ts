@@ -130,7 +130,8 @@ export function restFill(t: TradeEvent, config: SymbolConfig, name: string): Jso
     feeCurrency: t.feeAsset,
     tradeTime: nsNum(t.time),
     subTradeType: null,
-    marginMode: t.order.marginMode === 'ISOLATED' ? 'ISOLATED' : 'CROSS',
+    // Fills recorded before trade events carried their order (older snapshots) have no order: CROSS, the default mode.
+    marginMode: (t.order as OrderSnapshot | undefined)?.marginMode === 'ISOLATED' ? 'ISOLATED' : 'CROSS',
     settleCurrency: config.settleAsset,
     displayType: t.orderType === 'LIMIT' ? 'limit' : 'market',
     fee: amountText(t.fee),
