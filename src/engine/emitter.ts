@@ -16,7 +16,7 @@ function sameFields<T extends object>(a: T, b: T): boolean {
   return true;
 }
 
-const MARK_DERIVED = new Set(['markPrice', 'unrealizedPnl', 'maintenanceMargin', 'crossUnrealizedPnl']);
+const MARK_DERIVED = new Set(['markPrice', 'unrealizedPnl', 'maintenanceMargin', 'crossUnrealizedPnl', 'isolatedUnrealizedPnl']);
 
 type TradeFields = Omit<TradeEvent, 'type' | 'accountId' | 'seq' | 'cmdSeq' | 'time' | 'reason'>;
 
@@ -53,8 +53,11 @@ export class Emitter {
     this.dirtyWallets.push(wallet);
   }
 
-  order(order: Order, execType: ExecType): void {
-    this.orderEvent(order.account, execType, orderSnapshot(order));
+  /** An order event; returns the snapshot it carries (a fill's trade event carries the same one). */
+  order(order: Order, execType: ExecType): OrderSnapshot {
+    const snapshot = orderSnapshot(order);
+    this.orderEvent(order.account, execType, snapshot);
+    return snapshot;
   }
 
   /** An order event that must follow the current step's trade; the snapshot is taken now. */

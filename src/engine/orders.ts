@@ -267,11 +267,12 @@ function fillStep(core: Core, order: Order, qty: number, price: number, isMaker:
   const { fee, realizedPnl } = applyFill(core, order, qty, price, isMaker);
   allocate(core, order.position);
   const unfrozen = frozenBefore - order.frozen;
-  core.emitter.order(order, 'TRADE');
+  const snapshot = core.emitter.order(order, 'TRADE');
   core.emitter.trade(order.account, {
     tradeId, orderId: order.id, clientOrderId: order.clientOrderId, symbol: order.symbol.config.symbol, side: order.side,
     positionSide: order.position.side, orderType: order.orderType, price, qty, isMaker, fee,
     feeAsset: order.symbol.config.settleAsset, realizedPnl, marginUnfrozen: unfrozen > 0n ? unfrozen : 0n, source: 'USER',
+    order: snapshot,
   });
   enforceAllocation(core, order.position);
   core.emitter.endStep();

@@ -23,7 +23,9 @@ export interface OrderRecord {
 
 export interface PositionRecord {
   symbol: string; side: PositionSide; qty: number; entryCost: bigint; margin: bigint; realizedPnlTotal: bigint;
-  realizedPnlCurrent: bigint; feesTotal: bigint; openTime: number; updateTime: number;
+  realizedPnlCurrent: bigint; feesTotal: bigint;
+  /** Absent in snapshots written before it existed (read as 0). */
+  feesCurrent?: bigint; openTime: number; updateTime: number;
   emittedQty: number; lastDirection: 'LONG' | 'SHORT' | null;
 }
 
@@ -65,7 +67,7 @@ function orderRecord(order: Order): OrderRecord {
 function positionRecord(p: Position): PositionRecord {
   return {
     symbol: p.symbol.config.symbol, side: p.side, qty: p.qty, entryCost: p.entryCost, margin: p.margin, realizedPnlTotal: p.realizedPnlTotal,
-    realizedPnlCurrent: p.realizedPnlCurrent, feesTotal: p.feesTotal, openTime: p.openTime, updateTime: p.updateTime,
+    realizedPnlCurrent: p.realizedPnlCurrent, feesTotal: p.feesTotal, feesCurrent: p.feesCurrent, openTime: p.openTime, updateTime: p.updateTime,
     emittedQty: p.emittedQty, lastDirection: p.lastDirection,
   };
 }
@@ -124,7 +126,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
       const position = core.position(account, core.symbols.get(p.symbol)!, p.side);
       Object.assign(position, {
         qty: p.qty, entryCost: p.entryCost, margin: p.margin, realizedPnlTotal: p.realizedPnlTotal, realizedPnlCurrent: p.realizedPnlCurrent,
-        feesTotal: p.feesTotal, openTime: p.openTime, updateTime: p.updateTime, emittedQty: p.emittedQty, lastDirection: p.lastDirection,
+        feesTotal: p.feesTotal, feesCurrent: p.feesCurrent ?? 0n, openTime: p.openTime, updateTime: p.updateTime, emittedQty: p.emittedQty, lastDirection: p.lastDirection,
       });
     }
     for (const [clientOrderId, result] of record.recentClientIds) account.recentClientIds.set(clientOrderId, result);

@@ -239,6 +239,7 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
     if (position.qty === 0) {
       position.openTime = core.time;
       position.realizedPnlCurrent = 0n;
+      position.feesCurrent = 0n;
     }
     position.entryCost += BigInt(opening) * BigInt(price);
     if (isolated) {
@@ -260,6 +261,7 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
   position.realizedPnlTotal += realizedPnl;
   position.realizedPnlCurrent += realizedPnl - fee;
   position.feesTotal += fee;
+  position.feesCurrent += fee;
   position.updateTime = core.time;
 
   order.filled += qty;

@@ -79,6 +79,7 @@ export function positionSnapshot(position: Position): PositionSnapshot {
     realizedPnlTotal: position.realizedPnlTotal,
     realizedPnlCurrent: position.realizedPnlCurrent,
     feesTotal: position.feesTotal,
+    feesCurrent: position.feesCurrent,
     markPrice: markPrice ?? 0,
     unrealizedPnl,
     maintenanceMargin,
@@ -94,10 +95,15 @@ export function availableBalance(wallet: Wallet): bigint {
 
 export function balanceSnapshot(account: Account, wallet: Wallet): BalanceSnapshot {
   let crossUnrealizedPnl = 0n;
+  let isolatedUnrealizedPnl = 0n;
+  let isolatedOrderMarginFrozen = 0n;
   for (const position of account.positions.values()) {
-    if (position.qty === 0 || position.symbol.config.settleAsset !== wallet.asset) continue;
-    if (position.settings.marginMode !== 'CROSSED') continue;
-    crossUnrealizedPnl += valuationOf(position).unrealizedPnl;
+    if (position.symbol.config.settleAsset !== wallet.asset) continue;
+    const isolated = position.settings.marginMode === 'ISOLATED';
+    if (isolated) isolatedOrderMarginFrozen += position.frozen;
+    if (position.qty === 0) continue;
+    if (isolated) isolatedUnrealizedPnl += valuationOf(position).unrealizedPnl;
+    else crossUnrealizedPnl += valuationOf(position).unrealizedPnl;
   }
   return {
     asset: wallet.asset,
@@ -108,5 +114,7 @@ export function balanceSnapshot(account: Account, wallet: Wallet): BalanceSnapsh
     openOrderMarginFrozen: wallet.frozen,
     availableBalance: availableBalance(wallet),
     crossUnrealizedPnl,
+    isolatedOrderMarginFrozen,
+    isolatedUnrealizedPnl,
   };
 }

@@ -50,6 +50,8 @@ export interface Position {
   realizedPnlTotal: bigint;
   realizedPnlCurrent: bigint;
   feesTotal: bigint;
+  /** Fees paid since the position last opened from flat (KuCoin currentComm). */
+  feesCurrent: bigint;
   openTime: number;
   updateTime: number;
   /** Live buy and sell orders targeting this position, each in priority order. */

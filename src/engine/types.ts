@@ -203,6 +203,11 @@ export interface TradeEvent extends EventBase {
   marginUnfrozen: bigint;
   /** The order's source: a liquidation fill (Bybit BustTrade) or an ADL fill (AdlTrade, no fee). */
   source: OrderSource;
+  /**
+   * The order as this fill left it (the same snapshot as the TRADE order event before it): encoders
+   * that report a fill and its order in one message (KuCoin `match`) need both.
+   */
+  order: OrderSnapshot;
 }
 
 export interface PositionSnapshot {
@@ -224,6 +229,8 @@ export interface PositionSnapshot {
   /** Realized PnL of the current position, net of its fees (Bybit curRealisedPnl). */
   realizedPnlCurrent: bigint;
   feesTotal: bigint;
+  /** Fees paid over the current position's life (since it last opened from flat; KuCoin currentComm). */
+  feesCurrent: bigint;
   markPrice: number;
   unrealizedPnl: bigint;
   maintenanceMargin: bigint;
@@ -269,6 +276,10 @@ export interface BalanceSnapshot {
   openOrderMarginFrozen: bigint;
   availableBalance: bigint;
   crossUnrealizedPnl: bigint;
+  /** Part of openOrderMarginFrozen held by orders on isolated positions (KuCoin isolatedOrderMargin). */
+  isolatedOrderMarginFrozen: bigint;
+  /** Unrealized PnL of the asset's isolated positions at mark (KuCoin isolatedUnPnl). */
+  isolatedUnrealizedPnl: bigint;
 }
 
 export interface BalanceEvent extends EventBase {

@@ -65,7 +65,13 @@ describe('events', () => {
     h.sell(a, 4, 602_000, { clientOrderId: 'ask-1' }); // #3: a long 10 → closes 4 (freezes nothing)
     const taken = h.buy(c, 6, 602_000, { clientOrderId: 'bid-1' }); // #4: c opens 4, 2 rest
     const [makerTrade, takerTrade] = eventsOf(taken.events, 'trade');
-    assert.deepEqual({ ...makerTrade!, seq: 0 }, {
+    // Each trade carries its order as the fill left it: the very snapshot of the TRADE order event before it.
+    const tradeOrders = eventsOf(taken.events, 'order').filter((e) => e.execType === 'TRADE');
+    assert.equal(makerTrade!.order, tradeOrders.find((e) => e.order.orderId === 3)!.order);
+    assert.equal(takerTrade!.order, tradeOrders.find((e) => e.order.orderId === 4)!.order);
+    assert.equal(makerTrade!.order.executedQty, 4);
+    assert.equal(takerTrade!.order.state, 'PARTIALLY_FILLED');
+    assert.deepEqual({ ...makerTrade!, seq: 0, order: null }, {
       type: 'trade', accountId: a, seq: 0, cmdSeq: taken.cmdSeq, time: h.time, reason: 'ORDER',
       tradeId: 2, orderId: 3, clientOrderId: 'ask-1', symbol: BTC, side: 'SELL', positionSide: 'BOTH', orderType: 'LIMIT',
       price: 602_000, qty: 4, isMaker: true,
@@ -74,8 +80,9 @@ describe('events', () => {
       realizedPnl: 8_000_000n, // long closes 4: 1000 × (4 × 602,000 − floor(6,000,000 × 4 / 10)) = 1000 × 8,000
       marginUnfrozen: 0n, // a closing order froze nothing
       source: 'USER',
+      order: null,
     });
-    assert.deepEqual({ ...takerTrade!, seq: 0 }, {
+    assert.deepEqual({ ...takerTrade!, seq: 0, order: null }, {
       type: 'trade', accountId: c, seq: 0, cmdSeq: taken.cmdSeq, time: h.time, reason: 'ORDER',
       tradeId: 2, orderId: 4, clientOrderId: 'bid-1', symbol: BTC, side: 'BUY', positionSide: 'BOTH', orderType: 'LIMIT',
       price: 602_000, qty: 4, isMaker: false,
@@ -85,6 +92,7 @@ describe('events', () => {
       // perContract(602,000) = 30,100,000 + 361,200 = 30,461,200; 4 of the 6 frozen are released: 121,844,800
       marginUnfrozen: 121_844_800n,
       source: 'USER',
+      order: null,
     });
     h.audit();
   });

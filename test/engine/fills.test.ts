@@ -153,6 +153,8 @@ describe('fills: one-way flip', () => {
     assert.equal(p.feesTotal, 12_615_000n); // 3,600,000 + 9,015,000
     // rule "A fill" 2–3: restarts at 0 when the position opens from zero, then += PnL − fee of this fill
     assert.equal(p.realizedPnlCurrent, 985_000n); // 10,000,000 − 9,015,000
+    // likewise feesCurrent: the whole flip fill's fee counts for the new (short) position
+    assert.equal(p.feesCurrent, 9_015_000n);
     h.audit();
   });
 

@@ -81,6 +81,7 @@ interface MPosition {
   realizedPnlTotal: bigint;
   realizedPnlCurrent: bigint;
   feesTotal: bigint;
+  feesCurrent: bigint;
   openTime: number;
   updateTime: number;
 }
@@ -488,6 +489,7 @@ export class ReferenceModel {
       if (pos.qty === 0) {
         pos.openTime = this.time;
         pos.realizedPnlCurrent = 0n;
+        pos.feesCurrent = 0n;
       }
       pos.entryCost += big(o) * big(p);
       if (isolated) pos.isolatedMargin += ceilDiv(big(o) * big(p) * k, leverage);
@@ -501,6 +503,7 @@ export class ReferenceModel {
     pos.realizedPnlTotal += pnl;
     pos.realizedPnlCurrent += pnl - fee;
     pos.feesTotal += fee;
+    pos.feesCurrent += fee;
     order.executedQty += q;
     order.cumQuote += big(q) * big(p);
     order.fees += fee;
@@ -803,7 +806,7 @@ export class ReferenceModel {
     if (!pos) {
       pos = {
         symbol, positionSide, qty: 0, entryCost: 0n, isolatedMargin: 0n, realizedPnlTotal: 0n, realizedPnlCurrent: 0n,
-        feesTotal: 0n, openTime: 0, updateTime: this.time,
+        feesTotal: 0n, feesCurrent: 0n, openTime: 0, updateTime: this.time,
       };
       acc.positions.push(pos);
     }
@@ -864,6 +867,7 @@ export class ReferenceModel {
       realizedPnlTotal: pos.realizedPnlTotal,
       realizedPnlCurrent: pos.realizedPnlCurrent,
       feesTotal: pos.feesTotal,
+      feesCurrent: pos.feesCurrent,
       markPrice: mark ?? 0,
       unrealizedPnl: this.unrealizedPnl(pos),
       maintenanceMargin: mark === null ? 0n : maintenanceMargin(sym.cfg.tiers, big(Math.abs(pos.qty)) * big(mark) * sym.k),

@@ -1,0 +1,123 @@
+/**
+ * What KuCoin's two private streams share: the token in the URL (resolved once, at connect: a
+ * connected socket outlives its token, as on KuCoin), one account per connection (bound with the
+ * gateway's ConnectionCounter), the JSON ping → pong, the close after `idleMs` without a ping, and
+ * delivery of the encoder's frames whose key the connection subscribed.
+ */
+import type { WebSocket } from 'ws';
+import type { EngineEvent } from '../../engine/types.js';
+import type { ConnectionCounter } from '../../gateway/connections.js';
+import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
+import { Session } from '../../gateway/session.js';
+import type { Exchange } from '../../service/exchange.js';
+import type { ListenKeys } from '../../service/listen-keys.js';
+import type { Frame } from './encode.js';
+import { toJson, type JsonValue } from './json.js';
+
+/** Close codes of the KuCoin streams beyond the gateway's (limits.ts). */
+export const KucoinCloseCode = Object.freeze({
+  /** The token in the URL is unknown or expired (an error frame says so first). */
+  TOKEN: 4001,
+});
+
+/** Subscriptions one connection may hold (KuCoin: 100 topics per connection). */
+export const MAX_SUBSCRIPTIONS = 100;
+
+export interface ConnectionOptions {
+  exchange: Exchange;
+  tokens: ListenKeys;
+  encode: (event: EngineEvent) => readonly Frame[];
+  limits: GatewayLimits;
+  connections: ConnectionCounter;
+  /** Close a connection that sent no ping for this long (KuCoin: 60 s). */
+  idleMs: number;
+}
+
+export type Message = Record<string, unknown>;
+
+export abstract class KucoinConnection {
+  protected readonly session: Session;
+  protected readonly keys = new Set<string>();
+  private accountId: number | null = null;
+  private stopListening: (() => void) | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly socket: WebSocket, protected readonly options: ConnectionOptions) {
+    this.session = new Session(socket, options.limits, options.exchange.now());
+    socket.once('close', () => this.onClose());
+  }
+
+  /** Checks the token, binds the account and says welcome; called once the subclass is constructed. */
+  start(url: URL): void {
+    const { options, socket } = this;
+    const token = url.searchParams.get('token') ?? '';
+    const entry = token === '' ? undefined : options.tokens.resolve(token, options.exchange.now());
+    if (entry === undefined) {
+      // Unknown and expired tokens get the same answer: either way the client must fetch a new one.
+      this.error(url.searchParams.get('connectId'), 401, 'token is expired');
+      this.session.close(KucoinCloseCode.TOKEN, 'token is expired');
+      return;
+    }
+    if (!options.connections.bindAccount(entry.accountId)) {
+      this.error(url.searchParams.get('connectId'), 509, `the account already holds ${options.limits.maxConnectionsPerAccount} stream connections`);
+      this.session.close(CloseCode.TOO_MANY_CONNECTIONS, 'too many connections for this account');
+      return;
+    }
+    this.accountId = entry.accountId;
+    this.stopListening = options.exchange.events.subscribe(entry.accountId, (event) => this.onEvent(event));
+    this.armIdle();
+    socket.on('message', (data, isBinary) => this.onText(isBinary ? '' : data.toString()));
+    this.session.send(this.welcome(url));
+  }
+
+  /** The first frame of a connection. */
+  protected abstract welcome(url: URL): string;
+  /** A message that is not a ping. */
+  protected abstract onRequest(message: Message): void;
+  /** An error in this stream's shape. */
+  protected abstract error(id: unknown, code: number, text: string): void;
+
+  protected send(value: JsonValue): void {
+    this.session.send(toJson(value));
+  }
+
+  private armIdle(): void {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.session.close(CloseCode.IDLE, `no ping for ${this.options.idleMs / 1000} s`), this.options.idleMs);
+  }
+
+  private onText(text: string): void {
+    if (!this.session.admitInbound(this.options.exchange.now())) return;
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return this.error(null, 400, 'the message is not JSON: send {"id":"…","type":"ping"} or a subscription');
+    }
+    if (message === null || typeof message !== 'object' || Array.isArray(message)) return this.error(null, 400, 'the message must be a JSON object');
+    const request = message as Message;
+    if (request.type === 'ping') {
+      this.armIdle();
+      return this.send({ id: idOf(request.id), type: 'pong' });
+    }
+    this.onRequest(request);
+  }
+
+  private onEvent(event: EngineEvent): void {
+    if (this.keys.size === 0) return;
+    for (const frame of this.options.encode(event)) if (this.keys.has(frame.key)) this.session.send(frame.text);
+  }
+
+  private onClose(): void {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.stopListening?.();
+    if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId);
+  }
+}
+
+/** A request id echoed back: strings and whole numbers as sent, anything else as null. */
+export function idOf(value: unknown): string | number | null {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+  return null;
+}

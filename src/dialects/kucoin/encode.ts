@@ -1,0 +1,126 @@
+/**
+ * Canonical events → KuCoin classic futures private pushes. Each event becomes frames keyed by the
+ * subscription that receives them (`Frame.key`); a connection sends the frames whose key it
+ * subscribed. Frames are built once per event whatever the number of sockets, and only from the
+ * event itself (plus static symbol configuration), so a replayed event encodes like the live one.
+ *
+ * Envelope: {"type":"message","topic","subject","userId","channelType":"private","data","seq"};
+ * `seq` (the account's gap-free sequence) is perpstream's addition, as in every dialect.
+ */
+import type { ConfigEvent, EngineEvent } from '../../engine/types.js';
+import { adjustRiskLimitData, markPriceData, positionChangeData, settlementData, type JsonObject } from './encode-position.js';
+import { matchData, orderChangeData } from './encode-order.js';
+import { legacyWalletData, walletBalanceData } from './encode-wallet.js';
+import { toJson } from './json.js';
+import type { KucoinSymbols } from './symbols.js';
+
+export const TOPICS = Object.freeze({
+  orders: '/contractMarket/tradeOrders',
+  wallet: '/contractAccount/wallet',
+  position: '/contract/position',
+  positionAll: '/contract/positionAll',
+  marginMode: '/contract/marginMode',
+  crossLeverage: '/contract/crossLeverage',
+});
+
+/** Subscription keys: `orders`, `orders:XBTUSDTM`, `wallet`, `position:XBTUSDTM`, `positionAll`, `marginMode`, `crossLeverage`. */
+export type SubscriptionKey = string;
+
+export interface Frame {
+  key: SubscriptionKey;
+  text: string;
+}
+
+export class KucoinEncoder {
+  private readonly frames = new WeakMap<EngineEvent, readonly Frame[]>();
+
+  constructor(private readonly symbols: KucoinSymbols) {}
+
+  encode(event: EngineEvent): readonly Frame[] {
+    let frames = this.frames.get(event);
+    if (frames === undefined) {
+      frames = this.build(event);
+      this.frames.set(event, frames);
+    }
+    return frames;
+  }
+
+  private build(event: EngineEvent): Frame[] {
+    const message = (key: string, topic: string, subject: string, data: JsonObject): Frame => ({
+      key,
+      text: toJson({ type: 'message', topic, subject, userId: String(event.accountId), channelType: 'private', data, seq: event.seq }),
+    });
+    /** The same data on the all-symbols topic and on the symbol's own topic. */
+    const orderFrames = (name: string, data: JsonObject): Frame[] => [
+      message('orders', TOPICS.orders, 'orderChange', data),
+      message(`orders:${name}`, `${TOPICS.orders}:${name}`, 'symbolOrderChange', data),
+    ];
+    /** Position subjects go to /contract/position:{symbol} and to /contract/positionAll. */
+    const positionFrames = (name: string, subject: string, bySymbol: JsonObject, forAll: JsonObject = bySymbol): Frame[] => [
+      message(`position:${name}`, `${TOPICS.position}:${name}`, subject, bySymbol),
+      message('positionAll', TOPICS.positionAll, subject, forAll),
+    ];
+
+    switch (event.type) {
+      case 'order': {
+        const o = event.order;
+        const name = this.symbols.name(o.symbol);
+        const config = this.symbols.config(o.symbol);
+        switch (event.execType) {
+          case 'NEW': return orderFrames(name, orderChangeData(o, config, name, 'open', 'open', event.time));
+          case 'AMENDMENT': return orderFrames(name, orderChangeData(o, config, name, 'update', 'open', event.time));
+          case 'CANCELED':
+          case 'EXPIRED': return orderFrames(name, orderChangeData(o, config, name, 'canceled', 'done', event.time));
+          default: return [];
+        }
+      }
+      case 'trade': {
+        const name = this.symbols.name(event.symbol);
+        const config = this.symbols.config(event.symbol);
+        const frames = orderFrames(name, matchData(event, config, name));
+        if (event.order.state === 'FILLED') frames.push(...orderFrames(name, orderChangeData(event.order, config, name, 'filled', 'done', event.time)));
+        return frames;
+      }
+      case 'position': {
+        const p = event.position;
+        const name = this.symbols.name(p.symbol);
+        const config = this.symbols.config(p.symbol);
+        if (event.reason === 'MARK_PRICE') {
+          return positionFrames(name, 'position.change', markPriceData(p, config, name, event.time, false), markPriceData(p, config, name, event.time, true));
+        }
+        return positionFrames(name, 'position.change', positionChangeData(p, config, name, event.reason, event.time));
+      }
+      case 'funding': {
+        const name = this.symbols.name(event.symbol);
+        return positionFrames(name, 'position.settlement', settlementData(event, this.symbols.config(event.symbol)));
+      }
+      case 'riskLimit':
+        return positionFrames(this.symbols.name(event.symbol), 'position.adjustRiskLimit', adjustRiskLimitData(event));
+      case 'balance': {
+        const b = event.balance;
+        return [
+          ...legacyWalletData(b, event.time).map(({ subject, data }) => message('wallet', TOPICS.wallet, subject, data)),
+          message('wallet', TOPICS.wallet, 'walletBalance.change', walletBalanceData(b, event.seq, event.time)),
+        ];
+      }
+      case 'config':
+        return this.config(event, message);
+      // Liquidation notices show on the classic stream as changeReason liquidation/adl on the
+      // position and tradeType liquid on the order; the warning itself is UTA's `lw` only.
+      case 'notice':
+        return [];
+    }
+  }
+
+  private config(event: ConfigEvent, message: (key: string, topic: string, subject: string, data: JsonObject) => Frame): Frame[] {
+    if (event.symbol === null) return [];
+    const name = this.symbols.name(event.symbol);
+    if (event.reason === 'LEVERAGE_CHANGE' && event.leverage !== null) {
+      return [message('crossLeverage', TOPICS.crossLeverage, 'user.config', { [name]: { leverage: String(event.leverage) } })];
+    }
+    if (event.reason === 'MARGIN_TYPE_CHANGE' && event.marginMode !== null) {
+      return [message('marginMode', TOPICS.marginMode, 'user.config', { [name]: event.marginMode === 'ISOLATED' ? 'ISOLATED' : 'CROSS' })];
+    }
+    return [];
+  }
+}

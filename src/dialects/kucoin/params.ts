@@ -1,0 +1,111 @@
+/**
+ * Reading KuCoin request parameters: GET and DELETE carry them in the query, POST in a JSON body;
+ * KuCoin clients send numbers either as JSON numbers or as strings, so both are accepted. Every
+ * reader throws a KucoinError (400100) that says what to send instead.
+ */
+import type { FastifyRequest } from 'fastify';
+import { parseAmount } from '../../engine/fixed.js';
+import { parsePrice } from '../../engine/format.js';
+import type { SymbolConfig } from '../../engine/symbol.js';
+import type { Credential } from '../../service/credentials.js';
+import { badParam, invalidOrder, KucoinError } from './envelope.js';
+import type { KucoinSymbols } from './symbols.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified caller of a signed KuCoin request. */
+    kucoinCredential: Credential | null;
+  }
+}
+
+export type Params = Record<string, unknown>;
+
+export function callerOf(request: FastifyRequest): number {
+  if (request.kucoinCredential === null) throw new KucoinError('400001', 'this endpoint is signed: send the KC-API-* headers', 401);
+  return request.kucoinCredential.accountId;
+}
+
+export function paramsOf(request: FastifyRequest): Params {
+  const query = (request.query ?? {}) as Params;
+  const body = request.body !== null && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Params) : {};
+  return { ...query, ...body };
+}
+
+export function optionalString(params: Params, name: string): string | undefined {
+  const value = params[name];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'boolean') return String(value);
+  throw badParam(`${name} must be a string or a number`);
+}
+
+export function requiredString(params: Params, name: string): string {
+  const value = optionalString(params, name);
+  if (value === undefined) throw badParam(`${name} is required`);
+  return value;
+}
+
+export function optionalEnum<T extends string>(params: Params, name: string, allowed: readonly T[], normalize: (s: string) => string = (s) => s): T | undefined {
+  const text = optionalString(params, name);
+  if (text === undefined) return undefined;
+  const value = normalize(text);
+  if (!(allowed as readonly string[]).includes(value)) throw badParam(`${name} must be one of ${allowed.join(', ')} (got ${text})`);
+  return value as T;
+}
+
+export function optionalBoolean(params: Params, name: string): boolean | undefined {
+  const value = params[name];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw badParam(`${name} must be true or false`);
+}
+
+export function optionalInteger(params: Params, name: string, min: number, max: number): number | undefined {
+  const text = optionalString(params, name);
+  if (text === undefined) return undefined;
+  if (!/^-?\d+$/.test(text)) throw badParam(`${name} must be a whole number (got ${text})`);
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw badParam(`${name} must be between ${min} and ${max} (got ${text})`);
+  return value;
+}
+
+export function requiredInteger(params: Params, name: string, min: number, max: number): number {
+  const value = optionalInteger(params, name, min, max);
+  if (value === undefined) throw badParam(`${name} is required (a whole number from ${min} to ${max})`);
+  return value;
+}
+
+export function symbolOf(symbols: KucoinSymbols, params: Params, required: true): SymbolConfig;
+export function symbolOf(symbols: KucoinSymbols, params: Params, required: boolean): SymbolConfig | undefined;
+export function symbolOf(symbols: KucoinSymbols, params: Params, required: boolean): SymbolConfig | undefined {
+  const name = optionalString(params, 'symbol');
+  if (name === undefined) {
+    if (required) throw badParam(`symbol is required, one of ${symbols.names().join(', ')}`);
+    return undefined;
+  }
+  const config = symbols.find(name);
+  if (config === undefined) throw badParam(`symbol ${name} is not a contract here; see GET /api/v1/contracts/active (${symbols.names().join(', ')})`);
+  return config;
+}
+
+/** A limit price: a positive multiple of the contract's tick size. */
+export function priceOf(params: Params, name: string, config: SymbolConfig): number {
+  const text = requiredString(params, name);
+  const ticks = parsePrice(config, text);
+  if (ticks === undefined) throw invalidOrder(`${name} ${text} is invalid: it must be a positive multiple of the tick size ${config.spec.tickSize}`);
+  return ticks;
+}
+
+/** An amount of the settle asset (at most 8 decimals), > 0. */
+export function positiveAmountOf(params: Params, name: string): bigint {
+  const text = requiredString(params, name);
+  try {
+    const amount = parseAmount(text);
+    if (amount > 0n) return amount;
+  } catch {
+    // reported below
+  }
+  throw badParam(`${name} must be a positive decimal with at most 8 decimals (got ${text})`);
+}

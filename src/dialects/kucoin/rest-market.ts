@@ -1,0 +1,122 @@
+/**
+ * Public futures endpoints: contracts (what ccxt's fetchMarkets reads: a non-null
+ * nextFundingRateTime makes the contract a swap; multiplier is the contract size), risk-limit
+ * tiers, server time and status.
+ */
+import type { FastifyInstance } from 'fastify';
+import { decimalPlaces, formatRate, formatScaled, parseScaled } from '../../engine/fixed.js';
+import type { SymbolConfig } from '../../engine/symbol.js';
+import { Num, type JsonValue } from './json.js';
+import { badParam, ok } from './envelope.js';
+import type { KucoinRestOptions } from './rest.js';
+import { kucoinCurrency, type KucoinSymbols } from './symbols.js';
+import { amountNum, priceNum, rateNum } from './values.js';
+
+/** KuCoin settles funding at 04:00, 12:00 and 20:00 UTC (risk.md §5.8). */
+const FUNDING_HOURS_UTC = [4, 12, 20];
+const HOUR_MS = 3_600_000;
+
+/** Milliseconds from `now` to the next funding settlement. */
+export function msToNextFunding(now: number): number {
+  const dayStart = now - (now % (24 * HOUR_MS));
+  for (const hour of [...FUNDING_HOURS_UTC, FUNDING_HOURS_UTC[0]! + 24]) {
+    const at = dayStart + hour * HOUR_MS;
+    if (at > now) return at - now;
+  }
+  return 8 * HOUR_MS;
+}
+
+/** The contract object of GET /api/v1/contracts/active (numbers as JSON numbers, like KuCoin). */
+export function contractObject(config: SymbolConfig, name: string, market: { markPrice: number | null; lastPrice: number | null } | undefined, now: number): { [key: string]: JsonValue } {
+  const spec = config.spec;
+  const firstTier = config.tiers[0]!;
+  const lastTier = config.tiers[config.tiers.length - 1]!;
+  const mark = market?.markPrice ?? null;
+  const last = market?.lastPrice ?? null;
+  return {
+    symbol: name,
+    rootSymbol: spec.quoteAsset,
+    type: 'FFWCSX',
+    firstOpenDate: 0,
+    expireDate: null,
+    settleDate: null,
+    baseCurrency: kucoinCurrency(spec.baseAsset),
+    quoteCurrency: spec.quoteAsset,
+    settleCurrency: spec.settleAsset,
+    maxOrderQty: spec.maxQty,
+    maxPrice: priceNum(config, spec.maxPriceTicks),
+    lotSize: 1,
+    tickSize: decimalNum(spec.tickSize),
+    indexPriceTickSize: decimalNum(spec.tickSize),
+    multiplier: decimalNum(spec.contractSize),
+    initialMargin: Num.of(formatRate(ceilRate(spec.maxLeverage))),
+    maintainMargin: rateNum(firstTier.mmr),
+    maxRiskLimit: amountNum(lastTier.floor),
+    minRiskLimit: amountNum(config.tiers[1]?.floor ?? firstTier.floor),
+    riskStep: amountNum(0n),
+    makerFeeRate: rateNum(config.makerFeeRate),
+    takerFeeRate: rateNum(config.takerFeeRate),
+    takerFixFee: 0,
+    makerFixFee: 0,
+    settlementFee: null,
+    isDeleverage: true,
+    isQuanto: false,
+    isInverse: false,
+    markMethod: 'FairPrice',
+    fairMethod: 'FundingRate',
+    settlementSymbol: '',
+    status: 'Open',
+    markPrice: mark === null ? null : priceNum(config, mark),
+    lastTradePrice: last === null ? null : priceNum(config, last),
+    nextFundingRateTime: msToNextFunding(now),
+    fundingRateGranularity: 8 * HOUR_MS,
+    maxLeverage: spec.maxLeverage,
+    supportCross: true,
+    sourceExchanges: [],
+  };
+}
+
+/** A configured decimal ("0.0001") as a JSON number, trailing zeros dropped. */
+function decimalNum(text: string): Num {
+  const decimals = decimalPlaces(text);
+  return Num.of(formatScaled(parseScaled(text, decimals), decimals, 0));
+}
+
+/** 1 / leverage as a rate, rounded up to 10⁻⁸. */
+function ceilRate(leverage: number): bigint {
+  const scale = 100_000_000n;
+  return (scale + BigInt(leverage) - 1n) / BigInt(leverage);
+}
+
+/** GET /api/v1/contracts/risk-limit/{symbol}: the maintenance tiers as KuCoin risk-limit levels. */
+export function riskLimitLevels(config: SymbolConfig, name: string): JsonValue[] {
+  return config.tiers.map((tier, index) => ({
+    symbol: name,
+    level: index + 1,
+    maxRiskLimit: config.tiers[index + 1] === undefined ? null : amountNum(config.tiers[index + 1]!.floor),
+    minRiskLimit: amountNum(tier.floor),
+    maxLeverage: tier.maxLeverage,
+    initialMargin: Num.of(formatRate(ceilRate(tier.maxLeverage))),
+    maintainMargin: rateNum(tier.mmr),
+  }));
+}
+
+function symbolParam(symbols: KucoinSymbols, name: string): SymbolConfig {
+  const config = symbols.find(name);
+  if (config === undefined) throw badParam(`symbol ${name} is not a contract here; see GET /api/v1/contracts/active (${symbols.names().join(', ')})`);
+  return config;
+}
+
+export async function marketRoutes(app: FastifyInstance, options: KucoinRestOptions): Promise<void> {
+  const { exchange, symbols } = options;
+  const contract = (config: SymbolConfig) => contractObject(config, symbols.name(config.symbol), exchange.engine.market(config.symbol), exchange.now());
+
+  app.get('/api/v1/contracts/active', async () => ok(symbols.all().map(contract)));
+  app.get<{ Params: { symbol: string } }>('/api/v1/contracts/:symbol', async (request) => ok(contract(symbolParam(symbols, request.params.symbol))));
+  app.get<{ Params: { symbol: string } }>('/api/v1/contracts/risk-limit/:symbol', async (request) => {
+    const config = symbolParam(symbols, request.params.symbol);
+    return ok(riskLimitLevels(config, symbols.name(config.symbol)));
+  });
+  app.get('/api/v1/timestamp', async () => ok(exchange.now()));
+  app.get('/api/v1/status', async () => ok({ status: 'open', msg: '' }));
+}

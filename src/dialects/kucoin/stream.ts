@@ -1,0 +1,77 @@
+/**
+ * KuCoin's classic futures private stream (protocols.md §4.1–4.2), served at /kucoin/futures:
+ * the endpoint futures bullet-private returns. Connect with `?token=<token>&connectId=<id>`; the
+ * server says {"id":connectId,"type":"welcome"}, answers {"id","type":"ping"} with pong, and
+ * subscribes topics with {"id","type":"subscribe","topic","privateChannel":true,"response":true}
+ * ({"id","type":"ack"} when response is true). Errors: {"id","type":"error","code","data"}.
+ *
+ * Topics: /contractMarket/tradeOrders[:SYM,SYM], /contractAccount/wallet, /contract/position:SYM[,SYM],
+ * /contract/positionAll, /contract/marginMode, /contract/crossLeverage.
+ */
+import { randomBytes } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import { KucoinConnection, MAX_SUBSCRIPTIONS, idOf, type ConnectionOptions, type Message } from './connection.js';
+import { TOPICS } from './encode.js';
+import type { KucoinSymbols } from './symbols.js';
+
+export interface FuturesStreamOptions extends ConnectionOptions {
+  symbols: KucoinSymbols;
+}
+
+/** The subscription keys a topic stands for, or the reason it is not a topic here. */
+export function topicKeys(topic: string, symbols: KucoinSymbols): string[] | string {
+  const at = topic.indexOf(':');
+  const base = at < 0 ? topic : topic.slice(0, at);
+  const names = at < 0 ? [] : topic.slice(at + 1).split(',').map((s) => s.trim());
+  if (at >= 0 && names.some((n) => n === '')) return `topic ${topic} lists an empty symbol`;
+  const unknown = names.filter((n) => symbols.find(n) === undefined);
+  if (unknown.length > 0) return `topic ${topic}: ${unknown.join(', ')} is not a contract here (${symbols.names().join(', ')})`;
+  const bare = (key: string): string[] | string => (at < 0 ? [key] : `topic ${base} takes no symbol`);
+  switch (base) {
+    case TOPICS.orders: return at < 0 ? ['orders'] : names.map((n) => `orders:${n}`);
+    case TOPICS.position: return at < 0 ? `topic ${base} needs symbols: ${base}:XBTUSDTM[,ETHUSDTM]` : names.map((n) => `position:${n}`);
+    case TOPICS.wallet: return bare('wallet');
+    case TOPICS.positionAll: return bare('positionAll');
+    case TOPICS.marginMode: return bare('marginMode');
+    case TOPICS.crossLeverage: return bare('crossLeverage');
+    default: return `topic ${topic} is not found; private topics here: ${Object.values(TOPICS).join(', ')}`;
+  }
+}
+
+class FuturesConnection extends KucoinConnection {
+  constructor(socket: WebSocket, private readonly futures: FuturesStreamOptions) {
+    super(socket, futures);
+  }
+
+  protected welcome(url: URL): string {
+    const connectId = url.searchParams.get('connectId') ?? randomBytes(8).toString('hex');
+    return JSON.stringify({ id: connectId, type: 'welcome' });
+  }
+
+  protected error(id: unknown, code: number, text: string): void {
+    this.send({ id: idOf(id), type: 'error', code, data: text });
+  }
+
+  protected onRequest(request: Message): void {
+    const id = request.id;
+    if (request.type !== 'subscribe' && request.type !== 'unsubscribe') {
+      // Multiplexing (openTunnel / closeTunnel) is optional in KuCoin's protocol and not offered.
+      return this.error(id, 415, 'type is not supported');
+    }
+    if (typeof request.topic !== 'string' || request.topic === '') return this.error(id, 400, 'topic is required, e.g. /contractMarket/tradeOrders');
+    const keys = topicKeys(request.topic, this.futures.symbols);
+    if (typeof keys === 'string') return this.error(id, 404, keys);
+    if (request.type === 'subscribe') {
+      const added = keys.filter((k) => !this.keys.has(k)).length;
+      if (this.keys.size + added > MAX_SUBSCRIPTIONS) return this.error(id, 509, `exceed max subscription count limitation of ${MAX_SUBSCRIPTIONS} per connection`);
+      for (const key of keys) this.keys.add(key);
+    } else {
+      for (const key of keys) this.keys.delete(key);
+    }
+    if (request.response === true) this.send({ id: idOf(id), type: 'ack' });
+  }
+}
+
+export function futuresStreamHandler(options: FuturesStreamOptions): (socket: WebSocket, url: URL) => void {
+  return (socket, url) => new FuturesConnection(socket, options).start(url);
+}
