@@ -239,6 +239,7 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
     if (position.qty === 0) {
       position.openTime = core.time;
       position.realizedPnlCurrent = 0n;
+      position.fundingTotal = 0n;
     }
     position.entryCost += BigInt(opening) * BigInt(price);
     if (isolated) {
