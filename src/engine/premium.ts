@@ -5,8 +5,7 @@
  * Rules: docs/engine-rules.md, "Premium index" and "Funding rate".
  */
 import { RATE_SCALE } from './fixed.js';
-import type { PricingConfig } from './pricing-config.js';
-import { EIGHT_HOURS_MS } from './pricing-config.js';
+import { EIGHT_HOURS_MS, type PricingConfig } from './pricing-config.js';
 import { div, positivePart, roundHalfAway, sub, whole, type Ratio } from './rational.js';
 
 export interface DepthLevel {

@@ -58,12 +58,6 @@ export function fundingTimeAfter(config: PricingConfig, after: number): number {
   return (Math.floor((after - offset) / interval) + 1) * interval + offset;
 }
 
-/** The latest funding time on the grid at or before `time`. */
-export function fundingTimeAtOrBefore(config: PricingConfig, time: number): number {
-  const { fundingIntervalMs: interval, fundingOffsetMs: offset } = config;
-  return Math.floor((time - offset) / interval) * interval + offset;
-}
-
 /** The next scheduled settlement: the grid time after the last one, or after `now` before any. */
 export function nextFundingTime(pricing: SymbolPricing, now: number): number {
   return fundingTimeAfter(pricing.config, pricing.lastFundingTime ?? now);

@@ -68,7 +68,7 @@ interface Scenario {
 const SYMBOLS = ['btc_usdt', V] as const;
 const CENTRE: Record<string, number> = { btc_usdt: 600_000, [V]: 30_000 };
 
-export function generate(seed: number, count: number): Scenario {
+function generate(seed: number, count: number): Scenario {
   const rng = seeded(seed * 7919);
   const pricing: PricingSpec = {
     markMethod: rng.chance(0.2) ? 'INDEX' : 'MEDIAN',

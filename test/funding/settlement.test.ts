@@ -185,3 +185,32 @@ describe('settleFunding: who pays, how much, and what is pushed', () => {
     assert.equal(errorOf(h.apply({ type: 'settleFunding', symbol: V })), 'INVALID_ARGUMENT', 'already settled at this time');
   });
 });
+
+describe('funding times', () => {
+  it('lie on the grid k × interval + offset: 00/08/16 UTC by default, 04/12/20 with a 4-hour offset, hourly with a 1-hour interval', () => {
+    // GRID is 16:00 UTC.
+    assert.equal(new Harness().engine.prices(V, GRID)!.nextFundingTime, GRID + EIGHT_HOURS);
+    assert.equal(new Harness().engine.prices(V, GRID - 1)!.nextFundingTime, GRID);
+    assert.equal(new Harness({ pricing: { fundingOffsetMinutes: 240 } }).engine.prices(V, GRID)!.nextFundingTime, GRID + EIGHT_HOURS / 2);
+    assert.equal(new Harness({ pricing: { fundingIntervalMinutes: 60 } }).engine.prices(V, GRID + 1)!.nextFundingTime, GRID + EIGHT_HOURS / 8);
+  });
+
+  it('after a settlement the next one is the grid time after it, whenever it was settled', () => {
+    const h = new Harness();
+    h.advance(1234);
+    h.settle(V);
+    assert.equal(h.engine.prices(V, h.time)!.nextFundingTime, GRID + EIGHT_HOURS);
+    h.advance(3 * EIGHT_HOURS);
+    assert.equal(h.engine.prices(V, h.time)!.nextFundingTime, GRID + EIGHT_HOURS, 'overdue: still the one after the last settlement');
+    h.settle(V, GRID + 3 * EIGHT_HOURS);
+    assert.equal(h.engine.prices(V, h.time)!.nextFundingTime, GRID + 4 * EIGHT_HOURS);
+  });
+
+  it('rejects a pricing configuration it cannot use, naming the field', () => {
+    assert.throws(() => new Harness({ pricing: { fundingOffsetMinutes: 480 } }), /fundingOffsetMinutes/);
+    assert.throws(() => new Harness({ pricing: { basisWindow: 0 } }), /basisWindow/);
+    assert.throws(() => new Harness({ pricing: { markMethod: 'LAST' as never } }), /markMethod/);
+    assert.throws(() => new Harness({ pricing: { fundingRateCap: '0' } }), /fundingRateCap/);
+    assert.throws(() => new Harness({ pricing: { impactMarginNotional: '-1' } }), /impactMarginNotional/);
+  });
+});
