@@ -14,6 +14,8 @@ async function main(): Promise<void> {
   const server = await startServer({
     symbols: DEMO_SYMBOLS, adminToken: settings.adminToken, dataDir: settings.dataDir, port: settings.port, host: settings.host,
     log: (message) => console.log(message),
+    // Marks follow the index every second; funding settles at 00:00, 08:00 and 16:00 UTC.
+    priceTickMs: 1000, fundingSchedule: true,
   });
   const { exchange, credentials, recovery } = server;
   if (recovery !== null) {

@@ -12,6 +12,7 @@ import type { CredentialStore } from '../service/credentials.js';
 import { JournalError } from '../persistence/journal.js';
 import type { DurableStore } from '../persistence/store.js';
 import type { Exchange } from '../service/exchange.js';
+import { priceRoutes } from './price-routes.js';
 
 export interface AdminOptions {
   exchange: Exchange;
@@ -20,7 +21,7 @@ export interface AdminOptions {
   store: DurableStore | null;
 }
 
-class AdminError extends Error {
+export class AdminError extends Error {
   constructor(readonly status: number, message: string) {
     super(message);
   }
@@ -38,7 +39,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-function field(body: unknown, name: string, kind: 'string' | 'integer'): string | number {
+export function field(body: unknown, name: string, kind: 'string' | 'integer'): string | number {
   const value = (body as Record<string, unknown> | null)?.[name];
   if (kind === 'integer' && Number.isSafeInteger(value)) return value as number;
   if (kind === 'integer' && typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
@@ -55,7 +56,7 @@ function amountOf(body: unknown): bigint {
   }
 }
 
-function refused(error: CommandError): never {
+export function refused(error: CommandError): never {
   throw new AdminError(STATUS_OF[error.code] ?? 400, error.message);
 }
 
@@ -107,6 +108,8 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
     if (!result.ok) refused(result);
     return { symbol, price: text };
   });
+
+  priceRoutes(app, exchange);
 
   app.get('/symbols', async () => exchange.engine.symbols().map((c) => ({ ...c.spec })));
 

@@ -7,6 +7,7 @@ import { levelOrders, type BookSide } from './book/order-book.js';
 import type { Core } from './core.js';
 import { initialMargin, orderFrozen } from './margin.js';
 import { ordersOf } from './positions.js';
+import { auditPricing } from './prices.js';
 import { isLive, remaining, sideSign, type Account } from './state.js';
 
 export function auditState(core: Core): void {
@@ -34,6 +35,7 @@ export function auditState(core: Core): void {
     invariant(bestBid === undefined || bestAsk === undefined || bestBid.price < bestAsk.price,
       () => `${symbol.config.symbol}: book crossed (${bestBid!.price} ≥ ${bestAsk!.price})`);
   }
+  auditPricing(core);
 }
 
 function auditSide(side: BookSide): void {

@@ -7,6 +7,7 @@ import { Emitter } from './emitter.js';
 import { buildSymbolConfig, type SymbolSpec } from './symbol.js';
 import { positionKey, type Account, type Order, type Position, type SymbolSettings, type SymbolState, type Wallet } from './state.js';
 import type { PositionMode, PositionSide } from './types.js';
+import { newSymbolPricing, type SymbolPricing } from './prices.js';
 
 export interface EngineOptions {
   symbols: readonly SymbolSpec[];
@@ -16,6 +17,8 @@ export interface EngineOptions {
   clientOrderIdWindow?: number;
   /** The position mode new accounts start in (default ONE_WAY). */
   defaultPositionMode?: PositionMode;
+  /** MARK_PRICE position events: at most one per position per this many ms of engine time (default 1000). */
+  markEventIntervalMs?: number;
 }
 
 export const DEFAULT_LEVERAGE = 20;
@@ -29,6 +32,9 @@ export class Core {
   readonly maxOpenOrdersPerAccount: number;
   readonly clientOrderIdWindow: number;
   readonly defaultPositionMode: PositionMode;
+  readonly markEventIntervalMs: number;
+  /** Index, samples and funding state per symbol (prices.ts). */
+  readonly pricing = new Map<string, SymbolPricing>();
   cmdSeq = 0;
   time = 0;
   nextAccountId = 1;
@@ -44,10 +50,16 @@ export class Core {
     this.defaultPositionMode = options.defaultPositionMode ?? 'ONE_WAY';
     invariant(Number.isInteger(this.maxOpenOrdersPerAccount) && this.maxOpenOrdersPerAccount >= 1, 'maxOpenOrdersPerAccount must be ≥ 1');
     invariant(Number.isInteger(this.clientOrderIdWindow) && this.clientOrderIdWindow >= 0, 'clientOrderIdWindow must be ≥ 0');
+    this.markEventIntervalMs = options.markEventIntervalMs ?? 1000;
+    invariant(Number.isSafeInteger(this.markEventIntervalMs) && this.markEventIntervalMs >= 0, 'markEventIntervalMs must be a whole number ≥ 0');
     for (const spec of options.symbols) {
       invariant(!this.symbols.has(spec.symbol), `symbol ${spec.symbol} is configured twice`);
       const positionKeys = { BOTH: positionKey(spec.symbol, 'BOTH'), LONG: positionKey(spec.symbol, 'LONG'), SHORT: positionKey(spec.symbol, 'SHORT') };
-      this.symbols.set(spec.symbol, { config: buildSymbolConfig(spec), book: new OrderBook(), positionKeys, markPrice: null, lastPrice: null });
+      const state: SymbolState = {
+        config: buildSymbolConfig(spec), book: new OrderBook(), positionKeys, markPrice: null, lastPrice: null, openPositions: new Set(),
+      };
+      this.symbols.set(spec.symbol, state);
+      this.pricing.set(spec.symbol, newSymbolPricing(state));
     }
   }
 
@@ -95,6 +107,7 @@ export class Core {
       position = {
         account, symbol, side, settings: this.settings(account, symbol.config.symbol), qty: 0, entryCost: 0n, margin: 0n, realizedPnlTotal: 0n, realizedPnlCurrent: 0n,
         feesTotal: 0n, feesCurrent: 0n, openTime: 0, updateTime: this.time, buyOrders: [], sellOrders: [], closingOrders: 0, openOrderQty: 0, closeOrderQty: 0, frozen: 0n, dirty: false, emittedQty: 0, lastEmitted: null, lastDirection: null,
+        fundingTotal: 0n, emittedMark: 0, markEventTime: null,
         valuation: { qty: 0, entryCost: 0n, mark: null, unrealizedPnl: 0n, maintenanceMargin: 0n },
       };
       account.positions.set(key, position);

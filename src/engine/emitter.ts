@@ -5,11 +5,12 @@
  */
 import { balanceSnapshot, orderSnapshot, positionSnapshot } from './snapshots.js';
 import type { Account, Order, Position, Wallet } from './state.js';
-import type { ChangeReason, ConfigEvent, EngineEvent, ExecType, OrderSnapshot, TradeEvent } from './types.js';
+import type { ChangeReason, ConfigEvent, EngineEvent, ExecType, FundingEvent, OrderSnapshot, TradeEvent } from './types.js';
 
 /**
  * Whether two flat snapshots hold the same values, apart from what only the mark price moves
- * (mark ticks emit nothing yet, so those fields may differ from the last event without a change).
+ * (mark changes are pushed at a paced rate by MARK_PRICE events, so those fields may differ from
+ * the last event without a change).
  */
 function sameFields<T extends object>(a: T, b: T): boolean {
   for (const key in a) if (a[key] !== b[key] && !MARK_DERIVED.has(key)) return false;
@@ -19,6 +20,7 @@ function sameFields<T extends object>(a: T, b: T): boolean {
 const MARK_DERIVED = new Set(['markPrice', 'unrealizedPnl', 'maintenanceMargin', 'crossUnrealizedPnl', 'isolatedUnrealizedPnl']);
 
 type TradeFields = Omit<TradeEvent, 'type' | 'accountId' | 'seq' | 'cmdSeq' | 'time' | 'reason'>;
+type FundingFields = Omit<FundingEvent, 'type' | 'accountId' | 'seq' | 'cmdSeq' | 'time' | 'reason'>;
 
 export class Emitter {
   events: EngineEvent[] = [];
@@ -27,6 +29,8 @@ export class Emitter {
   private reason: ChangeReason = 'ORDER';
   private dirtyPositions: Position[] = [];
   private dirtyWallets: Wallet[] = [];
+  /** Positions touched for a mark-price update: pushed even if only mark-derived fields moved. */
+  private markTouched = new Set<Position>();
   /** Order snapshots taken inside a step (e.g. reduce-only knock-outs) that go out after its trade. */
   private pendingOrders: { account: Account; execType: ExecType; order: OrderSnapshot }[] = [];
 
@@ -45,6 +49,12 @@ export class Emitter {
     if (position.dirty) return;
     position.dirty = true;
     this.dirtyPositions.push(position);
+  }
+
+  /** A MARK_PRICE update of the position (prices.ts decides which positions and how often). */
+  touchPositionForMark(position: Position): void {
+    this.markTouched.add(position);
+    this.touchPosition(position);
   }
 
   touchWallet(wallet: Wallet): void {
@@ -73,6 +83,10 @@ export class Emitter {
     this.events.push({ type: 'config', ...this.base(account), ...fields });
   }
 
+  funding(account: Account, fields: FundingFields): void {
+    this.events.push({ type: 'funding', ...this.base(account), ...fields });
+  }
+
   /** Forgets pending changes without emitting them (state restored from a snapshot is not news). */
   discardStep(): void {
     for (const position of this.dirtyPositions) position.dirty = false;
@@ -83,6 +97,7 @@ export class Emitter {
     this.dirtyPositions = [];
     this.dirtyWallets = [];
     this.pendingOrders = [];
+    this.markTouched.clear();
     this.events = [];
   }
 
@@ -99,7 +114,8 @@ export class Emitter {
         position.dirty = false;
         const snapshot = positionSnapshot(position);
         // Touched but back where it was (e.g. an allocation undone within the step): nothing to say.
-        if (position.lastEmitted !== null && sameFields(snapshot, position.lastEmitted)) continue;
+        const forMark = this.markTouched.size > 0 && this.markTouched.has(position);
+        if (position.lastEmitted !== null && !forMark && sameFields(snapshot, position.lastEmitted)) continue;
         const account = position.account;
         if (position.qty !== 0) position.lastDirection = position.qty > 0 ? 'LONG' : 'SHORT';
         this.events.push({
@@ -108,8 +124,11 @@ export class Emitter {
         });
         position.emittedQty = position.qty;
         position.lastEmitted = snapshot;
+        position.emittedMark = snapshot.markPrice;
+        if (position.qty !== 0) position.symbol.openPositions.add(position);
       }
       this.dirtyPositions = [];
+      this.markTouched.clear();
     }
     if (this.dirtyWallets.length > 0) {
       for (const wallet of this.dirtyWallets) {

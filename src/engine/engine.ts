@@ -8,6 +8,8 @@ import { adjustIsolatedMargin, deposit, setLeverage, setMarginMode, setPositionM
 import { auditState } from './audit.js';
 import { captureSnapshot, restoreSnapshot, type EngineSnapshot } from './persist.js';
 import { amendOrder, cancelAll, cancelOrder, placeOrder } from './orders.js';
+import { settleFunding } from './funding.js';
+import { markChanged, priceInfo, sampleRisk, setIndexPrice, type MarkSetter, type PriceInfo } from './prices.js';
 import { accountView, buildView, hashView } from './state-view.js';
 import type { SymbolConfig } from './symbol.js';
 import type { ChangeReason, Command, CommandResult, EngineEvent } from './types.js';
@@ -22,6 +24,7 @@ export interface MarketState {
 
 export type { EngineOptions } from './core.js';
 export type { EngineSnapshot } from './persist.js';
+export type { PriceInfo } from './prices.js';
 
 export interface Applied {
   cmdSeq: number;
@@ -42,10 +45,15 @@ const REASONS: Record<Command['type'], ChangeReason> = {
   cancelOrder: 'ORDER',
   cancelAll: 'ORDER',
   setMarkPrice: 'MARK_PRICE',
+  setIndexPrice: 'MARK_PRICE',
+  sampleRisk: 'MARK_PRICE',
+  settleFunding: 'FUNDING_FEE',
 };
 
 export class Engine {
   private readonly core: Core;
+  /** Computed marks (prices.ts) go through setMarkPrice like the admin's. */
+  private readonly markSetter: MarkSetter = (symbol, price) => this.setMarkPrice(symbol, price);
 
   constructor(options: EngineOptions) {
     this.core = new Core(options);
@@ -91,6 +99,9 @@ export class Engine {
       case 'cancelOrder': return cancelOrder(core, command);
       case 'cancelAll': return cancelAll(core, command);
       case 'setMarkPrice': return this.setMarkPrice(command.symbol, command.price);
+      case 'setIndexPrice': return setIndexPrice(core, command, this.markSetter);
+      case 'sampleRisk': return sampleRisk(core, command, this.markSetter);
+      case 'settleFunding': return settleFunding(core, command);
       default: {
         const unknown: { type?: unknown } = command;
         return { ok: false, code: 'INVALID_ARGUMENT', message: `unknown command type ${String(unknown.type)}` };
@@ -105,7 +116,9 @@ export class Engine {
     if (!Number.isInteger(price) || price < 1 || price > max) {
       return { ok: false, code: 'INVALID_ARGUMENT', message: `price must be a whole number of ticks from 1 to ${max}` };
     }
+    const previous = symbol.markPrice;
     symbol.markPrice = price;
+    if (price !== previous) markChanged(this.core, symbol);
     return { ok: true, kind: 'done' };
   }
 
@@ -130,6 +143,15 @@ export class Engine {
       markPrice: state.markPrice, lastPrice: state.lastPrice,
       bestBid: bid ? { price: bid.price, qty: bid.qty } : null, bestAsk: ask ? { price: ask.price, qty: ask.qty } : null,
     };
+  }
+
+  /**
+   * A symbol's index, mark, last and premium, the predicted and last funding rates and the next
+   * funding time (before the first settlement: the first after `now`); undefined for an unknown symbol.
+   */
+  prices(symbol: string, now: number): PriceInfo | undefined {
+    const pricing = this.core.pricing.get(symbol);
+    return pricing === undefined ? undefined : priceInfo(pricing, now);
   }
 
   /** The last command sequence number applied. */

@@ -7,6 +7,7 @@
 import { invariant } from './assert.js';
 import type { Core } from './core.js';
 import { attach } from './positions.js';
+import { pricingRecords, restorePricing, type PricingRecord } from './prices.js';
 import type { Account, Order, Position } from './state.js';
 import type {
   CommandResult, MarginMode, OrderReason, OrderState, OrderType, PositionMode, PositionSide, Side, StpMode, TimeInForce,
@@ -27,6 +28,8 @@ export interface PositionRecord {
   /** Absent in snapshots written before it existed (read as 0). */
   feesCurrent?: bigint; openTime: number; updateTime: number;
   emittedQty: number; lastDirection: 'LONG' | 'SHORT' | null;
+  /** Absent in snapshots older than funding: 0, 0, null. */
+  fundingTotal?: bigint; emittedMark?: number; markEventTime?: number | null;
 }
 
 export interface AccountRecord {
@@ -52,6 +55,8 @@ export interface EngineSnapshot {
   netDeposits: [string, bigint][];
   symbols: { symbol: string; markPrice: number | null; lastPrice: number | null }[];
   accounts: AccountRecord[];
+  /** Index, samples and funding state per symbol (absent in snapshots older than funding). */
+  pricing?: PricingRecord[];
 }
 
 function orderRecord(order: Order): OrderRecord {
@@ -68,7 +73,7 @@ function positionRecord(p: Position): PositionRecord {
   return {
     symbol: p.symbol.config.symbol, side: p.side, qty: p.qty, entryCost: p.entryCost, margin: p.margin, realizedPnlTotal: p.realizedPnlTotal,
     realizedPnlCurrent: p.realizedPnlCurrent, feesTotal: p.feesTotal, feesCurrent: p.feesCurrent, openTime: p.openTime, updateTime: p.updateTime,
-    emittedQty: p.emittedQty, lastDirection: p.lastDirection,
+    emittedQty: p.emittedQty, lastDirection: p.lastDirection, fundingTotal: p.fundingTotal, emittedMark: p.emittedMark, markEventTime: p.markEventTime,
   };
 }
 
@@ -94,6 +99,7 @@ export function captureSnapshot(core: Core): EngineSnapshot {
     fees: [...core.fees.entries()], netDeposits: [...core.netDeposits.entries()],
     symbols: [...core.symbols.values()].map((s) => ({ symbol: s.config.symbol, markPrice: s.markPrice, lastPrice: s.lastPrice })),
     accounts,
+    pricing: pricingRecords(core),
   };
 }
 
@@ -127,6 +133,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
       Object.assign(position, {
         qty: p.qty, entryCost: p.entryCost, margin: p.margin, realizedPnlTotal: p.realizedPnlTotal, realizedPnlCurrent: p.realizedPnlCurrent,
         feesTotal: p.feesTotal, feesCurrent: p.feesCurrent ?? 0n, openTime: p.openTime, updateTime: p.updateTime, emittedQty: p.emittedQty, lastDirection: p.lastDirection,
+        fundingTotal: p.fundingTotal ?? 0n, emittedMark: p.emittedMark ?? 0, markEventTime: p.markEventTime ?? null,
       });
     }
     for (const [clientOrderId, result] of record.recentClientIds) account.recentClientIds.set(clientOrderId, result);
@@ -150,6 +157,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
     attach(core, order);
     symbol.book.sideFor(order).add(order);
   }
+  restorePricing(core, snapshot.pricing ?? []);
   // Restoring marked records as changed; nothing is to be emitted for them.
   core.emitter.discardStep();
 }

@@ -240,6 +240,7 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
       position.openTime = core.time;
       position.realizedPnlCurrent = 0n;
       position.feesCurrent = 0n;
+      position.fundingTotal = 0n;
     }
     position.entryCost += BigInt(opening) * BigInt(price);
     if (isolated) {

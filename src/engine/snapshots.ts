@@ -54,11 +54,11 @@ export function orderSnapshot(order: Order): OrderSnapshot {
 
 /**
  * Risk fields until the risk engine computes them (issue 5): tier 1, no liquidation or bankruptcy
- * price, no ADL rank, no funding.
+ * price, no ADL rank.
  */
 const RISK_NOT_MODELLED = {
   initialMargin: 0n, maintenanceMarginRate: 0n, riskLevel: 1, riskLimit: 0n, liquidationPrice: null, bankruptcyPrice: null,
-  adlQuantile: 0n, autoDeposit: false, status: 'NORMAL', fundingTotal: 0n,
+  adlQuantile: 0n, autoDeposit: false, status: 'NORMAL',
 } as const;
 
 export function positionSnapshot(position: Position): PositionSnapshot {
@@ -84,6 +84,7 @@ export function positionSnapshot(position: Position): PositionSnapshot {
     unrealizedPnl,
     maintenanceMargin,
     ...RISK_NOT_MODELLED,
+    fundingTotal: position.fundingTotal,
     openTime: position.openTime,
     updateTime: position.updateTime,
   };

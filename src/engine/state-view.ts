@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Core } from './core.js';
 import { levelOrders, type BookSide } from './book/order-book.js';
+import { pricingRecords } from './prices.js';
 import { availableBalance, orderSnapshot, positionSnapshot } from './snapshots.js';
 import type { Account } from './state.js';
 import type { PositionSide } from './types.js';
@@ -58,6 +59,7 @@ export function buildView(core: Core): StateView {
     fees: amounts(core.fees),
     netDeposits: amounts(core.netDeposits),
     books,
+    pricing: pricingRecords(core),
     accounts,
   };
 }

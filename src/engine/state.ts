@@ -15,6 +15,11 @@ export interface SymbolState {
   readonly positionKeys: Readonly<Record<PositionSide, string>>;
   markPrice: number | null;
   lastPrice: number | null;
+  /**
+   * Positions of the symbol that may be open: every position with qty ≠ 0 is in it (added when an
+   * event shows it open), flat ones are pruned lazily. Mark updates and funding walk only these.
+   */
+  readonly openPositions: Set<Position>;
 }
 
 export interface SymbolSettings {
@@ -69,6 +74,12 @@ export interface Position {
   lastEmitted: PositionSnapshot | null;
   /** The side the position was last open on. */
   lastDirection: 'LONG' | 'SHORT' | null;
+  /** Funding received (+) or paid (−) since the position last opened from flat. */
+  fundingTotal: bigint;
+  /** Mark price (ticks, 0 for none) shown in the last event pushed for this position. */
+  emittedMark: number;
+  /** Engine time of the last MARK_PRICE event for this position (paces them), null if none yet. */
+  markEventTime: number | null;
   /** Unrealized PnL and maintenance margin, cached for the (qty, entry cost, mark) they were computed at. */
   valuation: Valuation;
 }

@@ -4,6 +4,7 @@
  */
 import { invariant } from './assert.js';
 import { AMOUNT_DECIMALS, RATE_SCALE, ceilDiv, decimalPlaces, parseAmount, parseRate, parseScaled } from './fixed.js';
+import type { PricingSpec } from './pricing-config.js';
 
 export type ContractType = 'PERPETUAL' | 'DELIVERY';
 /** U_BASED = linear, margined and settled in the quote asset; COIN_BASED = inverse (not built yet). */
@@ -38,6 +39,8 @@ export interface SymbolSpec {
   maxPriceTicks: number;
   /** Most contracts one position may hold. */
   maxPositionQty: number;
+  /** Mark price, premium and funding settings (pricing-config.ts); every field has a default. */
+  pricing?: PricingSpec;
 }
 
 export interface Tier {
@@ -102,7 +105,7 @@ export function buildSymbolConfig(spec: SymbolSpec): SymbolConfig {
   const priceBandRate = parseRate(spec.priceBandRate);
   invariant(priceBandRate > 0n && priceBandRate < RATE_SCALE, `${where}: priceBandRate must be in (0, 1)`);
   return {
-    spec: Object.freeze({ ...spec, tiers: spec.tiers.map((t) => ({ ...t })) }),
+    spec: Object.freeze({ ...spec, tiers: spec.tiers.map((t) => ({ ...t })), ...(spec.pricing ? { pricing: { ...spec.pricing } } : {}) }),
     symbol: spec.symbol,
     settleAsset: spec.settleAsset,
     priceDecimals,

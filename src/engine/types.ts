@@ -100,10 +100,16 @@ export type AmendOrder = CommandBase & OrderRef & { type: 'amendOrder'; accountI
 export type CancelOrder = CommandBase & OrderRef & { type: 'cancelOrder'; accountId: number; symbol: string };
 export interface CancelAll extends CommandBase { type: 'cancelAll'; accountId: number; symbol: string }
 export interface SetMarkPrice extends CommandBase { type: 'setMarkPrice'; symbol: string; price: number }
+/** The symbol's index price in ticks; the mark is recomputed from it (docs/engine-rules.md, "Prices"). */
+export interface SetIndexPrice extends CommandBase { type: 'setIndexPrice'; symbol: string; price: number }
+/** A price tick: samples basis and premium when their slot is due and recomputes the mark (all symbols when absent). */
+export interface SampleRisk extends CommandBase { type: 'sampleRisk'; symbol?: string }
+/** Funding settlement of a symbol at `fundingTime` (default: the command time). */
+export interface SettleFunding extends CommandBase { type: 'settleFunding'; symbol: string; fundingTime?: number }
 
 export type Command =
   | CreateAccount | Deposit | Withdraw | SetLeverage | SetMarginMode | SetPositionMode | AdjustIsolatedMargin
-  | PlaceOrder | AmendOrder | CancelOrder | CancelAll | SetMarkPrice;
+  | PlaceOrder | AmendOrder | CancelOrder | CancelAll | SetMarkPrice | SetIndexPrice | SampleRisk | SettleFunding;
 
 // ---------------------------------------------------------------------------------------------
 // Results. A refused command (ok: false) changed nothing and emitted nothing.
@@ -226,7 +232,7 @@ export interface PositionSnapshot {
   closeOrderQty: number;
   /** Lifetime realized PnL of this symbol and side, before fees (Binance `cr`). */
   realizedPnlTotal: bigint;
-  /** Realized PnL of the current position, net of its fees (Bybit curRealisedPnl). */
+  /** Realized PnL of the current position, net of its fees and funding (Bybit curRealisedPnl). */
   realizedPnlCurrent: bigint;
   feesTotal: bigint;
   /** Fees paid over the current position's life (since it last opened from flat; KuCoin currentComm). */

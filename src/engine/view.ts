@@ -2,6 +2,7 @@
  * A plain, canonical view of the whole engine state: what tests compare against the reference
  * model and what the state hash is computed over. Sorted so that equal states give equal views.
  */
+import type { PricingRecord } from './prices.js';
 import type { MarginMode, OrderSnapshot, PositionMode, PositionSnapshot } from './types.js';
 
 export interface WalletView {
@@ -46,5 +47,7 @@ export interface StateView {
   /** Net deposits minus withdrawals per asset, sorted by asset. */
   netDeposits: { asset: string; amount: bigint }[];
   books: BookView[];
+  /** Index, basis and premium samples and funding state per symbol, sorted by symbol. */
+  pricing: PricingRecord[];
   accounts: AccountView[];
 }

@@ -20,6 +20,7 @@ import { CredentialStore } from '../service/credentials.js';
 import { EventLog } from '../service/event-log.js';
 import { Exchange } from '../service/exchange.js';
 import { ListenKeys } from '../service/listen-keys.js';
+import { PriceScheduler } from '../service/price-scheduler.js';
 import { createHttp } from './http.js';
 
 export interface ServerOptions {
@@ -40,6 +41,10 @@ export interface ServerOptions {
   replayWindow?: number;
   /** New accounts' position mode (default HEDGE: XT, the native protocol, is hedge-only). */
   defaultPositionMode?: PositionMode;
+  /** Send a price tick (sampleRisk) this often while any symbol has an index price; off when absent or 0. */
+  priceTickMs?: number;
+  /** Settle funding at each symbol's funding times (default off: tests settle through the admin API). */
+  fundingSchedule?: boolean;
   snapshotEveryCommands?: number;
   snapshotEveryMs?: number;
   /** Snapshots kept; the journal (and so resume from it) reaches back to the oldest (default 2). */
@@ -102,7 +107,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const context = { exchange, credentials, listenKeys, eventLog, olderHistory, limits, connections, router, dataDir: options.dataDir, settings };
   for (const dialect of DIALECTS) await dialect.mount(app, context);
 
+  const scheduler = new PriceScheduler({ exchange, tickMs: options.priceTickMs ?? null, funding: options.fundingSchedule ?? false, log: options.log });
+
   await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
+  scheduler.start();
   const { port, address } = app.server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   return {
@@ -115,6 +123,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     recovery,
     async close() {
+      scheduler.stop();
       router.closeAll(CloseCode.GOING_AWAY, 'server shutting down');
       await app.close();
       await store?.close();

@@ -1,7 +1,9 @@
 /**
  * The built-in market simulator, so a newcomer sees live pushes at once: an index random walk per
- * symbol drives the mark price, market makers quote a ladder around it, takers trade against it.
- * It drives the exchange exactly like a client would (through commands), with its own accounts.
+ * symbol is fed to the engine (setIndexPrice: the engine computes the mark from it, the book and
+ * the trades), market makers quote a ladder around the index plus a small wandering basis (so the
+ * premium index and the funding rate move), takers trade against it. It drives the exchange
+ * exactly like a client would (through commands), with its own accounts.
  */
 import { parseAmount } from '../engine/fixed.js';
 import type { SymbolConfig } from '../engine/symbol.js';
@@ -28,6 +30,8 @@ export class Simulator {
   private readonly exchange: Exchange;
   private readonly symbols: SymbolConfig[];
   private readonly index = new Map<string, number>();
+  /** Where the makers centre their quotes relative to the index, as a fraction (±0.0006 at most). */
+  private readonly basis = new Map<string, number>();
   private readonly random: () => number;
   private readonly makers: number[] = [];
   private readonly takers: number[] = [];
@@ -77,7 +81,7 @@ export class Simulator {
     return items[Math.floor(this.random() * items.length)]!;
   }
 
-  /** One tick: move each index, set the mark, re-quote the makers, let one taker trade. */
+  /** One tick: move each index and feed it to the engine, re-quote the makers, let one taker trade. */
   async step(): Promise<void> {
     for (const config of this.symbols) {
       const previous = this.index.get(config.symbol)!;
@@ -86,9 +90,12 @@ export class Simulator {
       const drift = (start - previous) * 0.001;
       const next = Math.max(1, Math.round(previous * (1 + (this.random() - 0.5) * 0.001) + drift));
       this.index.set(config.symbol, next);
-      await this.exchange.execute({ type: 'setMarkPrice', symbol: config.symbol, price: next });
-      await this.requote(config, next);
-      await this.trade(config, next);
+      const basis = Math.max(-0.0006, Math.min(0.0006, (this.basis.get(config.symbol) ?? 0) * 0.98 + (this.random() - 0.5) * 0.0001));
+      this.basis.set(config.symbol, basis);
+      await this.exchange.execute({ type: 'setIndexPrice', symbol: config.symbol, price: next });
+      const mid = Math.max(1, Math.round(next * (1 + basis)));
+      await this.requote(config, mid);
+      await this.trade(config, mid);
     }
   }
 
@@ -98,7 +105,8 @@ export class Simulator {
     const levels = this.options.levels ?? 5;
     const spread = Math.max(1, Math.round(mid * 0.0002));
     for (let level = 1; level <= levels; level++) {
-      const qty = 10 + Math.floor(this.random() * 90);
+      // The best level is deep, so the impact notional fills near the quotes and the premium index moves with the basis.
+      const qty = level === 1 ? 3000 + Math.floor(this.random() * 3000) : 10 + Math.floor(this.random() * 90);
       for (const side of ['BUY', 'SELL'] as const) {
         const price = side === 'BUY' ? mid - spread * level : mid + spread * level;
         await this.exchange.execute({

@@ -208,7 +208,7 @@ export class Coverage {
 // ---------------------------------------------------------------------------------------------
 // Events against state: events are full snapshots, emitted exactly when something changed
 
-/** Position fields that move with the mark price (setMarkPrice emits nothing). */
+/** Position fields that move with the mark price (mark updates are pushed at a paced rate, not on every change). */
 const MARK_FIELDS = new Set(['markPrice', 'unrealizedPnl', 'maintenanceMargin']);
 /** Wallet fields a balance event must agree with. */
 const WALLET_FIELDS = ['walletBalance', 'isolatedMargin', 'crossedMargin', 'openOrderMarginFrozen', 'availableBalance'] as const;
@@ -284,7 +284,7 @@ export function eventStateViolations(before: StateView, after: StateView, events
       const d = firstDifference(last, state, `position ${key}`);
       if (d) problems.push(`last position event of ${key} differs from the state: ${describeDifference(d, last, state)}`);
     } else {
-      // Without an event only the mark-driven fields may have moved (setMarkPrice emits nothing).
+      // Without an event only the mark-driven fields may have moved (mark updates are paced).
       const d = firstDifference(last && without(last, MARK_FIELDS), without(state, MARK_FIELDS), `position ${key}`);
       if (d) problems.push(`position ${key} changed without a position event: ${d.path} was ${fmt(d.actual)} now ${fmt(d.expected)}`);
     }

@@ -169,6 +169,9 @@ export class ReferenceModel {
       case 'cancelOrder': return this.cancelOrder(cmd);
       case 'cancelAll': return this.cancelAll(cmd);
       case 'setMarkPrice': return this.setMarkPrice(cmd);
+      case 'setIndexPrice': case 'sampleRisk': case 'settleFunding':
+        // Index, samples and funding are not modelled: test/funding checks them on their own.
+        throw new Error(`the reference model does not model ${cmd.type}`);
     }
   }
 
@@ -891,6 +894,11 @@ export class ReferenceModel {
       fees: entries(this.fees),
       netDeposits: entries(this.netDeposits),
       books: [...this.symbols.keys()].sort().map((s) => this.bookView(s)),
+      // Prices are not modelled: no index, no samples, no settlement.
+      pricing: [...this.symbols.keys()].sort().map((symbol) => ({
+        symbol, indexPrice: null, basisSamples: [], basisSlot: null, premiumSamples: 0, premiumWeightedSum: 0n, premiumSlot: null,
+        lastPremium: null, lastFundingRate: 0n, lastFundingTime: null,
+      })),
       accounts: this.accounts.map((a) => this.accountView(a)),
     };
   }

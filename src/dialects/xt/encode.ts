@@ -64,6 +64,8 @@ export function xtPosition(p: PositionSnapshot, config: SymbolConfig, side = xtP
     unrealizedProfit: formatAmount(p.unrealizedPnl),
     maintenanceMargin: formatAmount(p.maintenanceMargin),
     totalFee: formatAmount(p.feesTotal),
+    // Funding received (+) or paid (−) over the position's life (ccxt's sample has totalFundFee).
+    totalFundFee: formatAmount(p.fundingTotal),
     updatedTime: p.updateTime,
   };
 }

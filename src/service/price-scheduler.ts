@@ -1,0 +1,102 @@
+/**
+ * Drives the engine's price and funding clocks with commands (the engine never reads a clock):
+ * - every `tickMs`, one `sampleRisk` for all symbols, while any symbol has an index price (without
+ *   an index nothing is sampled, so nothing is sent and the journal stays quiet);
+ * - at each symbol's next funding time, `settleFunding` at that time. A wake-up that finds several
+ *   funding times passed (the process was down) settles once, at the latest of them.
+ * Each command goes through Exchange.execute like any other (journaled first). Both are off unless
+ * the server is configured with them (tests drive the commands themselves).
+ */
+import type { Exchange } from './exchange.js';
+
+export interface PriceSchedulerOptions {
+  exchange: Exchange;
+  /** Price tick period in ms; null or 0: no ticks. */
+  tickMs: number | null;
+  /** Settle funding on schedule. */
+  funding: boolean;
+  log?: (message: string) => void;
+}
+
+/** Funding checks wake at least this often, so a clock step or an admin settlement is noticed. */
+const MAX_FUNDING_SLEEP_MS = 60_000;
+
+export class PriceScheduler {
+  private readonly exchange: Exchange;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private fundingTimer: NodeJS.Timeout | null = null;
+  private running = false;
+
+  constructor(private readonly options: PriceSchedulerOptions) {
+    this.exchange = options.exchange;
+  }
+
+  start(): void {
+    this.running = true;
+    if (this.options.tickMs) this.scheduleTick();
+    if (this.options.funding) this.scheduleFunding();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.tickTimer !== null) clearTimeout(this.tickTimer);
+    if (this.fundingTimer !== null) clearTimeout(this.fundingTimer);
+    this.tickTimer = this.fundingTimer = null;
+  }
+
+  private report(what: string, error: unknown): void {
+    this.options.log?.(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  private scheduleTick(): void {
+    if (!this.running) return;
+    this.tickTimer = setTimeout(() => {
+      this.tick().catch((error: unknown) => this.report('price tick', error)).finally(() => this.scheduleTick());
+    }, this.options.tickMs!);
+  }
+
+  private async tick(): Promise<void> {
+    const engine = this.exchange.engine;
+    const now = this.exchange.now();
+    if (!engine.symbols().some((c) => engine.prices(c.symbol, now)?.indexPrice !== null)) return;
+    await this.exchange.execute({ type: 'sampleRisk' });
+  }
+
+  /** Funding time each symbol is waiting for (the engine's next one, fixed once seen: before the first settlement the engine's moves with `now`). */
+  private readonly targets = new Map<string, number>();
+
+  private scheduleFunding(): void {
+    if (!this.running) return;
+    const now = this.exchange.now();
+    let next = Infinity;
+    for (const config of this.exchange.engine.symbols()) {
+      let target = this.targets.get(config.symbol);
+      if (target === undefined) {
+        target = this.exchange.engine.prices(config.symbol, now)!.nextFundingTime;
+        this.targets.set(config.symbol, target);
+      }
+      next = Math.min(next, target);
+    }
+    // Still due after a wake-up means the settlement failed (journal error): retry, but not in a spin.
+    const delay = next <= now ? 1000 : Math.min(MAX_FUNDING_SLEEP_MS, next - now);
+    this.fundingTimer = setTimeout(() => {
+      this.settleDue().catch((error: unknown) => this.report('funding settlement', error)).finally(() => this.scheduleFunding());
+    }, delay);
+  }
+
+  /** Settles every symbol whose funding time has come, at the latest funding time passed. */
+  private async settleDue(): Promise<void> {
+    const engine = this.exchange.engine;
+    for (const config of engine.symbols()) {
+      const now = this.exchange.now();
+      const target = this.targets.get(config.symbol);
+      if (target === undefined || target > now) continue;
+      const interval = engine.prices(config.symbol, now)!.fundingIntervalMs;
+      const fundingTime = target + Math.floor((now - target) / interval) * interval;
+      const { result } = await this.exchange.execute({ type: 'settleFunding', symbol: config.symbol, fundingTime });
+      // Refused when an operator already settled past it: either way the engine knows the next one.
+      if (!result.ok) this.options.log?.(`funding settlement of ${config.symbol} at ${fundingTime} refused: ${result.message}`);
+      this.targets.set(config.symbol, engine.prices(config.symbol, this.exchange.now())!.nextFundingTime);
+    }
+  }
+}
