@@ -7,6 +7,7 @@
 import { invariant } from './assert.js';
 import type { Core } from './core.js';
 import { attach } from './positions.js';
+import { balanceSnapshot, positionSnapshot } from './snapshots.js';
 import { pricingRecords, restorePricing, type PricingRecord } from './prices.js';
 import type { Account, Order, Position } from './state.js';
 import type {
@@ -30,13 +31,16 @@ export interface PositionRecord {
   emittedQty: number; lastDirection: 'LONG' | 'SHORT' | null;
   /** Absent in snapshots older than funding: 0, 0, null. */
   fundingTotal?: bigint; emittedMark?: number; markEventTime?: number | null;
+  /** False if no event was ever emitted for it (absent in older snapshots: true). */
+  emitted?: boolean;
 }
 
 export interface AccountRecord {
   id: number;
   positionMode: PositionMode;
   seq: number;
-  wallets: { asset: string; balance: bigint; isolatedMargin: bigint; crossedMargin: bigint }[];
+  /** `emitted` as for positions. */
+  wallets: { asset: string; balance: bigint; isolatedMargin: bigint; crossedMargin: bigint; emitted?: boolean }[];
   settings: { symbol: string; leverage: number; marginMode: MarginMode }[];
   positions: PositionRecord[];
   orders: OrderRecord[];
@@ -74,6 +78,7 @@ function positionRecord(p: Position): PositionRecord {
     symbol: p.symbol.config.symbol, side: p.side, qty: p.qty, entryCost: p.entryCost, margin: p.margin, realizedPnlTotal: p.realizedPnlTotal,
     realizedPnlCurrent: p.realizedPnlCurrent, feesTotal: p.feesTotal, feesCurrent: p.feesCurrent, openTime: p.openTime, updateTime: p.updateTime,
     emittedQty: p.emittedQty, lastDirection: p.lastDirection, fundingTotal: p.fundingTotal, emittedMark: p.emittedMark, markEventTime: p.markEventTime,
+    emitted: p.lastEmitted !== null,
   };
 }
 
@@ -85,7 +90,9 @@ export function captureSnapshot(core: Core): EngineSnapshot {
       id: account.id,
       positionMode: account.positionMode,
       seq: account.seq,
-      wallets: [...account.wallets.values()].map((w) => ({ asset: w.asset, balance: w.balance, isolatedMargin: w.isolatedMargin, crossedMargin: w.crossedMargin })),
+      wallets: [...account.wallets.values()].map((w) => ({
+        asset: w.asset, balance: w.balance, isolatedMargin: w.isolatedMargin, crossedMargin: w.crossedMargin, emitted: w.lastEmitted !== null,
+      })),
       settings: [...account.settings.entries()].map(([symbol, s]) => ({ symbol, leverage: s.leverage, marginMode: s.marginMode })),
       positions: [...account.positions.values()].map(positionRecord),
       orders: [...account.orders.values()].map(orderRecord).sort((a, b) => a.priority - b.priority),
@@ -160,4 +167,18 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
   restorePricing(core, snapshot.pricing ?? []);
   // Restoring marked records as changed; nothing is to be emitted for them.
   core.emitter.discardStep();
+  // What clients were last sent of each record is its state now (apart from mark-derived fields,
+  // which the emitter ignores): without it, a record touched but left unchanged by the next command
+  // would emit an event the uninterrupted engine did not, and every later seq would shift.
+  for (const record of snapshot.accounts) {
+    const account = core.accounts.get(record.id)!;
+    for (const p of record.positions) {
+      const position = core.position(account, core.symbols.get(p.symbol)!, p.side);
+      if (p.emitted !== false) position.lastEmitted = positionSnapshot(position);
+    }
+    for (const w of record.wallets) {
+      const wallet = core.wallet(account, w.asset);
+      if (w.emitted !== false) wallet.lastEmitted = balanceSnapshot(account, wallet);
+    }
+  }
 }
