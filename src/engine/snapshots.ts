@@ -94,10 +94,15 @@ export function availableBalance(wallet: Wallet): bigint {
 
 export function balanceSnapshot(account: Account, wallet: Wallet): BalanceSnapshot {
   let crossUnrealizedPnl = 0n;
+  let unrealizedPnl = 0n;
+  let realizedPnl = 0n;
   for (const position of account.positions.values()) {
-    if (position.qty === 0 || position.symbol.config.settleAsset !== wallet.asset) continue;
-    if (position.settings.marginMode !== 'CROSSED') continue;
-    crossUnrealizedPnl += valuationOf(position).unrealizedPnl;
+    if (position.symbol.config.settleAsset !== wallet.asset) continue;
+    realizedPnl += position.realizedPnlTotal - position.feesTotal;
+    if (position.qty === 0) continue;
+    const upnl = valuationOf(position).unrealizedPnl;
+    unrealizedPnl += upnl;
+    if (position.settings.marginMode === 'CROSSED') crossUnrealizedPnl += upnl;
   }
   return {
     asset: wallet.asset,
@@ -108,5 +113,7 @@ export function balanceSnapshot(account: Account, wallet: Wallet): BalanceSnapsh
     openOrderMarginFrozen: wallet.frozen,
     availableBalance: availableBalance(wallet),
     crossUnrealizedPnl,
+    unrealizedPnl,
+    realizedPnl,
   };
 }

@@ -269,6 +269,10 @@ export interface BalanceSnapshot {
   openOrderMarginFrozen: bigint;
   availableBalance: bigint;
   crossUnrealizedPnl: bigint;
+  /** Unrealized PnL of every open position settled in this asset, cross and isolated (Bybit coin equity). */
+  unrealizedPnl: bigint;
+  /** Lifetime realized PnL net of trading fees of every position settled in this asset (Bybit coin cumRealisedPnl). */
+  realizedPnl: bigint;
 }
 
 export interface BalanceEvent extends EventBase {
