@@ -258,7 +258,13 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
   wallet.balance += realizedPnl - fee;
   core.addFee(config.settleAsset, fee);
   position.realizedPnlTotal += realizedPnl;
-  position.realizedPnlCurrent += realizedPnl - fee;
+  if (closing > 0 && opening > 0) {
+    // A one-way flip: the closing part's PnL and fee belong to the position it closed; the new
+    // position starts with the fee of the part that opened it (Bybit curRealisedPnl).
+    position.realizedPnlCurrent = -(fee - proRata(fee, closing, qty));
+  } else {
+    position.realizedPnlCurrent += realizedPnl - fee;
+  }
   position.feesTotal += fee;
   position.updateTime = core.time;
 
