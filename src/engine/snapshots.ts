@@ -96,13 +96,15 @@ export function balanceSnapshot(account: Account, wallet: Wallet): BalanceSnapsh
   let crossUnrealizedPnl = 0n;
   let unrealizedPnl = 0n;
   let realizedPnl = 0n;
+  let maintenanceMargin = 0n;
   for (const position of account.positions.values()) {
     if (position.symbol.config.settleAsset !== wallet.asset) continue;
     realizedPnl += position.realizedPnlTotal - position.feesTotal;
     if (position.qty === 0) continue;
-    const upnl = valuationOf(position).unrealizedPnl;
-    unrealizedPnl += upnl;
-    if (position.settings.marginMode === 'CROSSED') crossUnrealizedPnl += upnl;
+    const valuation = valuationOf(position);
+    unrealizedPnl += valuation.unrealizedPnl;
+    maintenanceMargin += valuation.maintenanceMargin;
+    if (position.settings.marginMode === 'CROSSED') crossUnrealizedPnl += valuation.unrealizedPnl;
   }
   return {
     asset: wallet.asset,
@@ -115,5 +117,6 @@ export function balanceSnapshot(account: Account, wallet: Wallet): BalanceSnapsh
     crossUnrealizedPnl,
     unrealizedPnl,
     realizedPnl,
+    maintenanceMargin,
   };
 }

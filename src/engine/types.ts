@@ -273,6 +273,8 @@ export interface BalanceSnapshot {
   unrealizedPnl: bigint;
   /** Lifetime realized PnL net of trading fees of every position settled in this asset (Bybit coin cumRealisedPnl). */
   realizedPnl: bigint;
+  /** Maintenance margin of every open position settled in this asset (Bybit coin totalPositionMM). */
+  maintenanceMargin: bigint;
 }
 
 export interface BalanceEvent extends EventBase {
