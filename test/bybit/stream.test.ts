@@ -183,3 +183,25 @@ describe('bybit stream: idle cut-off', () => {
     assert.equal(parseMaxActiveTime(null, 30_000, 600_000), undefined);
   });
 });
+
+describe('bybit stream: connections per account', () => {
+  let f: BybitFixture;
+  before(async () => { f = await BybitFixture.start({ limits: { maxConnectionsPerAccount: 1 } }); });
+  after(async () => { await f.stop(); });
+
+  it('an account over its connection limit is refused at auth (4009); closing one frees its slot', async () => {
+    const a = await f.account();
+    const first = await f.stream(a, ['wallet']);
+    const second = await f.connect();
+    const refused = await second.auth(a.apiKey, a.secret);
+    assert.equal(refused.success, false);
+    assert.match(String(refused.ret_msg), /^too many sessions/);
+    await second.until(() => second.closed !== null, 'the close');
+    assert.equal(second.closed!.code, 4009);
+    first.close();
+    await first.until(() => first.closed !== null, 'the first close');
+    await settle(50);
+    const third = await f.connect();
+    assert.equal((await third.auth(a.apiKey, a.secret)).success, true);
+  });
+});
