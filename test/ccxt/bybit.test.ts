@@ -204,6 +204,30 @@ describe('ccxt bybit: markets and REST', () => {
     await f.admin.markPrice('btc_usdt', '60000');
   });
 
+  it('ccxt with its default options (no §6.1 options): the account-type and currency calls are served; setMarginMode, setLeverage, setPositionMode reach the engine', async () => {
+    const created = await f.admin.createAccount();
+    await f.admin.deposit(created.accountId, '100');
+    const H = f.server.url;
+    const ex = new ccxt.pro.bybit({ apiKey: created.apiKey, secret: created.secret, enableRateLimit: false,
+      urls: { api: { spot: `${H}/bybit`, futures: `${H}/bybit`, v2: `${H}/bybit`, public: `${H}/bybit`, private: `${H}/bybit` } } });
+    try {
+      await withTimeout(ex.loadMarkets(), T, 'loadMarkets (all categories)');
+      assert.deepEqual(Object.keys(ex.markets ?? {}).sort(), [BTC, 'ETH/USDT:USDT']);
+      assert.deepEqual((await withTimeout(ex.fetchBalance(), T, 'fetchBalance'))['USDT'], restBalance(f, created.accountId));
+      assert.equal(ex.options['enableUnifiedAccount'], true, 'query-api said uta 1');
+      await withTimeout(ex.setMarginMode('isolated'), T, 'setMarginMode');
+      assert.deepEqual(f.view(created.accountId).settings.map((s) => s.marginMode), ['ISOLATED', 'ISOLATED']);
+      await withTimeout(ex.setLeverage(10, BTC), T, 'setLeverage');
+      assert.equal(f.view(created.accountId).settings[0]!.leverage, 10);
+      await withTimeout(ex.setPositionMode(true), T, 'setPositionMode');
+      assert.equal(f.view(created.accountId).positionMode, 'HEDGE');
+      const positions = await withTimeout(ex.fetchPositions([BTC]), T, 'fetchPositions (hedge, empty)');
+      assert.deepEqual(positions.map((p) => [p.side, p.contracts, p.leverage, p.hedged]), [['long', 0, 10, true], ['short', 0, 10, true]]);
+    } finally {
+      await ex.close();
+    }
+  });
+
   it('errors arrive as ccxt\'s classes: InsufficientFunds, OrderNotFound, InvalidOrder, AuthenticationError', async () => {
     const a = await f.account('10');
     const poor = await rejectionOf(a.ex.createOrder(BTC, 'limit', 'buy', 0.1, 60_000), 'createOrder beyond the balance');

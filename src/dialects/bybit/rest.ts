@@ -15,7 +15,7 @@ import { instrument } from './instruments.js';
 import { categoryOf, optionalEnum, optionalInteger, optionalString, paramsOf } from './params.js';
 import { accountRoutes } from './rest-account.js';
 import { tradeRoutes } from './rest-trade.js';
-import type { BybitSymbols } from './symbols.js';
+import { bybitSymbol, type BybitSymbols } from './symbols.js';
 
 export interface BybitRestOptions {
   exchange: Exchange;
@@ -66,7 +66,7 @@ export async function bybitRoutes(app: FastifyInstance, options: BybitRestOption
     const baseCoin = optionalString(params, 'baseCoin');
     const limit = optionalInteger(params, 'limit', 1, 1000) ?? 500;
     const listed = category !== 'linear' || status !== 'Trading' ? [] : symbols.all().filter((c) =>
-      (symbol === undefined || instrument(c).symbol === symbol) && (baseCoin === undefined || c.spec.baseAsset === baseCoin));
+      (symbol === undefined || bybitSymbol(c.symbol) === symbol) && (baseCoin === undefined || c.spec.baseAsset === baseCoin));
     const { items, nextPageCursor } = page(listed, optionalString(params, 'cursor'), limit);
     return ok({ category, list: items.map(instrument), nextPageCursor }, exchange.now());
   });

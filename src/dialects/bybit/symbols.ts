@@ -85,11 +85,6 @@ export function unitPrice(amount: bigint | null): string {
   return amount === null ? '' : formatAmount(amount);
 }
 
-/** A rate in 1e-8 (fee rates, funding rates) as a decimal string. */
-export function rate(units: bigint): string {
-  return formatAmount(units);
-}
-
 /** Exact quotient as a decimal with `decimals` places (half away from zero). */
 export function ratio(num: bigint, den: bigint, decimals = AMOUNT_DECIMALS): string {
   return formatRatio(num, den, decimals);
