@@ -260,9 +260,14 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
   wallet.balance += realizedPnl - fee;
   core.addFee(config.settleAsset, fee);
   position.realizedPnlTotal += realizedPnl;
-  position.realizedPnlCurrent += realizedPnl - fee;
+  const flip = closing > 0 && opening > 0;
+  // A one-way flip: the closing part's PnL and fee belong to the position it closed; the new
+  // position starts with the fee of the part that opened it (Bybit curRealisedPnl, KuCoin currentComm).
+  const openingFee = flip ? fee - proRata(fee, closing, qty) : fee;
+  if (flip) position.realizedPnlCurrent = -openingFee;
+  else position.realizedPnlCurrent += realizedPnl - fee;
   position.feesTotal += fee;
-  position.feesCurrent += fee;
+  position.feesCurrent += openingFee;
   position.updateTime = core.time;
 
   order.filled += qty;

@@ -98,13 +98,20 @@ export function balanceSnapshot(account: Account, wallet: Wallet): BalanceSnapsh
   let crossUnrealizedPnl = 0n;
   let isolatedUnrealizedPnl = 0n;
   let isolatedOrderMarginFrozen = 0n;
+  let unrealizedPnl = 0n;
+  let realizedPnl = 0n;
+  let maintenanceMargin = 0n;
   for (const position of account.positions.values()) {
     if (position.symbol.config.settleAsset !== wallet.asset) continue;
     const isolated = position.settings.marginMode === 'ISOLATED';
     if (isolated) isolatedOrderMarginFrozen += position.frozen;
+    realizedPnl += position.realizedPnlTotal - position.feesTotal;
     if (position.qty === 0) continue;
-    if (isolated) isolatedUnrealizedPnl += valuationOf(position).unrealizedPnl;
-    else crossUnrealizedPnl += valuationOf(position).unrealizedPnl;
+    const valuation = valuationOf(position);
+    unrealizedPnl += valuation.unrealizedPnl;
+    maintenanceMargin += valuation.maintenanceMargin;
+    if (isolated) isolatedUnrealizedPnl += valuation.unrealizedPnl;
+    else crossUnrealizedPnl += valuation.unrealizedPnl;
   }
   return {
     asset: wallet.asset,
@@ -117,5 +124,8 @@ export function balanceSnapshot(account: Account, wallet: Wallet): BalanceSnapsh
     crossUnrealizedPnl,
     isolatedOrderMarginFrozen,
     isolatedUnrealizedPnl,
+    unrealizedPnl,
+    realizedPnl,
+    maintenanceMargin,
   };
 }

@@ -286,6 +286,12 @@ export interface BalanceSnapshot {
   isolatedOrderMarginFrozen: bigint;
   /** Unrealized PnL of the asset's isolated positions at mark (KuCoin isolatedUnPnl). */
   isolatedUnrealizedPnl: bigint;
+  /** Unrealized PnL of every open position settled in this asset, cross and isolated (Bybit coin equity). */
+  unrealizedPnl: bigint;
+  /** Lifetime realized PnL net of trading fees of every position settled in this asset (Bybit coin cumRealisedPnl). */
+  realizedPnl: bigint;
+  /** Maintenance margin of every open position settled in this asset (Bybit coin totalPositionMM). */
+  maintenanceMargin: bigint;
 }
 
 export interface BalanceEvent extends EventBase {

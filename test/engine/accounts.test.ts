@@ -55,7 +55,7 @@ describe('deposit / withdraw', () => {
     assert.deepEqual(e.balance, {
       asset: 'USDT', walletBalance: 12_345_678_901n, crossWalletBalance: 12_345_678_901n, isolatedMargin: 0n,
       crossedMargin: 0n, openOrderMarginFrozen: 0n, availableBalance: 12_345_678_901n, crossUnrealizedPnl: 0n,
-      isolatedOrderMarginFrozen: 0n, isolatedUnrealizedPnl: 0n,
+      isolatedOrderMarginFrozen: 0n, isolatedUnrealizedPnl: 0n, unrealizedPnl: 0n, realizedPnl: 0n, maintenanceMargin: 0n,
     });
     // another asset is another wallet
     h.deposit(a, '0.5', 'BTC');

@@ -151,10 +151,11 @@ describe('fills: one-way flip', () => {
     assert.equal(p.openTime, t2);
     assert.equal(p.realizedPnlTotal, 10_000_000n); // lifetime, not reset
     assert.equal(p.feesTotal, 12_615_000n); // 3,600,000 + 9,015,000
-    // rule "A fill" 2–3: restarts at 0 when the position opens from zero, then += PnL − fee of this fill
-    assert.equal(p.realizedPnlCurrent, 985_000n); // 10,000,000 − 9,015,000
-    // likewise feesCurrent: the whole flip fill's fee counts for the new (short) position
-    assert.equal(p.feesCurrent, 9_015_000n);
+    // rule "A fill" 3: on a flip the closing part's PnL and fee share floor(9,015,000 × 10 / 25) = 3,606,000
+    // stay with the closed position; the new one starts at −(9,015,000 − 3,606,000)
+    assert.equal(p.realizedPnlCurrent, -5_409_000n);
+    // feesCurrent likewise: only the opening part's fee share counts for the new (short) position
+    assert.equal(p.feesCurrent, 5_409_000n);
     h.audit();
   });
 

@@ -61,7 +61,8 @@ export function tradeEvent(o: OrderSnapshot, fill: { qty: number; price: number;
 export function balance(overrides: Partial<BalanceSnapshot> = {}): BalanceSnapshot {
   return {
     asset: 'USDT', walletBalance: 0n, crossWalletBalance: 0n, isolatedMargin: 0n, crossedMargin: 0n, openOrderMarginFrozen: 0n, availableBalance: 0n,
-    crossUnrealizedPnl: 0n, isolatedOrderMarginFrozen: 0n, isolatedUnrealizedPnl: 0n, ...overrides,
+    crossUnrealizedPnl: 0n, isolatedOrderMarginFrozen: 0n, isolatedUnrealizedPnl: 0n, unrealizedPnl: 0n, realizedPnl: 0n, maintenanceMargin: 0n,
+    ...overrides,
   };
 }
 

@@ -504,9 +504,12 @@ export class ReferenceModel {
     acc.wallets.set(asset, (acc.wallets.get(asset) ?? 0n) + pnl - fee);
     this.fees.set(asset, (this.fees.get(asset) ?? 0n) + fee);
     pos.realizedPnlTotal += pnl;
-    pos.realizedPnlCurrent += pnl - fee;
+    // a flip: the new position starts with the fee share of its opening part, floor(fee × r / q) going to the closed one
+    const flip = r > 0 && o > 0;
+    if (flip) pos.realizedPnlCurrent = -(fee - floorDiv(fee * big(r), big(q)));
+    else pos.realizedPnlCurrent += pnl - fee;
     pos.feesTotal += fee;
-    pos.feesCurrent += fee;
+    pos.feesCurrent += flip ? fee - floorDiv(fee * big(r), big(q)) : fee;
     order.executedQty += q;
     order.cumQuote += big(q) * big(p);
     order.fees += fee;

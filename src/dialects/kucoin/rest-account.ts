@@ -35,9 +35,15 @@ export function balanceOf(view: AccountView, asset: string, symbols: KucoinSymbo
   let crossUnrealizedPnl = 0n;
   let isolatedUnrealizedPnl = 0n;
   let isolatedOrderMarginFrozen = 0n;
+  let unrealizedPnl = 0n;
+  let realizedPnl = 0n;
+  let maintenanceMargin = 0n;
   for (const p of view.positions) {
     if (symbols.config(p.symbol).settleAsset !== asset) continue;
     const isolated = p.marginMode === 'ISOLATED';
+    realizedPnl += p.realizedPnlTotal - p.feesTotal;
+    unrealizedPnl += p.unrealizedPnl;
+    maintenanceMargin += p.maintenanceMargin;
     if (isolated) isolatedOrderMarginFrozen += p.openOrderMarginFrozen;
     if (isolated) isolatedUnrealizedPnl += p.unrealizedPnl;
     else crossUnrealizedPnl += p.unrealizedPnl;
@@ -55,6 +61,9 @@ export function balanceOf(view: AccountView, asset: string, symbols: KucoinSymbo
     crossUnrealizedPnl,
     isolatedOrderMarginFrozen,
     isolatedUnrealizedPnl,
+    unrealizedPnl,
+    realizedPnl,
+    maintenanceMargin,
   };
 }
 

@@ -1,0 +1,101 @@
+/**
+ * Bybit v5 signatures (protocols.md §3.1), HMAC-SHA256 hex with the API secret as key:
+ *  - REST: sign(timestamp + apiKey + recvWindow + payload), payload = the query string exactly as
+ *    sent (GET) or the raw body (POST); headers X-BAPI-API-KEY / -TIMESTAMP / -RECV-WINDOW / -SIGN.
+ *    Accepted when server − recvWindow ≤ timestamp < server + 1000 ms (Bybit's rule).
+ *  - Stream: args [apiKey, expires, sign("GET/realtime" + expires)], expires a future ms time.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Credential, CredentialStore } from '../../service/credentials.js';
+import { BybitError, Code } from './envelope.js';
+
+export const DEFAULT_RECV_WINDOW_MS = 5_000;
+export const MAX_RECV_WINDOW_MS = 60_000;
+export const MAX_CLOCK_AHEAD_MS = 1_000;
+
+export interface SignedRequest {
+  method: string;
+  rawQuery: string;
+  rawBody: string;
+  headers: IncomingHttpHeaders;
+}
+
+const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+export function sign(secret: string, payload: string): string {
+  return createHmac('sha256', secret).update(payload).digest('hex');
+}
+
+/** What a REST request signs: GET (and DELETE) sign the query, everything else the body. */
+export function restPayload(timestamp: string, apiKey: string, recvWindow: string, request: Pick<SignedRequest, 'method' | 'rawQuery' | 'rawBody'>): string {
+  const body = request.method === 'GET' || request.method === 'DELETE' ? request.rawQuery : request.rawBody;
+  return timestamp + apiKey + recvWindow + body;
+}
+
+function matches(expected: string, given: string): boolean {
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given.toLowerCase());
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The caller of a signed REST request, or the Bybit error that refuses it. */
+export function verifyRest(request: SignedRequest, credentials: CredentialStore, now: number): Credential {
+  const apiKey = header(request.headers, 'x-bapi-api-key');
+  const timestamp = header(request.headers, 'x-bapi-timestamp');
+  const signature = header(request.headers, 'x-bapi-sign');
+  const recvWindow = header(request.headers, 'x-bapi-recv-window') ?? String(DEFAULT_RECV_WINDOW_MS);
+  if (apiKey === undefined || apiKey === '') {
+    throw new BybitError(Code.INVALID_KEY, 'API key is invalid: send it in the X-BAPI-API-KEY header.');
+  }
+  if (header(request.headers, 'x-bapi-sign-type') === '2') {
+    throw new BybitError(Code.SIGN, 'Error sign: RSA keys (X-BAPI-SIGN-TYPE 2) are not supported here; sign with HMAC-SHA256.');
+  }
+  if (timestamp === undefined || !/^\d{10,16}$/.test(timestamp)) {
+    throw new BybitError(Code.TIMESTAMP, 'invalid request, please check your timestamp: send X-BAPI-TIMESTAMP as the current time in ms.');
+  }
+  const window = Number(recvWindow);
+  if (!/^\d+$/.test(recvWindow) || window <= 0 || window > MAX_RECV_WINDOW_MS) {
+    throw new BybitError(Code.PARAMS, `params error: X-BAPI-RECV-WINDOW must be a whole number of ms from 1 to ${MAX_RECV_WINDOW_MS}.`);
+  }
+  const sentAt = Number(timestamp);
+  if (sentAt < now - window || sentAt >= now + MAX_CLOCK_AHEAD_MS) {
+    throw new BybitError(Code.TIMESTAMP,
+      `invalid request, please check your server timestamp or recv_window param. req_timestamp[${timestamp}],server_timestamp[${now}],recv_window[${recvWindow}]`);
+  }
+  const credential = credentials.find(apiKey);
+  if (credential === undefined) {
+    throw new BybitError(Code.INVALID_KEY, 'API key is invalid. Check whether the key and domain are matched.');
+  }
+  const payload = restPayload(timestamp, apiKey, recvWindow, request);
+  if (signature === undefined || !matches(sign(credential.secret, payload), signature)) {
+    throw new BybitError(Code.SIGN, `error sign! origin_string[${payload}]`);
+  }
+  return credential;
+}
+
+export type StreamAuth = { ok: true; credential: Credential } | { ok: false; message: string };
+
+/** Checks a stream `auth` op's args: [apiKey, expires (number or numeric string), signature]. */
+export function verifyStreamAuth(args: unknown, credentials: CredentialStore, now: number): StreamAuth {
+  if (!Array.isArray(args) || args.length !== 3) {
+    return { ok: false, message: 'Params Error: args must be [apiKey, expires, signature]' };
+  }
+  const [apiKey, expiresArg, signature] = args as unknown[];
+  const expires = typeof expiresArg === 'number' ? String(expiresArg) : expiresArg;
+  if (typeof apiKey !== 'string' || typeof signature !== 'string' || typeof expires !== 'string' || !/^\d{10,16}$/.test(expires)) {
+    return { ok: false, message: 'Params Error: args must be [apiKey (string), expires (ms, number or string), signature (hex string)]' };
+  }
+  if (Number(expires) <= now) {
+    return { ok: false, message: `Params Error: request expired: expires ${expires} is not after the server time ${now}` };
+  }
+  const credential = credentials.find(apiKey);
+  if (credential === undefined) return { ok: false, message: 'Invalid apikey' };
+  if (!matches(sign(credential.secret, `GET/realtime${expires}`), signature)) {
+    return { ok: false, message: `Invalid sign: expected hex HMAC-SHA256 of "GET/realtime${expires}"` };
+  }
+  return { ok: true, credential };
+}

@@ -1,0 +1,86 @@
+/**
+ * Bybit v5's REST front door under /bybit (ccxt's `urls.api.*` point there and append /v5/...):
+ * public market endpoints, then the signed account, position and trade endpoints. Every answer is
+ * Bybit's envelope; errors are HTTP 200 with a non-zero retCode, as Bybit does (404 for a path
+ * that does not exist). Shapes: docs/dialects/bybit.md.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { rawQuery } from '../../server/http.js';
+import { JournalError } from '../../persistence/journal.js';
+import type { CredentialStore } from '../../service/credentials.js';
+import type { Exchange } from '../../service/exchange.js';
+import { verifyRest } from './auth.js';
+import { BybitError, Code, failure, ok } from './envelope.js';
+import { instrument } from './instruments.js';
+import { categoryOf, optionalEnum, optionalInteger, optionalString, paramsOf } from './params.js';
+import { accountRoutes } from './rest-account.js';
+import { tradeRoutes } from './rest-trade.js';
+import { bybitSymbol, type BybitSymbols } from './symbols.js';
+
+export interface BybitRestOptions {
+  exchange: Exchange;
+  credentials: CredentialStore;
+  symbols: BybitSymbols;
+}
+
+/** A page of `items` from an offset cursor ("" once there is nothing more). */
+export function page<T>(items: readonly T[], cursor: string | undefined, limit: number): { items: T[]; nextPageCursor: string } {
+  const start = cursor === undefined ? 0 : Number(cursor);
+  if (!Number.isSafeInteger(start) || start < 0) throw new BybitError(Code.PARAMS, 'params error: cursor is invalid; pass back the nextPageCursor of the previous page');
+  const end = start + limit;
+  return { items: items.slice(start, end), nextPageCursor: end < items.length ? String(end) : '' };
+}
+
+export async function bybitRoutes(app: FastifyInstance, options: BybitRestOptions): Promise<void> {
+  const { exchange, symbols } = options;
+
+  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
+    const now = exchange.now();
+    if (error instanceof BybitError) return reply.code(error.httpStatus).send(failure(error, now));
+    // The disk refused the command: the message says whether it is safe to retry.
+    if (error instanceof JournalError) return reply.code(503).send(failure(new BybitError(Code.SERVER, `Server error. ${error.message}`), now));
+    if (error.statusCode === 413) return reply.code(413).send(failure(new BybitError(Code.PARAMS, 'params error: the body is too large'), now));
+    if (error.statusCode !== undefined && error.statusCode < 500) {
+      return reply.code(200).send(failure(new BybitError(Code.PARAMS, `params error: ${error.message}`), now));
+    }
+    console.error('Bybit front door error:', error);
+    return reply.code(500).send(failure(new BybitError(Code.SERVER, 'Server error.'), now));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    void reply.code(404).send(failure(new BybitError(Code.ROUTE, `Route not found: ${request.method} ${path}`), exchange.now()));
+  });
+
+  app.get('/v5/market/time', async () => {
+    const now = exchange.now();
+    return ok({ timeSecond: String(Math.floor(now / 1000)), timeNano: `${now}000000` }, now);
+  });
+
+  // Instruments: linear perpetuals only; the other categories exist and are empty. Bybit's default
+  // status filter is Trading, and every listed symbol trades (ccxt also asks for PreLaunch).
+  app.get('/v5/market/instruments-info', async (request) => {
+    const params = paramsOf(request);
+    const category = categoryOf(params);
+    const symbol = optionalString(params, 'symbol');
+    const status = optionalEnum(params, 'status', ['PreLaunch', 'Trading', 'Delivering', 'Closed'] as const) ?? 'Trading';
+    const baseCoin = optionalString(params, 'baseCoin');
+    const limit = optionalInteger(params, 'limit', 1, 1000) ?? 500;
+    const listed = category !== 'linear' || status !== 'Trading' ? [] : symbols.all().filter((c) =>
+      (symbol === undefined || bybitSymbol(c.symbol) === symbol) && (baseCoin === undefined || c.spec.baseAsset === baseCoin));
+    const { items, nextPageCursor } = page(listed, optionalString(params, 'cursor'), limit);
+    return ok({ category, list: items.map(instrument), nextPageCursor }, exchange.now());
+  });
+
+  await app.register(async (signed) => {
+    signed.decorateRequest('bybitCredential', null);
+    signed.addHook('preHandler', async (request: FastifyRequest) => {
+      request.bybitCredential = verifyRest({
+        method: request.method, rawQuery: rawQuery(request.url), rawBody: request.rawBody, headers: request.headers,
+      }, options.credentials, exchange.now());
+    });
+    // Not `options` itself: it carries this plugin's prefix, which would apply twice.
+    const inner: BybitRestOptions = { exchange, credentials: options.credentials, symbols };
+    await signed.register(accountRoutes, inner);
+    await signed.register(tradeRoutes, inner);
+  });
+}

@@ -1,0 +1,182 @@
+/**
+ * Bybit's private stream at /bybit/v5/private (protocols.md §3.1): `auth` with
+ * [apiKey, expires, sign("GET/realtime" + expires)], then `subscribe` / `unsubscribe` topics;
+ * `ping` → `pong`. Replies carry `op`, `conn_id` and the client's `req_id`. One connection serves
+ * the one account it authenticated as. A connection with no ping-pong and no data for `idleMs`
+ * (Bybit: 10 min, or `max_active_time` = 30s…600s / 1m…10m in the URL) is cut.
+ */
+import { randomUUID } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import type { EngineEvent } from '../../engine/types.js';
+import type { ConnectionCounter } from '../../gateway/connections.js';
+import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
+import { Session } from '../../gateway/session.js';
+import type { CredentialStore } from '../../service/credentials.js';
+import type { Exchange } from '../../service/exchange.js';
+import { verifyStreamAuth } from './auth.js';
+import { TOPICS, type BybitPushEncoder } from './push.js';
+
+export interface BybitStreamOptions {
+  exchange: Exchange;
+  credentials: CredentialStore;
+  encoder: BybitPushEncoder;
+  limits: GatewayLimits;
+  connections: ConnectionCounter;
+  /** Default idle cut-off (Bybit: 10 min). */
+  idleMs: number;
+  /** Bounds of `max_active_time` (Bybit: 30 s to 600 s). */
+  minActiveTimeMs: number;
+  maxActiveTimeMs: number;
+}
+
+/** `max_active_time` ("45s", "2m") in ms, clamped to the bounds; undefined if absent or malformed. */
+export function parseMaxActiveTime(text: string | null, min: number, max: number): number | undefined {
+  if (text === null) return undefined;
+  const match = /^(\d{1,6})(s|m)$/.exec(text.trim());
+  if (match === null) return undefined;
+  const ms = Number(match[1]) * (match[2] === 'm' ? 60_000 : 1_000);
+  return Math.min(max, Math.max(min, ms));
+}
+
+interface Request {
+  op?: unknown;
+  args?: unknown;
+  req_id?: unknown;
+}
+
+class BybitConnection {
+  private readonly session: Session;
+  private readonly connId = randomUUID();
+  private accountId: number | null = null;
+  private readonly topics = new Set<string>();
+  private stopListening: (() => void) | null = null;
+  private readonly idleMs: number;
+  private lastActive: number;
+  private idleTimer: NodeJS.Timeout;
+  /** The events of the command being published, sent together once it is complete. */
+  private batch: EngineEvent[] = [];
+  private flushQueued = false;
+
+  constructor(private readonly socket: WebSocket, private readonly options: BybitStreamOptions, url: URL) {
+    const now = options.exchange.now();
+    this.session = new Session(socket, options.limits, now);
+    this.idleMs = parseMaxActiveTime(url.searchParams.get('max_active_time'), options.minActiveTimeMs, options.maxActiveTimeMs) ?? options.idleMs;
+    this.lastActive = now;
+    this.idleTimer = this.armIdle(this.idleMs);
+    socket.on('message', (data, isBinary) => this.onMessage(isBinary ? '' : data.toString()));
+    socket.once('close', () => this.onClose());
+  }
+
+  /** Bybit checks for idleness periodically; here a timer fires at the earliest possible cut-off. */
+  private armIdle(delay: number): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      const quiet = this.options.exchange.now() - this.lastActive;
+      if (quiet >= this.idleMs) this.session.close(CloseCode.IDLE, `no ping-pong and no data for ${Math.round(this.idleMs / 1000)} s`);
+      else this.idleTimer = this.armIdle(this.idleMs - quiet);
+    }, delay);
+    timer.unref();
+    return timer;
+  }
+
+  private onMessage(text: string): void {
+    const now = this.options.exchange.now();
+    if (!this.session.admitInbound(now)) return;
+    this.lastActive = now;
+    let request: Request;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+      request = parsed as Request;
+    } catch {
+      return this.reply({ success: false, ret_msg: 'error:invalid json: send {"op": "auth" | "subscribe" | "unsubscribe" | "ping", "args": […], "req_id": "…"}', op: '' });
+    }
+    const reqId = typeof request.req_id === 'string' || typeof request.req_id === 'number' ? request.req_id : undefined;
+    switch (request.op) {
+      case 'ping': return this.reply({ req_id: reqId ?? '', op: 'pong', args: [String(now)] });
+      case 'auth': return this.onAuth(request.args, reqId, now);
+      case 'subscribe':
+      case 'unsubscribe': return this.onSubscription(request.op, request.args, reqId);
+      default:
+        return this.reply({ success: false, ret_msg: `error:invalid op ${JSON.stringify(request.op ?? null)}: ops are auth, subscribe, unsubscribe, ping`, op: typeof request.op === 'string' ? request.op : '' }, reqId);
+    }
+  }
+
+  private onAuth(args: unknown, reqId: string | number | undefined, now: number): void {
+    const request = { op: 'auth', args: Array.isArray(args) ? args : null };
+    if (this.accountId !== null) return this.reply({ success: false, ret_msg: 'Repeat auth: this connection is already authenticated', op: 'auth', request }, reqId);
+    const verdict = verifyStreamAuth(args, this.options.credentials, now);
+    // `request` echoes the op, as Bybit's older streams did: ccxt then raises AuthenticationError.
+    if (!verdict.ok) return this.reply({ success: false, ret_msg: verdict.message, op: 'auth', request }, reqId);
+    const { accountId } = verdict.credential;
+    if (!this.options.connections.bindAccount(accountId)) {
+      this.reply({ success: false, ret_msg: `too many sessions: the account already holds ${this.options.limits.maxConnectionsPerAccount} stream connections`, op: 'auth', request }, reqId);
+      this.session.close(CloseCode.TOO_MANY_CONNECTIONS, 'too many connections for this account');
+      return;
+    }
+    this.accountId = accountId;
+    this.stopListening = this.options.exchange.events.subscribe(accountId, (event) => this.onEvent(event));
+    this.reply({ success: true, ret_msg: '', op: 'auth' }, reqId);
+  }
+
+  private onSubscription(op: 'subscribe' | 'unsubscribe', args: unknown, reqId: string | number | undefined): void {
+    const fail = (message: string): void => this.reply({ success: false, ret_msg: message, op }, reqId);
+    if (this.accountId === null) return fail('Request not authorized: send {"op":"auth","args":[apiKey, expires, signature]} first');
+    if (!Array.isArray(args) || args.length === 0 || !args.every((a) => typeof a === 'string')) {
+      return fail('error:args must be a non-empty list of topics, e.g. ["position","execution","order","wallet"]');
+    }
+    const styles = new Set<string>();
+    for (const topic of args as string[]) {
+      const known = TOPICS.get(topic);
+      if (known === undefined) return fail(`error:handler not found,topic:${topic}; topics are ${[...TOPICS.keys()].join(', ')}`);
+      if (known.style !== 'neutral') styles.add(known.style);
+    }
+    if (styles.size > 1) return fail('error:all-in-one topics and categorised topics (.linear) cannot be in the same request');
+    for (const topic of args as string[]) {
+      if (op === 'subscribe') this.topics.add(topic);
+      else this.topics.delete(topic);
+    }
+    this.reply({ success: true, ret_msg: '', op }, reqId);
+  }
+
+  private onEvent(event: EngineEvent): void {
+    if (this.topics.size === 0) return;
+    if (this.batch.length > 0 && this.batch[0]!.cmdSeq !== event.cmdSeq) this.flush();
+    this.batch.push(event);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      // EventBus.publish hands over one command's events synchronously: after it, the batch is whole.
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushQueued = false;
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    this.batch = [];
+    let sent = false;
+    for (const topic of this.topics) {
+      const frame = this.options.encoder.frame(batch, topic);
+      if (frame === null) continue;
+      this.session.send(frame);
+      sent = true;
+    }
+    if (sent) this.lastActive = this.options.exchange.now();
+  }
+
+  private reply(message: Record<string, unknown>, reqId?: string | number): void {
+    const body = reqId === undefined ? message : { ...message, req_id: reqId };
+    this.session.send(JSON.stringify({ ...body, conn_id: this.connId }));
+  }
+
+  private onClose(): void {
+    clearTimeout(this.idleTimer);
+    this.stopListening?.();
+    this.batch = [];
+    if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId);
+  }
+}
+
+export function bybitStreamHandler(options: BybitStreamOptions): (socket: WebSocket, request: unknown, url: URL) => void {
+  return (socket, _request, url) => void new BybitConnection(socket, options, url);
+}
