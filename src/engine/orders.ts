@@ -184,6 +184,7 @@ export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
   };
   account.orders.set(order.id, order);
   if (order.clientOrderId !== null) account.liveByClientId.set(order.clientOrderId, order);
+  order.position.initialised = true;
   attach(core, order);
   core.emitter.order(order, 'NEW');
   core.emitter.endStep();

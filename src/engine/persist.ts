@@ -25,6 +25,8 @@ export interface PositionRecord {
   symbol: string; side: PositionSide; qty: number; entryCost: bigint; margin: bigint; realizedPnlTotal: bigint;
   realizedPnlCurrent: bigint; feesTotal: bigint; openTime: number; updateTime: number;
   emittedQty: number; lastDirection: 'LONG' | 'SHORT' | null;
+  /** Absent in snapshots from before it existed: such records count as initialised. */
+  initialised?: boolean;
 }
 
 export interface AccountRecord {
@@ -66,7 +68,7 @@ function positionRecord(p: Position): PositionRecord {
   return {
     symbol: p.symbol.config.symbol, side: p.side, qty: p.qty, entryCost: p.entryCost, margin: p.margin, realizedPnlTotal: p.realizedPnlTotal,
     realizedPnlCurrent: p.realizedPnlCurrent, feesTotal: p.feesTotal, openTime: p.openTime, updateTime: p.updateTime,
-    emittedQty: p.emittedQty, lastDirection: p.lastDirection,
+    emittedQty: p.emittedQty, lastDirection: p.lastDirection, initialised: p.initialised,
   };
 }
 
@@ -125,6 +127,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
       Object.assign(position, {
         qty: p.qty, entryCost: p.entryCost, margin: p.margin, realizedPnlTotal: p.realizedPnlTotal, realizedPnlCurrent: p.realizedPnlCurrent,
         feesTotal: p.feesTotal, openTime: p.openTime, updateTime: p.updateTime, emittedQty: p.emittedQty, lastDirection: p.lastDirection,
+        initialised: p.initialised ?? true,
       });
     }
     for (const [clientOrderId, result] of record.recentClientIds) account.recentClientIds.set(clientOrderId, result);

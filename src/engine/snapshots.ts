@@ -110,3 +110,10 @@ export function balanceSnapshot(account: Account, wallet: Wallet): BalanceSnapsh
     crossUnrealizedPnl,
   };
 }
+
+/** The balance of an asset the account holds no wallet for (nothing is created). */
+export function emptyBalance(asset: string): BalanceSnapshot {
+  return {
+    asset, walletBalance: 0n, crossWalletBalance: 0n, isolatedMargin: 0n, crossedMargin: 0n, openOrderMarginFrozen: 0n, availableBalance: 0n, crossUnrealizedPnl: 0n,
+  };
+}

@@ -67,6 +67,11 @@ export interface Position {
   lastEmitted: PositionSnapshot | null;
   /** The side the position was last open on. */
   lastDirection: 'LONG' | 'SHORT' | null;
+  /**
+   * Binance's "initialised" position: an order was placed on it since the account last changed
+   * position mode (a mode change clears it; margin-mode and leverage changes do not set it).
+   */
+  initialised: boolean;
   /** Unrealized PnL and maintenance margin, cached for the (qty, entry cost, mark) they were computed at. */
   valuation: Valuation;
 }

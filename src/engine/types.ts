@@ -257,6 +257,16 @@ export interface PositionEvent extends EventBase {
   previousQty: number;
   /** The side the position was last open on (null if never): where a flat one-way position "is". */
   lastDirection: 'LONG' | 'SHORT' | null;
+  /**
+   * Binance's "initialised" side: an order was placed on it since the account's last position-mode
+   * change (docs/engine-rules.md). Absent on events made outside the engine: read as true.
+   */
+  initialised?: boolean;
+  /**
+   * The symbol's other position records that Binance pushes with this one and that have no event of
+   * their own in this step: its BOTH record and its initialised LONG/SHORT records, as they stand now.
+   */
+  siblings?: PositionSnapshot[];
 }
 
 export interface BalanceSnapshot {
@@ -285,6 +295,8 @@ export interface ConfigEvent extends EventBase {
   leverage: number | null;
   marginMode: MarginMode | null;
   positionMode: PositionMode;
+  /** Margin-mode changes only: the symbol's settle-asset balance (Binance pushes it with MARGIN_TYPE_CHANGE). */
+  settleBalance?: BalanceSnapshot;
 }
 
 /**
