@@ -26,6 +26,8 @@ export class Core {
   readonly emitter = new Emitter();
   readonly fees = new Map<string, bigint>();
   readonly netDeposits = new Map<string, bigint>();
+  /** `${asset}/${quoteAsset}` → price of one whole asset in 10^-8 quote units (setAssetPrice). */
+  readonly assetPrices = new Map<string, bigint>();
   readonly maxOpenOrdersPerAccount: number;
   readonly clientOrderIdWindow: number;
   readonly defaultPositionMode: PositionMode;
@@ -55,6 +57,7 @@ export class Core {
     const account: Account = {
       id: this.nextAccountId++,
       positionMode: this.defaultPositionMode,
+      feeBurn: false,
       seq: 0,
       wallets: new Map(),
       settings: new Map(),

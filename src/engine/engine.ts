@@ -6,6 +6,7 @@ import { invariant } from './assert.js';
 import { Core, type EngineOptions } from './core.js';
 import { adjustIsolatedMargin, deposit, setLeverage, setMarginMode, setPositionMode, withdraw } from './accounts.js';
 import { auditState } from './audit.js';
+import { setAssetPrice, setFeeBurn } from './fee-burn.js';
 import { captureSnapshot, restoreSnapshot, type EngineSnapshot } from './persist.js';
 import { amendOrder, cancelAll, cancelOrder, placeOrder } from './orders.js';
 import { accountView, buildView, hashView } from './state-view.js';
@@ -42,6 +43,9 @@ const REASONS: Record<Command['type'], ChangeReason> = {
   cancelOrder: 'ORDER',
   cancelAll: 'ORDER',
   setMarkPrice: 'MARK_PRICE',
+  // Neither emits an event.
+  setFeeBurn: 'ORDER',
+  setAssetPrice: 'MARK_PRICE',
 };
 
 export class Engine {
@@ -91,6 +95,8 @@ export class Engine {
       case 'cancelOrder': return cancelOrder(core, command);
       case 'cancelAll': return cancelAll(core, command);
       case 'setMarkPrice': return this.setMarkPrice(command.symbol, command.price);
+      case 'setFeeBurn': return setFeeBurn(core, command);
+      case 'setAssetPrice': return setAssetPrice(core, command);
       default: {
         const unknown: { type?: unknown } = command;
         return { ok: false, code: 'INVALID_ARGUMENT', message: `unknown command type ${String(unknown.type)}` };

@@ -32,6 +32,8 @@ export interface PositionRecord {
 export interface AccountRecord {
   id: number;
   positionMode: PositionMode;
+  /** Absent in snapshots from before the fee burn: off. */
+  feeBurn?: boolean;
   seq: number;
   wallets: { asset: string; balance: bigint; isolatedMargin: bigint; crossedMargin: bigint }[];
   settings: { symbol: string; leverage: number; marginMode: MarginMode }[];
@@ -50,6 +52,8 @@ export interface EngineSnapshot {
   nextPriority: number;
   fees: [string, bigint][];
   netDeposits: [string, bigint][];
+  /** setAssetPrice prices (absent in snapshots from before them). */
+  assetPrices?: [string, bigint][];
   symbols: { symbol: string; markPrice: number | null; lastPrice: number | null }[];
   accounts: AccountRecord[];
 }
@@ -79,6 +83,7 @@ export function captureSnapshot(core: Core): EngineSnapshot {
     accounts.push({
       id: account.id,
       positionMode: account.positionMode,
+      feeBurn: account.feeBurn,
       seq: account.seq,
       wallets: [...account.wallets.values()].map((w) => ({ asset: w.asset, balance: w.balance, isolatedMargin: w.isolatedMargin, crossedMargin: w.crossedMargin })),
       settings: [...account.settings.entries()].map(([symbol, s]) => ({ symbol, leverage: s.leverage, marginMode: s.marginMode })),
@@ -91,7 +96,7 @@ export function captureSnapshot(core: Core): EngineSnapshot {
     version: SNAPSHOT_VERSION,
     cmdSeq: core.cmdSeq, time: core.time, nextAccountId: core.nextAccountId, nextOrderId: core.nextOrderId,
     nextTradeId: core.nextTradeId, nextPriority: core.nextPriority,
-    fees: [...core.fees.entries()], netDeposits: [...core.netDeposits.entries()],
+    fees: [...core.fees.entries()], netDeposits: [...core.netDeposits.entries()], assetPrices: [...core.assetPrices.entries()],
     symbols: [...core.symbols.values()].map((s) => ({ symbol: s.config.symbol, markPrice: s.markPrice, lastPrice: s.lastPrice })),
     accounts,
   };
@@ -107,6 +112,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
   });
   for (const [asset, amount] of snapshot.fees) core.fees.set(asset, amount);
   for (const [asset, amount] of snapshot.netDeposits) core.netDeposits.set(asset, amount);
+  for (const [pair, price] of snapshot.assetPrices ?? []) core.assetPrices.set(pair, price);
   for (const s of snapshot.symbols) {
     const symbol = core.symbols.get(s.symbol);
     invariant(symbol !== undefined, `the snapshot has symbol ${s.symbol}, which is not configured`);
@@ -119,6 +125,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
     const account = core.createAccount();
     invariant(account.id === record.id, `account ids must be restored in order (${account.id} ≠ ${record.id})`);
     account.positionMode = record.positionMode;
+    account.feeBurn = record.feeBurn ?? false;
     account.seq = record.seq;
     for (const s of record.settings) Object.assign(core.settings(account, s.symbol), { leverage: s.leverage, marginMode: s.marginMode });
     for (const w of record.wallets) Object.assign(core.wallet(account, w.asset), { balance: w.balance, isolatedMargin: w.isolatedMargin, crossedMargin: w.crossedMargin });

@@ -128,6 +128,8 @@ export interface Order {
 export interface Account {
   readonly id: number;
   positionMode: PositionMode;
+  /** Binance's BNB fee burn (fee-burn.ts). */
+  feeBurn: boolean;
   seq: number;
   readonly wallets: Map<string, Wallet>;
   readonly settings: Map<string, SymbolSettings>;

@@ -100,10 +100,14 @@ export type AmendOrder = CommandBase & OrderRef & { type: 'amendOrder'; accountI
 export type CancelOrder = CommandBase & OrderRef & { type: 'cancelOrder'; accountId: number; symbol: string };
 export interface CancelAll extends CommandBase { type: 'cancelAll'; accountId: number; symbol: string }
 export interface SetMarkPrice extends CommandBase { type: 'setMarkPrice'; symbol: string; price: number }
+/** Binance's BNB fee burn for the account: fees paid in BNB at a discount when it covers them. */
+export interface SetFeeBurn extends CommandBase { type: 'setFeeBurn'; accountId: number; feeBurn: boolean }
+/** The price of one whole `asset` in `quoteAsset` (10^-8 units), e.g. BNB in USDT for the fee burn. */
+export interface SetAssetPrice extends CommandBase { type: 'setAssetPrice'; asset: string; quoteAsset: string; price: bigint }
 
 export type Command =
   | CreateAccount | Deposit | Withdraw | SetLeverage | SetMarginMode | SetPositionMode | AdjustIsolatedMargin
-  | PlaceOrder | AmendOrder | CancelOrder | CancelAll | SetMarkPrice;
+  | PlaceOrder | AmendOrder | CancelOrder | CancelAll | SetMarkPrice | SetFeeBurn | SetAssetPrice;
 
 // ---------------------------------------------------------------------------------------------
 // Results. A refused command (ok: false) changed nothing and emitted nothing.

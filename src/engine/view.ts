@@ -16,6 +16,8 @@ export interface WalletView {
 export interface AccountView {
   accountId: number;
   positionMode: PositionMode;
+  /** Binance's BNB fee burn. */
+  feeBurn: boolean;
   /** Sorted by asset. */
   wallets: WalletView[];
   /** Settings of every configured symbol, sorted by symbol. */
@@ -45,6 +47,8 @@ export interface StateView {
   fees: { asset: string; amount: bigint }[];
   /** Net deposits minus withdrawals per asset, sorted by asset. */
   netDeposits: { asset: string; amount: bigint }[];
+  /** setAssetPrice prices, sorted by `asset/quoteAsset`. */
+  assetPrices: { pair: string; price: bigint }[];
   books: BookView[];
   accounts: AccountView[];
 }
