@@ -265,7 +265,6 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
   if (burn !== null) {
     burn.wallet.balance -= burn.amount;
     core.addFee(FEE_BURN_ASSET, burn.amount);
-    core.emitter.touchWallet(burn.wallet);
   }
   wallet.balance += realizedPnl - fee;
   core.addFee(config.settleAsset, fee);
@@ -285,5 +284,7 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
 
   core.emitter.touchPosition(position);
   core.emitter.touchWallet(wallet);
+  // After the settle wallet: its balance event comes first (seed 002 example 2 lists USDT, then BNB).
+  if (burn !== null) core.emitter.touchWallet(burn.wallet);
   return burn === null ? { fee, feeAsset: config.settleAsset, realizedPnl } : { fee: burn.amount, feeAsset: FEE_BURN_ASSET, realizedPnl };
 }
