@@ -13,7 +13,7 @@ import { formatAmount } from '../../src/engine/fixed.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { AdminClient } from '../support/xt-client.js';
 import { BinanceRest } from '../binance/client.js';
-import { cacheRows, num, watchUntil, withTimeout } from './helpers.js';
+import { cacheRows, watchUntil, withTimeout } from './helpers.js';
 
 const BTC = 'BTC/USDT:USDT';
 const T = 5_000;
