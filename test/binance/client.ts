@@ -23,7 +23,7 @@ export class BinanceRest {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) query.set(k, String(v));
     query.set('timestamp', String(Date.now() + this.clockSkewMs));
-    query.set('recvWindow', '10000');
+    if (!query.has('recvWindow')) query.set('recvWindow', '10000');
     const payload = query.toString();
     const signature = createHmac('sha256', options.badSignature ? `${this.secret}x` : this.secret).update(payload).digest('hex');
     const signedText = `${payload}&signature=${signature}`;
