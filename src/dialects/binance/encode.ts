@@ -13,7 +13,7 @@
  * - FUNDING_FEE short form: cross positions add nothing to P; isolated ones only themselves.
  */
 import type {
-  BalanceEvent, ChangeReason, ConfigEvent, EngineEvent, NoticeEvent, OrderEvent, OrderReason, OrderSnapshot, PositionEvent,
+  BalanceEvent, ChangeReason, EngineEvent, NoticeEvent, OrderEvent, OrderReason, OrderSnapshot, PositionEvent,
   PositionSide, PositionSnapshot, TradeEvent,
 } from '../../engine/types.js';
 import {
@@ -327,4 +327,3 @@ function findTrade(events: readonly EngineEvent[], from: number, orderId: number
   return undefined;
 }
 
-export type { ConfigEvent };
