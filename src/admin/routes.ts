@@ -109,6 +109,21 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
     return { symbol, price: text };
   });
 
+  // The price of one whole asset in another, e.g. BNB in USDT for Binance's BNB fee burn.
+  app.post('/asset-price', async (request) => {
+    const asset = (field(request.body, 'asset', 'string') as string).toUpperCase();
+    const quoteAsset = (field(request.body, 'quoteAsset', 'string') as string).toUpperCase();
+    const text = field(request.body, 'price', 'string') as string;
+    let price: bigint;
+    try {
+      price = parseAmount(text);
+    } catch {
+      throw new AdminError(400, `"price" must be a decimal string with at most 8 decimals, e.g. "600.5" (got "${text}")`);
+    }
+    const { result } = await exchange.execute({ type: 'setAssetPrice', asset, quoteAsset, price });
+    if (!result.ok) refused(result);
+    return { asset, quoteAsset, price: formatAmount(price) };
+  });
   priceRoutes(app, exchange);
 
   app.get('/symbols', async () => exchange.engine.symbols().map((c) => ({ ...c.spec })));

@@ -6,7 +6,7 @@ import type { Core } from './core.js';
 import { refuse } from './refuse.js';
 import { initialMargin, orderFrozen, unrealizedPnl } from './margin.js';
 import { ordersOf, reallocate } from './positions.js';
-import { availableBalance } from './snapshots.js';
+import { availableBalance, balanceSnapshot, emptyBalance } from './snapshots.js';
 import type { Account, Position } from './state.js';
 import type {
   AdjustIsolatedMargin, CommandError, CommandResult, Deposit, SetLeverage, SetMarginMode, SetPositionMode, Withdraw,
@@ -123,7 +123,12 @@ export function setMarginMode(core: Core, cmd: SetMarginMode): CommandResult {
     return refuse('HAS_OPEN_POSITION_OR_ORDER', `close the ${cmd.symbol} position and cancel its open orders before changing the margin mode`);
   }
   settings.marginMode = cmd.marginMode;
-  core.emitter.config(account, { symbol: cmd.symbol, leverage: settings.leverage, marginMode: cmd.marginMode, positionMode: account.positionMode });
+  const settleAsset = core.symbols.get(cmd.symbol)!.config.settleAsset;
+  const wallet = account.wallets.get(settleAsset);
+  core.emitter.config(account, {
+    symbol: cmd.symbol, leverage: settings.leverage, marginMode: cmd.marginMode, positionMode: account.positionMode,
+    settleBalance: wallet === undefined ? emptyBalance(settleAsset) : balanceSnapshot(account, wallet),
+  });
   for (const position of positions) core.emitter.touchPosition(position);
   core.emitter.endStep();
   return DONE;
@@ -138,6 +143,8 @@ export function setPositionMode(core: Core, cmd: SetPositionMode): CommandResult
     return refuse('HAS_OPEN_POSITION_OR_ORDER', 'close every position and cancel every open order before changing the position mode');
   }
   account.positionMode = cmd.positionMode;
+  // Binance: sides are initialised anew in the new mode (docs/engine-rules.md, "Accounts and settings").
+  for (const position of account.positions.values()) position.initialised = false;
   core.emitter.config(account, { symbol: null, leverage: null, marginMode: null, positionMode: cmd.positionMode });
   core.emitter.endStep();
   return DONE;

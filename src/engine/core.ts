@@ -29,6 +29,8 @@ export class Core {
   readonly emitter = new Emitter();
   readonly fees = new Map<string, bigint>();
   readonly netDeposits = new Map<string, bigint>();
+  /** `${asset}/${quoteAsset}` → price of one whole asset in 10^-8 quote units (setAssetPrice). */
+  readonly assetPrices = new Map<string, bigint>();
   readonly maxOpenOrdersPerAccount: number;
   readonly clientOrderIdWindow: number;
   readonly defaultPositionMode: PositionMode;
@@ -67,6 +69,7 @@ export class Core {
     const account: Account = {
       id: this.nextAccountId++,
       positionMode: this.defaultPositionMode,
+      feeBurn: false,
       seq: 0,
       wallets: new Map(),
       settings: new Map(),
@@ -106,7 +109,7 @@ export class Core {
     if (position === undefined) {
       position = {
         account, symbol, side, settings: this.settings(account, symbol.config.symbol), qty: 0, entryCost: 0n, margin: 0n, realizedPnlTotal: 0n, realizedPnlCurrent: 0n,
-        feesTotal: 0n, feesCurrent: 0n, openTime: 0, updateTime: this.time, buyOrders: [], sellOrders: [], closingOrders: 0, openOrderQty: 0, closeOrderQty: 0, frozen: 0n, dirty: false, emittedQty: 0, lastEmitted: null, lastDirection: null,
+        feesTotal: 0n, feesCurrent: 0n, openTime: 0, updateTime: this.time, buyOrders: [], sellOrders: [], closingOrders: 0, openOrderQty: 0, closeOrderQty: 0, frozen: 0n, dirty: false, emittedQty: 0, lastEmitted: null, lastDirection: null, initialised: false,
         fundingTotal: 0n, emittedMark: 0, markEventTime: null,
         valuation: { qty: 0, entryCost: 0n, mark: null, unrealizedPnl: 0n, maintenanceMargin: 0n },
       };

@@ -5,7 +5,9 @@
  */
 import { balanceSnapshot, orderSnapshot, positionSnapshot } from './snapshots.js';
 import type { Account, Order, Position, Wallet } from './state.js';
-import type { ChangeReason, ConfigEvent, EngineEvent, ExecType, FundingEvent, OrderSnapshot, TradeEvent } from './types.js';
+import type {
+  ChangeReason, ConfigEvent, EngineEvent, ExecType, FundingEvent, OrderSnapshot, PositionEvent, PositionSide, PositionSnapshot, TradeEvent,
+} from './types.js';
 
 /**
  * Whether two flat snapshots hold the same values, apart from what only the mark price moves
@@ -16,6 +18,9 @@ function sameFields<T extends object>(a: T, b: T): boolean {
   for (const key in a) if (a[key] !== b[key] && !MARK_DERIVED.has(key)) return false;
   return true;
 }
+
+const NO_SIBLINGS: PositionSnapshot[] = [];
+const SIDES: readonly PositionSide[] = ['BOTH', 'LONG', 'SHORT'];
 
 const MARK_DERIVED = new Set(['markPrice', 'unrealizedPnl', 'maintenanceMargin', 'crossUnrealizedPnl', 'isolatedUnrealizedPnl']);
 
@@ -110,6 +115,7 @@ export class Emitter {
       this.pendingOrders = [];
     }
     if (this.dirtyPositions.length > 0) {
+      const emitted: Position[] = [];
       for (const position of this.dirtyPositions) {
         position.dirty = false;
         const snapshot = positionSnapshot(position);
@@ -121,14 +127,17 @@ export class Emitter {
         this.events.push({
           type: 'position', accountId: account.id, seq: ++account.seq, cmdSeq: this.cmdSeq, time: this.time, reason: this.reason,
           position: snapshot, previousQty: position.emittedQty, lastDirection: position.lastDirection,
+          initialised: position.initialised, siblings: NO_SIBLINGS,
         });
         position.emittedQty = position.qty;
         position.lastEmitted = snapshot;
         position.emittedMark = snapshot.markPrice;
         if (position.qty !== 0) position.symbol.openPositions.add(position);
+        emitted.push(position);
       }
       this.dirtyPositions = [];
       this.markTouched.clear();
+      if (emitted.length > 0) this.addSiblings(emitted);
     }
     if (this.dirtyWallets.length > 0) {
       for (const wallet of this.dirtyWallets) {
@@ -145,6 +154,26 @@ export class Emitter {
         wallet.lastEmitted = snapshot;
       }
       this.dirtyWallets = [];
+    }
+  }
+
+  /**
+   * Gives each position event of the step the symbol's other records Binance pushes beside it (BOTH,
+   * initialised LONG/SHORT) that have no event of their own here: the encoder stays stateless.
+   */
+  private addSiblings(emitted: readonly Position[]): void {
+    let index = this.events.length - emitted.length;
+    for (const position of emitted) {
+      const event = this.events[index++] as PositionEvent;
+      const keys = position.symbol.positionKeys;
+      let siblings: PositionSnapshot[] | null = null;
+      for (const side of SIDES) {
+        if (side === position.side) continue;
+        const sibling = position.account.positions.get(keys[side]);
+        if (sibling === undefined || (side !== 'BOTH' && !sibling.initialised) || emitted.includes(sibling)) continue;
+        (siblings ??= []).push(positionSnapshot(sibling));
+      }
+      if (siblings !== null) event.siblings = siblings;
     }
   }
 

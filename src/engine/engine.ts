@@ -6,6 +6,7 @@ import { invariant } from './assert.js';
 import { Core, type EngineOptions } from './core.js';
 import { adjustIsolatedMargin, deposit, setLeverage, setMarginMode, setPositionMode, withdraw } from './accounts.js';
 import { auditState } from './audit.js';
+import { setAssetPrice, setFeeBurn } from './fee-burn.js';
 import { captureSnapshot, restoreSnapshot, type EngineSnapshot } from './persist.js';
 import { amendOrder, cancelAll, cancelOrder, placeOrder } from './orders.js';
 import { settleFunding } from './funding.js';
@@ -48,6 +49,9 @@ const REASONS: Record<Command['type'], ChangeReason> = {
   setIndexPrice: 'MARK_PRICE',
   sampleRisk: 'MARK_PRICE',
   settleFunding: 'FUNDING_FEE',
+  // Neither emits an event.
+  setFeeBurn: 'ORDER',
+  setAssetPrice: 'MARK_PRICE',
 };
 
 export class Engine {
@@ -102,6 +106,8 @@ export class Engine {
       case 'setIndexPrice': return setIndexPrice(core, command, this.markSetter);
       case 'sampleRisk': return sampleRisk(core, command, this.markSetter);
       case 'settleFunding': return settleFunding(core, command);
+      case 'setFeeBurn': return setFeeBurn(core, command);
+      case 'setAssetPrice': return setAssetPrice(core, command);
       default: {
         const unknown: { type?: unknown } = command;
         return { ok: false, code: 'INVALID_ARGUMENT', message: `unknown command type ${String(unknown.type)}` };

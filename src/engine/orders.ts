@@ -184,6 +184,7 @@ export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
   };
   account.orders.set(order.id, order);
   if (order.clientOrderId !== null) account.liveByClientId.set(order.clientOrderId, order);
+  order.position.initialised = true;
   attach(core, order);
   core.emitter.order(order, 'NEW');
   core.emitter.endStep();
@@ -264,14 +265,14 @@ function expireForSelfTrade(core: Core, maker: Order): void {
  */
 function fillStep(core: Core, order: Order, qty: number, price: number, isMaker: boolean, tradeId: number): void {
   const frozenBefore = order.frozen;
-  const { fee, realizedPnl } = applyFill(core, order, qty, price, isMaker);
+  const { fee, feeAsset, realizedPnl } = applyFill(core, order, qty, price, isMaker);
   allocate(core, order.position);
   const unfrozen = frozenBefore - order.frozen;
   const snapshot = core.emitter.order(order, 'TRADE');
   core.emitter.trade(order.account, {
     tradeId, orderId: order.id, clientOrderId: order.clientOrderId, symbol: order.symbol.config.symbol, side: order.side,
     positionSide: order.position.side, orderType: order.orderType, price, qty, isMaker, fee,
-    feeAsset: order.symbol.config.settleAsset, realizedPnl, marginUnfrozen: unfrozen > 0n ? unfrozen : 0n, source: 'USER',
+    feeAsset, realizedPnl, marginUnfrozen: unfrozen > 0n ? unfrozen : 0n, source: 'USER',
     order: snapshot,
   });
   enforceAllocation(core, order.position);

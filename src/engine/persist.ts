@@ -33,11 +33,15 @@ export interface PositionRecord {
   fundingTotal?: bigint; emittedMark?: number; markEventTime?: number | null;
   /** False if no event was ever emitted for it (absent in older snapshots: true). */
   emitted?: boolean;
+  /** Absent in snapshots from before it existed: such records count as initialised. */
+  initialised?: boolean;
 }
 
 export interface AccountRecord {
   id: number;
   positionMode: PositionMode;
+  /** Absent in snapshots from before the fee burn: off. */
+  feeBurn?: boolean;
   seq: number;
   /** `emitted` as for positions. */
   wallets: { asset: string; balance: bigint; isolatedMargin: bigint; crossedMargin: bigint; emitted?: boolean }[];
@@ -57,6 +61,8 @@ export interface EngineSnapshot {
   nextPriority: number;
   fees: [string, bigint][];
   netDeposits: [string, bigint][];
+  /** setAssetPrice prices (absent in snapshots from before them). */
+  assetPrices?: [string, bigint][];
   symbols: { symbol: string; markPrice: number | null; lastPrice: number | null }[];
   accounts: AccountRecord[];
   /** Index, samples and funding state per symbol (absent in snapshots older than funding). */
@@ -78,7 +84,7 @@ function positionRecord(p: Position): PositionRecord {
     symbol: p.symbol.config.symbol, side: p.side, qty: p.qty, entryCost: p.entryCost, margin: p.margin, realizedPnlTotal: p.realizedPnlTotal,
     realizedPnlCurrent: p.realizedPnlCurrent, feesTotal: p.feesTotal, feesCurrent: p.feesCurrent, openTime: p.openTime, updateTime: p.updateTime,
     emittedQty: p.emittedQty, lastDirection: p.lastDirection, fundingTotal: p.fundingTotal, emittedMark: p.emittedMark, markEventTime: p.markEventTime,
-    emitted: p.lastEmitted !== null,
+    emitted: p.lastEmitted !== null, initialised: p.initialised,
   };
 }
 
@@ -89,6 +95,7 @@ export function captureSnapshot(core: Core): EngineSnapshot {
     accounts.push({
       id: account.id,
       positionMode: account.positionMode,
+      feeBurn: account.feeBurn,
       seq: account.seq,
       wallets: [...account.wallets.values()].map((w) => ({
         asset: w.asset, balance: w.balance, isolatedMargin: w.isolatedMargin, crossedMargin: w.crossedMargin, emitted: w.lastEmitted !== null,
@@ -103,7 +110,7 @@ export function captureSnapshot(core: Core): EngineSnapshot {
     version: SNAPSHOT_VERSION,
     cmdSeq: core.cmdSeq, time: core.time, nextAccountId: core.nextAccountId, nextOrderId: core.nextOrderId,
     nextTradeId: core.nextTradeId, nextPriority: core.nextPriority,
-    fees: [...core.fees.entries()], netDeposits: [...core.netDeposits.entries()],
+    fees: [...core.fees.entries()], netDeposits: [...core.netDeposits.entries()], assetPrices: [...core.assetPrices.entries()],
     symbols: [...core.symbols.values()].map((s) => ({ symbol: s.config.symbol, markPrice: s.markPrice, lastPrice: s.lastPrice })),
     accounts,
     pricing: pricingRecords(core),
@@ -120,6 +127,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
   });
   for (const [asset, amount] of snapshot.fees) core.fees.set(asset, amount);
   for (const [asset, amount] of snapshot.netDeposits) core.netDeposits.set(asset, amount);
+  for (const [pair, price] of snapshot.assetPrices ?? []) core.assetPrices.set(pair, price);
   for (const s of snapshot.symbols) {
     const symbol = core.symbols.get(s.symbol);
     invariant(symbol !== undefined, `the snapshot has symbol ${s.symbol}, which is not configured`);
@@ -132,6 +140,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
     const account = core.createAccount();
     invariant(account.id === record.id, `account ids must be restored in order (${account.id} ≠ ${record.id})`);
     account.positionMode = record.positionMode;
+    account.feeBurn = record.feeBurn ?? false;
     account.seq = record.seq;
     for (const s of record.settings) Object.assign(core.settings(account, s.symbol), { leverage: s.leverage, marginMode: s.marginMode });
     for (const w of record.wallets) Object.assign(core.wallet(account, w.asset), { balance: w.balance, isolatedMargin: w.isolatedMargin, crossedMargin: w.crossedMargin });
@@ -141,6 +150,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
         qty: p.qty, entryCost: p.entryCost, margin: p.margin, realizedPnlTotal: p.realizedPnlTotal, realizedPnlCurrent: p.realizedPnlCurrent,
         feesTotal: p.feesTotal, feesCurrent: p.feesCurrent ?? 0n, openTime: p.openTime, updateTime: p.updateTime, emittedQty: p.emittedQty, lastDirection: p.lastDirection,
         fundingTotal: p.fundingTotal ?? 0n, emittedMark: p.emittedMark ?? 0, markEventTime: p.markEventTime ?? null,
+        initialised: p.initialised ?? true,
       });
     }
     for (const [clientOrderId, result] of record.recentClientIds) account.recentClientIds.set(clientOrderId, result);

@@ -5,6 +5,7 @@
  */
 import { ceilDiv } from './fixed.js';
 import type { Core } from './core.js';
+import { FEE_BURN_ASSET, feeBurnCharge } from './fee-burn.js';
 import { closePnl, fee as feeFor, frozenPerContract, initialMargin, proRata } from './margin.js';
 import { availableBalance } from './snapshots.js';
 import { remaining, sideSign, type Order, type Position } from './state.js';
@@ -204,7 +205,9 @@ function newestOpeningOrder(core: Core, position: Position): Order | undefined {
 }
 
 export interface FillOutcome {
+  /** The fee charged, in `feeAsset` (the settle asset, or BNB under the fee burn). */
   fee: bigint;
+  feeAsset: string;
   realizedPnl: bigint;
 }
 
@@ -256,7 +259,15 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
     position.margin = margin;
   }
 
-  const fee = feeFor(config, qty, price, isMaker);
+  const settleFee = feeFor(config, qty, price, isMaker);
+  const burn = feeBurnCharge(core, order.account, config.settleAsset, settleFee);
+  // A fee paid in BNB leaves the settle asset untouched: the position's and order's fee totals
+  // count settle-asset fees only; the trade event says what was paid and in which asset.
+  const fee = burn === null ? settleFee : 0n;
+  if (burn !== null) {
+    burn.wallet.balance -= burn.amount;
+    core.addFee(FEE_BURN_ASSET, burn.amount);
+  }
   wallet.balance += realizedPnl - fee;
   core.addFee(config.settleAsset, fee);
   position.realizedPnlTotal += realizedPnl;
@@ -281,5 +292,7 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
 
   core.emitter.touchPosition(position);
   core.emitter.touchWallet(wallet);
-  return { fee, realizedPnl };
+  // After the settle wallet: its balance event comes first (seed 002 example 2 lists USDT, then BNB).
+  if (burn !== null) core.emitter.touchWallet(burn.wallet);
+  return burn === null ? { fee, feeAsset: config.settleAsset, realizedPnl } : { fee: burn.amount, feeAsset: FEE_BURN_ASSET, realizedPnl };
 }

@@ -90,6 +90,17 @@ export function positionSnapshot(position: Position): PositionSnapshot {
   };
 }
 
+/** What a position with no record shows (never traded): flat, no margin, tier 1, the given settings. */
+export function emptyPositionSnapshot(
+  fields: Pick<PositionSnapshot, 'symbol' | 'positionSide' | 'marginMode' | 'leverage'> & Partial<Pick<PositionSnapshot, 'markPrice' | 'updateTime'>>,
+): PositionSnapshot {
+  return {
+    qty: 0, entryCost: 0n, margin: 0n, openOrderQty: 0, openOrderMarginFrozen: 0n, closeOrderQty: 0, realizedPnlTotal: 0n, realizedPnlCurrent: 0n,
+    feesTotal: 0n, feesCurrent: 0n, markPrice: 0, unrealizedPnl: 0n, maintenanceMargin: 0n, ...RISK_NOT_MODELLED, fundingTotal: 0n,
+    openTime: 0, updateTime: 0, ...fields,
+  };
+}
+
 export function availableBalance(wallet: Wallet): bigint {
   return wallet.balance - wallet.isolatedMargin - wallet.crossedMargin - wallet.frozen;
 }
@@ -127,5 +138,13 @@ export function balanceSnapshot(account: Account, wallet: Wallet): BalanceSnapsh
     unrealizedPnl,
     realizedPnl,
     maintenanceMargin,
+  };
+}
+
+/** The balance of an asset the account holds no wallet for (nothing is created). */
+export function emptyBalance(asset: string): BalanceSnapshot {
+  return {
+    asset, walletBalance: 0n, crossWalletBalance: 0n, isolatedMargin: 0n, crossedMargin: 0n, openOrderMarginFrozen: 0n, availableBalance: 0n, crossUnrealizedPnl: 0n,
+    isolatedOrderMarginFrozen: 0n, isolatedUnrealizedPnl: 0n, unrealizedPnl: 0n, realizedPnl: 0n, maintenanceMargin: 0n,
   };
 }

@@ -21,6 +21,7 @@ export function accountView(account: Account): AccountView {
   return {
     accountId: account.id,
     positionMode: account.positionMode,
+    feeBurn: account.feeBurn,
     wallets: [...account.wallets.values()].sort(byKey((w) => w.asset)).map((w) => ({
       asset: w.asset,
       walletBalance: w.balance,
@@ -58,6 +59,7 @@ export function buildView(core: Core): StateView {
     nextTradeId: core.nextTradeId,
     fees: amounts(core.fees),
     netDeposits: amounts(core.netDeposits),
+    assetPrices: [...core.assetPrices.entries()].sort(byKey(([pair]) => pair)).map(([pair, price]) => ({ pair, price })),
     books,
     pricing: pricingRecords(core),
     accounts,

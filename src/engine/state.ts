@@ -80,6 +80,11 @@ export interface Position {
   emittedMark: number;
   /** Engine time of the last MARK_PRICE event for this position (paces them), null if none yet. */
   markEventTime: number | null;
+  /**
+   * Binance's "initialised" position: an order was placed on it since the account last changed
+   * position mode (a mode change clears it; margin-mode and leverage changes do not set it).
+   */
+  initialised: boolean;
   /** Unrealized PnL and maintenance margin, cached for the (qty, entry cost, mark) they were computed at. */
   valuation: Valuation;
 }
@@ -136,6 +141,8 @@ export interface Order {
 export interface Account {
   readonly id: number;
   positionMode: PositionMode;
+  /** Binance's BNB fee burn (fee-burn.ts). */
+  feeBurn: boolean;
   seq: number;
   readonly wallets: Map<string, Wallet>;
   readonly settings: Map<string, SymbolSettings>;

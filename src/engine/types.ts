@@ -107,9 +107,15 @@ export interface SampleRisk extends CommandBase { type: 'sampleRisk'; symbol?: s
 /** Funding settlement of a symbol at `fundingTime` (default: the command time). */
 export interface SettleFunding extends CommandBase { type: 'settleFunding'; symbol: string; fundingTime?: number }
 
+/** Binance's BNB fee burn for the account: fees paid in BNB at a discount when it covers them. */
+export interface SetFeeBurn extends CommandBase { type: 'setFeeBurn'; accountId: number; feeBurn: boolean }
+/** The price of one whole `asset` in `quoteAsset` (10^-8 units), e.g. BNB in USDT for the fee burn. */
+export interface SetAssetPrice extends CommandBase { type: 'setAssetPrice'; asset: string; quoteAsset: string; price: bigint }
+
 export type Command =
   | CreateAccount | Deposit | Withdraw | SetLeverage | SetMarginMode | SetPositionMode | AdjustIsolatedMargin
-  | PlaceOrder | AmendOrder | CancelOrder | CancelAll | SetMarkPrice | SetIndexPrice | SampleRisk | SettleFunding;
+  | PlaceOrder | AmendOrder | CancelOrder | CancelAll | SetMarkPrice | SetIndexPrice | SampleRisk | SettleFunding
+  | SetFeeBurn | SetAssetPrice;
 
 // ---------------------------------------------------------------------------------------------
 // Results. A refused command (ok: false) changed nothing and emitted nothing.
@@ -270,6 +276,16 @@ export interface PositionEvent extends EventBase {
   previousQty: number;
   /** The side the position was last open on (null if never): where a flat one-way position "is". */
   lastDirection: 'LONG' | 'SHORT' | null;
+  /**
+   * Binance's "initialised" side: an order was placed on it since the account's last position-mode
+   * change (docs/engine-rules.md). Absent on events made outside the engine: read as true.
+   */
+  initialised?: boolean;
+  /**
+   * The symbol's other position records that Binance pushes with this one and that have no event of
+   * their own in this step: its BOTH record and its initialised LONG/SHORT records, as they stand now.
+   */
+  siblings?: PositionSnapshot[];
 }
 
 export interface BalanceSnapshot {
@@ -308,6 +324,8 @@ export interface ConfigEvent extends EventBase {
   leverage: number | null;
   marginMode: MarginMode | null;
   positionMode: PositionMode;
+  /** Margin-mode changes only: the symbol's settle-asset balance (Binance pushes it with MARGIN_TYPE_CHANGE). */
+  settleBalance?: BalanceSnapshot;
 }
 
 /**

@@ -17,6 +17,8 @@ export interface WalletView {
 export interface AccountView {
   accountId: number;
   positionMode: PositionMode;
+  /** Binance's BNB fee burn. */
+  feeBurn: boolean;
   /** Sorted by asset. */
   wallets: WalletView[];
   /** Settings of every configured symbol, sorted by symbol. */
@@ -46,6 +48,8 @@ export interface StateView {
   fees: { asset: string; amount: bigint }[];
   /** Net deposits minus withdrawals per asset, sorted by asset. */
   netDeposits: { asset: string; amount: bigint }[];
+  /** setAssetPrice prices, sorted by `asset/quoteAsset`. */
+  assetPrices: { pair: string; price: bigint }[];
   books: BookView[];
   /** Index, basis and premium samples and funding state per symbol, sorted by symbol. */
   pricing: PricingRecord[];

@@ -10,9 +10,19 @@ import type { GatewayLimits } from './limits.js';
 
 export type StreamHandler = (socket: WebSocket, request: IncomingMessage, url: URL) => void;
 
+/** Why a stream refuses an upgrade before the handshake: an HTTP status and a JSON body. */
+export interface UpgradeRefusal {
+  status: number;
+  body: unknown;
+}
+
+/** Checks an upgrade before the handshake (e.g. the credential in the URL); null accepts it. */
+export type UpgradeCheck = (url: URL) => UpgradeRefusal | null;
+
 interface Route {
   matches: (path: string) => boolean;
   handler: StreamHandler;
+  check?: UpgradeCheck;
 }
 
 export class WsRouter {
@@ -30,9 +40,9 @@ export class WsRouter {
     server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
   }
 
-  /** Serves `path` exactly, or every path the predicate accepts. */
-  route(path: string | ((path: string) => boolean), handler: StreamHandler): void {
-    this.routes.push({ matches: typeof path === 'string' ? (p) => p === path : path, handler });
+  /** Serves `path` exactly, or every path the predicate accepts; `check` may refuse an upgrade first. */
+  route(path: string | ((path: string) => boolean), handler: StreamHandler, check?: UpgradeCheck): void {
+    this.routes.push({ matches: typeof path === 'string' ? (p) => p === path : path, handler, check });
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -40,6 +50,8 @@ export class WsRouter {
     const route = this.routes.find((r) => r.matches(url.pathname));
     if (route === undefined) return refuse(socket, 404, 'Not Found', `no stream at ${url.pathname}`);
     if (!this.counter.hasRoom()) return refuse(socket, 503, 'Service Unavailable', 'the server holds its maximum of stream connections');
+    const refusal = route.check?.(url);
+    if (refusal) return refuse(socket, refusal.status, refusal.status === 400 ? 'Bad Request' : 'Refused', JSON.stringify(refusal.body), 'application/json');
     // The slot is taken only once the handshake succeeds: a failed handshake never reaches the callback.
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       this.track(ws);
@@ -69,6 +81,6 @@ export class WsRouter {
   }
 }
 
-function refuse(socket: Duplex, status: number, text: string, body: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+function refuse(socket: Duplex, status: number, text: string, body: string, contentType = 'text/plain'): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

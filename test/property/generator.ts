@@ -253,7 +253,7 @@ export class CommandGenerator {
       place: 46, close: 6, stress: 12, flip: 3, selfCross: 3, postOnly: 3, fok: 3,
       cancel: 9, cancelAll: 1.5, amend: 8, mark: 7,
       deposit: 1.5, withdraw: 2, leverage: 2, marginMode: 1.5, positionMode: 1, flatten: 0.8, isolated: 3,
-      unknown: 0.8, newAccount: 0.2, whale: 4, squeeze: 3,
+      unknown: 0.8, newAccount: 0.2, whale: 4, squeeze: 3, feeBurn: 1.5,
     });
     switch (kind) {
       case 'place': return this.placeRandom();
@@ -277,6 +277,7 @@ export class CommandGenerator {
       case 'whale': return this.whaleOrder();
       case 'squeeze': return this.squeeze();
       case 'stress': return this.stress();
+      case 'feeBurn': return this.feeBurn();
       case 'newAccount':
         this.queueNewAccount(this.rng.chance(0.3) ? 'poor' : 'rich');
         return null;
@@ -776,6 +777,21 @@ export class CommandGenerator {
         return { type: 'withdraw', time: 0, accountId: acc.accountId, asset: 'BTC', amount: btc > 1n ? btc / 2n : 1n };
       }
       case 'invalid': return { type: 'withdraw', time: 0, accountId: acc.accountId, asset: 'USDT', amount: this.rng.pick([0n, -5n]) };
+    }
+    return null;
+  }
+
+  /** Binance's BNB fee burn: switch it, price BNB, fund BNB (sometimes too little to pay a fee). */
+  private feeBurn(): Command | null {
+    const acc = this.pickTrader();
+    if (!acc) return null;
+    switch (this.rng.weighted({ toggle: 50, price: 20, fund: 25, invalid: 5 })) {
+      case 'toggle': return { type: 'setFeeBurn', time: 0, accountId: acc.accountId, feeBurn: this.rng.chance(0.7) };
+      case 'price': return { type: 'setAssetPrice', time: 0, asset: 'BNB', quoteAsset: 'USDT', price: BigInt(this.rng.int(100, 60_000)) * (UNIT / 100n) };
+      case 'fund': return { type: 'deposit', time: 0, accountId: acc.accountId, asset: 'BNB', amount: BigInt(this.rng.int(1, 200_000)) };
+      case 'invalid': return this.rng.chance(0.5)
+        ? { type: 'setAssetPrice', time: 0, asset: 'BNB', quoteAsset: this.rng.pick(['BNB', 'usdt']), price: UNIT }
+        : { type: 'setAssetPrice', time: 0, asset: 'BNB', quoteAsset: 'USDT', price: this.rng.pick([0n, -UNIT]) };
     }
     return null;
   }

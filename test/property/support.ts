@@ -173,6 +173,7 @@ export class Coverage {
           this.inc(e.isMaker ? 'trade: maker side' : 'trade: taker side');
           if ((e.positionSide === 'LONG' && e.side === 'SELL') || (e.positionSide === 'SHORT' && e.side === 'BUY')) this.inc('trade: hedge-mode close');
           if (e.realizedPnl !== 0n) this.inc(`trade: realized ${e.realizedPnl > 0n ? 'profit' : 'loss'}`);
+          if (e.feeAsset !== 'USDT') this.inc(`trade: fee paid in ${e.feeAsset}`);
           break;
         case 'position': {
           const p = e.position;

@@ -15,7 +15,7 @@
 import type {
   AdjustIsolatedMargin, AmendOrder, CancelAll, CancelOrder, Command, CommandResult, Deposit, ErrorCode,
   MarginMode, OrderReason, OrderSnapshot, OrderState, OrderType, PlaceOrder, PositionMode, PositionSide,
-  PositionSnapshot, SetLeverage, SetMarginMode, SetMarkPrice, SetPositionMode, Side, StpMode, TimeInForce, Withdraw,
+  PositionSnapshot, SetAssetPrice, SetFeeBurn, SetLeverage, SetMarginMode, SetMarkPrice, SetPositionMode, Side, StpMode, TimeInForce, Withdraw,
 } from '../../src/engine/types.js';
 import type { AccountView, BookView, StateView, WalletView } from '../../src/engine/view.js';
 import { RATE_SCALE, ceilDiv, floorDiv } from '../../src/engine/fixed.js';
@@ -89,6 +89,7 @@ interface MPosition {
 interface MAccount {
   accountId: number;
   positionMode: PositionMode;
+  feeBurn: boolean;
   /** asset → walletBalance W. */
   wallets: Map<string, bigint>;
   /** Explicit per-symbol settings (absent = defaults). */
@@ -136,6 +137,7 @@ export class ReferenceModel {
   private nextPriority = 1;
   private readonly fees = new Map<string, bigint>();
   private readonly netDeposits = new Map<string, bigint>();
+  private readonly assetPrices = new Map<string, bigint>();
 
   constructor(options: ModelOptions) {
     for (const spec of options.symbols) {
@@ -169,6 +171,8 @@ export class ReferenceModel {
       case 'cancelOrder': return this.cancelOrder(cmd);
       case 'cancelAll': return this.cancelAll(cmd);
       case 'setMarkPrice': return this.setMarkPrice(cmd);
+      case 'setFeeBurn': return this.setFeeBurn(cmd);
+      case 'setAssetPrice': return this.setAssetPrice(cmd);
       case 'setIndexPrice': case 'sampleRisk': case 'settleFunding':
         // Index, samples and funding are not modelled: test/funding checks them on their own.
         throw new Error(`the reference model does not model ${cmd.type}`);
@@ -178,7 +182,7 @@ export class ReferenceModel {
   private createAccount(): CommandResult {
     const accountId = this.accounts.length + 1;
     this.accounts.push({
-      accountId, positionMode: 'ONE_WAY', wallets: new Map(), settings: new Map(), positions: [], orders: [], clientOrderIds: [],
+      accountId, positionMode: 'ONE_WAY', feeBurn: false, wallets: new Map(), settings: new Map(), positions: [], orders: [], clientOrderIds: [],
     });
     return { ok: true, kind: 'account', accountId };
   }
@@ -288,6 +292,31 @@ export class ReferenceModel {
     if (!isInt(cmd.price) || cmd.price < 1 || cmd.price > sym.cfg.spec.maxPriceTicks) return refuse('INVALID_ARGUMENT', 'bad price');
     sym.mark = cmd.price;
     return { ok: true, kind: 'done' };
+  }
+
+  private setFeeBurn(cmd: SetFeeBurn): CommandResult {
+    const acc = this.account(cmd.accountId);
+    if (!acc) return refuse('UNKNOWN_ACCOUNT', 'unknown account');
+    if (typeof cmd.feeBurn !== 'boolean') return refuse('INVALID_ARGUMENT', 'bad flag');
+    acc.feeBurn = cmd.feeBurn;
+    return { ok: true, kind: 'done' };
+  }
+
+  private setAssetPrice(cmd: SetAssetPrice): CommandResult {
+    const re = /^[A-Z0-9]{1,16}$/;
+    if (!re.test(cmd.asset) || !re.test(cmd.quoteAsset) || cmd.asset === cmd.quoteAsset) return refuse('INVALID_ARGUMENT', 'bad assets');
+    if (cmd.price <= 0n || cmd.price > 10n ** 30n) return refuse('INVALID_ARGUMENT', 'bad price');
+    this.assetPrices.set(`${cmd.asset}/${cmd.quoteAsset}`, cmd.price);
+    return { ok: true, kind: 'done' };
+  }
+
+  /** Fee burn (rules: "Fee burn"): the BNB amount paying a settle-asset fee, or null. */
+  private burnt(acc: MAccount, settle: string, fee: bigint): bigint | null {
+    if (!acc.feeBurn || fee <= 0n || settle === 'BNB') return null;
+    const price = this.assetPrices.get(`BNB/${settle}`);
+    if (price === undefined || !acc.wallets.has('BNB')) return null;
+    const bnb = ceilDiv(fee * 90n * 100_000_000n, 100n * price);
+    return this.wallet(acc, 'BNB').availableBalance >= bnb ? bnb : null;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -499,8 +528,14 @@ export class ReferenceModel {
       pos.qty += order.side === 'BUY' ? o : -o;
     }
     // 3. fee and bookkeeping
-    const fee = ceilDiv(big(q) * big(p) * k * rate, RS);
+    const settleFee = ceilDiv(big(q) * big(p) * k * rate, RS);
     const asset = sym.cfg.settleAsset;
+    const bnb = this.burnt(acc, asset, settleFee);
+    const fee = bnb === null ? settleFee : 0n;
+    if (bnb !== null) {
+      acc.wallets.set('BNB', acc.wallets.get('BNB')! - bnb);
+      this.fees.set('BNB', (this.fees.get('BNB') ?? 0n) + bnb);
+    }
     acc.wallets.set(asset, (acc.wallets.get(asset) ?? 0n) + pnl - fee);
     this.fees.set(asset, (this.fees.get(asset) ?? 0n) + fee);
     pos.realizedPnlTotal += pnl;
@@ -896,6 +931,7 @@ export class ReferenceModel {
       nextTradeId: this.nextTradeId,
       fees: entries(this.fees),
       netDeposits: entries(this.netDeposits),
+      assetPrices: [...this.assetPrices].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([pair, price]) => ({ pair, price })),
       books: [...this.symbols.keys()].sort().map((s) => this.bookView(s)),
       // Prices are not modelled: no index, no samples, no settlement.
       pricing: [...this.symbols.keys()].sort().map((symbol) => ({
@@ -924,6 +960,7 @@ export class ReferenceModel {
     return {
       accountId: acc.accountId,
       positionMode: acc.positionMode,
+      feeBurn: acc.feeBurn,
       wallets: [...acc.wallets.keys()].sort().map((asset) => this.wallet(acc, asset)),
       // Every configured symbol is listed, defaults included (what the engine does; view.ts's
       // comment says "differ from the defaults or were ever set" — reported to the lead).

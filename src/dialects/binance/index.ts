@@ -1,11 +1,37 @@
 /**
- * Binance: placeholder until the dialect lands (issue 6); mounts nothing.
+ * Binance USDⓈ-M futures: its REST API under /binance (fapi v1/v2/v3, sapi v1) and its user-data
+ * stream at /binance/private/ws?listenKey=K, /binance/private/ws/K and /binance/ws/K.
+ * Timings (defaults; tests shorten them): binance.listenKeyTtlMs 60 min, binance.pingIntervalMs
+ * 3 min, binance.pongTimeoutMs 10 min, binance.maxConnectionLifeMs 24 h.
  */
+import { join } from 'node:path';
 import type { Dialect } from '../dialect.js';
+import { setting } from '../dialect.js';
+import { ListenKeys } from '../../service/listen-keys.js';
+import { BinanceEncoder } from './encode.js';
+import { binanceRoutes } from './rest.js';
+import { BinanceStreams, isBinanceStreamPath } from './stream.js';
+import { BinanceSymbols } from './symbols.js';
 
 export const binanceDialect: Dialect = {
   name: 'binance',
-  async mount() {
-    // Not built yet.
+  async mount(app, context) {
+    const { exchange, credentials, limits, connections, router, dataDir } = context;
+    const symbols = new BinanceSymbols(exchange.engine.symbols());
+    // Binance's own keys (60 min, one per account), kept apart from XT's 8 h keys.
+    const listenKeys = new ListenKeys(
+      setting(context, 'binance.listenKeyTtlMs', 60 * 60 * 1000),
+      dataDir === null ? null : join(dataDir, 'binance-listen-keys.json'),
+    );
+    const streams = new BinanceStreams({
+      exchange, listenKeys, encoder: new BinanceEncoder(symbols), limits, connections,
+      pingIntervalMs: setting(context, 'binance.pingIntervalMs', 3 * 60 * 1000),
+      pongTimeoutMs: setting(context, 'binance.pongTimeoutMs', 10 * 60 * 1000),
+      maxConnectionLifeMs: setting(context, 'binance.maxConnectionLifeMs', 24 * 60 * 60 * 1000),
+    });
+    await app.register(binanceRoutes, {
+      prefix: '/binance', exchange, credentials, listenKeys, symbols, onListenKeyClosed: (key: string) => streams.closeKey(key),
+    });
+    router.route(isBinanceStreamPath, streams.handler(), (url) => streams.check(url));
   },
 };

@@ -11,6 +11,7 @@ import type {
   BalanceSnapshot, ChangeReason, FundingEvent, OrderReason, OrderSnapshot, OrderSource, OrderState, PositionSide, PositionSnapshot, PositionStatus, TradeEvent,
 } from '../../engine/types.js';
 import { baseQty, bybitSymbol, costValue, price, ratio, unitPrice, value } from './symbols.js';
+import { emptyPositionSnapshot } from '../../engine/snapshots.js';
 
 /** Bybit's positionIdx: 0 one-way, 1 buy side of hedge mode, 2 sell side. */
 export function positionIdx(side: PositionSide): 0 | 1 | 2 {
@@ -107,12 +108,7 @@ export function bybitPosition(p: PositionSnapshot, config: SymbolConfig, stamp: 
 
 /** A position record that does not exist yet, as Bybit shows a symbol never traded. */
 export function emptyPosition(symbol: string, positionSide: PositionSide, leverage: number, marginMode: PositionSnapshot['marginMode'], markPrice: number, time: number): PositionSnapshot {
-  return {
-    symbol, positionSide, marginMode, leverage, qty: 0, entryCost: 0n, margin: 0n, openOrderQty: 0, openOrderMarginFrozen: 0n, closeOrderQty: 0,
-    realizedPnlTotal: 0n, realizedPnlCurrent: 0n, feesTotal: 0n, feesCurrent: 0n, markPrice, unrealizedPnl: 0n, maintenanceMargin: 0n, initialMargin: 0n,
-    maintenanceMarginRate: 0n, riskLevel: 1, riskLimit: 0n, liquidationPrice: null, bankruptcyPrice: null, adlQuantile: 0n, autoDeposit: false,
-    status: 'NORMAL', fundingTotal: 0n, openTime: 0, updateTime: time,
-  };
+  return emptyPositionSnapshot({ symbol, positionSide, marginMode, leverage, markPrice, updateTime: time });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,326 @@
+/**
+ * Canonical engine events → Binance USDⓈ-M user-data events (protocols.md §2.2, seed 002). One
+ * command's events are encoded together: its balance and position changes become ONE
+ * ACCOUNT_UPDATE, its order changes ORDER_TRADE_UPDATE (+ TRADE_LITE for fills). Stateless:
+ * everything comes from the events (position events carry `initialised` and `siblings`, margin-mode
+ * config events `settleBalance`), so a replayed command encodes exactly like the live one.
+ *
+ * ACCOUNT_UPDATE rules (seed 002, docs/dialects/binance.md):
+ * - B: only the assets whose balance changed (a margin-type change: the symbol's margin asset).
+ * - P: `[]` when no position changed; else, per symbol whose positions or margin type changed, its
+ *   BOTH entry always (zeros when it has no record), then LONG and SHORT when initialised — an
+ *   order was placed on the side since the account's last position-mode change. Other symbols never.
+ * - FUNDING_FEE short form: cross positions add nothing to P; isolated ones only themselves.
+ */
+import type {
+  BalanceEvent, ChangeReason, EngineEvent, NoticeEvent, OrderEvent, OrderReason, OrderSnapshot, PositionEvent,
+  PositionSide, PositionSnapshot, TradeEvent,
+} from '../../engine/types.js';
+import { emptyPositionSnapshot } from '../../engine/snapshots.js';
+import {
+  amount, amount8, formatAverage, formatPrice, formatQty, formatUnitPrice, pnlAmount, type BinanceSymbol, type BinanceSymbols,
+} from './symbols.js';
+
+type Json = Record<string, unknown>;
+
+const SIDES: readonly PositionSide[] = ['BOTH', 'LONG', 'SHORT'];
+
+/** ChangeReason → `a.m`; null: the change pushes no ACCOUNT_UPDATE. */
+function accountReason(reason: ChangeReason, hasTrade: boolean): string | null {
+  switch (reason) {
+    case 'DEPOSIT': return 'DEPOSIT';
+    case 'WITHDRAW': return 'WITHDRAW';
+    case 'ORDER': return 'ORDER';
+    case 'MARGIN_TRANSFER': return 'MARGIN_TRANSFER';
+    case 'AUTO_DEPOSIT': return 'MARGIN_TRANSFER';
+    case 'MARGIN_TYPE_CHANGE': return 'MARGIN_TYPE_CHANGE';
+    case 'FUNDING_FEE': return 'FUNDING_FEE';
+    // A liquidation or ADL executes as orders (autoclose-… / adl_autoclose); what moves without a
+    // fill is the insurance fund clearing the account.
+    case 'LIQUIDATION': return hasTrade ? 'ORDER' : 'INSURANCE_CLEAR';
+    case 'ADL': return 'ORDER';
+    // LEVERAGE_CHANGE pushes ACCOUNT_CONFIG_UPDATE only; POSITION_MODE_CHANGE, MARK_PRICE,
+    // RISK_LIMIT_CHANGE, AUTO_DEPOSIT_CHANGE: nothing Binance shows.
+    default: return null;
+  }
+}
+
+/** Execution type `x` per engine execType; liquidation/ADL fills are Binance's CALCULATED. */
+function executionType(event: OrderEvent): string {
+  if (event.execType === 'TRADE' && event.order.source !== 'USER') return 'CALCULATED';
+  return event.execType;
+}
+
+/** Order status `X`. A partly filled cancel is CANCELED; a self-trade-prevented order EXPIRED_IN_MATCH. */
+export function orderStatus(order: OrderSnapshot): string {
+  switch (order.state) {
+    case 'PARTIALLY_CANCELED': return 'CANCELED';
+    case 'EXPIRED': return order.reason === 'SELF_TRADE_PREVENTION' ? 'EXPIRED_IN_MATCH' : 'EXPIRED';
+    default: return order.state;
+  }
+}
+
+/** Expiry reason `er` (protocols.md §2.2). */
+export function expiryReason(order: OrderSnapshot): string {
+  const reasons: Partial<Record<OrderReason, string>> = {
+    SELF_TRADE_PREVENTION: order.timeInForce === 'IOC' ? '3' : '1',
+    IOC_REMAINDER: '2',
+    REDUCE_ONLY_WOULD_INCREASE: '4',
+    MARKET_REMAINDER: '9',
+    FOK_NOT_FILLABLE: '10',
+    POST_ONLY_WOULD_TAKE: '11',
+  };
+  return order.state === 'EXPIRED' ? (reasons[order.reason] ?? '0') : '0';
+}
+
+/** The client order id Binance shows: the client's, or one made from the source and the order id. */
+export function clientId(order: Pick<OrderSnapshot, 'clientOrderId' | 'orderId' | 'source'>): string {
+  if (order.source === 'LIQUIDATION') return `autoclose-${order.orderId}`;
+  if (order.source === 'ADL') return 'adl_autoclose';
+  return order.clientOrderId ?? `${GENERATED_CLIENT_ID_PREFIX}${order.orderId}`;
+}
+
+/** Prefix of the client ids made for orders placed without one (REST accepts them back). */
+export const GENERATED_CLIENT_ID_PREFIX = 'perpstream-';
+
+const orderTypeOf = (order: OrderSnapshot): string => (order.source === 'USER' ? order.orderType : 'LIQUIDATION');
+
+/** A placement the engine refused (no NEW before it): Binance answers it over REST and pushes nothing. */
+export function refusedAtPlacement(event: OrderEvent): boolean {
+  return event.execType === 'REJECTED' || (event.execType === 'EXPIRED' && event.order.reason === 'FOK_NOT_FILLABLE' && event.order.executedQty === 0);
+}
+
+export function mt(marginMode: string): 'isolated' | 'cross' {
+  return marginMode === 'ISOLATED' ? 'isolated' : 'cross';
+}
+
+/** One `a.P[]` entry (seed 002 fields, plus `bep` and `ma` of the current format). */
+export function positionEntry(symbol: BinanceSymbol, p: PositionSnapshot): Json {
+  return {
+    s: symbol.name,
+    pa: formatQty(symbol, p.qty),
+    ep: formatAverage(symbol, p.entryCost, p.qty),
+    bep: breakEvenPrice(symbol, p),
+    cr: amount8(p.realizedPnlTotal),
+    up: pnlAmount(symbol, p.unrealizedPnl),
+    mt: mt(p.marginMode),
+    iw: p.marginMode === 'ISOLATED' ? amount8(p.margin) : '0',
+    ps: p.positionSide,
+    ma: symbol.config.settleAsset,
+  };
+}
+
+/**
+ * Break-even price: the price at which closing all of the position would bring its realized PnL
+ * since it opened (net of fees) to zero; zeros when flat.
+ */
+export function breakEvenPrice(symbol: BinanceSymbol, p: PositionSnapshot): string {
+  if (p.qty === 0) return formatAverage(symbol, 0n, 0);
+  const { config } = symbol;
+  // Entry value in amount units, shifted by what the position has realized since it opened.
+  const value = p.entryCost * config.valuePerTickContract + (p.qty > 0 ? -p.realizedPnlCurrent : p.realizedPnlCurrent);
+  const baseUnits = BigInt(Math.abs(p.qty)) * symbol.contractUnits; // base in 10^-qtyDecimals
+  // Price in amount units per whole base unit = value × 10^qtyDecimals / baseUnits.
+  return formatUnitPrice(symbol, (value * 10n ** BigInt(symbol.qtyDecimals)) / baseUnits);
+}
+
+/** A zero BOTH entry for a symbol without a BOTH record (hedge accounts that never traded one-way). */
+function emptyBoth(symbol: BinanceSymbol, marginMode: string): Json {
+  return positionEntry(symbol, emptyPositionSnapshot({
+    symbol: symbol.config.symbol, positionSide: 'BOTH', marginMode: marginMode === 'ISOLATED' ? 'ISOLATED' : 'CROSSED', leverage: 0,
+  }));
+}
+
+export class BinanceEncoder {
+  /** Frames per command, memoized on the command's first event: encoded once whatever the sockets. */
+  private readonly frames = new WeakMap<EngineEvent, readonly string[]>();
+
+  constructor(private readonly symbols: BinanceSymbols) {}
+
+  /** The frames for one command's events of one account (in the order the engine emitted them). */
+  encode(events: readonly EngineEvent[]): readonly string[] {
+    if (events.length === 0) return [];
+    let frames = this.frames.get(events[0]!);
+    if (frames === undefined) {
+      frames = this.build(events).map((e) => JSON.stringify(e));
+      this.frames.set(events[0]!, frames);
+    }
+    return frames;
+  }
+
+  /** The events as objects (tests read them field by field). */
+  build(events: readonly EngineEvent[]): Json[] {
+    const out: Json[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      if (event.type === 'order') {
+        if (refusedAtPlacement(event)) continue;
+        const trade = event.execType === 'TRADE' ? findTrade(events, i, event.order.orderId) : undefined;
+        if (trade !== undefined && trade.source === 'USER') out.push(this.tradeLite(trade, event.order));
+        out.push(this.orderUpdate(event, trade));
+      } else if (event.type === 'config' && event.reason === 'LEVERAGE_CHANGE' && event.symbol !== null && event.leverage !== null) {
+        out.push({ e: 'ACCOUNT_CONFIG_UPDATE', E: event.time, T: event.time, ac: { s: this.symbols.of(event.symbol).name, l: event.leverage } });
+      } else if (event.type === 'notice' && event.notice === 'WARN') {
+        out.push(this.marginCall(event));
+      }
+    }
+    const update = this.accountUpdate(events);
+    if (update !== null) out.push(update);
+    return out;
+  }
+
+  private accountUpdate(events: readonly EngineEvent[]): Json | null {
+    const balances = new Map<string, { event: BalanceEvent['balance']; change: bigint }>();
+    /** symbol → side → snapshot, latest wins; null marks a symbol to show with its margin mode. */
+    const positions = new Map<string, { marginMode: string; sides: Map<PositionSide, PositionSnapshot> }>();
+    const first = events[0]!;
+    let hasTrade = false;
+    const touch = (symbol: string, marginMode: string) => {
+      let entry = positions.get(symbol);
+      if (entry === undefined) positions.set(symbol, (entry = { marginMode, sides: new Map() }));
+      entry.marginMode = marginMode;
+      return entry;
+    };
+    const funding = first.reason === 'FUNDING_FEE';
+    for (const event of events) {
+      switch (event.type) {
+        case 'trade': hasTrade = true; break;
+        case 'balance': {
+          const seen = balances.get(event.balance.asset);
+          balances.set(event.balance.asset, { event: event.balance, change: (seen?.change ?? 0n) + event.walletChange });
+          break;
+        }
+        case 'config':
+          if (event.reason === 'MARGIN_TYPE_CHANGE' && event.symbol !== null && event.marginMode !== null) {
+            touch(event.symbol, event.marginMode);
+            if (event.settleBalance !== undefined && !balances.has(event.settleBalance.asset)) {
+              balances.set(event.settleBalance.asset, { event: event.settleBalance, change: 0n });
+            }
+          }
+          break;
+        case 'position': this.collectPosition(event, touch, funding); break;
+        default: break;
+      }
+    }
+    // An order placed, amended or cancelled without a fill changes nothing Binance shows (only frozen
+    // margin and open-order quantities move): no ACCOUNT_UPDATE.
+    if (first.reason === 'ORDER' && !hasTrade) return null;
+    const reason = accountReason(first.reason, hasTrade);
+    if (reason === null || (balances.size === 0 && positions.size === 0)) return null;
+    const B = [...balances.values()].map(({ event: b, change }) => ({
+      a: b.asset, wb: amount8(b.walletBalance), cw: this.isMarginAsset(b.asset) ? amount8(b.crossWalletBalance) : '0', bc: amount8(change),
+    }));
+    const P: Json[] = [];
+    for (const [name, { marginMode, sides }] of positions) {
+      const symbol = this.symbols.of(name);
+      if (!funding) {
+        const both = sides.get('BOTH');
+        P.push(both === undefined ? emptyBoth(symbol, marginMode) : positionEntry(symbol, both));
+      }
+      for (const side of SIDES) {
+        const snapshot = sides.get(side);
+        if (snapshot !== undefined && (side !== 'BOTH' || funding)) P.push(positionEntry(symbol, snapshot));
+      }
+    }
+    return { e: 'ACCOUNT_UPDATE', E: first.time, T: first.time, a: { m: reason, B, P } };
+  }
+
+  private collectPosition(event: PositionEvent, touch: (symbol: string, marginMode: string) => { sides: Map<PositionSide, PositionSnapshot> }, funding: boolean): void {
+    const p = event.position;
+    if (funding) {
+      // Short form: only an isolated position appears, alone.
+      if (p.marginMode === 'ISOLATED') touch(p.symbol, p.marginMode).sides.set(p.positionSide, p);
+      return;
+    }
+    const entry = touch(p.symbol, p.marginMode);
+    if (p.positionSide === 'BOTH' || event.initialised !== false) entry.sides.set(p.positionSide, p);
+    for (const sibling of event.siblings ?? []) entry.sides.set(sibling.positionSide, sibling);
+  }
+
+  /** Whether a symbol settles in the asset: only margin assets have a cross wallet (`cw`); BNB's is "0". */
+  private isMarginAsset(asset: string): boolean {
+    return this.symbols.all().some((s) => s.config.settleAsset === asset);
+  }
+
+  orderUpdate(event: OrderEvent, trade: TradeEvent | undefined): Json {
+    const o = event.order;
+    const symbol = this.symbols.of(o.symbol);
+    const fields: Json = {
+      s: symbol.name,
+      c: clientId(o),
+      S: o.side,
+      o: orderTypeOf(o),
+      f: o.timeInForce,
+      q: formatQty(symbol, o.qty),
+      p: formatPrice(symbol, o.price),
+      ap: o.executedQty === 0 ? '0' : formatAverage(symbol, o.cumQuote, o.executedQty),
+      sp: '0',
+      x: executionType(event),
+      X: orderStatus(o),
+      i: o.orderId,
+      l: trade === undefined ? '0' : formatQty(symbol, trade.qty),
+      z: formatQty(symbol, o.executedQty),
+      L: trade === undefined ? '0' : formatPrice(symbol, trade.price),
+    };
+    if (trade !== undefined && trade.fee > 0n) {
+      fields.N = trade.feeAsset;
+      fields.n = amount(trade.fee);
+    }
+    Object.assign(fields, {
+      T: event.time,
+      t: trade?.tradeId ?? 0,
+      b: '0',
+      a: '0',
+      m: trade?.isMaker ?? false,
+      R: o.reduceOnly,
+      wt: 'CONTRACT_PRICE',
+      ot: orderTypeOf(o),
+      ps: o.positionSide,
+      cp: false,
+      pP: false,
+      si: 0,
+      ss: 0,
+      rp: trade === undefined ? '0' : amount8(trade.realizedPnl),
+      V: o.stpMode,
+      pm: 'NONE',
+      gtd: 0,
+      er: expiryReason(o),
+    });
+    return { e: 'ORDER_TRADE_UPDATE', E: event.time, T: event.time, o: fields };
+  }
+
+  private tradeLite(trade: TradeEvent, order: OrderSnapshot): Json {
+    const symbol = this.symbols.of(trade.symbol);
+    return {
+      e: 'TRADE_LITE', E: trade.time, T: trade.time, s: symbol.name, q: formatQty(symbol, order.qty), p: formatPrice(symbol, order.price),
+      m: trade.isMaker, c: clientId(order), S: trade.side, L: formatPrice(symbol, trade.price), l: formatQty(symbol, trade.qty),
+      t: trade.tradeId, i: trade.orderId,
+    };
+  }
+
+  private marginCall(event: NoticeEvent): Json {
+    const p = event.position;
+    const symbol = this.symbols.of(p.symbol);
+    const isolated = p.marginMode === 'ISOLATED';
+    return {
+      e: 'MARGIN_CALL',
+      E: event.time,
+      ...(isolated ? {} : { cw: amount8(event.crossWalletBalance) }),
+      p: [{
+        s: symbol.name, ps: p.positionSide, pa: formatQty(symbol, p.qty), mt: mt(p.marginMode), iw: isolated ? amount8(p.margin) : '0',
+        mp: formatPrice(symbol, p.markPrice), up: pnlAmount(symbol, p.unrealizedPnl), mm: amount8(p.maintenanceMargin),
+      }],
+    };
+  }
+}
+
+/** The trade event that belongs to the order's TRADE event (it follows it within the step). */
+function findTrade(events: readonly EngineEvent[], from: number, orderId: number): TradeEvent | undefined {
+  for (let j = from + 1; j < events.length; j++) {
+    const e = events[j]!;
+    if (e.type === 'trade' && e.orderId === orderId) return e;
+    if (e.type === 'order' && e.order.orderId === orderId) return undefined;
+  }
+  return undefined;
+}
+

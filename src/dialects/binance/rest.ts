@@ -1,0 +1,170 @@
+/**
+ * Binance USDⓈ-M's REST front door under /binance (protocols.md §2.1, §2.3, §6.1): public market
+ * data, the listenKey (API key only), ccxt's sapi calls, then the signed account and trade
+ * endpoints (rest-account.ts, rest-trade.ts). Errors are `{code, msg}` with Binance's codes.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { formatRate } from '../../engine/fixed.js';
+import { JournalError } from '../../persistence/journal.js';
+import type { Credential, CredentialStore } from '../../service/credentials.js';
+import type { Exchange } from '../../service/exchange.js';
+import type { ListenKeys } from '../../service/listen-keys.js';
+import { verifyApiKey, verifySigned } from './auth.js';
+import { BinanceError, ERR } from './errors.js';
+import { paramsOf, optional, type Params } from './params.js';
+import { accountRoutes } from './rest-account.js';
+import { tradeRoutes } from './rest-trade.js';
+import { formatPrice, type BinanceSymbol, type BinanceSymbols } from './symbols.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    binanceCredential: Credential | null;
+    binanceParams: Params | null;
+  }
+}
+
+export interface BinanceRestOptions {
+  exchange: Exchange;
+  credentials: CredentialStore;
+  listenKeys: ListenKeys;
+  symbols: BinanceSymbols;
+  /** Called when a listenKey is deleted: its streams close. */
+  onListenKeyClosed: (key: string) => void;
+}
+
+/** The exchangeInfo entry ccxt and Binance clients read (protocols.md §2.3). */
+function symbolInfo(symbol: BinanceSymbol): Record<string, unknown> {
+  const { config } = symbol;
+  const spec = config.spec;
+  const step = spec.contractSize;
+  return {
+    symbol: symbol.name,
+    pair: symbol.name,
+    contractType: 'PERPETUAL',
+    deliveryDate: 4133404800000,
+    onboardDate: 1569398400000,
+    status: 'TRADING',
+    maintMarginPercent: '2.5000',
+    requiredMarginPercent: '5.0000',
+    baseAsset: spec.baseAsset,
+    quoteAsset: spec.quoteAsset,
+    marginAsset: config.settleAsset,
+    pricePrecision: config.priceDecimals,
+    quantityPrecision: symbol.qtyDecimals,
+    baseAssetPrecision: 8,
+    quotePrecision: 8,
+    underlyingType: 'COIN',
+    underlyingSubType: [],
+    triggerProtect: '0.0500',
+    liquidationFee: '0.012500',
+    marketTakeBound: formatRate(config.priceBandRate),
+    maxMoveOrderLimit: 10000,
+    filters: [
+      { filterType: 'PRICE_FILTER', tickSize: spec.tickSize, minPrice: spec.tickSize, maxPrice: formatPrice(symbol, spec.maxPriceTicks) },
+      { filterType: 'LOT_SIZE', stepSize: step, minQty: qtyText(symbol, spec.minQty), maxQty: qtyText(symbol, spec.maxQty) },
+      { filterType: 'MARKET_LOT_SIZE', stepSize: step, minQty: qtyText(symbol, spec.minQty), maxQty: qtyText(symbol, spec.maxQty) },
+      { filterType: 'MAX_NUM_ORDERS', limit: 200 },
+      { filterType: 'MIN_NOTIONAL', notional: '0' },
+      { filterType: 'PERCENT_PRICE', multiplierUp: formatRate(100_000_000n + config.priceBandRate), multiplierDown: formatRate(100_000_000n - config.priceBandRate), multiplierDecimal: '4' },
+    ],
+    orderTypes: ['LIMIT', 'MARKET'],
+    timeInForce: ['GTC', 'IOC', 'FOK', 'GTX'],
+  };
+}
+
+const qtyText = (symbol: BinanceSymbol, contracts: number): string => {
+  const units = BigInt(contracts) * symbol.contractUnits;
+  const text = units.toString().padStart(symbol.qtyDecimals + 1, '0');
+  return symbol.qtyDecimals === 0 ? text : `${text.slice(0, -symbol.qtyDecimals)}.${text.slice(-symbol.qtyDecimals)}`;
+};
+
+export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOptions): Promise<void> {
+  const { exchange, credentials, listenKeys, symbols } = options;
+  app.decorateRequest('binanceCredential', null);
+  app.decorateRequest('binanceParams', null);
+
+  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
+    if (error instanceof BinanceError) return reply.code(error.httpStatus).send({ code: error.code, msg: error.message });
+    // The disk refused the command: the message says whether it is safe to retry.
+    if (error instanceof JournalError) return reply.code(503).send({ code: ERR.UNKNOWN, msg: error.message });
+    if (error.statusCode !== undefined && error.statusCode < 500) {
+      return reply.code(error.statusCode).send({ code: ERR.INVALID_PARAM, msg: `Invalid data sent for a parameter: ${error.message}` });
+    }
+    console.error('Binance front door error:', error);
+    return reply.code(500).send({ code: ERR.UNKNOWN, msg: 'An unknown error occurred while processing the request.' });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ code: ERR.UNKNOWN, msg: `No such endpoint: ${request.method} ${request.url.split('?')[0]}` });
+  });
+
+  // Public.
+  app.get('/fapi/v1/ping', async () => ({}));
+  app.get('/fapi/v1/time', async () => ({ serverTime: exchange.now() }));
+  app.get('/fapi/v1/exchangeInfo', async () => ({
+    timezone: 'UTC',
+    serverTime: exchange.now(),
+    futuresType: 'U_MARGINED',
+    rateLimits: [],
+    exchangeFilters: [],
+    assets: [...new Set(symbols.all().map((s) => s.config.settleAsset))].map((asset) => ({ asset, marginAvailable: true, autoAssetExchange: '0' })),
+    symbols: symbols.all().map(symbolInfo),
+  }));
+
+  // listenKey: USER_STREAM security (API key only). One key per account: POST returns the active
+  // key (extended) while there is one.
+  const keyOwner = (request: FastifyRequest): Credential => verifyApiKey(request.headers, credentials);
+  const unknownKey = (): BinanceError => new BinanceError(ERR.INVALID_LISTEN_KEY, 'This listenKey does not exist.');
+  /** The key a PUT/DELETE is about: the one sent (it must be the account's), else the account's current one. */
+  const targetKey = (request: FastifyRequest, accountId: number, now: number): string => {
+    const given = optional(paramsOf(request), 'listenKey');
+    if (given !== undefined) {
+      const entry = listenKeys.resolve(given, now);
+      if (entry === undefined || entry.accountId !== accountId) throw unknownKey();
+      return given;
+    }
+    const current = listenKeys.current(accountId, now);
+    if (current === undefined) throw unknownKey();
+    return current;
+  };
+  app.post('/fapi/v1/listenKey', async (request) => {
+    const { accountId } = keyOwner(request);
+    const now = exchange.now();
+    const current = listenKeys.current(accountId, now);
+    if (current !== undefined && listenKeys.extend(current, now)) return { listenKey: current };
+    return { listenKey: listenKeys.issue(accountId, now) };
+  });
+  app.put('/fapi/v1/listenKey', async (request) => {
+    const { accountId } = keyOwner(request);
+    const now = exchange.now();
+    const key = targetKey(request, accountId, now);
+    if (!listenKeys.extend(key, now)) throw unknownKey();
+    return { listenKey: key };
+  });
+  app.delete('/fapi/v1/listenKey', async (request) => {
+    const { accountId } = keyOwner(request);
+    const key = targetKey(request, accountId, exchange.now());
+    listenKeys.revoke(key);
+    options.onListenKeyClosed(key);
+    return {};
+  });
+
+  // Everything else is SIGNED.
+  await app.register(async (signed) => {
+    signed.addHook('preHandler', async (request: FastifyRequest) => {
+      const params = paramsOf(request);
+      const url = request.url;
+      const at = url.indexOf('?');
+      request.binanceCredential = verifySigned({
+        rawQuery: at < 0 ? '' : url.slice(at + 1), rawBody: request.rawBody, headers: request.headers, params,
+      }, credentials, exchange.now());
+      request.binanceParams = params;
+    });
+    // ccxt's currency calls (fetchCurrencies) when not disabled: no spot wallet here.
+    signed.get('/sapi/v1/capital/config/getall', async () => []);
+    signed.get('/sapi/v1/margin/allPairs', async () => []);
+    // Without the outer `prefix`, which would otherwise apply twice.
+    const inner: BinanceRestOptions = { exchange, credentials, listenKeys, symbols, onListenKeyClosed: options.onListenKeyClosed };
+    await signed.register(accountRoutes, inner);
+    await signed.register(tradeRoutes, inner);
+  });
+}

@@ -1,0 +1,208 @@
+/**
+ * ccxt 4.5.84 `pro.binanceusdm` against a real perpstream, configured exactly as protocols.md §6.1
+ * says (REST under /binance/fapi/v1|v2|v3 and /binance/sapi/v1, stream under /binance/ws). Every value
+ * ccxt returns is compared with the engine's state or history. Demo BTC_USDT: tick 0.1, contract
+ * 0.0001 BTC (Binance quantities are base units: 0.01 BTC = 100 contracts), maker 0.0002, taker
+ * 0.0006, default leverage 20.
+ */
+import { after, afterEach, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import ccxt from 'ccxt';
+import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
+import { formatAmount } from '../../src/engine/fixed.js';
+import { startServer, type RunningServer } from '../../src/server/server.js';
+import { AdminClient } from '../support/xt-client.js';
+import { BinanceRest } from '../binance/client.js';
+import { cacheRows, watchUntil, withTimeout } from './helpers.js';
+
+const BTC = 'BTC/USDT:USDT';
+const T = 5_000;
+const ADMIN = 'binance-ccxt-admin';
+
+type BinancePro = InstanceType<typeof ccxt.pro.binanceusdm>;
+
+interface Account {
+  accountId: number;
+  ex: BinancePro;
+  rest: BinanceRest;
+}
+
+/** Engine amount units as the number ccxt shows. */
+const units = (value: bigint): number => Number(formatAmount(value));
+/** BTC_USDT contracts as the base quantity ccxt shows (contract 0.0001 BTC = 10,000 units of 1e-8). */
+const base = (contracts: number): number => units(BigInt(contracts) * 10_000n);
+
+/**
+ * ccxt schedules its listenKey keep-alive (PUT every 20 min) with a plain setTimeout that close()
+ * does not clear; it would keep this test process alive for 20 minutes. Long timers are unref'd.
+ */
+const realSetTimeout = globalThis.setTimeout;
+globalThis.setTimeout = ((handler: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+  const timer = realSetTimeout(handler, ms, ...args);
+  if ((ms ?? 0) >= 60_000) timer.unref();
+  return timer;
+}) as typeof setTimeout;
+
+describe('ccxt binanceusdm (protocols.md §6.1 config)', () => {
+  let server: RunningServer;
+  let admin: AdminClient;
+  const instances: BinancePro[] = [];
+  const accounts: Account[] = [];
+
+  const make = (apiKey: string, secret: string, options: Record<string, unknown> = {}, has: Record<string, unknown> = { fetchCurrencies: false }): BinancePro => {
+    const H = server.url;
+    const W = server.wsUrl;
+    const ex = new ccxt.pro.binanceusdm({
+      apiKey, secret, enableRateLimit: false, has,
+      options: { watchPositions: { fetchPositionsSnapshot: false }, ...options },
+      urls: { api: {
+        fapiPublic: `${H}/binance/fapi/v1`, fapiPrivate: `${H}/binance/fapi/v1`, fapiPrivateV2: `${H}/binance/fapi/v2`,
+        fapiPrivateV3: `${H}/binance/fapi/v3`, sapi: `${H}/binance/sapi/v1`, ws: { future: `${W}/binance/ws` },
+      } },
+    });
+    instances.push(ex);
+    return ex;
+  };
+
+  /** A funded one-way account with its ccxt instance (markets loaded, position mode set through ccxt). */
+  async function account(deposit = '10000', options: Record<string, unknown> = {}): Promise<Account> {
+    const created = await admin.createAccount();
+    await admin.deposit(created.accountId, deposit);
+    const ex = make(created.apiKey, created.secret, options);
+    await withTimeout(ex.loadMarkets(), T, 'loadMarkets');
+    await withTimeout(ex.loadHttpProxyAgent(), T, 'loadHttpProxyAgent');
+    await withTimeout(ex.setPositionMode(false), T, 'setPositionMode one-way');
+    const a = { accountId: created.accountId, ex, rest: new BinanceRest(server.url, created.apiKey, created.secret) };
+    accounts.push(a);
+    return a;
+  }
+
+  const view = (accountId: number) => server.exchange.engine.account(accountId)!.view;
+  const wallet = (accountId: number) => view(accountId).wallets.find((w) => w.asset === 'USDT')!;
+  const position = (accountId: number) => view(accountId).positions.find((p) => p.symbol === 'btc_usdt' && p.positionSide === 'BOTH')!;
+
+  /** `maker` rests a limit of `amount` BTC at `price`, `taker` takes it with a market order. */
+  async function trade(maker: Account, taker: Account, makerSide: 'buy' | 'sell', amount: number, price: number): Promise<{ makerId: string; takerId: string }> {
+    const resting = await withTimeout(maker.ex.createOrder(BTC, 'limit', makerSide, amount, price), T, 'maker createOrder');
+    const taking = await withTimeout(taker.ex.createOrder(BTC, 'market', makerSide === 'buy' ? 'sell' : 'buy', amount), T, 'taker createOrder');
+    return { makerId: resting.id!, takerId: taking.id! };
+  }
+
+  before(async () => {
+    server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0 });
+    admin = new AdminClient(server.url, ADMIN);
+    await admin.markPrice('btc_usdt', '60000');
+    await admin.markPrice('eth_usdt', '3000');
+  });
+  afterEach(async () => {
+    for (const a of accounts) await server.exchange.execute({ type: 'cancelAll', accountId: a.accountId, symbol: 'btc_usdt' });
+  });
+  after(async () => {
+    await Promise.all(instances.map((ex) => withTimeout(ex.close(), T, 'close').catch(() => undefined)));
+    await server.close();
+  });
+
+  it('loadMarkets: BTC/USDT:USDT is a linear swap BTCUSDT with step 0.0001 and tick 0.1', async () => {
+    const a = await account();
+    const m = a.ex.market(BTC);
+    assert.deepEqual([m.id, m.type, m.linear, m.settle, m.contractSize, m.precision.amount, m.precision.price], ['BTCUSDT', 'swap', true, 'USDT', 1, 0.0001, 0.1]);
+    assert.equal(view(a.accountId).positionMode, 'ONE_WAY', 'setPositionMode(false) went to positionSide/dual');
+  });
+
+  it('with fetchCurrencies left on, loadMarkets also works (sapi capital/config/getall and margin/allPairs)', async () => {
+    const created = await admin.createAccount();
+    const ex = make(created.apiKey, created.secret, {}, {});
+    const markets = await withTimeout(ex.loadMarkets(), T, 'loadMarkets with currencies');
+    assert.ok(markets[BTC] !== undefined);
+  });
+
+  it('createOrder, fetchOpenOrders, cancelOrder: the engine\'s order, in base units', async () => {
+    const a = await account();
+    const created = await withTimeout(a.ex.createOrder(BTC, 'limit', 'buy', 0.01, 59_000), T, 'createOrder');
+    const live = view(a.accountId).orders.find((o) => o.orderId === Number(created.id))!;
+    assert.deepEqual([created.status, created.amount, created.price, created.filled, created.side, created.type], ['open', base(live.qty), live.price / 10, 0, 'buy', 'limit']);
+    assert.equal(created.clientOrderId, live.clientOrderId);
+    const open = await withTimeout(a.ex.fetchOpenOrders(BTC), T, 'fetchOpenOrders');
+    assert.deepEqual(open.map((o) => [o.id, o.amount, o.price, o.remaining]), [[created.id, 0.01, 59_000, 0.01]]);
+    const canceled = await withTimeout(a.ex.cancelOrder(created.id!, BTC), T, 'cancelOrder');
+    assert.equal(canceled.status, 'canceled');
+    assert.equal(view(a.accountId).orders.length, 0);
+    assert.deepEqual(await withTimeout(a.ex.fetchOpenOrders(BTC), T, 'fetchOpenOrders after'), []);
+  });
+
+  it('fetchBalance: free = available, used = margin in use, total = wallet + unrealized PnL', async () => {
+    const a = await account('5000');
+    const b = await account();
+    await trade(b, a, 'sell', 0.01, 60_000);
+    await withTimeout(a.ex.createOrder(BTC, 'limit', 'buy', 0.02, 59_000), T, 'resting order');
+    const balance = await withTimeout(a.ex.fetchBalance(), T, 'fetchBalance');
+    const w = wallet(a.accountId);
+    const upnl = position(a.accountId).unrealizedPnl;
+    assert.deepEqual(balance.USDT, {
+      free: units(w.availableBalance), used: units(w.isolatedMargin + w.crossedMargin + w.openOrderMarginFrozen), total: units(w.walletBalance + upnl),
+    });
+  });
+
+  it('fetchPositions and fetchMyTrades equal the engine\'s position and fills', async () => {
+    const a = await account();
+    const b = await account();
+    await trade(b, a, 'sell', 0.03, 60_000);
+    await admin.markPrice('btc_usdt', '60100');
+    const positions = await withTimeout(a.ex.fetchPositions([BTC]), T, 'fetchPositions');
+    const p = position(a.accountId);
+    assert.equal(positions.length, 1);
+    const [got] = positions;
+    assert.deepEqual([got!.symbol, got!.side, got!.contracts, got!.entryPrice, got!.markPrice, got!.unrealizedPnl, got!.marginMode, got!.hedged],
+      [BTC, 'long', base(p.qty), Number(p.entryCost) / p.qty / 10, 60_100, units(p.unrealizedPnl), 'cross', false]);
+    assert.equal(got!.notional, 0.03 * 60_100);
+    const trades = await withTimeout(a.ex.fetchMyTrades(BTC), T, 'fetchMyTrades');
+    const fills = server.exchange.history.trades(a.accountId).filter((t) => t.symbol === 'btc_usdt');
+    assert.deepEqual(trades.map((t) => [t.id, t.order, t.side, t.amount, t.price, t.fee?.cost, t.fee?.currency, t.takerOrMaker]),
+      fills.reverse().map((t) => [String(t.tradeId), String(t.orderId), 'buy', base(t.qty), t.price / 10, units(t.fee), 'USDT', t.isMaker ? 'maker' : 'taker']));
+    await admin.markPrice('btc_usdt', '60000');
+  });
+
+  it('watchOrders, watchMyTrades, watchBalance, watchPositions (no snapshot) see a fill as the engine did', async () => {
+    const a = await account();
+    const b = await account();
+    // Subscribe first: the first watch of each kind opens the stream.
+    const watching = [a.ex.watchOrders(BTC), a.ex.watchMyTrades(BTC), a.ex.watchBalance(), a.ex.watchPositions([BTC])];
+    for (const w of watching) w.catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { takerId } = await trade(b, a, 'sell', 0.02, 60_000);
+    const ex = a.ex as unknown as { orders: unknown; myTrades: unknown; balance: Record<string, Record<string, { total?: number }>>; positions: Record<string, unknown> };
+    await watchUntil(() => a.ex.watchOrders(BTC), () => cacheRows(ex.orders).some((o) => o.id === takerId && o.status === 'closed'), 'the filled order');
+    await watchUntil(() => a.ex.watchMyTrades(BTC), () => cacheRows(ex.myTrades).some((t) => t.info.i === Number(takerId)), 'the fill');
+    const w = wallet(a.accountId);
+    await watchUntil(() => a.ex.watchBalance(), () => ex.balance?.future?.USDT?.total === units(w.walletBalance), 'the balance');
+    const p = position(a.accountId);
+    const cached = () => cacheRows(ex.positions?.future) as unknown as { symbol: string; side: string; contracts: number; entryPrice: number; marginMode: string; hedged: boolean }[];
+    await watchUntil(() => a.ex.watchPositions([BTC]), () => cached().some((x) => x.contracts === base(p.qty)), 'the position');
+    const positions = cached();
+
+    const order = cacheRows(ex.orders).find((o) => o.id === takerId) as unknown as { amount: number; filled: number; average: number; side: string; fee: { cost: number; currency: string } };
+    const fill = server.exchange.history.trades(a.accountId).find((t) => String(t.orderId) === takerId)!;
+    assert.deepEqual([order.amount, order.filled, order.average, order.side, order.fee.cost, order.fee.currency], [0.02, 0.02, 60_000, 'buy', units(fill.fee), 'USDT']);
+    const trade0 = cacheRows(ex.myTrades).find((t) => t.info.i === Number(takerId)) as unknown as { id: string; price: number; amount: number; fee: { cost: number }; takerOrMaker: string };
+    assert.deepEqual([trade0.id, trade0.price, trade0.amount, trade0.fee.cost, trade0.takerOrMaker], [String(fill.tradeId), 60_000, 0.02, units(fill.fee), 'taker']);
+    const pos = positions.find((x) => x.symbol === BTC)!;
+    assert.deepEqual([pos.side, pos.contracts, pos.entryPrice, pos.marginMode, pos.hedged], ['long', 0.02, 60_000, 'cross', false]);
+  });
+
+  it('watchPositions with fetchPositionsSnapshot: the first call is the REST snapshot (leverageBracket + positionRisk v3), then pushes', async () => {
+    const a = await account('10000', { watchPositions: { fetchPositionsSnapshot: true } });
+    const b = await account();
+    await trade(b, a, 'buy', 0.01, 60_000); // a sells: short 0.01
+    const snapshot = await withTimeout(a.ex.watchPositions([BTC]), T, 'watchPositions snapshot');
+    const p = position(a.accountId);
+    assert.deepEqual(snapshot.map((x) => [x.symbol, x.side, x.contracts, x.entryPrice]), [[BTC, 'short', base(Math.abs(p.qty)), 60_000]]);
+    let positions: typeof snapshot = [];
+    const pending = a.ex.watchPositions([BTC]).then((r) => { positions = r; });
+    pending.catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await trade(b, a, 'buy', 0.01, 60_000);
+    const after = position(a.accountId);
+    await watchUntil(async () => { positions = await a.ex.watchPositions([BTC]); }, () => positions.some((x) => x.contracts === base(Math.abs(after.qty))), 'the pushed position');
+    assert.equal(positions.find((x) => x.symbol === BTC)!.side, 'short');
+  });
+});
