@@ -2,6 +2,7 @@
  * Fastify set-up shared by every front door: request bodies are kept raw (signatures are computed
  * over the exact bytes the client sent) and parsed once, and bodies are bounded in size.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 
 declare module 'fastify' {
@@ -47,4 +48,10 @@ export function createHttp(): FastifyInstance {
 export function rawQuery(url: string): string {
   const at = url.indexOf('?');
   return at < 0 ? '' : url.slice(at + 1);
+}
+
+/** A request header's value (the first, if it was sent more than once). */
+export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }

@@ -20,6 +20,7 @@ import { emptyPositionSnapshot } from '../../engine/snapshots.js';
 import {
   amount, amount8, formatAverage, formatPrice, formatQty, formatUnitPrice, pnlAmount, type BinanceSymbol, type BinanceSymbols,
 } from './symbols.js';
+import { FrameMemo } from '../frame-memo.js';
 
 type Json = Record<string, unknown>;
 
@@ -133,19 +134,14 @@ function emptyBoth(symbol: BinanceSymbol, marginMode: string): Json {
 
 export class BinanceEncoder {
   /** Frames per command, memoized on the command's first event: encoded once whatever the sockets. */
-  private readonly frames = new WeakMap<EngineEvent, readonly string[]>();
+  private readonly frames = new FrameMemo<readonly string[]>();
 
   constructor(private readonly symbols: BinanceSymbols) {}
 
   /** The frames for one command's events of one account (in the order the engine emitted them). */
   encode(events: readonly EngineEvent[]): readonly string[] {
     if (events.length === 0) return [];
-    let frames = this.frames.get(events[0]!);
-    if (frames === undefined) {
-      frames = this.build(events).map((e) => JSON.stringify(e));
-      this.frames.set(events[0]!, frames);
-    }
-    return frames;
+    return this.frames.get(events[0]!, () => this.build(events).map((e) => JSON.stringify(e)));
   }
 
   /** The events as objects (tests read them field by field). */

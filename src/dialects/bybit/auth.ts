@@ -9,6 +9,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Credential, CredentialStore } from '../../service/credentials.js';
 import { BybitError, Code } from './envelope.js';
+import { header } from '../../server/http.js';
 
 export const DEFAULT_RECV_WINDOW_MS = 5_000;
 export const MAX_RECV_WINDOW_MS = 60_000;
@@ -20,11 +21,6 @@ export interface SignedRequest {
   rawBody: string;
   headers: IncomingHttpHeaders;
 }
-
-const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
 
 export function sign(secret: string, payload: string): string {
   return createHmac('sha256', secret).update(payload).digest('hex');

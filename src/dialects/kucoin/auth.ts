@@ -10,6 +10,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Credential, CredentialStore } from '../../service/credentials.js';
+import { header } from '../../server/http.js';
 
 export const MAX_CLOCK_SKEW_MS = 5_000;
 
@@ -23,11 +24,6 @@ export interface SignedRequest {
   rawBody: string;
   headers: IncomingHttpHeaders;
 }
-
-const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
 
 export function kucoinSign(secret: string, payload: string): string {
   return createHmac('sha256', secret).update(payload).digest('base64');

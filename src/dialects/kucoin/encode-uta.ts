@@ -15,6 +15,7 @@ import type { Frame } from './encode.js';
 import { toJson } from './json.js';
 import type { KucoinSymbols } from './symbols.js';
 import { amountText, nsText, rateText } from './values.js';
+import { FrameMemo } from '../frame-memo.js';
 
 /** The tradeType suffix of every push: accounts here are CLASSIC, whose futures channels are FUTURES. */
 export const UTA_TRADE_TYPE = 'FUTURES';
@@ -38,17 +39,12 @@ export function lwData(e: NoticeEvent, name: string): JsonObject {
 }
 
 export class UtaEncoder {
-  private readonly frames = new WeakMap<EngineEvent, readonly Frame[]>();
+  private readonly frames = new FrameMemo<readonly Frame[]>();
 
   constructor(private readonly symbols: KucoinSymbols) {}
 
   encode(event: EngineEvent): readonly Frame[] {
-    let frames = this.frames.get(event);
-    if (frames === undefined) {
-      frames = this.build(event);
-      this.frames.set(event, frames);
-    }
-    return frames;
+    return this.frames.get(event, () => this.build(event));
   }
 
   private build(event: EngineEvent): Frame[] {

@@ -13,6 +13,7 @@ import { matchData, orderChangeData } from './encode-order.js';
 import { legacyWalletData, walletBalanceData } from './encode-wallet.js';
 import { toJson } from './json.js';
 import type { KucoinSymbols } from './symbols.js';
+import { FrameMemo } from '../frame-memo.js';
 
 export const TOPICS = Object.freeze({
   orders: '/contractMarket/tradeOrders',
@@ -32,17 +33,12 @@ export interface Frame {
 }
 
 export class KucoinEncoder {
-  private readonly frames = new WeakMap<EngineEvent, readonly Frame[]>();
+  private readonly frames = new FrameMemo<readonly Frame[]>();
 
   constructor(private readonly symbols: KucoinSymbols) {}
 
   encode(event: EngineEvent): readonly Frame[] {
-    let frames = this.frames.get(event);
-    if (frames === undefined) {
-      frames = this.build(event);
-      this.frames.set(event, frames);
-    }
-    return frames;
+    return this.frames.get(event, () => this.build(event));
   }
 
   private build(event: EngineEvent): Frame[] {

@@ -7,6 +7,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Credential, CredentialStore } from '../../service/credentials.js';
+import { header } from '../../server/http.js';
 
 export const DEFAULT_RECV_WINDOW_MS = 5_000;
 export const MAX_RECV_WINDOW_MS = 60_000;
@@ -25,11 +26,6 @@ export interface SignedRequest {
   rawBody: string;
   headers: IncomingHttpHeaders;
 }
-
-const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
 
 /** The query as signed: its key=value pairs sorted by key, exactly as they were encoded on the wire. */
 export function sortedQuery(rawQuery: string): string {

@@ -8,6 +8,7 @@ import { formatAmount } from '../../engine/fixed.js';
 import { formatAveragePrice, formatPrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { BalanceSnapshot, EngineEvent, OrderSnapshot, PositionSnapshot, TradeEvent } from '../../engine/types.js';
+import { FrameMemo } from '../frame-memo.js';
 
 export type XtTopic = 'balance' | 'position' | 'trade' | 'order' | 'notify';
 export const XT_TOPICS: readonly XtTopic[] = ['balance', 'position', 'trade', 'order', 'notify'];
@@ -146,7 +147,7 @@ function envelope(topic: XtTopic, accountId: number, seq: number, data: unknown)
  * Everything it needs is in the event itself, so replayed events encode exactly like live ones.
  */
 export class XtEncoder {
-  private readonly frames = new WeakMap<EngineEvent, readonly string[]>();
+  private readonly frames = new FrameMemo<readonly string[]>();
 
   constructor(private readonly symbols: Symbols) {}
 
@@ -161,12 +162,7 @@ export class XtEncoder {
   }
 
   encode(event: EngineEvent): readonly string[] {
-    let frames = this.frames.get(event);
-    if (frames === undefined) {
-      frames = this.build(event);
-      this.frames.set(event, frames);
-    }
-    return frames;
+    return this.frames.get(event, () => this.build(event));
   }
 
   private build(event: EngineEvent): readonly string[] {
