@@ -5,20 +5,26 @@
  */
 import { balanceSnapshot, orderSnapshot, positionSnapshot } from './snapshots.js';
 import type { Account, Order, Position, Wallet } from './state.js';
-import type { ChangeReason, ConfigEvent, EngineEvent, ExecType, OrderSnapshot, TradeEvent } from './types.js';
+import type { ChangeReason, ConfigEvent, EngineEvent, ExecType, NoticeEvent, OrderSnapshot, RiskLimitEvent, TradeEvent } from './types.js';
 
 /**
- * Whether two flat snapshots hold the same values, apart from what only the mark price moves
- * (mark ticks emit nothing yet, so those fields may differ from the last event without a change).
+ * Whether two flat snapshots hold the same values, apart from what moves without the record itself
+ * changing: the mark price and what follows it, and the risk values that depend on the rest of the
+ * account (a cross liquidation price moves with the cross wallet and the other symbols' marks) or on
+ * the symbol's ADL ranking. Those fields may differ from the last event without a change.
  */
 function sameFields<T extends object>(a: T, b: T): boolean {
   for (const key in a) if (a[key] !== b[key] && !MARK_DERIVED.has(key)) return false;
   return true;
 }
 
-const MARK_DERIVED = new Set(['markPrice', 'unrealizedPnl', 'maintenanceMargin', 'crossUnrealizedPnl']);
+const MARK_DERIVED = new Set([
+  'markPrice', 'unrealizedPnl', 'maintenanceMargin', 'crossUnrealizedPnl',
+  'maintenanceMarginRate', 'liquidationPrice', 'bankruptcyPrice', 'marginRatio', 'adlQuantile',
+]);
 
 type TradeFields = Omit<TradeEvent, 'type' | 'accountId' | 'seq' | 'cmdSeq' | 'time' | 'reason'>;
+type Fields<E> = Omit<E, 'type' | 'accountId' | 'seq' | 'cmdSeq' | 'time' | 'reason'>;
 
 export class Emitter {
   events: EngineEvent[] = [];
@@ -29,6 +35,9 @@ export class Emitter {
   private dirtyWallets: Wallet[] = [];
   /** Order snapshots taken inside a step (e.g. reduce-only knock-outs) that go out after its trade. */
   private pendingOrders: { account: Account; execType: ExecType; order: OrderSnapshot }[] = [];
+  /** Positions and wallets changed since the risk engine last looked (it re-indexes their risk units). */
+  private touchedPositions: Position[] = [];
+  private touchedWallets: Wallet[] = [];
 
   begin(cmdSeq: number, time: number, reason: ChangeReason): void {
     this.events = [];
@@ -41,16 +50,30 @@ export class Emitter {
     this.reason = reason;
   }
 
+  get currentReason(): ChangeReason {
+    return this.reason;
+  }
+
   touchPosition(position: Position): void {
     if (position.dirty) return;
     position.dirty = true;
     this.dirtyPositions.push(position);
+    this.touchedPositions.push(position);
   }
 
   touchWallet(wallet: Wallet): void {
     if (wallet.dirty) return;
     wallet.dirty = true;
     this.dirtyWallets.push(wallet);
+    this.touchedWallets.push(wallet);
+  }
+
+  /** Hands the risk engine what changed since it last asked (each record at least once). */
+  takeTouched(): { positions: Position[]; wallets: Wallet[] } {
+    const taken = { positions: this.touchedPositions, wallets: this.touchedWallets };
+    this.touchedPositions = [];
+    this.touchedWallets = [];
+    return taken;
   }
 
   order(order: Order, execType: ExecType): void {
@@ -70,6 +93,14 @@ export class Emitter {
     this.events.push({ type: 'config', ...this.base(account), ...fields });
   }
 
+  notice(account: Account, fields: Fields<NoticeEvent>): void {
+    this.events.push({ type: 'notice', ...this.base(account), ...fields });
+  }
+
+  riskLimit(account: Account, fields: Fields<RiskLimitEvent>): void {
+    this.events.push({ type: 'riskLimit', ...this.base(account), ...fields });
+  }
+
   /** Forgets pending changes without emitting them (state restored from a snapshot is not news). */
   discardStep(): void {
     for (const position of this.dirtyPositions) position.dirty = false;
@@ -80,6 +111,8 @@ export class Emitter {
     this.dirtyPositions = [];
     this.dirtyWallets = [];
     this.pendingOrders = [];
+    this.touchedPositions = [];
+    this.touchedWallets = [];
     this.events = [];
   }
 

@@ -11,6 +11,9 @@ import { amendOrder, cancelAll, cancelOrder, placeOrder } from './orders.js';
 import { accountView, buildView, hashView } from './state-view.js';
 import type { SymbolConfig } from './symbol.js';
 import type { ChangeReason, Command, CommandResult, EngineEvent } from './types.js';
+import { adjustRiskLimit, setAutoDeposit } from './risk/commands.js';
+import { depositInsurance } from './risk/insurance.js';
+import { afterCommand, onMarkPrice } from './risk/liquidation.js';
 import type { AccountView, StateView } from './view.js';
 
 export interface MarketState {
@@ -42,6 +45,9 @@ const REASONS: Record<Command['type'], ChangeReason> = {
   cancelOrder: 'ORDER',
   cancelAll: 'ORDER',
   setMarkPrice: 'MARK_PRICE',
+  adjustRiskLimit: 'RISK_LIMIT_CHANGE',
+  setAutoDeposit: 'AUTO_DEPOSIT_CHANGE',
+  depositInsurance: 'DEPOSIT',
 };
 
 export class Engine {
@@ -71,6 +77,8 @@ export class Engine {
     core.time = Math.max(core.time, command.time);
     core.emitter.begin(core.cmdSeq, core.time, REASONS[command.type] ?? 'ORDER');
     const result = this.dispatch(command);
+    // The risk engine re-indexes what the command changed (docs/engine-rules.md, "Risk").
+    if (result.ok) afterCommand(core);
     const events = core.emitter.events;
     invariant(result.ok || events.length === 0, () => `refused command ${command.type} emitted events`);
     return { cmdSeq: core.cmdSeq, result, events };
@@ -91,6 +99,9 @@ export class Engine {
       case 'cancelOrder': return cancelOrder(core, command);
       case 'cancelAll': return cancelAll(core, command);
       case 'setMarkPrice': return this.setMarkPrice(command.symbol, command.price);
+      case 'adjustRiskLimit': return adjustRiskLimit(core, command);
+      case 'setAutoDeposit': return setAutoDeposit(core, command);
+      case 'depositInsurance': return depositInsurance(core, command);
       default: {
         const unknown: { type?: unknown } = command;
         return { ok: false, code: 'INVALID_ARGUMENT', message: `unknown command type ${String(unknown.type)}` };
@@ -106,6 +117,8 @@ export class Engine {
       return { ok: false, code: 'INVALID_ARGUMENT', message: `price must be a whole number of ticks from 1 to ${max}` };
     }
     symbol.markPrice = price;
+    // Every mark change goes through here: the risk engine looks at what the new mark crossed.
+    onMarkPrice(this.core, symbol);
     return { ok: true, kind: 'done' };
   }
 

@@ -7,7 +7,8 @@
 import { invariant } from './assert.js';
 import type { Core } from './core.js';
 import { attach } from './positions.js';
-import type { Account, Order, Position } from './state.js';
+import { rebuildIndex } from './risk/liquidation-index.js';
+import type { Account, Order, Position, Wallet } from './state.js';
 import type {
   CommandResult, MarginMode, OrderReason, OrderState, OrderType, PositionMode, PositionSide, Side, StpMode, TimeInForce,
 } from './types.js';
@@ -25,14 +26,16 @@ export interface PositionRecord {
   symbol: string; side: PositionSide; qty: number; entryCost: bigint; margin: bigint; realizedPnlTotal: bigint;
   realizedPnlCurrent: bigint; feesTotal: bigint; openTime: number; updateTime: number;
   emittedQty: number; lastDirection: 'LONG' | 'SHORT' | null;
+  /** Risk state (absent in snapshots from before the risk engine: defaults). */
+  autoDeposit?: boolean; adlQuantile?: bigint; warned?: boolean;
 }
 
 export interface AccountRecord {
   id: number;
   positionMode: PositionMode;
   seq: number;
-  wallets: { asset: string; balance: bigint; isolatedMargin: bigint; crossedMargin: bigint }[];
-  settings: { symbol: string; leverage: number; marginMode: MarginMode }[];
+  wallets: { asset: string; balance: bigint; isolatedMargin: bigint; crossedMargin: bigint; crossWarned?: boolean }[];
+  settings: { symbol: string; leverage: number; marginMode: MarginMode; riskLimitLevel?: number }[];
   positions: PositionRecord[];
   orders: OrderRecord[];
   recentClientIds: [string, CommandResult][];
@@ -48,8 +51,10 @@ export interface EngineSnapshot {
   nextPriority: number;
   fees: [string, bigint][];
   netDeposits: [string, bigint][];
-  symbols: { symbol: string; markPrice: number | null; lastPrice: number | null }[];
+  symbols: { symbol: string; markPrice: number | null; lastPrice: number | null; adlRankedAt?: number }[];
   accounts: AccountRecord[];
+  /** Insurance fund per settle asset (absent before the risk engine). */
+  insuranceFund?: [string, bigint][];
 }
 
 function orderRecord(order: Order): OrderRecord {
@@ -67,6 +72,7 @@ function positionRecord(p: Position): PositionRecord {
     symbol: p.symbol.config.symbol, side: p.side, qty: p.qty, entryCost: p.entryCost, margin: p.margin, realizedPnlTotal: p.realizedPnlTotal,
     realizedPnlCurrent: p.realizedPnlCurrent, feesTotal: p.feesTotal, openTime: p.openTime, updateTime: p.updateTime,
     emittedQty: p.emittedQty, lastDirection: p.lastDirection,
+    autoDeposit: p.autoDeposit, adlQuantile: p.adlQuantile, warned: p.riskUnit?.warned ?? false,
   };
 }
 
@@ -78,8 +84,10 @@ export function captureSnapshot(core: Core): EngineSnapshot {
       id: account.id,
       positionMode: account.positionMode,
       seq: account.seq,
-      wallets: [...account.wallets.values()].map((w) => ({ asset: w.asset, balance: w.balance, isolatedMargin: w.isolatedMargin, crossedMargin: w.crossedMargin })),
-      settings: [...account.settings.entries()].map(([symbol, s]) => ({ symbol, leverage: s.leverage, marginMode: s.marginMode })),
+      wallets: [...account.wallets.values()].map((w) => ({
+        asset: w.asset, balance: w.balance, isolatedMargin: w.isolatedMargin, crossedMargin: w.crossedMargin, crossWarned: w.crossUnit?.warned ?? false,
+      })),
+      settings: [...account.settings.entries()].map(([symbol, s]) => ({ symbol, leverage: s.leverage, marginMode: s.marginMode, riskLimitLevel: s.riskLimitLevel })),
       positions: [...account.positions.values()].map(positionRecord),
       orders: [...account.orders.values()].map(orderRecord).sort((a, b) => a.priority - b.priority),
       recentClientIds: [...account.recentClientIds.entries()],
@@ -90,8 +98,9 @@ export function captureSnapshot(core: Core): EngineSnapshot {
     cmdSeq: core.cmdSeq, time: core.time, nextAccountId: core.nextAccountId, nextOrderId: core.nextOrderId,
     nextTradeId: core.nextTradeId, nextPriority: core.nextPriority,
     fees: [...core.fees.entries()], netDeposits: [...core.netDeposits.entries()],
-    symbols: [...core.symbols.values()].map((s) => ({ symbol: s.config.symbol, markPrice: s.markPrice, lastPrice: s.lastPrice })),
+    symbols: [...core.symbols.values()].map((s) => ({ symbol: s.config.symbol, markPrice: s.markPrice, lastPrice: s.lastPrice, adlRankedAt: s.risk.adlRankedAt })),
     accounts,
+    insuranceFund: [...core.risk.insuranceFund.entries()],
   };
 }
 
@@ -105,12 +114,15 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
   });
   for (const [asset, amount] of snapshot.fees) core.fees.set(asset, amount);
   for (const [asset, amount] of snapshot.netDeposits) core.netDeposits.set(asset, amount);
+  for (const [asset, amount] of snapshot.insuranceFund ?? []) core.risk.insuranceFund.set(asset, amount);
   for (const s of snapshot.symbols) {
     const symbol = core.symbols.get(s.symbol);
     invariant(symbol !== undefined, `the snapshot has symbol ${s.symbol}, which is not configured`);
     symbol.markPrice = s.markPrice;
     symbol.lastPrice = s.lastPrice;
+    symbol.risk.adlRankedAt = s.adlRankedAt ?? 0;
   }
+  const warned = { positions: new Set<Position>(), wallets: new Set<Wallet>() };
   const allOrders: { account: Account; record: OrderRecord }[] = [];
   for (const record of snapshot.accounts) {
     core.nextAccountId = record.id;
@@ -118,14 +130,22 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
     invariant(account.id === record.id, `account ids must be restored in order (${account.id} ≠ ${record.id})`);
     account.positionMode = record.positionMode;
     account.seq = record.seq;
-    for (const s of record.settings) Object.assign(core.settings(account, s.symbol), { leverage: s.leverage, marginMode: s.marginMode });
-    for (const w of record.wallets) Object.assign(core.wallet(account, w.asset), { balance: w.balance, isolatedMargin: w.isolatedMargin, crossedMargin: w.crossedMargin });
+    for (const s of record.settings) {
+      Object.assign(core.settings(account, s.symbol), { leverage: s.leverage, marginMode: s.marginMode, riskLimitLevel: s.riskLimitLevel ?? 1 });
+    }
+    for (const w of record.wallets) {
+      const wallet = core.wallet(account, w.asset);
+      Object.assign(wallet, { balance: w.balance, isolatedMargin: w.isolatedMargin, crossedMargin: w.crossedMargin });
+      if (w.crossWarned === true) warned.wallets.add(wallet);
+    }
     for (const p of record.positions) {
       const position = core.position(account, core.symbols.get(p.symbol)!, p.side);
       Object.assign(position, {
         qty: p.qty, entryCost: p.entryCost, margin: p.margin, realizedPnlTotal: p.realizedPnlTotal, realizedPnlCurrent: p.realizedPnlCurrent,
         feesTotal: p.feesTotal, openTime: p.openTime, updateTime: p.updateTime, emittedQty: p.emittedQty, lastDirection: p.lastDirection,
+        autoDeposit: p.autoDeposit ?? false, adlQuantile: p.adlQuantile ?? 0n,
       });
+      if (p.warned === true) warned.positions.add(position);
     }
     for (const [clientOrderId, result] of record.recentClientIds) account.recentClientIds.set(clientOrderId, result);
     for (const order of record.orders) allOrders.push({ account, record: order });
@@ -141,7 +161,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
       createTime: record.createTime, price: record.price, freezePrice: record.price, qty: record.qty, filled: record.filled,
       cumQuote: record.cumQuote, state: record.state, reason: record.reason, priority: record.priority, closeQty: 0, openQty: 0,
       frozen: 0n, perContract: 0n, perContractPrice: 0, perContractLeverage: 0, fees: record.fees, realizedPnl: record.realizedPnl,
-      updateTime: record.updateTime, placeResult: record.placeResult, level: null, prev: null, next: null,
+      updateTime: record.updateTime, placeResult: record.placeResult, source: 'USER', level: null, prev: null, next: null,
     };
     account.orders.set(order.id, order);
     if (order.clientOrderId !== null) account.liveByClientId.set(order.clientOrderId, order);
@@ -150,4 +170,6 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
   }
   // Restoring marked records as changed; nothing is to be emitted for them.
   core.emitter.discardStep();
+  // The liquidation index is derived: rebuilt from the positions, with the warnings in force.
+  rebuildIndex(core, warned);
 }

@@ -254,7 +254,9 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
     position.margin = margin;
   }
 
-  const fee = feeFor(config, qty, price, isMaker);
+  // The risk engine's orders (liquidation, ADL) pay no trading fee: the insurance fund takes the
+  // liquidation's clearance instead, and ADL is fee-free (risk.md §5.6).
+  const fee = order.source === 'USER' ? feeFor(config, qty, price, isMaker) : 0n;
   wallet.balance += realizedPnl - fee;
   core.addFee(config.settleAsset, fee);
   position.realizedPnlTotal += realizedPnl;

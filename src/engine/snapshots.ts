@@ -2,6 +2,7 @@
  * Immutable snapshots of engine records: what events, results and views carry.
  */
 import { positionMaintenance, unrealizedPnl } from './margin.js';
+import { riskFields } from './risk/fields.js';
 import type { Account, Order, Position, Valuation, Wallet } from './state.js';
 import type { BalanceSnapshot, OrderSnapshot, PositionSnapshot } from './types.js';
 
@@ -46,20 +47,14 @@ export function orderSnapshot(order: Order): OrderSnapshot {
     marginMode: settings.marginMode,
     fees: order.fees,
     realizedPnl: order.realizedPnl,
-    source: 'USER',
+    source: order.source,
     createTime: order.createTime,
     updateTime: order.updateTime,
   };
 }
 
-/**
- * Risk fields until the risk engine computes them (issue 5): tier 1, no liquidation or bankruptcy
- * price, no ADL rank, no funding.
- */
-const RISK_NOT_MODELLED = {
-  initialMargin: 0n, maintenanceMarginRate: 0n, riskLevel: 1, riskLimit: 0n, liquidationPrice: null, bankruptcyPrice: null,
-  adlQuantile: 0n, autoDeposit: false, status: 'NORMAL', fundingTotal: 0n,
-} as const;
+/** Funding is not modelled yet (the prices/funding half of issue 5). */
+const RISK_NOT_MODELLED = { fundingTotal: 0n } as const;
 
 export function positionSnapshot(position: Position): PositionSnapshot {
   const { config, markPrice } = position.symbol;
@@ -82,6 +77,7 @@ export function positionSnapshot(position: Position): PositionSnapshot {
     markPrice: markPrice ?? 0,
     unrealizedPnl,
     maintenanceMargin,
+    ...riskFields(position),
     ...RISK_NOT_MODELLED,
     openTime: position.openTime,
     updateTime: position.updateTime,

@@ -4,9 +4,11 @@
  */
 import type { SymbolConfig } from './symbol.js';
 import type {
-  BalanceSnapshot, PositionSnapshot, CommandResult, MarginMode, OrderReason, OrderState, OrderType, PositionMode, PositionSide, Side, StpMode, TimeInForce,
+  BalanceSnapshot, PositionSnapshot, CommandResult, MarginMode, OrderReason, OrderSource, OrderState, OrderType, PositionMode, PositionSide,
+  PositionStatus, Side, StpMode, TimeInForce,
 } from './types.js';
 import type { OrderBook, PriceLevel } from './book/order-book.js';
+import type { RiskUnit, SymbolRisk } from './risk/units.js';
 
 export interface SymbolState {
   readonly config: SymbolConfig;
@@ -15,11 +17,15 @@ export interface SymbolState {
   readonly positionKeys: Readonly<Record<PositionSide, string>>;
   markPrice: number | null;
   lastPrice: number | null;
+  /** The risk engine's per-symbol state: open positions, the liquidation index, ADL ranking time. */
+  readonly risk: SymbolRisk;
 }
 
 export interface SymbolSettings {
   leverage: number;
   marginMode: MarginMode;
+  /** The risk-limit level the account chose (1-based; the level in force may be higher: risk/tiers.ts). */
+  riskLimitLevel: number;
 }
 
 export interface Wallet {
@@ -35,6 +41,8 @@ export interface Wallet {
   stepChange: bigint;
   /** The last snapshot pushed (see Position.lastEmitted). */
   lastEmitted: BalanceSnapshot | null;
+  /** The risk unit of the account's cross positions settled in this asset, while any is open. */
+  crossUnit: RiskUnit | null;
 }
 
 export interface Position {
@@ -69,6 +77,14 @@ export interface Position {
   lastDirection: 'LONG' | 'SHORT' | null;
   /** Unrealized PnL and maintenance margin, cached for the (qty, entry cost, mark) they were computed at. */
   valuation: Valuation;
+  /** Auto-add margin (isolated only): the risk engine tops the margin up from the wallet near liquidation. */
+  autoDeposit: boolean;
+  /** NORMAL except while the risk engine liquidates (LIQUIDATING) or deleverages (ADL) it within a command. */
+  status: PositionStatus;
+  /** ADL queue quantile, 1e-8, as of the symbol's last ranking (risk/adl.ts). */
+  adlQuantile: bigint;
+  /** The risk unit of an open isolated position (null when flat or cross). */
+  riskUnit: RiskUnit | null;
 }
 
 export interface Valuation {
@@ -114,6 +130,8 @@ export interface Order {
   updateTime: number;
   /** The result the placing command returned, for idempotent retries. */
   placeResult: CommandResult | null;
+  /** USER, or an order the risk engine placed for the account (liquidation, ADL). */
+  readonly source: OrderSource;
   // Intrusive links of the price level's FIFO queue.
   level: PriceLevel | null;
   prev: Order | null;
