@@ -278,6 +278,9 @@ function expireForSelfTrade(core: Core, maker: Order): void {
  * allocation then knocks the order (or others) out, those events follow the trade.
  */
 export function fillStep(core: Core, order: Order, qty: number, price: number, isMaker: boolean, tradeId: number): void {
+  // A user order's fill is an ORDER change even when a liquidation took its liquidity.
+  const reason = core.emitter.currentReason;
+  if (order.source === 'USER') core.emitter.setReason('ORDER');
   const frozenBefore = order.frozen;
   const { fee, realizedPnl } = applyFill(core, order, qty, price, isMaker);
   allocate(core, order.position);
@@ -290,6 +293,7 @@ export function fillStep(core: Core, order: Order, qty: number, price: number, i
   });
   enforceAllocation(core, order.position);
   core.emitter.endStep();
+  core.emitter.setReason(reason);
 }
 
 function findLiveOrder(account: Account, ref: { orderId?: number; clientOrderId?: string }, symbol: string): Order | undefined {

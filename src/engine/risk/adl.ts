@@ -94,15 +94,24 @@ export function autoDeleverage(core: Core, position: Position, qty: number, pric
   core.emitter.setReason('ADL');
   const direction = directionOf(position);
   const wanted = position.qty > 0 ? -1 : 1;
+  // The account's own opposite legs that are being liquidated too (a cross hedge) net first, at the
+  // same price; then everyone else by rank.
+  const own: Position[] = [];
   const candidates: Ranked[] = [];
-  for (const p of symbol.risk.open) if (p !== position && Math.sign(p.qty) === wanted) candidates.push(score(core, p));
+  for (const p of symbol.risk.open) {
+    if (p === position || Math.sign(p.qty) !== wanted) continue;
+    if (p.account === position.account && p.status === 'LIQUIDATING') own.push(p);
+    else candidates.push(score(core, p));
+  }
   heapify(candidates);
+  own.sort((a, b) => SIDE_ORDER[a.side] - SIDE_ORDER[b.side]);
   const ownOrder = riskOrder(core, position, qty, price, 'ADL');
+  // The ADL order holds the position's closing capacity from now on: its own step.
+  core.emitter.endStep();
   let left = qty;
   while (left > 0) {
-    const next = popBest(candidates);
-    invariant(next !== undefined, `${symbol.config.symbol}: no opposite positions left for ADL of ${left} contracts`);
-    const counterparty = next.position;
+    const counterparty = own.shift() ?? popBest(candidates)?.position;
+    invariant(counterparty !== undefined, `${symbol.config.symbol}: no opposite positions left for ADL of ${left} contracts`);
     if (counterparty.qty === 0) continue;
     const q = Math.min(left, Math.abs(counterparty.qty));
     const theirDirection = directionOf(counterparty);
