@@ -145,6 +145,11 @@ export class Engine {
     };
   }
 
+  /** Insurance fund balances per settle asset, sorted by asset. */
+  insuranceFund(): { asset: string; balance: bigint }[] {
+    return [...this.core.risk.insuranceFund.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([asset, balance]) => ({ asset, balance }));
+  }
+
   /** The last command sequence number applied. */
   get cmdSeq(): number {
     return this.core.cmdSeq;

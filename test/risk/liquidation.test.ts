@@ -122,9 +122,8 @@ describe('full liquidation', () => {
     h.on(c, 'BUY', 1, 905);
     const applied = h.markAt(905);
     assert.deepEqual(labels(applied.events), [
-      'a1 position BOTH 1 LIQUIDATING (LIQUIDATION)',
       'a1 order NEW LIQUIDATION NEW',
-      'a1 position BOTH 1 LIQUIDATING (LIQUIDATION)', // the liquidation order now holds the closing capacity
+      'a1 position BOTH 1 LIQUIDATING (LIQUIDATION)', // taken over: the liquidation order holds the closing capacity
       'a3 order TRADE USER FILLED',
       'a3 trade USER 1@905',
       'a3 position BOTH 1 NORMAL (ORDER)',
@@ -198,8 +197,7 @@ describe('full liquidation', () => {
     // Ranking (Bybit): same PnL %, b's effective leverage (bankruptcy 51,000) beats c's (101,000).
     const applied = h.markAt(905);
     assert.deepEqual(labels(applied.events), [
-      'a1 position BOTH 3 LIQUIDATING (LIQUIDATION)',
-      'a1 position BOTH 3 LIQUIDATING (ADL)', // the ADL order takes the closing capacity
+      'a1 position BOTH 3 LIQUIDATING (LIQUIDATION)', // taken over: the ADL order holds the closing capacity
       'a2 order TRADE ADL FILLED',
       'a2 trade ADL 2@900',
       'a2 position BOTH 0 ADL (ADL)',
@@ -257,7 +255,6 @@ describe('tiered partial liquidation', () => {
     // At 904: equity 160 ≤ MM 171.2. Kept: the most contracts under the tier-2 floor, 11 (9,944 < 10,000):
     // MM 99.44 < equity 160. Sold 4 no worse than bankruptcy (13,400 / 15 = 893.3 → 894).
     assert.deepEqual(labels(applied.events), [
-      'a1 position BOTH 15 LIQUIDATING (LIQUIDATION)',
       'a1 order NEW LIQUIDATION NEW',
       'a1 position BOTH 15 LIQUIDATING (LIQUIDATION)',
       'a3 order TRADE USER FILLED',
@@ -286,12 +283,11 @@ describe('tiered partial liquidation', () => {
     const applied = h.markAt(904);
     const own = labels(applied.events).filter((l) => l.startsWith('a1 '));
     assert.deepEqual(own, [
-      'a1 position BOTH 15 LIQUIDATING (LIQUIDATION)',
       'a1 order NEW LIQUIDATION NEW',
       'a1 position BOTH 15 LIQUIDATING (LIQUIDATION)',
       'a1 order EXPIRED LIQUIDATION EXPIRED IOC_REMAINDER',
       'a1 position BOTH 15 LIQUIDATING (LIQUIDATION)',
-      'a1 position BOTH 15 LIQUIDATING (ADL)',
+      'a1 position BOTH 15 LIQUIDATING (LIQUIDATION)',
       'a1 order TRADE ADL FILLED',
       'a1 trade ADL 15@894',
       'a1 position BOTH 0 LIQUIDATING (ADL)',

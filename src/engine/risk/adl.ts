@@ -91,7 +91,6 @@ function popBest(items: Ranked[]): Ranked | undefined {
 export function autoDeleverage(core: Core, position: Position, qty: number, price: number): void {
   const symbol = position.symbol;
   const previous = core.emitter.currentReason;
-  core.emitter.setReason('ADL');
   const direction = directionOf(position);
   const wanted = position.qty > 0 ? -1 : 1;
   // The account's own opposite legs that are being liquidated too (a cross hedge) net first, at the
@@ -105,9 +104,11 @@ export function autoDeleverage(core: Core, position: Position, qty: number, pric
   }
   heapify(candidates);
   own.sort((a, b) => SIDE_ORDER[a.side] - SIDE_ORDER[b.side]);
+  // The ADL order holds the position's closing capacity from now on: its own step (in the
+  // liquidation's name: the position is being taken over), then the deleveraging proper.
   const ownOrder = riskOrder(core, position, qty, price, 'ADL');
-  // The ADL order holds the position's closing capacity from now on: its own step.
   core.emitter.endStep();
+  core.emitter.setReason('ADL');
   let left = qty;
   while (left > 0) {
     const counterparty = own.shift() ?? popBest(candidates)?.position;

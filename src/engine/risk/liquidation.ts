@@ -163,12 +163,16 @@ export function bankruptcyTick(unit: RiskUnit, symbol: SymbolState): number {
   return Number(tick < 1n ? 1n : tick > BigInt(max) ? BigInt(max) : tick);
 }
 
+/**
+ * Sets the legs' status. Going to LIQUIDATING it rides on the next step (the liquidation or ADL
+ * order that takes the closing capacity); back to NORMAL it is a step of its own.
+ */
 function setStatus(core: Core, legs: readonly Position[], status: Position['status']): void {
   for (const leg of legs) {
     leg.status = status;
     core.emitter.touchPosition(leg);
   }
-  core.emitter.endStep();
+  if (status === 'NORMAL') core.emitter.endStep();
 }
 
 /**
