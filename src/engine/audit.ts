@@ -90,6 +90,8 @@ function auditAccount(core: Core, account: Account, positionValue: Map<string, b
     let openQty = 0;
     let closeQty = 0;
     let positionFrozen = 0n;
+    let buyCost = 0n;
+    let sellCost = 0n;
     let previousPriority = 0;
     for (const order of ordersOf(position)) {
       invariant(isLive(order) && order.account === account && order.position === position, `${where}: order ${order.id} misfiled`);
@@ -105,6 +107,9 @@ function auditAccount(core: Core, account: Account, positionValue: Map<string, b
       invariant(order.closeQty === close && order.openQty === rest - close, `${where}: order ${order.id} allocation ${order.closeQty}/${order.openQty}, expected ${close}/${rest - close}`);
       const expected = orderFrozen(config, rest - close, order.price, settings.leverage);
       invariant(order.frozen === expected, `${where}: order ${order.id} freezes ${order.frozen}, requires ${expected}`);
+      invariant(order.openCost === BigInt(rest - close) * BigInt(order.price), `${where}: order ${order.id} open cost out of step`);
+      if (order.side === 'BUY') buyCost += order.openCost;
+      else sellCost += order.openCost;
       openQty += rest - close;
       closeQty += close;
       positionFrozen += order.frozen;
@@ -112,6 +117,7 @@ function auditAccount(core: Core, account: Account, positionValue: Map<string, b
     }
     invariant(position.openOrderQty === openQty && position.closeOrderQty === closeQty && position.frozen === positionFrozen,
       `${where}: order totals out of step`);
+    invariant(position.openBuyCost === buyCost && position.openSellCost === sellCost, `${where}: open order cost out of step`);
     add(frozen, asset, positionFrozen);
   }
   invariant(liveOrders === account.orders.size, `account ${account.id}: ${account.orders.size} live orders, ${liveOrders} in positions`);

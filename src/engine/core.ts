@@ -99,7 +99,7 @@ export class Core {
     if (position === undefined) {
       position = {
         account, symbol, side, settings: this.settings(account, symbol.config.symbol), qty: 0, entryCost: 0n, margin: 0n, realizedPnlTotal: 0n, realizedPnlCurrent: 0n,
-        feesTotal: 0n, openTime: 0, updateTime: this.time, buyOrders: [], sellOrders: [], closingOrders: 0, openOrderQty: 0, closeOrderQty: 0, frozen: 0n, dirty: false, emittedQty: 0, lastEmitted: null, lastDirection: null,
+        feesTotal: 0n, openTime: 0, updateTime: this.time, buyOrders: [], sellOrders: [], closingOrders: 0, openOrderQty: 0, closeOrderQty: 0, frozen: 0n, openBuyCost: 0n, openSellCost: 0n, dirty: false, emittedQty: 0, lastEmitted: null, lastDirection: null,
         valuation: { qty: 0, entryCost: 0n, mark: null, unrealizedPnl: 0n, maintenanceMargin: 0n },
         autoDeposit: false, status: 'NORMAL', adlQuantile: 0n, riskUnit: null,
       };

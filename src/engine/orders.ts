@@ -194,7 +194,7 @@ export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
     side: cmd.side, orderType: cmd.orderType, timeInForce: cmd.timeInForce, reduceOnly: cmd.reduceOnly,
     stpMode: cmd.stpMode ?? 'EXPIRE_TAKER', createTime: core.time, price: cmd.orderType === 'LIMIT' ? cmd.price : 0,
     freezePrice, qty: cmd.qty, filled: 0, cumQuote: 0n, state: 'NEW', reason: 'NONE', priority: core.nextPriority++,
-    closeQty: 0, openQty: 0, frozen: 0n, perContract: 0n, perContractPrice: 0, perContractLeverage: 0, fees: 0n, realizedPnl: 0n, updateTime: core.time, placeResult: null,
+    closeQty: 0, openQty: 0, frozen: 0n, openCost: 0n, perContract: 0n, perContractPrice: 0, perContractLeverage: 0, fees: 0n, realizedPnl: 0n, updateTime: core.time, placeResult: null,
     source: 'USER', level: null, prev: null, next: null,
   };
   account.orders.set(order.id, order);

@@ -72,6 +72,12 @@ function setAllocation(core: Core, order: Order, close: number, leverage: number
   const openDelta = open - order.openQty;
   const closeDelta = close - order.closeQty;
   const frozenDelta = frozen - order.frozen;
+  const openCost = open === 0 ? 0n : BigInt(open) * BigInt(order.freezePrice);
+  if (openCost !== order.openCost) {
+    if (order.side === 'BUY') position.openBuyCost += openCost - order.openCost;
+    else position.openSellCost += openCost - order.openCost;
+    order.openCost = openCost;
+  }
   order.closeQty = close;
   order.openQty = open;
   order.frozen = frozen;
@@ -146,6 +152,9 @@ function retire(core: Core, order: Order): boolean {
   }
   const heldCapacity = order.closeQty > 0;
   setTotals(core, position, position.openOrderQty - order.openQty, position.closeOrderQty - order.closeQty, position.frozen - order.frozen);
+  if (order.side === 'BUY') position.openBuyCost -= order.openCost;
+  else position.openSellCost -= order.openCost;
+  order.openCost = 0n;
   order.closeQty = 0;
   order.openQty = 0;
   order.frozen = 0n;

@@ -68,6 +68,9 @@ export interface Position {
   openOrderQty: number;
   closeOrderQty: number;
   frozen: bigint;
+  /** Σ open quantity × freeze price of the buy / sell orders (ticks × contracts): the risk tier's exposure, kept in step. */
+  openBuyCost: bigint;
+  openSellCost: bigint;
   dirty: boolean;
   /** Quantity as of the last event pushed for this position. */
   emittedQty: number;
@@ -121,6 +124,8 @@ export interface Order {
   /** …the part that opens it, and the margin that part freezes. */
   openQty: number;
   frozen: bigint;
+  /** openQty × freezePrice, as last added to its position's open cost. */
+  openCost: bigint;
   /** frozenPerContract(freezePrice, leverage), cached: recomputed only when either changes. */
   perContract: bigint;
   perContractPrice: number;

@@ -39,10 +39,14 @@ export interface OrderChange {
  * Orders count at the price their margin is frozen at.
  */
 export function exposure(position: Position, change?: OrderChange): bigint {
-  let long = position.qty > 0 ? position.entryCost : 0n;
-  let short = position.qty < 0 ? position.entryCost : 0n;
-  for (const order of position.buyOrders) if (order !== change?.replaces && order.openQty > 0) long += BigInt(order.openQty) * BigInt(order.freezePrice);
-  for (const order of position.sellOrders) if (order !== change?.replaces && order.openQty > 0) short += BigInt(order.openQty) * BigInt(order.freezePrice);
+  // The open costs are kept in step by positions.ts (O(1) here, however many orders rest).
+  let long = (position.qty > 0 ? position.entryCost : 0n) + position.openBuyCost;
+  let short = (position.qty < 0 ? position.entryCost : 0n) + position.openSellCost;
+  const replaced = change?.replaces;
+  if (replaced !== undefined) {
+    if (replaced.side === 'BUY') long -= replaced.openCost;
+    else short -= replaced.openCost;
+  }
   if (change !== undefined && change.openQty > 0) {
     const added = BigInt(change.openQty) * BigInt(change.price);
     if (change.side === 'BUY') long += added;
