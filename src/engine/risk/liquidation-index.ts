@@ -235,12 +235,12 @@ export function indexTouched(core: Core): RiskUnit[] {
 /** Builds the index from scratch (after a restore): every open position's unit. */
 export function rebuildIndex(core: Core, warned: { positions: Set<Position>; wallets: Set<Wallet> }): void {
   core.emitter.takeTouched();
-  const units: RiskUnit[] = [];
+  const units = new Set<RiskUnit>();
   for (const account of core.accounts.values()) {
     for (const p of account.positions.values()) {
       trackOpen(p);
       const unit = unitOf(core, p);
-      if (unit !== null && !units.includes(unit)) units.push(unit);
+      if (unit !== null) units.add(unit);
     }
   }
   for (const unit of units) {
