@@ -2,7 +2,8 @@
  * Auto-deleveraging (risk.md §5.6; docs/engine-rules.md, "Risk: ADL"): what the book and the
  * insurance fund could not absorb of a liquidated position is closed against opposite positions, top
  * of the ranking first, at the liquidated position's bankruptcy price, without fees. ADL notices go to
- * both sides. Also the ADL quantile of every position (refreshed on ADL and periodically on ticks).
+ * both sides. The counterparties are ranked afresh when ADL runs (O(n) scores, a heap for the top
+ * few); the ADL quantile every position shows is refreshed periodically on ticks (rankAdl).
  */
 import { invariant } from '../assert.js';
 import type { Core } from '../core.js';
@@ -133,7 +134,6 @@ export function autoDeleverage(core: Core, position: Position, qty: number, pric
   }
   sendNotice(core, position, 'ADL', direction, qty);
   core.emitter.setReason(previous);
-  rankAdl(core, symbol);
 }
 
 /**
