@@ -4,11 +4,12 @@
  */
 import type { Position } from '../state.js';
 import type { PositionSnapshot } from '../types.js';
-import { bankruptcyPoint, liquidationPoint, netQty, unitsPerTick } from './liquidation-price.js';
+import { bankruptcyPoint, liquidationPoint, netQty, unitsPerTick, type Inputs } from './liquidation-price.js';
 import { scaleCeil, scaleFloor } from './rational.js';
 import { levelInForce, tierCeiling, tierIndex } from './tiers.js';
 import { RiskUnit } from './units.js';
-import { inputsFor, marginRatio, positionInitialMargin, unitState } from './valuation.js';
+import { valuationOf } from '../snapshots.js';
+import { inputsFor, marginRatio, positionInitialMargin, unitPositionsOn } from './valuation.js';
 
 export type RiskFields = Pick<PositionSnapshot,
   'initialMargin' | 'maintenanceMarginRate' | 'riskLevel' | 'riskLimit' | 'liquidationPrice' | 'bankruptcyPrice' | 'marginRatio' |
@@ -18,6 +19,38 @@ export type RiskFields = Pick<PositionSnapshot,
 function coverOf(p: Position): RiskUnit {
   const asset = p.symbol.config.settleAsset;
   return p.settings.marginMode === 'ISOLATED' ? new RiskUnit('ISOLATED', p.account, asset, p) : new RiskUnit('CROSSED', p.account, asset, null);
+}
+
+interface Prices {
+  key: unknown[];
+  liquidationPrice: bigint | null;
+  bankruptcyPrice: bigint | null;
+}
+
+/**
+ * Liquidation and bankruptcy prices of a position, as of their inputs (E0, M0, the legs, and the mark
+ * when the legs net to zero): a pure function, so a position remembers its last result and reuses it
+ * while the inputs are the same (most events change nothing they depend on).
+ */
+const lastPrices = new WeakMap<Position, Prices>();
+
+function prices(p: Position, inputs: Inputs): Prices {
+  const net = netQty(inputs.legs);
+  const key: unknown[] = [inputs.equityBase, inputs.maintenanceBase, net === 0n ? p.symbol.markPrice : null];
+  for (const leg of inputs.legs) key.push(leg.sign, leg.qty, leg.entryCost);
+  const cached = lastPrices.get(p);
+  if (cached !== undefined && cached.key.length === key.length && cached.key.every((x, i) => x === key[i])) return cached;
+  const perTick = unitsPerTick(p.symbol.config);
+  const lp = liquidationPoint(inputs, p.symbol.markPrice);
+  const bp = bankruptcyPoint(inputs);
+  const result: Prices = {
+    key,
+    // Rounded toward the safe side: a lower price up, an upper price down.
+    liquidationPrice: lp === null ? null : lp.isLower ? scaleCeil(lp.point, perTick) : scaleFloor(lp.point, perTick),
+    bankruptcyPrice: bp === null ? null : net > 0n ? scaleCeil(bp, perTick) : scaleFloor(bp, perTick),
+  };
+  lastPrices.set(p, result);
+  return result;
 }
 
 export function riskFields(p: Position): RiskFields {
@@ -31,13 +64,18 @@ export function riskFields(p: Position): RiskFields {
   if (p.qty !== 0) {
     const unit = coverOf(p);
     const inputs = inputsFor(unit, p.symbol);
-    const perTick = unitsPerTick(config);
-    const lp = liquidationPoint(inputs, markPrice);
-    // Rounded toward the safe side: a lower price up, an upper price down.
-    if (lp !== null) liquidationPrice = lp.isLower ? scaleCeil(lp.point, perTick) : scaleFloor(lp.point, perTick);
-    const bp = bankruptcyPoint(inputs);
-    if (bp !== null) bankruptcyPrice = netQty(inputs.legs) > 0n ? scaleCeil(bp, perTick) : scaleFloor(bp, perTick);
-    ratio = marginRatio(unitState(unit));
+    const found = prices(p, inputs);
+    liquidationPrice = found.liquidationPrice;
+    bankruptcyPrice = found.bankruptcyPrice;
+    // The unit's state from the same pass: the other symbols' part is in the inputs' bases.
+    let equity = inputs.equityBase;
+    let maintenance = inputs.maintenanceBase;
+    for (const leg of unit.position !== null ? [p] : unitPositionsOn(unit, p.symbol)) {
+      const v = valuationOf(leg);
+      equity += v.unrealizedPnl;
+      maintenance += v.maintenanceMargin;
+    }
+    ratio = marginRatio({ equity, maintenance });
   }
   return {
     initialMargin: positionInitialMargin(p),

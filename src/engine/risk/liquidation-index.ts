@@ -23,7 +23,7 @@ import type { Position, SymbolState, Wallet } from '../state.js';
 import { ceilOf, compare, floorOf, ratio } from './rational.js';
 import { positiveRegion, type Inputs } from './liquidation-price.js';
 import { IndexEntry, NEVER_ABOVE, NEVER_BELOW, RiskUnit } from './units.js';
-import { inputsFor, unitPositions, unitState, type UnitState } from './valuation.js';
+import { crossWallet, inputsFor, unitPositions, unitState, type UnitState } from './valuation.js';
 
 const RS = RATE_SCALE;
 
@@ -131,14 +131,39 @@ function slopeBound(positions: readonly Position[], symbol: SymbolState): bigint
   return ceilDiv(valuePerTickContract * qty * (RS + tiers[tiers.length - 1]!.mmr), RS);
 }
 
-/** Recomputes the unit's entries (or drops the unit when it holds nothing open any more). */
-export function reindex(core: Core, unit: RiskUnit): void {
+/** What a unit's entries depend on besides the marks (see RiskUnit.basis). */
+function basisOf(unit: RiskUnit, positions: readonly Position[]): unknown[] {
+  const basis: unknown[] = [unit.warned, unit.position !== null ? unit.position.margin : crossWallet(unit)];
+  for (const p of positions) basis.push(p, p.qty, p.entryCost);
+  return basis;
+}
+
+/** Whether the unit's basis is still `positions` as they stand (compared in place: this runs after most commands). */
+function sameBasis(unit: RiskUnit, positions: readonly Position[]): boolean {
+  const b = unit.basis;
+  if (b.length !== 2 + 3 * positions.length || b[0] !== unit.warned) return false;
+  if (b[1] !== (unit.position !== null ? unit.position.margin : crossWallet(unit))) return false;
+  for (let i = 0; i < positions.length; i++) {
+    const p = positions[i]!;
+    if (b[2 + 3 * i] !== p || b[3 + 3 * i] !== p.qty || b[4 + 3 * i] !== p.entryCost) return false;
+  }
+  return true;
+}
+
+/**
+ * Recomputes the unit's entries (or drops the unit when it holds nothing open any more). Unless
+ * `force`d (a tick examined the unit: the marks moved), entries whose basis did not change are kept:
+ * single-symbol intervals do not depend on the mark, and several symbols' bands guard their marks.
+ */
+export function reindex(core: Core, unit: RiskUnit, force = true): void {
   if (!isAttached(unit)) return;
   const positions = unitPositions(unit);
   if (positions.length === 0) {
     detach(unit);
     return;
   }
+  if (!force && sameBasis(unit, positions)) return;
+  unit.basis = basisOf(unit, positions);
   const symbols: SymbolState[] = [];
   for (const p of positions) if (!symbols.includes(p.symbol)) symbols.push(p.symbol);
   // Entries exactly for the unit's symbols, in that order.
@@ -228,7 +253,7 @@ export function indexTouched(core: Core): RiskUnit[] {
     }
   }
   for (const w of wallets) if (w.crossUnit !== null) units.add(w.crossUnit);
-  for (const unit of units) reindex(core, unit);
+  for (const unit of units) reindex(core, unit, false);
   return [...units];
 }
 

@@ -70,7 +70,8 @@ function segments(inputs: Inputs, aR: bigint): Segment[] {
   legs.forEach((leg, index) => {
     for (let t = 1; t < tiers.length; t++) breaks.push({ at: ratio(tiers[t]!.floor, leg.qty * k), leg: index, tier: t });
   });
-  breaks.sort((x, y) => compare(x.at, y.at) || x.leg - y.leg || x.tier - y.tier);
+  // One leg's breakpoints are already in order (floors rise); several legs' are merged.
+  if (legs.length > 1) breaks.sort((x, y) => compare(x.at, y.at) || x.leg - y.leg || x.tier - y.tier);
   const out: Segment[] = [{ start: ZERO, a, b }];
   const tierOf = legs.map(() => 0);
   for (const brk of breaks) {

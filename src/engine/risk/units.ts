@@ -31,6 +31,11 @@ export class RiskUnit {
   warned = false;
   /** Index entries, one per symbol the unit holds open positions in. */
   entries: IndexEntry[] = [];
+  /**
+   * What the entries were computed from (wallet or margin, each open position with its quantity and
+   * entry cost, the warning flag): a command that changes none of it leaves them valid.
+   */
+  basis: unknown[] = [];
 
   constructor(
     readonly kind: MarginMode,

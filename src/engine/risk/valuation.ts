@@ -29,6 +29,13 @@ export function unitPositions(unit: RiskUnit): Position[] {
   return out;
 }
 
+/** A cross unit's open positions on one symbol. */
+export function unitPositionsOn(unit: RiskUnit, symbol: SymbolState): Position[] {
+  const out: Position[] = [];
+  for (const p of unit.account.positions.values()) if (p.symbol === symbol && isOpenCross(p, unit.asset)) out.push(p);
+  return out;
+}
+
 /** Cross wallet: wallet balance minus isolated margin (Binance crossWalletBalance). */
 export function crossWallet(unit: RiskUnit): bigint {
   const wallet = unit.account.wallets.get(unit.asset);
