@@ -176,7 +176,7 @@ export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
     const change = { side: cmd.side, openQty, price: worstFillPrice(symbol, cmd.side, limit) };
     const current = core.settings(account, config.symbol);
     const excess = existing !== undefined ? leverageExcess(existing, current.leverage, change) !== null : newPositionExcess(config, current, openQty, change.price);
-    if (excess) return endRefused('REJECTED', 'POSITION_LIMIT');
+    if (excess) return endRefused('REJECTED', 'RISK_LIMIT');
   }
   // 6: fill-or-kill must be fillable in full.
   if (cmd.timeInForce === 'FOK' && fillableQty(symbol, account, cmd, limit, cmd.qty) < cmd.qty) {

@@ -29,6 +29,8 @@ export type OrderReason =
   | 'PRICE_OUTSIDE_BAND'
   | 'NO_REFERENCE_PRICE'
   | 'POSITION_LIMIT'
+  /** Refused: the position and its open orders would reach a risk tier allowing less than the leverage. */
+  | 'RISK_LIMIT'
   /** Cancelled by the risk engine before it liquidated the account's position. */
   | 'LIQUIDATION'
   /** Cancelled by the risk engine before it auto-deleveraged the account's position. */

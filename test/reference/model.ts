@@ -415,7 +415,7 @@ export class ReferenceModel {
     // 5b. the risk tier the position and its orders would reach must allow the leverage
     const worst = order.side === 'BUY' ? limit : Math.max(limit, bestBid ?? 0);
     if (open > 0 && this.setting(acc, order.symbol).leverage > this.maxLeverageAt(acc, order.symbol, target, { side: order.side, open, price: worst })) {
-      return fail('REJECTED', 'POSITION_LIMIT');
+      return fail('REJECTED', 'RISK_LIMIT');
     }
     // 6. fill or kill
     if (order.timeInForce === 'FOK' && this.fokFillable(order, limit) < order.qty) return fail('EXPIRED', 'FOK_NOT_FILLABLE');

@@ -359,7 +359,7 @@ describe('risk tiers and levels', () => {
     // 9 @ 1,000 stays in tier 1 (max 50x); one more contract reaches tier 2 (max 25x): rejected.
     h.open(b, a, 'BUY', 9, 1000);
     const rejected = h.on(a, 'BUY', 1, 1000);
-    assert.equal(rejected.result.ok && rejected.result.kind === 'order' && rejected.result.order.reason, 'POSITION_LIMIT');
+    assert.equal(rejected.result.ok && rejected.result.kind === 'order' && rejected.result.order.reason, 'RISK_LIMIT');
     assert.equal(h.pos(a).riskLevel, 1);
     assert.equal(h.pos(a).riskLimit, usdt('10000'));
     // At 25x it fits, and the order then lifts the level in force: 50x is refused with the reason.

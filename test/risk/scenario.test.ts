@@ -192,4 +192,16 @@ describe('risk through the server: WARN → PARTIAL → LIQUIDATION → ADL on t
     });
     assert.equal((await rows(v)).find((r) => r.positionSide === 'LONG')!.breakPrice, '0', 'flat: no liquidation price');
   });
+
+  test('the leverage is bounded by the risk tier: an order that would pass it is refused with a clear error', async () => {
+    // M: long 7 (6,297 at entry), now at 30x — tier 1 allows 50x, tier 2 (from 10,000) only 25x.
+    assert.equal((await m.rest.post('/future/user/v1/position/adjust-leverage', { symbol: 'risk_usdt', positionSide: 'LONG', leverage: 30 })).returnCode, 0);
+    const refused = await order(m, { orderSide: 'BUY', positionSide: 'LONG', price: '900', origQty: '5' });
+    assert.equal(refused.returnCode, 1);
+    assert.equal(refused.error?.code, 'ORDER_001');
+    assert.match(refused.error!.msg, /risk tier whose maximum leverage is below the leverage/);
+    assert.equal((await order(m, { orderSide: 'BUY', positionSide: 'LONG', price: '900', origQty: '4' })).returnCode, 0, '6,297 + 3,600 stays in tier 1');
+    const tooHigh = await m.rest.post('/future/user/v1/position/adjust-leverage', { symbol: 'risk_usdt', positionSide: 'LONG', leverage: 40 });
+    assert.equal(tooHigh.returnCode, 0, 'still tier 1: 40x is allowed');
+  });
 });
