@@ -128,6 +128,19 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
 
   app.get('/symbols', async () => exchange.engine.symbols().map((c) => ({ ...c.spec })));
 
+  // The insurance fund (risk engine): balances per settle asset, and operator top-ups.
+  app.get('/insurance-fund', async () => ({
+    balances: exchange.engine.insuranceFund().map((f) => ({ asset: f.asset, balance: formatAmount(f.balance) })),
+  }));
+  app.post('/insurance-fund', async (request) => {
+    const asset = (field(request.body, 'asset', 'string') as string).toUpperCase();
+    const amount = amountOf(request.body);
+    const { result } = await exchange.execute({ type: 'depositInsurance', asset, amount });
+    if (!result.ok) refused(result);
+    const balance = exchange.engine.insuranceFund().find((f) => f.asset === asset)?.balance ?? 0n;
+    return { asset, balance: formatAmount(balance) };
+  });
+
   app.get('/status', async () => ({
     cmdSeq: exchange.engine.cmdSeq, epoch: exchange.epoch, durable: options.store !== null,
     lastSnapshot: options.store?.lastSnapshot ?? null, journal: options.store ? { batches: options.store.journal.batches, records: options.store.journal.records } : null,

@@ -7,7 +7,8 @@ import { refuse } from './refuse.js';
 import { initialMargin, orderFrozen, unrealizedPnl } from './margin.js';
 import { ordersOf, reallocate } from './positions.js';
 import { availableBalance, balanceSnapshot, emptyBalance } from './snapshots.js';
-import type { Account, Position } from './state.js';
+import type { Account, Position, SymbolState } from './state.js';
+import { leverageExcess } from './risk/tiers.js';
 import type {
   AdjustIsolatedMargin, CommandError, CommandResult, Deposit, SetLeverage, SetMarginMode, SetPositionMode, Withdraw,
 } from './types.js';
@@ -69,32 +70,48 @@ export function setLeverage(core: Core, cmd: SetLeverage): CommandResult {
   }
   const settings = core.settings(account, cmd.symbol);
   if (settings.leverage === cmd.leverage) return DONE;
-
-  // What the margins would be at the new leverage, checked before anything changes.
-  const { config } = symbol;
-  const isolated = settings.marginMode === 'ISOLATED';
-  const positions = core.positionsOf(account, cmd.symbol);
-  const newMargin = (p: Position): bigint => {
-    const required = initialMargin(config, p.entryCost, cmd.leverage);
-    return isolated && p.margin > required ? p.margin : required;
-  };
-  let delta = 0n;
-  for (const position of positions) {
-    delta += newMargin(position) - position.margin;
-    for (const order of ordersOf(position)) delta += orderFrozen(config, order.openQty, order.freezePrice, cmd.leverage) - order.frozen;
+  // The tier the position and its open orders reach bounds the leverage (risk/tiers.ts).
+  for (const position of core.positionsOf(account, cmd.symbol)) {
+    const excess = leverageExcess(position, cmd.leverage);
+    if (excess !== null) return refuse('INVALID_ARGUMENT', excess);
   }
-  const wallet = account.wallets.get(config.settleAsset);
+  const delta = leverageMarginDelta(core, account, symbol, cmd.leverage);
+  const wallet = account.wallets.get(symbol.config.settleAsset);
   if (delta > (wallet === undefined ? 0n : availableBalance(wallet))) {
-    return refuse('INSUFFICIENT_BALANCE', `leverage ${cmd.leverage} needs ${delta} more units of ${config.settleAsset} margin than are available`);
+    return refuse('INSUFFICIENT_BALANCE', `leverage ${cmd.leverage} needs ${delta} more units of ${symbol.config.settleAsset} margin than are available`);
   }
+  applyLeverage(core, account, symbol, cmd.leverage);
+  core.emitter.endStep();
+  return DONE;
+}
 
-  settings.leverage = cmd.leverage;
-  core.emitter.config(account, { symbol: cmd.symbol, leverage: cmd.leverage, marginMode: settings.marginMode, positionMode: account.positionMode });
-  for (const position of positions) {
-    const margin = newMargin(position);
+/** Margin a position holds at `leverage`: cross is recomputed, isolated is only ever topped up. */
+function marginAt(position: Position, leverage: number): bigint {
+  const required = initialMargin(position.symbol.config, position.entryCost, leverage);
+  return position.settings.marginMode === 'ISOLATED' && position.margin > required ? position.margin : required;
+}
+
+/** How much more margin (positions and orders) the symbol's records would hold at `leverage`. */
+export function leverageMarginDelta(core: Core, account: Account, symbol: SymbolState, leverage: number): bigint {
+  let delta = 0n;
+  for (const position of core.positionsOf(account, symbol.config.symbol)) {
+    delta += marginAt(position, leverage) - position.margin;
+    for (const order of ordersOf(position)) delta += orderFrozen(symbol.config, order.openQty, order.freezePrice, leverage) - order.frozen;
+  }
+  return delta;
+}
+
+/** Sets the leverage and moves every margin to it (config, position and balance events; the caller ends the step). */
+export function applyLeverage(core: Core, account: Account, symbol: SymbolState, leverage: number): void {
+  const settings = core.settings(account, symbol.config.symbol);
+  const isolated = settings.marginMode === 'ISOLATED';
+  settings.leverage = leverage;
+  core.emitter.config(account, { symbol: symbol.config.symbol, leverage, marginMode: settings.marginMode, positionMode: account.positionMode });
+  for (const position of core.positionsOf(account, symbol.config.symbol)) {
+    const margin = marginAt(position, leverage);
     if (margin !== position.margin) {
       // A position holding margin has had fills, so its wallet exists.
-      const holder = core.wallet(account, config.settleAsset);
+      const holder = core.wallet(account, symbol.config.settleAsset);
       if (isolated) holder.isolatedMargin += margin - position.margin;
       else holder.crossedMargin += margin - position.margin;
       core.emitter.touchWallet(holder);
@@ -103,8 +120,6 @@ export function setLeverage(core: Core, cmd: SetLeverage): CommandResult {
     core.emitter.touchPosition(position);
     reallocate(core, position);
   }
-  core.emitter.endStep();
-  return DONE;
 }
 
 function hasExposure(positions: readonly Position[]): boolean {

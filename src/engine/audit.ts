@@ -9,6 +9,7 @@ import { initialMargin, orderFrozen } from './margin.js';
 import { ordersOf } from './positions.js';
 import { auditPricing } from './prices.js';
 import { isLive, remaining, sideSign, type Account } from './state.js';
+import { auditIndex } from './risk/liquidation-index.js';
 
 export function auditState(core: Core): void {
   const positionValue = new Map<string, bigint>();
@@ -16,15 +17,18 @@ export function auditState(core: Core): void {
   for (const account of core.accounts.values()) auditAccount(core, account, positionValue, netQty);
   for (const [symbol, qty] of netQty) invariant(qty === 0, () => `${symbol}: positions sum to ${qty} contracts, not 0`);
 
-  const assets = new Set([...core.netDeposits.keys(), ...core.fees.keys(), ...positionValue.keys()]);
+  const assets = new Set([...core.netDeposits.keys(), ...core.fees.keys(), ...positionValue.keys(), ...core.risk.insuranceFund.keys()]);
   for (const account of core.accounts.values()) for (const asset of account.wallets.keys()) assets.add(asset);
   for (const asset of assets) {
     let wallets = 0n;
     for (const account of core.accounts.values()) wallets += account.wallets.get(asset)?.balance ?? 0n;
-    const books = wallets + (core.fees.get(asset) ?? 0n) - (positionValue.get(asset) ?? 0n);
+    const fund = core.risk.fund(asset);
+    invariant(fund >= 0n, `${asset}: negative insurance fund ${fund}`);
+    const books = wallets + (core.fees.get(asset) ?? 0n) + fund - (positionValue.get(asset) ?? 0n);
     const net = core.netDeposits.get(asset) ?? 0n;
-    invariant(books === net, () => `${asset}: wallets + fees − open entry value = ${books}, deposits − withdrawals = ${net}`);
+    invariant(books === net, () => `${asset}: wallets + fees + insurance fund − open entry value = ${books}, deposits − withdrawals = ${net}`);
   }
+  auditIndex(core);
 
   for (const symbol of core.symbols.values()) {
     const { bids, asks } = symbol.book;
@@ -88,9 +92,12 @@ function auditAccount(core: Core, account: Account, positionValue: Map<string, b
     let openQty = 0;
     let closeQty = 0;
     let positionFrozen = 0n;
+    let buyCost = 0n;
+    let sellCost = 0n;
     let previousPriority = 0;
     for (const order of ordersOf(position)) {
       invariant(isLive(order) && order.account === account && order.position === position, `${where}: order ${order.id} misfiled`);
+      invariant(order.source === 'USER', `${where}: the risk engine's order ${order.id} outlived its command`);
       invariant(order.priority > previousPriority, `${where}: orders out of priority order`);
       previousPriority = order.priority;
       invariant(order.freezePrice === order.price && order.level !== null, `${where}: order ${order.id} is live but not resting at its price`);
@@ -102,6 +109,9 @@ function auditAccount(core: Core, account: Account, positionValue: Map<string, b
       invariant(order.closeQty === close && order.openQty === rest - close, `${where}: order ${order.id} allocation ${order.closeQty}/${order.openQty}, expected ${close}/${rest - close}`);
       const expected = orderFrozen(config, rest - close, order.price, settings.leverage);
       invariant(order.frozen === expected, `${where}: order ${order.id} freezes ${order.frozen}, requires ${expected}`);
+      invariant(order.openCost === BigInt(rest - close) * BigInt(order.price), `${where}: order ${order.id} open cost out of step`);
+      if (order.side === 'BUY') buyCost += order.openCost;
+      else sellCost += order.openCost;
       openQty += rest - close;
       closeQty += close;
       positionFrozen += order.frozen;
@@ -109,6 +119,7 @@ function auditAccount(core: Core, account: Account, positionValue: Map<string, b
     }
     invariant(position.openOrderQty === openQty && position.closeOrderQty === closeQty && position.frozen === positionFrozen,
       `${where}: order totals out of step`);
+    invariant(position.openBuyCost === buyCost && position.openSellCost === sellCost, `${where}: open order cost out of step`);
     add(frozen, asset, positionFrozen);
   }
   invariant(liveOrders === account.orders.size, `account ${account.id}: ${account.orders.size} live orders, ${liveOrders} in positions`);

@@ -8,8 +8,10 @@ import { buildSymbolConfig, type SymbolSpec } from './symbol.js';
 import { positionKey, type Account, type Order, type Position, type SymbolSettings, type SymbolState, type Wallet } from './state.js';
 import type { PositionMode, PositionSide } from './types.js';
 import { newSymbolPricing, type SymbolPricing } from './prices.js';
+import { RiskState, type RiskOptions } from './risk/risk-state.js';
+import { SymbolRisk } from './risk/units.js';
 
-export interface EngineOptions {
+export interface EngineOptions extends RiskOptions {
   symbols: readonly SymbolSpec[];
   /** Live orders one account may have (default 200). */
   maxOpenOrdersPerAccount?: number;
@@ -45,11 +47,14 @@ export class Core {
   nextPriority = 1;
   /** The order currently taking liquidity: margin reallocation never cancels it. */
   activeTaker: Order | null = null;
+  /** Insurance fund and risk settings (src/engine/risk). */
+  readonly risk: RiskState;
 
   constructor(options: EngineOptions) {
     this.maxOpenOrdersPerAccount = options.maxOpenOrdersPerAccount ?? 200;
     this.clientOrderIdWindow = options.clientOrderIdWindow ?? 1000;
     this.defaultPositionMode = options.defaultPositionMode ?? 'ONE_WAY';
+    this.risk = new RiskState(options);
     invariant(Number.isInteger(this.maxOpenOrdersPerAccount) && this.maxOpenOrdersPerAccount >= 1, 'maxOpenOrdersPerAccount must be ≥ 1');
     invariant(Number.isInteger(this.clientOrderIdWindow) && this.clientOrderIdWindow >= 0, 'clientOrderIdWindow must be ≥ 0');
     this.markEventIntervalMs = options.markEventIntervalMs ?? 1000;
@@ -59,6 +64,7 @@ export class Core {
       const positionKeys = { BOTH: positionKey(spec.symbol, 'BOTH'), LONG: positionKey(spec.symbol, 'LONG'), SHORT: positionKey(spec.symbol, 'SHORT') };
       const state: SymbolState = {
         config: buildSymbolConfig(spec), book: new OrderBook(), positionKeys, markPrice: null, lastPrice: null, openPositions: new Set(),
+        risk: new SymbolRisk(),
       };
       this.symbols.set(spec.symbol, state);
       this.pricing.set(spec.symbol, newSymbolPricing(state));
@@ -79,7 +85,7 @@ export class Core {
       recentClientIds: new Map(),
     };
     for (const { config } of this.symbols.values()) {
-      account.settings.set(config.symbol, { leverage: Math.min(DEFAULT_LEVERAGE, config.spec.maxLeverage), marginMode: 'CROSSED' });
+      account.settings.set(config.symbol, { leverage: Math.min(DEFAULT_LEVERAGE, config.spec.maxLeverage), marginMode: 'CROSSED', riskLimitLevel: 1 });
     }
     this.accounts.set(account.id, account);
     return account;
@@ -92,7 +98,7 @@ export class Core {
   wallet(account: Account, asset: string): Wallet {
     let wallet = account.wallets.get(asset);
     if (wallet === undefined) {
-      wallet = { account, asset, balance: 0n, isolatedMargin: 0n, crossedMargin: 0n, frozen: 0n, dirty: false, stepChange: 0n, lastEmitted: null };
+      wallet = { account, asset, balance: 0n, isolatedMargin: 0n, crossedMargin: 0n, frozen: 0n, dirty: false, stepChange: 0n, lastEmitted: null, crossUnit: null };
       account.wallets.set(asset, wallet);
     }
     return wallet;
@@ -109,9 +115,10 @@ export class Core {
     if (position === undefined) {
       position = {
         account, symbol, side, settings: this.settings(account, symbol.config.symbol), qty: 0, entryCost: 0n, margin: 0n, realizedPnlTotal: 0n, realizedPnlCurrent: 0n,
-        feesTotal: 0n, feesCurrent: 0n, openTime: 0, updateTime: this.time, buyOrders: [], sellOrders: [], closingOrders: 0, openOrderQty: 0, closeOrderQty: 0, frozen: 0n, dirty: false, emittedQty: 0, lastEmitted: null, lastDirection: null, initialised: false,
+        feesTotal: 0n, feesCurrent: 0n, openTime: 0, updateTime: this.time, buyOrders: [], sellOrders: [], closingOrders: 0, openOrderQty: 0, closeOrderQty: 0, frozen: 0n, openBuyCost: 0n, openSellCost: 0n, dirty: false, emittedQty: 0, lastEmitted: null, lastDirection: null, initialised: false,
         fundingTotal: 0n, emittedMark: 0, markEventTime: null,
         valuation: { qty: 0, entryCost: 0n, mark: null, unrealizedPnl: 0n, maintenanceMargin: 0n },
+        autoDeposit: false, status: 'NORMAL', adlQuantile: 0n, riskUnit: null,
       };
       account.positions.set(key, position);
       this.emitter.touchPosition(position);

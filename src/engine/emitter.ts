@@ -6,13 +6,16 @@
 import { balanceSnapshot, orderSnapshot, positionSnapshot } from './snapshots.js';
 import type { Account, Order, Position, Wallet } from './state.js';
 import type {
-  ChangeReason, ConfigEvent, EngineEvent, ExecType, FundingEvent, OrderSnapshot, PositionEvent, PositionSide, PositionSnapshot, TradeEvent,
+  ChangeReason, ConfigEvent, EngineEvent, ExecType, FundingEvent, NoticeEvent, OrderSnapshot, PositionEvent, PositionSide, PositionSnapshot,
+  RiskLimitEvent, TradeEvent,
 } from './types.js';
 
 /**
- * Whether two flat snapshots hold the same values, apart from what only the mark price moves
- * (mark changes are pushed at a paced rate by MARK_PRICE events, so those fields may differ from
- * the last event without a change).
+ * Whether two flat snapshots hold the same values, apart from what moves without the record itself
+ * changing: the mark price and what follows it (pushed at a paced rate by MARK_PRICE events), and
+ * the risk values that depend on the rest of the account (a cross liquidation price moves with the
+ * cross wallet and the other symbols' marks) or on the symbol's ADL ranking. Those fields may differ
+ * from the last event without a change.
  */
 function sameFields<T extends object>(a: T, b: T): boolean {
   for (const key in a) if (a[key] !== b[key] && !MARK_DERIVED.has(key)) return false;
@@ -22,10 +25,13 @@ function sameFields<T extends object>(a: T, b: T): boolean {
 const NO_SIBLINGS: PositionSnapshot[] = [];
 const SIDES: readonly PositionSide[] = ['BOTH', 'LONG', 'SHORT'];
 
-const MARK_DERIVED = new Set(['markPrice', 'unrealizedPnl', 'maintenanceMargin', 'crossUnrealizedPnl', 'isolatedUnrealizedPnl']);
+const MARK_DERIVED = new Set([
+  'markPrice', 'unrealizedPnl', 'maintenanceMargin', 'crossUnrealizedPnl', 'isolatedUnrealizedPnl',
+  'maintenanceMarginRate', 'liquidationPrice', 'bankruptcyPrice', 'marginRatio', 'adlQuantile',
+]);
 
 type TradeFields = Omit<TradeEvent, 'type' | 'accountId' | 'seq' | 'cmdSeq' | 'time' | 'reason'>;
-type FundingFields = Omit<FundingEvent, 'type' | 'accountId' | 'seq' | 'cmdSeq' | 'time' | 'reason'>;
+type Fields<E> = Omit<E, 'type' | 'accountId' | 'seq' | 'cmdSeq' | 'time' | 'reason'>;
 
 export class Emitter {
   events: EngineEvent[] = [];
@@ -38,6 +44,9 @@ export class Emitter {
   private markTouched = new Set<Position>();
   /** Order snapshots taken inside a step (e.g. reduce-only knock-outs) that go out after its trade. */
   private pendingOrders: { account: Account; execType: ExecType; order: OrderSnapshot }[] = [];
+  /** Positions and wallets changed since the risk engine last looked (it re-indexes their risk units). */
+  private touchedPositions: Position[] = [];
+  private touchedWallets: Wallet[] = [];
 
   begin(cmdSeq: number, time: number, reason: ChangeReason): void {
     this.events = [];
@@ -50,10 +59,15 @@ export class Emitter {
     this.reason = reason;
   }
 
+  get currentReason(): ChangeReason {
+    return this.reason;
+  }
+
   touchPosition(position: Position): void {
     if (position.dirty) return;
     position.dirty = true;
     this.dirtyPositions.push(position);
+    this.touchedPositions.push(position);
   }
 
   /** A MARK_PRICE update of the position (prices.ts decides which positions and how often). */
@@ -66,6 +80,15 @@ export class Emitter {
     if (wallet.dirty) return;
     wallet.dirty = true;
     this.dirtyWallets.push(wallet);
+    this.touchedWallets.push(wallet);
+  }
+
+  /** Hands the risk engine what changed since it last asked (each record at least once). */
+  takeTouched(): { positions: Position[]; wallets: Wallet[] } {
+    const taken = { positions: this.touchedPositions, wallets: this.touchedWallets };
+    this.touchedPositions = [];
+    this.touchedWallets = [];
+    return taken;
   }
 
   /** An order event; returns the snapshot it carries (a fill's trade event carries the same one). */
@@ -88,8 +111,16 @@ export class Emitter {
     this.events.push({ type: 'config', ...this.base(account), ...fields });
   }
 
-  funding(account: Account, fields: FundingFields): void {
+  funding(account: Account, fields: Fields<FundingEvent>): void {
     this.events.push({ type: 'funding', ...this.base(account), ...fields });
+  }
+
+  notice(account: Account, fields: Fields<NoticeEvent>): void {
+    this.events.push({ type: 'notice', ...this.base(account), ...fields });
+  }
+
+  riskLimit(account: Account, fields: Fields<RiskLimitEvent>): void {
+    this.events.push({ type: 'riskLimit', ...this.base(account), ...fields });
   }
 
   /** Forgets pending changes without emitting them (state restored from a snapshot is not news). */
@@ -103,6 +134,8 @@ export class Emitter {
     this.dirtyWallets = [];
     this.pendingOrders = [];
     this.markTouched.clear();
+    this.touchedPositions = [];
+    this.touchedWallets = [];
     this.events = [];
   }
 

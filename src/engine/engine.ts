@@ -14,6 +14,9 @@ import { markChanged, priceInfo, sampleRisk, setIndexPrice, type MarkSetter, typ
 import { accountView, buildView, hashView } from './state-view.js';
 import type { SymbolConfig } from './symbol.js';
 import type { ChangeReason, Command, CommandResult, EngineEvent } from './types.js';
+import { adjustRiskLimit, setAutoDeposit } from './risk/commands.js';
+import { depositInsurance } from './risk/insurance.js';
+import { afterCommand, onMarkPrice } from './risk/liquidation.js';
 import type { AccountView, StateView } from './view.js';
 
 export interface MarketState {
@@ -52,6 +55,9 @@ const REASONS: Record<Command['type'], ChangeReason> = {
   // Neither emits an event.
   setFeeBurn: 'ORDER',
   setAssetPrice: 'MARK_PRICE',
+  adjustRiskLimit: 'RISK_LIMIT_CHANGE',
+  setAutoDeposit: 'AUTO_DEPOSIT_CHANGE',
+  depositInsurance: 'DEPOSIT',
 };
 
 export class Engine {
@@ -83,6 +89,8 @@ export class Engine {
     core.time = Math.max(core.time, command.time);
     core.emitter.begin(core.cmdSeq, core.time, REASONS[command.type] ?? 'ORDER');
     const result = this.dispatch(command);
+    // The risk engine re-indexes what the command changed (docs/engine-rules.md, "Risk").
+    if (result.ok) afterCommand(core);
     const events = core.emitter.events;
     invariant(result.ok || events.length === 0, () => `refused command ${command.type} emitted events`);
     return { cmdSeq: core.cmdSeq, result, events };
@@ -108,6 +116,9 @@ export class Engine {
       case 'settleFunding': return settleFunding(core, command);
       case 'setFeeBurn': return setFeeBurn(core, command);
       case 'setAssetPrice': return setAssetPrice(core, command);
+      case 'adjustRiskLimit': return adjustRiskLimit(core, command);
+      case 'setAutoDeposit': return setAutoDeposit(core, command);
+      case 'depositInsurance': return depositInsurance(core, command);
       default: {
         const unknown: { type?: unknown } = command;
         return { ok: false, code: 'INVALID_ARGUMENT', message: `unknown command type ${String(unknown.type)}` };
@@ -125,6 +136,8 @@ export class Engine {
     const previous = symbol.markPrice;
     symbol.markPrice = price;
     if (price !== previous) markChanged(this.core, symbol);
+    // Every mark change goes through here: the risk engine looks at what the new mark crossed.
+    onMarkPrice(this.core, symbol);
     return { ok: true, kind: 'done' };
   }
 
@@ -158,6 +171,11 @@ export class Engine {
   prices(symbol: string, now: number): PriceInfo | undefined {
     const pricing = this.core.pricing.get(symbol);
     return pricing === undefined ? undefined : priceInfo(pricing, now);
+  }
+
+  /** Insurance fund balances per settle asset, sorted by asset. */
+  insuranceFund(): { asset: string; balance: bigint }[] {
+    return [...this.core.risk.insuranceFund.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([asset, balance]) => ({ asset, balance }));
   }
 
   /** The last command sequence number applied. */

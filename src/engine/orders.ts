@@ -10,7 +10,9 @@ import {
   allocate, applyFill, attach, cancelState, enforceAllocation, finishOrder, freeCapacity, mustClose, ordersOf, reallocate, reduces, refreshOrder, requeue, sideOrders,
 } from './positions.js';
 import { availableBalance, orderSnapshot } from './snapshots.js';
-import { isLive, remaining, type Account, type Order, type SymbolState } from './state.js';
+import { leverageExcess, tierIndex } from './risk/tiers.js';
+import type { SymbolConfig } from './symbol.js';
+import { isLive, remaining, type Account, type Order, type SymbolSettings, type SymbolState } from './state.js';
 import type {
   AmendOrder, CancelAll, CancelOrder, CommandError, CommandResult, OrderReason, OrderSnapshot, OrderState, PlaceOrder,
 } from './types.js';
@@ -69,6 +71,12 @@ function validatePlace(core: Core, account: Account, symbol: SymbolState, cmd: P
     return refuse('TOO_MANY_OPEN_ORDERS', `an account may have at most ${core.maxOpenOrdersPerAccount} open orders; cancel some first`);
   }
   return null;
+}
+
+/** Whether opening `openQty` at `price` on a position that has no record yet would exceed the leverage its tier allows. */
+function newPositionExcess(config: SymbolConfig, settings: SymbolSettings, openQty: number, price: number): boolean {
+  const level = Math.max(settings.riskLimitLevel - 1, tierIndex(config.tiers, BigInt(openQty) * BigInt(price) * config.valuePerTickContract));
+  return settings.leverage > config.tiers[level]!.maxLeverage;
 }
 
 /** The snapshot of an order refused by a business rule: it never entered the book or a position. */
@@ -163,6 +171,13 @@ export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
   if (openQty > 0 && Math.abs(existing?.qty ?? 0) + (existing?.openOrderQty ?? 0) + openQty > config.spec.maxPositionQty) {
     return endRefused('REJECTED', 'POSITION_LIMIT');
   }
+  // 5b: the position and its open orders may not reach a risk tier that allows less than the leverage.
+  if (openQty > 0) {
+    const change = { side: cmd.side, openQty, price: worstFillPrice(symbol, cmd.side, limit) };
+    const current = core.settings(account, config.symbol);
+    const excess = existing !== undefined ? leverageExcess(existing, current.leverage, change) !== null : newPositionExcess(config, current, openQty, change.price);
+    if (excess) return endRefused('REJECTED', 'RISK_LIMIT');
+  }
   // 6: fill-or-kill must be fillable in full.
   if (cmd.timeInForce === 'FOK' && fillableQty(symbol, account, cmd, limit, cmd.qty) < cmd.qty) {
     return endRefused('EXPIRED', 'FOK_NOT_FILLABLE');
@@ -179,8 +194,8 @@ export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
     side: cmd.side, orderType: cmd.orderType, timeInForce: cmd.timeInForce, reduceOnly: cmd.reduceOnly,
     stpMode: cmd.stpMode ?? 'EXPIRE_TAKER', createTime: core.time, price: cmd.orderType === 'LIMIT' ? cmd.price : 0,
     freezePrice, qty: cmd.qty, filled: 0, cumQuote: 0n, state: 'NEW', reason: 'NONE', priority: core.nextPriority++,
-    closeQty: 0, openQty: 0, frozen: 0n, perContract: 0n, perContractPrice: 0, perContractLeverage: 0, fees: 0n, realizedPnl: 0n, updateTime: core.time, placeResult: null,
-    level: null, prev: null, next: null,
+    closeQty: 0, openQty: 0, frozen: 0n, openCost: 0n, perContract: 0n, perContractPrice: 0, perContractLeverage: 0, fees: 0n, realizedPnl: 0n, updateTime: core.time, placeResult: null,
+    source: 'USER', level: null, prev: null, next: null,
   };
   account.orders.set(order.id, order);
   if (order.clientOrderId !== null) account.liveByClientId.set(order.clientOrderId, order);
@@ -198,7 +213,7 @@ export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
 }
 
 /** Lets an accepted order take liquidity up to `limit`, then rests its remainder or expires it. */
-function takeThenRestOrExpire(core: Core, order: Order, limit: number): void {
+export function takeThenRestOrExpire(core: Core, order: Order, limit: number): void {
   const stoppedBySelfTrade = match(core, order, limit);
   if (!isLive(order)) return;
   let reason: OrderReason | null = null;
@@ -263,7 +278,10 @@ function expireForSelfTrade(core: Core, maker: Order): void {
  * One side of a fill as one step. The TRADE event shows the order as the fill left it; if the new
  * allocation then knocks the order (or others) out, those events follow the trade.
  */
-function fillStep(core: Core, order: Order, qty: number, price: number, isMaker: boolean, tradeId: number): void {
+export function fillStep(core: Core, order: Order, qty: number, price: number, isMaker: boolean, tradeId: number): void {
+  // A user order's fill is an ORDER change even when a liquidation took its liquidity.
+  const reason = core.emitter.currentReason;
+  if (order.source === 'USER') core.emitter.setReason('ORDER');
   const frozenBefore = order.frozen;
   const { fee, feeAsset, realizedPnl } = applyFill(core, order, qty, price, isMaker);
   allocate(core, order.position);
@@ -272,11 +290,12 @@ function fillStep(core: Core, order: Order, qty: number, price: number, isMaker:
   core.emitter.trade(order.account, {
     tradeId, orderId: order.id, clientOrderId: order.clientOrderId, symbol: order.symbol.config.symbol, side: order.side,
     positionSide: order.position.side, orderType: order.orderType, price, qty, isMaker, fee,
-    feeAsset, realizedPnl, marginUnfrozen: unfrozen > 0n ? unfrozen : 0n, source: 'USER',
+    feeAsset, realizedPnl, marginUnfrozen: unfrozen > 0n ? unfrozen : 0n, source: order.source,
     order: snapshot,
   });
   enforceAllocation(core, order.position);
   core.emitter.endStep();
+  core.emitter.setReason(reason);
 }
 
 function findLiveOrder(account: Account, ref: { orderId?: number; clientOrderId?: string }, symbol: string): Order | undefined {
@@ -378,6 +397,9 @@ export function amendOrder(core: Core, cmd: AmendOrder): CommandResult {
   const rest = qty - order.filled;
   const plan = plannedAllocation(core, order, rest, freezePrice, losesPriority);
   if (mustClose(order) && plan.close < rest) return refuse('ORDER_NOT_AMENDABLE', 'a reduce-only or closing order may not exceed the position it closes');
+  const open = rest - plan.close;
+  const leverageProblem = open > 0 ? leverageExcess(order.position, order.position.settings.leverage, { side: order.side, openQty: open, price: freezePrice, replaces: order }) : null;
+  if (leverageProblem !== null) return refuse('ORDER_NOT_AMENDABLE', leverageProblem);
   const wallet = core.wallet(order.account, symbol.config.settleAsset);
   if (plan.frozenDelta > availableBalance(wallet)) {
     return refuse('ORDER_NOT_AMENDABLE', 'not enough available balance for the margin the amended order needs');

@@ -9,7 +9,8 @@ import type { Core } from './core.js';
 import { attach } from './positions.js';
 import { balanceSnapshot, positionSnapshot } from './snapshots.js';
 import { pricingRecords, restorePricing, type PricingRecord } from './prices.js';
-import type { Account, Order, Position } from './state.js';
+import type { Account, Order, Position, Wallet } from './state.js';
+import { rebuildIndex } from './risk/liquidation-index.js';
 import type {
   CommandResult, MarginMode, OrderReason, OrderState, OrderType, PositionMode, PositionSide, Side, StpMode, TimeInForce,
 } from './types.js';
@@ -35,6 +36,8 @@ export interface PositionRecord {
   emitted?: boolean;
   /** Absent in snapshots from before it existed: such records count as initialised. */
   initialised?: boolean;
+  /** Risk state (absent in snapshots from before the risk engine: defaults). */
+  autoDeposit?: boolean; adlQuantile?: bigint; warned?: boolean;
 }
 
 export interface AccountRecord {
@@ -44,8 +47,8 @@ export interface AccountRecord {
   feeBurn?: boolean;
   seq: number;
   /** `emitted` as for positions. */
-  wallets: { asset: string; balance: bigint; isolatedMargin: bigint; crossedMargin: bigint; emitted?: boolean }[];
-  settings: { symbol: string; leverage: number; marginMode: MarginMode }[];
+  wallets: { asset: string; balance: bigint; isolatedMargin: bigint; crossedMargin: bigint; emitted?: boolean; crossWarned?: boolean }[];
+  settings: { symbol: string; leverage: number; marginMode: MarginMode; riskLimitLevel?: number }[];
   positions: PositionRecord[];
   orders: OrderRecord[];
   recentClientIds: [string, CommandResult][];
@@ -63,10 +66,12 @@ export interface EngineSnapshot {
   netDeposits: [string, bigint][];
   /** setAssetPrice prices (absent in snapshots from before them). */
   assetPrices?: [string, bigint][];
-  symbols: { symbol: string; markPrice: number | null; lastPrice: number | null }[];
+  symbols: { symbol: string; markPrice: number | null; lastPrice: number | null; adlRankedAt?: number }[];
   accounts: AccountRecord[];
   /** Index, samples and funding state per symbol (absent in snapshots older than funding). */
   pricing?: PricingRecord[];
+  /** Insurance fund per settle asset (absent before the risk engine). */
+  insuranceFund?: [string, bigint][];
 }
 
 function orderRecord(order: Order): OrderRecord {
@@ -85,6 +90,7 @@ function positionRecord(p: Position): PositionRecord {
     realizedPnlCurrent: p.realizedPnlCurrent, feesTotal: p.feesTotal, feesCurrent: p.feesCurrent, openTime: p.openTime, updateTime: p.updateTime,
     emittedQty: p.emittedQty, lastDirection: p.lastDirection, fundingTotal: p.fundingTotal, emittedMark: p.emittedMark, markEventTime: p.markEventTime,
     emitted: p.lastEmitted !== null, initialised: p.initialised,
+    autoDeposit: p.autoDeposit, adlQuantile: p.adlQuantile, warned: p.riskUnit?.warned ?? false,
   };
 }
 
@@ -99,8 +105,9 @@ export function captureSnapshot(core: Core): EngineSnapshot {
       seq: account.seq,
       wallets: [...account.wallets.values()].map((w) => ({
         asset: w.asset, balance: w.balance, isolatedMargin: w.isolatedMargin, crossedMargin: w.crossedMargin, emitted: w.lastEmitted !== null,
+        crossWarned: w.crossUnit?.warned ?? false,
       })),
-      settings: [...account.settings.entries()].map(([symbol, s]) => ({ symbol, leverage: s.leverage, marginMode: s.marginMode })),
+      settings: [...account.settings.entries()].map(([symbol, s]) => ({ symbol, leverage: s.leverage, marginMode: s.marginMode, riskLimitLevel: s.riskLimitLevel })),
       positions: [...account.positions.values()].map(positionRecord),
       orders: [...account.orders.values()].map(orderRecord).sort((a, b) => a.priority - b.priority),
       recentClientIds: [...account.recentClientIds.entries()],
@@ -111,9 +118,10 @@ export function captureSnapshot(core: Core): EngineSnapshot {
     cmdSeq: core.cmdSeq, time: core.time, nextAccountId: core.nextAccountId, nextOrderId: core.nextOrderId,
     nextTradeId: core.nextTradeId, nextPriority: core.nextPriority,
     fees: [...core.fees.entries()], netDeposits: [...core.netDeposits.entries()], assetPrices: [...core.assetPrices.entries()],
-    symbols: [...core.symbols.values()].map((s) => ({ symbol: s.config.symbol, markPrice: s.markPrice, lastPrice: s.lastPrice })),
+    symbols: [...core.symbols.values()].map((s) => ({ symbol: s.config.symbol, markPrice: s.markPrice, lastPrice: s.lastPrice, adlRankedAt: s.risk.adlRankedAt })),
     accounts,
     pricing: pricingRecords(core),
+    insuranceFund: [...core.risk.insuranceFund.entries()],
   };
 }
 
@@ -128,12 +136,15 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
   for (const [asset, amount] of snapshot.fees) core.fees.set(asset, amount);
   for (const [asset, amount] of snapshot.netDeposits) core.netDeposits.set(asset, amount);
   for (const [pair, price] of snapshot.assetPrices ?? []) core.assetPrices.set(pair, price);
+  for (const [asset, amount] of snapshot.insuranceFund ?? []) core.risk.insuranceFund.set(asset, amount);
   for (const s of snapshot.symbols) {
     const symbol = core.symbols.get(s.symbol);
     invariant(symbol !== undefined, `the snapshot has symbol ${s.symbol}, which is not configured`);
     symbol.markPrice = s.markPrice;
     symbol.lastPrice = s.lastPrice;
+    symbol.risk.adlRankedAt = s.adlRankedAt ?? 0;
   }
+  const warned = { positions: new Set<Position>(), wallets: new Set<Wallet>() };
   const allOrders: { account: Account; record: OrderRecord }[] = [];
   for (const record of snapshot.accounts) {
     core.nextAccountId = record.id;
@@ -142,8 +153,14 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
     account.positionMode = record.positionMode;
     account.feeBurn = record.feeBurn ?? false;
     account.seq = record.seq;
-    for (const s of record.settings) Object.assign(core.settings(account, s.symbol), { leverage: s.leverage, marginMode: s.marginMode });
-    for (const w of record.wallets) Object.assign(core.wallet(account, w.asset), { balance: w.balance, isolatedMargin: w.isolatedMargin, crossedMargin: w.crossedMargin });
+    for (const s of record.settings) {
+      Object.assign(core.settings(account, s.symbol), { leverage: s.leverage, marginMode: s.marginMode, riskLimitLevel: s.riskLimitLevel ?? 1 });
+    }
+    for (const w of record.wallets) {
+      const wallet = core.wallet(account, w.asset);
+      Object.assign(wallet, { balance: w.balance, isolatedMargin: w.isolatedMargin, crossedMargin: w.crossedMargin });
+      if (w.crossWarned === true) warned.wallets.add(wallet);
+    }
     for (const p of record.positions) {
       const position = core.position(account, core.symbols.get(p.symbol)!, p.side);
       Object.assign(position, {
@@ -151,7 +168,9 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
         feesTotal: p.feesTotal, feesCurrent: p.feesCurrent ?? 0n, openTime: p.openTime, updateTime: p.updateTime, emittedQty: p.emittedQty, lastDirection: p.lastDirection,
         fundingTotal: p.fundingTotal ?? 0n, emittedMark: p.emittedMark ?? 0, markEventTime: p.markEventTime ?? null,
         initialised: p.initialised ?? true,
+        autoDeposit: p.autoDeposit ?? false, adlQuantile: p.adlQuantile ?? 0n,
       });
+      if (p.warned === true) warned.positions.add(position);
     }
     for (const [clientOrderId, result] of record.recentClientIds) account.recentClientIds.set(clientOrderId, result);
     for (const order of record.orders) allOrders.push({ account, record: order });
@@ -166,8 +185,8 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
       side: record.side, orderType: record.orderType, timeInForce: record.timeInForce, reduceOnly: record.reduceOnly, stpMode: record.stpMode,
       createTime: record.createTime, price: record.price, freezePrice: record.price, qty: record.qty, filled: record.filled,
       cumQuote: record.cumQuote, state: record.state, reason: record.reason, priority: record.priority, closeQty: 0, openQty: 0,
-      frozen: 0n, perContract: 0n, perContractPrice: 0, perContractLeverage: 0, fees: record.fees, realizedPnl: record.realizedPnl,
-      updateTime: record.updateTime, placeResult: record.placeResult, level: null, prev: null, next: null,
+      frozen: 0n, openCost: 0n, perContract: 0n, perContractPrice: 0, perContractLeverage: 0, fees: record.fees, realizedPnl: record.realizedPnl,
+      updateTime: record.updateTime, placeResult: record.placeResult, source: 'USER', level: null, prev: null, next: null,
     };
     account.orders.set(order.id, order);
     if (order.clientOrderId !== null) account.liveByClientId.set(order.clientOrderId, order);
@@ -177,6 +196,8 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
   restorePricing(core, snapshot.pricing ?? []);
   // Restoring marked records as changed; nothing is to be emitted for them.
   core.emitter.discardStep();
+  // The liquidation index is derived: rebuilt from the positions, with the warnings in force.
+  rebuildIndex(core, warned);
   // What clients were last sent of each record is its state now (apart from mark-derived fields,
   // which the emitter ignores): without it, a record touched but left unchanged by the next command
   // would emit an event the uninterrupted engine did not, and every later seq would shift.

@@ -73,6 +73,12 @@ function setAllocation(core: Core, order: Order, close: number, leverage: number
   const openDelta = open - order.openQty;
   const closeDelta = close - order.closeQty;
   const frozenDelta = frozen - order.frozen;
+  const openCost = open === 0 ? 0n : BigInt(open) * BigInt(order.freezePrice);
+  if (openCost !== order.openCost) {
+    if (order.side === 'BUY') position.openBuyCost += openCost - order.openCost;
+    else position.openSellCost += openCost - order.openCost;
+    order.openCost = openCost;
+  }
   order.closeQty = close;
   order.openQty = open;
   order.frozen = frozen;
@@ -147,6 +153,9 @@ function retire(core: Core, order: Order): boolean {
   }
   const heldCapacity = order.closeQty > 0;
   setTotals(core, position, position.openOrderQty - order.openQty, position.closeOrderQty - order.closeQty, position.frozen - order.frozen);
+  if (order.side === 'BUY') position.openBuyCost -= order.openCost;
+  else position.openSellCost -= order.openCost;
+  order.openCost = 0n;
   order.closeQty = 0;
   order.openQty = 0;
   order.frozen = 0n;
@@ -259,7 +268,9 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
     position.margin = margin;
   }
 
-  const settleFee = feeFor(config, qty, price, isMaker);
+  // The risk engine's orders (liquidation, ADL) pay no trading fee: the insurance fund takes the
+  // liquidation's clearance instead, and ADL is fee-free (risk.md §5.6).
+  const settleFee = order.source === 'USER' ? feeFor(config, qty, price, isMaker) : 0n;
   const burn = feeBurnCharge(core, order.account, config.settleAsset, settleFee);
   // A fee paid in BNB leaves the settle asset untouched: the position's and order's fee totals
   // count settle-asset fees only; the trade event says what was paid and in which asset.

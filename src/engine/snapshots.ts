@@ -2,6 +2,7 @@
  * Immutable snapshots of engine records: what events, results and views carry.
  */
 import { positionMaintenance, unrealizedPnl } from './margin.js';
+import { riskFields } from './risk/fields.js';
 import type { Account, Order, Position, Valuation, Wallet } from './state.js';
 import type { BalanceSnapshot, OrderSnapshot, PositionSnapshot } from './types.js';
 
@@ -46,20 +47,12 @@ export function orderSnapshot(order: Order): OrderSnapshot {
     marginMode: settings.marginMode,
     fees: order.fees,
     realizedPnl: order.realizedPnl,
-    source: 'USER',
+    source: order.source,
     createTime: order.createTime,
     updateTime: order.updateTime,
   };
 }
 
-/**
- * Risk fields until the risk engine computes them (issue 5): tier 1, no liquidation or bankruptcy
- * price, no ADL rank.
- */
-const RISK_NOT_MODELLED = {
-  initialMargin: 0n, maintenanceMarginRate: 0n, riskLevel: 1, riskLimit: 0n, liquidationPrice: null, bankruptcyPrice: null,
-  adlQuantile: 0n, autoDeposit: false, status: 'NORMAL',
-} as const;
 
 export function positionSnapshot(position: Position): PositionSnapshot {
   const { config, markPrice } = position.symbol;
@@ -83,7 +76,7 @@ export function positionSnapshot(position: Position): PositionSnapshot {
     markPrice: markPrice ?? 0,
     unrealizedPnl,
     maintenanceMargin,
-    ...RISK_NOT_MODELLED,
+    ...riskFields(position),
     fundingTotal: position.fundingTotal,
     openTime: position.openTime,
     updateTime: position.updateTime,
@@ -96,7 +89,9 @@ export function emptyPositionSnapshot(
 ): PositionSnapshot {
   return {
     qty: 0, entryCost: 0n, margin: 0n, openOrderQty: 0, openOrderMarginFrozen: 0n, closeOrderQty: 0, realizedPnlTotal: 0n, realizedPnlCurrent: 0n,
-    feesTotal: 0n, feesCurrent: 0n, markPrice: 0, unrealizedPnl: 0n, maintenanceMargin: 0n, ...RISK_NOT_MODELLED, fundingTotal: 0n,
+    feesTotal: 0n, feesCurrent: 0n, markPrice: 0, unrealizedPnl: 0n, maintenanceMargin: 0n, initialMargin: 0n, maintenanceMarginRate: 0n,
+    riskLevel: 1, riskLimit: 0n, liquidationPrice: null, bankruptcyPrice: null, marginRatio: 0n, adlQuantile: 0n, autoDeposit: false,
+    status: 'NORMAL', fundingTotal: 0n,
     openTime: 0, updateTime: 0, ...fields,
   };
 }

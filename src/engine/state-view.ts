@@ -8,7 +8,7 @@ import { pricingRecords } from './prices.js';
 import { availableBalance, orderSnapshot, positionSnapshot } from './snapshots.js';
 import type { Account } from './state.js';
 import type { PositionSide } from './types.js';
-import type { AccountView, BookView, StateView } from './view.js';
+import type { AccountView, BookView, RiskView, StateView } from './view.js';
 
 const SIDE_ORDER: Record<PositionSide, number> = { BOTH: 0, LONG: 1, SHORT: 2 };
 const byKey = <T>(key: (item: T) => string) => (a: T, b: T): number => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
@@ -31,7 +31,7 @@ export function accountView(account: Account): AccountView {
       availableBalance: availableBalance(w),
     })),
     settings: [...account.settings.entries()].sort(byKey(([symbol]) => symbol))
-      .map(([symbol, s]) => ({ symbol, leverage: s.leverage, marginMode: s.marginMode })),
+      .map(([symbol, s]) => ({ symbol, leverage: s.leverage, marginMode: s.marginMode, riskLimitLevel: s.riskLimitLevel })),
     positions: [...account.positions.values()]
       .sort((a, b) => byKey<typeof a>((p) => p.symbol.config.symbol)(a, b) || SIDE_ORDER[a.side] - SIDE_ORDER[b.side])
       .map((p) => positionSnapshot(p)),
@@ -63,6 +63,20 @@ export function buildView(core: Core): StateView {
     books,
     pricing: pricingRecords(core),
     accounts,
+    risk: riskView(core, amounts),
+  };
+}
+
+function riskView(core: Core, amounts: (map: Map<string, bigint>) => { asset: string; amount: bigint }[]): RiskView {
+  const warned: string[] = [];
+  for (const account of core.accounts.values()) {
+    for (const wallet of account.wallets.values()) if (wallet.crossUnit?.warned === true) warned.push(`${account.id}:${wallet.asset}`);
+    for (const p of account.positions.values()) if (p.riskUnit?.warned === true) warned.push(`${account.id}:${p.symbol.config.symbol}:${p.side}`);
+  }
+  return {
+    insuranceFund: amounts(core.risk.insuranceFund),
+    warned: warned.sort(),
+    adlRankedAt: [...core.symbols.values()].sort(byKey((s) => s.config.symbol)).map((s) => ({ symbol: s.config.symbol, time: s.risk.adlRankedAt })),
   };
 }
 

@@ -4,9 +4,11 @@
  */
 import type { SymbolConfig } from './symbol.js';
 import type {
-  BalanceSnapshot, PositionSnapshot, CommandResult, MarginMode, OrderReason, OrderState, OrderType, PositionMode, PositionSide, Side, StpMode, TimeInForce,
+  BalanceSnapshot, PositionSnapshot, CommandResult, MarginMode, OrderReason, OrderSource, OrderState, OrderType, PositionMode, PositionSide,
+  PositionStatus, Side, StpMode, TimeInForce,
 } from './types.js';
 import type { OrderBook, PriceLevel } from './book/order-book.js';
+import type { RiskUnit, SymbolRisk } from './risk/units.js';
 
 export interface SymbolState {
   readonly config: SymbolConfig;
@@ -20,11 +22,15 @@ export interface SymbolState {
    * event shows it open), flat ones are pruned lazily. Mark updates and funding walk only these.
    */
   readonly openPositions: Set<Position>;
+  /** The risk engine's per-symbol state: open positions, the liquidation index, ADL ranking time. */
+  readonly risk: SymbolRisk;
 }
 
 export interface SymbolSettings {
   leverage: number;
   marginMode: MarginMode;
+  /** The risk-limit level the account chose (1-based; the level in force may be higher: risk/tiers.ts). */
+  riskLimitLevel: number;
 }
 
 export interface Wallet {
@@ -40,6 +46,8 @@ export interface Wallet {
   stepChange: bigint;
   /** The last snapshot pushed (see Position.lastEmitted). */
   lastEmitted: BalanceSnapshot | null;
+  /** The risk unit of the account's cross positions settled in this asset, while any is open. */
+  crossUnit: RiskUnit | null;
 }
 
 export interface Position {
@@ -67,6 +75,9 @@ export interface Position {
   openOrderQty: number;
   closeOrderQty: number;
   frozen: bigint;
+  /** Σ open quantity × freeze price of the buy / sell orders (ticks × contracts): the risk tier's exposure, kept in step. */
+  openBuyCost: bigint;
+  openSellCost: bigint;
   dirty: boolean;
   /** Quantity as of the last event pushed for this position. */
   emittedQty: number;
@@ -87,6 +98,14 @@ export interface Position {
   initialised: boolean;
   /** Unrealized PnL and maintenance margin, cached for the (qty, entry cost, mark) they were computed at. */
   valuation: Valuation;
+  /** Auto-add margin (isolated only): the risk engine tops the margin up from the wallet near liquidation. */
+  autoDeposit: boolean;
+  /** NORMAL except while the risk engine liquidates (LIQUIDATING) or deleverages (ADL) it within a command. */
+  status: PositionStatus;
+  /** ADL queue quantile, 1e-8, as of the symbol's last ranking (risk/adl.ts). */
+  adlQuantile: bigint;
+  /** The risk unit of an open isolated position (null when flat or cross). */
+  riskUnit: RiskUnit | null;
 }
 
 export interface Valuation {
@@ -123,6 +142,8 @@ export interface Order {
   /** …the part that opens it, and the margin that part freezes. */
   openQty: number;
   frozen: bigint;
+  /** openQty × freezePrice, as last added to its position's open cost. */
+  openCost: bigint;
   /** frozenPerContract(freezePrice, leverage), cached: recomputed only when either changes. */
   perContract: bigint;
   perContractPrice: number;
@@ -132,6 +153,8 @@ export interface Order {
   updateTime: number;
   /** The result the placing command returned, for idempotent retries. */
   placeResult: CommandResult | null;
+  /** USER, or an order the risk engine placed for the account (liquidation, ADL). */
+  readonly source: OrderSource;
   // Intrusive links of the price level's FIFO queue.
   level: PriceLevel | null;
   prev: Order | null;

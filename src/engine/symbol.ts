@@ -134,6 +134,10 @@ export function buildTiers(spec: Pick<SymbolSpec, 'tiers' | 'maxLeverage'>, wher
       tiers.push({ floor, mmr, cum: 0n, maxLeverage: t.maxLeverage });
     } else {
       invariant(floor > prev.floor && mmr >= prev.mmr, `${where}: tiers must rise in floor and rate`);
+      invariant(t.maxLeverage <= prev.maxLeverage, `${where}: tier ${i + 1} may not allow more leverage than tier ${i}`);
+      // The liquidation price formulas rely on MM being exactly continuous across tiers.
+      invariant((floor * (mmr - prev.mmr)) % RATE_SCALE === 0n,
+        `${where}: tier ${i + 1}: floor × (MMR − previous MMR) must be a whole number of 1e-8, so that the maintenance amount is exact`);
       const cum = (floor * (mmr - prev.mmr)) / RATE_SCALE + prev.cum;
       tiers.push({ floor, mmr, cum, maxLeverage: t.maxLeverage });
     }

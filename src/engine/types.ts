@@ -28,7 +28,13 @@ export type OrderReason =
   | 'SELF_TRADE_PREVENTION'
   | 'PRICE_OUTSIDE_BAND'
   | 'NO_REFERENCE_PRICE'
-  | 'POSITION_LIMIT';
+  | 'POSITION_LIMIT'
+  /** Refused: the position and its open orders would reach a risk tier allowing less than the leverage. */
+  | 'RISK_LIMIT'
+  /** Cancelled by the risk engine before it liquidated the account's position. */
+  | 'LIQUIDATION'
+  /** Cancelled by the risk engine before it auto-deleveraged the account's position. */
+  | 'ADL';
 
 /** Why an account changed: Binance's `m` codes and KuCoin's changeReason derive from this. */
 export type ChangeReason =
@@ -112,10 +118,19 @@ export interface SetFeeBurn extends CommandBase { type: 'setFeeBurn'; accountId:
 /** The price of one whole `asset` in `quoteAsset` (10^-8 units), e.g. BNB in USDT for the fee burn. */
 export interface SetAssetPrice extends CommandBase { type: 'setAssetPrice'; asset: string; quoteAsset: string; price: bigint }
 
+/** Chooses the account's risk-limit level on a symbol (KuCoin adjustRiskLimit); the outcome is a RiskLimitEvent. */
+export interface AdjustRiskLimit extends CommandBase { type: 'adjustRiskLimit'; accountId: number; symbol: string; level: number }
+/** Switches auto-add margin of an isolated position on or off (KuCoin autoDeposit). */
+export interface SetAutoDeposit extends CommandBase {
+  type: 'setAutoDeposit'; accountId: number; symbol: string; positionSide: PositionSide; enabled: boolean;
+}
+/** Operator money into the insurance fund of a settle asset (counts as a deposit in the ledger). */
+export interface DepositInsurance extends CommandBase { type: 'depositInsurance'; asset: string; amount: bigint }
+
 export type Command =
   | CreateAccount | Deposit | Withdraw | SetLeverage | SetMarginMode | SetPositionMode | AdjustIsolatedMargin
   | PlaceOrder | AmendOrder | CancelOrder | CancelAll | SetMarkPrice | SetIndexPrice | SampleRisk | SettleFunding
-  | SetFeeBurn | SetAssetPrice;
+  | SetFeeBurn | SetAssetPrice | AdjustRiskLimit | SetAutoDeposit | DepositInsurance;
 
 // ---------------------------------------------------------------------------------------------
 // Results. A refused command (ok: false) changed nothing and emitted nothing.
@@ -258,6 +273,11 @@ export interface PositionSnapshot {
   liquidationPrice: bigint | null;
   /** Price at which its margin is exactly zero, 1e-8; null when flat. */
   bankruptcyPrice: bigint | null;
+  /**
+   * Maintenance margin / margin balance of what covers the position (isolated: the position; cross:
+   * the account's cross positions in the settle asset), 1e-8; 0 when flat (docs/engine-rules.md, Risk).
+   */
+  marginRatio: bigint;
   /** ADL queue quantile in [0, 1], 1e-8 (KuCoin delevPercentage; Binance's 0–4 lights derive from it). */
   adlQuantile: bigint;
   /** Auto-add margin for an isolated position (KuCoin autoDeposit). */
@@ -337,6 +357,10 @@ export interface NoticeEvent extends EventBase {
   notice: NoticeType;
   /** The position as it stands after the action (for WARN: now). */
   position: PositionSnapshot;
+  /** The side the position was on when the action began (a liquidated one-way position is flat afterwards). */
+  direction: 'LONG' | 'SHORT';
+  /** Contracts the action concerned: liquidated or deleveraged; for WARN the position's size. */
+  qty: number;
   /** Maintenance margin / margin balance of what the position's margin covers, 1e-8. */
   marginRatio: bigint;
   /** Wallet balance minus isolated margin of the settle asset (Binance MARGIN_CALL cw). */

@@ -22,7 +22,7 @@ export interface AccountView {
   /** Sorted by asset. */
   wallets: WalletView[];
   /** Settings of every configured symbol, sorted by symbol. */
-  settings: { symbol: string; leverage: number; marginMode: MarginMode }[];
+  settings: { symbol: string; leverage: number; marginMode: MarginMode; riskLimitLevel: number }[];
   /** Every position record ever initialized, sorted by symbol then side (BOTH, LONG, SHORT). */
   positions: PositionSnapshot[];
   /** Live orders, sorted by orderId. */
@@ -54,4 +54,15 @@ export interface StateView {
   /** Index, basis and premium samples and funding state per symbol, sorted by symbol. */
   pricing: PricingRecord[];
   accounts: AccountView[];
+  risk: RiskView;
+}
+
+/** The risk engine's own state (src/engine/risk). */
+export interface RiskView {
+  /** Insurance fund per settle asset, sorted by asset. */
+  insuranceFund: { asset: string; amount: bigint }[];
+  /** Risk units with a margin-ratio warning in force: `accountId:ASSET` (cross) or `accountId:symbol:side` (isolated), sorted. */
+  warned: string[];
+  /** Engine time of each symbol's last ADL ranking, sorted by symbol. */
+  adlRankedAt: { symbol: string; time: number }[];
 }

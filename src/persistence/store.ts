@@ -10,9 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Engine, type EngineOptions } from '../engine/engine.js';
 import type { SymbolSpec } from '../engine/symbol.js';
-import type { PositionMode } from '../engine/types.js';
 import type { Clock } from '../service/clock.js';
-import { Exchange } from '../service/exchange.js';
+import { Exchange, type EngineSettings } from '../service/exchange.js';
 import { realFileOps, type FileOps } from './file-ops.js';
 import { CorruptJournalError, Journal, readJournal } from './journal.js';
 import { JournalHistory } from './journal-history.js';
@@ -31,8 +30,8 @@ export interface StoreOptions {
   /** Snapshots kept (the journal is kept back to the oldest of them). Default 2. */
   keepSnapshots?: number;
   segmentBytes?: number;
-  /** The position mode new accounts start in. */
-  defaultPositionMode?: PositionMode;
+  /** Engine options besides the symbols (position mode of new accounts, risk and mark pacing). */
+  engineOptions?: EngineSettings;
 }
 
 export interface RecoveryReport {
@@ -86,7 +85,7 @@ export class DurableStore {
 
   /** The live engine's options; a history replay must use the very same. */
   private static engineOptions(options: StoreOptions): EngineOptions {
-    return { symbols: options.symbols, defaultPositionMode: options.defaultPositionMode };
+    return { ...options.engineOptions, symbols: options.symbols };
   }
 
   private static dirs(dataDir: string) {
@@ -123,7 +122,7 @@ export class DurableStore {
       }
     }
     const exchange = new Exchange({
-      symbols: options.symbols, clock: options.clock, engine: engine ?? undefined, defaultPositionMode: options.defaultPositionMode,
+      symbols: options.symbols, clock: options.clock, engine: engine ?? undefined, engineOptions: options.engineOptions,
     });
     prepare(exchange);
     if (snapshot !== null) {

@@ -18,7 +18,7 @@ import { DurableStore, type RecoveryReport } from '../persistence/store.js';
 import { systemClock, type Clock } from '../service/clock.js';
 import { CredentialStore } from '../service/credentials.js';
 import { EventLog } from '../service/event-log.js';
-import { Exchange } from '../service/exchange.js';
+import { Exchange, type EngineSettings } from '../service/exchange.js';
 import { ListenKeys } from '../service/listen-keys.js';
 import { PriceScheduler } from '../service/price-scheduler.js';
 import { createHttp } from './http.js';
@@ -41,6 +41,8 @@ export interface ServerOptions {
   replayWindow?: number;
   /** New accounts' position mode (default HEDGE: XT, the native protocol, is hedge-only). */
   defaultPositionMode?: PositionMode;
+  /** Further engine options: risk (warnMarginRatio, adlRanking, …), markEventIntervalMs. */
+  engine?: Omit<EngineSettings, 'defaultPositionMode'>;
   /** Send a price tick (sampleRisk) this often while any symbol has an index price; off when absent or 0. */
   priceTickMs?: number;
   /** Settle funding at each symbol's funding times (default off: tests settle through the admin API). */
@@ -70,7 +72,7 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  const defaultPositionMode = options.defaultPositionMode ?? 'HEDGE';
+  const engineOptions: EngineSettings = { ...options.engine, defaultPositionMode: options.defaultPositionMode ?? 'HEDGE' };
   const eventLog = new EventLog(options.replayWindow ?? 100_000);
   // Registered before recovery, so replayed events fill the replay window exactly as live ones did.
   const prepare = (exchange: Exchange): void => {
@@ -82,11 +84,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let recovery: RecoveryReport | null = null;
   let exchange: Exchange;
   if (options.dataDir === null) {
-    exchange = new Exchange({ symbols: options.symbols, clock, defaultPositionMode });
+    exchange = new Exchange({ symbols: options.symbols, clock, engineOptions });
     prepare(exchange);
   } else {
     const opened = await DurableStore.open({
-      dataDir: options.dataDir, symbols: options.symbols, clock, ops: options.fileOps, log: options.log, defaultPositionMode,
+      dataDir: options.dataDir, symbols: options.symbols, clock, ops: options.fileOps, log: options.log, engineOptions,
       snapshotEveryCommands: options.snapshotEveryCommands, snapshotEveryMs: options.snapshotEveryMs, keepSnapshots: options.keepSnapshots,
     }, prepare);
     store = opened.store;

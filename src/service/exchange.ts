@@ -5,9 +5,9 @@
  * crash could still lose. Everything with I/O (front doors, admin API, simulator) goes through here.
  */
 import { randomBytes } from 'node:crypto';
-import { Engine, type Applied } from '../engine/engine.js';
+import { Engine, type Applied, type EngineOptions } from '../engine/engine.js';
 import type { SymbolSpec } from '../engine/symbol.js';
-import type { Command, PositionMode } from '../engine/types.js';
+import type { Command } from '../engine/types.js';
 import type { Journal } from '../persistence/journal.js';
 import type { Clock } from './clock.js';
 import { EventBus } from './event-bus.js';
@@ -15,6 +15,9 @@ import { History } from './history.js';
 
 /** A command as callers write it: the exchange stamps the time. */
 export type CommandInput = Command extends infer C ? (C extends Command ? Omit<C, 'time'> : never) : never;
+
+/** Engine options a service passes through (everything but the symbols, which it holds itself). */
+export type EngineSettings = Omit<EngineOptions, 'symbols'>;
 
 /** Service state that lives beside the engine and goes into snapshots (history, encoders' projections). */
 export interface Persistable {
@@ -29,8 +32,8 @@ export interface ExchangeOptions {
   clock: Clock;
   /** Start from this engine (recovered from a snapshot) instead of an empty one. */
   engine?: Engine;
-  /** The position mode new accounts start in. */
-  defaultPositionMode?: PositionMode;
+  /** Options of a new engine besides its symbols (position mode of new accounts, risk and mark pacing). */
+  engineOptions?: EngineSettings;
 }
 
 export class Exchange {
@@ -49,7 +52,7 @@ export class Exchange {
   constructor(options: ExchangeOptions) {
     this.clock = options.clock;
     this.symbols = options.symbols;
-    this.engine = options.engine ?? new Engine({ symbols: options.symbols, defaultPositionMode: options.defaultPositionMode });
+    this.engine = options.engine ?? new Engine({ ...options.engineOptions, symbols: options.symbols });
     this.sequenced = this.engine.cmdSeq;
     this.events.subscribeAll((event) => this.history.record(event));
     this.persistables.push(this.history);

@@ -156,7 +156,7 @@ describe('Binance encoder', () => {
   it('MARGIN_CALL from a WARN notice (cw only for cross); other notices push nothing of their own', () => {
     const { fill } = session();
     const position = only(fill, 'position').at(-1)!.position;
-    const base = { accountId: 1, seq: 50, cmdSeq: 9, time: 1_700_000_000_500, reason: 'MARK_PRICE' as const, type: 'notice' as const, marginRatio: 90_000_000n, crossWalletBalance: 999_964_000_000n };
+    const base = { accountId: 1, seq: 50, cmdSeq: 9, time: 1_700_000_000_500, reason: 'MARK_PRICE' as const, type: 'notice' as const, marginRatio: 90_000_000n, crossWalletBalance: 999_964_000_000n, direction: 'LONG' as const, qty: 1 };
     const warn: NoticeEvent = { ...base, notice: 'WARN', position: { ...position, markPrice: 540_000, unrealizedPnl: -6_000_000_000n, maintenanceMargin: 2_400_000_000n } };
     assert.deepEqual(encode([warn]), [{
       e: 'MARGIN_CALL', E: base.time, cw: '9999.64000000',

@@ -25,7 +25,7 @@ function position(overrides: Partial<PositionSnapshot> = {}): PositionSnapshot {
     symbol: 'btc_usdt', positionSide: 'BOTH', marginMode: 'CROSSED', leverage: 20, qty: 10, entryCost: 6_000_000n, margin: 300_000_000n,
     openOrderQty: 0, openOrderMarginFrozen: 0n, closeOrderQty: 0, realizedPnlTotal: 0n, realizedPnlCurrent: -3_600_000n, feesTotal: 3_600_000n, feesCurrent: 3_600_000n,
     markPrice: 605_000, unrealizedPnl: 5_000_000n, maintenanceMargin: 242_000n, initialMargin: 300_000_000n, maintenanceMarginRate: 400_000n,
-    riskLevel: 1, riskLimit: 5_000_000_000_000n, liquidationPrice: null, bankruptcyPrice: null, adlQuantile: 0n, autoDeposit: false,
+    riskLevel: 1, riskLimit: 5_000_000_000_000n, liquidationPrice: null, bankruptcyPrice: null, marginRatio: 0n, adlQuantile: 0n, autoDeposit: false,
     status: 'NORMAL', fundingTotal: 0n, openTime: T - 1000, updateTime: T, ...overrides,
   };
 }
@@ -63,7 +63,7 @@ function balance(seq: number, overrides: Partial<BalanceSnapshot> = {}, reason: 
 }
 
 const notice = (seq: number, kind: NoticeEvent['notice'], p: PositionSnapshot, reason: ChangeReason = 'LIQUIDATION'): NoticeEvent =>
-  ({ type: 'notice', ...base(seq, 50, reason), notice: kind, position: p, marginRatio: 95_000_000n, crossWalletBalance: 0n });
+  ({ type: 'notice', ...base(seq, 50, reason), notice: kind, position: p, marginRatio: 95_000_000n, crossWalletBalance: 0n, direction: p.qty < 0 ? 'SHORT' : 'LONG', qty: Math.abs(p.qty) });
 
 const frameOf = (encoder: BybitPushEncoder, batch: EngineEvent[], topic: string) => {
   const text = encoder.frame(batch, topic);

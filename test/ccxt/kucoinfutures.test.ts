@@ -243,7 +243,8 @@ describe('ccxt kucoinfutures: the private streams', () => {
     const p = rows().find((x) => x.contracts === 7) as unknown as Record<string, unknown>;
     assert.deepEqual([p.id, p.symbol, p.side, p.contracts, p.contractSize, p.entryPrice, p.markPrice, p.notional, p.leverage, p.marginMode, p.unrealizedPnl, p.realizedPnl, p.maintenanceMargin, p.initialMargin, p.liquidationPrice],
       [`${a.accountId}-XBTUSDTM-BOTH`, BTC, 'short', 7, 0.0001, 60_000, 60_000, 42, engine.leverage, 'cross', num(engine.unrealizedPnl), num(engine.realizedPnlCurrent),
-        num(engine.maintenanceMargin), num(engine.initialMargin), 0]);
+        num(engine.maintenanceMargin), num(engine.initialMargin), num(engine.liquidationPrice ?? 0n)]);
+    assert.ok(engine.liquidationPrice !== null && engine.liquidationPrice > 0n, 'a short with a wallet behind it has a liquidation price');
     assert.equal(p.timestamp, engine.openTime);
     assert.equal(p.lastUpdateTimestamp, engine.updateTime);
     await place(a, 'limit', 'buy', 7, 60_000, { reduceOnly: true });

@@ -286,7 +286,7 @@ test(`SIGKILL under load: ${CYCLES} crash/restart cycles of the real process`, {
       checkAcked(cycle);
       checkPushes(accounts, cycle, last);
       // Recovery of the copy, in process: the same state as the uninterrupted run.
-      const opened = await DurableStore.open({ dataDir: image, symbols: DEMO_SYMBOLS, clock: systemClock, defaultPositionMode: 'HEDGE' }, () => undefined);
+      const opened = await DurableStore.open({ dataDir: image, symbols: DEMO_SYMBOLS, clock: systemClock, engineOptions: { defaultPositionMode: 'HEDGE' } }, () => undefined);
       try {
         assert.equal(opened.store.exchange.engine.cmdSeq, maxSeq, `${where(cycle)}: recovered cmdSeq`);
         assert.equal(opened.store.exchange.engine.stateHash(), reference.engine.stateHash(), `${where(cycle)}: recovered state hash = the uninterrupted run's`);

@@ -22,8 +22,8 @@ describe('accounts', () => {
     const view = h.view().accounts[0]!;
     assert.equal(view.positionMode, 'ONE_WAY');
     assert.deepEqual(view.settings, [
-      { symbol: 'btc_usdt', leverage: 20, marginMode: 'CROSSED' },
-      { symbol: 'low_usdt', leverage: 10, marginMode: 'CROSSED' },
+      { symbol: 'btc_usdt', leverage: 20, marginMode: 'CROSSED', riskLimitLevel: 1 },
+      { symbol: 'low_usdt', leverage: 10, marginMode: 'CROSSED', riskLimitLevel: 1 },
     ]);
     assert.deepEqual(view.positions, []);
     assert.deepEqual(view.orders, []);
@@ -113,8 +113,8 @@ describe('setLeverage', () => {
     assert.equal(lev(1).result.ok, true);
     assert.equal(lev(100, ETH).result.ok, true);
     assert.deepEqual(h.view().accounts[0]!.settings, [
-      { symbol: 'btc_usdt', leverage: 1, marginMode: 'CROSSED' },
-      { symbol: 'eth_usdt', leverage: 100, marginMode: 'CROSSED' },
+      { symbol: 'btc_usdt', leverage: 1, marginMode: 'CROSSED', riskLimitLevel: 1 },
+      { symbol: 'eth_usdt', leverage: 100, marginMode: 'CROSSED', riskLimitLevel: 1 },
     ]);
     h.audit();
   });

@@ -300,7 +300,7 @@ describe('KuCoin user.config', () => {
 describe('KuCoin notices', () => {
   const notice = (kind: 'WARN' | 'PARTIAL' | 'LIQUIDATION' | 'ADL'): EngineEvent => ({
     type: 'notice', accountId: 42, seq: 13, cmdSeq: 100, time: T0, reason: 'MARK_PRICE', notice: kind, position: ISOLATED,
-    marginRatio: 85_000_000n, crossWalletBalance: 98_000_000_000n,
+    marginRatio: 85_000_000n, crossWalletBalance: 98_000_000_000n, direction: 'LONG', qty: Math.abs(ISOLATED.qty),
   });
   it('the classic stream has no notice topic (liquidations show as changeReason and tradeType liquid)', () => {
     for (const kind of ['WARN', 'PARTIAL', 'LIQUIDATION', 'ADL'] as const) assert.deepEqual(frames(notice(kind)), [], kind);

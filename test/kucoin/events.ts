@@ -28,7 +28,7 @@ export function position(overrides: Partial<PositionSnapshot> = {}): PositionSna
     symbol: 'btc_usdt', positionSide: 'BOTH', marginMode: 'CROSSED', leverage: 20, qty: 0, entryCost: 0n, margin: 0n,
     openOrderQty: 0, openOrderMarginFrozen: 0n, closeOrderQty: 0, realizedPnlTotal: 0n, realizedPnlCurrent: 0n, feesTotal: 0n, feesCurrent: 0n,
     markPrice: 0, unrealizedPnl: 0n, maintenanceMargin: 0n, initialMargin: 0n, maintenanceMarginRate: 0n, riskLevel: 1, riskLimit: 0n,
-    liquidationPrice: null, bankruptcyPrice: null, adlQuantile: 0n, autoDeposit: false, status: 'NORMAL', fundingTotal: 0n,
+    liquidationPrice: null, bankruptcyPrice: null, marginRatio: 0n, adlQuantile: 0n, autoDeposit: false, status: 'NORMAL', fundingTotal: 0n,
     openTime: 0, updateTime: 0, ...overrides,
   };
 }

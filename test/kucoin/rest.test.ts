@@ -274,8 +274,12 @@ describe('KuCoin account and position settings', () => {
     assertError(await a.rest.post('/api/v1/position/margin/deposit-margin', { symbol: 'XBTUSDTM', margin: '-1' }), 400, '400100', /positive decimal/);
 
     assertError(await a.rest.post('/api/v1/position/risk-limit-level/change', { symbol: 'XBTUSDTM', level: 9 }), 400, '400100', /level must be between 1 and 4/);
-    assertError(await refusedWithoutChange(a, () => a.rest.post('/api/v1/position/risk-limit-level/change', { symbol: 'XBTUSDTM', level: 2 })), 400, '400100', /risk-limit level changes are not available/);
-    assertError(await refusedWithoutChange(a, () => a.rest.post('/api/v1/position/margin/auto-deposit-status', { symbol: 'XBTUSDTM', status: true })), 400, '400100', /auto-deposit/);
+    // Accepted (data true); the outcome is the position.adjustRiskLimit push (test/kucoin/stream.test.ts).
+    assert.equal(KucoinRest.data(await a.rest.post('/api/v1/position/risk-limit-level/change', { symbol: 'XBTUSDTM', level: 2 })), true);
+    assert.equal(f.view(a.accountId).positions.find((p) => p.symbol === 'btc_usdt')!.riskLevel, 2);
+    assertError(await refusedWithoutChange(a, () => a.rest.post('/api/v1/position/margin/auto-deposit-status', { symbol: 'XBTUSDTM' })), 400, '400100', /status is required/);
+    assert.equal(KucoinRest.data(await a.rest.post('/api/v1/position/margin/auto-deposit-status', { symbol: 'XBTUSDTM', status: true })), true);
+    assert.equal(f.view(a.accountId).positions.find((p) => p.symbol === 'btc_usdt')!.autoDeposit, true);
   });
 
   it('positions and position: the engine\'s numbers, JSON numbers; a never-traded symbol is a flat position', async () => {

@@ -167,7 +167,7 @@ describe('KuCoin streams: the risk engine\'s events (constructed until it exists
       { ...base, type: 'position', seq: seq + 1, reason: 'MARK_PRICE', position: p, previousQty: 2, lastDirection: 'LONG' },
       { ...base, type: 'funding', seq: seq + 2, reason: 'FUNDING_FEE', symbol: 'btc_usdt', positionSide: 'BOTH', fundingTime: base.time, qty: 2, markPrice: 610_000, fundingRate: 10_000n, fundingFee: -12_200n },
       { ...base, type: 'riskLimit', seq: seq + 3, reason: 'RISK_LIMIT_CHANGE', symbol: 'btc_usdt', success: false, riskLevel: 1, message: 'balance insufficient' },
-      { ...base, type: 'notice', seq: seq + 4, reason: 'MARK_PRICE', notice: 'WARN', position: p, marginRatio: 90_000_000n, crossWalletBalance: 99_000_000_000n },
+      { ...base, type: 'notice', seq: seq + 4, reason: 'MARK_PRICE', notice: 'WARN', position: p, marginRatio: 90_000_000n, crossWalletBalance: 99_000_000_000n, direction: 'LONG', qty: 2 },
     ]);
     const pushes = await classic.nextPushes(from, 6);
     assert.deepEqual(pushes.map((x) => [x.topic, x.subject]), [
@@ -300,7 +300,7 @@ describe('KuCoin UTA stream (/kucoin/uta)', () => {
     const p = f.view(a.accountId).positions.find((x) => x.symbol === 'btc_usdt')!;
     assert.deepEqual(push.d, {
       pi: `${a.accountId}-XBTUSDTM-BOTH`, s: 'XBTUSDTM', mM: 'CROSS', q: '3', eP: '60000', pV: '18', mP: '60000', lP: '0', bP: '0', l: '20',
-      uPL: '0', rPL: '-0.0108', iM: '0', mmr: '0', mtM: '0.072', U: `${p.updateTime}250000`, O: Number(`${p.openTime}250000`),
+      uPL: '0', rPL: '-0.0108', iM: '0.9', mmr: '0.004', mtM: '0.072', U: `${p.updateTime}250000`, O: Number(`${p.openTime}250000`),
     });
     s.close();
   });

@@ -17,6 +17,7 @@ import {
 import { bulletData, FUTURES_STREAM_PATH, type KucoinRestOptions } from './rest.js';
 import type { KucoinSymbols } from './symbols.js';
 import { rateNum } from './values.js';
+import { emptyPositionSnapshot } from '../../engine/snapshots.js';
 
 export function accountState(exchange: Exchange, accountId: number): { seq: number; view: AccountView } {
   const state = exchange.engine.account(accountId);
@@ -192,20 +193,23 @@ export async function accountRoutes(app: FastifyInstance, options: KucoinRestOpt
       () => requiredString(params, 'withdrawAmount'));
   });
 
-  // Risk limit and auto-deposit: validated, then refused until the risk engine offers the commands.
+  // Risk limit: accepted here (data true); the outcome, success or not, is the position.adjustRiskLimit push.
   app.post('/api/v1/position/risk-limit-level/change', async (request) => {
     const params = paramsOf(request);
-    callerOf(request);
+    const accountId = callerOf(request);
     const config = symbolOf(symbols, params, true);
-    requiredInteger(params, 'level', 1, config.tiers.length);
-    throw notYet('risk-limit level changes');
+    const level = requiredInteger(params, 'level', 1, config.tiers.length);
+    return command(exchange.execute({ type: 'adjustRiskLimit', accountId, symbol: config.symbol, level }), () => true);
   });
+  // Auto-add margin of an isolated position (changeReason autoAppendMarginStatusChange).
   app.post('/api/v1/position/margin/auto-deposit-status', async (request) => {
     const params = paramsOf(request);
-    callerOf(request);
-    symbolOf(symbols, params, true);
-    if (optionalBoolean(params, 'status') === undefined) throw badParam('status is required (true or false)');
-    throw notYet('auto-deposit margin switches');
+    const accountId = callerOf(request);
+    const config = symbolOf(symbols, params, true);
+    const enabled = optionalBoolean(params, 'status');
+    if (enabled === undefined) throw badParam('status is required (true or false)');
+    const positionSide = requestedPositionSide(accountState(exchange, accountId).view, params);
+    return command(exchange.execute({ type: 'setAutoDeposit', accountId, symbol: config.symbol, positionSide, enabled }), () => true);
   });
 
   app.get('/api/v1/trade-fees', async (request) => {
@@ -215,17 +219,8 @@ export async function accountRoutes(app: FastifyInstance, options: KucoinRestOpt
   });
 }
 
-function notYet(what: string): KucoinError {
-  return new KucoinError('400100', `${what} are not available on this server yet: the engine has no such command (the risk engine will add it); nothing was changed`, 400);
-}
-
 /** A position with nothing in it, for a symbol the account never touched. */
 function flatPosition(view: AccountView, symbol: string): PositionSnapshot {
   const settings = view.settings.find((s) => s.symbol === symbol)!;
-  return {
-    symbol, positionSide: 'BOTH', marginMode: settings.marginMode, leverage: settings.leverage, qty: 0, entryCost: 0n, margin: 0n,
-    openOrderQty: 0, openOrderMarginFrozen: 0n, closeOrderQty: 0, realizedPnlTotal: 0n, realizedPnlCurrent: 0n, feesTotal: 0n, feesCurrent: 0n,
-    markPrice: 0, unrealizedPnl: 0n, maintenanceMargin: 0n, initialMargin: 0n, maintenanceMarginRate: 0n, riskLevel: 1, riskLimit: 0n,
-    liquidationPrice: null, bankruptcyPrice: null, adlQuantile: 0n, autoDeposit: false, status: 'NORMAL', fundingTotal: 0n, openTime: 0, updateTime: 0,
-  };
+  return emptyPositionSnapshot({ symbol, positionSide: 'BOTH', marginMode: settings.marginMode, leverage: settings.leverage });
 }

@@ -7,7 +7,7 @@
 import { formatAmount } from '../../engine/fixed.js';
 import { formatAveragePrice, formatPrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
-import type { BalanceSnapshot, EngineEvent, OrderSnapshot, PositionSnapshot, TradeEvent } from '../../engine/types.js';
+import type { BalanceSnapshot, EngineEvent, NoticeEvent, OrderSnapshot, PositionSnapshot, TradeEvent } from '../../engine/types.js';
 import { FrameMemo } from '../frame-memo.js';
 
 export type XtTopic = 'balance' | 'position' | 'trade' | 'order' | 'notify';
@@ -135,6 +135,21 @@ export function xtTrade(t: TradeEvent, config: SymbolConfig): Record<string, unk
   };
 }
 
+/**
+ * The `notify` push (seed 000 user.notify): exactly the seed's fields. `positionSide` is the side the
+ * position was on when the action began; `positionSize` the contracts the notice is about (for WARN
+ * the position's size; for PARTIAL, LIQUIDATION and ADL the contracts liquidated or deleveraged).
+ */
+export function xtNotify(n: NoticeEvent): Record<string, unknown> {
+  return {
+    symbol: n.position.symbol,
+    positionType: n.position.marginMode,
+    positionSide: n.direction,
+    positionSize: String(n.qty),
+    notifyType: n.notice,
+  };
+}
+
 function envelope(topic: XtTopic, accountId: number, seq: number, data: unknown): string {
   return JSON.stringify({ topic, event: topic === 'notify' ? 'notify' : `${topic}@${accountId}`, seq, data });
 }
@@ -157,6 +172,7 @@ export class XtEncoder {
       case 'position': return 'position';
       case 'trade': return 'trade';
       case 'order': return 'order';
+      case 'notice': return 'notify';
       default: return null;
     }
   }
@@ -185,6 +201,8 @@ export class XtEncoder {
         return [envelope('order', accountId, seq, xtOrder(event.order, this.symbols.get(event.order.symbol)!))];
       case 'trade':
         return [envelope('trade', accountId, seq, xtTrade(event, this.symbols.get(event.symbol)!))];
+      case 'notice':
+        return [envelope('notify', accountId, seq, xtNotify(event))];
       default:
         return [];
     }

@@ -59,6 +59,7 @@ export function fromRejection(reason: OrderReason, orderId: number): XtError {
     case 'PRICE_OUTSIDE_BAND': return invalidOrder(`invalid_price: ${id}: the price is outside the band around the mark price`);
     case 'NO_REFERENCE_PRICE': return invalidOrder(`invalid_order: ${id}: no mark or last price yet for a market order`);
     case 'POSITION_LIMIT': return invalidOrder(`invalid_quantity: ${id}: the position would exceed the symbol's maximum`);
+    case 'RISK_LIMIT': return invalidOrder(`invalid_quantity: ${id}: the position and open orders would reach a risk tier whose maximum leverage is below the leverage; lower the leverage or the size`);
     default: return invalidOrder(`invalid_order: ${id} (${reason})`);
   }
 }

@@ -4,7 +4,7 @@
  * Account snapshots carry the `seq` they reflect, so "snapshot, then pushes with a higher seq" is exact.
  */
 import type { FastifyInstance } from 'fastify';
-import { parseAmount } from '../../engine/fixed.js';
+import { formatAmount, parseAmount } from '../../engine/fixed.js';
 import { formatPrice } from '../../engine/format.js';
 import type { PositionSide, PositionSnapshot } from '../../engine/types.js';
 import type { AccountView } from '../../engine/view.js';
@@ -57,18 +57,19 @@ export async function accountRoutes(app: FastifyInstance, options: XtRestOptions
   app.get('/future/user/v1/position/list', async (request) => {
     const symbol = symbolOf(exchange, paramsOf(request), false)?.symbol;
     const { seq, view } = snapshot(exchange, callerOf(request));
-    return ok(modePositions(view, symbol).map((p) => ({ ...xtPosition(p, configOf(p.symbol)), autoMargin: false })), { seq, epoch: exchange.epoch });
+    return ok(modePositions(view, symbol).map((p) => ({ ...xtPosition(p, configOf(p.symbol)), autoMargin: p.autoDeposit })), { seq, epoch: exchange.epoch });
   });
   app.get('/future/user/v1/position/break-list', async (request) => {
     const symbol = symbolOf(exchange, paramsOf(request), false)?.symbol;
     const { seq, view } = snapshot(exchange, callerOf(request));
     return ok(modePositions(view, symbol).map((p) => {
       const row = xtPosition(p, configOf(p.symbol));
-      // Liquidation prices come with the risk engine; "0" means none, as XT's docs say.
+      // breakPrice is the liquidation price (risk engine, 1e-8 of the quote); "0" means none, as XT's docs say.
       return {
         symbol: p.symbol, positionSide: row.positionSide, positionType: p.marginMode, positionSize: row.positionSize,
         entryPrice: row.entryPrice, isolatedMargin: row.isolatedMargin, leverage: p.leverage, contractType: 'PERPETUAL',
-        breakPrice: '0', calMarkPrice: p.markPrice > 0 ? formatPrice(configOf(p.symbol), p.markPrice) : '0',
+        breakPrice: p.liquidationPrice === null || p.qty === 0 ? '0' : formatAmount(p.liquidationPrice),
+        calMarkPrice: p.markPrice > 0 ? formatPrice(configOf(p.symbol), p.markPrice) : '0',
       };
     }), { seq, epoch: exchange.epoch });
   });

@@ -1,0 +1,156 @@
+/**
+ * Auto-deleveraging (risk.md §5.6; docs/engine-rules.md, "Risk: ADL"): what the book and the
+ * insurance fund could not absorb of a liquidated position is closed against opposite positions, top
+ * of the ranking first, at the liquidated position's bankruptcy price, without fees. ADL notices go to
+ * both sides. The counterparties are ranked afresh when ADL runs (O(n) scores, a heap for the top
+ * few); the ADL quantile every position shows is refreshed periodically on ticks (rankAdl).
+ */
+import { invariant } from '../assert.js';
+import type { Core } from '../core.js';
+import { RATE_SCALE } from '../fixed.js';
+import { fillStep } from '../orders.js';
+import { valuationOf } from '../snapshots.js';
+import type { Position, SymbolState } from '../state.js';
+import type { AdlRankInput } from './adl-ranking.js';
+import { bankruptcyPoint } from './liquidation-price.js';
+import { directionOf, sendNotice } from './notices.js';
+import { cancelOrders, riskOrder } from './risk-orders.js';
+import { RiskUnit } from './units.js';
+import { crossWallet, inputsFor, unitState } from './valuation.js';
+
+const SIDE_ORDER = { BOTH: 0, LONG: 1, SHORT: 2 } as const;
+
+/** What the ranking needs about one open position, at the symbol's mark. */
+export function rankInput(p: Position): AdlRankInput {
+  const asset = p.symbol.config.settleAsset;
+  const unit = p.settings.marginMode === 'ISOLATED' ? new RiskUnit('ISOLATED', p.account, asset, p) : new RiskUnit('CROSSED', p.account, asset, null);
+  const state = unitState(unit);
+  return {
+    side: p.qty > 0 ? 1 : -1,
+    qty: BigInt(Math.abs(p.qty)),
+    entryCost: p.entryCost,
+    mark: BigInt(p.symbol.markPrice ?? 0),
+    bankruptcy: bankruptcyPoint(inputsFor(unit, p.symbol)),
+    unrealizedPnl: valuationOf(p).unrealizedPnl,
+    walletBalance: unit.position !== null ? p.margin : crossWallet(unit),
+    maintenance: state.maintenance,
+    equity: state.equity,
+  };
+}
+
+interface Ranked {
+  position: Position;
+  score: bigint;
+}
+
+/** Higher score first; ties by account id, then side: a total, deterministic order. */
+function before(a: Ranked, b: Ranked): boolean {
+  if (a.score !== b.score) return a.score > b.score;
+  if (a.position.account.id !== b.position.account.id) return a.position.account.id < b.position.account.id;
+  return SIDE_ORDER[a.position.side] < SIDE_ORDER[b.position.side];
+}
+
+function score(core: Core, p: Position): Ranked {
+  return { position: p, score: p.symbol.markPrice === null ? 0n : core.risk.ranking.score(rankInput(p)) };
+}
+
+/** Binary heap of ranked positions (best first): ADL needs only the top few of possibly many. */
+function heapify(items: Ranked[]): void {
+  for (let i = (items.length >> 1) - 1; i >= 0; i--) siftDown(items, i);
+}
+
+function siftDown(items: Ranked[], i: number): void {
+  const n = items.length;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= n) return;
+    const r = l + 1;
+    let best = l;
+    if (r < n && before(items[r]!, items[l]!)) best = r;
+    if (!before(items[best]!, items[i]!)) return;
+    [items[i], items[best]] = [items[best]!, items[i]!];
+    i = best;
+  }
+}
+
+function popBest(items: Ranked[]): Ranked | undefined {
+  const top = items[0];
+  const last = items.pop();
+  if (items.length > 0 && last !== undefined) {
+    items[0] = last;
+    siftDown(items, 0);
+  }
+  return top;
+}
+
+/**
+ * Closes `qty` contracts of the liquidated `position` against opposite positions at `price`
+ * (the bankruptcy price, ticks). Each counterparty: its orders on the symbol cancelled (reason ADL),
+ * status ADL, an ADL order filled at `price` (maker side), the liquidated side's ADL order filled
+ * against it (taker side), status back to NORMAL, an ADL notice. Then the liquidated side's notice.
+ */
+export function autoDeleverage(core: Core, position: Position, qty: number, price: number): void {
+  const symbol = position.symbol;
+  const previous = core.emitter.currentReason;
+  const direction = directionOf(position);
+  const wanted = position.qty > 0 ? -1 : 1;
+  // The account's own opposite legs that are being liquidated too (a cross hedge) net first, at the
+  // same price; then everyone else by rank.
+  const own: Position[] = [];
+  const candidates: Ranked[] = [];
+  for (const p of symbol.risk.open) {
+    if (p === position || Math.sign(p.qty) !== wanted) continue;
+    if (p.account === position.account && p.status === 'LIQUIDATING') own.push(p);
+    else candidates.push(score(core, p));
+  }
+  heapify(candidates);
+  own.sort((a, b) => SIDE_ORDER[a.side] - SIDE_ORDER[b.side]);
+  // The ADL order holds the position's closing capacity from now on: its own step (in the
+  // liquidation's name: the position is being taken over), then the deleveraging proper.
+  const ownOrder = riskOrder(core, position, qty, price, 'ADL');
+  core.emitter.endStep();
+  core.emitter.setReason('ADL');
+  let left = qty;
+  while (left > 0) {
+    const counterparty = own.shift() ?? popBest(candidates)?.position;
+    invariant(counterparty !== undefined, `${symbol.config.symbol}: no opposite positions left for ADL of ${left} contracts`);
+    if (counterparty.qty === 0) continue;
+    const q = Math.min(left, Math.abs(counterparty.qty));
+    const theirDirection = directionOf(counterparty);
+    cancelOrders(core, counterparty.account, (p) => p.symbol === symbol, 'ADL');
+    const liquidating = counterparty.status === 'LIQUIDATING';
+    if (!liquidating) counterparty.status = 'ADL';
+    const theirOrder = riskOrder(core, counterparty, q, price, 'ADL');
+    const tradeId = core.nextTradeId++;
+    fillStep(core, theirOrder, q, price, true, tradeId);
+    fillStep(core, ownOrder, q, price, false, tradeId);
+    if (!liquidating) {
+      counterparty.status = 'NORMAL';
+      core.emitter.touchPosition(counterparty);
+      core.emitter.endStep();
+    }
+    sendNotice(core, counterparty, 'ADL', theirDirection, q);
+    left -= q;
+  }
+  sendNotice(core, position, 'ADL', direction, qty);
+  core.emitter.setReason(previous);
+}
+
+/**
+ * ADL quantile of every open position on the symbol: within longs and within shorts, ranked by the
+ * configured ranking, quantile = (count − index) / count (the top position 1, the last 1/count).
+ * O(n log n) in the symbol's open positions; stored on the positions (silent: no event of its own).
+ */
+export function rankAdl(core: Core, symbol: SymbolState): void {
+  const longs: Ranked[] = [];
+  const shorts: Ranked[] = [];
+  for (const p of symbol.risk.open) (p.qty > 0 ? longs : shorts).push(score(core, p));
+  for (const side of [longs, shorts]) {
+    side.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+    const count = BigInt(side.length);
+    side.forEach((r, i) => {
+      r.position.adlQuantile = ((count - BigInt(i)) * RATE_SCALE) / count;
+    });
+  }
+  symbol.risk.adlRankedAt = core.time;
+}
