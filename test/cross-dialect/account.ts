@@ -31,7 +31,7 @@ export const CARRIES: Readonly<Record<DialectName, Readonly<Record<EntityKind, r
   binance: {
     wallet: ['walletBalance'],
     position: ['qty', 'entryPrice', 'marginMode', 'margin', 'realizedPnlTotal', 'unrealizedPnl'],
-    order: ALL.order,
+    order: ALL.order.filter((f) => f !== 'createTime'),
     fill: ALL.fill,
     setting: ALL.setting,
   },
@@ -45,8 +45,8 @@ export const CARRIES: Readonly<Record<DialectName, Readonly<Record<EntityKind, r
   kucoin: {
     wallet: ALL.wallet,
     position: ['qty', 'entryPrice', 'marginMode', 'leverage', 'margin', 'realizedPnlCurrent', 'feesCurrent', 'fundingTotal', 'markPrice', 'unrealizedPnl'],
-    order: ['side', 'price', 'qty', 'status', 'filledQty'],
-    fill: ['orderId', 'side', 'price', 'qty', 'fee', 'maker'],
+    order: ['clientOrderId', 'side', 'positionSide', 'type', 'price', 'qty', 'status', 'filledQty', 'createTime'],
+    fill: ['orderId', 'side', 'price', 'qty', 'fee', 'feeAsset', 'maker', 'time'],
     setting: ALL.setting,
   },
   'kucoin-uta': {
@@ -216,6 +216,7 @@ export class WatchedAccount {
       const got = stream.model.orderLog.get(id) ?? [];
       if (JSON.stringify(want) !== JSON.stringify(got)) problems.push(`${name} order ${id} status sequence ${JSON.stringify(got)}, engine ${JSON.stringify(want)}`);
     }
+    for (const inconsistency of stream.model.inconsistencies.splice(0)) problems.push(`${name} contradicts itself: ${inconsistency}`);
     if (CARRIES[name].fill.length > 0) {
       const rows = stream.model.fillRows;
       if (new Set(rows).size !== rows.length) problems.push(`${name} pushed a fill twice: ${JSON.stringify(rows)}`);

@@ -97,8 +97,13 @@ export function decodeXt(model: Model, push: { topic: string; seq: number; data:
       const status = XT_STATUS[str(d.state, 'state')]!;
       const filledQty = decMul(str(d.executedQty, 'executedQty'), u.contractSize);
       model.set(`order:${id}`, {
-        side: str(d.orderSide, 'orderSide'), price: dec(str(d.price, 'price')), qty: decMul(str(d.origQty, 'origQty'), u.contractSize),
-        status, filledQty, avgPrice: average(str(d.avgPrice, 'avgPrice'), u.priceDecimals + 4),
+        clientOrderId: typeof d.clientOrderId === 'string' ? d.clientOrderId : null,
+        side: str(d.orderSide, 'orderSide'),
+        // XT is hedge-only on the wire: a one-way order shows the side it opens or closes, not BOTH.
+        positionSide: ctx.oneWay(push.seq) ? undefined : str(d.positionSide, 'positionSide'),
+        type: str(d.orderType, 'orderType'), timeInForce: str(d.timeInForce, 'timeInForce'),
+        price: dec(str(d.price, 'price')), qty: decMul(str(d.origQty, 'origQty'), u.contractSize),
+        status, filledQty, avgPrice: average(str(d.avgPrice, 'avgPrice'), u.priceDecimals + 4), createTime: str(d.createdTime, 'createdTime'),
       });
       model.logOrder(id, status, filledQty);
       return;
@@ -108,8 +113,8 @@ export function decodeXt(model: Model, push: { topic: string; seq: number; data:
       const id = str(d.tradeId, 'tradeId');
       model.set(`fill:${id}`, {
         orderId: str(d.orderId, 'orderId'), side: str(d.orderSide, 'orderSide'), price: dec(str(d.price, 'price')),
-        qty: decMul(str(d.quantity, 'quantity'), u.contractSize), fee: dec(str(d.fee, 'fee')), maker: d.isMaker === true,
-        realizedPnl: dec(str(d.realizedProfit, 'realizedProfit')),
+        qty: decMul(str(d.quantity, 'quantity'), u.contractSize), fee: dec(str(d.fee, 'fee')), feeAsset: str(d.feeCoin, 'feeCoin').toUpperCase(),
+        maker: d.isMaker === true, realizedPnl: dec(str(d.realizedProfit, 'realizedProfit')), time: str(d.timestamp, 'timestamp'),
       });
       model.fillRows.push(id);
       return;
@@ -127,16 +132,29 @@ const BINANCE_STATUS: Record<string, Status> = {
   NEW: 'NEW', PARTIALLY_FILLED: 'PARTIALLY_FILLED', FILLED: 'FILLED', CANCELED: 'CANCELED', EXPIRED: 'CANCELED', EXPIRED_IN_MATCH: 'CANCELED', REJECTED: 'REJECTED',
 };
 
+/** TRADE_LITE events waiting for the ORDER_TRADE_UPDATE of the same fill, by trade id. */
+const tradeLites = new WeakMap<Model, Map<string, Json>>();
+
 export function decodeBinance(model: Model, event: Json, ctx: DecodeContext): void {
   switch (event.e) {
+    case 'TRADE_LITE': {
+      const lites = tradeLites.get(model) ?? new Map<string, Json>();
+      tradeLites.set(model, lites);
+      lites.set(str(event.t, 't'), event);
+      return;
+    }
     case 'ORDER_TRADE_UPDATE': {
       const o = event.o as Json;
       const u = unitsOf(ctx, concatName(ctx, str(o.s, 's')));
       const id = str(o.i, 'i');
       const status = BINANCE_STATUS[str(o.X, 'X')]!;
       const filledQty = dec(str(o.z, 'z'));
+      const clientId = str(o.c, 'c');
       model.set(`order:${id}`, {
-        side: str(o.S, 'S'), price: dec(str(o.p, 'p')), qty: dec(str(o.q, 'q')), status, filledQty,
+        // An order placed without a client id shows one made from its id.
+        clientOrderId: clientId === `perpstream-${id}` ? null : clientId,
+        side: str(o.S, 'S'), positionSide: str(o.ps, 'ps'), type: str(o.o, 'o'), timeInForce: str(o.f, 'f'),
+        price: dec(str(o.p, 'p')), qty: dec(str(o.q, 'q')), status, filledQty,
         avgPrice: average(str(o.ap, 'ap'), Math.max(5, u.priceDecimals + 3)),
       });
       model.logOrder(id, status, filledQty);
@@ -145,9 +163,17 @@ export function decodeBinance(model: Model, event: Json, ctx: DecodeContext): vo
         model.set(`fill:${tradeId}`, {
           orderId: id, side: str(o.S, 'S'), price: dec(str(o.L, 'L')), qty: dec(str(o.l, 'l')),
           // N/n are left out when the fill paid no commission.
-          fee: o.n === undefined ? '0' : dec(str(o.n, 'n')), maker: o.m === true, realizedPnl: dec(str(o.rp, 'rp')),
+          fee: o.n === undefined ? '0' : dec(str(o.n, 'n')), feeAsset: o.N === undefined ? undefined : str(o.N, 'N'),
+          maker: o.m === true, realizedPnl: dec(str(o.rp, 'rp')), time: str(event.T, 'T'),
         });
         model.fillRows.push(tradeId);
+        // The fill's TRADE_LITE (sent just before) must tell the same fill.
+        const lite = tradeLites.get(model)?.get(tradeId);
+        if (lite !== undefined) {
+          const told = [lite.s, lite.S, lite.L, lite.l, lite.m, lite.i, lite.c, lite.q, lite.p, lite.T];
+          const same = [o.s, o.S, o.L, o.l, o.m, o.i, o.c, o.q, o.p, event.T];
+          if (JSON.stringify(told) !== JSON.stringify(same)) model.inconsistencies.push(`TRADE_LITE t${tradeId} ${JSON.stringify(told)} vs ORDER_TRADE_UPDATE ${JSON.stringify(same)}`);
+        }
       }
       return;
     }
@@ -236,9 +262,13 @@ export function decodeBybit(model: Model, frame: { topic?: string; data?: unknow
         // (Bybit's own behaviour); a Bybit client reads it as the placement's rejection.
         const status = o.rejectReason === 'EC_PostOnlyWillTakeLiquidity' ? 'REJECTED' : BYBIT_STATUS[str(o.orderStatus, 'orderStatus')]!;
         const filledQty = dec(str(o.cumExecQty, 'cumExecQty'));
+        const tif = str(o.timeInForce, 'timeInForce');
         model.set(`order:${id}`, {
-          side: BYBIT_SIDE[str(o.side, 'side')]!, price: dec(str(o.price, 'price')), qty: dec(str(o.qty, 'qty')), status, filledQty,
-          avgPrice: average(str(o.avgPrice, 'avgPrice'), u.priceDecimals + 4),
+          clientOrderId: o.orderLinkId === '' ? null : str(o.orderLinkId, 'orderLinkId'),
+          side: BYBIT_SIDE[str(o.side, 'side')]!, positionSide: POSITION_IDX[o.positionIdx as number]!,
+          type: str(o.orderType, 'orderType').toUpperCase(), timeInForce: tif === 'PostOnly' ? 'GTX' : tif,
+          price: dec(str(o.price, 'price')), qty: dec(str(o.qty, 'qty')), status, filledQty,
+          avgPrice: average(str(o.avgPrice, 'avgPrice'), u.priceDecimals + 4), createTime: str(o.createdTime, 'createdTime'),
         });
         model.logOrder(id, status, filledQty);
       }
@@ -255,7 +285,8 @@ export function decodeBybit(model: Model, frame: { topic?: string; data?: unknow
         const id = str(e.execId, 'execId');
         model.set(`fill:${id}`, {
           orderId: str(e.orderId, 'orderId'), side: BYBIT_SIDE[str(e.side, 'side')]!, price: dec(str(e.execPrice, 'execPrice')),
-          qty: dec(str(e.execQty, 'execQty')), fee: dec(str(e.execFee, 'execFee')), maker: e.isMaker === true, realizedPnl: dec(str(e.execPnl, 'execPnl')),
+          qty: dec(str(e.execQty, 'execQty')), fee: dec(str(e.execFee, 'execFee')), feeAsset: str(e.feeCurrency, 'feeCurrency'),
+          maker: e.isMaker === true, realizedPnl: dec(str(e.execPnl, 'execPnl')), time: str(e.execTime, 'execTime'),
         });
         model.fillRows.push(id);
       }
@@ -270,6 +301,12 @@ export function decodeBybit(model: Model, frame: { topic?: string; data?: unknow
 // sizes in lots (contracts); averages with 10 decimals.
 
 const KUCOIN_AVERAGE_DECIMALS = 10;
+
+/** KuCoin's nanosecond times as milliseconds (what a client keeps: the millisecond the instant is in). */
+const millis = (ns: string): string => String(BigInt(ns) / 1_000_000n);
+
+/** The deprecated wallet subjects of a change, waiting for its walletBalance.change (same seq). */
+const legacyWallet = new WeakMap<Model, { seq: string; figures: Record<string, string> }>();
 const kucoinSide = (text: string): string => text.toUpperCase();
 
 /** The status an orderChange message tells: KuCoin says open/match/done plus a message type. */
@@ -288,7 +325,27 @@ export function decodeKucoin(model: Model, frame: Json, ctx: DecodeContext): voi
   const topic = str(frame.topic, 'topic');
   const d = frame.data as Json;
   switch (frame.subject) {
-    case 'walletBalance.change':
+    case 'availableBalance.change':
+    case 'orderMargin.change': {
+      // Deprecated subjects that repeat walletBalance.change's figures: they must say the same.
+      const seq = str(frame.seq, 'seq');
+      const pending = legacyWallet.get(model)?.seq === seq ? legacyWallet.get(model)! : { seq, figures: {} };
+      for (const name of ['availableBalance', 'holdBalance', 'orderMargin']) if (d[name] !== undefined) pending.figures[name] = dec(str(d[name], name));
+      legacyWallet.set(model, pending);
+      return;
+    }
+    case 'walletBalance.change': {
+      const legacy = legacyWallet.get(model);
+      if (legacy !== undefined && legacy.seq === str(frame.seq, 'seq')) {
+        const now: Record<string, string> = {
+          availableBalance: dec(str(d.availableBalance, 'availableBalance')), holdBalance: dec(str(d.holdBalance, 'holdBalance')),
+          orderMargin: sum(str(d.crossOrderMargin, 'crossOrderMargin'), str(d.isolatedOrderMargin, 'isolatedOrderMargin')),
+        };
+        for (const [name, value] of Object.entries(legacy.figures)) {
+          if (now[name] !== value) model.inconsistencies.push(`seq ${legacy.seq}: deprecated wallet subject ${name} ${value}, walletBalance.change ${now[name]}`);
+        }
+        legacyWallet.delete(model);
+      }
       model.set(`wallet:${str(d.currency, 'currency')}`, {
         walletBalance: dec(str(d.walletBalance, 'walletBalance')),
         availableBalance: dec(str(d.availableBalance, 'availableBalance')),
@@ -296,20 +353,25 @@ export function decodeKucoin(model: Model, frame: Json, ctx: DecodeContext): voi
         positionMargin: sum(str(d.crossPosMargin, 'crossPosMargin'), str(d.isolatedPosMargin, 'isolatedPosMargin')),
       });
       return;
+    }
     case 'orderChange': {
       const u = unitsOf(ctx, kucoinName(ctx, str(d.symbol, 'symbol')));
       const id = str(d.orderId, 'orderId');
       const status = kucoinStatus(d);
       const filledQty = decMul(str(d.filledSize, 'filledSize'), u.contractSize);
       model.set(`order:${id}`, {
-        side: kucoinSide(str(d.side, 'side')), price: dec(str(d.price, 'price')), qty: decMul(str(d.size, 'size'), u.contractSize), status, filledQty,
+        clientOrderId: d.clientOid === undefined ? null : str(d.clientOid, 'clientOid'),
+        side: kucoinSide(str(d.side, 'side')), positionSide: str(d.positionSide, 'positionSide'), type: str(d.orderType, 'orderType').toUpperCase(),
+        price: dec(str(d.price, 'price')), qty: decMul(str(d.size, 'size'), u.contractSize), status, filledQty,
+        createTime: millis(str(d.orderTime, 'orderTime')),
       });
       model.logOrder(id, status, filledQty);
       if (d.type === 'match') {
         const tradeId = str(d.tradeId, 'tradeId');
         model.set(`fill:${tradeId}`, {
           orderId: id, side: kucoinSide(str(d.side, 'side')), price: dec(str(d.matchPrice, 'matchPrice')),
-          qty: decMul(str(d.matchSize, 'matchSize'), u.contractSize), fee: dec(str(d.fee, 'fee')), maker: d.liquidity === 'maker',
+          qty: decMul(str(d.matchSize, 'matchSize'), u.contractSize), fee: dec(str(d.fee, 'fee')), feeAsset: str(d.feeCurrency, 'feeCurrency'),
+          maker: d.liquidity === 'maker', time: millis(str(d.ts, 'ts')),
         });
         model.fillRows.push(tradeId);
       }
@@ -360,8 +422,7 @@ export function decodeKucoin(model: Model, frame: Json, ctx: DecodeContext): voi
       }
       return;
     default:
-      // availableBalance.change, orderMargin.change, withdrawHold.change: the deprecated wallet
-      // subjects repeat walletBalance.change's figures and are not read.
+      // withdrawHold.change: perpstream has no withdrawal holds (always 0).
       return;
   }
 }

@@ -28,8 +28,8 @@ export const FIELDS: Readonly<Record<EntityKind, readonly string[]>> = {
     'qty', 'entryPrice', 'marginMode', 'leverage', 'margin', 'realizedPnlTotal', 'realizedPnlCurrent', 'realizedNetTotal',
     'feesTotal', 'feesCurrent', 'fundingTotal', 'markPrice', 'unrealizedPnl',
   ],
-  order: ['side', 'price', 'qty', 'status', 'filledQty', 'avgPrice'],
-  fill: ['orderId', 'side', 'price', 'qty', 'fee', 'maker', 'realizedPnl'],
+  order: ['clientOrderId', 'side', 'positionSide', 'type', 'timeInForce', 'price', 'qty', 'status', 'filledQty', 'avgPrice', 'createTime'],
+  fill: ['orderId', 'side', 'price', 'qty', 'fee', 'feeAsset', 'maker', 'realizedPnl', 'time'],
   setting: ['leverage', 'marginMode'],
 };
 
@@ -58,6 +58,8 @@ export class Model {
   readonly fundings: string[] = [];
   /** Entities a push touched since the last step ended. */
   readonly touched = new Set<string>();
+  /** Pushes of the dialect that contradict each other (one message against another of the same change). */
+  readonly inconsistencies: string[] = [];
 
   /**
    * Applies what a push says: a field given a value is set, a field given `undefined` is dropped
@@ -128,12 +130,17 @@ function positionTruth(p: PositionSnapshot, u: Units): Fields<TruthValue> {
 
 function orderTruth(o: OrderSnapshot, u: Units): Fields<TruthValue> {
   return new Map<string, TruthValue>([
+    ['clientOrderId', o.clientOrderId],
     ['side', o.side],
+    ['positionSide', o.positionSide],
+    ['type', o.orderType],
+    ['timeInForce', o.timeInForce],
     ['price', priceText(u, o.price)],
     ['qty', baseQty(u, o.qty)],
     ['status', statusOf(o.state)],
     ['filledQty', baseQty(u, o.executedQty)],
     ['avgPrice', o.executedQty === 0 ? null : exactRatio(o.cumQuote, u.tickSize, BigInt(o.executedQty))],
+    ['createTime', String(o.createTime)],
   ]);
 }
 
@@ -144,8 +151,10 @@ function fillTruth(t: TradeEvent, u: Units): Fields<TruthValue> {
     ['price', priceText(u, t.price)],
     ['qty', baseQty(u, t.qty)],
     ['fee', amountText(t.fee)],
+    ['feeAsset', t.feeAsset],
     ['maker', t.isMaker],
     ['realizedPnl', amountText(t.realizedPnl)],
+    ['time', String(t.time)],
   ]);
 }
 
