@@ -10,8 +10,10 @@ import type { EngineEvent, PositionMode } from '../../src/engine/types.js';
 import type { DecodeContext } from './decode.js';
 import { expectedFundings, expectedOrderLog, hiddenOrders, type DialectName } from './delivery.js';
 import {
-  agrees, amountText, FIELDS, kindOf, show, truthOf, type EntityKind, type Fields, type Truth, type TruthValue, type Units, type WireValue,
+  agrees, amountText, FIELDS, kindOf, show, truthOf, type EntityKind, type Fields, type Model, type Truth, type TruthValue, type Units, type WireValue,
 } from './model.js';
+import type { FrontDoors } from './doors.js';
+import { REST_CARRIES, restListsWallet, restModels } from './rest.js';
 import { openStreams, SYNC_ASSET, type Credentials, type DialectStream } from './streams.js';
 
 const ALL = FIELDS;
@@ -79,11 +81,68 @@ const AS_OF_LAST_PUSH: Readonly<Record<DialectName, readonly string[]>> = {
   'kucoin-uta': [],
 };
 
+/** One compared field (or a missing or unexpected entity) of one dialect. */
 interface Row {
-  dialect: DialectName;
+  dialect: string;
+  entity: string;
+  field: string;
   value: WireValue | undefined;
   truth: TruthValue | undefined;
   ok: boolean;
+}
+
+interface CompareRules {
+  /** The engine value a field of an entity is expected to show. */
+  expected(key: string, field: string, fields: Fields<TruthValue>): TruthValue | undefined;
+  /** Whether an entity the kind-wide rule requires is really required of this dialect. */
+  required(key: string): boolean;
+}
+
+/**
+ * One row per (entity, field) the dialect has, or per entity it should have and lacks, or has and
+ * the engine does not. A field the dialect has but is not documented as carrying fails too.
+ */
+function compareModel(dialect: string, model: Model, truth: Truth, carries: Readonly<Record<EntityKind, readonly string[]>>, covered: Set<string>, rules: CompareRules): Row[] {
+  const rows: Row[] = [];
+  for (const [key, fields] of truth.entities) {
+    const kind = kindOf(key);
+    const wire = model.entities.get(key);
+    if (wire === undefined) {
+      if (required(kind, fields, carries) && rules.required(key)) rows.push({ dialect, entity: key, field: '(entity)', value: undefined, truth: 'present', ok: false });
+      continue;
+    }
+    for (const [field, value] of wire) {
+      const expected = rules.expected(key, field, fields);
+      const carried = carries[kind].includes(field);
+      covered.add(`${kind}.${field}`);
+      rows.push({ dialect, entity: key, field: carried ? field : `${field} (not documented as carried)`, value, truth: expected, ok: carried && expected !== undefined && agrees(value, expected) });
+    }
+  }
+  for (const [key, wire] of model.entities) {
+    if (truth.entities.has(key)) continue;
+    // A dialect may show a side the engine has no record of, flat (Binance's BOTH entry of a hedge
+    // account, Bybit's empty rows for a symbol never traded).
+    if (kindOf(key) === 'position' && wire.get('qty') === '0') continue;
+    rows.push({ dialect, entity: key, field: '(entity)', value: 'present', truth: undefined, ok: false });
+  }
+  return rows;
+}
+
+/** Each (entity, field) some dialect gets wrong, with every dialect's value next to the engine's. */
+function disagreements(rows: readonly Row[]): string[] {
+  const table = new Map<string, Row[]>();
+  for (const row of rows) {
+    const key = `${row.entity} · ${row.field}`;
+    table.set(key, [...(table.get(key) ?? []), row]);
+  }
+  const out: string[] = [];
+  for (const [key, group] of table) {
+    if (group.every((r) => r.ok)) continue;
+    const engine = group.find((r) => !r.ok)!.truth;
+    const cells = group.map((r) => `${r.dialect}=${show(r.value)}${r.ok ? '' : ' ✗'}${r.ok || r.truth === engine ? '' : ` (engine then ${show(r.truth)})`}`);
+    out.push(`${key}: engine=${show(engine)} | ${cells.join(' | ')}`);
+  }
+  return out;
 }
 
 export class WatchedAccount {
@@ -95,11 +154,14 @@ export class WatchedAccount {
   private barriers = 0;
   /** Per dialect, the engine's positions as of the step in which the dialect last pushed them. */
   private readonly pushedTruth = new Map<DialectName, Map<string, Fields<TruthValue>>>();
-  /** Per dialect, every "kind.field" compared at least once. */
-  readonly coverage = new Map<DialectName, Set<string>>();
+  /** Per dialect (and REST snapshot), every "kind.field" compared at least once. */
+  readonly coverage = new Map<string, Set<string>>();
+
+  private readonly ctx: DecodeContext;
 
   private constructor(readonly server: RunningServer, readonly account: Credentials, readonly label: string, private readonly units: ReadonlyMap<string, Units>, mode: PositionMode) {
     this.modes = [{ seq: 0, cmdSeq: 0, mode }];
+    this.ctx = { units, oneWay: (seq) => this.modeAt((m) => m.seq <= seq) === 'ONE_WAY' };
   }
 
   static async open(server: RunningServer, account: Credentials, label: string, units: ReadonlyMap<string, Units>): Promise<WatchedAccount> {
@@ -109,8 +171,7 @@ export class WatchedAccount {
       watched.events.push(event);
       if (event.type === 'config' && event.reason === 'POSITION_MODE_CHANGE') watched.modes.push({ seq: event.seq, cmdSeq: event.cmdSeq, mode: event.positionMode });
     });
-    const ctx: DecodeContext = { units, oneWay: (seq) => watched.modeAt((m) => m.seq <= seq) === 'ONE_WAY' };
-    watched.streams = await openStreams(server, account, ctx, units, (cmdSeq) => watched.modeAt((m) => m.cmdSeq <= cmdSeq) === 'HEDGE');
+    watched.streams = await openStreams(server, account, watched.ctx, units, (cmdSeq) => watched.modeAt((m) => m.cmdSeq <= cmdSeq) === 'HEDGE');
     return watched;
   }
 
@@ -149,58 +210,42 @@ export class WatchedAccount {
   check(step: string): string[] {
     const truth = this.truth();
     const problems: string[] = [];
-    const table = new Map<string, Row[]>();
+    const rows: Row[] = [];
     for (const stream of this.streams) {
-      for (const row of this.compare(stream, truth)) {
-        const key = `${row.entity} · ${row.field}`;
-        table.set(key, [...(table.get(key) ?? []), { dialect: stream.name, value: row.value, truth: row.truth, ok: row.ok }]);
-      }
+      const asOfPush = AS_OF_LAST_PUSH[stream.name];
+      const pushed = this.pushedTruth.get(stream.name);
+      const hidden = hiddenOrders(stream.name, this.events);
+      rows.push(...compareModel(stream.name, stream.model, truth, CARRIES[stream.name], this.covered(stream.name), {
+        expected: (key, field, fields) => {
+          const asPushed = kindOf(key) === 'position' && !stream.model.touched.has(key) && (asOfPush.includes(field) || (field === 'markPrice' && fields.get('qty') === '0'));
+          return asPushed ? pushed?.get(key)?.get(field) : fields.get(field);
+        },
+        required: (key) => !hidden.has(key.slice('order:'.length)),
+      }));
       problems.push(...this.deliveryProblems(stream, truth));
       this.remember(stream, truth);
     }
-    for (const [key, rows] of table) {
-      if (rows.every((r) => r.ok)) continue;
-      const engine = rows.find((r) => !r.ok)!.truth;
-      const cells = rows.map((r) => `${r.dialect}=${show(r.value)}${r.ok ? '' : ' ✗'}${r.ok || r.truth === engine ? '' : ` (engine then ${show(r.truth)})`}`);
-      problems.push(`${key}: engine=${show(engine)} | ${cells.join(' | ')}`);
-    }
-    return problems.map((p) => `[${this.label}] after "${step}": ${p}`);
+    return [...problems, ...disagreements(rows)].map((p) => `[${this.label}] after "${step}": ${p}`);
   }
 
-  /** One row per (entity, field) the dialect carries and has, or an entity it should have and lacks. */
-  private compare(stream: DialectStream, truth: Truth): { entity: string; field: string; value: WireValue | undefined; truth: TruthValue | undefined; ok: boolean }[] {
-    const rows: { entity: string; field: string; value: WireValue | undefined; truth: TruthValue | undefined; ok: boolean }[] = [];
-    const carries = CARRIES[stream.name];
-    const asOfPush = AS_OF_LAST_PUSH[stream.name];
-    const pushed = this.pushedTruth.get(stream.name);
-    const covered = this.coverage.get(stream.name) ?? new Set<string>();
-    this.coverage.set(stream.name, covered);
-    const model = stream.model.entities;
-    const hidden = hiddenOrders(stream.name, this.events);
-    for (const [key, fields] of truth.entities) {
-      const kind = kindOf(key);
-      const wire = model.get(key);
-      if (wire === undefined) {
-        if (required(kind, fields, carries) && !hidden.has(key.slice('order:'.length))) rows.push({ entity: key, field: '(entity)', value: undefined, truth: 'present', ok: false });
-        continue;
-      }
-      for (const [field, value] of wire) {
-        const name = `${kind}.${field}`;
-        const asPushed = kind === 'position' && !stream.model.touched.has(key) && (asOfPush.includes(field) || (field === 'markPrice' && fields.get('qty') === '0'));
-        const expected = asPushed ? pushed?.get(key)?.get(field) : fields.get(field);
-        const carried = carries[kind].includes(field);
-        covered.add(name);
-        rows.push({ entity: key, field: carried ? field : `${field} (not documented as carried)`, value, truth: expected, ok: carried && expected !== undefined && agrees(value, expected) });
-      }
+  /** The account read through every dialect's REST snapshot (wallets, positions) against the engine. */
+  async checkRest(step: string, doors: FrontDoors): Promise<string[]> {
+    const models = await restModels(doors, this.ctx, this.units, this.server.exchange.engine.account(this.account.accountId)!.seq);
+    const truth = this.truth();
+    const rows: Row[] = [];
+    for (const { name, model } of models) {
+      rows.push(...compareModel(name, model, truth, REST_CARRIES[name], this.covered(name), {
+        expected: (_key, field, fields) => fields.get(field),
+        required: (key) => !key.startsWith('wallet:') || restListsWallet(name, key.slice('wallet:'.length), this.units),
+      }));
     }
-    for (const [key, wire] of model) {
-      if (truth.entities.has(key)) continue;
-      // A dialect may show a side the engine has no record of, flat (Binance's BOTH entry of a hedge
-      // account, Bybit's empty rows for a symbol never traded).
-      if (kindOf(key) === 'position' && wire.get('qty') === '0') continue;
-      rows.push({ entity: key, field: '(entity)', value: 'present', truth: undefined, ok: false });
-    }
-    return rows;
+    return disagreements(rows).map((p) => `[${this.label}] REST after "${step}": ${p}`);
+  }
+
+  private covered(name: string): Set<string> {
+    const covered = this.coverage.get(name) ?? new Set<string>();
+    this.coverage.set(name, covered);
+    return covered;
   }
 
   private deliveryProblems(stream: DialectStream, truth: Truth): string[] {
@@ -257,7 +302,7 @@ export class WatchedAccount {
   }
 }
 
-/** Whether every dialect that carries the kind must show the entity (an open position, every wallet, order and fill). */
+/** Whether a dialect that carries the kind must show the entity: an open position, every wallet, order and fill. */
 function required(kind: EntityKind, fields: Fields<TruthValue>, carries: Readonly<Record<EntityKind, readonly string[]>>): boolean {
   switch (kind) {
     case 'position': return fields.get('qty') !== '0';

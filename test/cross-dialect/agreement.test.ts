@@ -38,6 +38,7 @@ import assert from 'node:assert/strict';
 import { Harness } from '../support/harness.js';
 import { CARRIES, WatchedAccount } from './account.js';
 import { FrontDoors, ShiftedClock } from './doors.js';
+import { REST_CARRIES } from './rest.js';
 import { unitsOf, type Units } from './model.js';
 import type { Credentials } from './streams.js';
 
@@ -87,13 +88,23 @@ describe('one account over four dialects at once: every push agrees with the eng
    * One step: the action, then the barrier on every watched account, then every dialect's model
    * checked against the engine. Each step is its own test so that a failure names the step.
    */
-  const step = (name: string, action: () => Promise<unknown>): void => {
+  /** The engine's position of a watched account, in contracts (lots). */
+  const held = (w: WatchedAccount, side: 'BOTH' | 'LONG' | 'SHORT', symbol: string = BTC.xt): number =>
+    h.server.exchange.engine.account(w.account.accountId)!.view.positions.find((p) => p.symbol === symbol && p.positionSide === side)?.qty ?? 0;
+
+  /**
+   * `holds`: the positions the step must leave (contracts), so that a step that went through its
+   * door but did not do what the scenario means (an order that found nothing to fill) is caught.
+   */
+  const step = (name: string, action: () => Promise<unknown>, options: { rest?: boolean; holds?: ['A' | 'C', 'BOTH' | 'LONG' | 'SHORT', number][] } = {}): void => {
     it(name, async () => {
       for (const w of watched) w.beginStep();
       await action();
+      for (const [who, side, contracts] of options.holds ?? []) assert.equal(held(who === 'A' ? A : C, side), contracts, `${who} ${side} after "${name}"`);
       for (const w of watched) await w.barrier((id, amount, asset) => h.admin.deposit(id, amount, asset));
       for (const w of watched) await w.caughtUp();
       const problems = watched.flatMap((w) => w.check(name));
+      if (options.rest === true) problems.push(...await A.checkRest(name, a), ...await C.checkRest(name, c));
       if (problems.length > 0) assert.fail(`${problems.length} disagreement(s):\n${problems.join('\n')}`);
     });
   };
@@ -128,11 +139,11 @@ describe('one account over four dialects at once: every push agrees with the eng
   step('A rests a limit buy LONG 0.003 @ 60000 (XT)', async () => {
     resting = String(await xtOrder(a, 'BUY', 'LONG', 30, '60000'));
   });
-  step('partial fill: B sells 0.001 at market, SHORT (Binance)', () => binanceOrder(b, 'SELL', 'SHORT', '0.001'));
+  step('partial fill: B sells 0.001 at market, SHORT (Binance)', () => binanceOrder(b, 'SELL', 'SHORT', '0.001'), { holds: [['A', 'LONG', 10]] });
   step('amend: A reprices the rest to 59900, 0.003 in all (Bybit)', () => a.bybit('/v5/order/amend', { ...LINEAR, orderId: resting, price: '59900', qty: '0.003' }));
-  step('fill the rest: B sells 20 lots at market, SHORT (KuCoin)', () => kucoinOrder(b, { side: 'sell', type: 'market', size: 20, positionSide: 'SHORT' }));
+  step('fill the rest: B sells 20 lots at market, SHORT (KuCoin)', () => kucoinOrder(b, { side: 'sell', type: 'market', size: 20, positionSide: 'SHORT' }), { rest: true, holds: [['A', 'LONG', 30]] });
   step('A rests a limit sell SHORT 0.001 @ 60500 (Binance)', () => binanceOrder(a, 'SELL', 'SHORT', '0.001', '60500', 'a-short'));
-  step('B takes it: market buy 10 lots LONG (XT)', () => xtOrder(b, 'BUY', 'LONG', 10));
+  step('B takes it: market buy 10 lots LONG (XT)', () => xtOrder(b, 'BUY', 'LONG', 10), { holds: [['A', 'SHORT', -10]] });
 
   // --- C (one-way): open and flip ------------------------------------------------------------------
   let cBid = '';
@@ -140,9 +151,9 @@ describe('one account over four dialects at once: every push agrees with the eng
     cBid = (await kucoinOrder(c, { side: 'buy', type: 'limit', price: '60000', size: 20 })).orderId;
   });
   step('C amends it to 0.002 @ 59950 (Binance PUT order)', () => c.binance('PUT', '/fapi/v1/order', { symbol: BTC.binance, orderId: cBid, side: 'BUY', quantity: '0.002', price: '59950' }));
-  step('B fills it: market sell 0.002 on positionIdx 2 (Bybit)', () => bybitOrder(b, 'Sell', 2, '0.002'));
+  step('B fills it: market sell 0.002 on positionIdx 2 (Bybit)', () => bybitOrder(b, 'Sell', 2, '0.002'), { holds: [['C', 'BOTH', 20]] });
   step('B rests a bid 40 lots @ 59800 (XT)', () => xtOrder(b, 'BUY', 'LONG', 40, '59800'));
-  step('C flips long 0.002 → short 0.002: market sell 0.004 (Binance)', () => binanceOrder(c, 'SELL', 'BOTH', '0.004'));
+  step('C flips long 0.002 → short 0.002: market sell 0.004 (Binance)', () => binanceOrder(c, 'SELL', 'BOTH', '0.004'), { holds: [['C', 'BOTH', -20]] });
 
   // --- Mark move and funding on cross positions ------------------------------------------------
   step('mark price 61000 (admin): mark-driven position pushes', async () => {
@@ -152,16 +163,16 @@ describe('one account over four dialects at once: every push agrees with the eng
   step('funding settlement at 61000 (admin index-price + funding/settle)', async () => {
     await admin('/index-price', { symbol: BTC.xt, price: '61000' });
     await admin('/funding/settle', { symbol: BTC.xt });
-  });
+  }, { rest: true });
 
   // --- Closes ------------------------------------------------------------------------------------
   step('B rests a bid 0.003 @ 60900 (Binance)', () => binanceOrder(b, 'BUY', 'LONG', '0.003', '60900'));
-  step('A closes a third of its long: market sell 0.001 on positionIdx 1 (Bybit)', () => bybitOrder(a, 'Sell', 1, '0.001'));
-  step('A closes the rest of its long: market sell 20 lots LONG (XT)', () => xtOrder(a, 'SELL', 'LONG', 20));
+  step('A closes a third of its long: market sell 0.001 on positionIdx 1 (Bybit)', () => bybitOrder(a, 'Sell', 1, '0.001'), { holds: [['A', 'LONG', 20]] });
+  step('A closes the rest of its long: market sell 20 lots LONG (XT)', () => xtOrder(a, 'SELL', 'LONG', 20), { holds: [['A', 'LONG', 0]] });
   step('B rests an ask 10 lots @ 61100 (XT)', () => xtOrder(b, 'SELL', 'LONG', 10, '61100'));
-  step('A closes its short: closeOrder (KuCoin)', () => kucoinOrder(a, { closeOrder: true, positionSide: 'SHORT' }));
+  step('A closes its short: closeOrder (KuCoin)', () => kucoinOrder(a, { closeOrder: true, positionSide: 'SHORT' }), { holds: [['A', 'SHORT', 0]] });
   step('B rests an ask 20 lots @ 61000 (KuCoin)', () => kucoinOrder(b, { side: 'sell', type: 'limit', price: '61000', size: 20, positionSide: 'SHORT' }));
-  step('C closes its short: reduce-only market buy 0.002 (Bybit)', () => bybitOrder(c, 'Buy', 0, '0.002', undefined, { reduceOnly: true }));
+  step('C closes its short: reduce-only market buy 0.002 (Bybit)', () => bybitOrder(c, 'Buy', 0, '0.002', undefined, { reduceOnly: true }), { holds: [['C', 'BOTH', 0]] });
 
   // --- A cancel ----------------------------------------------------------------------------------
   let toCancel = '';
@@ -169,11 +180,17 @@ describe('one account over four dialects at once: every push agrees with the eng
     toCancel = (await kucoinOrder(a, { side: 'buy', type: 'limit', price: '59000', size: 5, positionSide: 'LONG' })).orderId;
   });
   step('A amends it to 8 lots @ 59100 (XT order/update)', () => a.xt('/future/trade/v1/order/update', { orderId: toCancel, price: '59100', origQty: '8' }));
-  step('A cancels it (XT)', () => a.xt('/future/trade/v1/order/cancel', { orderId: toCancel }));
+  step('A cancels it (Binance DELETE order)', () => a.binance('DELETE', '/fapi/v1/order', { symbol: BTC.binance, orderId: toCancel }));
   step('A: a fill-or-kill bid the book cannot fill expires (Bybit FOK)', () => bybitOrder(a, 'Buy', 1, '0.001', '61000', { timeInForce: 'FOK' }));
   step('A rests an ask 5 lots @ 61500, SHORT (Binance)', () => binanceOrder(a, 'SELL', 'SHORT', '0.0005', '61500', 'a-own-ask'));
-  step('A: a market buy meets its own ask: self-trade prevention expires it (KuCoin)', () => kucoinOrder(a, { side: 'buy', type: 'market', size: 5, positionSide: 'LONG' }));
-  step('A cancels its ask (Binance DELETE order)', () => a.binance('DELETE', '/fapi/v1/order', { symbol: BTC.binance, origClientOrderId: 'a-own-ask' }));
+  step('A: a market buy meets its own ask: self-trade prevention expires the buy (KuCoin)', () => kucoinOrder(a, { side: 'buy', type: 'market', size: 5, positionSide: 'LONG' }));
+  step('A: a market buy with EXPIRE_MAKER expires its own ask, then itself with nothing left (Binance)', () => a.binance('POST', '/fapi/v1/order', {
+    symbol: BTC.binance, side: 'BUY', positionSide: 'LONG', type: 'MARKET', quantity: '0.0005', selfTradePreventionMode: 'EXPIRE_MAKER',
+  }));
+  step('A rests a bid 5 lots @ 59000 and cancels everything (XT create, XT cancel-all)', async () => {
+    await xtOrder(a, 'BUY', 'LONG', 5, '59000');
+    await a.xt('/future/trade/v1/order/cancel-all', { symbol: BTC.xt });
+  });
   step('withdraw: 10 USDT from A (admin)', () => admin('/withdraw', { accountId: A.account.accountId, asset: 'USDT', amount: '10' }));
 
   // --- Margin mode, leverage, an isolated position ------------------------------------------------
@@ -181,9 +198,9 @@ describe('one account over four dialects at once: every push agrees with the eng
   step('C: margin mode CROSS → ISOLATED (XT change-type)', () => c.xt('/future/user/v1/position/change-type', { symbol: BTC.xt, positionSide: 'LONG', positionType: 'ISOLATED' }));
   step('A: leverage 20 → 10 (KuCoin changeCrossUserLeverage)', () => a.kucoin('POST', '/api/v2/changeCrossUserLeverage', { symbol: BTC.kucoin, leverage: '10' }));
   step('B rests an ask 0.002 @ 61000 (Bybit)', () => bybitOrder(b, 'Sell', 2, '0.002', '61000'));
-  step('A opens an isolated long: market buy 20 lots LONG (XT)', () => xtOrder(a, 'BUY', 'LONG', 20));
+  step('A opens an isolated long: market buy 20 lots LONG (XT)', () => xtOrder(a, 'BUY', 'LONG', 20), { holds: [['A', 'LONG', 20]] });
   step('B rests a bid 10 lots @ 60900 (XT)', () => xtOrder(b, 'BUY', 'LONG', 10, '60900'));
-  step('C opens an isolated short: market sell 10 lots (KuCoin)', () => kucoinOrder(c, { side: 'sell', type: 'market', size: 10, marginMode: 'ISOLATED' }));
+  step('C opens an isolated short: market sell 10 lots (KuCoin)', () => kucoinOrder(c, { side: 'sell', type: 'market', size: 10, marginMode: 'ISOLATED' }), { holds: [['C', 'BOTH', -10]] });
   step('A adds 5 USDT to its isolated long (Binance positionMargin)', () => a.binance('POST', '/fapi/v1/positionMargin', { symbol: BTC.binance, positionSide: 'LONG', amount: '5', type: 1 }));
   step('C adds 3 USDT to its isolated short (KuCoin deposit-margin)', () => c.kucoin('POST', '/api/v1/position/margin/deposit-margin', { symbol: BTC.kucoin, margin: '3', bizNo: 'cross-margin-1' }));
   step('C takes 1 USDT back (XT position/margin SUB)', () => c.xt('/future/user/v1/position/margin', { symbol: BTC.xt, positionSide: 'SHORT', type: 'SUB', margin: '1' }));
@@ -196,11 +213,11 @@ describe('one account over four dialects at once: every push agrees with the eng
   });
   // The index stays at 61000: set again after a settlement, it would move the mark by the last
   // rate times the time to the next funding (docs/engine-rules.md, "Prices"), which depends on the hour.
-  step('funding settlement at the mark 60000: isolated margins move (admin funding/settle)', () => admin('/funding/settle', { symbol: BTC.xt }));
+  step('funding settlement at the mark 60000: isolated margins move (admin funding/settle)', () => admin('/funding/settle', { symbol: BTC.xt }), { rest: true });
   step('B rests a bid 20 lots @ 60000 (KuCoin)', () => kucoinOrder(b, { side: 'buy', type: 'limit', price: '60000', size: 20, positionSide: 'LONG' }));
-  step('A closes the isolated long: market sell 0.002 LONG (Binance)', () => binanceOrder(a, 'SELL', 'LONG', '0.002'));
+  step('A closes the isolated long: market sell 0.002 LONG (Binance)', () => binanceOrder(a, 'SELL', 'LONG', '0.002'), { holds: [['A', 'LONG', 0]] });
   step('B rests an ask 0.001 @ 60100 (Binance)', () => binanceOrder(b, 'SELL', 'SHORT', '0.001', '60100'));
-  step('C closes the isolated short: market buy 10 lots, SHORT side (XT)', () => xtOrder(c, 'BUY', 'SHORT', 10));
+  step('C closes the isolated short: market buy 10 lots, SHORT side (XT)', () => xtOrder(c, 'BUY', 'SHORT', 10), { holds: [['C', 'BOTH', 0]] });
   step('A: margin mode ISOLATED → CROSS (KuCoin changeMarginMode)', () => a.kucoin('POST', '/api/v2/position/changeMarginMode', { symbol: BTC.kucoin, marginMode: 'CROSS' }));
   step('C: back to cross with leverage 5 (Bybit switch-isolated)', () => c.bybit('/v5/position/switch-isolated', { ...LINEAR, tradeMode: 0, buyLeverage: '5', sellLeverage: '5' }));
   step('A: leverage 5 → 20 (Bybit set-leverage)', () => a.bybit('/v5/position/set-leverage', { ...LINEAR, buyLeverage: '20', sellLeverage: '20' }));
@@ -208,17 +225,26 @@ describe('one account over four dialects at once: every push agrees with the eng
   // --- A: a rejected post-only order, a cross long with a leverage change, a second symbol, an IOC --
   step('B rests an ask 10 lots @ 60000 (XT)', () => xtOrder(b, 'SELL', 'SHORT', 10, '60000'));
   step('A: a post-only bid @ 60000 would take: rejected (Bybit PostOnly)', () => bybitOrder(a, 'Buy', 1, '0.001', '60000', { timeInForce: 'PostOnly' }));
-  step('A opens a cross long: market buy 10 lots LONG (KuCoin)', () => kucoinOrder(a, { side: 'buy', type: 'market', size: 10, positionSide: 'LONG' }));
+  step('A opens a cross long: market buy 10 lots LONG (KuCoin)', () => kucoinOrder(a, { side: 'buy', type: 'market', size: 10, positionSide: 'LONG' }), { holds: [['A', 'LONG', 10]] });
   step('A: leverage 20 → 25 with the long open (Binance)', () => a.binance('POST', '/fapi/v1/leverage', { symbol: BTC.binance, leverage: 25 }));
   step('C: leverage 5 → 10 (XT adjust-leverage)', () => c.xt('/future/user/v1/position/adjust-leverage', { symbol: BTC.xt, positionSide: 'LONG', leverage: 10 }));
+  step('B rests two asks, 10 lots @ 60000 and 10 @ 60100 (XT)', async () => {
+    await xtOrder(b, 'SELL', 'SHORT', 10, '60000');
+    await xtOrder(b, 'SELL', 'SHORT', 10, '60100');
+  });
+  step('C sweeps both levels: market buy 20 lots, two fills in one command (KuCoin)', () => kucoinOrder(c, { side: 'buy', type: 'market', size: 20 }), { holds: [['C', 'BOTH', 20]] });
+  step('C rests an ask 0.004 @ 60200 (Bybit)', () => bybitOrder(c, 'Sell', 0, '0.004', '60200'));
+  step('B takes it all: C flips long → short as the maker (Binance)', () => binanceOrder(b, 'BUY', 'LONG', '0.004'), { holds: [['C', 'BOTH', -20]] });
+  step('B rests an ask 20 lots @ 60000 (KuCoin)', () => kucoinOrder(b, { side: 'sell', type: 'limit', price: '60000', size: 20, positionSide: 'SHORT' }));
+  step('C closes its short: market buy 20 lots, SHORT side (XT)', () => xtOrder(c, 'BUY', 'SHORT', 20), { holds: [['C', 'BOTH', 0]] });
   step('B rests an ETH ask 2 lots @ 3000 (KuCoin)', () => kucoinOrder(b, { symbol: ETH.kucoin, side: 'sell', type: 'limit', price: '3000', size: 2, positionSide: 'SHORT' }));
-  step('A buys 0.02 ETH at market, LONG, with the BTC long open (Bybit)', () => a.bybit('/v5/order/create', { category: 'linear', symbol: ETH.bybit, side: 'Buy', orderType: 'Market', qty: '0.02', positionIdx: 1 }));
+  step('A buys 0.02 ETH at market, LONG, with the BTC long open (Bybit)', () => a.bybit('/v5/order/create', { category: 'linear', symbol: ETH.bybit, side: 'Buy', orderType: 'Market', qty: '0.02', positionIdx: 1 }), { rest: true });
   step('B rests a bid 5 lots @ 60000 (Bybit)', () => bybitOrder(b, 'Buy', 1, '0.0005', '60000'));
   step('A: IOC sell 10 lots LONG @ 60000 closes 5, the rest expires (Binance)', () => a.binance('POST', '/fapi/v1/order', {
     symbol: BTC.binance, side: 'SELL', positionSide: 'LONG', type: 'LIMIT', timeInForce: 'IOC', quantity: '0.001', price: '60000',
-  }));
+  }), { holds: [['A', 'LONG', 5]] });
   step('B rests a bid 0.0005 @ 60000 (Bybit)', () => bybitOrder(b, 'Buy', 1, '0.0005', '60000'));
-  step('A closes the BTC rest: market sell 5 lots LONG (XT)', () => xtOrder(a, 'SELL', 'LONG', 5));
+  step('A closes the BTC rest: market sell 5 lots LONG (XT)', () => xtOrder(a, 'SELL', 'LONG', 5), { holds: [['A', 'LONG', 0]] });
   step('B rests an ETH bid 0.02 @ 3010 (Binance)', () => b.binance('POST', '/fapi/v1/order', {
     symbol: ETH.binance, side: 'BUY', positionSide: 'LONG', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.02', price: '3010',
   }));
@@ -229,17 +255,17 @@ describe('one account over four dialects at once: every push agrees with the eng
   // --- C back to hedge mode, and a hedge trade ---------------------------------------------------
   step('C: back to hedge mode (Binance positionSide/dual)', () => c.binance('POST', '/fapi/v1/positionSide/dual', { dualSidePosition: 'true' }));
   step('B rests an ask 10 lots @ 60000 (KuCoin)', () => kucoinOrder(b, { side: 'sell', type: 'limit', price: '60000', size: 10, positionSide: 'SHORT' }));
-  step('C opens a hedge long: market buy 0.001 on positionIdx 1 (Bybit)', () => bybitOrder(c, 'Buy', 1, '0.001'));
+  step('C opens a hedge long: market buy 0.001 on positionIdx 1 (Bybit)', () => bybitOrder(c, 'Buy', 1, '0.001'), { holds: [['C', 'LONG', 10]] });
   step('B rests a bid 10 lots @ 60000 (XT)', () => xtOrder(b, 'BUY', 'LONG', 10, '60000'));
-  step('C closes it: market sell 0.001 LONG (Binance)', () => binanceOrder(c, 'SELL', 'LONG', '0.001'));
+  step('C closes it: market sell 0.001 LONG (Binance)', () => binanceOrder(c, 'SELL', 'LONG', '0.001'), { rest: true, holds: [['C', 'LONG', 0], ['A', 'LONG', 0]] });
 
   it('after the last step nothing more arrives, and every dialect was compared on every field it carries', async () => {
     for (const w of watched) w.beginStep();
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.deepEqual(watched.flatMap((w) => w.trailing()), []);
-    for (const dialect of Object.keys(CARRIES) as (keyof typeof CARRIES)[]) {
+    for (const [dialect, carries] of [...Object.entries(CARRIES), ...Object.entries(REST_CARRIES)]) {
       const compared = new Set(watched.flatMap((w) => [...(w.coverage.get(dialect) ?? [])]));
-      const carried = Object.entries(CARRIES[dialect]).flatMap(([kind, fields]) => fields.map((f) => `${kind}.${f}`));
+      const carried = Object.entries(carries).flatMap(([kind, fields]) => fields.map((f) => `${kind}.${f}`));
       assert.deepEqual([...compared].sort(), carried.sort(), `${dialect}: the fields compared over the scenario are the fields it carries`);
     }
   });

@@ -8,6 +8,8 @@ import type { Clock } from '../../src/service/clock.js';
 import { BinanceRest } from '../binance/client.js';
 import { BybitRest } from '../bybit/client.js';
 import { KucoinRest } from '../kucoin/client.js';
+import { XtClient } from '../support/xt-client.js';
+import { parseExactJson } from './exact.js';
 import type { Credentials } from './streams.js';
 
 type Json = Record<string, unknown>;
@@ -30,11 +32,13 @@ export class FrontDoors {
   private readonly binanceRest: BinanceRest;
   private readonly bybitRest: BybitRest;
   private readonly kucoinRest: KucoinRest;
+  private readonly xtRest: XtClient;
 
   constructor(private readonly baseUrl: string, readonly account: Credentials, private readonly clock: ShiftedClock) {
     this.binanceRest = new BinanceRest(baseUrl, account.apiKey, account.secret);
     this.bybitRest = new BybitRest(baseUrl, account.apiKey, account.secret);
     this.kucoinRest = new KucoinRest(baseUrl, account.apiKey, account.secret, account.passphrase);
+    this.xtRest = new XtClient(baseUrl, account.apiKey, account.secret);
   }
 
   /** XT: a signed POST with a JSON body; returns `result`. */
@@ -50,6 +54,28 @@ export class FrontDoors {
     const reply = (await response.json()) as { returnCode: number; result: unknown };
     if (reply.returnCode !== 0) throw new Error(`XT ${path} ${rawBody}: ${JSON.stringify(reply)}`);
     return reply.result;
+  }
+
+  /** XT: a signed GET; returns `result`. */
+  async xtGet(path: string, query: Record<string, string> = {}): Promise<unknown> {
+    const reply = await this.xtRest.get(path, query, { timestamp: this.clock.now() });
+    if (reply.returnCode !== 0) throw new Error(`XT GET ${path}: ${JSON.stringify(reply)}`);
+    return reply.result;
+  }
+
+  /** Bybit: a signed GET; returns `result`. */
+  async bybitGet(path: string, query: Record<string, string>): Promise<Json> {
+    const reply = await this.bybitRest.get(path, query, { timestamp: this.clock.now() });
+    if (reply.retCode !== 0) throw new Error(`Bybit GET ${path} ${JSON.stringify(query)}: ${JSON.stringify(reply)}`);
+    return reply.result;
+  }
+
+  /** KuCoin futures host: a signed GET; returns `data` read with every number as its exact text. */
+  async kucoinGet(path: string, query: Record<string, string>): Promise<unknown> {
+    const reply = await this.kucoinRest.request('GET', 'futures', path, { query, timestamp: this.clock.now() });
+    const body = parseExactJson(reply.text) as { code: string; data?: unknown };
+    if (body.code !== '200000') throw new Error(`KuCoin GET ${path} ${JSON.stringify(query)}: ${reply.status} ${reply.text}`);
+    return body.data;
   }
 
   /** Binance: a signed call (query for GET/DELETE, form body for POST/PUT); returns the body. */
