@@ -1,37 +1,28 @@
 /**
  * Issue 6: one account watched over all four dialects at once, and all four agree.
  *
- * One server; account A (hedge mode, the server default) and account C (switched to one-way through
- * Bybit) are each watched over five private streams at once: XT /ws/user (all five topics), the
- * Binance listenKey stream, the Bybit private stream (position, order, execution, wallet), the KuCoin
- * classic futures stream (/contract/position:…, /contractMarket/tradeOrders, /contractAccount/wallet,
- * /contract/marginMode, /contract/crossLeverage) and the KuCoin UTA positionAll stream. Account B is
- * the counterparty. A scripted scenario — deposit, open, partial fill, amend, fill, a hedge short,
- * a one-way flip, a mark move, funding, closes, a cancel, margin mode CROSS → ISOLATED and back,
- * leverage changes (one with a position open), an isolated position with a margin transfer, a mark
- * move and funding on it, a position-mode change — goes through the four front doors in turn, so
- * every door acts on the same accounts.
+ * One server; account A (hedge mode, the server default) and account C (one-way, switched through
+ * Bybit, and back to hedge at the end) are each watched over five private streams at once: XT
+ * /ws/user (all five topics), the Binance listenKey stream, the Bybit private stream (position,
+ * order, execution, wallet), the KuCoin classic futures stream (/contract/position:…,
+ * /contractMarket/tradeOrders, /contractAccount/wallet, /contract/marginMode, /contract/crossLeverage)
+ * and the KuCoin UTA positionAll stream. Account B is the counterparty. The scripted scenario goes
+ * through the four front doors in turn (each step names its door), so every door acts on the same
+ * accounts: deposit, a resting order, a partial fill, amends (Bybit, Binance, XT), the rest filled,
+ * a hedge short, a one-way flip as taker and as maker, a two-level sweep, mark moves, funding on
+ * cross and on isolated positions, partial and full closes, cancels, FOK, IOC and self-trade
+ * prevention expiries, a rejected post-only order, a withdrawal, margin mode CROSS → ISOLATED and
+ * back (per symbol and account-wide), leverage changes (with a cross and with an isolated position
+ * open), isolated margin in and out, a second symbol, position-mode changes.
  *
  * After every step each stream's pushes are decoded into one normalized model (model.ts, decode.ts)
  * and checked field by field against the engine's own state (view, finished orders, fills, funding
- * events) — and so against each other — plus, per dialect: the exact messages the step's canonical
- * events call for (nothing twice, nothing missing), every order's status sequence, the fill count,
- * and funding. Liquidation is not in the scenario: the risk engine has not landed.
- *
- * What each dialect carries (CARRIES in account.ts; docs/dialects/cross-dialect.md says why):
- *
- * | field                | XT | Binance            | Bybit | KuCoin         | KuCoin UTA |
- * |----------------------|----|--------------------|-------|----------------|------------|
- * | wallet balance       | ✓  | ✓                  | ✓     | ✓              | –          |
- * | available, order and position margin | ✓ | –   | ✓     | ✓              | –          |
- * | position qty, entry, margin mode | ✓ | ✓        | ✓     | ✓              | ✓          |
- * | position leverage    | ✓  | – (config event)   | ✓     | cross only     | ✓          |
- * | position margin      | ✓  | isolated only      | ✓     | ✓              | –          |
- * | realized: lifetime gross / current net / lifetime net | gross (+fees, funding) | gross | current, lifetime net | current (+fees current, funding if isolated) | current |
- * | mark, unrealized PnL | ✓  | unrealized only, as of its last ACCOUNT_UPDATE | ✓ | ✓ | ✓ |
- * | orders               | ✓  | ✓                  | ✓     | no average     | –          |
- * | fills                | ✓  | ✓                  | ✓     | no realized PnL | –         |
- * | funding per position | –  | per asset (bc)     | ✓     | ✓              | –          |
+ * events) — and so against each other — plus, per dialect: exactly the messages the step's
+ * canonical events call for (nothing twice, nothing missing), every order's status sequence, the
+ * fills and the funding. At five steps the REST account snapshots of the four dialects are checked
+ * the same way (rest.ts). Which fields each dialect carries, and why the others are not compared:
+ * CARRIES in account.ts and docs/dialects/cross-dialect.md. Liquidation and ADL are not in the
+ * scenario: the risk engine has not landed.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
