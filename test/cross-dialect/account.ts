@@ -179,10 +179,6 @@ export class WatchedAccount {
     return this.modes.filter(before).at(-1)!.mode;
   }
 
-  get dialects(): readonly DialectStream[] {
-    return this.streams;
-  }
-
   beginStep(): void {
     this.stepEvents = this.events.length;
     for (const s of this.streams) s.beginStep();
@@ -220,7 +216,7 @@ export class WatchedAccount {
           const asPushed = kindOf(key) === 'position' && !stream.model.touched.has(key) && (asOfPush.includes(field) || (field === 'markPrice' && fields.get('qty') === '0'));
           return asPushed ? pushed?.get(key)?.get(field) : fields.get(field);
         },
-        required: (key) => !hidden.has(key.slice('order:'.length)),
+        required: (key) => !(key.startsWith('order:') && hidden.has(key.slice('order:'.length))),
       }));
       problems.push(...this.deliveryProblems(stream, truth));
       this.remember(stream, truth);
