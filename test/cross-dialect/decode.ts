@@ -169,6 +169,7 @@ export function decodeBinance(model: Model, event: Json, ctx: DecodeContext): vo
         model.fillRows.push(tradeId);
         // The fill's TRADE_LITE (sent just before) must tell the same fill.
         const lite = tradeLites.get(model)?.get(tradeId);
+        tradeLites.get(model)?.delete(tradeId);
         if (lite !== undefined) {
           const told = [lite.s, lite.S, lite.L, lite.l, lite.m, lite.i, lite.c, lite.q, lite.p, lite.T];
           const same = [o.s, o.S, o.L, o.l, o.m, o.i, o.c, o.q, o.p, event.T];

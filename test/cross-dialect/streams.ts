@@ -46,8 +46,6 @@ export interface DialectStream {
   beginStep(): void;
   /** What the step's canonical events required vs what the stream delivered, as labels. */
   delivery(events: readonly EngineEvent[]): { expected: string[]; actual: string[] };
-  /** Frames delivered since the stream opened. */
-  frameCount(): number;
   close(): void;
 }
 
@@ -88,10 +86,6 @@ abstract class Recorded<F> implements DialectStream {
   protected stepFrames(): readonly F[] {
     this.ingest();
     return this.frames().slice(this.stepStart);
-  }
-
-  frameCount(): number {
-    return this.frames().length;
   }
 }
 
