@@ -1,0 +1,215 @@
+/**
+ * One normalized model of an account, the same for every dialect and for the engine, so that what
+ * four wire formats pushed can be compared field by field with each other and with the engine.
+ *
+ * Entities (keys): `wallet:<ASSET>`, `position:<symbol>|<BOTH|LONG|SHORT>`, `order:<orderId>`,
+ * `fill:<tradeId>`, `setting:<symbol>` (engine symbol names, e.g. btc_usdt). Values are canonical
+ * decimal text (quantities in base units, prices and amounts as decimals), enums, booleans, `null`
+ * (no average / no mark), or, for averages, the engine's exact ratio vs the dialect's rounded text.
+ */
+import type { SymbolConfig } from '../../src/engine/symbol.js';
+import type { EngineEvent, OrderSnapshot, OrderState, PositionSnapshot, TradeEvent } from '../../src/engine/types.js';
+import type { AccountView } from '../../src/engine/view.js';
+import { dec, decAdd, decMul, decOf, exactRatio, exactText, roundsFrom, type Exact, type Rounded } from './exact.js';
+
+export type EntityKind = 'wallet' | 'position' | 'order' | 'fill' | 'setting';
+
+/** What a dialect's push says about a field. */
+export type WireValue = string | boolean | null | Rounded;
+/** What the engine says about it. */
+export type TruthValue = string | boolean | null | Exact;
+
+export type Fields<V> = Map<string, V>;
+
+/** The fields each entity kind has in the model (the engine provides all of them). */
+export const FIELDS: Readonly<Record<EntityKind, readonly string[]>> = {
+  wallet: ['walletBalance', 'availableBalance', 'orderMargin', 'positionMargin'],
+  position: [
+    'qty', 'entryPrice', 'marginMode', 'leverage', 'margin', 'realizedPnlTotal', 'realizedPnlCurrent', 'realizedNetTotal',
+    'feesTotal', 'feesCurrent', 'fundingTotal', 'markPrice', 'unrealizedPnl',
+  ],
+  order: ['clientOrderId', 'side', 'positionSide', 'type', 'timeInForce', 'price', 'qty', 'status', 'filledQty', 'avgPrice', 'createTime'],
+  fill: ['orderId', 'side', 'price', 'qty', 'fee', 'feeAsset', 'maker', 'realizedPnl', 'time'],
+  setting: ['leverage', 'marginMode'],
+};
+
+/** The order states the four dialects can all tell apart (each folds cancel, partial cancel and expiry into one). */
+export type Status = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'REJECTED';
+
+export function statusOf(state: OrderState): Status {
+  switch (state) {
+    case 'CANCELED':
+    case 'PARTIALLY_CANCELED':
+    case 'EXPIRED': return 'CANCELED';
+    default: return state;
+  }
+}
+
+export const kindOf = (key: string): EntityKind => key.slice(0, key.indexOf(':')) as EntityKind;
+
+/** A dialect's picture of the account, built push by push. */
+export class Model {
+  readonly entities = new Map<string, Fields<WireValue>>();
+  /** Per order id, every status update pushed, as "STATUS filledQty". */
+  readonly orderLog = new Map<string, string[]>();
+  /** Every fill row pushed, by trade id, in arrival order (a duplicate shows twice). */
+  readonly fillRows: string[] = [];
+  /** Funding settlements, "symbol|side fee" (fee received +), in arrival order. */
+  readonly fundings: string[] = [];
+  /** Entities a push touched since the last step ended. */
+  readonly touched = new Set<string>();
+  /** Pushes of the dialect that contradict each other (one message against another of the same change). */
+  readonly inconsistencies: string[] = [];
+
+  /**
+   * Applies what a push says: a field given a value is set, a field given `undefined` is dropped
+   * (the push says the wire no longer carries it, e.g. Binance's iw of a cross position); fields
+   * the push does not mention keep their last value.
+   */
+  set(key: string, fields: Record<string, WireValue | undefined>): void {
+    let entity = this.entities.get(key);
+    if (entity === undefined) this.entities.set(key, (entity = new Map()));
+    for (const [name, value] of Object.entries(fields)) {
+      if (!FIELDS[kindOf(key)].includes(name)) throw new Error(`model: ${key} has no field ${name}`);
+      if (value === undefined) entity.delete(name);
+      else entity.set(name, value);
+    }
+    this.touched.add(key);
+  }
+
+  logOrder(orderId: string, status: Status, filledQty: string): void {
+    const log = this.orderLog.get(orderId) ?? [];
+    log.push(`${status} ${dec(filledQty)}`);
+    this.orderLog.set(orderId, log);
+  }
+
+  wallet(asset: string): Fields<WireValue> | undefined {
+    return this.entities.get(`wallet:${asset}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The engine's side
+
+/** A symbol's units, from its configuration (decimal sizes only: nothing here formats like a dialect). */
+export interface Units {
+  symbol: string;
+  tickSize: string;
+  contractSize: string;
+  priceDecimals: number;
+  settleAsset: string;
+}
+
+export const unitsOf = (config: SymbolConfig): Units => ({
+  symbol: config.symbol, tickSize: config.spec.tickSize, contractSize: config.spec.contractSize, priceDecimals: config.priceDecimals,
+  settleAsset: config.settleAsset,
+});
+
+export const amountText = (units: bigint): string => decOf(units, 8);
+export const baseQty = (u: Units, contracts: number): string => decMul(contracts, u.contractSize);
+export const priceText = (u: Units, ticks: number): string => decMul(ticks, u.tickSize);
+
+function positionTruth(p: PositionSnapshot, u: Units): Fields<TruthValue> {
+  const size = Math.abs(p.qty);
+  return new Map<string, TruthValue>([
+    ['qty', baseQty(u, p.qty)],
+    ['entryPrice', size === 0 ? null : exactRatio(p.entryCost, u.tickSize, BigInt(size))],
+    ['marginMode', p.marginMode],
+    ['leverage', String(p.leverage)],
+    ['margin', amountText(p.margin)],
+    ['realizedPnlTotal', amountText(p.realizedPnlTotal)],
+    ['realizedPnlCurrent', amountText(p.realizedPnlCurrent)],
+    ['realizedNetTotal', amountText(p.realizedPnlTotal - p.feesTotal)],
+    ['feesTotal', amountText(p.feesTotal)],
+    ['feesCurrent', amountText(p.feesCurrent)],
+    ['fundingTotal', amountText(p.fundingTotal)],
+    ['markPrice', p.markPrice > 0 ? priceText(u, p.markPrice) : null],
+    ['unrealizedPnl', amountText(p.unrealizedPnl)],
+  ]);
+}
+
+function orderTruth(o: OrderSnapshot, u: Units): Fields<TruthValue> {
+  return new Map<string, TruthValue>([
+    ['clientOrderId', o.clientOrderId],
+    ['side', o.side],
+    ['positionSide', o.positionSide],
+    ['type', o.orderType],
+    ['timeInForce', o.timeInForce],
+    ['price', priceText(u, o.price)],
+    ['qty', baseQty(u, o.qty)],
+    ['status', statusOf(o.state)],
+    ['filledQty', baseQty(u, o.executedQty)],
+    ['avgPrice', o.executedQty === 0 ? null : exactRatio(o.cumQuote, u.tickSize, BigInt(o.executedQty))],
+    ['createTime', String(o.createTime)],
+  ]);
+}
+
+function fillTruth(t: TradeEvent, u: Units): Fields<TruthValue> {
+  return new Map<string, TruthValue>([
+    ['orderId', String(t.orderId)],
+    ['side', t.side],
+    ['price', priceText(u, t.price)],
+    ['qty', baseQty(u, t.qty)],
+    ['fee', amountText(t.fee)],
+    ['feeAsset', t.feeAsset],
+    ['maker', t.isMaker],
+    ['realizedPnl', amountText(t.realizedPnl)],
+    ['time', String(t.time)],
+  ]);
+}
+
+/** The engine's own account state in the model's terms. */
+export interface Truth {
+  entities: Map<string, Fields<TruthValue>>;
+  /** The engine's fills, by trade id, in order. */
+  fills: string[];
+  /** Funding events, "symbol|side fee". */
+  fundings: string[];
+}
+
+export function truthOf(view: AccountView, finished: readonly OrderSnapshot[], trades: readonly TradeEvent[], events: readonly EngineEvent[], units: ReadonlyMap<string, Units>): Truth {
+  const unit = (symbol: string): Units => units.get(symbol) ?? (() => { throw new Error(`no units for ${symbol}`); })();
+  const entities = new Map<string, Fields<TruthValue>>();
+  for (const w of view.wallets) {
+    entities.set(`wallet:${w.asset}`, new Map<string, TruthValue>([
+      ['walletBalance', amountText(w.walletBalance)],
+      ['availableBalance', amountText(w.availableBalance)],
+      ['orderMargin', amountText(w.openOrderMarginFrozen)],
+      ['positionMargin', amountText(w.isolatedMargin + w.crossedMargin)],
+    ]));
+  }
+  for (const p of view.positions) entities.set(`position:${p.symbol}|${p.positionSide}`, positionTruth(p, unit(p.symbol)));
+  for (const o of [...finished, ...view.orders]) entities.set(`order:${o.orderId}`, orderTruth(o, unit(o.symbol)));
+  for (const t of trades) entities.set(`fill:${t.tradeId}`, fillTruth(t, unit(t.symbol)));
+  for (const s of view.settings) entities.set(`setting:${s.symbol}`, new Map<string, TruthValue>([['leverage', String(s.leverage)], ['marginMode', s.marginMode]]));
+  const fundings = events.filter((e) => e.type === 'funding').map((e) => `${e.symbol}|${e.positionSide} ${amountText(e.fundingFee)}`);
+  return { entities, fills: trades.map((t) => String(t.tradeId)), fundings };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparison
+
+export function agrees(wire: WireValue, truth: TruthValue): boolean {
+  if (truth !== null && typeof truth === 'object') return wire !== null && typeof wire === 'object' && roundsFrom(wire, truth);
+  if (wire !== null && typeof wire === 'object') return false;
+  return wire === truth;
+}
+
+export function show(value: WireValue | TruthValue | undefined): string {
+  if (value === undefined) return '(absent)';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return value.kind === 'exact' ? exactText(value) : `${value.text} (to ${value.decimals} dp)`;
+  return String(value);
+}
+
+/** One field on which a dialect and the engine disagree. */
+export interface Disagreement {
+  dialect: string;
+  entity: string;
+  field: string;
+  wire: WireValue | undefined;
+  truth: TruthValue | undefined;
+}
+
+/** Sum of decimal texts (KuCoin splits wallet margins into cross and isolated parts). */
+export const sum = (...parts: string[]): string => parts.reduce((a, b) => decAdd(a, b), '0');
