@@ -24,6 +24,9 @@ async function main(): Promise<void> {
       `stream epoch ${recovery.epoch}${recovery.newEpoch ? ' (new)' : ''}`);
   }
   console.log(`perpstream listening on ${server.url} (XT REST at /future/..., user stream at ${server.wsUrl}/ws/user)`);
+  console.log(`  dialects: Binance ${server.url}/binance/fapi (stream ${server.wsUrl}/binance/ws/<listenKey>), ` +
+    `Bybit ${server.url}/bybit/v5 (stream ${server.wsUrl}/bybit/v5/private), ` +
+    `KuCoin ${server.url}/kucoin-futures/api (stream from bullet-private); see README.md`);
   console.log(`admin API: ${server.url}/admin/v1  token: ${settings.adminTokenGenerated ? `${settings.adminToken} (generated)` : '(as given)'}`);
 
   const startPrices = new Map([['btc_usdt', 600_000], ['eth_usdt', 300_000]]);
