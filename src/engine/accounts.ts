@@ -106,7 +106,9 @@ export function applyLeverage(core: Core, account: Account, symbol: SymbolState,
   const settings = core.settings(account, symbol.config.symbol);
   const isolated = settings.marginMode === 'ISOLATED';
   settings.leverage = leverage;
-  core.emitter.config(account, { symbol: symbol.config.symbol, leverage, marginMode: settings.marginMode, positionMode: account.positionMode });
+  let isolatedTopUp = 0n;
+  if (isolated) for (const position of core.positionsOf(account, symbol.config.symbol)) isolatedTopUp += marginAt(position, leverage) - position.margin;
+  core.emitter.config(account, { symbol: symbol.config.symbol, leverage, marginMode: settings.marginMode, positionMode: account.positionMode, isolatedTopUp });
   for (const position of core.positionsOf(account, symbol.config.symbol)) {
     const margin = marginAt(position, leverage);
     if (margin !== position.margin) {

@@ -346,6 +346,12 @@ export interface ConfigEvent extends EventBase {
   positionMode: PositionMode;
   /** Margin-mode changes only: the symbol's settle-asset balance (Binance pushes it with MARGIN_TYPE_CHANGE). */
   settleBalance?: BalanceSnapshot;
+  /**
+   * Leverage changes only: margin moved from the wallet into isolated positions to meet the new
+   * leverage (isolated margin is only ever topped up); 0 when none moved (Binance then shows only
+   * ACCOUNT_CONFIG_UPDATE, otherwise also the moved margin as an ACCOUNT_UPDATE).
+   */
+  isolatedTopUp?: bigint;
 }
 
 /**

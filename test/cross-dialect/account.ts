@@ -67,15 +67,12 @@ export const CARRIES: Readonly<Record<DialectName, Readonly<Record<EntityKind, r
  * - `markPrice` of a flat position, every dialect: mark-price events go to open positions only
  *   (docs/engine-rules.md), while the engine's view shows every record at the current mark.
  * - Binance `unrealizedPnl`: Binance pushes no ACCOUNT_UPDATE for a mark move.
- * - Binance `margin` (iw): a leverage change that tops up an isolated position's margin pushes only
- *   ACCOUNT_CONFIG_UPDATE (docs/dialects/binance.md §6) — a known disagreement with the other
- *   dialects, pinned here until the Binance dialect pushes it.
  * That Binance's ACCOUNT_UPDATEs list exactly the positions they must (so that these fields are
  * refreshed whenever Binance refreshes a position) is checked by the delivery check (delivery.ts).
  */
 const AS_OF_LAST_PUSH: Readonly<Record<DialectName, readonly string[]>> = {
   xt: [],
-  binance: ['unrealizedPnl', 'margin'],
+  binance: ['unrealizedPnl'],
   bybit: [],
   kucoin: [],
   'kucoin-uta': [],

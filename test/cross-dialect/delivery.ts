@@ -224,7 +224,9 @@ export function expectedBinance(events: readonly EngineEvent[], units: ReadonlyM
     const fill = group.some((e) => e.type === 'trade');
     const shows = group.some((e) => e.type === 'balance' || e.type === 'position' || (e.type === 'config' && e.reason === 'MARGIN_TYPE_CHANGE'));
     const m = { DEPOSIT: 'DEPOSIT', WITHDRAW: 'WITHDRAW', MARGIN_TRANSFER: 'MARGIN_TRANSFER', AUTO_DEPOSIT: 'MARGIN_TRANSFER', MARGIN_TYPE_CHANGE: 'MARGIN_TYPE_CHANGE', FUNDING_FEE: 'FUNDING_FEE' }[reason as string]
-      ?? ((reason === 'ORDER' || reason === 'ADL') && fill ? 'ORDER' : reason === 'LIQUIDATION' ? (fill ? 'ORDER' : 'INSURANCE_CLEAR') : undefined);
+      ?? ((reason === 'ORDER' || reason === 'ADL') && fill ? 'ORDER' : reason === 'LIQUIDATION' ? (fill ? 'ORDER' : 'INSURANCE_CLEAR') : undefined)
+      // A leverage change that topped up isolated margin shows the move (docs/dialects/binance.md).
+      ?? (reason === 'LEVERAGE_CHANGE' && group.some((e) => e.type === 'config' && (e.isolatedTopUp ?? 0n) > 0n) ? 'MARGIN_TRANSFER' : undefined);
     if (m !== undefined && shows) out.push(`ACCOUNT_UPDATE ${m} ${accountUpdateContent(group, name)}`);
   }
   return out;

@@ -201,7 +201,10 @@ export class BinanceEncoder {
     // An order placed, amended or cancelled without a fill changes nothing Binance shows (only frozen
     // margin and open-order quantities move): no ACCOUNT_UPDATE.
     if (first.reason === 'ORDER' && !hasTrade) return null;
-    const reason = accountReason(first.reason, hasTrade);
+    // A leverage change that topped up isolated margin moved money out of the cross wallet: shown as
+    // Binance shows any move into isolated margin.
+    const toppedUp = first.reason === 'LEVERAGE_CHANGE' && events.some((e) => e.type === 'config' && (e.isolatedTopUp ?? 0n) > 0n);
+    const reason = toppedUp ? 'MARGIN_TRANSFER' : accountReason(first.reason, hasTrade);
     if (reason === null || (balances.size === 0 && positions.size === 0)) return null;
     const B = [...balances.values()].map(({ event: b, change }) => ({
       a: b.asset, wb: amount8(b.walletBalance), cw: this.isMarginAsset(b.asset) ? amount8(b.crossWalletBalance) : '0', bc: amount8(change),
