@@ -165,11 +165,16 @@ export class BinanceEncoder {
     return out;
   }
 
-  private accountUpdate(events: readonly EngineEvent[]): Json | null {
+  private accountUpdate(all: readonly EngineEvent[]): Json | null {
+    // A mark-price push is no change Binance shows, even within a command that changes the account
+    // otherwise (a mark tick whose liquidation fills this account's resting order after pushing its
+    // position's new mark): the reason and contents come from the command's other events.
+    const events = all.filter((e) => e.reason !== 'MARK_PRICE');
+    const first = events[0];
+    if (first === undefined) return null;
     const balances = new Map<string, { event: BalanceEvent['balance']; change: bigint }>();
     /** symbol → side → snapshot, latest wins; null marks a symbol to show with its margin mode. */
     const positions = new Map<string, { marginMode: string; sides: Map<PositionSide, PositionSnapshot> }>();
-    const first = events[0]!;
     let hasTrade = false;
     const touch = (symbol: string, marginMode: string) => {
       let entry = positions.get(symbol);
