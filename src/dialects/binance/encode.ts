@@ -13,7 +13,7 @@
  * - FUNDING_FEE short form: cross positions add nothing to P; isolated ones only themselves.
  */
 import type {
-  BalanceEvent, ChangeReason, EngineEvent, NoticeEvent, OrderEvent, OrderReason, OrderSnapshot, PositionEvent,
+  BalanceEvent, ChangeReason, ConfigEvent, EngineEvent, NoticeEvent, OrderEvent, OrderReason, OrderSnapshot, PositionEvent,
   PositionSide, PositionSnapshot, TradeEvent,
 } from '../../engine/types.js';
 import { emptyPositionSnapshot } from '../../engine/snapshots.js';
@@ -154,7 +154,7 @@ export class BinanceEncoder {
         const trade = event.execType === 'TRADE' ? findTrade(events, i, event.order.orderId) : undefined;
         if (trade !== undefined && trade.source === 'USER') out.push(this.tradeLite(trade, event.order));
         out.push(this.orderUpdate(event, trade));
-      } else if (event.type === 'config' && event.reason === 'LEVERAGE_CHANGE' && event.symbol !== null && event.leverage !== null) {
+      } else if (event.type === 'config' && setsLeverage(event) && event.symbol !== null && event.leverage !== null) {
         out.push({ e: 'ACCOUNT_CONFIG_UPDATE', E: event.time, T: event.time, ac: { s: this.symbols.of(event.symbol).name, l: event.leverage } });
       } else if (event.type === 'notice' && event.notice === 'WARN') {
         out.push(this.marginCall(event));
@@ -314,6 +314,9 @@ export class BinanceEncoder {
     };
   }
 }
+
+/** A config event that sets the leverage: a leverage change, or a risk-limit level that brought it down. */
+const setsLeverage = (event: ConfigEvent): boolean => event.reason === 'LEVERAGE_CHANGE' || event.reason === 'RISK_LIMIT_CHANGE';
 
 /** The trade event that belongs to the order's TRADE event (it follows it within the step). */
 function findTrade(events: readonly EngineEvent[], from: number, orderId: number): TradeEvent | undefined {
