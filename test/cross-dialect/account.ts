@@ -307,6 +307,11 @@ export class WatchedAccount {
     stream.model.touched.clear();
   }
 
+  /** Every marker each dialect pushed so far (markers.ts), by dialect. */
+  markers(): Map<DialectName, readonly string[]> {
+    return new Map(this.streams.map((s) => [s.name, [...s.model.markers]]));
+  }
+
   /** Frames delivered since the last beginStep() (at the scenario's end there must be none). */
   trailing(): string[] {
     const out: string[] = [];
