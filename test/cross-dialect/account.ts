@@ -8,7 +8,8 @@
 import type { RunningServer } from '../../src/server/server.js';
 import type { EngineEvent, PositionMode } from '../../src/engine/types.js';
 import type { DecodeContext } from './decode.js';
-import { expectedFundings, expectedOrderLog, hiddenOrders, type DialectName } from './delivery.js';
+import { expectedFundings, expectedOrderLog, hiddenOrders, utaCarries, type DialectName } from './delivery.js';
+import { expectedMarkers } from './markers.js';
 import {
   agrees, amountText, FIELDS, kindOf, show, truthOf, type EntityKind, type Fields, type Model, type Truth, type TruthValue, type Units, type WireValue,
 } from './model.js';
@@ -77,6 +78,16 @@ const AS_OF_LAST_PUSH: Readonly<Record<DialectName, readonly string[]>> = {
   kucoin: [],
   'kucoin-uta': [],
 };
+
+export interface WatchOptions {
+  /**
+   * The server paces mark-price pushes so that the scenario's marks push nothing of their own (the
+   * engine option `markEventIntervalMs`): every dialect then shows a position's mark price and
+   * unrealized PnL as of its last push of the position, while the engine's view has them at the
+   * current mark. Those two fields are compared as of the dialect's last push (like AS_OF_LAST_PUSH).
+   */
+  markEventsPaced?: boolean;
+}
 
 /** One compared field (or a missing or unexpected entity) of one dialect. */
 interface Row {
@@ -153,17 +164,22 @@ export class WatchedAccount {
   private readonly pushedTruth = new Map<DialectName, Map<string, Fields<TruthValue>>>();
   /** Per dialect (and REST snapshot), every "kind.field" compared at least once. */
   readonly coverage = new Map<string, Set<string>>();
+  /** Per dialect, how many of its markers earlier steps accounted for. */
+  private readonly markersSeen = new Map<DialectName, number>();
 
   private readonly ctx: DecodeContext;
 
-  private constructor(readonly server: RunningServer, readonly account: Credentials, readonly label: string, private readonly units: ReadonlyMap<string, Units>, mode: PositionMode) {
+  private constructor(
+    readonly server: RunningServer, readonly account: Credentials, readonly label: string, private readonly units: ReadonlyMap<string, Units>, mode: PositionMode,
+    private readonly options: WatchOptions,
+  ) {
     this.modes = [{ seq: 0, cmdSeq: 0, mode }];
     this.ctx = { units, oneWay: (seq) => this.modeAt((m) => m.seq <= seq) === 'ONE_WAY' };
   }
 
-  static async open(server: RunningServer, account: Credentials, label: string, units: ReadonlyMap<string, Units>): Promise<WatchedAccount> {
+  static async open(server: RunningServer, account: Credentials, label: string, units: ReadonlyMap<string, Units>, options: WatchOptions = {}): Promise<WatchedAccount> {
     const mode = server.exchange.engine.account(account.accountId)!.view.positionMode;
-    const watched = new WatchedAccount(server, account, label, units, mode);
+    const watched = new WatchedAccount(server, account, label, units, mode, options);
     server.exchange.events.subscribe(account.accountId, (event) => {
       watched.events.push(event);
       if (event.type === 'config' && event.reason === 'POSITION_MODE_CHANGE') watched.modes.push({ seq: event.seq, cmdSeq: event.cmdSeq, mode: event.positionMode });
@@ -188,9 +204,8 @@ export class WatchedAccount {
   }
 
   async caughtUp(): Promise<void> {
-    const positions = this.events.slice(this.stepEvents).filter((e) => e.type === 'position');
-    const lastPositionSeq = positions.at(-1)?.seq ?? 0;
-    await Promise.all(this.streams.map((s) => s.caughtUp(this.barriers, lastPositionSeq)));
+    const lastUtaSeq = this.events.slice(this.stepEvents).filter(utaCarries).at(-1)?.seq ?? 0;
+    await Promise.all(this.streams.map((s) => s.caughtUp(this.barriers, lastUtaSeq)));
   }
 
   private truth(): Truth {
@@ -210,7 +225,9 @@ export class WatchedAccount {
       const hidden = hiddenOrders(stream.name, this.events);
       rows.push(...compareModel(stream.name, stream.model, truth, CARRIES[stream.name], this.covered(stream.name), {
         expected: (key, field, fields) => {
-          const asPushed = kindOf(key) === 'position' && !stream.model.touched.has(key) && (asOfPush.includes(field) || (field === 'markPrice' && fields.get('qty') === '0'));
+          const paced = this.options.markEventsPaced === true && (field === 'markPrice' || field === 'unrealizedPnl');
+          const asPushed = kindOf(key) === 'position' && !stream.model.touched.has(key)
+            && (asOfPush.includes(field) || paced || (field === 'markPrice' && fields.get('qty') === '0'));
           return asPushed ? pushed?.get(key)?.get(field) : fields.get(field);
         },
         required: (key) => !(key.startsWith('order:') && hidden.has(key.slice('order:'.length))),
@@ -244,9 +261,16 @@ export class WatchedAccount {
   private deliveryProblems(stream: DialectStream, truth: Truth): string[] {
     const problems: string[] = [];
     const name = stream.name;
-    const { expected, actual } = stream.delivery(this.events.slice(this.stepEvents));
+    const stepEvents = this.events.slice(this.stepEvents);
+    const { expected, actual } = stream.delivery(stepEvents);
     if (JSON.stringify(expected) !== JSON.stringify(actual)) {
       problems.push(`${name} delivered ${JSON.stringify(actual)}, the step's events call for ${JSON.stringify(expected)}`);
+    }
+    const markers = stream.model.markers.slice(this.markersSeen.get(name) ?? 0);
+    this.markersSeen.set(name, stream.model.markers.length);
+    const wanted = expectedMarkers(name, stepEvents, this.units);
+    if (JSON.stringify(markers) !== JSON.stringify(wanted)) {
+      problems.push(`${name} markers (risk, change reasons) ${JSON.stringify(markers, null, 1)},\n  the step's events call for ${JSON.stringify(wanted, null, 1)}`);
     }
     const log = expectedOrderLog(name, this.events, this.units);
     for (const id of new Set([...log.keys(), ...stream.model.orderLog.keys()])) {
@@ -278,6 +302,11 @@ export class WatchedAccount {
       if (kindOf(key) === 'position' && fields !== undefined) pushed.set(key, fields);
     }
     stream.model.touched.clear();
+  }
+
+  /** Every marker each dialect pushed so far (markers.ts), by dialect. */
+  markers(): Map<DialectName, readonly string[]> {
+    return new Map(this.streams.map((s) => [s.name, [...s.model.markers]]));
   }
 
   /** Frames delivered since the last beginStep() (at the scenario's end there must be none). */

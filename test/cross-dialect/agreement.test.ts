@@ -21,8 +21,9 @@
  * canonical events call for (nothing twice, nothing missing), every order's status sequence, the
  * fills and the funding. At five steps the REST account snapshots of the four dialects are checked
  * the same way (rest.ts). Which fields each dialect carries, and why the others are not compared:
- * CARRIES in account.ts and docs/dialects/cross-dialect.md. Liquidation and ADL are not in the
- * scenario: the risk engine has not landed.
+ * CARRIES in account.ts and docs/dialects/cross-dialect.md. Each dialect's markers (change reasons
+ * here; notices and liquidation markers in the risk scenario) are checked too (markers.ts).
+ * Liquidation and ADL: risk.test.ts.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -58,9 +58,13 @@ const XT_STATUS: Record<string, Status> = {
   NEW: 'NEW', PARTIALLY_FILLED: 'PARTIALLY_FILLED', FILLED: 'FILLED', CANCELED: 'CANCELED', PARTIALLY_CANCELED: 'CANCELED', EXPIRED: 'CANCELED', REJECTED: 'REJECTED',
 };
 
-export function decodeXt(model: Model, push: { topic: string; seq: number; data: Json }, ctx: DecodeContext): void {
+export function decodeXt(model: Model, push: { topic: string; event?: string; seq: number; data: Json }, ctx: DecodeContext): void {
   const d = push.data;
   switch (push.topic) {
+    case 'notify':
+      // The risk engine's notices (seed 000 user.notify): positionSize in contracts.
+      model.markers.push(`notify(${push.event ?? ''}) ${str(d.symbol, 'symbol')} ${str(d.positionType, 'positionType')} ${str(d.positionSide, 'positionSide')} ${dec(str(d.positionSize, 'positionSize'))} ${str(d.notifyType, 'notifyType')}`);
+      return;
     case 'balance':
       model.set(`wallet:${str(d.coin, 'coin').toUpperCase()}`, {
         walletBalance: dec(str(d.walletBalance, 'walletBalance')),
@@ -150,10 +154,17 @@ export function decodeBinance(model: Model, event: Json, ctx: DecodeContext): vo
       const status = BINANCE_STATUS[str(o.X, 'X')]!;
       const filledQty = dec(str(o.z, 'z'));
       const clientId = str(o.c, 'c');
+      // The risk engine's orders: client id autoclose-<id> (liquidation) or adl_autoclose (ADL), type
+      // LIQUIDATION (protocols.md §2.2). Their markers are checked apart (markers.ts); the ids are made
+      // from the source and the type is the source, so neither is the order's own.
+      const forced = clientId.startsWith('autoclose-') || clientId === 'adl_autoclose' || o.o === 'LIQUIDATION' || o.ot === 'LIQUIDATION' || o.x === 'CALCULATED';
+      if (forced) {
+        model.markers.push(`ORDER_TRADE_UPDATE #${id} c=${clientId} o=${str(o.o, 'o')} ot=${str(o.ot, 'ot')} x=${str(o.x, 'x')} X=${str(o.X, 'X')}`);
+      }
       model.set(`order:${id}`, {
         // An order placed without a client id shows one made from its id.
-        clientOrderId: clientId === `perpstream-${id}` ? null : clientId,
-        side: str(o.S, 'S'), positionSide: str(o.ps, 'ps'), type: str(o.o, 'o'), timeInForce: str(o.f, 'f'),
+        clientOrderId: forced || clientId === `perpstream-${id}` ? null : clientId,
+        side: str(o.S, 'S'), positionSide: str(o.ps, 'ps'), type: forced ? undefined : str(o.o, 'o'), timeInForce: str(o.f, 'f'),
         price: dec(str(o.p, 'p')), qty: dec(str(o.q, 'q')), status, filledQty,
         avgPrice: average(str(o.ap, 'ap'), Math.max(5, u.priceDecimals + 3)),
       });
@@ -200,6 +211,15 @@ export function decodeBinance(model: Model, event: Json, ctx: DecodeContext): vo
           unrealizedPnl: dec(str(p.up, 'up')),
         });
         model.set(`setting:${symbol}`, { marginMode });
+      }
+      return;
+    }
+    case 'MARGIN_CALL': {
+      // A WARN notice: one entry per position, cw for cross margin calls only.
+      for (const p of event.p as Json[]) {
+        const symbol = concatName(ctx, str(p.s, 's'));
+        model.markers.push(`MARGIN_CALL ${symbol} ${str(p.ps, 'ps')} pa=${dec(str(p.pa, 'pa'))} mt=${str(p.mt, 'mt')} iw=${dec(str(p.iw, 'iw'))} `
+          + `mp=${dec(str(p.mp, 'mp'))} up=${dec(str(p.up, 'up'))} mm=${dec(str(p.mm, 'mm'))} cw=${event.cw === undefined ? '-' : dec(str(event.cw, 'cw'))}`);
       }
       return;
     }
@@ -251,7 +271,9 @@ export function decodeBybit(model: Model, frame: { topic?: string; data?: unknow
           markPrice: markOf(str(p.markPrice, 'markPrice')),
           unrealizedPnl: dec(str(p.unrealisedPnl, 'unrealisedPnl')),
         };
-        model.set(`position:${symbol}|${POSITION_IDX[p.positionIdx as number]!}`, fields);
+        const key = `${symbol}|${POSITION_IDX[p.positionIdx as number]!}`;
+        if (p.positionStatus !== 'Normal') model.markers.push(`position ${key} ${str(p.positionStatus, 'positionStatus')} size=${size}`);
+        model.set(`position:${key}`, fields);
         model.set(`setting:${symbol}`, { leverage: fields.leverage, marginMode: fields.marginMode });
       }
       return;
@@ -264,6 +286,9 @@ export function decodeBybit(model: Model, frame: { topic?: string; data?: unknow
         const status = o.rejectReason === 'EC_PostOnlyWillTakeLiquidity' ? 'REJECTED' : BYBIT_STATUS[str(o.orderStatus, 'orderStatus')]!;
         const filledQty = dec(str(o.cumExecQty, 'cumExecQty'));
         const tif = str(o.timeInForce, 'timeInForce');
+        const createType = str(o.createType, 'createType');
+        const cancelType = str(o.cancelType, 'cancelType');
+        if (createType !== 'CreateByUser' || cancelType.startsWith('CancelAllBefore')) model.markers.push(`order #${id} ${createType} ${cancelType} ${str(o.orderStatus, 'orderStatus')}`);
         model.set(`order:${id}`, {
           clientOrderId: o.orderLinkId === '' ? null : str(o.orderLinkId, 'orderLinkId'),
           side: BYBIT_SIDE[str(o.side, 'side')]!, positionSide: POSITION_IDX[o.positionIdx as number]!,
@@ -284,6 +309,7 @@ export function decodeBybit(model: Model, frame: { topic?: string; data?: unknow
           continue;
         }
         const id = str(e.execId, 'execId');
+        if (e.execType !== 'Trade') model.markers.push(`execution ${id} ${str(e.execType, 'execType')} ${str(e.createType, 'createType')}`);
         model.set(`fill:${id}`, {
           orderId: str(e.orderId, 'orderId'), side: BYBIT_SIDE[str(e.side, 'side')]!, price: dec(str(e.execPrice, 'execPrice')),
           qty: dec(str(e.execQty, 'execQty')), fee: dec(str(e.execFee, 'execFee')), feeAsset: str(e.feeCurrency, 'feeCurrency'),
@@ -360,6 +386,7 @@ export function decodeKucoin(model: Model, frame: Json, ctx: DecodeContext): voi
       const id = str(d.orderId, 'orderId');
       const status = kucoinStatus(d);
       const filledQty = decMul(str(d.filledSize, 'filledSize'), u.contractSize);
+      if (d.tradeType !== 'trade') model.markers.push(`orderChange #${id} ${str(d.type, 'type')} ${str(d.tradeType, 'tradeType')}`);
       model.set(`order:${id}`, {
         clientOrderId: d.clientOid === undefined ? null : str(d.clientOid, 'clientOid'),
         side: kucoinSide(str(d.side, 'side')), positionSide: str(d.positionSide, 'positionSide'), type: str(d.orderType, 'orderType').toUpperCase(),
@@ -390,6 +417,8 @@ export function decodeKucoin(model: Model, frame: Json, ctx: DecodeContext): voi
       }
       const qty = decMul(str(d.currentQty, 'currentQty'), u.contractSize);
       const cross = d.crossMode === true;
+      // REST position objects (rest.ts) have no changeReason; every pushed full form has one (markers.ts).
+      if (d.changeReason !== undefined) model.markers.push(`position.change ${key.slice('position:'.length)} ${str(d.changeReason, 'changeReason')}`);
       model.set(key, {
         qty,
         entryPrice: isZero(qty) ? null : average(str(d.avgEntryPrice, 'avgEntryPrice'), KUCOIN_AVERAGE_DECIMALS),
@@ -415,6 +444,11 @@ export function decodeKucoin(model: Model, frame: Json, ctx: DecodeContext): voi
       model.fundings.push(`${symbol}|${side} ${decNeg(dec(str(d.fundingFee, 'fundingFee')))}`);
       return;
     }
+    case 'position.adjustRiskLimit': {
+      const symbol = kucoinName(ctx, topic.slice(topic.indexOf(':') + 1));
+      model.markers.push(`position.adjustRiskLimit ${symbol} success=${String(d.success)} level=${str(d.riskLimitLevel, 'riskLimitLevel')} msg=${str(d.msg, 'msg')}`);
+      return;
+    }
     case 'user.config':
       for (const [name, value] of Object.entries(d)) {
         const symbol = kucoinName(ctx, name);
@@ -432,6 +466,13 @@ export function decodeKucoin(model: Model, frame: Json, ctx: DecodeContext): voi
 // KuCoin UTA positionAll: {T:"positionAll.FUTURES", P, d, seq}; decimals as strings; lots.
 
 export function decodeKucoinUta(model: Model, frame: Json, ctx: DecodeContext): void {
+  if (frame.T === 'lw.FUTURES') {
+    // The liquidation warning (a WARN notice); field meanings as docs/dialects/kucoin.md infers them.
+    const d = frame.d as Json;
+    const figures = ['r', 'a', 'iM', 'mM', 'e', 'aM', 'l'].map((f) => `${f}=${dec(str(d[f], f))}`).join(' ');
+    model.markers.push(`lw ${kucoinName(ctx, str(d.s, 's'))} eT=${str(d.eT, 'eT')} ${figures}`);
+    return;
+  }
   if (frame.T !== 'positionAll.FUTURES') return;
   const d = frame.d as Json;
   const symbol = kucoinName(ctx, str(d.s, 's'));

@@ -101,11 +101,12 @@ export function expectedFundings(dialect: DialectName, events: readonly EngineEv
 // ---------------------------------------------------------------------------------------------
 // Messages per step
 
-/** XT: one push per order, trade, position and balance event, with its seq; a one-way flip pushes two position frames. */
+/** XT: one push per order, trade, position, balance and notice (`notify`) event, with its seq; a one-way flip pushes two position frames. */
 export function expectedXt(events: readonly EngineEvent[]): string[] {
   const out: string[] = [];
   for (const e of events) {
     if (e.type === 'order' || e.type === 'trade' || e.type === 'balance') out.push(`${e.type}#${e.seq}`);
+    if (e.type === 'notice') out.push(`notify#${e.seq}`);
     if (e.type === 'position') out.push(...(flipped(e) ? [`position#${e.seq}`, `position#${e.seq}`] : [`position#${e.seq}`]));
   }
   return out;
@@ -129,9 +130,10 @@ export function expectedKucoin(events: readonly EngineEvent[]): string[] {
         break;
       case 'position': out.push(`position.change#${e.seq}`); break;
       case 'funding': out.push(`position.settlement#${e.seq}`); break;
+      case 'riskLimit': out.push(`position.adjustRiskLimit#${e.seq}`); break;
       case 'balance': out.push(`walletBalance.change#${e.seq}`); break;
       case 'config':
-        if (e.symbol !== null && e.reason === 'LEVERAGE_CHANGE') out.push(`user.config:/contract/crossLeverage#${e.seq}`);
+        if (e.symbol !== null && changesLeverage(e)) out.push(`user.config:/contract/crossLeverage#${e.seq}`);
         if (e.symbol !== null && e.reason === 'MARGIN_TYPE_CHANGE') out.push(`user.config:/contract/marginMode#${e.seq}`);
         break;
       default: break;
@@ -149,14 +151,21 @@ export function actualKucoin(frames: readonly Json[]): string[] {
   });
 }
 
-/** KuCoin UTA positionAll: one push per position event. */
-export const expectedUta = (events: readonly EngineEvent[]): string[] => events.filter((e) => e.type === 'position').map((e) => `positionAll.FUTURES#${e.seq}`);
+/** KuCoin UTA: positionAll, one push per position event; `lw`, one per WARN notice. */
+export const expectedUta = (events: readonly EngineEvent[]): string[] => events.flatMap((e) => utaCarries(e) ? [`${e.type === 'notice' ? 'lw' : 'positionAll'}.FUTURES#${e.seq}`] : []);
+
+/** Whether the UTA stream (positionAll and lw subscribed) pushes the event. */
+export const utaCarries = (e: EngineEvent): boolean => e.type === 'position' || (e.type === 'notice' && e.notice === 'WARN');
+
+/** A config event that sets the leverage: a leverage change, or a risk-limit level that brought it down. */
+export const changesLeverage = (e: EngineEvent): boolean => e.type === 'config' && e.leverage !== null && (e.reason === 'LEVERAGE_CHANGE' || e.reason === 'RISK_LIMIT_CHANGE');
 export const actualUta = (frames: readonly Json[]): string[] => frames.filter((f) => f.T !== undefined).map((f) => `${String(f.T)}#${String(f.seq)}`);
 
 /**
  * Bybit: per command, one frame per topic: order (a row per order event), execution (a row per
- * fill and funding), position (the last state of each position touched, a flip as two rows, and
- * empty rows for a leverage or margin-mode change's sides without a record), wallet (one account row).
+ * fill and funding), position (the last state of each position touched — a notice's position
+ * too —, a flip as two rows, a row before it each time its status turned Liq or Adl, and empty rows
+ * for a leverage or margin-mode change's sides without a record), wallet (one account row).
  */
 export function expectedBybit(events: readonly EngineEvent[], hedge: (cmdSeq: number) => boolean): string[] {
   const out: string[] = [];
@@ -173,6 +182,17 @@ export function expectedBybit(events: readonly EngineEvent[], hedge: (cmdSeq: nu
       if (seen === undefined) positions.set(key, { first: e, last: e });
       else seen.last = e;
     }
+    // Rows telling positionStatus Liq / Adl: one each time a position's status turns to one of them,
+    // unless that state is the position's last (its own row tells it).
+    let statusRows = 0;
+    for (const key of positions.keys()) {
+      const list = group.filter((e): e is PositionEvent => e.type === 'position' && `${e.position.symbol}|${e.position.positionSide}` === key);
+      list.forEach((e, i) => {
+        const before = i === 0 ? 'NORMAL' : list[i - 1]!.position.status;
+        if (e.position.status !== 'NORMAL' && e.position.status !== before && i < list.length - 1) statusRows += 1;
+      });
+    }
+    const noticed = new Set(group.flatMap((e) => (e.type === 'notice' ? [`${e.position.symbol}|${e.position.positionSide}`] : [])).filter((key) => !positions.has(key)));
     let flips = 0;
     for (const { first, last } of positions.values()) {
       const before = first.previousQty;
@@ -187,7 +207,8 @@ export function expectedBybit(events: readonly EngineEvent[], hedge: (cmdSeq: nu
     const assets = new Set(group.filter((e) => e.type === 'balance').map((e) => e.balance.asset)).size;
     if (orders > 0) out.push(`order@${cmd}:${orders}`);
     if (executions > 0) out.push(`execution@${cmd}:${executions}`);
-    if (positions.size + flips + empty > 0) out.push(`position@${cmd}:${positions.size + flips + empty}`);
+    const rows = positions.size + noticed.size + statusRows + flips + empty;
+    if (rows > 0) out.push(`position@${cmd}:${rows}`);
     if (assets > 0) out.push(`wallet@${cmd}:1x${assets}`);
   }
   return out.sort();
@@ -203,9 +224,12 @@ export function actualBybit(frames: readonly Json[]): string[] {
 
 /**
  * Binance, per command in order: TRADE_LITE before each user fill's ORDER_TRADE_UPDATE, an
- * ACCOUNT_CONFIG_UPDATE per leverage change, and one ACCOUNT_UPDATE last when the command changed
+ * ACCOUNT_CONFIG_UPDATE per leverage change (a risk-limit level that brings the leverage down is
+ * one), a MARGIN_CALL per WARN notice, and one ACCOUNT_UPDATE last when the command changed
  * something Binance shows (not for an order placed, amended or cancelled without a fill, nor for a
- * leverage, position-mode or mark-price change).
+ * leverage, position-mode, risk-limit, auto-deposit-switch or mark-price change). A mark-price push
+ * is no change Binance shows even within a command that changes the account otherwise (a mark tick
+ * whose liquidation fills a resting order of this account): the ACCOUNT_UPDATE tells the other changes.
  */
 export function expectedBinance(events: readonly EngineEvent[], units: ReadonlyMap<string, Units>): string[] {
   const out: string[] = [];
@@ -218,16 +242,19 @@ export function expectedBinance(events: readonly EngineEvent[], units: ReadonlyM
         if (trade !== undefined && trade.source === 'USER') out.push(`TRADE_LITE t${trade.tradeId}`);
         out.push(`ORDER_TRADE_UPDATE ${e.execType === 'TRADE' && e.order.source !== 'USER' ? 'CALCULATED' : e.execType} #${e.order.orderId}`);
       }
-      if (e.type === 'config' && e.reason === 'LEVERAGE_CHANGE' && e.symbol !== null) out.push(`ACCOUNT_CONFIG_UPDATE ${name(e.symbol)} ${e.leverage}`);
+      if (e.type === 'config' && changesLeverage(e) && e.symbol !== null) out.push(`ACCOUNT_CONFIG_UPDATE ${name(e.symbol)} ${e.leverage}`);
+      if (e.type === 'notice' && e.notice === 'WARN') out.push('MARGIN_CALL');
     }
-    const reason = group[0]!.reason;
-    const fill = group.some((e) => e.type === 'trade');
-    const shows = group.some((e) => e.type === 'balance' || e.type === 'position' || (e.type === 'config' && e.reason === 'MARGIN_TYPE_CHANGE'));
+    const changes = group.filter((e) => e.reason !== 'MARK_PRICE');
+    if (changes.length === 0) continue;
+    const reason = changes[0]!.reason;
+    const fill = changes.some((e) => e.type === 'trade');
+    const shows = changes.some((e) => e.type === 'balance' || e.type === 'position' || (e.type === 'config' && e.reason === 'MARGIN_TYPE_CHANGE'));
     const m = { DEPOSIT: 'DEPOSIT', WITHDRAW: 'WITHDRAW', MARGIN_TRANSFER: 'MARGIN_TRANSFER', AUTO_DEPOSIT: 'MARGIN_TRANSFER', MARGIN_TYPE_CHANGE: 'MARGIN_TYPE_CHANGE', FUNDING_FEE: 'FUNDING_FEE' }[reason as string]
       ?? ((reason === 'ORDER' || reason === 'ADL') && fill ? 'ORDER' : reason === 'LIQUIDATION' ? (fill ? 'ORDER' : 'INSURANCE_CLEAR') : undefined)
       // A leverage change that topped up isolated margin shows the move (docs/dialects/binance.md).
       ?? (reason === 'LEVERAGE_CHANGE' && group.some((e) => e.type === 'config' && (e.isolatedTopUp ?? 0n) > 0n) ? 'MARGIN_TRANSFER' : undefined);
-    if (m !== undefined && shows) out.push(`ACCOUNT_UPDATE ${m} ${accountUpdateContent(group, name)}`);
+    if (m !== undefined && shows) out.push(`ACCOUNT_UPDATE ${m} ${accountUpdateContent(changes, name)}`);
   }
   return out;
 }
@@ -272,6 +299,7 @@ export function actualBinance(events: readonly Json[]): string[] {
       case 'TRADE_LITE': return `TRADE_LITE t${String(e.t)}`;
       case 'ORDER_TRADE_UPDATE': return `ORDER_TRADE_UPDATE ${String((e.o as Json).x)} #${String((e.o as Json).i)}`;
       case 'ACCOUNT_CONFIG_UPDATE': return `ACCOUNT_CONFIG_UPDATE ${String((e.ac as Json).s)} ${String((e.ac as Json).l)}`;
+      case 'MARGIN_CALL': return 'MARGIN_CALL';
       case 'ACCOUNT_UPDATE': {
         const a = e.a as { m: string; B: Json[]; P: Json[] };
         const p = a.P.map((x) => `${String(x.s)}|${String(x.ps)}`).sort();

@@ -93,6 +93,12 @@ export class FrontDoors {
     return reply.result;
   }
 
+  /** KuCoin futures host: a signed call, answered as it is (for calls that must be refused). */
+  async kucoinReply(method: 'POST' | 'DELETE', path: string, body?: Json): Promise<{ status: number; body: { code: string; msg?: string } }> {
+    const reply = await this.kucoinRest.request(method, 'futures', path, { body, timestamp: this.clock.now() });
+    return { status: reply.status, body: reply.body as { code: string; msg?: string } };
+  }
+
   /** KuCoin futures host: a signed call; returns `data`. */
   async kucoin(method: 'POST' | 'DELETE', path: string, body?: Json): Promise<unknown> {
     const reply = await this.kucoinRest.request(method, 'futures', path, { body, timestamp: this.clock.now() });

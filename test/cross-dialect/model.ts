@@ -60,6 +60,11 @@ export class Model {
   readonly touched = new Set<string>();
   /** Pushes of the dialect that contradict each other (one message against another of the same change). */
   readonly inconsistencies: string[] = [];
+  /**
+   * The dialect's own markers of risk and change reasons (notices, liquidation and ADL order markers,
+   * exec types, change reasons, position status), one line each, in arrival order (markers.ts).
+   */
+  readonly markers: string[] = [];
 
   /**
    * Applies what a push says: a field given a value is set, a field given `undefined` is dropped

@@ -2,14 +2,14 @@
  * One account watched over every dialect at once: the XT stream (/ws/user, all five topics), the
  * Binance user-data stream (listenKey), the Bybit private stream (auth + position, order,
  * execution, wallet), the KuCoin classic futures stream (position, orders, wallet, margin mode and
- * leverage topics) and the KuCoin UTA positionAll stream. Each stream's frames are decoded into its
+ * leverage topics) and the KuCoin UTA stream (positionAll and lw). Each stream's frames are decoded into its
  * own normalized model as they arrive.
  *
  * Barrier: after a step, the test deposits one unit of the asset SYNC into the account. Every
  * dialect pushes that wallet change after everything the step caused (a connection delivers an
  * account's events in order), so "the SYNC wallet shows n" means every push of steps 1…n has
- * arrived — no sleeping. The UTA stream carries positions only; it is waited on by the seq of the
- * step's last position event.
+ * arrived — no sleeping. The UTA stream carries positions and liquidation warnings only; it is
+ * waited on by the seq of the step's last event it carries.
  */
 import type { EngineEvent } from '../../src/engine/types.js';
 import { BinanceRest, BinanceStream } from '../binance/client.js';
@@ -40,8 +40,11 @@ export interface Credentials {
 export interface DialectStream {
   readonly name: DialectName;
   readonly model: Model;
-  /** Waits until the pushes of every command up to the `sync`-th barrier (or position seq) have arrived. */
-  caughtUp(sync: number, lastPositionSeq: number): Promise<void>;
+  /**
+   * Waits until the pushes of every command up to the `sync`-th barrier have arrived (UTA, which
+   * carries no wallet: up to the seq of the step's last event it carries).
+   */
+  caughtUp(sync: number, lastUtaSeq: number): Promise<void>;
   /** Marks the start of a step (the frames delivered from now on are the step's). */
   beginStep(): void;
   /** What the step's canonical events required vs what the stream delivered, as labels. */
@@ -74,7 +77,7 @@ abstract class Recorded<F> implements DialectStream {
     return typeof value === 'string' ? value : undefined;
   }
 
-  async caughtUp(sync: number, _lastPositionSeq: number): Promise<void> {
+  async caughtUp(sync: number, _lastUtaSeq: number): Promise<void> {
     await this.until(() => this.syncBalance() === String(sync), `${this.name}: the SYNC barrier #${sync}`);
   }
 
@@ -184,17 +187,19 @@ class KucoinUtaStream extends KucoinRecorded {
   static async open(rest: KucoinRest, wsUrl: string, ctx: DecodeContext): Promise<KucoinUtaStream> {
     const client = await KucoinStream.connect(await rest.utaStreamUrl(wsUrl));
     await client.until(() => client.frames.length >= 1, 'welcome');
-    const ack = await client.request({ action: 'subscribe', channel: 'positionAll', tradeType: 'FUTURES' });
-    if (ack.result !== true) throw new Error(`KuCoin UTA subscribe: ${JSON.stringify(ack)}`);
+    for (const channel of ['positionAll', 'lw']) {
+      const ack = await client.request({ action: 'subscribe', channel, tradeType: 'FUTURES' });
+      if (ack.result !== true) throw new Error(`KuCoin UTA subscribe ${channel}: ${JSON.stringify(ack)}`);
+    }
     return new KucoinUtaStream('kucoin-uta', ctx, client);
   }
 
   protected decode(frame: Json) { decodeKucoinUta(this.model, frame, this.ctx); }
 
-  /** UTA carries no wallet: caught up once the step's last position event (by seq) is here. */
-  override async caughtUp(_sync: number, lastPositionSeq: number): Promise<void> {
-    const seen = () => this.frames().some((f) => f.T !== undefined && Number(f.seq) >= lastPositionSeq);
-    if (lastPositionSeq > 0) await this.until(seen, `kucoin-uta: the position push with seq ${lastPositionSeq}`);
+  /** UTA carries no wallet: caught up once the push of the step's last event it carries (by seq) is here. */
+  override async caughtUp(_sync: number, lastUtaSeq: number): Promise<void> {
+    const seen = () => this.frames().some((f) => f.T !== undefined && Number(f.seq) >= lastUtaSeq);
+    if (lastUtaSeq > 0) await this.until(seen, `kucoin-uta: the push with seq ${lastUtaSeq}`);
     this.ingest();
   }
 

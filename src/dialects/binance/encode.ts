@@ -13,7 +13,7 @@
  * - FUNDING_FEE short form: cross positions add nothing to P; isolated ones only themselves.
  */
 import type {
-  BalanceEvent, ChangeReason, EngineEvent, NoticeEvent, OrderEvent, OrderReason, OrderSnapshot, PositionEvent,
+  BalanceEvent, ChangeReason, ConfigEvent, EngineEvent, NoticeEvent, OrderEvent, OrderReason, OrderSnapshot, PositionEvent,
   PositionSide, PositionSnapshot, TradeEvent,
 } from '../../engine/types.js';
 import { emptyPositionSnapshot } from '../../engine/snapshots.js';
@@ -40,7 +40,8 @@ function accountReason(reason: ChangeReason, hasTrade: boolean): string | null {
     // fill is the insurance fund clearing the account.
     case 'LIQUIDATION': return hasTrade ? 'ORDER' : 'INSURANCE_CLEAR';
     case 'ADL': return 'ORDER';
-    // LEVERAGE_CHANGE pushes ACCOUNT_CONFIG_UPDATE only; POSITION_MODE_CHANGE, MARK_PRICE,
+    // LEVERAGE_CHANGE pushes ACCOUNT_CONFIG_UPDATE (plus a MARGIN_TRANSFER update when it topped up
+    // isolated margin, see accountUpdate); POSITION_MODE_CHANGE, MARK_PRICE,
     // RISK_LIMIT_CHANGE, AUTO_DEPOSIT_CHANGE: nothing Binance shows.
     default: return null;
   }
@@ -154,7 +155,7 @@ export class BinanceEncoder {
         const trade = event.execType === 'TRADE' ? findTrade(events, i, event.order.orderId) : undefined;
         if (trade !== undefined && trade.source === 'USER') out.push(this.tradeLite(trade, event.order));
         out.push(this.orderUpdate(event, trade));
-      } else if (event.type === 'config' && event.reason === 'LEVERAGE_CHANGE' && event.symbol !== null && event.leverage !== null) {
+      } else if (event.type === 'config' && setsLeverage(event) && event.symbol !== null && event.leverage !== null) {
         out.push({ e: 'ACCOUNT_CONFIG_UPDATE', E: event.time, T: event.time, ac: { s: this.symbols.of(event.symbol).name, l: event.leverage } });
       } else if (event.type === 'notice' && event.notice === 'WARN') {
         out.push(this.marginCall(event));
@@ -165,11 +166,16 @@ export class BinanceEncoder {
     return out;
   }
 
-  private accountUpdate(events: readonly EngineEvent[]): Json | null {
+  private accountUpdate(all: readonly EngineEvent[]): Json | null {
+    // A mark-price push is no change Binance shows, even within a command that changes the account
+    // otherwise (a mark tick whose liquidation fills this account's resting order after pushing its
+    // position's new mark): the reason and contents come from the command's other events.
+    const events = all.filter((e) => e.reason !== 'MARK_PRICE');
+    const first = events[0];
+    if (first === undefined) return null;
     const balances = new Map<string, { event: BalanceEvent['balance']; change: bigint }>();
     /** symbol → side → snapshot, latest wins; null marks a symbol to show with its margin mode. */
     const positions = new Map<string, { marginMode: string; sides: Map<PositionSide, PositionSnapshot> }>();
-    const first = events[0]!;
     let hasTrade = false;
     const touch = (symbol: string, marginMode: string) => {
       let entry = positions.get(symbol);
@@ -312,6 +318,9 @@ export class BinanceEncoder {
     };
   }
 }
+
+/** A config event that sets the leverage: a leverage change, or a risk-limit level that brought it down. */
+const setsLeverage = (event: ConfigEvent): boolean => event.reason === 'LEVERAGE_CHANGE' || event.reason === 'RISK_LIMIT_CHANGE';
 
 /** The trade event that belongs to the order's TRADE event (it follows it within the step). */
 function findTrade(events: readonly EngineEvent[], from: number, orderId: number): TradeEvent | undefined {

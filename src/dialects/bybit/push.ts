@@ -87,22 +87,33 @@ export class BybitPushEncoder {
 
   /**
    * The last state of each position the command touched, in first-touch order. A notice's
-   * position (its positionStatus) counts when no position event covers it. A one-way position
-   * that flipped is preceded by an empty row (side ""), as a close then an open: a client keyed by
-   * (symbol, side) drops the side the position left.
+   * position counts when no position event covers it. A one-way position that flipped is preceded
+   * by an empty row (side ""), as a close then an open: a client keyed by (symbol, side) drops the
+   * side the position left. The risk engine sets a position's status to LIQUIDATING or ADL and back
+   * to NORMAL within the one command (a mark tick), so the last state alone would never show
+   * `positionStatus` Liq / Adl: a row with the position as its status turned to one of them comes
+   * before its last state (Bybit has no liquidation topic; this is how a client learns of it).
    */
   private positions(batch: readonly EngineEvent[]): unknown[] {
-    const touched = new Map<string, { first: PositionEvent | null; last: PositionSnapshot; version: number; seq: number }>();
+    type Touched = { first: PositionEvent | null; last: PositionSnapshot; version: number; seq: number; risk: { position: PositionSnapshot; version: number }[] };
+    const touched = new Map<string, Touched>();
     for (const e of batch) {
       if (e.type !== 'position') continue;
       const key = positionKey(e.position);
       const seen = touched.get(key);
-      if (seen === undefined) touched.set(key, { first: e, last: e.position, version: e.seq, seq: e.cmdSeq });
-      else Object.assign(seen, { last: e.position, version: e.seq });
+      const status = e.position.status;
+      const turned = status !== 'NORMAL' && status !== (seen?.last.status ?? 'NORMAL');
+      const risk = turned ? [{ position: e.position, version: e.seq }] : [];
+      if (seen === undefined) {
+        touched.set(key, { first: e, last: e.position, version: e.seq, seq: e.cmdSeq, risk });
+      } else {
+        Object.assign(seen, { last: e.position, version: e.seq });
+        seen.risk.push(...risk);
+      }
     }
     for (const e of batch) {
       if (e.type !== 'notice' || touched.has(positionKey(e.position))) continue;
-      touched.set(positionKey(e.position), { first: null, last: e.position, version: e.seq, seq: e.cmdSeq });
+      touched.set(positionKey(e.position), { first: null, last: e.position, version: e.seq, seq: e.cmdSeq, risk: [] });
     }
     // Bybit pushes the position on a leverage or margin mode change even when there is none: a
     // symbol whose position records do not exist yet shows as an empty position.
@@ -111,13 +122,15 @@ export class BybitPushEncoder {
       for (const side of e.positionMode === 'HEDGE' ? ['LONG', 'SHORT'] as const : ['BOTH'] as const) {
         if (touched.has(`${e.symbol}|${side}`)) continue;
         const empty = emptyPosition(e.symbol, side, e.leverage, e.marginMode, 0, e.time);
-        touched.set(`${e.symbol}|${side}`, { first: null, last: empty, version: e.seq, seq: e.cmdSeq });
+        touched.set(`${e.symbol}|${side}`, { first: null, last: empty, version: e.seq, seq: e.cmdSeq, risk: [] });
       }
     }
     const rows: unknown[] = [];
-    for (const { first, last, version, seq } of touched.values()) {
+    for (const { first, last, version, seq, risk } of touched.values()) {
       const config = this.symbols.config(last.symbol);
       const stamp = { version, seq };
+      // The last state tells its own status.
+      for (const turned of risk) if (turned.position !== last) rows.push(bybitPosition(turned.position, config, { version: turned.version, seq }));
       const before = first?.previousQty ?? 0;
       if (last.positionSide === 'BOTH' && before !== 0 && last.qty !== 0 && Math.sign(before) !== Math.sign(last.qty)) {
         const closed: PositionSnapshot = {

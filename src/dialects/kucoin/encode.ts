@@ -111,7 +111,8 @@ export class KucoinEncoder {
   private config(event: ConfigEvent, message: (key: string, topic: string, subject: string, data: JsonObject) => Frame): Frame[] {
     if (event.symbol === null) return [];
     const name = this.symbols.name(event.symbol);
-    if (event.reason === 'LEVERAGE_CHANGE' && event.leverage !== null) {
+    // A risk-limit level that brings the leverage down to its maximum changes the setting too.
+    if ((event.reason === 'LEVERAGE_CHANGE' || event.reason === 'RISK_LIMIT_CHANGE') && event.leverage !== null) {
       return [message('crossLeverage', TOPICS.crossLeverage, 'user.config', { [name]: { leverage: String(event.leverage) } })];
     }
     if (event.reason === 'MARGIN_TYPE_CHANGE' && event.marginMode !== null) {
