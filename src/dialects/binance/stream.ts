@@ -98,9 +98,6 @@ class BinanceConnection {
   private expiryTimer: NodeJS.Timeout | null = null;
   private stopListening: (() => void) | null = null;
   private bound = false;
-  /** One command's events, gathered until its publication ends (one ACCOUNT_UPDATE per command). */
-  private pending: EngineEvent[] = [];
-  private flushScheduled = false;
 
   constructor(
     private readonly socket: WebSocket,
@@ -120,7 +117,7 @@ class BinanceConnection {
       return;
     }
     this.bound = true;
-    this.stopListening = options.exchange.events.subscribe(accountId, (event) => this.onEvent(event));
+    this.stopListening = options.exchange.events.subscribeCommands(accountId, (events) => this.onCommand(events));
     this.timers.push(setInterval(() => {
       if (this.session.isOpen) socket.ping();
     }, options.pingIntervalMs).unref());
@@ -142,28 +139,11 @@ class BinanceConnection {
   }
 
   expire(): void {
-    this.flush();
     this.session.send(JSON.stringify({ e: 'listenKeyExpired', E: this.options.exchange.now(), listenKey: this.key }));
     this.session.close(BinanceClose.KEY_EXPIRED, 'listenKeyExpired: get a new listenKey (POST /fapi/v1/listenKey) and reconnect');
   }
 
-  private onEvent(event: EngineEvent): void {
-    if (this.pending.length > 0 && this.pending[0]!.cmdSeq !== event.cmdSeq) this.flush();
-    this.pending.push(event);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      // A command's events are published synchronously together: they are all here by then.
-      queueMicrotask(() => {
-        this.flushScheduled = false;
-        this.flush();
-      });
-    }
-  }
-
-  private flush(): void {
-    if (this.pending.length === 0) return;
-    const events = this.pending;
-    this.pending = [];
+  private onCommand(events: readonly EngineEvent[]): void {
     for (const frame of this.options.encoder.encode(events)) this.session.send(frame);
   }
 

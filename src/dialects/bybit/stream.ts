@@ -53,9 +53,6 @@ class BybitConnection {
   private readonly idleMs: number;
   private lastActive: number;
   private idleTimer: NodeJS.Timeout;
-  /** The events of the command being published, sent together once it is complete. */
-  private batch: EngineEvent[] = [];
-  private flushQueued = false;
 
   constructor(private readonly socket: WebSocket, private readonly options: BybitStreamOptions, url: URL) {
     const now = options.exchange.now();
@@ -114,7 +111,7 @@ class BybitConnection {
       return;
     }
     this.accountId = accountId;
-    this.stopListening = this.options.exchange.events.subscribe(accountId, (event) => this.onEvent(event));
+    this.stopListening = this.options.exchange.events.subscribeCommands(accountId, (events) => this.onCommand(events));
     this.reply({ success: true, ret_msg: '', op: 'auth' }, reqId);
   }
 
@@ -138,22 +135,9 @@ class BybitConnection {
     this.reply({ success: true, ret_msg: '', op }, reqId);
   }
 
-  private onEvent(event: EngineEvent): void {
+  /** One command's events: one frame per subscribed topic. */
+  private onCommand(batch: readonly EngineEvent[]): void {
     if (this.topics.size === 0) return;
-    if (this.batch.length > 0 && this.batch[0]!.cmdSeq !== event.cmdSeq) this.flush();
-    this.batch.push(event);
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      // EventBus.publish hands over one command's events synchronously: after it, the batch is whole.
-      queueMicrotask(() => this.flush());
-    }
-  }
-
-  private flush(): void {
-    this.flushQueued = false;
-    const batch = this.batch;
-    if (batch.length === 0) return;
-    this.batch = [];
     let sent = false;
     for (const topic of this.topics) {
       const frame = this.options.encoder.frame(batch, topic);
@@ -172,7 +156,6 @@ class BybitConnection {
   private onClose(): void {
     clearTimeout(this.idleTimer);
     this.stopListening?.();
-    this.batch = [];
     if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId);
   }
 }
