@@ -65,7 +65,8 @@ const server = await startServer({
   dataDir: null,
   port: 0,
   host: '127.0.0.1',
-  limits: { maxConnections: knobs.connections + 1_000, maxConnectionsPerAccount: 4 },
+  // The clients connect in a storm before they subscribe: no unauthenticated bound gets in the way.
+  limits: { maxConnections: knobs.connections + 1_000, maxUnauthenticated: knobs.connections + 1_000, authDeadlineMs: 10 * 60_000, maxConnectionsPerAccount: 4 },
   // The client pings every 20 s anyway; a long idle limit keeps a slow setup from closing anything.
   xtIdleMs: 10 * 60_000,
   // The resume window (events kept in memory); unset: the server's default.

@@ -12,6 +12,7 @@ import type { CredentialStore } from '../service/credentials.js';
 import { JournalError } from '../persistence/journal.js';
 import type { DurableStore } from '../persistence/store.js';
 import type { Exchange } from '../service/exchange.js';
+import type { GatewayStatus } from '../server/server.js';
 import { priceRoutes } from './price-routes.js';
 
 export interface AdminOptions {
@@ -19,6 +20,8 @@ export interface AdminOptions {
   credentials: CredentialStore;
   adminToken: string;
   store: DurableStore | null;
+  /** The stream gateway's connections, limits and fault counters, for /status. */
+  gateway: () => GatewayStatus;
 }
 
 export class AdminError extends Error {
@@ -144,6 +147,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
   app.get('/status', async () => ({
     cmdSeq: exchange.engine.cmdSeq, epoch: exchange.epoch, durable: options.store !== null,
     lastSnapshot: options.store?.lastSnapshot ?? null, journal: options.store ? { batches: options.store.journal.batches, records: options.store.journal.records } : null,
+    gateway: options.gateway(),
   }));
 
   app.post('/snapshot', async () => {

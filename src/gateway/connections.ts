@@ -1,19 +1,31 @@
 /**
- * Counts stream connections per account and in total, so the gateway can enforce the limits.
+ * Counts stream connections per account, in total, and those not yet bound to an account (no valid
+ * subscribe or auth so far), so the gateway can enforce every connection limit.
  */
+import type { WebSocket } from 'ws';
+
 export class ConnectionCounter {
   private total = 0;
   private readonly perAccount = new Map<number, number>();
+  private readonly bound = new WeakSet<WebSocket>();
+  private boundCount = 0;
 
-  constructor(private readonly maxPerAccount: number, private readonly maxTotal: number) {}
+  constructor(private readonly maxPerAccount: number, private readonly maxTotal: number, private readonly maxUnbound: number) {}
 
   get count(): number {
     return this.total;
   }
 
-  /** Whether the process may accept another connection. */
-  hasRoom(): boolean {
-    return this.total < this.maxTotal;
+  /** Open connections that have not authenticated or subscribed yet. */
+  get unbound(): number {
+    return this.total - this.boundCount;
+  }
+
+  /** Why the process may not accept another connection now, or null when it may. */
+  refusal(): string | null {
+    if (this.total >= this.maxTotal) return `the server holds its maximum of ${this.maxTotal} stream connections`;
+    if (this.unbound >= this.maxUnbound) return `the server holds its maximum of ${this.maxUnbound} connections that have not subscribed or authenticated yet`;
+    return null;
   }
 
   openConnection(): void {
@@ -24,15 +36,25 @@ export class ConnectionCounter {
     this.total -= 1;
   }
 
+  isBound(socket: WebSocket): boolean {
+    return this.bound.has(socket);
+  }
+
   /** Binds a connection to an account; false when the account already holds its maximum. */
-  bindAccount(accountId: number): boolean {
+  bindAccount(accountId: number, socket: WebSocket): boolean {
+    if (this.bound.has(socket)) throw new Error('a stream connection binds to an account once');
     const held = this.perAccount.get(accountId) ?? 0;
     if (held >= this.maxPerAccount) return false;
     this.perAccount.set(accountId, held + 1);
+    this.bound.add(socket);
+    this.boundCount += 1;
     return true;
   }
 
-  unbindAccount(accountId: number): void {
+  /** Undoes bindAccount when the connection closes. */
+  unbindAccount(accountId: number, socket: WebSocket): void {
+    if (!this.bound.delete(socket)) return;
+    this.boundCount -= 1;
     const held = (this.perAccount.get(accountId) ?? 1) - 1;
     if (held <= 0) this.perAccount.delete(accountId);
     else this.perAccount.set(accountId, held);

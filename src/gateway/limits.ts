@@ -12,8 +12,15 @@ export interface GatewayLimits {
   inboundBurst: number;
   /** Stream connections one account may hold at once. */
   maxConnectionsPerAccount: number;
-  /** Stream connections the whole process accepts. */
+  /**
+   * Stream connections the whole process accepts. The server lowers it to what the process's open-
+   * file limit leaves after a reserve for REST, admin and data files (descriptors.ts).
+   */
   maxConnections: number;
+  /** Connections that have not subscribed or authenticated yet, at once (further upgrades: 503). */
+  maxUnauthenticated: number;
+  /** A connection that has not subscribed or authenticated within this long is closed (AUTH_TIMEOUT). */
+  authDeadlineMs: number;
   /** Most events one resume may replay (more: "not recovered", re-snapshot over REST). */
   maxReplayEvents: number;
 }
@@ -25,6 +32,8 @@ export const DEFAULT_LIMITS: Readonly<GatewayLimits> = Object.freeze({
   inboundBurst: 50,
   maxConnectionsPerAccount: 32,
   maxConnections: 50_000,
+  maxUnauthenticated: 1_000,
+  authDeadlineMs: 10_000,
   maxReplayEvents: 100_000,
 });
 
@@ -38,8 +47,12 @@ export const CloseCode = Object.freeze({
   SLOW_CONSUMER: 4008,
   /** The account already holds maxConnectionsPerAccount connections. */
   TOO_MANY_CONNECTIONS: 4009,
+  /** No valid subscribe or auth within authDeadlineMs of connecting. */
+  AUTH_TIMEOUT: 4010,
   /** The client sent more than inboundPerSecond / inboundBurst messages. */
   RATE_LIMITED: 4029,
+  /** A stream's handler failed on this connection's message (a defect of ours, logged and counted). */
+  INTERNAL_ERROR: 1011,
   /** The server is shutting down. */
   GOING_AWAY: 1001,
 });

@@ -7,6 +7,17 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { CloseCode, type GatewayLimits } from './limits.js';
 
+/**
+ * An exception a stream's message handler threw. The session emits it as the socket's 'error'
+ * event, where the router logs and counts it, and closes only that connection.
+ */
+export class StreamHandlerError extends Error {
+  override name = 'StreamHandlerError';
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
 /** Flushes every session with pending output once per event-loop turn: one batch per burst. */
 class Flusher {
   private readonly dirty = new Set<Session>();
@@ -45,6 +56,22 @@ export class Session {
     socket.once('close', () => {
       this.closed = true;
       this.pending = [];
+    });
+  }
+
+  /**
+   * Hands every inbound frame to `handler` as text (a binary frame as '', which no stream accepts).
+   * An exception from the handler never reaches the process: it is reported as a StreamHandlerError
+   * on the socket and the connection is closed with 1011.
+   */
+  onText(handler: (text: string) => void): void {
+    this.socket.on('message', (data, isBinary) => {
+      try {
+        handler(isBinary ? '' : data.toString());
+      } catch (error) {
+        this.socket.emit('error', new StreamHandlerError(error));
+        this.close(CloseCode.INTERNAL_ERROR, 'internal error while handling the message; reconnect');
+      }
     });
   }
 

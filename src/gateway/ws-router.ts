@@ -6,7 +6,8 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ConnectionCounter } from './connections.js';
-import type { GatewayLimits } from './limits.js';
+import { CloseCode, type GatewayLimits } from './limits.js';
+import { StreamHandlerError } from './session.js';
 
 export type StreamHandler = (socket: WebSocket, request: IncomingMessage, url: URL) => void;
 
@@ -25,12 +26,30 @@ interface Route {
   check?: UpgradeCheck;
 }
 
+/** What the gateway counts for operators (GET /admin/v1/status). */
+export interface GatewayStats {
+  /** Exceptions while handling an upgrade (a defect of ours): logged, answered 500, counted. */
+  upgradeFaults: number;
+  /** Exceptions from a stream's message handler (a defect of ours): logged, connection closed 1011. */
+  messageFaults: number;
+  /** Upgrades refused before the handshake (unknown path, over a limit, bad credential in the URL). */
+  refusedUpgrades: number;
+  /** Connections closed for not subscribing or authenticating within authDeadlineMs. */
+  authTimeouts: number;
+}
+
 export class WsRouter {
   private readonly routes: Route[] = [];
   private readonly wss: WebSocketServer;
   readonly sockets = new Set<WebSocket>();
+  readonly stats: GatewayStats = { upgradeFaults: 0, messageFaults: 0, refusedUpgrades: 0, authTimeouts: 0 };
 
-  constructor(server: Server, limits: GatewayLimits, private readonly counter: ConnectionCounter) {
+  constructor(
+    server: Server,
+    private readonly limits: GatewayLimits,
+    private readonly counter: ConnectionCounter,
+    private readonly log: (message: string) => void,
+  ) {
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: limits.maxInboundFrameBytes,
@@ -45,31 +64,72 @@ export class WsRouter {
     this.routes.push({ matches: typeof path === 'string' ? (p) => p === path : path, handler, check });
   }
 
+  /** Nothing thrown while handling one upgrade reaches the process: it is logged, answered and counted. */
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Node detaches its own error listener from an upgraded socket: a peer reset must not crash us.
+    socket.on('error', () => undefined);
+    try {
+      this.dispatch(request, socket, head);
+    } catch (error) {
+      this.fault('upgradeFaults', `upgrade ${describe(request)}`, error);
+      if (socket.writable) refuse(socket, 500, 'Internal Server Error', 'internal error while opening the stream; try again');
+      else socket.destroy();
+    }
+  }
+
+  private dispatch(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const route = this.routes.find((r) => r.matches(url.pathname));
-    if (route === undefined) return refuse(socket, 404, 'Not Found', `no stream at ${url.pathname}`);
-    if (!this.counter.hasRoom()) return refuse(socket, 503, 'Service Unavailable', 'the server holds its maximum of stream connections');
+    if (route === undefined) return this.refuse(socket, 404, 'Not Found', `no stream at ${url.pathname}`);
+    const overLimit = this.counter.refusal();
+    if (overLimit !== null) return this.refuse(socket, 503, 'Service Unavailable', `${overLimit}; try again later`);
     const refusal = route.check?.(url);
-    if (refusal) return refuse(socket, refusal.status, refusal.status === 400 ? 'Bad Request' : 'Refused', JSON.stringify(refusal.body), 'application/json');
+    if (refusal) return this.refuse(socket, refusal.status, refusal.status === 400 ? 'Bad Request' : 'Refused', JSON.stringify(refusal.body), 'application/json');
     // The slot is taken only once the handshake succeeds: a failed handshake never reaches the callback.
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       this.track(ws);
-      route.handler(ws, request, url);
+      try {
+        route.handler(ws, request, url);
+      } catch (error) {
+        this.fault('upgradeFaults', `stream set-up ${describe(request)}`, error);
+        ws.close(CloseCode.INTERNAL_ERROR, 'internal error while opening the stream; reconnect');
+      }
     });
   }
 
+  private refuse(socket: Duplex, status: number, text: string, body: string, contentType?: string): void {
+    this.stats.refusedUpgrades += 1;
+    refuse(socket, status, text, body, contentType);
+  }
+
+  private fault(counter: 'upgradeFaults' | 'messageFaults', what: string, error: unknown): void {
+    this.stats[counter] += 1;
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    this.log(`gateway fault (${counter}) in ${what}: ${detail}`);
+  }
+
   /**
-   * Counts and tracks a connection. Its listeners are made here, not in the upgrade callback, so
-   * they do not keep the upgrade request alive for the connection's lifetime (~1.5 KB each).
+   * Counts and tracks a connection, and closes it if it has not subscribed or authenticated by the
+   * deadline. Its listeners are made here, not in the upgrade callback, so they do not keep the
+   * upgrade request alive for the connection's lifetime (~1.5 KB each).
    */
   private track(ws: WebSocket): void {
     this.counter.openConnection();
     this.sockets.add(ws);
+    const deadline = setTimeout(() => {
+      if (this.counter.isBound(ws)) return;
+      this.stats.authTimeouts += 1;
+      ws.close(CloseCode.AUTH_TIMEOUT, `no valid subscribe or auth within ${this.limits.authDeadlineMs / 1000} s`);
+    }, this.limits.authDeadlineMs);
+    deadline.unref();
     // Protocol errors (oversized frame 1009, bad UTF-8 1007, …) close the socket themselves; an
-    // unhandled 'error' event would take the whole process down with it.
-    ws.on('error', () => undefined);
+    // unhandled 'error' event would take the whole process down with it. A StreamHandlerError is a
+    // defect of ours that the session has already answered by closing the connection.
+    ws.on('error', (error) => {
+      if (error instanceof StreamHandlerError) this.fault('messageFaults', 'a stream message handler', error.cause);
+    });
     ws.once('close', () => {
+      clearTimeout(deadline);
       this.sockets.delete(ws);
       this.counter.closeConnection();
     });
@@ -79,6 +139,11 @@ export class WsRouter {
   closeAll(code: number, reason: string): void {
     for (const socket of this.sockets) socket.close(code, reason);
   }
+}
+
+/** The request line of an upgrade, bounded, for a log line. */
+function describe(request: IncomingMessage): string {
+  return `${request.method ?? '?'} ${(request.url ?? '').slice(0, 200)}`;
 }
 
 function refuse(socket: Duplex, status: number, text: string, body: string, contentType = 'text/plain'): void {

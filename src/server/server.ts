@@ -11,7 +11,8 @@ import type { SymbolSpec } from '../engine/symbol.js';
 import type { PositionMode } from '../engine/types.js';
 import { ConnectionCounter } from '../gateway/connections.js';
 import { CloseCode, DEFAULT_LIMITS, type GatewayLimits } from '../gateway/limits.js';
-import { WsRouter } from '../gateway/ws-router.js';
+import { connectionBudget, openFileLimit } from '../gateway/descriptors.js';
+import { WsRouter, type GatewayStats } from '../gateway/ws-router.js';
 import { DIALECTS } from '../dialects/registry.js';
 import type { FileOps } from '../persistence/file-ops.js';
 import { DurableStore, type RecoveryReport } from '../persistence/store.js';
@@ -52,9 +53,21 @@ export interface ServerOptions {
   /** Snapshots kept; the journal (and so resume from it) reaches back to the oldest (default 2). */
   keepSnapshots?: number;
   clock?: Clock;
+  /** The open-file limit to size connection limits by (default: the process's own; null: unbounded). */
+  fileLimit?: number | null;
   /** File operations for the data directory (tests inject failures). */
   fileOps?: FileOps;
   log?: (message: string) => void;
+}
+
+/** The gateway's connections, limits and fault counters (GET /admin/v1/status). */
+export interface GatewayStatus extends GatewayStats {
+  connections: number;
+  unauthenticated: number;
+  maxConnections: number;
+  maxUnauthenticated: number;
+  fileLimit: number | null;
+  maxSockets: number | null;
 }
 
 export interface RunningServer {
@@ -71,7 +84,10 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
-  const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const configured: GatewayLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  // Stream connections never take the descriptors that REST, admin and the data files need.
+  const budget = connectionBudget(configured.maxConnections, options.fileLimit === undefined ? openFileLimit() : options.fileLimit);
+  const limits: GatewayLimits = { ...configured, maxConnections: budget.maxStreams, maxUnauthenticated: Math.min(configured.maxUnauthenticated, budget.maxStreams) };
   const engineOptions: EngineSettings = { ...options.engine, defaultPositionMode: options.defaultPositionMode ?? 'HEDGE' };
   const eventLog = new EventLog(options.replayWindow ?? 100_000);
   // Registered before recovery, so replayed events fill the replay window exactly as live ones did.
@@ -101,9 +117,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const listenKeys = new ListenKeys(options.listenKeyTtlMs ?? 8 * 60 * 60 * 1000, options.dataDir === null ? null : join(options.dataDir, 'listen-keys.json'));
 
   const app = createHttp();
-  await app.register(adminRoutes, { prefix: '/admin/v1', exchange, credentials, adminToken: options.adminToken, store });
-  const connections = new ConnectionCounter(limits.maxConnectionsPerAccount, limits.maxConnections);
-  const router = new WsRouter(app.server, limits, connections);
+  if (budget.maxSockets !== null) app.server.maxConnections = budget.maxSockets;
+  const connections = new ConnectionCounter(limits.maxConnectionsPerAccount, limits.maxConnections, limits.maxUnauthenticated);
+  const router = new WsRouter(app.server, limits, connections, options.log ?? ((message) => console.error(message)));
+  const gateway = (): GatewayStatus => ({
+    connections: connections.count, unauthenticated: connections.unbound, maxConnections: limits.maxConnections,
+    maxUnauthenticated: limits.maxUnauthenticated, fileLimit: budget.fileLimit, maxSockets: budget.maxSockets, ...router.stats,
+  });
+  await app.register(adminRoutes, { prefix: '/admin/v1', exchange, credentials, adminToken: options.adminToken, store, gateway });
   const settings = { ...(options.xtIdleMs === undefined ? {} : { 'xt.idleMs': options.xtIdleMs }), ...options.dialectSettings };
   const olderHistory = store?.history ?? null;
   const context = { exchange, credentials, listenKeys, eventLog, olderHistory, limits, connections, router, dataDir: options.dataDir, settings };

@@ -8,6 +8,7 @@ import { startServer, type RunningServer, type ServerOptions } from '../../src/s
 import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import { AdminClient } from '../support/xt-client.js';
 
+export { sign };
 export const ADMIN_TOKEN = 'bybit-test-admin-token';
 
 export interface Envelope<T = Record<string, unknown>> {

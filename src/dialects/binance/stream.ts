@@ -11,6 +11,7 @@ import type { WebSocket } from 'ws';
 import type { EngineEvent } from '../../engine/types.js';
 import type { ConnectionCounter } from '../../gateway/connections.js';
 import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
+import { readJsonObject, requestIdOf } from '../../gateway/inbound.js';
 import { Session } from '../../gateway/session.js';
 import type { UpgradeRefusal } from '../../gateway/ws-router.js';
 import type { Exchange } from '../../service/exchange.js';
@@ -42,12 +43,20 @@ const STREAM_PREFIXES = ['/binance/private/ws/', '/binance/ws/'];
 export const isBinanceStreamPath = (path: string): boolean =>
   path === '/binance/private/ws' || STREAM_PREFIXES.some((prefix) => path.startsWith(prefix) && path.length > prefix.length);
 
-/** The listenKey of a stream URL: the `listenKey` query parameter, else the last path segment. */
+/**
+ * The listenKey of a stream URL: the `listenKey` query parameter, else the last path segment; ''
+ * (no such key) when the segment's percent-encoding is malformed.
+ */
 export function listenKeyOf(url: URL): string {
   const query = url.searchParams.get('listenKey');
   if (query !== null) return query;
   const prefix = STREAM_PREFIXES.find((p) => url.pathname.startsWith(p));
-  return prefix === undefined ? '' : decodeURIComponent(url.pathname.slice(prefix.length));
+  if (prefix === undefined) return '';
+  try {
+    return decodeURIComponent(url.pathname.slice(prefix.length));
+  } catch {
+    return '';
+  }
 }
 
 const INVALID_KEY: UpgradeRefusal = { status: 400, body: { code: ERR.INVALID_LISTEN_KEY, msg: 'This listenKey does not exist.' } };
@@ -108,11 +117,11 @@ class BinanceConnection {
   ) {
     const now = options.exchange.now();
     this.session = new Session(socket, options.limits, now);
-    socket.on('message', (data, isBinary) => this.onMessage(isBinary ? '' : data.toString()));
+    this.session.onText((text) => this.onMessage(text));
     socket.on('pong', () => this.armPongTimeout());
     socket.once('close', () => this.onClose());
     this.pongTimer = this.armPongTimeout();
-    if (!options.connections.bindAccount(accountId)) {
+    if (!options.connections.bindAccount(accountId, socket)) {
       this.session.close(CloseCode.TOO_MANY_CONNECTIONS, 'too many connections for this account');
       return;
     }
@@ -150,12 +159,11 @@ class BinanceConnection {
   /** No requests are needed on this stream; answers keep Binance's error shape. */
   private onMessage(text: string): void {
     if (!this.session.admitInbound(this.options.exchange.now())) return;
-    let id: unknown = null;
-    try {
-      id = (JSON.parse(text) as { id?: unknown }).id ?? null;
-    } catch {
+    const parsed = readJsonObject(text);
+    if (!parsed.ok) {
       return this.session.send(JSON.stringify({ id: null, code: 3, msg: 'Invalid JSON: this stream takes no requests; events are pushed as they happen' }));
     }
+    const id = requestIdOf(parsed.value.id);
     this.session.send(JSON.stringify({ id, code: 2, msg: 'Invalid request: the user-data stream takes no requests; every event of the account is pushed' }));
   }
 
@@ -164,7 +172,7 @@ class BinanceConnection {
     clearTimeout(this.pongTimer);
     if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
     this.stopListening?.();
-    if (this.bound) this.options.connections.unbindAccount(this.accountId);
+    if (this.bound) this.options.connections.unbindAccount(this.accountId, this.socket);
     this.onGone();
   }
 }

@@ -10,6 +10,7 @@ import type { WebSocket } from 'ws';
 import type { EngineEvent } from '../../engine/types.js';
 import type { ConnectionCounter } from '../../gateway/connections.js';
 import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
+import { readJsonObject } from '../../gateway/inbound.js';
 import { Session } from '../../gateway/session.js';
 import type { CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
@@ -60,7 +61,7 @@ class BybitConnection {
     this.idleMs = parseMaxActiveTime(url.searchParams.get('max_active_time'), options.minActiveTimeMs, options.maxActiveTimeMs) ?? options.idleMs;
     this.lastActive = now;
     this.idleTimer = this.armIdle(this.idleMs);
-    socket.on('message', (data, isBinary) => this.onMessage(isBinary ? '' : data.toString()));
+    this.session.onText((text) => this.onMessage(text));
     socket.once('close', () => this.onClose());
   }
 
@@ -79,14 +80,11 @@ class BybitConnection {
     const now = this.options.exchange.now();
     if (!this.session.admitInbound(now)) return;
     this.lastActive = now;
-    let request: Request;
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
-      request = parsed as Request;
-    } catch {
+    const parsed = readJsonObject(text);
+    if (!parsed.ok) {
       return this.reply({ success: false, ret_msg: 'error:invalid json: send {"op": "auth" | "subscribe" | "unsubscribe" | "ping", "args": […], "req_id": "…"}', op: '' });
     }
+    const request = parsed.value as Request;
     const reqId = typeof request.req_id === 'string' || typeof request.req_id === 'number' ? request.req_id : undefined;
     switch (request.op) {
       case 'ping': return this.reply({ req_id: reqId ?? '', op: 'pong', args: [String(now)] });
@@ -105,7 +103,7 @@ class BybitConnection {
     // `request` echoes the op, as Bybit's older streams did: ccxt then raises AuthenticationError.
     if (!verdict.ok) return this.reply({ success: false, ret_msg: verdict.message, op: 'auth', request }, reqId);
     const { accountId } = verdict.credential;
-    if (!this.options.connections.bindAccount(accountId)) {
+    if (!this.options.connections.bindAccount(accountId, this.socket)) {
       this.reply({ success: false, ret_msg: `too many sessions: the account already holds ${this.options.limits.maxConnectionsPerAccount} stream connections`, op: 'auth', request }, reqId);
       this.session.close(CloseCode.TOO_MANY_CONNECTIONS, 'too many connections for this account');
       return;
@@ -156,7 +154,7 @@ class BybitConnection {
   private onClose(): void {
     clearTimeout(this.idleTimer);
     this.stopListening?.();
-    if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId);
+    if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId, this.socket);
   }
 }
 

@@ -8,6 +8,7 @@ import type { WebSocket } from 'ws';
 import type { EngineEvent } from '../../engine/types.js';
 import type { ConnectionCounter } from '../../gateway/connections.js';
 import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
+import { readJsonObject, requestIdOf } from '../../gateway/inbound.js';
 import { Session } from '../../gateway/session.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
@@ -58,7 +59,7 @@ export abstract class KucoinConnection {
       this.session.close(KucoinCloseCode.TOKEN, 'token is expired');
       return;
     }
-    if (!options.connections.bindAccount(entry.accountId)) {
+    if (!options.connections.bindAccount(entry.accountId, socket)) {
       this.error(url.searchParams.get('connectId'), 509, `the account already holds ${options.limits.maxConnectionsPerAccount} stream connections`);
       this.session.close(CloseCode.TOO_MANY_CONNECTIONS, 'too many connections for this account');
       return;
@@ -66,7 +67,7 @@ export abstract class KucoinConnection {
     this.accountId = entry.accountId;
     this.stopListening = options.exchange.events.subscribe(entry.accountId, (event) => this.onEvent(event));
     this.armIdle();
-    socket.on('message', (data, isBinary) => this.onText(isBinary ? '' : data.toString()));
+    this.session.onText((text) => this.onText(text));
     this.session.send(this.welcome(url));
   }
 
@@ -88,17 +89,16 @@ export abstract class KucoinConnection {
 
   private onText(text: string): void {
     if (!this.session.admitInbound(this.options.exchange.now())) return;
-    let message: unknown;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      return this.error(null, 400, 'the message is not JSON: send {"id":"…","type":"ping"} or a subscription');
+    const parsed = readJsonObject(text);
+    if (!parsed.ok) {
+      return this.error(null, 400, parsed.problem === 'not-json'
+        ? 'the message is not JSON: send {"id":"…","type":"ping"} or a subscription'
+        : 'the message must be a JSON object');
     }
-    if (message === null || typeof message !== 'object' || Array.isArray(message)) return this.error(null, 400, 'the message must be a JSON object');
-    const request = message as Message;
+    const request = parsed.value as Message;
     if (request.type === 'ping') {
       this.armIdle();
-      return this.send({ id: idOf(request.id), type: 'pong' });
+      return this.send({ id: requestIdOf(request.id), type: 'pong' });
     }
     this.onRequest(request);
   }
@@ -111,13 +111,7 @@ export abstract class KucoinConnection {
   private onClose(): void {
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     this.stopListening?.();
-    if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId);
+    if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId, this.socket);
   }
 }
 
-/** A request id echoed back: strings and whole numbers as sent, anything else as null. */
-export function idOf(value: unknown): string | number | null {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
-  return null;
-}

@@ -10,7 +10,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { KucoinConnection, MAX_SUBSCRIPTIONS, idOf, type ConnectionOptions, type Message } from './connection.js';
+import { requestIdOf } from '../../gateway/inbound.js';
+import { KucoinConnection, MAX_SUBSCRIPTIONS, type ConnectionOptions, type Message } from './connection.js';
 import { TOPICS } from './encode.js';
 import type { KucoinSymbols } from './symbols.js';
 
@@ -49,7 +50,7 @@ class FuturesConnection extends KucoinConnection {
   }
 
   protected error(id: unknown, code: number, text: string): void {
-    this.send({ id: idOf(id), type: 'error', code, data: text });
+    this.send({ id: requestIdOf(id), type: 'error', code, data: text });
   }
 
   protected onRequest(request: Message): void {
@@ -68,7 +69,7 @@ class FuturesConnection extends KucoinConnection {
     } else {
       for (const key of keys) this.keys.delete(key);
     }
-    if (request.response === true) this.send({ id: idOf(id), type: 'ack' });
+    if (request.response === true) this.send({ id: requestIdOf(id), type: 'ack' });
   }
 }
 

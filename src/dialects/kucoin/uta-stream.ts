@@ -11,7 +11,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { KucoinConnection, MAX_SUBSCRIPTIONS, idOf, type ConnectionOptions, type Message } from './connection.js';
+import { requestIdOf } from '../../gateway/inbound.js';
+import { KucoinConnection, MAX_SUBSCRIPTIONS, type ConnectionOptions, type Message } from './connection.js';
 import type { KucoinSymbols } from './symbols.js';
 
 export interface UtaStreamOptions extends ConnectionOptions {
@@ -55,8 +56,8 @@ class UtaConnection extends KucoinConnection {
 
   protected error(id: unknown, code: number, text: string): void {
     // Token problems use the classic error shape, which KuCoin clients (ccxt) also route on `type`.
-    if (code === 401 || code === 509) return this.send({ id: idOf(id), type: 'error', code, data: text });
-    this.send({ id: idOf(id), result: false, reason: text });
+    if (code === 401 || code === 509) return this.send({ id: requestIdOf(id), type: 'error', code, data: text });
+    this.send({ id: requestIdOf(id), result: false, reason: text });
   }
 
   protected onRequest(request: Message): void {
@@ -72,7 +73,7 @@ class UtaConnection extends KucoinConnection {
     } else {
       this.keys.delete(key);
     }
-    this.send({ id: idOf(request.id), result: true });
+    this.send({ id: requestIdOf(request.id), result: true });
   }
 }
 

@@ -7,6 +7,7 @@ import type { WebSocket } from 'ws';
 import type { EngineEvent } from '../../engine/types.js';
 import type { ConnectionCounter } from '../../gateway/connections.js';
 import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
+import { readJsonObject, requestIdOf } from '../../gateway/inbound.js';
 import { Session } from '../../gateway/session.js';
 import type { EventLog, OlderHistory, ReplayResult } from '../../service/event-log.js';
 import type { Exchange } from '../../service/exchange.js';
@@ -31,21 +32,15 @@ const ACK_OK = 0;
 const ACK_FAILED = 1;
 const ACK_INVALID_LISTEN_KEY = 2;
 
-interface Request {
-  method?: unknown;
-  params?: unknown;
-  id?: unknown;
-  /** perpstream extension: continue a stream from the last {epoch, seq} the client saw. */
-  resume?: unknown;
-}
-
 interface Resume {
   epoch: string;
   seq: number;
 }
 
+/** perpstream's extension on SUBSCRIBE: continue a stream from the last {epoch, seq} the client saw. */
 function parseResume(value: unknown): Resume | null | 'invalid' {
   if (value === undefined || value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) return 'invalid';
   const { epoch, seq } = value as { epoch?: unknown; seq?: unknown };
   if (typeof epoch !== 'string' || typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return 'invalid';
   return { epoch, seq };
@@ -69,7 +64,7 @@ class XtConnection {
   constructor(private readonly socket: WebSocket, private readonly options: XtStreamOptions) {
     this.session = new Session(socket, options.limits, options.exchange.now());
     this.idleTimer = this.armIdle();
-    socket.on('message', (data, isBinary) => this.onMessage(isBinary ? '' : data.toString()));
+    this.session.onText((text) => this.onMessage(text));
     socket.once('close', () => this.onClose());
   }
 
@@ -82,13 +77,12 @@ class XtConnection {
     clearTimeout(this.idleTimer);
     this.idleTimer = this.armIdle();
     if (text === 'ping') return this.session.send('pong');
-    let request: Request;
-    try {
-      request = JSON.parse(text) as Request;
-    } catch {
+    const parsed = readJsonObject(text);
+    if (!parsed.ok) {
       return this.ack(null, ACK_FAILED, 'Invalid Parameter: send JSON {"method":"SUBSCRIBE","params":["topic@listenKey"],"id":"…"} or the text ping');
     }
-    const id = typeof request.id === 'string' || typeof request.id === 'number' ? request.id : null;
+    const request = parsed.value;
+    const id = requestIdOf(request.id);
     if (request.method === 'SUBSCRIBE' || request.method === 'UNSUBSCRIBE') {
       const resume = parseResume(request.resume);
       if (resume === 'invalid') return this.ack(id, ACK_FAILED, 'Invalid Parameter: resume must be {"epoch": "<epoch>", "seq": <last seq received>}');
@@ -179,7 +173,7 @@ class XtConnection {
   }
 
   private bind(accountId: number): boolean {
-    if (!this.options.connections.bindAccount(accountId)) {
+    if (!this.options.connections.bindAccount(accountId, this.socket)) {
       this.ack(null, ACK_FAILED, `the account already holds ${this.options.limits.maxConnectionsPerAccount} stream connections`);
       this.session.close(CloseCode.TOO_MANY_CONNECTIONS, 'too many connections for this account');
       return false;
@@ -221,7 +215,7 @@ class XtConnection {
     clearTimeout(this.idleTimer);
     if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
     this.stopListening?.();
-    if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId);
+    if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId, this.socket);
   }
 }
 
