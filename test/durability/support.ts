@@ -467,17 +467,18 @@ export class ServerProcess {
     }
   }
 
-  /** Starts `node dist/src/main.js --no-sim` on `dataDir` without waiting. */
-  static spawn(dataDir: string, adminToken: string): ServerProcess {
-    const child = spawn(process.execPath, [MAIN_JS, '--no-sim', '--port', '0', '--data-dir', dataDir, '--admin-token', adminToken], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  /** Starts `node dist/src/main.js --no-sim` on `dataDir` without waiting; `fileLimit` lowers its open-file limit (ulimit -n). */
+  static spawn(dataDir: string, adminToken: string, fileLimit?: number): ServerProcess {
+    const args = [MAIN_JS, '--no-sim', '--port', '0', '--data-dir', dataDir, '--admin-token', adminToken];
+    const child = fileLimit === undefined
+      ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('bash', ['-c', `ulimit -n ${fileLimit} && exec "$0" "$@"`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     return new ServerProcess(child, dataDir);
   }
 
   /** Starts it and waits until it serves (and, on a fresh directory, has made its demo accounts). */
-  static async start(dataDir: string, adminToken: string, timeoutMs = 20_000): Promise<ServerProcess> {
-    const server = ServerProcess.spawn(dataDir, adminToken);
+  static async start(dataDir: string, adminToken: string, timeoutMs = 20_000, fileLimit?: number): Promise<ServerProcess> {
+    const server = ServerProcess.spawn(dataDir, adminToken, fileLimit);
     try {
       await withTimeout(server.listening, timeoutMs, `perpstream to listen on ${dataDir}`);
       if (server.recovery?.newEpoch && server.recovery.cmdSeq === 0) {
