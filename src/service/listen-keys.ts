@@ -117,11 +117,6 @@ export class ListenKeys {
     await this.file?.idle();
   }
 
-  /** Writes and failures of the backing file (null without one). */
-  get writeStats(): { writes: number; failures: number } | null {
-    return this.file === null ? null : { ...this.file.stats };
-  }
-
   private persist(undo: () => void): Promise<void> {
     return this.file === null ? Promise.resolve() : this.file.persist(undo);
   }

@@ -138,8 +138,8 @@ export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOp
     const current = listenKeys.current(accountId, now);
     if (current !== undefined && await savedOrBinanceError(listenKeys.extend(current, now))) return { listenKey: current };
     const issued = await savedOrBinanceError(listenKeys.issue(accountId, now));
-    // Unreachable while Binance's rule holds (a live key is handed out again above), kept as a guard.
-    if (!issued.ok) throw tooManyListenKeyRequests(listenKeys.policy);
+    // Unreachable while Binance's rule holds (a live key is handed out again above): a guard, not a path.
+    if (!issued.ok) throw new BinanceError(ERR.UNKNOWN, 'An unknown error occurred while processing the request. (the account already holds its one active listenKey)', 500);
     return { listenKey: issued.key };
   });
   app.put('/fapi/v1/listenKey', async (request) => {
