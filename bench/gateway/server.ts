@@ -191,7 +191,11 @@ function step(): void {
 for (let i = 0; live.size < restingTarget; i++) {
   if (!placePassive() && refused > 100) throw new Error('the engine refuses the benchmark\'s orders: check the position mode and symbol');
 }
-const keys = accountIds.map((id) => server.listenKeys.issue(id, exchange.now()));
+const keys = await Promise.all(accountIds.map(async (id) => {
+  const issued = await server.listenKeys.issue(id, exchange.now());
+  if (!issued.ok) throw new Error(`no listen key for account ${id}: ${issued.reason}`);
+  return issued.key;
+}));
 const seqs = accountIds.map((id) => exchange.engine.account(id)!.seq);
 const setupMs = performance.now() - setupStart;
 commands = 0;

@@ -5,6 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
+import { TokenBucket } from '../service/token-bucket.js';
 import { CloseCode, type GatewayLimits } from './limits.js';
 
 /**
@@ -44,15 +45,13 @@ const flusher = new Flusher();
 export class Session {
   private pending: string[] = [];
   private pendingBytes = 0;
-  private tokens: number;
-  private lastRefill: number;
+  private readonly inbound: TokenBucket;
   private closed = false;
   /** Bytes and messages written, for metrics. */
   sentMessages = 0;
 
   constructor(readonly socket: WebSocket, private readonly limits: GatewayLimits, now: number) {
-    this.tokens = limits.inboundBurst;
-    this.lastRefill = now;
+    this.inbound = new TokenBucket(limits.inboundBurst, limits.inboundPerSecond / 1000, now);
     socket.once('close', () => {
       this.closed = true;
       this.pending = [];
@@ -112,15 +111,9 @@ export class Session {
 
   /** Takes one inbound message from the bucket; closes the connection when it is empty. */
   admitInbound(now: number): boolean {
-    const { inboundPerSecond, inboundBurst } = this.limits;
-    this.tokens = Math.min(inboundBurst, this.tokens + ((now - this.lastRefill) * inboundPerSecond) / 1000);
-    this.lastRefill = now;
-    if (this.tokens < 1) {
-      this.close(CloseCode.RATE_LIMITED, `more than ${inboundPerSecond} messages per second`);
-      return false;
-    }
-    this.tokens -= 1;
-    return true;
+    if (this.inbound.take(now)) return true;
+    this.close(CloseCode.RATE_LIMITED, `more than ${this.limits.inboundPerSecond} messages per second`);
+    return false;
   }
 
   /** Closes the connection; what is queued goes first (an error explaining the close), unless `flush` is false. */

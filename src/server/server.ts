@@ -14,6 +14,7 @@ import { CloseCode, DEFAULT_LIMITS, type GatewayLimits } from '../gateway/limits
 import { connectionBudget, openFileLimit } from '../gateway/descriptors.js';
 import { WsRouter, type GatewayStats } from '../gateway/ws-router.js';
 import { DIALECTS } from '../dialects/registry.js';
+import { xtListenKeyPolicy } from '../dialects/xt/listen-key-policy.js';
 import type { FileOps } from '../persistence/file-ops.js';
 import { DurableStore, type RecoveryReport } from '../persistence/store.js';
 import { systemClock, type Clock } from '../service/clock.js';
@@ -32,7 +33,7 @@ export interface ServerOptions {
   port?: number;
   host?: string;
   limits?: Partial<GatewayLimits>;
-  /** XT listenKey validity (default 8 h). */
+  /** XT listenKey validity (default 8 h); its other bounds are dialectSettings (dialects/xt/listen-key-policy.ts). */
   listenKeyTtlMs?: number;
   /** XT stream: close after this long without a ping (default 30 s). */
   xtIdleMs?: number;
@@ -114,7 +115,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   const credentials = new CredentialStore(options.dataDir);
   credentials.retainAccounts((accountId) => exchange.engine.account(accountId) !== undefined);
-  const listenKeys = new ListenKeys(options.listenKeyTtlMs ?? 8 * 60 * 60 * 1000, options.dataDir === null ? null : join(options.dataDir, 'listen-keys.json'));
+  const listenKeys = new ListenKeys(
+    xtListenKeyPolicy(options.listenKeyTtlMs, options.dialectSettings ?? {}),
+    options.dataDir === null ? null : join(options.dataDir, 'listen-keys.json'),
+    options.log,
+  );
 
   const app = createHttp();
   if (budget.maxSockets !== null) app.server.maxConnections = budget.maxSockets;
@@ -149,6 +154,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       scheduler.stop();
       router.closeAll(CloseCode.GOING_AWAY, 'server shutting down');
       await app.close();
+      await listenKeys.idle();
       await store?.close();
     },
   };

@@ -14,6 +14,7 @@ export class BinanceError extends Error {
 export const ERR = Object.freeze({
   UNKNOWN: -1000,
   DISCONNECTED: -1001,
+  TOO_MANY_REQUESTS: -1003,
   TIMESTAMP: -1021,
   SIGNATURE: -1022,
   ILLEGAL_CHARS: -1100,

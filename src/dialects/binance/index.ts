@@ -9,6 +9,7 @@ import type { Dialect } from '../dialect.js';
 import { setting } from '../dialect.js';
 import { ListenKeys } from '../../service/listen-keys.js';
 import { BinanceEncoder } from './encode.js';
+import { binanceListenKeyPolicy } from './listen-key-policy.js';
 import { binanceRoutes } from './rest.js';
 import { BinanceStreams, isBinanceStreamPath } from './stream.js';
 import { BinanceSymbols } from './symbols.js';
@@ -19,10 +20,7 @@ export const binanceDialect: Dialect = {
     const { exchange, credentials, limits, connections, router, dataDir } = context;
     const symbols = new BinanceSymbols(exchange.engine.symbols());
     // Binance's own keys (60 min, one per account), kept apart from XT's 8 h keys.
-    const listenKeys = new ListenKeys(
-      setting(context, 'binance.listenKeyTtlMs', 60 * 60 * 1000),
-      dataDir === null ? null : join(dataDir, 'binance-listen-keys.json'),
-    );
+    const listenKeys = new ListenKeys(binanceListenKeyPolicy(context), dataDir === null ? null : join(dataDir, 'binance-listen-keys.json'));
     const streams = new BinanceStreams({
       exchange, listenKeys, encoder: new BinanceEncoder(symbols), limits, connections,
       pingIntervalMs: setting(context, 'binance.pingIntervalMs', 3 * 60 * 1000),

@@ -11,6 +11,7 @@ import type { Exchange } from '../../service/exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
 import { verifyApiKey, verifySigned } from './auth.js';
 import { BinanceError, ERR } from './errors.js';
+import { savedOrBinanceError, tooManyListenKeyRequests } from './listen-key-policy.js';
 import { paramsOf, optional, type Params } from './params.js';
 import { accountRoutes } from './rest-account.js';
 import { tradeRoutes } from './rest-trade.js';
@@ -111,8 +112,13 @@ export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOp
   }));
 
   // listenKey: USER_STREAM security (API key only). One key per account: POST returns the active
-  // key (extended) while there is one.
-  const keyOwner = (request: FastifyRequest): Credential => verifyApiKey(request.headers, credentials);
+  // key (extended) while there is one. Every call passes the account's listenKey rate first, and is
+  // answered once its change is on disk (listen-key-policy.ts).
+  const keyOwner = (request: FastifyRequest): Credential => {
+    const credential = verifyApiKey(request.headers, credentials);
+    if (!listenKeys.admitRequest(credential.accountId, exchange.now())) throw tooManyListenKeyRequests(listenKeys.policy);
+    return credential;
+  };
   const unknownKey = (): BinanceError => new BinanceError(ERR.INVALID_LISTEN_KEY, 'This listenKey does not exist.');
   /** The key a PUT/DELETE is about: the one sent (it must be the account's), else the account's current one. */
   const targetKey = (request: FastifyRequest, accountId: number, now: number): string => {
@@ -130,20 +136,23 @@ export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOp
     const { accountId } = keyOwner(request);
     const now = exchange.now();
     const current = listenKeys.current(accountId, now);
-    if (current !== undefined && listenKeys.extend(current, now)) return { listenKey: current };
-    return { listenKey: listenKeys.issue(accountId, now) };
+    if (current !== undefined && await savedOrBinanceError(listenKeys.extend(current, now))) return { listenKey: current };
+    const issued = await savedOrBinanceError(listenKeys.issue(accountId, now));
+    // Unreachable while Binance's rule holds (a live key is handed out again above): a guard, not a path.
+    if (!issued.ok) throw new BinanceError(ERR.UNKNOWN, 'An unknown error occurred while processing the request. (the account already holds its one active listenKey)', 500);
+    return { listenKey: issued.key };
   });
   app.put('/fapi/v1/listenKey', async (request) => {
     const { accountId } = keyOwner(request);
     const now = exchange.now();
     const key = targetKey(request, accountId, now);
-    if (!listenKeys.extend(key, now)) throw unknownKey();
+    if (!await savedOrBinanceError(listenKeys.extend(key, now))) throw unknownKey();
     return { listenKey: key };
   });
   app.delete('/fapi/v1/listenKey', async (request) => {
     const { accountId } = keyOwner(request);
     const key = targetKey(request, accountId, exchange.now());
-    listenKeys.revoke(key);
+    await savedOrBinanceError(listenKeys.revoke(key));
     options.onListenKeyClosed(key);
     return {};
   });

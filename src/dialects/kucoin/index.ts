@@ -5,7 +5,7 @@
  *
  * Settings (DialectContext.settings): kucoin.pingTimeoutMs (close after this long without a ping,
  * 60 s), kucoin.pingIntervalMs (the ping interval advertised to clients, 18 s), kucoin.tokenTtlMs
- * (stream token validity, 24 h).
+ * (stream token validity, 24 h); the tokens' other bounds are in tokens.ts.
  */
 import type { Dialect } from '../dialect.js';
 import { setting } from '../dialect.js';
@@ -14,7 +14,7 @@ import { UtaEncoder } from './encode-uta.js';
 import { FUTURES_PREFIX, FUTURES_STREAM_PATH, kucoinFuturesRoutes, kucoinSpotRoutes, SPOT_PREFIX, UTA_STREAM_PATH, type KucoinRestOptions } from './rest.js';
 import { futuresStreamHandler } from './stream.js';
 import { KucoinSymbols } from './symbols.js';
-import { DEFAULT_TOKEN_TTL_MS, kucoinTokens } from './tokens.js';
+import { kucoinTokens } from './tokens.js';
 import { utaStreamHandler } from './uta-stream.js';
 
 export const kucoinDialect: Dialect = {
@@ -22,7 +22,7 @@ export const kucoinDialect: Dialect = {
   async mount(app, context) {
     const { exchange, credentials, limits, connections, router } = context;
     const symbols = new KucoinSymbols(exchange.engine.symbols());
-    const tokens = kucoinTokens(setting(context, 'kucoin.tokenTtlMs', DEFAULT_TOKEN_TTL_MS), context.dataDir);
+    const tokens = kucoinTokens(context);
     const pingIntervalMs = setting(context, 'kucoin.pingIntervalMs', 18_000);
     const idleMs = setting(context, 'kucoin.pingTimeoutMs', 60_000);
 

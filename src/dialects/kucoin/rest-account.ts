@@ -16,6 +16,7 @@ import {
 } from './params.js';
 import { bulletData, FUTURES_STREAM_PATH, type KucoinRestOptions } from './rest.js';
 import type { KucoinSymbols } from './symbols.js';
+import { bulletToken } from './tokens.js';
 import { rateNum } from './values.js';
 import { emptyPositionSnapshot } from '../../engine/snapshots.js';
 
@@ -91,7 +92,7 @@ export async function accountRoutes(app: FastifyInstance, options: KucoinRestOpt
   };
 
   app.post('/api/v1/bullet-private', async (request) => {
-    const token = tokens.futures.issue(callerOf(request), exchange.now());
+    const token = await bulletToken(tokens.futures, callerOf(request), exchange.now());
     return ok(bulletData(request, token, FUTURES_STREAM_PATH, options.pingIntervalMs));
   });
 

@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { ok } from './envelope.js';
 import { callerOf } from './params.js';
 import { bulletData, FUTURES_STREAM_PATH, UTA_STREAM_PATH, type KucoinRestOptions } from './rest.js';
+import { bulletToken } from './tokens.js';
 
 export async function spotPublicRoutes(app: FastifyInstance, options: KucoinRestOptions): Promise<void> {
   app.get('/api/v3/currencies', async () => ok([]));
@@ -21,11 +22,11 @@ export async function spotPublicRoutes(app: FastifyInstance, options: KucoinRest
 export async function spotPrivateRoutes(app: FastifyInstance, options: KucoinRestOptions): Promise<void> {
   const { exchange, tokens } = options;
   app.post('/api/v2/bullet-private', async (request) => {
-    const token = tokens.uta.issue(callerOf(request), exchange.now());
+    const token = await bulletToken(tokens.uta, callerOf(request), exchange.now());
     return ok(bulletData(request, token, UTA_STREAM_PATH, options.pingIntervalMs));
   });
   app.post('/api/v1/bullet-private', async (request) => {
-    const token = tokens.futures.issue(callerOf(request), exchange.now());
+    const token = await bulletToken(tokens.futures, callerOf(request), exchange.now());
     return ok(bulletData(request, token, FUTURES_STREAM_PATH, options.pingIntervalMs));
   });
   app.get('/api/ua/v1/account/mode', async (request) => {

@@ -12,6 +12,7 @@ import type { Applied } from '../../engine/engine.js';
 import type { Exchange } from '../../service/exchange.js';
 import { fromEngineError, invalidParams, ok, XtError, type XtEnvelope } from './envelope.js';
 import { xtBalance, xtPosition, xtPositionSide } from './encode.js';
+import { issuedOrXtError, tooManyListenKeyRequests } from './listen-key-policy.js';
 import {
   callerOf, optionalString, paramsOf, requiredEnum, requiredInteger, requiredString, symbolOf, type Params,
 } from './params.js';
@@ -39,7 +40,13 @@ export async function accountRoutes(app: FastifyInstance, options: XtRestOptions
   const { exchange, listenKeys } = options;
   const configOf = (symbol: string) => exchange.engine.symbols().find((c) => c.symbol === symbol)!;
 
-  const listenKey = async (request: Parameters<typeof callerOf>[0]) => ok(listenKeys.issue(callerOf(request), exchange.now()));
+  // A new key each time (XT's keys live 8 h and never give way to newer ones), within the rate and live-key bounds.
+  const listenKey = async (request: Parameters<typeof callerOf>[0]) => {
+    const accountId = callerOf(request);
+    const now = exchange.now();
+    if (!listenKeys.admitRequest(accountId, now)) throw tooManyListenKeyRequests(listenKeys.policy);
+    return ok(await issuedOrXtError(listenKeys.issue(accountId, now)));
+  };
   app.get('/future/user/v1/user/listen-key', listenKey);
   app.get('/future/v1/user/listen-key', listenKey);
 
