@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, afterEach, before, describe, test } from 'node:test';
+import type { EngineEvent } from '../../src/engine/types.js';
 import type { GatewayLimits } from '../../src/gateway/limits.js';
 import type { ReplayBudget } from '../../src/persistence/replay-budget.js';
 import {
@@ -149,6 +150,20 @@ describe('the replay budget: refused at once over it, served exactly within it',
     assertRefused(await third.subscribe(e.listenKey, ALL_TOPICS, { epoch, seq: 0 }), /1 resumes are already waiting .*\(maxQueuedReplays 1\); retry shortly/, 'a third account');
     await assertServed(node, c, 0, { stream: running, ack: await running.ackOf(runningId, 10_000) }, 'the running one');
     await assertServed(node, d, 0, { stream: waiting, ack: await waiting.ackOf(waitingId, 10_000) }, 'the waiting one');
+  });
+
+  test('the events that come back from the worker thread are the live engine\'s, field for field (bigints included)', async () => {
+    const live: EngineEvent[] = [];
+    const stop = node.server.exchange.events.subscribe(e.accountId, (event) => live.push(event));
+    const from = seqOf(node, e);
+    for (let i = 0; i < 3; i++) expectOk(await restingBuy(e, undefined, String(43_000 + i)), 'an order seen live');
+    stop();
+    const end = seqOf(node, e);
+    const result = await replaysOf(node).eventsOf(e.accountId, from, end, node.server.exchange.engine.cmdSeq, 1_000);
+    assert.ok(result.recovered, result.recovered ? '' : result.reason);
+    assert.equal(live.length, end - from);
+    assert.ok(live.some((event) => event.type === 'balance' && typeof event.balance.walletBalance === 'bigint'), 'bigints to compare');
+    assert.deepStrictEqual(result.events, live);
   });
 });
 
