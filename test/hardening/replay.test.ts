@@ -181,10 +181,14 @@ describe('a connection that closes frees its replay\'s place', { timeout: 120_00
   test('closed while waiting: out of the queue; closed while running: stopped, the next one starts at once', async () => {
     const epoch = node.server.exchange.epoch;
     const replays = replaysOf(node);
-    // How long one replay takes here, to tell a stopped replay from one that ran to its end.
-    const started = performance.now();
-    await assertServed(node, z, 0, await resume(node, z, 0), 'a timing replay');
-    const replayMs = performance.now() - started;
+    // How long one replay takes here (the faster of two, once the worker is warm), to tell a
+    // stopped replay from one that ran to its end.
+    let replayMs = Infinity;
+    for (let i = 0; i < 2; i++) {
+      const started = performance.now();
+      await assertServed(node, z, 0, await resume(node, z, 0), 'a timing replay');
+      replayMs = Math.min(replayMs, performance.now() - started);
+    }
 
     const running = await connect(node);
     running.sendSubscribe(x.listenKey, ALL_TOPICS, { epoch, seq: 0 });
