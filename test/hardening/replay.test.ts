@@ -273,7 +273,8 @@ describe('one account hammering resumes does not slow another', { timeout: 180_0
     // Structural: no replay holds the engine's thread (the chunked replay on it made this 300–500 ms).
     // The bound is loose because this 2-core machine is shared: the worker takes one core.
     assert.ok(hammered.loopP99 < 100, `event-loop delay p99 under 100 ms while replaying: ${report}`);
-    assert.ok(hammered.p99 < Math.max(100, 5 * quiet.p99), `the other account's order p99 under max(100 ms, 5× quiet): ${report}`);
+    // Measured on the same shared machine, so generous: the chunked replay on the engine's thread made it 370–600 ms.
+    assert.ok(hammered.p99 < Math.max(150, 5 * quiet.p99), `the other account's order p99 under max(150 ms, 5× quiet): ${report}`);
   });
 });
 
