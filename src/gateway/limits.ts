@@ -23,6 +23,17 @@ export interface GatewayLimits {
   authDeadlineMs: number;
   /** Most events one resume may replay (more: "not recovered", re-snapshot over REST). */
   maxReplayEvents: number;
+  /**
+   * Resumes beyond the window recompute history from the journal, each on a worker thread: this
+   * many at once over all accounts (one account's run one after another)…
+   */
+  maxConcurrentReplays: number;
+  /** …this many more may wait for a worker; past that a resume is answered "not recovered" at once… */
+  maxQueuedReplays: number;
+  /** …one account may have this many running or waiting… */
+  maxPendingReplaysPerAccount: number;
+  /** …and start this many in any 60 s. */
+  replaysPerAccountPerMinute: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<GatewayLimits> = Object.freeze({
@@ -35,6 +46,10 @@ export const DEFAULT_LIMITS: Readonly<GatewayLimits> = Object.freeze({
   maxUnauthenticated: 1_000,
   authDeadlineMs: 10_000,
   maxReplayEvents: 100_000,
+  maxConcurrentReplays: 1,
+  maxQueuedReplays: 8,
+  maxPendingReplaysPerAccount: 4,
+  replaysPerAccountPerMinute: 10,
 });
 
 /**

@@ -1,15 +1,22 @@
 /**
- * History older than the in-memory replay window, served from the data directory: the engine is
- * deterministic, so an account's past events are recomputed exactly by restoring a retained
- * snapshot taken before them and re-executing the journal after it. This runs beside the live
- * engine (its own Engine instance), in chunks that yield to the event loop, one replay at a time.
+ * History older than the in-memory window, recomputed from the data directory (history-replay.ts),
+ * off the engine's thread: each replay runs on a worker thread (replay-worker.ts), so however long
+ * it takes, commands, acks and pushes keep flowing. Workers are started when first needed, reused,
+ * never keep the process alive, and are stopped when their replay is cancelled (the CPU is freed at
+ * once) or the history closes. How many run at once, and who may start one, is the caller's
+ * budget (replay-budget.ts): this class runs what it is given.
+ *
+ * When the live engine's options cannot be sent to a worker (a custom ADL ranking is code) or the
+ * store reads through injected file operations (tests), the replay runs on the engine's thread
+ * instead, yielding whenever it has used `sliceMs`; reading and decoding a journal segment or a
+ * snapshot is one step that cannot be cut there.
  */
-import { Engine, type EngineOptions } from '../engine/engine.js';
-import type { EngineEvent } from '../engine/types.js';
-import type { OlderHistory, ReplayResult } from '../service/event-log.js';
-import type { FileOps } from './file-ops.js';
-import { listSegments, readJournalRange } from './journal.js';
-import { listSnapshots, readSnapshot } from './snapshots.js';
+import { Worker } from 'node:worker_threads';
+import type { EngineOptions } from '../engine/engine.js';
+import type { ReplayResult } from '../service/event-log.js';
+import { realFileOps, type FileOps } from './file-ops.js';
+import { replayHistory, type HistoryRequest, type HistorySource, type Pause } from './history-replay.js';
+import { transferableEngineOptions, type ReplayWorkerData } from './replay-transfer.js';
 
 export interface JournalHistoryOptions {
   ops: FileOps;
@@ -17,97 +24,122 @@ export interface JournalHistoryOptions {
   snapshotsDir: string;
   /** The options the live engine was made with: the replay must behave exactly like it. */
   engine: EngineOptions;
-  /** Commands re-executed between two yields to the event loop (default 2,000). */
-  chunkCommands?: number;
-  /** Replays allowed to wait behind the running one; more are refused as busy (default 8). */
-  maxQueued?: number;
+  /** Only when a replay cannot go to a worker: the longest stretch it runs before yielding (default 2 ms). */
+  sliceMs?: number;
 }
 
-/** Where a replay starts: a retained snapshot, or the empty state when the journal reaches back to command 1. */
-type Start = { engine: Engine; cmdSeq: number };
+/** The compiled worker, beside this file (dist/src/persistence/replay-worker.js). */
+const WORKER_FILE = new URL('./replay-worker.js', import.meta.url);
 
-export class JournalHistory implements OlderHistory {
-  private running: Promise<unknown> = Promise.resolve();
-  private queued = 0;
-  /** Replays in progress or waiting: while any is, the store must not prune what they read. */
-  private active = 0;
+export const CANCELLED: ReplayResult = { recovered: false, reason: 'the resume was cancelled: its connection closed' };
 
-  constructor(private readonly options: JournalHistoryOptions) {}
+export class JournalHistory {
+  /** What a worker is started with; null when replays must run on the engine's thread. */
+  private readonly workerData: ReplayWorkerData | null;
+  private readonly idle: Worker[] = [];
+  private readonly workers = new Set<Worker>();
+  private running = 0;
+  private holds = 0;
+  private closed = false;
 
+  constructor(private readonly options: JournalHistoryOptions) {
+    const engine = transferableEngineOptions(options.engine);
+    this.workerData = engine === null || options.ops !== realFileOps ? null : { journalDir: options.journalDir, snapshotsDir: options.snapshotsDir, engine };
+  }
+
+  /** Replays in progress or promised (held): while any is, the store must not prune what they read. */
   get busy(): boolean {
-    return this.active > 0;
+    return this.running > 0 || this.holds > 0;
+  }
+
+  /** Whether replays run on worker threads (else in slices on the engine's thread). */
+  get offThread(): boolean {
+    return this.workerData !== null;
+  }
+
+  /** Keeps what replays read from being pruned until the returned release is called (a replay waiting its turn). */
+  hold(): () => void {
+    this.holds += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds -= 1;
+    };
   }
 
   /**
-   * Every event of `accountId` with afterSeq < seq ≤ throughSeq, recomputed from the journal up
-   * to command `throughCmdSeq` (the command that produced the account's event `throughSeq`, or
-   * any later one). All or nothing: a refusal says why, never a partial list.
+   * Every event of the request's account with afterSeq < seq ≤ throughSeq, recomputed from the
+   * journal up to command throughCmdSeq; all or nothing, never a rejection. Aborting `signal`
+   * stops the replay (its worker is terminated) and answers CANCELLED.
    */
-  eventsOf(accountId: number, afterSeq: number, throughSeq: number, throughCmdSeq: number, maxEvents: number): Promise<ReplayResult> {
-    if (this.queued >= (this.options.maxQueued ?? 8)) {
-      return Promise.resolve({ recovered: false, reason: 'too many resumes are replaying history from the journal right now; retry shortly' });
-    }
-    this.queued += 1;
-    this.active += 1;
-    const run = this.running.then(() => {
-      this.queued -= 1;
-      return this.replay(accountId, afterSeq, throughSeq, throughCmdSeq, maxEvents);
-    }).catch((error: unknown): ReplayResult => ({
-      recovered: false, reason: `the journal could not replay this history (${error instanceof Error ? error.message : String(error)}); fetch a REST snapshot`,
-    })).finally(() => {
-      this.active -= 1;
+  run(request: HistoryRequest, signal?: AbortSignal): Promise<ReplayResult> {
+    if (this.closed) return Promise.resolve({ recovered: false, reason: 'the server is shutting down; resume again once it is back' });
+    if (signal?.aborted === true) return Promise.resolve(CANCELLED);
+    this.running += 1;
+    const replay = this.workerData === null ? this.inSlices(request, signal) : this.onWorker(this.workerData, request, signal);
+    return replay.finally(() => {
+      this.running -= 1;
     });
-    this.running = run;
-    return run;
   }
 
-  private async replay(accountId: number, afterSeq: number, throughSeq: number, throughCmdSeq: number, maxEvents: number): Promise<ReplayResult> {
-    if (throughSeq - afterSeq > maxEvents) {
-      return { recovered: false, reason: `${throughSeq - afterSeq} events behind, more than one resume replays (${maxEvents}); fetch a REST snapshot` };
-    }
-    const start = await this.startBefore(accountId, afterSeq);
-    if (start === null) return { recovered: false, reason: `the retained history starts after seq ${afterSeq + 1}; fetch a REST snapshot` };
-    const { engine } = start;
-    const events: EngineEvent[] = [];
-    const chunk = this.options.chunkCommands ?? 2_000;
-    let sinceYield = 0;
-    for await (const records of readJournalRange(this.options.ops, this.options.journalDir, start.cmdSeq, throughCmdSeq)) {
-      for (const { seq, command } of records) {
-        const applied = engine.apply(command);
-        if (applied.cmdSeq !== seq) throw new Error(`journal seq ${seq} was applied as ${applied.cmdSeq}`);
-        for (const event of applied.events) {
-          if (event.accountId === accountId && event.seq > afterSeq && event.seq <= throughSeq) events.push(event);
-        }
-        if (++sinceYield >= chunk) {
-          sinceYield = 0;
-          await new Promise<void>((resolve) => setImmediate(resolve));
-        }
-      }
-    }
-    // The events must be exactly afterSeq+1 … throughSeq; anything else is a bug, never sent.
-    const complete = events.length === throughSeq - afterSeq && events.every((event, i) => event.seq === afterSeq + 1 + i);
-    if (!complete) return { recovered: false, reason: `the journal replay produced seq ${events[0]?.seq ?? '-'}…${events.at(-1)?.seq ?? '-'}, not ${afterSeq + 1}…${throughSeq}` };
-    return { recovered: true, events };
+  /** Stops every worker; replays in progress answer that the server is shutting down. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.idle.length = 0;
+    await Promise.all([...this.workers].map((worker) => worker.terminate()));
   }
 
-  /** The newest retained state in which the account had not yet passed `afterSeq`. */
-  private async startBefore(accountId: number, afterSeq: number): Promise<Start | null> {
-    const { ops, snapshotsDir } = this.options;
-    for (const { name } of await listSnapshots(ops, snapshotsDir)) {
-      let engine: Engine;
-      let cmdSeq: number;
-      try {
-        const snapshot = await readSnapshot(ops, snapshotsDir, name);
-        engine = Engine.restore(this.options.engine, snapshot.engine);
-        cmdSeq = snapshot.cmdSeq;
-      } catch {
-        continue; // A damaged or vanished snapshot: an older one may do.
-      }
-      if ((engine.account(accountId)?.seq ?? 0) <= afterSeq) return { engine, cmdSeq };
-    }
-    // No snapshot is old enough; the journal alone will do if it was never pruned.
-    const segments = await listSegments(ops, this.options.journalDir);
-    if (segments[0]?.firstSeq === 1) return { engine: new Engine(this.options.engine), cmdSeq: 0 };
-    return null;
+  private onWorker(data: ReplayWorkerData, request: HistoryRequest, signal: AbortSignal | undefined): Promise<ReplayResult> {
+    const worker = this.idle.pop() ?? this.start(data);
+    return new Promise<ReplayResult>((resolve) => {
+      const settle = (result: ReplayResult, reusable: boolean): void => {
+        worker.off('message', onResult);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        signal?.removeEventListener('abort', onAbort);
+        if (reusable && !this.closed) this.idle.push(worker);
+        else void worker.terminate();
+        resolve(result);
+      };
+      const onResult = (result: ReplayResult): void => settle(result, true);
+      const onError = (error: Error): void => settle({ recovered: false, reason: `the replay worker failed (${error.message}); fetch a REST snapshot` }, false);
+      const onExit = (): void => settle({ recovered: false, reason: this.closed ? 'the server is shutting down; resume again once it is back' : 'the replay worker stopped; retry, or fetch a REST snapshot' }, false);
+      // The client is gone: terminating the worker frees its CPU now rather than when the replay ends.
+      const onAbort = (): void => settle(CANCELLED, false);
+      worker.on('message', onResult);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      worker.postMessage(request);
+    });
+  }
+
+  private start(data: ReplayWorkerData): Worker {
+    const worker = new Worker(WORKER_FILE, { workerData: data });
+    // A worker never keeps the process alive; one that dies (or is stopped) is forgotten.
+    worker.unref();
+    this.workers.add(worker);
+    worker.on('error', () => undefined); // Reported to the replay in progress (onError); never an uncaught 'error'.
+    worker.once('exit', () => {
+      this.workers.delete(worker);
+      const index = this.idle.indexOf(worker);
+      if (index >= 0) this.idle.splice(index, 1);
+    });
+    return worker;
+  }
+
+  /** The fallback: on the engine's thread, yielding to the event loop whenever `sliceMs` is used up. */
+  private inSlices(request: HistoryRequest, signal: AbortSignal | undefined): Promise<ReplayResult> {
+    const { ops, journalDir, snapshotsDir, engine, sliceMs = 2 } = this.options;
+    const source: HistorySource = { ops, journalDir, snapshotsDir, engine };
+    let sliceStart = performance.now();
+    const pause: Pause = async () => {
+      if (performance.now() - sliceStart < sliceMs) return;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (signal?.aborted === true) throw new Error('cancelled: the connection closed');
+      sliceStart = performance.now();
+    };
+    return replayHistory(source, request, pause).then((result) => (signal?.aborted === true ? CANCELLED : result));
   }
 }

@@ -16,6 +16,7 @@ import { WsRouter, type GatewayStats } from '../gateway/ws-router.js';
 import { DIALECTS } from '../dialects/registry.js';
 import { xtListenKeyPolicy } from '../dialects/xt/listen-key-policy.js';
 import type { FileOps } from '../persistence/file-ops.js';
+import { ReplayBudget } from '../persistence/replay-budget.js';
 import { DurableStore, type RecoveryReport } from '../persistence/store.js';
 import { systemClock, type Clock } from '../service/clock.js';
 import { CredentialStore } from '../service/credentials.js';
@@ -80,6 +81,8 @@ export interface RunningServer {
   readonly listenKeys: ListenKeys;
   readonly store: DurableStore | null;
   readonly recovery: RecoveryReport | null;
+  /** Resumes beyond the window replaying from the journal, within their budget; null without a data directory. */
+  readonly replays: ReplayBudget | null;
   close(): Promise<void>;
 }
 
@@ -131,7 +134,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   await app.register(adminRoutes, { prefix: '/admin/v1', exchange, credentials, adminToken: options.adminToken, store, gateway });
   const settings = { ...(options.xtIdleMs === undefined ? {} : { 'xt.idleMs': options.xtIdleMs }), ...options.dialectSettings };
-  const olderHistory = store?.history ?? null;
+  // Resumes beyond the window: the journal replays on worker threads, within the limits' budget.
+  const replays = store === null ? null : new ReplayBudget(store.history, limits, clock);
+  const olderHistory = replays;
   const context = { exchange, credentials, listenKeys, eventLog, olderHistory, limits, connections, router, dataDir: options.dataDir, settings };
   for (const dialect of DIALECTS) await dialect.mount(app, context);
 
@@ -150,11 +155,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     listenKeys,
     store,
     recovery,
+    replays,
     async close() {
       scheduler.stop();
       router.closeAll(CloseCode.GOING_AWAY, 'server shutting down');
       await app.close();
       await listenKeys.idle();
+      replays?.close();
+      await store?.history.close();
       await store?.close();
     },
   };

@@ -32,10 +32,18 @@ export type ReplayResult =
   | { recovered: true; events: EngineEvent[] }
   | { recovered: false; reason: string; tooOld?: boolean };
 
-/** History older than the window (the durable store's journal), fetched asynchronously. */
+/**
+ * History older than the window (the durable store's journal), fetched asynchronously within a
+ * budget (replay-budget.ts): a request over it is answered at once with `recovered: false` and a
+ * reason, without doing the work.
+ */
 export interface OlderHistory {
-  /** Every event of the account with afterSeq < seq ≤ throughSeq, as of command throughCmdSeq; all or nothing. */
-  eventsOf(accountId: number, afterSeq: number, throughSeq: number, throughCmdSeq: number, maxEvents: number): Promise<ReplayResult>;
+  /**
+   * Every event of the account with afterSeq < seq ≤ throughSeq, as of command throughCmdSeq; all
+   * or nothing, never a rejection. Abort `signal` when the requester goes away: a waiting replay is
+   * dropped, a running one stopped, and neither keeps using the budget.
+   */
+  eventsOf(accountId: number, afterSeq: number, throughSeq: number, throughCmdSeq: number, maxEvents: number, signal?: AbortSignal): Promise<ReplayResult>;
 }
 
 export class EventLog {

@@ -60,6 +60,8 @@ class XtConnection {
    */
   private backlog: EngineEvent[] | null = null;
   private backlogNext = 0;
+  /** Aborted when the connection closes while its resume replays from the journal: frees its share of the replay budget. */
+  private replayAbort: AbortController | null = null;
 
   constructor(private readonly socket: WebSocket, private readonly options: XtStreamOptions) {
     this.session = new Session(socket, options.limits, options.exchange.now());
@@ -135,10 +137,16 @@ class XtConnection {
     if (!outcome.recovered && outcome.tooOld === true && older !== null) {
       // Older than the window: recomputed from the journal, asynchronously. Live events wait in
       // the backlog meanwhile, and the ack (which must precede every push) waits for the answer.
+      // Over the replay budget, the answer (recovered: false) comes at once, without the work.
       this.backlog = [];
       this.backlogNext = 0;
-      void older.eventsOf(accountId, resume.seq, seq, this.options.exchange.engine.cmdSeq, maxReplayEvents)
-        .then((result) => this.startReplay(id, epoch, seq, resume.seq, result, this.backlog ?? []));
+      const abort = new AbortController();
+      this.replayAbort = abort;
+      void older.eventsOf(accountId, resume.seq, seq, this.options.exchange.engine.cmdSeq, maxReplayEvents, abort.signal)
+        .then((result) => {
+          this.replayAbort = null;
+          this.startReplay(id, epoch, seq, resume.seq, result, this.backlog ?? []);
+        });
       return;
     }
     this.startReplay(id, epoch, seq, resume.seq, outcome, []);
@@ -214,6 +222,7 @@ class XtConnection {
   private onClose(): void {
     clearTimeout(this.idleTimer);
     if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    this.replayAbort?.abort();
     this.stopListening?.();
     if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId, this.socket);
   }
