@@ -3,9 +3,9 @@
  * body. Every reader throws a 10001 "params error" that says what to send instead.
  */
 import type { FastifyRequest } from 'fastify';
-import { parsePrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { Credential } from '../../service/credentials.js';
+import { CLIENT_ID_RULES, clientIdProblem, priceProblemText, readPrice } from '../front-door-bounds.js';
 import { BybitError, Code, paramsError } from './envelope.js';
 import { parseBaseQty, type BybitSymbols } from './symbols.js';
 
@@ -114,10 +114,18 @@ export function contractsOf(params: Params, name: string, config: SymbolConfig):
 }
 
 export function priceOf(params: Params, name: string, config: SymbolConfig): number {
-  const text = requiredString(params, name);
-  const ticks = parsePrice(config, text);
-  if (ticks === undefined) throw paramsError(`${name} ${text} is invalid: send a positive multiple of the tickSize ${config.spec.tickSize}`);
-  return ticks;
+  const price = readPrice(config, requiredString(params, name));
+  if (price.ok) return price.ticks;
+  const detail = priceProblemText(config, name, price.problem);
+  throw price.problem === 'tooHigh' ? new BybitError(Code.PRICE_RANGE, `Order price exceeds the allowable range: ${detail}`) : paramsError(detail);
+}
+
+/** An optional orderLinkId within Bybit's rule (front-door-bounds.ts). */
+export function orderLinkIdOf(params: Params, name = 'orderLinkId'): string | undefined {
+  const id = optionalString(params, name);
+  const problem = id === undefined ? undefined : clientIdProblem(CLIENT_ID_RULES.bybit, name, id);
+  if (problem !== undefined) throw paramsError(problem);
+  return id;
 }
 
 /** Leverage: Bybit sends decimal strings ("10"); the engine's leverage is a whole number. */
