@@ -106,12 +106,19 @@ function whyNotAPrice(config: SymbolConfig, text: string): PriceProblem {
   } catch {
     return 'malformed';
   }
-  // Compared exactly at the finer of the text's and the tick's decimals.
-  const decimals = Math.max(places, config.priceDecimals);
-  const value = parseScaled(text, decimals);
-  if (value <= 0n) return 'notPositive';
-  const highest = BigInt(config.spec.maxPriceTicks) * config.tickUnits * 10n ** BigInt(decimals - config.priceDecimals);
-  return value > highest ? 'tooHigh' : 'offTick';
+  if (parseScaled(text, places) <= 0n) return 'notPositive';
+  return decimalAbove(text, formatPrice(config, config.spec.maxPriceTicks)) ? 'tooHigh' : 'offTick';
+}
+
+/** Whether the decimal `text` is above the decimal `limit`, compared exactly; false when `text` is not a decimal. */
+export function decimalAbove(text: string, limit: string): boolean {
+  let places: number;
+  try {
+    places = Math.max(decimalPlaces(text), decimalPlaces(limit));
+  } catch {
+    return false;
+  }
+  return parseScaled(text, places) > parseScaled(limit, places);
 }
 
 /** A price problem in words, with what to send. */
@@ -123,4 +130,12 @@ export function priceProblemText(config: SymbolConfig, name: string, problem: Pr
     case 'offTick': return `${name} is not a multiple of the tick size ${config.spec.tickSize}: ${wanted}`;
     case 'tooHigh': return `${name} is above the highest price ${formatPrice(config, config.spec.maxPriceTicks)}: ${wanted}`;
   }
+}
+
+/** The longest piece of a client's value an error message repeats. */
+export const MAX_ECHO_LENGTH = 40;
+
+/** A client's value as an error message may show it: whole when short, else its start and its length. */
+export function echo(text: string): string {
+  return text.length <= MAX_ECHO_LENGTH ? text : `${text.slice(0, MAX_ECHO_LENGTH)}… (${text.length} characters)`;
 }

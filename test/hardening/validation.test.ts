@@ -22,6 +22,8 @@ const ADMIN_TOKEN = 'validation-admin-token';
 const HUGE_ID = 'x'.repeat(60_000);
 /** The example: a margin amount of 10^19. */
 const HUGE_AMOUNT = '10000000000000000000';
+/** A number of 60,000 digits: no message may repeat it whole. */
+const HUGE_NUMBER = '9'.repeat(60_000);
 
 let server: RunningServer;
 let dataDir: string;
@@ -87,7 +89,7 @@ describe('XT refuses at the front door', () => {
   });
 
   it('a negative, a fractional and an absurd quantity', async () => {
-    for (const origQty of ['-1', '1.5', '1000000000000000000000']) {
+    for (const origQty of ['-1', '1.5', '1000000000000000000000', HUGE_NUMBER]) {
       await expectError(() => order({ origQty }), 'ORDER_001', /origQty must be a whole number of contracts from 1 to 1000000/);
     }
   });
@@ -140,6 +142,7 @@ describe('Binance refuses at the front door', () => {
     await expectError(() => order({ quantity: '-1' }), -4003, /Quantity less than or equal to zero/);
     await expectError(() => order({ quantity: '0.00015' }), -1111, /multiple of 0\.0001/);
     await expectError(() => order({ quantity: '1000000' }), -4005, /Quantity greater than max quantity: send at most 100(\.0+)? \(LOT_SIZE maxQty\)/);
+    await expectError(() => order({ quantity: HUGE_NUMBER }), -4005, /Quantity greater than max quantity/);
   });
 
   it('an absurd, a negative, an off-tick and a malformed price', async () => {
@@ -178,12 +181,13 @@ describe('Bybit refuses at the front door', () => {
   });
 
   it('a negative, a fractional and an absurd quantity', async () => {
-    for (const qty of ['-0.001', '0.00015', HUGE_AMOUNT]) {
+    for (const qty of ['-0.001', '0.00015', HUGE_AMOUNT, HUGE_NUMBER]) {
       await expectError(() => order({ qty }), 10001, /send a multiple of the qtyStep 0\.0001 from 1 to 1000000 steps/);
     }
   });
 
   it('an absurd, a negative, an off-tick and a malformed price', async () => {
+    await expectError(() => order({ price: HUGE_NUMBER }), 110003, /price is above the highest price/);
     await expectError(() => order({ price: '100000000000' }), 110003, /price is above the highest price 10000000/);
     await expectError(() => order({ price: '-5' }), 10001, /price must be positive/);
     await expectError(() => order({ price: '60000.05' }), 10001, /not a multiple of the tick size 0\.1/);
@@ -221,7 +225,7 @@ describe('KuCoin refuses at the front door', () => {
   });
 
   it('a negative, a fractional and an absurd size', async () => {
-    for (const size of ['-1', '1.5', HUGE_AMOUNT]) {
+    for (const size of ['-1', '1.5', HUGE_AMOUNT, HUGE_NUMBER]) {
       await expectError(() => order({ size }), 200, '300000', /size must be a whole number of lots from 1 to 1000000/);
     }
   });

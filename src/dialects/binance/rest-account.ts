@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { formatAmount, formatRate } from '../../engine/fixed.js';
-import { readMarginAmount } from '../front-door-bounds.js';
+import { echo, readMarginAmount } from '../front-door-bounds.js';
 import type { CommandInput } from '../../service/exchange.js';
 import type { Params } from './params.js';
 import { booleanParam, enumParam, integerParam, optionalSymbol, required, symbolParam } from './params.js';
@@ -128,7 +128,7 @@ export async function accountRoutes(app: FastifyInstance, options: BinanceRestOp
     const max = symbol.config.spec.maxLeverage;
     const text = required(params, 'leverage');
     const leverage = Number(text);
-    if (!/^\d+$/.test(text) || leverage < 1 || leverage > max) throw new BinanceError(ERR.INVALID_LEVERAGE, `Leverage ${text} is not valid`);
+    if (!/^\d+$/.test(text) || leverage < 1 || leverage > max) throw new BinanceError(ERR.INVALID_LEVERAGE, `Leverage ${echo(text)} is not valid`);
     await run({ type: 'setLeverage', accountId, symbol: symbol.config.symbol, leverage });
     return { leverage, maxNotionalValue: maxNotional(symbol, leverage), symbol: symbol.name };
   });

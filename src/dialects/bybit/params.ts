@@ -5,7 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { Credential } from '../../service/credentials.js';
-import { CLIENT_ID_RULES, clientIdProblem, priceProblemText, readPrice } from '../front-door-bounds.js';
+import { CLIENT_ID_RULES, clientIdProblem, echo, priceProblemText, readPrice } from '../front-door-bounds.js';
 import { BybitError, Code, paramsError } from './envelope.js';
 import { parseBaseQty, type BybitSymbols } from './symbols.js';
 
@@ -46,7 +46,7 @@ export function requiredString(params: Params, name: string): string {
 export function optionalEnum<T extends string>(params: Params, name: string, allowed: readonly T[]): T | undefined {
   const value = optionalString(params, name);
   if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw paramsError(`${name} must be one of ${allowed.join(', ')} (got ${value})`);
+  if (!(allowed as readonly string[]).includes(value)) throw paramsError(`${name} must be one of ${allowed.join(', ')} (got ${echo(value)})`);
   return value as T;
 }
 
@@ -108,7 +108,7 @@ export function contractsOf(params: Params, name: string, config: SymbolConfig):
   const contracts = parseBaseQty(config, text);
   const { minQty, maxQty, contractSize } = config.spec;
   if (contracts === undefined || contracts < minQty || contracts > maxQty) {
-    throw paramsError(`${name} ${text} is invalid: send a multiple of the qtyStep ${contractSize} from ${minQty} to ${maxQty} steps`);
+    throw paramsError(`${name} ${echo(text)} is invalid: send a multiple of the qtyStep ${contractSize} from ${minQty} to ${maxQty} steps`);
   }
   return contracts;
 }
@@ -134,7 +134,7 @@ export function leverageOf(params: Params, name: string, config: SymbolConfig): 
   const match = /^(\d+)(?:\.0*)?$/.exec(text);
   const leverage = match === null ? NaN : Number(match[1]);
   if (!Number.isInteger(leverage) || leverage < 1 || leverage > config.spec.maxLeverage) {
-    throw paramsError(`${name} ${text} is invalid: send a whole number from 1 to ${config.spec.maxLeverage}`);
+    throw paramsError(`${name} ${echo(text)} is invalid: send a whole number from 1 to ${config.spec.maxLeverage}`);
   }
   return leverage;
 }

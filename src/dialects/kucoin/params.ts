@@ -6,7 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { Credential } from '../../service/credentials.js';
-import { CLIENT_ID_RULES, clientIdProblem, priceProblemText, readMarginAmount, readPrice } from '../front-door-bounds.js';
+import { CLIENT_ID_RULES, clientIdProblem, echo, priceProblemText, readMarginAmount, readPrice } from '../front-door-bounds.js';
 import { badParam, invalidOrder, KucoinError } from './envelope.js';
 import type { KucoinSymbols } from './symbols.js';
 
@@ -49,7 +49,7 @@ export function optionalEnum<T extends string>(params: Params, name: string, all
   const text = optionalString(params, name);
   if (text === undefined) return undefined;
   const value = normalize(text);
-  if (!(allowed as readonly string[]).includes(value)) throw badParam(`${name} must be one of ${allowed.join(', ')} (got ${text})`);
+  if (!(allowed as readonly string[]).includes(value)) throw badParam(`${name} must be one of ${allowed.join(', ')} (got ${echo(text)})`);
   return value as T;
 }
 
@@ -64,9 +64,9 @@ export function optionalBoolean(params: Params, name: string): boolean | undefin
 export function optionalInteger(params: Params, name: string, min: number, max: number): number | undefined {
   const text = optionalString(params, name);
   if (text === undefined) return undefined;
-  if (!/^-?\d+$/.test(text)) throw badParam(`${name} must be a whole number (got ${text})`);
+  if (!/^-?\d+$/.test(text)) throw badParam(`${name} must be a whole number (got ${echo(text)})`);
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw badParam(`${name} must be between ${min} and ${max} (got ${text})`);
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw badParam(`${name} must be between ${min} and ${max} (got ${echo(text)})`);
   return value;
 }
 

@@ -8,6 +8,7 @@ import type { OrderSnapshot, PlaceOrder, PositionSide, StpMode, TimeInForce } fr
 import type { AccountView } from '../../engine/view.js';
 import type { Exchange } from '../../service/exchange.js';
 import { restFill, restOrder } from './encode-order.js';
+import { echo } from '../front-door-bounds.js';
 import { badParam, fromEngineError, fromRejection, invalidOrder, KucoinError, ok, orderNotFound } from './envelope.js';
 import {
   callerOf, clientOidOf, optionalBoolean, optionalEnum, optionalInteger, optionalString, paramsOf, priceOf, requiredString, symbolOf, type Params,
@@ -144,9 +145,9 @@ export async function tradeRoutes(app: FastifyInstance, options: KucoinRestOptio
 /** Why an order id cannot be cancelled: finished already (100004), or never an order of this account (100001). */
 function notCancelable(exchange: Exchange, accountId: number, orderId: number | undefined, text: string): KucoinError {
   if (orderId !== undefined && exchange.history.finishedOrder(accountId, orderId) !== undefined) {
-    return new KucoinError('100004', `Order is in not cancelable state: order ${text} is already done`);
+    return new KucoinError('100004', `Order is in not cancelable state: order ${echo(text)} is already done`);
   }
-  return orderNotFound(`order ${text} is not an open order of this account`);
+  return orderNotFound(`order ${echo(text)} is not an open order of this account`);
 }
 
 /** KuCoin's order parameters as an engine command. */
@@ -204,7 +205,7 @@ export function placeCommand(symbols: KucoinSymbols, view: AccountView, params: 
     const sizeText = requiredString(params, 'size');
     const { minQty, maxQty } = config.spec;
     if (!/^\d+$/.test(sizeText) || Number(sizeText) < minQty || Number(sizeText) > maxQty) {
-      throw invalidOrder(`size must be a whole number of lots from ${minQty} to ${maxQty} (got ${sizeText})`);
+      throw invalidOrder(`size must be a whole number of lots from ${minQty} to ${maxQty} (got ${echo(sizeText)})`);
     }
     qty = Number(sizeText);
   }
@@ -222,7 +223,7 @@ export function placeCommand(symbols: KucoinSymbols, view: AccountView, params: 
   if (type === 'market' && timeInForce === 'GTC') timeInForce = 'IOC';
   const stpText = optionalString(params, 'stp');
   const stpMode = stpText === undefined ? undefined : STP[stpText.toUpperCase()];
-  if (stpText !== undefined && stpMode === undefined) throw badParam(`stp must be CN, CO or CB (got ${stpText}; DC is not supported)`);
+  if (stpText !== undefined && stpMode === undefined) throw badParam(`stp must be CN, CO or CB (got ${echo(stpText)}; DC is not supported)`);
 
   return {
     type: 'placeOrder', accountId: view.accountId, symbol: config.symbol, side: engineSide, positionSide,
