@@ -80,7 +80,7 @@ export function readMarginAmount(config: SymbolConfig, name: string, text: strin
   }
   if (amount <= 0n) return { ok: false, tooLarge: false, problem: `${name} must be positive: ${wanted}` };
   if (amount > max) {
-    return { ok: false, tooLarge: true, problem: `${name} is more than a ${config.symbol} position can ever hold (its largest notional): ${wanted}` };
+    return { ok: false, tooLarge: true, problem: `${name} is more than a position of this symbol can ever hold (its largest notional): ${wanted}` };
   }
   return { ok: true, amount };
 }

@@ -110,7 +110,7 @@ describe('XT refuses at the front door', () => {
 
   it('a 10^19 margin amount, a negative one and one with too many decimals', async () => {
     const margin = (amount: string) => xt.post('/future/user/v1/position/margin', { symbol: 'btc_usdt', positionSide: 'LONG', type: 'ADD', margin: amount });
-    await expectError(() => margin(HUGE_AMOUNT), 'invalid_margin', /margin is more than a btc_usdt position can ever hold .*: send a positive decimal with at most 8 decimal places, up to 10000000000 USDT/);
+    await expectError(() => margin(HUGE_AMOUNT), 'invalid_margin', /margin is more than a position of this symbol can ever hold .*: send a positive decimal with at most 8 decimal places, up to 10000000000 USDT/);
     await expectError(() => margin('-5'), 'invalid_margin', /margin must be positive/);
     await expectError(() => margin('1.123456789'), 'invalid_margin', /at most 8 decimal places/);
   });
@@ -158,7 +158,7 @@ describe('Binance refuses at the front door', () => {
 
   it('a 10^19 margin amount, a negative one and one with too many decimals', async () => {
     const margin = (amount: string) => binance.signed<Json>('POST', '/fapi/v1/positionMargin', { symbol: 'BTCUSDT', positionSide: 'LONG', type: 1, amount });
-    await expectError(() => margin(HUGE_AMOUNT), -1130, /Data sent for parameter 'amount' is not valid: amount is more than a btc_usdt position can ever hold .*up to 10000000000 USDT/);
+    await expectError(() => margin(HUGE_AMOUNT), -1130, /Data sent for parameter 'amount' is not valid: amount is more than a position of this symbol can ever hold .*up to 10000000000 USDT/);
     await expectError(() => margin('-5'), -1100, /amount must be positive/);
     await expectError(() => margin('1.123456789'), -1100, /at most 8 decimal places/);
   });
@@ -244,9 +244,9 @@ describe('KuCoin refuses at the front door', () => {
 
   it('a 10^19 margin amount in and out, and a negative one', async () => {
     await expectError(() => kucoin.post('/api/v1/position/margin/deposit-margin', { symbol: 'XBTUSDTM', margin: HUGE_AMOUNT, positionSide: 'LONG' }),
-      400, '400100', /margin is more than a btc_usdt position can ever hold .*up to 10000000000 USDT/);
+      400, '400100', /margin is more than a position of this symbol can ever hold .*up to 10000000000 USDT/);
     await expectError(() => kucoin.post('/api/v1/margin/withdrawMargin', { symbol: 'XBTUSDTM', withdrawAmount: HUGE_AMOUNT, positionSide: 'LONG' }),
-      400, '400100', /withdrawAmount is more than a btc_usdt position can ever hold/);
+      400, '400100', /withdrawAmount is more than a position of this symbol can ever hold/);
     await expectError(() => kucoin.post('/api/v1/position/margin/deposit-margin', { symbol: 'XBTUSDTM', margin: '-5', positionSide: 'LONG' }),
       400, '400100', /margin must be positive/);
   });
