@@ -150,7 +150,7 @@ describe('bybit REST: orders, executions, wallet, positions', () => {
     };
     await expect(limit('Buy', '0.00015', '59000'), 10001, /qty 0\.00015 is invalid: send a multiple of the qtyStep 0\.0001/);
     await expect(limit('Buy', '0', '59000'), 10001, /qty 0 is invalid/);
-    await expect(limit('Buy', '0.001', '59000.05'), 10001, /price 59000\.05 is invalid: send a positive multiple of the tickSize 0\.1/);
+    await expect(limit('Buy', '0.001', '59000.05'), 10001, /price is not a multiple of the tick size 0\.1: send a price from 0\.1 to 10000000 in steps of 0\.1/);
     await expect(limit('Buy', '0.001', '59000', { positionIdx: 1 }), 10001, /position idx not match position mode/);
     await expect({ ...BTC, side: 'Buy', orderType: 'Market', qty: '0.001', timeInForce: 'PostOnly' }, 10001, /cannot be PostOnly/);
     await expect(limit('Buy', '0.001', '59000', { triggerPrice: '61000' }), 10001, /triggerPrice is not supported/);

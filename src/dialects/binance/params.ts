@@ -3,8 +3,9 @@
  * winning; typed getters that throw Binance's parameter errors.
  */
 import type { FastifyRequest } from 'fastify';
+import { CLIENT_ID_RULES, clientIdProblem, decimalAbove } from '../front-door-bounds.js';
 import { BinanceError, ERR, illegal, missing } from './errors.js';
-import { parseQty, type BinanceSymbol, type BinanceSymbols } from './symbols.js';
+import { formatQty, parseQty, type BinanceSymbol, type BinanceSymbols } from './symbols.js';
 
 export type Params = Readonly<Record<string, string>>;
 
@@ -74,7 +75,20 @@ export function quantityParam(params: Params, symbol: BinanceSymbol, name = 'qua
   const contracts = parseQty(symbol, text);
   if (contracts === undefined) {
     if (/^-?[0-9.]+$/.test(text) && Number(text) <= 0) throw new BinanceError(ERR.QTY_LESS_THAN_ZERO, 'Quantity less than or equal to zero.');
+    if (decimalAbove(text, formatQty(symbol, symbol.config.spec.maxQty))) throw quantityAboveMax(symbol);
     throw new BinanceError(ERR.BAD_PRECISION, `Precision is over the maximum defined for this asset: quantity must be a multiple of ${symbol.config.spec.contractSize}.`);
   }
+  if (contracts > symbol.config.spec.maxQty) throw quantityAboveMax(symbol);
   return contracts;
+}
+
+const quantityAboveMax = (symbol: BinanceSymbol): BinanceError =>
+  new BinanceError(ERR.QTY_GREATER_THAN_MAX_QTY, `Quantity greater than max quantity: send at most ${formatQty(symbol, symbol.config.spec.maxQty)} (LOT_SIZE maxQty).`);
+
+/** A client order id (newClientOrderId, origClientOrderId) within Binance's rule as this server keeps it (front-door-bounds.ts). */
+export function clientOrderIdParam(params: Params, name: string): string | undefined {
+  const id = optional(params, name);
+  const problem = id === undefined ? undefined : clientIdProblem(CLIENT_ID_RULES.binance, name, id);
+  if (problem !== undefined) throw illegal(name, problem);
+  return id;
 }

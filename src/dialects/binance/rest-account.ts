@@ -4,7 +4,8 @@
  * multiAssetsMargin, commissionRate.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { formatAmount, formatRate, parseAmount } from '../../engine/fixed.js';
+import { formatAmount, formatRate } from '../../engine/fixed.js';
+import { echo, readMarginAmount } from '../front-door-bounds.js';
 import type { CommandInput } from '../../service/exchange.js';
 import type { Params } from './params.js';
 import { booleanParam, enumParam, integerParam, optionalSymbol, required, symbolParam } from './params.js';
@@ -127,7 +128,7 @@ export async function accountRoutes(app: FastifyInstance, options: BinanceRestOp
     const max = symbol.config.spec.maxLeverage;
     const text = required(params, 'leverage');
     const leverage = Number(text);
-    if (!/^\d+$/.test(text) || leverage < 1 || leverage > max) throw new BinanceError(ERR.INVALID_LEVERAGE, `Leverage ${text} is not valid`);
+    if (!/^\d+$/.test(text) || leverage < 1 || leverage > max) throw new BinanceError(ERR.INVALID_LEVERAGE, `Leverage ${echo(text)} is not valid`);
     await run({ type: 'setLeverage', accountId, symbol: symbol.config.symbol, leverage });
     return { leverage, maxNotionalValue: maxNotional(symbol, leverage), symbol: symbol.name };
   });
@@ -169,13 +170,9 @@ export async function accountRoutes(app: FastifyInstance, options: BinanceRestOp
     const positionSide = enumParam(params, 'positionSide', ['BOTH', 'LONG', 'SHORT'] as const, new BinanceError(ERR.INVALID_POSITION_SIDE, 'Invalid position side.')) ?? 'BOTH';
     const type = integerParam(params, 'type', 1, 2);
     if (type === undefined) throw missing('type');
-    let amount: bigint;
-    try {
-      amount = parseAmount(required(params, 'amount'));
-    } catch {
-      throw illegal('amount', 'send a positive decimal with at most 8 places');
-    }
-    if (amount <= 0n) throw illegal('amount', 'send a positive decimal with at most 8 places');
+    const reading = readMarginAmount(symbol.config, 'amount', required(params, 'amount'));
+    if (!reading.ok) throw reading.tooLarge ? new BinanceError(ERR.INVALID_PARAM, `Data sent for parameter 'amount' is not valid: ${reading.problem}.`) : illegal('amount', reading.problem);
+    const amount = reading.amount;
     const { result } = await exchange.execute({
       type: 'adjustIsolatedMargin', accountId, symbol: symbol.config.symbol, positionSide, amount: type === 1 ? amount : -amount,
     });

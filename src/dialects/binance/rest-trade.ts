@@ -7,13 +7,14 @@ import type { OrderSnapshot, PlaceOrder, StpMode, TimeInForce } from '../../engi
 import type { CommandInput } from '../../service/exchange.js';
 import { GENERATED_CLIENT_ID_PREFIX } from './encode.js';
 import { BinanceError, ERR, fromEngine, fromRefusedOrder, illegal, missing } from './errors.js';
-import { booleanParam, enumParam, integerParam, optional, optionalSymbol, quantityParam, required, symbolParam, type Params } from './params.js';
+import { readPrice, priceProblemText } from '../front-door-bounds.js';
+import {
+  booleanParam, clientOrderIdParam, enumParam, integerParam, optional, optionalSymbol, quantityParam, required, symbolParam, type Params,
+} from './params.js';
 import { credentialOf } from './rest-account.js';
 import type { BinanceRestOptions } from './rest.js';
-import { parsePrice, type BinanceSymbol } from './symbols.js';
+import type { BinanceSymbol } from './symbols.js';
 import { accountOf, orderObject, tradeObject } from './views.js';
-
-const CLIENT_ORDER_ID_RE = /^[A-Za-z0-9_.:-]{1,36}$/;
 
 type OrderRef = { orderId: number; clientOrderId?: undefined } | { orderId?: undefined; clientOrderId: string };
 
@@ -24,7 +25,7 @@ function orderRef(params: Params): OrderRef {
     if (!/^\d{1,15}$/.test(orderId)) throw illegal('orderId', 'send the numeric order id');
     return { orderId: Number(orderId) };
   }
-  const clientOrderId = optional(params, 'origClientOrderId');
+  const clientOrderId = clientOrderIdParam(params, 'origClientOrderId');
   if (clientOrderId === undefined) throw new BinanceError(ERR.MANDATORY_PARAM, 'Param orderId or origClientOrderId must be sent, but both were empty/null!');
   if (clientOrderId.startsWith(GENERATED_CLIENT_ID_PREFIX) && /^\d{1,15}$/.test(clientOrderId.slice(GENERATED_CLIENT_ID_PREFIX.length))) {
     return { orderId: Number(clientOrderId.slice(GENERATED_CLIENT_ID_PREFIX.length)) };
@@ -39,11 +40,15 @@ const matches = (order: OrderSnapshot, ref: OrderRef): boolean =>
 const neverRecorded = (o: OrderSnapshot): boolean => o.state === 'REJECTED' || (o.state === 'EXPIRED' && o.reason === 'FOK_NOT_FILLABLE' && o.executedQty === 0);
 
 function priceParam(params: Params, symbol: BinanceSymbol): number {
-  const text = required(params, 'price');
-  const ticks = parsePrice(symbol, text);
-  if (ticks !== undefined) return ticks;
-  if (/^-?[0-9.]+$/.test(text) && Number(text) <= 0) throw new BinanceError(ERR.PRICE_LESS_THAN_ZERO, 'Price less than or equal to zero.');
-  throw new BinanceError(ERR.INVALID_PRICE_TICK, `Price not increased by tick size ${symbol.config.spec.tickSize}.`);
+  const price = readPrice(symbol.config, required(params, 'price'));
+  if (price.ok) return price.ticks;
+  const detail = priceProblemText(symbol.config, 'price', price.problem);
+  switch (price.problem) {
+    case 'notPositive': throw new BinanceError(ERR.PRICE_LESS_THAN_ZERO, `Price less than or equal to zero: ${detail}.`);
+    case 'tooHigh': throw new BinanceError(ERR.PRICE_GREATER_THAN_MAX_PRICE, `Price greater than max price: ${detail}.`);
+    case 'offTick': throw new BinanceError(ERR.INVALID_PRICE_TICK, `Price not increased by tick size ${symbol.config.spec.tickSize}: ${detail}.`);
+    case 'malformed': throw illegal('price', detail);
+  }
 }
 
 /** Window and limit filters of the history queries. */
@@ -101,9 +106,9 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
       timeInForce = tif;
       price = priceParam(params, symbol);
     }
-    const clientOrderId = optional(params, 'newClientOrderId');
-    if (clientOrderId !== undefined && (!CLIENT_ORDER_ID_RE.test(clientOrderId) || clientOrderId.startsWith(GENERATED_CLIENT_ID_PREFIX))) {
-      throw illegal('newClientOrderId', `1-36 characters of A-Z a-z 0-9 _ . : - not starting with ${GENERATED_CLIENT_ID_PREFIX}`);
+    const clientOrderId = clientOrderIdParam(params, 'newClientOrderId');
+    if (clientOrderId?.startsWith(GENERATED_CLIENT_ID_PREFIX) === true) {
+      throw illegal('newClientOrderId', `ids starting with ${GENERATED_CLIENT_ID_PREFIX} name this server's own orders: choose another`);
     }
     const stp = enumParam(params, 'selfTradePreventionMode', ['NONE', 'EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH'] as const,
       illegal('selfTradePreventionMode', 'send NONE, EXPIRE_TAKER, EXPIRE_MAKER or EXPIRE_BOTH'));

@@ -3,9 +3,9 @@
  * body. Every reader throws a 10001 "params error" that says what to send instead.
  */
 import type { FastifyRequest } from 'fastify';
-import { parsePrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { Credential } from '../../service/credentials.js';
+import { CLIENT_ID_RULES, clientIdProblem, echo, priceProblemText, readPrice } from '../front-door-bounds.js';
 import { BybitError, Code, paramsError } from './envelope.js';
 import { parseBaseQty, type BybitSymbols } from './symbols.js';
 
@@ -46,7 +46,7 @@ export function requiredString(params: Params, name: string): string {
 export function optionalEnum<T extends string>(params: Params, name: string, allowed: readonly T[]): T | undefined {
   const value = optionalString(params, name);
   if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw paramsError(`${name} must be one of ${allowed.join(', ')} (got ${value})`);
+  if (!(allowed as readonly string[]).includes(value)) throw paramsError(`${name} must be one of ${allowed.join(', ')} (got ${echo(value)})`);
   return value as T;
 }
 
@@ -108,16 +108,24 @@ export function contractsOf(params: Params, name: string, config: SymbolConfig):
   const contracts = parseBaseQty(config, text);
   const { minQty, maxQty, contractSize } = config.spec;
   if (contracts === undefined || contracts < minQty || contracts > maxQty) {
-    throw paramsError(`${name} ${text} is invalid: send a multiple of the qtyStep ${contractSize} from ${minQty} to ${maxQty} steps`);
+    throw paramsError(`${name} ${echo(text)} is invalid: send a multiple of the qtyStep ${contractSize} from ${minQty} to ${maxQty} steps`);
   }
   return contracts;
 }
 
 export function priceOf(params: Params, name: string, config: SymbolConfig): number {
-  const text = requiredString(params, name);
-  const ticks = parsePrice(config, text);
-  if (ticks === undefined) throw paramsError(`${name} ${text} is invalid: send a positive multiple of the tickSize ${config.spec.tickSize}`);
-  return ticks;
+  const price = readPrice(config, requiredString(params, name));
+  if (price.ok) return price.ticks;
+  const detail = priceProblemText(config, name, price.problem);
+  throw price.problem === 'tooHigh' ? new BybitError(Code.PRICE_RANGE, `Order price exceeds the allowable range: ${detail}`) : paramsError(detail);
+}
+
+/** An optional orderLinkId within Bybit's rule (front-door-bounds.ts). */
+export function orderLinkIdOf(params: Params, name = 'orderLinkId'): string | undefined {
+  const id = optionalString(params, name);
+  const problem = id === undefined ? undefined : clientIdProblem(CLIENT_ID_RULES.bybit, name, id);
+  if (problem !== undefined) throw paramsError(problem);
+  return id;
 }
 
 /** Leverage: Bybit sends decimal strings ("10"); the engine's leverage is a whole number. */
@@ -126,7 +134,7 @@ export function leverageOf(params: Params, name: string, config: SymbolConfig): 
   const match = /^(\d+)(?:\.0*)?$/.exec(text);
   const leverage = match === null ? NaN : Number(match[1]);
   if (!Number.isInteger(leverage) || leverage < 1 || leverage > config.spec.maxLeverage) {
-    throw paramsError(`${name} ${text} is invalid: send a whole number from 1 to ${config.spec.maxLeverage}`);
+    throw paramsError(`${name} ${echo(text)} is invalid: send a whole number from 1 to ${config.spec.maxLeverage}`);
   }
   return leverage;
 }

@@ -11,6 +11,7 @@ import type { SymbolConfig } from '../../engine/symbol.js';
 import type { MarginMode, PositionMode, PositionSide, PositionSnapshot } from '../../engine/types.js';
 import type { AccountView, WalletView } from '../../engine/view.js';
 import type { Exchange } from '../../service/exchange.js';
+import { echo } from '../front-door-bounds.js';
 import { BybitError, Code, fromEngineError, ok, paramsError } from './envelope.js';
 import { bybitPosition, bybitWallet, emptyPosition, type CoinBalance } from './encode.js';
 import {
@@ -68,7 +69,7 @@ export async function accountRoutes(app: FastifyInstance, options: BybitRestOpti
   app.get('/v5/account/wallet-balance', async (request) => {
     const params = paramsOf(request);
     const accountType = requiredString(params, 'accountType');
-    if (accountType !== 'UNIFIED') throw paramsError(`accountType only supports UNIFIED (a unified trading account), got ${accountType}`);
+    if (accountType !== 'UNIFIED') throw paramsError(`accountType only supports UNIFIED (a unified trading account), got ${echo(accountType)}`);
     const coins = optionalString(params, 'coin')?.split(',');
     const { seq, view } = snapshotOf(exchange, callerOf(request));
     const wallets = view.wallets.filter((w) => coins === undefined || coins.includes(w.asset));

@@ -10,7 +10,7 @@ import type { Exchange } from '../../service/exchange.js';
 import { BybitError, Code, fromEngineError, fromRejection, ok, paramsError } from './envelope.js';
 import { bybitExecution, bybitOrder, execType, fillOrder, orderStatus } from './encode.js';
 import {
-  callerOf, categoryOf, contractsOf, optionalBoolean, optionalEnum, optionalInteger, optionalString, paramsOf, priceOf, requiredEnum,
+  callerOf, categoryOf, contractsOf, optionalBoolean, optionalEnum, optionalInteger, optionalString, orderLinkIdOf, paramsOf, priceOf, requiredEnum,
   requireLinear, settleCoinOf, symbolOf, type Params,
 } from './params.js';
 import { page, type BybitRestOptions } from './rest.js';
@@ -78,7 +78,7 @@ export function placeCommand(exchange: Exchange, symbols: BybitSymbols, accountI
   const smpType = optionalEnum(params, 'smpType', ['None', 'CancelMaker', 'CancelTaker', 'CancelBoth'] as const);
   return {
     type: 'placeOrder', accountId, symbol: config.symbol, side, orderType, timeInForce, price, qty,
-    clientOrderId: optionalString(params, 'orderLinkId'),
+    clientOrderId: orderLinkIdOf(params),
     positionSide,
     // The engine takes hedge-mode closing sides as closing by nature; reduceOnly is one-way only.
     reduceOnly: mode === 'ONE_WAY' && reduceOnly,

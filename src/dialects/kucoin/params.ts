@@ -4,10 +4,9 @@
  * reader throws a KucoinError (400100) that says what to send instead.
  */
 import type { FastifyRequest } from 'fastify';
-import { parseAmount } from '../../engine/fixed.js';
-import { parsePrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { Credential } from '../../service/credentials.js';
+import { CLIENT_ID_RULES, clientIdProblem, echo, priceProblemText, readMarginAmount, readPrice } from '../front-door-bounds.js';
 import { badParam, invalidOrder, KucoinError } from './envelope.js';
 import type { KucoinSymbols } from './symbols.js';
 
@@ -50,7 +49,7 @@ export function optionalEnum<T extends string>(params: Params, name: string, all
   const text = optionalString(params, name);
   if (text === undefined) return undefined;
   const value = normalize(text);
-  if (!(allowed as readonly string[]).includes(value)) throw badParam(`${name} must be one of ${allowed.join(', ')} (got ${text})`);
+  if (!(allowed as readonly string[]).includes(value)) throw badParam(`${name} must be one of ${allowed.join(', ')} (got ${echo(text)})`);
   return value as T;
 }
 
@@ -65,9 +64,9 @@ export function optionalBoolean(params: Params, name: string): boolean | undefin
 export function optionalInteger(params: Params, name: string, min: number, max: number): number | undefined {
   const text = optionalString(params, name);
   if (text === undefined) return undefined;
-  if (!/^-?\d+$/.test(text)) throw badParam(`${name} must be a whole number (got ${text})`);
+  if (!/^-?\d+$/.test(text)) throw badParam(`${name} must be a whole number (got ${echo(text)})`);
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw badParam(`${name} must be between ${min} and ${max} (got ${text})`);
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw badParam(`${name} must be between ${min} and ${max} (got ${echo(text)})`);
   return value;
 }
 
@@ -90,22 +89,26 @@ export function symbolOf(symbols: KucoinSymbols, params: Params, required: boole
   return config;
 }
 
-/** A limit price: a positive multiple of the contract's tick size. */
+/** A limit price: a positive multiple of the contract's tick size, at most its highest price. */
 export function priceOf(params: Params, name: string, config: SymbolConfig): number {
-  const text = requiredString(params, name);
-  const ticks = parsePrice(config, text);
-  if (ticks === undefined) throw invalidOrder(`${name} ${text} is invalid: it must be a positive multiple of the tick size ${config.spec.tickSize}`);
-  return ticks;
+  const price = readPrice(config, requiredString(params, name));
+  if (!price.ok) throw invalidOrder(priceProblemText(config, name, price.problem));
+  return price.ticks;
 }
 
-/** An amount of the settle asset (at most 8 decimals), > 0. */
-export function positiveAmountOf(params: Params, name: string): bigint {
-  const text = requiredString(params, name);
-  try {
-    const amount = parseAmount(text);
-    if (amount > 0n) return amount;
-  } catch {
-    // reported below
-  }
-  throw badParam(`${name} must be a positive decimal with at most 8 decimals (got ${text})`);
+/** The required clientOid, within KuCoin's rule as this server keeps it (front-door-bounds.ts). */
+export function clientOidOf(params: Params, name = 'clientOid'): string {
+  const rule = CLIENT_ID_RULES.kucoin;
+  const id = optionalString(params, name);
+  if (id === undefined) throw badParam(`${name} is required: a unique id of 1 to ${rule.maxLength} characters of ${rule.charsText}, e.g. a UUID`);
+  const problem = clientIdProblem(rule, name, id);
+  if (problem !== undefined) throw badParam(problem);
+  return id;
+}
+
+/** A margin amount of the contract's settle asset, within the front doors' bound (front-door-bounds.ts). */
+export function marginAmountOf(params: Params, name: string, config: SymbolConfig): bigint {
+  const reading = readMarginAmount(config, name, requiredString(params, name));
+  if (!reading.ok) throw badParam(reading.problem);
+  return reading.amount;
 }

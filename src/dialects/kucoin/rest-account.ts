@@ -12,7 +12,7 @@ import type { JsonValue } from './json.js';
 import { accountOverview } from './encode-wallet.js';
 import { badParam, fromEngineError, KucoinError, ok } from './envelope.js';
 import {
-  callerOf, optionalBoolean, optionalEnum, optionalString, paramsOf, positiveAmountOf, requiredInteger, requiredString, symbolOf, type Params,
+  callerOf, marginAmountOf, optionalBoolean, optionalEnum, optionalString, paramsOf, requiredInteger, requiredString, symbolOf, type Params,
 } from './params.js';
 import { bulletData, FUTURES_STREAM_PATH, type KucoinRestOptions } from './rest.js';
 import type { KucoinSymbols } from './symbols.js';
@@ -176,7 +176,7 @@ export async function accountRoutes(app: FastifyInstance, options: KucoinRestOpt
     const params = paramsOf(request);
     const accountId = callerOf(request);
     const config = symbolOf(symbols, params, true);
-    const amount = positiveAmountOf(params, 'margin');
+    const amount = marginAmountOf(params, 'margin', config);
     const positionSide = requestedPositionSide(accountState(exchange, accountId).view, params);
     return command(exchange.execute({ type: 'adjustIsolatedMargin', accountId, symbol: config.symbol, positionSide, amount }), () => {
       const { view } = accountState(exchange, accountId);
@@ -188,7 +188,7 @@ export async function accountRoutes(app: FastifyInstance, options: KucoinRestOpt
     const params = paramsOf(request);
     const accountId = callerOf(request);
     const config = symbolOf(symbols, params, true);
-    const amount = positiveAmountOf(params, 'withdrawAmount');
+    const amount = marginAmountOf(params, 'withdrawAmount', config);
     const positionSide = requestedPositionSide(accountState(exchange, accountId).view, params);
     return command(exchange.execute({ type: 'adjustIsolatedMargin', accountId, symbol: config.symbol, positionSide, amount: -amount }),
       () => requiredString(params, 'withdrawAmount'));

@@ -8,9 +8,10 @@ import type { OrderSnapshot, PlaceOrder, PositionSide, StpMode, TimeInForce } fr
 import type { AccountView } from '../../engine/view.js';
 import type { Exchange } from '../../service/exchange.js';
 import { restFill, restOrder } from './encode-order.js';
+import { echo } from '../front-door-bounds.js';
 import { badParam, fromEngineError, fromRejection, invalidOrder, KucoinError, ok, orderNotFound } from './envelope.js';
 import {
-  callerOf, optionalBoolean, optionalEnum, optionalInteger, optionalString, paramsOf, priceOf, requiredString, symbolOf, type Params,
+  callerOf, clientOidOf, optionalBoolean, optionalEnum, optionalInteger, optionalString, paramsOf, priceOf, requiredString, symbolOf, type Params,
 } from './params.js';
 import { accountState } from './rest-account.js';
 import type { KucoinRestOptions } from './rest.js';
@@ -144,16 +145,15 @@ export async function tradeRoutes(app: FastifyInstance, options: KucoinRestOptio
 /** Why an order id cannot be cancelled: finished already (100004), or never an order of this account (100001). */
 function notCancelable(exchange: Exchange, accountId: number, orderId: number | undefined, text: string): KucoinError {
   if (orderId !== undefined && exchange.history.finishedOrder(accountId, orderId) !== undefined) {
-    return new KucoinError('100004', `Order is in not cancelable state: order ${text} is already done`);
+    return new KucoinError('100004', `Order is in not cancelable state: order ${echo(text)} is already done`);
   }
-  return orderNotFound(`order ${text} is not an open order of this account`);
+  return orderNotFound(`order ${echo(text)} is not an open order of this account`);
 }
 
 /** KuCoin's order parameters as an engine command. */
 export function placeCommand(symbols: KucoinSymbols, view: AccountView, params: Params): Omit<PlaceOrder, 'time'> {
   const config = symbolOf(symbols, params, true);
-  const clientOrderId = optionalString(params, 'clientOid');
-  if (clientOrderId === undefined) throw badParam('clientOid is required: a unique id of at most 36 characters of [A-Za-z0-9_.:-]');
+  const clientOrderId = clientOidOf(params);
   for (const unsupported of ['stop', 'stopPrice', 'triggerStopUpPrice', 'triggerStopDownPrice']) {
     if (optionalString(params, unsupported) !== undefined) throw badParam(`${unsupported}: stop and take-profit orders are not supported here`);
   }
@@ -163,7 +163,15 @@ export function placeCommand(symbols: KucoinSymbols, view: AccountView, params: 
   if (optionalBoolean(params, 'hidden') === true || optionalBoolean(params, 'iceberg') === true) throw badParam('hidden and iceberg orders are not supported here');
   const leverage = optionalString(params, 'leverage');
   // The symbol's leverage setting applies (set it with POST /api/v2/changeCrossUserLeverage); ccxt always sends 1.
-  if (leverage !== undefined && !/^\d+(\.\d+)?$/.test(leverage)) throw badParam(`leverage must be a positive number (got ${leverage})`);
+  // What is sent must still be a leverage the contract offers.
+  if (leverage !== undefined) {
+    const match = /^(\d{1,4})(?:\.(\d+))?$/.exec(leverage);
+    const whole = match === null ? NaN : Number(match[1]);
+    const fraction = /[1-9]/.test(match?.[2] ?? '');
+    if (!(whole >= 1) || whole > config.spec.maxLeverage || (whole === config.spec.maxLeverage && fraction)) {
+      throw badParam(`leverage must be a number from 1 to ${config.spec.maxLeverage}`);
+    }
+  }
 
   const settings = view.settings.find((s) => s.symbol === config.symbol)!;
   const marginMode = optionalEnum(params, 'marginMode', ['ISOLATED', 'CROSS'] as const, (s) => s.toUpperCase());
@@ -197,7 +205,7 @@ export function placeCommand(symbols: KucoinSymbols, view: AccountView, params: 
     const sizeText = requiredString(params, 'size');
     const { minQty, maxQty } = config.spec;
     if (!/^\d+$/.test(sizeText) || Number(sizeText) < minQty || Number(sizeText) > maxQty) {
-      throw invalidOrder(`size must be a whole number of lots from ${minQty} to ${maxQty} (got ${sizeText})`);
+      throw invalidOrder(`size must be a whole number of lots from ${minQty} to ${maxQty} (got ${echo(sizeText)})`);
     }
     qty = Number(sizeText);
   }
@@ -215,7 +223,7 @@ export function placeCommand(symbols: KucoinSymbols, view: AccountView, params: 
   if (type === 'market' && timeInForce === 'GTC') timeInForce = 'IOC';
   const stpText = optionalString(params, 'stp');
   const stpMode = stpText === undefined ? undefined : STP[stpText.toUpperCase()];
-  if (stpText !== undefined && stpMode === undefined) throw badParam(`stp must be CN, CO or CB (got ${stpText}; DC is not supported)`);
+  if (stpText !== undefined && stpMode === undefined) throw badParam(`stp must be CN, CO or CB (got ${echo(stpText)}; DC is not supported)`);
 
   return {
     type: 'placeOrder', accountId: view.accountId, symbol: config.symbol, side: engineSide, positionSide,

@@ -4,10 +4,10 @@
  * to send instead.
  */
 import type { FastifyRequest } from 'fastify';
-import { parsePrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { Credential } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
+import { CLIENT_ID_RULES, clientIdProblem, priceProblemText, readMarginAmount, readPrice } from '../front-door-bounds.js';
 import { invalidOrder, invalidParams, XtError } from './envelope.js';
 
 declare module 'fastify' {
@@ -106,8 +106,22 @@ export function contractsOf(params: Params, name: string, config: SymbolConfig):
 }
 
 export function priceOf(params: Params, name: string, config: SymbolConfig): number {
-  const text = requiredString(params, name);
-  const ticks = parsePrice(config, text);
-  if (ticks === undefined) throw invalidOrder(`invalid_price: ${name} must be a positive multiple of the tick size ${config.spec.tickSize}`);
-  return ticks;
+  const price = readPrice(config, requiredString(params, name));
+  if (!price.ok) throw invalidOrder(`invalid_price: ${priceProblemText(config, name, price.problem)}`);
+  return price.ticks;
+}
+
+/** An optional client order id within XT's (the engine's) rule (front-door-bounds.ts). */
+export function clientOrderIdOf(params: Params, name: string): string | undefined {
+  const id = optionalString(params, name);
+  const problem = id === undefined ? undefined : clientIdProblem(CLIENT_ID_RULES.xt, name, id);
+  if (problem !== undefined) throw invalidParams(problem);
+  return id;
+}
+
+/** A margin amount of the symbol's settle asset, within the front doors' bound (front-door-bounds.ts). */
+export function marginAmountOf(params: Params, name: string, config: SymbolConfig): bigint {
+  const reading = readMarginAmount(config, name, requiredString(params, name));
+  if (!reading.ok) throw new XtError('invalid_margin', `invalid_margin: ${reading.problem}`);
+  return reading.amount;
 }

@@ -4,7 +4,7 @@
  * Account snapshots carry the `seq` they reflect, so "snapshot, then pushes with a higher seq" is exact.
  */
 import type { FastifyInstance } from 'fastify';
-import { formatAmount, parseAmount } from '../../engine/fixed.js';
+import { formatAmount } from '../../engine/fixed.js';
 import { formatPrice } from '../../engine/format.js';
 import type { PositionSide, PositionSnapshot } from '../../engine/types.js';
 import type { AccountView } from '../../engine/view.js';
@@ -14,7 +14,7 @@ import { fromEngineError, invalidParams, ok, XtError, type XtEnvelope } from './
 import { xtBalance, xtPosition, xtPositionSide } from './encode.js';
 import { issuedOrXtError, tooManyListenKeyRequests } from './listen-key-policy.js';
 import {
-  callerOf, optionalString, paramsOf, requiredEnum, requiredInteger, requiredString, symbolOf, type Params,
+  callerOf, marginAmountOf, paramsOf, requiredEnum, requiredInteger, requiredString, symbolOf,
 } from './params.js';
 import type { XtRestOptions } from './rest.js';
 
@@ -122,7 +122,7 @@ export async function accountRoutes(app: FastifyInstance, options: XtRestOptions
     const config = symbolOf(exchange, params, true);
     const positionSide = requiredEnum(params, 'positionSide', ['LONG', 'SHORT'] as const);
     const direction = requiredEnum(params, 'type', ['ADD', 'SUB'] as const);
-    const amount = marginAmount(params);
+    const amount = marginAmountOf(params, 'margin', config);
     const { view } = snapshot(exchange, accountId);
     const side = enginePositionSide(view, positionSide);
     const position = view.positions.find((p) => p.symbol === config.symbol && p.positionSide === side);
@@ -144,16 +144,4 @@ export async function accountRoutes(app: FastifyInstance, options: XtRestOptions
     const positionMode = requiredEnum(paramsOf(request), 'positionMode', ['ONE_WAY', 'HEDGE'] as const);
     return command(exchange.execute({ type: 'setPositionMode', accountId, positionMode }));
   });
-}
-
-function marginAmount(params: Params): bigint {
-  const text = optionalString(params, 'margin');
-  if (text === undefined) throw invalidParams('margin is required');
-  try {
-    const amount = parseAmount(text);
-    if (amount > 0n) return amount;
-  } catch {
-    // fall through to the error below
-  }
-  throw new XtError('invalid_margin', `invalid_margin: margin must be a positive decimal with at most 8 decimals (got ${text})`);
 }

@@ -12,7 +12,7 @@ import type { Exchange } from '../../service/exchange.js';
 import { fromEngineError, fromRejection, invalidOrder, invalidParams, ok } from './envelope.js';
 import { xtOrderFields } from './encode.js';
 import {
-  callerOf, contractsOf, optionalBoolean, optionalEnum, optionalInteger, optionalString, paramsOf, priceOf, requiredEnum,
+  callerOf, clientOrderIdOf, contractsOf, optionalBoolean, optionalEnum, optionalInteger, optionalString, paramsOf, priceOf, requiredEnum,
   requiredInteger, symbolOf, type Params,
 } from './params.js';
 import type { XtRestOptions } from './rest.js';
@@ -182,7 +182,7 @@ export function placeCommand(exchange: Exchange, accountId: number, params: Para
     if (timeInForce === 'GTC') timeInForce = 'IOC';
   }
   const price = orderType === 'LIMIT' ? priceOf(params, 'price', config) : 0;
-  const clientOrderId = optionalString(params, 'clientOrderId');
+  const clientOrderId = clientOrderIdOf(params, 'clientOrderId');
   const mode = exchange.engine.account(accountId)?.view.positionMode ?? 'ONE_WAY';
   return {
     type: 'placeOrder', accountId, symbol: config.symbol, side, orderType, timeInForce, price, qty, clientOrderId,
