@@ -130,9 +130,10 @@ describe('funding through the server: admin index and settlement, XT pushes', ()
 
 describe('the price scheduler', () => {
   test('ticks sample prices while an index exists, and funding settles at the grid time it waited for', async () => {
-    // A clock 300 ms before a funding time, running at wall-clock speed.
+    // A clock 2 s before a funding time, running at wall-clock speed: enough for the set-up below
+    // to finish before the funding time even on a loaded machine (300 ms was not).
     const target = (Math.floor(Date.now() / EIGHT_HOURS) + 1) * EIGHT_HOURS;
-    const offset = target - 300 - Date.now();
+    const offset = target - 2_000 - Date.now();
     const harness = await Harness.start({ symbols: DEMO_SYMBOLS, clock: { now: () => Date.now() + offset }, priceTickMs: 20, fundingSchedule: true });
     try {
       const { exchange } = harness.server;
