@@ -43,6 +43,9 @@ export class WsRouter {
   private readonly wss: WebSocketServer;
   readonly sockets = new Set<WebSocket>();
   readonly stats: GatewayStats = { upgradeFaults: 0, messageFaults: 0, refusedUpgrades: 0, authTimeouts: 0 };
+  /** Connections not yet bound to an account, with when they opened (the deadline's clock). */
+  private readonly awaitingAuth = new Map<WebSocket, number>();
+  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(
     server: Server,
@@ -109,19 +112,14 @@ export class WsRouter {
   }
 
   /**
-   * Counts and tracks a connection, and closes it if it has not subscribed or authenticated by the
-   * deadline. Its listeners are made here, not in the upgrade callback, so they do not keep the
-   * upgrade request alive for the connection's lifetime (~1.5 KB each).
+   * Counts and tracks a connection. Its listeners are made here, not in the upgrade callback, so
+   * they do not keep the upgrade request alive for the connection's lifetime (~1.5 KB each).
    */
   private track(ws: WebSocket): void {
     this.counter.openConnection();
     this.sockets.add(ws);
-    const deadline = setTimeout(() => {
-      if (this.counter.isBound(ws)) return;
-      this.stats.authTimeouts += 1;
-      ws.close(CloseCode.AUTH_TIMEOUT, `no valid subscribe or auth within ${this.limits.authDeadlineMs / 1000} s`);
-    }, this.limits.authDeadlineMs);
-    deadline.unref();
+    this.awaitingAuth.set(ws, Date.now());
+    this.sweepUnauthenticated();
     // Protocol errors (oversized frame 1009, bad UTF-8 1007, …) close the socket themselves; an
     // unhandled 'error' event would take the whole process down with it. A StreamHandlerError is a
     // defect of ours that the session has already answered by closing the connection.
@@ -129,14 +127,40 @@ export class WsRouter {
       if (error instanceof StreamHandlerError) this.fault('messageFaults', 'a stream message handler', error.cause);
     });
     ws.once('close', () => {
-      clearTimeout(deadline);
+      this.awaitingAuth.delete(ws);
       this.sockets.delete(ws);
       this.counter.closeConnection();
     });
   }
 
+  /**
+   * Closes connections that have not subscribed or authenticated within authDeadlineMs. One sweep
+   * timer runs while any connection is unbound (none per connection: a bound connection costs
+   * nothing here), so a connection is closed between its deadline and a quarter of it later.
+   */
+  private sweepUnauthenticated(): void {
+    if (this.sweeper !== null || this.awaitingAuth.size === 0) return;
+    const { authDeadlineMs } = this.limits;
+    this.sweeper = setTimeout(() => {
+      this.sweeper = null;
+      const now = Date.now();
+      for (const [ws, openedAt] of this.awaitingAuth) {
+        if (this.counter.isBound(ws)) this.awaitingAuth.delete(ws);
+        else if (now - openedAt >= authDeadlineMs) {
+          this.awaitingAuth.delete(ws);
+          this.stats.authTimeouts += 1;
+          ws.close(CloseCode.AUTH_TIMEOUT, `no valid subscribe or auth within ${authDeadlineMs / 1000} s`);
+        }
+      }
+      this.sweepUnauthenticated();
+    }, Math.max(10, Math.ceil(authDeadlineMs / 4)));
+    this.sweeper.unref();
+  }
+
   /** Closes every stream connection (graceful shutdown). */
   closeAll(code: number, reason: string): void {
+    if (this.sweeper !== null) clearTimeout(this.sweeper);
+    this.sweeper = null;
     for (const socket of this.sockets) socket.close(code, reason);
   }
 }
