@@ -3,7 +3,8 @@
  * `{"stream","data"}`) connections, Binance's /private split with `listenKey` + `events`, the
  * official connector's empty `/private/stream?streams=` plus SUBSCRIBE, live SUBSCRIBE /
  * UNSUBSCRIBE / LIST_SUBSCRIPTIONS / SET_PROPERTY / GET_PROPERTY and Binance's error codes, one
- * account per connection, expiry on a combined connection, and /public and /market connections.
+ * account per connection, expiry on a combined connection, /public and /market connections, and the
+ * WebSocket API's userDataStream.start/ping/stop (/binance/ws-fapi/v1).
  *
  * Barriers, not sleeps: "nothing was pushed" is read after a reference connection of the same
  * account has received the push (the server writes one command's pushes to every socket in the
@@ -202,6 +203,57 @@ describe('Binance stream URL forms', () => {
     assert.equal(await unbound(), before);
     assert.deepEqual(await ask(c, { method: 'SUBSCRIBE', params: [`${key}@ORDER_TRADE_UPDATE`], id: 2 }), { result: null, id: 2 });
     assert.equal(await unbound(), before);
+  });
+});
+
+describe('Binance WebSocket API: userDataStream.start / ping / stop', () => {
+  let f: BinanceFixture;
+  const open: BinanceStream[] = [];
+  before(async () => { f = await BinanceFixture.start(); });
+  after(async () => {
+    for (const stream of open) stream.close();
+    await f.stop();
+  });
+  const call = async (api: BinanceStream, id: string, method: string, params: Json | undefined): Promise<Json> => {
+    const from = api.events.length;
+    api.socket.send(JSON.stringify({ id, method, ...(params === undefined ? {} : { params }) }));
+    await api.until(() => api.events.slice(from).some((e) => e.id === id), 5_000, `the answer to ${method}`);
+    return api.events.slice(from).find((e) => e.id === id)!;
+  };
+
+  it('start hands out the account\'s active key (REST\'s too), ping keeps it, stop closes it and tells its streams; errors in Binance\'s shape', async () => {
+    const a = await f.account();
+    const api = await BinanceStream.connect(f.h.server.wsUrl, '/binance/ws-fapi/v1');
+    open.push(api);
+    const started = await call(api, 'd3df8a6198ea4fe08f4e0fcea5d418b0', 'userDataStream.start', { apiKey: a.apiKey });
+    assert.equal(started.status, 200);
+    const key = (started.result as { listenKey: string }).listenKey;
+    assert.equal(await a.rest.listenKey(), key);
+    assert.deepEqual(await call(api, 'p1', 'userDataStream.ping', { apiKey: a.apiKey }), { id: 'p1', status: 200, result: { listenKey: key } });
+    const stream = await BinanceStream.connect(f.h.server.wsUrl, `/binance/private/stream?listenKey=${key}`);
+    open.push(stream);
+    assert.deepEqual(await call(api, 's1', 'userDataStream.stop', { apiKey: a.apiKey }), { id: 's1', status: 200, result: {} });
+    const [expired] = await stream.next(0, 1);
+    assert.deepEqual([expired!.stream, (expired!.data as Json).e], [key, 'listenKeyExpired']);
+    const errors: [string, string, Json | undefined, number, number][] = [
+      ['e1', 'userDataStream.stop', { apiKey: a.apiKey }, 400, -1125],
+      ['e2', 'userDataStream.ping', { apiKey: a.apiKey }, 400, -1125],
+      ['e3', 'userDataStream.start', undefined, 401, -2014],
+      ['e4', 'userDataStream.start', { apiKey: 'nope' }, 401, -2015],
+      ['e5', 'userDataStream.start', { apiKey: a.apiKey, listenKey: key }, 400, -1104],
+      ['e6', 'order.place', { apiKey: a.apiKey }, 400, -1020],
+    ];
+    for (const [id, method, params, status, code] of errors) {
+      const answer = await call(api, id, method, params);
+      assert.deepEqual([answer.status, (answer.error as Json).code], [status, code], `${method} ${JSON.stringify(params)}`);
+    }
+    api.socket.send('not json');
+    await api.until(() => api.events.some((e) => e.id === null), 5_000, 'the malformed answer');
+    assert.deepEqual((api.events.find((e) => e.id === null)!.error as Json).code, -1100);
+    // A new start after the stop: a new key.
+    const again = await call(api, 'n1', 'userDataStream.start', { apiKey: a.apiKey });
+    assert.notEqual((again.result as { listenKey: string }).listenKey, key);
+    assert.equal(api.closed, null);
   });
 });
 
