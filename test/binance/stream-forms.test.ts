@@ -167,6 +167,9 @@ describe('Binance stream URL forms', () => {
       assert.ok(!('result' in answer));
     }
     assert.match((await ask(c, { method: 'SUBSCRIBE', params: [bKey], id: 13 })).msg as string, /one account/);
+    // Binance USDⓈ-M's 200 streams per connection: the key plus 200 more is one too many, and nothing is added.
+    const many = Array.from({ length: 200 }, (_, i) => `s${i}usdt@aggTrade`);
+    assert.match((await ask(c, { method: 'SUBSCRIBE', params: many, id: 16 })).msg as string, /maximum of 200 streams/);
     assert.deepEqual(await ask(c, { method: 'LIST_SUBSCRIPTIONS', id: 14 }), { result: [key], id: 14 });
     assert.deepEqual(await ask(c, { method: 'GET_PROPERTY', params: ['combined'], id: 15 }), { result: true, id: 15 });
     assert.equal(c.closed, null);

@@ -17,8 +17,12 @@
  */
 import { ERR } from './errors.js';
 
-/** Binance USDⓈ-M: "A single connection can listen to a maximum of 1024 streams." */
-export const MAX_STREAMS_PER_CONNECTION = 1024;
+/**
+ * Binance USDⓈ-M ("Websocket Market Streams"): "A single connection can listen to a maximum of 200
+ * streams." (1024 is spot's). Binance disconnects beyond it; here the URL is refused or the
+ * SUBSCRIBE answered with code 2, and the connection keeps what it had.
+ */
+export const MAX_STREAMS_PER_CONNECTION = 200;
 /** Longer than any stream name Binance publishes (a listenKey is 64 characters) and bounded. */
 export const MAX_STREAM_NAME_LENGTH = 200;
 
