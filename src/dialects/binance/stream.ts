@@ -1,23 +1,36 @@
 /**
- * Binance's user-data stream (protocols.md §2.1): the listenKey is in the URL
- * (`/binance/private/ws?listenKey=K`, `/binance/private/ws/K`, `/binance/ws/K`), there is no
- * subscribe, and every event of the account is pushed. The server pings every `pingIntervalMs`
- * (3 min) and closes after `pongTimeoutMs` (10 min) without a pong; a connection lives at most
- * `maxConnectionLifeMs` (24 h). When the key expires (or is deleted) the stream says
- * `listenKeyExpired` and closes. An unknown or expired key is refused at the upgrade with HTTP 400
- * `{"code":-1125,"msg":"This listenKey does not exist."}`.
+ * Binance USDⓈ-M's user-data stream (protocols.md §2.1) in every URL form Binance documents and
+ * its connectors use (stream-names.ts): the raw `/ws/<listenKey>`, `/private/ws?listenKey=K` and
+ * `/private/ws/K`; the combined `/stream?streams=K` and `/private/stream?streams=K` /
+ * `?listenKey=K[&events=…]`, whose pushes are wrapped `{"stream":"<name>","data":{…}}`; and any of
+ * them with no stream yet, then `{"method":"SUBSCRIBE","params":["<listenKey>"],"id":N}`
+ * (stream-requests.ts). `/public` and `/market` connections are accepted as Binance accepts a
+ * stream it does not publish: names are acknowledged and listed, nothing is pushed.
+ *
+ * One connection serves one account: its first listenKey binds it (the gateway's per-account bound
+ * counts the connection once), and a listenKey of another account is refused with code 2.
+ *
+ * The server pings every `pingIntervalMs` (3 min) and closes after `pongTimeoutMs` (10 min) without a
+ * pong; a connection lives at most `maxConnectionLifeMs` (24 h). When a key expires (or is deleted)
+ * each of its names that takes `listenKeyExpired` gets that event (wrapped on a combined
+ * connection) and the key's names are dropped; a raw connection then closes with 4001, a combined
+ * one stays open for a new key, as Binance's does. An unknown or expired key in the URL is refused
+ * at the upgrade with HTTP 400 `{"code":-1125,"msg":"This listenKey does not exist."}`.
  */
 import type { WebSocket } from 'ws';
 import type { EngineEvent } from '../../engine/types.js';
 import type { ConnectionCounter } from '../../gateway/connections.js';
 import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
-import { readJsonObject, requestIdOf } from '../../gateway/inbound.js';
 import { Session } from '../../gateway/session.js';
 import type { UpgradeRefusal } from '../../gateway/ws-router.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
 import type { BinanceEncoder } from './encode.js';
 import { ERR } from './errors.js';
+import { isUrlProblem, MAX_STREAMS_PER_CONNECTION, readStreamName, readStreamUrl, type StreamName } from './stream-names.js';
+import { errorFrame, isRequestError, readStreamRequest, resultFrame, type RequestId, type StreamRequest } from './stream-requests.js';
+
+export { isBinanceStreamPath } from './stream-names.js';
 
 export interface BinanceStreamOptions {
   exchange: Exchange;
@@ -32,106 +45,135 @@ export interface BinanceStreamOptions {
 
 /** Close codes of the Binance stream besides the gateway's own (limits.ts). */
 export const BinanceClose = Object.freeze({
-  /** The listenKey expired or was deleted (after the listenKeyExpired event). */
+  /** The listenKey of a raw connection expired or was deleted (after the listenKeyExpired event). */
   KEY_EXPIRED: 4001,
   /** The connection reached its maximum life (Binance: 24 h). */
   MAX_LIFE: 4002,
 });
 
-const STREAM_PREFIXES = ['/binance/private/ws/', '/binance/ws/'];
+const UNKNOWN_KEY_MSG = 'This listenKey does not exist.';
+const refusal = (status: number, code: number, msg: string): UpgradeRefusal => ({ status, body: { code, msg } });
 
-export const isBinanceStreamPath = (path: string): boolean =>
-  path === '/binance/private/ws' || STREAM_PREFIXES.some((prefix) => path.startsWith(prefix) && path.length > prefix.length);
-
-/**
- * The listenKey of a stream URL: the `listenKey` query parameter, else the last path segment; ''
- * (no such key) when the segment's percent-encoding is malformed.
- */
-export function listenKeyOf(url: URL): string {
-  const query = url.searchParams.get('listenKey');
-  if (query !== null) return query;
-  const prefix = STREAM_PREFIXES.find((p) => url.pathname.startsWith(p));
-  if (prefix === undefined) return '';
-  try {
-    return decodeURIComponent(url.pathname.slice(prefix.length));
-  } catch {
-    return '';
-  }
+/** The event type of an encoded push: every frame the encoder builds starts with `{"e":"<type>"`. */
+function eventOf(frame: string): string {
+  const prefix = '{"e":"';
+  if (frame.startsWith(prefix)) return frame.slice(prefix.length, frame.indexOf('"', prefix.length));
+  return String((JSON.parse(frame) as { e?: unknown }).e);
 }
 
-const INVALID_KEY: UpgradeRefusal = { status: 400, body: { code: ERR.INVALID_LISTEN_KEY, msg: 'This listenKey does not exist.' } };
+/** Binance's combined-stream wrapper; the payload is already JSON text. */
+const wrap = (name: string, frame: string): string => `{"stream":${JSON.stringify(name)},"data":${frame}}`;
 
-/** Open streams by listenKey, so a deleted key closes them at once. */
+/** Open connections by listenKey, so a deleted key reaches them at once. */
 export class BinanceStreams {
   private readonly byKey = new Map<string, Set<BinanceConnection>>();
 
   constructor(private readonly options: BinanceStreamOptions) {}
 
-  /** Refuses an upgrade whose key is unknown or expired (before the handshake). */
+  private accountOf = (key: string): number | undefined => this.options.listenKeys.resolve(key, this.options.exchange.now())?.accountId;
+
+  /** Refuses an upgrade whose URL is no stream form, names an unknown or expired key, or keys of two accounts. */
   check(url: URL): UpgradeRefusal | null {
-    return this.options.listenKeys.resolve(listenKeyOf(url), this.options.exchange.now()) === undefined ? INVALID_KEY : null;
+    const read = readStreamUrl(url);
+    if (isUrlProblem(read)) return refusal(read.status, read.code, read.msg);
+    const accounts = new Set<number>();
+    let keys = 0;
+    for (const text of read.names) {
+      const name = readStreamName(text, (key) => this.accountOf(key) !== undefined);
+      if (typeof name === 'string') return refusal(400, ERR.ILLEGAL_CHARS, `Illegal stream name: ${name}.`);
+      if (name.kind !== 'user') continue;
+      const account = this.accountOf(name.key);
+      if (account === undefined) return refusal(400, ERR.INVALID_LISTEN_KEY, UNKNOWN_KEY_MSG);
+      accounts.add(account);
+      keys += 1;
+    }
+    if (read.needsKey && keys === 0) return refusal(400, ERR.INVALID_LISTEN_KEY, UNKNOWN_KEY_MSG);
+    if (accounts.size > 1) return refusal(400, ERR.INVALID_PARAM, 'Invalid data sent for a parameter: one connection serves the listenKeys of one account; open one connection per account.');
+    return null;
   }
 
   handler(): (socket: WebSocket, request: unknown, url: URL) => void {
     return (socket, _request, url) => {
-      const key = listenKeyOf(url);
-      const entry = this.options.listenKeys.resolve(key, this.options.exchange.now());
-      if (entry === undefined) {
-        // Expired between the check and the handshake.
-        socket.close(BinanceClose.KEY_EXPIRED, 'This listenKey does not exist.');
+      const read = readStreamUrl(url);
+      if (isUrlProblem(read)) {
+        socket.close(1008, read.msg.slice(0, 120));
         return;
       }
-      const connection = new BinanceConnection(socket, key, entry.accountId, this.options, () => this.forget(key, connection));
-      let set = this.byKey.get(key);
-      if (set === undefined) this.byKey.set(key, (set = new Set()));
-      set.add(connection);
+      const connection = new BinanceConnection(socket, read.combined, this.options, {
+        accountOf: this.accountOf,
+        watch: (key, c) => this.watch(key, c),
+        unwatch: (key, c) => this.unwatch(key, c),
+      });
+      if (!connection.open(read.names)) {
+        // A key expired between the check and the handshake.
+        connection.closeExpired();
+      }
     };
   }
 
-  /** The key was deleted (DELETE listenKey): its streams say so and close. */
+  /** The key was deleted (DELETE listenKey): its streams say so. */
   closeKey(key: string): void {
-    for (const connection of [...(this.byKey.get(key) ?? [])]) connection.expire();
+    for (const connection of [...(this.byKey.get(key) ?? [])]) connection.expire(key);
   }
 
-  private forget(key: string, connection: BinanceConnection): void {
+  private watch(key: string, connection: BinanceConnection): void {
+    let set = this.byKey.get(key);
+    if (set === undefined) this.byKey.set(key, (set = new Set()));
+    set.add(connection);
+  }
+
+  private unwatch(key: string, connection: BinanceConnection): void {
     const set = this.byKey.get(key);
     set?.delete(connection);
     if (set?.size === 0) this.byKey.delete(key);
   }
 }
 
+interface Registry {
+  accountOf: (key: string) => number | undefined;
+  watch: (key: string, connection: BinanceConnection) => void;
+  unwatch: (key: string, connection: BinanceConnection) => void;
+}
+
 class BinanceConnection {
   private readonly session: Session;
   private readonly timers: NodeJS.Timeout[] = [];
   private pongTimer: NodeJS.Timeout;
-  private expiryTimer: NodeJS.Timeout | null = null;
+  /** Subscribed names in the order they were subscribed (LIST_SUBSCRIPTIONS answers in that order). */
+  private readonly names = new Map<string, StreamName>();
+  /** Per listenKey on this connection: the timer that wakes at its expiry. */
+  private readonly keyTimers = new Map<string, NodeJS.Timeout>();
+  private accountId: number | null = null;
   private stopListening: (() => void) | null = null;
-  private bound = false;
 
   constructor(
     private readonly socket: WebSocket,
-    private readonly key: string,
-    private readonly accountId: number,
+    /** Binance's `combined` property: pushes wrapped `{"stream","data"}`; SET_PROPERTY changes it. */
+    private combined: boolean,
     private readonly options: BinanceStreamOptions,
-    private readonly onGone: () => void,
+    private readonly registry: Registry,
   ) {
-    const now = options.exchange.now();
-    this.session = new Session(socket, options.limits, now);
+    this.session = new Session(socket, options.limits, options.exchange.now());
     this.session.onText((text) => this.onMessage(text));
     socket.on('pong', () => this.armPongTimeout());
     socket.once('close', () => this.onClose());
     this.pongTimer = this.armPongTimeout();
-    if (!options.connections.bindAccount(accountId, socket)) {
-      this.session.close(CloseCode.TOO_MANY_CONNECTIONS, 'too many connections for this account');
-      return;
-    }
-    this.bound = true;
-    this.stopListening = options.exchange.events.subscribeCommands(accountId, (events) => this.onCommand(events));
     this.timers.push(setInterval(() => {
       if (this.session.isOpen) socket.ping();
     }, options.pingIntervalMs).unref());
     this.timers.push(setTimeout(() => this.session.close(BinanceClose.MAX_LIFE, 'the connection reached its maximum life; reconnect'), options.maxConnectionLifeMs).unref());
-    this.watchExpiry();
+  }
+
+  /** Subscribes the URL's names; false when one of its keys is no longer live. */
+  open(names: readonly string[]): boolean {
+    const read = this.readNames(names);
+    if (typeof read === 'string') return false;
+    this.subscribe(read);
+    return true;
+  }
+
+  closeExpired(): void {
+    this.session.close(BinanceClose.KEY_EXPIRED, 'listenKeyExpired: get a new listenKey (POST /fapi/v1/listenKey) and reconnect');
   }
 
   private armPongTimeout(): NodeJS.Timeout {
@@ -140,39 +182,139 @@ class BinanceConnection {
     return this.pongTimer;
   }
 
-  /** Wakes at the key's expiry; a PUT may have extended it meanwhile, then it sleeps again. */
-  private watchExpiry(): void {
-    const entry = this.options.listenKeys.resolve(this.key, this.options.exchange.now());
-    if (entry === undefined) return this.expire();
-    this.expiryTimer = setTimeout(() => this.watchExpiry(), Math.max(1, entry.expiresAt - this.options.exchange.now())).unref();
+  /** Reads names for a subscription: every user-data key live and of one account (this one's, once bound). */
+  private readNames(texts: readonly string[]): StreamName[] | string {
+    const read: StreamName[] = [];
+    let account = this.accountId;
+    for (const text of texts) {
+      const name = readStreamName(text, (key) => this.registry.accountOf(key) !== undefined);
+      if (typeof name === 'string') return name;
+      if (name.kind === 'user') {
+        const owner = this.registry.accountOf(name.key);
+        if (owner === undefined) return `${UNKNOWN_KEY_MSG} (${name.name})`;
+        if (account !== null && owner !== account) return `this connection serves the listenKeys of one account; ${name.name} is another account's (open one connection per account)`;
+        account = owner;
+      }
+      read.push(name);
+    }
+    const added = read.filter((name) => !this.names.has(name.name)).length;
+    if (this.names.size + added > MAX_STREAMS_PER_CONNECTION) return `a single connection can listen to a maximum of ${MAX_STREAMS_PER_CONNECTION} streams`;
+    return read;
   }
 
-  expire(): void {
-    this.session.send(JSON.stringify({ e: 'listenKeyExpired', E: this.options.exchange.now(), listenKey: this.key }));
-    this.session.close(BinanceClose.KEY_EXPIRED, 'listenKeyExpired: get a new listenKey (POST /fapi/v1/listenKey) and reconnect');
+  /** Adds names (already read); the first user-data key binds the connection to its account. */
+  private subscribe(names: readonly StreamName[]): boolean {
+    for (const name of names) {
+      if (name.kind === 'user' && this.accountId === null && !this.bind(this.registry.accountOf(name.key)!)) return false;
+    }
+    for (const name of names) {
+      this.names.set(name.name, name);
+      if (name.kind === 'user' && !this.keyTimers.has(name.key)) {
+        this.registry.watch(name.key, this);
+        this.watchExpiry(name.key);
+      }
+    }
+    return true;
+  }
+
+  private bind(accountId: number): boolean {
+    if (!this.options.connections.bindAccount(accountId, this.socket)) {
+      this.session.close(CloseCode.TOO_MANY_CONNECTIONS, 'too many connections for this account');
+      return false;
+    }
+    this.accountId = accountId;
+    this.stopListening = this.options.exchange.events.subscribeCommands(accountId, (events) => this.onCommand(events));
+    return true;
+  }
+
+  private unsubscribe(texts: readonly string[]): void {
+    const keys = new Set<string>();
+    for (const text of texts) {
+      const name = this.names.get(text);
+      if (name === undefined) continue;
+      this.names.delete(text);
+      if (name.kind === 'user') keys.add(name.key);
+    }
+    for (const key of keys) if (!this.hasKey(key)) this.forgetKey(key);
+  }
+
+  private hasKey(key: string): boolean {
+    for (const name of this.names.values()) if (name.kind === 'user' && name.key === key) return true;
+    return false;
+  }
+
+  private forgetKey(key: string): void {
+    clearTimeout(this.keyTimers.get(key));
+    this.keyTimers.delete(key);
+    this.registry.unwatch(key, this);
+  }
+
+  /** Wakes at the key's expiry; a PUT may have extended it meanwhile, then it sleeps again. */
+  private watchExpiry(key: string): void {
+    const entry = this.options.listenKeys.resolve(key, this.options.exchange.now());
+    if (entry === undefined) return this.expire(key);
+    this.keyTimers.set(key, setTimeout(() => this.watchExpiry(key), Math.max(1, entry.expiresAt - this.options.exchange.now())).unref());
+  }
+
+  /** The key expired or was deleted: its names that take the event get listenKeyExpired, then they go. */
+  expire(key: string): void {
+    const frame = JSON.stringify({ e: 'listenKeyExpired', E: this.options.exchange.now(), listenKey: key });
+    for (const name of [...this.names.values()]) {
+      if (name.kind !== 'user' || name.key !== key) continue;
+      if (name.event === null || name.event === 'listenKeyExpired') this.session.send(this.combined ? wrap(name.name, frame) : frame);
+      this.names.delete(name.name);
+    }
+    this.forgetKey(key);
+    if (!this.combined) this.closeExpired();
   }
 
   private onCommand(events: readonly EngineEvent[]): void {
-    for (const frame of this.options.encoder.encode(events)) this.session.send(frame);
+    const frames = this.options.encoder.encode(events);
+    if (frames.length === 0) return;
+    for (const frame of frames) {
+      let type: string | undefined;
+      for (const name of this.names.values()) {
+        if (name.kind !== 'user') continue;
+        if (name.event !== null && name.event !== (type ??= eventOf(frame))) continue;
+        this.session.send(this.combined ? wrap(name.name, frame) : frame);
+      }
+    }
   }
 
-  /** No requests are needed on this stream; answers keep Binance's error shape. */
   private onMessage(text: string): void {
     if (!this.session.admitInbound(this.options.exchange.now())) return;
-    const parsed = readJsonObject(text);
-    if (!parsed.ok) {
-      return this.session.send(JSON.stringify({ id: null, code: 3, msg: 'Invalid JSON: this stream takes no requests; events are pushed as they happen' }));
+    const request = readStreamRequest(text);
+    if (isRequestError(request)) return this.session.send(errorFrame(request));
+    this.session.send(this.answer(request));
+  }
+
+  private answer(request: StreamRequest): string {
+    const fail = (msg: string, id: RequestId) => errorFrame({ code: 2, msg: `Invalid request: ${msg}`, id });
+    switch (request.method) {
+      case 'SUBSCRIBE': {
+        const read = this.readNames(request.names);
+        if (typeof read === 'string') return fail(read, request.id);
+        if (!this.subscribe(read)) return fail('too many connections for this account', request.id);
+        return resultFrame(null, request.id);
+      }
+      case 'UNSUBSCRIBE':
+        this.unsubscribe(request.names);
+        return resultFrame(null, request.id);
+      case 'LIST_SUBSCRIPTIONS':
+        return resultFrame([...this.names.keys()], request.id);
+      case 'SET_PROPERTY':
+        this.combined = request.value;
+        return resultFrame(null, request.id);
+      case 'GET_PROPERTY':
+        return resultFrame(this.combined, request.id);
     }
-    const id = requestIdOf(parsed.value.id);
-    this.session.send(JSON.stringify({ id, code: 2, msg: 'Invalid request: the user-data stream takes no requests; every event of the account is pushed' }));
   }
 
   private onClose(): void {
     for (const timer of this.timers) clearTimeout(timer);
     clearTimeout(this.pongTimer);
-    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    for (const key of [...this.keyTimers.keys()]) this.forgetKey(key);
     this.stopListening?.();
-    if (this.bound) this.options.connections.unbindAccount(this.accountId, this.socket);
-    this.onGone();
+    if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId, this.socket);
   }
 }
