@@ -1,9 +1,10 @@
 /**
  * Binance's signed trade endpoints: order (POST create, PUT amend, DELETE cancel, GET query),
  * openOrder(s), allOpenOrders (DELETE), allOrders and userTrades. Only LIMIT and MARKET orders.
+ * The batch routes (batch.ts) run the same per-order functions for each item.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { batchRoutes } from './batch.js';
+import { batchRoutes, type OneOrder } from './batch.js';
 import type { OrderSnapshot, PlaceOrder, StpMode, TimeInForce } from '../../engine/types.js';
 import type { CommandInput } from '../../service/exchange.js';
 import { GENERATED_CLIENT_ID_PREFIX } from './encode.js';
@@ -160,7 +161,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     return orderObject(symbol, order);
   };
 
-  const onOneOrder = (operation: (accountId: number, params: Params) => Promise<Record<string, unknown>>) => async (request: FastifyRequest) => {
+  const onOneOrder = (operation: OneOrder) => async (request: FastifyRequest) => {
     const { accountId, params } = credentialOf(request);
     return operation(accountId, params);
   };

@@ -2,6 +2,7 @@
  * Bybit order endpoints: create, amend, cancel, cancel-all, open orders (`/v5/order/realtime`),
  * order history and own executions. Bybit speaks one-way (positionIdx 0) and hedge mode
  * (positionIdx 1 buy side, 2 sell side); the account's engine mode must match what is sent.
+ * The batch routes (batch.ts) run the same create / amend / cancel functions for each item.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { batchRoutes, type OneOrder, type OrderAck } from './batch.js';

@@ -1,6 +1,7 @@
 /**
  * Signed futures trade endpoints: place, cancel (by id, by clientOid, all), order lists and
  * details, fills. KuCoin has no amend: clients cancel and place again (docs/dialects/kucoin.md).
+ * The batch routes (batch.ts) run the same place and cancel functions for each item.
  */
 import type { FastifyInstance } from 'fastify';
 import { batchRoutes, type PlacedOrder } from './batch.js';

@@ -2,6 +2,7 @@
  * XT trade endpoints: create, cancel, cancel-all, update (amend), order detail and lists, own fills.
  * XT speaks hedge-mode sides on the wire: (BUY, LONG) opens long, (SELL, LONG) closes long, and so on.
  * An account in one-way mode gets the same meaning on its single position: a close is reduce-only.
+ * The batch routes (batch.ts) run the same placeCommand / placeOrder / cancelOrder for each item.
  */
 import type { FastifyInstance } from 'fastify';
 import { formatAmount } from '../../engine/fixed.js';
