@@ -1,8 +1,10 @@
 /**
  * Binance's signed trade endpoints: order (POST create, PUT amend, DELETE cancel, GET query),
  * openOrder(s), allOpenOrders (DELETE), allOrders and userTrades. Only LIMIT and MARKET orders.
+ * The batch routes (batch.ts) run the same per-order functions for each item.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { batchRoutes, type OneOrder } from './batch.js';
 import type { OrderSnapshot, PlaceOrder, StpMode, TimeInForce } from '../../engine/types.js';
 import type { CommandInput } from '../../service/exchange.js';
 import { GENERATED_CLIENT_ID_PREFIX } from './encode.js';
@@ -82,8 +84,8 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     return done;
   };
 
-  app.post('/fapi/v1/order', async (request) => {
-    const { accountId, params } = credentialOf(request);
+  /** POST /fapi/v1/order for one order's parameters (also one item of POST /fapi/v1/batchOrders). */
+  const placeOrder = async (accountId: number, params: Params): Promise<Record<string, unknown>> => {
     const symbol = symbolParam(params, symbols);
     const side = enumParam(params, 'side', ['BUY', 'SELL'] as const, new BinanceError(ERR.INVALID_SIDE, 'Invalid side.'));
     if (side === undefined) throw missing('side');
@@ -130,10 +132,10 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
       throw fromRefusedOrder(order.reason);
     }
     return orderObject(symbol, order);
-  });
+  };
 
-  app.put('/fapi/v1/order', async (request) => {
-    const { accountId, params } = credentialOf(request);
+  /** PUT /fapi/v1/order for one order's parameters (also one item of PUT /fapi/v1/batchOrders). */
+  const modifyOrder = async (accountId: number, params: Params): Promise<Record<string, unknown>> => {
     const symbol = symbolParam(params, symbols);
     const ref = orderRef(params);
     const side = enumParam(params, 'side', ['BUY', 'SELL'] as const, new BinanceError(ERR.INVALID_SIDE, 'Invalid side.'));
@@ -149,15 +151,24 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
       ...(price === live.price ? {} : { price }), ...(qty === live.qty ? {} : { qty }),
     });
     return orderObject(symbol, order);
-  });
+  };
 
-  app.delete('/fapi/v1/order', async (request) => {
-    const { accountId, params } = credentialOf(request);
+  /** DELETE /fapi/v1/order for one order's parameters (also one item of DELETE /fapi/v1/batchOrders). */
+  const cancelOrder = async (accountId: number, params: Params): Promise<Record<string, unknown>> => {
     const symbol = symbolParam(params, symbols);
     const ref = orderRef(params);
     const order = await execute({ type: 'cancelOrder', accountId, symbol: symbol.config.symbol, ...ref });
     return orderObject(symbol, order);
-  });
+  };
+
+  const onOneOrder = (operation: OneOrder) => async (request: FastifyRequest) => {
+    const { accountId, params } = credentialOf(request);
+    return operation(accountId, params);
+  };
+  app.post('/fapi/v1/order', onOneOrder(placeOrder));
+  app.put('/fapi/v1/order', onOneOrder(modifyOrder));
+  app.delete('/fapi/v1/order', onOneOrder(cancelOrder));
+  batchRoutes(app, { placeOrder, modifyOrder, cancelOrder });
 
   app.get('/fapi/v1/order', async (request) => {
     const { accountId, params } = credentialOf(request);

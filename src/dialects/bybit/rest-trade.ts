@@ -2,8 +2,10 @@
  * Bybit order endpoints: create, amend, cancel, cancel-all, open orders (`/v5/order/realtime`),
  * order history and own executions. Bybit speaks one-way (positionIdx 0) and hedge mode
  * (positionIdx 1 buy side, 2 sell side); the account's engine mode must match what is sent.
+ * The batch routes (batch.ts) run the same create / amend / cancel functions for each item.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { batchRoutes, type OneOrder, type OrderAck } from './batch.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { OrderSnapshot, OrderState, PlaceOrder, PositionSide, StpMode, TimeInForce, TradeEvent } from '../../engine/types.js';
 import type { Exchange } from '../../service/exchange.js';
@@ -44,6 +46,9 @@ function orderRef(params: Params): { orderId: number; clientOrderId?: undefined 
   if (linkId === undefined) throw paramsError('orderId or orderLinkId is required');
   return { clientOrderId: linkId };
 }
+
+/** What Bybit's create, amend and cancel answer for an order. */
+const ackOf = (order: OrderSnapshot): OrderAck => ({ orderId: String(order.orderId), orderLinkId: order.clientOrderId ?? '' });
 
 const matchesRef = (o: OrderSnapshot, ref: ReturnType<typeof orderRef>): boolean =>
   ref.orderId !== undefined ? o.orderId === ref.orderId : o.clientOrderId === ref.clientOrderId;
@@ -112,9 +117,9 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
 
   const orderRows = (orders: OrderSnapshot[]) => orders.map((o) => bybitOrder(o, symbols.config(o.symbol)));
 
-  app.post('/v5/order/create', async (request) => {
-    const accountId = callerOf(request);
-    const command = placeCommand(exchange, symbols, accountId, paramsOf(request));
+  /** One order placed from Bybit's create parameters (also one item of create-batch); a refusal throws its BybitError. */
+  const createOrder = async (accountId: number, params: Params): Promise<OrderAck> => {
+    const command = placeCommand(exchange, symbols, accountId, params);
     const { result } = await exchange.execute(command);
     if (!result.ok) throw fromEngineError(result);
     if (result.kind !== 'order') throw new BybitError(Code.SERVER, 'Server error: unexpected result');
@@ -122,12 +127,11 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
     const order = result.order;
     // A post-only order that would take is cancelled after acceptance, as on Bybit; other rejections are errors.
     if (order.state === 'REJECTED' && order.reason !== 'POST_ONLY_WOULD_TAKE') throw fromRejection(order.reason, order.orderId);
-    return ok({ orderId: String(order.orderId), orderLinkId: order.clientOrderId ?? '' }, exchange.now());
-  });
+    return ackOf(order);
+  };
 
-  app.post('/v5/order/cancel', async (request) => {
-    const accountId = callerOf(request);
-    const params = paramsOf(request);
+  /** One order cancelled by orderId or orderLinkId (also one item of cancel-batch). */
+  const cancelOrder = async (accountId: number, params: Params): Promise<OrderAck> => {
     requireLinear(params);
     const config = symbolOf(symbols, params, true);
     const ref = orderRef(params);
@@ -139,12 +143,11 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
     }
     const { result } = await exchange.execute({ type: 'cancelOrder', accountId, symbol: config.symbol, orderId: live.orderId });
     if (!result.ok) throw fromEngineError(result);
-    return ok({ orderId: String(live.orderId), orderLinkId: live.clientOrderId ?? '' }, exchange.now());
-  });
+    return ackOf(live);
+  };
 
-  app.post('/v5/order/amend', async (request) => {
-    const accountId = callerOf(request);
-    const params = paramsOf(request);
+  /** One order's price and/or quantity amended (also one item of amend-batch). */
+  const amendOrder = async (accountId: number, params: Params): Promise<OrderAck> => {
     requireLinear(params);
     refuseUnsupported(params);
     const config = symbolOf(symbols, params, true);
@@ -160,8 +163,14 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
     }
     const { result } = await exchange.execute({ type: 'amendOrder', accountId, symbol: config.symbol, orderId: live.orderId, price, qty });
     if (!result.ok) throw fromEngineError(result);
-    return ok({ orderId: String(live.orderId), orderLinkId: live.clientOrderId ?? '' }, exchange.now());
-  });
+    return ackOf(live);
+  };
+
+  const onOneOrder = (operation: OneOrder) => async (request: FastifyRequest) => ok(await operation(callerOf(request), paramsOf(request)), exchange.now());
+  app.post('/v5/order/create', onOneOrder(createOrder));
+  app.post('/v5/order/cancel', onOneOrder(cancelOrder));
+  app.post('/v5/order/amend', onOneOrder(amendOrder));
+  batchRoutes(app, exchange, { createOrder, cancelOrder, amendOrder });
 
   app.post('/v5/order/cancel-all', async (request) => {
     const accountId = callerOf(request);

@@ -1,8 +1,10 @@
 /**
  * Signed futures trade endpoints: place, cancel (by id, by clientOid, all), order lists and
  * details, fills. KuCoin has no amend: clients cancel and place again (docs/dialects/kucoin.md).
+ * The batch routes (batch.ts) run the same place and cancel functions for each item.
  */
 import type { FastifyInstance } from 'fastify';
+import { batchRoutes, type PlacedOrder } from './batch.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { OrderSnapshot, PlaceOrder, PositionSide, StpMode, TimeInForce } from '../../engine/types.js';
 import type { AccountView } from '../../engine/view.js';
@@ -55,37 +57,51 @@ export async function tradeRoutes(app: FastifyInstance, options: KucoinRestOptio
     return [...live].reverse().concat(exchange.history.finishedOrders(accountId).filter((o) => o.state !== 'REJECTED'));
   };
 
-  app.post('/api/v1/orders', async (request) => {
-    const accountId = callerOf(request);
+  /** One order placed from KuCoin's order parameters (also one item of orders/multi); a refusal throws its KucoinError. */
+  const placeOrder = async (accountId: number, params: Params): Promise<PlacedOrder> => {
     const { view } = accountState(exchange, accountId);
-    const command = placeCommand(symbols, view, paramsOf(request));
+    const command = placeCommand(symbols, view, params);
     const { result } = await exchange.execute(command);
     if (!result.ok) throw fromEngineError(result);
     if (result.kind !== 'order') throw invalidOrder('unexpected result');
     if (result.order.state === 'REJECTED') throw fromRejection(result.order.reason, result.order.orderId);
-    return ok({ orderId: String(result.order.orderId), clientOid: result.order.clientOrderId ?? undefined });
-  });
+    return { orderId: String(result.order.orderId), clientOid: result.order.clientOrderId ?? undefined, symbol: name(result.order) };
+  };
 
-  app.delete<{ Params: { orderId: string } }>('/api/v1/orders/:orderId', async (request) => {
-    const accountId = callerOf(request);
-    const orderId = orderIdOf(request.params.orderId);
+  /** One open order cancelled by its id (also one item of orders/multi-cancel). */
+  const cancelById = async (accountId: number, text: string): Promise<number> => {
+    const orderId = orderIdOf(text);
     const live = orderId === undefined ? undefined : accountState(exchange, accountId).view.orders.find((o) => o.orderId === orderId);
-    if (live === undefined) throw notCancelable(exchange, accountId, orderId, request.params.orderId);
+    if (live === undefined) throw notCancelable(exchange, accountId, orderId, text);
     const { result } = await exchange.execute({ type: 'cancelOrder', accountId, symbol: live.symbol, orderId: live.orderId });
     if (!result.ok) throw fromEngineError(result);
-    return ok({ cancelledOrderIds: [String(live.orderId)] });
-  });
+    return live.orderId;
+  };
 
-  app.delete<{ Params: { clientOid: string } }>('/api/v1/orders/client-order/:clientOid', async (request) => {
-    const accountId = callerOf(request);
-    const symbol = symbolOf(symbols, paramsOf(request), true);
-    const clientOrderId = request.params.clientOid;
+  /** One open order cancelled by its clientOid on a symbol (also one item of orders/multi-cancel). */
+  const cancelByClientOid = async (accountId: number, symbol: SymbolConfig, clientOrderId: string): Promise<void> => {
     const live = accountState(exchange, accountId).view.orders.find((o) => o.clientOrderId === clientOrderId && o.symbol === symbol.symbol);
     if (live === undefined) throw orderNotFound(`no open order with clientOid ${clientOrderId} on ${name(symbol)}`);
     const { result } = await exchange.execute({ type: 'cancelOrder', accountId, symbol: symbol.symbol, clientOrderId });
     if (!result.ok) throw fromEngineError(result);
-    return ok({ clientOid: clientOrderId });
+  };
+
+  app.post('/api/v1/orders', async (request) => {
+    const { orderId, clientOid } = await placeOrder(callerOf(request), paramsOf(request));
+    return ok({ orderId, clientOid });
   });
+
+  app.delete<{ Params: { orderId: string } }>('/api/v1/orders/:orderId', async (request) =>
+    ok({ cancelledOrderIds: [String(await cancelById(callerOf(request), request.params.orderId))] }));
+
+  app.delete<{ Params: { clientOid: string } }>('/api/v1/orders/client-order/:clientOid', async (request) => {
+    const accountId = callerOf(request);
+    const symbol = symbolOf(symbols, paramsOf(request), true);
+    await cancelByClientOid(accountId, symbol, request.params.clientOid);
+    return ok({ clientOid: request.params.clientOid });
+  });
+
+  batchRoutes(app, symbols, { placeOrder, cancelById, cancelByClientOid });
 
   app.delete('/api/v1/orders', async (request) => {
     const accountId = callerOf(request);

@@ -2,6 +2,7 @@
  * XT trade endpoints: create, cancel, cancel-all, update (amend), order detail and lists, own fills.
  * XT speaks hedge-mode sides on the wire: (BUY, LONG) opens long, (SELL, LONG) closes long, and so on.
  * An account in one-way mode gets the same meaning on its single position: a close is reduce-only.
+ * The batch routes (batch.ts) run the same placeCommand / placeOrder / cancelOrder for each item.
  */
 import type { FastifyInstance } from 'fastify';
 import { formatAmount } from '../../engine/fixed.js';
@@ -16,6 +17,7 @@ import {
   requiredInteger, symbolOf, type Params,
 } from './params.js';
 import type { XtRestOptions } from './rest.js';
+import { batchRoutes } from './batch.js';
 
 const MAX_ORDER_ID = Number.MAX_SAFE_INTEGER;
 const MAX_PAGE_SIZE = 100;
@@ -73,23 +75,17 @@ export async function tradeRoutes(app: FastifyInstance, options: XtRestOptions):
 
   app.post('/future/trade/v1/order/create', async (request) => {
     const accountId = callerOf(request);
-    const command = placeCommand(exchange, accountId, paramsOf(request));
-    const { result } = await exchange.execute(command);
-    if (!result.ok) throw fromEngineError(result);
-    if (result.kind !== 'order') throw invalidOrder('unexpected result');
-    if (result.order.state === 'REJECTED') throw fromRejection(result.order.reason, result.order.orderId);
-    return ok(String(result.order.orderId));
+    return ok(String(await placeOrder(exchange, placeCommand(exchange, accountId, paramsOf(request)))));
   });
 
   app.post('/future/trade/v1/order/cancel', async (request) => {
     const accountId = callerOf(request);
-    const params = paramsOf(request);
-    const orderId = requiredInteger(params, 'orderId', 1, MAX_ORDER_ID);
-    const symbol = liveOrderSymbol(exchange, accountId, orderId);
-    const { result } = await exchange.execute({ type: 'cancelOrder', accountId, symbol, orderId });
-    if (!result.ok) throw fromEngineError(result);
+    const orderId = requiredInteger(paramsOf(request), 'orderId', 1, MAX_ORDER_ID);
+    await cancelOrder(exchange, accountId, liveOrderSymbol(exchange, accountId, orderId), orderId);
     return ok(String(orderId));
   });
+
+  batchRoutes(app, exchange);
 
   app.post('/future/trade/v1/order/cancel-all', async (request) => {
     const accountId = callerOf(request);
@@ -155,6 +151,21 @@ export async function tradeRoutes(app: FastifyInstance, options: XtRestOptions):
     const paged = page(trades, params);
     return ok({ ...paged, items: paged.items.map((t) => restTrade(t, configOf(t.symbol))) });
   });
+}
+
+/** Places one order (create, and each item of create-batch): its id, or the XtError it was refused with. */
+export async function placeOrder(exchange: Exchange, command: Omit<PlaceOrder, 'time'>): Promise<number> {
+  const { result } = await exchange.execute(command);
+  if (!result.ok) throw fromEngineError(result);
+  if (result.kind !== 'order') throw invalidOrder('unexpected result');
+  if (result.order.state === 'REJECTED') throw fromRejection(result.order.reason, result.order.orderId);
+  return result.order.orderId;
+}
+
+/** Cancels one live order (cancel, and each item of cancel-batch), or throws the XtError it was refused with. */
+export async function cancelOrder(exchange: Exchange, accountId: number, symbol: string, orderId: number): Promise<void> {
+  const { result } = await exchange.execute({ type: 'cancelOrder', accountId, symbol, orderId });
+  if (!result.ok) throw fromEngineError(result);
 }
 
 /** The symbol of one of the account's live orders; XT's cancel and update carry only the id. */
