@@ -85,7 +85,7 @@ class XtConnection {
     }
     const request = parsed.value;
     const id = requestIdOf(request.id);
-    // XT's docs write SUBSCRIBE, its own SDK (pyxt) sends "subscribe": XT takes either case.
+    // XT's docs show both SUBSCRIBE and "subscribe"; its own SDK (pyxt) sends "subscribe".
     const method = typeof request.method === 'string' ? request.method.toUpperCase() : null;
     if (method === 'SUBSCRIBE' || method === 'UNSUBSCRIBE') {
       const resume = parseResume(request.resume);
