@@ -8,6 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
+import { Engine } from '../../src/engine/engine.js';
+import type { Command } from '../../src/engine/types.js';
 import { BinanceRest } from '../binance/client.js';
 import { BybitRest } from '../bybit/client.js';
 import { KucoinRest } from '../kucoin/client.js';
@@ -155,6 +157,25 @@ describe('account defaults per exchange', () => {
     const [brokenStatus] = await raw('application/json', '{"dialect":');
     assert.equal(brokenStatus, 400);
     assert.equal(h.server.exchange.engine.cmdSeq, before, 'nothing was sequenced');
+  });
+});
+
+describe('the engine\'s createAccount command', () => {
+  it('takes the modes as parameters, refuses bad ones without creating anything, and defaults as before', () => {
+    const engine = new Engine({ symbols: DEMO_SYMBOLS, defaultPositionMode: 'HEDGE' });
+    const apply = (command: Record<string, unknown>) => engine.apply({ time: 1, ...command } as unknown as Command);
+    for (const bad of [{ positionMode: 'BOTH' }, { marginMode: 'CROSS' }, { positionMode: 1 }]) {
+      const { result, events } = apply({ type: 'createAccount', ...bad });
+      assert.deepEqual([result.ok, result.ok ? null : result.code, events.length], [false, 'INVALID_ARGUMENT', 0], JSON.stringify(bad));
+    }
+    assert.equal(engine.account(1), undefined, 'a refused createAccount creates nothing');
+    const made = apply({ type: 'createAccount', positionMode: 'ONE_WAY', marginMode: 'ISOLATED' });
+    assert.deepEqual(made.result, { ok: true, kind: 'account', accountId: 1 });
+    const plain = apply({ type: 'createAccount' });
+    assert.deepEqual(plain.result, { ok: true, kind: 'account', accountId: 2 });
+    const modes = (id: number) => [engine.account(id)!.view.positionMode, [...new Set(engine.account(id)!.view.settings.map((x) => x.marginMode))].join()];
+    assert.deepEqual([modes(1), modes(2)], [['ONE_WAY', 'ISOLATED'], ['HEDGE', 'CROSSED']]);
+    engine.audit();
   });
 });
 
