@@ -7,7 +7,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatAmount, parseAmount } from '../engine/fixed.js';
 import { parsePrice } from '../engine/format.js';
-import type { CommandError } from '../engine/types.js';
+import type { CommandError, MarginMode } from '../engine/types.js';
+import { ACCOUNT_DEFAULTS, DIALECTS, isDialectName, type AccountDefaults } from '../dialects/account-defaults.js';
 import type { CredentialStore } from '../service/credentials.js';
 import { JournalError } from '../persistence/journal.js';
 import type { DurableStore } from '../persistence/store.js';
@@ -59,6 +60,46 @@ function amountOf(body: unknown): bigint {
   }
 }
 
+const ACCOUNT_FIELDS = ['dialect', 'positionMode', 'marginMode'];
+const ADMIN_MARGIN_MODES: Readonly<Record<string, MarginMode>> = { CROSS: 'CROSSED', ISOLATED: 'ISOLATED' };
+
+/**
+ * POST /accounts' optional body: `{"dialect"}` starts the account with that exchange's defaults
+ * (src/dialects/account-defaults.ts), `positionMode` / `marginMode` set them explicitly (and win
+ * over the dialect's). No body: the server's default (hedge mode, cross margin: XT's).
+ */
+function accountDefaultsOf(request: FastifyRequest): Partial<AccountDefaults> {
+  const contentType = request.headers['content-type'] ?? '';
+  if (request.rawBody.trim() !== '' && !contentType.toLowerCase().startsWith('application/json')) {
+    throw new AdminError(415, 'send the body as JSON (Content-Type: application/json), e.g. {"dialect":"binance"}');
+  }
+  const body: unknown = request.body === undefined ? {} : request.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new AdminError(400, 'the body must be a JSON object: {"dialect"} and/or {"positionMode","marginMode"}, or nothing');
+  }
+  const fields = body as Record<string, unknown>;
+  for (const name of Object.keys(fields)) {
+    if (!ACCOUNT_FIELDS.includes(name)) throw new AdminError(400, `unknown field "${name}": an account takes ${ACCOUNT_FIELDS.map((f) => `"${f}"`).join(', ')}`);
+  }
+  const defaults: Partial<AccountDefaults> = {};
+  if (fields.dialect !== undefined) {
+    if (!isDialectName(fields.dialect)) throw new AdminError(400, `"dialect" must be one of ${DIALECTS.join(', ')} (got ${JSON.stringify(fields.dialect)})`);
+    Object.assign(defaults, ACCOUNT_DEFAULTS[fields.dialect]);
+  }
+  if (fields.positionMode !== undefined) {
+    if (fields.positionMode !== 'ONE_WAY' && fields.positionMode !== 'HEDGE') {
+      throw new AdminError(400, `"positionMode" must be ONE_WAY or HEDGE (got ${JSON.stringify(fields.positionMode)})`);
+    }
+    defaults.positionMode = fields.positionMode;
+  }
+  if (fields.marginMode !== undefined) {
+    const marginMode = typeof fields.marginMode === 'string' ? ADMIN_MARGIN_MODES[fields.marginMode] : undefined;
+    if (marginMode === undefined) throw new AdminError(400, `"marginMode" must be CROSS or ISOLATED (got ${JSON.stringify(fields.marginMode)})`);
+    defaults.marginMode = marginMode;
+  }
+  return defaults;
+}
+
 export function refused(error: CommandError): never {
   throw new AdminError(STATUS_OF[error.code] ?? 400, error.message);
 }
@@ -80,12 +121,16 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
     }
   });
 
-  app.post('/accounts', async () => {
-    const { result } = await exchange.execute({ type: 'createAccount' });
+  app.post('/accounts', async (request) => {
+    const { result } = await exchange.execute({ type: 'createAccount', ...accountDefaultsOf(request) });
     if (!result.ok) refused(result);
     if (result.kind !== 'account') throw new AdminError(500, 'unexpected result');
     const credential = credentials.issue(result.accountId);
-    return { accountId: result.accountId, apiKey: credential.apiKey, secret: credential.secret, passphrase: credential.passphrase };
+    const view = exchange.engine.account(result.accountId)!.view;
+    return {
+      accountId: result.accountId, apiKey: credential.apiKey, secret: credential.secret, passphrase: credential.passphrase,
+      positionMode: view.positionMode, marginMode: view.settings[0]?.marginMode === 'ISOLATED' ? 'ISOLATED' : 'CROSS',
+    };
   });
 
   for (const type of ['deposit', 'withdraw'] as const) {

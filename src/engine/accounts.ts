@@ -10,7 +10,7 @@ import { availableBalance, balanceSnapshot, emptyBalance } from './snapshots.js'
 import type { Account, Position, SymbolState } from './state.js';
 import { leverageExcess } from './risk/tiers.js';
 import type {
-  AdjustIsolatedMargin, CommandError, CommandResult, Deposit, SetLeverage, SetMarginMode, SetPositionMode, Withdraw,
+  AdjustIsolatedMargin, CommandError, CommandResult, CreateAccount, Deposit, SetLeverage, SetMarginMode, SetPositionMode, Withdraw,
 } from './types.js';
 
 /** Upper bound on one deposit or transfer: keeps balances far from anything a client could mis-parse. */
@@ -21,6 +21,21 @@ const DONE: CommandResult = { ok: true, kind: 'done' };
 
 function accountOf(core: Core, accountId: number): Account | CommandError {
   return core.accounts.get(accountId) ?? refuse('UNKNOWN_ACCOUNT', `account ${accountId} does not exist`);
+}
+
+/**
+ * A new account with the defaults the command carries (the exchange its owner trades through:
+ * src/dialects/account-defaults.ts); the command is journaled with them, so a replay creates the
+ * same account whatever the engine's own default.
+ */
+export function createAccount(core: Core, cmd: CreateAccount): CommandResult {
+  if (cmd.positionMode !== undefined && cmd.positionMode !== 'ONE_WAY' && cmd.positionMode !== 'HEDGE') {
+    return refuse('INVALID_ARGUMENT', 'positionMode must be ONE_WAY or HEDGE');
+  }
+  if (cmd.marginMode !== undefined && cmd.marginMode !== 'ISOLATED' && cmd.marginMode !== 'CROSSED') {
+    return refuse('INVALID_ARGUMENT', 'marginMode must be ISOLATED or CROSSED');
+  }
+  return { ok: true, kind: 'account', accountId: core.createAccount(cmd.positionMode, cmd.marginMode).id };
 }
 
 function checkAmount(asset: string, amount: bigint): CommandError | null {

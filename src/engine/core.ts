@@ -6,7 +6,7 @@ import { OrderBook } from './book/order-book.js';
 import { Emitter } from './emitter.js';
 import { buildSymbolConfig, type SymbolSpec } from './symbol.js';
 import { positionKey, type Account, type Order, type Position, type SymbolSettings, type SymbolState, type Wallet } from './state.js';
-import type { PositionMode, PositionSide } from './types.js';
+import type { MarginMode, PositionMode, PositionSide } from './types.js';
 import { newSymbolPricing, type SymbolPricing } from './prices.js';
 import { RiskState, type RiskOptions } from './risk/risk-state.js';
 import { SymbolRisk } from './risk/units.js';
@@ -71,10 +71,10 @@ export class Core {
     }
   }
 
-  createAccount(): Account {
+  createAccount(positionMode: PositionMode = this.defaultPositionMode, marginMode: MarginMode = 'CROSSED'): Account {
     const account: Account = {
       id: this.nextAccountId++,
-      positionMode: this.defaultPositionMode,
+      positionMode,
       feeBurn: false,
       seq: 0,
       wallets: new Map(),
@@ -85,7 +85,7 @@ export class Core {
       recentClientIds: new Map(),
     };
     for (const { config } of this.symbols.values()) {
-      account.settings.set(config.symbol, { leverage: Math.min(DEFAULT_LEVERAGE, config.spec.maxLeverage), marginMode: 'CROSSED', riskLimitLevel: 1 });
+      account.settings.set(config.symbol, { leverage: Math.min(DEFAULT_LEVERAGE, config.spec.maxLeverage), marginMode, riskLimitLevel: 1 });
     }
     this.accounts.set(account.id, account);
     return account;

@@ -4,7 +4,7 @@
  */
 import { invariant } from './assert.js';
 import { Core, type EngineOptions } from './core.js';
-import { adjustIsolatedMargin, deposit, setLeverage, setMarginMode, setPositionMode, withdraw } from './accounts.js';
+import { adjustIsolatedMargin, createAccount, deposit, setLeverage, setMarginMode, setPositionMode, withdraw } from './accounts.js';
 import { auditState } from './audit.js';
 import { setAssetPrice, setFeeBurn } from './fee-burn.js';
 import { captureSnapshot, restoreSnapshot, type EngineSnapshot } from './persist.js';
@@ -99,7 +99,7 @@ export class Engine {
   private dispatch(command: Command): CommandResult {
     const core = this.core;
     switch (command.type) {
-      case 'createAccount': return { ok: true, kind: 'account', accountId: core.createAccount().id };
+      case 'createAccount': return createAccount(core, command);
       case 'deposit': return deposit(core, command);
       case 'withdraw': return withdraw(core, command);
       case 'setLeverage': return setLeverage(core, command);

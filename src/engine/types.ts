@@ -75,7 +75,11 @@ interface CommandBase {
   time: number;
 }
 
-export interface CreateAccount extends CommandBase { type: 'createAccount' }
+/**
+ * A new account. Its position mode and every symbol's margin mode start as given (the defaults of
+ * the exchange its owner trades through); absent, the engine's `defaultPositionMode` and CROSSED.
+ */
+export interface CreateAccount extends CommandBase { type: 'createAccount'; positionMode?: PositionMode; marginMode?: MarginMode }
 export interface Deposit extends CommandBase { type: 'deposit'; accountId: number; asset: string; amount: bigint }
 export interface Withdraw extends CommandBase { type: 'withdraw'; accountId: number; asset: string; amount: bigint }
 export interface SetLeverage extends CommandBase { type: 'setLeverage'; accountId: number; symbol: string; leverage: number }

@@ -85,10 +85,12 @@ class XtConnection {
     }
     const request = parsed.value;
     const id = requestIdOf(request.id);
-    if (request.method === 'SUBSCRIBE' || request.method === 'UNSUBSCRIBE') {
+    // XT's docs show both SUBSCRIBE and "subscribe"; its own SDK (pyxt) sends "subscribe".
+    const method = typeof request.method === 'string' ? request.method.toUpperCase() : null;
+    if (method === 'SUBSCRIBE' || method === 'UNSUBSCRIBE') {
       const resume = parseResume(request.resume);
       if (resume === 'invalid') return this.ack(id, ACK_FAILED, 'Invalid Parameter: resume must be {"epoch": "<epoch>", "seq": <last seq received>}');
-      return this.onSubscription(id, request.method, request.params, resume);
+      return this.onSubscription(id, method, request.params, resume);
     }
     this.ack(id, ACK_FAILED, 'Invalid Parameter: method must be SUBSCRIBE or UNSUBSCRIBE');
   }
