@@ -116,3 +116,4 @@ export async function xtRoutes(app: FastifyInstance, options: XtRestOptions): Pr
     await signed.register(tradeRoutes, options);
   });
 }
+        formBody: request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') === true,
