@@ -3,6 +3,7 @@
  * winning; typed getters that throw Binance's parameter errors.
  */
 import type { FastifyRequest } from 'fastify';
+import { parseForm, rawQuery } from '../../server/http.js';
 import { BinanceError, ERR, illegal, missing } from './errors.js';
 import { parseQty, type BinanceSymbol, type BinanceSymbols } from './symbols.js';
 
@@ -17,10 +18,29 @@ function flatten(source: unknown, into: Record<string, string>): void {
   }
 }
 
+/** Pairs decoded strictly, refusing a name sent twice (Binance -1101) rather than keeping one of them. */
+function once(pairs: readonly [string, string][], where: string): Record<string, string> {
+  const into: Record<string, string> = {};
+  for (const [name, value] of pairs) {
+    if (Object.hasOwn(into, name)) throw new BinanceError(ERR.TOO_MANY_PARAMS, `Duplicate values for a parameter detected: '${name}' is sent twice in the ${where}.`);
+    into[name] = value;
+  }
+  return into;
+}
+
+/**
+ * The query's and the body's parameters (both signed: auth.ts), the query winning over the body as
+ * on Binance. A form body is read from its raw bytes, like the query, so a name repeated in either
+ * is refused.
+ */
 export function paramsOf(request: FastifyRequest): Params {
   const merged: Record<string, string> = {};
-  flatten(request.body, merged);
-  flatten(request.query, merged);
+  if (request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') === true) {
+    Object.assign(merged, once(parseForm(request.rawBody, 'body'), 'body'));
+  } else {
+    flatten(request.body, merged);
+  }
+  Object.assign(merged, once(parseForm(rawQuery(request.url), 'query'), 'query'));
   return merged;
 }
 
