@@ -10,6 +10,7 @@ import { parsePrice } from '../engine/format.js';
 import type { CommandError } from '../engine/types.js';
 import type { CredentialStore } from '../service/credentials.js';
 import { JournalError } from '../persistence/journal.js';
+import { registerErrorShape } from '../server/http.js';
 import type { DurableStore } from '../persistence/store.js';
 import type { Exchange } from '../service/exchange.js';
 import { priceRoutes } from './price-routes.js';
@@ -63,6 +64,7 @@ export function refused(error: CommandError): never {
 export async function adminRoutes(app: FastifyInstance, options: AdminOptions): Promise<void> {
   const { exchange, credentials, adminToken } = options;
 
+  registerErrorShape(app, (_status, message) => ({ error: message }));
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
     if (error instanceof JournalError) return void reply.code(503).send({ error: error.message });
     const status = error instanceof AdminError ? error.status : (error.statusCode ?? 500);

@@ -13,6 +13,7 @@ import type { ConnectionCounter } from '../../gateway/connections.js';
 import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
 import { Session } from '../../gateway/session.js';
 import type { UpgradeRefusal } from '../../gateway/ws-router.js';
+import { decodePathSegment } from '../../server/http.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
 import type { BinanceEncoder } from './encode.js';
@@ -47,7 +48,8 @@ export function listenKeyOf(url: URL): string {
   const query = url.searchParams.get('listenKey');
   if (query !== null) return query;
   const prefix = STREAM_PREFIXES.find((p) => url.pathname.startsWith(p));
-  return prefix === undefined ? '' : decodeURIComponent(url.pathname.slice(prefix.length));
+  // A malformed escape (`/ws/%zz`) is no key at all: refused like an unknown one, never thrown.
+  return prefix === undefined ? '' : decodePathSegment(url.pathname.slice(prefix.length)) ?? '';
 }
 
 const INVALID_KEY: UpgradeRefusal = { status: 400, body: { code: ERR.INVALID_LISTEN_KEY, msg: 'This listenKey does not exist.' } };
