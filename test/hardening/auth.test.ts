@@ -175,6 +175,30 @@ describe('parameter provenance: only signed parameters are read', () => {
 
   });
 
+  test('Binance: moving the unsigned point between query and body (same signature) cannot change a parameter', async () => {
+    // Binance's own mixed example: part of the parameters in the query, the rest in a form body,
+    // signed as query + body with nothing in between.
+    const query = 'symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&positionSide=LONG&price=50000';
+    const body = `recvWindow=10000&timestamp=${Date.now()}`;
+    const signature = createHmac('sha256', a.secret).update(query + body).digest('hex');
+    const send = (q: string, b: string): Promise<Response> => fetch(`${harness.server.url}/binance/fapi/v1/order?${q}`, {
+      method: 'POST', headers: { 'x-mbx-apikey': a.apiKey, 'content-type': 'application/x-www-form-urlencoded' }, body: `${b}&signature=${signature}`,
+    });
+    const cmdSeq = harness.server.exchange.engine.cmdSeq;
+    // The same bytes split one character earlier: price=5000 and a junk name "0recvWindow".
+    const shifted = await send(query.slice(0, -1), `0${body}`);
+    assert.equal(shifted.status, 400);
+    const reply = (await shifted.json()) as { code: number; msg: string };
+    assert.equal(reply.code, -1104);
+    assert.match(reply.msg, /'0recvWindow' is not a parameter here/);
+    assert.equal(harness.server.exchange.engine.cmdSeq, cmdSeq, 'the engine saw no command');
+    // The split as signed is accepted.
+    const legit = await send(query, body);
+    const order = (await legit.json()) as { price: string; status: string };
+    assert.equal(legit.status, 200, JSON.stringify(order));
+    assert.equal(Number(order.price), 50000);
+  });
+
   test('Binance: a name sent twice in the signed query or body is -1101, not one of them silently', async () => {
     const signedText = (params: string): string => {
       const payload = `${params}&timestamp=${Date.now()}`;
