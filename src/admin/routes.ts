@@ -10,7 +10,7 @@ import { parsePrice } from '../engine/format.js';
 import type { CommandError } from '../engine/types.js';
 import type { CredentialStore } from '../service/credentials.js';
 import { JournalError } from '../persistence/journal.js';
-import { registerErrorShape } from '../server/http.js';
+import { registerErrorShape } from '../server/error-shapes.js';
 import type { DurableStore } from '../persistence/store.js';
 import type { Exchange } from '../service/exchange.js';
 import { priceRoutes } from './price-routes.js';

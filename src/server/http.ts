@@ -3,11 +3,13 @@
  * over the exact bytes the client sent) and parsed once, bodies and request heads are bounded in
  * size, percent-encoding is checked strictly, and every refusal the framework (or Node's HTTP
  * parser) makes before a front door's own code runs is still answered in the error shape of the
- * front door the request's path belongs to (registerErrorShape).
+ * front door the request's path belongs to (error-shapes.ts). Percent-decoding: form.ts.
  */
-import { STATUS_CODES, type IncomingHttpHeaders, type Server } from 'node:http';
+import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { errorBodyFor, pathOfRawRequest } from './error-shapes.js';
+import { MalformedEncodingError, parseForm } from './form.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -45,96 +47,6 @@ export class UnsupportedMediaTypeError extends Error {
   }
 }
 
-/** A query or form body whose percent-encoding does not decode to UTF-8 text (`%zz`, a cut `%E0%A4%A`, a lone `%`). */
-export class MalformedEncodingError extends Error {
-  override name = 'MalformedEncodingError';
-  readonly statusCode = 400;
-  constructor(readonly where: 'query' | 'body', readonly parameter: string) {
-    super(`the ${where} is not valid percent-encoded UTF-8 (in parameter '${parameter}'): encode every '%' as %25 and every byte of a UTF-8 character as %XX`);
-  }
-}
-
-/**
- * How a front door words a refusal: the body for an HTTP status and a message, in its own shape.
- * The HTTP status of a framework-level refusal is always the one given.
- */
-export type ErrorShape = (status: number, message: string) => unknown;
-
-/** The shape used when no front door claims a path (none does only if nothing is mounted at the root). */
-const plainShape: ErrorShape = (_status, message) => ({ error: message });
-
-/** Front doors' error shapes by path prefix; the longest matching prefix wins, '' is the root. */
-class ErrorShapes {
-  private readonly entries: { prefix: string; shape: ErrorShape }[] = [];
-
-  add(prefix: string, shape: ErrorShape): void {
-    this.entries.push({ prefix, shape });
-    this.entries.sort((a, b) => b.prefix.length - a.prefix.length);
-  }
-
-  /** The shape of the front door that serves `url` (a path, with or without its query). */
-  for(url: string): ErrorShape {
-    const path = url.split('?')[0]!;
-    const match = this.entries.find(({ prefix }) => prefix === '' || path === prefix || path.startsWith(`${prefix}/`));
-    return match?.shape ?? plainShape;
-  }
-}
-
-const shapesByServer = new WeakMap<Server, ErrorShapes>();
-
-function shapesOf(server: Server): ErrorShapes {
-  let shapes = shapesByServer.get(server);
-  if (shapes === undefined) shapesByServer.set(server, (shapes = new ErrorShapes()));
-  return shapes;
-}
-
-/**
- * Declares the error shape of the front door `app` is (its routes' prefix, '' at the root): the
- * refusals made before the front door's handlers run (head too large, malformed percent-encoding,
- * overlong path parameter, unparseable request) are answered in it.
- */
-export function registerErrorShape(app: FastifyInstance, shape: ErrorShape): void {
-  shapesOf(app.server).add(app.prefix, shape);
-}
-
-/** The error body of the front door serving `url`. */
-export function errorBodyFor(server: Server, url: string, status: number, message: string): unknown {
-  return shapesOf(server).for(url)(status, message);
-}
-
-/** Decodes one form/query component ('+' is a space); undefined when its percent-encoding is malformed. */
-export function decodeComponent(text: string): string | undefined {
-  try {
-    return decodeURIComponent(text.replaceAll('+', ' '));
-  } catch {
-    return undefined;
-  }
-}
-
-/** Decodes a path segment ('+' stays a '+'); undefined when its percent-encoding is malformed. */
-export function decodePathSegment(text: string): string | undefined {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The key=value pairs of a query string or form body, decoded strictly; throws MalformedEncodingError. */
-export function parseForm(raw: string, where: 'query' | 'body'): [string, string][] {
-  const pairs: [string, string][] = [];
-  for (const pair of raw.split('&')) {
-    if (pair === '') continue;
-    const at = pair.indexOf('=');
-    const rawKey = at < 0 ? pair : pair.slice(0, at);
-    const key = decodeComponent(rawKey);
-    const value = decodeComponent(at < 0 ? '' : pair.slice(at + 1));
-    if (key === undefined || value === undefined) throw new MalformedEncodingError(where, key ?? rawKey);
-    pairs.push([key, value]);
-  }
-  return pairs;
-}
-
 function hasBody(headers: IncomingHttpHeaders): boolean {
   return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
 }
@@ -144,17 +56,6 @@ function headerBytes(rawHeaders: readonly string[]): number {
   let total = 0;
   for (const text of rawHeaders) total += Buffer.byteLength(text) + 2;
   return total;
-}
-
-/**
- * The request line's path from the bytes Node's parser refused, when they start with one
- * ("GET /binance/fapi/v1/order?… HTTP/1.1"); '/' (the root front door) when they do not.
- */
-export function pathOfRawRequest(raw: Buffer | undefined): string {
-  if (raw === undefined) return '/';
-  const head = raw.subarray(0, 512).toString('latin1');
-  const match = /^[A-Z]{1,16} (\/[^ \r\n?#]*)/.exec(head);
-  return match === null ? '/' : match[1]!;
 }
 
 function answerFramework(request: FastifyRequest, reply: FastifyReply, status: number, message: string): FastifyReply {

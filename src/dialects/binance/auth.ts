@@ -8,7 +8,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Credential, CredentialStore } from '../../service/credentials.js';
-import { decodeComponent } from '../../server/http.js';
+import { decodeComponent } from '../../server/form.js';
 import { BinanceError, ERR, illegal, missing } from './errors.js';
 
 export const DEFAULT_RECV_WINDOW_MS = 5_000;

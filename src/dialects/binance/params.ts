@@ -3,7 +3,8 @@
  * winning; typed getters that throw Binance's parameter errors.
  */
 import type { FastifyRequest } from 'fastify';
-import { parseForm, rawQuery } from '../../server/http.js';
+import { parseForm } from '../../server/form.js';
+import { rawQuery } from '../../server/http.js';
 import { BinanceError, ERR, illegal, missing } from './errors.js';
 import { parseQty, type BinanceSymbol, type BinanceSymbols } from './symbols.js';
 

@@ -13,7 +13,7 @@ import type { ConnectionCounter } from '../../gateway/connections.js';
 import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
 import { Session } from '../../gateway/session.js';
 import type { UpgradeRefusal } from '../../gateway/ws-router.js';
-import { decodePathSegment } from '../../server/http.js';
+import { decodePathSegment } from '../../server/form.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
 import type { BinanceEncoder } from './encode.js';

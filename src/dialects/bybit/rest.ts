@@ -5,7 +5,8 @@
  * that does not exist). Shapes: docs/dialects/bybit.md.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { rawQuery, registerErrorShape, type ErrorShape } from '../../server/http.js';
+import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.js';
+import { rawQuery } from '../../server/http.js';
 import { JournalError } from '../../persistence/journal.js';
 import type { CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';

@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { JournalError } from '../../persistence/journal.js';
-import { registerErrorShape, type ErrorShape } from '../../server/http.js';
+import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.js';
 import type { CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
 import { verifyKucoinSignature } from './auth.js';

@@ -10,7 +10,7 @@ import type { CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
 import { JournalError } from '../../persistence/journal.js';
-import { registerErrorShape, type ErrorShape } from '../../server/http.js';
+import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.js';
 import { verifyXtSignature } from './auth.js';
 import { failure, ok, XtError, type XtEnvelope } from './envelope.js';
 import { accountRoutes } from './rest-account.js';
