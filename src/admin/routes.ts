@@ -11,6 +11,7 @@ import type { CommandError, MarginMode } from '../engine/types.js';
 import { ACCOUNT_DEFAULTS, DIALECTS, isDialectName, type AccountDefaults } from '../dialects/account-defaults.js';
 import type { CredentialStore } from '../service/credentials.js';
 import { JournalError } from '../persistence/journal.js';
+import { registerErrorShape } from '../server/error-shapes.js';
 import type { DurableStore } from '../persistence/store.js';
 import type { Exchange } from '../service/exchange.js';
 import type { GatewayStatus } from '../server/server.js';
@@ -107,6 +108,7 @@ export function refused(error: CommandError): never {
 export async function adminRoutes(app: FastifyInstance, options: AdminOptions): Promise<void> {
   const { exchange, credentials, adminToken } = options;
 
+  registerErrorShape(app, (_status, message) => ({ error: message }));
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
     if (error instanceof JournalError) return void reply.code(503).send({ error: error.message });
     const status = error instanceof AdminError ? error.status : (error.statusCode ?? 500);

@@ -8,7 +8,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Credential, CredentialStore } from '../../service/credentials.js';
-import { BinanceError, ERR, missing } from './errors.js';
+import { decodeComponent } from '../../server/form.js';
+import { BinanceError, ERR, illegal, missing } from './errors.js';
 
 export const DEFAULT_RECV_WINDOW_MS = 5_000;
 export const MAX_RECV_WINDOW_MS = 60_000;
@@ -35,7 +36,8 @@ export function splitSignature(raw: string): { rest: string; signature: string |
   const pairs = raw.split('&');
   const index = pairs.findIndex((pair) => pair.startsWith('signature='));
   if (index < 0) return { rest: raw, signature: undefined };
-  const signature = decodeURIComponent(pairs[index]!.slice('signature='.length));
+  const signature = decodeComponent(pairs[index]!.slice('signature='.length));
+  if (signature === undefined) throw illegal('signature', 'it is not valid percent-encoding; send the hex HMAC-SHA256');
   pairs.splice(index, 1);
   return { rest: pairs.join('&'), signature };
 }

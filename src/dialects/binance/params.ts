@@ -4,6 +4,8 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { CLIENT_ID_RULES, clientIdProblem, decimalAbove } from '../front-door-bounds.js';
+import { parseForm } from '../../server/form.js';
+import { rawQuery } from '../../server/http.js';
 import { BinanceError, ERR, illegal, missing } from './errors.js';
 import { formatQty, parseQty, type BinanceSymbol, type BinanceSymbols } from './symbols.js';
 
@@ -18,11 +20,51 @@ function flatten(source: unknown, into: Record<string, string>): void {
   }
 }
 
+/** Pairs decoded strictly, refusing a name sent twice (Binance -1101) rather than keeping one of them. */
+function once(pairs: readonly [string, string][], where: string): Record<string, string> {
+  const into: Record<string, string> = {};
+  for (const [name, value] of pairs) {
+    if (Object.hasOwn(into, name)) throw new BinanceError(ERR.TOO_MANY_PARAMS, `Duplicate values for a parameter detected: '${name}' is sent twice in the ${where}.`);
+    into[name] = value;
+  }
+  return into;
+}
+
+/**
+ * Every parameter name this front door reads. Binance signs the query and the body concatenated
+ * with nothing between them, so where one ends and the other begins is not signed: moving that
+ * point turns the last query value and the first body name into others ("price=100" +
+ * "recvWindow=…" → "price=10" + "0recvWindow=…") under the same signature. When a request splits
+ * its parameters between the two, a name outside this list is refused (-1104), which leaves such
+ * a move nothing to hide in.
+ */
+const KNOWN_NAMES: ReadonlySet<string> = new Set([
+  'timestamp', 'recvWindow', 'signature', 'listenKey',
+  'symbol', 'side', 'positionSide', 'type', 'timeInForce', 'quantity', 'price', 'reduceOnly', 'closePosition',
+  'newClientOrderId', 'origClientOrderId', 'orderId', 'selfTradePreventionMode',
+  'leverage', 'marginType', 'dualSidePosition', 'feeBurn', 'amount', 'startTime', 'endTime', 'fromId', 'limit',
+]);
+
+/**
+ * The query's and the body's parameters (both signed: auth.ts), the query winning over the body as
+ * on Binance. A form body is read from its raw bytes, like the query, so a name repeated in either
+ * is refused.
+ */
 export function paramsOf(request: FastifyRequest): Params {
-  const merged: Record<string, string> = {};
-  flatten(request.body, merged);
-  flatten(request.query, merged);
-  return merged;
+  const fromBody: Record<string, string> = {};
+  if (request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') === true) {
+    Object.assign(fromBody, once(parseForm(request.rawBody, 'body'), 'body'));
+  } else {
+    flatten(request.body, fromBody);
+  }
+  const fromQuery = once(parseForm(rawQuery(request.url), 'query'), 'query');
+  if (Object.keys(fromQuery).length > 0 && Object.keys(fromBody).length > 0) {
+    const unknown = [...Object.keys(fromQuery), ...Object.keys(fromBody)].find((name) => !KNOWN_NAMES.has(name));
+    if (unknown !== undefined) {
+      throw new BinanceError(ERR.UNKNOWN_PARAM, `Not all sent parameters were read: '${unknown}' is not a parameter here (parameters split between the query and the body must all be known ones).`);
+    }
+  }
+  return { ...fromBody, ...fromQuery };
 }
 
 export function required(params: Params, name: string): string {

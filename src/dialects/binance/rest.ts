@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatRate } from '../../engine/fixed.js';
 import { JournalError } from '../../persistence/journal.js';
+import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.js';
 import type { Credential, CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
@@ -79,23 +80,34 @@ const qtyText = (symbol: BinanceSymbol, contracts: number): string => {
   return symbol.qtyDecimals === 0 ? text : `${text.slice(0, -symbol.qtyDecimals)}.${text.slice(-symbol.qtyDecimals)}`;
 };
 
+/**
+ * Binance's `{code, msg}` for a refusal by HTTP status: a malformed request (bad percent-encoding,
+ * unparseable body) is -1100 ILLEGAL_CHARS, other request problems -1130 INVALID_PARAM.
+ */
+const binanceErrorShape: ErrorShape = (status, message) => {
+  if (status === 404 || status >= 500) return { code: ERR.UNKNOWN, msg: message };
+  if (status === 400) return { code: ERR.ILLEGAL_CHARS, msg: `Illegal characters found in a parameter: ${message}` };
+  return { code: ERR.INVALID_PARAM, msg: `Invalid data sent for a parameter: ${message}` };
+};
+
 export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOptions): Promise<void> {
   const { exchange, credentials, listenKeys, symbols } = options;
   app.decorateRequest('binanceCredential', null);
   app.decorateRequest('binanceParams', null);
 
+  registerErrorShape(app, binanceErrorShape);
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
     if (error instanceof BinanceError) return reply.code(error.httpStatus).send({ code: error.code, msg: error.message });
     // The disk refused the command: the message says whether it is safe to retry.
     if (error instanceof JournalError) return reply.code(503).send({ code: ERR.UNKNOWN, msg: error.message });
     if (error.statusCode !== undefined && error.statusCode < 500) {
-      return reply.code(error.statusCode).send({ code: ERR.INVALID_PARAM, msg: `Invalid data sent for a parameter: ${error.message}` });
+      return reply.code(error.statusCode).send(binanceErrorShape(error.statusCode, error.message));
     }
     console.error('Binance front door error:', error);
-    return reply.code(500).send({ code: ERR.UNKNOWN, msg: 'An unknown error occurred while processing the request.' });
+    return reply.code(500).send(binanceErrorShape(500, 'An unknown error occurred while processing the request.'));
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ code: ERR.UNKNOWN, msg: `No such endpoint: ${request.method} ${request.url.split('?')[0]}` });
+    void reply.code(404).send(binanceErrorShape(404, `No such endpoint: ${request.method} ${request.url.split('?')[0]}`));
   });
 
   // Public.

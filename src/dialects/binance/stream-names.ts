@@ -15,6 +15,7 @@
  * Names are separated by `/`. `ws` connections send raw payloads, `stream` connections wrap each
  * one as `{"stream":"<name>","data":{…}}` (the `combined` property; SET_PROPERTY changes it).
  */
+import { decodePathSegment } from '../../server/form.js';
 import { ERR } from './errors.js';
 
 /**
@@ -119,12 +120,9 @@ export function readStreamUrl(url: URL): StreamUrl | UrlProblem {
   }
   const names: string[] = [];
   if (path.pathNames !== null) {
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(path.pathNames);
-    } catch {
-      return { status: 400, code: ERR.INVALID_LISTEN_KEY, msg: 'This listenKey does not exist.' };
-    }
+    // A malformed escape (`/ws/%zz`) is no key at all: refused like an unknown one, never thrown.
+    const decoded = decodePathSegment(path.pathNames);
+    if (decoded === undefined) return { status: 400, code: ERR.INVALID_LISTEN_KEY, msg: 'This listenKey does not exist.' };
     names.push(...splitNames(decoded));
   }
   for (const streams of query.getAll('streams')) names.push(...splitNames(streams));

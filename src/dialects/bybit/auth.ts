@@ -2,8 +2,10 @@
  * Bybit v5 signatures (protocols.md §3.1), HMAC-SHA256 hex with the API secret as key:
  *  - REST: sign(timestamp + apiKey + recvWindow + payload), payload = the query string exactly as
  *    sent (GET) or the raw body (POST); headers X-BAPI-API-KEY / -TIMESTAMP / -RECV-WINDOW / -SIGN.
+ *    Parameters in the other, unsigned part are refused (refuseUnsignedPart).
  *    Accepted when server − recvWindow ≤ timestamp < server + 1000 ms (Bybit's rule).
- *  - Stream: args [apiKey, expires, sign("GET/realtime" + expires)], expires a future ms time.
+ *  - Stream: args [apiKey, expires, sign("GET/realtime" + expires)], expires a future ms time at
+ *    most MAX_STREAM_AUTH_AHEAD_MS ahead.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -14,6 +16,12 @@ import { header } from '../../server/http.js';
 export const DEFAULT_RECV_WINDOW_MS = 5_000;
 export const MAX_RECV_WINDOW_MS = 60_000;
 export const MAX_CLOCK_AHEAD_MS = 1_000;
+/**
+ * How far ahead a stream auth's `expires` may be. Bybit documents only that it must be in the
+ * future; without a bound a captured auth frame would authenticate forever. Clients sign a few
+ * seconds ahead (pybit 1 s, ccxt 10 s), so one minute (the REST receive window's maximum) passes them.
+ */
+export const MAX_STREAM_AUTH_AHEAD_MS = 60_000;
 
 export interface SignedRequest {
   method: string;
@@ -26,10 +34,25 @@ export function sign(secret: string, payload: string): string {
   return createHmac('sha256', secret).update(payload).digest('hex');
 }
 
-/** What a REST request signs: GET (and DELETE) sign the query, everything else the body. */
+/** Where a REST request's parameters are, and so what it signs: the query of a GET, the JSON body of anything else. */
+export function signedPartOf(method: string): 'query' | 'body' {
+  return method === 'GET' ? 'query' : 'body';
+}
+
+/** What a REST request signs: timestamp + key + recvWindow + (the query of a GET | the body of a POST). */
 export function restPayload(timestamp: string, apiKey: string, recvWindow: string, request: Pick<SignedRequest, 'method' | 'rawQuery' | 'rawBody'>): string {
-  const body = request.method === 'GET' || request.method === 'DELETE' ? request.rawQuery : request.rawBody;
+  const body = signedPartOf(request.method) === 'query' ? request.rawQuery : request.rawBody;
   return timestamp + apiKey + recvWindow + body;
+}
+
+/**
+ * Refuses a query on a request that signs its body (a POST): those parameters would be unsigned,
+ * and Bybit reads only the signed part. (A body on a GET is refused for every front door: http.ts.)
+ */
+export function refuseUnsignedPart(request: Pick<SignedRequest, 'method' | 'rawQuery'>): void {
+  if (signedPartOf(request.method) === 'body' && request.rawQuery !== '') {
+    throw new BybitError(Code.PARAMS, `params error: a ${request.method} request's parameters go in its JSON body, which is what it signs; the query string is not read, so send none`);
+  }
 }
 
 function matches(expected: string, given: string): boolean {
@@ -66,6 +89,7 @@ export function verifyRest(request: SignedRequest, credentials: CredentialStore,
   if (credential === undefined) {
     throw new BybitError(Code.INVALID_KEY, 'API key is invalid. Check whether the key and domain are matched.');
   }
+  refuseUnsignedPart(request);
   const payload = restPayload(timestamp, apiKey, recvWindow, request);
   if (signature === undefined || !matches(sign(credential.secret, payload), signature)) {
     throw new BybitError(Code.SIGN, `error sign! origin_string[${payload}]`);
@@ -87,6 +111,9 @@ export function verifyStreamAuth(args: unknown, credentials: CredentialStore, no
   }
   if (Number(expires) <= now) {
     return { ok: false, message: `Params Error: request expired: expires ${expires} is not after the server time ${now}` };
+  }
+  if (Number(expires) > now + MAX_STREAM_AUTH_AHEAD_MS) {
+    return { ok: false, message: `Params Error: expires ${expires} is more than ${MAX_STREAM_AUTH_AHEAD_MS} ms after the server time ${now}; sign with expires = now + a few seconds` };
   }
   const credential = credentials.find(apiKey);
   if (credential === undefined) return { ok: false, message: 'Invalid apikey' };

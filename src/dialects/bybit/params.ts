@@ -6,6 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { Credential } from '../../service/credentials.js';
 import { CLIENT_ID_RULES, clientIdProblem, echo, priceProblemText, readPrice } from '../front-door-bounds.js';
+import { signedPartOf } from './auth.js';
 import { BybitError, Code, paramsError } from './envelope.js';
 import { parseBaseQty, type BybitSymbols } from './symbols.js';
 
@@ -23,8 +24,9 @@ export function callerOf(request: FastifyRequest): number {
   return request.bybitCredential.accountId;
 }
 
+/** The parameters of the part a request signs (auth.ts signedPartOf); the other part is refused when signed. */
 export function paramsOf(request: FastifyRequest): Params {
-  if (request.method === 'GET') return (request.query ?? {}) as Params;
+  if (signedPartOf(request.method) === 'query') return (request.query ?? {}) as Params;
   return request.body !== null && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Params) : {};
 }
 

@@ -5,6 +5,7 @@
  * that does not exist). Shapes: docs/dialects/bybit.md.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.js';
 import { rawQuery } from '../../server/http.js';
 import { JournalError } from '../../persistence/journal.js';
 import type { CredentialStore } from '../../service/credentials.js';
@@ -34,21 +35,29 @@ export function page<T>(items: readonly T[], cursor: string | undefined, limit: 
 export async function bybitRoutes(app: FastifyInstance, options: BybitRestOptions): Promise<void> {
   const { exchange, symbols } = options;
 
+  /** Bybit's envelope for a refusal by HTTP status: 10017 route not found, 10016 server error, else 10001 params error. */
+  const bybitErrorShape: ErrorShape = (status, message) => {
+    const now = exchange.now();
+    if (status === 404) return failure(new BybitError(Code.ROUTE, message), now);
+    if (status >= 500) return failure(new BybitError(Code.SERVER, `Server error. ${message}`), now);
+    return failure(new BybitError(Code.PARAMS, `params error: ${message}`), now);
+  };
+  registerErrorShape(app, bybitErrorShape);
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
     const now = exchange.now();
     if (error instanceof BybitError) return reply.code(error.httpStatus).send(failure(error, now));
     // The disk refused the command: the message says whether it is safe to retry.
     if (error instanceof JournalError) return reply.code(503).send(failure(new BybitError(Code.SERVER, `Server error. ${error.message}`), now));
-    if (error.statusCode === 413) return reply.code(413).send(failure(new BybitError(Code.PARAMS, 'params error: the body is too large'), now));
     if (error.statusCode !== undefined && error.statusCode < 500) {
-      return reply.code(200).send(failure(new BybitError(Code.PARAMS, `params error: ${error.message}`), now));
+      // Bybit answers request errors with HTTP 200 and a retCode; a body too large or unreadable keeps its status.
+      return reply.code(error.statusCode === 413 || error.statusCode === 415 ? error.statusCode : 200).send(bybitErrorShape(error.statusCode, error.message));
     }
     console.error('Bybit front door error:', error);
-    return reply.code(500).send(failure(new BybitError(Code.SERVER, 'Server error.'), now));
+    return reply.code(500).send(bybitErrorShape(500, 'internal error'));
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0];
-    void reply.code(404).send(failure(new BybitError(Code.ROUTE, `Route not found: ${request.method} ${path}`), exchange.now()));
+    void reply.code(404).send(bybitErrorShape(404, `Route not found: ${request.method} ${path}`));
   });
 
   app.get('/v5/market/time', async () => {

@@ -24,9 +24,12 @@ export function callerOf(request: FastifyRequest): number {
   return request.kucoinCredential.accountId;
 }
 
+/** The query's and the body's parameters (both signed: auth.ts); a name given in both is refused. */
 export function paramsOf(request: FastifyRequest): Params {
   const query = (request.query ?? {}) as Params;
   const body = request.body !== null && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Params) : {};
+  const twice = Object.keys(query).find((name) => Object.hasOwn(body, name));
+  if (twice !== undefined) throw badParam(`${twice} is given in both the query and the body; send it once`);
   return { ...query, ...body };
 }
 

@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { JournalError } from '../../persistence/journal.js';
+import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.js';
 import type { CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
 import { verifyKucoinSignature } from './auth.js';
@@ -43,22 +44,32 @@ export function streamUrl(request: FastifyRequest, path: string): { endpoint: st
   return { endpoint: `${encrypt ? 'wss' : 'ws'}://${request.headers.host ?? 'localhost'}${path}`, encrypt };
 }
 
+/** KuCoin's `{code, msg}` for a refusal by HTTP status: 404000, 415000, 500000, else 400100 (ccxt BadRequest). */
+const kucoinErrorShape: ErrorShape = (status, message) => {
+  if (status === 404) return failure('404000', message);
+  if (status === 415) return failure('415000', `Unsupported Media Type: send application/json (${message})`);
+  if (status >= 500) return failure('500000', message);
+  return failure('400100', message);
+};
+
 /** The envelope, error shapes, 404 and serializer every KuCoin host shares. */
 function hostCommon(app: FastifyInstance, prefix: string): void {
   app.setReplySerializer((payload) => toJson(payload as JsonValue));
+  registerErrorShape(app, kucoinErrorShape);
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply: FastifyReply) => {
     if (error instanceof KucoinError) return reply.code(error.httpStatus).send(failure(error.code, error.message));
     // The disk refused the command: the message says whether it is safe to retry.
     if (error instanceof JournalError) return reply.code(503).send(failure('500000', error.message));
-    if (error.statusCode === 413) return reply.code(413).send(failure('400100', 'the body is too large'));
-    if (error.statusCode === 415) return reply.code(415).send(failure('415000', 'Unsupported Media Type: send application/json'));
-    if (error.statusCode !== undefined && error.statusCode < 500) return reply.code(400).send(failure('400100', error.message));
+    if (error.statusCode !== undefined && error.statusCode < 500) {
+      const status = error.statusCode === 413 || error.statusCode === 415 ? error.statusCode : 400;
+      return reply.code(status).send(kucoinErrorShape(status, error.message));
+    }
     console.error('KuCoin front door error:', error);
-    return reply.code(500).send(failure('500000', 'Internal Server Error'));
+    return reply.code(500).send(kucoinErrorShape(500, 'Internal Server Error'));
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!.slice(prefix.length);
-    void reply.code(404).send(failure('404000', `Not Found: ${request.method} ${path} is not served on ${prefix}`));
+    void reply.code(404).send(kucoinErrorShape(404, `Not Found: ${request.method} ${path} is not served on ${prefix}`));
   });
 }
 

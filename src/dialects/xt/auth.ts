@@ -1,8 +1,12 @@
 /**
- * XT's futures request signature (protocols.md §1.1): HMAC-SHA256 (hex, key = secret) over
- *   "<p>validate-appkey=<key>&<p>validate-timestamp=<ms>" + "#" + path [+ "#" + sorted query | raw body]
- * where <p> is the header prefix the client used: "" (XT's docs) or "xt-" (ccxt). Timestamps older
- * than the receive window (default 5 s, at most 60 s) or more than 1 s ahead are refused.
+ * XT's futures request signature (protocols.md §1.1; XT's "Obtain Signature": sign = X + Y):
+ *   X = "<p>validate-appkey=<key>&<p>validate-timestamp=<ms>"
+ *   Y = "#" path [+ "#" query sorted by key] [+ "#" body]
+ * HMAC-SHA256 (hex, key = secret). The query and the body are each signed whenever they are present,
+ * whatever the method (XT: "query with data, body with data: Y=#path#query#body"), so no parameter
+ * reaches a handler unsigned. A JSON body is signed exactly as received, a form body sorted by key
+ * like the query. <p> is the header prefix the client used: "" (XT's docs) or "xt-" (ccxt).
+ * Timestamps older than the receive window (default 5 s, at most 60 s) or more than 1 s ahead are refused.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -24,6 +28,8 @@ export interface SignedRequest {
   path: string;
   rawQuery: string;
   rawBody: string;
+  /** The body is application/x-www-form-urlencoded (signed sorted by key, like the query). */
+  formBody?: boolean;
   headers: IncomingHttpHeaders;
 }
 
@@ -41,14 +47,9 @@ export function sortedQuery(rawQuery: string): string {
 
 export function signaturePayload(prefix: string, appKey: string, timestamp: string, request: Omit<SignedRequest, 'headers'>): string {
   let payload = `${prefix}validate-appkey=${appKey}&${prefix}validate-timestamp=${timestamp}#${request.path}`;
-  if (request.method === 'GET' || request.method === 'DELETE') {
-    const query = sortedQuery(request.rawQuery);
-    if (query !== '') payload += `#${query}`;
-  } else if (request.rawBody !== '') {
-    payload += `#${request.rawBody}`;
-  } else if (request.rawQuery !== '') {
-    payload += `#${sortedQuery(request.rawQuery)}`;
-  }
+  const query = sortedQuery(request.rawQuery);
+  if (query !== '') payload += `#${query}`;
+  if (request.rawBody !== '') payload += `#${request.formBody === true ? sortedQuery(request.rawBody) : request.rawBody}`;
   return payload;
 }
 
@@ -78,7 +79,7 @@ export function verifyXtSignature(request: SignedRequest, credentials: Credentia
   const expected = Buffer.from(sign(credential.secret, signaturePayload(prefix, appKey, timestamp, request)));
   const given = Buffer.from(signature.toLowerCase());
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return { code: 'INVALID_SIGNATURE', message: 'validate-signature does not match: sign "validate-appkey=…&validate-timestamp=…#path[#sorted query | #body]" with HMAC-SHA256' };
+    return { code: 'INVALID_SIGNATURE', message: 'validate-signature does not match: sign "validate-appkey=…&validate-timestamp=…#path[#sorted query][#body]" with HMAC-SHA256' };
   }
   return credential;
 }

@@ -1,7 +1,7 @@
 /**
  * Reading XT request parameters: GET parameters come in the query, POST parameters in the JSON
- * (or form) body; both are accepted on both methods. Every reader throws an XtError that says what
- * to send instead.
+ * (or form) body; both are accepted on both methods, and both are signed. Every reader throws an
+ * XtError that says what to send instead.
  */
 import type { FastifyRequest } from 'fastify';
 import type { SymbolConfig } from '../../engine/symbol.js';
@@ -25,9 +25,15 @@ export function callerOf(request: FastifyRequest): number {
   return request.xtCredential.accountId;
 }
 
+/**
+ * The query's and the body's parameters together: both are signed (auth.ts). A name given in both
+ * places is refused rather than one of them silently winning.
+ */
 export function paramsOf(request: FastifyRequest): Params {
   const query = (request.query ?? {}) as Params;
-  const body = request.body !== null && typeof request.body === 'object' ? (request.body as Params) : {};
+  const body = request.body !== null && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Params) : {};
+  const twice = Object.keys(query).find((name) => Object.hasOwn(body, name));
+  if (twice !== undefined) throw invalidParams(`${twice} is given in both the query and the body; send it once`);
   return { ...query, ...body };
 }
 

@@ -10,6 +10,7 @@ import type { CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
 import { JournalError } from '../../persistence/journal.js';
+import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.js';
 import { verifyXtSignature } from './auth.js';
 import { failure, ok, XtError, type XtEnvelope } from './envelope.js';
 import { accountRoutes } from './rest-account.js';
@@ -62,24 +63,32 @@ function symbolEntry(config: SymbolConfig): Record<string, unknown> {
   };
 }
 
+/** XT's envelope for a refusal by HTTP status: COMMON_003 (ccxt BadRequest) for the client's mistakes, never "400" (ccxt NetworkError). */
+const xtErrorShape: ErrorShape = (status, message) => {
+  if (status === 404) return failure('404', message);
+  if (status >= 500) return failure(String(status), message);
+  return failure('COMMON_003', `invalid_params: ${message}`);
+};
+
 const spotOk = (result: unknown) => ({ rc: 0, mc: 'SUCCESS', ma: [], result });
 
 export async function xtRoutes(app: FastifyInstance, options: XtRestOptions): Promise<void> {
   const { exchange } = options;
 
+  registerErrorShape(app, xtErrorShape);
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply: FastifyReply) => {
     if (error instanceof XtError) return reply.code(error.httpStatus).send(failure(error.code, error.message));
     // The disk refused the command: the message says whether it is safe to retry.
     if (error instanceof JournalError) return reply.code(503).send(failure('fail', error.message));
-    if (error.statusCode === 413) return reply.code(413).send(failure('COMMON_003', 'invalid_params: the body is too large'));
     if (error.statusCode !== undefined && error.statusCode < 500) {
-      return reply.code(200).send(failure('COMMON_003', `invalid_params: ${error.message}`));
+      // A body too large or unreadable keeps its status; other refusals reached the service (XT: HTTP 200).
+      return reply.code(error.statusCode === 413 || error.statusCode === 415 ? error.statusCode : 200).send(xtErrorShape(error.statusCode, error.message));
     }
     console.error('XT front door error:', error);
-    return reply.code(500).send(failure('500', 'internal error'));
+    return reply.code(500).send(xtErrorShape(500, 'internal error'));
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send(failure('404', `no such endpoint: ${request.method} ${request.url.split('?')[0]}`));
+    void reply.code(404).send(xtErrorShape(404, `no such endpoint: ${request.method} ${request.url.split('?')[0]}`));
   });
 
   // Public market data (xt-rest.md §3).
@@ -107,6 +116,7 @@ export async function xtRoutes(app: FastifyInstance, options: XtRestOptions): Pr
         path: at < 0 ? url : url.slice(0, at),
         rawQuery: at < 0 ? '' : url.slice(at + 1),
         rawBody: request.rawBody,
+        formBody: request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') === true,
         headers: request.headers,
       }, options.credentials, exchange.now());
       if ('code' in verdict) throw new XtError(AUTH_CODES[verdict.code], verdict.message, 403);
