@@ -44,6 +44,8 @@ export interface LedgerRow {
   feeAsset: string | null;
   /** Funding: the rate (1e-8), the signed position in contracts, the mark price (ticks). */
   fundingRate: bigint | null;
+  /** Fills: the position's signed contracts right after the fill (Bybit `size`). */
+  positionAfter: number | null;
 }
 
 /** A position from the first fill that opened it to the fill that made it flat. */
@@ -64,9 +66,10 @@ export interface ClosedPosition {
   /** Σ contracts × price (ticks) of the opening and of the closing fills: average entry and exit. */
   openCost: bigint;
   closeCost: bigint;
-  /** Realized PnL before fees, fees paid (settle asset), funding received (+) or paid (−). */
+  /** Realized PnL before fees, fees paid opening and closing it (settle asset), funding received (+) or paid (−). */
   realizedPnl: bigint;
-  fees: bigint;
+  openFees: bigint;
+  closeFees: bigint;
   funding: bigint;
   /** Who closed the last of it: the account, a liquidation, or ADL. */
   closedBy: OrderSource;
@@ -88,7 +91,8 @@ interface OpenPosition {
   openCost: bigint;
   closeCost: bigint;
   realizedPnl: bigint;
-  fees: bigint;
+  openFees: bigint;
+  closeFees: bigint;
   funding: bigint;
 }
 
@@ -164,13 +168,16 @@ export class Ledger {
       symbol: trade.symbol, positionSide: trade.positionSide, orderId: trade.orderId, tradeId: trade.tradeId, side: trade.side,
       price: trade.price, qty: trade.qty, source: trade.source, tradePnl: trade.realizedPnl, tradeFee: trade.fee, feeAsset: trade.feeAsset,
     };
-    if (trade.realizedPnl !== 0n) this.push(trade, 0, 'REALIZED_PNL', settleAsset, trade.realizedPnl, context);
-    if (trade.fee !== 0n) this.push(trade, 1, 'FEE', trade.feeAsset, -trade.fee, context);
-    this.followPosition(trade, trade.feeAsset === settleAsset ? trade.fee : 0n);
+    const positionAfter = this.followPosition(trade, trade.feeAsset === settleAsset ? trade.fee : 0n);
+    if (trade.realizedPnl !== 0n) this.push(trade, 0, 'REALIZED_PNL', settleAsset, trade.realizedPnl, { ...context, positionAfter });
+    if (trade.fee !== 0n) this.push(trade, 1, 'FEE', trade.feeAsset, -trade.fee, { ...context, positionAfter });
   }
 
-  /** Follows the fill's position: its closing part ends a position record when it reaches flat. */
-  private followPosition(trade: TradeEvent, fee: bigint): void {
+  /**
+   * Follows the fill's position: its closing part ends a position record when it reaches flat.
+   * Returns the position's signed contracts after the fill.
+   */
+  private followPosition(trade: TradeEvent, fee: bigint): number {
     const key = positionKey(trade.accountId, trade.symbol, trade.positionSide);
     const direction = trade.side === 'BUY' ? 1 : -1;
     let position = this.open.get(key);
@@ -183,13 +190,13 @@ export class Ledger {
       position.qty += direction * closing;
       position.closeCost += BigInt(closing) * BigInt(trade.price);
       position.realizedPnl += trade.realizedPnl;
-      position.fees += closingFee;
+      position.closeFees += closingFee;
       if (position.qty === 0) {
         this.closedLog.push(trade.accountId, {
           id: trade.tradeId, accountId: trade.accountId, symbol: trade.symbol, positionSide: trade.positionSide,
           direction: direction > 0 ? 'SHORT' : 'LONG', marginMode: trade.order.marginMode, leverage: trade.order.leverage,
           openTime: position.openTime, closeTime: trade.time, qty: position.openedQty, maxQty: position.maxQty,
-          openCost: position.openCost, closeCost: position.closeCost, realizedPnl: position.realizedPnl, fees: position.fees,
+          openCost: position.openCost, closeCost: position.closeCost, realizedPnl: position.realizedPnl, openFees: position.openFees, closeFees: position.closeFees,
           funding: position.funding, closedBy: trade.source, orderId: trade.orderId,
         });
         this.open.delete(key);
@@ -200,7 +207,7 @@ export class Ledger {
       if (position === undefined) {
         position = {
           key, accountId: trade.accountId, symbol: trade.symbol, positionSide: trade.positionSide, qty: 0, openTime: trade.time,
-          openedQty: 0, maxQty: 0, openCost: 0n, closeCost: 0n, realizedPnl: 0n, fees: 0n, funding: 0n,
+          openedQty: 0, maxQty: 0, openCost: 0n, closeCost: 0n, realizedPnl: 0n, openFees: 0n, closeFees: 0n, funding: 0n,
         };
         this.open.set(key, position);
       }
@@ -208,8 +215,9 @@ export class Ledger {
       position.openedQty += opening;
       position.maxQty = Math.max(position.maxQty, Math.abs(position.qty));
       position.openCost += BigInt(opening) * BigInt(trade.price);
-      position.fees += fee - closingFee;
+      position.openFees += fee - closingFee;
     }
+    return position?.qty ?? 0;
   }
 
   private funding(event: FundingEvent): void {
@@ -229,7 +237,7 @@ export class Ledger {
     this.rowLog.push(event.accountId, {
       id: event.seq * ROWS_PER_EVENT + place, accountId: event.accountId, time: event.time, kind, asset, amount, balanceAfter,
       symbol: null, positionSide: null, orderId: null, tradeId: null, side: null, price: null, qty: null, source: null,
-      tradePnl: null, tradeFee: null, feeAsset: null, fundingRate: null, ...context,
+      tradePnl: null, tradeFee: null, feeAsset: null, fundingRate: null, positionAfter: null, ...context,
     });
   }
 
