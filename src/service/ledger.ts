@@ -277,3 +277,22 @@ const balanceKey = (accountId: number, asset: string): string => `${accountId}|$
 export function withinTime<T>(items: readonly T[], time: (item: T) => number, start: number | undefined, end: number | undefined): T[] {
   return items.filter((item) => (start === undefined || time(item) >= start) && (end === undefined || time(item) <= end));
 }
+
+/**
+ * Rows grouped by the fill that made them (a fill's PnL and fee rows, same asset), every other row
+ * alone, in the rows' order: the exchanges that log a fill as one entry (Bybit, KuCoin, XT) read these.
+ */
+export function byFill(rows: readonly LedgerRow[]): LedgerRow[][] {
+  const groups: LedgerRow[][] = [];
+  for (const row of rows) {
+    const last = groups[groups.length - 1];
+    if (last !== undefined && row.tradeId !== null && last[0]!.tradeId === row.tradeId && last[0]!.asset === row.asset) last.push(row);
+    else groups.push([row]);
+  }
+  return groups;
+}
+
+/** The sum of the group's amounts of one kind (all kinds when absent). */
+export function sumOf(group: readonly LedgerRow[], kind?: LedgerKind): bigint {
+  return group.reduce((sum, row) => (kind === undefined || row.kind === kind ? sum + row.amount : sum), 0n);
+}

@@ -12,7 +12,7 @@ import { formatAveragePrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ClosedPosition, LedgerRow } from '../../service/ledger.js';
-import { withinTime } from '../../service/ledger.js';
+import { byFill, sumOf, withinTime } from '../../service/ledger.js';
 import { bybitFundingExecution } from './encode.js';
 import { ok, paramsError, type BybitEnvelope } from './envelope.js';
 import { callerOf, categoryOf, optionalEnum, optionalInteger, optionalString, paramsOf, symbolOf, type Params } from './params.js';
@@ -63,17 +63,6 @@ function window(params: Params, now: number, limits: { defaultWindowMs: number; 
   return { start: until - limits.defaultWindowMs, end: until };
 }
 
-/** Rows of one fill (its PnL and fee) become one TRADE / LIQUIDATION / ADL row, as Bybit logs a fill. */
-function groupRows(rows: readonly LedgerRow[]): LedgerRow[][] {
-  const groups: LedgerRow[][] = [];
-  for (const row of rows) {
-    const last = groups[groups.length - 1];
-    if (last !== undefined && row.tradeId !== null && last[0]!.tradeId === row.tradeId && last[0]!.asset === row.asset) last.push(row);
-    else groups.push([row]);
-  }
-  return groups;
-}
-
 function logType(row: LedgerRow): string {
   switch (row.kind) {
     case 'DEPOSIT': return 'TRANSFER_IN';
@@ -88,9 +77,9 @@ function logRow(symbols: BybitSymbols, group: readonly LedgerRow[]): Record<stri
   const first = group[0]!;
   const last = group[group.length - 1]!;
   const config = first.symbol === null ? undefined : symbols.config(first.symbol);
-  const change = group.reduce((sum, row) => sum + row.amount, 0n);
-  const fee = -group.filter((row) => row.kind === 'FEE').reduce((sum, row) => sum + row.amount, 0n);
-  const pnl = group.filter((row) => row.kind === 'REALIZED_PNL').reduce((sum, row) => sum + row.amount, 0n);
+  const change = sumOf(group);
+  const fee = -sumOf(group, 'FEE');
+  const pnl = sumOf(group, 'REALIZED_PNL');
   const isTrade = first.tradeId !== null;
   const cashFlow = isTrade ? pnl : first.kind === 'FUNDING' ? 0n : change;
   const tradeValue = isTrade && config !== undefined ? BigInt(first.qty!) * BigInt(first.price!) * config.valuePerTickContract : 0n;
@@ -189,7 +178,7 @@ export async function historyRoutes(app: FastifyInstance, options: BybitRestOpti
     const subType = optionalString(params, 'transSubType');
     const limit = optionalInteger(params, 'limit', 1, TRANSACTION_LOG_LIMITS.maxLimit) ?? TRANSACTION_LOG_LIMITS.defaultLimit;
     const { start, end } = window(params, exchange.now(), TRANSACTION_LOG_LIMITS);
-    const groups = groupRows(withinTime(exchange.ledger.rows(accountId), (r) => r.time, start, end)).filter((group) => {
+    const groups = byFill(withinTime(exchange.ledger.rows(accountId), (r) => r.time, start, end)).filter((group) => {
       const first = group[0]!;
       const linear = first.symbol !== null;
       return (category === undefined || (category === 'linear' ? linear : false)) && (currency === undefined || first.asset === currency) &&
