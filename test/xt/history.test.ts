@@ -16,7 +16,7 @@ import { XtClient } from '../support/xt-client.js';
 type Item = Record<string, unknown>;
 interface Page { hasPrev: boolean; hasNext: boolean; items: Item[] }
 
-/** The bills of an account, newest first: type, signed amount, time. */
+/** The bills of an account, newest first: type, signed amount (side + unsigned amount on the wire), time. */
 function expectedBills(events: readonly EngineEvent[]): { type: string; amount: string; createdTime: number }[] {
   const rows: { type: string; amount: string; createdTime: number }[] = [];
   for (const e of events) {
@@ -56,8 +56,9 @@ describe('XT history: balance/bills, balance/funding-rate-list, position/list-hi
   test('bills: every money movement of every account, newest first, afterAmount the wallet after it', async () => {
     for (const account of [s.a, s.b, s.v]) {
       const items = await bills(account);
-      assert.deepEqual(items.map(({ type, amount, createdTime }) => ({ type, amount, createdTime })), expectedBills(s.events.get(account.accountId) ?? []));
-      assert.ok(items.every((i) => i.coin === 'usdt' && i.side === ((i.amount as string).startsWith('-') ? 'SUB' : 'ADD')));
+      const signed = items.map(({ type, side, amount, createdTime }) => ({ type, amount: side === 'SUB' ? `-${amount as string}` : amount, createdTime }));
+      assert.deepEqual(signed, expectedBills(s.events.get(account.accountId) ?? []));
+      assert.ok(items.every((i) => i.coin === 'usdt' && !(i.amount as string).startsWith('-')));
     }
     const balances = eventsOf(s, s.a.accountId, 'balance');
     assert.equal((await bills(s.a))[0]!.afterAmount, formatAmount(balances[balances.length - 1]!.balance.walletBalance));

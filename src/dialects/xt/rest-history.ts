@@ -55,8 +55,9 @@ const bill = (row: LedgerRow): Record<string, unknown> => ({
   symbol: row.symbol ?? '',
   coin: row.asset.toLowerCase(),
   type: billType(row),
+  // The amount is unsigned: `side` says which way it went (ccxt reads it so).
   side: row.amount >= 0n ? 'ADD' : 'SUB',
-  amount: formatAmount(row.amount),
+  amount: formatAmount(row.amount < 0n ? -row.amount : row.amount),
   afterAmount: formatAmount(row.balanceAfter),
   createdTime: row.time,
 });
