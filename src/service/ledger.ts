@@ -8,7 +8,7 @@
  * the live events built; captured in snapshots as service state, so it survives restarts. Bounded:
  * per account and in total, past either bound the oldest row (or record) goes.
  */
-import type { EngineEvent, FundingEvent, MarginMode, OrderSource, PositionSide, Side, TradeEvent } from '../engine/types.js';
+import type { EngineEvent, FundingEvent, MarginMode, OrderSource, PositionEvent, PositionSide, Side, TradeEvent } from '../engine/types.js';
 import type { SymbolSpec } from '../engine/symbol.js';
 import { BoundedLog } from './history.js';
 
@@ -135,6 +135,7 @@ export class Ledger {
     switch (event.type) {
       case 'trade': return this.fill(event);
       case 'funding': return this.funding(event);
+      case 'position': return this.align(event);
       case 'balance': {
         const { balance, walletChange, reason } = event;
         // Non-PnL wallet changes: deposits, withdrawals and a liquidation's insurance clearance.
@@ -218,6 +219,28 @@ export class Ledger {
       position.openFees += fee - closingFee;
     }
     return position?.qty ?? 0;
+  }
+
+  /**
+   * Keeps the followed position equal to the engine's. They agree whenever the ledger saw every fill
+   * (every change of a position's size is a fill); they differ only after a restore from a snapshot
+   * taken before the ledger existed, and then the engine's figure wins (no record is made of a
+   * position whose opening was never seen).
+   */
+  private align(event: PositionEvent): void {
+    const { position } = event;
+    const key = positionKey(event.accountId, position.symbol, position.positionSide);
+    const followed = this.open.get(key);
+    if (position.qty === 0) {
+      if (followed !== undefined) this.open.delete(key);
+      return;
+    }
+    if (followed !== undefined && followed.qty === position.qty) return;
+    this.open.set(key, {
+      key, accountId: event.accountId, symbol: position.symbol, positionSide: position.positionSide, qty: position.qty,
+      openTime: position.openTime, openedQty: Math.abs(position.qty), maxQty: Math.abs(position.qty), openCost: position.entryCost,
+      closeCost: 0n, realizedPnl: 0n, openFees: position.feesCurrent, closeFees: 0n, funding: position.fundingTotal,
+    });
   }
 
   private funding(event: FundingEvent): void {
