@@ -1,7 +1,7 @@
 /**
  * Binance's history readers against the engine's own events: GET /fapi/v1/income (every income type
  * the engine produces, time window, incomeType, symbol, page and limit), /fapi/v1/forceOrders (the
- * ADL close of a liquidated account), /fapi/v1/symbolConfig; unknown parameters refused (-1104);
+ * liquidation of an under-margined account), /fapi/v1/symbolConfig; unknown parameters refused (-1104);
  * and the same rows after a restart on the data directory.
  */
 import assert from 'node:assert/strict';
@@ -78,13 +78,13 @@ describe('Binance history: income, forceOrders, symbolConfig', () => {
     assert.deepEqual(await income(s.a, { incomeType: 'WELCOME_BONUS' }), []);
   });
 
-  test('income of the liquidated account: its ADL close shows as REALIZED_PNL, no fee', async () => {
-    const adl = eventsOf(s, s.v.accountId, 'trade').filter((t) => t.source !== 'USER');
+  test('income of the liquidated account: the liquidation fill as REALIZED_PNL without fee, then INSURANCE_CLEAR', async () => {
+    const [liquidation] = eventsOf(s, s.v.accountId, 'trade').filter((t) => t.source === 'LIQUIDATION');
     const rows = await income(s.v);
-    for (const trade of adl) {
-      const mine = rows.filter((r) => r.tradeId === String(trade.tradeId));
-      assert.deepEqual(mine.map((r) => r.incomeType), trade.realizedPnl === 0n ? [] : ['REALIZED_PNL']);
-    }
+    assert.deepEqual(rows.filter((r) => r.tradeId === String(liquidation!.tradeId)).map((r) => [r.incomeType, r.income]),
+      [['REALIZED_PNL', rest8(liquidation!.realizedPnl)]]);
+    const clearance = eventsOf(s, s.v.accountId, 'balance').find((b) => b.reason === 'LIQUIDATION' && b.walletChange !== 0n)!;
+    assert.deepEqual(await income(s.v, { incomeType: 'INSURANCE_CLEAR' }).then((r) => r.map((x) => [x.income, x.time])), [[rest8(clearance.walletChange), clearance.time]]);
   });
 
   test('forceOrders: the account\'s liquidation / ADL orders, filtered by autoCloseType', async () => {
@@ -92,9 +92,10 @@ describe('Binance history: income, forceOrders, symbolConfig', () => {
     assert.ok(closes.length > 0);
     const orders = await client(s.v).ok<Json[]>('GET', '/fapi/v1/forceOrders');
     assert.deepEqual(orders.map((o) => o.orderId).sort(), closes.map((o) => o.order.orderId).sort());
-    const source = closes[0]!.order.source;
-    assert.equal((await client(s.v).ok<Json[]>('GET', '/fapi/v1/forceOrders', { autoCloseType: source })).length, orders.length);
-    assert.equal((await client(s.v).ok<Json[]>('GET', '/fapi/v1/forceOrders', { autoCloseType: source === 'ADL' ? 'LIQUIDATION' : 'ADL' })).length, 0);
+    assert.deepEqual(closes.map((o) => o.order.source), ['LIQUIDATION']);
+    assert.deepEqual([orders[0]!.type, orders[0]!.side, orders[0]!.executedQty, orders[0]!.avgPrice], ['LIQUIDATION', 'SELL', '0.0100', '56300.00000']);
+    assert.equal((await client(s.v).ok<Json[]>('GET', '/fapi/v1/forceOrders', { autoCloseType: 'LIQUIDATION' })).length, 1);
+    assert.equal((await client(s.v).ok<Json[]>('GET', '/fapi/v1/forceOrders', { autoCloseType: 'ADL' })).length, 0);
     assert.deepEqual(await client(s.a).ok<Json[]>('GET', '/fapi/v1/forceOrders'), []);
     assert.deepEqual(await client(s.v).ok<Json[]>('GET', '/fapi/v1/forceOrders', { endTime: s.times.leveraged }), []);
   });

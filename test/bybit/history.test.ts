@@ -2,7 +2,7 @@
  * Bybit's history readers against the engine's own events: GET /v5/account/transaction-log (one row
  * per fill, funding settlement, transfer; cashBalance the wallet after it; type, currency, window
  * and cursor), GET /v5/execution/list?execType=Funding, GET /v5/position/closed-pnl (closed
- * positions, ADL included); unknown parameters refused (10001); the same rows after a restart.
+ * positions, a liquidation included); unknown parameters refused (10001); the same rows after a restart.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -71,8 +71,8 @@ describe('Bybit history: transaction-log, Funding executions, closed-pnl', () =>
         assert.equal(num(row.change!), num(row.cashFlow!) - num(row.funding!) - num(row.fee!), JSON.stringify(row));
       }
     }
-    const trade = (await log(s.a, { type: 'TRADE' }))[0]!;
-    assert.deepEqual([trade.symbol, trade.category, trade.currency, trade.side], ['BTCUSDT', 'linear', 'USDT', 'Sell']);
+    const close = (await log(s.a, { type: 'TRADE' })).find((r) => r.side === 'Sell')!;
+    assert.deepEqual([close.symbol, close.category, close.currency, close.qty, close.size, close.tradePrice], ['BTCUSDT', 'linear', 'USDT', '0.001', '0', '60100']);
   });
 
   test('transaction-log: type, currency, startTime/endTime, cursor pagination', async () => {
@@ -101,14 +101,15 @@ describe('Bybit history: transaction-log, Funding executions, closed-pnl', () =>
     assert.deepEqual((await get<{ list: Row[] }>(s.a, '/v5/execution/list', { category: 'linear', execType: 'Funding', endTime: s.times.open })).list, []);
   });
 
-  test('closed-pnl: a closed by hand, v closed by ADL; net of fees', async () => {
+  test('closed-pnl: a closed by hand, v by its liquidation; net of fees', async () => {
     const [closedA] = (await get<{ list: Row[] }>(s.a, '/v5/position/closed-pnl', { category: 'linear' })).list;
-    const trades = eventsOf(s, s.a.accountId, 'trade');
+    const trades = eventsOf(s, s.a.accountId, 'trade').filter((t) => t.time <= s.times.close); // the round trip, not a's later bid
     const pnl = trades.reduce((sum, t) => sum + t.realizedPnl - t.fee, 0n);
     assert.deepEqual([closedA!.symbol, closedA!.side, closedA!.qty, closedA!.avgEntryPrice, closedA!.avgExitPrice, closedA!.closedPnl, closedA!.execType],
       ['BTCUSDT', 'Sell', '0.001', '60000', '60100', formatAmount(pnl), 'Trade']);
     const [closedV] = (await get<{ list: Row[] }>(s.v, '/v5/position/closed-pnl', { category: 'linear', symbol: 'BTCUSDT' })).list;
-    assert.ok(['AdlTrade', 'BustTrade'].includes(closedV!.execType!), closedV!.execType);
+    assert.equal(closedV!.execType, 'BustTrade');
+    assert.equal((await log(s.v, { type: 'LIQUIDATION' })).length, 2, 'the liquidation fill and the insurance clearance');
     assert.equal(closedV!.qty, '0.01');
   });
 

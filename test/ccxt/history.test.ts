@@ -91,7 +91,7 @@ describe('ccxt history calls: fetchFundingHistory, fetchLedger, fetchPositionsHi
     });
 
     if (dialect !== 'binanceusdm') {
-      test(`${dialect}: fetchPositionsHistory is the closed long (and v's deleveraged one)`, async () => {
+      test(`${dialect}: fetchPositionsHistory is the closed long (and v's liquidated one)`, async () => {
         const ex = make(dialect, s.a);
         await withTimeout(ex.loadMarkets(), T, 'loadMarkets');
         const positions = await withTimeout(ex.fetchPositionsHistory([BTC]), T, 'fetchPositionsHistory');

@@ -1,7 +1,7 @@
 /**
  * One account history for the history readers of every dialect (test/<dialect>/history.test.ts,
  * test/ccxt/history.test.ts): trades with fees and realized PnL, a funding settlement, a deposit
- * and a withdrawal, and a liquidation of an under-margined long that ends in ADL — all through a
+ * and a withdrawal, and the liquidation of an under-margined long through the book, with its insurance clearance — all through a
  * started server (admin HTTP for money, prices and funding; orders through the exchange service,
  * the one way in that every front door uses). Each step happens at its own second of a clock the
  * test holds, so time filters can cut between steps; every canonical event is kept, so readers
@@ -30,7 +30,7 @@ export interface HistoryAccount {
 export interface HistoryScenario {
   harness: Harness;
   clock: StepClock;
-  /** Trader a (maker), b (taker, later the ADL counterparty), v (liquidated). */
+  /** Trader a (maker, later the bid v's liquidation sells into), b (taker), v (liquidated). */
   a: HistoryAccount;
   b: HistoryAccount;
   v: HistoryAccount;
@@ -109,8 +109,12 @@ export async function playHistoryScenario(options: Partial<ServerOptions> = {}):
   await order(v.accountId, 'BUY', 'LONG', 100, 601_000);
   await order(b.accountId, 'SELL', 'SHORT', 100, null);
 
-  at('liquidation'); // the mark falls 7 %: v's equity is gone; no bids, so ADL closes it against b.
-  await admin('/mark-price', { symbol: SYMBOL, price: '56000' });
+  at('liquidation');
+  // a bids 100 at 56,300, above v's bankruptcy price (about 56,136): at that mark v's equity (about
+  // 1.64 USDT) is under its maintenance margin, so a liquidation order sells into the bid and the
+  // surplus over the bankruptcy price goes to the insurance fund (v's INSURANCE_CLEAR).
+  await order(a.accountId, 'BUY', 'LONG', 100, 563_000);
+  await admin('/mark-price', { symbol: SYMBOL, price: '56300' });
   const vEvents = events.get(v.accountId) ?? [];
   assert.ok(vEvents.some((e) => e.type === 'trade' && e.source !== 'USER'), 'v was liquidated or deleveraged');
 

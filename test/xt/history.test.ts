@@ -86,15 +86,16 @@ describe('XT history: balance/bills, balance/funding-rate-list, position/list-hi
     assert.deepEqual((await result(s.a, '/future/user/v1/balance/funding-rate-list', { endTime: s.times.open })).items, []);
   });
 
-  test('position/list-history: a closed by hand, v by ADL (force)', async () => {
+  test('position/list-history: a closed by hand, v by its liquidation (force)', async () => {
     const [closed] = (await result(s.a, '/future/trade/v1/position/list-history')).items;
-    const trades = eventsOf(s, s.a.accountId, 'trade');
+    const trades = eventsOf(s, s.a.accountId, 'trade').filter((t) => t.time <= s.times.close); // the round trip, not a's later bid
     assert.deepEqual([closed!.symbol, closed!.positionSide, closed!.closePositionSize, closed!.closeOpenPrice, closed!.closePrice, closed!.force, closed!.positionType],
       ['btc_usdt', 'LONG', '10', '60000', '60100', false, 1]);
     assert.equal(closed!.closeProfit, formatAmount(trades.reduce((sum, t) => sum + t.realizedPnl, 0n)));
     assert.equal(closed!.totalFee, formatAmount(trades.reduce((sum, t) => sum + t.fee, 0n)));
     const [v] = (await result(s.v, '/future/trade/v1/position/list-history', { symbol: 'btc_usdt' })).items;
-    assert.deepEqual([v!.force, v!.closePositionSize, v!.startLeverage], [true, '100', 20]);
+    assert.deepEqual([v!.force, v!.closePositionSize, v!.startLeverage, v!.closePrice], [true, '100', 20, '56300']);
+    assert.equal((await bills(s.v)).filter((i) => i.type === 'QIANG_PING_MANAGER').length, 1);
     assert.deepEqual((await result(s.a, '/future/trade/v1/position/list-history', { positionType: 2 })).items, []);
   });
 
