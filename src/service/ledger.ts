@@ -105,7 +105,7 @@ export interface LedgerLimits {
 
 /** Binance keeps three months of income; here a count bounds memory instead (docs/architecture.md). */
 export const DEFAULT_LEDGER_LIMITS: LedgerLimits = {
-  rowsPerAccount: 10_000, rowsTotal: 500_000, closedPositionsPerAccount: 1_000, closedPositionsTotal: 100_000,
+  rowsPerAccount: 10_000, rowsTotal: 200_000, closedPositionsPerAccount: 1_000, closedPositionsTotal: 50_000,
 };
 
 type Entry =

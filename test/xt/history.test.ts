@@ -71,10 +71,10 @@ describe('XT history: balance/bills, balance/funding-rate-list, position/list-hi
       all.filter((i) => (i.createdTime as number) >= s.times.funding && (i.createdTime as number) <= s.times.close));
     const first = await result(s.a, '/future/user/v1/balance/bills', { limit: 2 });
     assert.deepEqual([first.hasPrev, first.hasNext], [false, true]);
-    const second = await result(s.a, '/future/user/v1/balance/bills', { limit: 2, id: first.items[1]!.id as string, direction: 'NEXT' });
+    const second = await result(s.a, '/future/user/v1/balance/bills', { limit: 2, id: first.items[1]!.id as number, direction: 'NEXT' });
     assert.deepEqual([...first.items, ...second.items], all.slice(0, 4));
     assert.equal(second.hasPrev, true);
-    const back = await result(s.a, '/future/user/v1/balance/bills', { limit: 2, id: second.items[0]!.id as string, direction: 'PREV' });
+    const back = await result(s.a, '/future/user/v1/balance/bills', { limit: 2, id: second.items[0]!.id as number, direction: 'PREV' });
     assert.deepEqual(back.items, first.items);
   });
 

@@ -91,7 +91,6 @@ function fundingRow(symbols: KucoinSymbols, row: LedgerRow): JsonValue {
     funding: amountNum(row.amount),
     settleCurrency: kucoinCurrency(row.asset),
     context: JSON.stringify({ positionSide: row.positionSide }),
-    marginMode: 'ISOLATED',
   };
 }
 

@@ -51,7 +51,7 @@ function billType(row: LedgerRow): string {
 }
 
 const bill = (row: LedgerRow): Record<string, unknown> => ({
-  id: String(row.id),
+  id: row.id,
   symbol: row.symbol ?? '',
   coin: row.asset.toLowerCase(),
   type: billType(row),
@@ -63,7 +63,7 @@ const bill = (row: LedgerRow): Record<string, unknown> => ({
 });
 
 const fundingFee = (row: LedgerRow): Record<string, unknown> => ({
-  id: String(row.id),
+  id: row.id,
   symbol: row.symbol!,
   coin: row.asset.toLowerCase(),
   positionSide: row.positionSide === 'BOTH' ? (row.qty! > 0 ? 'LONG' : 'SHORT') : row.positionSide,
