@@ -12,6 +12,7 @@ import type { Journal } from '../persistence/journal.js';
 import type { Clock } from './clock.js';
 import { EventBus } from './event-bus.js';
 import { History } from './history.js';
+import { Ledger } from './ledger.js';
 
 /** A command as callers write it: the exchange stamps the time. */
 export type CommandInput = Command extends infer C ? (C extends Command ? Omit<C, 'time'> : never) : never;
@@ -40,6 +41,8 @@ export class Exchange {
   readonly engine: Engine;
   readonly events = new EventBus();
   readonly history = new History();
+  /** Money movements and closed positions per account (income, bills, funding and position history). */
+  readonly ledger: Ledger;
   readonly persistables: Persistable[] = [];
   readonly symbols: readonly SymbolSpec[];
   /** Identifies this stream history; a durable store replaces it with the data directory's. */
@@ -54,8 +57,12 @@ export class Exchange {
     this.symbols = options.symbols;
     this.engine = options.engine ?? new Engine({ ...options.engineOptions, symbols: options.symbols });
     this.sequenced = this.engine.cmdSeq;
-    this.events.subscribeAll((event) => this.history.record(event));
-    this.persistables.push(this.history);
+    this.ledger = new Ledger(options.symbols);
+    this.events.subscribeAll((event) => {
+      this.history.record(event);
+      this.ledger.record(event);
+    });
+    this.persistables.push(this.history, this.ledger);
   }
 
   now(): number {

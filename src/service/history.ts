@@ -12,7 +12,7 @@ const FINAL_STATES = new Set(['FILLED', 'CANCELED', 'PARTIALLY_CANCELED', 'REJEC
  * oldest first; an entry evicted by its account's own bound leaves a stale owner behind, skipped
  * (and compacted away) later, so every push is O(1) amortized.
  */
-class BoundedLog<T> {
+export class BoundedLog<T> {
   private readonly byAccount = new Map<number, T[]>();
   private order: number[] = [];
   private orderHead = 0;

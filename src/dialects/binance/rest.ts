@@ -16,6 +16,7 @@ import { savedOrBinanceError, tooManyListenKeyRequests } from './listen-key-poli
 import { paramsOf, optional, type Params } from './params.js';
 import { accountRoutes } from './rest-account.js';
 import { tradeRoutes } from './rest-trade.js';
+import { historyRoutes } from './rest-history.js';
 import { formatPrice, type BinanceSymbol, type BinanceSymbols } from './symbols.js';
 
 declare module 'fastify' {
@@ -187,5 +188,6 @@ export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOp
     const inner: BinanceRestOptions = { exchange, credentials, listenKeys, symbols, onListenKeyClosed: options.onListenKeyClosed };
     await signed.register(accountRoutes, inner);
     await signed.register(tradeRoutes, inner);
+    await signed.register(historyRoutes, inner);
   });
 }

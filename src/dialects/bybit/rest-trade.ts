@@ -16,6 +16,7 @@ import {
   requireLinear, settleCoinOf, symbolOf, type Params,
 } from './params.js';
 import { page, type BybitRestOptions } from './rest.js';
+import { fundingExecutions } from './rest-history.js';
 import { snapshotOf } from './rest-account.js';
 import type { BybitSymbols } from './symbols.js';
 
@@ -226,6 +227,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
     const params = paramsOf(request);
     const category = categoryOf(params);
     const wanted = optionalString(params, 'execType');
+    if (wanted === 'Funding') return fundingExecutions(exchange, symbols, accountId, params);
     const limit = optionalInteger(params, 'limit', 1, 100) ?? 50;
     const covered = new Set(coveredSymbols(params).map((c) => c.symbol));
     const id = optionalString(params, 'orderId');

@@ -17,6 +17,7 @@ import { accountRoutes } from './rest-account.js';
 import { marketRoutes } from './rest-market.js';
 import { spotPrivateRoutes, spotPublicRoutes } from './rest-spot.js';
 import { tradeRoutes } from './rest-trade.js';
+import { historyRoutes, spotHistoryRoutes } from './rest-history.js';
 import type { KucoinSymbols } from './symbols.js';
 import type { KucoinTokens } from './tokens.js';
 
@@ -98,6 +99,7 @@ export async function kucoinFuturesRoutes(app: FastifyInstance, options: KucoinR
   await signed(app, FUTURES_PREFIX, options.credentials, options.exchange, async (scope) => {
     await accountRoutes(scope, options);
     await tradeRoutes(scope, options);
+    await historyRoutes(scope, options);
   });
 }
 
@@ -105,7 +107,10 @@ export async function kucoinFuturesRoutes(app: FastifyInstance, options: KucoinR
 export async function kucoinSpotRoutes(app: FastifyInstance, options: KucoinRestOptions): Promise<void> {
   hostCommon(app, SPOT_PREFIX);
   await spotPublicRoutes(app, options);
-  await signed(app, SPOT_PREFIX, options.credentials, options.exchange, (scope) => spotPrivateRoutes(scope, options));
+  await signed(app, SPOT_PREFIX, options.credentials, options.exchange, async (scope) => {
+    await spotPrivateRoutes(scope, options);
+    await spotHistoryRoutes(scope);
+  });
 }
 
 /** A bullet-private answer: a token for the stream at `path`, and how to reach it. */

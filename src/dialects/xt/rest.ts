@@ -15,6 +15,7 @@ import { verifyXtSignature } from './auth.js';
 import { failure, ok, XtError, type XtEnvelope } from './envelope.js';
 import { accountRoutes } from './rest-account.js';
 import { tradeRoutes } from './rest-trade.js';
+import { historyRoutes } from './rest-history.js';
 
 export interface XtRestOptions {
   exchange: Exchange;
@@ -124,5 +125,6 @@ export async function xtRoutes(app: FastifyInstance, options: XtRestOptions): Pr
     });
     await signed.register(accountRoutes, options);
     await signed.register(tradeRoutes, options);
+    await signed.register(historyRoutes, options);
   });
 }

@@ -1,0 +1,205 @@
+/**
+ * Bybit's history readers over the service ledger (src/service/ledger.ts):
+ * `GET /v5/account/transaction-log` (one row per fill, funding settlement, transfer or insurance
+ * clearance), `GET /v5/position/closed-pnl` (closed positions), and the Funding rows of
+ * `GET /v5/execution/list?execType=Funding` (fundingExecutions, called from rest-trade.ts).
+ * Time windows and page sizes follow Bybit's documentation; parameters Bybit does not document for
+ * the endpoint are refused with 10001.
+ */
+import type { FastifyInstance } from 'fastify';
+import { formatAmount, formatRate } from '../../engine/fixed.js';
+import { formatAveragePrice } from '../../engine/format.js';
+import type { SymbolConfig } from '../../engine/symbol.js';
+import type { Exchange } from '../../service/exchange.js';
+import type { ClosedPosition, LedgerRow } from '../../service/ledger.js';
+import { byFill, sumOf, withinTime } from '../../service/ledger.js';
+import { bybitFundingExecution } from './encode.js';
+import { ok, paramsError, type BybitEnvelope } from './envelope.js';
+import { callerOf, categoryOf, optionalEnum, optionalInteger, optionalString, paramsOf, symbolOf, type Params } from './params.js';
+import { page, type BybitRestOptions } from './rest.js';
+import { baseQty, bybitSymbol, price, type BybitSymbols } from './symbols.js';
+
+const DAY = 24 * 3600_000;
+
+/** Bybit's bounds: transaction-log 20 a page (1–50), 24 h by default, at most 7 days; closed-pnl 50 (1–100), 7 days. */
+export const TRANSACTION_LOG_LIMITS = { defaultLimit: 20, maxLimit: 50, defaultWindowMs: DAY, maxWindowMs: 7 * DAY } as const;
+export const CLOSED_PNL_LIMITS = { defaultLimit: 50, maxLimit: 100, defaultWindowMs: 7 * DAY, maxWindowMs: 7 * DAY } as const;
+export const FUNDING_EXECUTION_LIMITS = { defaultLimit: 50, maxLimit: 100, defaultWindowMs: 7 * DAY, maxWindowMs: 7 * DAY } as const;
+
+/** The transaction-log types Bybit documents; perpstream produces TRADE, SETTLEMENT, TRANSFER_IN/OUT, LIQUIDATION, ADL. */
+const LOG_TYPES = [
+  'TRANSFER_IN', 'TRANSFER_OUT', 'TRADE', 'SETTLEMENT', 'DELIVERY', 'LIQUIDATION', 'ADL', 'AIRDROP', 'BONUS', 'BONUS_RECOLLECT',
+  'FEE_REFUND', 'INTEREST', 'CURRENCY_BUY', 'CURRENCY_SELL', 'BORROWED_AMOUNT_INS_LOAN', 'PRINCIPLE_REPAYMENT_INS_LOAN',
+  'INTEREST_REPAYMENT_INS_LOAN', 'AUTO_SOLD_COLLATERAL_INS_LOAN', 'AUTO_BUY_LIABILITY_INS_LOAN', 'AUTO_PRINCIPLE_REPAYMENT_INS_LOAN',
+  'AUTO_INTEREST_REPAYMENT_INS_LOAN', 'TRANSFER_IN_INS_LOAN', 'TRANSFER_OUT_INS_LOAN', 'SPOT_REPAYMENT_SELL', 'SPOT_REPAYMENT_BUY',
+  'TOKENS_SUBSCRIPTION', 'TOKENS_REDEMPTION', 'AUTO_DEDUCTION', 'FLEXIBLE_STAKING_SUBSCRIPTION', 'FLEXIBLE_STAKING_REDEMPTION',
+  'FIXED_STAKING_SUBSCRIPTION', 'PREMARKET_TRANSFER_OUT', 'PREMARKET_DELIVERY_SELL_NEW_COIN', 'PREMARKET_DELIVERY_BUY_NEW_COIN',
+  'PREMARKET_DELIVERY_PLEDGE_PAY_SELLER', 'PREMARKET_DELIVERY_PLEDGE_BACK', 'PREMARKET_ROLLBACK_PLEDGE_BACK',
+  'PREMARKET_ROLLBACK_PLEDGE_PENALTY_TO_BUYER', 'CUSTODY_NETWORK_FEE', 'CUSTODY_SETTLE_FEE', 'CUSTODY_LOCK', 'CUSTODY_UNLOCK',
+  'CUSTODY_UNLOCK_REFUND', 'LOANS_BORROW_FUNDS', 'LOANS_PLEDGE_ASSET', 'BONUS_TRANSFER_IN', 'BONUS_TRANSFER_OUT', 'PEF_TRANSFER_IN',
+  'PEF_TRANSFER_OUT', 'PEF_PROFIT_SHARE',
+] as const;
+
+/** Signature parameters a GET may carry in its query (Bybit's query-string signing form). */
+const SIGNING = ['api_key', 'timestamp', 'recv_window', 'sign'];
+
+/** Bybit answers a parameter it does not know with 10001 here: nothing is silently dropped. */
+function onlyParams(params: Params, allowed: readonly string[]): void {
+  const unknown = Object.keys(params).filter((name) => !allowed.includes(name) && !SIGNING.includes(name));
+  if (unknown.length > 0) throw paramsError(`${unknown.join(', ')} is not a parameter of this endpoint (send ${allowed.join(', ')})`);
+}
+
+/** startTime / endTime as Bybit reads them: one alone spans `defaultWindowMs` from it; both at most `maxWindowMs` apart. */
+function window(params: Params, now: number, limits: { defaultWindowMs: number; maxWindowMs: number }): { start: number; end: number } {
+  const start = optionalInteger(params, 'startTime', 0, Number.MAX_SAFE_INTEGER);
+  const end = optionalInteger(params, 'endTime', 0, Number.MAX_SAFE_INTEGER);
+  if (start !== undefined && end !== undefined) {
+    if (start > end) throw paramsError('startTime must not be after endTime');
+    if (end - start > limits.maxWindowMs) throw paramsError(`endTime - startTime must be at most ${limits.maxWindowMs / DAY} days`);
+    return { start, end };
+  }
+  if (start !== undefined) return { start, end: start + limits.defaultWindowMs };
+  const until = end ?? now;
+  return { start: until - limits.defaultWindowMs, end: until };
+}
+
+function logType(row: LedgerRow): string {
+  switch (row.kind) {
+    case 'DEPOSIT': return 'TRANSFER_IN';
+    case 'WITHDRAW': return 'TRANSFER_OUT';
+    case 'FUNDING': return 'SETTLEMENT';
+    case 'INSURANCE_CLEAR': return 'LIQUIDATION';
+    default: return row.source === 'LIQUIDATION' ? 'LIQUIDATION' : row.source === 'ADL' ? 'ADL' : 'TRADE';
+  }
+}
+
+function logRow(symbols: BybitSymbols, group: readonly LedgerRow[]): Record<string, unknown> {
+  const first = group[0]!;
+  const last = group[group.length - 1]!;
+  const config = first.symbol === null ? undefined : symbols.config(first.symbol);
+  const change = sumOf(group);
+  const fee = -sumOf(group, 'FEE');
+  const pnl = sumOf(group, 'REALIZED_PNL');
+  const isTrade = first.tradeId !== null;
+  const cashFlow = isTrade ? pnl : first.kind === 'FUNDING' ? 0n : change;
+  const tradeValue = isTrade && config !== undefined ? BigInt(first.qty!) * BigInt(first.price!) * config.valuePerTickContract : 0n;
+  return {
+    id: String(first.id),
+    symbol: config === undefined ? '' : bybitSymbol(config.symbol),
+    category: config === undefined ? '' : 'linear',
+    side: first.side === 'BUY' ? 'Buy' : first.side === 'SELL' ? 'Sell' : first.kind === 'FUNDING' ? (first.qty! > 0 ? 'Buy' : 'Sell') : 'None',
+    transactionTime: String(first.time),
+    type: logType(first),
+    transSubType: '',
+    qty: isTrade && config !== undefined ? baseQty(config, first.qty!) : '0',
+    size: isTrade && config !== undefined ? baseQty(config, first.positionAfter ?? 0) : first.kind === 'FUNDING' && config !== undefined ? baseQty(config, first.qty!) : '0',
+    currency: first.asset,
+    tradePrice: first.price !== null && config !== undefined ? price(config, first.price) : '',
+    // Bybit: funding and fee are expenses when positive; change = cashFlow − funding − fee.
+    funding: first.kind === 'FUNDING' ? formatAmount(-first.amount) : '',
+    fee: isTrade ? formatAmount(fee) : '',
+    cashFlow: formatAmount(cashFlow),
+    change: formatAmount(change),
+    cashBalance: formatAmount(last.balanceAfter),
+    feeRate: first.kind === 'FUNDING' ? formatRate(first.fundingRate!) : isTrade && tradeValue !== 0n ? rateOf(fee, tradeValue) : '',
+    bonusChange: '',
+    tradeId: first.tradeId === null ? '' : String(first.tradeId),
+    orderId: first.orderId === null ? '' : String(first.orderId),
+    orderLinkId: '',
+    extraFees: '',
+  };
+}
+
+/** fee / value as a decimal rate (exact to 1e-8, as the engine's fee rates are). */
+const rateOf = (fee: bigint, value: bigint): string => formatRate((fee * 100_000_000n) / value);
+
+function closedPnlRow(config: SymbolConfig, c: ClosedPosition): Record<string, unknown> {
+  const entryValue = c.openCost * config.valuePerTickContract;
+  const exitValue = c.closeCost * config.valuePerTickContract;
+  return {
+    symbol: bybitSymbol(c.symbol),
+    orderId: String(c.orderId),
+    // The closing order's side: a long is closed by a Sell.
+    side: c.direction === 'LONG' ? 'Sell' : 'Buy',
+    qty: baseQty(config, c.qty),
+    orderPrice: '0',
+    orderType: c.closedBy === 'USER' ? 'Market' : 'Limit',
+    execType: c.closedBy === 'LIQUIDATION' ? 'BustTrade' : c.closedBy === 'ADL' ? 'AdlTrade' : 'Trade',
+    closedSize: baseQty(config, c.qty),
+    cumEntryValue: formatAmount(entryValue),
+    avgEntryPrice: formatAveragePrice(config, c.openCost, c.qty),
+    cumExitValue: formatAmount(exitValue),
+    avgExitPrice: formatAveragePrice(config, c.closeCost, c.qty),
+    // Bybit's closed PnL is net of the opening and closing fees (funding is not in it).
+    closedPnl: formatAmount(c.realizedPnl - c.openFees - c.closeFees),
+    openFee: formatAmount(c.openFees),
+    closeFee: formatAmount(c.closeFees),
+    fillCount: '',
+    leverage: String(c.leverage),
+    createdTime: String(c.openTime),
+    updatedTime: String(c.closeTime),
+  };
+}
+
+/** The Funding executions of `/v5/execution/list?execType=Funding`, newest first, Bybit's page and window. */
+export function fundingExecutions(exchange: Exchange, symbols: BybitSymbols, accountId: number, params: Params): BybitEnvelope {
+  onlyParams(params, ['category', 'symbol', 'baseCoin', 'orderId', 'orderLinkId', 'startTime', 'endTime', 'execType', 'limit', 'cursor', 'size']);
+  const category = categoryOf(params);
+  const config = symbolOf(symbols, params, false);
+  const baseCoin = optionalString(params, 'baseCoin');
+  // ccxt's fetchFundingHistory sends its page size as `size`: read it as the limit it means.
+  const limit = optionalInteger(params, 'limit', 1, FUNDING_EXECUTION_LIMITS.maxLimit)
+    ?? optionalInteger(params, 'size', 1, FUNDING_EXECUTION_LIMITS.maxLimit) ?? FUNDING_EXECUTION_LIMITS.defaultLimit;
+  const byOrder = optionalString(params, 'orderId') !== undefined || optionalString(params, 'orderLinkId') !== undefined;
+  const { start, end } = window(params, exchange.now(), FUNDING_EXECUTION_LIMITS);
+  const rows = category !== 'linear' || byOrder ? [] : withinTime(exchange.ledger.rows(accountId), (r) => r.time, start, end).filter((r) =>
+    r.kind === 'FUNDING' && (config === undefined || r.symbol === config.symbol) &&
+    (baseCoin === undefined || symbols.config(r.symbol!).spec.baseAsset === baseCoin)).reverse();
+  const { items, nextPageCursor } = page(rows, optionalString(params, 'cursor'), limit);
+  const list = items.map((r) => bybitFundingExecution({
+    type: 'funding', accountId, seq: Math.floor(r.id / 4), cmdSeq: 0, time: r.time, reason: 'FUNDING_FEE', symbol: r.symbol!,
+    positionSide: r.positionSide!, fundingTime: r.time, qty: r.qty!, markPrice: r.price!, fundingRate: r.fundingRate!, fundingFee: r.amount,
+  }, symbols.config(r.symbol!)));
+  return ok({ category, list, nextPageCursor }, exchange.now());
+}
+
+export async function historyRoutes(app: FastifyInstance, options: BybitRestOptions): Promise<void> {
+  const { exchange, symbols } = options;
+
+  app.get('/v5/account/transaction-log', async (request) => {
+    const accountId = callerOf(request);
+    const params = paramsOf(request);
+    onlyParams(params, ['accountType', 'category', 'currency', 'baseCoin', 'type', 'transSubType', 'startTime', 'endTime', 'limit', 'cursor']);
+    optionalEnum(params, 'accountType', ['UNIFIED'] as const);
+    const category = optionalEnum(params, 'category', ['spot', 'linear', 'option', 'inverse'] as const);
+    const currency = optionalString(params, 'currency');
+    const baseCoin = optionalString(params, 'baseCoin');
+    const type = optionalEnum(params, 'type', LOG_TYPES);
+    const subType = optionalString(params, 'transSubType');
+    const limit = optionalInteger(params, 'limit', 1, TRANSACTION_LOG_LIMITS.maxLimit) ?? TRANSACTION_LOG_LIMITS.defaultLimit;
+    const { start, end } = window(params, exchange.now(), TRANSACTION_LOG_LIMITS);
+    const groups = byFill(withinTime(exchange.ledger.rows(accountId), (r) => r.time, start, end)).filter((group) => {
+      const first = group[0]!;
+      const linear = first.symbol !== null;
+      return (category === undefined || (category === 'linear' ? linear : false)) && (currency === undefined || first.asset === currency) &&
+        (baseCoin === undefined || (linear && symbols.config(first.symbol!).spec.baseAsset === baseCoin)) &&
+        (type === undefined || logType(first) === type) && subType === undefined;
+    }).reverse();
+    const { items, nextPageCursor } = page(groups, optionalString(params, 'cursor'), limit);
+    return ok({ list: items.map((group) => logRow(symbols, group)), nextPageCursor }, exchange.now());
+  });
+
+  app.get('/v5/position/closed-pnl', async (request) => {
+    const accountId = callerOf(request);
+    const params = paramsOf(request);
+    onlyParams(params, ['category', 'symbol', 'startTime', 'endTime', 'limit', 'cursor']);
+    const category = categoryOf(params);
+    const config = symbolOf(symbols, params, false);
+    const limit = optionalInteger(params, 'limit', 1, CLOSED_PNL_LIMITS.maxLimit) ?? CLOSED_PNL_LIMITS.defaultLimit;
+    const { start, end } = window(params, exchange.now(), CLOSED_PNL_LIMITS);
+    const closed = category !== 'linear' ? [] : withinTime(exchange.ledger.closedPositions(accountId), (c) => c.closeTime, start, end)
+      .filter((c) => config === undefined || c.symbol === config.symbol).reverse();
+    const { items, nextPageCursor } = page(closed, optionalString(params, 'cursor'), limit);
+    return ok({ category, list: items.map((c) => closedPnlRow(symbols.config(c.symbol), c)), nextPageCursor }, exchange.now());
+  });
+}
