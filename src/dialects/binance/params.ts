@@ -43,6 +43,9 @@ const KNOWN_NAMES: ReadonlySet<string> = new Set([
   'symbol', 'side', 'positionSide', 'type', 'timeInForce', 'quantity', 'price', 'reduceOnly', 'closePosition',
   'newClientOrderId', 'origClientOrderId', 'orderId', 'selfTradePreventionMode',
   'leverage', 'marginType', 'dualSidePosition', 'feeBurn', 'amount', 'startTime', 'endTime', 'fromId', 'limit',
+  // batchOrders (batch.ts; ccxt sends the id lists in lower case), income and forceOrders (rest-history.ts).
+  'batchOrders', 'orderIdList', 'origClientOrderIdList', 'orderidlist', 'origclientorderidlist',
+  'incomeType', 'page', 'autoCloseType',
 ]);
 
 /**
