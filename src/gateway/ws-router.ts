@@ -81,7 +81,8 @@ export class WsRouter {
   }
 
   private dispatch(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = URL.canParse(request.url ?? '/', 'http://localhost') ? new URL(request.url ?? '/', 'http://localhost') : null;
+    if (url === null) return this.refuse(socket, 400, 'Bad Request', 'the request target is not a valid URL path');
     const route = this.routes.find((r) => r.matches(url.pathname));
     if (route === undefined) return this.refuse(socket, 404, 'Not Found', `no stream at ${url.pathname}`);
     const overLimit = this.counter.refusal();

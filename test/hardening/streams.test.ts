@@ -7,6 +7,7 @@
  * may change.
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { BinanceRest } from '../binance/client.js';
@@ -281,6 +282,12 @@ describe('stream message handling under hostile input', () => {
     stream.close();
   });
 
+  test('an upgrade whose target is not a URL path (//[) is answered 400, never a crash', async () => {
+    const answer = await rawUpgrade(harness.server.port, '//[');
+    assert.match(answer, /^HTTP\/1\.1 400 /);
+    assert.equal((await fetch(`${harness.server.url}/future/market/v1/public/symbol/list`)).status, 200);
+  });
+
   test('random URLs and percent-encodings on every stream path are refused or served, never a crash', async () => {
     const seed = seedFrom('URL_FUZZ');
     const random = rng(seed);
@@ -297,6 +304,20 @@ describe('stream message handling under hostile input', () => {
     assert.equal(gateway.messageFaults, 0, `seed ${seed}: no message handler threw`);
   });
 });
+
+/** Sends a WebSocket upgrade with an exact request target over a raw socket; the answer's text. */
+function rawUpgrade(port: number, target: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    });
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk.toString()));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+}
 
 /** The HTTP answer to an upgrade the server refuses. */
 function upgradeRefusal(url: string): Promise<{ status: number; body: string }> {

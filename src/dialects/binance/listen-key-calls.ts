@@ -1,14 +1,14 @@
 /**
  * Binance USDⓈ-M's three listenKey calls (start, keepalive, close: "User Data Streams"), as the
- * WebSocket API's `userDataStream.start/ping/stop` make them. They act on the account's one active
- * key, exactly as REST's POST/PUT/DELETE /fapi/v1/listenKey without a `listenKey` parameter do
- * (rest.ts); each is answered once its change is on disk (a disk that refused it: -1001, HTTP 503).
+ * WebSocket API's `userDataStream.start/ping/stop` and REST's POST/PUT/DELETE /fapi/v1/listenKey
+ * make them. They act on the account's one active key (REST may name it); each is answered once its
+ * change is on disk (a disk that refused it: -1001, HTTP 503).
  */
 import type { ListenKeys } from '../../service/listen-keys.js';
 import { BinanceError, ERR } from './errors.js';
 import { savedOrBinanceError } from './listen-key-policy.js';
 
-const unknownKey = (): BinanceError => new BinanceError(ERR.INVALID_LISTEN_KEY, 'This listenKey does not exist.');
+export const unknownListenKey = (): BinanceError => new BinanceError(ERR.INVALID_LISTEN_KEY, 'This listenKey does not exist.');
 
 /** The account's active key, extended by the key lifetime; a new key when it has none. */
 export async function startListenKey(listenKeys: ListenKeys, accountId: number, now: number): Promise<string> {
@@ -20,17 +20,15 @@ export async function startListenKey(listenKeys: ListenKeys, accountId: number, 
   return issued.key;
 }
 
-/** Extends the account's active key; none: -1125. */
-export async function keepaliveListenKey(listenKeys: ListenKeys, accountId: number, now: number): Promise<string> {
-  const key = listenKeys.current(accountId, now);
-  if (key === undefined || !await savedOrBinanceError(listenKeys.extend(key, now))) throw unknownKey();
+/** Extends `key` (REST may name one), else the account's active key; none: -1125. */
+export async function keepaliveListenKey(listenKeys: ListenKeys, accountId: number, now: number, key = listenKeys.current(accountId, now)): Promise<string> {
+  if (key === undefined || !await savedOrBinanceError(listenKeys.extend(key, now))) throw unknownListenKey();
   return key;
 }
 
-/** Invalidates the account's active key (its streams are told by `onClosed`); none: -1125. */
-export async function closeListenKey(listenKeys: ListenKeys, accountId: number, now: number, onClosed: (key: string) => void): Promise<void> {
-  const key = listenKeys.current(accountId, now);
-  if (key === undefined) throw unknownKey();
+/** Invalidates `key`, else the account's active key (its streams are told by `onClosed`); none: -1125. */
+export async function closeListenKey(listenKeys: ListenKeys, accountId: number, now: number, onClosed: (key: string) => void, key = listenKeys.current(accountId, now)): Promise<void> {
+  if (key === undefined) throw unknownListenKey();
   await savedOrBinanceError(listenKeys.revoke(key));
   onClosed(key);
 }

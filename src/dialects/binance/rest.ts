@@ -11,8 +11,9 @@ import type { Credential, CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
 import { verifyApiKey, verifySigned } from './auth.js';
+import { closeListenKey, keepaliveListenKey, startListenKey, unknownListenKey } from './listen-key-calls.js';
 import { BinanceError, ERR } from './errors.js';
-import { savedOrBinanceError, tooManyListenKeyRequests } from './listen-key-policy.js';
+import { tooManyListenKeyRequests } from './listen-key-policy.js';
 import { paramsOf, optional, type Params } from './params.js';
 import { accountRoutes } from './rest-account.js';
 import { tradeRoutes } from './rest-trade.js';
@@ -132,41 +133,24 @@ export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOp
     if (!listenKeys.admitRequest(credential.accountId, exchange.now())) throw tooManyListenKeyRequests(listenKeys.policy);
     return credential;
   };
-  const unknownKey = (): BinanceError => new BinanceError(ERR.INVALID_LISTEN_KEY, 'This listenKey does not exist.');
-  /** The key a PUT/DELETE is about: the one sent (it must be the account's), else the account's current one. */
-  const targetKey = (request: FastifyRequest, accountId: number, now: number): string => {
+  /** The key a PUT/DELETE names (it must be the account's, and live); undefined: the account's active one. */
+  const namedKey = (request: FastifyRequest, accountId: number, now: number): string | undefined => {
     const given = optional(paramsOf(request), 'listenKey');
-    if (given !== undefined) {
-      const entry = listenKeys.resolve(given, now);
-      if (entry === undefined || entry.accountId !== accountId) throw unknownKey();
-      return given;
-    }
-    const current = listenKeys.current(accountId, now);
-    if (current === undefined) throw unknownKey();
-    return current;
+    if (given === undefined) return undefined;
+    const entry = listenKeys.resolve(given, now);
+    if (entry === undefined || entry.accountId !== accountId) throw unknownListenKey();
+    return given;
   };
-  app.post('/fapi/v1/listenKey', async (request) => {
-    const { accountId } = keyOwner(request);
-    const now = exchange.now();
-    const current = listenKeys.current(accountId, now);
-    if (current !== undefined && await savedOrBinanceError(listenKeys.extend(current, now))) return { listenKey: current };
-    const issued = await savedOrBinanceError(listenKeys.issue(accountId, now));
-    // Unreachable while Binance's rule holds (a live key is handed out again above): a guard, not a path.
-    if (!issued.ok) throw new BinanceError(ERR.UNKNOWN, 'An unknown error occurred while processing the request. (the account already holds its one active listenKey)', 500);
-    return { listenKey: issued.key };
-  });
+  app.post('/fapi/v1/listenKey', async (request) => ({ listenKey: await startListenKey(listenKeys, keyOwner(request).accountId, exchange.now()) }));
   app.put('/fapi/v1/listenKey', async (request) => {
     const { accountId } = keyOwner(request);
     const now = exchange.now();
-    const key = targetKey(request, accountId, now);
-    if (!await savedOrBinanceError(listenKeys.extend(key, now))) throw unknownKey();
-    return { listenKey: key };
+    return { listenKey: await keepaliveListenKey(listenKeys, accountId, now, namedKey(request, accountId, now)) };
   });
   app.delete('/fapi/v1/listenKey', async (request) => {
     const { accountId } = keyOwner(request);
-    const key = targetKey(request, accountId, exchange.now());
-    await savedOrBinanceError(listenKeys.revoke(key));
-    options.onListenKeyClosed(key);
+    const now = exchange.now();
+    await closeListenKey(listenKeys, accountId, now, options.onListenKeyClosed, namedKey(request, accountId, now));
     return {};
   });
 

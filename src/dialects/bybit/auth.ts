@@ -1,7 +1,10 @@
 /**
  * Bybit v5 signatures (protocols.md §3.1), HMAC-SHA256 hex with the API secret as key:
- *  - REST: sign(timestamp + apiKey + recvWindow + payload), payload = the query string exactly as
- *    sent (GET) or the raw body (POST); headers X-BAPI-API-KEY / -TIMESTAMP / -RECV-WINDOW / -SIGN.
+ *  - REST: sign(timestamp + apiKey + [recvWindow] + payload), payload = the query string exactly as
+ *    sent (GET) or the raw body (POST); headers X-BAPI-API-KEY / -TIMESTAMP / -SIGN and the optional
+ *    -RECV-WINDOW, which is in the signed text only when it is sent (5,000 ms when it is not), and
+ *    X-BAPI-SIGN-TYPE "2" (Bybit's own HMAC samples and clients send it) or none. Every key is an
+ *    HMAC key (RSA keys are registered with Bybit by the user, which perpstream has no call for).
  *    Parameters in the other, unsigned part are refused (refuseUnsignedPart).
  *    Accepted when server − recvWindow ≤ timestamp < server + 1000 ms (Bybit's rule).
  *  - Stream: args [apiKey, expires, sign("GET/realtime" + expires)], expires a future ms time at
@@ -39,11 +42,17 @@ export function signedPartOf(method: string): 'query' | 'body' {
   return method === 'GET' ? 'query' : 'body';
 }
 
-/** What a REST request signs: timestamp + key + recvWindow + (the query of a GET | the body of a POST). */
-export function restPayload(timestamp: string, apiKey: string, recvWindow: string, request: Pick<SignedRequest, 'method' | 'rawQuery' | 'rawBody'>): string {
+/**
+ * What a REST request signs: timestamp + key + [recvWindow, when the header is sent] + (the query of
+ * a GET | the body of a POST).
+ */
+export function restPayload(timestamp: string, apiKey: string, recvWindow: string | undefined, request: Pick<SignedRequest, 'method' | 'rawQuery' | 'rawBody'>): string {
   const body = signedPartOf(request.method) === 'query' ? request.rawQuery : request.rawBody;
-  return timestamp + apiKey + recvWindow + body;
+  return timestamp + apiKey + (recvWindow ?? '') + body;
 }
+
+/** X-BAPI-SIGN-TYPE values for an HMAC signature: none, or Bybit's "2". */
+const HMAC_SIGN_TYPES: readonly (string | undefined)[] = [undefined, '2'];
 
 /**
  * Refuses a query on a request that signs its body (a POST): those parameters would be unsigned,
@@ -66,12 +75,14 @@ export function verifyRest(request: SignedRequest, credentials: CredentialStore,
   const apiKey = header(request.headers, 'x-bapi-api-key');
   const timestamp = header(request.headers, 'x-bapi-timestamp');
   const signature = header(request.headers, 'x-bapi-sign');
-  const recvWindow = header(request.headers, 'x-bapi-recv-window') ?? String(DEFAULT_RECV_WINDOW_MS);
+  const recvWindowHeader = header(request.headers, 'x-bapi-recv-window');
+  const recvWindow = recvWindowHeader ?? String(DEFAULT_RECV_WINDOW_MS);
   if (apiKey === undefined || apiKey === '') {
     throw new BybitError(Code.INVALID_KEY, 'API key is invalid: send it in the X-BAPI-API-KEY header.');
   }
-  if (header(request.headers, 'x-bapi-sign-type') === '2') {
-    throw new BybitError(Code.SIGN, 'Error sign: RSA keys (X-BAPI-SIGN-TYPE 2) are not supported here; sign with HMAC-SHA256.');
+  const signType = header(request.headers, 'x-bapi-sign-type');
+  if (!HMAC_SIGN_TYPES.includes(signType)) {
+    throw new BybitError(Code.SIGN, `Error sign: X-BAPI-SIGN-TYPE ${JSON.stringify(signType)} is not a signature type of this server's keys; send 2 (HMAC-SHA256) or leave it out.`);
   }
   if (timestamp === undefined || !/^\d{10,16}$/.test(timestamp)) {
     throw new BybitError(Code.TIMESTAMP, 'invalid request, please check your timestamp: send X-BAPI-TIMESTAMP as the current time in ms.');
@@ -90,7 +101,7 @@ export function verifyRest(request: SignedRequest, credentials: CredentialStore,
     throw new BybitError(Code.INVALID_KEY, 'API key is invalid. Check whether the key and domain are matched.');
   }
   refuseUnsignedPart(request);
-  const payload = restPayload(timestamp, apiKey, recvWindow, request);
+  const payload = restPayload(timestamp, apiKey, recvWindowHeader, request);
   if (signature === undefined || !matches(sign(credential.secret, payload), signature)) {
     throw new BybitError(Code.SIGN, `error sign! origin_string[${payload}]`);
   }
