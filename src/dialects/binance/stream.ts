@@ -22,6 +22,7 @@ import type { EngineEvent } from '../../engine/types.js';
 import type { ConnectionCounter } from '../../gateway/connections.js';
 import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
 import { Session } from '../../gateway/session.js';
+import { BinanceHeartbeat, MAX_LIFE_CLOSE } from './heartbeat.js';
 import type { UpgradeRefusal } from '../../gateway/ws-router.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
@@ -48,7 +49,7 @@ export const BinanceClose = Object.freeze({
   /** The listenKey of a raw connection expired or was deleted (after the listenKeyExpired event). */
   KEY_EXPIRED: 4001,
   /** The connection reached its maximum life (Binance: 24 h). */
-  MAX_LIFE: 4002,
+  MAX_LIFE: MAX_LIFE_CLOSE,
 });
 
 const UNKNOWN_KEY_MSG = 'This listenKey does not exist.';
@@ -137,8 +138,7 @@ interface Registry {
 
 class BinanceConnection {
   private readonly session: Session;
-  private readonly timers: NodeJS.Timeout[] = [];
-  private pongTimer: NodeJS.Timeout;
+  private readonly heartbeat: BinanceHeartbeat;
   /** Subscribed names in the order they were subscribed (LIST_SUBSCRIPTIONS answers in that order). */
   private readonly names = new Map<string, StreamName>();
   /** Per listenKey on this connection: the timer that wakes at its expiry. */
@@ -155,13 +155,8 @@ class BinanceConnection {
   ) {
     this.session = new Session(socket, options.limits, options.exchange.now());
     this.session.onText((text) => this.onMessage(text));
-    socket.on('pong', () => this.armPongTimeout());
+    this.heartbeat = new BinanceHeartbeat(socket, this.session, options);
     socket.once('close', () => this.onClose());
-    this.pongTimer = this.armPongTimeout();
-    this.timers.push(setInterval(() => {
-      if (this.session.isOpen) socket.ping();
-    }, options.pingIntervalMs).unref());
-    this.timers.push(setTimeout(() => this.session.close(BinanceClose.MAX_LIFE, 'the connection reached its maximum life; reconnect'), options.maxConnectionLifeMs).unref());
   }
 
   /** Subscribes the URL's names; false when one of its keys is no longer live. */
@@ -174,12 +169,6 @@ class BinanceConnection {
 
   closeExpired(): void {
     this.session.close(BinanceClose.KEY_EXPIRED, 'listenKeyExpired: get a new listenKey (POST /fapi/v1/listenKey) and reconnect');
-  }
-
-  private armPongTimeout(): NodeJS.Timeout {
-    if (this.pongTimer !== undefined) clearTimeout(this.pongTimer);
-    this.pongTimer = setTimeout(() => this.session.close(CloseCode.IDLE, `no pong for ${this.options.pongTimeoutMs / 1000} s`), this.options.pongTimeoutMs).unref();
-    return this.pongTimer;
   }
 
   /** Reads names for a subscription: every user-data key live and of one account (this one's, once bound). */
@@ -311,8 +300,7 @@ class BinanceConnection {
   }
 
   private onClose(): void {
-    for (const timer of this.timers) clearTimeout(timer);
-    clearTimeout(this.pongTimer);
+    this.heartbeat.stop();
     for (const key of [...this.keyTimers.keys()]) this.forgetKey(key);
     this.stopListening?.();
     if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId, this.socket);

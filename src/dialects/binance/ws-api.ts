@@ -29,7 +29,7 @@ import { verifyApiKey } from './auth.js';
 import { BinanceError, ERR } from './errors.js';
 import { closeListenKey, keepaliveListenKey, startListenKey } from './listen-key-calls.js';
 import { tooManyListenKeyRequests } from './listen-key-policy.js';
-import { BinanceClose } from './stream.js';
+import { BinanceHeartbeat } from './heartbeat.js';
 
 export const BINANCE_WS_API_PATH = '/binance/ws-fapi/v1';
 
@@ -57,26 +57,14 @@ export function binanceWsApiHandler(options: BinanceWsApiOptions): (socket: WebS
 
 class WsApiConnection {
   private readonly session: Session;
-  private readonly timers: NodeJS.Timeout[] = [];
-  private pongTimer: NodeJS.Timeout;
+  private readonly heartbeat: BinanceHeartbeat;
   private accountId: number | null = null;
 
   constructor(private readonly socket: WebSocket, private readonly options: BinanceWsApiOptions) {
     this.session = new Session(socket, options.limits, options.exchange.now());
     this.session.onText((text) => this.onMessage(text));
-    socket.on('pong', () => this.armPongTimeout());
+    this.heartbeat = new BinanceHeartbeat(socket, this.session, options);
     socket.once('close', () => this.onClose());
-    this.pongTimer = this.armPongTimeout();
-    this.timers.push(setInterval(() => {
-      if (this.session.isOpen) socket.ping();
-    }, options.pingIntervalMs).unref());
-    this.timers.push(setTimeout(() => this.session.close(BinanceClose.MAX_LIFE, 'the connection reached its maximum life; reconnect'), options.maxConnectionLifeMs).unref());
-  }
-
-  private armPongTimeout(): NodeJS.Timeout {
-    if (this.pongTimer !== undefined) clearTimeout(this.pongTimer);
-    this.pongTimer = setTimeout(() => this.session.close(CloseCode.IDLE, `no pong for ${this.options.pongTimeoutMs / 1000} s`), this.options.pongTimeoutMs).unref();
-    return this.pongTimer;
   }
 
   private onMessage(text: string): void {
@@ -139,8 +127,7 @@ class WsApiConnection {
   }
 
   private onClose(): void {
-    for (const timer of this.timers) clearTimeout(timer);
-    clearTimeout(this.pongTimer);
+    this.heartbeat.stop();
     if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId, this.socket);
   }
 }
