@@ -12,24 +12,9 @@ import WebSocket from 'ws';
 import { connectionBudget, FILE_RESERVE, MIN_HTTP_RESERVE } from '../../src/gateway/descriptors.js';
 import { CloseCode } from '../../src/gateway/limits.js';
 import { ADMIN_TOKEN, Harness } from '../support/harness.js';
+import { upgrade } from '../support/ws-upgrade.js';
 import { XtClient } from '../support/xt-client.js';
 import { removeDir, ServerProcess, tempDir } from '../durability/support.js';
-
-type Outcome = { opened: WebSocket } | { status: number; body: string };
-
-/** Opens a stream connection, or returns the HTTP answer that refused it. */
-function connect(url: string): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
-    socket.once('unexpected-response', (_request, response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    });
-    socket.once('open', () => resolve({ opened: socket }));
-    socket.once('error', reject);
-  });
-}
 
 /** Waits for a connection's close frame (the server's deadline is the clock here, not the test). */
 function closed(socket: WebSocket): Promise<{ code: number; reason: string }> {
@@ -68,12 +53,12 @@ describe('connections that have not subscribed or authenticated', () => {
   test('are bounded in number: the next upgrade is answered 503 at once while REST keeps serving', async () => {
     const idle: WebSocket[] = [];
     for (let i = 0; i < 4; i++) {
-      const outcome = await connect(`${harness.server.wsUrl}/ws/user`);
+      const outcome = await upgrade(`${harness.server.wsUrl}/ws/user`);
       assert.ok('opened' in outcome, JSON.stringify(outcome));
       idle.push(outcome.opened);
     }
     for (const path of ['/ws/user', '/bybit/v5/private']) {
-      const refused = await connect(`${harness.server.wsUrl}${path}`);
+      const refused = await upgrade(`${harness.server.wsUrl}${path}`);
       assert.ok('status' in refused, `${path} was accepted`);
       assert.equal(refused.status, 503);
       assert.match(refused.body, /have not subscribed or authenticated/);
@@ -85,7 +70,7 @@ describe('connections that have not subscribed or authenticated', () => {
     const subscribed = new Promise<void>((resolve) => idle[0]!.once('message', () => resolve()));
     idle[0]!.send(JSON.stringify({ method: 'SUBSCRIBE', params: [`order@${listenKey}`], id: '1' }));
     await subscribed;
-    const admitted = await connect(`${harness.server.wsUrl}/ws/user`);
+    const admitted = await upgrade(`${harness.server.wsUrl}/ws/user`);
     assert.ok('opened' in admitted, JSON.stringify(admitted));
     const status = await gatewayStatus(harness.server.url, ADMIN_TOKEN);
     assert.equal(status.unauthenticated, 4);
@@ -94,9 +79,9 @@ describe('connections that have not subscribed or authenticated', () => {
   });
 
   test('are closed with 4010 after the deadline however often they ping; a subscribed one stays', async () => {
-    const idle = await connect(`${harness.server.wsUrl}/ws/user`);
-    const bybit = await connect(`${harness.server.wsUrl}/bybit/v5/private`);
-    const served = await connect(`${harness.server.wsUrl}/ws/user`);
+    const idle = await upgrade(`${harness.server.wsUrl}/ws/user`);
+    const bybit = await upgrade(`${harness.server.wsUrl}/bybit/v5/private`);
+    const served = await upgrade(`${harness.server.wsUrl}/ws/user`);
     assert.ok('opened' in idle && 'opened' in bybit && 'opened' in served);
     const account = await harness.admin.createAccount();
     const listenKey = await new XtClient(harness.server.url, account.apiKey, account.secret).listenKey();
@@ -140,7 +125,7 @@ describe('the real process under a low open-file limit', () => {
     const opened: WebSocket[] = [];
     let refused = 0;
     for (let i = 0; i < maxConnections + 40; i++) {
-      const outcome = await connect(`${server.wsUrl}/ws/user`);
+      const outcome = await upgrade(`${server.wsUrl}/ws/user`);
       if ('opened' in outcome) opened.push(outcome.opened);
       else {
         assert.equal(outcome.status, 503, outcome.body);

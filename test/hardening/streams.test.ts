@@ -15,6 +15,7 @@ import { sign as bybitSign } from '../bybit/client.js';
 import { KucoinRest } from '../kucoin/client.js';
 import { ADMIN_TOKEN, Harness } from '../support/harness.js';
 import { rng, seedFrom, type Rng } from '../support/rng.js';
+import { upgrade } from '../support/ws-upgrade.js';
 import { XtClient } from '../support/xt-client.js';
 
 type Json = Record<string, unknown>;
@@ -319,37 +320,20 @@ function rawUpgrade(port: number, target: string): Promise<string> {
   });
 }
 
-/** The HTTP answer to an upgrade the server refuses. */
-function upgradeRefusal(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
-    socket.once('unexpected-response', (_request, response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    });
-    socket.once('open', () => reject(new Error(`${url} was accepted`)));
-    socket.once('error', () => undefined);
-  });
+/** The HTTP answer to an upgrade the server must refuse. */
+async function upgradeRefusal(url: string): Promise<{ status: number; body: string }> {
+  const outcome = await upgrade(url);
+  if ('opened' in outcome) {
+    outcome.opened.terminate();
+    throw new Error(`${url} was accepted`);
+  }
+  return outcome;
 }
 
 /** 'opened', or the HTTP status an upgrade was refused with. */
-function upgradeOutcome(url: string): Promise<'opened' | number> {
-  return new Promise((resolve, reject) => {
-    let socket: WebSocket;
-    try {
-      socket = new WebSocket(url);
-    } catch (error) {
-      return reject(error as Error);
-    }
-    socket.once('unexpected-response', (_request, response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
-    });
-    socket.once('open', () => {
-      socket.terminate();
-      resolve('opened');
-    });
-    socket.once('error', (error) => reject(error));
-  });
+async function upgradeOutcome(url: string): Promise<'opened' | number> {
+  const outcome = await upgrade(url);
+  if ('status' in outcome) return outcome.status;
+  outcome.opened.terminate();
+  return 'opened';
 }
