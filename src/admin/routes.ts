@@ -15,6 +15,7 @@ import { registerErrorShape } from '../server/error-shapes.js';
 import type { DurableStore } from '../persistence/store.js';
 import type { Exchange } from '../service/exchange.js';
 import type { GatewayStatus } from '../server/server.js';
+import { requiredText, requiredWholeNumber, type ParamErrors, type RawParams } from '../dialects/param-reader.js';
 import { priceRoutes } from './price-routes.js';
 
 export interface AdminOptions {
@@ -44,12 +45,20 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/** The admin API's words for a refused field: HTTP 400 {"error"}. */
+const ADMIN_FIELD_ERRORS: ParamErrors = {
+  missing: (name, hint) => new AdminError(400, `"${name}" is required${hint}`),
+  malformed: (name, problem) => new AdminError(400, `"${name}" is malformed: ${problem}`),
+};
+
+/** A required field of a JSON body: a non-empty string, or a whole number ≥ 0. */
 export function field(body: unknown, name: string, kind: 'string' | 'integer'): string | number {
-  const value = (body as Record<string, unknown> | null)?.[name];
-  if (kind === 'integer' && Number.isSafeInteger(value)) return value as number;
-  if (kind === 'integer' && typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
-  if (kind === 'string' && typeof value === 'string' && value !== '') return value;
-  throw new AdminError(400, `"${name}" is required and must be ${kind === 'integer' ? 'a whole number' : 'a non-empty string'}`);
+  const params = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as RawParams) : {};
+  if (kind === 'integer') return requiredWholeNumber(params, name, 0, Number.MAX_SAFE_INTEGER, ADMIN_FIELD_ERRORS);
+  // Amounts and prices are decimal strings here: a JSON number could already have lost digits.
+  const value = params[name];
+  if (value !== undefined && value !== null && typeof value !== 'string') throw ADMIN_FIELD_ERRORS.malformed(name, 'send it as a JSON string');
+  return requiredText(params, name, ADMIN_FIELD_ERRORS, ' and must be a non-empty string');
 }
 
 function amountOf(body: unknown): bigint {

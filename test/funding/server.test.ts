@@ -109,7 +109,7 @@ describe('funding through the server: admin index and settlement, XT pushes', ()
       ['POST', '/index-price', { symbol: 'btc_usdt' }, 400, /"price" is required/],
       ['GET', '/prices/nope_usdt', undefined, 404, /not listed/],
       ['POST', '/funding/settle', { symbol: 'nope_usdt' }, 404, /not listed/],
-      ['POST', '/funding/settle', { symbol: 'btc_usdt', fundingTime: 'soon' }, 400, /"fundingTime" is required and must be a whole number/],
+      ['POST', '/funding/settle', { symbol: 'btc_usdt', fundingTime: 'soon' }, 400, /"fundingTime" is malformed: fundingTime must be a whole number/],
     ];
     for (const [method, path, body, status, message] of cases) {
       const reply = await harness.admin.request<{ error: string }>(method, path, body);

@@ -6,6 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import { CLIENT_ID_RULES, clientIdProblem, decimalAbove } from '../front-door-bounds.js';
 import { parseForm } from '../../server/form.js';
 import { rawQuery } from '../../server/http.js';
+import { optionalFlag, optionalText, optionalWholeNumber, requiredText, type ParamErrors } from '../param-reader.js';
 import { BinanceError, ERR, illegal, missing } from './errors.js';
 import { formatQty, parseQty, type BinanceSymbol, type BinanceSymbols } from './symbols.js';
 
@@ -70,16 +71,14 @@ export function paramsOf(request: FastifyRequest): Params {
   return { ...fromBody, ...fromQuery };
 }
 
-export function required(params: Params, name: string): string {
-  const value = params[name];
-  if (value === undefined || value === '') throw missing(name);
-  return value;
-}
+/** Binance's words for a refused parameter: -1102 when it is missing, -1100 when it is malformed. */
+const BINANCE_PARAM_ERRORS: ParamErrors = {
+  missing: (name) => missing(name),
+  malformed: (name, problem) => illegal(name, problem),
+};
 
-export function optional(params: Params, name: string): string | undefined {
-  const value = params[name];
-  return value === undefined || value === '' ? undefined : value;
-}
+export const required = (params: Params, name: string): string => requiredText(params, name, BINANCE_PARAM_ERRORS);
+export const optional = (params: Params, name: string): string | undefined => optionalText(params, name, BINANCE_PARAM_ERRORS);
 
 export function symbolParam(params: Params, symbols: BinanceSymbols, name = 'symbol'): BinanceSymbol {
   const symbol = symbols.find(required(params, name));
@@ -91,21 +90,10 @@ export function optionalSymbol(params: Params, symbols: BinanceSymbols): Binance
   return optional(params, 'symbol') === undefined ? undefined : symbolParam(params, symbols);
 }
 
-export function booleanParam(params: Params, name: string): boolean | undefined {
-  const value = optional(params, name);
-  if (value === undefined) return undefined;
-  if (value === 'true' || value === 'TRUE') return true;
-  if (value === 'false' || value === 'FALSE') return false;
-  throw illegal(name, 'send true or false');
-}
+export const booleanParam = (params: Params, name: string): boolean | undefined => optionalFlag(params, name, BINANCE_PARAM_ERRORS);
 
-export function integerParam(params: Params, name: string, min: number, max: number): number | undefined {
-  const value = optional(params, name);
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (!/^-?\d+$/.test(value) || parsed < min || parsed > max) throw illegal(name, `send a whole number from ${min} to ${max}`);
-  return parsed;
-}
+export const integerParam = (params: Params, name: string, min: number, max: number): number | undefined =>
+  optionalWholeNumber(params, name, min, max, BINANCE_PARAM_ERRORS);
 
 export function enumParam<T extends string>(params: Params, name: string, values: readonly T[], error: BinanceError): T | undefined {
   const value = optional(params, name);

@@ -7,6 +7,7 @@ import type { SymbolConfig } from '../../engine/symbol.js';
 import type { Credential } from '../../service/credentials.js';
 import { CLIENT_ID_RULES, clientIdProblem, echo, priceProblemText, readPrice } from '../front-door-bounds.js';
 import { signedPartOf } from './auth.js';
+import { optionalChoice, optionalFlag, optionalText, optionalWholeNumber, requiredChoice, requiredText, type ParamErrors } from '../param-reader.js';
 import { BybitError, Code, paramsError } from './envelope.js';
 import { parseBaseQty, type BybitSymbols } from './symbols.js';
 
@@ -30,51 +31,23 @@ export function paramsOf(request: FastifyRequest): Params {
   return request.body !== null && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Params) : {};
 }
 
-export function optionalString(params: Params, name: string): string | undefined {
-  const value = params[name];
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw paramsError(`${name} must be a string`);
-}
+/** Bybit's words for a refused parameter (10001 params error). */
+const BYBIT_PARAM_ERRORS: ParamErrors = {
+  missing: (name, hint) => paramsError(`${name} is required${hint}`),
+  malformed: (_name, problem) => paramsError(problem),
+};
 
-export function requiredString(params: Params, name: string): string {
-  const value = optionalString(params, name);
-  if (value === undefined) throw paramsError(`${name} is required`);
-  return value;
-}
-
+export const optionalString = (params: Params, name: string): string | undefined => optionalText(params, name, BYBIT_PARAM_ERRORS);
+export const requiredString = (params: Params, name: string): string => requiredText(params, name, BYBIT_PARAM_ERRORS);
 /** One of the allowed values, matched exactly (Bybit's enums are case-sensitive). */
-export function optionalEnum<T extends string>(params: Params, name: string, allowed: readonly T[]): T | undefined {
-  const value = optionalString(params, name);
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw paramsError(`${name} must be one of ${allowed.join(', ')} (got ${echo(value)})`);
-  return value as T;
-}
-
-export function requiredEnum<T extends string>(params: Params, name: string, allowed: readonly T[]): T {
-  const value = optionalEnum(params, name, allowed);
-  if (value === undefined) throw paramsError(`${name} is required (${allowed.join(', ')})`);
-  return value;
-}
-
-export function optionalBoolean(params: Params, name: string): boolean | undefined {
-  const value = params[name];
-  if (value === undefined || value === null || value === '') return undefined;
-  if (value === true || value === 'true') return true;
-  if (value === false || value === 'false') return false;
-  throw paramsError(`${name} must be true or false`);
-}
-
+export const optionalEnum = <T extends string>(params: Params, name: string, allowed: readonly T[]): T | undefined =>
+  optionalChoice(params, name, allowed, BYBIT_PARAM_ERRORS);
+export const requiredEnum = <T extends string>(params: Params, name: string, allowed: readonly T[]): T =>
+  requiredChoice(params, name, allowed, BYBIT_PARAM_ERRORS);
+export const optionalBoolean = (params: Params, name: string): boolean | undefined => optionalFlag(params, name, BYBIT_PARAM_ERRORS);
 /** A whole number (JSON number or digit string) within bounds. */
-export function optionalInteger(params: Params, name: string, min: number, max: number): number | undefined {
-  const text = optionalString(params, name);
-  if (text === undefined) return undefined;
-  if (!/^-?\d+$/.test(text)) throw paramsError(`${name} must be a whole number`);
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw paramsError(`${name} must be between ${min} and ${max}`);
-  return value;
-}
+export const optionalInteger = (params: Params, name: string, min: number, max: number): number | undefined =>
+  optionalWholeNumber(params, name, min, max, BYBIT_PARAM_ERRORS);
 
 /** `category`: this server lists linear contracts only; the other categories hold nothing. */
 export function categoryOf(params: Params): 'linear' | 'inverse' | 'spot' | 'option' {

@@ -6,7 +6,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { Credential } from '../../service/credentials.js';
-import { CLIENT_ID_RULES, clientIdProblem, echo, priceProblemText, readMarginAmount, readPrice } from '../front-door-bounds.js';
+import { CLIENT_ID_RULES, clientIdProblem, priceProblemText, readMarginAmount, readPrice } from '../front-door-bounds.js';
+import { optionalChoice, optionalFlag, optionalText, optionalWholeNumber, requiredText, requiredWholeNumber, type ParamErrors } from '../param-reader.js';
 import { badParam, invalidOrder, KucoinError } from './envelope.js';
 import type { KucoinSymbols } from './symbols.js';
 
@@ -33,51 +34,21 @@ export function paramsOf(request: FastifyRequest): Params {
   return { ...query, ...body };
 }
 
-export function optionalString(params: Params, name: string): string | undefined {
-  const value = params[name];
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  if (typeof value === 'boolean') return String(value);
-  throw badParam(`${name} must be a string or a number`);
-}
+/** KuCoin's words for a refused parameter (400100). */
+const KUCOIN_PARAM_ERRORS: ParamErrors = {
+  missing: (name, hint) => badParam(`${name} is required${hint}`),
+  malformed: (_name, problem) => badParam(problem),
+};
 
-export function requiredString(params: Params, name: string): string {
-  const value = optionalString(params, name);
-  if (value === undefined) throw badParam(`${name} is required`);
-  return value;
-}
-
-export function optionalEnum<T extends string>(params: Params, name: string, allowed: readonly T[], normalize: (s: string) => string = (s) => s): T | undefined {
-  const text = optionalString(params, name);
-  if (text === undefined) return undefined;
-  const value = normalize(text);
-  if (!(allowed as readonly string[]).includes(value)) throw badParam(`${name} must be one of ${allowed.join(', ')} (got ${echo(text)})`);
-  return value as T;
-}
-
-export function optionalBoolean(params: Params, name: string): boolean | undefined {
-  const value = params[name];
-  if (value === undefined || value === null || value === '') return undefined;
-  if (value === true || value === 'true') return true;
-  if (value === false || value === 'false') return false;
-  throw badParam(`${name} must be true or false`);
-}
-
-export function optionalInteger(params: Params, name: string, min: number, max: number): number | undefined {
-  const text = optionalString(params, name);
-  if (text === undefined) return undefined;
-  if (!/^-?\d+$/.test(text)) throw badParam(`${name} must be a whole number (got ${echo(text)})`);
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw badParam(`${name} must be between ${min} and ${max} (got ${echo(text)})`);
-  return value;
-}
-
-export function requiredInteger(params: Params, name: string, min: number, max: number): number {
-  const value = optionalInteger(params, name, min, max);
-  if (value === undefined) throw badParam(`${name} is required (a whole number from ${min} to ${max})`);
-  return value;
-}
+export const optionalString = (params: Params, name: string): string | undefined => optionalText(params, name, KUCOIN_PARAM_ERRORS);
+export const requiredString = (params: Params, name: string): string => requiredText(params, name, KUCOIN_PARAM_ERRORS);
+export const optionalEnum = <T extends string>(params: Params, name: string, allowed: readonly T[], normalize?: (s: string) => string): T | undefined =>
+  optionalChoice(params, name, allowed, KUCOIN_PARAM_ERRORS, normalize);
+export const optionalBoolean = (params: Params, name: string): boolean | undefined => optionalFlag(params, name, KUCOIN_PARAM_ERRORS);
+export const optionalInteger = (params: Params, name: string, min: number, max: number): number | undefined =>
+  optionalWholeNumber(params, name, min, max, KUCOIN_PARAM_ERRORS);
+export const requiredInteger = (params: Params, name: string, min: number, max: number): number =>
+  requiredWholeNumber(params, name, min, max, KUCOIN_PARAM_ERRORS);
 
 export function symbolOf(symbols: KucoinSymbols, params: Params, required: true): SymbolConfig;
 export function symbolOf(symbols: KucoinSymbols, params: Params, required: boolean): SymbolConfig | undefined;

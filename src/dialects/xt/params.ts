@@ -8,6 +8,7 @@ import type { SymbolConfig } from '../../engine/symbol.js';
 import type { Credential } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
 import { CLIENT_ID_RULES, clientIdProblem, priceProblemText, readMarginAmount, readPrice } from '../front-door-bounds.js';
+import { optionalChoice, optionalFlag, optionalText, optionalWholeNumber, requiredChoice, requiredText, requiredWholeNumber, type ParamErrors } from '../param-reader.js';
 import { invalidOrder, invalidParams, XtError } from './envelope.js';
 
 declare module 'fastify' {
@@ -37,56 +38,25 @@ export function paramsOf(request: FastifyRequest): Params {
   return { ...query, ...body };
 }
 
-export function optionalString(params: Params, name: string): string | undefined {
-  const value = params[name];
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw invalidParams(`${name} must be a string`);
-}
+/** XT's words for a refused parameter (COMMON_003 invalid_params). */
+const XT_PARAM_ERRORS: ParamErrors = {
+  missing: (name, hint) => invalidParams(`${name} is required${hint}`),
+  malformed: (_name, problem) => invalidParams(problem),
+};
 
-export function requiredString(params: Params, name: string): string {
-  const value = optionalString(params, name);
-  if (value === undefined) throw invalidParams(`${name} is required`);
-  return value;
-}
-
-export function optionalEnum<T extends string>(params: Params, name: string, allowed: readonly T[]): T | undefined {
-  const value = optionalString(params, name)?.toUpperCase();
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw invalidParams(`${name} must be one of ${allowed.join(', ')}`);
-  return value as T;
-}
-
-export function requiredEnum<T extends string>(params: Params, name: string, allowed: readonly T[]): T {
-  const value = optionalEnum(params, name, allowed);
-  if (value === undefined) throw invalidParams(`${name} is required (${allowed.join(', ')})`);
-  return value;
-}
-
-export function optionalBoolean(params: Params, name: string): boolean | undefined {
-  const value = params[name];
-  if (value === undefined || value === null || value === '') return undefined;
-  if (value === true || value === 'true') return true;
-  if (value === false || value === 'false') return false;
-  throw invalidParams(`${name} must be true or false`);
-}
-
+export const optionalString = (params: Params, name: string): string | undefined => optionalText(params, name, XT_PARAM_ERRORS);
+export const requiredString = (params: Params, name: string): string => requiredText(params, name, XT_PARAM_ERRORS);
+/** XT's enumerations are upper case; clients' lower case is accepted. */
+export const optionalEnum = <T extends string>(params: Params, name: string, allowed: readonly T[]): T | undefined =>
+  optionalChoice(params, name, allowed, XT_PARAM_ERRORS, (text) => text.toUpperCase());
+export const requiredEnum = <T extends string>(params: Params, name: string, allowed: readonly T[]): T =>
+  requiredChoice(params, name, allowed, XT_PARAM_ERRORS, (text) => text.toUpperCase());
+export const optionalBoolean = (params: Params, name: string): boolean | undefined => optionalFlag(params, name, XT_PARAM_ERRORS);
 /** A whole number parameter within bounds (e.g. ids, page sizes, times). */
-export function optionalInteger(params: Params, name: string, min: number, max: number): number | undefined {
-  const text = optionalString(params, name);
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text)) throw invalidParams(`${name} must be a whole number`);
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw invalidParams(`${name} must be between ${min} and ${max}`);
-  return value;
-}
-
-export function requiredInteger(params: Params, name: string, min: number, max: number): number {
-  const value = optionalInteger(params, name, min, max);
-  if (value === undefined) throw invalidParams(`${name} is required`);
-  return value;
-}
+export const optionalInteger = (params: Params, name: string, min: number, max: number): number | undefined =>
+  optionalWholeNumber(params, name, min, max, XT_PARAM_ERRORS);
+export const requiredInteger = (params: Params, name: string, min: number, max: number): number =>
+  requiredWholeNumber(params, name, min, max, XT_PARAM_ERRORS);
 
 export function symbolOf(exchange: Exchange, params: Params, required: true): SymbolConfig;
 export function symbolOf(exchange: Exchange, params: Params, required: false): SymbolConfig | undefined;
