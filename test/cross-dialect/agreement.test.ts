@@ -50,8 +50,9 @@ describe('one account over four dialects at once: every push agrees with the eng
   let c: FrontDoors;
   let watched: WatchedAccount[] = [];
 
-  const account = async (usdt: string): Promise<Credentials> => {
-    const created = await h.admin.createAccount();
+  /** Accounts are made for the exchange whose defaults the scenario needs (XT: hedge; Bybit: one-way). */
+  const account = async (usdt: string, dialect: 'xt' | 'bybit'): Promise<Credentials> => {
+    const created = await h.admin.createAccount(dialect);
     if (usdt !== '0') await h.admin.deposit(created.accountId, usdt);
     return created;
   };
@@ -65,10 +66,10 @@ describe('one account over four dialects at once: every push agrees with the eng
     await h.admin.markPrice(BTC.xt, '60000');
     await h.admin.markPrice(ETH.xt, '3000');
     const units = new Map<string, Units>(h.server.exchange.engine.symbols().map((config) => [config.symbol, unitsOf(config)]));
-    const [ca, cb, cc] = [await account('0'), await account('100000'), await account('0')];
+    const [ca, cb, cc] = [await account('0', 'xt'), await account('100000', 'xt'), await account('0', 'bybit')];
     [a, b, c] = [ca, cb, cc].map((x) => new FrontDoors(h.server.url, x, clock)) as [FrontDoors, FrontDoors, FrontDoors];
-    A = await WatchedAccount.open(h.server, ca, 'A hedge', units);
-    C = await WatchedAccount.open(h.server, cc, 'C one-way', units);
+    A = await WatchedAccount.open(h.server, ca, 'A hedge (XT account)', units);
+    C = await WatchedAccount.open(h.server, cc, 'C one-way (Bybit account)', units);
     watched = [A, C];
   });
   after(async () => {
@@ -124,7 +125,10 @@ describe('one account over four dialects at once: every push agrees with the eng
     await h.admin.deposit(A.account.accountId, '1000');
     await h.admin.deposit(C.account.accountId, '1000');
   });
-  step('C switches to one-way mode (Bybit switch-mode)', () => c.bybit('/v5/position/switch-mode', { category: 'linear', coin: 'USDT', mode: 0 }));
+  step('C was created for Bybit: one-way from the start, and Bybit says the mode is not modified', async () => {
+    assert.equal(h.server.exchange.engine.account(C.account.accountId)!.view.positionMode, 'ONE_WAY');
+    await assert.rejects(c.bybit('/v5/position/switch-mode', { category: 'linear', coin: 'USDT', mode: 0 }), /Position mode is not modified/);
+  });
 
   // --- A (hedge): open, partial fill, amend, fill ------------------------------------------------
   let resting = '';

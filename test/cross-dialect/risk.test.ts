@@ -90,7 +90,8 @@ describe('the risk engine over four dialects at once: WARN → PARTIAL → LIQUI
     await h.admin.markPrice(RISK.xt, '1000');
     const units = new Map<string, Units>(h.server.exchange.engine.symbols().map((config) => [config.symbol, unitsOf(config)]));
     for (const who of ['V', 'S1', 'S2', 'M'] as const) {
-      const created: Credentials = await h.admin.createAccount();
+      // The walk trades both hedge sides through every front door: accounts made for XT (hedge-only).
+      const created: Credentials = await h.admin.createAccount('xt');
       doors.set(who, new FrontDoors(h.server.url, created, clock));
       watched.set(who, await WatchedAccount.open(h.server, created, who, units, { markEventsPaced: true }));
     }

@@ -59,8 +59,9 @@ export class AdminClient {
     return { status: response.status, body: (await response.json()) as T };
   }
 
-  async createAccount(): Promise<{ accountId: number; apiKey: string; secret: string; passphrase: string }> {
-    const { status, body } = await this.request<{ accountId: number; apiKey: string; secret: string; passphrase: string }>('POST', '/accounts');
+  /** A new account; `dialect` gives it that exchange's defaults (position mode, margin mode). */
+  async createAccount(dialect?: 'xt' | 'binance' | 'bybit' | 'kucoin'): Promise<{ accountId: number; apiKey: string; secret: string; passphrase: string }> {
+    const { status, body } = await this.request<{ accountId: number; apiKey: string; secret: string; passphrase: string }>('POST', '/accounts', dialect === undefined ? undefined : { dialect });
     if (status !== 200) throw new Error(`createAccount: ${status} ${JSON.stringify(body)}`);
     return body;
   }
