@@ -29,13 +29,13 @@ function clientIdRule(exchangeMaxLength: number, char: RegExp, charsText: string
 
 /** Client order ids per exchange (docs/dialects/*.md say where each comes from). */
 export const CLIENT_ID_RULES = Object.freeze({
-  /** XT futures documents no length or characters for clientOrderId: the engine's rule applies. */
-  xt: clientIdRule(CLIENT_ORDER_ID_MAX_LENGTH, /[A-Za-z0-9_.:-]/, 'A-Z a-z 0-9 _ . : -'),
-  /** Binance newClientOrderId `^[\.A-Z\:/a-z0-9_-]{1,36}$`; the engine keeps no "/", so it is refused here. */
-  binance: clientIdRule(36, /[A-Za-z0-9_.:-]/, 'A-Z a-z 0-9 _ . : - ("/" is not accepted here)'),
+  /** XT futures documents no length or characters for clientOrderId: 36 of the characters ccxt and XT's SDK use. */
+  xt: clientIdRule(36, /[A-Za-z0-9_.:-]/, 'A-Z a-z 0-9 _ . : -'),
+  /** Binance newClientOrderId `^[\.A-Z\:/a-z0-9_-]{1,36}$`. */
+  binance: clientIdRule(36, /[A-Za-z0-9_.:/-]/, 'A-Z a-z 0-9 _ . : / -'),
   /** Bybit orderLinkId: at most 36 of letters, digits, "-" and "_". */
   bybit: clientIdRule(36, /[A-Za-z0-9_-]/, 'A-Z a-z 0-9 _ -'),
-  /** KuCoin clientOid: at most 40 of letters, digits, "_" and "-"; the engine keeps 36. */
+  /** KuCoin clientOid: at most 40 of letters, digits, "_" and "-". */
   kucoin: clientIdRule(40, /[A-Za-z0-9_-]/, 'A-Z a-z 0-9 _ -'),
 });
 

@@ -17,10 +17,13 @@ import type {
   AmendOrder, CancelAll, CancelOrder, CommandError, CommandResult, OrderReason, OrderSnapshot, OrderState, PlaceOrder,
 } from './types.js';
 
-/** The longest client order id the engine keeps (docs/engine-rules.md); the front doors derive theirs from it. */
-export const CLIENT_ORDER_ID_MAX_LENGTH = 36;
-/** What the engine accepts as a client order id: 1 to CLIENT_ORDER_ID_MAX_LENGTH of these characters. */
-export const CLIENT_ORDER_ID_RE = new RegExp(`^[A-Za-z0-9_.:-]{1,${CLIENT_ORDER_ID_MAX_LENGTH}}$`);
+/**
+ * The longest client order id the engine keeps (docs/engine-rules.md): KuCoin's 40, the longest any
+ * dialect's exchange allows; each front door refuses what its own exchange would (front-door-bounds.ts).
+ */
+export const CLIENT_ORDER_ID_MAX_LENGTH = 40;
+/** What the engine accepts as a client order id: 1 to CLIENT_ORDER_ID_MAX_LENGTH of these characters ("/" for Binance). */
+export const CLIENT_ORDER_ID_RE = new RegExp(`^[A-Za-z0-9_.:/-]{1,${CLIENT_ORDER_ID_MAX_LENGTH}}$`);
 
 
 const isWholeIn = (value: unknown, min: number, max: number): value is number =>

@@ -102,7 +102,7 @@ interface MAccount {
 }
 
 const RS = RATE_SCALE;
-const CLIENT_ORDER_ID_RE = /^[A-Za-z0-9_.:-]{1,36}$/;
+const CLIENT_ORDER_ID_RE = /^[A-Za-z0-9_.:/-]{1,40}$/;
 const SIDE_ORDER: Record<PositionSide, number> = { BOTH: 0, LONG: 1, SHORT: 2 };
 
 const big = (n: number): bigint => BigInt(n);
