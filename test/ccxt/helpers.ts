@@ -3,6 +3,7 @@
  * ccxt 4.5.84 `pro.xt` instance each (configured as protocols.md §6.1 says), timeouts around every
  * await, and waiting on ccxt's own WebSocket caches.
  */
+import { withTimeout } from '../support/timeout.js';
 import ccxt from 'ccxt';
 import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import { formatAmount } from '../../src/engine/fixed.js';
@@ -37,18 +38,7 @@ export interface Account extends Credentials {
   rest: XtClient;
 }
 
-/** Resolves like `promise`, or rejects after `ms` with a message naming `what`. */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { withTimeout };
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

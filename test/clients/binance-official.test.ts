@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DerivativesTradingUsdsFutures } from '@binance/derivatives-trading-usds-futures';
 import { BinanceRest } from '../binance/client.js';
-import { average, base, ClientsFixture, dec, EventLog, price, within, type Created } from './support.js';
+import { assertOnlyOwnBinanceEvents, average, base, ClientsFixture, dec, EventLog, price, within, type Created } from './support.js';
 
 type Json = Record<string, unknown>;
 type Connection = Awaited<ReturnType<DerivativesTradingUsdsFutures['websocketStreams']['connect']>>;
@@ -97,15 +97,7 @@ describe('@binance/derivatives-trading-usds-futures (Binance\'s official connect
     assert.deepEqual(trades.map((t) => [Number(t.id), Number(t.orderId), t.side, dec(t.qty!), dec(t.price!), dec(t.commission!), t.maker]),
       [[fill.tradeId, orderId, 'BUY', base(fill.qty), price(fill.price), fill.fee, true]]);
 
-    // This account's events only.
-    const mine = f.orderIds(user.accountId);
-    const theirs = f.orderIds(other.accountId);
-    assert.ok(theirs.has(Number(taken.orderId)));
-    for (const e of events.items) {
-      const id = e.e === 'ORDER_TRADE_UPDATE' ? (e.o as Json).i : e.e === 'TRADE_LITE' ? e.i : undefined;
-      if (id !== undefined) assert.ok(mine.has(Number(id)) && !theirs.has(Number(id)), `an event of order ${String(id)}, not this account's`);
-    }
-    const updates = events.items.filter((e) => e.e === 'ACCOUNT_UPDATE');
-    assert.deepEqual(updates.map((e) => (e.a as { B: Json[] }).B.map((b) => dec(b.wb as string))), [[afterFill.walletBalance]]);
+    // This account's events only: no order, trade or balance of the other account.
+    assertOnlyOwnBinanceEvents(events.items, f.orderIds(user.accountId), f.orderIds(other.accountId), Number(taken.orderId), afterFill.walletBalance);
   });
 });

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { USDMClient, WebsocketClient } from 'binance';
 import { BinanceRest } from '../binance/client.js';
-import { average, base, ClientsFixture, dec, EventLog, price, within, type Created } from './support.js';
+import { assertOnlyOwnBinanceEvents, average, base, ClientsFixture, dec, EventLog, price, within, type Created } from './support.js';
 
 type Json = Record<string, unknown>;
 const SYMBOL = 'BTCUSDT';
@@ -116,15 +116,7 @@ describe('binance (npm, tiagosiebler) USDMClient + WebsocketClient', () => {
       [[fill.tradeId, orderId, 'BUY', base(fill.qty), price(fill.price), fill.fee, true]]);
 
     // This account's events only: no order, trade or balance of the other account.
-    const mine = f.orderIds(user.accountId);
-    const theirs = f.orderIds(other.accountId);
-    assert.ok(theirs.has(Number(taken.orderId)));
-    for (const e of events.items) {
-      const id = e.e === 'ORDER_TRADE_UPDATE' ? (e.o as Json).i : e.e === 'TRADE_LITE' ? e.i : undefined;
-      if (id !== undefined) assert.ok(mine.has(Number(id)) && !theirs.has(Number(id)), `an event of order ${String(id)}, not this account's`);
-    }
-    const updates = events.items.filter((e) => e.e === 'ACCOUNT_UPDATE');
-    assert.deepEqual(updates.map((e) => (e.a as { B: Json[] }).B.map((b) => dec(b.wb as string))), [[afterFill.walletBalance]]);
+    assertOnlyOwnBinanceEvents(events.items, f.orderIds(user.accountId), f.orderIds(other.accountId), Number(taken.orderId), afterFill.walletBalance);
     assert.deepEqual(exceptions, []);
   });
 });

@@ -3,21 +3,16 @@
  * symbols, accounts created for a dialect (that exchange's defaults), the engine's state to compare
  * with, exact decimal conversions, and an event log that waits on what a library emitted.
  */
+import assert from 'node:assert/strict';
+import { withTimeout } from '../support/timeout.js';
 import { parseAmount } from '../../src/engine/fixed.js';
 import type { OrderSnapshot, PositionSnapshot, TradeEvent } from '../../src/engine/types.js';
 import type { AccountView, WalletView } from '../../src/engine/view.js';
 import { Harness } from '../support/harness.js';
 
-export type Dialect = 'xt' | 'binance' | 'bybit' | 'kucoin';
+import type { Created, Dialect } from '../support/xt-client.js';
 
-export interface Created {
-  accountId: number;
-  apiKey: string;
-  secret: string;
-  passphrase: string;
-  positionMode: string;
-  marginMode: string;
-}
+export type { Created, Dialect };
 
 /** Demo BTC_USDT: tick 0.1 (10⁷ amount units), contract 0.0001 BTC (10⁴ amount units). */
 export const TICK_UNITS = 10_000_000n;
@@ -126,15 +121,20 @@ export class EventLog<T> {
   }
 }
 
-/** Resolves like `promise`, or rejects after `ms` naming `what`. */
-export async function within<T>(promise: Promise<T>, what: string, ms = 5_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
+/**
+ * A Binance user stream carried this account's events only: every order and trade event is of one
+ * of `mine` and none of `theirs` (which must hold the other account's order `theirOrderId`, so the
+ * check is not vacuous), and the one ACCOUNT_UPDATE carries `walletBalance`.
+ */
+export function assertOnlyOwnBinanceEvents(events: readonly Record<string, unknown>[], mine: Set<number>, theirs: Set<number>, theirOrderId: number, walletBalance: bigint): void {
+  assert.ok(theirs.has(theirOrderId));
+  for (const e of events) {
+    const id = e.e === 'ORDER_TRADE_UPDATE' ? (e.o as Record<string, unknown>).i : e.e === 'TRADE_LITE' ? e.i : undefined;
+    if (id !== undefined) assert.ok(mine.has(Number(id)) && !theirs.has(Number(id)), `an event of order ${String(id)}, not this account's`);
   }
+  const updates = events.filter((e) => e.e === 'ACCOUNT_UPDATE');
+  assert.deepEqual(updates.map((e) => (e.a as { B: Record<string, unknown>[] }).B.map((b) => dec(b.wb as string))), [[walletBalance]]);
 }
+
+/** Resolves like `promise`, or rejects after `ms` (5 s by default) naming `what`. */
+export const within = <T>(promise: Promise<T>, what: string, ms = 5_000): Promise<T> => withTimeout(promise, ms, what);

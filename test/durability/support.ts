@@ -5,6 +5,7 @@
  * running server's data directory, and a reference engine that replays a journal the way an
  * uninterrupted server would have run it (state hash, per-account XT push frames, results).
  */
+import { withTimeout } from '../support/timeout.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,20 +53,7 @@ export async function crashImage(dataDir: string, tag = 'image'): Promise<string
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Runs `fn` and rejects if it takes longer than `ms`. */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { withTimeout };
 
 // Seeded PRNG: test/support/rng.ts
 export { rng, seedFrom, type Rng } from '../support/rng.js';

@@ -15,16 +15,8 @@ import { BybitRest } from '../bybit/client.js';
 import { KucoinRest } from '../kucoin/client.js';
 import { abandon, ADMIN, cleanup, removeDir, ServerProcess, startNode, tempDir, type Node } from '../durability/support.js';
 import { Harness } from '../support/harness.js';
-import { AdminClient, StreamClient, XtClient } from '../support/xt-client.js';
+import { AdminClient, StreamClient, XtClient, type Created } from '../support/xt-client.js';
 
-interface Created {
-  accountId: number;
-  apiKey: string;
-  secret: string;
-  passphrase: string;
-  positionMode: string;
-  marginMode: string;
-}
 
 let orders = 0;
 

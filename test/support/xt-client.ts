@@ -47,6 +47,18 @@ export class XtClient {
   }
 }
 
+export type Dialect = 'xt' | 'binance' | 'bybit' | 'kucoin';
+
+/** An account as `POST /admin/v1/accounts` answers it. */
+export interface Created {
+  accountId: number;
+  apiKey: string;
+  secret: string;
+  passphrase: string;
+  positionMode: string;
+  marginMode: string;
+}
+
 export class AdminClient {
   constructor(readonly baseUrl: string, readonly token: string) {}
 
@@ -60,8 +72,8 @@ export class AdminClient {
   }
 
   /** A new account; `dialect` gives it that exchange's defaults (position mode, margin mode). */
-  async createAccount(dialect?: 'xt' | 'binance' | 'bybit' | 'kucoin'): Promise<{ accountId: number; apiKey: string; secret: string; passphrase: string }> {
-    const { status, body } = await this.request<{ accountId: number; apiKey: string; secret: string; passphrase: string }>('POST', '/accounts', dialect === undefined ? undefined : { dialect });
+  async createAccount(dialect?: Dialect): Promise<Created> {
+    const { status, body } = await this.request<Created>('POST', '/accounts', dialect === undefined ? undefined : { dialect });
     if (status !== 200) throw new Error(`createAccount: ${status} ${JSON.stringify(body)}`);
     return body;
   }
