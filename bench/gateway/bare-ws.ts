@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { memorySample, pace, trackGc, readKnobs, send, serveParent, type MemorySample } from './common.js';
 
@@ -124,12 +124,15 @@ serveParent(async (message) => {
       // The orchestrator starts its machine-wide CPU count here, after the forced GCs above.
       send({ type: 'loading' });
       const eluStart = performance.eventLoopUtilization();
+      const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+      loopDelay.enable();
       gcTracker = trackGc();
       loadStart = performance.now();
       loadCpu = process.cpuUsage();
       const { elapsedMs, shortfall } = await replay(Number(message.seconds), message.rate === 'max' ? 'max' : Number(message.rate));
       const elu = performance.eventLoopUtilization(eluStart).utilization;
-      send({ type: 'loaded', commands: 0, refused: 0, events: sent, eventsByType: {}, finalSeqs: seqs, elapsedMs, shortfall, elu, executeMs: 0 });
+      loopDelay.disable();
+      send({ type: 'loaded', commands: 0, refused: 0, events: sent, eventsByType: {}, finalSeqs: seqs, elapsedMs, shortfall, elu, maxStallMs: loopDelay.max / 1e6, executeMs: 0 });
       break;
     }
     case 'stop': {

@@ -83,6 +83,8 @@ export interface ServerLoaded {
   shortfall: number;
   /** Event-loop utilization over the load (0–1). */
   elu: number;
+  /** The longest event-loop stall during the load (monitorEventLoopDelay, 1 ms resolution), ms. */
+  maxStallMs: number;
   /** Wall time spent inside exchange.executeNow (engine + publish + encode + queueing), ms. */
   executeMs: number;
 }
@@ -95,6 +97,8 @@ export interface GcStats {
   markSweepMs: number;
   other: number;
   otherMs: number;
+  /** The longest single pause, ms. */
+  maxPauseMs: number;
 }
 
 export interface ServerStopped {
@@ -218,10 +222,11 @@ export function serveParent(handler: (message: { type: string } & Record<string,
 
 /** Counts GC pauses from now until `stop()`. */
 export function trackGc(): { stop(): GcStats } {
-  const stats: GcStats = { scavenges: 0, scavengeMs: 0, markSweeps: 0, markSweepMs: 0, other: 0, otherMs: 0 };
+  const stats: GcStats = { scavenges: 0, scavengeMs: 0, markSweeps: 0, markSweepMs: 0, other: 0, otherMs: 0, maxPauseMs: 0 };
   const count = (entries: PerformanceEntry[]) => {
     for (const entry of entries as (PerformanceEntry & { detail?: { kind?: number } })[]) {
       const kind = entry.detail?.kind;
+      stats.maxPauseMs = Math.max(stats.maxPauseMs, entry.duration);
       if (kind === constants.NODE_PERFORMANCE_GC_MINOR) {
         stats.scavenges++;
         stats.scavengeMs += entry.duration;

@@ -200,6 +200,7 @@ try {
     ['server heap after GC: idle → end, MB', (r) => `${fmt(r.memory.after.heapUsed / 1e6)} → ${fmt((r.stopped.heapUsedBytes ?? 0) / 1e6)}`],
     ['heap retained by the load, bytes/push', (r) => fmt((r.stopped.retainedHeapBytes ?? 0) / Math.max(1, r.report.pushes), 0)],
     ['server event-loop utilization', (r) => `${fmt(r.loaded.elu * 100, 0)}%`],
+    ['server longest stall / GC pause, ms', (r) => `${fmt(r.loaded.maxStallMs, 1)} / ${fmt(r.stopped.gc.maxPauseMs, 1)}`],
     ['pacer shortfall (pushes dropped)', (r) => fmt(r.loaded.shortfall)],
     ['client CPU / wall', (r) => `${fmt(((r.report.cpuUserUs + r.report.cpuSystemUs) / 1000 / r.stopped.wallMs) * 100, 0)}%`],
     ['other processes\' CPU during load', (r) => (r.othersCpuPerSec === null ? 'n/a' : `${fmt(r.othersCpuPerSec / 10, 0)}% of a core`)],
@@ -231,6 +232,7 @@ try {
   console.log(`  zero gaps: ${perp.gaps} (accounts short at the end: ${perp.report.unfinished}) — ${check(perp.gaps === 0 && perp.report.unfinished === 0)}`);
   console.log(`  CPU / push ≤ 1.5× bare ws: ${fmt(perp.cpuUsPerPush, 2)} vs ${fmt(bare.cpuUsPerPush, 2)} µs = ${fmt(ratio, 2)}× — ${check(ratio <= 1.5)}`);
   console.log(`  ≤ 8 KB per idle connection: ${fmt(perp.kbPerConn, 2)} KB — ${check(perp.kbPerConn <= 8)}`);
+  console.log(`  no event-loop stall over 50 ms: largest ${fmt(perp.loaded.maxStallMs, 1)} ms — ${check(perp.loaded.maxStallMs <= 50)}`);
 
   if (knobs.profileDir !== '') {
     console.log('');
@@ -243,6 +245,8 @@ try {
     p99Ms: perp.report.latency.p99,
     cpuUsPerPush: round(perp.cpuUsPerPush, 2),
     bareWsCpuUsPerPush: round(bare.cpuUsPerPush, 2),
+    bareWsMaxPushesPerSec: bareMax === null ? null : Math.round(bareMax.pushesPerSec),
+    maxStallMs: round(perp.loaded.maxStallMs, 1),
     kbPerConn: round(perp.kbPerConn, 2),
     gaps: perp.gaps,
   }));

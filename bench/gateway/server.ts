@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Session as InspectorSession } from 'node:inspector';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import { BTC_USDT } from '../../src/engine/demo-symbols.js';
 import { parseAmount } from '../../src/engine/fixed.js';
@@ -272,13 +272,18 @@ serveParent(async (message) => {
       // The orchestrator starts its machine-wide CPU count here, after the forced GCs above.
       send({ type: 'loading' });
       const eluStart = performance.eventLoopUtilization();
+      // Stalls of any cause (GC, a long engine step, a big write): the loop's largest delay.
+      const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+      loopDelay.enable();
       gcTracker = trackGc();
       loadStart = performance.now();
       loadCpu = process.cpuUsage();
       const { elapsedMs, shortfall } = await drive(Number(message.seconds), rate);
       const elu = performance.eventLoopUtilization(eluStart).utilization;
+      loopDelay.disable();
+      const maxStallMs = loopDelay.max / 1e6;
       const finalSeqs = accountIds.map((id) => exchange.engine.account(id)!.seq);
-      send({ type: 'loaded', commands, refused, events, eventsByType, finalSeqs, elapsedMs, shortfall, elu, executeMs });
+      send({ type: 'loaded', commands, refused, events, eventsByType, finalSeqs, elapsedMs, shortfall, elu, maxStallMs, executeMs });
       break;
     }
     case 'stop': {
