@@ -7,6 +7,7 @@
  *   --no-sim (no built-in market simulator)
  */
 import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
 
 export interface Settings {
   port: number;
@@ -21,33 +22,35 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings {
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument "${arg}"`);
-    const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-    if (name === 'no-sim') flags.set(name, true);
-    else if (['port', 'data-dir', 'admin-token', 'host'].includes(name)) {
-      const value = inline ?? argv[++i];
-      if (value === undefined) throw new UsageError(`--${name} needs a value`);
-      flags.set(name, value);
-    } else throw new UsageError(`unknown option --${name}; options: --port, --host, --data-dir, --admin-token, --no-sim`);
+const OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'admin-token': { type: 'string' },
+  'no-sim': { type: 'boolean' },
+} as const;
+
+/** The flags, or a UsageError naming the bad one and listing the options. */
+function readFlags(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}; options: --port, --host, --data-dir, --admin-token, --no-sim`);
   }
-  const text = (flag: string, variable: string): string | undefined => {
-    const value = flags.get(flag);
-    return typeof value === 'string' ? value : env[variable];
-  };
-  const portText = text('port', 'PERPSTREAM_PORT') ?? '8080';
+}
+
+export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings {
+  const flags = readFlags(argv);
+  const portText = flags.port ?? env.PERPSTREAM_PORT ?? '8080';
   const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`port must be 0-65535, got "${portText}"`);
-  const token = text('admin-token', 'PERPSTREAM_ADMIN_TOKEN');
+  if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`port must be 0-65535, got "${portText}"`);
+  const token = flags['admin-token'] ?? env.PERPSTREAM_ADMIN_TOKEN;
   return {
     port,
-    host: text('host', 'PERPSTREAM_HOST') ?? '127.0.0.1',
-    dataDir: text('data-dir', 'PERPSTREAM_DATA_DIR') ?? './data',
+    host: flags.host ?? env.PERPSTREAM_HOST ?? '127.0.0.1',
+    dataDir: flags['data-dir'] ?? env.PERPSTREAM_DATA_DIR ?? './data',
     adminToken: token ?? randomBytes(18).toString('base64url'),
     adminTokenGenerated: token === undefined,
-    simulator: !flags.has('no-sim'),
+    simulator: flags['no-sim'] !== true,
   };
 }
