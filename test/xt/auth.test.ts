@@ -84,6 +84,9 @@ describe('XT REST authentication', () => {
       [{ timeInForce: 'GTD' }, 'COMMON_003', /timeInForce/],
       [{ orderType: 'MARKET', timeInForce: 'GTX' }, 'ORDER_001', /post-only/],
       [{ reduceOnly: true }, 'COMMON_003', /reduceOnly means closing/],
+      // Documented take-profit / stop-loss parameters are refused until conditional orders exist, never dropped.
+      [{ triggerProfitPrice: '70000' }, 'COMMON_003', /triggerProfitPrice: take-profit \/ stop-loss on an order is not supported/],
+      [{ triggerStopPrice: '50000' }, 'COMMON_003', /triggerStopPrice: take-profit \/ stop-loss on an order is not supported/],
     ];
     for (const [body, code, message] of cases) {
       const reply = await create(body);
@@ -92,6 +95,8 @@ describe('XT REST authentication', () => {
       assert.match(reply.error!.msg, message);
     }
     assert.equal(harness.server.exchange.engine.cmdSeq, cmdSeq, 'no refused input reached the engine');
+    const amendWithStop = await a.rest.post('/future/trade/v1/order/update', { orderId: '999', price: '60000', origQty: '1', stopDelegatePrice: '50000' });
+    assert.match(amendWithStop.error!.msg, /stopDelegatePrice: take-profit \/ stop-loss on an order is not supported/);
     const unknown = await a.rest.post('/future/trade/v1/order/cancel', { orderId: '999' });
     assert.equal(unknown.error?.code, 'ORDER_005');
     const notJson = await fetch(`${harness.server.url}/future/trade/v1/order/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });

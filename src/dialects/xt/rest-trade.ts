@@ -101,6 +101,7 @@ export async function tradeRoutes(app: FastifyInstance, options: XtRestOptions):
     const accountId = callerOf(request);
     const params = paramsOf(request);
     const orderId = requiredInteger(params, 'orderId', 1, MAX_ORDER_ID);
+    refuseAttachedProtection(params);
     const symbol = liveOrderSymbol(exchange, accountId, orderId);
     const config = configOf(symbol);
     const price = optionalString(params, 'price') === undefined ? undefined : priceOf(params, 'price', config);
@@ -175,9 +176,29 @@ function liveOrderSymbol(exchange: Exchange, accountId: number, orderId: number)
   return order.symbol;
 }
 
+/** The documented take-profit / stop-loss parameters of order/create and order/update (xt-rest.md §5). */
+const ATTACHED_PROTECTION = [
+  'triggerProfitPrice', 'triggerStopPrice', 'triggerPriceType', 'profitDelegateOrderType', 'profitDelegateTimeInForce',
+  'profitDelegatePrice', 'stopDelegateOrderType', 'stopDelegateTimeInForce', 'stopDelegatePrice', 'followUpOrder',
+] as const;
+
+/**
+ * Until conditional orders exist, a take-profit / stop-loss parameter is refused: accepting the
+ * order without it would leave the caller believing the position is protected.
+ */
+function refuseAttachedProtection(params: Params): void {
+  for (const name of ATTACHED_PROTECTION) {
+    const value = params[name];
+    if (value !== undefined && value !== null && value !== '') {
+      throw invalidParams(`${name}: take-profit / stop-loss on an order is not supported yet; send the order without it`);
+    }
+  }
+}
+
 /** XT's create parameters as an engine command (xt-rest.md §5.4). */
 export function placeCommand(exchange: Exchange, accountId: number, params: Params): Omit<PlaceOrder, 'time'> {
   const config = symbolOf(exchange, params, true);
+  refuseAttachedProtection(params);
   const side = requiredEnum(params, 'orderSide', ['BUY', 'SELL'] as const);
   const orderType = requiredEnum(params, 'orderType', ['LIMIT', 'MARKET'] as const);
   const qty = contractsOf(params, 'origQty', config);
