@@ -21,27 +21,33 @@ describe('gateway limits', () => {
   });
   after(() => harness.stop());
 
-  const keepAlive = (stream: StreamClient): NodeJS.Timeout => setInterval(() => stream.socket.send('ping'), 150);
+  // unref: a failed assertion before clearInterval must not keep the test process alive.
+  const keepAlive = (stream: StreamClient): NodeJS.Timeout => setInterval(() => stream.socket.send('ping'), 150).unref();
 
   test('a client that stops reading is closed with 4008; another account keeps receiving every push', async () => {
-    const slow = await harness.account('1');
-    const healthy = await harness.account('1');
-    const timers = [keepAlive(healthy.stream)];
-    // Stop reading at the TCP level: the server's socket buffer fills, then its queue bound trips.
-    (slow.stream.socket as unknown as { _socket: Socket })._socket.pause();
-    const { exchange } = harness.server;
-    for (let i = 0; i < 20_000; i++) {
-      exchange.executeNow({ type: 'deposit', accountId: slow.accountId, asset: 'USDT', amount: parseAmount('1') });
-      if (i % 50 === 0) exchange.executeNow({ type: 'deposit', accountId: healthy.accountId, asset: 'USDT', amount: parseAmount('1') });
-      if (i % 1000 === 0) await settle(1);
+    // Its own server with a long idle deadline: a paused reader sends no pings, and on a loaded
+    // machine the pushes below can take longer than the suite's 400 ms idle bound to fill the queue.
+    const own = await Harness.start({ limits: { maxQueueBytes: 256 * 1024 }, xtIdleMs: 60_000 });
+    try {
+      const slow = await own.account('1');
+      const healthy = await own.account('1');
+      // Stop reading at the TCP level: the server's socket buffer fills, then its queue bound trips.
+      (slow.stream.socket as unknown as { _socket: Socket })._socket.pause();
+      const { exchange } = own.server;
+      for (let i = 0; i < 20_000; i++) {
+        exchange.executeNow({ type: 'deposit', accountId: slow.accountId, asset: 'USDT', amount: parseAmount('1') });
+        if (i % 50 === 0) exchange.executeNow({ type: 'deposit', accountId: healthy.accountId, asset: 'USDT', amount: parseAmount('1') });
+        if (i % 1000 === 0) await settle(1);
+      }
+      (slow.stream.socket as unknown as { _socket: Socket })._socket.resume();
+      await slow.stream.until(() => slow.stream.closed !== null, 10_000, 'the slow client to be closed');
+      assert.equal(slow.stream.closed!.code, CloseCode.SLOW_CONSUMER);
+      assert.ok(slow.stream.pushes.length < 20_000, 'the slow client did not get everything buffered for it');
+      await healthy.stream.until(() => healthy.stream.pushes.length === 400, 10_000, 'all 400 pushes of the healthy client');
+      assert.equal(healthy.stream.closed, null);
+    } finally {
+      await own.stop();
     }
-    (slow.stream.socket as unknown as { _socket: Socket })._socket.resume();
-    await slow.stream.until(() => slow.stream.closed !== null, 10_000, 'the slow client to be closed');
-    assert.equal(slow.stream.closed!.code, CloseCode.SLOW_CONSUMER);
-    assert.ok(slow.stream.pushes.length < 20_000, 'the slow client did not get everything buffered for it');
-    await healthy.stream.until(() => healthy.stream.pushes.length === 400, 10_000, 'all 400 pushes of the healthy client');
-    assert.equal(healthy.stream.closed, null);
-    timers.forEach(clearInterval);
   });
 
   test('an inbound frame over the size bound closes the connection with 1009', async () => {
