@@ -15,6 +15,8 @@ export interface Reply<T = unknown> {
 export class BinanceRest {
   /** Shifts the timestamp sent (tests of -1021). */
   clockSkewMs = 0;
+  /** Where the timestamp comes from: the wall clock, or a test's server clock. */
+  now: () => number = Date.now;
 
   constructor(readonly baseUrl: string, readonly apiKey: string, readonly secret: string) {}
 
@@ -22,7 +24,7 @@ export class BinanceRest {
   async signed<T = Json>(method: string, path: string, params: Record<string, string | number | boolean> = {}, options: { badSignature?: boolean; noKey?: boolean } = {}): Promise<Reply<T>> {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) query.set(k, String(v));
-    query.set('timestamp', String(Date.now() + this.clockSkewMs));
+    query.set('timestamp', String(this.now() + this.clockSkewMs));
     if (!query.has('recvWindow')) query.set('recvWindow', '10000');
     const payload = query.toString();
     const signature = createHmac('sha256', options.badSignature ? `${this.secret}x` : this.secret).update(payload).digest('hex');

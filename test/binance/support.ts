@@ -29,7 +29,6 @@ export interface BinanceAccount {
 
 export class BinanceFixture {
   private readonly streams: BinanceStream[] = [];
-  private readonly clients: BinanceRest[] = [];
 
   private constructor(readonly h: Harness, readonly clock: TestClock) {}
 
@@ -47,18 +46,16 @@ export class BinanceFixture {
     return this.h.server.exchange;
   }
 
-  /** Sets the server clock (null: wall clock); signed clients follow it. */
+  /** Sets the server clock (null: wall clock); signed clients read it, however long the test takes. */
   setTime(ms: number | null): void {
     this.clock.fixed = ms;
-    for (const client of this.clients) client.clockSkewMs = ms === null ? 0 : ms - Date.now();
   }
 
   async account(usdt = '0'): Promise<BinanceAccount> {
     const created = await this.admin.createAccount();
     if (usdt !== '0') await this.admin.deposit(created.accountId, usdt);
     const rest = new BinanceRest(this.h.server.url, created.apiKey, created.secret);
-    rest.clockSkewMs = this.clock.fixed === null ? 0 : this.clock.fixed - Date.now();
-    this.clients.push(rest);
+    rest.now = this.clock.now;
     return { accountId: created.accountId, apiKey: created.apiKey, secret: created.secret, rest };
   }
 
