@@ -9,7 +9,7 @@ import { bandLimit, orderFrozen } from './margin.js';
 import {
   allocate, applyFill, attach, cancelState, enforceAllocation, finishOrder, freeCapacity, mustClose, ordersOf, reallocate, reduces, refreshOrder, requeue, sideOrders,
 } from './positions.js';
-import { availableBalance, orderSnapshot } from './snapshots.js';
+import { availableBalance } from './snapshots.js';
 import { leverageExcess, tierIndex } from './risk/tiers.js';
 import type { SymbolConfig } from './symbol.js';
 import { isLive, remaining, type Account, type Order, type SymbolSettings, type SymbolState } from './state.js';
@@ -212,7 +212,7 @@ export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
 
   takeThenRestOrExpire(core, order, limit);
 
-  const result: CommandResult = { ok: true, kind: 'order', order: orderSnapshot(order), duplicate: false };
+  const result: CommandResult = { ok: true, kind: 'order', order: core.emitter.snapshotOf(order), duplicate: false };
   order.placeResult = result;
   rememberClientId(core, account, cmd.clientOrderId, result);
   return result;
@@ -324,10 +324,11 @@ function orderLookup(core: Core, cmd: CancelOrder | AmendOrder): { account: Acco
 
 function cancelOne(core: Core, order: Order): OrderSnapshot {
   const needsReallocation = finishOrder(core, order, cancelState(order), 'USER_CANCELED');
-  core.emitter.order(order, 'CANCELED');
+  // A finished order does not change any more: the event's snapshot is the result's.
+  const snapshot = core.emitter.order(order, 'CANCELED');
   if (needsReallocation) reallocate(core, order.position);
   core.emitter.endStep();
-  return orderSnapshot(order);
+  return snapshot;
 }
 
 export function cancelOrder(core: Core, cmd: CancelOrder): CommandResult {
@@ -425,6 +426,6 @@ export function amendOrder(core: Core, cmd: AmendOrder): CommandResult {
   core.emitter.order(order, 'AMENDMENT');
   core.emitter.endStep();
   if (takes) takeThenRestOrExpire(core, order, price);
-  return { ok: true, kind: 'order', order: orderSnapshot(order), duplicate: false };
+  return { ok: true, kind: 'order', order: core.emitter.snapshotOf(order), duplicate: false };
 }
 
