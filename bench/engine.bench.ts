@@ -1,19 +1,21 @@
 /**
  * `npm run bench:engine`: commands per second through the engine alone (margin updates and event
  * generation included) for a mix of 45% limit place, 35% cancel, 10% amend, 10% market/IOC, at
- * 1k and at 100k resting orders; the same mix through the reference model (test/reference) as the
- * baseline, in the same run. Prints a table, then one JSON line.
+ * 1k and at 100k resting orders; in the same run, two baselines at 1k: the same mix through the
+ * reference model (test/reference), and through a peer, the npm order book `nodejs-order-book`
+ * (matching only: bench/peer-order-book.ts). Prints a table, then one JSON line.
  */
 import os from 'node:os';
 import { Engine } from '../src/engine/engine.js';
 import { BTC_USDT } from '../src/engine/demo-symbols.js';
 import { parseAmount } from '../src/engine/fixed.js';
-import type { Command, CommandResult } from '../src/engine/types.js';
+import type { Command } from '../src/engine/types.js';
 import { ReferenceModel } from '../test/reference/model.js';
+import { PeerOrderBook, type Outcome } from './peer-order-book.js';
 import { rng } from './rng.js';
 
 interface Target {
-  apply(command: Command): CommandResult;
+  apply(command: Command): Outcome;
 }
 
 const MID = 600_000; // 60,000.0 in ticks
@@ -26,7 +28,7 @@ class Driver {
 
   constructor(private readonly target: Target, private readonly random: () => number) {}
 
-  apply(command: Command): CommandResult {
+  apply(command: Command): Outcome {
     const result = this.target.apply({ ...command, time: this.time++ });
     if (!result.ok) this.errors++;
     return result;
@@ -36,7 +38,7 @@ class Driver {
     this.apply({ type: 'setMarkPrice', symbol: 'btc_usdt', price: MID, time: 0 });
     for (let i = 0; i < ACCOUNTS; i++) {
       const created = this.apply({ type: 'createAccount', time: 0 });
-      if (!created.ok || created.kind !== 'account') throw new Error('account creation failed');
+      if (!created.ok || created.kind !== 'account' || created.accountId === undefined) throw new Error('account creation failed');
       this.apply({ type: 'deposit', accountId: created.accountId, asset: 'USDT', amount: parseAmount('1000000000'), time: 0 });
     }
   }
@@ -54,7 +56,7 @@ class Driver {
       orderType: 'LIMIT', timeInForce: 'GTC', price: buy ? MID - offset : MID + offset, qty: 10 + Math.floor(this.random() * 90),
       reduceOnly: false, time: 0,
     });
-    if (result.ok && result.kind === 'order' && result.order.state === 'NEW') {
+    if (result.ok && result.kind === 'order' && result.order !== undefined && result.order.state === 'NEW') {
       this.live.push({ accountId: result.order.accountId, orderId: result.order.orderId });
     }
   }
@@ -126,11 +128,13 @@ const engineTarget = (): Target => {
   return { apply: (command) => engine.apply(command).result };
 };
 const referenceTarget = (): Target => new ReferenceModel({ symbols: [BTC_USDT] });
+const peerTarget = (): Target => new PeerOrderBook();
 
 const commands = Number(process.env.PERPSTREAM_BENCH_COMMANDS ?? 300_000);
 const engine1k = measure(engineTarget, 1_000, commands);
 const engine100k = measure(engineTarget, 100_000, commands);
 const baseline1k = measure(referenceTarget, 1_000, Math.max(1_000, Math.floor(commands / 30)));
+const peer1k = measure(peerTarget, 1_000, commands);
 
 const row = (name: string, r: { perSec: number; errorRate: number }) =>
   console.log(`${name.padEnd(34)} ${String(r.perSec).padStart(10)} cmds/s   (refused ${(r.errorRate * 100).toFixed(1)}%)`);
@@ -139,5 +143,8 @@ console.log('mix: 45% limit place, 35% cancel, 10% amend, 10% market/IOC');
 row('engine, 1k resting orders', engine1k);
 row('engine, 100k resting orders', engine100k);
 row('reference model, 1k (baseline)', baseline1k);
-console.log(`slowdown 1k → 100k: ${(engine1k.perSec / engine100k.perSec).toFixed(2)}×; engine / baseline at 1k: ${(engine1k.perSec / baseline1k.perSec).toFixed(1)}×`);
-console.log(JSON.stringify({ bench: 'engine', cmdsPerSec1k: engine1k.perSec, cmdsPerSec100k: engine100k.perSec, baselineCmdsPerSec1k: baseline1k.perSec }));
+row('nodejs-order-book 10.1.1, 1k (peer)', peer1k);
+console.log(`slowdown 1k → 100k: ${(engine1k.perSec / engine100k.perSec).toFixed(2)}×; engine / baseline at 1k: ${(engine1k.perSec / baseline1k.perSec).toFixed(1)}×; engine / peer at 1k: ${(engine1k.perSec / peer1k.perSec).toFixed(2)}×`);
+console.log(JSON.stringify({
+  bench: 'engine', cmdsPerSec1k: engine1k.perSec, cmdsPerSec100k: engine100k.perSec, baselineCmdsPerSec1k: baseline1k.perSec, peerCmdsPerSec1k: peer1k.perSec,
+}));

@@ -118,7 +118,7 @@ export class Core {
         feesTotal: 0n, feesCurrent: 0n, openTime: 0, updateTime: this.time, buyOrders: [], sellOrders: [], closingOrders: 0, openOrderQty: 0, closeOrderQty: 0, frozen: 0n, openBuyCost: 0n, openSellCost: 0n, dirty: false, emittedQty: 0, lastEmitted: null, lastDirection: null, initialised: false,
         fundingTotal: 0n, emittedMark: 0, markEventTime: null,
         valuation: { qty: 0, entryCost: 0n, mark: null, unrealizedPnl: 0n, maintenanceMargin: 0n },
-        autoDeposit: false, status: 'NORMAL', adlQuantile: 0n, riskUnit: null,
+        autoDeposit: false, status: 'NORMAL', adlQuantile: 0n, riskUnit: null, riskCache: null,
       };
       account.positions.set(key, position);
       this.emitter.touchPosition(position);

@@ -3,32 +3,46 @@
  * dirty; closing a step emits order events first, then the trade, then the dirty positions and
  * wallets as snapshots, each with the account's next `seq`.
  */
-import { balanceSnapshot, orderSnapshot, positionSnapshot } from './snapshots.js';
+import { balanceSnapshot, orderSnapshot, positionSnapshot, showsOrder } from './snapshots.js';
+import { riskLevelOf } from './risk/fields.js';
 import type { Account, Order, Position, Wallet } from './state.js';
 import type {
-  ChangeReason, ConfigEvent, EngineEvent, ExecType, FundingEvent, NoticeEvent, OrderSnapshot, PositionEvent, PositionSide, PositionSnapshot,
+  BalanceSnapshot, ChangeReason, ConfigEvent, EngineEvent, ExecType, FundingEvent, NoticeEvent, OrderSnapshot, PositionEvent, PositionSide, PositionSnapshot,
   RiskLimitEvent, TradeEvent,
 } from './types.js';
 
-/**
- * Whether two flat snapshots hold the same values, apart from what moves without the record itself
- * changing: the mark price and what follows it (pushed at a paced rate by MARK_PRICE events), and
+/*
+ * "Unchanged" below means: the same values apart from what moves without the record itself changing:
+ * the mark price and what follows it (pushed at a paced rate by MARK_PRICE events: markPrice,
+ * unrealizedPnl, maintenanceMargin, maintenanceMarginRate, the cross and isolated unrealized PnL), and
  * the risk values that depend on the rest of the account (a cross liquidation price moves with the
- * cross wallet and the other symbols' marks) or on the symbol's ADL ranking. Those fields may differ
- * from the last event without a change.
+ * cross wallet and the other symbols' marks: liquidationPrice, bankruptcyPrice, marginRatio) or on the
+ * symbol's ADL ranking (adlQuantile). Those fields may differ from the last event without a change.
  */
-function sameFields<T extends object>(a: T, b: T): boolean {
-  for (const key in a) if (a[key] !== b[key] && !MARK_DERIVED.has(key)) return false;
-  return true;
+
+/**
+ * Whether the position still shows what its last event showed. Compared on the record, before any
+ * snapshot is built: an unchanged position costs neither a snapshot nor its risk fields. Every other
+ * snapshot field is listed (initialMargin follows entry cost and leverage, riskLimit the level).
+ */
+function positionUnchanged(p: Position, last: PositionSnapshot): boolean {
+  const settings = p.settings;
+  return last.qty === p.qty && last.entryCost === p.entryCost && last.margin === p.margin && last.openOrderQty === p.openOrderQty &&
+    last.openOrderMarginFrozen === p.frozen && last.closeOrderQty === p.closeOrderQty && last.leverage === settings.leverage &&
+    last.marginMode === settings.marginMode && last.realizedPnlTotal === p.realizedPnlTotal && last.realizedPnlCurrent === p.realizedPnlCurrent &&
+    last.feesTotal === p.feesTotal && last.feesCurrent === p.feesCurrent && last.fundingTotal === p.fundingTotal && last.openTime === p.openTime &&
+    last.updateTime === p.updateTime && last.autoDeposit === p.autoDeposit && last.status === p.status && last.riskLevel === riskLevelOf(p);
+}
+
+/** Whether two balance snapshots of one wallet are the same apart from the mark-derived fields. */
+function sameBalance(a: BalanceSnapshot, b: BalanceSnapshot): boolean {
+  return a.walletBalance === b.walletBalance && a.crossWalletBalance === b.crossWalletBalance && a.isolatedMargin === b.isolatedMargin &&
+    a.crossedMargin === b.crossedMargin && a.openOrderMarginFrozen === b.openOrderMarginFrozen && a.availableBalance === b.availableBalance &&
+    a.isolatedOrderMarginFrozen === b.isolatedOrderMarginFrozen && a.realizedPnl === b.realizedPnl;
 }
 
 const NO_SIBLINGS: PositionSnapshot[] = [];
 const SIDES: readonly PositionSide[] = ['BOTH', 'LONG', 'SHORT'];
-
-const MARK_DERIVED = new Set([
-  'markPrice', 'unrealizedPnl', 'maintenanceMargin', 'crossUnrealizedPnl', 'isolatedUnrealizedPnl',
-  'maintenanceMarginRate', 'liquidationPrice', 'bankruptcyPrice', 'marginRatio', 'adlQuantile',
-]);
 
 type TradeFields = Omit<TradeEvent, 'type' | 'accountId' | 'seq' | 'cmdSeq' | 'time' | 'reason'>;
 type Fields<E> = Omit<E, 'type' | 'accountId' | 'seq' | 'cmdSeq' | 'time' | 'reason'>;
@@ -47,9 +61,19 @@ export class Emitter {
   /** Positions and wallets changed since the risk engine last looked (it re-indexes their risk units). */
   private touchedPositions: Position[] = [];
   private touchedWallets: Wallet[] = [];
+  /** takeTouched's result, and a spare for swapping its arrays with the touched ones. */
+  private readonly taken: { positions: Position[]; wallets: Wallet[] } = { positions: [], wallets: [] };
+  private readonly spare: { positions: Position[]; wallets: Wallet[] } = { positions: [], wallets: [] };
+  /** The positions endStep emitted events for (reused across steps). */
+  private readonly emitted: Position[] = [];
+  /** The order of the last order event built, and its snapshot (snapshotOf). */
+  private lastOrder: Order | null = null;
+  private lastOrderSnapshot: OrderSnapshot | null = null;
 
   begin(cmdSeq: number, time: number, reason: ChangeReason): void {
     this.events = [];
+    this.lastOrder = null;
+    this.lastOrderSnapshot = null;
     this.cmdSeq = cmdSeq;
     this.time = time;
     this.reason = reason;
@@ -83,11 +107,21 @@ export class Emitter {
     this.touchedWallets.push(wallet);
   }
 
-  /** Hands the risk engine what changed since it last asked (each record at least once). */
+  /**
+   * Hands the risk engine what changed since it last asked (each record at least once). The arrays
+   * are the emitter's own, valid until the next call (this runs after every command).
+   */
   takeTouched(): { positions: Position[]; wallets: Wallet[] } {
-    const taken = { positions: this.touchedPositions, wallets: this.touchedWallets };
-    this.touchedPositions = [];
-    this.touchedWallets = [];
+    const taken = this.taken;
+    const spare = this.spare;
+    spare.positions = taken.positions;
+    spare.wallets = taken.wallets;
+    taken.positions = this.touchedPositions;
+    taken.wallets = this.touchedWallets;
+    this.touchedPositions = spare.positions;
+    this.touchedPositions.length = 0;
+    this.touchedWallets = spare.wallets;
+    this.touchedWallets.length = 0;
     return taken;
   }
 
@@ -95,12 +129,26 @@ export class Emitter {
   order(order: Order, execType: ExecType): OrderSnapshot {
     const snapshot = orderSnapshot(order);
     this.orderEvent(order.account, execType, snapshot);
+    this.lastOrder = order;
+    this.lastOrderSnapshot = snapshot;
     return snapshot;
   }
 
   /** An order event that must follow the current step's trade; the snapshot is taken now. */
   deferOrder(order: Order, execType: ExecType): void {
-    this.pendingOrders.push({ account: order.account, execType, order: orderSnapshot(order) });
+    const snapshot = orderSnapshot(order);
+    this.pendingOrders.push({ account: order.account, execType, order: snapshot });
+    this.lastOrder = order;
+    this.lastOrderSnapshot = snapshot;
+  }
+
+  /**
+   * The order as it stands: the snapshot of its last event when that was the last order event and
+   * the order has not changed since (a command's result usually shows what its last event showed).
+   */
+  snapshotOf(order: Order): OrderSnapshot {
+    const last = this.lastOrderSnapshot;
+    return this.lastOrder === order && last !== null && showsOrder(last, order) ? last : orderSnapshot(order);
   }
 
   trade(account: Account, fields: TradeFields): void {
@@ -148,13 +196,14 @@ export class Emitter {
       this.pendingOrders = [];
     }
     if (this.dirtyPositions.length > 0) {
-      const emitted: Position[] = [];
+      const emitted = this.emitted;
+      emitted.length = 0;
       for (const position of this.dirtyPositions) {
         position.dirty = false;
-        const snapshot = positionSnapshot(position);
         // Touched but back where it was (e.g. an allocation undone within the step): nothing to say.
         const forMark = this.markTouched.size > 0 && this.markTouched.has(position);
-        if (position.lastEmitted !== null && !forMark && sameFields(snapshot, position.lastEmitted)) continue;
+        if (position.lastEmitted !== null && !forMark && positionUnchanged(position, position.lastEmitted)) continue;
+        const snapshot = positionSnapshot(position);
         const account = position.account;
         if (position.qty !== 0) position.lastDirection = position.qty > 0 ? 'LONG' : 'SHORT';
         this.events.push({
@@ -179,7 +228,7 @@ export class Emitter {
         const snapshot = balanceSnapshot(account, wallet);
         const change = wallet.stepChange;
         wallet.stepChange = 0n;
-        if (change === 0n && wallet.lastEmitted !== null && sameFields(snapshot, wallet.lastEmitted)) continue;
+        if (change === 0n && wallet.lastEmitted !== null && sameBalance(snapshot, wallet.lastEmitted)) continue;
         this.events.push({
           type: 'balance', accountId: account.id, seq: ++account.seq, cmdSeq: this.cmdSeq, time: this.time, reason: this.reason,
           balance: snapshot, walletChange: change,

@@ -50,8 +50,20 @@ export function positionMaintenance(config: SymbolConfig, qty: number, mark: num
   return maintenanceMargin(config.tiers, notional(config, Math.abs(qty), mark));
 }
 
+/** The band around the last reference price each symbol was asked about (the reference moves far less often than orders come). */
+const bands = new WeakMap<SymbolConfig, { reference: number; buy: number; sell: number }>();
+
 /** Highest price a buy may have / lowest a sell may have around a reference price (rules: price band). */
 export function bandLimit(config: SymbolConfig, reference: number, isBuy: boolean): number {
+  let band = bands.get(config);
+  if (band === undefined || band.reference !== reference) {
+    band = { reference, buy: bandEdge(config, reference, true), sell: bandEdge(config, reference, false) };
+    bands.set(config, band);
+  }
+  return isBuy ? band.buy : band.sell;
+}
+
+function bandEdge(config: SymbolConfig, reference: number, isBuy: boolean): number {
   const ref = BigInt(reference);
   if (isBuy) return Number((ref * (RATE_SCALE + config.priceBandRate)) / RATE_SCALE);
   const low = Number(ceilDiv(ref * (RATE_SCALE - config.priceBandRate), RATE_SCALE));

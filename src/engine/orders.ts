@@ -5,11 +5,11 @@
 import type { BookSide, PriceLevel } from './book/order-book.js';
 import type { Core } from './core.js';
 import { refuse } from './refuse.js';
-import { bandLimit, orderFrozen } from './margin.js';
+import { bandLimit, frozenPerContract, orderFrozen } from './margin.js';
 import {
   allocate, applyFill, attach, cancelState, enforceAllocation, finishOrder, freeCapacity, mustClose, ordersOf, reallocate, reduces, refreshOrder, requeue, sideOrders,
 } from './positions.js';
-import { availableBalance, orderSnapshot } from './snapshots.js';
+import { availableBalance } from './snapshots.js';
 import { leverageExcess, tierIndex } from './risk/tiers.js';
 import type { SymbolConfig } from './symbol.js';
 import { isLive, remaining, type Account, type Order, type SymbolSettings, type SymbolState } from './state.js';
@@ -25,6 +25,9 @@ export const CLIENT_ORDER_ID_MAX_LENGTH = 40;
 /** What the engine accepts as a client order id: 1 to CLIENT_ORDER_ID_MAX_LENGTH of these characters ("/" for Binance). */
 export const CLIENT_ORDER_ID_RE = new RegExp(`^[A-Za-z0-9_.:/-]{1,${CLIENT_ORDER_ID_MAX_LENGTH}}$`);
 
+
+const TIME_IN_FORCE: ReadonlySet<string> = new Set(['GTC', 'IOC', 'FOK', 'GTX']);
+const STP_MODES: ReadonlySet<string> = new Set(['EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH']);
 
 const isWholeIn = (value: unknown, min: number, max: number): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
@@ -54,7 +57,7 @@ function validatePlace(core: Core, account: Account, symbol: SymbolState, cmd: P
   if (cmd.orderType === 'LIMIT' && !isWholeIn(cmd.price, 1, spec.maxPriceTicks)) {
     return refuse('INVALID_ARGUMENT', `price must be a whole number of ticks from 1 to ${spec.maxPriceTicks}`);
   }
-  if (!['GTC', 'IOC', 'FOK', 'GTX'].includes(cmd.timeInForce)) return refuse('INVALID_ARGUMENT', 'timeInForce must be GTC, IOC, FOK or GTX');
+  if (!TIME_IN_FORCE.has(cmd.timeInForce)) return refuse('INVALID_ARGUMENT', 'timeInForce must be GTC, IOC, FOK or GTX');
   if (cmd.orderType === 'MARKET' && cmd.timeInForce !== 'IOC' && cmd.timeInForce !== 'FOK') {
     return refuse('INVALID_ARGUMENT', 'a MARKET order is IOC or FOK');
   }
@@ -67,7 +70,7 @@ function validatePlace(core: Core, account: Account, symbol: SymbolState, cmd: P
   if (account.positionMode === 'HEDGE' && cmd.reduceOnly) {
     return refuse('INVALID_ARGUMENT', 'reduceOnly is implied by the position side in hedge mode; do not send it');
   }
-  if (cmd.stpMode !== undefined && !['EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH'].includes(cmd.stpMode)) {
+  if (cmd.stpMode !== undefined && !STP_MODES.has(cmd.stpMode)) {
     return refuse('INVALID_ARGUMENT', 'stpMode must be EXPIRE_TAKER, EXPIRE_MAKER or EXPIRE_BOTH');
   }
   if (cmd.clientOrderId !== undefined && !CLIENT_ORDER_ID_RE.test(cmd.clientOrderId)) {
@@ -95,6 +98,18 @@ function refusedSnapshot(core: Core, account: Account, cmd: PlaceOrder, id: numb
     reduceOnly: cmd.reduceOnly, stpMode: cmd.stpMode ?? 'EXPIRE_TAKER', closeQty: 0, marginFrozen: 0n,
     leverage: settings.leverage, marginMode: settings.marginMode, fees: 0n, realizedPnl: 0n, source: 'USER', createTime: core.time, updateTime: core.time,
   };
+}
+
+/** Ends a placement refused by a business rule: the order's one event (REJECTED or EXPIRED) and the result. */
+function refusePlaced(core: Core, account: Account, cmd: PlaceOrder, id: number, state: OrderState, reason: OrderReason): CommandResult {
+  const snapshot = refusedSnapshot(core, account, cmd, id, state, reason);
+  core.emitter.events.push({
+    type: 'order', accountId: account.id, seq: ++account.seq, cmdSeq: core.cmdSeq, time: core.time, reason: 'ORDER',
+    execType: state === 'REJECTED' ? 'REJECTED' : 'EXPIRED', order: snapshot,
+  });
+  const result: CommandResult = { ok: true, kind: 'order', order: snapshot, duplicate: false };
+  rememberClientId(core, account, cmd.clientOrderId, result);
+  return result;
 }
 
 function rememberClientId(core: Core, account: Account, clientOrderId: string | undefined, result: CommandResult): void {
@@ -141,67 +156,59 @@ export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
   const isBuy = cmd.side === 'BUY';
   const opposite = isBuy ? symbol.book.asks : symbol.book.bids;
   const reference = referencePrice(symbol);
-  const endRefused = (state: OrderState, reason: OrderReason): CommandResult => {
-    const snapshot = refusedSnapshot(core, account, cmd, id, state, reason);
-    core.emitter.events.push({
-      type: 'order', accountId: account.id, seq: ++account.seq, cmdSeq: core.cmdSeq, time: core.time, reason: 'ORDER',
-      execType: state === 'REJECTED' ? 'REJECTED' : 'EXPIRED', order: snapshot,
-    });
-    const result: CommandResult = { ok: true, kind: 'order', order: snapshot, duplicate: false };
-    rememberClientId(core, account, cmd.clientOrderId, result);
-    return result;
-  };
 
   // 1–2: price reference and band.
   let limit: number;
   if (cmd.orderType === 'MARKET') {
-    if (reference === null) return endRefused('REJECTED', 'NO_REFERENCE_PRICE');
+    if (reference === null) return refusePlaced(core, account, cmd, id, 'REJECTED', 'NO_REFERENCE_PRICE');
     limit = bandLimit(config, reference, isBuy);
   } else {
     limit = cmd.price;
     if (reference !== null && (isBuy ? limit > bandLimit(config, reference, true) : limit < bandLimit(config, reference, false))) {
-      return endRefused('REJECTED', 'PRICE_OUTSIDE_BAND');
+      return refusePlaced(core, account, cmd, id, 'REJECTED', 'PRICE_OUTSIDE_BAND');
     }
   }
   // 3: post-only must not take.
-  if (cmd.timeInForce === 'GTX' && crosses(cmd.side, limit, opposite.best())) return endRefused('REJECTED', 'POST_ONLY_WOULD_TAKE');
+  if (cmd.timeInForce === 'GTX' && crosses(cmd.side, limit, opposite.best())) return refusePlaced(core, account, cmd, id, 'REJECTED', 'POST_ONLY_WOULD_TAKE');
   // 4: closing orders must fit the free closing capacity.
   const positionSide = cmd.positionSide;
   const existing = core.findPosition(account, symbol, positionSide);
   const capacity = freeCapacity(existing, cmd.side);
   const closingOnly = cmd.reduceOnly || (positionSide === 'LONG' && !isBuy) || (positionSide === 'SHORT' && isBuy);
-  if (closingOnly && cmd.qty > capacity) return endRefused('REJECTED', 'REDUCE_ONLY_WOULD_INCREASE');
+  if (closingOnly && cmd.qty > capacity) return refusePlaced(core, account, cmd, id, 'REJECTED', 'REDUCE_ONLY_WOULD_INCREASE');
   const closeQty = Math.min(cmd.qty, capacity);
   const openQty = cmd.qty - closeQty;
   // 5: position limit.
   if (openQty > 0 && Math.abs(existing?.qty ?? 0) + (existing?.openOrderQty ?? 0) + openQty > config.spec.maxPositionQty) {
-    return endRefused('REJECTED', 'POSITION_LIMIT');
+    return refusePlaced(core, account, cmd, id, 'REJECTED', 'POSITION_LIMIT');
   }
+  // The worst price the order can fill at: its margin is frozen at it (5b and 7).
+  const freezePrice = worstFillPrice(symbol, cmd.side, limit);
+  const settings = core.settings(account, config.symbol);
   // 5b: the position and its open orders may not reach a risk tier that allows less than the leverage.
   if (openQty > 0) {
-    const change = { side: cmd.side, openQty, price: worstFillPrice(symbol, cmd.side, limit) };
-    const current = core.settings(account, config.symbol);
-    const excess = existing !== undefined ? leverageExcess(existing, current.leverage, change) !== null : newPositionExcess(config, current, openQty, change.price);
-    if (excess) return endRefused('REJECTED', 'RISK_LIMIT');
+    const excess = existing !== undefined ? leverageExcess(existing, settings.leverage, { side: cmd.side, openQty, price: freezePrice }) !== null
+      : newPositionExcess(config, settings, openQty, freezePrice);
+    if (excess) return refusePlaced(core, account, cmd, id, 'REJECTED', 'RISK_LIMIT');
   }
   // 6: fill-or-kill must be fillable in full.
   if (cmd.timeInForce === 'FOK' && fillableQty(symbol, account, cmd, limit, cmd.qty) < cmd.qty) {
-    return endRefused('EXPIRED', 'FOK_NOT_FILLABLE');
+    return refusePlaced(core, account, cmd, id, 'EXPIRED', 'FOK_NOT_FILLABLE');
   }
-  // 7: margin for the opening part at the worst price it can fill at.
-  const freezePrice = worstFillPrice(symbol, cmd.side, limit);
-  const settings = core.settings(account, config.symbol);
-  const needed = orderFrozen(config, openQty, freezePrice, settings.leverage);
+  // 7: margin for the opening part at that price (the per-contract figure is the new order's first cache).
+  const perContract = openQty > 0 ? frozenPerContract(config, freezePrice, settings.leverage) : 0n;
+  const needed = openQty === 0 ? 0n : BigInt(openQty) * perContract;
   const wallet = account.wallets.get(config.settleAsset);
-  if (needed > 0n && (wallet === undefined || needed > availableBalance(wallet))) return endRefused('REJECTED', 'INSUFFICIENT_MARGIN');
+  if (needed > 0n && (wallet === undefined || needed > availableBalance(wallet))) return refusePlaced(core, account, cmd, id, 'REJECTED', 'INSUFFICIENT_MARGIN');
 
   const order: Order = {
     id, clientOrderId: cmd.clientOrderId ?? null, account, symbol, position: core.position(account, symbol, positionSide),
     side: cmd.side, orderType: cmd.orderType, timeInForce: cmd.timeInForce, reduceOnly: cmd.reduceOnly,
     stpMode: cmd.stpMode ?? 'EXPIRE_TAKER', createTime: core.time, price: cmd.orderType === 'LIMIT' ? cmd.price : 0,
     freezePrice, qty: cmd.qty, filled: 0, cumQuote: 0n, state: 'NEW', reason: 'NONE', priority: core.nextPriority++,
-    closeQty: 0, openQty: 0, frozen: 0n, openCost: 0n, perContract: 0n, perContractPrice: 0, perContractLeverage: 0, fees: 0n, realizedPnl: 0n, updateTime: core.time, placeResult: null,
-    source: 'USER', level: null, prev: null, next: null,
+    closeQty: 0, openQty: 0, frozen: 0n, openCost: 0n, perContract,
+    perContractPrice: openQty > 0 ? freezePrice : 0, perContractLeverage: openQty > 0 ? settings.leverage : 0, fees: 0n, realizedPnl: 0n,
+    updateTime: core.time, placeResult: null, source: 'USER', level: null, prev: null, next: null,
   };
   account.orders.set(order.id, order);
   if (order.clientOrderId !== null) account.liveByClientId.set(order.clientOrderId, order);
@@ -212,7 +219,7 @@ export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
 
   takeThenRestOrExpire(core, order, limit);
 
-  const result: CommandResult = { ok: true, kind: 'order', order: orderSnapshot(order), duplicate: false };
+  const result: CommandResult = { ok: true, kind: 'order', order: core.emitter.snapshotOf(order), duplicate: false };
   order.placeResult = result;
   rememberClientId(core, account, cmd.clientOrderId, result);
   return result;
@@ -324,10 +331,11 @@ function orderLookup(core: Core, cmd: CancelOrder | AmendOrder): { account: Acco
 
 function cancelOne(core: Core, order: Order): OrderSnapshot {
   const needsReallocation = finishOrder(core, order, cancelState(order), 'USER_CANCELED');
-  core.emitter.order(order, 'CANCELED');
+  // A finished order does not change any more: the event's snapshot is the result's.
+  const snapshot = core.emitter.order(order, 'CANCELED');
   if (needsReallocation) reallocate(core, order.position);
   core.emitter.endStep();
-  return orderSnapshot(order);
+  return snapshot;
 }
 
 export function cancelOrder(core: Core, cmd: CancelOrder): CommandResult {
@@ -425,6 +433,6 @@ export function amendOrder(core: Core, cmd: AmendOrder): CommandResult {
   core.emitter.order(order, 'AMENDMENT');
   core.emitter.endStep();
   if (takes) takeThenRestOrExpire(core, order, price);
-  return { ok: true, kind: 'order', order: orderSnapshot(order), duplicate: false };
+  return { ok: true, kind: 'order', order: core.emitter.snapshotOf(order), duplicate: false };
 }
 

@@ -53,11 +53,22 @@ export function orderSnapshot(order: Order): OrderSnapshot {
   };
 }
 
+/** Whether an order snapshot still shows the order: every field that can change after the order is placed. */
+export function showsOrder(snapshot: OrderSnapshot, order: Order): boolean {
+  const settings = order.position.settings;
+  return snapshot.price === order.price && snapshot.qty === order.qty && snapshot.executedQty === order.filled &&
+    snapshot.cumQuote === order.cumQuote && snapshot.state === order.state && snapshot.reason === order.reason &&
+    snapshot.closeQty === order.closeQty && snapshot.marginFrozen === order.frozen && snapshot.leverage === settings.leverage &&
+    snapshot.marginMode === settings.marginMode && snapshot.fees === order.fees && snapshot.realizedPnl === order.realizedPnl &&
+    snapshot.updateTime === order.updateTime;
+}
 
 export function positionSnapshot(position: Position): PositionSnapshot {
   const { config, markPrice } = position.symbol;
   const settings = position.settings;
   const { unrealizedPnl, maintenanceMargin } = valuationOf(position);
+  const risk = riskFields(position);
+  // Every field written out (no spread): this runs for every position event.
   return {
     symbol: config.symbol,
     positionSide: position.side,
@@ -76,7 +87,16 @@ export function positionSnapshot(position: Position): PositionSnapshot {
     markPrice: markPrice ?? 0,
     unrealizedPnl,
     maintenanceMargin,
-    ...riskFields(position),
+    initialMargin: risk.initialMargin,
+    maintenanceMarginRate: risk.maintenanceMarginRate,
+    riskLevel: risk.riskLevel,
+    riskLimit: risk.riskLimit,
+    liquidationPrice: risk.liquidationPrice,
+    bankruptcyPrice: risk.bankruptcyPrice,
+    marginRatio: risk.marginRatio,
+    adlQuantile: position.qty === 0 ? 0n : position.adlQuantile,
+    autoDeposit: position.autoDeposit,
+    status: position.status,
     fundingTotal: position.fundingTotal,
     openTime: position.openTime,
     updateTime: position.updateTime,

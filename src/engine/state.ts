@@ -106,6 +106,8 @@ export interface Position {
   adlQuantile: bigint;
   /** The risk unit of an open isolated position (null when flat or cross). */
   riskUnit: RiskUnit | null;
+  /** The snapshot's risk fields as last computed, with their inputs (risk/fields.ts owns it). */
+  riskCache: object | null;
 }
 
 export interface Valuation {

@@ -234,6 +234,13 @@ function trackOpen(position: Position): void {
   }
 }
 
+/** Adds a unit to `units` once (`seen` mirrors it when there are many). */
+function addUnit(units: RiskUnit[], seen: Set<RiskUnit> | null, unit: RiskUnit): void {
+  if (seen !== null ? seen.has(unit) : units.includes(unit)) return;
+  seen?.add(unit);
+  units.push(unit);
+}
+
 /**
  * Brings the index up to date with what the current step(s) touched; returns the units it
  * re-indexed (so the caller can look for ones that became due).
@@ -241,20 +248,22 @@ function trackOpen(position: Position): void {
 export function indexTouched(core: Core): RiskUnit[] {
   const { positions, wallets } = core.emitter.takeTouched();
   if (positions.length === 0 && wallets.length === 0) return [];
-  const units = new Set<RiskUnit>();
+  // A command usually touches a handful of units: an array beats a set then (a mark tick may touch many).
+  const units: RiskUnit[] = [];
+  const seen = positions.length + wallets.length > 8 ? new Set<RiskUnit>() : null;
   for (const p of positions) {
     trackOpen(p);
-    if (p.riskUnit !== null && (p.qty === 0 || p.settings.marginMode !== 'ISOLATED')) units.add(p.riskUnit);
+    if (p.riskUnit !== null && (p.qty === 0 || p.settings.marginMode !== 'ISOLATED')) addUnit(units, seen, p.riskUnit);
     const unit = unitOf(core, p);
-    if (unit !== null) units.add(unit);
+    if (unit !== null) addUnit(units, seen, unit);
     else if (p.settings.marginMode === 'CROSSED') {
       const crossUnit = p.account.wallets.get(p.symbol.config.settleAsset)?.crossUnit;
-      if (crossUnit) units.add(crossUnit);
+      if (crossUnit) addUnit(units, seen, crossUnit);
     }
   }
-  for (const w of wallets) if (w.crossUnit !== null) units.add(w.crossUnit);
+  for (const w of wallets) if (w.crossUnit !== null) addUnit(units, seen, w.crossUnit);
   for (const unit of units) reindex(core, unit, false);
-  return [...units];
+  return units;
 }
 
 /** Builds the index from scratch (after a restore): every open position's unit. */
