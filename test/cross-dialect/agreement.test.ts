@@ -117,6 +117,7 @@ describe('one account over four dialects at once: every push agrees with the eng
       ...LINEAR, side, positionIdx, qty, orderType: price === undefined ? 'Market' : 'Limit', ...(price === undefined ? {} : { price }), ...extra,
     });
   let kucoinIds = 0;
+  /** A KuCoin order as a KuCoin client sends it: `marginMode` must be the contract's (left out, KuCoin reads ISOLATED). */
   const kucoinOrder = (doors: FrontDoors, body: Record<string, unknown>) =>
     doors.kucoin('POST', '/api/v1/orders', { clientOid: `cross-${++kucoinIds}`, symbol: BTC.kucoin, ...body }) as Promise<{ orderId: string }>;
 
@@ -137,14 +138,14 @@ describe('one account over four dialects at once: every push agrees with the eng
   });
   step('partial fill: B sells 0.001 at market, SHORT (Binance)', () => binanceOrder(b, 'SELL', 'SHORT', '0.001'), { holds: [['A', 'LONG', 10]] });
   step('amend: A reprices the rest to 59900, 0.003 in all (Bybit)', () => a.bybit('/v5/order/amend', { ...LINEAR, orderId: resting, price: '59900', qty: '0.003' }));
-  step('fill the rest: B sells 20 lots at market, SHORT (KuCoin)', () => kucoinOrder(b, { side: 'sell', type: 'market', size: 20, positionSide: 'SHORT' }), { rest: true, holds: [['A', 'LONG', 30]] });
+  step('fill the rest: B sells 20 lots at market, SHORT (KuCoin)', () => kucoinOrder(b, { side: 'sell', type: 'market', size: 20, positionSide: 'SHORT', marginMode: 'CROSS' }), { rest: true, holds: [['A', 'LONG', 30]] });
   step('A rests a limit sell SHORT 0.001 @ 60500 (Binance)', () => binanceOrder(a, 'SELL', 'SHORT', '0.001', '60500', 'a-short'));
   step('B takes it: market buy 10 lots LONG (XT)', () => xtOrder(b, 'BUY', 'LONG', 10), { holds: [['A', 'SHORT', -10]] });
 
   // --- C (one-way): open and flip ------------------------------------------------------------------
   let cBid = '';
   step('C rests a limit buy 20 lots @ 60000 (KuCoin)', async () => {
-    cBid = (await kucoinOrder(c, { side: 'buy', type: 'limit', price: '60000', size: 20 })).orderId;
+    cBid = (await kucoinOrder(c, { side: 'buy', type: 'limit', price: '60000', size: 20, marginMode: 'CROSS' })).orderId;
   });
   step('C amends it to 0.002 @ 59950 (Binance PUT order)', () => c.binance('PUT', '/fapi/v1/order', { symbol: BTC.binance, orderId: cBid, side: 'BUY', quantity: '0.002', price: '59950' }));
   step('B fills it: market sell 0.002 on positionIdx 2 (Bybit)', () => bybitOrder(b, 'Sell', 2, '0.002'), { holds: [['C', 'BOTH', 20]] });
@@ -166,20 +167,20 @@ describe('one account over four dialects at once: every push agrees with the eng
   step('A closes a third of its long: market sell 0.001 on positionIdx 1 (Bybit)', () => bybitOrder(a, 'Sell', 1, '0.001'), { holds: [['A', 'LONG', 20]] });
   step('A closes the rest of its long: market sell 20 lots LONG (XT)', () => xtOrder(a, 'SELL', 'LONG', 20), { holds: [['A', 'LONG', 0]] });
   step('B rests an ask 10 lots @ 61100 (XT)', () => xtOrder(b, 'SELL', 'LONG', 10, '61100'));
-  step('A closes its short: closeOrder (KuCoin)', () => kucoinOrder(a, { closeOrder: true, positionSide: 'SHORT' }), { holds: [['A', 'SHORT', 0]] });
-  step('B rests an ask 20 lots @ 61000 (KuCoin)', () => kucoinOrder(b, { side: 'sell', type: 'limit', price: '61000', size: 20, positionSide: 'SHORT' }));
+  step('A closes its short: closeOrder (KuCoin)', () => kucoinOrder(a, { closeOrder: true, positionSide: 'SHORT', marginMode: 'CROSS' }), { holds: [['A', 'SHORT', 0]] });
+  step('B rests an ask 20 lots @ 61000 (KuCoin)', () => kucoinOrder(b, { side: 'sell', type: 'limit', price: '61000', size: 20, positionSide: 'SHORT', marginMode: 'CROSS' }));
   step('C closes its short: reduce-only market buy 0.002 (Bybit)', () => bybitOrder(c, 'Buy', 0, '0.002', undefined, { reduceOnly: true }), { holds: [['C', 'BOTH', 0]] });
 
   // --- A cancel ----------------------------------------------------------------------------------
   let toCancel = '';
   step('A rests a bid 5 lots @ 59000 (KuCoin)', async () => {
-    toCancel = (await kucoinOrder(a, { side: 'buy', type: 'limit', price: '59000', size: 5, positionSide: 'LONG' })).orderId;
+    toCancel = (await kucoinOrder(a, { side: 'buy', type: 'limit', price: '59000', size: 5, positionSide: 'LONG', marginMode: 'CROSS' })).orderId;
   });
   step('A amends it to 8 lots @ 59100 (XT order/update)', () => a.xt('/future/trade/v1/order/update', { orderId: toCancel, price: '59100', origQty: '8' }));
   step('A cancels it (Binance DELETE order)', () => a.binance('DELETE', '/fapi/v1/order', { symbol: BTC.binance, orderId: toCancel }));
   step('A: a fill-or-kill bid the book cannot fill expires (Bybit FOK)', () => bybitOrder(a, 'Buy', 1, '0.001', '61000', { timeInForce: 'FOK' }));
   step('A rests an ask 5 lots @ 61500, SHORT (Binance)', () => binanceOrder(a, 'SELL', 'SHORT', '0.0005', '61500', 'a-own-ask'));
-  step('A: a market buy meets its own ask: self-trade prevention expires the buy (KuCoin)', () => kucoinOrder(a, { side: 'buy', type: 'market', size: 5, positionSide: 'LONG' }));
+  step('A: a market buy meets its own ask: self-trade prevention expires the buy (KuCoin)', () => kucoinOrder(a, { side: 'buy', type: 'market', size: 5, positionSide: 'LONG', marginMode: 'CROSS' }));
   step('A: a market buy with EXPIRE_MAKER expires its own ask, then itself with nothing left (Binance)', () => a.binance('POST', '/fapi/v1/order', {
     symbol: BTC.binance, side: 'BUY', positionSide: 'LONG', type: 'MARKET', quantity: '0.0005', selfTradePreventionMode: 'EXPIRE_MAKER',
   }));
@@ -210,7 +211,7 @@ describe('one account over four dialects at once: every push agrees with the eng
   // The index stays at 61000: set again after a settlement, it would move the mark by the last
   // rate times the time to the next funding (docs/engine-rules.md, "Prices"), which depends on the hour.
   step('funding settlement at the mark 60000: isolated margins move (admin funding/settle)', () => admin('/funding/settle', { symbol: BTC.xt }), { rest: true });
-  step('B rests a bid 20 lots @ 60000 (KuCoin)', () => kucoinOrder(b, { side: 'buy', type: 'limit', price: '60000', size: 20, positionSide: 'LONG' }));
+  step('B rests a bid 20 lots @ 60000 (KuCoin)', () => kucoinOrder(b, { side: 'buy', type: 'limit', price: '60000', size: 20, positionSide: 'LONG', marginMode: 'CROSS' }));
   step('A closes the isolated long: market sell 0.002 LONG (Binance)', () => binanceOrder(a, 'SELL', 'LONG', '0.002'), { holds: [['A', 'LONG', 0]] });
   step('B rests an ask 0.001 @ 60100 (Binance)', () => binanceOrder(b, 'SELL', 'SHORT', '0.001', '60100'));
   step('C closes the isolated short: market buy 10 lots, SHORT side (XT)', () => xtOrder(c, 'BUY', 'SHORT', 10), { holds: [['C', 'BOTH', 0]] });
@@ -221,19 +222,19 @@ describe('one account over four dialects at once: every push agrees with the eng
   // --- A: a rejected post-only order, a cross long with a leverage change, a second symbol, an IOC --
   step('B rests an ask 10 lots @ 60000 (XT)', () => xtOrder(b, 'SELL', 'SHORT', 10, '60000'));
   step('A: a post-only bid @ 60000 would take: rejected (Bybit PostOnly)', () => bybitOrder(a, 'Buy', 1, '0.001', '60000', { timeInForce: 'PostOnly' }));
-  step('A opens a cross long: market buy 10 lots LONG (KuCoin)', () => kucoinOrder(a, { side: 'buy', type: 'market', size: 10, positionSide: 'LONG' }), { holds: [['A', 'LONG', 10]] });
+  step('A opens a cross long: market buy 10 lots LONG (KuCoin)', () => kucoinOrder(a, { side: 'buy', type: 'market', size: 10, positionSide: 'LONG', marginMode: 'CROSS' }), { holds: [['A', 'LONG', 10]] });
   step('A: leverage 20 → 25 with the long open (Binance)', () => a.binance('POST', '/fapi/v1/leverage', { symbol: BTC.binance, leverage: 25 }));
   step('C: leverage 5 → 10 (XT adjust-leverage)', () => c.xt('/future/user/v1/position/adjust-leverage', { symbol: BTC.xt, positionSide: 'LONG', leverage: 10 }));
   step('B rests two asks, 10 lots @ 60000 and 10 @ 60100 (XT)', async () => {
     await xtOrder(b, 'SELL', 'SHORT', 10, '60000');
     await xtOrder(b, 'SELL', 'SHORT', 10, '60100');
   });
-  step('C sweeps both levels: market buy 20 lots, two fills in one command (KuCoin)', () => kucoinOrder(c, { side: 'buy', type: 'market', size: 20 }), { holds: [['C', 'BOTH', 20]] });
+  step('C sweeps both levels: market buy 20 lots, two fills in one command (KuCoin)', () => kucoinOrder(c, { side: 'buy', type: 'market', size: 20, marginMode: 'CROSS' }), { holds: [['C', 'BOTH', 20]] });
   step('C rests an ask 0.004 @ 60200 (Bybit)', () => bybitOrder(c, 'Sell', 0, '0.004', '60200'));
   step('B takes it all: C flips long → short as the maker (Binance)', () => binanceOrder(b, 'BUY', 'LONG', '0.004'), { holds: [['C', 'BOTH', -20]] });
-  step('B rests an ask 20 lots @ 60000 (KuCoin)', () => kucoinOrder(b, { side: 'sell', type: 'limit', price: '60000', size: 20, positionSide: 'SHORT' }));
+  step('B rests an ask 20 lots @ 60000 (KuCoin)', () => kucoinOrder(b, { side: 'sell', type: 'limit', price: '60000', size: 20, positionSide: 'SHORT', marginMode: 'CROSS' }));
   step('C closes its short: market buy 20 lots, SHORT side (XT)', () => xtOrder(c, 'BUY', 'SHORT', 20), { holds: [['C', 'BOTH', 0]] });
-  step('B rests an ETH ask 2 lots @ 3000 (KuCoin)', () => kucoinOrder(b, { symbol: ETH.kucoin, side: 'sell', type: 'limit', price: '3000', size: 2, positionSide: 'SHORT' }));
+  step('B rests an ETH ask 2 lots @ 3000 (KuCoin)', () => kucoinOrder(b, { symbol: ETH.kucoin, side: 'sell', type: 'limit', price: '3000', size: 2, positionSide: 'SHORT', marginMode: 'CROSS' }));
   step('A buys 0.02 ETH at market, LONG, with the BTC long open (Bybit)', () => a.bybit('/v5/order/create', { category: 'linear', symbol: ETH.bybit, side: 'Buy', orderType: 'Market', qty: '0.02', positionIdx: 1 }), { rest: true });
   step('B rests a bid 5 lots @ 60000 (Bybit)', () => bybitOrder(b, 'Buy', 1, '0.0005', '60000'));
   step('A: IOC sell 10 lots LONG @ 60000 closes 5, the rest expires (Binance)', () => a.binance('POST', '/fapi/v1/order', {
@@ -250,7 +251,7 @@ describe('one account over four dialects at once: every push agrees with the eng
 
   // --- C back to hedge mode, and a hedge trade ---------------------------------------------------
   step('C: back to hedge mode (Binance positionSide/dual)', () => c.binance('POST', '/fapi/v1/positionSide/dual', { dualSidePosition: 'true' }));
-  step('B rests an ask 10 lots @ 60000 (KuCoin)', () => kucoinOrder(b, { side: 'sell', type: 'limit', price: '60000', size: 10, positionSide: 'SHORT' }));
+  step('B rests an ask 10 lots @ 60000 (KuCoin)', () => kucoinOrder(b, { side: 'sell', type: 'limit', price: '60000', size: 10, positionSide: 'SHORT', marginMode: 'CROSS' }));
   step('C opens a hedge long: market buy 0.001 on positionIdx 1 (Bybit)', () => bybitOrder(c, 'Buy', 1, '0.001'), { holds: [['C', 'LONG', 10]] });
   step('B rests a bid 10 lots @ 60000 (XT)', () => xtOrder(b, 'BUY', 'LONG', 10, '60000'));
   step('C closes it: market sell 0.001 LONG (Binance)', () => binanceOrder(c, 'SELL', 'LONG', '0.001'), { rest: true, holds: [['C', 'LONG', 0], ['A', 'LONG', 0]] });
