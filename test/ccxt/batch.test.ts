@@ -4,14 +4,15 @@
  * and bybit, `createOrders` and `cancelOrders` for kucoinfutures. ccxt 4.5.84's xt has no futures
  * `createOrders` (has.createOrders is undefined) and its `cancelOrders` is spot-only (NotSupported
  * for swaps), so for XT the test calls ccxt's own implicit method for order/create-batch. Every id
- * ccxt returns is checked against the engine's orders.
+ * ccxt returns is checked against the engine's orders. Each exchange's client trades on an account
+ * created for that exchange (its defaults: src/dialects/account-defaults.ts), as on a fresh account there.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import ccxt from 'ccxt';
 import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
-import { AdminClient } from '../support/xt-client.js';
+import { AdminClient, type Dialect } from '../support/xt-client.js';
 import { BTC, withTimeout } from './helpers.js';
 
 const T = 5_000;
@@ -22,8 +23,8 @@ describe('ccxt batch orders (createOrders / editOrders / cancelOrders)', () => {
   let admin: AdminClient;
   const instances: { close(): Promise<unknown> }[] = [];
 
-  const funded = async (): Promise<{ accountId: number; apiKey: string; secret: string; passphrase: string }> => {
-    const created = await admin.createAccount();
+  const funded = async (dialect: Dialect): Promise<{ accountId: number; apiKey: string; secret: string; passphrase: string }> => {
+    const created = await admin.createAccount(dialect);
     await admin.deposit(created.accountId, '10000');
     return created;
   };
@@ -37,7 +38,7 @@ describe('ccxt batch orders (createOrders / editOrders / cancelOrders)', () => {
   }
 
   before(async () => {
-    server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0, defaultPositionMode: 'ONE_WAY' });
+    server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0 });
     admin = new AdminClient(server.url, ADMIN);
     await admin.markPrice('btc_usdt', '60000');
     await admin.markPrice('eth_usdt', '3000');
@@ -48,7 +49,7 @@ describe('ccxt batch orders (createOrders / editOrders / cancelOrders)', () => {
   });
 
   it('binanceusdm: createOrders (a bad item answered on its own), editOrders, cancelOrders', async () => {
-    const a = await funded();
+    const a = await funded('binance');
     const H = server.url;
     const ex = await ready(new ccxt.pro.binanceusdm({
       apiKey: a.apiKey, secret: a.secret, enableRateLimit: false, has: { fetchCurrencies: false },
@@ -79,7 +80,7 @@ describe('ccxt batch orders (createOrders / editOrders / cancelOrders)', () => {
   });
 
   it('bybit: createOrders (a bad item answered on its own), editOrders, cancelOrders', async () => {
-    const a = await funded();
+    const a = await funded('bybit');
     const H = server.url;
     const ex = await ready(new ccxt.pro.bybit({
       apiKey: a.apiKey, secret: a.secret, enableRateLimit: false, has: { fetchCurrencies: false },
@@ -109,7 +110,7 @@ describe('ccxt batch orders (createOrders / editOrders / cancelOrders)', () => {
   });
 
   it('kucoinfutures: createOrders (a bad item answered on its own) and cancelOrders', async () => {
-    const a = await funded();
+    const a = await funded('kucoin');
     const H = server.url;
     const ex = await ready(new ccxt.pro.kucoinfutures({
       apiKey: a.apiKey, secret: a.secret, password: a.passphrase, enableRateLimit: false, has: { fetchCurrencies: false },
@@ -117,7 +118,6 @@ describe('ccxt batch orders (createOrders / editOrders / cancelOrders)', () => {
       urls: { api: { public: `${H}/kucoin-spot`, private: `${H}/kucoin-spot`, utaPrivate: `${H}/kucoin-spot`, uta: `${H}/kucoin-spot`,
         utaV2: `${H}/kucoin-spot`, futuresPublic: `${H}/kucoin-futures`, futuresPrivate: `${H}/kucoin-futures`, ws: { private: `${server.wsUrl}/kucoin/uta` } } },
     }));
-    await withTimeout(ex.setPositionMode(false), T, 'setPositionMode(false)');
     const created = await withTimeout(ex.createOrders([
       { symbol: BTC, type: 'limit', side: 'buy', amount: 1, price: 59000 },
       { symbol: BTC, type: 'limit', side: 'buy', amount: 100_000_000, price: 59000 },
@@ -135,7 +135,7 @@ describe('ccxt batch orders (createOrders / editOrders / cancelOrders)', () => {
   });
 
   it('xt: ccxt 4.5.84 has no futures createOrders/cancelOrders; its implicit create-batch method places the orders', async () => {
-    const a = await funded();
+    const a = await funded('xt');
     const H = server.url;
     const ex = await ready(new ccxt.pro.xt({
       apiKey: a.apiKey, secret: a.secret, enableRateLimit: false, has: { fetchCurrencies: false },

@@ -7,9 +7,11 @@
  * leverage 20):
  *
  *   perContract(60,000) = 30,000,000 + 360,000 units = 0.3036 USDT frozen per opening lot
- *   a fill of q lots at 60,000: maker fee q × 0.0012, taker fee q × 0.0036, cross margin q × 0.3
+ *   a fill of q lots at 60,000: maker fee q × 0.0012, taker fee q × 0.0036, position margin q × 0.3
  *
  * Amounts: ccxt's KuCoin amounts are lots (contracts) for orders, trades and positions alike.
+ * Accounts are created for KuCoin (one-way, every contract ISOLATED, as a fresh KuCoin account is):
+ * ccxt sends no `marginMode` unless asked, which KuCoin reads as ISOLATED.
  */
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -53,15 +55,14 @@ function kucoin(credentials: { apiKey: string; secret: string; passphrase: strin
   return ex;
 }
 
-/** A funded account in one-way mode (switched with ccxt's setPositionMode), markets loaded. */
+/** A funded account created for KuCoin (one-way, every contract ISOLATED), markets loaded. */
 async function account(deposit = '1000', options: Record<string, unknown> = {}): Promise<Account> {
-  const created = await admin.createAccount();
+  const created = await admin.createAccount('kucoin');
   accountIds.push(created.accountId);
   if (deposit !== '0') await admin.deposit(created.accountId, deposit);
   const ex = kucoin(created, options);
   await withTimeout(ex.loadMarkets(), T, 'loadMarkets');
   await withTimeout(ex.loadHttpProxyAgent(), T, 'loadHttpProxyAgent');
-  await withTimeout(ex.setPositionMode(false), T, 'setPositionMode(false)');
   return { accountId: created.accountId, ex };
 }
 
@@ -107,6 +108,10 @@ describe('ccxt kucoinfutures: markets and REST', () => {
     assert.equal(m.limits.leverage?.max, 125);
     const eth = a.ex.market(ETH);
     assert.deepEqual([eth.id, eth.contractSize, eth.precision.price, eth.taker], ['ETHUSDTM', 0.01, 0.01, 0.0005]);
+    assert.equal(view(a.accountId).positionMode, 'ONE_WAY', 'a KuCoin account starts one-way');
+    await withTimeout(a.ex.setPositionMode(true), T, 'setPositionMode(true)');
+    assert.equal(view(a.accountId).positionMode, 'HEDGE', 'setPositionMode(true) reached the engine');
+    await withTimeout(a.ex.setPositionMode(false), T, 'setPositionMode(false)');
     assert.equal(view(a.accountId).positionMode, 'ONE_WAY', 'setPositionMode(false) reached the engine');
   });
 
@@ -144,7 +149,7 @@ describe('ccxt kucoinfutures: markets and REST', () => {
     assert.equal(positions.length, 1);
     const p = positions[0]!;
     assert.deepEqual([p.id, p.symbol, p.side, p.contracts, p.contractSize, p.entryPrice, p.markPrice, p.notional, p.marginMode, p.unrealizedPnl, p.realizedPnl],
-      [`${taker.accountId}-XBTUSDTM-BOTH`, BTC, 'long', 10, 0.0001, 60_000, 60_000, 60, 'cross', 0, num(engine.realizedPnlCurrent)]);
+      [`${taker.accountId}-XBTUSDTM-BOTH`, BTC, 'long', 10, 0.0001, 60_000, 60_000, 60, 'isolated', 0, num(engine.realizedPnlCurrent)]);
     // realLeverage = mark value / (position margin + unrealized PnL) = 60 / 3; collateral = maintMargin = 3
     assert.equal(p.leverage, 20);
     assert.equal(p.collateral, num(engine.margin + engine.unrealizedPnl));
@@ -160,7 +165,7 @@ describe('ccxt kucoinfutures: markets and REST', () => {
   });
 
   it('errors map to ccxt\'s classes: a wrong password, insufficient margin, an unknown order, a bad price', async () => {
-    const created = await admin.createAccount();
+    const created = await admin.createAccount('kucoin');
     const wrong = kucoin({ ...created, passphrase: 'not-it' });
     await wrong.loadHttpProxyAgent();
     const auth = await rejectionOf(wrong.fetchBalance(), 'fetchBalance with a wrong password');
@@ -176,12 +181,21 @@ describe('ccxt kucoinfutures: markets and REST', () => {
     assert.equal(view(a.accountId).orders.length, 0);
   });
 
-  it('setMarginMode and setLeverage reach the engine', async () => {
+  it('setMarginMode and setLeverage reach the engine; on a cross contract an order must say marginMode cross', async () => {
     const a = await account();
-    await withTimeout(a.ex.setMarginMode('isolated', ETH), T, 'setMarginMode');
-    assert.equal(view(a.accountId).settings.find((s) => s.symbol === 'eth_usdt')!.marginMode, 'ISOLATED');
+    const eth = () => view(a.accountId).settings.find((s) => s.symbol === 'eth_usdt')!;
+    assert.equal(eth().marginMode, 'ISOLATED', 'a KuCoin account starts isolated');
+    await withTimeout(a.ex.setMarginMode('cross', ETH), T, 'setMarginMode');
+    assert.equal(eth().marginMode, 'CROSSED');
     await withTimeout(a.ex.setLeverage(7, ETH), T, 'setLeverage');
-    assert.equal(view(a.accountId).settings.find((s) => s.symbol === 'eth_usdt')!.leverage, 7);
+    assert.equal(eth().leverage, 7);
+    // ccxt sends no marginMode unless asked; KuCoin reads that as ISOLATED and refuses it here (330005).
+    const unsaid = await rejectionOf(a.ex.createOrder(ETH, 'limit', 'buy', 1, 2_900), 'createOrder without marginMode on a cross contract');
+    assert.ok(unsaid instanceof ccxt.InvalidOrder, String(unsaid));
+    assert.match(unsaid.message, /330005/);
+    assert.equal(view(a.accountId).orders.length, 0);
+    const placed = await withTimeout(a.ex.createOrder(ETH, 'limit', 'buy', 1, 2_900, { marginMode: 'cross' }), T, 'createOrder with marginMode cross');
+    assert.equal(order(a.accountId, placed.id)!.marginMode, 'CROSSED');
   });
 });
 
@@ -224,7 +238,7 @@ describe('ccxt kucoinfutures: the private streams', () => {
     }, 'the balance after both fills');
     const balance = (ex.balance as Record<string, Record<string, unknown>>)['contract']!['USDT'];
     assert.deepEqual(balance, engineBalance(maker.accountId));
-    // 1000 − 0.012 of fees; 3 USDT of cross margin for the short 10
+    // 1000 − 0.012 of fees; 3 USDT of (isolated) margin for the short 10
     assert.deepEqual(balance, { free: 996.988, used: 3, total: 999.988 });
   });
 
@@ -242,9 +256,9 @@ describe('ccxt kucoinfutures: the private streams', () => {
     const engine = position(a.accountId);
     const p = rows().find((x) => x.contracts === 7) as unknown as Record<string, unknown>;
     assert.deepEqual([p.id, p.symbol, p.side, p.contracts, p.contractSize, p.entryPrice, p.markPrice, p.notional, p.leverage, p.marginMode, p.unrealizedPnl, p.realizedPnl, p.maintenanceMargin, p.initialMargin, p.liquidationPrice],
-      [`${a.accountId}-XBTUSDTM-BOTH`, BTC, 'short', 7, 0.0001, 60_000, 60_000, 42, engine.leverage, 'cross', num(engine.unrealizedPnl), num(engine.realizedPnlCurrent),
+      [`${a.accountId}-XBTUSDTM-BOTH`, BTC, 'short', 7, 0.0001, 60_000, 60_000, 42, engine.leverage, 'isolated', num(engine.unrealizedPnl), num(engine.realizedPnlCurrent),
         num(engine.maintenanceMargin), num(engine.initialMargin), num(engine.liquidationPrice ?? 0n)]);
-    assert.ok(engine.liquidationPrice !== null && engine.liquidationPrice > 0n, 'a short with a wallet behind it has a liquidation price');
+    assert.ok(engine.liquidationPrice !== null && engine.liquidationPrice > 0n, 'an isolated short has a liquidation price');
     assert.equal(p.timestamp, engine.openTime);
     assert.equal(p.lastUpdateTimestamp, engine.updateTime);
     await place(a, 'limit', 'buy', 7, 60_000, { reduceOnly: true });
@@ -265,6 +279,6 @@ describe('ccxt kucoinfutures: the private streams', () => {
     const p = rows().find((x) => x.contracts === 3)!;
     const engine = position(a.accountId);
     assert.deepEqual([p.symbol, p.side, p.contracts, p.entryPrice, p.markPrice, p.notional, p.marginMode, p.realizedPnl, p.leverage],
-      [BTC, 'long', 3, 60_000, 60_000, 18, 'cross', num(engine.realizedPnlCurrent), engine.leverage]);
+      [BTC, 'long', 3, 60_000, 60_000, 18, 'isolated', num(engine.realizedPnlCurrent), engine.leverage]);
   });
 });

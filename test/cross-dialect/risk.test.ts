@@ -150,7 +150,10 @@ describe('the risk engine over four dialects at once: WARN → PARTIAL → LIQUI
     door(who).xt('/future/trade/v1/order/create', { symbol: RISK.xt, orderSide: side, positionSide, orderType: 'LIMIT', origQty: String(qty), price, timeInForce: 'GTC' });
   let kucoinIds = 0;
   const kucoin = (who: Who, path: string, body: Record<string, unknown>) => door(who).kucoin('POST', path, { symbol: RISK.kucoin, ...body });
-  const kucoinOrder = (who: Who, body: Record<string, unknown>) => kucoin(who, '/api/v1/orders', { clientOid: `risk-${++kucoinIds}`, type: 'limit', ...body });
+  // The walk's accounts trade cross; KuCoin reads an order without marginMode as ISOLATED and refuses
+  // it on a cross contract (330005), so a KuCoin client says CROSS.
+  const kucoinOrder = (who: Who, body: Record<string, unknown>) =>
+    kucoin(who, '/api/v1/orders', { clientOid: `risk-${++kucoinIds}`, type: 'limit', marginMode: 'CROSS', ...body });
   const mark = (price: string) => () => h.admin.markPrice(RISK.xt, price);
 
   // --- Setup through the four front doors -------------------------------------------------------

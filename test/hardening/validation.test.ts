@@ -210,8 +210,10 @@ describe('Bybit refuses at the front door', () => {
 });
 
 describe('KuCoin refuses at the front door', () => {
+  // The account is hedge and cross (no dialect): a KuCoin order names its side and says CROSS
+  // (KuCoin reads a missing marginMode as ISOLATED and refuses it on a cross contract, 330005).
   const order = (overrides: Record<string, unknown>) => kucoin.post('/api/v1/orders', {
-    clientOid: 'kc-valid-1', symbol: 'XBTUSDTM', side: 'buy', type: 'limit', size: '1', price: '60000', positionSide: 'LONG', ...overrides,
+    clientOid: 'kc-valid-1', symbol: 'XBTUSDTM', side: 'buy', type: 'limit', size: '1', price: '60000', positionSide: 'LONG', marginMode: 'CROSS', ...overrides,
   });
   const expectError = async (send: () => Promise<{ status: number; body: { code: string; msg?: string } }>, status: number, code: string, msg: RegExp) => {
     const reply = await refused(send);

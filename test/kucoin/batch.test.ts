@@ -48,6 +48,24 @@ describe('KuCoin batch orders', () => {
     assert.deepEqual(liveOrders(), []);
   });
 
+  it('orders/multi follows add-order\'s marginMode rule per item: left out is ISOLATED, a mode not the contract\'s is 330005', async () => {
+    const b = await f.account('10000'); // created for KuCoin: every contract ISOLATED
+    KucoinRest.data(await b.rest.post('/api/v2/position/changeMarginMode', { symbol: 'ETHUSDTM', marginMode: 'CROSS' }));
+    const eth = (clientOid: string, overrides: Item = {}) => limit(clientOid, { symbol: 'ETHUSDTM', price: '2900', size: 1, ...overrides });
+    const data = KucoinRest.data(await b.rest.request<Item[]>('POST', 'futures', '/api/v1/orders/multi', {
+      body: [limit('mm-1'), eth('mm-2'), eth('mm-3', { marginMode: 'CROSS' }), limit('mm-4', { marginMode: 'CROSS' }), eth('mm-5', { marginMode: 'cross-margin' })] as unknown as Item,
+    }));
+    assert.deepEqual(data.map((x) => [x.clientOid, x.symbol, x.code]), [
+      ['mm-1', 'XBTUSDTM', '200000'], ['mm-2', 'ETHUSDTM', '330005'], ['mm-3', 'ETHUSDTM', '200000'], ['mm-4', 'XBTUSDTM', '330005'], ['mm-5', 'ETHUSDTM', '400100'],
+    ]);
+    assert.match(String(data[1]!.msg), /ETHUSDTM is CROSS, the order ISOLATED \(no marginMode sent\)/);
+    assert.match(String(data[3]!.msg), /XBTUSDTM is ISOLATED, the order CROSS/);
+    assert.match(String(data[4]!.msg), /marginMode must be one of ISOLATED, CROSS/);
+    const live = f.view(b.accountId).orders;
+    assert.deepEqual(live.map((o) => [o.clientOrderId, o.marginMode]), [['mm-1', 'ISOLATED'], ['mm-3', 'CROSSED']], 'the refused items placed nothing');
+    KucoinRest.data(await b.rest.delete('/api/v1/orders'));
+  });
+
   it('more than 20 orders (10 cancels), an empty or non-list body: 400100 for the whole batch, nothing changes', async () => {
     const refused = async (response: Promise<{ status: number; body: { code: string } }>) => {
       const reply = await response;

@@ -1,7 +1,8 @@
 /**
  * A perpstream server for a KuCoin test file, and funded accounts with a signed KuCoin client.
- * Server accounts start in hedge mode (XT's default); KuCoin accounts are one-way unless a test
- * says otherwise, switched through KuCoin's own endpoint.
+ * Accounts are created for KuCoin (one-way, every contract ISOLATED: what an order without
+ * `marginMode` needs); a hedge-mode account is switched through KuCoin's own endpoint, and a test
+ * about cross margin switches the contract with KuCoin's changeMarginMode and says CROSS on its orders.
  */
 import type { ServerOptions } from '../../src/server/server.js';
 import { Harness } from '../support/harness.js';
@@ -38,10 +39,10 @@ export class KucoinFixture {
   }
 
   async account(deposit = '1000', mode: 'ONE_WAY' | 'HEDGE' = 'ONE_WAY'): Promise<KucoinAccount> {
-    const created = await this.harness.admin.createAccount();
+    const created = await this.harness.admin.createAccount('kucoin');
     if (deposit !== '0') await this.harness.admin.deposit(created.accountId, deposit);
     const rest = new KucoinRest(this.url, created.apiKey, created.secret, created.passphrase);
-    if (mode === 'ONE_WAY') KucoinRest.data(await rest.post('/api/v2/position/switchPositionMode', { positionMode: '0' }));
+    if (mode === 'HEDGE') KucoinRest.data(await rest.post('/api/v2/position/switchPositionMode', { positionMode: '1' }));
     return { ...created, rest };
   }
 

@@ -173,7 +173,7 @@ describe('KuCoin orders', () => {
     assertError(await post(limit({ valueQty: '100' })), 400, '400100', /send size/);
     assertError(await post(limit({ hidden: true })), 400, '400100', /hidden and iceberg/);
     assertError(await post(limit({ stp: 'DC' })), 400, '400100', /DC is not supported/);
-    assertError(await post(limit({ marginMode: 'ISOLATED' })), 200, '330005', /margin mode does not match/);
+    assertError(await post(limit({ marginMode: 'CROSS' })), 200, '330005', /margin mode does not match/);
     assertError(await post(limit({ positionSide: 'LONG' })), 200, '330012', /One-Way Mode/);
     assertError(await post(limit({ postOnly: true, timeInForce: 'IOC' })), 400, '400100', /postOnly/);
     assertError(await post(limit({ closeOrder: true })), 200, '300009', /No open positions to close/);
@@ -181,6 +181,41 @@ describe('KuCoin orders', () => {
     assertError(await post(limit({ size: 100, price: '60000' })), 200, '300003', /Balance insufficient/);
     assertError(await post(limit({ price: '70000' })), 200, '300000', /outside the band/);
     assertError(await post(limit({ reduceOnly: true })), 200, '300009', /reduce-only/);
+  });
+
+  it('marginMode: left out it is ISOLATED; an order whose mode is not the contract\'s is refused (330005), changing nothing', async () => {
+    const a = await f.account(); // created for KuCoin: every contract ISOLATED
+    const place = async (overrides: Record<string, unknown>) => KucoinRest.data(await a.rest.post<{ orderId: string }>('/api/v1/orders', limit(overrides)));
+    const engineOrder = (orderId: string) => f.view(a.accountId).orders.find((o) => String(o.orderId) === orderId)!;
+    const refused = async (overrides: Record<string, unknown>) => {
+      const seq = f.cmdSeq;
+      const response = await refusedWithoutChange(a, () => a.rest.post('/api/v1/orders', limit(overrides)));
+      assert.equal(f.cmdSeq, seq, `no engine command for ${response.text}`);
+      return response;
+    };
+
+    // An ISOLATED contract: no marginMode is ISOLATED and goes through, as does ISOLATED said outright.
+    const plain = await place({});
+    assert.equal(engineOrder(plain.orderId).marginMode, 'ISOLATED');
+    assert.equal(KucoinRest.data(await a.rest.get<Record<string, unknown>>(`/api/v1/orders/${plain.orderId}`)).marginMode, 'ISOLATED');
+    assert.equal(engineOrder((await place({ marginMode: 'ISOLATED', price: '58900' })).orderId).marginMode, 'ISOLATED');
+    assertError(await refused({ marginMode: 'CROSS' }), 200, '330005', /^The order's margin mode does not match the selected one: XBTUSDTM is ISOLATED, the order CROSS\. Please switch and try again\.$/);
+
+    // A CROSS contract (switched by KuCoin's own endpoint): an order must say CROSS.
+    KucoinRest.data(await a.rest.post('/api/v2/position/changeMarginMode', { symbol: 'ETHUSDTM', marginMode: 'CROSS' }));
+    assertError(await refused({ symbol: 'ETHUSDTM', price: '2900' }), 200, '330005', /ETHUSDTM is CROSS, the order ISOLATED \(no marginMode sent\)/);
+    assertError(await refused({ symbol: 'ETHUSDTM', price: '2900', marginMode: 'ISOLATED' }), 200, '330005', /ETHUSDTM is CROSS, the order ISOLATED\./);
+    const cross = await place({ symbol: 'ETHUSDTM', price: '2900', marginMode: 'CROSS' });
+    assert.equal(engineOrder(cross.orderId).marginMode, 'CROSSED');
+    assert.equal(KucoinRest.data(await a.rest.get<Record<string, unknown>>(`/api/v1/orders/${cross.orderId}`)).marginMode, 'CROSS');
+
+    // Anything but ISOLATED or CROSS is a bad parameter, whatever the contract's mode.
+    for (const symbol of ['XBTUSDTM', 'ETHUSDTM']) {
+      for (const marginMode of ['CROSSED', 'PORTFOLIO', 1, true]) {
+        assertError(await refused({ symbol, price: symbol === 'XBTUSDTM' ? '59000' : '2900', marginMode }), 400, '400100', /marginMode must be one of ISOLATED, CROSS/);
+      }
+    }
+    await a.rest.delete('/api/v1/orders');
   });
 
   it('a post-only order that would take, in KuCoin\'s words; the same clientOid twice is one order', async () => {
@@ -289,9 +324,9 @@ describe('KuCoin account and position settings', () => {
     KucoinRest.data(await a.rest.post('/api/v1/orders', { clientOid: 'p-a', side: 'sell', symbol: 'ETHUSDTM', type: 'market', size: 7 }));
     const [row] = KucoinRest.data(await a.rest.get<Record<string, unknown>[]>('/api/v1/positions'));
     const p = f.view(a.accountId).positions.find((x) => x.symbol === 'eth_usdt')!;
-    // 7 contracts × 0.01 ETH at 3000 = 210 USDT, short; taker fee 0.0005 → 0.105; cross margin at 20x = 10.5
+    // 7 contracts × 0.01 ETH at 3000 = 210 USDT, short; taker fee 0.0005 → 0.105; isolated margin at 20x = 10.5
     assert.deepEqual([row!.id, row!.symbol, row!.currentQty, row!.posCost, row!.markValue, row!.avgEntryPrice, row!.posMargin, row!.currentComm, row!.realisedPnl, row!.isOpen, row!.crossMode],
-      [`${a.accountId}-ETHUSDTM-BOTH`, 'ETHUSDTM', -7, -210, -210, 3000, 10.5, 0.105, -0.105, true, true]);
+      [`${a.accountId}-ETHUSDTM-BOTH`, 'ETHUSDTM', -7, -210, -210, 3000, 10.5, 0.105, -0.105, true, false]);
     assert.equal(p.margin, 1_050_000_000n);
     const one = KucoinRest.data(await a.rest.get<Record<string, unknown>>('/api/v1/position', { symbol: 'ETHUSDTM' }));
     assert.equal(one.currentQty, -7);

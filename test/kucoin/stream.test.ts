@@ -45,6 +45,9 @@ describe('KuCoin classic stream: an account\'s life, push by push', () => {
   it('deposit, open, partial fill, amend, close, margin-mode change, leverage change', async () => {
     const a = await f.account('0');
     const m = await f.account('10000');
+    // A life in cross margin: a KuCoin account's contracts start ISOLATED, so XBTUSDTM is switched
+    // (before the stream connects) and every order of this account says CROSS, as KuCoin requires.
+    KucoinRest.data(await a.rest.post('/api/v2/position/changeMarginMode', { symbol: 'XBTUSDTM', marginMode: 'CROSS' }));
     const s = await connected(a);
     assert.deepEqual(s.frames[0], { id: 'c1', type: 'welcome' }, 'the first frame is the welcome, with the connectId');
     let lastSeq = 0;
@@ -67,7 +70,7 @@ describe('KuCoin classic stream: an account\'s life, push by push', () => {
     // 2. Open: a limit buy of 10 lots at 60,000 rests. perContract(60,000) = 0.3036 USDT frozen per lot.
     let orderId = '';
     const open = await pushesOf(s, 3, async () => {
-      orderId = KucoinRest.data(await a.rest.post<{ orderId: string }>('/api/v1/orders', { clientOid: 'life-1', side: 'buy', symbol: 'XBTUSDTM', price: '60000', size: 10 })).orderId;
+      orderId = KucoinRest.data(await a.rest.post<{ orderId: string }>('/api/v1/orders', { clientOid: 'life-1', side: 'buy', symbol: 'XBTUSDTM', price: '60000', size: 10, marginMode: 'CROSS' })).orderId;
     });
     inOrder(open);
     assert.deepEqual(open.map(label), ['orderChange:open', 'position.change', 'walletBalance.change']);
@@ -96,13 +99,13 @@ describe('KuCoin classic stream: an account\'s life, push by push', () => {
     const cancel = await pushesOf(s, 3, () => a.rest.delete(`/api/v1/orders/${orderId}`));
     assert.deepEqual(cancel.map(label), ['orderChange:canceled', 'position.change', 'walletBalance.change']);
     assert.deepEqual([cancel[0]!.data!.status, cancel[0]!.data!.canceledSize, cancel[0]!.data!.filledSize], ['done', '4', '4']);
-    const replace = await pushesOf(s, 3, () => a.rest.post('/api/v1/orders', { clientOid: 'life-2', side: 'buy', symbol: 'XBTUSDTM', price: '59900', size: 4 }));
+    const replace = await pushesOf(s, 3, () => a.rest.post('/api/v1/orders', { clientOid: 'life-2', side: 'buy', symbol: 'XBTUSDTM', price: '59900', size: 4, marginMode: 'CROSS' }));
     assert.deepEqual(replace.map(label), ['orderChange:open', 'position.change', 'walletBalance.change']);
     inOrder([...cancel, ...replace]);
 
     // 5. Close: KuCoin's closeOrder against a resting bid; the taker sees match (status match), filled, the flat position, the wallet.
     KucoinRest.data(await m.rest.post('/api/v1/orders', { clientOid: 'm-2', side: 'buy', symbol: 'XBTUSDTM', price: '60000', size: 4 }));
-    const close = await pushesOf(s, 6, () => a.rest.post('/api/v1/orders', { clientOid: 'life-close', symbol: 'XBTUSDTM', closeOrder: true }));
+    const close = await pushesOf(s, 6, () => a.rest.post('/api/v1/orders', { clientOid: 'life-close', symbol: 'XBTUSDTM', closeOrder: true, marginMode: 'CROSS' }));
     inOrder(close);
     assert.deepEqual(close.map(label), ['orderChange:open', 'position.change', 'orderChange:match', 'orderChange:filled', 'position.change', 'walletBalance.change']);
     assert.deepEqual([close[2]!.data!.side, close[2]!.data!.orderType, close[2]!.data!.status, close[2]!.data!.liquidity, close[2]!.data!.fee], ['sell', 'market', 'match', 'taker', '0.0144']);
@@ -299,7 +302,8 @@ describe('KuCoin UTA stream (/kucoin/uta)', () => {
     assert.match(String(push.P), /^\d{19}$/);
     const p = f.view(a.accountId).positions.find((x) => x.symbol === 'btc_usdt')!;
     assert.deepEqual(push.d, {
-      pi: `${a.accountId}-XBTUSDTM-BOTH`, s: 'XBTUSDTM', mM: 'CROSS', q: '3', eP: '60000', pV: '18', mP: '60000', lP: '0', bP: '0', l: '20',
+      // Isolated (a KuCoin account's default): 0.9 margin on 18 → bankrupt at 57,000; liquidated at (18 − 0.9) / (0.0003 × (1 − 0.004)).
+      pi: `${a.accountId}-XBTUSDTM-BOTH`, s: 'XBTUSDTM', mM: 'ISOLATED', q: '3', eP: '60000', pV: '18', mP: '60000', lP: '57228.91566266', bP: '57000', l: '20',
       uPL: '0', rPL: '-0.0108', iM: '0.9', mmr: '0.004', mtM: '0.072', U: `${p.updateTime}250000`, O: Number(`${p.openTime}250000`),
     });
     s.close();

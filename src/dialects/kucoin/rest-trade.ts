@@ -189,11 +189,17 @@ export function placeCommand(symbols: KucoinSymbols, view: AccountView, params: 
     }
   }
 
+  // KuCoin: marginMode "ISOLATED, CROSS, default: ISOLATED", and an order never switches the
+  // contract's mode: one that does not match it is refused (330005), so on a CROSS contract every
+  // order must say CROSS. ccxt sends marginMode only when asked; KuCoin's SDK always sends it.
   const settings = view.settings.find((s) => s.symbol === config.symbol)!;
-  const marginMode = optionalEnum(params, 'marginMode', ['ISOLATED', 'CROSS'] as const, (s) => s.toUpperCase());
+  const sentMarginMode = optionalEnum(params, 'marginMode', ['ISOLATED', 'CROSS'] as const, (s) => s.toUpperCase());
+  const marginMode = sentMarginMode ?? 'ISOLATED';
   const current = settings.marginMode === 'ISOLATED' ? 'ISOLATED' : 'CROSS';
-  if (marginMode !== undefined && marginMode !== current) {
-    throw new KucoinError('330005', `The order's margin mode does not match the selected one (${nameOf(symbols, config)} is ${current}). Please switch and try again.`);
+  if (marginMode !== current) {
+    const ordered = sentMarginMode === undefined ? 'ISOLATED (no marginMode sent)' : marginMode;
+    throw new KucoinError('330005',
+      `The order's margin mode does not match the selected one: ${nameOf(symbols, config)} is ${current}, the order ${ordered}. Please switch and try again.`);
   }
 
   const hedge = view.positionMode === 'HEDGE';
