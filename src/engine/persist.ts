@@ -66,7 +66,7 @@ export interface EngineSnapshot {
   netDeposits: [string, bigint][];
   /** setAssetPrice prices (absent in snapshots from before them). */
   assetPrices?: [string, bigint][];
-  symbols: { symbol: string; markPrice: number | null; lastPrice: number | null; adlRankedAt?: number }[];
+  symbols: { symbol: string; markPrice: number | null; lastPrice: number | null; adlRankedAt?: number; bookUpdateId?: number }[];
   accounts: AccountRecord[];
   /** Index, samples and funding state per symbol (absent in snapshots older than funding). */
   pricing?: PricingRecord[];
@@ -118,7 +118,7 @@ export function captureSnapshot(core: Core): EngineSnapshot {
     cmdSeq: core.cmdSeq, time: core.time, nextAccountId: core.nextAccountId, nextOrderId: core.nextOrderId,
     nextTradeId: core.nextTradeId, nextPriority: core.nextPriority,
     fees: [...core.fees.entries()], netDeposits: [...core.netDeposits.entries()], assetPrices: [...core.assetPrices.entries()],
-    symbols: [...core.symbols.values()].map((s) => ({ symbol: s.config.symbol, markPrice: s.markPrice, lastPrice: s.lastPrice, adlRankedAt: s.risk.adlRankedAt })),
+    symbols: [...core.symbols.values()].map((s) => ({ symbol: s.config.symbol, markPrice: s.markPrice, lastPrice: s.lastPrice, adlRankedAt: s.risk.adlRankedAt, bookUpdateId: s.bookUpdateId })),
     accounts,
     pricing: pricingRecords(core),
     insuranceFund: [...core.risk.insuranceFund.entries()],
@@ -143,6 +143,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
     symbol.markPrice = s.markPrice;
     symbol.lastPrice = s.lastPrice;
     symbol.risk.adlRankedAt = s.adlRankedAt ?? 0;
+    symbol.bookUpdateId = s.bookUpdateId ?? 0;
   }
   const warned = { positions: new Set<Position>(), wallets: new Set<Wallet>() };
   const allOrders: { account: Account; record: OrderRecord }[] = [];
@@ -194,8 +195,12 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
     symbol.book.sideFor(order).add(order);
   }
   restorePricing(core, snapshot.pricing ?? []);
-  // Restoring marked records as changed; nothing is to be emitted for them.
+  // Restoring marked records as changed; nothing is to be emitted for them (nor for the book levels it filled).
   core.emitter.discardStep();
+  for (const symbol of core.symbols.values()) {
+    symbol.book.bids.forgetChanges();
+    symbol.book.asks.forgetChanges();
+  }
   // The liquidation index is derived: rebuilt from the positions, with the warnings in force.
   rebuildIndex(core, warned);
   // What clients were last sent of each record is its state now (apart from mark-derived fields,

@@ -17,6 +17,8 @@ export interface SymbolState {
   readonly positionKeys: Readonly<Record<PositionSide, string>>;
   markPrice: number | null;
   lastPrice: number | null;
+  /** The book's update id: +1 for every command that changed a level (public depth sequencing). */
+  bookUpdateId: number;
   /**
    * Positions of the symbol that may be open: every position with qty ≠ 0 is in it (added when an
    * event shows it open), flat ones are pruned lazily. Mark updates and funding walk only these.
