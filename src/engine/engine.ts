@@ -11,7 +11,7 @@ import { captureSnapshot, restoreSnapshot, type EngineSnapshot } from './persist
 import { amendOrder, cancelAll, cancelOrder, placeOrder } from './orders.js';
 import { settleFunding } from './funding.js';
 import { markChanged, priceInfo, sampleRisk, setIndexPrice, type MarkSetter, type PriceInfo } from './prices.js';
-import { accountView, buildView, hashView } from './state-view.js';
+import { accountView, buildView, hashView, stateFingerprint } from './state-view.js';
 import type { SymbolConfig } from './symbol.js';
 import type { ChangeReason, Command, CommandResult, EngineEvent, PublicEvent } from './types.js';
 import { takePublicEvents } from './public-feed.js';
@@ -221,6 +221,11 @@ export class Engine {
   /** SHA-256 of the canonical view: equal states, equal hashes. */
   stateHash(): string {
     return hashView(this.view());
+  }
+
+  /** A cheap summary of the state (see stateFingerprint): equal states, equal fingerprints; not a hash. */
+  fingerprint(): string {
+    return stateFingerprint(this.core);
   }
 
   /** Recomputes every derived quantity from scratch and throws InvariantError on any mismatch. */

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatRate } from '../../engine/fixed.js';
-import { JournalError } from '../../persistence/journal.js';
+import { NotDurableError } from '../../service/errors.js';
 import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.js';
 import type { Credential, CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
@@ -101,7 +101,7 @@ export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOp
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
     if (error instanceof BinanceError) return reply.code(error.httpStatus).send({ code: error.code, msg: error.message });
     // The disk refused the command: the message says whether it is safe to retry.
-    if (error instanceof JournalError) return reply.code(503).send({ code: ERR.UNKNOWN, msg: error.message });
+    if (error instanceof NotDurableError) return reply.code(503).send({ code: ERR.UNKNOWN, msg: error.message });
     if (error.statusCode !== undefined && error.statusCode < 500) {
       return reply.code(error.statusCode).send(binanceErrorShape(error.statusCode, error.message));
     }
