@@ -13,7 +13,7 @@ import { Engine, type EngineOptions } from '../engine/engine.js';
 import type { SymbolSpec } from '../engine/symbol.js';
 import type { Command } from '../engine/types.js';
 import type { Clock } from '../service/clock.js';
-import type { Persistable, ServiceStateOptions } from '../service/service-state.js';
+import { ServiceState, type Persistable, type ServiceStateOptions } from '../service/service-state.js';
 import { realFileOps, type FileOps } from './file-ops.js';
 import { CorruptJournalError, Journal, readJournal } from './journal.js';
 import { JournalHistory } from './journal-history.js';
@@ -147,7 +147,7 @@ export class DurableStore<S extends DurableService = DurableService> {
     if (engine === null) return null;
     // The worker rebuilds exactly the service state these bounds describe: the live one must be that.
     const service = options.service ?? {};
-    const expected = ['history', 'ledger', ...((service.replayWindow ?? null) === null ? [] : ['event-log'])];
+    const expected = ServiceState.componentNames(service);
     const actual = this.service.persistables.map((p) => p.name);
     if (actual.join(',') !== expected.join(',')) {
       this.log(`snapshots on the engine's thread: the service state (${actual.join(', ')}) is not what its options describe (${expected.join(', ')})`);

@@ -129,6 +129,7 @@ export class Exchange {
       throw new Error(`journal seq ${seq} was applied as ${applied.cmdSeq}: the engine and the journal disagree`);
     }
     this.events.publish(applied.events);
+    this.state.market.record(applied.market);
     return applied;
   }
 }

@@ -18,6 +18,7 @@ import { paramsOf, optional, type Params } from './params.js';
 import { accountRoutes } from './rest-account.js';
 import { tradeRoutes } from './rest-trade.js';
 import { historyRoutes } from './rest-history.js';
+import { marketRoutes } from './rest-market.js';
 import { formatPrice, type BinanceSymbol, type BinanceSymbols } from './symbols.js';
 
 declare module 'fastify' {
@@ -113,6 +114,7 @@ export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOp
   });
 
   // Public.
+  await app.register(marketRoutes, { exchange, credentials, listenKeys, symbols, onListenKeyClosed: options.onListenKeyClosed });
   app.get('/fapi/v1/ping', async () => ({}));
   app.get('/fapi/v1/time', async () => ({ serverTime: exchange.now() }));
   app.get('/fapi/v1/exchangeInfo', async () => ({
