@@ -214,7 +214,6 @@ export class Emitter {
         position.emittedQty = position.qty;
         position.lastEmitted = snapshot;
         position.emittedMark = snapshot.markPrice;
-        if (position.qty !== 0) position.symbol.openPositions.add(position);
         emitted.push(position);
       }
       this.dirtyPositions = [];

@@ -38,6 +38,8 @@ export interface PositionRecord {
   initialised?: boolean;
   /** Risk state (absent in snapshots from before the risk engine: defaults). */
   autoDeposit?: boolean; adlQuantile?: bigint; warned?: boolean;
+  /** ADL score as last ranked (null: unranked) and the ranking round that last scored it (absent: null, 0). */
+  adlScore?: bigint | null; adlRound?: number;
 }
 
 export interface AccountRecord {
@@ -66,7 +68,7 @@ export interface EngineSnapshot {
   netDeposits: [string, bigint][];
   /** setAssetPrice prices (absent in snapshots from before them). */
   assetPrices?: [string, bigint][];
-  symbols: { symbol: string; markPrice: number | null; lastPrice: number | null; adlRankedAt?: number }[];
+  symbols: { symbol: string; markPrice: number | null; lastPrice: number | null; adlRankedAt?: number; adlRound?: number }[];
   accounts: AccountRecord[];
   /** Index, samples and funding state per symbol (absent in snapshots older than funding). */
   pricing?: PricingRecord[];
@@ -90,7 +92,7 @@ function positionRecord(p: Position): PositionRecord {
     realizedPnlCurrent: p.realizedPnlCurrent, feesTotal: p.feesTotal, feesCurrent: p.feesCurrent, openTime: p.openTime, updateTime: p.updateTime,
     emittedQty: p.emittedQty, lastDirection: p.lastDirection, fundingTotal: p.fundingTotal, emittedMark: p.emittedMark, markEventTime: p.markEventTime,
     emitted: p.lastEmitted !== null, initialised: p.initialised,
-    autoDeposit: p.autoDeposit, adlQuantile: p.adlQuantile, warned: p.riskUnit?.warned ?? false,
+    autoDeposit: p.autoDeposit, adlQuantile: p.adlQuantile, warned: p.riskUnit?.warned ?? false, adlScore: p.adlScore, adlRound: p.adlRound,
   };
 }
 
@@ -118,7 +120,9 @@ export function captureSnapshot(core: Core): EngineSnapshot {
     cmdSeq: core.cmdSeq, time: core.time, nextAccountId: core.nextAccountId, nextOrderId: core.nextOrderId,
     nextTradeId: core.nextTradeId, nextPriority: core.nextPriority,
     fees: [...core.fees.entries()], netDeposits: [...core.netDeposits.entries()], assetPrices: [...core.assetPrices.entries()],
-    symbols: [...core.symbols.values()].map((s) => ({ symbol: s.config.symbol, markPrice: s.markPrice, lastPrice: s.lastPrice, adlRankedAt: s.risk.adlRankedAt })),
+    symbols: [...core.symbols.values()].map((s) => ({
+      symbol: s.config.symbol, markPrice: s.markPrice, lastPrice: s.lastPrice, adlRankedAt: s.risk.adlRankedAt, adlRound: s.risk.adl.round,
+    })),
     accounts,
     pricing: pricingRecords(core),
     insuranceFund: [...core.risk.insuranceFund.entries()],
@@ -141,8 +145,10 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
     const symbol = core.symbols.get(s.symbol);
     invariant(symbol !== undefined, `the snapshot has symbol ${s.symbol}, which is not configured`);
     symbol.markPrice = s.markPrice;
+    symbol.pacing.shownMark = s.markPrice ?? 0;
     symbol.lastPrice = s.lastPrice;
     symbol.risk.adlRankedAt = s.adlRankedAt ?? 0;
+    symbol.risk.adl.round = s.adlRound ?? 0;
   }
   const warned = { positions: new Set<Position>(), wallets: new Set<Wallet>() };
   const allOrders: { account: Account; record: OrderRecord }[] = [];
@@ -168,7 +174,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
         feesTotal: p.feesTotal, feesCurrent: p.feesCurrent ?? 0n, openTime: p.openTime, updateTime: p.updateTime, emittedQty: p.emittedQty, lastDirection: p.lastDirection,
         fundingTotal: p.fundingTotal ?? 0n, emittedMark: p.emittedMark ?? 0, markEventTime: p.markEventTime ?? null,
         initialised: p.initialised ?? true,
-        autoDeposit: p.autoDeposit ?? false, adlQuantile: p.adlQuantile ?? 0n,
+        autoDeposit: p.autoDeposit ?? false, adlQuantile: p.adlQuantile ?? 0n, adlScore: p.adlScore ?? null, adlRound: p.adlRound ?? 0,
       });
       if (p.warned === true) warned.positions.add(position);
     }
