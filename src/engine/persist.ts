@@ -7,9 +7,10 @@
 import { invariant } from './assert.js';
 import type { Core } from './core.js';
 import { attach } from './positions.js';
-import { balanceSnapshot, positionSnapshot } from './snapshots.js';
+import { balanceSnapshot } from './snapshots.js';
+import { levelInForce } from './risk/tiers.js';
 import { pricingRecords, restorePricing, type PricingRecord } from './prices.js';
-import type { Account, Order, Position, Wallet } from './state.js';
+import type { Account, EmittedPosition, Order, Position, Wallet } from './state.js';
 import { rebuildIndex } from './risk/liquidation-index.js';
 import type {
   CommandResult, MarginMode, OrderReason, OrderState, OrderType, PositionMode, PositionSide, Side, StpMode, TimeInForce,
@@ -129,6 +130,20 @@ export function captureSnapshot(core: Core): EngineSnapshot {
   };
 }
 
+/**
+ * What a restored position's last event showed of the fields the emitter compares: its state now.
+ * The same values positionSnapshot would copy, without building a snapshot or the risk fields.
+ */
+function emittedState(p: Position): EmittedPosition {
+  const settings = p.settings;
+  return {
+    qty: p.qty, entryCost: p.entryCost, margin: p.margin, openOrderQty: p.openOrderQty, openOrderMarginFrozen: p.frozen,
+    closeOrderQty: p.closeOrderQty, leverage: settings.leverage, marginMode: settings.marginMode, realizedPnlTotal: p.realizedPnlTotal,
+    realizedPnlCurrent: p.realizedPnlCurrent, feesTotal: p.feesTotal, feesCurrent: p.feesCurrent, fundingTotal: p.fundingTotal,
+    openTime: p.openTime, updateTime: p.updateTime, autoDeposit: p.autoDeposit, status: p.status, riskLevel: levelInForce(p) + 1,
+  };
+}
+
 /** Loads a snapshot into a freshly constructed core (same symbols); the caller audits the result. */
 export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
   invariant(snapshot.version === SNAPSHOT_VERSION, `snapshot version ${snapshot.version} is not ${SNAPSHOT_VERSION}`);
@@ -211,7 +226,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
     const account = core.accounts.get(record.id)!;
     for (const p of record.positions) {
       const position = core.position(account, core.symbols.get(p.symbol)!, p.side);
-      if (p.emitted !== false) position.lastEmitted = positionSnapshot(position);
+      if (p.emitted !== false) position.lastEmitted = emittedState(position);
     }
     for (const w of record.wallets) {
       const wallet = core.wallet(account, w.asset);

@@ -85,8 +85,12 @@ export interface Position {
   dirty: boolean;
   /** Quantity as of the last event pushed for this position. */
   emittedQty: number;
-  /** The last snapshot pushed: a change that was undone within the step is not pushed again. */
-  lastEmitted: PositionSnapshot | null;
+  /**
+   * What the last event pushed showed of the fields that change only with the record: the event's
+   * own snapshot after an event, a copy of just these fields after a restore (no snapshot, and no
+   * risk fields, is built per restored position). A change undone within the step is not pushed again.
+   */
+  lastEmitted: EmittedPosition | null;
   /** The side the position was last open on. */
   lastDirection: 'LONG' | 'SHORT' | null;
   /** Funding received (+) or paid (−) since the position last opened from flat. */
@@ -121,6 +125,11 @@ export interface Position {
   /** The snapshot's risk fields as last computed, with their inputs (risk/fields.ts owns it). */
   riskCache: object | null;
 }
+
+/** The fields of a position snapshot that the emitter compares to decide whether a position changed (emitter.ts). */
+export type EmittedPosition = Pick<PositionSnapshot,
+  'qty' | 'entryCost' | 'margin' | 'openOrderQty' | 'openOrderMarginFrozen' | 'closeOrderQty' | 'leverage' | 'marginMode' | 'realizedPnlTotal' |
+  'realizedPnlCurrent' | 'feesTotal' | 'feesCurrent' | 'fundingTotal' | 'openTime' | 'updateTime' | 'autoDeposit' | 'status' | 'riskLevel'>;
 
 export interface Valuation {
   qty: number;
