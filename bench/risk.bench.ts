@@ -173,7 +173,7 @@ interface Figures {
 function run(wanted: number): Figures {
   random = rng(7);
   /** CPU time of every tick (process-wide user + system, so GC helper threads count too), beside wall time. */
-  const cpu = { baseline: [] as number[], walk: [] as number[] };
+  const cpu = { baseline: [] as number[], walk: [] as number[], rank: [] as number[], adl: [] as number[] };
   let cpuSink: number[] | null = null;
   let engine: Engine | null = null;
   const tick = (price: number, time = T0): { ms: number; events: number; crossed: number } => {
@@ -185,8 +185,9 @@ function run(wanted: number): Figures {
     const cpuMs = (used.user + used.system) / 1000;
     if (!applied.result.ok) throw new Error(`tick refused: ${applied.result.message}`);
     const crossed = applied.events.filter((e) => e.type === 'notice').length;
-    if (cpuSink === cpu.baseline) cpu.baseline.push(cpuMs);
-    else if (cpuSink === cpu.walk && crossed > 0) cpu.walk.push(cpuMs);
+    if (cpuSink === cpu.walk) {
+      if (crossed > 0) cpu.walk.push(cpuMs);
+    } else if (cpuSink !== null) cpuSink.push(cpuMs);
     return { ms, events: applied.events.length, crossed };
   };
 
@@ -255,14 +256,18 @@ function run(wanted: number): Figures {
   collect();
   const rank: number[] = [];
   const rankTicks = Math.ceil(positions / RANK_SLICE) + 1;
+  cpuSink = cpu.rank;
   for (let i = 0; i < rankTicks; i++) rank.push(tick(bottom + (i % 2), T0 + RANK_INTERVAL + i).ms);
+  cpuSink = null;
   const now = T0 + RANK_INTERVAL + rankTicks;
   // ADL: the maker's bids go (untimed), then one tick crosses the last victim's liquidation price: the
   // book takes nothing, the fund covers nothing below bankruptcy, so it is deleveraged against the
   // top of the ranked queue of the ~500k opposite (short) positions.
   restored.apply({ type: 'cancelAll', accountId: maker, symbol: SYMBOL, time: now });
   collect();
+  cpuSink = cpu.adl;
   const adl = tick(ADL_LP - 1, now);
+  cpuSink = null;
   restored.audit();
 
   const b = stats(baseline);
@@ -279,7 +284,8 @@ function run(wanted: number): Figures {
   console.log(`machine load while measuring (1-min load average over ${os.cpus().length} cores): ${os.loadavg()[0]!.toFixed(2)}; ticks over 5 ms wall in the walk: ${slow.length}`);
   console.log(`busy p99 / baseline p99: ${(w.p99 / b.p99).toFixed(0)}×; insurance fund after the walk: ${views.map((f) => `${f.balance} ${f.asset} units`).join(', ')}`);
   console.log(`ADL ranking round over all ${positions.toLocaleString('en')} positions, ${RANK_SLICE} per tick: ${rank.length} ticks, ${fmt(r)}, ${(rank.reduce((x, y) => x + y, 0) / 1000).toFixed(1)} s in all`);
-  console.log(`a tick that liquidates one position by ADL (counterparties from the ranked queue): ${adl.ms.toFixed(2)} ms, ${adl.events} events`);
+  console.log(`  CPU time per ranking tick (process-wide): ${fmt(stats(cpu.rank))}`);
+  console.log(`a tick that liquidates one position by ADL (counterparties from the ranked queue): ${adl.ms.toFixed(2)} ms wall, ${(cpu.adl[0] ?? 0).toFixed(2)} ms CPU, ${adl.events} events`);
   return {
     positions, tickP99Ms: Number(w.p99.toFixed(3)), idleTickP99Ms: Number(b.p99.toFixed(3)), maxStepMs: Number(Math.max(r.max, adl.ms).toFixed(3)),
     restoreS: Number(restoreS.toFixed(2)), bytesPerPosition, rankTicks: rank.length, adlMs: Number(adl.ms.toFixed(3)),
