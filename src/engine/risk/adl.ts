@@ -25,7 +25,11 @@ const SIDE_ORDER = { BOTH: 0, LONG: 1, SHORT: 2 } as const;
 /** What the ranking needs about one open position, at the symbol's mark. */
 export function rankInput(p: Position): AdlRankInput {
   const asset = p.symbol.config.settleAsset;
-  const unit = p.settings.marginMode === 'ISOLATED' ? new RiskUnit('ISOLATED', p.account, asset, p) : new RiskUnit('CROSSED', p.account, asset, null);
+  // The position's live unit when it has one (a unit's state is a function of its kind, account, asset
+  // and position alone); a transient one for a position opened within the current action.
+  const unit = p.settings.marginMode === 'ISOLATED'
+    ? p.riskUnit ?? new RiskUnit('ISOLATED', p.account, asset, p)
+    : p.account.wallets.get(asset)?.crossUnit ?? new RiskUnit('CROSSED', p.account, asset, null);
   const state = unitState(unit);
   return {
     side: p.qty > 0 ? 1 : -1,
