@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Engine, type EngineOptions } from '../engine/engine.js';
 import type { SymbolSpec } from '../engine/symbol.js';
+import type { LogFn } from '../ops/log.js';
 import type { Clock } from '../service/clock.js';
 import { Exchange, type EngineSettings } from '../service/exchange.js';
 import { realFileOps, type FileOps } from './file-ops.js';
@@ -22,7 +23,7 @@ export interface StoreOptions {
   symbols: readonly SymbolSpec[];
   clock: Clock;
   ops?: FileOps;
-  log?: (message: string) => void;
+  log?: LogFn;
   /** Take a snapshot after this many commands (default 100,000)… */
   snapshotEveryCommands?: number;
   /** …or this long after the last one when anything happened (default 5 minutes). */
@@ -57,12 +58,14 @@ export interface SnapshotStats {
 
 export class DurableStore {
   private readonly ops: FileOps;
-  private readonly log: (message: string) => void;
+  private readonly log: LogFn;
   private timer: NodeJS.Timeout | null = null;
   private lastSnapshotSeq: number;
   private lastSnapshotAt: number;
   private snapshotting: Promise<SnapshotStats | null> | null = null;
   lastSnapshot: SnapshotStats | null = null;
+  /** Called after each snapshot is written (metrics); set by the server. */
+  onSnapshot: ((stats: SnapshotStats) => void) | null = null;
   /** Resumes older than the in-memory window are served from here (retained snapshots + journal). */
   readonly history: JournalHistory;
 
@@ -118,7 +121,7 @@ export class DurableStore {
         break;
       } catch (error) {
         skippedSnapshots.push(name);
-        log(`recovery: skipping snapshot ${name}: ${error instanceof Error ? error.message : String(error)}`);
+        log(`recovery: skipping snapshot ${name}: ${error instanceof Error ? error.message : String(error)}`, 'warn');
       }
     }
     const exchange = new Exchange({
@@ -136,7 +139,7 @@ export class DurableStore {
     const journal = await readJournal(ops, dirs.journal, snapshotSeq);
     if (journal.torn !== null) {
       log(`recovery: cut a torn journal tail in ${journal.torn.segment} at byte ${journal.torn.offset}: ` +
-        `${journal.torn.droppedBytes} bytes (${journal.torn.reason}) of never-acknowledged commands dropped`);
+        `${journal.torn.droppedBytes} bytes (${journal.torn.reason}) of never-acknowledged commands dropped`, 'warn');
     }
     const first = journal.records[0];
     if (first !== undefined && first.seq !== snapshotSeq + 1) {
@@ -185,7 +188,7 @@ export class DurableStore {
       const seq = this.exchange.engine.cmdSeq;
       const byCount = seq - this.lastSnapshotSeq >= (this.options.snapshotEveryCommands ?? 100_000);
       const byTime = seq > this.lastSnapshotSeq && this.options.clock.now() - this.lastSnapshotAt >= (this.options.snapshotEveryMs ?? 300_000);
-      if ((byCount || byTime) && this.snapshotting === null) void this.snapshot().catch((error: unknown) => this.log(`snapshot failed: ${String(error)}`));
+      if ((byCount || byTime) && this.snapshotting === null) void this.snapshot().catch((error: unknown) => this.log(`snapshot failed: ${String(error)}`, 'error'));
     }, interval);
     this.timer.unref();
   }
@@ -228,6 +231,7 @@ export class DurableStore {
     this.lastSnapshotSeq = cmdSeq;
     this.lastSnapshotAt = this.options.clock.now();
     this.lastSnapshot = { cmdSeq, pauseMs, writeMs, bytes };
+    this.onSnapshot?.(this.lastSnapshot);
     this.log(`snapshot at command ${cmdSeq}: ${bytes} bytes, engine held ${pauseMs.toFixed(1)} ms, encoded and written in ${writeMs.toFixed(1)} ms`);
     return this.lastSnapshot;
   }
@@ -242,7 +246,7 @@ export class DurableStore {
       await this.snapshotting;
       await this.snapshot();
     } catch (error) {
-      this.log(`no closing snapshot (${error instanceof Error ? error.message : String(error)}); the journal has everything, recovery replays it`);
+      this.log(`no closing snapshot (${error instanceof Error ? error.message : String(error)}); the journal has everything, recovery replays it`, 'warn');
     }
     await this.journal.close();
   }
