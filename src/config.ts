@@ -138,7 +138,8 @@ const CONFIG_SCHEMA = strict({
   dialects: strict(Object.fromEntries(Object.entries(DIALECT_KEYS).map(([name, keys]) => [name, dialectSection(keys)]))),
 });
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+// verbose: errors carry their schema, so an unknown key's message can list the known ones.
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
 const validate = ajv.compile(CONFIG_SCHEMA);
 
 /** `/symbols/0/tickSize` → `symbols[0].tickSize`. */
