@@ -102,12 +102,9 @@ function onClientError(this: FastifyInstance, error: { code?: string; rawPacket?
 
 /** Which front door a path belongs to, for log lines and metrics. */
 export function dialectOfPath(url: string): string {
-  if (url.startsWith('/binance')) return 'binance';
-  if (url.startsWith('/bybit')) return 'bybit';
-  if (url.startsWith('/kucoin')) return 'kucoin';
-  if (url.startsWith('/admin/')) return 'admin';
-  if (url.startsWith('/healthz') || url.startsWith('/readyz') || url.startsWith('/metrics')) return 'ops';
-  return 'xt';
+  const match = /^\/(binance|bybit|kucoin-futures|kucoin-spot|admin)(\/|$)/.exec(url);
+  if (match === null) return 'xt';
+  return match[1]!.startsWith('kucoin') ? 'kucoin' : match[1]!;
 }
 
 /** The account a request authenticated as, whichever front door verified it. */
@@ -149,7 +146,7 @@ export function createHttp(options: HttpOptions = {}): FastifyInstance {
   // method, path without the query, status and time. Never headers, query or body.
   app.addHook('onResponse', (request, reply, done) => {
     const path = request.url.split('?', 1)[0]!;
-    const dialect = dialectOfPath(path);
+    const dialect = quiet.has(path) ? 'ops' : dialectOfPath(path);
     metrics?.request(dialect, reply.statusCode);
     const line = { dialect, accountId: accountOf(request), method: request.method, path: path.slice(0, 200), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 };
     if (quiet.has(path)) request.log.debug(line, 'request');
