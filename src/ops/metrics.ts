@@ -212,6 +212,16 @@ export class Metrics {
         }
       },
     });
+    new Counter({
+      name: 'perpstream_ws_slow_consumers_total', help: 'Stream connections closed because their outgoing queue passed maxQueueBytes (4008).',
+      labelNames: ['dialect'], registers,
+      collect() {
+        this.reset();
+        const byDialect = new Map<string, number>();
+        for (const s of self().streams.values()) byDialect.set(s.labels.dialect, (byDialect.get(s.labels.dialect) ?? 0) + s.slowConsumers);
+        for (const [dialect, n] of byDialect) this.inc({ dialect }, n);
+      },
+    });
     new Gauge({
       name: 'perpstream_ws_outgoing_queue_bytes', help: 'Bytes waiting to be written on open stream connections, by dialect.', labelNames: ['dialect'], registers,
       collect() {

@@ -4,8 +4,10 @@
  * good), and /metrics scraped before and after trading and streaming.
  */
 import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
+import { parseAmount } from '../../src/engine/fixed.js';
 import { silentLogger } from '../../src/ops/log.js';
 import { Ops } from '../../src/ops/ops.js';
 import { realFileOps, type FileOps } from '../../src/persistence/file-ops.js';
@@ -13,6 +15,7 @@ import { startServer } from '../../src/server/server.js';
 import {
   abandon, ADMIN, cleanup, expectOk, faultyOps, newFaults, ResumeStream, restingBuy, startNode, tempDir, trader,
 } from '../durability/support.js';
+import { Harness } from '../support/harness.js';
 import { get, sample } from './support.js';
 
 after(cleanup);
@@ -188,6 +191,33 @@ describe('metrics', () => {
     } finally {
       await one.close();
       await two.close();
+    }
+  });
+
+  test('a slow consumer closed with 4008 is logged with its dialect, stream and account, and counted', async () => {
+    const logs: { message: string; level: string }[] = [];
+    const own = await Harness.start({ limits: { maxQueueBytes: 256 * 1024 }, xtIdleMs: 60_000, log: (message, level = 'info') => logs.push({ message, level }) });
+    try {
+      const slow = await own.account('1');
+      // Stop reading at the TCP level: the server's socket buffer fills, then the queue bound trips.
+      (slow.stream.socket as unknown as { _socket: Socket })._socket.pause();
+      const { exchange } = own.server;
+      for (let i = 0; i < 20_000 && !logs.some((l) => l.message.includes('slow consumer')); i++) {
+        exchange.executeNow({ type: 'deposit', accountId: slow.accountId, asset: 'USDT', amount: parseAmount('1') });
+        // Let the batches reach the socket (one turn), so its buffer fills as it would in service.
+        if (i % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      (slow.stream.socket as unknown as { _socket: Socket })._socket.resume();
+      await slow.stream.until(() => slow.stream.closed !== null, 10_000, 'the slow client to be closed');
+      assert.equal(slow.stream.closed!.code, 4008);
+      const line = logs.find((l) => l.message.includes('slow consumer'));
+      assert.ok(line !== undefined, logs.map((l) => l.message).join('\n'));
+      assert.equal(line.level, 'warn');
+      assert.match(line.message, new RegExp(`closed a slow consumer \\(4008\\): xt user stream of account ${slow.accountId}, \\d+ bytes queued, bound 262144`));
+      const metrics = (await get(`${own.server.url}/metrics`)).text;
+      assert.equal(sample(metrics, 'perpstream_ws_slow_consumers_total', { dialect: 'xt' }), 1);
+    } finally {
+      await own.stop();
     }
   });
 });
