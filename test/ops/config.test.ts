@@ -4,9 +4,11 @@
  * start with the key named (unknown key, wrong type, bad symbol). The watch CLI reads `--x=y`.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { parseOptions } from '../../src/cli/watch.js';
 import { DEFAULT_CONFIG, dialectSettings, mergeConfig, readSettings, UsageError, validateConfig } from '../../src/config.js';
@@ -113,6 +115,18 @@ describe('configuration file', () => {
     assert.throws(() => readSettings(['--metrics-path', '/future/x'], {}), /taken by another endpoint or front door/);
     assert.throws(() => readSettings(['--config', join(dir, 'absent.json')], {}), /cannot read the configuration file .*absent\.json/);
     assert.throws(() => readSettings(['--bogus'], {}), (e: unknown) => e instanceof UsageError && /--bogus/.test(e.message) && /--config/.test(e.message));
+  });
+
+  test('--print-config writes the effective configuration as a file that reads back the same', () => {
+    const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+    const printed = spawnSync(process.execPath, [main, '--print-config', '--port', '9400', '--admin-token', 'not-printed-token'], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(printed.status, 0, printed.stderr);
+    assert.ok(!printed.stdout.includes('not-printed-token'), 'the admin token is left out');
+    const path = file(printed.stdout);
+    const back = readSettings(['--config', path], {});
+    assert.equal(back.port, 9400);
+    assert.deepEqual(back.config.symbols, DEMO_SYMBOLS);
+    assert.deepEqual({ ...back.config, server: { ...back.config.server, port: 8080 } }, structuredClone(DEFAULT_CONFIG));
   });
 
   test('merging leaves the defaults untouched', () => {
