@@ -8,15 +8,15 @@ import type { Socket } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import { parseAmount } from '../../src/engine/fixed.js';
-import { silentLogger } from '../../src/ops/log.js';
+import { createLogger, silentLogger } from '../../src/ops/log.js';
 import { Ops } from '../../src/ops/ops.js';
 import { realFileOps, type FileOps } from '../../src/persistence/file-ops.js';
 import { startServer } from '../../src/server/server.js';
 import {
-  abandon, ADMIN, cleanup, expectOk, faultyOps, newFaults, ResumeStream, restingBuy, startNode, tempDir, trader,
+  abandon, admin, ADMIN, cleanup, createFunded, expectOk, faultyOps, newFaults, Rest, ResumeStream, restingBuy, startNode, tempDir, trader,
 } from '../durability/support.js';
 import { Harness } from '../support/harness.js';
-import { get, sample } from './support.js';
+import { CapturedLog, get, sample } from './support.js';
 
 after(cleanup);
 
@@ -218,6 +218,42 @@ describe('metrics', () => {
       assert.equal(sample(metrics, 'perpstream_ws_slow_consumers_total', { dialect: 'xt' }), 1);
     } finally {
       await own.stop();
+    }
+  });
+
+});
+
+describe('request and fault log lines', () => {
+  test('a handler that throws is answered 500 and logged at error with the request\'s id, front door and account; each request gets one line', async () => {
+    const captured = new CapturedLog();
+    const logger = createLogger({ level: 'info', format: 'json', destination: captured.destination });
+    const server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0, logger });
+    try {
+      const account = await createFunded(admin(server.url, ADMIN), '100');
+      const rest = new Rest(server.url, account.apiKey, account.secret);
+      assert.equal((await rest.get('/future/user/v1/balance/list')).body?.returnCode, 0);
+      // A defect inside a handler: the engine read throws.
+      const engine = server.exchange.engine as unknown as { account: (id: number) => unknown };
+      const real = engine.account.bind(engine);
+      engine.account = () => {
+        throw new Error('injected defect');
+      };
+      const failed = await rest.get('/future/user/v1/balance/list');
+      engine.account = real;
+      assert.equal(failed.status, 500);
+      const lines = captured.records.filter((r) => r.path === '/future/user/v1/balance/list');
+      assert.deepEqual(lines.map((r) => [r.msg, r.status, r.dialect, r.accountId]),
+        [['request', 200, 'xt', account.accountId], ['request', 500, 'xt', account.accountId]], 'one line per request');
+      const fault = captured.records.find((r) => r.level === 'error');
+      assert.ok(fault !== undefined, captured.raw.join(''));
+      assert.match(String(fault.msg), /XT front door: a handler threw; answered 500/);
+      assert.equal(fault.reqId, lines[1]!.reqId, 'the fault line carries the failed request\'s id');
+      assert.match(JSON.stringify(fault.err), /injected defect/);
+      for (const line of captured.raw) assert.ok(!line.includes(account.secret) && !line.includes(ADMIN), `no secret in ${line}`);
+      const admins = captured.records.filter((r) => r.dialect === 'admin');
+      assert.ok(admins.length >= 2 && admins.every((r) => r.msg === 'request'), 'admin requests are logged as such');
+    } finally {
+      await server.close();
     }
   });
 });
