@@ -242,8 +242,9 @@ export class DurableStore<S extends DurableService = DurableService> {
     return { store, report };
   }
 
-  /** Starts the periodic snapshot check. */
+  /** Starts the periodic snapshot check (and the snapshot worker, so its start-up is not in the first snapshot's pause). */
   startSnapshots(): void {
+    if (this.workerData !== null && this.worker === null) this.startWorker(this.workerData);
     const interval = Math.min(1_000, this.options.snapshotEveryMs ?? 300_000);
     this.timer = setInterval(() => {
       const seq = this.service.engine.cmdSeq;
@@ -294,6 +295,8 @@ export class DurableStore<S extends DurableService = DurableService> {
     // Every command through the rotation point is durable, applied, and in the closed segments.
     const throughCmdSeq = await this.journal.rotate();
     if (throughCmdSeq <= this.lastSnapshotSeq) return null;
+    // Started with startSnapshots(); a store that never started them starts the worker once, here, outside the pause.
+    if (this.worker === null) this.startWorker(data);
     const pauseStart = performance.now();
     const engine = this.service.engine;
     // The rotation resolves before the next batch is applied, so the engine is at the rotation point.
@@ -317,7 +320,7 @@ export class DurableStore<S extends DurableService = DurableService> {
 
   /** One request to the snapshot worker (started when first needed, kept for the next). */
   private onWorker(data: ReplayWorkerData, request: SnapshotRequest): Promise<SnapshotResult> {
-    const worker = this.worker ?? (this.worker = startReplayWorker(data));
+    const worker = this.worker ?? this.startWorker(data);
     return new Promise<SnapshotResult>((resolve) => {
       const settle = (result: SnapshotResult): void => {
         worker.off('message', onResult);
@@ -340,6 +343,16 @@ export class DurableStore<S extends DurableService = DurableService> {
       worker.once('exit', onExit);
       worker.postMessage(request);
     });
+  }
+
+  /** The snapshot worker, kept between snapshots; forgotten when it exits. */
+  private startWorker(data: ReplayWorkerData): Worker {
+    const worker = startReplayWorker(data);
+    worker.once('exit', () => {
+      if (this.worker === worker) this.worker = null;
+    });
+    this.worker = worker;
+    return worker;
   }
 
   private appendCheckpoint(seq: number, hash: string): Promise<void> {
