@@ -264,7 +264,7 @@ export class DurableStore<S extends DurableService = DurableService> {
    */
   snapshot(options: { onThread?: boolean } = {}): Promise<SnapshotStats | null> {
     if (this.snapshotting !== null) return this.snapshotting;
-    const onThread = options.onThread === true || this.workerData === null;
+    const onThread = options.onThread === true || this.workerData === null || this.closed;
     this.snapshotting = (onThread ? this.snapshotOnThread() : this.snapshotOnWorker(this.workerData!)).finally(() => {
       this.snapshotting = null;
     });
@@ -295,6 +295,7 @@ export class DurableStore<S extends DurableService = DurableService> {
     // Every command through the rotation point is durable, applied, and in the closed segments.
     const throughCmdSeq = await this.journal.rotate();
     if (throughCmdSeq <= this.lastSnapshotSeq) return null;
+    if (this.closed) return null;
     // Started with startSnapshots(); a store that never started them starts the worker once, here, outside the pause.
     if (this.worker === null) this.startWorker(data);
     const pauseStart = performance.now();
@@ -384,15 +385,17 @@ export class DurableStore<S extends DurableService = DurableService> {
    */
   async close(): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);
+    // A snapshot still being made on the worker is superseded by the closing one: stop it rather than wait.
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = null;
+    await worker?.terminate();
     try {
-      await this.snapshotting;
+      await this.snapshotting?.catch(() => null);
       await this.snapshot({ onThread: true });
     } catch (error) {
       this.log(`no closing snapshot (${error instanceof Error ? error.message : String(error)}); the journal has everything, recovery replays it`);
     }
-    this.closed = true;
-    await this.worker?.terminate();
-    this.worker = null;
     await this.journal.close();
   }
 }
