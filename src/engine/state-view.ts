@@ -46,6 +46,7 @@ export function buildView(core: Core): StateView {
     symbol: s.config.symbol,
     markPrice: s.markPrice,
     lastPrice: s.lastPrice,
+    bookUpdateId: s.bookUpdateId,
     bids: levelsOf(s.book.bids),
     asks: levelsOf(s.book.asks),
   }));

@@ -93,7 +93,7 @@ export class SnapshotMaker {
         for (const { seq, command } of records) {
           const applied = engine.apply(command);
           if (applied.cmdSeq !== seq) throw new Error(`journal seq ${seq} was applied as ${applied.cmdSeq}`);
-          for (const event of applied.events) state.record(event);
+          state.recordApplied(applied);
         }
       }
     }

@@ -12,8 +12,9 @@ import type { Worker } from 'node:worker_threads';
 import { Engine, type EngineOptions } from '../engine/engine.js';
 import type { SymbolSpec } from '../engine/symbol.js';
 import type { Command } from '../engine/types.js';
+import type { LogFn } from '../ops/log.js';
 import type { Clock } from '../service/clock.js';
-import type { Persistable, ServiceStateOptions } from '../service/service-state.js';
+import { ServiceState, type Persistable, type ServiceStateOptions } from '../service/service-state.js';
 import { realFileOps, type FileOps } from './file-ops.js';
 import { CorruptJournalError, Journal, readJournal } from './journal.js';
 import { JournalHistory } from './journal-history.js';
@@ -42,7 +43,7 @@ export interface StoreOptions {
   symbols: readonly SymbolSpec[];
   clock: Clock;
   ops?: FileOps;
-  log?: (message: string) => void;
+  log?: LogFn;
   /** Take a snapshot after this many commands (default 100,000)… */
   snapshotEveryCommands?: number;
   /** …or this long after the last one when anything happened (default 5 minutes). */
@@ -104,12 +105,14 @@ export interface SnapshotStats {
 
 export class DurableStore<S extends DurableService = DurableService> {
   private readonly ops: FileOps;
-  private readonly log: (message: string) => void;
+  private readonly log: LogFn;
   private timer: NodeJS.Timeout | null = null;
   private lastSnapshotSeq: number;
   private lastSnapshotAt: number;
   private snapshotting: Promise<SnapshotStats | null> | null = null;
   lastSnapshot: SnapshotStats | null = null;
+  /** Called after each snapshot is written (metrics); set by the server. */
+  onSnapshot: ((stats: SnapshotStats) => void) | null = null;
   /** Resumes older than the in-memory window are served from here (retained snapshots + journal). */
   readonly history: JournalHistory;
   /** What a snapshot worker is started with; null: snapshots are captured on the engine's thread. */
@@ -147,7 +150,7 @@ export class DurableStore<S extends DurableService = DurableService> {
     if (engine === null) return null;
     // The worker rebuilds exactly the service state these bounds describe: the live one must be that.
     const service = options.service ?? {};
-    const expected = ['history', 'ledger', ...((service.replayWindow ?? null) === null ? [] : ['event-log'])];
+    const expected = ServiceState.componentNames(service);
     const actual = this.service.persistables.map((p) => p.name);
     if (actual.join(',') !== expected.join(',')) {
       this.log(`snapshots on the engine's thread: the service state (${actual.join(', ')}) is not what its options describe (${expected.join(', ')})`);
@@ -185,7 +188,7 @@ export class DurableStore<S extends DurableService = DurableService> {
     await ops.mkdir(dirs.snapshots);
 
     const { found, skipped: skippedSnapshots } = await newestSnapshot(
-      ops, dirs.snapshots, DurableStore.engineOptions(options), Number.MAX_SAFE_INTEGER, (message) => log(`recovery: ${message}`),
+      ops, dirs.snapshots, DurableStore.engineOptions(options), Number.MAX_SAFE_INTEGER, (message) => log(`recovery: ${message}`, 'warn'),
     );
     const exchange = build(found?.engine ?? null);
     if (found !== null) {
@@ -200,7 +203,7 @@ export class DurableStore<S extends DurableService = DurableService> {
     const journal = await readJournal(ops, dirs.journal, snapshotSeq);
     if (journal.torn !== null) {
       log(`recovery: cut a torn journal tail in ${journal.torn.segment} at byte ${journal.torn.offset}: ` +
-        `${journal.torn.droppedBytes} bytes (${journal.torn.reason}) of never-acknowledged commands dropped`);
+        `${journal.torn.droppedBytes} bytes (${journal.torn.reason}) of never-acknowledged commands dropped`, 'warn');
     }
     const first = journal.records[0];
     if (first !== undefined && first.seq !== snapshotSeq + 1) {
@@ -250,7 +253,7 @@ export class DurableStore<S extends DurableService = DurableService> {
       const seq = this.service.engine.cmdSeq;
       const byCount = seq - this.lastSnapshotSeq >= (this.options.snapshotEveryCommands ?? 100_000);
       const byTime = seq > this.lastSnapshotSeq && this.options.clock.now() - this.lastSnapshotAt >= (this.options.snapshotEveryMs ?? 300_000);
-      if ((byCount || byTime) && this.snapshotting === null) void this.snapshot().catch((error: unknown) => this.log(`snapshot failed: ${String(error)}`));
+      if ((byCount || byTime) && this.snapshotting === null) void this.snapshot().catch((error: unknown) => this.log(`snapshot failed: ${String(error)}`, 'error'));
     }, interval);
     this.timer.unref();
   }
@@ -308,7 +311,7 @@ export class DurableStore<S extends DurableService = DurableService> {
     const outcome = await result;
     if (!outcome.ok) {
       if (this.closed) return null;
-      this.log(`snapshot at command ${throughCmdSeq} on a worker failed (${outcome.reason}); capturing it on the engine's thread`);
+      this.log(`snapshot at command ${throughCmdSeq} on a worker failed (${outcome.reason}); capturing it on the engine's thread`, 'warn');
       return this.snapshotOnThread();
     }
     // Trailing the commands: a later replay through this point is checked against it.
@@ -371,6 +374,7 @@ export class DurableStore<S extends DurableService = DurableService> {
     this.lastSnapshotSeq = stats.cmdSeq;
     this.lastSnapshotAt = this.options.clock.now();
     this.lastSnapshot = stats;
+    this.onSnapshot?.(stats);
     const worker = stats.madeOn === 'worker'
       ? ` (on a worker: ${stats.replayed ?? 0} commands replayed; restore ${(stats.loadMs ?? 0).toFixed(0)} ms, replay ${(stats.replayMs ?? 0).toFixed(0)} ms)`
       : '';
@@ -394,7 +398,7 @@ export class DurableStore<S extends DurableService = DurableService> {
       await this.snapshotting?.catch(() => null);
       await this.snapshot({ onThread: true });
     } catch (error) {
-      this.log(`no closing snapshot (${error instanceof Error ? error.message : String(error)}); the journal has everything, recovery replays it`);
+      this.log(`no closing snapshot (${error instanceof Error ? error.message : String(error)}); the journal has everything, recovery replays it`, 'warn');
     }
     await this.journal.close();
   }

@@ -32,7 +32,7 @@ after(async () => {
 const SERVICE: ServiceStateOptions = {
   replayWindow: 400,
   history: { ordersPerAccount: 15, tradesPerAccount: 15, ordersTotal: 120, tradesTotal: 120 },
-  ledger: { rowsPerAccount: 20, rowsTotal: 150, closedPositionsPerAccount: 5, closedPositionsTotal: 40 },
+  ledger: { rowsPerAccount: 20, rowsTotal: 150, closedPositionsPerAccount: 5, closedPositionsTotal: 40, closingOrdersPerAccount: 5, closingOrdersTotal: 40 },
 };
 
 /** A clock the test sets to each generated command's time before executing it. */
