@@ -36,12 +36,13 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
-import { DurableStore, type SnapshotStats } from '../../src/persistence/store.js';
+import type { SnapshotStats } from '../../src/persistence/store.js';
+import { openDurableExchange } from '../../src/service/durable-exchange.js';
 import { systemClock } from '../../src/service/clock.js';
 import { Exchange } from '../../src/service/exchange.js';
 import { appendLoop, type DiskResult } from './disk.js';
 import {
-  closedLoop, Mix, ms, openLoop, rng, round, serverWiring, TimedOps, type Execute, type LatencySummary, type OpenLoopStats, type RunStats,
+  closedLoop, Mix, ms, openLoop, rng, round, SERVER_SERVICE, TimedOps, type Execute, type LatencySummary, type OpenLoopStats, type RunStats,
 } from './common.js';
 
 const SECONDS = Number(process.env.PERPSTREAM_BENCH_SECONDS ?? 5);
@@ -195,8 +196,7 @@ interface AckPhase {
 async function ackPhase(): Promise<AckPhase> {
   console.log(`\n— acks: ${ACCOUNTS} accounts, ~${RESTING} resting orders; latency = execute() call → its promise resolves (durable and applied)`);
   // Baseline: the same stream, the same wiring, no journal (execute applies at once).
-  const memoryExchange = new Exchange({ symbols: DEMO_SYMBOLS, clock: systemClock });
-  serverWiring(memoryExchange);
+  const memoryExchange = new Exchange({ symbols: DEMO_SYMBOLS, clock: systemClock, service: SERVER_SERVICE });
   const memoryMix = new Mix(rng(42), RESTING);
   const memoryExecute: Execute = (input) => memoryExchange.execute(input);
   await memoryMix.setup(memoryExecute, ACCOUNTS, WINDOW);
@@ -206,14 +206,15 @@ async function ackPhase(): Promise<AckPhase> {
 
   const ops = new TimedOps();
   const snapshots: SnapshotStats[] = [];
-  const { store } = await DurableStore.open({
-    dataDir: join(root, 'ack'), symbols: DEMO_SYMBOLS, clock: systemClock, ops,
+  // As startServer has it; the snapshot worker uses the real file operations (only the journal is timed).
+  const { store, exchange } = await openDurableExchange({
+    dataDir: join(root, 'ack'), symbols: DEMO_SYMBOLS, clock: systemClock, ops, service: SERVER_SERVICE, snapshotMode: 'worker',
     log: (message) => {
       if (message.startsWith('snapshot at') && store.lastSnapshot !== null) snapshots.push(store.lastSnapshot);
       else console.log(`  store: ${message}`);
     },
-  }, serverWiring);
-  const execute: Execute = (input) => store.exchange.execute(input);
+  });
+  const execute: Execute = (input) => exchange.execute(input);
   const mix = new Mix(rng(42), RESTING);
   await mix.setup(execute, ACCOUNTS, WINDOW);
   await closedLoop(execute, mix, { window: WINDOW, durationMs: 1000 }); // warm-up
@@ -316,12 +317,14 @@ async function recoveryPhase(): Promise<RecoveryPhase> {
   console.log(`\n— recovery: ${RECORDS.toLocaleString('en')} journal records, one snapshot ${SNAPSHOT_BEFORE_END.toLocaleString('en')} commands before the end; each restart in a fresh process`);
   const dataDir = join(root, 'recover');
   // No periodic snapshots: exactly one, taken by hand near the end.
-  const { store } = await DurableStore.open({ dataDir, symbols: DEMO_SYMBOLS, clock: systemClock, log: (m) => console.log(`  store: ${m}`) }, serverWiring);
-  const execute: Execute = (input) => store.exchange.execute(input);
+  const { store, exchange } = await openDurableExchange({
+    dataDir, symbols: DEMO_SYMBOLS, clock: systemClock, service: SERVER_SERVICE, log: (m) => console.log(`  store: ${m}`),
+  });
+  const execute: Execute = (input) => exchange.execute(input);
   const mix = new Mix(rng(7), RESTING);
   const started = performance.now();
   await mix.setup(execute, ACCOUNTS, 4000);
-  const remaining = RECORDS - store.exchange.engine.cmdSeq;
+  const remaining = RECORDS - exchange.engine.cmdSeq;
   let snapshotting: Promise<SnapshotStats | null> | null = null;
   let lastReport = performance.now();
   await closedLoop(execute, mix, {
@@ -330,13 +333,13 @@ async function recoveryPhase(): Promise<RecoveryPhase> {
       if (issued === remaining - SNAPSHOT_BEFORE_END) snapshotting = store.snapshot();
       if (performance.now() - lastReport > 10_000) {
         lastReport = performance.now();
-        console.log(`  filling the journal: ${store.exchange.engine.cmdSeq.toLocaleString('en')} commands`);
+        console.log(`  filling the journal: ${exchange.engine.cmdSeq.toLocaleString('en')} commands`);
       }
     },
   });
   const snapshot = await (snapshotting as Promise<SnapshotStats | null> | null);
-  const fillPerSec = store.exchange.engine.cmdSeq / ((performance.now() - started) / 1000);
-  if (snapshot === null || store.exchange.engine.cmdSeq !== RECORDS) throw new Error(`expected ${RECORDS} commands and a snapshot, have ${store.exchange.engine.cmdSeq}`);
+  const fillPerSec = exchange.engine.cmdSeq / ((performance.now() - started) / 1000);
+  if (snapshot === null || exchange.engine.cmdSeq !== RECORDS) throw new Error(`expected ${RECORDS} commands and a snapshot, have ${exchange.engine.cmdSeq}`);
   // Close the journal only: store.close() would take another snapshot at the very end.
   await store.journal.close();
 

@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import type { Command } from '../engine/types.js';
+import { NotDurableError } from '../service/errors.js';
 import { decodeJson, encodeJson } from './codec.js';
 import type { FileHandleLike, FileOps } from './file-ops.js';
 import { crc32 } from 'node:zlib';
@@ -17,7 +18,8 @@ import { FRAME_HEADER_BYTES, frame, readFrames } from './frames.js';
 /** A sequenced command, or a checkpoint: the state hash after command `seq`. */
 export type JournalRecord = { seq: number; command: Command } | { seq: number; checkpoint: { hash: string } };
 
-export class JournalError extends Error {
+/** A command was not made durable: the service-level NotDurableError, named for the journal. */
+export class JournalError extends NotDurableError {
   override name = 'JournalError';
 }
 
@@ -199,7 +201,7 @@ export class Journal {
   private readonly segmentBytes: number;
   /** The seq the next command record will carry: names a new segment. */
   private nextSeq = 1;
-  private rotationWaiters: (() => void)[] = [];
+  private rotationWaiters: ((throughSeq: number) => void)[] = [];
   /** Batches and records written, for metrics and benchmarks. */
   batches = 0;
   records = 0;
@@ -250,9 +252,11 @@ export class Journal {
 
   /**
    * Starts a new segment after what is queued now (after a snapshot, so old segments can be pruned
-   * whole). Happens between batches, however busy the journal is.
+   * whole). Happens between batches, however busy the journal is. Resolves with the seq of the last
+   * command before the new segment — durable and already applied when this resolves, before any
+   * later batch is: the rotation point.
    */
-  rotate(): Promise<void> {
+  rotate(): Promise<number> {
     return new Promise((resolve) => {
       this.rotationWaiters.push(resolve);
       this.kick();
@@ -319,7 +323,7 @@ export class Journal {
           // full), appending simply continues in the current one and the next rotation tries again.
           await this.startSegment(this.nextSeq).catch(() => undefined);
         }
-        for (const resolve of waiters) resolve();
+        for (const resolve of waiters) resolve(this.nextSeq - 1);
       }
     } finally {
       this.flushing = false;

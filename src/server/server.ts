@@ -19,10 +19,10 @@ import { logFnOf, silentLogger, type LogFn, type Logger } from '../ops/log.js';
 import { HEALTH_PATH, Ops, READY_PATH } from '../ops/ops.js';
 import type { FileOps } from '../persistence/file-ops.js';
 import { ReplayBudget } from '../persistence/replay-budget.js';
-import { DurableStore, type RecoveryReport, type SnapshotStats } from '../persistence/store.js';
+import type { DurableStore, RecoveryReport, SnapshotStats } from '../persistence/store.js';
 import { systemClock, type Clock } from '../service/clock.js';
 import { CredentialStore } from '../service/credentials.js';
-import { EventLog } from '../service/event-log.js';
+import { openDurableExchange } from '../service/durable-exchange.js';
 import { Exchange, type EngineSettings, type ExchangeObserver } from '../service/exchange.js';
 import { ListenKeys } from '../service/listen-keys.js';
 import { PriceScheduler } from '../service/price-scheduler.js';
@@ -106,7 +106,7 @@ export interface RunningServer {
   readonly exchange: Exchange;
   readonly credentials: CredentialStore;
   readonly listenKeys: ListenKeys;
-  readonly store: DurableStore | null;
+  readonly store: DurableStore<Exchange> | null;
   readonly recovery: RecoveryReport | null;
   /** Resumes beyond the window replaying from the journal, within their budget; null without a data directory. */
   readonly replays: ReplayBudget | null;
@@ -134,27 +134,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const budget = connectionBudget(configured.maxConnections, options.fileLimit === undefined ? openFileLimit() : options.fileLimit);
   const limits: GatewayLimits = { ...configured, maxConnections: budget.maxStreams, maxUnauthenticated: Math.min(configured.maxUnauthenticated, budget.maxStreams) };
   const engineOptions: EngineSettings = { ...options.engine, defaultPositionMode: options.defaultPositionMode ?? 'HEDGE' };
-  const eventLog = new EventLog(options.replayWindow ?? 100_000);
-  // Registered before recovery, so replayed events fill the replay window exactly as live ones did.
-  const prepare = (exchange: Exchange): void => {
-    exchange.events.subscribeAll((event) => eventLog.record(event));
-    exchange.persistables.push(eventLog);
-  };
+  // The replay window is part of the service state: replayed events fill it exactly as live ones did.
+  const service = { replayWindow: options.replayWindow ?? 100_000 };
 
-  let store: DurableStore | null = null;
+  let store: DurableStore<Exchange> | null = null;
   let recovery: RecoveryReport | null = null;
   let exchange: Exchange;
   if (options.dataDir === null) {
-    exchange = new Exchange({ symbols: options.symbols, clock, engineOptions });
-    prepare(exchange);
+    exchange = new Exchange({ symbols: options.symbols, clock, engineOptions, service });
   } else {
-    const opened = await DurableStore.open({
-      dataDir: options.dataDir, symbols: options.symbols, clock, ops: options.fileOps, log, engineOptions,
+    const opened = await openDurableExchange({
+      dataDir: options.dataDir, symbols: options.symbols, clock, ops: options.fileOps, log, engineOptions, service,
       snapshotEveryCommands: options.snapshotEveryCommands, snapshotEveryMs: options.snapshotEveryMs, keepSnapshots: options.keepSnapshots,
-    }, prepare);
+    });
     store = opened.store;
     recovery = opened.report;
-    exchange = store.exchange;
+    exchange = opened.exchange;
     const { report } = opened;
     logger.info({ recovery: report },
       `recovered ${options.dataDir} in ${report.ms} ms: snapshot at command ${report.snapshotSeq ?? 'none'}, ` +
@@ -180,6 +175,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     failed: (type) => metrics.commandFailed(type),
   };
   exchange.observer = observer;
+  const eventLog = exchange.eventLog!;
   const credentials = new CredentialStore(options.dataDir);
   credentials.retainAccounts((accountId) => exchange.engine.account(accountId) !== undefined);
   const listenKeys = new ListenKeys(

@@ -11,22 +11,18 @@ import type { Command } from '../engine/types.js';
 import type { Journal } from '../persistence/journal.js';
 import type { Clock } from './clock.js';
 import { EventBus } from './event-bus.js';
-import { History } from './history.js';
-import { Ledger } from './ledger.js';
+import type { EventLog } from './event-log.js';
+import type { History } from './history.js';
+import type { Ledger } from './ledger.js';
+import { ServiceState, type Persistable, type ServiceStateOptions } from './service-state.js';
+
+export type { Persistable } from './service-state.js';
 
 /** A command as callers write it: the exchange stamps the time. */
 export type CommandInput = Command extends infer C ? (C extends Command ? Omit<C, 'time'> : never) : never;
 
 /** Engine options a service passes through (everything but the symbols, which it holds itself). */
 export type EngineSettings = Omit<EngineOptions, 'symbols'>;
-
-/** Service state that lives beside the engine and goes into snapshots (history, encoders' projections). */
-export interface Persistable {
-  readonly name: string;
-  /** A copy of the component's state as a list of items (snapshots store lists in chunks). */
-  capture(): unknown[];
-  restore(items: unknown[]): void;
-}
 
 /** Who watches commands go through (metrics): called on the service's thread, never inside the engine. */
 export interface ExchangeObserver {
@@ -45,15 +41,15 @@ export interface ExchangeOptions {
   engine?: Engine;
   /** Options of a new engine besides its symbols (position mode of new accounts, risk and mark pacing). */
   engineOptions?: EngineSettings;
+  /** Bounds of the service state (replay window, history, ledger); no replay window when absent. */
+  service?: ServiceStateOptions;
 }
 
 export class Exchange {
   readonly engine: Engine;
   readonly events = new EventBus();
-  readonly history = new History();
-  /** Money movements and closed positions per account (income, bills, funding and position history). */
-  readonly ledger: Ledger;
-  readonly persistables: Persistable[] = [];
+  /** History, ledger and replay window: fed from every event, captured in snapshots. */
+  readonly state: ServiceState;
   readonly symbols: readonly SymbolSpec[];
   /** Identifies this stream history; a durable store replaces it with the data directory's. */
   epoch = randomBytes(8).toString('hex');
@@ -69,12 +65,28 @@ export class Exchange {
     this.symbols = options.symbols;
     this.engine = options.engine ?? new Engine({ ...options.engineOptions, symbols: options.symbols });
     this.sequenced = this.engine.cmdSeq;
-    this.ledger = new Ledger(options.symbols);
-    this.events.subscribeAll((event) => {
-      this.history.record(event);
-      this.ledger.record(event);
-    });
-    this.persistables.push(this.history, this.ledger);
+    this.state = new ServiceState(options.symbols, options.service);
+    this.events.subscribeAll((event) => this.state.record(event));
+  }
+
+  /** Recent finished orders and fills per account. */
+  get history(): History {
+    return this.state.history;
+  }
+
+  /** Money movements and closed positions per account (income, bills, funding and position history). */
+  get ledger(): Ledger {
+    return this.state.ledger;
+  }
+
+  /** The replay window for resume (null when the exchange was made without one). */
+  get eventLog(): EventLog | null {
+    return this.state.eventLog;
+  }
+
+  /** The service state captured in snapshots, in section order. */
+  get persistables(): readonly Persistable[] {
+    return this.state.persistables;
   }
 
   now(): number {
@@ -122,8 +134,8 @@ export class Exchange {
   }
 
   /** Re-applies a recovered journal record (start-up): same engine, same events, no new journal record. */
-  replay(seq: number, command: Command): Applied {
-    return this.apply(command, seq);
+  replay(seq: number, command: Command): void {
+    this.apply(command, seq);
   }
 
   private apply(command: Command, seq?: number): Applied {
@@ -135,6 +147,7 @@ export class Exchange {
       throw new Error(`journal seq ${seq} was applied as ${applied.cmdSeq}: the engine and the journal disagree`);
     }
     this.events.publish(applied.events);
+    this.state.market.record(applied.market);
     return applied;
   }
 }

@@ -13,6 +13,7 @@ import { ListenKeys } from '../../service/listen-keys.js';
 import { BinanceEncoder } from './encode.js';
 import { binanceListenKeyPolicy } from './listen-key-policy.js';
 import { binanceRoutes } from './rest.js';
+import { BinanceMarketFeed } from './market-stream.js';
 import { BinanceStreams, isBinanceStreamPath } from './stream.js';
 import { BinanceSymbols } from './symbols.js';
 import { BINANCE_WS_API_PATH, binanceWsApiHandler } from './ws-api.js';
@@ -29,7 +30,9 @@ export const binanceDialect: Dialect = {
       pongTimeoutMs: setting(context, 'binance.pongTimeoutMs', 10 * 60 * 1000),
       maxConnectionLifeMs: setting(context, 'binance.maxConnectionLifeMs', 24 * 60 * 60 * 1000),
     };
-    const streams = new BinanceStreams({ exchange, listenKeys, encoder: new BinanceEncoder(symbols), limits, connections, ...timings });
+    const feed = new BinanceMarketFeed(exchange, symbols);
+    app.addHook('onClose', async () => feed.stop());
+    const streams = new BinanceStreams({ exchange, listenKeys, encoder: new BinanceEncoder(symbols), symbols, feed, limits, connections, ...timings });
     await app.register(binanceRoutes, {
       prefix: '/binance', exchange, credentials, listenKeys, symbols, onListenKeyClosed: (key: string) => streams.closeKey(key),
     });

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatRate } from '../../engine/fixed.js';
-import { JournalError } from '../../persistence/journal.js';
+import { NotDurableError } from '../../service/errors.js';
 import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.js';
 import type { Credential, CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
@@ -18,6 +18,7 @@ import { paramsOf, optional, type Params } from './params.js';
 import { accountRoutes } from './rest-account.js';
 import { tradeRoutes } from './rest-trade.js';
 import { historyRoutes } from './rest-history.js';
+import { marketRoutes } from './rest-market.js';
 import { formatPrice, type BinanceSymbol, type BinanceSymbols } from './symbols.js';
 
 declare module 'fastify' {
@@ -101,7 +102,7 @@ export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOp
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply: FastifyReply) => {
     if (error instanceof BinanceError) return reply.code(error.httpStatus).send({ code: error.code, msg: error.message });
     // The disk refused the command: the message says whether it is safe to retry.
-    if (error instanceof JournalError) return reply.code(503).send({ code: ERR.UNKNOWN, msg: error.message });
+    if (error instanceof NotDurableError) return reply.code(503).send({ code: ERR.UNKNOWN, msg: error.message });
     if (error.statusCode !== undefined && error.statusCode < 500) {
       return reply.code(error.statusCode).send(binanceErrorShape(error.statusCode, error.message));
     }
@@ -113,6 +114,7 @@ export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOp
   });
 
   // Public.
+  await app.register(marketRoutes, { exchange, credentials, listenKeys, symbols, onListenKeyClosed: options.onListenKeyClosed });
   app.get('/fapi/v1/ping', async () => ({}));
   app.get('/fapi/v1/time', async () => ({ serverTime: exchange.now() }));
   app.get('/fapi/v1/exchangeInfo', async () => ({

@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.js';
 import { rawQuery } from '../../server/http.js';
-import { JournalError } from '../../persistence/journal.js';
+import { NotDurableError } from '../../service/errors.js';
 import type { CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
 import { verifyRest } from './auth.js';
@@ -48,7 +48,7 @@ export async function bybitRoutes(app: FastifyInstance, options: BybitRestOption
     const now = exchange.now();
     if (error instanceof BybitError) return reply.code(error.httpStatus).send(failure(error, now));
     // The disk refused the command: the message says whether it is safe to retry.
-    if (error instanceof JournalError) return reply.code(503).send(failure(new BybitError(Code.SERVER, `Server error. ${error.message}`), now));
+    if (error instanceof NotDurableError) return reply.code(503).send(failure(new BybitError(Code.SERVER, `Server error. ${error.message}`), now));
     if (error.statusCode !== undefined && error.statusCode < 500) {
       // Bybit answers request errors with HTTP 200 and a retCode; a body too large or unreadable keeps its status.
       return reply.code(error.statusCode === 413 || error.statusCode === 415 ? error.statusCode : 200).send(bybitErrorShape(error.statusCode, error.message));

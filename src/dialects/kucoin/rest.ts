@@ -6,7 +6,7 @@
  * does not serve.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { JournalError } from '../../persistence/journal.js';
+import { NotDurableError } from '../../service/errors.js';
 import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.js';
 import type { CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
@@ -60,7 +60,7 @@ function hostCommon(app: FastifyInstance, prefix: string): void {
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply: FastifyReply) => {
     if (error instanceof KucoinError) return reply.code(error.httpStatus).send(failure(error.code, error.message));
     // The disk refused the command: the message says whether it is safe to retry.
-    if (error instanceof JournalError) return reply.code(503).send(failure('500000', error.message));
+    if (error instanceof NotDurableError) return reply.code(503).send(failure('500000', error.message));
     if (error.statusCode !== undefined && error.statusCode < 500) {
       const status = error.statusCode === 413 || error.statusCode === 415 ? error.statusCode : 400;
       return reply.code(status).send(kucoinErrorShape(status, error.message));

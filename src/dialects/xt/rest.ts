@@ -9,7 +9,7 @@ import type { SymbolConfig } from '../../engine/symbol.js';
 import type { CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
-import { JournalError } from '../../persistence/journal.js';
+import { NotDurableError } from '../../service/errors.js';
 import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.js';
 import { verifyXtSignature } from './auth.js';
 import { failure, ok, XtError, type XtEnvelope } from './envelope.js';
@@ -80,7 +80,7 @@ export async function xtRoutes(app: FastifyInstance, options: XtRestOptions): Pr
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply: FastifyReply) => {
     if (error instanceof XtError) return reply.code(error.httpStatus).send(failure(error.code, error.message));
     // The disk refused the command: the message says whether it is safe to retry.
-    if (error instanceof JournalError) return reply.code(503).send(failure('fail', error.message));
+    if (error instanceof NotDurableError) return reply.code(503).send(failure('fail', error.message));
     if (error.statusCode !== undefined && error.statusCode < 500) {
       // A body too large or unreadable keeps its status; other refusals reached the service (XT: HTTP 200).
       return reply.code(error.statusCode === 413 || error.statusCode === 415 ? error.statusCode : 200).send(xtErrorShape(error.statusCode, error.message));
