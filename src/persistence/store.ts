@@ -245,8 +245,9 @@ export class DurableStore<S extends DurableService = DurableService> {
     return { store, report };
   }
 
-  /** Starts the periodic snapshot check. */
+  /** Starts the periodic snapshot check (and the snapshot worker, so its start-up is not in the first snapshot's pause). */
   startSnapshots(): void {
+    if (this.workerData !== null && this.worker === null) this.startWorker(this.workerData);
     const interval = Math.min(1_000, this.options.snapshotEveryMs ?? 300_000);
     this.timer = setInterval(() => {
       const seq = this.service.engine.cmdSeq;
@@ -266,7 +267,7 @@ export class DurableStore<S extends DurableService = DurableService> {
    */
   snapshot(options: { onThread?: boolean } = {}): Promise<SnapshotStats | null> {
     if (this.snapshotting !== null) return this.snapshotting;
-    const onThread = options.onThread === true || this.workerData === null;
+    const onThread = options.onThread === true || this.workerData === null || this.closed;
     this.snapshotting = (onThread ? this.snapshotOnThread() : this.snapshotOnWorker(this.workerData!)).finally(() => {
       this.snapshotting = null;
     });
@@ -297,6 +298,9 @@ export class DurableStore<S extends DurableService = DurableService> {
     // Every command through the rotation point is durable, applied, and in the closed segments.
     const throughCmdSeq = await this.journal.rotate();
     if (throughCmdSeq <= this.lastSnapshotSeq) return null;
+    if (this.closed) return null;
+    // Started with startSnapshots(); a store that never started them starts the worker once, here, outside the pause.
+    if (this.worker === null) this.startWorker(data);
     const pauseStart = performance.now();
     const engine = this.service.engine;
     // The rotation resolves before the next batch is applied, so the engine is at the rotation point.
@@ -320,7 +324,7 @@ export class DurableStore<S extends DurableService = DurableService> {
 
   /** One request to the snapshot worker (started when first needed, kept for the next). */
   private onWorker(data: ReplayWorkerData, request: SnapshotRequest): Promise<SnapshotResult> {
-    const worker = this.worker ?? (this.worker = startReplayWorker(data));
+    const worker = this.worker ?? this.startWorker(data);
     return new Promise<SnapshotResult>((resolve) => {
       const settle = (result: SnapshotResult): void => {
         worker.off('message', onResult);
@@ -343,6 +347,16 @@ export class DurableStore<S extends DurableService = DurableService> {
       worker.once('exit', onExit);
       worker.postMessage(request);
     });
+  }
+
+  /** The snapshot worker, kept between snapshots; forgotten when it exits. */
+  private startWorker(data: ReplayWorkerData): Worker {
+    const worker = startReplayWorker(data);
+    worker.once('exit', () => {
+      if (this.worker === worker) this.worker = null;
+    });
+    this.worker = worker;
+    return worker;
   }
 
   private appendCheckpoint(seq: number, hash: string): Promise<void> {
@@ -375,15 +389,17 @@ export class DurableStore<S extends DurableService = DurableService> {
    */
   async close(): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);
+    // A snapshot still being made on the worker is superseded by the closing one: stop it rather than wait.
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = null;
+    await worker?.terminate();
     try {
-      await this.snapshotting;
+      await this.snapshotting?.catch(() => null);
       await this.snapshot({ onThread: true });
     } catch (error) {
       this.log(`no closing snapshot (${error instanceof Error ? error.message : String(error)}); the journal has everything, recovery replays it`, 'warn');
     }
-    this.closed = true;
-    await this.worker?.terminate();
-    this.worker = null;
     await this.journal.close();
   }
 }

@@ -169,13 +169,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ops.journalFailure = () => journal.failed;
     store.startSnapshots();
   }
+  const eventLog = exchange.eventLog!;
   const observer: ExchangeObserver = {
     applied: (type, accepted, engineMs) => metrics.commandApplied(type, accepted, engineMs),
     answered: (ms) => metrics.commandAnswered(ms),
     failed: (type) => metrics.commandFailed(type),
   };
   exchange.observer = observer;
-  const eventLog = exchange.eventLog!;
   const credentials = new CredentialStore(options.dataDir);
   credentials.retainAccounts((accountId) => exchange.engine.account(accountId) !== undefined);
   const listenKeys = new ListenKeys(
