@@ -46,6 +46,24 @@ describe('health and readiness', () => {
     }
   });
 
+  test('with opsOnMainPort false the main port does not serve them (the ops port does)', async () => {
+    const ops = new Ops({ logger: silentLogger(), metricsPath: '/prom' });
+    const opsUrl = await ops.listen(0, '127.0.0.1');
+    const server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0, ops, opsOnMainPort: false });
+    try {
+      for (const path of ['/healthz', '/readyz', '/prom']) {
+        const main = await get(`${server.url}${path}`);
+        assert.equal(main.status, 404, path);
+        assert.equal(JSON.parse(main.text).returnCode, 1, `${path}: XT's 404 at the root`);
+        assert.equal((await get(`${opsUrl}${path}`)).status, 200, `${path} on the ops port`);
+      }
+      assert.equal((await get(`${opsUrl}/metrics`)).status, 404, 'metrics only at the configured path');
+    } finally {
+      await server.close();
+      await ops.close();
+    }
+  });
+
   test('/readyz is 503 "recovering" on the ops port while a journal is replayed, 200 once recovery is over', async () => {
     const dir = await tempDir('ops-ready');
     // A data directory with journal records and no snapshot (a crash): recovery must replay them.
