@@ -70,6 +70,8 @@ class Raw {
 
 describe('Bybit public linear stream: orderbook, publicTrade, tickers, kline', () => {
   let harness: Harness;
+  /** The wall clock, moved forward by the kline test to open the next minute. */
+  const clock = { offset: 0, now: (): number => Date.now() + clock.offset };
   let ex: BybitPro;
   let maker: number;
   let taker: number;
@@ -103,7 +105,7 @@ describe('Bybit public linear stream: orderbook, publicTrade, tickers, kline', (
   };
 
   before(async () => {
-    harness = await Harness.start();
+    harness = await Harness.start({ clock });
     const a = await harness.admin.createAccount();
     const b = await harness.admin.createAccount();
     maker = a.accountId;
@@ -193,7 +195,10 @@ describe('Bybit public linear stream: orderbook, publicTrade, tickers, kline', (
   });
 
   test('a raw socket: ack, pong, snapshot then deltas with consecutive u, level 1, a second subscriber, tickers, kline', async () => {
+    const unbound = async (): Promise<number> => ((await harness.admin.request('GET', '/status')).body as { gateway: { unauthenticated: number } }).gateway.unauthenticated;
     const raw = await Raw.open(publicUrl());
+    const before = await unbound();
+    assert.ok(before >= 1, 'a new connection is unbound');
     raw.send({ op: 'ping', req_id: 'p1' });
     const pong = await raw.find((m) => m.op === 'ping', 'pong');
     assert.deepEqual(Object.keys(pong), ['success', 'ret_msg', 'conn_id', 'req_id', 'op']);
@@ -209,6 +214,7 @@ describe('Bybit public linear stream: orderbook, publicTrade, tickers, kline', (
     assert.deepEqual([ack.success, ack.ret_msg, ack.op], [true, '', 'subscribe']);
     // The ack comes before the snapshots.
     const ackAt = raw.messages.indexOf(ack);
+    assert.equal(await unbound(), before - 1, 'a valid public subscription binds the connection (no unauthenticated deadline)');
     await raw.until(() => raw.topic('orderbook.1000.BTCUSDT').length > 0 && raw.topic('tickers.BTCUSDT').length > 0, 'snapshots');
     // Topics nobody else watches: the snapshot is the engine's book now.
     const [snapshot] = raw.topic('orderbook.1000.BTCUSDT');
@@ -284,6 +290,26 @@ describe('Bybit public linear stream: orderbook, publicTrade, tickers, kline', (
     raw.send({ op: 'unsubscribe', args: topics, req_id: 'u1' });
     const unsubscribed = await raw.find((m) => m.req_id === 'u1', 'unsubscribe ack');
     assert.equal(unsubscribed.success, true);
+    raw.ws.close();
+  });
+
+  test('kline: the closed candle once more with confirm true when a trade opens the next one', async () => {
+    const raw = await Raw.open(publicUrl());
+    raw.send({ op: 'subscribe', args: ['kline.1.BTCUSDT'], req_id: 'k' });
+    await raw.find((m) => m.req_id === 'k', 'subscribe ack');
+    await place(maker, 'SELL', 2, 630_000);
+    await place(taker, 'BUY', 1, null);
+    await raw.until(() => raw.topic('kline.1.BTCUSDT').length === 1, 'the first kline push');
+    const open = (raw.topic('kline.1.BTCUSDT')[0]!.data as Json[])[0]!;
+    assert.equal(open.confirm, false);
+    clock.offset += 60_000;
+    await place(taker, 'BUY', 1, null);
+    await raw.until(() => raw.topic('kline.1.BTCUSDT').length === 3, 'the closed and the new candle');
+    const [closed, next] = raw.topic('kline.1.BTCUSDT').slice(1).map((m) => (m.data as Json[])[0]!);
+    assert.deepEqual([closed!.start, closed!.end, closed!.confirm, closed!.volume], [open.start, open.end, true, open.volume]);
+    // The next minute (or the one after, if the wall clock passed a minute boundary meanwhile).
+    assert.ok((next!.start as number) >= (open.start as number) + 60_000);
+    assert.equal(next!.confirm, false);
     raw.ws.close();
   });
 
