@@ -194,6 +194,26 @@ describe('Bybit public linear stream: orderbook, publicTrade, tickers, kline', (
     }
   });
 
+  test('watchTicker: the snapshot, then the deltas ccxt merges into it', async () => {
+    const waker = new Waker();
+    const pro = ex as unknown as { handleTicker: (client: unknown, message: Json) => void };
+    const original = pro.handleTicker.bind(ex);
+    pro.handleTicker = (c, message) => {
+      original(c, message);
+      waker.poke();
+    };
+    const top = harness.server.exchange.engine.depth('btc_usdt', 1)!;
+    const first = await withTimeout(ex.watchTicker(BTC), T, 'watchTicker');
+    assert.deepEqual([first.bid ?? null, first.ask ?? null, first.last, first.markPrice],
+      [top.bids[0] === undefined ? null : top.bids[0][0] / 10, top.asks[0] === undefined ? null : top.asks[0][0] / 10, 61000, 60000]);
+    await place(maker, 'SELL', 1, 615_000);
+    await place(taker, 'BUY', 1, null);
+    const cached = (): { last?: number; ask?: number; baseVolume?: number } | undefined => (ex.tickers as unknown as Record<string, { last?: number }>)[BTC];
+    await waker.until(() => cached()?.last === 61500, 'the ticker delta with the new last price');
+    const stats = harness.server.exchange.state.market.dayStats('btc_usdt', clock.now());
+    assert.equal(cached()!.baseVolume, Number((stats.volume * 0.0001).toFixed(4)), 'the 24-hour volume');
+  });
+
   test('a raw socket: ack, pong, snapshot then deltas with consecutive u, level 1, a second subscriber, tickers, kline', async () => {
     const unbound = async (): Promise<number> => ((await harness.admin.request('GET', '/status')).body as { gateway: { unauthenticated: number } }).gateway.unauthenticated;
     const raw = await Raw.open(publicUrl());

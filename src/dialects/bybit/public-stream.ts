@@ -12,7 +12,7 @@
  * - `kline.{interval}.{symbol}`: the current candle after each command that traded in it (`confirm`
  *   false), and the previous candle once more with `confirm` true when a trade opens a new one.
  * Each push is encoded once per topic and shared by the topic's subscribers. The windows run on one
- * timer of the service clock, started while anything is subscribed.
+ * 10 ms timer of the service clock, running while an orderbook or tickers topic has a subscriber.
  */
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
@@ -61,6 +61,9 @@ export function readPublicTopic(name: string, symbols: BybitSymbols): PublicTopi
   }
   return null;
 }
+
+/** Orderbook and tickers topics push on the timer; trades and klines as commands are applied. */
+const timed = (topic: PublicTopic): boolean => topic.kind === 'orderbook' || topic.kind === 'tickers';
 
 export interface PublicSubscriber {
   deliver(frame: string): void;
@@ -114,7 +117,7 @@ export class BybitPublicFeed {
     const now = this.exchange.now();
     if (topic.kind === 'orderbook') subscriber.deliver(this.bookSnapshot(topic, first, now));
     else if (topic.kind === 'tickers') subscriber.deliver(this.tickerSnapshot(topic, first, now));
-    if (this.timer === null) {
+    if (this.timer === null && timed(topic)) {
       this.timer = setInterval(() => this.onTick(), TICK_MS);
       this.timer.unref();
     }
@@ -124,7 +127,7 @@ export class BybitPublicFeed {
     const entry = this.subscribers.get(name);
     entry?.set.delete(subscriber);
     if (entry?.set.size === 0) this.subscribers.delete(name);
-    if (this.subscribers.size === 0 && this.timer !== null) {
+    if (this.timer !== null && ![...this.subscribers.values()].some((e) => timed(e.topic))) {
       clearInterval(this.timer);
       this.timer = null;
     }
