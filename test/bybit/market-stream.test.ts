@@ -313,6 +313,25 @@ describe('Bybit public linear stream: orderbook, publicTrade, tickers, kline', (
     raw.ws.close();
   });
 
+  test('malformed requests are answered in Bybit\'s shape and the connection stays usable', async () => {
+    const raw = await Raw.open(publicUrl());
+    const inputs = ['not json', '[]', '42', '"text"', 'null', '{"op":"auth","args":[]}', '{"op":"subscribe","args":"orderbook.50.BTCUSDT"}',
+      '{"op":"subscribe","args":[1]}', '{"op":"subscribe"}', '{"op":"subscribe","args":[]}', '{"op":7}', `{"op":"subscribe","args":["${'x'.repeat(21_001)}"]}`];
+    for (const [i, input] of inputs.entries()) {
+      raw.ws.send(input);
+      raw.send({ op: 'ping', req_id: `barrier-${i}` });
+      await raw.find((m) => m.req_id === `barrier-${i}`, `the barrier after ${input.slice(0, 40)}`);
+      const answers = raw.messages.splice(0);
+      assert.equal(answers.length, 2, `one answer to ${input.slice(0, 40)}, then the pong`);
+      const [answer] = answers;
+      assert.equal(answer!.success, false, input.slice(0, 40));
+      assert.equal(typeof answer!.ret_msg, 'string');
+      assert.equal(typeof answer!.op, 'string');
+      assert.equal(typeof answer!.conn_id, 'string');
+    }
+    raw.ws.close();
+  });
+
   test('kline: the closed candle once more with confirm true when a trade opens the next one', async () => {
     const raw = await Raw.open(publicUrl());
     raw.send({ op: 'subscribe', args: ['kline.1.BTCUSDT'], req_id: 'k' });
