@@ -373,3 +373,54 @@ describe('Bybit public linear stream: orderbook, publicTrade, tickers, kline', (
     }
   });
 });
+
+describe('Bybit public orderbook: the top-N view at its boundary', () => {
+  let harness: Harness;
+  after(async () => {
+    await harness?.stop();
+  });
+
+  test('levels entering and leaving the 50-level view are inserts and "0" deletes; changes below it push nothing', async () => {
+    harness = await Harness.start();
+    const { accountId } = await harness.admin.createAccount();
+    await harness.admin.deposit(accountId, '1000000');
+    await harness.admin.request('POST', '/mark-price', { symbol: 'btc_usdt', price: '60000' });
+    const ids: number[] = [];
+    const bid = async (price: number, qty = 1): Promise<void> => {
+      const { result } = await harness.server.exchange.execute({
+        type: 'placeOrder', accountId, symbol: 'btc_usdt', side: 'BUY', positionSide: 'LONG', qty, reduceOnly: false, orderType: 'LIMIT', timeInForce: 'GTC', price,
+      });
+      assert.ok(result.ok && result.kind === 'order');
+      ids.push(result.order.orderId);
+    };
+    for (let i = 0; i < 55; i++) await bid(590_000 + i * 10); // 55 levels: 59,000.0 … 59,054.0
+    const raw = await Raw.open(`${harness.server.wsUrl}/bybit/v5/public/linear`);
+    raw.send({ op: 'subscribe', args: ['orderbook.50.BTCUSDT'] });
+    await raw.until(() => raw.topic('orderbook.50.BTCUSDT').length > 0, 'the snapshot');
+    const snapshot = raw.topic('orderbook.50.BTCUSDT')[0]!.data as BookData;
+    assert.equal(snapshot.b.length, 50);
+    assert.deepEqual([snapshot.b[0], snapshot.b[49]], [['59054', '0.0001'], ['59005', '0.0001']]);
+
+    await bid(580_000); // below the view
+    for (const orderId of ids.slice(52, 55)) await harness.server.exchange.execute({ type: 'cancelOrder', accountId, symbol: 'btc_usdt', orderId }); // the best three go
+    await bid(590_200, 2); // a level inside the view grows
+    const target = harness.server.exchange.engine.depth('btc_usdt', 50)!;
+    await raw.until(() => raw.topic('orderbook.50.BTCUSDT').some((m) => (m.data as BookData).seq === target.updateId), 'the view at the engine id');
+    const deltas = raw.topic('orderbook.50.BTCUSDT').slice(1).map((m) => m.data as BookData);
+    const book = new Map(snapshot.b);
+    let u = snapshot.u;
+    for (const delta of deltas) {
+      assert.equal(delta.u, ++u);
+      assert.ok(delta.b.every(([price]) => price !== '58000'), 'a level below the view is never pushed');
+      for (const [price, size] of delta.b) {
+        if (size === '0') book.delete(price);
+        else book.set(price, size);
+      }
+    }
+    const changed = new Map(deltas.flatMap((d) => d.b));
+    assert.deepEqual([changed.get('59054'), changed.get('59002'), changed.get('59020')], ['0', '0.0001', '0.0003'], 'a delete, an insert from below, a change');
+    const expected = target.bids.map(([price, qty]): [string, string] => [String(price / 10), String(Number((qty * 0.0001).toFixed(4)))]);
+    assert.deepEqual([...book].sort((x, y) => Number(y[0]) - Number(x[0])), expected);
+    raw.ws.close();
+  });
+});
