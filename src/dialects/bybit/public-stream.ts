@@ -126,7 +126,11 @@ export class BybitPublicFeed {
   remove(name: string, subscriber: PublicSubscriber): void {
     const entry = this.subscribers.get(name);
     entry?.set.delete(subscriber);
-    if (entry?.set.size === 0) this.subscribers.delete(name);
+    if (entry?.set.size === 0) {
+      this.subscribers.delete(name);
+      // A later subscriber starts from the current candle (no confirm for one it never saw).
+      this.klineStarts.delete(name);
+    }
     if (this.timer !== null && ![...this.subscribers.values()].some((e) => timed(e.topic))) {
       clearInterval(this.timer);
       this.timer = null;
