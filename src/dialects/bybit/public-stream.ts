@@ -365,7 +365,8 @@ class BybitPublicConnection implements PublicSubscriber {
   }
 
   deliver(frame: string): void {
-    this.session.send(frame);
+    // Counted as market pushes, as Binance's are.
+    this.session.send(frame, 'market');
     this.lastActive = this.options.exchange.now();
   }
 
