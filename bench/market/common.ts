@@ -56,6 +56,25 @@ export const PLANS: readonly StreamPlan[] = [
       return null;
     },
   },
+  {
+    dialect: 'bybit',
+    path: '/bybit/v5/public/linear',
+    subscribe: [JSON.stringify({ op: 'subscribe', args: ['orderbook.50.BTCUSDT', 'publicTrade.BTCUSDT'] })],
+    read(frame) {
+      const message = frame as { topic?: unknown; data?: unknown; cts?: number };
+      if (typeof message.topic !== 'string') return null;
+      if (message.topic.startsWith('orderbook.')) {
+        // `u` counts the topic's pushes: each delta is the previous u + 1 (the snapshot starts the run).
+        const u = (message.data as { u: number }).u;
+        return { depth: { first: u, last: u, previous: u - 1 }, engineTime: message.cts ?? null };
+      }
+      if (message.topic.startsWith('publicTrade.')) {
+        const trades = message.data as { T: number }[];
+        return { depth: null, engineTime: trades[trades.length - 1]?.T ?? null };
+      }
+      return null;
+    },
+  },
 ];
 
 export interface ClientReport {
