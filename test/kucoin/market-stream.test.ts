@@ -5,11 +5,14 @@
  * orders, cancels and crosses; watchTrades gets `/contractMarket/execution`; a raw socket goes
  * bullet-public → welcome → subscribe ack, sees every level2 sequence once and in order, rebuilds
  * the engine's book from a REST snapshot taken mid-stream plus the changes after its sequence, and
- * gets the depth, ticker, candle and instrument topics.
+ * gets the depth, ticker, candle and instrument topics; kucoin-universal-sdk's futures public
+ * WebSocket (KuCoin's official SDK) gets the level2 changes, trades and best bid/ask; a public
+ * connection that subscribed outlives the subscribe deadline, one that did not is closed (4010).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import ccxt from 'ccxt';
+import { ClientOptionBuilder, DefaultClient, TransportOptionBuilder, WebSocketClientOptionBuilder, type Futures } from 'kucoin-universal-sdk';
 import WebSocket from 'ws';
 import type { Side } from '../../src/engine/types.js';
 import { Harness } from '../support/harness.js';
@@ -251,5 +254,74 @@ describe('KuCoin futures market topics: level2, execution, depth, tickers, candl
       assert.deepEqual(JSON.parse(first), { id: 'x', type: 'error', code: 401, data: 'token is expired' });
       ws.close();
     }
+  });
+
+  test('kucoin-universal-sdk futures public WebSocket: level2 changes, executions, tickerV2', async () => {
+    const H = harness.server.url;
+    const client = new DefaultClient(new ClientOptionBuilder().setSpotEndpoint(`${H}/kucoin-spot`).setFuturesEndpoint(`${H}/kucoin-futures`)
+      .setTransportOption(new TransportOptionBuilder().build()).setWebSocketClientOption(new WebSocketClientOptionBuilder().build()).build());
+    const ws = client.wsService().newFuturesPublicWS();
+    const changes: Futures.FuturesPublic.OrderbookIncrementEvent[] = [];
+    const executions: Futures.FuturesPublic.ExecutionEvent[] = [];
+    const tops: Futures.FuturesPublic.TickerV2Event[] = [];
+    let wake: (() => void) | null = null;
+    const until = async (ready: () => boolean, what: string): Promise<void> => withTimeout((async () => {
+      while (!ready()) await new Promise<void>((resolve) => (wake = resolve));
+    })(), T, what);
+    try {
+      await withTimeout(ws.start(), T, 'start the public WebSocket');
+      await withTimeout(ws.orderbookIncrement('XBTUSDTM', (_t, _s, data) => { changes.push(data); wake?.(); }), T, 'orderbookIncrement');
+      await withTimeout(ws.execution('XBTUSDTM', (_t, _s, data) => { executions.push(data); wake?.(); }), T, 'execution');
+      await withTimeout(ws.tickerV2('XBTUSDTM', (_t, _s, data) => { tops.push(data); wake?.(); }), T, 'tickerV2');
+      const from = engineBook().nonce;
+      await place(maker, 'SELL', 4, 604_321);
+      await place(taker, 'BUY', 3, null);
+      const target = engineBook().nonce;
+      await until(() => changes.some((c) => c.sequence === target), 'level2 changes up to the engine sequence');
+      assert.deepEqual(changes.map((c) => c.sequence), Array.from({ length: target - from }, (_, i) => from + 1 + i));
+      await until(() => executions.length > 0, 'an execution');
+      const trade = harness.server.exchange.state.market.trades('btc_usdt').at(-1)!;
+      assert.deepEqual([executions.at(-1)!.tradeId, executions.at(-1)!.side, executions.at(-1)!.size], [String(trade.tradeId), 'buy', trade.qty]);
+      const top = harness.server.exchange.engine.depth('btc_usdt', 1)!;
+      await until(() => tops.some((t) => t.sequence === target), 'tickerV2 at the engine sequence');
+      assert.deepEqual([tops.at(-1)!.bestAskPrice, tops.at(-1)!.bestAskSize], [String(top.asks[0]![0] / 10), top.asks[0]![1]]);
+    } finally {
+      await ws.stop();
+    }
+  });
+});
+
+describe('KuCoin public connections and the subscribe deadline', () => {
+  let harness: Harness;
+  before(async () => {
+    harness = await Harness.start({ limits: { authDeadlineMs: 800 } });
+  });
+  after(async () => {
+    await harness?.stop();
+  });
+
+  test('a public connection that subscribed a market topic stays; one that did not is closed with 4010', async () => {
+    const bullet = await fetch(`${harness.server.url}/kucoin-futures/api/v1/bullet-public`, { method: 'POST' });
+    const { data } = await bullet.json() as { data: { token: string } };
+    const open = async (id: string): Promise<{ ws: WebSocket; closed: Promise<number>; frames: Frame[] }> => {
+      const ws = new WebSocket(`${harness.server.wsUrl}/kucoin/futures?token=${data.token}&connectId=${id}`);
+      const frames: Frame[] = [];
+      ws.on('message', (m) => frames.push(JSON.parse(String(m)) as Frame));
+      const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+      await new Promise<void>((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      return { ws, closed, frames };
+    };
+    const subscribed = await open('sub');
+    const acked = new Promise<void>((resolve) => subscribed.ws.on('message', (m) => { if ((JSON.parse(String(m)) as Frame).type === 'ack') resolve(); }));
+    subscribed.ws.send(JSON.stringify({ id: 'a', type: 'subscribe', topic: '/contractMarket/tickerV2:XBTUSDTM', response: true }));
+    await withTimeout(acked, T, 'ack');
+    // Opened after the subscribed one: when its deadline has closed it, the subscribed one's has passed too.
+    const idle = await open('idle');
+    assert.equal(await withTimeout(idle.closed, T, 'the idle connection closed'), 4010);
+    assert.equal(subscribed.ws.readyState, WebSocket.OPEN);
+    const pong = new Promise<Frame>((resolve) => subscribed.ws.on('message', (m) => { const f = JSON.parse(String(m)) as Frame; if (f.type === 'pong') resolve(f); }));
+    subscribed.ws.send(JSON.stringify({ id: 'p', type: 'ping' }));
+    assert.deepEqual(await withTimeout(pong, T, 'pong'), { id: 'p', type: 'pong' });
+    subscribed.ws.close();
   });
 });
