@@ -2,7 +2,8 @@
  * KuCoin futures public market topics against the engine: ccxt 4.5.84 `pro.kucoinfutures`
  * watchOrderBook (bullet-public, `/contractMarket/level2`, its REST snapshot after five buffered
  * changes, then the changes whose sequence follows it) equals the engine's book through seeded random
- * orders, cancels and crosses; watchTrades gets `/contractMarket/execution`; a raw socket goes
+ * orders, cancels and crosses; watchTrades gets `/contractMarket/execution`, watchTicker /
+ * watchBidsAsks / watchOHLCV the ticker, tickerV2 and limitCandle topics; a raw socket goes
  * bullet-public → welcome → subscribe ack, sees every level2 sequence once and in order, rebuilds
  * the engine's book from a REST snapshot taken mid-stream plus the changes after its sequence, and
  * gets the depth, ticker, candle and instrument topics; kucoin-universal-sdk's futures public
@@ -131,6 +132,41 @@ describe('KuCoin futures market topics: level2, execution, depth, tickers, candl
     assert.deepEqual(fills.slice(0, 2).map((t) => [t.amount, t.side, t.symbol]), [[3, 'buy', BTC], [2, 'buy', BTC]]);
     const last = harness.server.exchange.state.market.trades('btc_usdt').at(-1)!;
     assert.ok(trades.some((t) => t.id === String(last.tradeId) || t.timestamp === last.time), 'the engine\'s trades');
+  });
+
+  test('watchTicker, watchBidsAsks, watchOHLCV: /contractMarket/ticker, tickerV2, limitCandle', async () => {
+    await place(maker, 'BUY', 3, 590_000); // a bid to show
+    const ticker = ex.watchTicker(BTC);
+    const bidsAsks = ex.watchBidsAsks([BTC]);
+    const candles = ex.watchOHLCV(BTC, '1m');
+    const all = Promise.all([ticker, bidsAsks, candles]);
+    let done: Awaited<typeof all> | null = null;
+    for (let round = 0; done === null && round < 50; round++) {
+      await place(maker, 'SELL', 2, 615_000 + round);
+      await place(taker, 'BUY', 1, null);
+      done = await Promise.race([all, barrier()]);
+    }
+    done ??= await withTimeout(all, T, 'watchTicker, watchBidsAsks, watchOHLCV');
+    assert.equal(done.length, 3);
+    // The newest of each once ccxt has caught up with the last command: its cache when it already has, else its next update.
+    const latest = async <V>(cached: () => V | undefined, next: () => Promise<V>, ready: (v: V) => boolean, what: string): Promise<V> => {
+      let value = cached();
+      while (value === undefined || !ready(value)) value = await withTimeout(next(), T, what);
+      return value;
+    };
+    const trade = harness.server.exchange.state.market.trades('btc_usdt').at(-1)!;
+    const candle = harness.server.exchange.state.market.lastCandle('btc_usdt', '1m')!;
+    const top = harness.server.exchange.engine.depth('btc_usdt', 1)!;
+    const [bid, ask] = [top.bids[0]!, top.asks[0]!];
+    const t = await latest(() => ex.tickers[BTC], () => ex.watchTicker(BTC), (v) => v.last === trade.price / 10 && v.timestamp === trade.time, 'watchTicker');
+    assert.deepEqual([t.bid, t.bidVolume, t.ask, t.askVolume], [bid[0] / 10, bid[1], ask[0] / 10, ask[1]]);
+    const b = await latest(() => ex.bidsasks[BTC], async () => (await ex.watchBidsAsks([BTC]))[BTC]!,
+      (v) => v.ask === ask[0] / 10 && v.askVolume === ask[1] && v.bid === bid[0] / 10, 'watchBidsAsks');
+    assert.deepEqual([b.bid, b.bidVolume, b.ask, b.askVolume], [bid[0] / 10, bid[1], ask[0] / 10, ask[1]]);
+    const ohlcvs = ex.ohlcvs as unknown as Record<string, Record<string, number[][]>>;
+    const c = await latest(() => ohlcvs[BTC]?.['1m']?.at(-1), async () => (await ex.watchOHLCV(BTC, '1m')).at(-1) as number[],
+      (v) => v[0] === candle.openTime && v[5] === candle.volume, 'watchOHLCV');
+    assert.deepEqual(c, [candle.openTime, candle.open / 10, candle.high / 10, candle.low / 10, candle.close / 10, candle.volume]);
   });
 
   test('a raw socket: bullet-public, welcome, acks, level2 sequences in order, a snapshot plus the changes after it is the engine\'s book', async () => {

@@ -20,7 +20,6 @@
  */
 import type { BookUpdateEvent, PublicEvent, PublicTradeEvent } from '../../engine/types.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
-import { formatAmount } from '../../engine/fixed.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { CandleInterval } from '../../service/market-data.js';
 import { toJson, type JsonValue } from './json.js';
@@ -213,9 +212,10 @@ export class KucoinMarketFeed {
       const c = this.exchange.state.market.lastCandle(config.symbol, interval)!;
       this.send(key, 'candle.stick', () => ({
         symbol: name,
-        // Start (seconds), open, close, high, low, volume (lots), turnover (settle asset).
+        // Start (seconds), open, close, high, low, "transaction volume", "transaction amount": KuCoin's sample
+        // gives the lots in both (21.0 and 21) and calls the first one wrong; ccxt reads the second as the volume.
         candles: [String(c.openTime / 1000), priceText(config, c.open), priceText(config, c.close), priceText(config, c.high), priceText(config, c.low),
-          String(c.volume), formatAmount(c.quoteVolume * config.valuePerTickContract)],
+          String(c.volume), String(c.volume)],
         time: now,
       }));
     }
