@@ -10,6 +10,7 @@ import type { MarginMode, PositionMode, PositionSide, PublicEvent } from './type
 import { newSymbolPricing, type SymbolPricing } from './prices.js';
 import { RiskState, type RiskOptions } from './risk/risk-state.js';
 import { SymbolRisk } from './risk/units.js';
+import { MarkPacing } from './mark-pacing.js';
 
 export interface EngineOptions extends RiskOptions {
   symbols: readonly SymbolSpec[];
@@ -66,7 +67,7 @@ export class Core {
       const positionKeys = { BOTH: positionKey(spec.symbol, 'BOTH'), LONG: positionKey(spec.symbol, 'LONG'), SHORT: positionKey(spec.symbol, 'SHORT') };
       const state: SymbolState = {
         config: buildSymbolConfig(spec), book: new OrderBook(), positionKeys, markPrice: null, lastPrice: null, bookUpdateId: 0, openPositions: new Set(),
-        risk: new SymbolRisk(),
+        pacing: new MarkPacing(), risk: new SymbolRisk(),
       };
       this.symbols.set(spec.symbol, state);
       this.pricing.set(spec.symbol, newSymbolPricing(state));
@@ -118,9 +119,9 @@ export class Core {
       position = {
         account, symbol, side, settings: this.settings(account, symbol.config.symbol), qty: 0, entryCost: 0n, margin: 0n, realizedPnlTotal: 0n, realizedPnlCurrent: 0n,
         feesTotal: 0n, feesCurrent: 0n, openTime: 0, updateTime: this.time, buyOrders: [], sellOrders: [], closingOrders: 0, openOrderQty: 0, closeOrderQty: 0, frozen: 0n, openBuyCost: 0n, openSellCost: 0n, dirty: false, emittedQty: 0, lastEmitted: null, lastDirection: null, initialised: false,
-        fundingTotal: 0n, emittedMark: 0, markEventTime: null,
+        fundingTotal: 0n, emittedMark: 0, markEventTime: null, markSlot: -1,
         valuation: { qty: 0, entryCost: 0n, mark: null, unrealizedPnl: 0n, maintenanceMargin: 0n },
-        autoDeposit: false, status: 'NORMAL', adlQuantile: 0n, riskUnit: null, riskCache: null,
+        autoDeposit: false, status: 'NORMAL', adlQuantile: 0n, adlScore: null, adlSide: 0, adlRound: 0, adlSlot: -1, riskUnit: null, riskCache: null,
       };
       account.positions.set(key, position);
       this.emitter.touchPosition(position);

@@ -5,7 +5,7 @@
  */
 import { balanceSnapshot, orderSnapshot, positionSnapshot, showsOrder } from './snapshots.js';
 import { riskLevelOf } from './risk/fields.js';
-import type { Account, Order, Position, Wallet } from './state.js';
+import type { Account, EmittedPosition, Order, Position, Wallet } from './state.js';
 import type {
   BalanceSnapshot, ChangeReason, ConfigEvent, EngineEvent, ExecType, FundingEvent, NoticeEvent, OrderSnapshot, PositionEvent, PositionSide, PositionSnapshot,
   RiskLimitEvent, TradeEvent,
@@ -25,7 +25,7 @@ import type {
  * snapshot is built: an unchanged position costs neither a snapshot nor its risk fields. Every other
  * snapshot field is listed (initialMargin follows entry cost and leverage, riskLimit the level).
  */
-function positionUnchanged(p: Position, last: PositionSnapshot): boolean {
+function positionUnchanged(p: Position, last: EmittedPosition): boolean {
   const settings = p.settings;
   return last.qty === p.qty && last.entryCost === p.entryCost && last.margin === p.margin && last.openOrderQty === p.openOrderQty &&
     last.openOrderMarginFrozen === p.frozen && last.closeOrderQty === p.closeOrderQty && last.leverage === settings.leverage &&
@@ -214,7 +214,6 @@ export class Emitter {
         position.emittedQty = position.qty;
         position.lastEmitted = snapshot;
         position.emittedMark = snapshot.markPrice;
-        if (position.qty !== 0) position.symbol.openPositions.add(position);
         emitted.push(position);
       }
       this.dirtyPositions = [];

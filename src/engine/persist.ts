@@ -7,9 +7,10 @@
 import { invariant } from './assert.js';
 import type { Core } from './core.js';
 import { attach } from './positions.js';
-import { balanceSnapshot, positionSnapshot } from './snapshots.js';
+import { balanceSnapshot } from './snapshots.js';
+import { levelInForce } from './risk/tiers.js';
 import { pricingRecords, restorePricing, type PricingRecord } from './prices.js';
-import type { Account, Order, Position, Wallet } from './state.js';
+import type { Account, EmittedPosition, Order, Position, Wallet } from './state.js';
 import { rebuildIndex } from './risk/liquidation-index.js';
 import type {
   CommandResult, MarginMode, OrderReason, OrderState, OrderType, PositionMode, PositionSide, Side, StpMode, TimeInForce,
@@ -38,6 +39,8 @@ export interface PositionRecord {
   initialised?: boolean;
   /** Risk state (absent in snapshots from before the risk engine: defaults). */
   autoDeposit?: boolean; adlQuantile?: bigint; warned?: boolean;
+  /** ADL score as last ranked (null: unranked) and the ranking round that last scored it (absent: null, 0). */
+  adlScore?: bigint | null; adlRound?: number;
 }
 
 export interface AccountRecord {
@@ -66,7 +69,7 @@ export interface EngineSnapshot {
   netDeposits: [string, bigint][];
   /** setAssetPrice prices (absent in snapshots from before them). */
   assetPrices?: [string, bigint][];
-  symbols: { symbol: string; markPrice: number | null; lastPrice: number | null; adlRankedAt?: number; bookUpdateId?: number }[];
+  symbols: { symbol: string; markPrice: number | null; lastPrice: number | null; adlRankedAt?: number; adlRound?: number; bookUpdateId?: number }[];
   accounts: AccountRecord[];
   /** Index, samples and funding state per symbol (absent in snapshots older than funding). */
   pricing?: PricingRecord[];
@@ -90,7 +93,7 @@ function positionRecord(p: Position): PositionRecord {
     realizedPnlCurrent: p.realizedPnlCurrent, feesTotal: p.feesTotal, feesCurrent: p.feesCurrent, openTime: p.openTime, updateTime: p.updateTime,
     emittedQty: p.emittedQty, lastDirection: p.lastDirection, fundingTotal: p.fundingTotal, emittedMark: p.emittedMark, markEventTime: p.markEventTime,
     emitted: p.lastEmitted !== null, initialised: p.initialised,
-    autoDeposit: p.autoDeposit, adlQuantile: p.adlQuantile, warned: p.riskUnit?.warned ?? false,
+    autoDeposit: p.autoDeposit, adlQuantile: p.adlQuantile, warned: p.riskUnit?.warned ?? false, adlScore: p.adlScore, adlRound: p.adlRound,
   };
 }
 
@@ -118,10 +121,27 @@ export function captureSnapshot(core: Core): EngineSnapshot {
     cmdSeq: core.cmdSeq, time: core.time, nextAccountId: core.nextAccountId, nextOrderId: core.nextOrderId,
     nextTradeId: core.nextTradeId, nextPriority: core.nextPriority,
     fees: [...core.fees.entries()], netDeposits: [...core.netDeposits.entries()], assetPrices: [...core.assetPrices.entries()],
-    symbols: [...core.symbols.values()].map((s) => ({ symbol: s.config.symbol, markPrice: s.markPrice, lastPrice: s.lastPrice, adlRankedAt: s.risk.adlRankedAt, bookUpdateId: s.bookUpdateId })),
+    symbols: [...core.symbols.values()].map((s) => ({
+      symbol: s.config.symbol, markPrice: s.markPrice, lastPrice: s.lastPrice, adlRankedAt: s.risk.adlRankedAt, adlRound: s.risk.adl.round,
+      bookUpdateId: s.bookUpdateId,
+    })),
     accounts,
     pricing: pricingRecords(core),
     insuranceFund: [...core.risk.insuranceFund.entries()],
+  };
+}
+
+/**
+ * What a restored position's last event showed of the fields the emitter compares: its state now.
+ * The same values positionSnapshot would copy, without building a snapshot or the risk fields.
+ */
+function emittedState(p: Position): EmittedPosition {
+  const settings = p.settings;
+  return {
+    qty: p.qty, entryCost: p.entryCost, margin: p.margin, openOrderQty: p.openOrderQty, openOrderMarginFrozen: p.frozen,
+    closeOrderQty: p.closeOrderQty, leverage: settings.leverage, marginMode: settings.marginMode, realizedPnlTotal: p.realizedPnlTotal,
+    realizedPnlCurrent: p.realizedPnlCurrent, feesTotal: p.feesTotal, feesCurrent: p.feesCurrent, fundingTotal: p.fundingTotal,
+    openTime: p.openTime, updateTime: p.updateTime, autoDeposit: p.autoDeposit, status: p.status, riskLevel: levelInForce(p) + 1,
   };
 }
 
@@ -141,8 +161,10 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
     const symbol = core.symbols.get(s.symbol);
     invariant(symbol !== undefined, `the snapshot has symbol ${s.symbol}, which is not configured`);
     symbol.markPrice = s.markPrice;
+    symbol.pacing.shownMark = s.markPrice ?? 0;
     symbol.lastPrice = s.lastPrice;
     symbol.risk.adlRankedAt = s.adlRankedAt ?? 0;
+    symbol.risk.adl.round = s.adlRound ?? 0;
     symbol.bookUpdateId = s.bookUpdateId ?? 0;
   }
   const warned = { positions: new Set<Position>(), wallets: new Set<Wallet>() };
@@ -169,7 +191,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
         feesTotal: p.feesTotal, feesCurrent: p.feesCurrent ?? 0n, openTime: p.openTime, updateTime: p.updateTime, emittedQty: p.emittedQty, lastDirection: p.lastDirection,
         fundingTotal: p.fundingTotal ?? 0n, emittedMark: p.emittedMark ?? 0, markEventTime: p.markEventTime ?? null,
         initialised: p.initialised ?? true,
-        autoDeposit: p.autoDeposit ?? false, adlQuantile: p.adlQuantile ?? 0n,
+        autoDeposit: p.autoDeposit ?? false, adlQuantile: p.adlQuantile ?? 0n, adlScore: p.adlScore ?? null, adlRound: p.adlRound ?? 0,
       });
       if (p.warned === true) warned.positions.add(position);
     }
@@ -210,7 +232,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
     const account = core.accounts.get(record.id)!;
     for (const p of record.positions) {
       const position = core.position(account, core.symbols.get(p.symbol)!, p.side);
-      if (p.emitted !== false) position.lastEmitted = positionSnapshot(position);
+      if (p.emitted !== false) position.lastEmitted = emittedState(position);
     }
     for (const w of record.wallets) {
       const wallet = core.wallet(account, w.asset);

@@ -12,7 +12,8 @@ import { buildPricingConfig, type MarkMethod, type PricingConfig } from './prici
 import { median, roundHalfAway, whole, type Ratio } from './rational.js';
 import { refuse } from './refuse.js';
 import type { Position, SymbolState } from './state.js';
-import type { CommandResult, PositionSide, SampleRisk, SetIndexPrice } from './types.js';
+import type { CommandResult, SampleRisk, SetIndexPrice } from './types.js';
+import { auditPacing, byAccountThenSide, markChanged } from './mark-pacing.js';
 
 /** The engine's own setMarkPrice: the one path every mark change takes. */
 export type MarkSetter = (symbol: string, price: number) => CommandResult;
@@ -179,44 +180,11 @@ function samplePremium(pricing: SymbolPricing, time: number): void {
 // ---------------------------------------------------------------------------------------------
 // Mark-price position events
 
-const SIDE_ORDER: Record<PositionSide, number> = { BOTH: 0, LONG: 1, SHORT: 2 };
-export const byAccountThenSide = (a: Position, b: Position): number => a.account.id - b.account.id || SIDE_ORDER[a.side] - SIDE_ORDER[b.side];
+export { byAccountThenSide, markChanged } from './mark-pacing.js';
 
-/** The symbol's open positions, pruning flat ones from the set, sorted by account id then side. */
+/** The symbol's open positions, sorted by account id then side (funding pays them in this order). */
 export function openPositionsOf(state: SymbolState): Position[] {
-  const open: Position[] = [];
-  for (const position of state.openPositions) {
-    if (position.qty === 0) state.openPositions.delete(position);
-    else open.push(position);
-  }
-  return open.sort(byAccountThenSide);
-}
-
-/**
- * After the mark was set: one MARK_PRICE position event for each open position of the symbol
- * whose last event shows another mark and whose last MARK_PRICE event is at least
- * markEventIntervalMs old; in account id then side order, as one step.
- */
-export function markChanged(core: Core, state: SymbolState): void {
-  if (state.openPositions.size === 0) return;
-  const mark = state.markPrice ?? 0;
-  const due: Position[] = [];
-  for (const position of state.openPositions) {
-    if (position.qty === 0) {
-      state.openPositions.delete(position);
-      continue;
-    }
-    if (position.emittedMark === mark) continue;
-    if (position.markEventTime !== null && core.time - position.markEventTime < core.markEventIntervalMs) continue;
-    due.push(position);
-  }
-  if (due.length === 0) return;
-  due.sort(byAccountThenSide);
-  for (const position of due) {
-    position.markEventTime = core.time;
-    core.emitter.touchPositionForMark(position);
-  }
-  core.emitter.endStep();
+  return [...state.openPositions].sort(byAccountThenSide);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -285,7 +253,7 @@ export function pricingRecords(core: Core): PricingRecord[] {
   return [...core.pricing.values()].map(pricingRecord).sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
 }
 
-/** Loads the price state and rebuilds every symbol's open-position set (after positions are restored). */
+/** Loads the price state (the open-position sets are rebuilt with the risk index: risk/liquidation-index.ts). */
 export function restorePricing(core: Core, records: readonly PricingRecord[]): void {
   for (const r of records) {
     const pricing = core.pricing.get(r.symbol);
@@ -296,12 +264,9 @@ export function restorePricing(core: Core, records: readonly PricingRecord[]): v
       lastFundingRate: r.lastFundingRate, lastFundingTime: r.lastFundingTime,
     });
   }
-  for (const account of core.accounts.values()) {
-    for (const position of account.positions.values()) if (position.qty !== 0) position.symbol.openPositions.add(position);
-  }
 }
 
-/** Every open position is in its symbol's set; the sample window holds no more than its size. */
+/** Every open position is in its symbol's set and paced; the sample window holds no more than its size. */
 export function auditPricing(core: Core): void {
   for (const account of core.accounts.values()) {
     for (const position of account.positions.values()) {
@@ -309,6 +274,7 @@ export function auditPricing(core: Core): void {
         () => `account ${account.id} ${position.symbol.config.symbol} ${position.side}: open but not in the open-position set`);
     }
   }
+  for (const state of core.symbols.values()) auditPacing(core, state);
   for (const pricing of core.pricing.values()) {
     invariant(pricing.basis.length <= pricing.config.basisWindow, `${pricing.state.config.symbol}: more basis samples than the window`);
     invariant(pricing.premiumCount >= 0 && (pricing.premiumCount > 0 || pricing.premiumWeighted === 0n),

@@ -9,6 +9,7 @@ import type {
 } from './types.js';
 import type { OrderBook, PriceLevel } from './book/order-book.js';
 import type { RiskUnit, SymbolRisk } from './risk/units.js';
+import type { MarkPacing } from './mark-pacing.js';
 
 export interface SymbolState {
   readonly config: SymbolConfig;
@@ -20,11 +21,14 @@ export interface SymbolState {
   /** The book's update id: +1 for every command that changed a level (public depth sequencing). */
   bookUpdateId: number;
   /**
-   * Positions of the symbol that may be open: every position with qty ≠ 0 is in it (added when an
-   * event shows it open), flat ones are pruned lazily. Mark updates and funding walk only these.
+   * The symbol's open positions (qty ≠ 0), every account and side: the one open-position set. Kept
+   * exact by the risk engine's hand-off after every step batch (risk/liquidation-index.ts trackOpen);
+   * funding and ADL walk it, mark pacing keeps its own queues of the same positions.
    */
   readonly openPositions: Set<Position>;
-  /** The risk engine's per-symbol state: open positions, the liquidation index, ADL ranking time. */
+  /** Where each open position stands for MARK_PRICE events (mark-pacing.ts). */
+  readonly pacing: MarkPacing;
+  /** The risk engine's per-symbol state: the liquidation index, ADL ranking. */
   readonly risk: SymbolRisk;
 }
 
@@ -83,8 +87,12 @@ export interface Position {
   dirty: boolean;
   /** Quantity as of the last event pushed for this position. */
   emittedQty: number;
-  /** The last snapshot pushed: a change that was undone within the step is not pushed again. */
-  lastEmitted: PositionSnapshot | null;
+  /**
+   * What the last event pushed showed of the fields that change only with the record: the event's
+   * own snapshot after an event, a copy of just these fields after a restore (no snapshot, and no
+   * risk fields, is built per restored position). A change undone within the step is not pushed again.
+   */
+  lastEmitted: EmittedPosition | null;
   /** The side the position was last open on. */
   lastDirection: 'LONG' | 'SHORT' | null;
   /** Funding received (+) or paid (−) since the position last opened from flat. */
@@ -93,6 +101,8 @@ export interface Position {
   emittedMark: number;
   /** Engine time of the last MARK_PRICE event for this position (paces them), null if none yet. */
   markEventTime: number | null;
+  /** Slot in the symbol's MARK_PRICE pacing queue while inside its interval, else −1 (mark-pacing.ts). */
+  markSlot: number;
   /**
    * Binance's "initialised" position: an order was placed on it since the account last changed
    * position mode (a mode change clears it; margin-mode and leverage changes do not set it).
@@ -104,13 +114,24 @@ export interface Position {
   autoDeposit: boolean;
   /** NORMAL except while the risk engine liquidates (LIQUIDATING) or deleverages (ADL) it within a command. */
   status: PositionStatus;
-  /** ADL queue quantile, 1e-8, as of the symbol's last ranking (risk/adl.ts). */
+  /** ADL queue quantile, 1e-8, as of the ranking round that last scored it (risk/adl.ts). */
   adlQuantile: bigint;
+  /** ADL score as last ranked, null while unranked; the side's queue it is in (0: none); risk/adl-queue.ts. */
+  adlScore: bigint | null;
+  adlSide: -1 | 0 | 1;
+  /** The ranking round that last scored it (or that was current when it opened), and its rotation slot. */
+  adlRound: number;
+  adlSlot: number;
   /** The risk unit of an open isolated position (null when flat or cross). */
   riskUnit: RiskUnit | null;
   /** The snapshot's risk fields as last computed, with their inputs (risk/fields.ts owns it). */
   riskCache: object | null;
 }
+
+/** The fields of a position snapshot that the emitter compares to decide whether a position changed (emitter.ts). */
+export type EmittedPosition = Pick<PositionSnapshot,
+  'qty' | 'entryCost' | 'margin' | 'openOrderQty' | 'openOrderMarginFrozen' | 'closeOrderQty' | 'leverage' | 'marginMode' | 'realizedPnlTotal' |
+  'realizedPnlCurrent' | 'feesTotal' | 'feesCurrent' | 'fundingTotal' | 'openTime' | 'updateTime' | 'autoDeposit' | 'status' | 'riskLevel'>;
 
 export interface Valuation {
   qty: number;

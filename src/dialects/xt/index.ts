@@ -15,6 +15,6 @@ export const xtDialect: Dialect = {
     const encoder = new XtEncoder(new Map(exchange.engine.symbols().map((c) => [c.symbol, c])));
     router.route('/ws/user', xtStreamHandler({
       exchange, listenKeys, encoder, eventLog, olderHistory, limits, connections, idleMs: setting(context, 'xt.idleMs', 30_000),
-    }));
+    }), undefined, { dialect: 'xt', stream: 'user' });
   },
 };

@@ -23,6 +23,7 @@ import type { Position, SymbolState, Wallet } from '../state.js';
 import { ceilOf, compare, floorOf, ratio } from './rational.js';
 import { positiveRegion, type Inputs } from './liquidation-price.js';
 import { IndexEntry, NEVER_ABOVE, NEVER_BELOW, RiskUnit } from './units.js';
+import { paceClosed, paceOpened } from '../mark-pacing.js';
 import { crossWallet, inputsFor, unitPositions, unitState, type UnitState } from './valuation.js';
 
 const RS = RATE_SCALE;
@@ -81,9 +82,9 @@ function setKeys(entry: IndexEntry, lo: number, hi: number): void {
   entry.lo = lo;
   entry.hi = hi;
   if (below.contains(entry)) below.update(entry);
-  else below.insert(entry);
+  else below.push(entry);
   if (above.contains(entry)) above.update(entry);
-  else above.insert(entry);
+  else above.push(entry);
 }
 
 /** Keys that the next tick of the symbol triggers whatever the mark. */
@@ -224,12 +225,24 @@ export function reindex(core: Core, unit: RiskUnit, force = true): void {
   }
 }
 
-/** Keeps the symbol's open-position set in step with one position. */
-function trackOpen(position: Position): void {
-  const open = position.symbol.risk.open;
-  if (position.qty !== 0) open.add(position);
-  else {
-    open.delete(position);
+/** Keeps the symbol's open-position set, and the mark pacing of its members, in step with one position. */
+function trackOpen(core: Core, position: Position, restoring = false): void {
+  const open = position.symbol.openPositions;
+  const adl = position.symbol.risk.adl;
+  if (position.qty !== 0) {
+    if (open.has(position)) {
+      adl.changed(position);
+      return;
+    }
+    open.add(position);
+    paceOpened(core, position);
+    if (restoring) adl.restoredOpen(position);
+    else adl.opened(position);
+  } else {
+    if (open.delete(position)) {
+      paceClosed(position);
+      adl.closed(position);
+    }
     position.adlQuantile = 0n;
   }
 }
@@ -252,7 +265,7 @@ export function indexTouched(core: Core): RiskUnit[] {
   const units: RiskUnit[] = [];
   const seen = positions.length + wallets.length > 8 ? new Set<RiskUnit>() : null;
   for (const p of positions) {
-    trackOpen(p);
+    trackOpen(core, p);
     if (p.riskUnit !== null && (p.qty === 0 || p.settings.marginMode !== 'ISOLATED')) addUnit(units, seen, p.riskUnit);
     const unit = unitOf(core, p);
     if (unit !== null) addUnit(units, seen, unit);
@@ -272,11 +285,12 @@ export function rebuildIndex(core: Core, warned: { positions: Set<Position>; wal
   const units = new Set<RiskUnit>();
   for (const account of core.accounts.values()) {
     for (const p of account.positions.values()) {
-      trackOpen(p);
+      trackOpen(core, p, true);
       const unit = unitOf(core, p);
       if (unit !== null) units.add(unit);
     }
   }
+  for (const symbol of core.symbols.values()) symbol.risk.adl.restored();
   for (const unit of units) {
     unit.warned = unit.position !== null ? warned.positions.has(unit.position) : warned.wallets.has(unit.account.wallets.get(unit.asset)!);
     reindex(core, unit);
@@ -286,9 +300,10 @@ export function rebuildIndex(core: Core, warned: { positions: Set<Position>; wal
 /** Audit: every open position is in its symbol's open set and has an indexed unit; no due unit is hidden from the next tick. */
 export function auditIndex(core: Core): void {
   for (const symbol of core.symbols.values()) {
-    for (const p of symbol.risk.open) invariant(p.qty !== 0 && p.symbol === symbol, `${symbol.config.symbol}: a flat or foreign position is in the open set`);
+    symbol.risk.adl.check(symbol.openPositions);
+    for (const p of symbol.openPositions) invariant(p.qty !== 0 && p.symbol === symbol, `${symbol.config.symbol}: a flat or foreign position is in the open set`);
     for (const heap of [symbol.risk.below, symbol.risk.above]) {
-      for (const entry of heap.all()) invariant(isAttached(entry.unit) && entry.unit.entries.includes(entry), `${symbol.config.symbol}: stale risk index entry`);
+      for (const entry of heap.unordered()) invariant(isAttached(entry.unit) && entry.unit.entries.includes(entry), `${symbol.config.symbol}: stale risk index entry`);
     }
   }
   for (const account of core.accounts.values()) {
@@ -296,10 +311,10 @@ export function auditIndex(core: Core): void {
       const where = `account ${account.id} ${p.symbol.config.symbol} ${p.side}`;
       invariant(p.status === 'NORMAL', `${where}: status ${p.status} outside a liquidation`);
       if (p.qty === 0) {
-        invariant(p.riskUnit === null && !p.symbol.risk.open.has(p), `${where}: a flat position is still tracked`);
+        invariant(p.riskUnit === null && !p.symbol.openPositions.has(p), `${where}: a flat position is still tracked`);
         continue;
       }
-      invariant(p.symbol.risk.open.has(p), `${where}: open but not in the symbol's open set`);
+      invariant(p.symbol.openPositions.has(p), `${where}: open but not in the symbol's open set`);
       const unit = p.settings.marginMode === 'ISOLATED' ? p.riskUnit : account.wallets.get(p.symbol.config.settleAsset)?.crossUnit;
       invariant(unit !== null && unit !== undefined, `${where}: no risk unit`);
       const entry = unit.entries.find((e) => e.symbol === p.symbol);

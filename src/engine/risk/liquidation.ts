@@ -17,7 +17,7 @@ import { takeThenRestOrExpire } from '../orders.js';
 import { availableBalance, valuationOf } from '../snapshots.js';
 import { maintenanceMargin } from '../symbol.js';
 import { remaining, type Position, type SymbolState } from '../state.js';
-import { autoDeleverage, rankAdl } from './adl.js';
+import { autoDeleverage, rankSlice } from './adl.js';
 import { settleClearance } from './insurance.js';
 import { bankruptcyPoint, netQty } from './liquidation-price.js';
 import { inWarnZone, indexTouched, isAttached, isDue, isLiquidatable, reindex } from './liquidation-index.js';
@@ -86,8 +86,7 @@ export function onMarkPrice(core: Core, symbol: SymbolState): void {
     }
     reindex(core, unit);
   }
-  const interval = core.risk.adlRankIntervalMs;
-  if (interval > 0 && core.time - symbol.risk.adlRankedAt >= interval) rankAdl(core, symbol);
+  rankSlice(core, symbol);
 }
 
 /** What a due unit's exact state calls for (docs/engine-rules.md, "Risk: on a mark tick"). */

@@ -20,6 +20,12 @@ export interface RiskOptions {
    * has passed since the last ranking (default 60,000 ms; 0: only when ADL runs).
    */
   adlRankIntervalMs?: number;
+  /**
+   * The most positions one mark tick scores for the ADL ranking (default 256): a larger symbol is
+   * ranked over several ticks. It also bounds ADL's fresh scoring: on a symbol with more open
+   * positions than this, ADL takes its counterparties from the ranked queue instead.
+   */
+  adlRankSlice?: number;
 }
 
 export class RiskState {
@@ -27,6 +33,7 @@ export class RiskState {
   readonly warnRate: bigint | null;
   readonly ranking: AdlRanking;
   readonly adlRankIntervalMs: number;
+  readonly adlRankSlice: number;
   /** Insurance fund per settle asset (part of the ledger: audit.ts). */
   readonly insuranceFund = new Map<string, bigint>();
 
@@ -37,6 +44,8 @@ export class RiskState {
     this.ranking = options.adlRanking ?? BYBIT_PNL_LEVERAGE;
     this.adlRankIntervalMs = options.adlRankIntervalMs ?? 60_000;
     invariant(Number.isSafeInteger(this.adlRankIntervalMs) && this.adlRankIntervalMs >= 0, 'adlRankIntervalMs must be a whole number ≥ 0');
+    this.adlRankSlice = options.adlRankSlice ?? 256;
+    invariant(Number.isSafeInteger(this.adlRankSlice) && this.adlRankSlice >= 1 && this.adlRankSlice <= 1_000_000, 'adlRankSlice must be a whole number from 1 to 1,000,000');
   }
 
   fund(asset: string): bigint {

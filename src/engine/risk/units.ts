@@ -8,7 +8,8 @@
  * the entries by the interval's ends, so a mark tick finds exactly the units whose interval it left
  * (liquidation-index.ts computes the intervals).
  */
-import { invariant } from '../assert.js';
+import { IndexedHeap } from '../indexed-heap.js';
+import { AdlQueue } from './adl-queue.js';
 import type { Account, Position, SymbolState } from '../state.js';
 import type { MarginMode } from '../types.js';
 
@@ -47,60 +48,26 @@ export class RiskUnit {
 }
 
 /**
- * An indexed binary heap of entries keyed by `lo` (largest first: "below" heap) or `hi` (smallest
- * first: "above" heap). Keys change in place; every entry knows its slot.
+ * The engine's indexed heap (../indexed-heap.ts) of entries keyed by `lo` (largest first: "below"
+ * heap) or `hi` (smallest first: "above" heap). Keys change in place; every entry knows its slot in
+ * each of the two heaps.
  */
-export class RiskHeap {
-  private readonly items: IndexEntry[] = [];
-
-  constructor(private readonly byLo: boolean) {}
-
-  get size(): number {
-    return this.items.length;
+export class RiskHeap extends IndexedHeap<IndexEntry> {
+  constructor(private readonly byLo: boolean) {
+    super();
   }
 
-  private before(a: IndexEntry, b: IndexEntry): boolean {
+  protected before(a: IndexEntry, b: IndexEntry): boolean {
     return this.byLo ? a.lo > b.lo : a.hi < b.hi;
   }
 
-  private slotOf(e: IndexEntry): number {
+  protected slotOf(e: IndexEntry): number {
     return this.byLo ? e.loSlot : e.hiSlot;
   }
 
-  private place(e: IndexEntry, slot: number): void {
-    this.items[slot] = e;
+  protected setSlot(e: IndexEntry, slot: number): void {
     if (this.byLo) e.loSlot = slot;
     else e.hiSlot = slot;
-  }
-
-  contains(e: IndexEntry): boolean {
-    const slot = this.slotOf(e);
-    return slot >= 0 && this.items[slot] === e;
-  }
-
-  insert(e: IndexEntry): void {
-    invariant(!this.contains(e), 'risk entry is already in its heap');
-    this.items.push(e);
-    this.place(e, this.items.length - 1);
-    this.up(this.items.length - 1);
-  }
-
-  /** Restores the heap order after the entry's key changed. */
-  update(e: IndexEntry): void {
-    const slot = this.slotOf(e);
-    invariant(this.items[slot] === e, 'risk entry is not in its heap slot');
-    this.down(this.up(slot));
-  }
-
-  remove(e: IndexEntry): void {
-    const slot = this.slotOf(e);
-    invariant(this.items[slot] === e, 'risk entry is not in its heap slot');
-    const last = this.items.pop()!;
-    if (this.byLo) e.loSlot = -1;
-    else e.hiSlot = -1;
-    if (last === e) return;
-    this.place(last, slot);
-    this.down(this.up(slot));
   }
 
   /** Every entry the mark triggers (≤ lo for the below heap, ≥ hi for the above one), visiting only those. */
@@ -116,43 +83,6 @@ export class RiskHeap {
       stack.push(2 * slot + 1, 2 * slot + 2);
     }
   }
-
-  /** All entries, unordered (audits only). */
-  all(): readonly IndexEntry[] {
-    return this.items;
-  }
-
-  private up(slot: number): number {
-    const items = this.items;
-    const e = items[slot]!;
-    while (slot > 0) {
-      const parent = (slot - 1) >> 1;
-      const p = items[parent]!;
-      if (!this.before(e, p)) break;
-      this.place(p, slot);
-      slot = parent;
-    }
-    this.place(e, slot);
-    return slot;
-  }
-
-  private down(slot: number): void {
-    const items = this.items;
-    const count = items.length;
-    const e = items[slot]!;
-    for (;;) {
-      const left = 2 * slot + 1;
-      if (left >= count) break;
-      const right = left + 1;
-      let child = left;
-      if (right < count && this.before(items[right]!, items[left]!)) child = right;
-      const c = items[child]!;
-      if (!this.before(c, e)) break;
-      this.place(c, slot);
-      slot = child;
-    }
-    this.place(e, slot);
-  }
 }
 
 /** The risk engine's state for one symbol. */
@@ -161,8 +91,8 @@ export class SymbolRisk {
   readonly below = new RiskHeap(true);
   /** Entries that trigger when the mark rises to their `hi`. */
   readonly above = new RiskHeap(false);
-  /** Open positions on the symbol, every account and side (ADL ranking walks these). */
-  readonly open = new Set<Position>();
-  /** Engine time of the last ADL ranking of the symbol's positions. */
+  /** Engine time the symbol's last ADL ranking round started. */
   adlRankedAt = 0;
+  /** The ADL queue and its ranking rotation (adl-queue.ts). */
+  readonly adl = new AdlQueue();
 }
