@@ -60,7 +60,7 @@ class FuturesConnection extends KucoinConnection implements MarketSubscriber {
   }
 
   deliverMarket(text: string): void {
-    this.session.send(text);
+    this.session.send(text, 'market');
   }
 
   protected override onClosed(): void {
