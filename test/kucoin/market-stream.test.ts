@@ -3,7 +3,8 @@
  * watchOrderBook (bullet-public, `/contractMarket/level2`, its REST snapshot after five buffered
  * changes, then the changes whose sequence follows it) equals the engine's book through seeded random
  * orders, cancels and crosses; watchTrades gets `/contractMarket/execution`, watchTicker /
- * watchBidsAsks / watchOHLCV the ticker, tickerV2 and limitCandle topics; a raw socket goes
+ * watchBidsAsks / watchOHLCV the ticker, tickerV2 and limitCandle topics, watchOrderBook(5) the
+ * top five levels on level2Depth5; a raw socket goes
  * bullet-public → welcome → subscribe ack, sees every level2 sequence once and in order, rebuilds
  * the engine's book from a REST snapshot taken mid-stream plus the changes after its sequence, and
  * gets the depth, ticker, candle and instrument topics; kucoin-universal-sdk's futures public
@@ -167,6 +168,31 @@ describe('KuCoin futures market topics: level2, execution, depth, tickers, candl
     const c = await latest(() => ohlcvs[BTC]?.['1m']?.at(-1), async () => (await ex.watchOHLCV(BTC, '1m')).at(-1) as number[],
       (v) => v[0] === candle.openTime && v[5] === candle.volume, 'watchOHLCV');
     assert.deepEqual(c, [candle.openTime, candle.open / 10, candle.high / 10, candle.low / 10, candle.close / 10, candle.volume]);
+  });
+
+  test('watchOrderBook with limit 5: /contractMarket/level2Depth5, the top five levels at the engine\'s sequence', async () => {
+    // Its own instance: ccxt keeps one book per symbol, and the depth topic replaces it whole.
+    const top = client();
+    await withTimeout(top.loadMarkets(), T, 'loadMarkets');
+    await withTimeout(top.loadHttpProxyAgent(), T, 'loadHttpProxyAgent');
+    try {
+      const first = top.watchOrderBook(BTC, 5);
+      let ready = null;
+      for (let i = 0; ready === null && i < 50; i++) {
+        await place(maker, 'BUY', 1, 589_000 + i);
+        ready = await Promise.race([first, barrier()]);
+      }
+      await withTimeout(first, T, 'the first level2Depth5');
+      const expected = engineBook();
+      const cached = (): Book | undefined => (top.orderbooks as unknown as Record<string, Book>)[BTC];
+      let book = cached();
+      while ((book?.nonce ?? 0) < expected.nonce) book = await withTimeout(top.watchOrderBook(BTC, 5), T, 'watchOrderBook 5') as unknown as Book;
+      assert.equal(book!.nonce, expected.nonce);
+      const plain = (levels: readonly (readonly (number | undefined)[])[]): (number | undefined)[][] => Array.from(levels, (l) => [l[0], l[1]]);
+      assert.deepEqual({ bids: plain(book!.bids), asks: plain(book!.asks) }, { bids: expected.bids.slice(0, 5), asks: expected.asks.slice(0, 5) });
+    } finally {
+      await top.close();
+    }
   });
 
   test('a raw socket: bullet-public, welcome, acks, level2 sequences in order, a snapshot plus the changes after it is the engine\'s book', async () => {
