@@ -19,6 +19,7 @@ import WebSocket from 'ws';
 import type { Side } from '../../src/engine/types.js';
 import { Harness } from '../support/harness.js';
 import { withTimeout } from '../support/timeout.js';
+import { KucoinRest } from './client.js';
 import { Rng } from '../property/generator.js';
 
 const BTC = 'BTC/USDT:USDT';
@@ -306,6 +307,35 @@ describe('KuCoin futures market topics: level2, execution, depth, tickers, candl
     ws.send(JSON.stringify({ id: 'p2', type: 'ping' }));
     await answer('p2');
     assert.equal(level2().length, seen);
+    ws.close();
+  });
+
+  test('a private connection (bullet-private) takes the public topics too, beside its own', async () => {
+    const account = await harness.admin.createAccount('kucoin');
+    const rest = new KucoinRest(harness.server.url, account.apiKey, account.secret, account.passphrase);
+    const ws = new WebSocket(await rest.futuresStreamUrl('priv-1'));
+    const frames: Frame[] = [];
+    let wake: (() => void) | null = null;
+    ws.on('message', (raw) => { frames.push(JSON.parse(String(raw)) as Frame); wake?.(); });
+    const until = async (find: () => Frame | undefined, what: string): Promise<Frame> => withTimeout((async () => {
+      for (;;) {
+        const found = find();
+        if (found !== undefined) return found;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    })(), T, what);
+    await new Promise<void>((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    await until(() => frames.find((f) => f.type === 'welcome'), 'welcome');
+    for (const [id, topic] of [['a', '/contractMarket/tradeOrders'], ['b', '/contractMarket/execution:XBTUSDTM']]) {
+      ws.send(JSON.stringify({ id, type: 'subscribe', topic, privateChannel: id === 'a', response: true }));
+      assert.equal((await until(() => frames.find((f) => f.id === id), `ack ${id}`)).type, 'ack');
+    }
+    await place(maker, 'SELL', 1, 620_000);
+    await place(taker, 'BUY', 1, null);
+    const trade = harness.server.exchange.state.market.trades('btc_usdt').at(-1)!;
+    const match = await until(() => frames.find((f) => f.topic === '/contractMarket/execution:XBTUSDTM' && f.data!.tradeId === String(trade.tradeId)), 'execution');
+    assert.deepEqual([match.subject, match.data!.price, match.data!.size, match.data!.side], ['match', String(trade.price / 10), 1, 'buy']);
+    assert.ok(frames.every((f) => f.topic !== '/contractMarket/tradeOrders'), 'another account\'s orders are not this one\'s');
     ws.close();
   });
 
