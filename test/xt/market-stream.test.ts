@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import ccxt from 'ccxt';
 import WebSocket from 'ws';
+import { formatRate } from '../../src/engine/fixed.js';
 import type { Side } from '../../src/engine/types.js';
 import { Harness } from '../support/harness.js';
 import { withTimeout } from '../support/timeout.js';
@@ -178,6 +179,30 @@ describe('XT market stream /ws/market: depth_update, depth, trade, kline, ticker
     trades ??= await withTimeout(pending, T, 'watchTrades');
     const fills = trades.filter((t) => t.price === 61_000);
     assert.deepEqual(fills.slice(0, 2).map((t) => [t.amount, t.side, t.symbol]), [[0.0003, 'buy', BTC], [0.0002, 'buy', BTC]]);
+  });
+
+  test('watchTicker (ticker and agg_ticker), watchFundingRate and watchOHLCV', async () => {
+    const ticker = await withTimeout(ex.watchTicker(BTC), T, 'watchTicker');
+    assert.equal(ticker.symbol, BTC);
+    assert.equal(ticker.last, 61_000);
+    // As an option: ccxt sends a `method` param on as the request's method (SUBSCRIBE is then lost).
+    ex.options.watchTicker = { method: 'agg_ticker' };
+    const agg = await withTimeout(ex.watchTicker(BTC), T, 'watchTicker agg_ticker');
+    assert.deepEqual([agg.symbol, (agg.info as Json).m], [BTC, '60000']);
+    const prices = harness.server.exchange.engine.prices('btc_usdt', Date.now())!;
+    const funding = await withTimeout(ex.watchFundingRate(BTC), T, 'watchFundingRate');
+    assert.deepEqual([funding.symbol, funding.fundingRate], [BTC, Number(formatRate(prices.predictedFundingRate))]);
+    const pending = ex.watchOHLCV(BTC, '1m');
+    let candles: Awaited<typeof pending> | null = null;
+    for (let round = 0; candles === null && round < 50; round++) {
+      await place(maker, 'SELL', 1, 610_100);
+      await place(taker, 'BUY', 1, null);
+      candles = await Promise.race([pending, harness.admin.request('GET', '/status').then(() => null)]);
+    }
+    candles ??= await withTimeout(pending, T, 'watchOHLCV');
+    const last = candles.at(-1)!;
+    const engineCandle = harness.server.exchange.state.market.lastCandle('btc_usdt', '1m')!;
+    assert.deepEqual(last.slice(0, 5), [engineCandle.openTime, engineCandle.open / 10, engineCandle.high / 10, engineCandle.low / 10, 61_010]);
   });
 
   test('a raw connection: XT\'s answers and ping, pu/fu/u continuous with REST depth u, and every topic', async () => {

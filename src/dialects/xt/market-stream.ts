@@ -11,7 +11,7 @@
  * - `trade@<s>` as each command trades; `kline@<s>,<interval>` the current candle after every
  *   command that traded;
  * - `ticker@<s>`, `agg_ticker@<s>`, `mark_price@<s>`, `index_price@<s>` every second,
- *   `fund_rate@<s>` every minute, each first at the next tick after it is subscribed.
+ *   `fund_rate@<s>` every minute; a new subscriber gets the current value at the next tick.
  * Every frame is encoded once per topic and shared by its subscribers. Windows and periodic pushes
  * run on one 100 ms timer of the service clock. A connection with market topics is bound to no
  * account (the gateway's subscribe deadline no longer applies to it).
@@ -102,7 +102,8 @@ interface DepthWindow {
 const frameOf = (topic: string, event: string, data: unknown): string => JSON.stringify({ topic, event, data });
 
 export class XtMarketFeed {
-  private readonly subscribers = new Map<string, { topic: XtMarketTopic; set: Set<XtMarketSubscriber>; dueAt: number }>();
+  /** Per topic key: its subscribers, those of a periodic topic not served yet, and when it is next due. */
+  private readonly subscribers = new Map<string, { topic: XtMarketTopic; set: Set<XtMarketSubscriber>; fresh: Set<XtMarketSubscriber>; dueAt: number }>();
   /** Per engine symbol and speed. */
   private readonly windows = new Map<string, Map<DepthSpeed, DepthWindow>>();
   readonly symbols: ReadonlyMap<string, SymbolConfig>;
@@ -130,14 +131,17 @@ export class XtMarketFeed {
 
   add(key: string, topic: XtMarketTopic, subscriber: XtMarketSubscriber): void {
     let entry = this.subscribers.get(key);
-    // A periodic topic pushes first at the next tick.
-    if (entry === undefined) this.subscribers.set(key, (entry = { topic, set: new Set(), dueAt: 0 }));
+    if (entry === undefined) this.subscribers.set(key, (entry = { topic, set: new Set(), fresh: new Set(), dueAt: 0 }));
+    if (entry.set.has(subscriber)) return;
     entry.set.add(subscriber);
+    // A periodic topic's newcomer gets the current value at the next tick, then the shared period.
+    if (topic.topic in PERIODIC_MS) entry.fresh.add(subscriber);
   }
 
   remove(key: string, subscriber: XtMarketSubscriber): void {
     const entry = this.subscribers.get(key);
     entry?.set.delete(subscriber);
+    entry?.fresh.delete(subscriber);
     if (entry?.set.size === 0) this.subscribers.delete(key);
   }
 
@@ -196,9 +200,16 @@ export class XtMarketFeed {
     }
     for (const [key, entry] of this.subscribers) {
       const { topic } = entry;
-      if (!(topic.topic in PERIODIC_MS) || now < entry.dueAt) continue;
-      entry.dueAt = now + PERIODIC_MS[topic.topic as PeriodicTopic];
-      this.send(key, () => this.periodic(topic.topic as PeriodicTopic, topic.config, now));
+      if (!(topic.topic in PERIODIC_MS)) continue;
+      if (now >= entry.dueAt) {
+        entry.dueAt = now + PERIODIC_MS[topic.topic as PeriodicTopic];
+        entry.fresh.clear();
+        this.send(key, () => this.periodic(topic.topic as PeriodicTopic, topic.config, now));
+      } else if (entry.fresh.size > 0) {
+        const text = this.periodic(topic.topic as PeriodicTopic, topic.config, now);
+        for (const subscriber of entry.fresh) subscriber.deliverMarket(text);
+        entry.fresh.clear();
+      }
     }
   }
 
