@@ -4,7 +4,8 @@
  * fetchOrderBook is the engine's book with its update id `u`; fetchTrades each fill (`m` the
  * taker's side); fetchOHLCV at 1m and 1h (a minute without trades at the last close, no volume);
  * fetchTicker (agg-ticker) and the plain ticker's 24-hour figures; fetchBidsAsks; fetchFundingRate;
- * mark and index prices; XT's refusals (COMMON_003 invalid_params, SYMBOL_001).
+ * mark and index prices; XT's refusals (COMMON_003 invalid_params, SYMBOL_001); xt-open-api's
+ * public REST calls and its public stream (/ws/market).
  */
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
@@ -190,15 +191,23 @@ describe('XT public market data: depth, deals, klines, tickers, prices, funding 
     await assert.rejects(ex.fetchOHLCV(BTC, '1m', undefined, undefined, { interval: '7m' }), ccxt.BadRequest);
   });
 
-  test('xt-open-api (its futureU REST, signing public calls too): getTradeDepth and getAggTicker', async () => {
+  test('xt-open-api: its futureU REST (signing public calls too) getTradeDepth and getAggTicker, and its public futureWss stream', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'xt-open-api-market-'));
     try {
       // The library refuses to send without keys; public endpoints ignore its signature headers.
-      await writeFile(join(dir, '.config.json'), JSON.stringify({ accessKey: 'unused', secretKey: 'unused', futureUHost: f.harness.server.url }));
+      await writeFile(join(dir, '.config.json'), JSON.stringify({
+        accessKey: 'unused', secretKey: 'unused', futureUHost: f.harness.server.url, futureSocketHostMarket: `${f.harness.server.wsUrl}/ws/market`,
+      }));
       const child = fork(CHILD, [], { cwd: dir, execArgv: [], stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
       const replies = new Map<number, (value: unknown) => void>();
-      child.on('message', (message: { kind: string; id: number; value?: unknown; error?: unknown }) => {
+      const callbacks: Record<string, unknown>[] = [];
+      let onCallback: (() => void) | null = null;
+      child.on('message', (message: { kind: string; id: number; value?: unknown; error?: unknown; data?: Record<string, unknown> }) => {
         if (message.kind === 'reply') replies.get(message.id)?.(message.error === undefined ? message.value : { error: message.error });
+        if (message.kind === 'callback') {
+          callbacks.push(message.data!);
+          onCallback?.();
+        }
       });
       let next = 1;
       const call = (method: string, args: Record<string, unknown>): Promise<unknown> => {
@@ -214,6 +223,13 @@ describe('XT public market data: depth, deals, klines, tickers, prices, funding 
         const agg = await call('getAggTicker', { symbol: 'btc_usdt' }) as { returnCode: number; result: Record<string, unknown> };
         assert.equal(agg.returnCode, 0);
         assert.deepEqual([agg.result.c, agg.result.m, agg.result.bp, agg.result.ap], ['59990', '60000', '59990', '60020']);
+        // Its public stream: a lower-case subscribe of mark_price@btc_usdt; the callback gets the push.
+        child.send({ id: next++, call: 'futureWss.subscribe', topics: ['mark_price@btc_usdt'] });
+        await withTimeout((async () => {
+          while (!callbacks.some((c) => c.event === 'mark_price@btc_usdt')) await new Promise<void>((resolve) => (onCallback = resolve));
+        })(), T, 'the library\'s mark_price callback');
+        assert.deepEqual(callbacks.find((c) => c.event === 'mark_price@btc_usdt'),
+          { topic: 'mark_price', event: 'mark_price@btc_usdt', data: { s: 'btc_usdt', p: '60000', t: f.t0 + 200_000 } });
       } finally {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.send({ id: 0, call: 'close' });
