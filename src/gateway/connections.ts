@@ -8,7 +8,8 @@ import type { WebSocket } from 'ws';
 export class ConnectionCounter {
   private total = 0;
   private readonly perAccount = new Map<number, number>();
-  private readonly bound = new WeakSet<WebSocket>();
+  /** Connections bound to an account, with the account (log lines). */
+  private readonly bound = new WeakMap<WebSocket, number>();
   private readonly boundPublic = new WeakSet<WebSocket>();
   private boundCount = 0;
 
@@ -54,6 +55,11 @@ export class ConnectionCounter {
     if (this.boundPublic.delete(socket)) this.boundCount -= 1;
   }
 
+  /** The account a connection is bound to (log lines), if it is. */
+  accountOf(socket: WebSocket): number | undefined {
+    return this.bound.get(socket);
+  }
+
   /** Binds a connection to an account; false when the account already holds its maximum. */
   bindAccount(accountId: number, socket: WebSocket): boolean {
     if (this.bound.has(socket)) throw new Error('a stream connection binds to an account once');
@@ -61,7 +67,7 @@ export class ConnectionCounter {
     const held = this.perAccount.get(accountId) ?? 0;
     if (held >= this.maxPerAccount) return false;
     this.perAccount.set(accountId, held + 1);
-    this.bound.add(socket);
+    this.bound.set(socket, accountId);
     this.boundCount += 1;
     return true;
   }

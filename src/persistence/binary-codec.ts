@@ -210,7 +210,7 @@ export function decodeBinary<T>(bytes: Uint8Array): T {
 class BinaryReader {
   at = 0;
   private readonly strings: string[] = [];
-  private readonly shapes: string[][] = [];
+  private readonly shapes: ((reader: BinaryReader) => Record<string, unknown>)[] = [];
   private readonly buffer: Buffer;
   private readonly view: DataView;
 
@@ -322,23 +322,39 @@ class BinaryReader {
           if (key === '__proto__') this.fail('a "__proto__" key');
           keys.push(key);
         }
-        this.shapes.push(keys);
-        return this.object(keys);
+        const make = shapeFactory(keys);
+        this.shapes.push(make);
+        return make(this);
       }
       case Tag.ShapeRef: {
         const index = this.varint();
-        const keys = this.shapes[index];
-        if (keys === undefined) this.fail(`shape ${index} before its definition`);
-        return this.object(keys);
+        const make = this.shapes[index];
+        if (make === undefined) this.fail(`shape ${index} before its definition`);
+        return make(this);
       }
       default:
         return this.fail(`an unknown tag ${tag}`);
     }
   }
 
-  private object(keys: readonly string[]): Record<string, unknown> {
-    const record: Record<string, unknown> = {};
-    for (let i = 0; i < keys.length; i++) record[keys[i]!] = this.read();
-    return record;
-  }
 }
+
+/**
+ * A function that builds one object of the shape from the next values: an object literal with
+ * every key, so the object is created with its final layout at once (adding keys one by one to
+ * `{}` would move most of them to a separately allocated, repeatedly grown property store). The
+ * literal's values are evaluated in key order. Keys are written into the source as JSON string
+ * literals, and "__proto__" (a literal's prototype setter) is refused before this is called.
+ */
+function shapeFactory(keys: readonly string[]): (reader: BinaryReader) => Record<string, unknown> {
+  const cached = factories.get(keys.join('\u0000'));
+  if (cached !== undefined) return cached;
+  // Generated from JSON-quoted keys only.
+  const make = new Function('r', `return {${keys.map((key) => `${JSON.stringify(key)}: r.read()`).join(', ')}};`) as (reader: BinaryReader) => Record<string, unknown>;
+  if (factories.size < MAX_CACHED_SHAPES) factories.set(keys.join('\u0000'), make);
+  return make;
+}
+
+/** Shapes seen in earlier units (snapshot chunks repeat the same few dozen), up to a bound. */
+const factories = new Map<string, (reader: BinaryReader) => Record<string, unknown>>();
+const MAX_CACHED_SHAPES = 4096;

@@ -183,7 +183,15 @@ export interface JournalOptions {
   segmentBytes?: number;
 }
 
+/** Who watches the journal's batches (metrics, logs); set by the server. */
+export interface JournalObserver {
+  batch(records: number, bytes: number, syncMs: number): void;
+  /** A batch failed; `permanent` when the journal now refuses every command until a restart. */
+  failed(error: Error, permanent: boolean): void;
+}
+
 export class Journal {
+  observer: JournalObserver | null = null;
   private handle: FileHandleLike | null = null;
   private segment: Segment | null = null;
   private size = 0;
@@ -342,18 +350,22 @@ export class Journal {
         const { bytesWritten } = await this.handle!.write(bytes, written, bytes.length - written, before + written);
         written += bytesWritten;
       }
+      const syncStart = performance.now();
       await this.handle!.datasync();
       this.size = before + bytes.length;
+      this.observer?.batch(batch.length, bytes.length, performance.now() - syncStart);
       return null;
     } catch (cause) {
       const message = cause instanceof Error ? cause.message : String(cause);
       try {
         await this.handle!.truncate(before);
         await this.handle!.datasync();
+        this.observer?.failed(cause instanceof Error ? cause : new Error(message), false);
         return new JournalError(`the command was not saved (disk error: ${message}); nothing changed, try again`);
       } catch (truncateCause) {
         // Its bytes may be on disk after all: recovery will apply it if they are intact.
         this.failure = cause instanceof Error ? cause : new Error(message);
+        this.observer?.failed(this.failure, true);
         return new JournalError(`the command may or may not have been saved (disk error: ${message}; repair failed: ` +
           `${truncateCause instanceof Error ? truncateCause.message : String(truncateCause)}); perpstream refuses commands until it is restarted, ` +
           'then check the order (e.g. by client order id) before retrying');

@@ -11,15 +11,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { realFileOps } from './file-ops.js';
 import { replayHistory, type HistoryRequest, type HistorySource } from './history-replay.js';
 import { engineOptionsOf, type ReplayWorkerData } from './replay-transfer.js';
-import { makeSnapshot, type SnapshotRequest, type SnapshotSource } from './snapshot-replay.js';
+import { SnapshotMaker, type SnapshotRequest } from './snapshot-replay.js';
 
 const port = parentPort;
 if (port === null) throw new Error('replay-worker.js runs as a worker thread (journal-history.ts and store.ts start it)');
 const data = workerData as ReplayWorkerData;
 const engine = engineOptionsOf(data.engine);
 const history: HistorySource = { ops: realFileOps, journalDir: data.journalDir, snapshotsDir: data.snapshotsDir, engine };
-const snapshots: SnapshotSource = { ...history, service: data.service ?? {} };
+const snapshots = new SnapshotMaker({ ...history, service: data.service ?? {} });
 port.on('message', (request: HistoryRequest | SnapshotRequest) => {
-  if ('kind' in request) void makeSnapshot(snapshots, request).then((result) => port.postMessage(result));
+  if ('kind' in request) void snapshots.make(request).then((result) => port.postMessage(result));
   else void replayHistory(history, request, null).then((result) => port.postMessage(result));
 });

@@ -12,6 +12,7 @@ import type { Worker } from 'node:worker_threads';
 import { Engine, type EngineOptions } from '../engine/engine.js';
 import type { SymbolSpec } from '../engine/symbol.js';
 import type { Command } from '../engine/types.js';
+import type { LogFn } from '../ops/log.js';
 import type { Clock } from '../service/clock.js';
 import { ServiceState, type Persistable, type ServiceStateOptions } from '../service/service-state.js';
 import { realFileOps, type FileOps } from './file-ops.js';
@@ -42,7 +43,7 @@ export interface StoreOptions {
   symbols: readonly SymbolSpec[];
   clock: Clock;
   ops?: FileOps;
-  log?: (message: string) => void;
+  log?: LogFn;
   /** Take a snapshot after this many commands (default 100,000)… */
   snapshotEveryCommands?: number;
   /** …or this long after the last one when anything happened (default 5 minutes). */
@@ -104,12 +105,14 @@ export interface SnapshotStats {
 
 export class DurableStore<S extends DurableService = DurableService> {
   private readonly ops: FileOps;
-  private readonly log: (message: string) => void;
+  private readonly log: LogFn;
   private timer: NodeJS.Timeout | null = null;
   private lastSnapshotSeq: number;
   private lastSnapshotAt: number;
   private snapshotting: Promise<SnapshotStats | null> | null = null;
   lastSnapshot: SnapshotStats | null = null;
+  /** Called after each snapshot is written (metrics); set by the server. */
+  onSnapshot: ((stats: SnapshotStats) => void) | null = null;
   /** Resumes older than the in-memory window are served from here (retained snapshots + journal). */
   readonly history: JournalHistory;
   /** What a snapshot worker is started with; null: snapshots are captured on the engine's thread. */
@@ -150,7 +153,7 @@ export class DurableStore<S extends DurableService = DurableService> {
     const expected = ServiceState.componentNames(service);
     const actual = this.service.persistables.map((p) => p.name);
     if (actual.join(',') !== expected.join(',')) {
-      this.log(`snapshots on the engine's thread: the service state (${actual.join(', ')}) is not what its options describe (${expected.join(', ')})`);
+      this.log(`snapshots on the engine's thread: the service state (${actual.join(', ')}) is not what its options describe (${expected.join(', ')})`, 'warn');
       return null;
     }
     try {
@@ -185,7 +188,7 @@ export class DurableStore<S extends DurableService = DurableService> {
     await ops.mkdir(dirs.snapshots);
 
     const { found, skipped: skippedSnapshots } = await newestSnapshot(
-      ops, dirs.snapshots, DurableStore.engineOptions(options), Number.MAX_SAFE_INTEGER, (message) => log(`recovery: ${message}`),
+      ops, dirs.snapshots, DurableStore.engineOptions(options), Number.MAX_SAFE_INTEGER, (message) => log(`recovery: ${message}`, 'warn'),
     );
     const exchange = build(found?.engine ?? null);
     if (found !== null) {
@@ -200,7 +203,7 @@ export class DurableStore<S extends DurableService = DurableService> {
     const journal = await readJournal(ops, dirs.journal, snapshotSeq);
     if (journal.torn !== null) {
       log(`recovery: cut a torn journal tail in ${journal.torn.segment} at byte ${journal.torn.offset}: ` +
-        `${journal.torn.droppedBytes} bytes (${journal.torn.reason}) of never-acknowledged commands dropped`);
+        `${journal.torn.droppedBytes} bytes (${journal.torn.reason}) of never-acknowledged commands dropped`, 'warn');
     }
     const first = journal.records[0];
     if (first !== undefined && first.seq !== snapshotSeq + 1) {
@@ -242,14 +245,15 @@ export class DurableStore<S extends DurableService = DurableService> {
     return { store, report };
   }
 
-  /** Starts the periodic snapshot check. */
+  /** Starts the periodic snapshot check (and the snapshot worker, so its start-up is not in the first snapshot's pause). */
   startSnapshots(): void {
+    if (this.workerData !== null && this.worker === null) this.startWorker(this.workerData);
     const interval = Math.min(1_000, this.options.snapshotEveryMs ?? 300_000);
     this.timer = setInterval(() => {
       const seq = this.service.engine.cmdSeq;
       const byCount = seq - this.lastSnapshotSeq >= (this.options.snapshotEveryCommands ?? 100_000);
       const byTime = seq > this.lastSnapshotSeq && this.options.clock.now() - this.lastSnapshotAt >= (this.options.snapshotEveryMs ?? 300_000);
-      if ((byCount || byTime) && this.snapshotting === null) void this.snapshot().catch((error: unknown) => this.log(`snapshot failed: ${String(error)}`));
+      if ((byCount || byTime) && this.snapshotting === null) void this.snapshot().catch((error: unknown) => this.log(`snapshot failed: ${String(error)}`, 'error'));
     }, interval);
     this.timer.unref();
   }
@@ -263,7 +267,7 @@ export class DurableStore<S extends DurableService = DurableService> {
    */
   snapshot(options: { onThread?: boolean } = {}): Promise<SnapshotStats | null> {
     if (this.snapshotting !== null) return this.snapshotting;
-    const onThread = options.onThread === true || this.workerData === null;
+    const onThread = options.onThread === true || this.workerData === null || this.closed;
     this.snapshotting = (onThread ? this.snapshotOnThread() : this.snapshotOnWorker(this.workerData!)).finally(() => {
       this.snapshotting = null;
     });
@@ -294,6 +298,9 @@ export class DurableStore<S extends DurableService = DurableService> {
     // Every command through the rotation point is durable, applied, and in the closed segments.
     const throughCmdSeq = await this.journal.rotate();
     if (throughCmdSeq <= this.lastSnapshotSeq) return null;
+    if (this.closed) return null;
+    // Started with startSnapshots(); a store that never started them starts the worker once, here, outside the pause.
+    if (this.worker === null) this.startWorker(data);
     const pauseStart = performance.now();
     const engine = this.service.engine;
     // The rotation resolves before the next batch is applied, so the engine is at the rotation point.
@@ -304,7 +311,7 @@ export class DurableStore<S extends DurableService = DurableService> {
     const outcome = await result;
     if (!outcome.ok) {
       if (this.closed) return null;
-      this.log(`snapshot at command ${throughCmdSeq} on a worker failed (${outcome.reason}); capturing it on the engine's thread`);
+      this.log(`snapshot at command ${throughCmdSeq} on a worker failed (${outcome.reason}); capturing it on the engine's thread`, 'warn');
       return this.snapshotOnThread();
     }
     // Trailing the commands: a later replay through this point is checked against it.
@@ -317,7 +324,7 @@ export class DurableStore<S extends DurableService = DurableService> {
 
   /** One request to the snapshot worker (started when first needed, kept for the next). */
   private onWorker(data: ReplayWorkerData, request: SnapshotRequest): Promise<SnapshotResult> {
-    const worker = this.worker ?? (this.worker = startReplayWorker(data));
+    const worker = this.worker ?? this.startWorker(data);
     return new Promise<SnapshotResult>((resolve) => {
       const settle = (result: SnapshotResult): void => {
         worker.off('message', onResult);
@@ -342,6 +349,16 @@ export class DurableStore<S extends DurableService = DurableService> {
     });
   }
 
+  /** The snapshot worker, kept between snapshots; forgotten when it exits. */
+  private startWorker(data: ReplayWorkerData): Worker {
+    const worker = startReplayWorker(data);
+    worker.once('exit', () => {
+      if (this.worker === worker) this.worker = null;
+    });
+    this.worker = worker;
+    return worker;
+  }
+
   private appendCheckpoint(seq: number, hash: string): Promise<void> {
     return new Promise<void>((resolve, reject) => this.journal.append({ seq, checkpoint: { hash } }, (e) => (e ? reject(e) : resolve())));
   }
@@ -357,6 +374,7 @@ export class DurableStore<S extends DurableService = DurableService> {
     this.lastSnapshotSeq = stats.cmdSeq;
     this.lastSnapshotAt = this.options.clock.now();
     this.lastSnapshot = stats;
+    this.onSnapshot?.(stats);
     const worker = stats.madeOn === 'worker'
       ? ` (on a worker: ${stats.replayed ?? 0} commands replayed; restore ${(stats.loadMs ?? 0).toFixed(0)} ms, replay ${(stats.replayMs ?? 0).toFixed(0)} ms)`
       : '';
@@ -371,15 +389,17 @@ export class DurableStore<S extends DurableService = DurableService> {
    */
   async close(): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);
+    // A snapshot still being made on the worker is superseded by the closing one: stop it rather than wait.
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = null;
+    await worker?.terminate();
     try {
-      await this.snapshotting;
+      await this.snapshotting?.catch(() => null);
       await this.snapshot({ onThread: true });
     } catch (error) {
-      this.log(`no closing snapshot (${error instanceof Error ? error.message : String(error)}); the journal has everything, recovery replays it`);
+      this.log(`no closing snapshot (${error instanceof Error ? error.message : String(error)}); the journal has everything, recovery replays it`, 'warn');
     }
-    this.closed = true;
-    await this.worker?.terminate();
-    this.worker = null;
     await this.journal.close();
   }
 }

@@ -24,6 +24,16 @@ export type CommandInput = Command extends infer C ? (C extends Command ? Omit<C
 /** Engine options a service passes through (everything but the symbols, which it holds itself). */
 export type EngineSettings = Omit<EngineOptions, 'symbols'>;
 
+/** Who watches commands go through (metrics): called on the service's thread, never inside the engine. */
+export interface ExchangeObserver {
+  /** A command was applied: accepted or refused by the engine, in `engineMs`. */
+  applied(type: Command['type'], accepted: boolean, engineMs: number): void;
+  /** A journaled command was answered `ms` after it reached execute. */
+  answered(ms: number): void;
+  /** The journal failed a command: it was not applied. */
+  failed(type: Command['type']): void;
+}
+
 export interface ExchangeOptions {
   symbols: readonly SymbolSpec[];
   clock: Clock;
@@ -43,6 +53,8 @@ export class Exchange {
   readonly symbols: readonly SymbolSpec[];
   /** Identifies this stream history; a durable store replaces it with the data directory's. */
   epoch = randomBytes(8).toString('hex');
+  /** Set by the server once recovery is over (replayed commands are not counted). */
+  observer: ExchangeObserver | null = null;
   private readonly clock: Clock;
   private journal: Journal | null = null;
   /** The last sequence number handed out; ahead of engine.cmdSeq while commands wait for the disk. */
@@ -99,15 +111,18 @@ export class Exchange {
     const journal = this.journal;
     if (journal === null) return Promise.resolve(this.apply(command));
     const seq = ++this.sequenced;
+    const started = this.observer === null ? 0 : performance.now();
     return new Promise<Applied>((resolve, reject) => {
       journal.append({ seq, command }, (error) => {
         if (error !== null) {
           // The journal failed this command and everything queued behind it; none was applied.
           this.sequenced = this.engine.cmdSeq;
+          this.observer?.failed(command.type);
           reject(error);
           return;
         }
         resolve(this.apply(command, seq));
+        this.observer?.answered(performance.now() - started);
       });
     });
   }
@@ -124,7 +139,10 @@ export class Exchange {
   }
 
   private apply(command: Command, seq?: number): Applied {
+    const observer = this.observer;
+    const started = observer === null ? 0 : performance.now();
     const applied = this.engine.apply(command);
+    observer?.applied(command.type, applied.result.ok, performance.now() - started);
     if (seq !== undefined && applied.cmdSeq !== seq) {
       throw new Error(`journal seq ${seq} was applied as ${applied.cmdSeq}: the engine and the journal disagree`);
     }

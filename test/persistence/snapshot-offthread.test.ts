@@ -4,8 +4,9 @@
  * generator's), the snapshot it writes must restore to the very state hash of the live engine at
  * that command and carry the very service state (history, ledger, replay window) a snapshot
  * captured on the engine's thread carries; recovery from it continues to the live final state.
- * A damaged newest snapshot (a flipped byte in a binary chunk, a cut file) falls back to the
- * older one plus the journal, to the same state.
+ * A worker keeps its state between snapshots (the second replays only what followed the first); a
+ * new one restores the last snapshot file. A damaged newest snapshot (a flipped byte in a binary
+ * chunk, a cut file) falls back to the older one plus the journal, to the same state.
  */
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
@@ -103,6 +104,14 @@ for (const seed of [1, 2, 3, 4]) {
       assert.equal(again.report.replayed, live.cmdSeq - 1800);
       assert.equal(again.exchange.engine.stateHash(), live.hash);
       assert.deepEqual(again.exchange.state.capture(), live.service, 'service state after recovery = live');
+      // A new worker (this process's store) starts from the snapshot file, not from a replica it kept.
+      const third = await again.store.snapshot();
+      assert.equal(third?.madeOn, 'worker');
+      assert.equal(third?.cmdSeq, live.cmdSeq);
+      assert.equal(third?.replayed, live.cmdSeq - 1800, 'restored the worker-made snapshot, replayed the rest');
+      const fromFile = await readSnapshot(realFileOps, join(dir, 'snapshots'), (await listSnapshots(realFileOps, join(dir, 'snapshots')))[0]!.name);
+      assert.equal(fromFile.hash, live.hash);
+      assert.deepEqual(fromFile.service, live.service);
 
       // The newest snapshot damaged: the older one plus the journal give the same state.
       const snapshots = join(dir, 'snapshots');
@@ -117,7 +126,7 @@ for (const seed of [1, 2, 3, 4]) {
         const fallback = await open(dir, scenario, clock);
         try {
           assert.equal(fallback.report.skippedSnapshots.length, 1, 'the damaged snapshot was skipped');
-          assert.equal(fallback.report.snapshotSeq, 1000, 'fell back to the older snapshot');
+          assert.equal(fallback.report.snapshotSeq, 1800, 'fell back to the older snapshot');
           assert.equal(fallback.exchange.engine.stateHash(), live.hash);
           assert.deepEqual(fallback.exchange.state.capture(), live.service);
         } finally {

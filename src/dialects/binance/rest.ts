@@ -99,14 +99,14 @@ export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOp
   app.decorateRequest('binanceParams', null);
 
   registerErrorShape(app, binanceErrorShape);
-  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply: FastifyReply) => {
     if (error instanceof BinanceError) return reply.code(error.httpStatus).send({ code: error.code, msg: error.message });
     // The disk refused the command: the message says whether it is safe to retry.
     if (error instanceof NotDurableError) return reply.code(503).send({ code: ERR.UNKNOWN, msg: error.message });
     if (error.statusCode !== undefined && error.statusCode < 500) {
       return reply.code(error.statusCode).send(binanceErrorShape(error.statusCode, error.message));
     }
-    console.error('Binance front door error:', error);
+    request.log.error({ err: error }, 'Binance front door: a handler threw; answered 500');
     return reply.code(500).send(binanceErrorShape(500, 'An unknown error occurred while processing the request.'));
   });
   app.setNotFoundHandler((request, reply) => {
@@ -132,6 +132,7 @@ export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOp
   // answered once its change is on disk (listen-key-policy.ts).
   const keyOwner = (request: FastifyRequest): Credential => {
     const credential = verifyApiKey(request.headers, credentials);
+    request.binanceCredential = credential;
     if (!listenKeys.admitRequest(credential.accountId, exchange.now())) throw tooManyListenKeyRequests(listenKeys.policy);
     return credential;
   };

@@ -221,7 +221,7 @@ class BinanceConnection implements MarketSubscriber {
   }
 
   deliverMarket(name: string, frame: string): void {
-    this.session.send(this.combined ? wrap(name, frame) : frame);
+    this.session.send(this.combined ? wrap(name, frame) : frame, 'market');
   }
 
   private bind(accountId: number): boolean {
@@ -284,7 +284,7 @@ class BinanceConnection implements MarketSubscriber {
       for (const name of this.names.values()) {
         if (name.kind !== 'user') continue;
         if (name.event !== null && name.event !== (type ??= eventOf(frame))) continue;
-        this.session.send(this.combined ? wrap(name.name, frame) : frame);
+        this.session.send(this.combined ? wrap(name.name, frame) : frame, type ??= eventOf(frame));
       }
     }
   }

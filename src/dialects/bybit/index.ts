@@ -23,6 +23,6 @@ export const bybitDialect: Dialect = {
       idleMs: setting(context, 'bybit.idleMs', 600_000),
       minActiveTimeMs: setting(context, 'bybit.minActiveTimeMs', 30_000),
       maxActiveTimeMs: setting(context, 'bybit.maxActiveTimeMs', 600_000),
-    }));
+    }), undefined, { dialect: 'bybit', stream: 'private' });
   },
 };

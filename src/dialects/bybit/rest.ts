@@ -44,7 +44,7 @@ export async function bybitRoutes(app: FastifyInstance, options: BybitRestOption
     return failure(new BybitError(Code.PARAMS, `params error: ${message}`), now);
   };
   registerErrorShape(app, bybitErrorShape);
-  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply: FastifyReply) => {
     const now = exchange.now();
     if (error instanceof BybitError) return reply.code(error.httpStatus).send(failure(error, now));
     // The disk refused the command: the message says whether it is safe to retry.
@@ -53,7 +53,7 @@ export async function bybitRoutes(app: FastifyInstance, options: BybitRestOption
       // Bybit answers request errors with HTTP 200 and a retCode; a body too large or unreadable keeps its status.
       return reply.code(error.statusCode === 413 || error.statusCode === 415 ? error.statusCode : 200).send(bybitErrorShape(error.statusCode, error.message));
     }
-    console.error('Bybit front door error:', error);
+    request.log.error({ err: error }, 'Bybit front door: a handler threw; answered 500');
     return reply.code(500).send(bybitErrorShape(500, 'internal error'));
   });
   app.setNotFoundHandler((request, reply) => {

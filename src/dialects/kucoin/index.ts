@@ -35,11 +35,11 @@ export const kucoinDialect: Dialect = {
       exchange, tokens: tokens.futures, encode: (event) => classic.encode(event), limits, connections, idleMs, symbols,
     });
     // KuCoin's endpoints are sometimes written with a trailing slash; both forms are served.
-    router.route((path) => path === FUTURES_STREAM_PATH || path === `${FUTURES_STREAM_PATH}/`, (socket, _request, url) => onFutures(socket, url));
+    router.route((path) => path === FUTURES_STREAM_PATH || path === `${FUTURES_STREAM_PATH}/`, (socket, _request, url) => onFutures(socket, url), undefined, { dialect: 'kucoin', stream: 'futures' });
     const uta = new UtaEncoder(symbols);
     const onUta = utaStreamHandler({
       exchange, tokens: tokens.uta, encode: (event) => uta.encode(event), limits, connections, idleMs, symbols, pingIntervalMs,
     });
-    router.route((path) => path === UTA_STREAM_PATH || path === `${UTA_STREAM_PATH}/`, (socket, _request, url) => onUta(socket, url));
+    router.route((path) => path === UTA_STREAM_PATH || path === `${UTA_STREAM_PATH}/`, (socket, _request, url) => onUta(socket, url), undefined, { dialect: 'kucoin', stream: 'uta' });
   },
 };

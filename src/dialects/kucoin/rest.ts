@@ -57,7 +57,7 @@ const kucoinErrorShape: ErrorShape = (status, message) => {
 function hostCommon(app: FastifyInstance, prefix: string): void {
   app.setReplySerializer((payload) => toJson(payload as JsonValue));
   registerErrorShape(app, kucoinErrorShape);
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply: FastifyReply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply: FastifyReply) => {
     if (error instanceof KucoinError) return reply.code(error.httpStatus).send(failure(error.code, error.message));
     // The disk refused the command: the message says whether it is safe to retry.
     if (error instanceof NotDurableError) return reply.code(503).send(failure('500000', error.message));
@@ -65,7 +65,7 @@ function hostCommon(app: FastifyInstance, prefix: string): void {
       const status = error.statusCode === 413 || error.statusCode === 415 ? error.statusCode : 400;
       return reply.code(status).send(kucoinErrorShape(status, error.message));
     }
-    console.error('KuCoin front door error:', error);
+    request.log.error({ err: error }, 'KuCoin front door: a handler threw; answered 500');
     return reply.code(500).send(kucoinErrorShape(500, 'Internal Server Error'));
   });
   app.setNotFoundHandler((request, reply) => {

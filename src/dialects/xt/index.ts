@@ -16,9 +16,10 @@ export const xtDialect: Dialect = {
     await app.register(xtRoutes, { exchange, credentials, listenKeys });
     const encoder = new XtEncoder(new Map(exchange.engine.symbols().map((c) => [c.symbol, c])));
     const idleMs = setting(context, 'xt.idleMs', 30_000);
-    router.route('/ws/user', xtStreamHandler({ exchange, listenKeys, encoder, eventLog, olderHistory, limits, connections, idleMs }));
+    router.route('/ws/user', xtStreamHandler({ exchange, listenKeys, encoder, eventLog, olderHistory, limits, connections, idleMs }),
+      undefined, { dialect: 'xt', stream: 'user' });
     const feed = new XtMarketFeed(exchange);
     app.addHook('onClose', async () => feed.stop());
-    router.route('/ws/market', xtMarketStreamHandler({ exchange, feed, limits, connections, idleMs }));
+    router.route('/ws/market', xtMarketStreamHandler({ exchange, feed, limits, connections, idleMs }), undefined, { dialect: 'xt', stream: 'market' });
   },
 };

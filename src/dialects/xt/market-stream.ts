@@ -281,7 +281,7 @@ class XtMarketConnection implements XtMarketSubscriber {
   }
 
   deliverMarket(frame: string): void {
-    this.session.send(frame);
+    this.session.send(frame, 'market');
   }
 
   private armIdle(): NodeJS.Timeout {

@@ -78,7 +78,7 @@ export async function xtRoutes(app: FastifyInstance, options: XtRestOptions): Pr
   const { exchange } = options;
 
   registerErrorShape(app, xtErrorShape);
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply: FastifyReply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply: FastifyReply) => {
     if (error instanceof XtError) return reply.code(error.httpStatus).send(failure(error.code, error.message));
     // The disk refused the command: the message says whether it is safe to retry.
     if (error instanceof NotDurableError) return reply.code(503).send(failure('fail', error.message));
@@ -86,7 +86,7 @@ export async function xtRoutes(app: FastifyInstance, options: XtRestOptions): Pr
       // A body too large or unreadable keeps its status; other refusals reached the service (XT: HTTP 200).
       return reply.code(error.statusCode === 413 || error.statusCode === 415 ? error.statusCode : 200).send(xtErrorShape(error.statusCode, error.message));
     }
-    console.error('XT front door error:', error);
+    request.log.error({ err: error }, 'XT front door: a handler threw; answered 500');
     return reply.code(500).send(xtErrorShape(500, 'internal error'));
   });
   app.setNotFoundHandler((request, reply) => {
