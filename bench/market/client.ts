@@ -28,7 +28,10 @@ function open(url: string, plan: (typeof PLANS)[number] | null, subscriber: Subs
     ws.once('open', () => {
       for (const text of plan?.subscribe ?? []) ws.send(text);
       sockets.push(ws);
-      resolve();
+      // A subscriber that subscribes by request is connected once answered: until then the server
+      // counts it as unbound (maxUnauthenticated), so the next batch waits for it.
+      if ((plan?.subscribe.length ?? 0) === 0) resolve();
+      else ws.once('message', () => resolve());
     });
     ws.once('error', reject);
     ws.on('message', (data) => {

@@ -75,6 +75,18 @@ export const PLANS: readonly StreamPlan[] = [
       return null;
     },
   },
+  {
+    dialect: 'xt',
+    path: '/ws/market',
+    subscribe: [JSON.stringify({ method: 'SUBSCRIBE', params: ['depth_update@btc_usdt,100ms', 'trade@btc_usdt'], id: 'bench' })],
+    read(frame) {
+      const { topic, data } = frame as { topic?: string; data?: Record<string, unknown> };
+      if (data === undefined) return null; // the subscribe answer
+      if (topic === 'depth_update') return { depth: { first: data.fu as number, last: data.u as number, previous: data.pu as number }, engineTime: data.t as number };
+      if (topic === 'trade') return { depth: null, engineTime: data.t as number };
+      return null;
+    },
+  },
 ];
 
 export interface ClientReport {

@@ -11,6 +11,8 @@ import { pace, rng, send, serveParent } from '../gateway/common.js';
 const ADMIN = 'bench-market-admin';
 const server = await startServer({
   symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0,
+  // The subscribers send no ping: XT's /ws/market would close them after 30 s.
+  xtIdleMs: 3_600_000,
 });
 const exchange = server.exchange;
 const run = (input: CommandInput): void => {
