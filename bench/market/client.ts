@@ -62,7 +62,10 @@ serveParent(async (message) => {
       const batch: Promise<void>[] = [];
       for (let i = start; i < Math.min(count, start + 200); i++) {
         const plan = PLANS[i % PLANS.length]!;
-        batch.push(open(bare ? `ws://127.0.0.1:${port}/` : `ws://127.0.0.1:${port}${plan.path}`, bare ? null : plan, { lastDepth: null }));
+        const url = bare ? Promise.resolve(`ws://127.0.0.1:${port}/`)
+          : typeof plan.path === 'string' ? Promise.resolve(`ws://127.0.0.1:${port}${plan.path}`)
+            : plan.path(`http://127.0.0.1:${port}`, `ws://127.0.0.1:${port}`);
+        batch.push(url.then((at) => open(at, bare ? null : plan, { lastDepth: null })));
       }
       await Promise.all(batch);
     }

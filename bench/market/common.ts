@@ -35,7 +35,8 @@ export function readMarketKnobs(env: NodeJS.ProcessEnv = process.env): MarketKno
  */
 export interface StreamPlan {
   dialect: string;
-  path: string;
+  /** The stream URL's path, or how to get the whole URL first (KuCoin's bullet-public token). */
+  path: string | ((http: string, ws: string) => Promise<string>);
   /** Messages to send once open (a subscribe request), if the URL does not subscribe by itself. */
   subscribe: string[];
   read(frame: unknown): { depth: { first: number; last: number; previous: number } | null; engineTime: number | null } | null;
@@ -84,6 +85,28 @@ export const PLANS: readonly StreamPlan[] = [
       if (data === undefined) return null; // the subscribe answer
       if (topic === 'depth_update') return { depth: { first: data.fu as number, last: data.u as number, previous: data.pu as number }, engineTime: data.t as number };
       if (topic === 'trade') return { depth: null, engineTime: data.t as number };
+      return null;
+    },
+  },
+  {
+    dialect: 'kucoin',
+    // bullet-public: a token and the stream's address, as KuCoin's clients get them.
+    path: async (http) => {
+      const reply = await fetch(`${http}/kucoin-futures/api/v1/bullet-public`, { method: 'POST' });
+      const { data } = await reply.json() as { data: { token: string; instanceServers: { endpoint: string }[] } };
+      return `${data.instanceServers[0]!.endpoint}?token=${data.token}`;
+    },
+    subscribe: ['/contractMarket/level2:XBTUSDTM', '/contractMarket/execution:XBTUSDTM'].map((topic, i) =>
+      JSON.stringify({ id: `bench-${i}`, type: 'subscribe', topic, response: true })),
+    read(frame) {
+      const { type, subject, data } = frame as { type?: string; subject?: string; data?: Record<string, unknown> };
+      if (type !== 'message' || data === undefined) return null;
+      // One level change per message, numbered one after another.
+      if (subject === 'level2') {
+        const n = data.sequence as number;
+        return { depth: { first: n, last: n, previous: n - 1 }, engineTime: data.timestamp as number };
+      }
+      if (subject === 'match') return { depth: null, engineTime: Math.floor((data.ts as number) / 1e6) };
       return null;
     },
   },

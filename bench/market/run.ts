@@ -20,7 +20,8 @@ import { PLANS, readMarketKnobs, type ClientReport } from './common.js';
 
 const knobs = readMarketKnobs();
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
-const needFds = knobs.subscribers + 512;
+// The server keeps a tenth of its descriptors (at least 64) and 64 more for REST, admin and files (gateway/descriptors.ts).
+const needFds = Math.ceil(knobs.subscribers * 1.12) + 1024;
 
 /** A child with an IPC channel and a soft descriptor limit raised to what the subscribers need. */
 function child(script: string): ChildProcess {
