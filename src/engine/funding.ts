@@ -86,6 +86,7 @@ export function settleFunding(core: Core, cmd: SettleFunding): CommandResult {
   }
   pricing.lastFundingRate = rate;
   pricing.lastFundingTime = fundingTime;
+  core.publicEvents.push({ type: 'fundingSettled', symbol: state.config.symbol, fundingTime, fundingRate: rate, markPrice: mark, time: core.time });
   pricing.premiumCount = 0;
   pricing.premiumWeighted = 0n;
   return { ok: true, kind: 'done' };

@@ -407,7 +407,8 @@ export interface RiskLimitEvent extends EventBase {
 
 /**
  * Public market data, one list per command (Applied.market), owned by no account: a trade on the
- * book (liquidations included; ADL is off the book and not a market trade), and per symbol whose
+ * book (liquidations included; ADL is off the book and not a market trade), a funding settlement,
+ * and per symbol whose
  * book changed, the changed price levels with their new totals (0: the level is gone) under the
  * symbol's next book update id (one id per command that changed the book).
  */
@@ -434,6 +435,18 @@ export interface BookUpdateEvent {
   asks: [number, number][];
 }
 
-export type PublicEvent = PublicTradeEvent | BookUpdateEvent;
+/** A funding settlement of a symbol (public: the exchanges publish their funding-rate history). */
+export interface FundingSettledEvent {
+  type: 'fundingSettled';
+  symbol: string;
+  fundingTime: number;
+  /** 10^-8; positive: longs paid shorts. */
+  fundingRate: bigint;
+  /** The mark price (ticks) the fees were computed at, null when the symbol had none. */
+  markPrice: number | null;
+  time: number;
+}
+
+export type PublicEvent = PublicTradeEvent | BookUpdateEvent | FundingSettledEvent;
 
 export type EngineEvent = OrderEvent | TradeEvent | PositionEvent | BalanceEvent | ConfigEvent | NoticeEvent | FundingEvent | RiskLimitEvent;

@@ -15,7 +15,7 @@
  * id) agrees with. It is service state like the rest, so a replay or a restored snapshot continues
  * the same numbering.
  */
-import type { PublicEvent, PublicTradeEvent, Side } from '../engine/types.js';
+import type { FundingSettledEvent, PublicEvent, PublicTradeEvent, Side } from '../engine/types.js';
 
 /** Every candle interval Binance offers (the others' are a subset, named their own way). */
 export const CANDLE_INTERVALS = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M'] as const;
@@ -94,7 +94,15 @@ interface SymbolMarket {
   candles: Map<CandleInterval, Candle[]>;
   /** Level changes carried by the symbol's book updates so far (bids + asks of each). */
   bookChanges: number;
+  /** Funding settlements, oldest first (the exchanges' funding-rate history). */
+  fundings: FundingSettlement[];
 }
+
+/** One funding settlement of a symbol: when, at what rate (10^-8) and mark (ticks; null: none). */
+export type FundingSettlement = Pick<FundingSettledEvent, 'fundingTime' | 'fundingRate' | 'markPrice'>;
+
+/** Funding settlements kept per symbol (Binance serves up to 1000 a request; 3 a day is over 11 months). */
+export const FUNDING_HISTORY = 1000;
 
 /** 24-hour rolling statistics, from the 1-minute candles of the last 24 hours (whole minutes). */
 export interface DayStats {
@@ -131,6 +139,11 @@ export class MarketData {
         this.market(event.symbol).bookChanges += event.bids.length + event.asks.length;
         continue;
       }
+      if (event.type === 'fundingSettled') {
+        const { fundingTime, fundingRate, markPrice } = event;
+        pushBounded(this.market(event.symbol).fundings, { fundingTime, fundingRate, markPrice }, FUNDING_HISTORY);
+        continue;
+      }
       const market = this.market(event.symbol);
       pushBounded(market.trades, { tradeId: event.tradeId, price: event.price, qty: event.qty, takerSide: event.takerSide, time: event.time }, RECENT_TRADES);
       // One command takes liquidity for one order: its fills at one price are one aggregate trade.
@@ -162,6 +175,11 @@ export class MarketData {
    * update's order). It always describes the engine's current book (Engine.depth), as both move in
    * the same applied command.
    */
+  /** Funding settlements, oldest first. */
+  fundings(symbol: string): readonly FundingSettlement[] {
+    return this.market(symbol).fundings;
+  }
+
   bookSequence(symbol: string): number {
     return this.market(symbol).bookChanges;
   }
@@ -234,17 +252,20 @@ export class MarketData {
   }
 
   capture(): unknown[] {
-    return [...this.bySymbol].map(([symbol, m]) => [symbol, m.nextAggId, [...m.trades], [...m.aggTrades], [...m.candles].map(([i, list]) => [i, [...list]]), m.bookChanges]);
+    return [...this.bySymbol].map(([symbol, m]) => [symbol, m.nextAggId, [...m.trades], [...m.aggTrades], [...m.candles].map(([i, list]) => [i, [...list]]), m.bookChanges, [...m.fundings]]);
   }
 
   restore(items: unknown[]): void {
     for (const symbol of this.bySymbol.keys()) this.bySymbol.set(symbol, emptyMarket());
-    for (const item of items as [string, number, MarketTrade[], AggregateTrade[], [CandleInterval, Candle[]][], number | undefined][]) {
-      const [symbol, nextAggId, trades, aggTrades, candles, bookChanges] = item;
+    type Item = [string, number, MarketTrade[], AggregateTrade[], [CandleInterval, Candle[]][], number | undefined, FundingSettlement[] | undefined];
+    for (const item of items as Item[]) {
+      const [symbol, nextAggId, trades, aggTrades, candles, bookChanges, fundings] = item;
       if (!this.bySymbol.has(symbol)) continue; // a symbol no longer configured
       // A snapshot written before the count existed starts it at 0 (clients resynchronise on reconnect).
       this.bySymbol.set(symbol, {
         trades: [...trades], aggTrades: [...aggTrades], nextAggId, candles: new Map(candles.map(([i, list]) => [i, [...list]])), bookChanges: bookChanges ?? 0,
+        // Snapshots written before the funding history existed start it empty.
+        fundings: [...(fundings ?? [])],
       });
     }
   }
@@ -257,7 +278,7 @@ export class MarketData {
 }
 
 function emptyMarket(): SymbolMarket {
-  return { trades: [], aggTrades: [], nextAggId: 1, candles: new Map(CANDLE_INTERVALS.map((i) => [i, []])), bookChanges: 0 };
+  return { trades: [], aggTrades: [], nextAggId: 1, candles: new Map(CANDLE_INTERVALS.map((i) => [i, []])), bookChanges: 0, fundings: [] };
 }
 
 function emptyCandle(openTime: number, price: number): Candle {

@@ -78,7 +78,7 @@ for (const seed of seeds()) {
             assert.equal(event.updateId, client.updateId + 1, `${where}: update ids must be consecutive`);
             client.apply(event);
           }
-        } else {
+        } else if (event.type === 'publicTrade') {
           trades += 1;
           const pair = fills.get(event.tradeId) ?? [];
           assert.equal(pair.length, 2, `${where}: public trade ${event.tradeId} must be one maker and one taker fill`);

@@ -123,7 +123,7 @@ export class BinanceMarketFeed {
           e: 'trade', E: now, T: event.time, s: symbol.name, t: event.tradeId, p: formatPrice(symbol, event.price), q: formatQty(symbol, event.qty),
           X: 'MARKET', m: event.takerSide === 'SELL',
         }));
-      } else {
+      } else if (event.type === 'book') {
         this.accumulate(event);
         this.bookTicker(symbol, prefix, event, now);
       }

@@ -169,6 +169,23 @@ export async function marketRoutes(app: FastifyInstance, options: BinanceRestOpt
     return one ? rows[0] : rows;
   });
 
+  /** Funding-rate history, oldest first: the last `limit` settlements, or the first `limit` from startTime. */
+  app.get('/fapi/v1/fundingRate', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['symbol', 'startTime', 'endTime', 'limit']);
+    const { list } = symbolsOf(params);
+    const limit = integerParam(params, 'limit', 1, 1000) ?? 100;
+    const start = integerParam(params, 'startTime', 0, Number.MAX_SAFE_INTEGER);
+    const end = integerParam(params, 'endTime', 0, Number.MAX_SAFE_INTEGER);
+    const rows = list.flatMap((symbol) => market.fundings(symbol.config.symbol).map((f) => ({ symbol, f })))
+      .filter(({ f }) => (start === undefined || f.fundingTime >= start) && (end === undefined || f.fundingTime <= end))
+      .sort((x, y) => x.f.fundingTime - y.f.fundingTime);
+    const picked = start === undefined ? rows.slice(Math.max(0, rows.length - limit)) : rows.slice(0, limit);
+    return picked.map(({ symbol, f }) => ({
+      symbol: symbol.name, fundingTime: f.fundingTime, fundingRate: formatRate(f.fundingRate), markPrice: f.markPrice === null ? '' : formatPrice(symbol, f.markPrice),
+    }));
+  });
+
   app.get('/fapi/v1/premiumIndex', async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['symbol']);

@@ -218,7 +218,7 @@ export class BybitPublicFeed {
           const view = this.books.get(`orderbook.${depth}.${name}`);
           if (view !== undefined) view.dirty = true;
         }
-      } else traded.set(event.symbol, (traded.get(event.symbol) ?? 0) + 1);
+      } else if (event.type === 'publicTrade') traded.set(event.symbol, (traded.get(event.symbol) ?? 0) + 1);
     }
     for (const [symbol, count] of traded) {
       const config = this.symbols.config(symbol);

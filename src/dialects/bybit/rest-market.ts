@@ -172,6 +172,25 @@ export async function marketRoutes(app: FastifyInstance, options: BybitRestOptio
     return ok({ category: 'linear', symbol: bybitSymbol(config.symbol), list: candles.reverse().map((c) => klineRow(config, c)) }, now);
   });
 
+  /** Funding-rate history, newest first: `limit` (200 at most) settlements up to endTime (or now), from startTime. */
+  app.get('/v5/market/funding/history', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['category', 'symbol', 'startTime', 'endTime', 'limit']);
+    const category = categoryOf(params);
+    const config = symbolOf(symbols, params, true);
+    const start = optionalInteger(params, 'startTime', 0, Number.MAX_SAFE_INTEGER);
+    const end = optionalInteger(params, 'endTime', 0, Number.MAX_SAFE_INTEGER);
+    // Bybit: startTime alone is refused; endTime alone or both are fine.
+    if (start !== undefined && end === undefined) throw paramsError('startTime needs endTime: pass both, or endTime alone, or neither');
+    if (start !== undefined && end !== undefined && start > end) throw paramsError('startTime must not be after endTime');
+    const limit = optionalInteger(params, 'limit', 1, 200) ?? 200;
+    const list = category !== 'linear' ? [] : exchange.state.market.fundings(config.symbol)
+      .filter((f) => (start === undefined || f.fundingTime >= start) && (end === undefined || f.fundingTime <= end))
+      .slice(-limit).reverse()
+      .map((f) => ({ symbol: bybitSymbol(config.symbol), fundingRate: formatRate(f.fundingRate), fundingRateTimestamp: String(f.fundingTime) }));
+    return ok({ category, list }, exchange.now());
+  });
+
   app.get('/v5/market/tickers', async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['category', 'symbol', 'baseCoin', 'expDate']);

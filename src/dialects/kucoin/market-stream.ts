@@ -145,7 +145,7 @@ export class KucoinMarketFeed {
           symbol: name, sequence: event.tradeId, side: event.takerSide === 'BUY' ? 'buy' : 'sell', size: event.qty,
           price: priceText(config, event.price), tradeId: String(event.tradeId), ts: nsNum(event.time),
         }), event.tradeId);
-      } else {
+      } else if (event.type === 'book') {
         this.level2(config, name, event);
         this.depthDirty.add(event.symbol);
         this.tickerV2(config, name, event.time);

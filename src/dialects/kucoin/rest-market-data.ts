@@ -129,6 +129,20 @@ export async function marketDataRoutes(app: FastifyInstance, options: KucoinRest
     return ok(tickerData(options, symbolOf(symbols, params, true)));
   });
 
+  /** Funding-rate history between `from` and `to` (both required), newest first. */
+  app.get('/api/v1/contract/funding-rates', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['symbol', 'from', 'to']);
+    const config = symbolOf(symbols, params, true);
+    const from = optionalInteger(params, 'from', 0, Number.MAX_SAFE_INTEGER);
+    const to = optionalInteger(params, 'to', 0, Number.MAX_SAFE_INTEGER);
+    if (from === undefined || to === undefined) throw badParam('from and to are required (ms)');
+    if (from > to) throw badParam('from must not be after to');
+    const name = symbols.name(config.symbol);
+    return ok(market.fundings(config.symbol).filter((f) => f.fundingTime >= from && f.fundingTime <= to).reverse()
+      .map((f) => ({ symbol: name, fundingRate: rateNum(f.fundingRate), timepoint: f.fundingTime })));
+  });
+
   app.get('/api/v1/allTickers', async (request) => {
     onlyParams(paramsOf(request), []);
     return ok(symbols.all().map((config) => tickerData(options, config)));

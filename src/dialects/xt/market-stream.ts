@@ -159,7 +159,7 @@ export class XtMarketFeed {
         traded.add(event.symbol);
         const config = this.symbols.get(event.symbol)!;
         this.send(`trade@${event.symbol}`, () => frameOf('trade', `trade@${event.symbol}`, xtDeal(config, event)));
-      } else {
+      } else if (event.type === 'book') {
         this.accumulate(event);
       }
     }

@@ -179,4 +179,42 @@ export async function marketRoutes(app: FastifyInstance, options: XtRestOptions)
   }
 
   app.get(`${Q}/funding-rate`, async (request) => ok(xtFundingRate(exchange, one(paramsOf(request)), exchange.now())));
+
+  /**
+   * Funding-rate history, newest first, paged by `id` (a record's id is its funding time in ms:
+   * unique within a symbol; across symbols a page boundary is a time): NEXT (the default) pages to
+   * older records, PREV to newer ones.
+   */
+  app.get(`${Q}/funding-rate-record`, async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['symbol', 'direction', 'id', 'limit']);
+    const config = symbolOf(exchange, params, false);
+    const direction = optionalString(params, 'direction') ?? 'NEXT';
+    if (direction !== 'NEXT' && direction !== 'PREV') throw invalidParams('invalid_direction: direction must be PREV or NEXT');
+    const id = wholeNumber(params, 'id', 0, Number.MAX_SAFE_INTEGER, 'invalid_id');
+    const limit = wholeNumber(params, 'limit', 1, FUNDING_RECORD_MAX, 'invalid_limit') ?? FUNDING_RECORD_DEFAULT;
+    const newestFirst = (config === undefined ? all() : [config])
+      .flatMap((c) => market.fundings(c.symbol).map((f) => ({ c, f })))
+      .sort((x, y) => y.f.fundingTime - x.f.fundingTime || (x.c.symbol < y.c.symbol ? -1 : 1));
+    let from = 0;
+    let to = newestFirst.length;
+    if (id !== undefined && direction === 'NEXT') from = newestFirst.findIndex(({ f }) => f.fundingTime < id);
+    if (id !== undefined && direction === 'PREV') to = newestFirst.findIndex(({ f }) => f.fundingTime <= id);
+    if (from < 0) from = newestFirst.length;
+    if (to < 0) to = newestFirst.length;
+    const page = direction === 'PREV' && id !== undefined ? newestFirst.slice(Math.max(from, to - limit), to) : newestFirst.slice(from, Math.min(to, from + limit));
+    const first = page.length === 0 ? from : newestFirst.indexOf(page[0]!);
+    return ok({
+      hasPrev: first > 0,
+      hasNext: first + page.length < newestFirst.length,
+      items: page.map(({ c, f }) => ({
+        id: f.fundingTime, symbol: c.symbol, fundingRate: formatRate(f.fundingRate), createdTime: f.fundingTime,
+        collectionInternal: exchange.engine.prices(c.symbol, exchange.now())!.fundingIntervalMs / 1000,
+      })),
+    });
+  });
 }
+
+/** funding-rate-record page sizes: 10 by default (XT's documented default), at most 200 (what ccxt asks for; XT names no maximum). */
+const FUNDING_RECORD_DEFAULT = 10;
+const FUNDING_RECORD_MAX = 200;
