@@ -4,9 +4,11 @@
  * so that pushes flow at once. State lives in the data directory: a restart recovers it (journal
  * and snapshots) before serving.
  */
-import { DEMO_SYMBOLS } from './engine/demo-symbols.js';
 import { parseAmount } from './engine/fixed.js';
-import { readSettings, UsageError } from './config.js';
+import { parsePrice } from './engine/format.js';
+import { dialectSettings, readSettings, UsageError } from './config.js';
+import { createLogger } from './ops/log.js';
+import { Ops } from './ops/ops.js';
 import { ACCOUNT_DEFAULTS, type DialectName } from './dialects/account-defaults.js';
 import { startServer } from './server/server.js';
 import { Simulator } from './sim/simulator.js';
@@ -17,25 +19,44 @@ const DIALECT_TITLES: Readonly<Record<DialectName, string>> = { xt: 'XT', binanc
 
 async function main(): Promise<void> {
   const settings = readSettings(process.argv.slice(2), process.env);
-  const server = await startServer({
-    symbols: DEMO_SYMBOLS, adminToken: settings.adminToken, dataDir: settings.dataDir, port: settings.port, host: settings.host,
-    log: (message) => console.log(message),
-    // Marks follow the index every second; funding settles at 00:00, 08:00 and 16:00 UTC.
-    priceTickMs: 1000, fundingSchedule: true,
-  });
-  const { exchange, credentials, recovery } = server;
-  if (recovery !== null) {
-    console.log(`recovered ${settings.dataDir} in ${recovery.ms} ms: snapshot at command ${recovery.snapshotSeq ?? 'none'}, ` +
-      `${recovery.replayed} journal commands replayed, ${recovery.checkpointsVerified} state hashes checked, now at command ${recovery.cmdSeq}, ` +
-      `stream epoch ${recovery.epoch}${recovery.newEpoch ? ' (new)' : ''}`);
+  const { config } = settings;
+  if (settings.printConfig) {
+    // A starting point for a configuration file: everything in effect, the admin token left out.
+    process.stdout.write(`${JSON.stringify({ ...config, server: { ...config.server, adminToken: null } }, null, 2)}\n`);
+    return;
   }
-  console.log(`perpstream listening on ${server.url} (XT REST at /future/..., user stream at ${server.wsUrl}/ws/user)`);
-  console.log(`  dialects: Binance ${server.url}/binance/fapi (stream ${server.wsUrl}/binance/ws/<listenKey>), ` +
-    `Bybit ${server.url}/bybit/v5 (stream ${server.wsUrl}/bybit/v5/private), ` +
-    `KuCoin ${server.url}/kucoin-futures/api (stream from bullet-private); see README.md`);
+  const logger = createLogger({ level: settings.logLevel, format: settings.logFormat });
+  const ops = new Ops({ logger, metricsPath: settings.metricsPath });
+  // The ops port opens before recovery, so /readyz can say "recovering" while the main port is still closed.
+  if (settings.opsPort !== null) await ops.listen(settings.opsPort, settings.opsHost);
+  if (settings.configFile !== null) logger.info({ configFile: settings.configFile, symbols: config.symbols.map((s) => s.symbol) }, `configuration from ${settings.configFile}`);
+  const { defaultPositionMode, ...engine } = config.engine;
+  const dialects = dialectSettings(config);
+  const server = await startServer({
+    symbols: config.symbols, adminToken: settings.adminToken, dataDir: settings.dataDir, port: settings.port, host: settings.host,
+    logger, ops, opsOnMainPort: config.ops.onMainPort,
+    limits: config.limits, dialectSettings: dialects, listenKeyTtlMs: dialects['xt.listenKeyTtlMs'],
+    defaultPositionMode, engine,
+    priceTickMs: config.timings.priceTickMs, fundingSchedule: config.timings.fundingSchedule,
+    snapshotEveryCommands: config.timings.snapshotEveryCommands, snapshotEveryMs: config.timings.snapshotEveryMs,
+    keepSnapshots: config.timings.keepSnapshots, replayWindow: config.timings.replayWindow, drainMs: config.timings.drainMs,
+  });
+  const { exchange, credentials } = server;
+  logger.info({ url: server.url, wsUrl: server.wsUrl },
+    `perpstream listening on ${server.url} (XT REST at /future/..., user stream at ${server.wsUrl}/ws/user; ` +
+    `Binance ${server.url}/binance/fapi, stream ${server.wsUrl}/binance/ws/<listenKey>; Bybit ${server.url}/bybit/v5, stream ${server.wsUrl}/bybit/v5/private; ` +
+    `KuCoin ${server.url}/kucoin-futures/api, stream from bullet-private; health ${server.url}/healthz, ${server.url}/readyz, metrics ${server.url}${settings.metricsPath}; see README.md)`);
+  // Printed, not logged: the operator's credentials never go into the log stream.
   console.log(`admin API: ${server.url}/admin/v1  token: ${settings.adminTokenGenerated ? `${settings.adminToken} (generated)` : '(as given)'}`);
 
-  const startPrices = new Map([['btc_usdt', 600_000], ['eth_usdt', 300_000]]);
+  // The demo's starting marks (in ticks), for the demo symbols the configuration lists; other
+  // symbols start without a mark (set one with POST /admin/v1/mark-price) and are not simulated.
+  const startPrices = new Map<string, number>();
+  for (const [symbol, price] of [['btc_usdt', '60000'], ['eth_usdt', '3000']] as const) {
+    const symbolConfig = exchange.engine.symbols().find((c) => c.symbol === symbol);
+    const ticks = symbolConfig === undefined ? undefined : parsePrice(symbolConfig, price);
+    if (ticks !== undefined) startPrices.set(symbol, ticks);
+  }
   const fresh = exchange.engine.account(1) === undefined;
   if (fresh) for (const [symbol, price] of startPrices) await exchange.execute({ type: 'setMarkPrice', symbol, price });
   // One demo account per exchange, created with that exchange's defaults so a client written for
@@ -56,29 +77,42 @@ async function main(): Promise<void> {
     console.log(`  watch it: npm run watch -- --url ${server.url} --api-key ${credential.apiKey} --secret ${credential.secret}`);
   }
 
-  if (!fresh) console.log('demo accounts from an earlier run are kept; their keys are in the data directory (credentials.json)');
+  if (!fresh) logger.info('demo accounts from an earlier run are kept; their keys are in the data directory (credentials.json)');
 
   let simulator: Simulator | null = null;
   if (settings.simulator) {
     // The demo accounts trade with the simulator's makers, so watching one shows live pushes at once.
-    simulator = new Simulator({ exchange, startPrices, guestTakers: DEMO_ACCOUNTS.map((_, i) => i + 1).filter((id) => exchange.engine.account(id) !== undefined) });
+    simulator = new Simulator({
+      exchange, startPrices, log: (message) => logger.error(message),
+      guestTakers: DEMO_ACCOUNTS.map((_, i) => i + 1).filter((id) => exchange.engine.account(id) !== undefined),
+    });
     await simulator.start();
-    console.log('market simulator running (--no-sim to turn it off)');
+    logger.info('market simulator running (--no-sim to turn it off)');
   }
 
-  const stop = (): void => {
-    simulator?.stop();
-    // Graceful: stop serving, take a last snapshot, close the journal.
-    server.close().then(() => process.exit(0), (error: unknown) => {
-      console.error("shutdown failed:", error);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn(`${signal} again during shutdown: exiting now, without waiting for it to finish`);
+      process.exit(1);
+    }
+    stopping = true;
+    // Graceful: stop accepting, drain, close streams with 1001, take a last snapshot, close the journal.
+    (simulator?.stop() ?? Promise.resolve()).then(() => server.shutdown(signal)).then(() => ops.close()).then(() => process.exit(0), (error: unknown) => {
+      logger.error({ err: error }, 'shutdown failed');
       process.exit(1);
     });
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof UsageError ? `perpstream: ${error.message}` : error);
-  process.exit(error instanceof UsageError ? 2 : 1);
+  if (error instanceof UsageError) {
+    process.stderr.write(`perpstream: ${error.message}\n`);
+    process.exit(2);
+  }
+  // Start-up failed (recovery refused a damaged journal, the port is taken, …): one fatal line.
+  createLogger().fatal({ err: error }, `perpstream could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
 });

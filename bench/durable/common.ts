@@ -8,8 +8,8 @@ import type { Applied } from '../../src/engine/engine.js';
 import { parseAmount } from '../../src/engine/fixed.js';
 import type { CommandResult } from '../../src/engine/types.js';
 import { realFileOps, type FileHandleLike, type FileOps } from '../../src/persistence/file-ops.js';
-import { EventLog } from '../../src/service/event-log.js';
-import type { CommandInput, Exchange } from '../../src/service/exchange.js';
+import type { CommandInput } from '../../src/service/exchange.js';
+import type { ServiceStateOptions } from '../../src/service/service-state.js';
 
 export const SYMBOL = 'btc_usdt';
 export const MID = 600_000; // 60,000.0 in ticks
@@ -20,15 +20,11 @@ import { rng } from '../rng.js';
 export { rng };
 
 /**
- * What `startServer` registers before recovery (src/server/server.ts): the 100k-event replay
- * window, an observer of every event and part of every snapshot. The exchange's own History is
- * always there. (The XT encoder keeps no state: the events carry what it needs.)
+ * The service state `startServer` builds (src/server/server.ts): History, the ledger and the
+ * 100k-event replay window, fed from every event and part of every snapshot. (The XT encoder keeps
+ * no state: the events carry what it needs.)
  */
-export function serverWiring(exchange: Exchange): void {
-  const eventLog = new EventLog(100_000);
-  exchange.events.subscribeAll((event) => eventLog.record(event));
-  exchange.persistables.push(eventLog);
-}
+export const SERVER_SERVICE: ServiceStateOptions = { replayWindow: 100_000 };
 
 // ---------------------------------------------------------------------------------------------
 // Latency samples (ms).

@@ -2,7 +2,7 @@
  * One restart, in a fresh process, on a data directory written with `startServer`'s wiring.
  * Prints one line `RECOVERY {json}`. Leaves the directory as it found it (the journal is closed
  * without the store's closing snapshot).
- *   node dist/bench/durable/recover.js <dataDir> store      DurableStore.open, as perpstream starts
+ *   node dist/bench/durable/recover.js <dataDir> store      openDurableExchange, as perpstream starts
  *
  * Split (from outside the store, which reports only the total):
  *   snapshot: start → `prepare` runs (snapshot read, decode, Engine.restore with audit, state hash);
@@ -12,10 +12,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
-import { DurableStore } from '../../src/persistence/store.js';
 import { systemClock } from '../../src/service/clock.js';
+import { openDurableExchange } from '../../src/service/durable-exchange.js';
 import type { Exchange } from '../../src/service/exchange.js';
-import { serverWiring, TimedOps } from './common.js';
+import { SERVER_SERVICE, TimedOps } from './common.js';
 
 const [dataDir, mode = 'store'] = process.argv.slice(2);
 if (dataDir === undefined || mode !== 'store') {
@@ -29,7 +29,6 @@ let firstEvent = 0;
 let events = 0;
 const prepare = (exchange: Exchange): void => {
   prepared = performance.now();
-  serverWiring(exchange);
   exchange.events.subscribeAll(() => {
     if (events++ === 0) firstEvent = performance.now();
   });
@@ -39,7 +38,7 @@ const log = (message: string): void => console.error(`  store: ${message}`);
 interface Outcome { snapshotSeq: number | null; skippedSnapshots: string[]; replayed: number; checkpointsVerified: number; cmdSeq: number }
 
 async function viaStore(): Promise<Outcome> {
-  const { store, report } = await DurableStore.open({ dataDir: dataDir!, symbols: DEMO_SYMBOLS, clock: systemClock, ops, log }, prepare);
+  const { store, report } = await openDurableExchange({ dataDir: dataDir!, symbols: DEMO_SYMBOLS, clock: systemClock, ops, log, service: SERVER_SERVICE }, prepare);
   await store.journal.close();
   return report;
 }

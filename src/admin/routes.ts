@@ -10,7 +10,7 @@ import { parsePrice } from '../engine/format.js';
 import type { CommandError, MarginMode } from '../engine/types.js';
 import { ACCOUNT_DEFAULTS, DIALECTS, isDialectName, type AccountDefaults } from '../dialects/account-defaults.js';
 import type { CredentialStore } from '../service/credentials.js';
-import { JournalError } from '../persistence/journal.js';
+import { NotDurableError } from '../service/errors.js';
 import { registerErrorShape } from '../server/error-shapes.js';
 import type { DurableStore } from '../persistence/store.js';
 import type { Exchange } from '../service/exchange.js';
@@ -118,9 +118,10 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
   const { exchange, credentials, adminToken } = options;
 
   registerErrorShape(app, (_status, message) => ({ error: message }));
-  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
-    if (error instanceof JournalError) return void reply.code(503).send({ error: error.message });
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply: FastifyReply) => {
+    if (error instanceof NotDurableError) return void reply.code(503).send({ error: error.message });
     const status = error instanceof AdminError ? error.status : (error.statusCode ?? 500);
+    if (status >= 500) request.log.error({ err: error }, 'admin API: a handler threw; answered 500');
     void reply.code(status).send({ error: status >= 500 ? 'internal error' : error.message });
   });
   app.setNotFoundHandler((request, reply) => {

@@ -3,6 +3,9 @@
  * Connects as an account over XT's protocol (signed listen-key request, then /ws/user) and prints
  * every push readably, one line each.
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { sign, signaturePayload } from '../dialects/xt/auth.js';
 import { XT_TOPICS } from '../dialects/xt/encode.js';
@@ -14,16 +17,26 @@ interface Options {
   topics: string[];
 }
 
-function parseOptions(argv: readonly string[]): Options {
-  const values = new Map<string, string>();
-  for (let i = 0; i < argv.length; i += 2) values.set(argv[i]!.replace(/^--/, ''), argv[i + 1] ?? '');
-  const apiKey = values.get('api-key') ?? process.env.PERPSTREAM_API_KEY;
-  const secret = values.get('secret') ?? process.env.PERPSTREAM_SECRET;
-  if (!apiKey || !secret) {
-    console.error('usage: npm run watch -- --url http://127.0.0.1:8080 --api-key <key> --secret <secret> [--topics balance,position,trade,order,notify]');
-    process.exit(2);
+const USAGE = 'usage: npm run watch -- --url http://127.0.0.1:8080 --api-key <key> --secret <secret> [--topics balance,position,trade,order,notify]';
+
+/** The options (node:util.parseArgs, strict: `--x y` and `--x=y` alike), or null with the reason. */
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options | string {
+  let values: { url?: string; 'api-key'?: string; secret?: string; topics?: string };
+  try {
+    values = parseArgs({
+      args: [...argv], strict: true, allowPositionals: false,
+      options: { url: { type: 'string' }, 'api-key': { type: 'string' }, secret: { type: 'string' }, topics: { type: 'string' } },
+    }).values;
+  } catch (error) {
+    return (error as Error).message;
   }
-  return { url: values.get('url') ?? 'http://127.0.0.1:8080', apiKey, secret, topics: (values.get('topics') ?? XT_TOPICS.join(',')).split(',') };
+  const apiKey = values['api-key'] ?? env.PERPSTREAM_API_KEY;
+  const secret = values.secret ?? env.PERPSTREAM_SECRET;
+  if (!apiKey || !secret) return 'an API key and its secret are required (--api-key, --secret or PERPSTREAM_API_KEY, PERPSTREAM_SECRET)';
+  const topics = (values.topics ?? XT_TOPICS.join(',')).split(',').filter((topic) => topic !== '');
+  const unknown = topics.filter((topic) => !(XT_TOPICS as readonly string[]).includes(topic));
+  if (unknown.length > 0 || topics.length === 0) return `--topics takes some of ${XT_TOPICS.join(',')}${unknown.length > 0 ? `, not ${unknown.join(',')}` : ''}`;
+  return { url: (values.url ?? 'http://127.0.0.1:8080').replace(/\/+$/, ''), apiKey, secret, topics };
 }
 
 async function listenKey(options: Options): Promise<string> {
@@ -58,7 +71,11 @@ function describe(push: { topic?: string; seq?: number; data?: Record<string, un
 }
 
 async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
+  const options = parseOptions(process.argv.slice(2), process.env);
+  if (typeof options === 'string') {
+    console.error(`${options}\n${USAGE}`);
+    process.exit(2);
+  }
   const key = await listenKey(options);
   const socket = new WebSocket(`${options.url.replace(/^http/, 'ws')}/ws/user`);
   let ping: NodeJS.Timeout | undefined;
@@ -81,7 +98,10 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+// Run as a program (npm run watch), not when a test imports parseOptions.
+if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

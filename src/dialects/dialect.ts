@@ -10,6 +10,7 @@ import type { WsRouter } from '../gateway/ws-router.js';
 import type { CredentialStore } from '../service/credentials.js';
 import type { EventLog, OlderHistory } from '../service/event-log.js';
 import type { Exchange } from '../service/exchange.js';
+import type { LogFn } from '../ops/log.js';
 import type { ListenKeys } from '../service/listen-keys.js';
 
 export interface DialectContext {
@@ -31,6 +32,8 @@ export interface DialectContext {
    * lifetimes with them. A dialect reads its own with `setting()` and documents its defaults.
    */
   settings: Readonly<Record<string, number>>;
+  /** Where a dialect's components report (a stream-credential file that could not be saved, …). */
+  log: LogFn;
 }
 
 export interface Dialect {

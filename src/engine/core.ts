@@ -6,7 +6,7 @@ import { OrderBook } from './book/order-book.js';
 import { Emitter } from './emitter.js';
 import { buildSymbolConfig, type SymbolSpec } from './symbol.js';
 import { positionKey, type Account, type Order, type Position, type SymbolSettings, type SymbolState, type Wallet } from './state.js';
-import type { CommandResult, MarginMode, PositionMode, PositionSide } from './types.js';
+import type { CommandResult, MarginMode, PositionMode, PositionSide, PublicEvent } from './types.js';
 import { newSymbolPricing, type SymbolPricing } from './prices.js';
 import { RiskState, type RiskOptions } from './risk/risk-state.js';
 import { SymbolRisk } from './risk/units.js';
@@ -75,6 +75,8 @@ export class Core {
   nextOrderId = 1;
   nextTradeId = 1;
   nextPriority = 1;
+  /** The command's public market events so far (trades as they match; book updates at its end). */
+  publicEvents: PublicEvent[] = [];
   /** The order currently taking liquidity: margin reallocation never cancels it. */
   activeTaker: Order | null = null;
   /** Insurance fund and risk settings (src/engine/risk). */
@@ -93,7 +95,7 @@ export class Core {
       invariant(!this.symbols.has(spec.symbol), `symbol ${spec.symbol} is configured twice`);
       const positionKeys = { BOTH: positionKey(spec.symbol, 'BOTH'), LONG: positionKey(spec.symbol, 'LONG'), SHORT: positionKey(spec.symbol, 'SHORT') };
       const state: SymbolState = {
-        config: buildSymbolConfig(spec), book: new OrderBook(), positionKeys, markPrice: null, lastPrice: null, openPositions: new Set(),
+        config: buildSymbolConfig(spec), book: new OrderBook(), positionKeys, markPrice: null, lastPrice: null, bookUpdateId: 0, openPositions: new Set(),
         pacing: new MarkPacing(), risk: new SymbolRisk(),
       };
       this.symbols.set(spec.symbol, state);

@@ -11,9 +11,10 @@ import { captureSnapshot, restoreSnapshot, type EngineSnapshot } from './persist
 import { amendOrder, cancelAll, cancelOrder, placeOrder } from './orders.js';
 import { settleFunding } from './funding.js';
 import { markChanged, priceInfo, sampleRisk, setIndexPrice, type MarkSetter, type PriceInfo } from './prices.js';
-import { accountView, buildView, hashView } from './state-view.js';
+import { accountView, buildView, hashView, stateFingerprint } from './state-view.js';
 import type { SymbolConfig } from './symbol.js';
-import type { ChangeReason, Command, CommandResult, EngineEvent } from './types.js';
+import type { ChangeReason, Command, CommandResult, EngineEvent, PublicEvent } from './types.js';
+import { takePublicEvents } from './public-feed.js';
 import { adjustRiskLimit, setAutoDeposit } from './risk/commands.js';
 import { depositInsurance } from './risk/insurance.js';
 import { afterCommand, onMarkPrice } from './risk/liquidation.js';
@@ -30,10 +31,19 @@ export type { EngineOptions } from './core.js';
 export type { EngineSnapshot } from './persist.js';
 export type { PriceInfo } from './prices.js';
 
+/** An aggregated book: [price ticks, total contracts] per level, best first, and its update id. */
+export interface Depth {
+  updateId: number;
+  bids: [number, number][];
+  asks: [number, number][];
+}
+
 export interface Applied {
   cmdSeq: number;
   result: CommandResult;
   events: EngineEvent[];
+  /** Public market data of the command: trades, then book updates (public-feed.ts). */
+  market: PublicEvent[];
 }
 
 const REASONS: Record<Command['type'], ChangeReason> = {
@@ -92,9 +102,10 @@ export class Engine {
     // The risk engine re-indexes what the command changed (docs/engine-rules.md, "Risk").
     if (result.ok) afterCommand(core);
     const events = core.emitter.events;
+    const market = takePublicEvents(core);
     // The message is built only on failure: a closure here would be allocated for every command.
-    if (!result.ok && events.length > 0) invariant(false, `refused command ${command.type} emitted events`);
-    return { cmdSeq: core.cmdSeq, result, events };
+    if (!result.ok && (events.length > 0 || market.length > 0)) invariant(false, `refused command ${command.type} emitted events`);
+    return { cmdSeq: core.cmdSeq, result, events, market };
   }
 
   private dispatch(command: Command): CommandResult {
@@ -166,6 +177,24 @@ export class Engine {
   }
 
   /**
+   * A symbol's aggregated book, best first, at most `limit` levels a side, with the book update id
+   * it reflects (the public feed's book updates continue from it); undefined for an unknown symbol.
+   */
+  depth(symbol: string, limit: number): Depth | undefined {
+    const state = this.core.symbols.get(symbol);
+    if (state === undefined) return undefined;
+    const side = (levels: Generator<{ price: number; qty: number }>): [number, number][] => {
+      const out: [number, number][] = [];
+      for (const level of levels) {
+        if (out.length >= limit) break;
+        out.push([level.price, level.qty]);
+      }
+      return out;
+    };
+    return { updateId: state.bookUpdateId, bids: side(state.book.bids.levelsBestFirst()), asks: side(state.book.asks.levelsBestFirst()) };
+  }
+
+  /**
    * A symbol's index, mark, last and premium, the predicted and last funding rates and the next
    * funding time (before the first settlement: the first after `now`); undefined for an unknown symbol.
    */
@@ -192,6 +221,11 @@ export class Engine {
   /** SHA-256 of the canonical view: equal states, equal hashes. */
   stateHash(): string {
     return hashView(this.view());
+  }
+
+  /** A cheap summary of the state (see stateFingerprint): equal states, equal fingerprints; not a hash. */
+  fingerprint(): string {
+    return stateFingerprint(this.core);
   }
 
   /** Recomputes every derived quantity from scratch and throws InvariantError on any mismatch. */

@@ -273,6 +273,7 @@ function match(core: Core, taker: Order, limit: number): boolean {
       fillStep(core, maker, qty, price, true, tradeId);
       fillStep(core, taker, qty, price, false, tradeId);
       taker.symbol.lastPrice = price;
+      core.publicEvents.push({ type: 'publicTrade', symbol: taker.symbol.config.symbol, tradeId, price, qty, takerSide: taker.side, time: core.time });
     }
     return false;
   } finally {

@@ -69,7 +69,7 @@ export interface EngineSnapshot {
   netDeposits: [string, bigint][];
   /** setAssetPrice prices (absent in snapshots from before them). */
   assetPrices?: [string, bigint][];
-  symbols: { symbol: string; markPrice: number | null; lastPrice: number | null; adlRankedAt?: number; adlRound?: number }[];
+  symbols: { symbol: string; markPrice: number | null; lastPrice: number | null; adlRankedAt?: number; adlRound?: number; bookUpdateId?: number }[];
   accounts: AccountRecord[];
   /** Index, samples and funding state per symbol (absent in snapshots older than funding). */
   pricing?: PricingRecord[];
@@ -123,6 +123,7 @@ export function captureSnapshot(core: Core): EngineSnapshot {
     fees: [...core.fees.entries()], netDeposits: [...core.netDeposits.entries()], assetPrices: [...core.assetPrices.entries()],
     symbols: [...core.symbols.values()].map((s) => ({
       symbol: s.config.symbol, markPrice: s.markPrice, lastPrice: s.lastPrice, adlRankedAt: s.risk.adlRankedAt, adlRound: s.risk.adl.round,
+      bookUpdateId: s.bookUpdateId,
     })),
     accounts,
     pricing: pricingRecords(core),
@@ -164,6 +165,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
     symbol.lastPrice = s.lastPrice;
     symbol.risk.adlRankedAt = s.adlRankedAt ?? 0;
     symbol.risk.adl.round = s.adlRound ?? 0;
+    symbol.bookUpdateId = s.bookUpdateId ?? 0;
   }
   const warned = { positions: new Set<Position>(), wallets: new Set<Wallet>() };
   const allOrders: { account: Account; record: OrderRecord }[] = [];
@@ -215,8 +217,12 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
     symbol.book.sideFor(order).add(order);
   }
   restorePricing(core, snapshot.pricing ?? []);
-  // Restoring marked records as changed; nothing is to be emitted for them.
+  // Restoring marked records as changed; nothing is to be emitted for them (nor for the book levels it filled).
   core.emitter.discardStep();
+  for (const symbol of core.symbols.values()) {
+    symbol.book.bids.forgetChanges();
+    symbol.book.asks.forgetChanges();
+  }
   // The liquidation index is derived: rebuilt from the positions, with the warnings in force.
   rebuildIndex(core, warned);
   // What clients were last sent of each record is its state now (apart from mark-derived fields,

@@ -46,6 +46,7 @@ export function buildView(core: Core): StateView {
     symbol: s.config.symbol,
     markPrice: s.markPrice,
     lastPrice: s.lastPrice,
+    bookUpdateId: s.bookUpdateId,
     bids: levelsOf(s.book.bids),
     asks: levelsOf(s.book.asks),
   }));
@@ -83,4 +84,25 @@ function riskView(core: Core, amounts: (map: Map<string, bigint>) => { asset: st
 export function hashView(view: StateView): string {
   const canonical = JSON.stringify(view, (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value));
   return createHash('sha256').update(canonical).digest('hex');
+}
+
+/**
+ * A cheap summary of the state (counters, totals per asset, Σ account seq, wallets and open
+ * contracts), O(accounts + positions) and no hashing of the whole state: a snapshot made by
+ * replaying the journal elsewhere is checked against the live engine's at the same command.
+ */
+export function stateFingerprint(core: Core): string {
+  let seqs = 0;
+  let balances = 0n;
+  let contracts = 0;
+  for (const account of core.accounts.values()) {
+    seqs += account.seq;
+    for (const wallet of account.wallets.values()) balances += wallet.balance;
+    for (const position of account.positions.values()) contracts += position.qty;
+  }
+  const sorted = (map: ReadonlyMap<string, bigint>): string => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(',');
+  return [
+    core.cmdSeq, core.time, core.nextAccountId, core.nextOrderId, core.nextTradeId, core.nextPriority, core.accounts.size, seqs, balances, contracts,
+    sorted(core.fees), sorted(core.netDeposits), sorted(core.risk.insuranceFund),
+  ].join('|');
 }

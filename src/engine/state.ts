@@ -18,6 +18,8 @@ export interface SymbolState {
   readonly positionKeys: Readonly<Record<PositionSide, string>>;
   markPrice: number | null;
   lastPrice: number | null;
+  /** The book's update id: +1 for every command that changed a level (public depth sequencing). */
+  bookUpdateId: number;
   /**
    * The symbol's open positions (qty ≠ 0), every account and side: the one open-position set. Kept
    * exact by the risk engine's hand-off after every step batch (risk/liquidation-index.ts trackOpen);

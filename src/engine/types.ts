@@ -405,4 +405,35 @@ export interface RiskLimitEvent extends EventBase {
   message: string;
 }
 
+/**
+ * Public market data, one list per command (Applied.market), owned by no account: a trade on the
+ * book (liquidations included; ADL is off the book and not a market trade), and per symbol whose
+ * book changed, the changed price levels with their new totals (0: the level is gone) under the
+ * symbol's next book update id (one id per command that changed the book).
+ */
+export interface PublicTradeEvent {
+  type: 'publicTrade';
+  symbol: string;
+  tradeId: number;
+  /** Ticks and contracts. */
+  price: number;
+  qty: number;
+  /** The side of the order that took liquidity. */
+  takerSide: Side;
+  time: number;
+}
+
+export interface BookUpdateEvent {
+  type: 'book';
+  symbol: string;
+  /** The symbol's book update id after this command (consecutive per symbol, from 1). */
+  updateId: number;
+  time: number;
+  /** Changed levels as [price ticks, total contracts], best first. */
+  bids: [number, number][];
+  asks: [number, number][];
+}
+
+export type PublicEvent = PublicTradeEvent | BookUpdateEvent;
+
 export type EngineEvent = OrderEvent | TradeEvent | PositionEvent | BalanceEvent | ConfigEvent | NoticeEvent | FundingEvent | RiskLimitEvent;

@@ -33,6 +33,7 @@ export interface BookView {
   symbol: string;
   markPrice: number | null;
   lastPrice: number | null;
+  bookUpdateId: number;
   /** Best price first; each level lists its order ids in time priority. */
   bids: { price: number; orderIds: number[] }[];
   asks: { price: number; orderIds: number[] }[];

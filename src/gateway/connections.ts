@@ -1,13 +1,16 @@
 /**
  * Counts stream connections per account, in total, and those not yet bound to an account (no valid
- * subscribe or auth so far), so the gateway can enforce every connection limit.
+ * subscribe or auth so far), so the gateway can enforce every connection limit. A connection that
+ * subscribed to public market data only is bound too (it did subscribe validly), to no account.
  */
 import type { WebSocket } from 'ws';
 
 export class ConnectionCounter {
   private total = 0;
   private readonly perAccount = new Map<number, number>();
-  private readonly bound = new WeakSet<WebSocket>();
+  /** Connections bound to an account, with the account (log lines). */
+  private readonly bound = new WeakMap<WebSocket, number>();
+  private readonly boundPublic = new WeakSet<WebSocket>();
   private boundCount = 0;
 
   constructor(private readonly maxPerAccount: number, private readonly maxTotal: number, private readonly maxUnbound: number) {}
@@ -37,16 +40,34 @@ export class ConnectionCounter {
   }
 
   isBound(socket: WebSocket): boolean {
-    return this.bound.has(socket);
+    return this.bound.has(socket) || this.boundPublic.has(socket);
+  }
+
+  /** A connection that subscribed to public data: bound, to no account (an account may bind it later). */
+  bindPublic(socket: WebSocket): void {
+    if (this.bound.has(socket) || this.boundPublic.has(socket)) return;
+    this.boundPublic.add(socket);
+    this.boundCount += 1;
+  }
+
+  /** Undoes bindPublic when the connection closes (nothing when it was bound to an account since). */
+  unbindPublic(socket: WebSocket): void {
+    if (this.boundPublic.delete(socket)) this.boundCount -= 1;
+  }
+
+  /** The account a connection is bound to (log lines), if it is. */
+  accountOf(socket: WebSocket): number | undefined {
+    return this.bound.get(socket);
   }
 
   /** Binds a connection to an account; false when the account already holds its maximum. */
   bindAccount(accountId: number, socket: WebSocket): boolean {
     if (this.bound.has(socket)) throw new Error('a stream connection binds to an account once');
+    this.unbindPublic(socket);
     const held = this.perAccount.get(accountId) ?? 0;
     if (held >= this.maxPerAccount) return false;
     this.perAccount.set(accountId, held + 1);
-    this.bound.add(socket);
+    this.bound.set(socket, accountId);
     this.boundCount += 1;
     return true;
   }

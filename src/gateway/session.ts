@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { TokenBucket } from '../service/token-bucket.js';
 import { CloseCode, type GatewayLimits } from './limits.js';
+import { connectionOf, NO_STREAM_OBSERVER, type ConnectionRecord, type StreamObserver } from './observer.js';
 
 /**
  * An exception a stream's message handler threw. The session emits it as the socket's 'error'
@@ -49,9 +50,15 @@ export class Session {
   private closed = false;
   /** Bytes and messages written, for metrics. */
   sentMessages = 0;
+  /** The gateway's record of this connection (its route's observer), when the router accepted it. */
+  private readonly record: ConnectionRecord | undefined;
+  /** Where pushes, resumes and slow-consumer closes are reported (metrics, logs). */
+  readonly observer: StreamObserver;
 
   constructor(readonly socket: WebSocket, private readonly limits: GatewayLimits, now: number) {
     this.inbound = new TokenBucket(limits.inboundBurst, limits.inboundPerSecond / 1000, now);
+    this.record = connectionOf(socket);
+    this.observer = this.record?.observer ?? NO_STREAM_OBSERVER;
     socket.once('close', () => {
       this.closed = true;
       this.pending = [];
@@ -83,14 +90,20 @@ export class Session {
     return !this.closed && this.socket.readyState === this.socket.OPEN;
   }
 
-  /** Queues one message; closes the connection instead if that would pass the byte bound. */
-  send(text: string): void {
+  /**
+   * Queues one message; closes the connection instead if that would pass the byte bound. A push
+   * (an account event's frame) names its topic, which is counted per dialect and topic.
+   */
+  send(text: string, topic?: string): void {
     if (!this.isOpen) return;
     // JSON pushes are ASCII, so string length is the byte count.
-    if (this.socket.bufferedAmount + this.pendingBytes + text.length > this.limits.maxQueueBytes) {
+    const queued = this.socket.bufferedAmount + this.pendingBytes;
+    if (queued + text.length > this.limits.maxQueueBytes) {
       this.close(CloseCode.SLOW_CONSUMER, `outgoing queue passed ${this.limits.maxQueueBytes} bytes: the client reads too slowly`, false);
+      this.observer.slowConsumer(this.socket, queued, this.limits.maxQueueBytes);
       return;
     }
+    if (topic !== undefined) this.observer.pushed(topic);
     this.pending.push(text);
     this.pendingBytes += text.length;
     if (this.pending.length === 1) flusher.mark(this);
@@ -121,6 +134,7 @@ export class Session {
     if (this.closed) return;
     if (flush) this.flush();
     this.closed = true;
+    if (this.record !== undefined && this.record.closeCode === null) this.record.closeCode = code;
     this.pending = [];
     this.socket.close(code, reason.slice(0, 120));
     // A peer that never answers the close handshake is cut off.

@@ -6,7 +6,9 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ConnectionCounter } from './connections.js';
+import type { LogFn } from '../ops/log.js';
 import { CloseCode, type GatewayLimits } from './limits.js';
+import { attachConnection, connectionOf, NO_GATEWAY_OBSERVER, type GatewayObserver, type StreamLabels, type StreamObserver } from './observer.js';
 import { StreamHandlerError } from './session.js';
 
 export type StreamHandler = (socket: WebSocket, request: IncomingMessage, url: URL) => void;
@@ -24,6 +26,8 @@ interface Route {
   matches: (path: string) => boolean;
   handler: StreamHandler;
   check?: UpgradeCheck;
+  labels: StreamLabels;
+  observer: StreamObserver;
 }
 
 /** What the gateway counts for operators (GET /admin/v1/status). */
@@ -46,12 +50,15 @@ export class WsRouter {
   /** Connections not yet bound to an account, with when they opened (the deadline's clock). */
   private readonly awaitingAuth = new Map<WebSocket, number>();
   private sweeper: NodeJS.Timeout | null = null;
+  /** Set at shutdown: further upgrades are refused (503). */
+  private closing = false;
 
   constructor(
     server: Server,
     private readonly limits: GatewayLimits,
     private readonly counter: ConnectionCounter,
-    private readonly log: (message: string) => void,
+    private readonly log: LogFn,
+    private readonly observer: GatewayObserver = NO_GATEWAY_OBSERVER,
   ) {
     this.wss = new WebSocketServer({
       noServer: true,
@@ -62,9 +69,12 @@ export class WsRouter {
     server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
   }
 
-  /** Serves `path` exactly, or every path the predicate accepts; `check` may refuse an upgrade first. */
-  route(path: string | ((path: string) => boolean), handler: StreamHandler, check?: UpgradeCheck): void {
-    this.routes.push({ matches: typeof path === 'string' ? (p) => p === path : path, handler, check });
+  /**
+   * Serves `path` exactly, or every path the predicate accepts; `check` may refuse an upgrade
+   * first. `labels` name the stream in metrics and logs.
+   */
+  route(path: string | ((path: string) => boolean), handler: StreamHandler, check?: UpgradeCheck, labels: StreamLabels = { dialect: 'unknown', stream: 'unknown' }): void {
+    this.routes.push({ matches: typeof path === 'string' ? (p) => p === path : path, handler, check, labels, observer: this.observer.stream(labels) });
   }
 
   /** Nothing thrown while handling one upgrade reaches the process: it is logged, answered and counted. */
@@ -85,17 +95,19 @@ export class WsRouter {
     if (url === null) return this.refuse(socket, 400, 'Bad Request', 'the request target is not a valid URL path');
     const route = this.routes.find((r) => r.matches(url.pathname));
     if (route === undefined) return this.refuse(socket, 404, 'Not Found', `no stream at ${url.pathname}`);
+    if (this.closing) return this.refuse(socket, 503, 'Service Unavailable', 'the server is shutting down; connect again shortly');
     const overLimit = this.counter.refusal();
     if (overLimit !== null) return this.refuse(socket, 503, 'Service Unavailable', `${overLimit}; try again later`);
     const refusal = route.check?.(url);
     if (refusal) return this.refuse(socket, refusal.status, refusal.status === 400 ? 'Bad Request' : 'Refused', JSON.stringify(refusal.body), 'application/json');
     // The slot is taken only once the handshake succeeds: a failed handshake never reaches the callback.
     this.wss.handleUpgrade(request, socket, head, (ws) => {
-      this.track(ws);
+      this.track(ws, route);
       try {
         route.handler(ws, request, url);
       } catch (error) {
         this.fault('upgradeFaults', `stream set-up ${describe(request)}`, error);
+        closeWith(ws, CloseCode.INTERNAL_ERROR);
         ws.close(CloseCode.INTERNAL_ERROR, 'internal error while opening the stream; reconnect');
       }
     });
@@ -109,14 +121,17 @@ export class WsRouter {
   private fault(counter: 'upgradeFaults' | 'messageFaults', what: string, error: unknown): void {
     this.stats[counter] += 1;
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    this.log(`gateway fault (${counter}) in ${what}: ${detail}`);
+    this.log(`gateway fault (${counter}) in ${what}: ${detail}`, 'error');
   }
 
   /**
    * Counts and tracks a connection. Its listeners are made here, not in the upgrade callback, so
    * they do not keep the upgrade request alive for the connection's lifetime (~1.5 KB each).
    */
-  private track(ws: WebSocket): void {
+  private track(ws: WebSocket, route: Route): void {
+    const record = { observer: route.observer, labels: route.labels, closeCode: null as number | null };
+    attachConnection(ws, record);
+    route.observer.opened();
     this.counter.openConnection();
     this.sockets.add(ws);
     this.awaitingAuth.set(ws, Date.now());
@@ -127,7 +142,8 @@ export class WsRouter {
     ws.on('error', (error) => {
       if (error instanceof StreamHandlerError) this.fault('messageFaults', 'a stream message handler', error.cause);
     });
-    ws.once('close', () => {
+    ws.once('close', (code: number) => {
+      record.observer.closed(record.closeCode ?? code);
       this.awaitingAuth.delete(ws);
       this.sockets.delete(ws);
       this.counter.closeConnection();
@@ -150,6 +166,7 @@ export class WsRouter {
         else if (now - openedAt >= authDeadlineMs) {
           this.awaitingAuth.delete(ws);
           this.stats.authTimeouts += 1;
+          closeWith(ws, CloseCode.AUTH_TIMEOUT);
           ws.close(CloseCode.AUTH_TIMEOUT, `no valid subscribe or auth within ${authDeadlineMs / 1000} s`);
         }
       }
@@ -158,17 +175,62 @@ export class WsRouter {
     this.sweeper.unref();
   }
 
-  /** Closes every stream connection (graceful shutdown). */
-  closeAll(code: number, reason: string): void {
+  /** Refuses further upgrades (503): the first step of a graceful shutdown. */
+  stopAccepting(): void {
+    this.closing = true;
+  }
+
+  /** Bytes waiting in the sockets' buffers, in total and by dialect. */
+  queuedBytes(): { total: number; byDialect: Map<string, number> } {
+    const byDialect = new Map<string, number>();
+    let total = 0;
+    for (const socket of this.sockets) {
+      const bytes = socket.bufferedAmount;
+      total += bytes;
+      const dialect = connectionOf(socket)?.labels.dialect ?? 'unknown';
+      byDialect.set(dialect, (byDialect.get(dialect) ?? 0) + bytes);
+    }
+    return { total, byDialect };
+  }
+
+  /**
+   * Waits until every connection's outgoing buffer is written, or `boundMs` passed; returns the
+   * bytes still waiting (what a shutdown gives up on).
+   */
+  async drain(boundMs: number): Promise<number> {
+    const deadline = Date.now() + boundMs;
+    // The sessions' batches leave on the next turn; then the sockets' buffers empty as peers read.
+    await new Promise((resolve) => setImmediate(resolve));
+    let waiting = this.queuedBytes().total;
+    while (waiting > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(20, Math.max(1, deadline - Date.now()))));
+      waiting = this.queuedBytes().total;
+    }
+    return waiting;
+  }
+
+  /** Closes every stream connection (graceful shutdown); returns how many were open. */
+  closeAll(code: number, reason: string): number {
     if (this.sweeper !== null) clearTimeout(this.sweeper);
     this.sweeper = null;
-    for (const socket of this.sockets) socket.close(code, reason);
+    const count = this.sockets.size;
+    for (const socket of this.sockets) {
+      closeWith(socket, code);
+      socket.close(code, reason);
+    }
+    return count;
   }
 }
 
-/** The request line of an upgrade, bounded, for a log line. */
+/** Records the code the server closes a connection with, so the close is counted under it. */
+function closeWith(ws: WebSocket, code: number): void {
+  const record = connectionOf(ws);
+  if (record !== undefined && record.closeCode === null) record.closeCode = code;
+}
+
+/** The request line of an upgrade, bounded and without its query (listen keys and tokens travel there), for a log line. */
 function describe(request: IncomingMessage): string {
-  return `${request.method ?? '?'} ${(request.url ?? '').slice(0, 200)}`;
+  return `${request.method ?? '?'} ${(request.url ?? '').split('?')[0]!.slice(0, 200)}`;
 }
 
 function refuse(socket: Duplex, status: number, text: string, body: string, contentType = 'text/plain'): void {

@@ -21,11 +21,29 @@ function holdsBigint(value: unknown): boolean {
 }
 
 export function decodeJson<T>(text: string): T {
-  return JSON.parse(text, (_key, v: unknown) => {
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      const keys = Object.keys(v);
-      if (keys.length === 1 && keys[0] === '$n' && typeof (v as { $n: unknown }).$n === 'string') return BigInt((v as { $n: string }).$n);
+  // A reviver makes V8 call back into JS for every key; parsing plainly and then walking only
+  // text that holds the marker at all is several times faster (journal batches, old snapshots).
+  const value: unknown = JSON.parse(text);
+  return (text.includes('"$n"') ? revive(value) : value) as T;
+}
+
+/** Replaces every {"$n": "<digits>"} object in place (arrays and objects), bottom-up. */
+function revive(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (item !== null && typeof item === 'object') value[i] = revive(item);
     }
-    return v;
-  }) as T;
+    return value;
+  }
+  const record = value as Record<string, unknown>;
+  let keys = 0;
+  for (const key in record) {
+    keys += 1;
+    const item = record[key];
+    if (item !== null && typeof item === 'object') record[key] = revive(item);
+  }
+  if (keys === 1 && typeof record.$n === 'string') return BigInt(record.$n);
+  return value;
 }

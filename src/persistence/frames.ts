@@ -9,12 +9,13 @@ export const FRAME_HEADER_BYTES = 8;
 /** A larger length field can only be garbage: no record is this big. */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
-export function frame(payload: string): Buffer {
-  const body = Buffer.from(payload, 'utf8');
+/** Frames a payload: text (UTF-8) or bytes. */
+export function frame(payload: string | Uint8Array): Buffer {
+  const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
   const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length);
   out.writeUInt32LE(body.length, 0);
   out.writeUInt32LE(crc32(body), 4);
-  body.copy(out, FRAME_HEADER_BYTES);
+  out.set(body, FRAME_HEADER_BYTES);
   return out;
 }
 
@@ -26,20 +27,34 @@ export interface ParsedFrames {
   tornReason: string | null;
 }
 
+export interface ParsedFrameBodies {
+  /** The payloads as views into the buffer read. */
+  bodies: Buffer[];
+  validLength: number;
+  tornReason: string | null;
+}
+
+/** The frames as text (journal batches). */
 export function readFrames(buffer: Buffer): ParsedFrames {
-  const payloads: string[] = [];
+  const { bodies, validLength, tornReason } = readFrameBodies(buffer);
+  return { payloads: bodies.map((body) => body.toString('utf8')), validLength, tornReason };
+}
+
+/** The frames as bytes (snapshot chunks). */
+export function readFrameBodies(buffer: Buffer): ParsedFrameBodies {
+  const payloads: Buffer[] = [];
   let offset = 0;
   while (offset < buffer.length) {
-    if (buffer.length - offset < FRAME_HEADER_BYTES) return { payloads, validLength: offset, tornReason: `a ${buffer.length - offset}-byte partial header` };
+    if (buffer.length - offset < FRAME_HEADER_BYTES) return { bodies: payloads, validLength: offset, tornReason: `a ${buffer.length - offset}-byte partial header` };
     const length = buffer.readUInt32LE(offset);
     const checksum = buffer.readUInt32LE(offset + 4);
-    if (length > MAX_FRAME_BYTES) return { payloads, validLength: offset, tornReason: `an impossible length ${length}` };
+    if (length > MAX_FRAME_BYTES) return { bodies: payloads, validLength: offset, tornReason: `an impossible length ${length}` };
     const end = offset + FRAME_HEADER_BYTES + length;
-    if (end > buffer.length) return { payloads, validLength: offset, tornReason: `a record cut at ${buffer.length - offset - FRAME_HEADER_BYTES} of ${length} bytes` };
+    if (end > buffer.length) return { bodies: payloads, validLength: offset, tornReason: `a record cut at ${buffer.length - offset - FRAME_HEADER_BYTES} of ${length} bytes` };
     const body = buffer.subarray(offset + FRAME_HEADER_BYTES, end);
-    if (crc32(body) !== checksum) return { payloads, validLength: offset, tornReason: 'a checksum mismatch' };
-    payloads.push(body.toString('utf8'));
+    if (crc32(body) !== checksum) return { bodies: payloads, validLength: offset, tornReason: 'a checksum mismatch' };
+    payloads.push(body);
     offset = end;
   }
-  return { payloads, validLength: offset, tornReason: null };
+  return { bodies: payloads, validLength: offset, tornReason: null };
 }

@@ -11,12 +11,12 @@
  * instead, yielding whenever it has used `sliceMs`; reading and decoding a journal segment or a
  * snapshot is one step that cannot be cut there.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { EngineOptions } from '../engine/engine.js';
 import type { ReplayResult } from '../service/event-log.js';
 import { realFileOps, type FileOps } from './file-ops.js';
 import { replayHistory, type HistoryRequest, type HistorySource, type Pause } from './history-replay.js';
-import { transferableEngineOptions, type ReplayWorkerData } from './replay-transfer.js';
+import { startReplayWorker, transferableEngineOptions, type ReplayWorkerData } from './replay-transfer.js';
 
 export interface JournalHistoryOptions {
   ops: FileOps;
@@ -27,9 +27,6 @@ export interface JournalHistoryOptions {
   /** Only when a replay cannot go to a worker: the longest stretch it runs before yielding (default 2 ms). */
   sliceMs?: number;
 }
-
-/** The compiled worker, beside this file (dist/src/persistence/replay-worker.js). */
-const WORKER_FILE = new URL('./replay-worker.js', import.meta.url);
 
 export const CANCELLED: ReplayResult = { recovered: false, reason: 'the resume was cancelled: its connection closed' };
 
@@ -116,11 +113,9 @@ export class JournalHistory {
   }
 
   private start(data: ReplayWorkerData): Worker {
-    const worker = new Worker(WORKER_FILE, { workerData: data });
     // A worker never keeps the process alive; one that dies (or is stopped) is forgotten.
-    worker.unref();
+    const worker = startReplayWorker(data);
     this.workers.add(worker);
-    worker.on('error', () => undefined); // Reported to the replay in progress (onError); never an uncaught 'error'.
     worker.once('exit', () => {
       this.workers.delete(worker);
       const index = this.idle.indexOf(worker);

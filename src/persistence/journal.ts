@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import type { Command } from '../engine/types.js';
+import { NotDurableError } from '../service/errors.js';
 import { decodeJson, encodeJson } from './codec.js';
 import type { FileHandleLike, FileOps } from './file-ops.js';
 import { crc32 } from 'node:zlib';
@@ -17,7 +18,8 @@ import { FRAME_HEADER_BYTES, frame, readFrames } from './frames.js';
 /** A sequenced command, or a checkpoint: the state hash after command `seq`. */
 export type JournalRecord = { seq: number; command: Command } | { seq: number; checkpoint: { hash: string } };
 
-export class JournalError extends Error {
+/** A command was not made durable: the service-level NotDurableError, named for the journal. */
+export class JournalError extends NotDurableError {
   override name = 'JournalError';
 }
 
@@ -181,7 +183,15 @@ export interface JournalOptions {
   segmentBytes?: number;
 }
 
+/** Who watches the journal's batches (metrics, logs); set by the server. */
+export interface JournalObserver {
+  batch(records: number, bytes: number, syncMs: number): void;
+  /** A batch failed; `permanent` when the journal now refuses every command until a restart. */
+  failed(error: Error, permanent: boolean): void;
+}
+
 export class Journal {
+  observer: JournalObserver | null = null;
   private handle: FileHandleLike | null = null;
   private segment: Segment | null = null;
   private size = 0;
@@ -191,7 +201,7 @@ export class Journal {
   private readonly segmentBytes: number;
   /** The seq the next command record will carry: names a new segment. */
   private nextSeq = 1;
-  private rotationWaiters: (() => void)[] = [];
+  private rotationWaiters: ((throughSeq: number) => void)[] = [];
   /** Batches and records written, for metrics and benchmarks. */
   batches = 0;
   records = 0;
@@ -242,9 +252,11 @@ export class Journal {
 
   /**
    * Starts a new segment after what is queued now (after a snapshot, so old segments can be pruned
-   * whole). Happens between batches, however busy the journal is.
+   * whole). Happens between batches, however busy the journal is. Resolves with the seq of the last
+   * command before the new segment — durable and already applied when this resolves, before any
+   * later batch is: the rotation point.
    */
-  rotate(): Promise<void> {
+  rotate(): Promise<number> {
     return new Promise((resolve) => {
       this.rotationWaiters.push(resolve);
       this.kick();
@@ -311,7 +323,7 @@ export class Journal {
           // full), appending simply continues in the current one and the next rotation tries again.
           await this.startSegment(this.nextSeq).catch(() => undefined);
         }
-        for (const resolve of waiters) resolve();
+        for (const resolve of waiters) resolve(this.nextSeq - 1);
       }
     } finally {
       this.flushing = false;
@@ -338,18 +350,22 @@ export class Journal {
         const { bytesWritten } = await this.handle!.write(bytes, written, bytes.length - written, before + written);
         written += bytesWritten;
       }
+      const syncStart = performance.now();
       await this.handle!.datasync();
       this.size = before + bytes.length;
+      this.observer?.batch(batch.length, bytes.length, performance.now() - syncStart);
       return null;
     } catch (cause) {
       const message = cause instanceof Error ? cause.message : String(cause);
       try {
         await this.handle!.truncate(before);
         await this.handle!.datasync();
+        this.observer?.failed(cause instanceof Error ? cause : new Error(message), false);
         return new JournalError(`the command was not saved (disk error: ${message}); nothing changed, try again`);
       } catch (truncateCause) {
         // Its bytes may be on disk after all: recovery will apply it if they are intact.
         this.failure = cause instanceof Error ? cause : new Error(message);
+        this.observer?.failed(this.failure, true);
         return new JournalError(`the command may or may not have been saved (disk error: ${message}; repair failed: ` +
           `${truncateCause instanceof Error ? truncateCause.message : String(truncateCause)}); perpstream refuses commands until it is restarted, ` +
           'then check the order (e.g. by client order id) before retrying');

@@ -1,9 +1,12 @@
 /**
- * What crosses to a replay worker thread (replay-worker.ts): the data directory's paths and the live
- * engine's options, which must be structured-clonable. The one option that is code, the ADL
- * ranking, goes by its name and is rebuilt from the built-in rankings on the other side.
+ * What crosses to a replay worker thread (replay-worker.ts): the data directory's paths, the live
+ * engine's options and the service state's bounds, which must be structured-clonable. The one
+ * option that is code, the ADL ranking, goes by its name and is rebuilt from the built-in rankings
+ * on the other side. Also how such a worker is started (history replays and snapshots share it).
  */
+import { Worker } from 'node:worker_threads';
 import type { EngineOptions } from '../engine/engine.js';
+import type { ServiceStateOptions } from '../service/service-state.js';
 import { BINANCE_LEVERAGE_PNL, BYBIT_PNL_LEVERAGE, type AdlRanking } from '../engine/risk/adl-ranking.js';
 
 /** EngineOptions as they cross to a worker. */
@@ -14,6 +17,19 @@ export interface ReplayWorkerData {
   journalDir: string;
   snapshotsDir: string;
   engine: TransferableEngineOptions;
+  /** The live service state's bounds (snapshots rebuild it); absent: the defaults without a replay window. */
+  service?: ServiceStateOptions;
+}
+
+/** The compiled worker, beside this file (dist/src/persistence/replay-worker.js). */
+const WORKER_FILE = new URL('./replay-worker.js', import.meta.url);
+
+/** Starts a replay worker that never keeps the process alive; its 'error' events go to the caller's own listeners. */
+export function startReplayWorker(data: ReplayWorkerData): Worker {
+  const worker = new Worker(WORKER_FILE, { workerData: data });
+  worker.unref();
+  worker.on('error', () => undefined); // Reported to the request in progress; never an uncaught 'error'.
+  return worker;
 }
 
 /** The rankings a worker can rebuild by name; a server with any other cannot replay on a worker. */

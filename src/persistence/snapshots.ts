@@ -1,17 +1,26 @@
 /**
- * Snapshot files: the engine state plus the service's own state (history, replay window), written
- * as a sequence of framed chunks — a header, then each section in chunks of at most CHUNK_ITEMS
- * items — so no single string grows with the state (V8 caps a string near 512 MiB) and the writer
+ * Snapshot files: the engine state plus the service's own state (history, ledger, replay window),
+ * written as a sequence of framed chunks — a header, then each section in chunks of at most
+ * CHUNK_ITEMS items — so no single buffer grows with the state and a writer on the engine's thread
  * yields to the event loop between chunks. Written to a temporary name, synced, then renamed into
  * place. The newest valid snapshot wins at recovery; a damaged one is skipped for the one before.
+ *
+ * Format 3 (written now): the header is JSON text ({"format": 3, …}); each chunk is one
+ * self-contained unit of binary-codec.ts (interned strings and object shapes, varint integers and
+ * bigints), which decodes several times faster than JSON with a bigint reviver and is ~5× smaller.
+ * Format 2 (every chunk JSON with {"$n"} bigints) is still read; any other format is refused
+ * with a message naming it.
  */
 import { join } from 'node:path';
 import type { EngineSnapshot } from '../engine/persist.js';
+import { decodeBinary, encodeBinary } from './binary-codec.js';
 import { decodeJson, encodeJson } from './codec.js';
 import type { FileOps } from './file-ops.js';
-import { frame, readFrames } from './frames.js';
+import { frame, readFrameBodies } from './frames.js';
 
-export const SNAPSHOT_FORMAT = 2;
+export const SNAPSHOT_FORMAT = 3;
+/** The JSON format of earlier releases: still read, never written. */
+const JSON_SNAPSHOT_FORMAT = 2;
 const CHUNK_ITEMS = 2000;
 
 export interface SnapshotData {
@@ -54,14 +63,14 @@ function chunked(items: readonly unknown[]): unknown[][] {
 }
 
 /** Writes the snapshot chunk by chunk (each write yields); returns its file name and size. */
-export async function writeSnapshot(ops: FileOps, dir: string, data: SnapshotData): Promise<{ name: string; bytes: number }> {
+export async function writeSnapshot(ops: FileOps, dir: string, data: SnapshotData, format: 2 | 3 = SNAPSHOT_FORMAT): Promise<{ name: string; bytes: number }> {
   const sections: [string, unknown[][]][] = [
     [ENGINE, [[{ ...data.engine, accounts: [] }]]],
     [ENGINE_ACCOUNTS, chunked(data.engine.accounts)],
     ...Object.entries(data.service).map(([name, items]): [string, unknown[][]] => [name, chunked(items)]),
   ];
   const header: Header = {
-    format: SNAPSHOT_FORMAT, cmdSeq: data.cmdSeq, hash: data.hash, takenAt: data.takenAt,
+    format, cmdSeq: data.cmdSeq, hash: data.hash, takenAt: data.takenAt,
     sections: sections.map(([name, chunks]) => ({ name, chunks: chunks.length })),
   };
   const name = snapshotName(data.cmdSeq);
@@ -69,14 +78,15 @@ export async function writeSnapshot(ops: FileOps, dir: string, data: SnapshotDat
   const handle = await ops.open(temp, 'w');
   let bytes = 0;
   try {
-    const put = async (payload: string): Promise<void> => {
+    const put = async (payload: string | Uint8Array): Promise<void> => {
       const buffer = frame(payload);
       let written = 0;
       while (written < buffer.length) written += (await handle.write(buffer, written, buffer.length - written, bytes + written)).bytesWritten;
       bytes += buffer.length;
     };
     await put(encodeJson(header));
-    for (const [, chunks] of sections) for (const chunk of chunks) await put(encodeJson(chunk));
+    const encode = format === JSON_SNAPSHOT_FORMAT ? encodeJson : encodeBinary;
+    for (const [, chunks] of sections) for (const chunk of chunks) await put(encode(chunk));
     await handle.datasync();
   } finally {
     await handle.close();
@@ -87,19 +97,26 @@ export async function writeSnapshot(ops: FileOps, dir: string, data: SnapshotDat
 }
 
 export async function readSnapshot(ops: FileOps, dir: string, name: string): Promise<SnapshotData> {
-  const parsed = readFrames(await ops.readFile(join(dir, name)));
+  const parsed = readFrameBodies(await ops.readFile(join(dir, name)));
   if (parsed.tornReason !== null) throw new Error(`snapshot ${name} is damaged (${parsed.tornReason})`);
-  const [first, ...rest] = parsed.payloads;
+  const [first, ...rest] = parsed.bodies;
   if (first === undefined) throw new Error(`snapshot ${name} is empty`);
-  const header = decodeJson<Header>(first);
-  if (header.format !== SNAPSHOT_FORMAT) throw new Error(`snapshot ${name} has format ${String(header.format)}, not ${SNAPSHOT_FORMAT}`);
+  const header = decodeJson<Header>(first.toString('utf8'));
+  if (header.format !== SNAPSHOT_FORMAT && header.format !== JSON_SNAPSHOT_FORMAT) {
+    throw new Error(`snapshot ${name} has format ${String(header.format)}; this release reads formats ${JSON_SNAPSHOT_FORMAT} (JSON) and ${SNAPSHOT_FORMAT} (binary)`);
+  }
+  const decode = header.format === JSON_SNAPSHOT_FORMAT ? (body: Buffer) => decodeJson<unknown[]>(body.toString('utf8')) : (body: Buffer) => decodeBinary<unknown[]>(body);
   const expected = header.sections.reduce((n, s) => n + s.chunks, 0);
   if (rest.length !== expected) throw new Error(`snapshot ${name} has ${rest.length} chunks, its header says ${expected}`);
   const items = new Map<string, unknown[]>();
   let next = 0;
   for (const section of header.sections) {
     const collected: unknown[] = [];
-    for (let i = 0; i < section.chunks; i++) for (const item of decodeJson<unknown[]>(rest[next++]!)) collected.push(item);
+    for (let i = 0; i < section.chunks; i++) {
+      const chunk = decode(rest[next++]!);
+      if (!Array.isArray(chunk)) throw new Error(`snapshot ${name}: a chunk of section ${section.name} is not a list`);
+      for (const item of chunk) collected.push(item);
+    }
     items.set(section.name, collected);
   }
   const engineHead = items.get(ENGINE)?.[0] as EngineSnapshot | undefined;

@@ -5,9 +5,12 @@
  * parser) makes before a front door's own code runs is still answered in the error shape of the
  * front door the request's path belongs to (error-shapes.ts). Percent-decoding: form.ts.
  */
+import { randomBytes } from 'node:crypto';
 import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { silentLogger, type Logger } from '../ops/log.js';
+import type { Metrics } from '../ops/metrics.js';
 import { errorBodyFor, pathOfRawRequest } from './error-shapes.js';
 import { MalformedEncodingError, parseForm } from './form.js';
 
@@ -97,9 +100,38 @@ function onClientError(this: FastifyInstance, error: { code?: string; rawPacket?
   }
 }
 
-export function createHttp(): FastifyInstance {
+/** Which front door a path belongs to, for log lines and metrics. */
+export function dialectOfPath(url: string): string {
+  const match = /^\/(binance|bybit|kucoin-futures|kucoin-spot|admin)(\/|$)/.exec(url);
+  if (match === null) return 'xt';
+  return match[1]!.startsWith('kucoin') ? 'kucoin' : match[1]!;
+}
+
+/** The account a request authenticated as, whichever front door verified it. */
+function accountOf(request: FastifyRequest): number | undefined {
+  const credential = request.xtCredential ?? request.binanceCredential ?? request.bybitCredential ?? request.kucoinCredential;
+  return credential?.accountId;
+}
+
+export interface HttpOptions {
+  /** The logger every request's logger is a child of (default: silent). */
+  logger?: Logger;
+  /** Counts answered requests by front door and status. */
+  metrics?: Metrics;
+  /** Paths answered by the ops endpoints: their request lines are logged at debug, not info. */
+  quietPaths?: ReadonlySet<string>;
+}
+
+export function createHttp(options: HttpOptions = {}): FastifyInstance {
+  // Request ids: unique over restarts (a random prefix per process start) and cheap (a counter).
+  const boot = randomBytes(4).toString('hex');
+  let requests = 0;
   const app = Fastify({
-    logger: false,
+    loggerInstance: (options.logger ?? silentLogger()) as FastifyBaseLogger,
+    // Fastify's own two lines per request would log the URL with its query (signatures, listen
+    // keys): replaced by the one line below.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => `${boot}-${(requests += 1).toString(36)}`,
     bodyLimit: MAX_BODY_BYTES,
     return503OnClosing: true,
     http: { maxHeaderSize: PARSER_MAX_HEAD_BYTES },
@@ -108,6 +140,19 @@ export function createHttp(): FastifyInstance {
     clientErrorHandler: onClientError,
   });
   app.decorateRequest('rawBody', '');
+  const { metrics } = options;
+  const quiet = options.quietPaths ?? new Set<string>();
+  // One line per request: its id (the logger's reqId), front door, account (once authenticated),
+  // method, path without the query, status and time. Never headers, query or body.
+  app.addHook('onResponse', (request, reply, done) => {
+    const path = request.url.split('?', 1)[0]!;
+    const dialect = quiet.has(path) ? 'ops' : dialectOfPath(path);
+    metrics?.request(dialect, reply.statusCode);
+    const line = { dialect, accountId: accountOf(request), method: request.method, path: path.slice(0, 200), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 };
+    if (quiet.has(path)) request.log.debug(line, 'request');
+    else request.log.info(line, 'request');
+    done();
+  });
   // Only the parsers below: Fastify's own (JSON, text/plain) would not keep the raw body.
   app.removeAllContentTypeParsers();
   // Before any route's code: bound the head and refuse a query whose percent-encoding is malformed

@@ -15,13 +15,15 @@ import { connectionBudget, openFileLimit } from '../gateway/descriptors.js';
 import { WsRouter, type GatewayStats } from '../gateway/ws-router.js';
 import { DIALECTS } from '../dialects/registry.js';
 import { xtListenKeyPolicy } from '../dialects/xt/listen-key-policy.js';
+import { logFnOf, silentLogger, type LogFn, type Logger } from '../ops/log.js';
+import { HEALTH_PATH, Ops, READY_PATH } from '../ops/ops.js';
 import type { FileOps } from '../persistence/file-ops.js';
 import { ReplayBudget } from '../persistence/replay-budget.js';
-import { DurableStore, type RecoveryReport } from '../persistence/store.js';
+import type { DurableStore, RecoveryReport, SnapshotStats } from '../persistence/store.js';
 import { systemClock, type Clock } from '../service/clock.js';
 import { CredentialStore } from '../service/credentials.js';
-import { EventLog } from '../service/event-log.js';
-import { Exchange, type EngineSettings } from '../service/exchange.js';
+import { openDurableExchange } from '../service/durable-exchange.js';
+import { Exchange, type EngineSettings, type ExchangeObserver } from '../service/exchange.js';
 import { ListenKeys } from '../service/listen-keys.js';
 import { PriceScheduler } from '../service/price-scheduler.js';
 import { createHttp } from './http.js';
@@ -59,7 +61,32 @@ export interface ServerOptions {
   fileLimit?: number | null;
   /** File operations for the data directory (tests inject failures). */
   fileOps?: FileOps;
-  log?: (message: string) => void;
+  /** The process's logger: request lines, start-up and recovery summaries, faults (default: silent). */
+  logger?: Logger;
+  /** Components' messages (store, listen keys, scheduler, gateway); default: onto `logger`. Tests capture them. */
+  log?: LogFn;
+  /**
+   * Readiness and metrics. Pass one whose ops port is already listening to have /readyz answer
+   * during recovery; by default the server makes its own.
+   */
+  ops?: Ops;
+  /** Serve /healthz, /readyz and the metrics path on the main port too (default true). */
+  opsOnMainPort?: boolean;
+  /** At shutdown, wait at most this long for the streams' outgoing queues to be written (default 5 s). */
+  drainMs?: number;
+}
+
+/** What a graceful shutdown did. */
+export interface ShutdownReport {
+  /** Stream connections closed with 1001. */
+  streams: number;
+  /** Bytes waiting in stream queues when the shutdown began, and still waiting at the drain bound. */
+  queuedBytes: number;
+  undrainedBytes: number;
+  /** The closing snapshot, or null (nothing new since the last one, no data directory, or it failed: logged). */
+  snapshot: SnapshotStats | null;
+  cmdSeq: number;
+  ms: number;
 }
 
 /** The gateway's connections, limits and fault counters (GET /admin/v1/status). */
@@ -79,55 +106,101 @@ export interface RunningServer {
   readonly exchange: Exchange;
   readonly credentials: CredentialStore;
   readonly listenKeys: ListenKeys;
-  readonly store: DurableStore | null;
+  readonly store: DurableStore<Exchange> | null;
   readonly recovery: RecoveryReport | null;
   /** Resumes beyond the window replaying from the journal, within their budget; null without a data directory. */
   readonly replays: ReplayBudget | null;
+  /** Readiness and metrics of this server. */
+  readonly ops: Ops;
+  /**
+   * Graceful shutdown: refuse new streams and requests, drain the streams' outgoing queues (up to
+   * `drainMs`), close them with 1001, take the last snapshot, close the journal; logs one line
+   * naming `why` (the signal) and returns what it did.
+   */
+  shutdown(why: string): Promise<ShutdownReport>;
+  /** shutdown('close'). */
   close(): Promise<void>;
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger();
+  const log: LogFn = options.log ?? logFnOf(logger);
+  const ops = options.ops ?? new Ops({ logger });
+  const { metrics } = ops;
+  ops.phase = 'recovering';
   const configured: GatewayLimits = { ...DEFAULT_LIMITS, ...options.limits };
   // Stream connections never take the descriptors that REST, admin and the data files need.
   const budget = connectionBudget(configured.maxConnections, options.fileLimit === undefined ? openFileLimit() : options.fileLimit);
   const limits: GatewayLimits = { ...configured, maxConnections: budget.maxStreams, maxUnauthenticated: Math.min(configured.maxUnauthenticated, budget.maxStreams) };
   const engineOptions: EngineSettings = { ...options.engine, defaultPositionMode: options.defaultPositionMode ?? 'HEDGE' };
-  const eventLog = new EventLog(options.replayWindow ?? 100_000);
-  // Registered before recovery, so replayed events fill the replay window exactly as live ones did.
-  const prepare = (exchange: Exchange): void => {
-    exchange.events.subscribeAll((event) => eventLog.record(event));
-    exchange.persistables.push(eventLog);
-  };
+  // The replay window is part of the service state: replayed events fill it exactly as live ones did.
+  const service = { replayWindow: options.replayWindow ?? 100_000 };
 
-  let store: DurableStore | null = null;
+  let store: DurableStore<Exchange> | null = null;
   let recovery: RecoveryReport | null = null;
   let exchange: Exchange;
   if (options.dataDir === null) {
-    exchange = new Exchange({ symbols: options.symbols, clock, engineOptions });
-    prepare(exchange);
+    exchange = new Exchange({ symbols: options.symbols, clock, engineOptions, service });
   } else {
-    const opened = await DurableStore.open({
-      dataDir: options.dataDir, symbols: options.symbols, clock, ops: options.fileOps, log: options.log, engineOptions,
+    const opened = await openDurableExchange({
+      dataDir: options.dataDir, symbols: options.symbols, clock, ops: options.fileOps, log, engineOptions, service,
       snapshotEveryCommands: options.snapshotEveryCommands, snapshotEveryMs: options.snapshotEveryMs, keepSnapshots: options.keepSnapshots,
-    }, prepare);
+    });
     store = opened.store;
     recovery = opened.report;
-    exchange = store.exchange;
+    exchange = opened.exchange;
+    const { report } = opened;
+    logger.info({ recovery: report },
+      `recovered ${options.dataDir} in ${report.ms} ms: snapshot at command ${report.snapshotSeq ?? 'none'}, ` +
+      `${report.replayed} journal commands replayed, ${report.checkpointsVerified} state hashes checked, now at command ${report.cmdSeq}, ` +
+      `stream epoch ${report.epoch}${report.newEpoch ? ' (new)' : ''}`);
+    store.journal.observer = {
+      batch: (records, bytes, syncMs) => metrics.journalBatch(records, bytes, syncMs),
+      failed: (error, permanent) => {
+        metrics.journalFailed();
+        log(permanent
+          ? `journal failed and could not be repaired (${error.message}): every command is refused until a restart; /readyz answers 503`
+          : `journal write failed (${error.message}): the batch was refused and taken back, later commands are tried again`, 'error');
+      },
+    };
+    store.onSnapshot = (stats) => metrics.snapshotTaken(stats.pauseMs, stats.pauseMs + stats.writeMs, stats.bytes);
+    const journal = store.journal;
+    ops.journalFailure = () => journal.failed;
     store.startSnapshots();
   }
+  const eventLog = exchange.eventLog!;
+  const observer: ExchangeObserver = {
+    applied: (type, accepted, engineMs) => metrics.commandApplied(type, accepted, engineMs),
+    answered: (ms) => metrics.commandAnswered(ms),
+    failed: (type) => metrics.commandFailed(type),
+  };
+  exchange.observer = observer;
   const credentials = new CredentialStore(options.dataDir);
   credentials.retainAccounts((accountId) => exchange.engine.account(accountId) !== undefined);
   const listenKeys = new ListenKeys(
     xtListenKeyPolicy(options.listenKeyTtlMs, options.dialectSettings ?? {}),
     options.dataDir === null ? null : join(options.dataDir, 'listen-keys.json'),
-    options.log,
+    log,
   );
 
-  const app = createHttp();
+  const opsPaths = new Set([HEALTH_PATH, READY_PATH, ops.metricsPath]);
+  const app = createHttp({ logger, metrics, quietPaths: opsPaths });
   if (budget.maxSockets !== null) app.server.maxConnections = budget.maxSockets;
   const connections = new ConnectionCounter(limits.maxConnectionsPerAccount, limits.maxConnections, limits.maxUnauthenticated);
-  const router = new WsRouter(app.server, limits, connections, options.log ?? ((message) => console.error(message)));
+  const router = new WsRouter(app.server, limits, connections, log, metrics);
+  metrics.log = log;
+  metrics.accountOf = (socket) => connections.accountOf(socket);
+  metrics.queuedBytes = () => router.queuedBytes().byDialect;
+  if (options.opsOnMainPort !== false) {
+    // Registered before the front doors: XT's routes are at the root too (under /future and /v4 only).
+    for (const path of opsPaths) {
+      app.get(path, async (_request, reply) => {
+        const answer = (await ops.answer(path))!;
+        return reply.code(answer.status).type(answer.contentType).send(answer.body);
+      });
+    }
+  }
   const gateway = (): GatewayStatus => ({
     connections: connections.count, unauthenticated: connections.unbound, maxConnections: limits.maxConnections,
     maxUnauthenticated: limits.maxUnauthenticated, fileLimit: budget.fileLimit, maxSockets: budget.maxSockets, ...router.stats,
@@ -137,15 +210,44 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Resumes beyond the window: the journal replays on worker threads, within the limits' budget.
   const replays = store === null ? null : new ReplayBudget(store.history, limits, clock);
   const olderHistory = replays;
-  const context = { exchange, credentials, listenKeys, eventLog, olderHistory, limits, connections, router, dataDir: options.dataDir, settings };
+  const context = { exchange, credentials, listenKeys, eventLog, olderHistory, limits, connections, router, dataDir: options.dataDir, settings, log };
   for (const dialect of DIALECTS) await dialect.mount(app, context);
 
-  const scheduler = new PriceScheduler({ exchange, tickMs: options.priceTickMs ?? null, funding: options.fundingSchedule ?? false, log: options.log });
+  const scheduler = new PriceScheduler({ exchange, tickMs: options.priceTickMs ?? null, funding: options.fundingSchedule ?? false, log });
 
   await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
   scheduler.start();
+  ops.phase = 'ready';
   const { port, address } = app.server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
+  const shutdown = async (why: string): Promise<ShutdownReport> => {
+    const started = performance.now();
+    ops.phase = 'stopping';
+    scheduler.stop();
+    // Stop accepting: new upgrades are refused (503), the listener closes, requests on open
+    // connections are answered 503 while those in flight finish (and may still push).
+    router.stopAccepting();
+    const httpClosed = app.close();
+    const queuedBytes = router.queuedBytes().total;
+    const undrainedBytes = await router.drain(options.drainMs ?? 5_000);
+    const streams = router.closeAll(CloseCode.GOING_AWAY, 'server shutting down');
+    await httpClosed;
+    // Commands still on their way to the disk are applied first, so the last snapshot holds them.
+    for (let turns = 0; exchange.inFlight > 0 && turns < 10_000; turns++) await new Promise((resolve) => setImmediate(resolve));
+    await listenKeys.idle();
+    replays?.close();
+    await store?.history.close();
+    const previous = store?.lastSnapshot ?? null;
+    await store?.close();
+    const snapshot = store !== null && store.lastSnapshot !== previous ? store.lastSnapshot : null;
+    const report: ShutdownReport = { streams, queuedBytes, undrainedBytes, snapshot, cmdSeq: exchange.engine.cmdSeq, ms: Math.round(performance.now() - started) };
+    logger.info({ shutdown: report, why },
+      `shutdown (${why}): stopped accepting; drained ${queuedBytes - undrainedBytes} of ${queuedBytes} queued bytes` +
+      `${undrainedBytes > 0 ? ` (${undrainedBytes} left at the ${options.drainMs ?? 5_000} ms bound)` : ''}; closed ${streams} streams with 1001; ` +
+      `${store === null ? 'no data directory' : snapshot !== null ? `snapshot at command ${snapshot.cmdSeq} (${snapshot.bytes} bytes)` : `no new snapshot (state at command ${exchange.engine.cmdSeq} already saved, or the attempt was logged)`}; ` +
+      `${store === null ? '' : 'journal closed; '}took ${report.ms} ms`);
+    return report;
+  };
   return {
     url: `http://${host}:${port}`,
     wsUrl: `ws://${host}:${port}`,
@@ -156,14 +258,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     recovery,
     replays,
+    ops,
+    shutdown,
     async close() {
-      scheduler.stop();
-      router.closeAll(CloseCode.GOING_AWAY, 'server shutting down');
-      await app.close();
-      await listenKeys.idle();
-      replays?.close();
-      await store?.history.close();
-      await store?.close();
+      await shutdown('close');
     },
   };
 }

@@ -13,6 +13,7 @@
  * when the write fails, before the next write is rendered, so the state never keeps a change the
  * disk refused while a later write would save it behind the caller's back.
  */
+import type { LogFn } from '../ops/log.js';
 import { writeFileAtomicAsync } from './atomic-file.js';
 
 export class DurableWriteError extends Error {
@@ -38,7 +39,7 @@ export class DurableFile {
   constructor(
     readonly path: string,
     private readonly render: () => string,
-    private readonly log: (message: string) => void = (message) => console.error(message),
+    private readonly log: LogFn = () => undefined,
   ) {}
 
   /** Resolves once the state as it is now is on disk; rejects with DurableWriteError (after running `undo`) if that write fails. */
@@ -68,12 +69,12 @@ export class DurableFile {
       (cause: unknown) => {
         this.stats.failures += 1;
         const error = new DurableWriteError(this.path, cause);
-        this.log(`${error.message} (${batch.length} change(s) refused and taken back)`);
+        this.log(`${error.message} (${batch.length} change(s) refused and taken back)`, 'error');
         for (const waiter of batch) {
           try {
             waiter.undo?.();
           } catch (undoError) {
-            this.log(`taking back a change to ${this.path} failed: ${String(undoError)}`);
+            this.log(`taking back a change to ${this.path} failed: ${String(undoError)}`, 'error');
           }
           waiter.reject(error);
         }

@@ -11,8 +11,12 @@ import type { Command } from '../engine/types.js';
 import type { Journal } from '../persistence/journal.js';
 import type { Clock } from './clock.js';
 import { EventBus } from './event-bus.js';
-import { History } from './history.js';
-import { Ledger } from './ledger.js';
+import type { EventLog } from './event-log.js';
+import type { History } from './history.js';
+import type { Ledger } from './ledger.js';
+import { ServiceState, type Persistable, type ServiceStateOptions } from './service-state.js';
+
+export type { Persistable } from './service-state.js';
 
 /** A command as callers write it: the exchange stamps the time. */
 export type CommandInput = Command extends infer C ? (C extends Command ? Omit<C, 'time'> : never) : never;
@@ -20,12 +24,14 @@ export type CommandInput = Command extends infer C ? (C extends Command ? Omit<C
 /** Engine options a service passes through (everything but the symbols, which it holds itself). */
 export type EngineSettings = Omit<EngineOptions, 'symbols'>;
 
-/** Service state that lives beside the engine and goes into snapshots (history, encoders' projections). */
-export interface Persistable {
-  readonly name: string;
-  /** A copy of the component's state as a list of items (snapshots store lists in chunks). */
-  capture(): unknown[];
-  restore(items: unknown[]): void;
+/** Who watches commands go through (metrics): called on the service's thread, never inside the engine. */
+export interface ExchangeObserver {
+  /** A command was applied: accepted or refused by the engine, in `engineMs`. */
+  applied(type: Command['type'], accepted: boolean, engineMs: number): void;
+  /** A journaled command was answered `ms` after it reached execute. */
+  answered(ms: number): void;
+  /** The journal failed a command: it was not applied. */
+  failed(type: Command['type']): void;
 }
 
 export interface ExchangeOptions {
@@ -35,18 +41,20 @@ export interface ExchangeOptions {
   engine?: Engine;
   /** Options of a new engine besides its symbols (position mode of new accounts, risk and mark pacing). */
   engineOptions?: EngineSettings;
+  /** Bounds of the service state (replay window, history, ledger); no replay window when absent. */
+  service?: ServiceStateOptions;
 }
 
 export class Exchange {
   readonly engine: Engine;
   readonly events = new EventBus();
-  readonly history = new History();
-  /** Money movements and closed positions per account (income, bills, funding and position history). */
-  readonly ledger: Ledger;
-  readonly persistables: Persistable[] = [];
+  /** History, ledger and replay window: fed from every event, captured in snapshots. */
+  readonly state: ServiceState;
   readonly symbols: readonly SymbolSpec[];
   /** Identifies this stream history; a durable store replaces it with the data directory's. */
   epoch = randomBytes(8).toString('hex');
+  /** Set by the server once recovery is over (replayed commands are not counted). */
+  observer: ExchangeObserver | null = null;
   private readonly clock: Clock;
   private journal: Journal | null = null;
   /** The last sequence number handed out; ahead of engine.cmdSeq while commands wait for the disk. */
@@ -57,12 +65,28 @@ export class Exchange {
     this.symbols = options.symbols;
     this.engine = options.engine ?? new Engine({ ...options.engineOptions, symbols: options.symbols });
     this.sequenced = this.engine.cmdSeq;
-    this.ledger = new Ledger(options.symbols);
-    this.events.subscribeAll((event) => {
-      this.history.record(event);
-      this.ledger.record(event);
-    });
-    this.persistables.push(this.history, this.ledger);
+    this.state = new ServiceState(options.symbols, options.service);
+    this.events.subscribeAll((event) => this.state.record(event));
+  }
+
+  /** Recent finished orders and fills per account. */
+  get history(): History {
+    return this.state.history;
+  }
+
+  /** Money movements and closed positions per account (income, bills, funding and position history). */
+  get ledger(): Ledger {
+    return this.state.ledger;
+  }
+
+  /** The replay window for resume (null when the exchange was made without one). */
+  get eventLog(): EventLog | null {
+    return this.state.eventLog;
+  }
+
+  /** The service state captured in snapshots, in section order. */
+  get persistables(): readonly Persistable[] {
+    return this.state.persistables;
   }
 
   now(): number {
@@ -87,15 +111,18 @@ export class Exchange {
     const journal = this.journal;
     if (journal === null) return Promise.resolve(this.apply(command));
     const seq = ++this.sequenced;
+    const started = this.observer === null ? 0 : performance.now();
     return new Promise<Applied>((resolve, reject) => {
       journal.append({ seq, command }, (error) => {
         if (error !== null) {
           // The journal failed this command and everything queued behind it; none was applied.
           this.sequenced = this.engine.cmdSeq;
+          this.observer?.failed(command.type);
           reject(error);
           return;
         }
         resolve(this.apply(command, seq));
+        this.observer?.answered(performance.now() - started);
       });
     });
   }
@@ -107,16 +134,20 @@ export class Exchange {
   }
 
   /** Re-applies a recovered journal record (start-up): same engine, same events, no new journal record. */
-  replay(seq: number, command: Command): Applied {
-    return this.apply(command, seq);
+  replay(seq: number, command: Command): void {
+    this.apply(command, seq);
   }
 
   private apply(command: Command, seq?: number): Applied {
+    const observer = this.observer;
+    const started = observer === null ? 0 : performance.now();
     const applied = this.engine.apply(command);
+    observer?.applied(command.type, applied.result.ok, performance.now() - started);
     if (seq !== undefined && applied.cmdSeq !== seq) {
       throw new Error(`journal seq ${seq} was applied as ${applied.cmdSeq}: the engine and the journal disagree`);
     }
     this.events.publish(applied.events);
+    this.state.market.record(applied.market);
     return applied;
   }
 }

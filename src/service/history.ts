@@ -84,6 +84,23 @@ export class BoundedLog<T> {
     return this.byAccount.get(accountId) ?? [];
   }
 
+  /**
+   * Puts `next` in the place of the account's newest entry that `matches` (entries are immutable:
+   * a record that grows is replaced, never mutated, so a captured snapshot keeps what it saw).
+   * The global order is unchanged. Returns false when no entry matches (evicted, or never there).
+   */
+  replaceNewest(accountId: number, matches: (item: T) => boolean, next: T): boolean {
+    const items = this.byAccount.get(accountId);
+    if (items === undefined) return false;
+    for (let i = items.length - 1; i >= 0; i--) {
+      if (matches(items[i]!)) {
+        items[i] = next;
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Every entry in global order (a copy: safe to keep while entries come and go). */
   entries(): T[] {
     const skips = new Map(this.stale);

@@ -1,14 +1,16 @@
 /**
  * The account ledger: every movement of an account's money (realized PnL and fees of fills,
  * funding, deposits and withdrawals, insurance clearance of a liquidation) as one row each, and
- * a record of each position once it is closed. It is the one model behind every dialect's income,
- * transaction-log, bills, funding-history and position-history readers.
+ * a record of each position once it is closed, and a record of each order that closed (part of) a
+ * position. It is the one model behind every dialect's income, transaction-log, bills,
+ * funding-history, position-history and closed-PnL readers.
  *
  * Fed only from canonical engine events (like History), so a journal replay rebuilds exactly what
  * the live events built; captured in snapshots as service state, so it survives restarts. Bounded:
  * per account and in total, past either bound the oldest row (or record) goes.
  */
-import type { EngineEvent, FundingEvent, MarginMode, OrderSource, PositionEvent, PositionSide, Side, TradeEvent } from '../engine/types.js';
+import type { EngineEvent, FundingEvent, MarginMode, OrderSource, OrderType, PositionEvent, PositionSide, Side, TradeEvent } from '../engine/types.js';
+import { proRata } from '../engine/margin.js';
 import type { SymbolSpec } from '../engine/symbol.js';
 import { BoundedLog } from './history.js';
 
@@ -77,6 +79,41 @@ export interface ClosedPosition {
   orderId: number;
 }
 
+/**
+ * What one order closed of one position (Bybit's closed-PnL rows): its closing fills, in a row, with
+ * the entry cost and opening fees of the contracts they closed (released pro rata, as the engine
+ * releases entry cost) and the fees of the closing part. A one-way flip's opening part is not in it.
+ */
+export interface ClosingOrder {
+  /** The first closing fill's trade id (unique per account). */
+  id: number;
+  accountId: number;
+  symbol: string;
+  positionSide: PositionSide;
+  /** The position it closed. */
+  direction: 'LONG' | 'SHORT';
+  orderId: number;
+  side: Side;
+  orderType: OrderType;
+  /** The order's limit price (ticks; 0 for a market order) and contracts. */
+  orderPrice: number;
+  orderQty: number;
+  source: OrderSource;
+  leverage: number;
+  /** The order's creation, and its last closing fill. */
+  createdTime: number;
+  updatedTime: number;
+  closedQty: number;
+  /** Σ contracts × price (ticks) of the closed contracts' entry and of the closing fills. */
+  entryCost: bigint;
+  exitCost: bigint;
+  /** Realized PnL before fees; the closed contracts' share of the opening fees; the closing fees. */
+  realizedPnl: bigint;
+  openFee: bigint;
+  closeFee: bigint;
+  fillCount: number;
+}
+
 /** A position being tracked while it is open (becomes a ClosedPosition). */
 interface OpenPosition {
   key: string;
@@ -94,6 +131,12 @@ interface OpenPosition {
   openFees: bigint;
   closeFees: bigint;
   funding: bigint;
+  /** Entry cost of the contracts still open (the engine's rule: released pro rata on a close). */
+  entryCost: bigint;
+  /** Opening fees of the contracts still open (released pro rata on a close, like the entry cost). */
+  openFeesHeld: bigint;
+  /** The order whose closing fills the newest ClosingOrder of this position holds, or null. */
+  closingOrderId: number | null;
 }
 
 export interface LedgerLimits {
@@ -101,16 +144,20 @@ export interface LedgerLimits {
   rowsTotal: number;
   closedPositionsPerAccount: number;
   closedPositionsTotal: number;
+  closingOrdersPerAccount: number;
+  closingOrdersTotal: number;
 }
 
 /** Binance keeps three months of income; here a count bounds memory instead (docs/architecture.md). */
 export const DEFAULT_LEDGER_LIMITS: LedgerLimits = {
   rowsPerAccount: 10_000, rowsTotal: 200_000, closedPositionsPerAccount: 1_000, closedPositionsTotal: 50_000,
+  closingOrdersPerAccount: 1_000, closingOrdersTotal: 50_000,
 };
 
 type Entry =
   | ['row', LedgerRow]
   | ['closed', ClosedPosition]
+  | ['closing', ClosingOrder]
   | ['open', OpenPosition]
   | ['balance', [number, string, bigint]];
 
@@ -120,6 +167,7 @@ export class Ledger {
   readonly name = 'ledger';
   private readonly rowLog: BoundedLog<LedgerRow>;
   private readonly closedLog: BoundedLog<ClosedPosition>;
+  private readonly closingLog: BoundedLog<ClosingOrder>;
   private readonly open = new Map<string, OpenPosition>();
   /** Wallet balance per account and asset as of the last event (the rows' balanceAfter). */
   private readonly balances = new Map<string, bigint>();
@@ -129,6 +177,7 @@ export class Ledger {
     this.settleAssets = new Map(symbols.map((s) => [s.symbol, s.settleAsset]));
     this.rowLog = new BoundedLog(limits.rowsPerAccount, limits.rowsTotal, () => undefined);
     this.closedLog = new BoundedLog(limits.closedPositionsPerAccount, limits.closedPositionsTotal, () => undefined);
+    this.closingLog = new BoundedLog(limits.closingOrdersPerAccount, limits.closingOrdersTotal, () => undefined);
   }
 
   record(event: EngineEvent): void {
@@ -163,6 +212,11 @@ export class Ledger {
     return this.closedLog.of(accountId);
   }
 
+  /** What each order closed, oldest first (by its first closing fill). */
+  closingOrders(accountId: number): readonly ClosingOrder[] {
+    return this.closingLog.of(accountId);
+  }
+
   private fill(trade: TradeEvent): void {
     const settleAsset = this.settleAssets.get(trade.symbol) ?? trade.feeAsset;
     const context = {
@@ -188,6 +242,7 @@ export class Ledger {
     // A one-way flip: the closing part's share of the fee belongs to the position it closed.
     const closingFee = opening === 0 ? fee : (fee * BigInt(closing)) / BigInt(trade.qty);
     if (position !== undefined && closing > 0) {
+      this.recordClosing(trade, position, closing, closingFee);
       position.qty += direction * closing;
       position.closeCost += BigInt(closing) * BigInt(trade.price);
       position.realizedPnl += trade.realizedPnl;
@@ -209,6 +264,7 @@ export class Ledger {
         position = {
           key, accountId: trade.accountId, symbol: trade.symbol, positionSide: trade.positionSide, qty: 0, openTime: trade.time,
           openedQty: 0, maxQty: 0, openCost: 0n, closeCost: 0n, realizedPnl: 0n, openFees: 0n, closeFees: 0n, funding: 0n,
+          entryCost: 0n, openFeesHeld: 0n, closingOrderId: null,
         };
         this.open.set(key, position);
       }
@@ -217,8 +273,48 @@ export class Ledger {
       position.maxQty = Math.max(position.maxQty, Math.abs(position.qty));
       position.openCost += BigInt(opening) * BigInt(trade.price);
       position.openFees += fee - closingFee;
+      position.entryCost += BigInt(opening) * BigInt(trade.price);
+      position.openFeesHeld += fee - closingFee;
     }
     return position?.qty ?? 0;
+  }
+
+  /**
+   * The closing part of a fill joins its order's record when that record is the position's newest
+   * (the order's fills come in a row); otherwise it starts a record. Records are replaced, not
+   * mutated (a captured snapshot may still hold the old one).
+   */
+  private recordClosing(trade: TradeEvent, position: OpenPosition, closing: number, closeFee: bigint): void {
+    const size = Math.abs(position.qty);
+    const entryCost = proRata(position.entryCost, closing, size);
+    const openFee = proRata(position.openFeesHeld, closing, size);
+    position.entryCost -= entryCost;
+    position.openFeesHeld -= openFee;
+    const exitCost = BigInt(closing) * BigInt(trade.price);
+    const records = this.closingLog.of(trade.accountId);
+    let newest: ClosingOrder | undefined;
+    for (let i = records.length - 1; i >= 0 && newest === undefined; i--) {
+      const record = records[i]!;
+      if (record.symbol === trade.symbol && record.positionSide === trade.positionSide) newest = record;
+    }
+    if (newest !== undefined && position.closingOrderId === trade.orderId && newest.orderId === trade.orderId) {
+      const next: ClosingOrder = {
+        ...newest, updatedTime: trade.time, closedQty: newest.closedQty + closing, entryCost: newest.entryCost + entryCost,
+        exitCost: newest.exitCost + exitCost, realizedPnl: newest.realizedPnl + trade.realizedPnl, openFee: newest.openFee + openFee,
+        closeFee: newest.closeFee + closeFee, fillCount: newest.fillCount + 1,
+        // A risk-engine fill of the same order cannot happen; the newest source stands regardless.
+        source: trade.source,
+      };
+      if (this.closingLog.replaceNewest(trade.accountId, (record) => record === newest, next)) return;
+    }
+    position.closingOrderId = trade.orderId;
+    const { order } = trade;
+    this.closingLog.push(trade.accountId, {
+      id: trade.tradeId, accountId: trade.accountId, symbol: trade.symbol, positionSide: trade.positionSide,
+      direction: position.qty > 0 ? 'LONG' : 'SHORT', orderId: trade.orderId, side: trade.side, orderType: order.orderType,
+      orderPrice: order.price, orderQty: order.qty, source: trade.source, leverage: order.leverage, createdTime: order.createTime,
+      updatedTime: trade.time, closedQty: closing, entryCost, exitCost, realizedPnl: trade.realizedPnl, openFee, closeFee, fillCount: 1,
+    });
   }
 
   /**
@@ -240,6 +336,7 @@ export class Ledger {
       key, accountId: event.accountId, symbol: position.symbol, positionSide: position.positionSide, qty: position.qty,
       openTime: position.openTime, openedQty: Math.abs(position.qty), maxQty: Math.abs(position.qty), openCost: position.entryCost,
       closeCost: 0n, realizedPnl: 0n, openFees: position.feesCurrent, closeFees: 0n, funding: position.fundingTotal,
+      entryCost: position.entryCost, openFeesHeld: position.feesCurrent, closingOrderId: null,
     });
   }
 
@@ -269,6 +366,7 @@ export class Ledger {
     const entries: Entry[] = [];
     for (const row of this.rowLog.entries()) entries.push(['row', row]);
     for (const closed of this.closedLog.entries()) entries.push(['closed', closed]);
+    for (const closing of this.closingLog.entries()) entries.push(['closing', closing]);
     for (const position of this.open.values()) entries.push(['open', { ...position }]);
     for (const [key, balance] of this.balances) {
       const [account, asset] = key.split('|') as [string, string];
@@ -280,17 +378,35 @@ export class Ledger {
   restore(items: unknown[]): void {
     this.rowLog.clear();
     this.closedLog.clear();
+    this.closingLog.clear();
     this.open.clear();
     this.balances.clear();
     for (const entry of items as Entry[]) {
       switch (entry[0]) {
         case 'row': this.rowLog.push(entry[1].accountId, entry[1]); break;
         case 'closed': this.closedLog.push(entry[1].accountId, entry[1]); break;
-        case 'open': this.open.set(entry[1].key, { ...entry[1] }); break;
+        case 'closing': this.closingLog.push(entry[1].accountId, entry[1]); break;
+        case 'open': this.open.set(entry[1].key, withHeldCosts(entry[1])); break;
         case 'balance': this.balances.set(balanceKey(entry[1][0], entry[1][1]), entry[1][2]); break;
       }
     }
   }
+}
+
+/**
+ * An open position as restored. Snapshots written before closing-order records lack the held entry
+ * cost and opening fees: they are taken pro rata from the position's totals (exact when it was
+ * never partly closed and added to again).
+ */
+type HeldCosts = 'entryCost' | 'openFeesHeld' | 'closingOrderId';
+function withHeldCosts(restored: Omit<OpenPosition, HeldCosts> & Partial<Pick<OpenPosition, HeldCosts>>): OpenPosition {
+  const held = Math.abs(restored.qty);
+  return {
+    ...restored,
+    entryCost: restored.entryCost ?? proRata(restored.openCost, held, restored.openedQty),
+    openFeesHeld: restored.openFeesHeld ?? proRata(restored.openFees, held, restored.openedQty),
+    closingOrderId: restored.closingOrderId ?? null,
+  };
 }
 
 const positionKey = (accountId: number, symbol: string, side: PositionSide): string => `${accountId}|${symbol}|${side}`;

@@ -11,6 +11,7 @@
  * With a file, every change is durable before it is answered (DurableFile: group-committed, off the
  * event loop). A key handed out must survive a crash: ccxt never asks for a new one after a restart.
  */
+import type { LogFn } from '../ops/log.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DurableFile } from './durable-file.js';
@@ -43,7 +44,7 @@ export class ListenKeys {
    * `file` keeps keys across restarts (the same JSON as ever: `[[key, {accountId, expiresAt}], …]`);
    * null keeps them in memory.
    */
-  constructor(readonly policy: ListenKeyPolicy, file: string | null = null, log?: (message: string) => void) {
+  constructor(readonly policy: ListenKeyPolicy, file: string | null = null, log?: LogFn) {
     if (!(policy.ttlMs > 0) || !(policy.maxLivePerAccount >= 1)) throw new Error(`a listen-key policy needs ttlMs > 0 and maxLivePerAccount ≥ 1, not ${policy.ttlMs} and ${policy.maxLivePerAccount}`);
     this.requests = new AccountRateLimiter(policy.requests);
     this.file = file === null ? null : new DurableFile(file, () => JSON.stringify([...this.keys.entries()]), log);

@@ -7,6 +7,7 @@
  * Each command goes through Exchange.execute like any other (journaled first). Both are off unless
  * the server is configured with them (tests drive the commands themselves).
  */
+import type { LogFn } from '../ops/log.js';
 import type { Exchange } from './exchange.js';
 
 export interface PriceSchedulerOptions {
@@ -15,7 +16,7 @@ export interface PriceSchedulerOptions {
   tickMs: number | null;
   /** Settle funding on schedule. */
   funding: boolean;
-  log?: (message: string) => void;
+  log?: LogFn;
 }
 
 /** Funding checks wake at least this often, so a clock step or an admin settlement is noticed. */
@@ -45,7 +46,7 @@ export class PriceScheduler {
   }
 
   private report(what: string, error: unknown): void {
-    this.options.log?.(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+    this.options.log?.(`${what} failed: ${error instanceof Error ? error.message : String(error)}`, 'error');
   }
 
   private scheduleTick(): void {
@@ -95,7 +96,7 @@ export class PriceScheduler {
       const fundingTime = target + Math.floor((now - target) / interval) * interval;
       const { result } = await this.exchange.execute({ type: 'settleFunding', symbol: config.symbol, fundingTime });
       // Refused when an operator already settled past it: either way the engine knows the next one.
-      if (!result.ok) this.options.log?.(`funding settlement of ${config.symbol} at ${fundingTime} refused: ${result.message}`);
+      if (!result.ok) this.options.log?.(`funding settlement of ${config.symbol} at ${fundingTime} refused: ${result.message}`, 'warn');
       this.targets.set(config.symbol, engine.prices(config.symbol, this.exchange.now())!.nextFundingTime);
     }
   }

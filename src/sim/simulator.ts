@@ -11,6 +11,8 @@ import type { Exchange } from '../service/exchange.js';
 
 export interface SimulatorOptions {
   exchange: Exchange;
+  /** Where a failed step is reported (default: nowhere). */
+  log?: (message: string) => void;
   /** Starting index price per symbol, in ticks. */
   startPrices: ReadonlyMap<string, number>;
   tickMs?: number;
@@ -56,15 +58,24 @@ export class Simulator {
     this.schedule();
   }
 
-  stop(): void {
+  /** Stops stepping; resolves once a step under way has finished (its commands answered). */
+  stop(): Promise<void> {
     this.running = false;
     if (this.timer !== null) clearTimeout(this.timer);
+    return this.stepping ?? Promise.resolve();
   }
+
+  private stepping: Promise<void> | null = null;
 
   private schedule(): void {
     if (!this.running) return;
     this.timer = setTimeout(() => {
-      this.step().catch((error: unknown) => console.error('simulator step failed:', error)).finally(() => this.schedule());
+      this.stepping = this.step()
+        .catch((error: unknown) => this.options.log?.(`simulator step failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`))
+        .finally(() => {
+          this.stepping = null;
+          this.schedule();
+        });
     }, this.options.tickMs ?? 500);
   }
 

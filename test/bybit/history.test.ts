@@ -1,8 +1,10 @@
 /**
  * Bybit's history readers against the engine's own events: GET /v5/account/transaction-log (one row
  * per fill, funding settlement, transfer; cashBalance the wallet after it; type, currency, window
- * and cursor), GET /v5/execution/list?execType=Funding, GET /v5/position/closed-pnl (closed
- * positions, a liquidation included); unknown parameters refused (10001); the same rows after a restart.
+ * and cursor), GET /v5/execution/list (fills and Funding settlements in one list, newest first;
+ * execType picks one), GET /v5/position/closed-pnl (one row per order that closed part of a
+ * position, a liquidation included, the rows adding up to the position); unknown parameters refused
+ * (10001); the same rows after a restart.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -101,6 +103,29 @@ describe('Bybit history: transaction-log, Funding executions, closed-pnl', () =>
     assert.deepEqual((await get<{ list: Row[] }>(s.a, '/v5/execution/list', { category: 'linear', execType: 'Funding', endTime: s.times.open })).list, []);
   });
 
+  test('execution/list without execType: fills and Funding settlements in one list, newest first, as Bybit mixes them', async () => {
+    const expected = (s.events.get(s.a.accountId) ?? []).filter((e) => e.type === 'trade' || (e.type === 'funding' && e.fundingFee !== 0n))
+      .map((e) => (e.type === 'trade' ? { execType: 'Trade', execId: String(e.tradeId) } : { execType: 'Funding', execId: '' })).reverse();
+    const { list } = await get<{ list: Row[] }>(s.a, '/v5/execution/list', { category: 'linear' });
+    assert.deepEqual(list.map((r) => ({ execType: r.execType, execId: r.execType === 'Funding' ? '' : r.execId })), expected);
+    assert.deepEqual((await get<{ list: Row[] }>(s.a, '/v5/execution/list', { category: 'linear', execType: 'Trade' })).list, list.filter((r) => r.execType === 'Trade'));
+    // Paging walks the mixed list.
+    const pages: Row[] = [];
+    let cursor = '';
+    for (;;) {
+      const reply = await get<{ list: Row[]; nextPageCursor: string }>(s.a, '/v5/execution/list', { category: 'linear', limit: 1, ...(cursor ? { cursor } : {}) });
+      pages.push(...reply.list);
+      if (reply.nextPageCursor === '') break;
+      cursor = reply.nextPageCursor;
+    }
+    assert.deepEqual(pages, list);
+    // A search by order finds no settlement; a bad execType is refused.
+    const fill = list.find((r) => r.execType === 'Trade')!;
+    assert.ok((await get<{ list: Row[] }>(s.a, '/v5/execution/list', { category: 'linear', orderId: fill.orderId! })).list.every((r) => r.execType === 'Trade'));
+    assert.equal((await client(s.a).get('/v5/execution/list', { category: 'linear', execType: 'Nope' })).retCode, 10001);
+    assert.equal((await client(s.a).get('/v5/execution/list', { category: 'linear', settleCoin: 'USDT' })).retCode, 10001);
+  });
+
   test('closed-pnl: a closed by hand, v by its liquidation; net of fees', async () => {
     const [closedA] = (await get<{ list: Row[] }>(s.a, '/v5/position/closed-pnl', { category: 'linear' })).list;
     const trades = eventsOf(s, s.a.accountId, 'trade').filter((t) => t.time <= s.times.close); // the round trip, not a's later bid
@@ -110,7 +135,49 @@ describe('Bybit history: transaction-log, Funding executions, closed-pnl', () =>
     const [closedV] = (await get<{ list: Row[] }>(s.v, '/v5/position/closed-pnl', { category: 'linear', symbol: 'BTCUSDT' })).list;
     assert.equal(closedV!.execType, 'BustTrade');
     assert.equal((await log(s.v, { type: 'LIQUIDATION' })).length, 2, 'the liquidation fill and the insurance clearance');
-    assert.equal(closedV!.qty, '0.01');
+    assert.deepEqual([closedV!.closedSize, closedV!.fillCount], ['0.01', '1']);
+  });
+
+  test('closed-pnl: one row per closing order, the order\'s fills in one row, the rows adding up to the position', async () => {
+    const harness = await Harness.start();
+    try {
+      const exchange = harness.server.exchange;
+      const x = await harness.account('10000');
+      const y = await harness.account('10000');
+      // Hedge mode (an admin-created account's default): x holds a long, y the short side.
+      const place = async (accountId: number, side: 'BUY' | 'SELL', qty: number, price: number | null): Promise<void> => {
+        const { result } = await exchange.execute({
+          type: 'placeOrder', accountId, symbol: 'btc_usdt', side, positionSide: accountId === x.accountId ? 'LONG' : 'SHORT', qty, reduceOnly: false,
+          ...(price === null ? { orderType: 'MARKET', timeInForce: 'IOC', price: 0 } : { orderType: 'LIMIT', timeInForce: 'GTC', price }),
+        });
+        assert.equal(result.ok, true, JSON.stringify(result, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
+      };
+      await harness.admin.request('POST', '/mark-price', { symbol: 'btc_usdt', price: '60000' });
+      await place(y.accountId, 'SELL', 4, 600_000);
+      await place(y.accountId, 'SELL', 6, 600_500);
+      await place(x.accountId, 'BUY', 10, 600_500); // x long 10: 4 at 60,000, 6 at 60,050
+      await place(x.accountId, 'SELL', 6, 601_000); // a limit order to close 6 at 60,100 …
+      await place(y.accountId, 'BUY', 2, 601_000); // … filled 2
+      await place(y.accountId, 'BUY', 4, 601_000); // … and 4
+      await place(y.accountId, 'BUY', 4, 599_000);
+      await place(x.accountId, 'SELL', 4, null); // a market order closes the last 4 at 59,900
+      const xAccount = { ...x, passphrase: '' };
+      const rows = (await get<{ list: Row[] }>(xAccount, '/v5/position/closed-pnl', { category: 'linear' }, harness)).list;
+      const pick = (r: Row): string[] => [r.side!, r.qty!, r.orderType!, r.orderPrice!, r.closedSize!, r.fillCount!, r.avgEntryPrice!, r.avgExitPrice!, r.execType!];
+      assert.deepEqual(rows.map(pick), [
+        ['Sell', '0.0004', 'Market', '0', '0.0004', '1', '60030', '59900', 'Trade'],
+        ['Sell', '0.0006', 'Limit', '60100', '0.0006', '2', '60030', '60100', 'Trade'],
+      ]);
+      const trades = (await exchange.history.trades(x.accountId)).filter((t) => t.side === 'SELL');
+      const opening = (await exchange.history.trades(x.accountId)).filter((t) => t.side === 'BUY');
+      const net = trades.reduce((sum, t) => sum + t.realizedPnl - t.fee, 0n) - opening.reduce((sum, t) => sum + t.fee, 0n);
+      const dec = (text: string): bigint => BigInt(Math.round(Number(text) * 1e8));
+      assert.equal(rows.reduce((sum, r) => sum + dec(r.closedPnl!), 0n), net);
+      assert.equal(rows.reduce((sum, r) => sum + dec(r.openFee!), 0n), opening.reduce((sum, t) => sum + t.fee, 0n));
+      assert.equal(dec(rows[1]!.cumExitValue!), dec('36.06'));
+    } finally {
+      await harness.stop();
+    }
   });
 
   test('bad input: unknown parameters, a window over 7 days, limit over the maximum, bad type', async () => {

@@ -38,7 +38,7 @@ import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import { realFileOps } from '../../src/persistence/file-ops.js';
 import { readJournal } from '../../src/persistence/journal.js';
 import { readSnapshot } from '../../src/persistence/snapshots.js';
-import { DurableStore } from '../../src/persistence/store.js';
+import { openDurableExchange } from '../../src/service/durable-exchange.js';
 import type { Command } from '../../src/engine/types.js';
 import { systemClock } from '../../src/service/clock.js';
 import {
@@ -286,10 +286,10 @@ test(`SIGKILL under load: ${CYCLES} crash/restart cycles of the real process`, {
       checkAcked(cycle);
       checkPushes(accounts, cycle, last);
       // Recovery of the copy, in process: the same state as the uninterrupted run.
-      const opened = await DurableStore.open({ dataDir: image, symbols: DEMO_SYMBOLS, clock: systemClock, engineOptions: { defaultPositionMode: 'HEDGE' } }, () => undefined);
+      const opened = await openDurableExchange({ dataDir: image, symbols: DEMO_SYMBOLS, clock: systemClock, engineOptions: { defaultPositionMode: 'HEDGE' } });
       try {
-        assert.equal(opened.store.exchange.engine.cmdSeq, maxSeq, `${where(cycle)}: recovered cmdSeq`);
-        assert.equal(opened.store.exchange.engine.stateHash(), reference.engine.stateHash(), `${where(cycle)}: recovered state hash = the uninterrupted run's`);
+        assert.equal(opened.exchange.engine.cmdSeq, maxSeq, `${where(cycle)}: recovered cmdSeq`);
+        assert.equal(opened.exchange.engine.stateHash(), reference.engine.stateHash(), `${where(cycle)}: recovered state hash = the uninterrupted run's`);
         assert.equal(opened.report.epoch, epoch);
       } finally {
         await opened.store.journal.close();

@@ -435,8 +435,17 @@ export class ServerProcess {
 
   private onListening: () => void = () => undefined;
 
-  private onLine(line: string): void {
-    this.lines.push(line);
+  private onLine(raw: string): void {
+    this.lines.push(raw);
+    // Log lines are JSON (pino); the demo's credentials are plain text.
+    let line = raw;
+    if (raw.startsWith('{')) {
+      try {
+        line = String((JSON.parse(raw) as { msg?: unknown }).msg ?? raw);
+      } catch {
+        line = raw;
+      }
+    }
     const recovered = /^recovered .* now at command (\d+), stream epoch ([0-9a-f]+)( \(new\))?/.exec(line);
     if (recovered) {
       const snapshot = /snapshot at command (\d+|none)/.exec(line)![1]!;

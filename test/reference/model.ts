@@ -37,6 +37,8 @@ interface MSymbol {
   k: bigint;
   mark: number | null;
   last: number | null;
+  /** +1 for every command after which some price level's total differs from before it. */
+  bookUpdateId: number;
 }
 
 interface MOrder {
@@ -143,7 +145,7 @@ export class ReferenceModel {
   constructor(options: ModelOptions) {
     for (const spec of options.symbols) {
       const cfg = buildSymbolConfig(spec);
-      this.symbols.set(cfg.symbol, { cfg, k: cfg.valuePerTickContract, mark: null, last: null });
+      this.symbols.set(cfg.symbol, { cfg, k: cfg.valuePerTickContract, mark: null, last: null, bookUpdateId: 0 });
     }
     this.maxOpenOrders = options.maxOpenOrdersPerAccount ?? 200;
     this.clientOrderIdWindow = options.clientOrderIdWindow ?? 1000;
@@ -155,7 +157,22 @@ export class ReferenceModel {
   apply(cmd: Command): CommandResult {
     this.cmdSeq += 1;
     this.time = cmd.time;
-    return this.dispatch(cmd);
+    const before = [...this.symbols.keys()].map((symbol) => this.levelTotals(symbol));
+    const result = this.dispatch(cmd);
+    [...this.symbols.values()].forEach((sym, i) => {
+      if (this.levelTotals(sym.cfg.symbol) !== before[i]) sym.bookUpdateId += 1;
+    });
+    return result;
+  }
+
+  /** The symbol's aggregated book (price → total per side) as a string, to compare before and after a command. */
+  private levelTotals(symbol: string): string {
+    const totals = (side: Side): string => {
+      const levels = new Map<number, number>();
+      for (const o of this.bookSide(symbol, side)) levels.set(o.price, (levels.get(o.price) ?? 0) + o.qty - o.executedQty);
+      return [...levels].map(([price, qty]) => `${price}:${qty}`).join(',');
+    };
+    return `${totals('BUY')}|${totals('SELL')}`;
   }
 
   private dispatch(cmd: Command): CommandResult {
@@ -1050,7 +1067,7 @@ export class ReferenceModel {
       return out;
     };
     const sym = this.symbols.get(symbol)!;
-    return { symbol, markPrice: sym.mark, lastPrice: sym.last, bids: levels('BUY'), asks: levels('SELL') };
+    return { symbol, markPrice: sym.mark, lastPrice: sym.last, bookUpdateId: sym.bookUpdateId, bids: levels('BUY'), asks: levels('SELL') };
   }
 
   private accountView(acc: MAccount): AccountView {

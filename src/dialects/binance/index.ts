@@ -13,6 +13,7 @@ import { ListenKeys } from '../../service/listen-keys.js';
 import { BinanceEncoder } from './encode.js';
 import { binanceListenKeyPolicy } from './listen-key-policy.js';
 import { binanceRoutes } from './rest.js';
+import { BinanceMarketFeed } from './market-stream.js';
 import { BinanceStreams, isBinanceStreamPath } from './stream.js';
 import { BinanceSymbols } from './symbols.js';
 import { BINANCE_WS_API_PATH, binanceWsApiHandler } from './ws-api.js';
@@ -23,19 +24,21 @@ export const binanceDialect: Dialect = {
     const { exchange, credentials, limits, connections, router, dataDir } = context;
     const symbols = new BinanceSymbols(exchange.engine.symbols());
     // Binance's own keys (60 min, one per account), kept apart from XT's 8 h keys.
-    const listenKeys = new ListenKeys(binanceListenKeyPolicy(context), dataDir === null ? null : join(dataDir, 'binance-listen-keys.json'));
+    const listenKeys = new ListenKeys(binanceListenKeyPolicy(context), dataDir === null ? null : join(dataDir, 'binance-listen-keys.json'), context.log);
     const timings = {
       pingIntervalMs: setting(context, 'binance.pingIntervalMs', 3 * 60 * 1000),
       pongTimeoutMs: setting(context, 'binance.pongTimeoutMs', 10 * 60 * 1000),
       maxConnectionLifeMs: setting(context, 'binance.maxConnectionLifeMs', 24 * 60 * 60 * 1000),
     };
-    const streams = new BinanceStreams({ exchange, listenKeys, encoder: new BinanceEncoder(symbols), limits, connections, ...timings });
+    const feed = new BinanceMarketFeed(exchange, symbols);
+    app.addHook('onClose', async () => feed.stop());
+    const streams = new BinanceStreams({ exchange, listenKeys, encoder: new BinanceEncoder(symbols), symbols, feed, limits, connections, ...timings });
     await app.register(binanceRoutes, {
       prefix: '/binance', exchange, credentials, listenKeys, symbols, onListenKeyClosed: (key: string) => streams.closeKey(key),
     });
-    router.route(isBinanceStreamPath, streams.handler(), (url) => streams.check(url));
+    router.route(isBinanceStreamPath, streams.handler(), (url) => streams.check(url), { dialect: 'binance', stream: 'user' });
     router.route(BINANCE_WS_API_PATH, binanceWsApiHandler({
       exchange, credentials, listenKeys, limits, connections, ...timings, onListenKeyClosed: (key: string) => streams.closeKey(key),
-    }));
+    }), undefined, { dialect: 'binance', stream: 'ws-api' });
   },
 };

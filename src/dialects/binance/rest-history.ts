@@ -33,7 +33,7 @@ export const FORCE_ORDER_LIMITS = { defaultLimit: 50, maxLimit: 100, defaultWind
 const SIGNED = ['timestamp', 'signature', 'recvWindow'];
 
 /** Binance refuses parameters an endpoint does not read (-1104). */
-function onlyParams(params: Params, allowed: readonly string[]): void {
+export function onlyParams(params: Params, allowed: readonly string[]): void {
   const unread = Object.keys(params).filter((name) => !allowed.includes(name) && !SIGNED.includes(name));
   if (unread.length > 0) {
     const sent = Object.keys(params).length;

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatRate } from '../../engine/fixed.js';
-import { JournalError } from '../../persistence/journal.js';
+import { NotDurableError } from '../../service/errors.js';
 import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.js';
 import type { Credential, CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
@@ -18,6 +18,7 @@ import { paramsOf, optional, type Params } from './params.js';
 import { accountRoutes } from './rest-account.js';
 import { tradeRoutes } from './rest-trade.js';
 import { historyRoutes } from './rest-history.js';
+import { marketRoutes } from './rest-market.js';
 import { formatPrice, type BinanceSymbol, type BinanceSymbols } from './symbols.js';
 
 declare module 'fastify' {
@@ -98,14 +99,14 @@ export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOp
   app.decorateRequest('binanceParams', null);
 
   registerErrorShape(app, binanceErrorShape);
-  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply: FastifyReply) => {
     if (error instanceof BinanceError) return reply.code(error.httpStatus).send({ code: error.code, msg: error.message });
     // The disk refused the command: the message says whether it is safe to retry.
-    if (error instanceof JournalError) return reply.code(503).send({ code: ERR.UNKNOWN, msg: error.message });
+    if (error instanceof NotDurableError) return reply.code(503).send({ code: ERR.UNKNOWN, msg: error.message });
     if (error.statusCode !== undefined && error.statusCode < 500) {
       return reply.code(error.statusCode).send(binanceErrorShape(error.statusCode, error.message));
     }
-    console.error('Binance front door error:', error);
+    request.log.error({ err: error }, 'Binance front door: a handler threw; answered 500');
     return reply.code(500).send(binanceErrorShape(500, 'An unknown error occurred while processing the request.'));
   });
   app.setNotFoundHandler((request, reply) => {
@@ -113,6 +114,7 @@ export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOp
   });
 
   // Public.
+  await app.register(marketRoutes, { exchange, credentials, listenKeys, symbols, onListenKeyClosed: options.onListenKeyClosed });
   app.get('/fapi/v1/ping', async () => ({}));
   app.get('/fapi/v1/time', async () => ({ serverTime: exchange.now() }));
   app.get('/fapi/v1/exchangeInfo', async () => ({
@@ -130,6 +132,7 @@ export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOp
   // answered once its change is on disk (listen-key-policy.ts).
   const keyOwner = (request: FastifyRequest): Credential => {
     const credential = verifyApiKey(request.headers, credentials);
+    request.binanceCredential = credential;
     if (!listenKeys.admitRequest(credential.accountId, exchange.now())) throw tooManyListenKeyRequests(listenKeys.policy);
     return credential;
   };

@@ -46,11 +46,14 @@ export type NameProblem = string;
  * listenKey (no `@`, no leading `!`) or `<key>@<user-data event>` is user data; anything else is a
  * market stream name.
  */
-export function readStreamName(name: string, isLiveKey: (key: string) => boolean): StreamName | NameProblem {
+export function readStreamName(name: string, isLiveKey: (key: string) => boolean, route: Route = 'legacy'): StreamName | NameProblem {
   if (name.length === 0) return 'empty stream name';
   if (name.length > MAX_STREAM_NAME_LENGTH) return `stream name longer than ${MAX_STREAM_NAME_LENGTH} characters`;
   // eslint-disable-next-line no-control-regex
   if (/[\s\u0000-\u001f/]/.test(name)) return `invalid stream name ${JSON.stringify(name)}`;
+  // `/public` and `/market` carry no user data: every name there is a market stream (ccxt opens
+  // them as `/public/ws/<n>` with a number, then SUBSCRIBEs), acknowledged even when not published.
+  if (route === 'public' || route === 'market') return { kind: 'market', name };
   const at = name.lastIndexOf('@');
   if (at < 0) return name.startsWith('!') ? { kind: 'market', name } : { kind: 'user', name, key: name, event: null };
   const head = name.slice(0, at);

@@ -4,8 +4,10 @@
  * `/private/ws/K`; the combined `/stream?streams=K` and `/private/stream?streams=K` /
  * `?listenKey=K[&events=…]`, whose pushes are wrapped `{"stream":"<name>","data":{…}}`; and any of
  * them with no stream yet, then `{"method":"SUBSCRIBE","params":["<listenKey>"],"id":N}`
- * (stream-requests.ts). `/public` and `/market` connections are accepted as Binance accepts a
- * stream it does not publish: names are acknowledged and listed, nothing is pushed.
+ * (stream-requests.ts). Market stream names (`btcusdt@depth@100ms`, `btcusdt@aggTrade`, …) are
+ * served by market-stream.ts on any of these connections (ccxt opens them on `/public` and
+ * `/market`); a connection holding only market streams is bound to no account. A market name
+ * Binance has and this server does not publish is acknowledged and listed, and nothing is pushed.
  *
  * One connection serves one account: its first listenKey binds it (the gateway's per-account bound
  * counts the connection once), and a listenKey of another account is refused with code 2.
@@ -28,7 +30,9 @@ import type { Exchange } from '../../service/exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
 import type { BinanceEncoder } from './encode.js';
 import { ERR } from './errors.js';
-import { isUrlProblem, MAX_STREAMS_PER_CONNECTION, readStreamName, readStreamUrl, type StreamName } from './stream-names.js';
+import { readMarketStream, type BinanceMarketFeed, type MarketSubscriber } from './market-stream.js';
+import type { BinanceSymbols } from './symbols.js';
+import { isUrlProblem, MAX_STREAMS_PER_CONNECTION, readStreamName, readStreamUrl, type Route, type StreamName } from './stream-names.js';
 import { errorFrame, isRequestError, readStreamRequest, resultFrame, type RequestId, type StreamRequest } from './stream-requests.js';
 
 export { isBinanceStreamPath } from './stream-names.js';
@@ -37,6 +41,8 @@ export interface BinanceStreamOptions {
   exchange: Exchange;
   listenKeys: ListenKeys;
   encoder: BinanceEncoder;
+  symbols: BinanceSymbols;
+  feed: BinanceMarketFeed;
   limits: GatewayLimits;
   connections: ConnectionCounter;
   pingIntervalMs: number;
@@ -80,7 +86,7 @@ export class BinanceStreams {
     const accounts = new Set<number>();
     let keys = 0;
     for (const text of read.names) {
-      const name = readStreamName(text, (key) => this.accountOf(key) !== undefined);
+      const name = readStreamName(text, (key) => this.accountOf(key) !== undefined, read.route);
       if (typeof name === 'string') return refusal(400, ERR.ILLEGAL_CHARS, `Illegal stream name: ${name}.`);
       if (name.kind !== 'user') continue;
       const account = this.accountOf(name.key);
@@ -100,7 +106,7 @@ export class BinanceStreams {
         socket.close(1008, read.msg.slice(0, 120));
         return;
       }
-      const connection = new BinanceConnection(socket, read.combined, this.options, {
+      const connection = new BinanceConnection(socket, read.combined, read.route, this.options, {
         accountOf: this.accountOf,
         watch: (key, c) => this.watch(key, c),
         unwatch: (key, c) => this.unwatch(key, c),
@@ -136,7 +142,7 @@ interface Registry {
   unwatch: (key: string, connection: BinanceConnection) => void;
 }
 
-class BinanceConnection {
+class BinanceConnection implements MarketSubscriber {
   private readonly session: Session;
   private readonly heartbeat: BinanceHeartbeat;
   /** Subscribed names in the order they were subscribed (LIST_SUBSCRIPTIONS answers in that order). */
@@ -150,6 +156,8 @@ class BinanceConnection {
     private readonly socket: WebSocket,
     /** Binance's `combined` property: pushes wrapped `{"stream","data"}`; SET_PROPERTY changes it. */
     private combined: boolean,
+    /** Where the connection was opened: on `/public` and `/market` every name is a market stream. */
+    private readonly route: Route,
     private readonly options: BinanceStreamOptions,
     private readonly registry: Registry,
   ) {
@@ -176,7 +184,7 @@ class BinanceConnection {
     const read: StreamName[] = [];
     let account = this.accountId;
     for (const text of texts) {
-      const name = readStreamName(text, (key) => this.registry.accountOf(key) !== undefined);
+      const name = readStreamName(text, (key) => this.registry.accountOf(key) !== undefined, this.route);
       if (typeof name === 'string') return name;
       if (name.kind === 'user') {
         const owner = this.registry.accountOf(name.key);
@@ -202,8 +210,18 @@ class BinanceConnection {
         this.registry.watch(name.key, this);
         this.watchExpiry(name.key);
       }
+      if (name.kind === 'market') {
+        const stream = readMarketStream(name.name, this.options.symbols);
+        if (stream !== null) this.options.feed.add(name.name, stream, this);
+        // A valid subscribe binds the connection (the unauthenticated deadline no longer applies).
+        if (this.accountId === null) this.options.connections.bindPublic(this.socket);
+      }
     }
     return true;
+  }
+
+  deliverMarket(name: string, frame: string): void {
+    this.session.send(this.combined ? wrap(name, frame) : frame, 'market');
   }
 
   private bind(accountId: number): boolean {
@@ -223,6 +241,7 @@ class BinanceConnection {
       if (name === undefined) continue;
       this.names.delete(text);
       if (name.kind === 'user') keys.add(name.key);
+      else this.options.feed.remove(text, this);
     }
     for (const key of keys) if (!this.hasKey(key)) this.forgetKey(key);
   }
@@ -265,7 +284,7 @@ class BinanceConnection {
       for (const name of this.names.values()) {
         if (name.kind !== 'user') continue;
         if (name.event !== null && name.event !== (type ??= eventOf(frame))) continue;
-        this.session.send(this.combined ? wrap(name.name, frame) : frame);
+        this.session.send(this.combined ? wrap(name.name, frame) : frame, type ??= eventOf(frame));
       }
     }
   }
@@ -302,6 +321,8 @@ class BinanceConnection {
   private onClose(): void {
     this.heartbeat.stop();
     for (const key of [...this.keyTimers.keys()]) this.forgetKey(key);
+    for (const name of this.names.values()) if (name.kind === 'market') this.options.feed.remove(name.name, this);
+    this.options.connections.unbindPublic(this.socket);
     this.stopListening?.();
     if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId, this.socket);
   }

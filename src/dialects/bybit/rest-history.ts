@@ -1,8 +1,8 @@
 /**
  * Bybit's history readers over the service ledger (src/service/ledger.ts):
  * `GET /v5/account/transaction-log` (one row per fill, funding settlement, transfer or insurance
- * clearance), `GET /v5/position/closed-pnl` (closed positions), and the Funding rows of
- * `GET /v5/execution/list?execType=Funding` (fundingExecutions, called from rest-trade.ts).
+ * clearance), `GET /v5/position/closed-pnl` (one row per order that closed part of a position), and
+ * the Funding rows of `GET /v5/execution/list` (fundingExecutions, called from rest-trade.ts).
  * Time windows and page sizes follow Bybit's documentation; parameters Bybit does not document for
  * the endpoint are refused with 10001.
  */
@@ -11,10 +11,10 @@ import { formatAmount, formatRate } from '../../engine/fixed.js';
 import { formatAveragePrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { Exchange } from '../../service/exchange.js';
-import type { ClosedPosition, LedgerRow } from '../../service/ledger.js';
+import type { ClosingOrder, LedgerRow } from '../../service/ledger.js';
 import { byFill, sumOf, withinTime } from '../../service/ledger.js';
 import { bybitFundingExecution } from './encode.js';
-import { ok, paramsError, type BybitEnvelope } from './envelope.js';
+import { ok, paramsError } from './envelope.js';
 import { callerOf, categoryOf, optionalEnum, optionalInteger, optionalString, paramsOf, symbolOf, type Params } from './params.js';
 import { page, type BybitRestOptions } from './rest.js';
 import { baseQty, bybitSymbol, price, type BybitSymbols } from './symbols.js';
@@ -24,7 +24,8 @@ const DAY = 24 * 3600_000;
 /** Bybit's bounds: transaction-log 20 a page (1–50), 24 h by default, at most 7 days; closed-pnl 50 (1–100), 7 days. */
 export const TRANSACTION_LOG_LIMITS = { defaultLimit: 20, maxLimit: 50, defaultWindowMs: DAY, maxWindowMs: 7 * DAY } as const;
 export const CLOSED_PNL_LIMITS = { defaultLimit: 50, maxLimit: 100, defaultWindowMs: 7 * DAY, maxWindowMs: 7 * DAY } as const;
-export const FUNDING_EXECUTION_LIMITS = { defaultLimit: 50, maxLimit: 100, defaultWindowMs: 7 * DAY, maxWindowMs: 7 * DAY } as const;
+/** execution/list: 50 a page (1–100); neither time: the last 7 days, one: 7 days from or to it, both: at most 7 days apart. */
+export const EXECUTION_LIMITS = { defaultLimit: 50, maxLimit: 100, defaultWindowMs: 7 * DAY, maxWindowMs: 7 * DAY } as const;
 
 /** The transaction-log types Bybit documents; perpstream produces TRADE, SETTLEMENT, TRANSFER_IN/OUT, LIQUIDATION, ADL. */
 const LOG_TYPES = [
@@ -44,13 +45,13 @@ const LOG_TYPES = [
 const SIGNING = ['api_key', 'timestamp', 'recv_window', 'sign'];
 
 /** Bybit answers a parameter it does not know with 10001 here: nothing is silently dropped. */
-function onlyParams(params: Params, allowed: readonly string[]): void {
+export function onlyParams(params: Params, allowed: readonly string[]): void {
   const unknown = Object.keys(params).filter((name) => !allowed.includes(name) && !SIGNING.includes(name));
   if (unknown.length > 0) throw paramsError(`${unknown.join(', ')} is not a parameter of this endpoint (send ${allowed.join(', ')})`);
 }
 
 /** startTime / endTime as Bybit reads them: one alone spans `defaultWindowMs` from it; both at most `maxWindowMs` apart. */
-function window(params: Params, now: number, limits: { defaultWindowMs: number; maxWindowMs: number }): { start: number; end: number } {
+export function window(params: Params, now: number, limits: { defaultWindowMs: number; maxWindowMs: number }): { start: number; end: number } {
   const start = optionalInteger(params, 'startTime', 0, Number.MAX_SAFE_INTEGER);
   const end = optionalInteger(params, 'endTime', 0, Number.MAX_SAFE_INTEGER);
   if (start !== undefined && end !== undefined) {
@@ -113,54 +114,43 @@ function logRow(symbols: BybitSymbols, group: readonly LedgerRow[]): Record<stri
 /** fee / value as a decimal rate (exact to 1e-8, as the engine's fee rates are). */
 const rateOf = (fee: bigint, value: bigint): string => formatRate((fee * 100_000_000n) / value);
 
-function closedPnlRow(config: SymbolConfig, c: ClosedPosition): Record<string, unknown> {
-  const entryValue = c.openCost * config.valuePerTickContract;
-  const exitValue = c.closeCost * config.valuePerTickContract;
+/** One closing order as Bybit lists it: what that order closed, its entry and exit, its net PnL. */
+function closedPnlRow(config: SymbolConfig, c: ClosingOrder): Record<string, unknown> {
   return {
     symbol: bybitSymbol(c.symbol),
     orderId: String(c.orderId),
-    // The closing order's side: a long is closed by a Sell.
-    side: c.direction === 'LONG' ? 'Sell' : 'Buy',
-    qty: baseQty(config, c.qty),
-    orderPrice: '0',
-    orderType: c.closedBy === 'USER' ? 'Market' : 'Limit',
-    execType: c.closedBy === 'LIQUIDATION' ? 'BustTrade' : c.closedBy === 'ADL' ? 'AdlTrade' : 'Trade',
-    closedSize: baseQty(config, c.qty),
-    cumEntryValue: formatAmount(entryValue),
-    avgEntryPrice: formatAveragePrice(config, c.openCost, c.qty),
-    cumExitValue: formatAmount(exitValue),
-    avgExitPrice: formatAveragePrice(config, c.closeCost, c.qty),
-    // Bybit's closed PnL is net of the opening and closing fees (funding is not in it).
-    closedPnl: formatAmount(c.realizedPnl - c.openFees - c.closeFees),
-    openFee: formatAmount(c.openFees),
-    closeFee: formatAmount(c.closeFees),
-    fillCount: '',
+    side: c.side === 'BUY' ? 'Buy' : 'Sell',
+    qty: baseQty(config, c.orderQty),
+    orderPrice: c.orderPrice === 0 ? '0' : price(config, c.orderPrice),
+    orderType: c.orderType === 'MARKET' ? 'Market' : 'Limit',
+    execType: c.source === 'LIQUIDATION' ? 'BustTrade' : c.source === 'ADL' ? 'AdlTrade' : 'Trade',
+    closedSize: baseQty(config, c.closedQty),
+    cumEntryValue: formatAmount(c.entryCost * config.valuePerTickContract),
+    avgEntryPrice: formatAveragePrice(config, c.entryCost, c.closedQty),
+    cumExitValue: formatAmount(c.exitCost * config.valuePerTickContract),
+    avgExitPrice: formatAveragePrice(config, c.exitCost, c.closedQty),
+    // Bybit's closed PnL is net of the closed contracts' opening fees and the closing fees (funding is not in it).
+    closedPnl: formatAmount(c.realizedPnl - c.openFee - c.closeFee),
+    openFee: formatAmount(c.openFee),
+    closeFee: formatAmount(c.closeFee),
+    fillCount: String(c.fillCount),
     leverage: String(c.leverage),
-    createdTime: String(c.openTime),
-    updatedTime: String(c.closeTime),
+    createdTime: String(c.createdTime),
+    updatedTime: String(c.updatedTime),
   };
 }
 
-/** The Funding executions of `/v5/execution/list?execType=Funding`, newest first, Bybit's page and window. */
-export function fundingExecutions(exchange: Exchange, symbols: BybitSymbols, accountId: number, params: Params): BybitEnvelope {
-  onlyParams(params, ['category', 'symbol', 'baseCoin', 'orderId', 'orderLinkId', 'startTime', 'endTime', 'execType', 'limit', 'cursor', 'size']);
-  const category = categoryOf(params);
-  const config = symbolOf(symbols, params, false);
-  const baseCoin = optionalString(params, 'baseCoin');
-  // ccxt's fetchFundingHistory sends its page size as `size`: read it as the limit it means.
-  const limit = optionalInteger(params, 'limit', 1, FUNDING_EXECUTION_LIMITS.maxLimit)
-    ?? optionalInteger(params, 'size', 1, FUNDING_EXECUTION_LIMITS.maxLimit) ?? FUNDING_EXECUTION_LIMITS.defaultLimit;
-  const byOrder = optionalString(params, 'orderId') !== undefined || optionalString(params, 'orderLinkId') !== undefined;
-  const { start, end } = window(params, exchange.now(), FUNDING_EXECUTION_LIMITS);
-  const rows = category !== 'linear' || byOrder ? [] : withinTime(exchange.ledger.rows(accountId), (r) => r.time, start, end).filter((r) =>
-    r.kind === 'FUNDING' && (config === undefined || r.symbol === config.symbol) &&
-    (baseCoin === undefined || symbols.config(r.symbol!).spec.baseAsset === baseCoin)).reverse();
-  const { items, nextPageCursor } = page(rows, optionalString(params, 'cursor'), limit);
-  const list = items.map((r) => bybitFundingExecution({
-    type: 'funding', accountId, seq: Math.floor(r.id / 4), cmdSeq: 0, time: r.time, reason: 'FUNDING_FEE', symbol: r.symbol!,
-    positionSide: r.positionSide!, fundingTime: r.time, qty: r.qty!, markPrice: r.price!, fundingRate: r.fundingRate!, fundingFee: r.amount,
-  }, symbols.config(r.symbol!)));
-  return ok({ category, list, nextPageCursor }, exchange.now());
+/** The account's funding settlements within [start, end] as ledger rows, oldest first; `symbols` the symbols asked for. */
+export function fundingRows(exchange: Exchange, accountId: number, covered: ReadonlySet<string>, start: number, end: number): LedgerRow[] {
+  return withinTime(exchange.ledger.rows(accountId), (r) => r.time, start, end).filter((r) => r.kind === 'FUNDING' && covered.has(r.symbol!));
+}
+
+/** A funding settlement's ledger row as Bybit's `Funding` execution (the stream's shape). */
+export function fundingExecution(row: LedgerRow, accountId: number, config: SymbolConfig): Record<string, unknown> {
+  return bybitFundingExecution({
+    type: 'funding', accountId, seq: Math.floor(row.id / 4), cmdSeq: 0, time: row.time, reason: 'FUNDING_FEE', symbol: row.symbol!,
+    positionSide: row.positionSide!, fundingTime: row.time, qty: row.qty!, markPrice: row.price!, fundingRate: row.fundingRate!, fundingFee: row.amount,
+  }, config);
 }
 
 export async function historyRoutes(app: FastifyInstance, options: BybitRestOptions): Promise<void> {
@@ -197,8 +187,9 @@ export async function historyRoutes(app: FastifyInstance, options: BybitRestOpti
     const config = symbolOf(symbols, params, false);
     const limit = optionalInteger(params, 'limit', 1, CLOSED_PNL_LIMITS.maxLimit) ?? CLOSED_PNL_LIMITS.defaultLimit;
     const { start, end } = window(params, exchange.now(), CLOSED_PNL_LIMITS);
-    const closed = category !== 'linear' ? [] : withinTime(exchange.ledger.closedPositions(accountId), (c) => c.closeTime, start, end)
-      .filter((c) => config === undefined || c.symbol === config.symbol).reverse();
+    // Newest first by the last closing fill (a record grows while its order fills, so the log's order is by first fill).
+    const closed = category !== 'linear' ? [] : withinTime(exchange.ledger.closingOrders(accountId), (c) => c.updatedTime, start, end)
+      .filter((c) => config === undefined || c.symbol === config.symbol).reverse().sort((x, y) => y.updatedTime - x.updatedTime);
     const { items, nextPageCursor } = page(closed, optionalString(params, 'cursor'), limit);
     return ok({ category, list: items.map((c) => closedPnlRow(symbols.config(c.symbol), c)), nextPageCursor }, exchange.now());
   });

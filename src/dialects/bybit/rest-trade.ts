@@ -9,6 +9,7 @@ import { batchRoutes, type OneOrder, type OrderAck } from './batch.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { OrderSnapshot, OrderState, PlaceOrder, PositionSide, StpMode, TimeInForce, TradeEvent } from '../../engine/types.js';
 import type { Exchange } from '../../service/exchange.js';
+import type { LedgerRow } from '../../service/ledger.js';
 import { BybitError, Code, fromEngineError, fromRejection, ok, paramsError } from './envelope.js';
 import { bybitExecution, bybitOrder, execType, fillOrder, orderStatus } from './encode.js';
 import {
@@ -16,7 +17,7 @@ import {
   requireLinear, settleCoinOf, symbolOf, type Params,
 } from './params.js';
 import { page, type BybitRestOptions } from './rest.js';
-import { fundingExecutions } from './rest-history.js';
+import { EXECUTION_LIMITS, fundingExecution, fundingRows, onlyParams, window } from './rest-history.js';
 import { snapshotOf } from './rest-account.js';
 import type { BybitSymbols } from './symbols.js';
 
@@ -222,24 +223,48 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
     return ok({ category, list: orderRows(items), nextPageCursor }, exchange.now());
   });
 
+  /**
+   * Own executions, newest first: fills (Trade, BustTrade, AdlTrade) and funding settlements
+   * (Funding) in one list, as Bybit mixes them; `execType` picks one kind. Settle (delivery) never
+   * happens on perpetuals here, so asking for it lists nothing.
+   */
   app.get('/v5/execution/list', async (request) => {
     const accountId = callerOf(request);
     const params = paramsOf(request);
+    onlyParams(params, ['category', 'symbol', 'baseCoin', 'orderId', 'orderLinkId', 'startTime', 'endTime', 'execType', 'limit', 'cursor', 'size']);
     const category = categoryOf(params);
-    const wanted = optionalString(params, 'execType');
-    if (wanted === 'Funding') return fundingExecutions(exchange, symbols, accountId, params);
-    const limit = optionalInteger(params, 'limit', 1, 100) ?? 50;
+    const wanted = optionalEnum(params, 'execType', ['Trade', 'AdlTrade', 'Funding', 'BustTrade', 'Settle'] as const);
+    // ccxt's fetchFundingHistory sends its page size as `size`: read it as the limit it means.
+    const limit = optionalInteger(params, 'limit', 1, EXECUTION_LIMITS.maxLimit)
+      ?? optionalInteger(params, 'size', 1, EXECUTION_LIMITS.maxLimit) ?? EXECUTION_LIMITS.defaultLimit;
     const covered = new Set(coveredSymbols(params).map((c) => c.symbol));
     const id = optionalString(params, 'orderId');
     const linkId = optionalString(params, 'orderLinkId');
-    const trades: TradeEvent[] = category !== 'linear' ? [] : exchange.history.trades(accountId).filter((t) =>
-      covered.has(t.symbol) && (wanted === undefined || execType(t.source) === wanted) && (id === undefined || String(t.orderId) === id) &&
-      (linkId === undefined || t.clientOrderId === linkId) && inTimeRange(t.time, params));
-    const { items, nextPageCursor } = page(trades, optionalString(params, 'cursor'), limit);
-    const view = snapshotOf(exchange, accountId).view;
-    const list = items.map((t) => {
+    const { start, end } = window(params, exchange.now(), EXECUTION_LIMITS);
+    type Execution = { time: number; fill: TradeEvent } | { time: number; funding: LedgerRow };
+    const executions: Execution[] = [];
+    if (category === 'linear') {
+      if (wanted !== 'Funding') {
+        for (const t of exchange.history.trades(accountId)) {
+          if (covered.has(t.symbol) && t.time >= start && t.time <= end && (wanted === undefined || execType(t.source) === wanted) &&
+            (id === undefined || String(t.orderId) === id) && (linkId === undefined || t.clientOrderId === linkId)) executions.push({ time: t.time, fill: t });
+        }
+      }
+      // A settlement belongs to no order: a search by order finds none.
+      if ((wanted === undefined || wanted === 'Funding') && id === undefined && linkId === undefined) {
+        for (const row of fundingRows(exchange, accountId, covered, start, end)) executions.push({ time: row.time, funding: row });
+      }
+    }
+    // Newest first; at one time, by the account's event order (a ledger row's id is its event's seq × 4 + its place).
+    const seqOf = (e: Execution): number => ('fill' in e ? e.fill.seq : Math.floor(e.funding.id / 4));
+    executions.sort((x, y) => y.time - x.time || seqOf(y) - seqOf(x));
+    const { items, nextPageCursor } = page(executions, optionalString(params, 'cursor'), limit);
+    const view = items.some((e) => 'fill' in e) ? snapshotOf(exchange, accountId).view : undefined;
+    const list = items.map((e) => {
+      if ('funding' in e) return fundingExecution(e.funding, accountId, symbols.config(e.funding.symbol!));
+      const t = e.fill;
       const config = symbols.config(t.symbol);
-      const order = view.orders.find((o) => o.orderId === t.orderId) ?? exchange.history.finishedOrder(accountId, t.orderId);
+      const order = view!.orders.find((o) => o.orderId === t.orderId) ?? exchange.history.finishedOrder(accountId, t.orderId);
       return bybitExecution(t, config, { order: order === undefined ? undefined : fillOrder(order, config), markPrice: exchange.engine.market(t.symbol)?.markPrice ?? undefined });
     });
     return ok({ category, list, nextPageCursor }, exchange.now());

@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.js';
 import { rawQuery } from '../../server/http.js';
-import { JournalError } from '../../persistence/journal.js';
+import { NotDurableError } from '../../service/errors.js';
 import type { CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
 import { verifyRest } from './auth.js';
@@ -17,6 +17,7 @@ import { categoryOf, optionalEnum, optionalInteger, optionalString, paramsOf } f
 import { accountRoutes } from './rest-account.js';
 import { tradeRoutes } from './rest-trade.js';
 import { historyRoutes } from './rest-history.js';
+import { marketRoutes } from './rest-market.js';
 import { bybitSymbol, type BybitSymbols } from './symbols.js';
 
 export interface BybitRestOptions {
@@ -44,16 +45,16 @@ export async function bybitRoutes(app: FastifyInstance, options: BybitRestOption
     return failure(new BybitError(Code.PARAMS, `params error: ${message}`), now);
   };
   registerErrorShape(app, bybitErrorShape);
-  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply: FastifyReply) => {
     const now = exchange.now();
     if (error instanceof BybitError) return reply.code(error.httpStatus).send(failure(error, now));
     // The disk refused the command: the message says whether it is safe to retry.
-    if (error instanceof JournalError) return reply.code(503).send(failure(new BybitError(Code.SERVER, `Server error. ${error.message}`), now));
+    if (error instanceof NotDurableError) return reply.code(503).send(failure(new BybitError(Code.SERVER, `Server error. ${error.message}`), now));
     if (error.statusCode !== undefined && error.statusCode < 500) {
       // Bybit answers request errors with HTTP 200 and a retCode; a body too large or unreadable keeps its status.
       return reply.code(error.statusCode === 413 || error.statusCode === 415 ? error.statusCode : 200).send(bybitErrorShape(error.statusCode, error.message));
     }
-    console.error('Bybit front door error:', error);
+    request.log.error({ err: error }, 'Bybit front door: a handler threw; answered 500');
     return reply.code(500).send(bybitErrorShape(500, 'internal error'));
   });
   app.setNotFoundHandler((request, reply) => {
@@ -80,6 +81,9 @@ export async function bybitRoutes(app: FastifyInstance, options: BybitRestOption
     const { items, nextPageCursor } = page(listed, optionalString(params, 'cursor'), limit);
     return ok({ category, list: items.map(instrument), nextPageCursor }, exchange.now());
   });
+
+  // Public market data (rest-market.ts): no signature.
+  await app.register(marketRoutes, { exchange, credentials: options.credentials, symbols });
 
   await app.register(async (signed) => {
     signed.decorateRequest('bybitCredential', null);

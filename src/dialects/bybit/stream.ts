@@ -140,7 +140,7 @@ class BybitConnection {
     for (const topic of this.topics) {
       const frame = this.options.encoder.frame(batch, topic);
       if (frame === null) continue;
-      this.session.send(frame);
+      this.session.send(frame, topic);
       sent = true;
     }
     if (sent) this.lastActive = this.options.exchange.now();

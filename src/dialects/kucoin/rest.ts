@@ -6,7 +6,7 @@
  * does not serve.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { JournalError } from '../../persistence/journal.js';
+import { NotDurableError } from '../../service/errors.js';
 import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.js';
 import type { CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
@@ -15,6 +15,7 @@ import { failure, KucoinError } from './envelope.js';
 import { toJson, type JsonValue } from './json.js';
 import { accountRoutes } from './rest-account.js';
 import { marketRoutes } from './rest-market.js';
+import { marketDataRoutes } from './rest-market-data.js';
 import { spotPrivateRoutes, spotPublicRoutes } from './rest-spot.js';
 import { tradeRoutes } from './rest-trade.js';
 import { historyRoutes, spotHistoryRoutes } from './rest-history.js';
@@ -57,15 +58,15 @@ const kucoinErrorShape: ErrorShape = (status, message) => {
 function hostCommon(app: FastifyInstance, prefix: string): void {
   app.setReplySerializer((payload) => toJson(payload as JsonValue));
   registerErrorShape(app, kucoinErrorShape);
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply: FastifyReply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply: FastifyReply) => {
     if (error instanceof KucoinError) return reply.code(error.httpStatus).send(failure(error.code, error.message));
     // The disk refused the command: the message says whether it is safe to retry.
-    if (error instanceof JournalError) return reply.code(503).send(failure('500000', error.message));
+    if (error instanceof NotDurableError) return reply.code(503).send(failure('500000', error.message));
     if (error.statusCode !== undefined && error.statusCode < 500) {
       const status = error.statusCode === 413 || error.statusCode === 415 ? error.statusCode : 400;
       return reply.code(status).send(kucoinErrorShape(status, error.message));
     }
-    console.error('KuCoin front door error:', error);
+    request.log.error({ err: error }, 'KuCoin front door: a handler threw; answered 500');
     return reply.code(500).send(kucoinErrorShape(500, 'Internal Server Error'));
   });
   app.setNotFoundHandler((request, reply) => {
@@ -96,6 +97,7 @@ async function signed(app: FastifyInstance, prefix: string, credentials: Credent
 export async function kucoinFuturesRoutes(app: FastifyInstance, options: KucoinRestOptions): Promise<void> {
   hostCommon(app, FUTURES_PREFIX);
   await marketRoutes(app, options);
+  await marketDataRoutes(app, options);
   await signed(app, FUTURES_PREFIX, options.credentials, options.exchange, async (scope) => {
     await accountRoutes(scope, options);
     await tradeRoutes(scope, options);

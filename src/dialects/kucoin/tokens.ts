@@ -46,8 +46,8 @@ export function kucoinTokens(context: DialectContext): KucoinTokens {
     requests: { requests, intervalMs: setting(context, 'kucoin.bulletRequestIntervalMs', FUTURES_BULLET_REQUESTS.intervalMs) },
   });
   return {
-    futures: new ListenKeys(policy(setting(context, 'kucoin.futuresBulletRequests', FUTURES_BULLET_REQUESTS.requests)), file('kucoin-futures-tokens.json')),
-    uta: new ListenKeys(policy(setting(context, 'kucoin.utaBulletRequests', SPOT_BULLET_REQUESTS.requests)), file('kucoin-uta-tokens.json')),
+    futures: new ListenKeys(policy(setting(context, 'kucoin.futuresBulletRequests', FUTURES_BULLET_REQUESTS.requests)), file('kucoin-futures-tokens.json'), context.log),
+    uta: new ListenKeys(policy(setting(context, 'kucoin.utaBulletRequests', SPOT_BULLET_REQUESTS.requests)), file('kucoin-uta-tokens.json'), context.log),
   };
 }
 

@@ -9,13 +9,14 @@ import type { SymbolConfig } from '../../engine/symbol.js';
 import type { CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
-import { JournalError } from '../../persistence/journal.js';
+import { NotDurableError } from '../../service/errors.js';
 import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.js';
 import { verifyXtSignature } from './auth.js';
 import { failure, ok, XtError, type XtEnvelope } from './envelope.js';
 import { accountRoutes } from './rest-account.js';
 import { tradeRoutes } from './rest-trade.js';
 import { historyRoutes } from './rest-history.js';
+import { marketRoutes } from './rest-market.js';
 
 export interface XtRestOptions {
   exchange: Exchange;
@@ -77,15 +78,15 @@ export async function xtRoutes(app: FastifyInstance, options: XtRestOptions): Pr
   const { exchange } = options;
 
   registerErrorShape(app, xtErrorShape);
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply: FastifyReply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply: FastifyReply) => {
     if (error instanceof XtError) return reply.code(error.httpStatus).send(failure(error.code, error.message));
     // The disk refused the command: the message says whether it is safe to retry.
-    if (error instanceof JournalError) return reply.code(503).send(failure('fail', error.message));
+    if (error instanceof NotDurableError) return reply.code(503).send(failure('fail', error.message));
     if (error.statusCode !== undefined && error.statusCode < 500) {
       // A body too large or unreadable keeps its status; other refusals reached the service (XT: HTTP 200).
       return reply.code(error.statusCode === 413 || error.statusCode === 415 ? error.statusCode : 200).send(xtErrorShape(error.statusCode, error.message));
     }
-    console.error('XT front door error:', error);
+    request.log.error({ err: error }, 'XT front door: a handler threw; answered 500');
     return reply.code(500).send(xtErrorShape(500, 'internal error'));
   });
   app.setNotFoundHandler((request, reply) => {
@@ -105,6 +106,7 @@ export async function xtRoutes(app: FastifyInstance, options: XtRestOptions): Pr
     if (config === undefined) throw new XtError('SYMBOL_001', `invalid_symbol: ${name || '(none)'} is not listed`);
     return ok(symbolEntry(config));
   });
+  await app.register(marketRoutes, options);
 
   // Everything under /future/user and /future/trade is signed.
   await app.register(async (signed) => {

@@ -157,6 +157,7 @@ class XtConnection {
   /** Acks a resume with its outcome, then sends the missed events followed by the live ones that waited. */
   private startReplay(id: string | number | null, epoch: string, seq: number, afterSeq: number, outcome: ReplayResult, live: EngineEvent[]): void {
     if (!this.session.isOpen) return;
+    this.session.observer.resumed(outcome.recovered);
     this.ackSubscribed(id, { epoch, seq, resume: outcome.recovered ? { recovered: true, from: afterSeq + 1, to: seq } : { recovered: false, reason: outcome.reason } });
     const pending = outcome.recovered ? [...outcome.events, ...live] : live;
     this.backlog = pending.length > 0 ? pending : null;
@@ -214,7 +215,7 @@ class XtConnection {
   private send(event: EngineEvent): void {
     const topic = this.options.encoder.topicOf(event);
     if (topic === null || !this.topics.has(topic)) return;
-    for (const frame of this.options.encoder.encode(event)) this.session.send(frame);
+    for (const frame of this.options.encoder.encode(event)) this.session.send(frame, topic);
   }
 
   private ack(id: string | number | null, code: number, msg: string): void {

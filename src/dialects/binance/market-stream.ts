@@ -1,0 +1,238 @@
+/**
+ * Binance USDⓈ-M market streams, served on the same connections as user data (stream-names.ts
+ * reads the names; stream.ts subscribes them here):
+ * - `<symbol>@aggTrade`, `<symbol>@trade`: as each command trades;
+ * - `<symbol>@depth[@100ms|@500ms]` (250 ms by default): the book's changed levels conflated over
+ *   the window, `U` the first and `u` the last book update id in it, `pu` the previous event's `u`
+ *   (so `U` = `pu` + 1 always: a gap is detectable), continuing from REST `lastUpdateId`;
+ * - `<symbol>@depth<5|10|20>[@100ms|@500ms]`: the top levels, at the end of a window that changed the book;
+ * - `<symbol>@bookTicker`: when the best bid or ask changes;
+ * - `<symbol>@kline_<interval>`: the current candle after every command that traded;
+ * - `<symbol>@markPrice[@1s]`: mark, index, funding rate and next funding time every 3 s (1 s).
+ * Every frame is encoded once per stream and shared by its subscribers (wrapped per connection when
+ * combined). Windows run on one timer at the finest speed (100 ms) of the service clock. A name
+ * Binance publishes and this does not (`@ticker`, `!…@arr`, …) is acknowledged and never delivered.
+ */
+import type { BookUpdateEvent, PublicEvent } from '../../engine/types.js';
+import { formatAmount, formatRate } from '../../engine/fixed.js';
+import type { Exchange } from '../../service/exchange.js';
+import { CANDLE_INTERVALS, nextCandleStart, type AggregateTrade, type CandleInterval } from '../../service/market-data.js';
+import { formatPrice, formatQty, type BinanceSymbol, type BinanceSymbols } from './symbols.js';
+
+export type MarketStream =
+  | { type: 'aggTrade' | 'trade' | 'bookTicker'; symbol: BinanceSymbol }
+  | { type: 'depth'; symbol: BinanceSymbol; speedMs: DepthSpeed; levels: 5 | 10 | 20 | null }
+  | { type: 'kline'; symbol: BinanceSymbol; interval: CandleInterval }
+  | { type: 'markPrice'; symbol: BinanceSymbol; speedMs: 1000 | 3000 };
+
+const DEPTH_SPEEDS = [100, 250, 500] as const;
+type DepthSpeed = (typeof DEPTH_SPEEDS)[number];
+const TICK_MS = 100;
+
+/** A stream name this server publishes, or null (a name Binance has that is not served, or none at all). */
+export function readMarketStream(name: string, symbols: BinanceSymbols): MarketStream | null {
+  const [head, kind, speed, ...rest] = name.split('@');
+  if (head === undefined || kind === undefined || rest.length > 0 || head !== head.toLowerCase()) return null;
+  const symbol = symbols.find(head);
+  if (symbol === undefined) return null;
+  if (kind === 'aggTrade' || kind === 'trade' || kind === 'bookTicker') return speed === undefined ? { type: kind, symbol } : null;
+  if (kind.startsWith('kline_')) {
+    const interval = CANDLE_INTERVALS.find((i) => i === kind.slice('kline_'.length));
+    return interval !== undefined && speed === undefined ? { type: 'kline', symbol, interval } : null;
+  }
+  if (kind === 'markPrice') return speed === undefined ? { type: 'markPrice', symbol, speedMs: 3000 } : speed === '1s' ? { type: 'markPrice', symbol, speedMs: 1000 } : null;
+  const depth = /^depth(5|10|20)?$/.exec(kind);
+  if (depth === null) return null;
+  const speedMs = speed === undefined ? 250 : speed === '100ms' ? 100 : speed === '500ms' ? 500 : null;
+  if (speedMs === null) return null;
+  return { type: 'depth', symbol, speedMs, levels: depth[1] === undefined ? null : (Number(depth[1]) as 5 | 10 | 20) };
+}
+
+/** Where a market frame goes: a connection sends it raw or wrapped as its combined property says. */
+export interface MarketSubscriber {
+  deliverMarket(name: string, frame: string): void;
+}
+
+/** One depth window of one symbol at one speed: the levels changed since the last event. */
+interface DepthWindow {
+  first: number | null;
+  last: number;
+  /** The `u` of the last event sent (the next one's `pu`). */
+  previous: number;
+  time: number;
+  bids: Map<number, number>;
+  asks: Map<number, number>;
+  dueAt: number;
+}
+
+export class BinanceMarketFeed {
+  private readonly subscribers = new Map<string, { stream: MarketStream; set: Set<MarketSubscriber> }>();
+  /** Per engine symbol and speed. */
+  private readonly windows = new Map<string, Map<DepthSpeed, DepthWindow>>();
+  private readonly shownTop = new Map<string, string>();
+  private readonly markDue = new Map<string, number>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly exchange: Exchange, private readonly symbols: BinanceSymbols) {
+    const now = exchange.now();
+    for (const symbol of symbols.all()) {
+      const id = exchange.engine.depth(symbol.config.symbol, 0)!.updateId;
+      this.windows.set(symbol.config.symbol, new Map(DEPTH_SPEEDS.map((speed) => [speed, {
+        first: null, last: id, previous: id, time: now, bids: new Map(), asks: new Map(), dueAt: now + speed,
+      }])));
+    }
+    this.unsubscribe = exchange.state.market.subscribe((events, aggregates) => this.onCommand(events, aggregates));
+    this.timer = setInterval(() => this.onTick(), TICK_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.unsubscribe();
+  }
+
+  add(name: string, stream: MarketStream, subscriber: MarketSubscriber): void {
+    let entry = this.subscribers.get(name);
+    if (entry === undefined) this.subscribers.set(name, (entry = { stream, set: new Set() }));
+    entry.set.add(subscriber);
+  }
+
+  remove(name: string, subscriber: MarketSubscriber): void {
+    const entry = this.subscribers.get(name);
+    entry?.set.delete(subscriber);
+    if (entry?.set.size === 0) this.subscribers.delete(name);
+  }
+
+  private send(name: string, frame: () => string): void {
+    const entry = this.subscribers.get(name);
+    if (entry === undefined) return;
+    const text = frame();
+    for (const subscriber of entry.set) subscriber.deliverMarket(name, text);
+  }
+
+  private onCommand(events: readonly PublicEvent[], aggregates: readonly AggregateTrade[]): void {
+    const now = this.exchange.now();
+    const traded = new Set<string>();
+    for (const event of events) {
+      const symbol = this.symbols.of(event.symbol);
+      const prefix = symbol.name.toLowerCase();
+      if (event.type === 'publicTrade') {
+        traded.add(event.symbol);
+        this.send(`${prefix}@trade`, () => JSON.stringify({
+          e: 'trade', E: now, T: event.time, s: symbol.name, t: event.tradeId, p: formatPrice(symbol, event.price), q: formatQty(symbol, event.qty),
+          X: 'MARKET', m: event.takerSide === 'SELL',
+        }));
+      } else {
+        this.accumulate(event);
+        this.bookTicker(symbol, prefix, event, now);
+      }
+    }
+    for (const t of aggregates) {
+      const symbol = this.symbols.of(this.symbolOfAggregate(t, events));
+      this.send(`${symbol.name.toLowerCase()}@aggTrade`, () => JSON.stringify({
+        e: 'aggTrade', E: now, s: symbol.name, a: t.aggId, p: formatPrice(symbol, t.price), q: formatQty(symbol, t.qty), f: t.firstTradeId,
+        l: t.lastTradeId, T: t.time, m: t.takerSide === 'SELL',
+      }));
+    }
+    for (const engineSymbol of traded) this.klines(this.symbols.of(engineSymbol), now);
+  }
+
+  /** The symbol of the command's trade that an aggregate starts with. */
+  private symbolOfAggregate(t: AggregateTrade, events: readonly PublicEvent[]): string {
+    for (const e of events) if (e.type === 'publicTrade' && e.tradeId === t.firstTradeId) return e.symbol;
+    throw new Error(`aggregate trade ${t.aggId} has no trade in its command`);
+  }
+
+  private accumulate(update: BookUpdateEvent): void {
+    for (const window of this.windows.get(update.symbol)!.values()) {
+      window.first ??= update.updateId;
+      window.last = update.updateId;
+      window.time = update.time;
+      for (const [price, qty] of update.bids) window.bids.set(price, qty);
+      for (const [price, qty] of update.asks) window.asks.set(price, qty);
+    }
+  }
+
+  private bookTicker(symbol: BinanceSymbol, prefix: string, update: BookUpdateEvent, now: number): void {
+    const name = `${prefix}@bookTicker`;
+    if (!this.subscribers.has(name)) return;
+    const top = this.exchange.engine.depth(symbol.config.symbol, 1)!;
+    const bid: [number, number] = top.bids[0] ?? [0, 0];
+    const ask: [number, number] = top.asks[0] ?? [0, 0];
+    const shown = `${bid[0]}:${bid[1]}|${ask[0]}:${ask[1]}`;
+    if (this.shownTop.get(name) === shown) return;
+    this.shownTop.set(name, shown);
+    this.send(name, () => JSON.stringify({
+      e: 'bookTicker', u: update.updateId, s: symbol.name, b: formatPrice(symbol, bid[0]), B: formatQty(symbol, bid[1]),
+      a: formatPrice(symbol, ask[0]), A: formatQty(symbol, ask[1]), T: update.time, E: now,
+    }));
+  }
+
+  private klines(symbol: BinanceSymbol, now: number): void {
+    const prefix = symbol.name.toLowerCase();
+    for (const interval of CANDLE_INTERVALS) {
+      const name = `${prefix}@kline_${interval}`;
+      if (!this.subscribers.has(name)) continue;
+      const c = this.exchange.state.market.lastCandle(symbol.config.symbol, interval)!;
+      const trades = this.exchange.state.market.trades(symbol.config.symbol);
+      const inCandle = trades.filter((t) => t.time >= c.openTime);
+      const quote = (v: bigint): string => formatAmount(v * symbol.config.valuePerTickContract);
+      this.send(name, () => JSON.stringify({
+        e: 'kline', E: now, s: symbol.name, k: {
+          t: c.openTime, T: nextCandleStart(interval, c.openTime) - 1, s: symbol.name, i: interval, f: inCandle[0]?.tradeId ?? -1,
+          L: inCandle.at(-1)?.tradeId ?? -1, o: formatPrice(symbol, c.open), c: formatPrice(symbol, c.close), h: formatPrice(symbol, c.high),
+          l: formatPrice(symbol, c.low), v: formatQty(symbol, c.volume), n: c.trades, x: false, q: quote(c.quoteVolume),
+          V: formatQty(symbol, c.takerBuyVolume), Q: quote(c.takerBuyQuoteVolume), B: '0',
+        },
+      }));
+    }
+  }
+
+  private onTick(): void {
+    const now = this.exchange.now();
+    for (const symbol of this.symbols.all()) {
+      const prefix = symbol.name.toLowerCase();
+      for (const [speed, window] of this.windows.get(symbol.config.symbol)!) {
+        if (now < window.dueAt) continue;
+        window.dueAt = now + speed;
+        if (window.first === null) continue;
+        this.flushDepth(symbol, prefix, speed, window, now);
+      }
+      this.markPrice(symbol, prefix, now);
+    }
+  }
+
+  private flushDepth(symbol: BinanceSymbol, prefix: string, speed: DepthSpeed, window: DepthWindow, now: number): void {
+    const suffix = speed === 250 ? '' : `@${speed}ms`;
+    const header = { e: 'depthUpdate', E: now, T: window.time, s: symbol.name, U: window.first!, u: window.last, pu: window.previous };
+    const level = ([price, qty]: [number, number]): [string, string] => [formatPrice(symbol, price), formatQty(symbol, qty)];
+    this.send(`${prefix}@depth${suffix}`, () => JSON.stringify({
+      ...header, b: [...window.bids].sort((x, y) => y[0] - x[0]).map(level), a: [...window.asks].sort((x, y) => x[0] - y[0]).map(level),
+    }));
+    for (const levels of [5, 10, 20] as const) {
+      const name = `${prefix}@depth${levels}${suffix}`;
+      if (!this.subscribers.has(name)) continue;
+      const top = this.exchange.engine.depth(symbol.config.symbol, levels)!;
+      this.send(name, () => JSON.stringify({ ...header, b: top.bids.map(level), a: top.asks.map(level) }));
+    }
+    window.previous = window.last;
+    window.first = null;
+    window.bids.clear();
+    window.asks.clear();
+  }
+
+  private markPrice(symbol: BinanceSymbol, prefix: string, now: number): void {
+    for (const [suffix, speed] of [['', 3000], ['@1s', 1000]] as const) {
+      const name = `${prefix}@markPrice${suffix}`;
+      if (!this.subscribers.has(name)) continue;
+      if (now < (this.markDue.get(name) ?? 0)) continue;
+      this.markDue.set(name, now + speed);
+      const info = this.exchange.engine.prices(symbol.config.symbol, now)!;
+      this.send(name, () => JSON.stringify({
+        e: 'markPriceUpdate', E: now, s: symbol.name, p: formatPrice(symbol, info.markPrice ?? 0), i: formatPrice(symbol, info.indexPrice ?? 0),
+        P: formatPrice(symbol, info.indexPrice ?? 0), r: formatRate(info.predictedFundingRate), T: info.nextFundingTime,
+      }));
+    }
+  }
+}

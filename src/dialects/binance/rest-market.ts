@@ -1,0 +1,192 @@
+/**
+ * Binance USDⓈ-M public market data (no credentials): order book with its `lastUpdateId` (the id
+ * the depth stream's `U` / `u` / `pu` continue from), recent and aggregate trades, candles, 24-hour
+ * tickers, prices and best bid/ask, and the mark/index/funding of `premiumIndex`. Read from the
+ * engine's book (Engine.depth) and the market-data service (src/service/market-data.ts); limits and
+ * defaults as Binance documents them; parameters an endpoint does not read are refused (-1104).
+ */
+import type { FastifyInstance } from 'fastify';
+import { formatAmount, formatRate, formatRatio } from '../../engine/fixed.js';
+import { buildPricingConfig } from '../../engine/pricing-config.js';
+import { CANDLE_INTERVALS, nextCandleStart, type AggregateTrade, type Candle, type CandleInterval } from '../../service/market-data.js';
+import { BinanceError, ERR } from './errors.js';
+import { enumParam, integerParam, optional, paramsOf, symbolParam, type Params } from './params.js';
+import type { BinanceRestOptions } from './rest.js';
+import { onlyParams } from './rest-history.js';
+import { formatPrice, formatQty, type BinanceSymbol } from './symbols.js';
+
+/** `GET /fapi/v1/depth` limits Binance accepts. */
+export const DEPTH_LIMITS = [5, 10, 20, 50, 100, 500, 1000] as const;
+const HOUR = 3600_000;
+
+const invalidLimit = (): BinanceError => new BinanceError(ERR.INVALID_PARAM, "Invalid data sent for a parameter: 'limit' must be one of 5, 10, 20, 50, 100, 500, 1000.");
+const invalidInterval = (): BinanceError => new BinanceError(ERR.INVALID_PARAM, `Invalid interval: use one of ${CANDLE_INTERVALS.join(', ')}.`);
+
+/** Quote value of ticks × contracts (Σ price × base qty) as a decimal. */
+const quote = (symbol: BinanceSymbol, tickContracts: bigint): string => formatAmount(tickContracts * symbol.config.valuePerTickContract);
+
+/** A Binance kline row: open time, OHLC, volume, close time, quote volume, trades, taker buy volume and quote volume, "0". */
+export function klineRow(symbol: BinanceSymbol, c: Candle, closeTime: number): (number | string)[] {
+  return [
+    c.openTime, formatPrice(symbol, c.open), formatPrice(symbol, c.high), formatPrice(symbol, c.low), formatPrice(symbol, c.close),
+    formatQty(symbol, c.volume), closeTime, quote(symbol, c.quoteVolume), c.trades, formatQty(symbol, c.takerBuyVolume),
+    quote(symbol, c.takerBuyQuoteVolume), '0',
+  ];
+}
+
+/** An aggregate trade as `/fapi/v1/aggTrades` and the `aggTrade` stream's core fields name them. */
+export function aggTradeRow(symbol: BinanceSymbol, t: AggregateTrade): Record<string, unknown> {
+  return { a: t.aggId, p: formatPrice(symbol, t.price), q: formatQty(symbol, t.qty), f: t.firstTradeId, l: t.lastTradeId, T: t.time, m: t.takerSide === 'SELL' };
+}
+
+export async function marketRoutes(app: FastifyInstance, options: BinanceRestOptions): Promise<void> {
+  const { exchange, symbols } = options;
+  const market = exchange.state.market;
+
+  /** The symbol asked for, or every symbol (the endpoints that answer a list without one). */
+  const symbolsOf = (params: Params): { one: boolean; list: BinanceSymbol[] } =>
+    optional(params, 'symbol') === undefined ? { one: false, list: symbols.all() } : { one: true, list: [symbolParam(params, symbols)] };
+
+  app.get('/fapi/v1/depth', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['symbol', 'limit']);
+    const symbol = symbolParam(params, symbols);
+    const limit = integerParam(params, 'limit', 1, 1000) ?? 500;
+    if (!(DEPTH_LIMITS as readonly number[]).includes(limit)) throw invalidLimit();
+    const depth = exchange.engine.depth(symbol.config.symbol, limit)!;
+    const now = exchange.now();
+    const level = ([price, qty]: [number, number]): [string, string] => [formatPrice(symbol, price), formatQty(symbol, qty)];
+    return { lastUpdateId: depth.updateId, E: now, T: now, bids: depth.bids.map(level), asks: depth.asks.map(level) };
+  });
+
+  app.get('/fapi/v1/trades', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['symbol', 'limit']);
+    const symbol = symbolParam(params, symbols);
+    const limit = integerParam(params, 'limit', 1, 1000) ?? 500;
+    const trades = market.trades(symbol.config.symbol);
+    return trades.slice(Math.max(0, trades.length - limit)).map((t) => ({
+      id: t.tradeId, price: formatPrice(symbol, t.price), qty: formatQty(symbol, t.qty), quoteQty: quote(symbol, BigInt(t.qty) * BigInt(t.price)),
+      time: t.time, isBuyerMaker: t.takerSide === 'SELL',
+    }));
+  });
+
+  app.get('/fapi/v1/aggTrades', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['symbol', 'fromId', 'startTime', 'endTime', 'limit']);
+    const symbol = symbolParam(params, symbols);
+    const limit = integerParam(params, 'limit', 1, 1000) ?? 500;
+    const fromId = integerParam(params, 'fromId', 0, Number.MAX_SAFE_INTEGER);
+    const start = integerParam(params, 'startTime', 0, Number.MAX_SAFE_INTEGER);
+    const end = integerParam(params, 'endTime', 0, Number.MAX_SAFE_INTEGER);
+    // Binance: startTime and endTime together must be less than an hour apart.
+    if (start !== undefined && end !== undefined && (end < start || end - start >= HOUR)) {
+      throw new BinanceError(ERR.INVALID_PARAM, 'Invalid data sent for a parameter: startTime and endTime must be less than one hour apart, endTime not before startTime.');
+    }
+    const all = market.aggTrades(symbol.config.symbol);
+    let rows: readonly AggregateTrade[];
+    if (fromId !== undefined) rows = all.filter((t) => t.aggId >= fromId).slice(0, limit);
+    else if (start !== undefined || end !== undefined) {
+      const from = start ?? end! - HOUR + 1;
+      const to = end ?? start! + HOUR - 1;
+      rows = all.filter((t) => t.time >= from && t.time <= to).slice(0, limit);
+    } else rows = all.slice(Math.max(0, all.length - limit));
+    return rows.map((t) => aggTradeRow(symbol, t));
+  });
+
+  app.get('/fapi/v1/klines', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['symbol', 'interval', 'startTime', 'endTime', 'limit']);
+    const symbol = symbolParam(params, symbols);
+    const interval = enumParam(params, 'interval', CANDLE_INTERVALS, invalidInterval());
+    if (interval === undefined) throw new BinanceError(ERR.MANDATORY_PARAM, "Mandatory parameter 'interval' was not sent, was empty/null, or malformed.");
+    const limit = integerParam(params, 'limit', 1, 1500) ?? 500;
+    const start = integerParam(params, 'startTime', 0, Number.MAX_SAFE_INTEGER);
+    const end = integerParam(params, 'endTime', 0, Number.MAX_SAFE_INTEGER);
+    const now = exchange.now();
+    const candles = market.candles(symbol.config.symbol, interval, { ...(start === undefined ? {} : { start }), ...(end === undefined ? {} : { end }), limit, now });
+    return candles.map((c) => klineRow(symbol, c, closeTimeOf(interval, c.openTime)));
+  });
+
+  app.get('/fapi/v1/ticker/24hr', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['symbol']);
+    const { one, list } = symbolsOf(params);
+    const now = exchange.now();
+    const rows = list.map((symbol) => {
+      const stats = market.dayStats(symbol.config.symbol, now);
+      const trades = market.trades(symbol.config.symbol).filter((t) => t.time >= stats.openTime);
+      const last = stats.last ?? 0;
+      const open = stats.open ?? last;
+      const change = last - open;
+      const volumeContracts = BigInt(stats.volume);
+      return {
+        symbol: symbol.name,
+        priceChange: change < 0 ? `-${formatPrice(symbol, -change)}` : formatPrice(symbol, change),
+        priceChangePercent: open === 0 ? '0.000' : formatRatio(BigInt(change) * 100n, BigInt(open), 3),
+        weightedAvgPrice: volumeContracts === 0n ? '0' : formatRatio(stats.quoteVolume * symbol.config.tickUnits, volumeContracts * 10n ** BigInt(symbol.config.priceDecimals), symbol.config.priceDecimals),
+        lastPrice: formatPrice(symbol, last),
+        lastQty: formatQty(symbol, market.trades(symbol.config.symbol).at(-1)?.qty ?? 0),
+        openPrice: formatPrice(symbol, open),
+        highPrice: formatPrice(symbol, stats.high ?? 0),
+        lowPrice: formatPrice(symbol, stats.low ?? 0),
+        volume: formatQty(symbol, stats.volume),
+        quoteVolume: quote(symbol, stats.quoteVolume),
+        openTime: stats.openTime,
+        closeTime: stats.closeTime,
+        firstId: trades[0]?.tradeId ?? -1,
+        lastId: trades.at(-1)?.tradeId ?? -1,
+        count: stats.trades,
+      };
+    });
+    return one ? rows[0] : rows;
+  });
+
+  const priceTicker = (request: Parameters<typeof paramsOf>[0]) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['symbol']);
+    const { one, list } = symbolsOf(params);
+    const now = exchange.now();
+    const rows = list.map((symbol) => ({ symbol: symbol.name, price: formatPrice(symbol, exchange.engine.market(symbol.config.symbol)?.lastPrice ?? 0), time: now }));
+    return one ? rows[0] : rows;
+  };
+  app.get('/fapi/v1/ticker/price', async (request) => priceTicker(request));
+  app.get('/fapi/v2/ticker/price', async (request) => priceTicker(request));
+
+  app.get('/fapi/v1/ticker/bookTicker', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['symbol']);
+    const { one, list } = symbolsOf(params);
+    const now = exchange.now();
+    const rows = list.map((symbol) => {
+      const top = exchange.engine.depth(symbol.config.symbol, 1)!;
+      const [bid, ask] = [top.bids[0], top.asks[0]];
+      return {
+        symbol: symbol.name, bidPrice: formatPrice(symbol, bid?.[0] ?? 0), bidQty: formatQty(symbol, bid?.[1] ?? 0),
+        askPrice: formatPrice(symbol, ask?.[0] ?? 0), askQty: formatQty(symbol, ask?.[1] ?? 0), time: now, lastUpdateId: top.updateId,
+      };
+    });
+    return one ? rows[0] : rows;
+  });
+
+  app.get('/fapi/v1/premiumIndex', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['symbol']);
+    const { one, list } = symbolsOf(params);
+    const now = exchange.now();
+    const rows = list.map((symbol) => {
+      const info = exchange.engine.prices(symbol.config.symbol, now)!;
+      return {
+        symbol: symbol.name, markPrice: formatPrice(symbol, info.markPrice ?? 0), indexPrice: formatPrice(symbol, info.indexPrice ?? 0),
+        estimatedSettlePrice: formatPrice(symbol, info.indexPrice ?? 0), lastFundingRate: formatRate(info.predictedFundingRate),
+        interestRate: formatRate(buildPricingConfig(symbol.config).interestRate), nextFundingTime: info.nextFundingTime, time: now,
+      };
+    });
+    return one ? rows[0] : rows;
+  });
+}
+
+/** A candle's close time as Binance gives it: the last millisecond before the next candle. */
+function closeTimeOf(interval: CandleInterval, openTime: number): number {
+  return nextCandleStart(interval, openTime) - 1;
+}
