@@ -6,7 +6,7 @@ import { OrderBook } from './book/order-book.js';
 import { Emitter } from './emitter.js';
 import { buildSymbolConfig, type SymbolSpec } from './symbol.js';
 import { positionKey, type Account, type Order, type Position, type SymbolSettings, type SymbolState, type Wallet } from './state.js';
-import type { MarginMode, PositionMode, PositionSide, PublicEvent } from './types.js';
+import type { CommandResult, MarginMode, PositionMode, PositionSide, PublicEvent } from './types.js';
 import { newSymbolPricing, type SymbolPricing } from './prices.js';
 import { RiskState, type RiskOptions } from './risk/risk-state.js';
 import { SymbolRisk } from './risk/units.js';
@@ -25,6 +25,35 @@ export interface EngineOptions extends RiskOptions {
 }
 
 export const DEFAULT_LEVERAGE = 20;
+
+/** A map that stays empty: the accounts without orders share one (~200 bytes saved per map and account). */
+class EmptyMap<K, V> extends Map<K, V> {
+  override set(): this {
+    throw new Error('the shared empty map is never written: take the account\'s own (accountOrdersOf, …)');
+  }
+}
+
+const NO_ORDERS: Map<number, Order> = new EmptyMap();
+const NO_CLIENT_IDS: Map<string, Order> = new EmptyMap();
+const NO_RESULTS: Map<string, CommandResult> = new EmptyMap();
+
+/** The account's own map of live orders (created on first use). */
+export function accountOrdersOf(account: Account): Map<number, Order> {
+  if (account.orders === NO_ORDERS) account.orders = new Map();
+  return account.orders;
+}
+
+/** The account's own map of live orders by client order id (created on first use). */
+export function liveByClientIdOf(account: Account): Map<string, Order> {
+  if (account.liveByClientId === NO_CLIENT_IDS) account.liveByClientId = new Map();
+  return account.liveByClientId;
+}
+
+/** The account's own window of recent placement results (created on first use). */
+export function recentClientIdsOf(account: Account): Map<string, CommandResult> {
+  if (account.recentClientIds === NO_RESULTS) account.recentClientIds = new Map();
+  return account.recentClientIds;
+}
 
 export class Core {
   readonly symbols = new Map<string, SymbolState>();
@@ -83,9 +112,9 @@ export class Core {
       wallets: new Map(),
       settings: new Map(),
       positions: new Map(),
-      orders: new Map(),
-      liveByClientId: new Map(),
-      recentClientIds: new Map(),
+      orders: NO_ORDERS,
+      liveByClientId: NO_CLIENT_IDS,
+      recentClientIds: NO_RESULTS,
     };
     for (const { config } of this.symbols.values()) {
       account.settings.set(config.symbol, { leverage: Math.min(DEFAULT_LEVERAGE, config.spec.maxLeverage), marginMode, riskLimitLevel: 1 });

@@ -3,7 +3,7 @@
  * self-trade prevention). Rules: docs/engine-rules.md, "placeOrder" to "cancelOrder, cancelAll".
  */
 import type { BookSide, PriceLevel } from './book/order-book.js';
-import type { Core } from './core.js';
+import { accountOrdersOf, liveByClientIdOf, recentClientIdsOf, type Core } from './core.js';
 import { refuse } from './refuse.js';
 import { bandLimit, frozenPerContract, orderFrozen } from './margin.js';
 import {
@@ -114,7 +114,7 @@ function refusePlaced(core: Core, account: Account, cmd: PlaceOrder, id: number,
 
 function rememberClientId(core: Core, account: Account, clientOrderId: string | undefined, result: CommandResult): void {
   if (clientOrderId === undefined || core.clientOrderIdWindow === 0) return;
-  account.recentClientIds.set(clientOrderId, result);
+  recentClientIdsOf(account).set(clientOrderId, result);
   if (account.recentClientIds.size > core.clientOrderIdWindow) {
     account.recentClientIds.delete(account.recentClientIds.keys().next().value!);
   }
@@ -210,8 +210,8 @@ export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
     perContractPrice: openQty > 0 ? freezePrice : 0, perContractLeverage: openQty > 0 ? settings.leverage : 0, fees: 0n, realizedPnl: 0n,
     updateTime: core.time, placeResult: null, source: 'USER', level: null, prev: null, next: null,
   };
-  account.orders.set(order.id, order);
-  if (order.clientOrderId !== null) account.liveByClientId.set(order.clientOrderId, order);
+  accountOrdersOf(account).set(order.id, order);
+  if (order.clientOrderId !== null) liveByClientIdOf(account).set(order.clientOrderId, order);
   order.position.initialised = true;
   attach(core, order);
   core.emitter.order(order, 'NEW');

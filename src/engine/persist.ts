@@ -5,7 +5,7 @@
  * order, which is their time priority (the audit checks that invariant on every state).
  */
 import { invariant } from './assert.js';
-import type { Core } from './core.js';
+import { accountOrdersOf, liveByClientIdOf, recentClientIdsOf, type Core } from './core.js';
 import { attach } from './positions.js';
 import { balanceSnapshot } from './snapshots.js';
 import { levelInForce } from './risk/tiers.js';
@@ -195,7 +195,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
       });
       if (p.warned === true) warned.positions.add(position);
     }
-    for (const [clientOrderId, result] of record.recentClientIds) account.recentClientIds.set(clientOrderId, result);
+    for (const [clientOrderId, result] of record.recentClientIds) recentClientIdsOf(account).set(clientOrderId, result);
     for (const order of record.orders) allOrders.push({ account, record: order });
   }
   core.nextAccountId = snapshot.nextAccountId;
@@ -211,8 +211,8 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
       frozen: 0n, openCost: 0n, perContract: 0n, perContractPrice: 0, perContractLeverage: 0, fees: record.fees, realizedPnl: record.realizedPnl,
       updateTime: record.updateTime, placeResult: record.placeResult, source: 'USER', level: null, prev: null, next: null,
     };
-    account.orders.set(order.id, order);
-    if (order.clientOrderId !== null) account.liveByClientId.set(order.clientOrderId, order);
+    accountOrdersOf(account).set(order.id, order);
+    if (order.clientOrderId !== null) liveByClientIdOf(account).set(order.clientOrderId, order);
     attach(core, order);
     symbol.book.sideFor(order).add(order);
   }

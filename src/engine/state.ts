@@ -196,10 +196,15 @@ export interface Account {
   readonly settings: Map<string, SymbolSettings>;
   /** Keyed `${symbol}:${side}`; insertion order is the order records were initialized in. */
   readonly positions: Map<string, Position>;
-  readonly orders: Map<number, Order>;
-  readonly liveByClientId: Map<string, Order>;
-  /** Results of the most recent placements by client order id (bounded window, oldest first). */
-  readonly recentClientIds: Map<string, CommandResult>;
+  /**
+   * Live orders by id, live orders by client order id, and the results of the most recent placements
+   * by client order id (bounded window, oldest first). Until its first order an account shares one
+   * empty map for each (most accounts hold positions and no orders): write only through
+   * core.ts accountOrdersOf / liveByClientIdOf / recentClientIdsOf.
+   */
+  orders: Map<number, Order>;
+  liveByClientId: Map<string, Order>;
+  recentClientIds: Map<string, CommandResult>;
 }
 
 export const remaining = (order: Order): number => order.qty - order.filled;

@@ -44,6 +44,8 @@ describe('RankedList', () => {
         if (model.length > 0) {
           const k = rng.int(0, model.length - 1);
           assert.equal(list.rank(model[k]!), k);
+          const j = rng.int(0, model.length - 1);
+          assert.deepEqual(list.ranks([model[j]!, model[k]!]), [j, k]);
           assert.ok(list.has(model[k]!));
         }
       }

@@ -211,10 +211,15 @@ export function rankSlice(core: Core, symbol: SymbolState): void {
     queue.rescored(p, score(core, p).score);
     slice.push(p);
   }
-  for (const p of slice) {
-    const side = queue.sideOf(p.adlSide);
+  for (const sign of [1, -1]) {
+    const side = queue.sideOf(sign);
+    const mine = slice.filter((p) => p.adlSide === sign);
+    if (mine.length === 0) continue;
     const count = BigInt(side.size);
-    p.adlQuantile = ((count - BigInt(side.rank(p))) * RATE_SCALE) / count;
+    const ranks = side.ranks(mine);
+    mine.forEach((p, i) => {
+      p.adlQuantile = ((count - BigInt(ranks[i]!)) * RATE_SCALE) / count;
+    });
   }
 }
 

@@ -76,6 +76,20 @@ export class RankedList<T> {
     return before;
   }
 
+  /** The ranks of several items at once: one pass over the block sizes, whatever their number. */
+  ranks(items: readonly T[]): number[] {
+    const before: number[] = [];
+    let sum = 0;
+    for (const block of this.blocks) {
+      before.push(sum);
+      sum += block.length;
+    }
+    return items.map((item) => {
+      const { b, i } = this.locate(item);
+      return before[b]! + i;
+    });
+  }
+
   has(item: T): boolean {
     if (this.blocks.length === 0) return false;
     const block = this.blocks[this.blockFor(item)]!;

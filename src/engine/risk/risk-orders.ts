@@ -3,7 +3,7 @@
  * before acting. They are ordinary orders of the account (so its streams show them), IOC limit
  * orders that only close, with `source` LIQUIDATION or ADL, and they pay no fee (positions.ts).
  */
-import type { Core } from '../core.js';
+import { accountOrdersOf, type Core } from '../core.js';
 import { attach, cancelState, finishOrder, ordersOf, reallocate } from '../positions.js';
 import { isLive, type Account, type Order, type Position } from '../state.js';
 import type { OrderReason, OrderSource, Side } from '../types.js';
@@ -20,7 +20,7 @@ export function riskOrder(core: Core, position: Position, qty: number, price: nu
     closeQty: 0, openQty: 0, frozen: 0n, openCost: 0n, perContract: 0n, perContractPrice: 0, perContractLeverage: 0, fees: 0n, realizedPnl: 0n,
     updateTime: core.time, placeResult: null, source, level: null, prev: null, next: null,
   };
-  account.orders.set(order.id, order);
+  accountOrdersOf(account).set(order.id, order);
   attach(core, order);
   return order;
 }
