@@ -38,6 +38,9 @@ export interface DurableService {
   epoch: string;
 }
 
+/** The snapshot worker thread's nice value on Linux (replay-worker.ts): below the engine's thread. */
+const SNAPSHOT_WORKER_NICENESS = 10;
+
 export interface StoreOptions {
   dataDir: string;
   symbols: readonly SymbolSpec[];
@@ -162,7 +165,8 @@ export class DurableStore<S extends DurableService = DurableService> {
       return null;
     }
     const dirs = DurableStore.dirs(options.dataDir);
-    return { journalDir: dirs.journal, snapshotsDir: dirs.snapshots, engine, service };
+    // Snapshots are background work: the engine's thread gets the CPU first.
+    return { journalDir: dirs.journal, snapshotsDir: dirs.snapshots, engine, service, niceness: SNAPSHOT_WORKER_NICENESS };
   }
 
   /** The live engine's options; a history replay must use the very same. */
