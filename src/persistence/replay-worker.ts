@@ -7,7 +7,7 @@
  * keeps. It reads the data directory with the real file operations (a store with injected ones
  * replays and snapshots on the engine's thread instead).
  */
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { realFileOps } from './file-ops.js';
 import { replayHistory, type HistoryRequest, type HistorySource } from './history-replay.js';
@@ -21,7 +21,7 @@ const data = workerData as ReplayWorkerData;
 // only. (Elsewhere it could be the whole process, engine included: never done there.)
 if (data.niceness !== undefined && process.platform === 'linux') {
   try {
-    setPriority(0, data.niceness);
+    setPriority(0, Math.min(19, getPriority(0) + data.niceness));
   } catch {
     // Not permitted or not supported: the worker runs at the process's priority.
   }
