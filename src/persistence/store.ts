@@ -92,6 +92,8 @@ export interface SnapshotStats {
    * a worker, the synchronous steps on the engine's thread (fingerprint, posting the request).
    */
   pauseMs: number;
+  /** When the pause began (performance.now()), to attribute it (e.g. to a garbage collection meanwhile). */
+  pauseAt?: number;
   /**
    * From the pause to the file in place: with a worker, restoring the previous snapshot, replaying
    * the journal to the rotation point, capturing, encoding and writing; on the engine's thread,
@@ -321,7 +323,7 @@ export class DurableStore<S extends DurableService = DurableService> {
     // Trailing the commands: a later replay through this point is checked against it.
     await this.appendCheckpoint(outcome.cmdSeq, outcome.hash);
     return this.snapshotWritten({
-      cmdSeq: outcome.cmdSeq, madeOn: 'worker', pauseMs, writeMs: performance.now() - pauseStart, bytes: outcome.bytes,
+      cmdSeq: outcome.cmdSeq, madeOn: 'worker', pauseMs, pauseAt: pauseStart, writeMs: performance.now() - pauseStart, bytes: outcome.bytes,
       replayed: outcome.replayed, loadMs: outcome.loadMs, replayMs: outcome.replayMs,
     });
   }
