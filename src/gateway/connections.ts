@@ -8,6 +8,7 @@ import type { WebSocket } from 'ws';
 export class ConnectionCounter {
   private total = 0;
   private readonly perAccount = new Map<number, number>();
+  /** Connections bound to an account, with the account (log lines). */
   private readonly bound = new WeakMap<WebSocket, number>();
   private readonly boundPublic = new WeakSet<WebSocket>();
   private boundCount = 0;

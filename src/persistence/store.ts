@@ -158,7 +158,7 @@ export class DurableStore<S extends DurableService = DurableService> {
     const expected = ServiceState.componentNames(service);
     const actual = this.service.persistables.map((p) => p.name);
     if (actual.join(',') !== expected.join(',')) {
-      this.log(`snapshots on the engine's thread: the service state (${actual.join(', ')}) is not what its options describe (${expected.join(', ')})`);
+      this.log(`snapshots on the engine's thread: the service state (${actual.join(', ')}) is not what its options describe (${expected.join(', ')})`, 'warn');
       return null;
     }
     try {

@@ -8,6 +8,12 @@
  * in snapshots, so a restart serves the same candles. Bounded per symbol: RECENT_TRADES trades and
  * aggregated trades, CANDLES_PER_INTERVAL candles of each interval (the 1-minute ones cover more
  * than the 24 hours a ticker needs).
+ *
+ * Each symbol also counts the level changes its book updates have carried (`bookSequence`): KuCoin's
+ * level2 feed numbers every single level change, so a dialect that splits a book update into one
+ * message per level needs a count that a REST snapshot (taken at the engine's current book update
+ * id) agrees with. It is service state like the rest, so a replay or a restored snapshot continues
+ * the same numbering.
  */
 import type { PublicEvent, PublicTradeEvent, Side } from '../engine/types.js';
 
@@ -86,6 +92,8 @@ interface SymbolMarket {
   aggTrades: AggregateTrade[];
   nextAggId: number;
   candles: Map<CandleInterval, Candle[]>;
+  /** Level changes carried by the symbol's book updates so far (bids + asks of each). */
+  bookChanges: number;
 }
 
 /** 24-hour rolling statistics, from the 1-minute candles of the last 24 hours (whole minutes). */
@@ -119,7 +127,10 @@ export class MarketData {
     let aggregate: AggregateTrade | null = null;
     const aggregates: AggregateTrade[] = [];
     for (const event of events) {
-      if (event.type !== 'publicTrade') continue;
+      if (event.type === 'book') {
+        this.market(event.symbol).bookChanges += event.bids.length + event.asks.length;
+        continue;
+      }
       const market = this.market(event.symbol);
       pushBounded(market.trades, { tradeId: event.tradeId, price: event.price, qty: event.qty, takerSide: event.takerSide, time: event.time }, RECENT_TRADES);
       // One command takes liquidity for one order: its fills at one price are one aggregate trade.
@@ -143,6 +154,16 @@ export class MarketData {
   subscribe(listener: MarketListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * How many level changes the symbol's book updates have carried so far: the sequence of the last
+   * level change, when each changed level of an update is numbered in turn (bids, then asks, in the
+   * update's order). It always describes the engine's current book (Engine.depth), as both move in
+   * the same applied command.
+   */
+  bookSequence(symbol: string): number {
+    return this.market(symbol).bookChanges;
   }
 
   /** The newest candle of `interval` (undefined before the first trade). */
@@ -213,15 +234,18 @@ export class MarketData {
   }
 
   capture(): unknown[] {
-    return [...this.bySymbol].map(([symbol, m]) => [symbol, m.nextAggId, [...m.trades], [...m.aggTrades], [...m.candles].map(([i, list]) => [i, [...list]])]);
+    return [...this.bySymbol].map(([symbol, m]) => [symbol, m.nextAggId, [...m.trades], [...m.aggTrades], [...m.candles].map(([i, list]) => [i, [...list]]), m.bookChanges]);
   }
 
   restore(items: unknown[]): void {
     for (const symbol of this.bySymbol.keys()) this.bySymbol.set(symbol, emptyMarket());
-    for (const item of items as [string, number, MarketTrade[], AggregateTrade[], [CandleInterval, Candle[]][]][]) {
-      const [symbol, nextAggId, trades, aggTrades, candles] = item;
+    for (const item of items as [string, number, MarketTrade[], AggregateTrade[], [CandleInterval, Candle[]][], number | undefined][]) {
+      const [symbol, nextAggId, trades, aggTrades, candles, bookChanges] = item;
       if (!this.bySymbol.has(symbol)) continue; // a symbol no longer configured
-      this.bySymbol.set(symbol, { trades: [...trades], aggTrades: [...aggTrades], nextAggId, candles: new Map(candles.map(([i, list]) => [i, [...list]])) });
+      // A snapshot written before the count existed starts it at 0 (clients resynchronise on reconnect).
+      this.bySymbol.set(symbol, {
+        trades: [...trades], aggTrades: [...aggTrades], nextAggId, candles: new Map(candles.map(([i, list]) => [i, [...list]])), bookChanges: bookChanges ?? 0,
+      });
     }
   }
 
@@ -233,7 +257,7 @@ export class MarketData {
 }
 
 function emptyMarket(): SymbolMarket {
-  return { trades: [], aggTrades: [], nextAggId: 1, candles: new Map(CANDLE_INTERVALS.map((i) => [i, []])) };
+  return { trades: [], aggTrades: [], nextAggId: 1, candles: new Map(CANDLE_INTERVALS.map((i) => [i, []])), bookChanges: 0 };
 }
 
 function emptyCandle(openTime: number, price: number): Candle {

@@ -102,11 +102,16 @@ describe('Binance stream URL forms', () => {
     const [event] = await priv.next(1, 1);
     assert.equal(event!.stream, key);
     assert.equal((event!.data as Json).e, 'ACCOUNT_UPDATE');
-    // Market streams are acknowledged and listed, as Binance does for a stream it does not publish, and never pushed.
-    assert.deepEqual(await ask(market, { method: 'SUBSCRIBE', params: ['btcusdt@markPrice'], id: 7 }), { result: null, id: 7 });
-    assert.deepEqual((await ask(market, { method: 'LIST_SUBSCRIPTIONS', id: 8 })).result, ['btcusdt@markPrice']);
-    assert.deepEqual(await ask(pub, { method: 'SUBSCRIBE', params: ['btcusdt@depth'], id: 9 }), { result: null, id: 9 });
-    assert.deepEqual([pushes(market), pushes(pub), market.closed, pub.closed], [[], [], null, null]);
+    // Market streams on /market and /public: acknowledged and listed; a published one pushes (the
+    // book changed: a depth event), one this server does not publish (`@ticker`) never does.
+    assert.deepEqual(await ask(market, { method: 'SUBSCRIBE', params: ['btcusdt@ticker'], id: 7 }), { result: null, id: 7 });
+    assert.deepEqual((await ask(market, { method: 'LIST_SUBSCRIPTIONS', id: 8 })).result, ['btcusdt@ticker']);
+    assert.deepEqual(await ask(pub, { method: 'SUBSCRIBE', params: ['btcusdt@depth@100ms'], id: 9 }), { result: null, id: 9 });
+    const trader = await f.account('1000');
+    await trader.rest.ok('POST', '/fapi/v1/order', { symbol: 'BTCUSDT', side: 'BUY', positionSide: 'LONG', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.001', price: '50000' });
+    await pub.until(() => pushes(pub).length > 0, 5_000, 'the depth event of the new bid');
+    assert.deepEqual((pushes(pub)[0]!.data as Json).b, [['50000', '0.0010']]); // the symbol's quantity step: 0.0001
+    assert.deepEqual([pushes(market), market.closed, pub.closed], [[], null, null]);
   });
 
   it('live SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS / GET_PROPERTY / SET_PROPERTY on a combined connection', async () => {

@@ -6,7 +6,8 @@
  *
  *   test → child  {id, call: "futureU.<method>", args}     a REST call; the reply is its answer
  *                 {id, call: "futureWss.subscribePrivate", topics}
- *                 {id, call: "close"}                        close the private socket and exit
+ *                 {id, call: "futureWss.subscribe", topics}         the public market stream
+ *                 {id, call: "close"}                        close the sockets and exit
  *   child → test  {kind: "reply", id, value} | {kind: "reply", id, error}
  *                 {kind: "callback", data}                   what the library passed a subscribePrivate callback
  *                 {kind: "sent" | "received", text}          each frame on the library's WebSocket
@@ -56,8 +57,15 @@ process.on('message', (message: Request) => {
   const { id, call } = message;
   if (call === 'close') {
     xt.futureWss.closePrivateSocket!();
+    xt.futureWss.closeSocket!();
     send({ kind: 'reply', id, value: null });
     process.disconnect();
+    return;
+  }
+  if (call === 'futureWss.subscribe') {
+    // The public market stream (futureSocketHostMarket): its callbacks get each push of a subscribed event.
+    xt.futureWss.subscribe!(message.topics, (_subscribeId, data) => send({ kind: 'callback', data }));
+    send({ kind: 'reply', id, value: null });
     return;
   }
   if (call === 'futureWss.subscribePrivate') {

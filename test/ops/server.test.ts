@@ -15,6 +15,8 @@ import { startServer } from '../../src/server/server.js';
 import {
   abandon, admin, ADMIN, cleanup, createFunded, expectOk, faultyOps, newFaults, Rest, ResumeStream, restingBuy, startNode, tempDir, trader,
 } from '../durability/support.js';
+import WebSocket from 'ws';
+import { BinanceRest } from '../binance/client.js';
 import { Harness } from '../support/harness.js';
 import { CapturedLog, get, sample } from './support.js';
 
@@ -41,6 +43,24 @@ describe('health and readiness', () => {
       assert.ok('code' in shape && 'msg' in shape, `Binance's {code, msg}: ${binance.text}`);
     } finally {
       await server.close();
+    }
+  });
+
+  test('with opsOnMainPort false the main port does not serve them (the ops port does)', async () => {
+    const ops = new Ops({ logger: silentLogger(), metricsPath: '/prom' });
+    const opsUrl = await ops.listen(0, '127.0.0.1');
+    const server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0, ops, opsOnMainPort: false });
+    try {
+      for (const path of ['/healthz', '/readyz', '/prom']) {
+        const main = await get(`${server.url}${path}`);
+        assert.equal(main.status, 404, path);
+        assert.equal(JSON.parse(main.text).returnCode, 1, `${path}: XT's 404 at the root`);
+        assert.equal((await get(`${opsUrl}${path}`)).status, 200, `${path} on the ops port`);
+      }
+      assert.equal((await get(`${opsUrl}/metrics`)).status, 404, 'metrics only at the configured path');
+    } finally {
+      await server.close();
+      await ops.close();
     }
   });
 
@@ -132,12 +152,26 @@ describe('metrics', () => {
     const stream = await ResumeStream.connect(server.wsUrl);
     const ack = await stream.subscribe(a.listenKey);
     assert.equal(ack.code, 0);
+    // The same account over Binance's stream: its pushes are counted under Binance's event types.
+    const binanceKey = await new BinanceRest(server.url, a.apiKey, a.secret).listenKey();
+    const binance = new WebSocket(`${server.wsUrl}/binance/ws/${binanceKey}`);
+    const binanceFrames: string[] = [];
+    binance.on('message', (data) => binanceFrames.push(data.toString()));
+    await new Promise((resolve, reject) => binance.once('open', resolve).once('error', reject));
+    const binanceClosed = new Promise<number>((resolve) => binance.once('close', (code) => resolve(code)));
 
     expectOk(await restingBuy(a, undefined, '60000'), 'a buy');
     expectOk(await b.rest.post('/future/trade/v1/order/create', {
       symbol: 'btc_usdt', orderSide: 'SELL', positionSide: 'SHORT', orderType: 'LIMIT', price: '60000', origQty: '1',
     }), 'a crossing sell');
     await stream.until(() => stream.pushes.some((p) => p.topic === 'trade'), 5_000, 'the trade push');
+    // The XT trade push went out in the same turn as Binance's frames for that command; a ping's
+    // pong on the Binance socket comes after them.
+    await new Promise<void>((resolve) => {
+      binance.once('pong', () => resolve());
+      binance.ping();
+    });
+    assert.ok(binanceFrames.some((f) => f.includes('"ORDER_TRADE_UPDATE"')), binanceFrames.join('\n'));
 
     // A resume that is served (from the window) and one that is refused (another epoch).
     const resumed = await ResumeStream.connect(server.wsUrl);
@@ -158,6 +192,8 @@ describe('metrics', () => {
     assert.ok(delta('perpstream_journal_bytes_total') > 0, 'journal bytes');
     assert.ok(delta('perpstream_http_requests_total', { dialect: 'xt', status: '200' }) >= 2, 'requests by front door');
     assert.equal(sample(afterText, 'perpstream_ws_connections', { dialect: 'xt', stream: 'user' }), 3, 'three open XT streams');
+    assert.equal(sample(afterText, 'perpstream_ws_connections', { dialect: 'binance', stream: 'user' }), 1, 'one Binance stream');
+    assert.ok(delta('perpstream_ws_pushes_total', { dialect: 'binance', topic: 'ORDER_TRADE_UPDATE' }) >= 1, 'Binance order pushes');
     assert.ok(delta('perpstream_ws_pushes_total', { dialect: 'xt', topic: 'order' }) >= 1, 'order pushes');
     assert.ok(delta('perpstream_ws_pushes_total', { dialect: 'xt', topic: 'trade' }) >= 1, 'trade pushes');
     assert.equal(delta('perpstream_resumes_total', { dialect: 'xt', result: 'served' }), 1);
@@ -176,6 +212,8 @@ describe('metrics', () => {
     assert.equal(stream.closed?.code ?? (await new Promise<number>((resolve) => stream.socket.once('close', resolve))), 1001);
     const last = await server.ops.metrics.text();
     assert.equal(sample(last, 'perpstream_ws_closes_total', { dialect: 'xt', code: '1001' }), 3);
+    assert.equal(await binanceClosed, 1001);
+    assert.equal(sample(last, 'perpstream_ws_closes_total', { dialect: 'binance', code: '1001' }), 1);
     assert.equal(sample(last, 'perpstream_ws_connections', { dialect: 'xt', stream: 'user' }), 0);
   });
 

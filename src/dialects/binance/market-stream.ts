@@ -229,6 +229,8 @@ export class BinanceMarketFeed {
       if (now < (this.markDue.get(name) ?? 0)) continue;
       this.markDue.set(name, now + speed);
       const info = this.exchange.engine.prices(symbol.config.symbol, now)!;
+      // Nothing to tell before the symbol has a mark price.
+      if (info.markPrice === null) continue;
       this.send(name, () => JSON.stringify({
         e: 'markPriceUpdate', E: now, s: symbol.name, p: formatPrice(symbol, info.markPrice ?? 0), i: formatPrice(symbol, info.indexPrice ?? 0),
         P: formatPrice(symbol, info.indexPrice ?? 0), r: formatRate(info.predictedFundingRate), T: info.nextFundingTime,

@@ -221,7 +221,7 @@ class BinanceConnection implements MarketSubscriber {
   }
 
   deliverMarket(name: string, frame: string): void {
-    this.session.send(this.combined ? wrap(name, frame) : frame);
+    this.session.send(this.combined ? wrap(name, frame) : frame, 'market');
   }
 
   private bind(accountId: number): boolean {

@@ -1,11 +1,13 @@
 /**
- * Bybit v5 (linear, unified account): REST under /bybit (ccxt appends /v5/...) and the private
- * stream at /bybit/v5/private. Timings (DialectContext.settings): `bybit.idleMs` (default 10 min),
+ * Bybit v5 (linear, unified account): REST under /bybit (ccxt appends /v5/...), the private
+ * stream at /bybit/v5/private and the public linear stream at /bybit/v5/public/linear. Timings
+ * (DialectContext.settings): `bybit.idleMs` (default 10 min),
  * `bybit.minActiveTimeMs` / `bybit.maxActiveTimeMs` (bounds of `max_active_time`, 30 s / 600 s).
  */
 import type { Dialect } from '../dialect.js';
 import { setting } from '../dialect.js';
 import { BybitPushEncoder } from './push.js';
+import { BybitPublicFeed, bybitPublicStreamHandler, PUBLIC_LINEAR_PATH } from './public-stream.js';
 import { bybitRoutes } from './rest.js';
 import { bybitStreamHandler } from './stream.js';
 import { BybitSymbols } from './symbols.js';
@@ -24,5 +26,10 @@ export const bybitDialect: Dialect = {
       minActiveTimeMs: setting(context, 'bybit.minActiveTimeMs', 30_000),
       maxActiveTimeMs: setting(context, 'bybit.maxActiveTimeMs', 600_000),
     }), undefined, { dialect: 'bybit', stream: 'private' });
+    const feed = new BybitPublicFeed(exchange, symbols);
+    app.addHook('onClose', async () => feed.stop());
+    router.route(PUBLIC_LINEAR_PATH, bybitPublicStreamHandler({
+      exchange, symbols, feed, limits, connections, idleMs: setting(context, 'bybit.idleMs', 600_000),
+    }), undefined, { dialect: 'bybit', stream: 'public' });
   },
 };

@@ -17,6 +17,7 @@ import { categoryOf, optionalEnum, optionalInteger, optionalString, paramsOf } f
 import { accountRoutes } from './rest-account.js';
 import { tradeRoutes } from './rest-trade.js';
 import { historyRoutes } from './rest-history.js';
+import { marketRoutes } from './rest-market.js';
 import { bybitSymbol, type BybitSymbols } from './symbols.js';
 
 export interface BybitRestOptions {
@@ -80,6 +81,9 @@ export async function bybitRoutes(app: FastifyInstance, options: BybitRestOption
     const { items, nextPageCursor } = page(listed, optionalString(params, 'cursor'), limit);
     return ok({ category, list: items.map(instrument), nextPageCursor }, exchange.now());
   });
+
+  // Public market data (rest-market.ts): no signature.
+  await app.register(marketRoutes, { exchange, credentials: options.credentials, symbols });
 
   await app.register(async (signed) => {
     signed.decorateRequest('bybitCredential', null);

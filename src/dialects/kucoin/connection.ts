@@ -43,7 +43,7 @@ export abstract class KucoinConnection {
   private stopListening: (() => void) | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly socket: WebSocket, protected readonly options: ConnectionOptions) {
+  constructor(protected readonly socket: WebSocket, protected readonly options: ConnectionOptions) {
     this.session = new Session(socket, options.limits, options.exchange.now());
     socket.once('close', () => this.onClose());
   }
@@ -53,6 +53,11 @@ export abstract class KucoinConnection {
     const { options, socket } = this;
     const token = url.searchParams.get('token') ?? '';
     const entry = token === '' ? undefined : options.tokens.resolve(token, options.exchange.now());
+    if (entry === undefined && this.acceptsPublicToken(token)) {
+      // A public connection: no account; it is bound (ConnectionCounter.bindPublic) by its first subscription.
+      this.begin(url);
+      return;
+    }
     if (entry === undefined) {
       // Unknown and expired tokens get the same answer: either way the client must fetch a new one.
       this.error(url.searchParams.get('connectId'), 401, 'token is expired');
@@ -66,10 +71,27 @@ export abstract class KucoinConnection {
     }
     this.accountId = entry.accountId;
     this.stopListening = options.exchange.events.subscribe(entry.accountId, (event) => this.onEvent(event));
+    this.begin(url);
+  }
+
+  private begin(url: URL): void {
     this.armIdle();
     this.session.onText((text) => this.onText(text));
     this.session.send(this.welcome(url));
   }
+
+  /** The account this connection serves, or null for a public one (a bullet-public token). */
+  protected get account(): number | null {
+    return this.accountId;
+  }
+
+  /** Whether `token`, not a private token of this stream, opens a public connection (none do by default). */
+  protected acceptsPublicToken(_token: string): boolean {
+    return false;
+  }
+
+  /** Called once when the connection has closed, after the base has let go of its account. */
+  protected onClosed(): void {}
 
   /** The first frame of a connection. */
   protected abstract welcome(url: URL): string;
@@ -112,6 +134,7 @@ export abstract class KucoinConnection {
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     this.stopListening?.();
     if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId, this.socket);
+    this.onClosed();
   }
 }
 

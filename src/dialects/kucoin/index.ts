@@ -5,11 +5,14 @@
  *
  * Settings (DialectContext.settings): kucoin.pingTimeoutMs (close after this long without a ping,
  * 60 s), kucoin.pingIntervalMs (the ping interval advertised to clients, 18 s), kucoin.tokenTtlMs
- * (stream token validity, 24 h); the tokens' other bounds are in tokens.ts.
+ * (stream token validity, 24 h), kucoin.publicTokenTtlMs (bullet-public token validity, 24 h); the
+ * tokens' other bounds are in tokens.ts. Public market data: rest-market-data.ts, market-stream.ts.
  */
 import type { Dialect } from '../dialect.js';
 import { setting } from '../dialect.js';
 import { KucoinEncoder } from './encode.js';
+import { KucoinMarketFeed } from './market-stream.js';
+import { PUBLIC_TOKEN_TTL_MS } from './public-token.js';
 import { UtaEncoder } from './encode-uta.js';
 import { FUTURES_PREFIX, FUTURES_STREAM_PATH, kucoinFuturesRoutes, kucoinSpotRoutes, SPOT_PREFIX, UTA_STREAM_PATH, type KucoinRestOptions } from './rest.js';
 import { futuresStreamHandler } from './stream.js';
@@ -31,8 +34,11 @@ export const kucoinDialect: Dialect = {
     await app.register(kucoinSpotRoutes, { ...rest, prefix: SPOT_PREFIX });
 
     const classic = new KucoinEncoder(symbols);
+    const feed = new KucoinMarketFeed(exchange, symbols);
+    app.addHook('onClose', async () => feed.stop());
     const onFutures = futuresStreamHandler({
-      exchange, tokens: tokens.futures, encode: (event) => classic.encode(event), limits, connections, idleMs, symbols,
+      exchange, tokens: tokens.futures, encode: (event) => classic.encode(event), limits, connections, idleMs, symbols, feed,
+      publicTokenTtlMs: setting(context, 'kucoin.publicTokenTtlMs', PUBLIC_TOKEN_TTL_MS),
     });
     // KuCoin's endpoints are sometimes written with a trailing slash; both forms are served.
     router.route((path) => path === FUTURES_STREAM_PATH || path === `${FUTURES_STREAM_PATH}/`, (socket, _request, url) => onFutures(socket, url), undefined, { dialect: 'kucoin', stream: 'futures' });

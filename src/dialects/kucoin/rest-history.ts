@@ -26,7 +26,7 @@ export const POSITION_HISTORY_LIMITS = { defaultLimit: 10, maxLimit: 200 } as co
 
 const TRANSACTION_TYPES = ['RealisedPNL', 'Deposit', 'Withdrawal', 'TransferIn', 'TransferOut'] as const;
 
-function onlyParams(params: Params, allowed: readonly string[]): void {
+export function onlyParams(params: Params, allowed: readonly string[]): void {
   const unknown = Object.keys(params).filter((name) => !allowed.includes(name));
   if (unknown.length > 0) throw badParam(`${unknown.join(', ')}: not a parameter of this endpoint (send ${allowed.join(', ')})`);
 }

@@ -101,7 +101,7 @@ export function riskLimitLevels(config: SymbolConfig, name: string): JsonValue[]
   }));
 }
 
-function symbolParam(symbols: KucoinSymbols, name: string): SymbolConfig {
+export function symbolParam(symbols: KucoinSymbols, name: string): SymbolConfig {
   const config = symbols.find(name);
   if (config === undefined) throw badParam(`symbol ${name} is not a contract here; see GET /api/v1/contracts/active (${symbols.names().join(', ')})`);
   return config;

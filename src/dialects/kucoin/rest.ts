@@ -15,6 +15,7 @@ import { failure, KucoinError } from './envelope.js';
 import { toJson, type JsonValue } from './json.js';
 import { accountRoutes } from './rest-account.js';
 import { marketRoutes } from './rest-market.js';
+import { marketDataRoutes } from './rest-market-data.js';
 import { spotPrivateRoutes, spotPublicRoutes } from './rest-spot.js';
 import { tradeRoutes } from './rest-trade.js';
 import { historyRoutes, spotHistoryRoutes } from './rest-history.js';
@@ -96,6 +97,7 @@ async function signed(app: FastifyInstance, prefix: string, credentials: Credent
 export async function kucoinFuturesRoutes(app: FastifyInstance, options: KucoinRestOptions): Promise<void> {
   hostCommon(app, FUTURES_PREFIX);
   await marketRoutes(app, options);
+  await marketDataRoutes(app, options);
   await signed(app, FUTURES_PREFIX, options.credentials, options.exchange, async (scope) => {
     await accountRoutes(scope, options);
     await tradeRoutes(scope, options);

@@ -6,17 +6,25 @@
  * ({"id","type":"ack"} when response is true). Errors: {"id","type":"error","code","data"}.
  *
  * Topics: /contractMarket/tradeOrders[:SYM,SYM], /contractAccount/wallet, /contract/position:SYM[,SYM],
- * /contract/positionAll, /contract/marginMode, /contract/crossLeverage.
+ * /contract/positionAll, /contract/marginMode, /contract/crossLeverage; and on every connection the
+ * public market topics (market-stream.ts). A token from bullet-public opens a connection for the
+ * public topics only; a private topic on it is refused (401).
  */
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { requestIdOf } from '../../gateway/inbound.js';
 import { KucoinConnection, MAX_SUBSCRIPTIONS, type ConnectionOptions, type Message } from './connection.js';
 import { TOPICS } from './encode.js';
+import { MARKET_TOPICS, readMarketTopic, type KucoinMarketFeed, type MarketSubscriber, type MarketTopic } from './market-stream.js';
+import { isLivePublicToken } from './public-token.js';
 import type { KucoinSymbols } from './symbols.js';
 
 export interface FuturesStreamOptions extends ConnectionOptions {
   symbols: KucoinSymbols;
+  /** The public market topics (market-stream.ts). */
+  feed: KucoinMarketFeed;
+  /** How long a bullet-public token is good for. */
+  publicTokenTtlMs: number;
 }
 
 /** The subscription keys a topic stands for, or the reason it is not a topic here. */
@@ -35,13 +43,60 @@ export function topicKeys(topic: string, symbols: KucoinSymbols): string[] | str
     case TOPICS.positionAll: return bare('positionAll');
     case TOPICS.marginMode: return bare('marginMode');
     case TOPICS.crossLeverage: return bare('crossLeverage');
-    default: return `topic ${topic} is not found; private topics here: ${Object.values(TOPICS).join(', ')}`;
+    default: return `topic ${topic} is not found; private topics here: ${Object.values(TOPICS).join(', ')}; public: ${Object.values(MARKET_TOPICS).join(', ')}`;
   }
 }
 
-class FuturesConnection extends KucoinConnection {
+class FuturesConnection extends KucoinConnection implements MarketSubscriber {
+  /** Public market subscriptions by their single-symbol topic. */
+  private readonly market = new Map<string, MarketTopic>();
+
   constructor(socket: WebSocket, private readonly futures: FuturesStreamOptions) {
     super(socket, futures);
+  }
+
+  protected override acceptsPublicToken(token: string): boolean {
+    return isLivePublicToken(token, this.futures.exchange.now(), this.futures.publicTokenTtlMs);
+  }
+
+  deliverMarket(text: string): void {
+    this.session.send(text, 'market');
+  }
+
+  protected override onClosed(): void {
+    for (const key of this.market.keys()) this.futures.feed.remove(key, this);
+    this.market.clear();
+    this.futures.connections.unbindPublic(this.socket);
+  }
+
+  /** A public market topic: subscribed (binding a public connection) or unsubscribed; false when it is not one. */
+  private onMarketTopic(request: Message, topic: string): boolean {
+    const topics = readMarketTopic(topic, this.futures.symbols);
+    if (topics === null) return false;
+    const id = request.id;
+    if (typeof topics === 'string') {
+      this.error(id, 404, topics);
+      return true;
+    }
+    if (request.type === 'subscribe') {
+      const added = topics.filter((t) => !this.market.has(t.key)).length;
+      if (this.keys.size + this.market.size + added > MAX_SUBSCRIPTIONS) {
+        this.error(id, 509, `exceed max subscription count limitation of ${MAX_SUBSCRIPTIONS} per connection`);
+        return true;
+      }
+      for (const t of topics) {
+        this.market.set(t.key, t);
+        this.futures.feed.add(t, this);
+      }
+      if (this.account === null) this.futures.connections.bindPublic(this.socket);
+    } else {
+      for (const t of topics) {
+        this.market.delete(t.key);
+        this.futures.feed.remove(t.key, this);
+      }
+    }
+    if (request.response === true) this.send({ id: requestIdOf(id), type: 'ack' });
+    return true;
   }
 
   protected welcome(url: URL): string {
@@ -60,11 +115,15 @@ class FuturesConnection extends KucoinConnection {
       return this.error(id, 415, 'type is not supported');
     }
     if (typeof request.topic !== 'string' || request.topic === '') return this.error(id, 400, 'topic is required, e.g. /contractMarket/tradeOrders');
+    if (this.onMarketTopic(request, request.topic)) return;
     const keys = topicKeys(request.topic, this.futures.symbols);
     if (typeof keys === 'string') return this.error(id, 404, keys);
+    if (this.account === null) {
+      return this.error(id, 401, `topic ${request.topic} is private: connect with a token from POST /api/v1/bullet-private (this one is from bullet-public)`);
+    }
     if (request.type === 'subscribe') {
       const added = keys.filter((k) => !this.keys.has(k)).length;
-      if (this.keys.size + added > MAX_SUBSCRIPTIONS) return this.error(id, 509, `exceed max subscription count limitation of ${MAX_SUBSCRIPTIONS} per connection`);
+      if (this.keys.size + this.market.size + added > MAX_SUBSCRIPTIONS) return this.error(id, 509, `exceed max subscription count limitation of ${MAX_SUBSCRIPTIONS} per connection`);
       for (const key of keys) this.keys.add(key);
     } else {
       for (const key of keys) this.keys.delete(key);

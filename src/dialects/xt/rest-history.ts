@@ -19,7 +19,8 @@ import type { XtRestOptions } from './rest.js';
 /** XT's page size: 10 by default; our ceiling, as XT states none. */
 export const XT_HISTORY_LIMITS = { defaultLimit: 10, maxLimit: 100 } as const;
 
-function onlyParams(params: Params, allowed: readonly string[]): void {
+/** Refuses parameters an endpoint does not read (COMMON_003 invalid_params). */
+export function onlyParams(params: Params, allowed: readonly string[]): void {
   const unknown = Object.keys(params).filter((name) => !allowed.includes(name));
   if (unknown.length > 0) throw invalidParams(`${unknown.join(', ')} is not a parameter of this endpoint (send ${allowed.join(', ')})`);
 }

@@ -16,6 +16,7 @@ import { failure, ok, XtError, type XtEnvelope } from './envelope.js';
 import { accountRoutes } from './rest-account.js';
 import { tradeRoutes } from './rest-trade.js';
 import { historyRoutes } from './rest-history.js';
+import { marketRoutes } from './rest-market.js';
 
 export interface XtRestOptions {
   exchange: Exchange;
@@ -105,6 +106,7 @@ export async function xtRoutes(app: FastifyInstance, options: XtRestOptions): Pr
     if (config === undefined) throw new XtError('SYMBOL_001', `invalid_symbol: ${name || '(none)'} is not listed`);
     return ok(symbolEntry(config));
   });
+  await app.register(marketRoutes, options);
 
   // Everything under /future/user and /future/trade is signed.
   await app.register(async (signed) => {

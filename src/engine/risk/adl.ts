@@ -18,11 +18,49 @@ import { bankruptcyPoint } from './liquidation-price.js';
 import { directionOf, sendNotice } from './notices.js';
 import { cancelOrders, riskOrder } from './risk-orders.js';
 import { RiskUnit } from './units.js';
-import { crossWallet, inputsFor, unitState } from './valuation.js';
+import { crossWallet, inputsFor, unitState, type UnitState } from './valuation.js';
 
 const SIDE_ORDER = { BOTH: 0, LONG: 1, SHORT: 2 } as const;
 
-/** What the ranking needs about one open position, at the symbol's mark. */
+/**
+ * What the ranking needs about one open position, at the symbol's mark. The figures only some
+ * rankings read (the unit's equity and maintenance, the position's unrealized PnL, the wallet) are
+ * computed when read: the default ranking needs none of them, and each costs a valuation per
+ * position of the unit on the ranking's hot path.
+ */
+class RankInput implements AdlRankInput {
+  readonly side: 1 | -1;
+  readonly qty: bigint;
+  readonly entryCost: bigint;
+  readonly mark: bigint;
+  readonly bankruptcy: AdlRankInput['bankruptcy'];
+  private state: UnitState | null = null;
+
+  constructor(private readonly p: Position, private readonly unit: RiskUnit) {
+    this.side = p.qty > 0 ? 1 : -1;
+    this.qty = BigInt(Math.abs(p.qty));
+    this.entryCost = p.entryCost;
+    this.mark = BigInt(p.symbol.markPrice ?? 0);
+    this.bankruptcy = bankruptcyPoint(inputsFor(unit, p.symbol));
+  }
+
+  get unrealizedPnl(): bigint {
+    return valuationOf(this.p).unrealizedPnl;
+  }
+
+  get walletBalance(): bigint {
+    return this.unit.position !== null ? this.p.margin : crossWallet(this.unit);
+  }
+
+  get maintenance(): bigint {
+    return (this.state ??= unitState(this.unit)).maintenance;
+  }
+
+  get equity(): bigint {
+    return (this.state ??= unitState(this.unit)).equity;
+  }
+}
+
 export function rankInput(p: Position): AdlRankInput {
   const asset = p.symbol.config.settleAsset;
   // The position's live unit when it has one (a unit's state is a function of its kind, account, asset
@@ -30,18 +68,7 @@ export function rankInput(p: Position): AdlRankInput {
   const unit = p.settings.marginMode === 'ISOLATED'
     ? p.riskUnit ?? new RiskUnit('ISOLATED', p.account, asset, p)
     : p.account.wallets.get(asset)?.crossUnit ?? new RiskUnit('CROSSED', p.account, asset, null);
-  const state = unitState(unit);
-  return {
-    side: p.qty > 0 ? 1 : -1,
-    qty: BigInt(Math.abs(p.qty)),
-    entryCost: p.entryCost,
-    mark: BigInt(p.symbol.markPrice ?? 0),
-    bankruptcy: bankruptcyPoint(inputsFor(unit, p.symbol)),
-    unrealizedPnl: valuationOf(p).unrealizedPnl,
-    walletBalance: unit.position !== null ? p.margin : crossWallet(unit),
-    maintenance: state.maintenance,
-    equity: state.equity,
-  };
+  return new RankInput(p, unit);
 }
 
 interface Ranked {

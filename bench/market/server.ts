@@ -1,0 +1,74 @@
+/**
+ * Child of the market-data benchmark: a perpstream server (no data directory, no simulator) and
+ * a driver trading one busy symbol: a maker posts and cancels around the mid, a taker crosses.
+ * Reports its CPU over the measured window.
+ */
+import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
+import { startServer } from '../../src/server/server.js';
+import type { CommandInput } from '../../src/service/exchange.js';
+import { pace, rng, send, serveParent } from '../gateway/common.js';
+
+const ADMIN = 'bench-market-admin';
+const server = await startServer({
+  symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0,
+  // The subscribers send no ping: XT's /ws/market would close them after 30 s.
+  xtIdleMs: 3_600_000,
+});
+const exchange = server.exchange;
+const run = (input: CommandInput): void => {
+  exchange.executeNow(input);
+};
+const account = (): number => {
+  const applied = exchange.executeNow({ type: 'createAccount' } as CommandInput);
+  const id = applied.result.ok && applied.result.kind === 'account' ? applied.result.accountId : 0;
+  run({ type: 'deposit', accountId: id, asset: 'USDT', amount: 10n ** 17n });
+  return id;
+};
+const maker = account();
+const taker = account();
+run({ type: 'setMarkPrice', symbol: 'btc_usdt', price: 600_000 });
+const random = rng(20261207);
+const live: number[] = [];
+
+/** One command: post (60%), cancel (25%) or cross (15%), around 60,000. */
+function step(): void {
+  const roll = random();
+  if (roll < 0.6 || live.length === 0) {
+    const buy = random() < 0.5;
+    const price = buy ? 599_000 + Math.floor(random() * 900) : 600_100 + Math.floor(random() * 900);
+    const applied = exchange.executeNow({
+      type: 'placeOrder', accountId: maker, symbol: 'btc_usdt', side: buy ? 'BUY' : 'SELL', positionSide: buy ? 'LONG' : 'SHORT',
+      qty: 1 + Math.floor(random() * 20), reduceOnly: false, orderType: 'LIMIT', timeInForce: 'GTC', price,
+    });
+    if (applied.result.ok && applied.result.kind === 'order') live.push(applied.result.order.orderId);
+  } else if (roll < 0.85) {
+    const [orderId] = live.splice(Math.floor(random() * live.length), 1);
+    run({ type: 'cancelOrder', accountId: maker, symbol: 'btc_usdt', orderId: orderId! });
+  } else {
+    const buy = random() < 0.5;
+    run({
+      type: 'placeOrder', accountId: taker, symbol: 'btc_usdt', side: buy ? 'BUY' : 'SELL', positionSide: buy ? 'LONG' : 'SHORT',
+      qty: 1 + Math.floor(random() * 10), reduceOnly: false, orderType: 'MARKET', timeInForce: 'IOC', price: 0,
+    });
+  }
+  if (live.length > 2_000) run({ type: 'cancelOrder', accountId: maker, symbol: 'btc_usdt', orderId: live.shift()! });
+}
+
+serveParent(async (message) => {
+  if (message.type === 'load') {
+    const cpu = process.cpuUsage();
+    const { produced, elapsedMs } = await pace({
+      seconds: message.seconds as number, rate: message.rate as number, maxBatch: 64,
+      work: (owed) => {
+        for (let i = 0; i < owed; i++) step();
+        return owed;
+      },
+    });
+    const used = process.cpuUsage(cpu);
+    send({ type: 'loaded', commands: produced, elapsedMs, cpuUs: used.user + used.system });
+  } else if (message.type === 'stop') {
+    await server.close();
+    send({ type: 'stopped' });
+  }
+});
+send({ type: 'ready', port: server.port });

@@ -1,0 +1,185 @@
+/**
+ * Bybit v5 public market data (no signature), category `linear`:
+ * - `GET /v5/market/orderbook`: the engine's book (Engine.depth), `limit` 1–1000 (default 25), `u`
+ *   and `seq` the symbol's book update id (the `seq` of the public stream's orderbook pushes);
+ * - `GET /v5/market/recent-trade`: the newest trades first, `limit` 1–1000 (default 500);
+ * - `GET /v5/market/kline`: every Bybit interval, `start` / `end` / `limit` (1–1000, default 200),
+ *   newest first as Bybit lists them (candles from the market-data service, engine time);
+ * - `GET /v5/market/tickers`: 24-hour figures from the 1-minute candles, mark, index, funding, best bid/ask.
+ * Parameters an endpoint does not document are refused with 10001, as every Bybit reader here does.
+ */
+import type { FastifyInstance } from 'fastify';
+import { formatRate, formatRatio } from '../../engine/fixed.js';
+import { formatPrice } from '../../engine/format.js';
+import { buildPricingConfig } from '../../engine/pricing-config.js';
+import type { SymbolConfig } from '../../engine/symbol.js';
+import type { Exchange } from '../../service/exchange.js';
+import { candleStart, type Candle, type CandleInterval, type MarketTrade } from '../../service/market-data.js';
+import { ok, paramsError } from './envelope.js';
+import { categoryOf, optionalInteger, optionalString, paramsOf, requireLinear, symbolOf, type Params } from './params.js';
+import type { BybitRestOptions } from './rest.js';
+import { onlyParams } from './rest-history.js';
+import { baseQty, bybitSymbol, costValue } from './symbols.js';
+
+/** Bybit's kline intervals and the market-data interval each one is. */
+export const KLINE_INTERVALS: ReadonlyMap<string, CandleInterval> = new Map([
+  ['1', '1m'], ['3', '3m'], ['5', '5m'], ['15', '15m'], ['30', '30m'], ['60', '1h'], ['120', '2h'], ['240', '4h'], ['360', '6h'],
+  ['720', '12h'], ['D', '1d'], ['W', '1w'], ['M', '1M'],
+] as [string, CandleInterval][]);
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+/** A price in ticks as Bybit's decimal ("" when there is none: no trade, no mark yet). */
+const priceText = (config: SymbolConfig, ticks: number | null | undefined): string => (ticks === null || ticks === undefined ? '' : formatPrice(config, ticks));
+
+/** A book level as Bybit writes it: [price, base size]. */
+export const level = (config: SymbolConfig, [price, qty]: readonly [number, number]): [string, string] => [formatPrice(config, price), baseQty(config, qty)];
+
+/** A kline row: start, open, high, low, close, volume (base), turnover (quote), all strings. */
+export function klineRow(config: SymbolConfig, c: Candle): string[] {
+  return [String(c.openTime), formatPrice(config, c.open), formatPrice(config, c.high), formatPrice(config, c.low), formatPrice(config, c.close),
+    baseQty(config, c.volume), costValue(config, c.quoteVolume)];
+}
+
+/** Bybit's tick direction of `trades[index]`: up or down from the previous different price. */
+export function tickDirection(trades: readonly MarketTrade[], index: number): string {
+  const price = trades[index]!.price;
+  const previous = trades[index - 1]?.price;
+  if (previous === undefined) return 'ZeroPlusTick';
+  if (price > previous) return 'PlusTick';
+  if (price < previous) return 'MinusTick';
+  for (let i = index - 2; i >= 0; i--) {
+    const earlier = trades[i]!.price;
+    if (earlier !== price) return earlier < price ? 'ZeroPlusTick' : 'ZeroMinusTick';
+  }
+  return 'ZeroPlusTick';
+}
+
+/** The price at `time`: the open of the 1-minute candle holding it (the last close when it had no trade). */
+function priceAt(exchange: Exchange, config: SymbolConfig, time: number, now: number): number | null {
+  const [candle] = exchange.state.market.candles(config.symbol, '1m', { start: candleStart('1m', time), limit: 1, now });
+  return candle?.open ?? null;
+}
+
+/**
+ * A linear ticker as `/v5/market/tickers` lists it and the `tickers.{symbol}` stream pushes it.
+ * Open interest is not kept by the engine: its fields are "" (Bybit's "no value").
+ */
+export function tickerRow(exchange: Exchange, config: SymbolConfig, now: number): Record<string, string> {
+  const market = exchange.state.market;
+  const stats = market.dayStats(config.symbol, now);
+  const info = exchange.engine.prices(config.symbol, now)!;
+  const top = exchange.engine.depth(config.symbol, 1)!;
+  const last = stats.last;
+  const prev24h = priceAt(exchange, config, now - DAY + 60_000, now) ?? last;
+  const prev1h = priceAt(exchange, config, now - HOUR + 60_000, now) ?? last;
+  const change = last === null || prev24h === null || prev24h === 0 ? '0' : formatRatio(BigInt(last - prev24h), BigInt(prev24h), 6);
+  const trades = market.trades(config.symbol);
+  const pricing = buildPricingConfig(config);
+  return {
+    symbol: bybitSymbol(config.symbol),
+    tickDirection: trades.length === 0 ? 'ZeroPlusTick' : tickDirection(trades, trades.length - 1),
+    lastPrice: priceText(config, last),
+    indexPrice: priceText(config, info.indexPrice),
+    markPrice: priceText(config, info.markPrice),
+    prevPrice24h: priceText(config, prev24h),
+    price24hPcnt: change,
+    highPrice24h: priceText(config, stats.high),
+    lowPrice24h: priceText(config, stats.low),
+    prevPrice1h: priceText(config, prev1h),
+    openInterest: '',
+    openInterestValue: '',
+    turnover24h: costValue(config, stats.quoteVolume),
+    volume24h: baseQty(config, stats.volume),
+    fundingRate: formatRate(info.predictedFundingRate),
+    nextFundingTime: String(info.nextFundingTime),
+    predictedDeliveryPrice: '',
+    basisRate: '',
+    deliveryFeeRate: '',
+    deliveryTime: '0',
+    ask1Size: top.asks[0] === undefined ? '' : baseQty(config, top.asks[0][1]),
+    bid1Price: priceText(config, top.bids[0]?.[0]),
+    ask1Price: priceText(config, top.asks[0]?.[0]),
+    bid1Size: top.bids[0] === undefined ? '' : baseQty(config, top.bids[0][1]),
+    basis: '',
+    preOpenPrice: '',
+    preQty: '',
+    curPreListingPhase: '',
+    fundingIntervalHour: String(info.fundingIntervalMs / HOUR),
+    fundingCap: formatRate(pricing.fundingRateCap),
+  };
+}
+
+/** `interval`, required, one of Bybit's. */
+export function intervalOf(params: Params): CandleInterval {
+  const text = optionalString(params, 'interval');
+  if (text === undefined) throw paramsError('interval is required: 1, 3, 5, 15, 30, 60, 120, 240, 360, 720, D, W or M');
+  const interval = KLINE_INTERVALS.get(text);
+  if (interval === undefined) throw paramsError(`Invalid period! interval ${JSON.stringify(text)}: send 1, 3, 5, 15, 30, 60, 120, 240, 360, 720, D, W or M`);
+  return interval;
+}
+
+export async function marketRoutes(app: FastifyInstance, options: BybitRestOptions): Promise<void> {
+  const { exchange, symbols } = options;
+  const market = exchange.state.market;
+
+  app.get('/v5/market/orderbook', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['category', 'symbol', 'limit']);
+    requireLinear(params);
+    const config = symbolOf(symbols, params, true);
+    const limit = optionalInteger(params, 'limit', 1, 1000) ?? 25;
+    const depth = exchange.engine.depth(config.symbol, limit)!;
+    const now = exchange.now();
+    return ok({
+      s: bybitSymbol(config.symbol), b: depth.bids.map((l) => level(config, l)), a: depth.asks.map((l) => level(config, l)),
+      ts: now, u: depth.updateId, seq: depth.updateId, cts: now,
+    }, now);
+  });
+
+  app.get('/v5/market/recent-trade', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['category', 'symbol', 'baseCoin', 'optionType', 'limit']);
+    requireLinear(params);
+    const config = symbolOf(symbols, params, true);
+    const limit = optionalInteger(params, 'limit', 1, 1000) ?? 500;
+    const trades = market.trades(config.symbol);
+    const list: Record<string, unknown>[] = [];
+    for (let i = trades.length - 1; i >= 0 && list.length < limit; i--) {
+      const t = trades[i]!;
+      list.push({
+        execId: String(t.tradeId), symbol: bybitSymbol(config.symbol), price: formatPrice(config, t.price), size: baseQty(config, t.qty),
+        side: t.takerSide === 'BUY' ? 'Buy' : 'Sell', time: String(t.time), isBlockTrade: false, isRPITrade: false, seq: String(t.tradeId),
+      });
+    }
+    return ok({ category: 'linear', list }, exchange.now());
+  });
+
+  app.get('/v5/market/kline', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['category', 'symbol', 'interval', 'start', 'end', 'limit']);
+    // `category` is optional here (linear by default).
+    if (optionalString(params, 'category') !== undefined) requireLinear(params);
+    const config = symbolOf(symbols, params, true);
+    const interval = intervalOf(params);
+    const start = optionalInteger(params, 'start', 0, Number.MAX_SAFE_INTEGER);
+    const end = optionalInteger(params, 'end', 0, Number.MAX_SAFE_INTEGER);
+    if (start !== undefined && end !== undefined && start > end) throw paramsError('start must not be after end');
+    const limit = optionalInteger(params, 'limit', 1, 1000) ?? 200;
+    const now = exchange.now();
+    const candles = market.candles(config.symbol, interval, { ...(start === undefined ? {} : { start }), ...(end === undefined ? {} : { end }), limit, now });
+    return ok({ category: 'linear', symbol: bybitSymbol(config.symbol), list: candles.reverse().map((c) => klineRow(config, c)) }, now);
+  });
+
+  app.get('/v5/market/tickers', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['category', 'symbol', 'baseCoin', 'expDate']);
+    const category = categoryOf(params);
+    const config = symbolOf(symbols, params, false);
+    const now = exchange.now();
+    // The other categories list nothing, as instruments-info does.
+    const list = category !== 'linear' ? [] : (config === undefined ? symbols.all() : [config]).map((c) => tickerRow(exchange, c, now));
+    return ok({ category, list }, now);
+  });
+}
