@@ -19,6 +19,11 @@ export interface ReplayWorkerData {
   engine: TransferableEngineOptions;
   /** The live service state's bounds (snapshots rebuild it); absent: the defaults without a replay window. */
   service?: ServiceStateOptions;
+  /**
+   * Linux only: the worker thread raises its own nice value by this much (at most to 19), so on a
+   * busy machine the engine's thread wins the CPU and background work waits (snapshots use 10).
+   */
+  niceness?: number;
 }
 
 /** The compiled worker, beside this file (dist/src/persistence/replay-worker.js). */

@@ -38,6 +38,9 @@ export interface DurableService {
   epoch: string;
 }
 
+/** The snapshot worker thread's nice value on Linux (replay-worker.ts): below the engine's thread. */
+const SNAPSHOT_WORKER_NICENESS = 10;
+
 export interface StoreOptions {
   dataDir: string;
   symbols: readonly SymbolSpec[];
@@ -89,6 +92,8 @@ export interface SnapshotStats {
    * a worker, the synchronous steps on the engine's thread (fingerprint, posting the request).
    */
   pauseMs: number;
+  /** When the pause began (performance.now()), to attribute it (e.g. to a garbage collection meanwhile). */
+  pauseAt?: number;
   /**
    * From the pause to the file in place: with a worker, restoring the previous snapshot, replaying
    * the journal to the rotation point, capturing, encoding and writing; on the engine's thread,
@@ -162,7 +167,8 @@ export class DurableStore<S extends DurableService = DurableService> {
       return null;
     }
     const dirs = DurableStore.dirs(options.dataDir);
-    return { journalDir: dirs.journal, snapshotsDir: dirs.snapshots, engine, service };
+    // Snapshots are background work: the engine's thread gets the CPU first.
+    return { journalDir: dirs.journal, snapshotsDir: dirs.snapshots, engine, service, niceness: SNAPSHOT_WORKER_NICENESS };
   }
 
   /** The live engine's options; a history replay must use the very same. */
@@ -317,7 +323,7 @@ export class DurableStore<S extends DurableService = DurableService> {
     // Trailing the commands: a later replay through this point is checked against it.
     await this.appendCheckpoint(outcome.cmdSeq, outcome.hash);
     return this.snapshotWritten({
-      cmdSeq: outcome.cmdSeq, madeOn: 'worker', pauseMs, writeMs: performance.now() - pauseStart, bytes: outcome.bytes,
+      cmdSeq: outcome.cmdSeq, madeOn: 'worker', pauseMs, pauseAt: pauseStart, writeMs: performance.now() - pauseStart, bytes: outcome.bytes,
       replayed: outcome.replayed, loadMs: outcome.loadMs, replayMs: outcome.replayMs,
     });
   }

@@ -138,3 +138,37 @@ for (const seed of [1, 2, 3, 4]) {
     }
   });
 }
+
+test('a worker that cannot make the snapshot (no snapshot to start from, the journal pruned) leaves it to the engine thread: logged, same state', { timeout: 120_000 }, async () => {
+  const { scenario, commands } = generateCommands(7, 1500);
+  const dir = await mkdtemp(join(tmpdir(), 'perpstream-offthread-fail-'));
+  dirs.push(dir);
+  const clock = new StampClock();
+  const first = await open(dir, scenario, clock);
+  await run(first.exchange, clock, commands.slice(0, 500));
+  await first.store.snapshot();
+  await run(first.exchange, clock, commands.slice(500, 1000));
+  await first.store.snapshot();
+  await first.store.journal.close();
+  const journal = await fs.readdir(join(dir, 'journal'));
+  assert.ok(!journal.includes('journal-0000000000000001.log'), `the journal before the older snapshot was pruned: ${journal.join(', ')}`);
+
+  const logs: string[] = [];
+  const again = await openDurableExchange({
+    dataDir: dir, symbols: [...scenario.symbols], clock, engineOptions: scenario.engineOptions, service: SERVICE, log: (message) => logs.push(message),
+  });
+  try {
+    await run(again.exchange, clock, commands.slice(1000));
+    // Nothing left for a new worker to start from.
+    for (const { name } of await listSnapshots(realFileOps, join(dir, 'snapshots'))) await fs.rm(join(dir, 'snapshots', name));
+    const stats = await again.store.snapshot();
+    assert.equal(stats?.madeOn, 'engine', 'captured on the engine thread instead');
+    assert.equal(stats?.cmdSeq, 1500);
+    assert.ok(logs.some((line) => /on a worker failed \(no valid snapshot/.test(line)), `the failure is logged: ${logs.join(' | ')}`);
+    const file = await readSnapshot(realFileOps, join(dir, 'snapshots'), (await listSnapshots(realFileOps, join(dir, 'snapshots')))[0]!.name);
+    assert.equal(file.hash, again.exchange.engine.stateHash());
+    assert.deepEqual(file.service, again.exchange.state.capture());
+  } finally {
+    await again.store.journal.close();
+  }
+});
