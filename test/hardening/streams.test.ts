@@ -212,6 +212,24 @@ describe('stream message handling under hostile input', () => {
         name: 'KuCoin UTA', open: () => kucoinOpen(() => kucoin.utaStreamUrl(wsUrl)),
         barrier: '{"id":"barrier","type":"ping"}', isBarrierReply: (t) => parse(t)?.id === 'barrier', isErrorAnswer: kucoinErrorAnswer,
       },
+      // The public market streams, which need no credential at all.
+      { name: 'XT public /ws/market', open: () => RawStream.open(`${wsUrl}/ws/market`), barrier: 'ping', isBarrierReply: (t) => t === 'pong', isErrorAnswer: xtErrorAnswer },
+      {
+        name: 'Binance public /public/ws', open: () => RawStream.open(`${wsUrl}/binance/public/ws`),
+        barrier: '{"id":"barrier"}', isBarrierReply: (t) => parse(t)?.id === 'barrier',
+        isErrorAnswer: (t) => { const m = parse(t); return m !== null && typeof m.code === 'number' && typeof m.msg === 'string' && 'id' in m; },
+      },
+      {
+        name: 'Bybit public /v5/public/linear', open: () => RawStream.open(`${wsUrl}/bybit/v5/public/linear`),
+        barrier: '{"op":"ping","req_id":"barrier"}', isBarrierReply: (t) => parse(t)?.req_id === 'barrier', isErrorAnswer: bybitErrorAnswer,
+      },
+      {
+        name: 'KuCoin public (bullet-public)', open: () => kucoinOpen(async () => {
+          const { data } = await (await fetch(`${url}/kucoin-futures/api/v1/bullet-public`, { method: 'POST' })).json() as { data: { token: string; instanceServers: { endpoint: string }[] } };
+          return `${data.instanceServers[0]!.endpoint}?token=${data.token}`;
+        }),
+        barrier: '{"id":"barrier","type":"ping"}', isBarrierReply: (t) => parse(t)?.id === 'barrier', isErrorAnswer: kucoinErrorAnswer,
+      },
     ];
   });
   after(() => harness.stop());
