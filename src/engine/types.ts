@@ -431,8 +431,8 @@ export interface BookUpdateEvent {
   updateId: number;
   time: number;
   /** Changed levels as [price ticks, total contracts], best first. */
-  bids: [number, number][];
-  asks: [number, number][];
+  bids: readonly [number, number][];
+  asks: readonly [number, number][];
 }
 
 /** A funding settlement of a symbol (public: the exchanges publish their funding-rate history). */

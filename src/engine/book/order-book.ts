@@ -23,6 +23,8 @@ export class PriceLevel implements HeapItem {
   }
 }
 
+const NO_CHANGES: readonly [number, number][] = Object.freeze([]);
+
 export class BookSide {
   private readonly levels = new Map<number, PriceLevel>();
   private readonly heap = new PriceHeap<PriceLevel>();
@@ -40,8 +42,9 @@ export class BookSide {
    * The prices whose total differs from what it was at the last takeChanges, with their totals now
    * (0: the level is gone), best first; and forgets them. A level changed and changed back is not listed.
    */
-  takeChanges(): [price: number, qty: number][] {
-    if (this.changed.size === 0) return [];
+  takeChanges(): readonly [price: number, qty: number][] {
+    // Most commands leave most books alone: no array is made for them.
+    if (this.changed.size === 0) return NO_CHANGES;
     const levels: [number, number][] = [];
     for (const [price, before] of this.changed) {
       const now = this.qtyAt(price);
