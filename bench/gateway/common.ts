@@ -27,14 +27,17 @@ export interface Knobs {
   connectConcurrency: number;
 }
 
+/** A whole-number knob from the environment: `fallback` when unset, refused out of [min, max]. */
+export function intKnob(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${name} must be a whole number from ${min} to ${max}`);
+  return value;
+}
+
 export function readKnobs(env: NodeJS.ProcessEnv = process.env): Knobs {
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${name} must be a whole number from ${min} to ${max}`);
-    return value;
-  };
+  const int = (name: string, fallback: number, min: number, max: number): number => intKnob(env, name, fallback, min, max);
   const rawRate = env.PERPSTREAM_BENCH_RATE ?? '';
   return {
     connections: int('PERPSTREAM_BENCH_CONNECTIONS', 10_000, 1, 15_000),

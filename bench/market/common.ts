@@ -2,6 +2,8 @@
  * Shared pieces of the market-data benchmark (bench/market/run.ts): knobs, the streams each
  * dialect's subscribers open, and the IPC messages between the orchestrator and its children.
  */
+import { intKnob } from '../gateway/common.js';
+
 export interface MarketKnobs {
   /** Public subscribers, split evenly over the stream plans. */
   subscribers: number;
@@ -13,13 +15,7 @@ export interface MarketKnobs {
 }
 
 export function readMarketKnobs(env: NodeJS.ProcessEnv = process.env): MarketKnobs {
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${name} must be a whole number from ${min} to ${max}`);
-    return value;
-  };
+  const int = (name: string, fallback: number, min: number, max: number): number => intKnob(env, name, fallback, min, max);
   return {
     subscribers: int('PERPSTREAM_BENCH_SUBSCRIBERS', 10_000, 1, 15_000),
     seconds: int('PERPSTREAM_BENCH_SECONDS', 15, 1, 120),

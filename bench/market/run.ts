@@ -31,46 +31,27 @@ function child(script: string): ChildProcess {
 
 interface Loaded { type: 'loaded'; commands: number; elapsedMs: number; cpuUs: number }
 
-async function perpstream(): Promise<{ report: ClientReport; loaded: Loaded }> {
-  const server = child('server.js');
+/**
+ * One run: a server child (perpstream, or the bare server sending `bare.frames` at
+ * `bare.deliveriesPerSec`) and the client child with every subscriber; perpstream warms up first.
+ */
+async function run(bare: { frames: string[]; deliveriesPerSec: number } | null): Promise<{ report: ClientReport; loaded: Loaded }> {
+  const server = child(bare === null ? 'server.js' : 'bare.js');
   const client = child('client.js');
   try {
     const { port } = await nextMessage<{ type: 'ready'; port: number }>(server, 'ready');
     await nextMessage(client, 'hello');
-    client.send({ type: 'connect', port, subscribers: knobs.subscribers, bare: false });
+    client.send({ type: 'connect', port, subscribers: knobs.subscribers, bare: bare !== null });
     await nextMessage(client, 'connected');
     client.send({ type: 'count' });
     await nextMessage(client, 'counting');
-    if (knobs.warmupSeconds > 0) {
+    if (bare === null && knobs.warmupSeconds > 0) {
       server.send({ type: 'load', seconds: knobs.warmupSeconds, rate: knobs.commandRate });
       await nextMessage(server, 'loaded');
       client.send({ type: 'warm-done' });
       await nextMessage(client, 'reset');
     }
-    server.send({ type: 'load', seconds: knobs.seconds, rate: knobs.commandRate });
-    const loaded = await nextMessage<Loaded>(server, 'loaded');
-    client.send({ type: 'report' });
-    const report = await nextMessage<ClientReport>(client, 'report');
-    server.send({ type: 'stop' });
-    await nextMessage(server, 'stopped');
-    return { report, loaded };
-  } finally {
-    server.kill();
-    client.kill();
-  }
-}
-
-async function bare(frames: string[], deliveriesPerSec: number): Promise<{ report: ClientReport; loaded: Loaded }> {
-  const server = child('bare.js');
-  const client = child('client.js');
-  try {
-    const { port } = await nextMessage<{ type: 'ready'; port: number }>(server, 'ready');
-    await nextMessage(client, 'hello');
-    client.send({ type: 'connect', port, subscribers: knobs.subscribers, bare: true });
-    await nextMessage(client, 'connected');
-    client.send({ type: 'count' });
-    await nextMessage(client, 'counting');
-    server.send({ type: 'load', seconds: knobs.seconds, deliveriesPerSec, frames });
+    server.send(bare === null ? { type: 'load', seconds: knobs.seconds, rate: knobs.commandRate } : { type: 'load', seconds: knobs.seconds, ...bare });
     const loaded = await nextMessage<Loaded>(server, 'loaded');
     client.send({ type: 'report' });
     const report = await nextMessage<ClientReport>(client, 'report');
@@ -85,13 +66,13 @@ async function bare(frames: string[], deliveriesPerSec: number): Promise<{ repor
 
 console.log(`bench:market — ${knobs.subscribers} subscribers over ${PLANS.map((p) => p.dialect).join(', ')} (depth delta + trades), ` +
   `${knobs.commandRate} commands/s for ${knobs.seconds} s; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}`);
-const ours = await perpstream();
+const ours = await run(null);
 const msgsPerSec = ours.report.messages / (ours.loaded.elapsedMs / 1000);
 const cpuUsPerMsg = ours.report.messages === 0 ? 0 : ours.loaded.cpuUs / ours.report.messages;
 console.log(`perpstream: ${round(msgsPerSec, 0)} msgs/s delivered (${ours.report.depthMessages} depth), p50 ${ours.report.p50Ms} ms, ` +
   `p99 ${ours.report.p99Ms} ms, max ${ours.report.maxMs} ms, gaps ${ours.report.gaps}, server CPU ${round(cpuUsPerMsg, 2)} µs/msg ` +
   `(${ours.loaded.commands} commands)`);
-const baseline = await bare(ours.report.samples, msgsPerSec);
+const baseline = await run({ frames: ours.report.samples, deliveriesPerSec: msgsPerSec });
 const bareMsgs = baseline.report.messages;
 const bareCpuUsPerMsg = bareMsgs === 0 ? 0 : baseline.loaded.cpuUs / bareMsgs;
 console.log(`bare ws:    ${round(bareMsgs / (baseline.loaded.elapsedMs / 1000), 0)} msgs/s delivered, server CPU ${round(bareCpuUsPerMsg, 2)} µs/msg ` +
