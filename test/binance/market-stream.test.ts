@@ -13,6 +13,7 @@ import type { Side } from '../../src/engine/types.js';
 import { Harness } from '../support/harness.js';
 import { withTimeout } from '../support/timeout.js';
 import { Rng } from '../property/generator.js';
+import { StepClock } from '../support/history-scenario.js';
 
 const BTC = 'BTC/USDT:USDT';
 const T = 10_000;
@@ -131,6 +132,14 @@ describe('Binance market streams: depth, aggTrade, combined connections', () => 
     }
   });
 
+  test('watchTicker (`@ticker`): the 24-hour figures, the last price the engine\'s', async () => {
+    let ticker = await withTimeout(ex.watchTicker(BTC), T, 'watchTicker');
+    const last = (): number => harness.server.exchange.engine.market('btc_usdt')!.lastPrice! / 10;
+    while (ticker.last !== last()) ticker = await withTimeout(ex.watchTicker(BTC), T, 'watchTicker');
+    assert.equal(ticker.last, last());
+    assert.ok((ticker.baseVolume ?? 0) > 0 && ticker.high! >= ticker.low!, JSON.stringify(ticker));
+  });
+
   test('a raw combined connection: wrapped frames, pu → U consecutive, SUBSCRIBE and LIST_SUBSCRIPTIONS', async () => {
     const ws = new WebSocket(`${harness.server.wsUrl}/binance/stream?streams=btcusdt@depth@100ms`);
     const frames: { stream: string; data: Record<string, unknown> }[] = [];
@@ -148,12 +157,12 @@ describe('Binance market streams: depth, aggTrade, combined connections', () => 
       })(), T, what);
     };
     await new Promise<void>((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: ['btcusdt@aggTrade', 'btcusdt@ticker'], id: 7 }));
+    ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: ['btcusdt@aggTrade', 'btcusdt@forceOrder'], id: 7 }));
     await until(() => answers.some((a) => a.id === 7), 'SUBSCRIBE answer');
     assert.deepEqual(answers.find((a) => a.id === 7), { result: null, id: 7 });
     ws.send(JSON.stringify({ method: 'LIST_SUBSCRIPTIONS', id: 8 }));
     await until(() => answers.some((a) => a.id === 8), 'LIST_SUBSCRIPTIONS answer');
-    assert.deepEqual(answers.find((a) => a.id === 8), { result: ['btcusdt@depth@100ms', 'btcusdt@aggTrade', 'btcusdt@ticker'], id: 8 });
+    assert.deepEqual(answers.find((a) => a.id === 8), { result: ['btcusdt@depth@100ms', 'btcusdt@aggTrade', 'btcusdt@forceOrder'], id: 8 });
     for (let i = 0; i < 6; i++) {
       await place(maker, 'BUY', 1, 590_000 + i);
       await place(taker, 'SELL', 1, null);
@@ -167,7 +176,55 @@ describe('Binance market streams: depth, aggTrade, combined connections', () => 
     }
     assert.ok(depth.every((d) => d.e === 'depthUpdate' && d.s === 'BTCUSDT'));
     await until(() => frames.filter((f) => f.stream === 'btcusdt@aggTrade').length >= 6, 'aggTrade frames');
-    assert.ok(frames.every((f) => f.stream !== 'btcusdt@ticker'), 'a stream not published is acknowledged, never delivered');
+    assert.ok(frames.every((f) => f.stream !== 'btcusdt@forceOrder'), 'a stream not published is acknowledged, never delivered');
     ws.close();
+  });
+});
+
+describe('Binance kline close and miniTicker (a clock the test moves)', () => {
+  test('a kline pushed open is pushed again with x true once its minute has passed; @miniTicker carries the day\'s figures', async () => {
+    const clock = new StepClock();
+    const start = Math.floor(Date.now() / 60_000) * 60_000 - 600_000;
+    clock.fixed = start + 5_000;
+    const harness = await Harness.start({ clock });
+    const ws = new WebSocket(`${harness.server.wsUrl}/binance/stream?streams=btcusdt@kline_1m/btcusdt@miniTicker`);
+    try {
+      const frames: { stream: string; data: Record<string, unknown> }[] = [];
+      let wake: (() => void) | null = null;
+      ws.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { stream?: string; data: Record<string, unknown> };
+        if (message.stream !== undefined) frames.push(message as { stream: string; data: Record<string, unknown> });
+        wake?.();
+      });
+      const until = async (ready: () => boolean, what: string): Promise<void> => {
+        await withTimeout((async () => {
+          while (!ready()) await new Promise<void>((resolve) => (wake = resolve));
+        })(), T, what);
+      };
+      await new Promise<void>((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      const a = await harness.admin.createAccount();
+      const b = await harness.admin.createAccount();
+      for (const id of [a.accountId, b.accountId]) await harness.admin.deposit(id, '100000');
+      await harness.admin.request('POST', '/mark-price', { symbol: 'btc_usdt', price: '60000' });
+      for (const [accountId, side, positionSide, orderType, price] of [[a.accountId, 'SELL', 'SHORT', 'LIMIT', 600_100], [b.accountId, 'BUY', 'LONG', 'MARKET', 0]] as const) {
+        const { result } = await harness.server.exchange.execute({
+          type: 'placeOrder', accountId, symbol: 'btc_usdt', side, positionSide, qty: 3, reduceOnly: false, orderType, timeInForce: orderType === 'LIMIT' ? 'GTC' : 'IOC', price,
+        });
+        assert.equal(result.ok, true);
+      }
+      const klines = () => frames.filter((f) => f.stream === 'btcusdt@kline_1m').map((f) => f.data.k as Record<string, unknown>);
+      await until(() => klines().length > 0, 'the open candle');
+      assert.deepEqual([klines()[0]!.t, klines()[0]!.x, klines()[0]!.c, klines()[0]!.n], [start, false, '60010', 1]);
+      clock.fixed = start + 60_000; // the minute is over
+      await until(() => klines().some((k) => k.x === true), 'the closed candle');
+      const closed = klines().find((k) => k.x === true)!;
+      assert.deepEqual([closed.t, closed.T, closed.c, closed.v], [start, start + 59_999, '60010', '0.0003']);
+      await until(() => frames.some((f) => f.stream === 'btcusdt@miniTicker' && f.data.c === '60010'), 'a miniTicker with the last price');
+      const mini = frames.find((f) => f.stream === 'btcusdt@miniTicker' && f.data.c === '60010')!.data;
+      assert.deepEqual([mini.e, mini.o, mini.h, mini.l, mini.v], ['24hrMiniTicker', '60010', '60010', '60010', '0.0003']);
+    } finally {
+      ws.close();
+      await harness.stop();
+    }
   });
 });

@@ -7,20 +7,23 @@
  *   (so `U` = `pu` + 1 always: a gap is detectable), continuing from REST `lastUpdateId`;
  * - `<symbol>@depth<5|10|20>[@100ms|@500ms]`: the top levels, at the end of a window that changed the book;
  * - `<symbol>@bookTicker`: when the best bid or ask changes;
- * - `<symbol>@kline_<interval>`: the current candle after every command that traded;
- * - `<symbol>@markPrice[@1s]`: mark, index, funding rate and next funding time every 3 s (1 s).
+ * - `<symbol>@kline_<interval>`: the current candle after every command that traded, and once
+ *   more with `x` true when its interval has passed (on the timer);
+ * - `<symbol>@markPrice[@1s]`: mark, index, funding rate and next funding time every 3 s (1 s);
+ * - `<symbol>@ticker`, `<symbol>@miniTicker`: the 24-hour figures every 500 ms.
  * Every frame is encoded once per stream and shared by its subscribers (wrapped per connection when
  * combined). Windows run on one timer at the finest speed (100 ms) of the service clock. A name
- * Binance publishes and this does not (`@ticker`, `!…@arr`, …) is acknowledged and never delivered.
+ * Binance publishes and this does not (`!…@arr`, `@forceOrder`, …) is acknowledged and never delivered.
  */
 import type { BookUpdateEvent, PublicEvent } from '../../engine/types.js';
 import { formatAmount, formatRate } from '../../engine/fixed.js';
 import type { Exchange } from '../../service/exchange.js';
-import { CANDLE_INTERVALS, nextCandleStart, type AggregateTrade, type CandleInterval } from '../../service/market-data.js';
+import { CANDLE_INTERVALS, nextCandleStart, type AggregateTrade, type Candle, type CandleInterval } from '../../service/market-data.js';
+import { dayTicker } from './rest-market.js';
 import { formatPrice, formatQty, type BinanceSymbol, type BinanceSymbols } from './symbols.js';
 
 export type MarketStream =
-  | { type: 'aggTrade' | 'trade' | 'bookTicker'; symbol: BinanceSymbol }
+  | { type: 'aggTrade' | 'trade' | 'bookTicker' | 'ticker' | 'miniTicker'; symbol: BinanceSymbol }
   | { type: 'depth'; symbol: BinanceSymbol; speedMs: DepthSpeed; levels: 5 | 10 | 20 | null }
   | { type: 'kline'; symbol: BinanceSymbol; interval: CandleInterval }
   | { type: 'markPrice'; symbol: BinanceSymbol; speedMs: 1000 | 3000 };
@@ -28,6 +31,8 @@ export type MarketStream =
 const DEPTH_SPEEDS = [100, 250, 500] as const;
 type DepthSpeed = (typeof DEPTH_SPEEDS)[number];
 const TICK_MS = 100;
+/** Binance's update speed of the 24-hour ticker streams. */
+const TICKER_MS = 500;
 
 /** A stream name this server publishes, or null (a name Binance has that is not served, or none at all). */
 export function readMarketStream(name: string, symbols: BinanceSymbols): MarketStream | null {
@@ -35,7 +40,9 @@ export function readMarketStream(name: string, symbols: BinanceSymbols): MarketS
   if (head === undefined || kind === undefined || rest.length > 0 || head !== head.toLowerCase()) return null;
   const symbol = symbols.find(head);
   if (symbol === undefined) return null;
-  if (kind === 'aggTrade' || kind === 'trade' || kind === 'bookTicker') return speed === undefined ? { type: kind, symbol } : null;
+  if (kind === 'aggTrade' || kind === 'trade' || kind === 'bookTicker' || kind === 'ticker' || kind === 'miniTicker') {
+    return speed === undefined ? { type: kind, symbol } : null;
+  }
   if (kind.startsWith('kline_')) {
     const interval = CANDLE_INTERVALS.find((i) => i === kind.slice('kline_'.length));
     return interval !== undefined && speed === undefined ? { type: 'kline', symbol, interval } : null;
@@ -70,7 +77,10 @@ export class BinanceMarketFeed {
   /** Per engine symbol and speed. */
   private readonly windows = new Map<string, Map<DepthSpeed, DepthWindow>>();
   private readonly shownTop = new Map<string, string>();
+  /** Next push time per timed stream name (markPrice, ticker, miniTicker). */
   private readonly markDue = new Map<string, number>();
+  /** Per kline stream: the last candle shown and whether it was shown closed. */
+  private readonly klineShown = new Map<string, { openTime: number; closed: boolean }>();
   private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
 
@@ -101,7 +111,13 @@ export class BinanceMarketFeed {
   remove(name: string, subscriber: MarketSubscriber): void {
     const entry = this.subscribers.get(name);
     entry?.set.delete(subscriber);
-    if (entry?.set.size === 0) this.subscribers.delete(name);
+    if (entry?.set.size === 0) {
+      // A later subscriber starts afresh: no close of a candle it never saw, its own push times.
+      this.subscribers.delete(name);
+      this.klineShown.delete(name);
+      this.markDue.delete(name);
+      this.shownTop.delete(name);
+    }
   }
 
   private send(name: string, frame: () => string): void {
@@ -175,17 +191,50 @@ export class BinanceMarketFeed {
       const name = `${prefix}@kline_${interval}`;
       if (!this.subscribers.has(name)) continue;
       const c = this.exchange.state.market.lastCandle(symbol.config.symbol, interval)!;
-      const trades = this.exchange.state.market.trades(symbol.config.symbol);
-      const inCandle = trades.filter((t) => t.time >= c.openTime);
-      const quote = (v: bigint): string => formatAmount(v * symbol.config.valuePerTickContract);
-      this.send(name, () => JSON.stringify({
-        e: 'kline', E: now, s: symbol.name, k: {
-          t: c.openTime, T: nextCandleStart(interval, c.openTime) - 1, s: symbol.name, i: interval, f: inCandle[0]?.tradeId ?? -1,
-          L: inCandle.at(-1)?.tradeId ?? -1, o: formatPrice(symbol, c.open), c: formatPrice(symbol, c.close), h: formatPrice(symbol, c.high),
-          l: formatPrice(symbol, c.low), v: formatQty(symbol, c.volume), n: c.trades, x: false, q: quote(c.quoteVolume),
-          V: formatQty(symbol, c.takerBuyVolume), Q: quote(c.takerBuyQuoteVolume), B: '0',
-        },
-      }));
+      // A candle shown open and not yet shown closed is closed now that a later one has begun.
+      this.closeKline(symbol, interval, name, now, c.openTime);
+      this.sendKline(symbol, interval, name, c, false, now);
+      this.klineShown.set(name, { openTime: c.openTime, closed: false });
+    }
+  }
+
+  /** The last candle shown on `name`, again with `x` true, once its interval is over (`before`: a later candle's start, or now). */
+  private closeKline(symbol: BinanceSymbol, interval: CandleInterval, name: string, now: number, before: number): void {
+    const shown = this.klineShown.get(name);
+    if (shown === undefined || shown.closed || nextCandleStart(interval, shown.openTime) > before) return;
+    const candle = this.exchange.state.market.candles(symbol.config.symbol, interval, { start: shown.openTime, end: shown.openTime, limit: 1, now })[0];
+    shown.closed = true;
+    if (candle !== undefined && candle.openTime === shown.openTime) this.sendKline(symbol, interval, name, candle, true, now);
+  }
+
+  private sendKline(symbol: BinanceSymbol, interval: CandleInterval, name: string, c: Candle, closed: boolean, now: number): void {
+    const trades = this.exchange.state.market.trades(symbol.config.symbol);
+    const end = nextCandleStart(interval, c.openTime);
+    const inCandle = trades.filter((t) => t.time >= c.openTime && t.time < end);
+    const quote = (v: bigint): string => formatAmount(v * symbol.config.valuePerTickContract);
+    this.send(name, () => JSON.stringify({
+      e: 'kline', E: now, s: symbol.name, k: {
+        t: c.openTime, T: end - 1, s: symbol.name, i: interval, f: inCandle[0]?.tradeId ?? -1,
+        L: inCandle.at(-1)?.tradeId ?? -1, o: formatPrice(symbol, c.open), c: formatPrice(symbol, c.close), h: formatPrice(symbol, c.high),
+        l: formatPrice(symbol, c.low), v: formatQty(symbol, c.volume), n: c.trades, x: closed, q: quote(c.quoteVolume),
+        V: formatQty(symbol, c.takerBuyVolume), Q: quote(c.takerBuyQuoteVolume), B: '0',
+      },
+    }));
+  }
+
+  /** `@ticker` and `@miniTicker` every 500 ms while subscribed. */
+  private tickers(symbol: BinanceSymbol, prefix: string, now: number): void {
+    for (const kind of ['ticker', 'miniTicker'] as const) {
+      const name = `${prefix}@${kind}`;
+      if (!this.subscribers.has(name) || now < (this.markDue.get(name) ?? 0)) continue;
+      this.markDue.set(name, now + TICKER_MS);
+      const t = dayTicker(this.exchange.state.market, symbol, now);
+      this.send(name, () => JSON.stringify(kind === 'ticker'
+        ? {
+          e: '24hrTicker', E: now, s: symbol.name, p: t.priceChange, P: t.priceChangePercent, w: t.weightedAvgPrice, c: t.lastPrice, Q: t.lastQty,
+          o: t.openPrice, h: t.highPrice, l: t.lowPrice, v: t.volume, q: t.quoteVolume, O: t.openTime, C: t.closeTime, F: t.firstId, L: t.lastId, n: t.count,
+        }
+        : { e: '24hrMiniTicker', E: now, s: symbol.name, c: t.lastPrice, o: t.openPrice, h: t.highPrice, l: t.lowPrice, v: t.volume, q: t.quoteVolume }));
     }
   }
 
@@ -200,6 +249,11 @@ export class BinanceMarketFeed {
         this.flushDepth(symbol, prefix, speed, window, now);
       }
       this.markPrice(symbol, prefix, now);
+      this.tickers(symbol, prefix, now);
+      for (const interval of CANDLE_INTERVALS) {
+        const name = `${prefix}@kline_${interval}`;
+        if (this.subscribers.has(name)) this.closeKline(symbol, interval, name, now, now + 1);
+      }
     }
   }
 

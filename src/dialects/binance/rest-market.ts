@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import { formatAmount, formatRate, formatRatio } from '../../engine/fixed.js';
 import { buildPricingConfig } from '../../engine/pricing-config.js';
-import { CANDLE_INTERVALS, nextCandleStart, type AggregateTrade, type Candle, type CandleInterval } from '../../service/market-data.js';
+import { CANDLE_INTERVALS, nextCandleStart, type AggregateTrade, type Candle, type CandleInterval, type MarketData } from '../../service/market-data.js';
 import { BinanceError, ERR } from './errors.js';
 import { enumParam, integerParam, optional, paramsOf, symbolParam, type Params } from './params.js';
 import type { BinanceRestOptions } from './rest.js';
@@ -32,6 +32,53 @@ export function klineRow(symbol: BinanceSymbol, c: Candle, closeTime: number): (
     formatQty(symbol, c.volume), closeTime, quote(symbol, c.quoteVolume), c.trades, formatQty(symbol, c.takerBuyVolume),
     quote(symbol, c.takerBuyQuoteVolume), '0',
   ];
+}
+
+/** A symbol's 24-hour figures as Binance words them (REST `ticker/24hr` and the `@ticker` stream). */
+export interface DayTicker {
+  priceChange: string;
+  priceChangePercent: string;
+  weightedAvgPrice: string;
+  lastPrice: string;
+  lastQty: string;
+  openPrice: string;
+  highPrice: string;
+  lowPrice: string;
+  volume: string;
+  quoteVolume: string;
+  openTime: number;
+  closeTime: number;
+  firstId: number;
+  lastId: number;
+  count: number;
+}
+
+export function dayTicker(market: MarketData, symbol: BinanceSymbol, now: number): DayTicker {
+  const stats = market.dayStats(symbol.config.symbol, now);
+  const recent = market.trades(symbol.config.symbol);
+  const trades = recent.filter((t) => t.time >= stats.openTime);
+  const last = stats.last ?? 0;
+  const open = stats.open ?? last;
+  const change = last - open;
+  const volumeContracts = BigInt(stats.volume);
+  const { config } = symbol;
+  return {
+    priceChange: change < 0 ? `-${formatPrice(symbol, -change)}` : formatPrice(symbol, change),
+    priceChangePercent: open === 0 ? '0.000' : formatRatio(BigInt(change) * 100n, BigInt(open), 3),
+    weightedAvgPrice: volumeContracts === 0n ? '0' : formatRatio(stats.quoteVolume * config.tickUnits, volumeContracts * 10n ** BigInt(config.priceDecimals), config.priceDecimals),
+    lastPrice: formatPrice(symbol, last),
+    lastQty: formatQty(symbol, recent.at(-1)?.qty ?? 0),
+    openPrice: formatPrice(symbol, open),
+    highPrice: formatPrice(symbol, stats.high ?? 0),
+    lowPrice: formatPrice(symbol, stats.low ?? 0),
+    volume: formatQty(symbol, stats.volume),
+    quoteVolume: quote(symbol, stats.quoteVolume),
+    openTime: stats.openTime,
+    closeTime: stats.closeTime,
+    firstId: trades[0]?.tradeId ?? -1,
+    lastId: trades.at(-1)?.tradeId ?? -1,
+    count: stats.trades,
+  };
 }
 
 /** An aggregate trade as `/fapi/v1/aggTrades` and the `aggTrade` stream's core fields name them. */
@@ -114,29 +161,11 @@ export async function marketRoutes(app: FastifyInstance, options: BinanceRestOpt
     const { one, list } = symbolsOf(params);
     const now = exchange.now();
     const rows = list.map((symbol) => {
-      const stats = market.dayStats(symbol.config.symbol, now);
-      const trades = market.trades(symbol.config.symbol).filter((t) => t.time >= stats.openTime);
-      const last = stats.last ?? 0;
-      const open = stats.open ?? last;
-      const change = last - open;
-      const volumeContracts = BigInt(stats.volume);
+      const t = dayTicker(market, symbol, now);
       return {
-        symbol: symbol.name,
-        priceChange: change < 0 ? `-${formatPrice(symbol, -change)}` : formatPrice(symbol, change),
-        priceChangePercent: open === 0 ? '0.000' : formatRatio(BigInt(change) * 100n, BigInt(open), 3),
-        weightedAvgPrice: volumeContracts === 0n ? '0' : formatRatio(stats.quoteVolume * symbol.config.tickUnits, volumeContracts * 10n ** BigInt(symbol.config.priceDecimals), symbol.config.priceDecimals),
-        lastPrice: formatPrice(symbol, last),
-        lastQty: formatQty(symbol, market.trades(symbol.config.symbol).at(-1)?.qty ?? 0),
-        openPrice: formatPrice(symbol, open),
-        highPrice: formatPrice(symbol, stats.high ?? 0),
-        lowPrice: formatPrice(symbol, stats.low ?? 0),
-        volume: formatQty(symbol, stats.volume),
-        quoteVolume: quote(symbol, stats.quoteVolume),
-        openTime: stats.openTime,
-        closeTime: stats.closeTime,
-        firstId: trades[0]?.tradeId ?? -1,
-        lastId: trades.at(-1)?.tradeId ?? -1,
-        count: stats.trades,
+        symbol: symbol.name, priceChange: t.priceChange, priceChangePercent: t.priceChangePercent, weightedAvgPrice: t.weightedAvgPrice,
+        lastPrice: t.lastPrice, lastQty: t.lastQty, openPrice: t.openPrice, highPrice: t.highPrice, lowPrice: t.lowPrice, volume: t.volume,
+        quoteVolume: t.quoteVolume, openTime: t.openTime, closeTime: t.closeTime, firstId: t.firstId, lastId: t.lastId, count: t.count,
       };
     });
     return one ? rows[0] : rows;
