@@ -140,6 +140,14 @@ describe('Binance market streams: depth, aggTrade, combined connections', () => 
     assert.ok((ticker.baseVolume ?? 0) > 0 && ticker.high! >= ticker.low!, JSON.stringify(ticker));
   });
 
+  test('watchTickers (`!ticker@arr`): every symbol\'s 24-hour figures in one push', async () => {
+    const tickers = await withTimeout(ex.watchTickers(), T, 'watchTickers');
+    const last = harness.server.exchange.engine.market('btc_usdt')!.lastPrice! / 10;
+    let all = tickers;
+    while (all[BTC]?.last !== last) all = await withTimeout(ex.watchTickers(), T, 'watchTickers');
+    assert.ok(Object.keys(all).includes('ETH/USDT:USDT'), JSON.stringify(Object.keys(all)));
+  });
+
   test('a raw combined connection: wrapped frames, pu → U consecutive, SUBSCRIBE and LIST_SUBSCRIPTIONS', async () => {
     const ws = new WebSocket(`${harness.server.wsUrl}/binance/stream?streams=btcusdt@depth@100ms`);
     const frames: { stream: string; data: Record<string, unknown> }[] = [];

@@ -10,10 +10,11 @@
  * - `<symbol>@kline_<interval>`: the current candle after every command that traded, and once
  *   more with `x` true when its interval has passed (on the timer);
  * - `<symbol>@markPrice[@1s]`: mark, index, funding rate and next funding time every 3 s (1 s);
- * - `<symbol>@ticker`, `<symbol>@miniTicker`: the 24-hour figures every 500 ms.
+ * - `<symbol>@ticker`, `<symbol>@miniTicker`: the 24-hour figures every 500 ms; `!ticker@arr` and
+ *   `!miniTicker@arr`: every symbol's, as one array, every 1 s.
  * Every frame is encoded once per stream and shared by its subscribers (wrapped per connection when
  * combined). Windows run on one timer at the finest speed (100 ms) of the service clock. A name
- * Binance publishes and this does not (`!…@arr`, `@forceOrder`, …) is acknowledged and never delivered.
+ * Binance publishes and this does not (`!markPrice@arr`, `@forceOrder`, …) is acknowledged and never delivered.
  */
 import type { BookUpdateEvent, PublicEvent } from '../../engine/types.js';
 import { formatAmount, formatRate } from '../../engine/fixed.js';
@@ -26,16 +27,21 @@ export type MarketStream =
   | { type: 'aggTrade' | 'trade' | 'bookTicker' | 'ticker' | 'miniTicker'; symbol: BinanceSymbol }
   | { type: 'depth'; symbol: BinanceSymbol; speedMs: DepthSpeed; levels: 5 | 10 | 20 | null }
   | { type: 'kline'; symbol: BinanceSymbol; interval: CandleInterval }
-  | { type: 'markPrice'; symbol: BinanceSymbol; speedMs: 1000 | 3000 };
+  | { type: 'markPrice'; symbol: BinanceSymbol; speedMs: 1000 | 3000 }
+  | { type: 'allTickers'; mini: boolean };
 
 const DEPTH_SPEEDS = [100, 250, 500] as const;
 type DepthSpeed = (typeof DEPTH_SPEEDS)[number];
 const TICK_MS = 100;
-/** Binance's update speed of the 24-hour ticker streams. */
+/** Binance's update speeds of the 24-hour ticker streams: one symbol's, and every symbol's array. */
 const TICKER_MS = 500;
+const ALL_TICKERS_MS = 1000;
+const ALL_TICKERS = '!ticker@arr';
+const ALL_MINI_TICKERS = '!miniTicker@arr';
 
 /** A stream name this server publishes, or null (a name Binance has that is not served, or none at all). */
 export function readMarketStream(name: string, symbols: BinanceSymbols): MarketStream | null {
+  if (name === ALL_TICKERS || name === ALL_MINI_TICKERS) return { type: 'allTickers', mini: name === ALL_MINI_TICKERS };
   const [head, kind, speed, ...rest] = name.split('@');
   if (head === undefined || kind === undefined || rest.length > 0 || head !== head.toLowerCase()) return null;
   const symbol = symbols.find(head);
@@ -228,14 +234,26 @@ export class BinanceMarketFeed {
       const name = `${prefix}@${kind}`;
       if (!this.subscribers.has(name) || now < (this.markDue.get(name) ?? 0)) continue;
       this.markDue.set(name, now + TICKER_MS);
-      const t = dayTicker(this.exchange.state.market, symbol, now);
-      this.send(name, () => JSON.stringify(kind === 'ticker'
-        ? {
-          e: '24hrTicker', E: now, s: symbol.name, p: t.priceChange, P: t.priceChangePercent, w: t.weightedAvgPrice, c: t.lastPrice, Q: t.lastQty,
-          o: t.openPrice, h: t.highPrice, l: t.lowPrice, v: t.volume, q: t.quoteVolume, O: t.openTime, C: t.closeTime, F: t.firstId, L: t.lastId, n: t.count,
-        }
-        : { e: '24hrMiniTicker', E: now, s: symbol.name, c: t.lastPrice, o: t.openPrice, h: t.highPrice, l: t.lowPrice, v: t.volume, q: t.quoteVolume }));
+      this.send(name, () => JSON.stringify(this.tickerEvent(symbol, kind === 'miniTicker', now)));
     }
+  }
+
+  /** `!ticker@arr` / `!miniTicker@arr`: every symbol's 24-hour event in one array, every second. */
+  private allTickers(now: number): void {
+    for (const name of [ALL_TICKERS, ALL_MINI_TICKERS]) {
+      if (!this.subscribers.has(name) || now < (this.markDue.get(name) ?? 0)) continue;
+      this.markDue.set(name, now + ALL_TICKERS_MS);
+      this.send(name, () => JSON.stringify(this.symbols.all().map((symbol) => this.tickerEvent(symbol, name === ALL_MINI_TICKERS, now))));
+    }
+  }
+
+  private tickerEvent(symbol: BinanceSymbol, mini: boolean, now: number): Record<string, unknown> {
+    const t = dayTicker(this.exchange.state.market, symbol, now);
+    if (mini) return { e: '24hrMiniTicker', E: now, s: symbol.name, c: t.lastPrice, o: t.openPrice, h: t.highPrice, l: t.lowPrice, v: t.volume, q: t.quoteVolume };
+    return {
+      e: '24hrTicker', E: now, s: symbol.name, p: t.priceChange, P: t.priceChangePercent, w: t.weightedAvgPrice, c: t.lastPrice, Q: t.lastQty,
+      o: t.openPrice, h: t.highPrice, l: t.lowPrice, v: t.volume, q: t.quoteVolume, O: t.openTime, C: t.closeTime, F: t.firstId, L: t.lastId, n: t.count,
+    };
   }
 
   private onTick(): void {
@@ -255,6 +273,7 @@ export class BinanceMarketFeed {
         if (this.subscribers.has(name)) this.closeKline(symbol, interval, name, now, now + 1);
       }
     }
+    this.allTickers(now);
   }
 
   private flushDepth(symbol: BinanceSymbol, prefix: string, speed: DepthSpeed, window: DepthWindow, now: number): void {
