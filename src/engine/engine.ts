@@ -43,7 +43,7 @@ export interface Applied {
   result: CommandResult;
   events: EngineEvent[];
   /** Public market data of the command: trades, then book updates (public-feed.ts). */
-  market: PublicEvent[];
+  market: readonly PublicEvent[];
 }
 
 const REASONS: Record<Command['type'], ChangeReason> = {

@@ -1,7 +1,8 @@
 /**
  * Public market data kept from the engine's public events (Applied.market): recent trades, trades
- * aggregated per taker order and price (Binance aggTrades), and candles at every interval the
- * exchanges offer, built from trades in engine time. The book itself is the engine's (Engine.depth,
+ * aggregated per taker order and price (Binance aggTrades), candles at every interval the
+ * exchanges offer, built from trades in engine time, and funding settlements (the funding-rate
+ * history, FUNDING_HISTORY per symbol). The book itself is the engine's (Engine.depth,
  * with its update id); tickers are read from the 1-minute candles and the book, never kept apart.
  *
  * Like the ledger it is service state: fed on every applied command (live and replayed), captured
