@@ -21,6 +21,7 @@ import { formatAmount, formatRate } from '../../engine/fixed.js';
 import type { Exchange } from '../../service/exchange.js';
 import { CANDLE_INTERVALS, nextCandleStart, type AggregateTrade, type Candle, type CandleInterval } from '../../service/market-data.js';
 import { dayTicker } from './rest-market.js';
+import { DepthWindows, type DepthDelta } from '../depth-windows.js';
 import { formatPrice, formatQty, type BinanceSymbol, type BinanceSymbols } from './symbols.js';
 
 export type MarketStream =
@@ -66,22 +67,10 @@ export interface MarketSubscriber {
   deliverMarket(name: string, frame: string): void;
 }
 
-/** One depth window of one symbol at one speed: the levels changed since the last event. */
-interface DepthWindow {
-  first: number | null;
-  last: number;
-  /** The `u` of the last event sent (the next one's `pu`). */
-  previous: number;
-  time: number;
-  bids: Map<number, number>;
-  asks: Map<number, number>;
-  dueAt: number;
-}
-
 export class BinanceMarketFeed {
   private readonly subscribers = new Map<string, { stream: MarketStream; set: Set<MarketSubscriber> }>();
-  /** Per engine symbol and speed. */
-  private readonly windows = new Map<string, Map<DepthSpeed, DepthWindow>>();
+  /** The `@depth` diffs, per engine symbol and speed. */
+  private readonly windows: DepthWindows<DepthSpeed>;
   private readonly shownTop = new Map<string, string>();
   /** Next push time per timed stream name (markPrice, ticker, miniTicker). */
   private readonly markDue = new Map<string, number>();
@@ -91,13 +80,8 @@ export class BinanceMarketFeed {
   private readonly unsubscribe: () => void;
 
   constructor(private readonly exchange: Exchange, private readonly symbols: BinanceSymbols) {
-    const now = exchange.now();
-    for (const symbol of symbols.all()) {
-      const id = exchange.engine.depth(symbol.config.symbol, 0)!.updateId;
-      this.windows.set(symbol.config.symbol, new Map(DEPTH_SPEEDS.map((speed) => [speed, {
-        first: null, last: id, previous: id, time: now, bids: new Map(), asks: new Map(), dueAt: now + speed,
-      }])));
-    }
+    this.windows = new DepthWindows(symbols.all().map((s) => s.config.symbol), DEPTH_SPEEDS,
+      (symbol) => exchange.engine.depth(symbol, 0)!.updateId, exchange.now());
     this.unsubscribe = exchange.state.market.subscribe((events, aggregates) => this.onCommand(events, aggregates));
     this.timer = setInterval(() => this.onTick(), TICK_MS);
     this.timer.unref();
@@ -146,7 +130,7 @@ export class BinanceMarketFeed {
           X: 'MARKET', m: event.takerSide === 'SELL',
         }));
       } else if (event.type === 'book') {
-        this.accumulate(event);
+        this.windows.add(event);
         this.bookTicker(symbol, prefix, event, now);
       }
     }
@@ -164,16 +148,6 @@ export class BinanceMarketFeed {
   private symbolOfAggregate(t: AggregateTrade, events: readonly PublicEvent[]): string {
     for (const e of events) if (e.type === 'publicTrade' && e.tradeId === t.firstTradeId) return e.symbol;
     throw new Error(`aggregate trade ${t.aggId} has no trade in its command`);
-  }
-
-  private accumulate(update: BookUpdateEvent): void {
-    for (const window of this.windows.get(update.symbol)!.values()) {
-      window.first ??= update.updateId;
-      window.last = update.updateId;
-      window.time = update.time;
-      for (const [price, qty] of update.bids) window.bids.set(price, qty);
-      for (const [price, qty] of update.asks) window.asks.set(price, qty);
-    }
   }
 
   private bookTicker(symbol: BinanceSymbol, prefix: string, update: BookUpdateEvent, now: number): void {
@@ -260,12 +234,7 @@ export class BinanceMarketFeed {
     const now = this.exchange.now();
     for (const symbol of this.symbols.all()) {
       const prefix = symbol.name.toLowerCase();
-      for (const [speed, window] of this.windows.get(symbol.config.symbol)!) {
-        if (now < window.dueAt) continue;
-        window.dueAt = now + speed;
-        if (window.first === null) continue;
-        this.flushDepth(symbol, prefix, speed, window, now);
-      }
+      for (const [speed, delta] of this.windows.due(symbol.config.symbol, now)) this.flushDepth(symbol, prefix, speed, delta, now);
       this.markPrice(symbol, prefix, now);
       this.tickers(symbol, prefix, now);
       for (const interval of CANDLE_INTERVALS) {
@@ -276,23 +245,17 @@ export class BinanceMarketFeed {
     this.allTickers(now);
   }
 
-  private flushDepth(symbol: BinanceSymbol, prefix: string, speed: DepthSpeed, window: DepthWindow, now: number): void {
+  private flushDepth(symbol: BinanceSymbol, prefix: string, speed: DepthSpeed, delta: DepthDelta, now: number): void {
     const suffix = speed === 250 ? '' : `@${speed}ms`;
-    const header = { e: 'depthUpdate', E: now, T: window.time, s: symbol.name, U: window.first!, u: window.last, pu: window.previous };
+    const header = { e: 'depthUpdate', E: now, T: delta.time, s: symbol.name, U: delta.first, u: delta.last, pu: delta.previous };
     const level = ([price, qty]: [number, number]): [string, string] => [formatPrice(symbol, price), formatQty(symbol, qty)];
-    this.send(`${prefix}@depth${suffix}`, () => JSON.stringify({
-      ...header, b: [...window.bids].sort((x, y) => y[0] - x[0]).map(level), a: [...window.asks].sort((x, y) => x[0] - y[0]).map(level),
-    }));
+    this.send(`${prefix}@depth${suffix}`, () => JSON.stringify({ ...header, b: delta.bids.map(level), a: delta.asks.map(level) }));
     for (const levels of [5, 10, 20] as const) {
       const name = `${prefix}@depth${levels}${suffix}`;
       if (!this.subscribers.has(name)) continue;
       const top = this.exchange.engine.depth(symbol.config.symbol, levels)!;
       this.send(name, () => JSON.stringify({ ...header, b: top.bids.map(level), a: top.asks.map(level) }));
     }
-    window.previous = window.last;
-    window.first = null;
-    window.bids.clear();
-    window.asks.clear();
   }
 
   private markPrice(symbol: BinanceSymbol, prefix: string, now: number): void {

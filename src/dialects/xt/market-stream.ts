@@ -17,7 +17,7 @@
  * account (the gateway's subscribe deadline no longer applies to it).
  */
 import type { WebSocket } from 'ws';
-import type { BookUpdateEvent, PublicEvent } from '../../engine/types.js';
+import type { PublicEvent } from '../../engine/types.js';
 import { formatPrice } from '../../engine/format.js';
 import { formatRate } from '../../engine/fixed.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
@@ -28,6 +28,7 @@ import { Session } from '../../gateway/session.js';
 import type { Exchange } from '../../service/exchange.js';
 import { CANDLE_INTERVALS, type CandleInterval } from '../../service/market-data.js';
 import { changeRate, xtAggTicker, xtCandle, xtDeal, xtLevel, xtTicker } from './rest-market.js';
+import { DepthWindows, type DepthDelta } from '../depth-windows.js';
 
 const DEPTH_SPEEDS = [100, 250, 500, 1000] as const;
 type DepthSpeed = (typeof DEPTH_SPEEDS)[number];
@@ -87,38 +88,20 @@ export interface XtMarketSubscriber {
   deliverMarket(frame: string): void;
 }
 
-/** One depth window of one symbol at one speed: the levels changed since the last event. */
-interface DepthWindow {
-  first: number | null;
-  last: number;
-  /** The `u` of the last event sent (the next one's `pu`). */
-  previous: number;
-  time: number;
-  bids: Map<number, number>;
-  asks: Map<number, number>;
-  dueAt: number;
-}
-
 const frameOf = (topic: string, event: string, data: unknown): string => JSON.stringify({ topic, event, data });
 
 export class XtMarketFeed {
   /** Per topic key: its subscribers, those of a periodic topic not served yet, and when it is next due. */
   private readonly subscribers = new Map<string, { topic: XtMarketTopic; set: Set<XtMarketSubscriber>; fresh: Set<XtMarketSubscriber>; dueAt: number }>();
-  /** Per engine symbol and speed. */
-  private readonly windows = new Map<string, Map<DepthSpeed, DepthWindow>>();
+  /** The `depth_update` diffs, per engine symbol and speed. */
+  private readonly windows: DepthWindows<DepthSpeed>;
   readonly symbols: ReadonlyMap<string, SymbolConfig>;
   private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly exchange: Exchange) {
     this.symbols = new Map(exchange.engine.symbols().map((c) => [c.symbol, c]));
-    const now = exchange.now();
-    for (const config of this.symbols.values()) {
-      const id = exchange.engine.depth(config.symbol, 0)!.updateId;
-      this.windows.set(config.symbol, new Map(DEPTH_SPEEDS.map((speed) => [speed, {
-        first: null, last: id, previous: id, time: now, bids: new Map(), asks: new Map(), dueAt: now + speed,
-      }])));
-    }
+    this.windows = new DepthWindows([...this.symbols.keys()], DEPTH_SPEEDS, (symbol) => exchange.engine.depth(symbol, 0)!.updateId, exchange.now());
     this.unsubscribe = exchange.state.market.subscribe((events) => this.onCommand(events));
     this.timer = setInterval(() => this.onTick(), TICK_MS);
     this.timer.unref();
@@ -160,20 +143,10 @@ export class XtMarketFeed {
         const config = this.symbols.get(event.symbol)!;
         this.send(`trade@${event.symbol}`, () => frameOf('trade', `trade@${event.symbol}`, xtDeal(config, event)));
       } else if (event.type === 'book') {
-        this.accumulate(event);
+        this.windows.add(event);
       }
     }
     for (const symbol of traded) this.klines(this.symbols.get(symbol)!);
-  }
-
-  private accumulate(update: BookUpdateEvent): void {
-    for (const window of this.windows.get(update.symbol)!.values()) {
-      window.first ??= update.updateId;
-      window.last = update.updateId;
-      window.time = update.time;
-      for (const [price, qty] of update.bids) window.bids.set(price, qty);
-      for (const [price, qty] of update.asks) window.asks.set(price, qty);
-    }
   }
 
   private klines(config: SymbolConfig): void {
@@ -191,12 +164,7 @@ export class XtMarketFeed {
   private onTick(): void {
     const now = this.exchange.now();
     for (const config of this.symbols.values()) {
-      for (const [speed, window] of this.windows.get(config.symbol)!) {
-        if (now < window.dueAt) continue;
-        window.dueAt = now + speed;
-        if (window.first === null) continue;
-        this.flushDepth(config, speed, window);
-      }
+      for (const [speed, delta] of this.windows.due(config.symbol, now)) this.flushDepth(config, speed, delta);
     }
     for (const [key, entry] of this.subscribers) {
       const { topic } = entry;
@@ -236,23 +204,19 @@ export class XtMarketFeed {
     }
   }
 
-  private flushDepth(config: SymbolConfig, speed: DepthSpeed, window: DepthWindow): void {
+  private flushDepth(config: SymbolConfig, speed: DepthSpeed, delta: DepthDelta): void {
     const s = config.symbol;
     const row = xtLevel(config);
-    const ids = { pu: window.previous, fu: window.first!, u: window.last };
+    const ids = { pu: delta.previous, fu: delta.first, u: delta.last };
     this.send(`depth_update@${s},${speed}`, () => frameOf('depth_update', `depth_update@${s}`, {
-      s, ...ids, a: [...window.asks].sort((x, y) => x[0] - y[0]).map(row), b: [...window.bids].sort((x, y) => y[0] - x[0]).map(row), t: window.time,
+      s, ...ids, a: delta.asks.map(row), b: delta.bids.map(row), t: delta.time,
     }));
     for (const levels of DEPTH_LEVELS) {
       const key = `depth@${s},${levels},${speed}`;
       if (!this.subscribers.has(key)) continue;
       const top = this.exchange.engine.depth(s, levels)!;
-      this.send(key, () => frameOf('depth', `depth@${s},${levels}`, { s, id: String(window.last), ...ids, a: top.asks.map(row), b: top.bids.map(row), t: window.time }));
+      this.send(key, () => frameOf('depth', `depth@${s},${levels}`, { s, id: String(delta.last), ...ids, a: top.asks.map(row), b: top.bids.map(row), t: delta.time }));
     }
-    window.previous = window.last;
-    window.first = null;
-    window.bids.clear();
-    window.asks.clear();
   }
 }
 
