@@ -9,51 +9,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import ccxt from 'ccxt';
 import { RestClientV5 } from 'bybit-api';
-import type { PositionSide, Side } from '../../src/engine/types.js';
-import { Harness } from '../support/harness.js';
-import { StepClock } from '../support/history-scenario.js';
 import { withTimeout } from '../support/timeout.js';
+import { playMarketScenario, type MarketScenario } from '../support/market-scenario.js';
 
 const BTC = 'BTC/USDT:USDT';
 const T = 10_000;
-const HOUR = 3600_000;
 
-interface Fixture {
-  harness: Harness;
-  clock: StepClock;
-  /** The hour the trades happened in (minute-aligned start). */
-  t0: number;
-}
-
-async function play(): Promise<Fixture> {
-  const clock = new StepClock();
-  const harness = await Harness.start({ clock });
-  const exchange = harness.server.exchange;
-  const place = async (accountId: number, side: Side, positionSide: PositionSide, qty: number, price: number | null): Promise<void> => {
-    const { result } = await exchange.execute({
-      type: 'placeOrder', accountId, symbol: 'btc_usdt', side, positionSide, qty, reduceOnly: false,
-      ...(price === null ? { orderType: 'MARKET', timeInForce: 'IOC', price: 0 } : { orderType: 'LIMIT', timeInForce: 'GTC', price }),
-    });
-    assert.equal(result.ok, true, JSON.stringify(result, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
-  };
-  const t0 = Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR;
-  clock.fixed = t0;
-  const maker = await harness.admin.createAccount();
-  const taker = await harness.admin.createAccount();
-  for (const a of [maker, taker]) await harness.admin.deposit(a.accountId, '100000');
-  await harness.admin.request('POST', '/mark-price', { symbol: 'btc_usdt', price: '60000' });
-  await place(maker.accountId, 'SELL', 'SHORT', 5, 600_100); // asks: 5 at 60,010, 3 at 60,020
-  await place(maker.accountId, 'SELL', 'SHORT', 3, 600_200);
-  await place(maker.accountId, 'BUY', 'LONG', 4, 599_900); // bid: 4 at 59,990
-  clock.fixed = t0 + 10_000;
-  await place(taker.accountId, 'BUY', 'LONG', 2, null); // 2 at 60,010 (minute 0)
-  clock.fixed = t0 + 70_000;
-  await place(taker.accountId, 'BUY', 'LONG', 4, 600_200); // 3 at 60,010 and 1 at 60,020 (minute 1)
-  clock.fixed = t0 + 190_000;
-  await place(taker.accountId, 'SELL', 'SHORT', 1, null); // 1 at 59,990 (minute 3; minute 2 has no trade)
-  clock.fixed = t0 + 200_000;
-  return { harness, clock, t0 };
-}
+type Fixture = MarketScenario;
 
 describe('Bybit public market data: orderbook, recent trades, klines, tickers', () => {
   let f: Fixture;
@@ -67,7 +29,7 @@ describe('Bybit public market data: orderbook, recent trades, klines, tickers', 
   };
 
   before(async () => {
-    f = await play();
+    f = await playMarketScenario();
     const H = f.harness.server.url;
     ex = new ccxt.bybit({ enableRateLimit: false, has: { fetchCurrencies: false },
       options: { fetchMarkets: { types: ['linear'] }, enableUnifiedAccount: true, enableUnifiedMargin: false },
