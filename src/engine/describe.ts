@@ -44,5 +44,12 @@ export function describeEvent(event: EngineEvent, symbols: ReadonlyMap<string, S
       return `${head} ${event.symbol} ${event.positionSide} qty ${event.qty} rate ${formatAmount(event.fundingRate)} fee ${formatAmount(event.fundingFee)}`;
     case 'riskLimit':
       return `${head} ${event.symbol} level ${event.riskLevel} ${event.success ? 'adjusted' : `refused: ${event.message}`}`;
+    case 'conditional': {
+      const c = event.conditional;
+      const spec = symbols.get(c.symbol);
+      const trigger = c.triggerPrice === null ? 'unarmed' : `${c.triggerDirection === 'RISE' ? '≥' : '≤'} ${price(c.triggerPrice, spec)}`;
+      return `${head} ${event.change.padEnd(9)} #${c.conditionalId} ${c.kind} ${c.symbol} ${c.side} ${c.orderType} ${c.qty === 0 ? 'position' : c.qty} ` +
+        `when ${c.triggerSource} ${trigger} state ${c.state}${c.reason === 'NONE' ? '' : ` (${c.reason})`}`;
+    }
   }
 }

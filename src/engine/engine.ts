@@ -68,6 +68,11 @@ const REASONS: Record<Command['type'], ChangeReason> = {
   adjustRiskLimit: 'RISK_LIMIT_CHANGE',
   setAutoDeposit: 'AUTO_DEPOSIT_CHANGE',
   depositInsurance: 'DEPOSIT',
+  placeConditional: 'ORDER',
+  amendConditional: 'ORDER',
+  cancelConditional: 'ORDER',
+  cancelAllConditionals: 'ORDER',
+  setPositionTpsl: 'ORDER',
 };
 
 export class Engine {
@@ -131,6 +136,12 @@ export class Engine {
       case 'adjustRiskLimit': return adjustRiskLimit(core, command);
       case 'setAutoDeposit': return setAutoDeposit(core, command);
       case 'depositInsurance': return depositInsurance(core, command);
+      case 'placeConditional':
+      case 'amendConditional':
+      case 'cancelConditional':
+      case 'cancelAllConditionals':
+      case 'setPositionTpsl':
+        return { ok: false, code: 'INVALID_ARGUMENT', message: 'conditional orders are being built (issue 13)' };
       default: {
         const unknown: { type?: unknown } = command;
         return { ok: false, code: 'INVALID_ARGUMENT', message: `unknown command type ${String(unknown.type)}` };

@@ -96,7 +96,7 @@ function refusedSnapshot(core: Core, account: Account, cmd: PlaceOrder, id: numb
     positionSide: cmd.positionSide, orderType: cmd.orderType, timeInForce: cmd.timeInForce,
     price: cmd.orderType === 'LIMIT' ? cmd.price : 0, qty: cmd.qty, executedQty: 0, cumQuote: 0n, state, reason,
     reduceOnly: cmd.reduceOnly, stpMode: cmd.stpMode ?? 'EXPIRE_TAKER', closeQty: 0, marginFrozen: 0n,
-    leverage: settings.leverage, marginMode: settings.marginMode, fees: 0n, realizedPnl: 0n, source: 'USER', createTime: core.time, updateTime: core.time,
+    leverage: settings.leverage, marginMode: settings.marginMode, fees: 0n, realizedPnl: 0n, source: 'USER', origin: null, conditionalId: null, createTime: core.time, updateTime: core.time,
   };
 }
 
@@ -208,7 +208,7 @@ export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
     freezePrice, qty: cmd.qty, filled: 0, cumQuote: 0n, state: 'NEW', reason: 'NONE', priority: core.nextPriority++,
     closeQty: 0, openQty: 0, frozen: 0n, openCost: 0n, perContract,
     perContractPrice: openQty > 0 ? freezePrice : 0, perContractLeverage: openQty > 0 ? settings.leverage : 0, fees: 0n, realizedPnl: 0n,
-    updateTime: core.time, placeResult: null, source: 'USER', level: null, prev: null, next: null,
+    updateTime: core.time, placeResult: null, source: 'USER', origin: null, conditionalId: null, level: null, prev: null, next: null,
   };
   accountOrdersOf(account).set(order.id, order);
   if (order.clientOrderId !== null) liveByClientIdOf(account).set(order.clientOrderId, order);

@@ -209,7 +209,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
       createTime: record.createTime, price: record.price, freezePrice: record.price, qty: record.qty, filled: record.filled,
       cumQuote: record.cumQuote, state: record.state, reason: record.reason, priority: record.priority, closeQty: 0, openQty: 0,
       frozen: 0n, openCost: 0n, perContract: 0n, perContractPrice: 0, perContractLeverage: 0, fees: record.fees, realizedPnl: record.realizedPnl,
-      updateTime: record.updateTime, placeResult: record.placeResult, source: 'USER', level: null, prev: null, next: null,
+      updateTime: record.updateTime, placeResult: record.placeResult, source: 'USER', origin: null, conditionalId: null, level: null, prev: null, next: null,
     };
     accountOrdersOf(account).set(order.id, order);
     if (order.clientOrderId !== null) liveByClientIdOf(account).set(order.clientOrderId, order);

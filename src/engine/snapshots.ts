@@ -43,6 +43,8 @@ export function orderSnapshot(order: Order): OrderSnapshot {
     stpMode: order.stpMode,
     closeQty: order.closeQty,
     marginFrozen: order.frozen,
+    origin: order.origin,
+    conditionalId: order.conditionalId,
     leverage: settings.leverage,
     marginMode: settings.marginMode,
     fees: order.fees,
@@ -98,6 +100,9 @@ export function positionSnapshot(position: Position): PositionSnapshot {
     autoDeposit: position.autoDeposit,
     status: position.status,
     fundingTotal: position.fundingTotal,
+    takeProfitPrice: null,
+    stopLossPrice: null,
+    trailingDistance: null,
     openTime: position.openTime,
     updateTime: position.updateTime,
   };
@@ -111,7 +116,7 @@ export function emptyPositionSnapshot(
     qty: 0, entryCost: 0n, margin: 0n, openOrderQty: 0, openOrderMarginFrozen: 0n, closeOrderQty: 0, realizedPnlTotal: 0n, realizedPnlCurrent: 0n,
     feesTotal: 0n, feesCurrent: 0n, markPrice: 0, unrealizedPnl: 0n, maintenanceMargin: 0n, initialMargin: 0n, maintenanceMarginRate: 0n,
     riskLevel: 1, riskLimit: 0n, liquidationPrice: null, bankruptcyPrice: null, marginRatio: 0n, adlQuantile: 0n, autoDeposit: false,
-    status: 'NORMAL', fundingTotal: 0n,
+    status: 'NORMAL', fundingTotal: 0n, takeProfitPrice: null, stopLossPrice: null, trailingDistance: null,
     openTime: 0, updateTime: 0, ...fields,
   };
 }

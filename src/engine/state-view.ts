@@ -37,6 +37,7 @@ export function accountView(account: Account): AccountView {
       .map((p) => positionSnapshot(p)),
     orders: [...account.orders.values()].sort((a, b) => a.id - b.id)
       .map((o) => orderSnapshot(o)),
+    conditionals: [],
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { SymbolConfig } from './symbol.js';
 import type {
-  BalanceSnapshot, PositionSnapshot, CommandResult, MarginMode, OrderReason, OrderSource, OrderState, OrderType, PositionMode, PositionSide,
+  BalanceSnapshot, ConditionalKind, PositionSnapshot, CommandResult, MarginMode, OrderReason, OrderSource, OrderState, OrderType, PositionMode, PositionSide,
   PositionStatus, Side, StpMode, TimeInForce,
 } from './types.js';
 import type { OrderBook, PriceLevel } from './book/order-book.js';
@@ -180,6 +180,9 @@ export interface Order {
   placeResult: CommandResult | null;
   /** USER, or an order the risk engine placed for the account (liquidation, ADL). */
   readonly source: OrderSource;
+  /** The kind of conditional order that placed it and that order's id (null when placed directly). */
+  readonly origin: ConditionalKind | null;
+  readonly conditionalId: number | null;
   // Intrusive links of the price level's FIFO queue.
   level: PriceLevel | null;
   prev: Order | null;

@@ -103,6 +103,11 @@ export interface PlaceOrder extends CommandBase {
   reduceOnly: boolean;
   clientOrderId?: string;
   stpMode?: StpMode;
+  /**
+   * Take-profit / stop-loss armed on the position this order opens, when it fills (conditional
+   * orders, below): sized to what filled (PARTIAL) or the whole position (FULL).
+   */
+  attachTpsl?: AttachTpsl;
 }
 /** Identifies an order by engine id or by the account's client order id. */
 export type OrderRef = { orderId: number; clientOrderId?: undefined } | { orderId?: undefined; clientOrderId: string };
@@ -131,10 +136,135 @@ export interface SetAutoDeposit extends CommandBase {
 /** Operator money into the insurance fund of a settle asset (counts as a deposit in the ledger). */
 export interface DepositInsurance extends CommandBase { type: 'depositInsurance'; asset: string; amount: bigint }
 
+// ---------------------------------------------------------------------------------------------
+// Conditional orders (docs/engine-rules.md, "Conditional orders"): they wait, reserving no margin,
+// until their trigger source crosses the trigger price, then place an ordinary order (same id as
+// the conditional, same client order id) that goes through every normal check.
+
+/** The price a conditional order watches: last trade (Binance CONTRACT_PRICE, Bybit LastPrice, KuCoin TP, XT LATEST_PRICE), mark, index. */
+export type TriggerSource = 'LAST' | 'MARK' | 'INDEX';
+/** RISE: fires when the source reaches the trigger price or above; FALL: at or below. */
+export type TriggerDirection = 'RISE' | 'FALL';
+/**
+ * What a conditional order is: a plan (stop / trigger) order, a position's take-profit or stop-loss
+ * leg, or a trailing stop. The order it places carries it as its `origin`.
+ */
+export type ConditionalKind = 'PLAN' | 'TAKE_PROFIT' | 'STOP_LOSS' | 'TRAILING';
+/** FULL: the leg closes the whole position whatever its size; PARTIAL: a fixed quantity (shrunk with the position). */
+export type TpslMode = 'FULL' | 'PARTIAL';
+/** WAITING → TRIGGERED (order placed), or CANCELED (user or system), EXPIRED, REJECTED (the placed order was refused). */
+export type ConditionalState = 'WAITING' | 'TRIGGERED' | 'CANCELED' | 'EXPIRED' | 'REJECTED';
+/** Why a conditional order ended (NONE while waiting and when triggered). */
+export type ConditionalReason =
+  | 'NONE'
+  | 'USER_CANCELED'
+  /** The position it protects (or must reduce) closed or flipped. */
+  | 'POSITION_CLOSED'
+  /** Its take-profit / stop-loss partner fired. */
+  | 'OCO_PARTNER_FIRED'
+  /** Its expiry time passed. */
+  | 'EXPIRED'
+  /** Replaced by a new FULL take-profit / stop-loss of the position. */
+  | 'REPLACED'
+  /** Rejected at trigger: the placed order's refusal (INSUFFICIENT_MARGIN, REDUCE_ONLY_WOULD_INCREASE, PRICE_OUTSIDE_BAND, …). */
+  | OrderReason
+  /** Rejected at trigger by a check before the book (too many open orders, quantity out of range). */
+  | 'ORDER_REFUSED';
+
+/** One take-profit or stop-loss leg: its trigger and the order it places (MARKET, or LIMIT at `price`). */
+export interface TpslLeg {
+  triggerPrice: number;
+  triggerSource: TriggerSource;
+  orderType: OrderType;
+  /** Limit price in ticks (LIMIT only). */
+  price?: number;
+}
+
+/** TP/SL to arm on the position an order opens, when it fills. */
+export interface AttachTpsl {
+  mode: TpslMode;
+  takeProfit?: TpslLeg;
+  stopLoss?: TpslLeg;
+}
+
+export interface PlaceConditional extends CommandBase {
+  type: 'placeConditional';
+  accountId: number;
+  symbol: string;
+  /** PLAN or TRAILING here; TAKE_PROFIT / STOP_LOSS legs of a position come from setPositionTpsl or attachTpsl. */
+  kind: 'PLAN' | 'TRAILING';
+  side: Side;
+  positionSide: PositionSide;
+  triggerSource: TriggerSource;
+  /** PLAN: the trigger price (ticks) and direction. Refused when the condition already holds (Binance -2021). */
+  triggerPrice?: number;
+  triggerDirection?: TriggerDirection;
+  /** The order placed at trigger. MARKET orders are IOC. */
+  orderType: OrderType;
+  price: number;
+  timeInForce: TimeInForce;
+  /** Contracts; 0 with closePosition (the whole position at trigger). */
+  qty: number;
+  reduceOnly: boolean;
+  /** Close the whole position on this side at trigger (Binance closePosition); implies reduce-only. */
+  closePosition: boolean;
+  /**
+   * TRAILING: arms when the source reaches `activationPrice` (immediately when absent), then tracks
+   * the best price since (highest for a SELL, lowest for a BUY) and fires when the source retraces
+   * from it by `callbackRate` (1e-8 of the extreme) or `callbackAmount` (ticks): exactly one of them.
+   */
+  activationPrice?: number;
+  callbackRate?: bigint;
+  callbackAmount?: number;
+  clientOrderId?: string;
+  stpMode?: StpMode;
+  /** Engine time (ms) after which a waiting order expires; absent: never. */
+  expireTime?: number;
+  /** TP/SL armed on the position when the placed order fills. */
+  attachTpsl?: AttachTpsl;
+}
+
+/** Identifies a conditional order by id or by the account's client order id. */
+export type ConditionalRef = { conditionalId: number; clientOrderId?: undefined } | { conditionalId?: undefined; clientOrderId: string };
+
+/** Changes a waiting conditional order (only the fields given). */
+export type AmendConditional = CommandBase & ConditionalRef & {
+  type: 'amendConditional'; accountId: number; symbol: string;
+  triggerPrice?: number; triggerSource?: TriggerSource; price?: number; qty?: number;
+};
+export type CancelConditional = CommandBase & ConditionalRef & { type: 'cancelConditional'; accountId: number; symbol: string };
+/** Cancels the account's waiting conditional orders of a symbol (every symbol when absent), of the kinds listed (all when absent). */
+export interface CancelAllConditionals extends CommandBase {
+  type: 'cancelAllConditionals'; accountId: number; symbol?: string; kinds?: readonly ConditionalKind[];
+}
+
+/**
+ * Sets a position's take-profit, stop-loss and trailing stop (Bybit trading-stop, XT create-profit).
+ * FULL: the position has at most one full leg of each kind; a leg given replaces it, `null` cancels
+ * it, absent leaves it. PARTIAL: creates a new TP/SL pair for `qty` contracts (`null` is not allowed).
+ * The TP and SL created together are one-cancels-the-other.
+ */
+export interface SetPositionTpsl extends CommandBase {
+  type: 'setPositionTpsl';
+  accountId: number;
+  symbol: string;
+  positionSide: PositionSide;
+  mode: TpslMode;
+  takeProfit?: TpslLeg | null;
+  stopLoss?: TpslLeg | null;
+  /** FULL only: a trailing stop at `distance` ticks behind the best price, armed at `activationPrice` when given. */
+  trailingStop?: { distance: number; activationPrice?: number; triggerSource: TriggerSource } | null;
+  /** PARTIAL only: contracts each leg closes. */
+  qty?: number;
+  clientOrderId?: string;
+  expireTime?: number;
+}
+
 export type Command =
   | CreateAccount | Deposit | Withdraw | SetLeverage | SetMarginMode | SetPositionMode | AdjustIsolatedMargin
   | PlaceOrder | AmendOrder | CancelOrder | CancelAll | SetMarkPrice | SetIndexPrice | SampleRisk | SettleFunding
-  | SetFeeBurn | SetAssetPrice | AdjustRiskLimit | SetAutoDeposit | DepositInsurance;
+  | SetFeeBurn | SetAssetPrice | AdjustRiskLimit | SetAutoDeposit | DepositInsurance
+  | PlaceConditional | AmendConditional | CancelConditional | CancelAllConditionals | SetPositionTpsl;
 
 // ---------------------------------------------------------------------------------------------
 // Results. A refused command (ok: false) changed nothing and emitted nothing.
@@ -149,6 +279,9 @@ export type ErrorCode =
   | 'NO_POSITION'
   | 'TOO_MANY_OPEN_ORDERS'
   | 'ORDER_NOT_AMENDABLE'
+  /** A conditional order whose condition already holds (Binance -2021 "Order would immediately trigger"). */
+  | 'WOULD_TRIGGER_IMMEDIATELY'
+  | 'TOO_MANY_CONDITIONAL_ORDERS'
   | 'NO_CHANGE';
 
 export interface CommandError { ok: false; code: ErrorCode; message: string }
@@ -158,6 +291,9 @@ export type CommandResult =
   | { ok: true; kind: 'account'; accountId: number }
   | { ok: true; kind: 'order'; order: OrderSnapshot; duplicate: boolean }
   | { ok: true; kind: 'orders'; orders: OrderSnapshot[] }
+  | { ok: true; kind: 'conditional'; conditional: ConditionalSnapshot; duplicate: boolean }
+  /** Every conditional order the command created, changed or cancelled (setPositionTpsl, cancelAllConditionals). */
+  | { ok: true; kind: 'conditionals'; conditionals: ConditionalSnapshot[] }
   | { ok: true; kind: 'done' };
 
 // ---------------------------------------------------------------------------------------------
@@ -201,6 +337,54 @@ export interface OrderSnapshot {
   realizedPnl: bigint;
   /** USER, or the risk engine's liquidation / ADL order (Binance autoclose-, Bybit createType, KuCoin liquid). */
   source: OrderSource;
+  /** The kind of conditional order that placed it (XT sourceType ENTRUST / PROFIT, Bybit createType), null when placed directly. */
+  origin: ConditionalKind | null;
+  /** The conditional order that placed it (XT sourceId, Binance algoId); equal to orderId by construction, null when placed directly. */
+  conditionalId: number | null;
+  createTime: number;
+  updateTime: number;
+}
+
+/** A conditional order as it stands (events, results, views). */
+export interface ConditionalSnapshot {
+  /** Taken from the order id sequence: the order it places has this id. */
+  conditionalId: number;
+  clientOrderId: string | null;
+  accountId: number;
+  symbol: string;
+  kind: ConditionalKind;
+  side: Side;
+  positionSide: PositionSide;
+  triggerSource: TriggerSource;
+  triggerDirection: TriggerDirection;
+  /** Ticks; for a trailing stop the current trigger (null until it is armed). */
+  triggerPrice: number | null;
+  orderType: OrderType;
+  /** Limit price in ticks (0 for MARKET). */
+  price: number;
+  timeInForce: TimeInForce;
+  /** Contracts; 0 when it closes the whole position (closePosition, FULL TP/SL). */
+  qty: number;
+  reduceOnly: boolean;
+  closePosition: boolean;
+  /** TAKE_PROFIT / STOP_LOSS / position trailing: FULL or PARTIAL; null for plan and standalone trailing orders. */
+  tpslMode: TpslMode | null;
+  /** The TP/SL partner it is one-cancels-the-other with. */
+  ocoId: number | null;
+  /** Trailing: activation price (null: none), callback (one of the two), armed, and the best price since arming. */
+  activationPrice: number | null;
+  callbackRate: bigint | null;
+  callbackAmount: number | null;
+  activated: boolean;
+  extremePrice: number | null;
+  stpMode: StpMode;
+  expireTime: number | null;
+  state: ConditionalState;
+  reason: ConditionalReason;
+  /** The order it placed (TRIGGERED, and REJECTED when the order got an id), else null. */
+  orderId: number | null;
+  /** The source price that fired it. */
+  triggeredPrice: number | null;
   createTime: number;
   updateTime: number;
 }
@@ -289,6 +473,13 @@ export interface PositionSnapshot {
   status: PositionStatus;
   /** Funding received (+) or paid (−) over the current position's life (KuCoin posFunding). */
   fundingTotal: bigint;
+  /**
+   * The position's FULL take-profit and stop-loss trigger prices and its trailing stop's distance
+   * (ticks), null when none is set (Bybit takeProfit / stopLoss / trailingStop, XT triggerProfitPrice / triggerStopPrice).
+   */
+  takeProfitPrice: number | null;
+  stopLossPrice: number | null;
+  trailingDistance: number | null;
   openTime: number;
   updateTime: number;
 }
@@ -447,6 +638,18 @@ export interface FundingSettledEvent {
   time: number;
 }
 
+/**
+ * A conditional order was created, changed (amended, re-sized, trailing trigger moved — only
+ * amendments and re-sizes are events: a trailing trigger moving is not pushed), triggered, or ended.
+ * At trigger it comes before the placed order's own events.
+ */
+export interface ConditionalEvent extends EventBase {
+  type: 'conditional';
+  change: 'NEW' | 'AMENDED' | 'TRIGGERED' | 'CANCELED' | 'EXPIRED' | 'REJECTED';
+  conditional: ConditionalSnapshot;
+}
+
 export type PublicEvent = PublicTradeEvent | BookUpdateEvent | FundingSettledEvent;
 
-export type EngineEvent = OrderEvent | TradeEvent | PositionEvent | BalanceEvent | ConfigEvent | NoticeEvent | FundingEvent | RiskLimitEvent;
+export type EngineEvent =
+  | OrderEvent | TradeEvent | PositionEvent | BalanceEvent | ConfigEvent | NoticeEvent | FundingEvent | RiskLimitEvent | ConditionalEvent;

@@ -3,7 +3,7 @@
  * model and what the state hash is computed over. Sorted so that equal states give equal views.
  */
 import type { PricingRecord } from './prices.js';
-import type { MarginMode, OrderSnapshot, PositionMode, PositionSnapshot } from './types.js';
+import type { ConditionalSnapshot, MarginMode, OrderSnapshot, PositionMode, PositionSnapshot } from './types.js';
 
 export interface WalletView {
   asset: string;
@@ -27,6 +27,8 @@ export interface AccountView {
   positions: PositionSnapshot[];
   /** Live orders, sorted by orderId. */
   orders: OrderSnapshot[];
+  /** Waiting conditional orders, sorted by conditionalId. */
+  conditionals: ConditionalSnapshot[];
 }
 
 export interface BookView {

@@ -26,7 +26,7 @@ function position(overrides: Partial<PositionSnapshot> = {}): PositionSnapshot {
     openOrderQty: 0, openOrderMarginFrozen: 0n, closeOrderQty: 0, realizedPnlTotal: 0n, realizedPnlCurrent: -3_600_000n, feesTotal: 3_600_000n, feesCurrent: 3_600_000n,
     markPrice: 605_000, unrealizedPnl: 5_000_000n, maintenanceMargin: 242_000n, initialMargin: 300_000_000n, maintenanceMarginRate: 400_000n,
     riskLevel: 1, riskLimit: 5_000_000_000_000n, liquidationPrice: null, bankruptcyPrice: null, marginRatio: 0n, adlQuantile: 0n, autoDeposit: false,
-    status: 'NORMAL', fundingTotal: 0n, openTime: T - 1000, updateTime: T, ...overrides,
+    status: 'NORMAL', fundingTotal: 0n, takeProfitPrice: null, stopLossPrice: null, trailingDistance: null, openTime: T - 1000, updateTime: T, ...overrides,
   };
 }
 
@@ -34,7 +34,7 @@ function order(overrides: Partial<OrderSnapshot> = {}): OrderSnapshot {
   return {
     orderId: 11, clientOrderId: null, accountId: 7, symbol: 'btc_usdt', side: 'SELL', positionSide: 'BOTH', orderType: 'MARKET', timeInForce: 'IOC',
     price: 0, qty: 10, executedQty: 10, cumQuote: 5_900_000n, state: 'FILLED', reason: 'NONE', reduceOnly: true, stpMode: 'EXPIRE_TAKER',
-    closeQty: 0, marginFrozen: 0n, leverage: 20, marginMode: 'CROSSED', fees: 0n, realizedPnl: -1_000_000n, source: 'USER',
+    closeQty: 0, marginFrozen: 0n, leverage: 20, marginMode: 'CROSSED', fees: 0n, realizedPnl: -1_000_000n, source: 'USER', origin: null, conditionalId: null,
     createTime: T, updateTime: T, ...overrides,
   };
 }

@@ -28,7 +28,7 @@ export function position(overrides: Partial<PositionSnapshot> = {}): PositionSna
     symbol: 'btc_usdt', positionSide: 'BOTH', marginMode: 'CROSSED', leverage: 20, qty: 0, entryCost: 0n, margin: 0n,
     openOrderQty: 0, openOrderMarginFrozen: 0n, closeOrderQty: 0, realizedPnlTotal: 0n, realizedPnlCurrent: 0n, feesTotal: 0n, feesCurrent: 0n,
     markPrice: 0, unrealizedPnl: 0n, maintenanceMargin: 0n, initialMargin: 0n, maintenanceMarginRate: 0n, riskLevel: 1, riskLimit: 0n,
-    liquidationPrice: null, bankruptcyPrice: null, marginRatio: 0n, adlQuantile: 0n, autoDeposit: false, status: 'NORMAL', fundingTotal: 0n,
+    liquidationPrice: null, bankruptcyPrice: null, marginRatio: 0n, adlQuantile: 0n, autoDeposit: false, status: 'NORMAL', fundingTotal: 0n, takeProfitPrice: null, stopLossPrice: null, trailingDistance: null,
     openTime: 0, updateTime: 0, ...overrides,
   };
 }
@@ -41,7 +41,7 @@ export function order(overrides: Partial<OrderSnapshot> = {}): OrderSnapshot {
   return {
     orderId: 5, clientOrderId: 'cid-5', accountId: 42, symbol: 'btc_usdt', side: 'BUY', positionSide: 'BOTH', orderType: 'LIMIT',
     timeInForce: 'GTC', price: 600_000, qty: 10, executedQty: 0, cumQuote: 0n, state: 'NEW', reason: 'NONE', reduceOnly: false,
-    stpMode: 'EXPIRE_TAKER', closeQty: 0, marginFrozen: 0n, leverage: 20, marginMode: 'CROSSED', fees: 0n, realizedPnl: 0n, source: 'USER',
+    stpMode: 'EXPIRE_TAKER', closeQty: 0, marginFrozen: 0n, leverage: 20, marginMode: 'CROSSED', fees: 0n, realizedPnl: 0n, source: 'USER', origin: null, conditionalId: null,
     createTime: 1_717_724_600_000, updateTime: T0, ...overrides,
   };
 }

@@ -94,6 +94,8 @@ export function fromEngineError(error: CommandError): BybitError {
     case 'ORDER_NOT_AMENDABLE': return amendRefusal(error.message);
     case 'UNKNOWN_ACCOUNT': return new BybitError(Code.INVALID_KEY, 'API key is invalid: its account no longer exists.');
     case 'INVALID_ARGUMENT': return paramsError(error.message);
+    case 'WOULD_TRIGGER_IMMEDIATELY': return paramsError(`expect Rising, but trigger_price <= current; or expect Falling, but trigger_price >= current. ${error.message}`);
+    case 'TOO_MANY_CONDITIONAL_ORDERS': return new BybitError(Code.TOO_MANY_ORDERS, `Not allowed to have more conditional orders. ${error.message}`);
   }
 }
 

@@ -90,6 +90,8 @@ export class KucoinEncoder {
         const name = this.symbols.name(event.symbol);
         return positionFrames(name, 'position.settlement', settlementData(event, this.symbols.config(event.symbol)));
       }
+      case 'conditional':
+        return []; // issue 13: /contractMarket/advancedOrders
       case 'riskLimit':
         return positionFrames(this.symbols.name(event.symbol), 'position.adjustRiskLimit', adjustRiskLimitData(event));
       case 'balance': {

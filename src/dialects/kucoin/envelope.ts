@@ -41,6 +41,8 @@ export function fromEngineError(error: CommandError): KucoinError {
     case 'HAS_OPEN_POSITION_OR_ORDER':
     case 'ORDER_NOT_AMENDABLE':
     case 'NO_CHANGE':
+    case 'WOULD_TRIGGER_IMMEDIATELY':
+    case 'TOO_MANY_CONDITIONAL_ORDERS':
       return invalidOrder(error.message);
   }
 }

@@ -44,6 +44,8 @@ export function fromEngineError(error: CommandError): XtError {
     case 'NO_POSITION': return new XtError('invalid_params', `invalid_params: ${error.message}`);
     case 'ORDER_NOT_AMENDABLE':
     case 'NO_CHANGE': return invalidOrder(`invalid_order: ${error.message}`);
+    case 'WOULD_TRIGGER_IMMEDIATELY': return invalidOrder(`invalid_stop_price: ${error.message}`);
+    case 'TOO_MANY_CONDITIONAL_ORDERS': return new XtError('ORDER_006', `too many open orders: ${error.message}`);
     case 'UNKNOWN_ACCOUNT':
     case 'INVALID_ARGUMENT': return invalidParams(error.message);
   }
