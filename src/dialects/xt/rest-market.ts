@@ -15,8 +15,7 @@ import type { SymbolConfig } from '../../engine/symbol.js';
 import type { Exchange } from '../../service/exchange.js';
 import { CANDLE_INTERVALS, type Candle, type CandleInterval, type MarketTrade } from '../../service/market-data.js';
 import { invalidParams, ok } from './envelope.js';
-import { optionalString, paramsOf, symbolOf, type Params } from './params.js';
-import { onlyParams } from './rest-history.js';
+import { onlyParams, optionalString, paramsOf, symbolOf, type Params } from './params.js';
 import type { XtRestOptions } from './rest.js';
 
 const Q = '/future/market/v1/public/q';

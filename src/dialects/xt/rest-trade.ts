@@ -18,9 +18,9 @@ import {
 } from './params.js';
 import type { XtRestOptions } from './rest.js';
 import { batchRoutes } from './batch.js';
+import { inTimeRange, MAX_PAGE_SIZE, page } from './paging.js';
 
 const MAX_ORDER_ID = Number.MAX_SAFE_INTEGER;
-const MAX_PAGE_SIZE = 100;
 const ORDER_STATES = ['NEW', 'PARTIALLY_FILLED', 'PARTIALLY_CANCELED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED', 'UNFINISHED', 'HISTORY'] as const;
 
 /**
@@ -49,18 +49,6 @@ function matchesState(state: OrderState, wanted: (typeof ORDER_STATES)[number]):
   // ccxt's fetchCanceledOrders asks for CANCELED: a partly filled cancel is a cancel too.
   if (wanted === 'CANCELED') return state === 'CANCELED' || state === 'PARTIALLY_CANCELED';
   return state === wanted;
-}
-
-function page<T>(items: T[], params: Params): { page: number; ps: number; total: number; items: T[] } {
-  const number = optionalInteger(params, 'page', 1, 1_000_000) ?? 1;
-  const size = optionalInteger(params, 'size', 1, MAX_PAGE_SIZE) ?? 10;
-  return { page: number, ps: size, total: items.length, items: items.slice((number - 1) * size, number * size) };
-}
-
-function inTimeRange(time: number, params: Params): boolean {
-  const start = optionalInteger(params, 'startTime', 0, Number.MAX_SAFE_INTEGER);
-  const end = optionalInteger(params, 'endTime', 0, Number.MAX_SAFE_INTEGER);
-  return (start === undefined || time >= start) && (end === undefined || time <= end);
 }
 
 export async function tradeRoutes(app: FastifyInstance, options: XtRestOptions): Promise<void> {
