@@ -21,6 +21,24 @@ export interface ProfitGroup {
   stopLoss: ConditionalSnapshot | null;
 }
 
+/**
+ * TP/SL legs grouped into XT profit objects, newest first: a pair by `ocoId`; a position's
+ * waiting whole-position (FULL) legs, which may have been set one at a time, as one object.
+ */
+export function groupProfits(legs: readonly ConditionalSnapshot[]): ProfitGroup[] {
+  const groups = new Map<string, ProfitGroup>();
+  for (const leg of legs) {
+    const pairId = leg.ocoId === null ? leg.conditionalId : Math.min(leg.conditionalId, leg.ocoId);
+    const key = leg.tpslMode === 'FULL' && leg.state === 'WAITING' ? `full ${leg.symbol} ${leg.positionSide}` : String(pairId);
+    let group = groups.get(key);
+    if (group === undefined) groups.set(key, (group = { profitId: pairId, takeProfit: null, stopLoss: null }));
+    group.profitId = Math.min(group.profitId, pairId);
+    if (leg.kind === 'TAKE_PROFIT') group.takeProfit = leg;
+    else group.stopLoss = leg;
+  }
+  return [...groups.values()].sort((a, b) => b.profitId - a.profitId);
+}
+
 export class AccountConditionals {
   private constructor(private readonly exchange: Exchange, readonly accountId: number) {}
 
@@ -57,22 +75,9 @@ export class AccountConditionals {
     return this.exchange.engine.account(this.accountId)?.view.orders.find((o) => o.orderId === id) ?? this.exchange.history.finishedOrder(this.accountId, id);
   }
 
-  /**
-   * TP/SL legs grouped into XT profit objects, newest first: a pair by `ocoId`; a position's
-   * waiting whole-position (FULL) legs, which may have been set one at a time, as one object.
-   */
+  /** TP/SL legs grouped into XT profit objects, newest first (groupProfits). */
   profits(legs: readonly ConditionalSnapshot[]): ProfitGroup[] {
-    const groups = new Map<string, ProfitGroup>();
-    for (const leg of legs) {
-      const pairId = leg.ocoId === null ? leg.conditionalId : Math.min(leg.conditionalId, leg.ocoId);
-      const key = leg.tpslMode === 'FULL' && leg.state === 'WAITING' ? `full ${leg.symbol} ${leg.positionSide}` : String(pairId);
-      let group = groups.get(key);
-      if (group === undefined) groups.set(key, (group = { profitId: pairId, takeProfit: null, stopLoss: null }));
-      group.profitId = Math.min(group.profitId, pairId);
-      if (leg.kind === 'TAKE_PROFIT') group.takeProfit = leg;
-      else group.stopLoss = leg;
-    }
-    return [...groups.values()].sort((a, b) => b.profitId - a.profitId);
+    return groupProfits(legs);
   }
 
   /**

@@ -5,11 +5,10 @@
  * prices and quantities are strings, as in ccxt's samples of XT's real answers; times are ms.
  * No object has a field named `type` or `orderType` where ccxt would read it as the order type.
  */
-import { formatRate } from '../../engine/fixed.js';
+import { formatAmount, formatRate } from '../../engine/fixed.js';
 import { formatAveragePrice, formatPrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { ConditionalSnapshot, OrderSnapshot, PositionSnapshot, TimeInForce, TriggerSource } from '../../engine/types.js';
-import { formatAmount } from '../../engine/fixed.js';
 import type { ProfitGroup } from './conditionals.js';
 
 /** XT's conditional states (See Trigger Orders, Get track list, profit-list-history). */
@@ -186,7 +185,8 @@ export function xtProfit(group: ProfitGroup, config: SymbolConfig, position: Pos
     leverage: position?.leverage ?? null,
     state,
     triggerPriceSide: fired === null ? null : fired.kind === 'TAKE_PROFIT' ? 'PROFIT' : 'STOP',
-    desc: fired?.reason !== undefined && fired.reason !== 'NONE' ? fired.reason : '',
+    // Why it ended (the engine's reason: POSITION_CLOSED, OCO_PARTNER_FIRED, a refusal at trigger, …).
+    desc: state === 'NOT_TRIGGERED' || state === 'TRIGGERED' ? '' : [group.takeProfit, group.stopLoss].find((l) => l !== null && l.reason !== 'NONE')?.reason ?? '',
     ...execution(config, placed),
     expireTime: first.expireTime,
     createdTime: first.createTime,

@@ -152,13 +152,13 @@ export const TPSL_PARAMS = [
 function legsOf(params: Params, config: SymbolConfig, direction: 'LONG' | 'SHORT', source: TriggerSource, reference: number | null, against: string): { takeProfit?: TpslLeg; stopLoss?: TpslLeg } {
   const hasProfit = optionalString(params, 'triggerProfitPrice') !== undefined;
   const hasStop = optionalString(params, 'triggerStopPrice') !== undefined;
-  if (!hasProfit && !hasStop) throw invalidParams('send triggerProfitPrice and/or triggerStopPrice');
   for (const name of ['profitDelegateOrderType', 'profitDelegateTimeInForce', 'profitDelegatePrice'] as const) {
     if (!hasProfit && optionalString(params, name) !== undefined) throw invalidParams(`${name} is for a take-profit: send triggerProfitPrice with it`);
   }
   for (const name of ['stopDelegateOrderType', 'stopDelegateTimeInForce', 'stopDelegatePrice'] as const) {
     if (!hasStop && optionalString(params, name) !== undefined) throw invalidParams(`${name} is for a stop-loss: send triggerStopPrice with it`);
   }
+  if (!hasProfit && !hasStop) throw invalidParams('send triggerProfitPrice and/or triggerStopPrice');
   const legs: { takeProfit?: TpslLeg; stopLoss?: TpslLeg } = {};
   const word = SOURCE_WORDS[source] === 'latest' ? null : SOURCE_WORDS[source];
   if (hasProfit) {
