@@ -1,4 +1,3 @@
-import './history-pending.js';
 /**
  * The account's conditional orders as XT's entrust endpoints read them: the waiting ones from the
  * engine's view, the ended ones from the service history, and the orders they placed. XT shows a
