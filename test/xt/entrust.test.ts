@@ -38,10 +38,12 @@ describe('XT conditional orders (entrust, profit, track)', () => {
   const clearBook = async () => {
     for (const account of [mm, taker]) ok(await account.rest.post('/future/trade/v1/order/cancel-all', { symbol: 'btc_usdt' }), 'cancel-all');
   };
-  /** Opens a LONG of `qty` for `account` at `price` against a maker ask. */
+  /** Opens a LONG of `qty` for `account` at `price` against a maker ask, and waits for its seven pushes (NEW, position, balance, FILLED, trade, position, balance). */
   const openLong = async (account: TestAccount, qty: string, price = '60000') => {
     ok(await order(mm, { orderSide: 'SELL', positionSide: 'SHORT', orderType: 'LIMIT', price, origQty: qty }), 'maker ask');
+    const from = account.stream.pushes.length;
     ok(await order(account, { orderSide: 'BUY', positionSide: 'LONG', orderType: 'MARKET', origQty: qty }), 'open long');
+    await nextPushes(account.stream, from, 7);
   };
 
   /**
