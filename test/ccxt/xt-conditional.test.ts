@@ -109,7 +109,7 @@ describe('ccxt xt: conditional orders', () => {
     assert.equal(edited.id, sl);
     const fetched = await withTimeout(a.ex.fetchOrder(sl, BTC, { stopLossTakeProfit: true }), T, 'fetchOrder stopLossTakeProfit');
     assert.deepEqual([fetched.id, protection(fetched).stopLoss, fetched.status], [sl, 58_500, 'open']);
-    const [row] = (await a.rest.get<Record<string, unknown>[]>('/future/user/v1/position/list', { symbol: 'btc_usdt' })).result;
+    const [row] = (await a.rest.get<Record<string, unknown>[]>('/future/user/v1/position', { symbol: 'btc_usdt' })).result;
     assert.ok(row!.profitId === sl || row!.profitId === tp, 'the position shows one of its TP/SL pairs');
 
     const canceled = await withTimeout(a.ex.cancelOrder(sl, BTC, { stopLossTakeProfit: true }), T, 'cancelOrder stopLossTakeProfit');

@@ -143,10 +143,9 @@ describe('XT conditional orders (entrust, profit, track)', () => {
     const list = ok(await get<{ items: Row[] }>(a, 'profit-list', { symbol: 'btc_usdt', state: 'NOT_TRIGGERED' }), 'profit-list');
     assert.deepEqual(list.items.map((p) => [p.profitId, p.triggerProfitPrice, p.triggerStopPrice, p.origQty, p.triggerPriceType, p.positionSide]),
       [[profitId, '62000', '58000', '3', 'MARK_PRICE', 'LONG']]);
-    const [row] = ok(await get<Row[]>(a, '/future/user/v1/position/list', { symbol: 'btc_usdt' }), 'position/list');
-    assert.deepEqual([row!.positionSide, row!.profitId, row!.triggerProfitPrice, row!.triggerStopPrice, row!.triggerPriceType], ['LONG', profitId, '62000', '58000', 'MARK_PRICE']);
-    const [active] = ok(await get<Row[]>(a, '/future/user/v1/position', { symbol: 'btc_usdt' }), 'position');
-    assert.deepEqual([active!.profitId, active!.triggerProfitPrice, active!.triggerStopPrice, active!.positionSize], [profitId, '62000', '58000', '3']);
+    const [active] = ok(await get<Row[]>(a, '/future/user/v1/position', { symbol: 'btc_usdt' }), 'active position');
+    assert.deepEqual([active!.positionSide, active!.profitId, active!.triggerProfitPrice, active!.triggerStopPrice, active!.triggerPriceType, active!.positionSize],
+      ['LONG', profitId, '62000', '58000', 'MARK_PRICE', '3']);
 
     ok(await order(mm, { orderSide: 'BUY', positionSide: 'LONG', orderType: 'LIMIT', price: '61900', origQty: '5' }), 'maker bid');
     from = a.stream.pushes.length;
@@ -161,7 +160,7 @@ describe('XT conditional orders (entrust, profit, track)', () => {
     assert.deepEqual(ok(await get<{ items: Row[] }>(a, 'profit-list', { state: 'NOT_TRIGGERED' }), 'open pairs').items, []);
     assert.deepEqual(ok(await get<{ items: Row[] }>(a, 'profit-list-history'), 'profit-list-history').items.map((p) => [p.profitId, p.state]),
       [[profitId, 'TRIGGERED'], [first, 'USER_REVOCATION']]);
-    const [flat] = ok(await get<Row[]>(a, '/future/user/v1/position/list', { symbol: 'btc_usdt' }), 'position/list after');
+    const [flat] = ok(await get<Row[]>(a, '/future/user/v1/position', { symbol: 'btc_usdt' }), 'active position after');
     assert.deepEqual([flat!.positionSize, flat!.profitId, flat!.triggerProfitPrice], ['0', null, null]);
     const rows = ok(await get<{ items: Row[] }>(a, '/future/trade/v1/order-entrust/list', { state: 'FILLED' }), 'order rows');
     assert.deepEqual(rows.items.filter((r) => r.isProfit === true).map((r) => r.id), [tp.data.orderId]);
@@ -177,6 +176,8 @@ describe('XT conditional orders (entrust, profit, track)', () => {
     await a.stream.until(() => pushesOf(a, from, id).some((p) => p.data.state === 'PARTIALLY_FILLED'), 5_000, 'the buy partly filled');
     const [pair] = ok(await get<{ items: Row[] }>(a, 'profit-list', { state: 'NOT_TRIGGERED' }), 'profit-list').items;
     assert.deepEqual([pair!.triggerStopPrice, pair!.triggerProfitPrice, pair!.origQty, pair!.closeType], ['59000', null, '2', 'FIXED'], 'sized to what filled');
+    const [active] = ok(await get<Row[]>(a, '/future/user/v1/position', { symbol: 'btc_usdt' }), 'active position');
+    assert.deepEqual([active!.profitId, active!.triggerStopPrice, active!.triggerProfitPrice, active!.triggerPriceType], [pair!.profitId, '59000', null, 'MARK_PRICE']);
     ok(await a.rest.post('/future/trade/v1/order/cancel', { orderId: id }), 'cancel the rest');
 
     ok(await order(mm, { orderSide: 'BUY', positionSide: 'LONG', orderType: 'LIMIT', price: '58900', origQty: '5' }), 'maker bid');
@@ -186,6 +187,26 @@ describe('XT conditional orders (entrust, profit, track)', () => {
     const sl = a.stream.pushes.slice(before).find((p) => p.topic === 'order')!;
     assert.deepEqual([sl.data.sourceType, sl.data.sourceId, sl.data.orderId, sl.data.orderSide, sl.data.origQty], ['PROFIT', pair!.profitId, pair!.profitId, 'SELL', '2']);
     assert.equal(position(a, 'LONG'), 0);
+    await clearBook();
+  });
+
+  test('a whole-position TP/SL set through another dialect (engine FULL legs) is one profit object, closeType ALL, sized to the position', async () => {
+    await mark('60000');
+    const a = await harness.account('10000');
+    await openLong(a, '3');
+    const { result } = await harness.server.exchange.execute({
+      type: 'setPositionTpsl', accountId: a.accountId, symbol: 'btc_usdt', positionSide: 'LONG', mode: 'FULL',
+      takeProfit: { triggerPrice: 640_000, triggerSource: 'LAST', orderType: 'MARKET' }, stopLoss: { triggerPrice: 560_000, triggerSource: 'LAST', orderType: 'MARKET' },
+    });
+    assert.ok(result.ok);
+    const [whole] = ok(await get<{ items: Row[] }>(a, 'profit-list', { state: 'NOT_TRIGGERED' }), 'profit-list').items;
+    assert.deepEqual([whole!.triggerProfitPrice, whole!.triggerStopPrice, whole!.origQty, whole!.closeType], ['64000', '56000', '3', 'ALL']);
+    const [active] = ok(await get<Row[]>(a, '/future/user/v1/position', { symbol: 'btc_usdt' }), 'active position');
+    assert.deepEqual([active!.profitId, active!.triggerProfitPrice, active!.triggerStopPrice], [whole!.profitId, '64000', '56000']);
+    ok(await post(a, 'update-profit-stop', { profitId: String(whole!.profitId), triggerStopPrice: '57000' }), 'update a FULL pair');
+    assert.equal(harness.server.exchange.engine.account(a.accountId)!.view.positions.find((p) => p.positionSide === 'LONG')!.stopLossPrice, 570_000);
+    ok(await post(a, 'cancel-all-profit-stop', { symbol: 'btc_usdt' }), 'cancel-all-profit-stop');
+    assert.deepEqual(harness.server.exchange.engine.account(a.accountId)!.view.conditionals, []);
     await clearBook();
   });
 

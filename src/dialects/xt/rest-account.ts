@@ -82,15 +82,13 @@ export async function accountRoutes(app: FastifyInstance, options: XtRestOptions
   };
 
   app.get('/future/user/v1/position/list', async (request) => {
-    const accountId = callerOf(request);
     const symbol = symbolOf(exchange, paramsOf(request), false)?.symbol;
-    const { seq, view } = snapshot(exchange, accountId);
-    const conditionals = AccountConditionals.of(exchange, accountId);
-    return ok(modePositions(view, symbol).map((p) => ({ ...xtPosition(p, configOf(p.symbol)), autoMargin: p.autoDeposit, ...protection(conditionals, p) })),
-      { seq, epoch: exchange.epoch });
+    const { seq, view } = snapshot(exchange, callerOf(request));
+    return ok(modePositions(view, symbol).map((p) => ({ ...xtPosition(p, configOf(p.symbol)), autoMargin: p.autoDeposit })), { seq, epoch: exchange.epoch });
   });
 
-  // XT's "Get active position information": the position with its break price, floating PnL and TP/SL.
+  // XT's "Get active position information" (User/Get active position information.mdx): the position
+  // with its break price, floating PnL and take-profit / stop-loss. position/list documents no TP/SL fields.
   app.get('/future/user/v1/position', async (request) => {
     const accountId = callerOf(request);
     const params = paramsOf(request);
