@@ -237,6 +237,28 @@ describe('XT conditional orders (entrust, profit, track)', () => {
     await clearBook();
   });
 
+  test('a plan on the index price: refused before there is one; fires when the index reaches it', async () => {
+    await mark('60000');
+    const a = await harness.account('10000');
+    const plan = { symbol: 'btc_usdt', orderSide: 'SELL', positionSide: 'SHORT', entrustType: 'STOP_MARKET', origQty: '1', stopPrice: '59500', timeInForce: 'IOC', triggerPriceType: 'INDEX_PRICE' };
+    const none = await post(a, 'create-plan', plan);
+    assert.match(none.error?.msg ?? '', /^invalid_stop_price: btc_usdt has no index price yet/);
+    const index = async (price: string) => {
+      const { status } = await harness.admin.request('POST', '/index-price', { symbol: 'btc_usdt', price });
+      assert.equal(status, 200);
+    };
+    await index('60000');
+    const id = ok(await post(a, 'create-plan', plan), 'create-plan');
+    assert.equal(ok(await get(a, 'plan-detail', { entrustId: id }), 'plan-detail').triggerPriceType, 'INDEX_PRICE');
+    ok(await order(mm, { orderSide: 'BUY', positionSide: 'LONG', orderType: 'LIMIT', price: '59400', origQty: '5' }), 'maker bid');
+    const from = a.stream.pushes.length;
+    await index('59500');
+    await a.stream.until(() => pushesOf(a, from, id).some((p) => p.data.state === 'FILLED'), 5_000, 'the plan\'s sell FILLED');
+    assert.deepEqual(pushesOf(a, from, id).map((p) => [p.data.sourceType, p.data.sourceId, p.data.avgPrice]).at(-1), ['ENTRUST', id, '59400']);
+    assert.equal(position(a, 'SHORT'), -1);
+    await clearBook();
+  });
+
   test('a plan refused when it fires (not enough margin): its order pushed REJECTED with sourceType ENTRUST, the plan DELEGATION_FAILED', async () => {
     await mark('60000');
     const a = await harness.account('10');
