@@ -236,9 +236,8 @@ export function attachOf(exchange: Exchange, params: Params, config: SymbolConfi
   return { mode: 'PARTIAL', ...legs };
 }
 
-/** update-profit-stop: the new trigger prices of a waiting pair's legs (at least one). */
+/** update-profit-stop: the new trigger prices of a waiting pair's legs (at least one), checked like create-profit's. */
 export function profitUpdateOf(exchange: Exchange, params: Params, config: SymbolConfig, direction: 'LONG' | 'SHORT', source: TriggerSource): { takeProfit?: number; stopLoss?: number } {
-  onlyParams(params, ['profitId', 'triggerProfitPrice', 'triggerStopPrice']);
   const legs = legsOf(params, config, direction, source, sourcePrice(exchange, config.symbol, source), 'current');
   return { takeProfit: legs.takeProfit?.triggerPrice, stopLoss: legs.stopLoss?.triggerPrice };
 }

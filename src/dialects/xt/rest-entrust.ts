@@ -130,6 +130,7 @@ export async function entrustRoutes(app: FastifyInstance, options: XtRestOptions
   app.post(`${E}/update-profit-stop`, async (request) => {
     const accountId = callerOf(request);
     const params = paramsOf(request);
+    onlyParams(params, ['profitId', 'triggerProfitPrice', 'triggerStopPrice']);
     const id = requiredInteger(params, 'profitId', 1, MAX_ID);
     const group = book(accountId).profit(id);
     if (group === undefined || profitState(group) !== 'NOT_TRIGGERED') throw unknownId('PROFIT', id, true);
@@ -142,6 +143,7 @@ export async function entrustRoutes(app: FastifyInstance, options: XtRestOptions
     for (const a of amend) {
       if (a.leg === null || a.leg.state !== 'WAITING') throw invalidParams(`${a.name}: profit ${group.profitId} has no waiting ${a.what}; create one with create-profit`);
     }
+    // One command per leg (the engine amends one conditional at a time); both were checked above.
     for (const a of amend) {
       await run(exchange, { type: 'amendConditional', accountId, symbol: a.leg!.symbol, conditionalId: a.leg!.conditionalId, triggerPrice: a.price });
     }
