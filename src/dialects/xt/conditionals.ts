@@ -5,6 +5,7 @@
  * as its own conditional, paired by `ocoId`, so legs are grouped here.
  */
 import type { ConditionalKind, ConditionalSnapshot, OrderSnapshot } from '../../engine/types.js';
+import type { AccountView } from '../../engine/view.js';
 import type { Exchange } from '../../service/exchange.js';
 
 /** The engine kinds behind XT's three families: plan (entrust), profit (TP/SL) and track (trailing). */
@@ -38,16 +39,27 @@ export function groupProfits(legs: readonly ConditionalSnapshot[]): ProfitGroup[
   return [...groups.values()].sort((a, b) => b.profitId - a.profitId);
 }
 
+/**
+ * One request's reading of an account's conditional orders. The engine's account view is built once
+ * per instance: make one per request, and read it before the request's commands run.
+ */
 export class AccountConditionals {
+  private cachedView: AccountView | null | undefined;
+
   private constructor(private readonly exchange: Exchange, readonly accountId: number) {}
 
   static of(exchange: Exchange, accountId: number): AccountConditionals {
     return new AccountConditionals(exchange, accountId);
   }
 
+  private get view(): AccountView | null {
+    if (this.cachedView === undefined) this.cachedView = this.exchange.engine.account(this.accountId)?.view ?? null;
+    return this.cachedView;
+  }
+
   /** Waiting conditionals, oldest first (by id). */
   waiting(family?: XtFamily): ConditionalSnapshot[] {
-    const all = this.exchange.engine.account(this.accountId)?.view.conditionals ?? [];
+    const all = this.view?.conditionals ?? [];
     return family === undefined ? all : all.filter((c) => familyOf(c) === family);
   }
 
@@ -71,7 +83,7 @@ export class AccountConditionals {
   placedOrder(c: ConditionalSnapshot): OrderSnapshot | undefined {
     if (c.orderId === null) return undefined;
     const id = c.orderId;
-    return this.exchange.engine.account(this.accountId)?.view.orders.find((o) => o.orderId === id) ?? this.exchange.history.finishedOrder(this.accountId, id);
+    return this.view?.orders.find((o) => o.orderId === id) ?? this.exchange.history.finishedOrder(this.accountId, id);
   }
 
   /** TP/SL legs grouped into XT profit objects, newest first (groupProfits). */
