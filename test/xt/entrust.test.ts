@@ -298,6 +298,39 @@ describe('XT conditional orders (entrust, profit, track)', () => {
     }
   });
 
+  test('odd values in every parameter of every endpoint: a refusal in XT\'s shape, never an internal error', async () => {
+    const a = await harness.account('10000');
+    const cmdSeq = harness.server.exchange.engine.cmdSeq;
+    const endpoints: [method: 'GET' | 'POST', path: string, params: string[]][] = [
+      ['POST', 'create-plan', ['symbol', 'orderSide', 'entrustType', 'origQty', 'price', 'stopPrice', 'timeInForce', 'triggerPriceType', 'positionSide', 'clientOrderId', 'reduceOnly']],
+      ['POST', 'create-profit', ['symbol', 'origQty', 'triggerProfitPrice', 'triggerStopPrice', 'expireTime', 'positionSide', 'profitDelegateOrderType', 'profitDelegatePrice', 'stopDelegateTimeInForce', 'triggerPriceType']],
+      ['POST', 'create-track', ['symbol', 'callback', 'callbackVal', 'orderSide', 'origQty', 'positionSide', 'positionType', 'triggerPriceType', 'activationPrice', 'expireTime']],
+      ['POST', 'update-profit-stop', ['profitId', 'triggerProfitPrice', 'triggerStopPrice']],
+      ['POST', 'cancel-plan', ['entrustId']], ['POST', 'cancel-profit-stop', ['profitId']], ['POST', 'cancel-track', ['trackId']],
+      ['POST', 'cancel-all-plan', ['symbol']], ['POST', 'cancel-all-profit-stop', ['symbol']], ['POST', 'cancel-all-track', ['symbol']],
+      ['GET', 'plan-list', ['symbol', 'state', 'page', 'size', 'startTime']], ['GET', 'profit-list', ['symbol', 'state', 'page', 'size', 'endTime']],
+      ['GET', 'track-list', ['symbol', 'page', 'size']], ['GET', 'plan-detail', ['entrustId']], ['GET', 'profit-detail', ['profitId']], ['GET', 'track-detail', ['trackId']],
+      ['GET', 'plan-list-history', ['id', 'direction', 'limit']], ['GET', 'profit-list-history', ['id', 'direction', 'limit']], ['GET', 'track-list-history', ['id', 'limit']],
+      ['GET', '/future/trade/v1/order-entrust/list', ['type', 'state', 'forceClose', 'page', 'size']],
+    ];
+    const odd: unknown[] = ['', 'abc', '-1', '0', '1e3', '99999999999999999999999', '0.00000000001', 'NaN', true, -5, [1], { a: 1 }];
+    for (const [method, path, names] of endpoints) {
+      for (const name of names) {
+        for (const value of odd) {
+          if (method === 'GET' && typeof value === 'object') continue; // a query holds text only
+          const params = { [name]: typeof value === 'object' || method === 'POST' ? value : String(value) };
+          const reply = method === 'POST' ? await post(a, path, params) : await get(a, path, params as Record<string, string>);
+          assert.ok(reply.msgInfo !== 'success' || method === 'GET' || path.startsWith('cancel-all'), `${path} ${name}=${JSON.stringify(value)} succeeded`);
+          if (reply.msgInfo === 'failure') {
+            assert.ok(!['500', 'fail'].includes(reply.error!.code), `${path} ${name}=${JSON.stringify(value)}: ${JSON.stringify(reply.error)}`);
+          }
+        }
+      }
+    }
+    assert.deepEqual(harness.server.exchange.engine.account(a.accountId)!.view.conditionals, [], 'nothing was created');
+    assert.ok(harness.server.exchange.engine.cmdSeq - cmdSeq <= 3 * odd.length, 'only the cancel-alls reached the engine');
+  });
+
   test('bad input is refused in XT\'s shape and changes nothing', async () => {
     await mark('60000');
     const a = await harness.account('10000');
