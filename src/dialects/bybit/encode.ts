@@ -189,7 +189,9 @@ export interface Origin {
 
 /** The origin of an order placed by a conditional order (`conditional`: that order, when at hand); undefined for others. */
 export function originOf(o: Pick<OrderSnapshot, 'origin' | 'orderType'>, conditional?: ConditionalSnapshot): Origin | undefined {
-  return o.origin === null ? undefined : { kind: o.origin, mode: originMode(o, conditional) };
+  // `?? null`: orders and fills recorded before conditional orders existed (older snapshots) have no origin.
+  const kind = o.origin ?? null;
+  return kind === null ? undefined : { kind, mode: originMode(o, conditional) };
 }
 
 export interface OrderContext {

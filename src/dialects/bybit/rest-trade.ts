@@ -282,7 +282,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
       const order = view!.orders.find((o) => o.orderId === t.orderId) ?? exchange.history.finishedOrder(accountId, t.orderId);
       return bybitExecution(t, config, {
         order: order === undefined ? undefined : fillOrder(order, config), markPrice: exchange.engine.market(t.symbol)?.markPrice ?? undefined,
-        conditional: t.order.conditionalId === null ? undefined : records.conditional(t.order.conditionalId),
+        conditional: (t.order.conditionalId ?? null) === null ? undefined : records.conditional(t.order.conditionalId!),
       });
     });
     return ok({ category, list, nextPageCursor }, exchange.now());
