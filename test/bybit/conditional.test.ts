@@ -37,11 +37,22 @@ describe('bybit conditional orders: REST and the private stream', () => {
   const view = (a: BybitAccount) => f.server.exchange.engine.account(a.accountId)!.view;
   const position = (a: BybitAccount) => view(a).positions.find((p) => p.symbol === 'btc_usdt' && p.positionSide === 'BOTH');
 
-  /** Everything pushed on `topic` since `from`, once the stream has answered a ping (all pushes of the commands before are in). */
-  async function pushed(s: BybitStream, topic: string, from: number): Promise<Row[]> {
-    const pong = await s.request({ op: 'ping', req_id: `sync-${from}` });
+  /** Waits until the stream answered a ping: every push of the commands made before it is in (they are queued ahead of the pong). */
+  async function sync(s: BybitStream): Promise<void> {
+    const pong = await s.request({ op: 'ping', req_id: 'sync' });
     assert.equal(pong.op, 'pong');
+  }
+
+  /** Everything pushed on `topic` since push `from`, once the stream is in sync. */
+  async function pushed(s: BybitStream, topic: string, from: number): Promise<Row[]> {
+    await sync(s);
     return s.pushes(topic).slice(from).flatMap((frame: Frame) => rows(frame));
+  }
+
+  /** How many pushes of `topic` the stream has had, once it is in sync: the mark for what comes next. */
+  async function count(s: BybitStream, topic: string): Promise<number> {
+    await sync(s);
+    return s.pushes(topic).length;
   }
 
   /**
@@ -76,7 +87,7 @@ describe('bybit conditional orders: REST and the private stream', () => {
     assert.deepEqual(await list({ orderFilter: 'tpslOrder' }), [], 'tpslOrder is a spot order kind');
 
     // The maker rests 0.002 at 61000; the taker lifts 0.001: the last price is 61000, the plan fires and buys the rest.
-    const orders = s.pushes('order').length;
+    const orders = await count(s, 'order');
     await tradeAt('61000', '0.002', '0.001', 'Buy');
     const fired = await pushed(s, 'order', orders);
     assert.deepEqual(fired.map((r) => [r.orderId, r.orderStatus, r.stopOrderType, r.createType, r.triggerPrice, r.cumExecQty]), [
@@ -167,7 +178,7 @@ describe('bybit conditional orders: REST and the private stream', () => {
     ]);
 
     // trading-stop: a new stop loss, a trailing stop of 500 armed at 62000, the take profit cancelled ("0").
-    const positionsBefore = s.pushes('position').length;
+    const positionsBefore = await count(s, 'position');
     await a.rest.must('/v5/position/trading-stop', { ...BTC, tpslMode: 'Full', positionIdx: 0, stopLoss: '56000', trailingStop: '500', activePrice: '62000', takeProfit: '0' });
     const changed = await pushed(s, 'position', positionsBefore);
     assert.deepEqual(pick(changed.at(-1)!, ['takeProfit', 'stopLoss', 'trailingStop']), { takeProfit: '0', stopLoss: '56000', trailingStop: '500' });
@@ -177,7 +188,7 @@ describe('bybit conditional orders: REST and the private stream', () => {
     assert.deepEqual(pick(rest, ['takeProfit', 'stopLoss', 'trailingStop', 'tpslMode']), { takeProfit: '0', stopLoss: '56000', trailingStop: '500', tpslMode: 'Full' });
 
     // The position closes: its legs are cancelled (CancelByTpSlTsClear) and the position shows none.
-    const ordersBefore = s.pushes('order').length;
+    const ordersBefore = await count(s, 'order');
     await maker.rest.must('/v5/order/create', { ...BTC, side: 'Buy', orderType: 'Limit', qty: '0.001', price: '60000' });
     await a.rest.must('/v5/order/create', { ...BTC, side: 'Sell', orderType: 'Market', qty: '0.001', reduceOnly: true });
     const closed = await pushed(s, 'position', 0);
@@ -197,7 +208,7 @@ describe('bybit conditional orders: REST and the private stream', () => {
     await a.rest.must('/v5/position/trading-stop', { ...BTC, tpslMode: 'Full', positionIdx: 0, takeProfit: '61000', stopLoss: '59000' });
     const [tp, sl] = ['TAKE_PROFIT', 'STOP_LOSS'].map((kind) => view(a).conditionals.find((c) => c.kind === kind)!);
     assert.ok(tp !== undefined && sl !== undefined);
-    const ordersBefore = s.pushes('order').length;
+    const ordersBefore = await count(s, 'order');
     // A bid for the take profit's market sell, then a trade at 61000.
     await maker.rest.must('/v5/order/create', { ...BTC, side: 'Buy', orderType: 'Limit', qty: '0.001', price: '60900' });
     await tradeAt('61000', '0.001', '0.001', 'Buy');
@@ -222,10 +233,10 @@ describe('bybit conditional orders: REST and the private stream', () => {
     const { orderId } = await a.rest.must<{ orderId: string }>('/v5/order/create',
       { ...BTC, side: 'Buy', orderType: 'Market', qty: '0.01', triggerPrice: '61500', triggerDirection: 1 });
     const before = json({ wallets: view(a).wallets, positions: view(a).positions, orders: view(a).orders });
-    const ordersBefore = (await pushed(s, 'order', 0)).length;
+    const ordersBefore = await count(s, 'order');
     await maker.rest.must('/v5/order/create', { ...BTC, side: 'Sell', orderType: 'Limit', qty: '0.02', price: '61500' });
     await taker.rest.must('/v5/order/create', { ...BTC, side: 'Buy', orderType: 'Market', qty: '0.001' });
-    const refused = (await pushed(s, 'order', 0)).slice(ordersBefore);
+    const refused = await pushed(s, 'order', ordersBefore);
     assert.ok(refused.length >= 1, 'a push for the refused trigger');
     assert.deepEqual(refused.map((r) => [r.orderId, r.orderStatus, r.stopOrderType]).at(-1), [orderId, 'Rejected', 'Stop']);
     assert.ok(refused.every((r) => r.orderId === orderId && r.cumExecQty === '0'));
@@ -244,9 +255,9 @@ describe('bybit conditional orders: REST and the private stream', () => {
     const plan = { ...BTC, side: 'Buy', orderType: 'Limit', price: '59000', qty: '0.001', triggerBy: 'MarkPrice', triggerDirection: 2 };
     const { orderId: first } = await a.rest.must<{ orderId: string }>('/v5/order/create', { ...plan, triggerPrice: '59500' });
     const { orderId: second } = await a.rest.must<{ orderId: string }>('/v5/order/create', { ...plan, triggerPrice: '59400' });
-    const ordersBefore = (await pushed(s, 'order', 0)).length;
+    const ordersBefore = await count(s, 'order');
     await a.rest.must('/v5/order/amend', { ...BTC, orderId: second, triggerPrice: '59300', qty: '0.002' });
-    const amended = (await pushed(s, 'order', 0)).slice(ordersBefore);
+    const amended = await pushed(s, 'order', ordersBefore);
     assert.deepEqual(amended.map((r) => [r.orderId, r.orderStatus, r.triggerPrice, r.qty, r.triggerBy]), [[second, 'Untriggered', '59300', '0.002', 'MarkPrice']]);
     const c = view(a).conditionals.find((x) => String(x.conditionalId) === second)!;
     assert.deepEqual([c.triggerPrice, c.qty], [593_000, 20]);
@@ -257,7 +268,7 @@ describe('bybit conditional orders: REST and the private stream', () => {
     const takeProfitId = String(view(a).conditionals[0]!.conditionalId);
 
     const { orderId: third } = await a.rest.must<{ orderId: string }>('/v5/order/create', { ...plan, triggerPrice: '59500' });
-    const before = s.pushes('order').length;
+    const before = await count(s, 'order');
     await f.admin.markPrice('btc_usdt', '59500');
     const fired = await pushed(s, 'order', before);
     assert.deepEqual(fired.map((r) => [r.orderId, r.orderStatus, r.orderType, r.price, r.triggerBy]),

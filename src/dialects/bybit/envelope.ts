@@ -102,7 +102,8 @@ export function fromEngineError(error: CommandError): BybitError {
     case 'ORDER_NOT_AMENDABLE': return amendRefusal(error.message);
     case 'UNKNOWN_ACCOUNT': return new BybitError(Code.INVALID_KEY, 'API key is invalid: its account no longer exists.');
     case 'INVALID_ARGUMENT': return paramsError(error.message);
-    case 'WOULD_TRIGGER_IMMEDIATELY': return paramsError(`expect Rising, but trigger_price <= current; or expect Falling, but trigger_price >= current. ${error.message}`);
+    // A plan order's own trigger is 110092 / 110093 (order-commands.ts); here a take profit / stop loss on the wrong side of its price.
+    case 'WOULD_TRIGGER_IMMEDIATELY': return paramsError(error.message);
     case 'TOO_MANY_CONDITIONAL_ORDERS': return new BybitError(Code.STOP_ORDERS_LIMIT, `The number of stop orders exceeds the maximum allowable limit. ${error.message}`);
   }
 }

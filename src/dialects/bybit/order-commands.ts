@@ -102,7 +102,8 @@ export function placeCommand(exchange: Exchange, symbols: BybitSymbols, accountI
   return {
     type: 'placeConditional', ...common, kind: 'PLAN', triggerSource, triggerPrice,
     triggerDirection: directionOf(exchange, config, params, triggerSource, triggerPrice),
-    qty: closePosition ? 0 : orderQty(params, config), closePosition,
+    // closePosition is reduce-only by nature: the engine takes it without the flag.
+    qty: closePosition ? 0 : orderQty(params, config), closePosition, ...(closePosition ? { reduceOnly: false } : {}),
   };
 }
 
@@ -117,13 +118,27 @@ function orderQty(params: Params, config: SymbolConfig): number {
   }
 }
 
+/** A trigger as the engine checks it: source, direction and price. */
+export interface Trigger {
+  symbol: string;
+  triggerSource: TriggerSource;
+  triggerDirection: TriggerDirection;
+  triggerPrice: number;
+}
+
+/** Whether the trigger's condition holds at its source's current price (it would fire at once). */
+export function holdsNow(exchange: Exchange, t: Trigger): boolean {
+  const current = currentPrice(exchange, t.symbol, t.triggerSource);
+  return current !== null && (t.triggerDirection === 'RISE' ? current >= t.triggerPrice : current <= t.triggerPrice);
+}
+
 /** The refusal of a conditional order whose condition already holds: Bybit's 110092 / 110093 with the price it compared. */
-export function wouldTriggerError(exchange: Exchange, config: SymbolConfig, command: Pick<PlaceConditional, 'triggerSource' | 'triggerDirection' | 'triggerPrice' | 'symbol'>, detail: string): BybitError {
-  const current = currentPrice(exchange, command.symbol, command.triggerSource);
-  const trigger = command.triggerPrice === undefined ? '' : priceText(config, command.triggerPrice);
+export function wouldTriggerError(exchange: Exchange, config: SymbolConfig, t: Trigger, detail: string): BybitError {
+  const current = currentPrice(exchange, t.symbol, t.triggerSource);
+  const trigger = priceText(config, t.triggerPrice);
   const now = current === null ? '' : priceText(config, current);
-  const by = triggerByName(command.triggerSource);
-  return command.triggerDirection === 'FALL'
+  const by = triggerByName(t.triggerSource);
+  return t.triggerDirection === 'FALL'
     ? new BybitError(Code.TRIGGER_FALLING, `expect Falling, but trigger_price[${trigger}] >= current[${now}]??${by}. ${detail}`)
     : new BybitError(Code.TRIGGER_RISING, `expect Rising, but trigger_price[${trigger}] <= current[${now}]??${by}. ${detail}`);
 }

@@ -10,7 +10,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { batchRoutes, type OneOrder, type OrderAck } from './batch.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
-import type { ConditionalKind, ConditionalSnapshot, OrderSnapshot, TradeEvent } from '../../engine/types.js';
+import type { ConditionalKind, ConditionalSnapshot, OrderSnapshot, PlaceConditional, TradeEvent } from '../../engine/types.js';
 import type { LedgerRow } from '../../service/ledger.js';
 import { BybitError, Code, fromEngineError, fromRejection, ok, paramsError } from './envelope.js';
 import { bybitExecution, execType, fillOrder } from './encode.js';
@@ -20,7 +20,7 @@ import {
 import { page, type BybitRestOptions } from './rest.js';
 import { EXECUTION_LIMITS, fundingExecution, fundingRows, onlyParams, window } from './rest-history.js';
 import { snapshotOf } from './rest-account.js';
-import { amendConditionalCommand, placeCommand, refuseTpslAmend, refuseTriggerAmend, wouldTriggerError } from './order-commands.js';
+import { amendConditionalCommand, holdsNow, placeCommand, refuseTpslAmend, refuseTriggerAmend, wouldTriggerError, type Trigger } from './order-commands.js';
 import { idOf, orderFilterOf, OrderRecords, type OrderFilter, type OrderRecord } from './order-records.js';
 
 const MAX_ORDER_ID = Number.MAX_SAFE_INTEGER;
@@ -54,6 +54,10 @@ function cancelFilterOf(params: Params): OrderFilter | undefined {
   return orderFilterOf(params);
 }
 
+/** The trigger of a plan order command. */
+const triggerOf = (c: Omit<PlaceConditional, 'time'>): Trigger =>
+  ({ symbol: c.symbol, triggerSource: c.triggerSource, triggerDirection: c.triggerDirection!, triggerPrice: c.triggerPrice! });
+
 /** A live order opens (part of) a position: not reduce-only and not all of what remains closes. */
 const opens = (o: OrderSnapshot): boolean => !o.reduceOnly && o.closeQty < o.qty - o.executedQty;
 
@@ -74,10 +78,20 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
   /** One order or conditional order placed from Bybit's create parameters (also one item of create-batch); a refusal throws its BybitError. */
   const createOrder = async (accountId: number, params: Params): Promise<OrderAck> => {
     const command = placeCommand(exchange, symbols, accountId, params);
+    const linkId = command.clientOrderId;
+    if (linkId !== undefined && command.type === 'placeConditional') {
+      // Bybit: an orderLinkId is unique among the account's open orders, conditional ones included.
+      const { view } = snapshotOf(exchange, accountId);
+      if (view.orders.some((o) => o.clientOrderId === linkId)) throw new BybitError(Code.DUPLICATE_LINK_ID, `OrderLinkedID is duplicate: ${linkId} belongs to an open order`);
+    }
+    if (linkId !== undefined && command.type === 'placeOrder' && snapshotOf(exchange, accountId).view.conditionals.some((c) => c.clientOrderId === linkId)) {
+      throw new BybitError(Code.DUPLICATE_LINK_ID, `OrderLinkedID is duplicate: ${linkId} belongs to a conditional order that has not triggered`);
+    }
     const { result } = await exchange.execute(command);
     if (!result.ok) {
-      if (result.code === 'WOULD_TRIGGER_IMMEDIATELY' && command.type === 'placeConditional') {
-        throw wouldTriggerError(exchange, symbols.config(command.symbol), command, result.message);
+      // The plan's own trigger (110092 / 110093), or else a take profit / stop loss on the wrong side of the order's price.
+      if (result.code === 'WOULD_TRIGGER_IMMEDIATELY' && command.type === 'placeConditional' && holdsNow(exchange, triggerOf(command))) {
+        throw wouldTriggerError(exchange, symbols.config(command.symbol), triggerOf(command), result.message);
       }
       throw fromEngineError(result);
     }
@@ -131,8 +145,18 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
     const records = recordsOf(accountId);
     const conditional = records.waiting(config.symbol, ref);
     if (conditional !== undefined) {
-      const { result } = await exchange.execute(amendConditionalCommand(params, config, accountId, conditional));
-      if (!result.ok) throw fromEngineError(result);
+      const command = amendConditionalCommand(params, config, accountId, conditional);
+      const { result } = await exchange.execute(command);
+      if (!result.ok) {
+        if (result.code === 'WOULD_TRIGGER_IMMEDIATELY' && conditional.triggerPrice !== null) {
+          const trigger: Trigger = {
+            symbol: config.symbol, triggerSource: command.triggerSource ?? conditional.triggerSource, triggerDirection: conditional.triggerDirection,
+            triggerPrice: command.triggerPrice ?? conditional.triggerPrice,
+          };
+          throw wouldTriggerError(exchange, config, trigger, result.message);
+        }
+        throw fromEngineError(result);
+      }
       return ackOf(conditional.conditionalId, conditional.clientOrderId);
     }
     const live = records.live(config.symbol, ref);
