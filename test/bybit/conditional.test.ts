@@ -28,8 +28,15 @@ describe('bybit conditional orders: REST and the private stream', () => {
     maker = await f.account('100000');
     taker = await f.account('100000');
   });
+  /** Every account a test made: between tests their orders and conditional orders go, so no test trades against another's leftovers. */
+  const made: BybitAccount[] = [];
+  async function account(deposit: string): Promise<BybitAccount> {
+    const a = await f.account(deposit);
+    made.push(a);
+    return a;
+  }
   afterEach(async () => {
-    for (const x of [maker, taker]) await x.rest.must('/v5/order/cancel-all', { category: 'linear', settleCoin: 'USDT' });
+    for (const x of [maker, taker, ...made]) await x.rest.must('/v5/order/cancel-all', { category: 'linear', settleCoin: 'USDT' });
     await f.admin.markPrice('btc_usdt', '60000');
   });
   after(async () => { await f.stop(); });
@@ -65,7 +72,7 @@ describe('bybit conditional orders: REST and the private stream', () => {
   }
 
   it('a plan order: Untriggered (no margin held), listed as StopOrder; the last price crosses it: Triggered, then the placed order New / Filled with the same orderId', async () => {
-    const a = await f.account('1000');
+    const a = await account('1000');
     const s = await f.stream(a, ['order', 'execution', 'position', 'wallet']);
     const walletBefore = view(a).wallets[0]!.availableBalance;
     const { orderId } = await a.rest.must<{ orderId: string; orderLinkId: string }>('/v5/order/create',
@@ -117,7 +124,7 @@ describe('bybit conditional orders: REST and the private stream', () => {
   });
 
   it('refusals in Bybit\'s codes change nothing: trigger on the wrong side (110092 / 110093), bad parameters, amend and cancel of what is not there, trading-stop without a position', async () => {
-    const a = await f.account('1000');
+    const a = await account('1000');
     await tradeAt('60500', '0.001', '0.001', 'Buy');
     await a.rest.must('/v5/order/create', { ...BTC, side: 'Buy', orderType: 'Limit', qty: '0.001', price: '59000', orderLinkId: 'resting' });
     const { orderId: planId } = await a.rest.must<{ orderId: string }>('/v5/order/create',
@@ -157,7 +164,7 @@ describe('bybit conditional orders: REST and the private stream', () => {
   });
 
   it('take profit / stop loss attached to an order, then trading-stop: the position shows them (seed topic too), the legs are StopOrder rows, and all leave when the position closes', async () => {
-    const a = await f.account('1000');
+    const a = await account('1000');
     const s = await f.stream(a, ['order', 'position']);
     const seed = await f.stream(a, ['user.position.unifiedAccount']);
     await maker.rest.must('/v5/order/create', { ...BTC, side: 'Sell', orderType: 'Limit', qty: '0.001', price: '60000' });
@@ -201,7 +208,7 @@ describe('bybit conditional orders: REST and the private stream', () => {
   });
 
   it('a take profit fires at the last price: Triggered, its order fills (CreateByTakeProfit), the stop loss is Deactivated (CancelByOCOSlCanceledByTpTriggered), the position is flat', async () => {
-    const a = await f.account('1000');
+    const a = await account('1000');
     const s = await f.stream(a, ['order', 'position', 'execution']);
     await maker.rest.must('/v5/order/create', { ...BTC, side: 'Sell', orderType: 'Limit', qty: '0.001', price: '60000' });
     await a.rest.must('/v5/order/create', { ...BTC, side: 'Buy', orderType: 'Market', qty: '0.001' });
@@ -227,7 +234,7 @@ describe('bybit conditional orders: REST and the private stream', () => {
   });
 
   it('a trigger refused for margin: the placed order is Rejected (same orderId), nothing else changes', async () => {
-    const a = await f.account('10');
+    const a = await account('10');
     const s = await f.stream(a, ['order', 'position', 'wallet']);
     // 0.01 BTC at 61500 needs ≈ 30.8 USDT at leverage 20: accepted (conditional orders hold no margin), refused at the trigger.
     const { orderId } = await a.rest.must<{ orderId: string }>('/v5/order/create',
@@ -248,7 +255,7 @@ describe('bybit conditional orders: REST and the private stream', () => {
   });
 
   it('a mark-price plan order, amended; cancel-all StopOrder + stopOrderType=Stop cancels plans only; the mark crosses: Triggered, then a resting order', async () => {
-    const a = await f.account('1000');
+    const a = await account('1000');
     const s = await f.stream(a, ['order']);
     await maker.rest.must('/v5/order/create', { ...BTC, side: 'Sell', orderType: 'Limit', qty: '0.001', price: '60000' });
     await a.rest.must('/v5/order/create', { ...BTC, side: 'Buy', orderType: 'Market', qty: '0.001', takeProfit: '65000' });
@@ -280,6 +287,86 @@ describe('bybit conditional orders: REST and the private stream', () => {
     assert.deepEqual(all.list.map((r) => r.orderId), [takeProfitId]);
     assert.deepEqual(view(a).conditionals, [], 'cancel-all without orderFilter cancels the TP/SL legs too');
     assert.deepEqual(view(a).orders, []);
+  });
+
+  /** A fresh account holding `qty` BTC long at 60000, with an order and position stream. */
+  async function long(qty: string): Promise<{ a: BybitAccount; s: BybitStream }> {
+    const a = await account('1000');
+    const s = await f.stream(a, ['order', 'position']);
+    await maker.rest.must('/v5/order/create', { ...BTC, side: 'Sell', orderType: 'Limit', qty, price: '60000' });
+    await a.rest.must('/v5/order/create', { ...BTC, side: 'Buy', orderType: 'Market', qty });
+    return { a, s };
+  }
+
+  it('a trailing stop (trading-stop trailingStop, no activePrice): it follows the last price up and fires on the retrace, closing the whole position (CreateByTrailingStop)', async () => {
+    const { a, s } = await long('0.002');
+    await a.rest.must('/v5/position/trading-stop', { ...BTC, tpslMode: 'Full', positionIdx: 0, trailingStop: '500' });
+    const [trailing] = view(a).conditionals;
+    assert.deepEqual([trailing?.kind, trailing?.callbackAmount, trailing?.activated, trailing?.triggerPrice], ['TRAILING', 5_000, true, 595_000]);
+    const listed = (await a.rest.get<{ list: Row[] }>('/v5/order/realtime', { ...BTC, orderFilter: 'StopOrder' })).result.list;
+    assert.deepEqual(listed.map((r) => [r.stopOrderType, r.orderStatus, r.triggerPrice, r.qty, r.side, r.closeOnTrigger]), [['TrailingStop', 'Untriggered', '', '0', 'Sell', true]],
+      'no activation price: triggerPrice (its activation price, as Bybit documents it) is empty');
+    await tradeAt('61000', '0.001', '0.001', 'Buy');
+    assert.equal(view(a).conditionals[0]!.triggerPrice, 605_000, 'the best price 61000 less 500');
+    const before = await count(s, 'order');
+    await maker.rest.must('/v5/order/create', { ...BTC, side: 'Buy', orderType: 'Limit', qty: '0.003', price: '60500' });
+    await taker.rest.must('/v5/order/create', { ...BTC, side: 'Sell', orderType: 'Market', qty: '0.001' });
+    const fired = await pushed(s, 'order', before);
+    assert.deepEqual(fired.map((r) => [r.orderId, r.orderStatus, r.stopOrderType, r.createType, r.qty, r.cumExecQty]), [
+      [String(trailing!.conditionalId), 'Triggered', 'TrailingStop', 'CreateByTrailingStop', '0', '0'],
+      [String(trailing!.conditionalId), 'New', 'TrailingStop', 'CreateByTrailingStop', '0.002', '0'],
+      [String(trailing!.conditionalId), 'Filled', 'TrailingStop', 'CreateByTrailingStop', '0.002', '0.002'],
+    ]);
+    assert.equal(position(a)!.qty, 0);
+    assert.deepEqual(pick((await pushed(s, 'position', 0)).at(-1)!, ['size', 'trailingStop']), { size: '0', trailingStop: '0' });
+  });
+
+  it('a close-position plan order (qty "0", reduceOnly, closeOnTrigger) closes what the position holds when it fires', async () => {
+    const { a, s } = await long('0.001');
+    const { orderId } = await a.rest.must<{ orderId: string }>('/v5/order/create',
+      { ...BTC, side: 'Sell', orderType: 'Market', qty: '0', reduceOnly: true, closeOnTrigger: true, triggerPrice: '59000', triggerDirection: 2 });
+    const c = view(a).conditionals[0]!;
+    assert.deepEqual([String(c.conditionalId), c.closePosition, c.qty], [orderId, true, 0]);
+    const row = (await a.rest.get<{ list: Row[] }>('/v5/order/realtime', { ...BTC, orderId })).result.list[0]!;
+    assert.deepEqual(pick(row, ['orderStatus', 'qty', 'reduceOnly', 'closeOnTrigger', 'triggerDirection']), { orderStatus: 'Untriggered', qty: '0', reduceOnly: true, closeOnTrigger: true, triggerDirection: 2 });
+    // The position grows to 0.002 before the trigger: the order closes all of it.
+    await maker.rest.must('/v5/order/create', { ...BTC, side: 'Sell', orderType: 'Limit', qty: '0.001', price: '60000' });
+    await a.rest.must('/v5/order/create', { ...BTC, side: 'Buy', orderType: 'Market', qty: '0.001' });
+    const before = await count(s, 'order');
+    await maker.rest.must('/v5/order/create', { ...BTC, side: 'Buy', orderType: 'Limit', qty: '0.002', price: '58900' });
+    await tradeAt('59000', '0.001', '0.001', 'Sell');
+    const fired = (await pushed(s, 'order', before)).filter((r) => r.orderId === orderId);
+    assert.deepEqual(fired.map((r) => [r.orderStatus, r.qty, r.cumExecQty, r.closeOnTrigger]),
+      [['Triggered', '0', '0', true], ['New', '0.002', '0', true], ['Filled', '0.002', '0.002', true]]);
+    assert.equal(position(a)!.qty, 0);
+  });
+
+  it('Partial TP/SL by trading-stop (tpSize = slSize, a Limit stop loss): PartialTakeProfit / PartialStopLoss rows that shrink with the position; cancel-all OpenOrder leaves closing orders', async () => {
+    const { a, s } = await long('0.002');
+    await a.rest.must('/v5/position/trading-stop',
+      { ...BTC, tpslMode: 'Partial', positionIdx: 0, takeProfit: '62000', stopLoss: '58000', tpSize: '0.002', slSize: '0.002', slOrderType: 'Limit', slLimitPrice: '57900' });
+    const legs = async () => (await a.rest.get<{ list: Row[] }>('/v5/order/realtime', { ...BTC, orderFilter: 'StopOrder' })).result.list
+      .map((r) => [r.stopOrderType, r.tpslMode, r.qty, r.orderType, r.price, r.triggerPrice, r.closeOnTrigger]).sort();
+    assert.deepEqual(await legs(), [
+      ['PartialStopLoss', 'Partial', '0.002', 'Limit', '57900', '58000', false],
+      ['PartialTakeProfit', 'Partial', '0.002', 'Market', '0', '62000', false],
+    ]);
+    assert.deepEqual([position(a)!.takeProfitPrice, position(a)!.stopLossPrice], [null, null], 'partial legs are not the position\'s own');
+    const before = await count(s, 'order');
+    await maker.rest.must('/v5/order/create', { ...BTC, side: 'Buy', orderType: 'Limit', qty: '0.001', price: '60000' });
+    await a.rest.must('/v5/order/create', { ...BTC, side: 'Sell', orderType: 'Market', qty: '0.001', reduceOnly: true });
+    const shrunk = (await pushed(s, 'order', before)).filter((r) => r.stopOrderType !== '');
+    assert.deepEqual(shrunk.map((r) => [r.stopOrderType, r.orderStatus, r.qty]).sort(), [['PartialStopLoss', 'Untriggered', '0.001'], ['PartialTakeProfit', 'Untriggered', '0.001']]);
+    assert.deepEqual((await legs()).map((l) => l[2]), ['0.001', '0.001']);
+
+    const { orderId: opening } = await a.rest.must<{ orderId: string }>('/v5/order/create', { ...BTC, side: 'Buy', orderType: 'Limit', qty: '0.001', price: '59000' });
+    const { orderId: closing } = await a.rest.must<{ orderId: string }>('/v5/order/create', { ...BTC, side: 'Sell', orderType: 'Limit', qty: '0.001', price: '62500', reduceOnly: true });
+    const cancelled = await a.rest.must<{ list: Row[] }>('/v5/order/cancel-all', { ...BTC, orderFilter: 'OpenOrder' });
+    assert.deepEqual(cancelled.list.map((r) => r.orderId), [opening]);
+    assert.deepEqual(view(a).orders.map((o) => String(o.orderId)), [closing]);
+    assert.equal(view(a).conditionals.length, 2, 'OpenOrder leaves conditional orders');
+    const cancelledLeg = await a.rest.must<{ orderId: string }>('/v5/order/cancel', { ...BTC, orderId: String(view(a).conditionals[0]!.conditionalId), orderFilter: 'StopOrder' });
+    assert.equal(view(a).conditionals.some((c) => String(c.conditionalId) === cancelledLeg.orderId), false);
   });
 });
 

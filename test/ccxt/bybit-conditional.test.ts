@@ -23,10 +23,17 @@ describe('ccxt bybit: conditional orders, TP/SL, trailing stops', () => {
     maker = await f.account('100000');
     taker = await f.account('100000');
   });
+  /** Every account a test made: between tests their orders and conditional orders go, so no test trades against another's leftovers. */
+  const made: Account[] = [];
+  async function account(deposit: string): Promise<Account> {
+    const a = await f.account(deposit);
+    made.push(a);
+    return a;
+  }
   afterEach(async () => {
     await f.cancelEverything();
-    for (const a of [maker, taker]) {
-      for (const c of f.view(a.accountId).conditionals) await f.server.exchange.execute({ type: 'cancelConditional', accountId: a.accountId, symbol: c.symbol, conditionalId: c.conditionalId });
+    for (const a of [maker, taker, ...made]) {
+      await f.server.exchange.execute({ type: 'cancelAllConditionals', accountId: a.accountId });
     }
   });
   after(async () => { await f.close(); });
@@ -53,7 +60,7 @@ describe('ccxt bybit: conditional orders, TP/SL, trailing stops', () => {
 
   /** A fresh account holding 0.001 BTC long at 60000. */
   async function longAccount(params: Record<string, unknown> = {}): Promise<Account> {
-    const a = await f.account('1000');
+    const a = await account('1000');
     await place(maker, 'limit', 'sell', 0.001, 60_000);
     await place(a, 'market', 'buy', 0.001, undefined, params);
     assert.equal(f.position(a.accountId).qty, 10);
@@ -61,7 +68,7 @@ describe('ccxt bybit: conditional orders, TP/SL, trailing stops', () => {
   }
 
   it('createOrder with triggerPrice: fetchOpenOrders {trigger: true} lists it; the last price crosses: watchOrders shows the placed order (same id) filled, the position is long', async () => {
-    const a = await f.account('1000');
+    const a = await account('1000');
     await subscribed(a, () => a.ex.watchOrders(BTC), () => a.ex.orders);
     const id = await place(a, 'market', 'buy', 0.001, undefined, { triggerPrice: 61_000, triggerDirection: 'ascending', clientOrderId: 'cc-plan' });
     const [open] = await withTimeout(a.ex.fetchOpenOrders(BTC, undefined, undefined, { trigger: true }), T, 'fetchOpenOrders trigger');
@@ -83,7 +90,7 @@ describe('ccxt bybit: conditional orders, TP/SL, trailing stops', () => {
   });
 
   it('createOrder with takeProfit / stopLoss: the position carries them (fetchPositions, watchPositions), the legs are trigger orders, and they leave when the position closes', async () => {
-    const a = await f.account('1000');
+    const a = await account('1000');
     await subscribed(a, () => a.ex.watchPositions([BTC]), () => a.ex.positions);
     await place(maker, 'limit', 'sell', 0.001, 60_000);
     await place(a, 'market', 'buy', 0.001, undefined, { takeProfit: { triggerPrice: 65_000 }, stopLoss: { triggerPrice: 55_000 } });
@@ -136,7 +143,7 @@ describe('ccxt bybit: conditional orders, TP/SL, trailing stops', () => {
   });
 
   it('editOrder and cancelOrder on a trigger order; the wrong side of the market is InvalidOrder (110092), and nothing is placed', async () => {
-    const a = await f.account('1000');
+    const a = await account('1000');
     await tradeAt(60_000, 0.001, 0.001, 'buy');
     const id = await place(a, 'limit', 'buy', 0.001, 61_100, { triggerPrice: 61_000, triggerDirection: 'ascending' });
     await withTimeout(a.ex.editOrder(id, BTC, 'limit', 'buy', 0.002, 61_300, { triggerPrice: 61_200 }), T, 'editOrder');
@@ -152,7 +159,7 @@ describe('ccxt bybit: conditional orders, TP/SL, trailing stops', () => {
   });
 
   it('a trigger refused for margin: watchOrders shows the order rejected, the account is unchanged', async () => {
-    const a = await f.account('10');
+    const a = await account('10');
     await subscribed(a, () => a.ex.watchOrders(BTC), () => a.ex.orders);
     const id = await place(a, 'market', 'buy', 0.01, undefined, { triggerPrice: 61_500, triggerDirection: 'ascending' });
     const wallet = f.wallet(a.accountId);

@@ -31,30 +31,9 @@ export function orderFilterOf(params: Params): OrderFilter | undefined {
 const wantsOrders = (filter: OrderFilter | undefined): boolean => filter === undefined || filter === 'Order';
 const wantsConditionals = (filter: OrderFilter | undefined): boolean => filter === undefined || filter === 'StopOrder';
 
-/**
- * The service's ended conditional orders (History gains them with the engine's conditional
- * orders, issue 13); read through this one accessor.
- */
-interface ConditionalHistory {
-  finishedConditional(accountId: number, conditionalId: number): ConditionalSnapshot | undefined;
-  finishedConditionals(accountId: number): ConditionalSnapshot[];
-}
-
-function conditionalHistory(exchange: Exchange): ConditionalHistory {
-  const history = exchange.history as unknown as Partial<ConditionalHistory>;
-  return {
-    finishedConditional: (accountId, id) => history.finishedConditional?.call(exchange.history, accountId, id),
-    finishedConditionals: (accountId) => history.finishedConditionals?.call(exchange.history, accountId) ?? [],
-  };
-}
-
 /** One account's order records, as the REST queries and the cancel / amend lookups see them. */
 export class OrderRecords {
-  private readonly history: ConditionalHistory;
-
-  constructor(private readonly exchange: Exchange, private readonly symbols: BybitSymbols, readonly accountId: number) {
-    this.history = conditionalHistory(exchange);
-  }
+  constructor(private readonly exchange: Exchange, private readonly symbols: BybitSymbols, readonly accountId: number) {}
 
   /** Open records (New, PartiallyFilled, Untriggered), newest first (ids follow creation). */
   open(filter: OrderFilter | undefined): OrderRecord[] {
@@ -75,7 +54,7 @@ export class OrderRecords {
     const { view } = snapshotOf(this.exchange, this.accountId);
     if (filter === undefined) for (const o of view.orders) placed.add(o.orderId);
     const conditionals = wantsConditionals(filter)
-      ? this.history.finishedConditionals(this.accountId).filter((c) => c.orderId === null || !placed.has(c.orderId))
+      ? this.exchange.history.finishedConditionals(this.accountId).filter((c) => c.orderId === null || !placed.has(c.orderId))
       : [];
     return mergeNewestFirst(orders.map((order) => ({ order })), conditionals.map((conditional) => ({ conditional })));
   }
@@ -109,7 +88,7 @@ export class OrderRecords {
 
   /** The ended conditional order of this id (the one that placed the order of the same id), if still kept. */
   conditional(conditionalId: number): ConditionalSnapshot | undefined {
-    return this.history.finishedConditional(this.accountId, conditionalId);
+    return this.exchange.history.finishedConditional(this.accountId, conditionalId);
   }
 
   /** A record as Bybit's order row; an order placed by a conditional order carries that order's trigger fields. */
