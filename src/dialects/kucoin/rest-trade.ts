@@ -1,12 +1,13 @@
 /**
- * Signed futures trade endpoints: place, cancel (by id, by clientOid, all), order lists and
- * details, fills. KuCoin has no amend: clients cancel and place again (docs/dialects/kucoin.md).
+ * Signed futures trade endpoints: place (orders, st-orders), cancel (by id, by clientOid, all),
+ * order lists and details, fills; stop orders share the place, cancel and detail routes and have
+ * their own list and mass cancel (rest-stop.ts). KuCoin has no amend: clients cancel and place again (docs/dialects/kucoin.md).
  * The batch routes (batch.ts) run the same place and cancel functions for each item.
  */
 import type { FastifyInstance } from 'fastify';
 import { batchRoutes, type PlacedOrder } from './batch.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
-import type { OrderSnapshot } from '../../engine/types.js';
+import type { ConditionalSnapshot, OrderSnapshot } from '../../engine/types.js';
 import type { Exchange } from '../../service/exchange.js';
 import { restFill, restOrder } from './encode-order.js';
 import { echo } from '../front-door-bounds.js';
@@ -18,6 +19,7 @@ import { inTimeRange, orderIdOf, page } from './paging.js';
 import { accountState } from './rest-account.js';
 import type { KucoinRestOptions } from './rest.js';
 import { placeCommand } from './order-params.js';
+import { StopOrders, stopOrderRoutes } from './rest-stop.js';
 
 const isLive = (o: OrderSnapshot): boolean => o.state === 'NEW' || o.state === 'PARTIALLY_FILLED';
 
@@ -25,6 +27,8 @@ export async function tradeRoutes(app: FastifyInstance, options: KucoinRestOptio
   const { exchange, symbols } = options;
   const name = (o: { symbol: string }): string => symbols.name(o.symbol);
   const config = (o: { symbol: string }): SymbolConfig => symbols.config(o.symbol);
+  const stops = new StopOrders(exchange, symbols);
+  const orderObject = (o: OrderSnapshot) => restOrder(o, config(o), name(o), stops.fieldsOf(o, config(o)));
 
   /** Every order KuCoin would know of: live ones, then finished ones (rejected orders never existed); newest first. */
   const allOrders = (accountId: number): OrderSnapshot[] => {
@@ -50,21 +54,26 @@ export async function tradeRoutes(app: FastifyInstance, options: KucoinRestOptio
     return { orderId: String(result.order.orderId), clientOid: result.order.clientOrderId ?? undefined, symbol: name(result.order) };
   };
 
-  /** One open order cancelled by its id (also one item of orders/multi-cancel). */
+  /** One open order or untriggered stop order cancelled by its id (also one item of orders/multi-cancel). */
   const cancelById = async (accountId: number, text: string): Promise<number> => {
     const orderId = orderIdOf(text);
     const live = orderId === undefined ? undefined : accountState(exchange, accountId).view.orders.find((o) => o.orderId === orderId);
-    if (live === undefined) throw notCancelable(exchange, accountId, orderId, text);
-    const { result } = await exchange.execute({ type: 'cancelOrder', accountId, symbol: live.symbol, orderId: live.orderId });
+    const stop = orderId === undefined || live !== undefined ? undefined : stops.findWaiting(accountId, (c) => c.conditionalId === orderId);
+    if (live === undefined && stop === undefined) throw notCancelable(exchange, stops, accountId, orderId, text);
+    const { result } = await exchange.execute(live !== undefined
+      ? { type: 'cancelOrder', accountId, symbol: live.symbol, orderId: live.orderId }
+      : { type: 'cancelConditional', accountId, symbol: stop!.symbol, conditionalId: stop!.conditionalId });
     if (!result.ok) throw fromEngineError(result);
-    return live.orderId;
+    return orderId!;
   };
 
-  /** One open order cancelled by its clientOid on a symbol (also one item of orders/multi-cancel). */
+  /** One open order or untriggered stop order cancelled by its clientOid on a symbol (also one item of orders/multi-cancel). */
   const cancelByClientOid = async (accountId: number, symbol: SymbolConfig, clientOrderId: string): Promise<void> => {
-    const live = accountState(exchange, accountId).view.orders.find((o) => o.clientOrderId === clientOrderId && o.symbol === symbol.symbol);
-    if (live === undefined) throw orderNotFound(`no open order with clientOid ${clientOrderId} on ${name(symbol)}`);
-    const { result } = await exchange.execute({ type: 'cancelOrder', accountId, symbol: symbol.symbol, clientOrderId });
+    const matches = (o: { clientOrderId: string | null; symbol: string }): boolean => o.clientOrderId === clientOrderId && o.symbol === symbol.symbol;
+    const live = accountState(exchange, accountId).view.orders.find(matches);
+    const stop = live === undefined ? stops.findWaiting(accountId, matches) : undefined;
+    if (live === undefined && stop === undefined) throw orderNotFound(`no open order or untriggered stop order with clientOid ${clientOrderId} on ${name(symbol)}`);
+    const { result } = await exchange.execute({ type: live !== undefined ? 'cancelOrder' : 'cancelConditional', accountId, symbol: symbol.symbol, clientOrderId });
     if (!result.ok) throw fromEngineError(result);
   };
 
@@ -88,6 +97,7 @@ export async function tradeRoutes(app: FastifyInstance, options: KucoinRestOptio
   });
 
   batchRoutes(app, symbols, { placeOrder, cancelById, cancelByClientOid });
+  stopOrderRoutes(app, exchange, symbols, stops);
 
   app.delete('/api/v1/orders', async (request) => {
     const accountId = callerOf(request);
@@ -111,21 +121,24 @@ export async function tradeRoutes(app: FastifyInstance, options: KucoinRestOptio
     const orders = allOrders(accountId).filter((o) => (symbol === undefined || o.symbol === symbol) && isLive(o) === (status === 'active') &&
       (side === undefined || o.side === side.toUpperCase()) && (type === undefined || o.orderType === type.toUpperCase()) && inTimeRange(o.createTime, params));
     const paged = page(orders, params);
-    return ok({ ...paged, items: paged.items.map((o) => restOrder(o, config(o), name(o))) });
+    return ok({ ...paged, items: paged.items.map(orderObject) });
   });
 
-  const oneOrder = (accountId: number, match: (o: OrderSnapshot) => boolean, what: string) => {
-    const order = allOrders(accountId).find(match);
-    if (order === undefined) throw orderNotFound(`${what} is not known (finished orders are kept for the last 1000 per account)`);
-    return ok(restOrder(order, config(order), name(order)));
+  /** An order, or a stop order that has not placed one (KuCoin: "Get a single order by order id (including a stop order)"). */
+  const oneOrder = (accountId: number, isOrder: (o: OrderSnapshot) => boolean, isStop: (c: ConditionalSnapshot) => boolean, what: string) => {
+    const order = allOrders(accountId).find(isOrder);
+    if (order !== undefined) return ok(orderObject(order));
+    const stop = stops.findWaiting(accountId, isStop) ?? stops.findEnded(accountId, isStop);
+    if (stop !== undefined) return ok(stops.restObject(stop));
+    throw orderNotFound(`${what} is not known (finished orders are kept for the last 1000 per account)`);
   };
   app.get('/api/v1/orders/byClientOid', async (request) => {
     const clientOid = requiredString(paramsOf(request), 'clientOid');
-    return oneOrder(callerOf(request), (o) => o.clientOrderId === clientOid, `clientOid ${clientOid}`);
+    return oneOrder(callerOf(request), (o) => o.clientOrderId === clientOid, (c) => c.clientOrderId === clientOid, `clientOid ${clientOid}`);
   });
   app.get<{ Params: { orderId: string } }>('/api/v1/orders/:orderId', async (request) => {
-    const orderId = orderIdOf(request.params.orderId);
-    return oneOrder(callerOf(request), (o) => o.orderId === orderId, `order ${request.params.orderId}`);
+    const id = orderIdOf(request.params.orderId);
+    return oneOrder(callerOf(request), (o) => o.orderId === id, (c) => c.conditionalId === id, `order ${request.params.orderId}`);
   });
 
   app.get('/api/v1/fills', async (request) => {
@@ -144,9 +157,9 @@ export async function tradeRoutes(app: FastifyInstance, options: KucoinRestOptio
   });
 }
 
-/** Why an order id cannot be cancelled: finished already (100004), or never an order of this account (100001). */
-function notCancelable(exchange: Exchange, accountId: number, orderId: number | undefined, text: string): KucoinError {
-  if (orderId !== undefined && exchange.history.finishedOrder(accountId, orderId) !== undefined) {
+/** Why an order id cannot be cancelled: finished already, or a stop order that ended (100004), or never an order of this account (100001). */
+function notCancelable(exchange: Exchange, stops: StopOrders, accountId: number, orderId: number | undefined, text: string): KucoinError {
+  if (orderId !== undefined && (exchange.history.finishedOrder(accountId, orderId) !== undefined || stops.hasEnded(accountId, orderId))) {
     return new KucoinError('100004', `Order is in not cancelable state: order ${echo(text)} is already done`);
   }
   return orderNotFound(`order ${echo(text)} is not an open order of this account`);
