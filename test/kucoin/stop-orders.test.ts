@@ -48,7 +48,7 @@ describe('KuCoin stop orders: REST and /contractMarket/advancedOrders', () => {
   it('stop up on the mark: open pushed, listed, no margin held; the mark reaches it: triggered, the same orderId on tradeOrders, the position opened', async () => {
     const a = await f.account('1000');
     const maker = await f.account('100000');
-    KucoinRest.data(await order(maker, { clientOid: 'ask-1', side: 'sell', type: 'limit', price: '61000', size: 10 }));
+    KucoinRest.data(await order(maker, { clientOid: 'ask-1', side: 'sell', type: 'limit', price: '61000', size: 3 }));
     const s = await connected(a);
     const free = wallet(a).availableBalance;
 
@@ -106,7 +106,8 @@ describe('KuCoin stop orders: REST and /contractMarket/advancedOrders', () => {
     KucoinRest.data(await order(a, { clientOid: 'open-2', side: 'buy', type: 'market', size: 3 }));
     assert.equal(position(a)!.qty, 3);
     const s = await connected(a);
-    const stopId = KucoinRest.data(await order(a, { clientOid: 'sl-2', side: 'sell', type: 'market', size: 3, reduceOnly: true, stop: 'down', stopPrice: '59000', stopPriceType: 'TP' })).orderId;
+    let stopId = '';
+    await pushesOf(s, async () => { stopId = KucoinRest.data(await order(a, { clientOid: 'sl-2', side: 'sell', type: 'market', size: 3, reduceOnly: true, stop: 'down', stopPrice: '59000', stopPriceType: 'TP' })).orderId; });
     KucoinRest.data(await order(maker, { clientOid: 'bid-2', side: 'buy', type: 'limit', price: '59000', size: 4 }));
     assert.equal(position(a)!.qty, 3, 'a resting bid at the stop price is no trade');
 
@@ -124,7 +125,8 @@ describe('KuCoin stop orders: REST and /contractMarket/advancedOrders', () => {
     const s = await connected(a);
     const stop = (clientOid: string, symbol = SYMBOL, stopPrice = '59000') =>
       a.rest.post<{ orderId: string }>('/api/v1/orders', { clientOid, symbol, side: 'sell', type: 'limit', price: stopPrice, size: 1, leverage: 1, stop: 'down', stopPrice, stopPriceType: 'MP' });
-    const first = KucoinRest.data(await stop('c-1')).orderId;
+    let first = '';
+    assert.deepEqual((await pushesOf(s, async () => { first = KucoinRest.data(await stop('c-1')).orderId; })).map(label), ['stopOrder:open']);
     const cancelled = await pushesOf(s, async () => assert.deepEqual(KucoinRest.data(await a.rest.delete(`/api/v1/orders/${first}`)), { cancelledOrderIds: [first] }));
     assert.deepEqual(cancelled.map(label), ['stopOrder:cancel']);
     assert.deepEqual([cancelled[0]!.data!.orderId, cancelled[0]!.data!.orderPrice, cancelled[0]!.data!.stopPrice], [first, '59000', '59000']);
@@ -133,7 +135,7 @@ describe('KuCoin stop orders: REST and /contractMarket/advancedOrders', () => {
     const done = KucoinRest.data(await a.rest.get<Record<string, unknown>>(`/api/v1/orders/${first}`));
     assert.deepEqual([done.status, done.isActive, done.cancelExist, done.stopTriggered, done.stop], ['done', false, true, false, 'down']);
 
-    KucoinRest.data(await stop('c-2'));
+    await pushesOf(s, () => stop('c-2'));
     const byOid = await pushesOf(s, async () => assert.deepEqual(KucoinRest.data(await a.rest.delete('/api/v1/orders/client-order/c-2', { symbol: SYMBOL })), { clientOid: 'c-2' }));
     assert.deepEqual(byOid.map(label), ['stopOrder:cancel']);
 
@@ -157,7 +159,8 @@ describe('KuCoin stop orders: REST and /contractMarket/advancedOrders', () => {
     KucoinRest.data(await order(maker, { clientOid: 'ask-4', side: 'sell', type: 'limit', price: '61000', size: 100 }));
     const s = await connected(a);
     // 100 lots need about 30 USDT of margin at 61,000; the account has 5. Placing it holds nothing, so it is accepted.
-    const stopId = KucoinRest.data(await order(a, { clientOid: 'big-4', side: 'buy', type: 'market', size: 100, stop: 'up', stopPrice: '61000', stopPriceType: 'MP' })).orderId;
+    let stopId = '';
+    await pushesOf(s, async () => { stopId = KucoinRest.data(await order(a, { clientOid: 'big-4', side: 'buy', type: 'market', size: 100, stop: 'up', stopPrice: '61000', stopPriceType: 'MP' })).orderId; });
     const walletBefore = wallet(a);
     const fired = await pushesOf(s, () => mark('61000'));
     assert.deepEqual(fired.filter((p) => p.subject !== 'position.change').map(label), ['stopOrder:triggered'], 'the refused order never existed on tradeOrders');
@@ -166,6 +169,7 @@ describe('KuCoin stop orders: REST and /contractMarket/advancedOrders', () => {
     assert.equal(position(a)?.qty ?? 0, 0);
     const detail = KucoinRest.data(await a.rest.get<Record<string, unknown>>(`/api/v1/orders/${stopId}`));
     assert.deepEqual([detail.status, detail.isActive, detail.cancelExist, detail.stopTriggered, detail.filledSize], ['done', false, true, true, 0]);
+    KucoinRest.data(await maker.rest.delete('/api/v1/orders'));
     s.close();
     await mark('60000');
   });
@@ -179,13 +183,13 @@ describe('KuCoin stop orders: REST and /contractMarket/advancedOrders', () => {
     const filled = await pushesOf(s, async () => {
       orderId = KucoinRest.data(await a.rest.post<{ orderId: string }>('/api/v1/st-orders', {
         clientOid: 'tpsl-5', symbol: SYMBOL, side: 'buy', type: 'limit', price: '60000', size: 2, leverage: 1,
-        triggerStopUpPrice: '63000', triggerStopDownPrice: '58000', stopPriceType: 'MP',
+        triggerStopUpPrice: '61200', triggerStopDownPrice: '58800', stopPriceType: 'MP',
       })).orderId;
     });
     assert.equal(position(a)!.qty, 2);
     const legs = filled.filter((p) => p.subject === 'stopOrder');
     assert.deepEqual(legs.map((p) => [p.data!.type, p.data!.side, p.data!.size, p.data!.stop, p.data!.stopPrice, p.data!.stopPriceType, p.data!.orderPrice]).sort(),
-      [['open', 'sell', 2, 'down', '58000', 'MP', null], ['open', 'sell', 2, 'up', '63000', 'MP', null]]);
+      [['open', 'sell', 2, 'down', '58800', 'MP', null], ['open', 'sell', 2, 'up', '61200', 'MP', null]]);
     assert.deepEqual(filled.filter((p) => p.subject === 'orderChange').map(label), ['orderChange:open', 'orderChange:match', 'orderChange:filled']);
     assert.ok(filled.findIndex((p) => p.subject === 'stopOrder') > filled.findIndex((p) => label(p) === 'orderChange:match'), 'armed by the fill');
     const tp = legs.find((p) => p.data!.stop === 'up')!.data!.orderId as string;
@@ -193,11 +197,11 @@ describe('KuCoin stop orders: REST and /contractMarket/advancedOrders', () => {
 
     const listed = KucoinRest.data(await a.rest.get<{ items: Record<string, unknown>[] }>('/api/v1/stopOrders'));
     assert.deepEqual(listed.items.map((o) => [o.id, o.side, o.size, o.stop, o.stopPrice, o.reduceOnly, o.isActive]).sort(),
-      [[tp, 'sell', 2, 'up', '63000', true, true], [sl, 'sell', 2, 'down', '58000', true, true]].sort());
+      [[tp, 'sell', 2, 'up', '61200', true, true], [sl, 'sell', 2, 'down', '58800', true, true]].sort());
     assert.notEqual(tp, orderId);
 
-    KucoinRest.data(await order(maker, { clientOid: 'bid-5', side: 'buy', type: 'limit', price: '62900', size: 2 }));
-    const fired = await pushesOf(s, () => mark('63000'));
+    KucoinRest.data(await order(maker, { clientOid: 'bid-5', side: 'buy', type: 'limit', price: '61100', size: 2 }));
+    const fired = await pushesOf(s, () => mark('61200'));
     const stops = fired.filter((p) => p.subject === 'stopOrder');
     assert.deepEqual(stops.map((p) => [p.data!.orderId, p.data!.type, p.data!.triggerSuccess]), [[tp, 'triggered', true], [sl, 'cancel', undefined]]);
     assert.deepEqual(fired.filter((p) => p.subject === 'orderChange').map((p) => [p.data!.orderId, p.data!.type]), [[tp, 'open'], [tp, 'match'], [tp, 'filled']]);

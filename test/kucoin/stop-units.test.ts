@@ -68,7 +68,7 @@ describe('KuCoin stop parameters → engine commands', () => {
     const long = position({ qty: 4, marginMode: 'ISOLATED' });
     const command = placeCommand(SYMBOLS, view({}, [long]), { clientOid: 'c-2', symbol: 'XBTUSDTM', closeOrder: true, stop: 'down', stopPrice: '59000', stopPriceType: 'MP' });
     assert.equal(command.type, 'placeConditional');
-    assert.deepEqual([command.side, command.orderType, command.qty, command.reduceOnly, 'closePosition' in command && command.closePosition], ['SELL', 'MARKET', 0, true, true]);
+    assert.deepEqual([command.side, command.orderType, command.qty, command.reduceOnly, 'closePosition' in command && command.closePosition], ['SELL', 'MARKET', 0, false, true]);
     refused(() => placeCommand(SYMBOLS, view(), { clientOid: 'c-2', symbol: 'XBTUSDTM', closeOrder: true, stop: 'down', stopPrice: '59000', stopPriceType: 'MP' }),
       '300009', /No open positions to close/);
   });

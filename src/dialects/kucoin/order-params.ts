@@ -121,8 +121,9 @@ export function placeCommand(symbols: KucoinSymbols, view: AccountView, params: 
     clientOrderId, stpMode,
   } as const;
   if (stop !== undefined) {
-    // A stop closeOrder closes the whole position as it is at trigger (qty 0: the whole position).
-    return { ...order, type: 'placeConditional', kind: 'PLAN', ...stop, qty: closeOrder ? 0 : qty, closePosition: closeOrder };
+    // A stop closeOrder closes the whole position as it is at trigger (qty 0: the whole position;
+    // the engine makes it reduce-only itself and takes no flag with it).
+    return { ...order, type: 'placeConditional', kind: 'PLAN', ...stop, qty: closeOrder ? 0 : qty, reduceOnly: closeOrder ? false : order.reduceOnly, closePosition: closeOrder };
   }
   return tpsl === undefined ? { ...order, type: 'placeOrder' } : { ...order, type: 'placeOrder', attachTpsl: tpsl };
 }
