@@ -118,20 +118,20 @@ describe('ccxt kucoinfutures: stop orders', () => {
     const a = await account();
     const maker = await account('100000');
     await withTimeout(maker.ex.createOrder(BTC, 'limit', 'sell', 2, 60_000), T, 'maker ask');
-    const created = await withTimeout(a.ex.createOrder(BTC, 'limit', 'buy', 2, 60_000, { stopLoss: { triggerPrice: 58_000 }, takeProfit: { triggerPrice: 63_000 } }), T, 'createOrder stopLoss takeProfit');
+    const created = await withTimeout(a.ex.createOrder(BTC, 'limit', 'buy', 2, 60_000, { stopLoss: { triggerPrice: 59_000 }, takeProfit: { triggerPrice: 63_000 } }), T, 'createOrder stopLoss takeProfit');
     assert.equal(positionQty(a.accountId), 2);
     const legs = view(a.accountId).conditionals;
     assert.deepEqual(legs.map((c) => [c.kind, c.side, c.qty, c.triggerSource, c.triggerDirection, c.triggerPrice]).sort(),
-      [['STOP_LOSS', 'SELL', 2, 'MARK', 'FALL', 580_000], ['TAKE_PROFIT', 'SELL', 2, 'MARK', 'RISE', 630_000]]);
+      [['STOP_LOSS', 'SELL', 2, 'MARK', 'FALL', 590_000], ['TAKE_PROFIT', 'SELL', 2, 'MARK', 'RISE', 630_000]]);
     assert.ok(legs.every((c) => String(c.conditionalId) !== created.id));
 
     const open = await withTimeout(a.ex.fetchOpenOrders(BTC, undefined, undefined, { trigger: true }), T, 'fetchOpenOrders trigger');
-    assert.deepEqual(open.map((o) => [o.side, o.amount, o.triggerPrice, o.reduceOnly, o.status]).sort(), [['sell', 2, 58_000, true, 'open'], ['sell', 2, 63_000, true, 'open']]);
+    assert.deepEqual(open.map((o) => [o.side, o.amount, o.triggerPrice, o.reduceOnly, o.status]).sort(), [['sell', 2, 59_000, true, 'open'], ['sell', 2, 63_000, true, 'open']]);
 
     const sl = legs.find((c) => c.kind === 'STOP_LOSS')!;
     await subscribed(a.ex, () => a.ex.watchOrders(BTC), '/contractMarket/tradeOrders');
-    await withTimeout(maker.ex.createOrder(BTC, 'limit', 'buy', 2, 57_900), T, 'maker bid');
-    await mark('58000');
+    await withTimeout(maker.ex.createOrder(BTC, 'limit', 'buy', 2, 58_900), T, 'maker bid');
+    await mark('59000');
     await watchUntil(() => a.ex.watchOrders(BTC), () => cacheRows(a.ex.orders).find((o) => o.id === String(sl.conditionalId))?.status === 'closed', 'the stop-loss order filled');
     assert.equal(positionQty(a.accountId), 0);
     assert.deepEqual(view(a.accountId).conditionals, [], 'the take-profit went with the position');
