@@ -120,6 +120,35 @@ describe('KuCoin stop orders: REST and /contractMarket/advancedOrders', () => {
     s.close();
   });
 
+  it('a stop closeOrder closes the whole position as it is at trigger, grown since', async () => {
+    const a = await f.account('1000');
+    const maker = await f.account('100000');
+    KucoinRest.data(await order(maker, { clientOid: 'ask-c1', side: 'sell', type: 'limit', price: '60000', size: 3 }));
+    KucoinRest.data(await order(a, { clientOid: 'open-c1', side: 'buy', type: 'market', size: 2 }));
+    const s = await connected(a);
+    let stopId = '';
+    const opened = await pushesOf(s, async () => {
+      stopId = KucoinRest.data(await a.rest.post<{ orderId: string }>('/api/v1/orders', { clientOid: 'close-c1', symbol: SYMBOL, closeOrder: true, stop: 'down', stopPrice: '59500', stopPriceType: 'MP' })).orderId;
+    });
+    assert.deepEqual(opened.map((p) => [label(p), p.data!.side, p.data!.size, p.data!.stop]), [['stopOrder:open', 'sell', 0, 'down']]);
+    const listed = KucoinRest.data(await a.rest.get<{ items: Record<string, unknown>[] }>('/api/v1/stopOrders')).items;
+    assert.deepEqual(listed.map((o) => [o.id, o.closeOrder, o.reduceOnly, o.size, o.type]), [[stopId, true, true, 0, 'market']]);
+    KucoinRest.data(await order(a, { clientOid: 'more-c1', side: 'buy', type: 'market', size: 1 }));
+    assert.equal(position(a)!.qty, 3);
+
+    KucoinRest.data(await order(maker, { clientOid: 'bid-c1', side: 'buy', type: 'limit', price: '59400', size: 5 }));
+    const fired = await pushesOf(s, () => mark('59500'));
+    assert.deepEqual(fired.filter((p) => p.subject !== 'position.change').map((p) => [label(p), p.data!.orderId]),
+      [['stopOrder:triggered', stopId], ['orderChange:open', stopId], ['orderChange:match', stopId], ['orderChange:filled', stopId]]);
+    assert.equal(fired.find((p) => label(p) === 'orderChange:open')!.data!.size, '3', 'the whole position at trigger');
+    assert.equal(position(a)!.qty, 0);
+    const detail = KucoinRest.data(await a.rest.get<Record<string, unknown>>(`/api/v1/orders/${stopId}`));
+    assert.deepEqual([detail.closeOrder, detail.stopTriggered, detail.size, detail.filledSize, detail.reduceOnly], [true, true, 3, 3, true]);
+    KucoinRest.data(await maker.rest.delete('/api/v1/orders'));
+    s.close();
+    await mark('60000');
+  });
+
   it('cancel by id and by clientOid (push cancel), again: 100004; DELETE /api/v1/stopOrders by symbol, then all; a cancelled one reads as done', async () => {
     const a = await f.account('1000');
     const s = await connected(a);
@@ -142,6 +171,19 @@ describe('KuCoin stop orders: REST and /contractMarket/advancedOrders', () => {
     const x1 = KucoinRest.data(await stop('c-3')).orderId;
     const x2 = KucoinRest.data(await stop('c-4')).orderId;
     const e1 = KucoinRest.data(await stop('c-5', 'ETHUSDTM', '2900')).orderId;
+    // Paged as KuCoin documents it, newest first; filtered by symbol, side, type.
+    type Page = { currentPage: number; pageSize: number; totalNum: number; totalPage: number; items: { id: string }[] };
+    const pageOf = async (query: Record<string, string | number>) => {
+      const p = KucoinRest.data(await a.rest.get<Page>('/api/v1/stopOrders', query));
+      return [p.currentPage, p.pageSize, p.totalNum, p.totalPage, p.items.map((o) => o.id)];
+    };
+    assert.deepEqual(await pageOf({ pageSize: 2 }), [1, 2, 3, 2, [e1, x2]]);
+    assert.deepEqual(await pageOf({ pageSize: 2, currentPage: 2 }), [2, 2, 3, 2, [x1]]);
+    assert.deepEqual(await pageOf({ symbol: 'ETHUSDTM' }), [1, 50, 1, 1, [e1]]);
+    assert.deepEqual(await pageOf({ side: 'buy' }), [1, 50, 0, 0, []]);
+    assert.deepEqual(await pageOf({ type: 'limit', side: 'sell' }), [1, 50, 3, 1, [e1, x2, x1]]);
+    const badPage = await a.rest.get('/api/v1/stopOrders', { pageSize: 1001 });
+    assert.deepEqual([badPage.status, badPage.body.code], [400, '400100']);
     const bySymbol = KucoinRest.data(await a.rest.delete<{ cancelledOrderIds: string[] }>('/api/v1/stopOrders', { symbol: SYMBOL }));
     assert.deepEqual([...bySymbol.cancelledOrderIds].sort(), [x1, x2].sort());
     assert.deepEqual(f.view(a.accountId).conditionals.map((c) => String(c.conditionalId)), [e1]);
