@@ -267,7 +267,9 @@ describe('KuCoin stop orders: REST and /contractMarket/advancedOrders', () => {
       ['/api/v1/st-orders', { reduceOnly: true, triggerStopDownPrice: '58000' }, 400, '400100', /reduceOnly only reduces it/],
       ['/api/v1/st-orders', { stop: 'up', stopPrice: '61000', stopPriceType: 'MP' }, 400, '400100', /stop: st-orders places an order/],
       // The mark is 60,000: "up" at 59,000 already holds. KuCoin would fire it at once; the engine refuses it.
-      ['/api/v1/orders', { stop: 'up', stopPrice: '59000', stopPriceType: 'MP' }, 200, '300000', /would trigger immediately/],
+      ['/api/v1/orders', { stop: 'up', stopPrice: '59000', stopPriceType: 'MP' }, 200, '300000', /stop up at stopPrice 59000 would trigger immediately: the MP price is already at or above it/],
+      // A buy's take-profit below its price would fire at once too.
+      ['/api/v1/st-orders', { type: 'limit', price: '60000', triggerStopUpPrice: '59000' }, 200, '300000', /for a buy order, triggerStopUpPrice \(take profit\) must be above/],
     ];
     const pushes = await pushesOf(s, async () => {
       for (const [path, extra, status, code, message] of cases) {

@@ -19,6 +19,7 @@ import { inTimeRange, orderIdOf, page } from './paging.js';
 import { accountState } from './rest-account.js';
 import type { KucoinRestOptions } from './rest.js';
 import { placeCommand } from './order-params.js';
+import { immediateTrigger } from './stop-params.js';
 import { StopOrders, stopOrderRoutes } from './rest-stop.js';
 
 const isLive = (o: OrderSnapshot): boolean => o.state === 'NEW' || o.state === 'PARTIALLY_FILLED';
@@ -44,6 +45,7 @@ export async function tradeRoutes(app: FastifyInstance, options: KucoinRestOptio
     const { view } = accountState(exchange, accountId);
     const command = placeCommand(symbols, view, params, endpoint);
     const { result } = await exchange.execute(command);
+    if (!result.ok && result.code === 'WOULD_TRIGGER_IMMEDIATELY') throw immediateTrigger(command, config(command), result.message);
     if (!result.ok) throw fromEngineError(result);
     if (result.kind === 'conditional') {
       const c = result.conditional;

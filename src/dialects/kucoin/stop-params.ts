@@ -9,9 +9,10 @@
  * KuCoin futures has no trailing stop: the trailing parameters ccxt would pass through are refused.
  */
 import type { SymbolConfig } from '../../engine/symbol.js';
-import type { AttachTpsl, TriggerDirection, TriggerSource } from '../../engine/types.js';
-import { badParam } from './envelope.js';
-import { TRIGGER_DIRECTIONS, TRIGGER_SOURCES, type StopDirection, type StopPriceType } from './encode-stop.js';
+import type { AttachTpsl, PlaceConditional, PlaceOrder, TriggerDirection, TriggerSource } from '../../engine/types.js';
+import { badParam, invalidOrder, type KucoinError } from './envelope.js';
+import { stopOf, stopPriceTypeOf, TRIGGER_DIRECTIONS, TRIGGER_SOURCES, type StopDirection, type StopPriceType } from './encode-stop.js';
+import { priceText } from './values.js';
 import { optionalEnum, optionalString, priceOf, type Params } from './params.js';
 
 const STOP_DIRECTIONS: readonly StopDirection[] = ['up', 'down'];
@@ -67,4 +68,23 @@ export function readTpsl(params: Params, config: SymbolConfig): AttachTpsl | und
     takeProfit: up === undefined ? undefined : leg('triggerStopUpPrice'),
     stopLoss: down === undefined ? undefined : leg('triggerStopDownPrice'),
   };
+}
+
+/**
+ * The engine's WOULD_TRIGGER_IMMEDIATELY in KuCoin's terms (300000): a stop whose condition already
+ * holds (KuCoin would fire it at once; the engine refuses it), or an st-orders take-profit /
+ * stop-loss on the wrong side of the order's price.
+ */
+export function immediateTrigger(command: Omit<PlaceOrder, 'time'> | Omit<PlaceConditional, 'time'>, config: SymbolConfig, engineMessage: string): KucoinError {
+  if (command.type === 'placeConditional' && command.triggerDirection !== undefined && command.triggerPrice !== undefined) {
+    const stop = stopOf(command.triggerDirection);
+    return invalidOrder(`stop ${stop} at stopPrice ${priceText(config, command.triggerPrice)} would trigger immediately: the ${stopPriceTypeOf(command.triggerSource)} price is ` +
+      `already ${stop === 'up' ? 'at or above' : 'at or below'} it; send a stopPrice ${stop === 'up' ? 'above' : 'below'} the current price`);
+  }
+  if (command.type === 'placeOrder' && command.attachTpsl !== undefined) {
+    const buy = command.side === 'BUY';
+    return invalidOrder(`for a ${buy ? 'buy' : 'sell'} order, triggerStopUpPrice (take profit) must be ${buy ? 'above' : 'below'} and triggerStopDownPrice ` +
+      `(stop loss) ${buy ? 'below' : 'above'} the order's price, or they would trigger immediately (${engineMessage})`);
+  }
+  return invalidOrder(`the order would trigger immediately: ${engineMessage}`);
 }
