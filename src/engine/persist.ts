@@ -12,6 +12,7 @@ import { levelInForce } from './risk/tiers.js';
 import { pricingRecords, restorePricing, type PricingRecord } from './prices.js';
 import type { Account, EmittedPosition, Order, Position, Wallet } from './state.js';
 import { rebuildIndex } from './risk/liquidation-index.js';
+import { restorePublished } from './public-feed.js';
 import type {
   CommandResult, MarginMode, OrderReason, OrderState, OrderType, PositionMode, PositionSide, Side, StpMode, TimeInForce,
 } from './types.js';
@@ -225,6 +226,8 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
   }
   // The liquidation index is derived: rebuilt from the positions, with the warnings in force.
   rebuildIndex(core, warned);
+  // Open interest and what the public feed last published are derived too.
+  restorePublished(core);
   // What clients were last sent of each record is its state now (apart from mark-derived fields,
   // which the emitter ignores): without it, a record touched but left unchanged by the next command
   // would emit an event the uninterrupted engine did not, and every later seq would shift.
