@@ -5,12 +5,14 @@
  * through ccxt 4.5.84 `binanceusdm` (fetchMarkOHLCV, fetchIndexOHLCV, fetchPremiumIndexOHLCV,
  * fetchOpenInterest, fetchOpenInterestHistory, watchMarkPrices on `!markPrice@arr@1s`,
  * watchBidsAsks on `!bookTicker`, watchLiquidations on `!forceOrder@arr` and
- * watchLiquidationsForSymbols on `btcusdt@forceOrder`) and plain HTTP for the exact rows and
+ * watchLiquidationsForSymbols on `btcusdt@forceOrder`), the `binance` npm client's USDMClient, and
+ * plain HTTP for the exact rows and
  * Binance's refusals. Expected candles are computed from the scenario's samples alone (stepCandles).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import ccxt from 'ccxt';
+import { USDMClient } from 'binance';
 import { formatScaled } from '../../src/engine/fixed.js';
 import type { LiquidationEvent } from '../../src/engine/types.js';
 import { playPriceScenario, stepCandles, type PriceScenario } from '../support/market-scenario.js';
@@ -104,6 +106,22 @@ describe('Binance mark/index/premium klines, open interest, liquidation and all-
     } finally {
       f.clock.fixed = f.t0 + 200_000;
     }
+  });
+
+  test('binance (npm, tiagosiebler) USDMClient: mark / index / premium klines, open interest and its statistics', async () => {
+    const client = new USDMClient({ baseUrl: `${f.harness.server.url}/binance` });
+    const now = f.t0 + 200_000;
+    const marks = await withTimeout(client.getMarkPriceKlines({ symbol: 'BTCUSDT', interval: '1m', startTime: f.t0, limit: 10 }), T, 'getMarkPriceKlines');
+    assert.deepEqual(marks.map((k) => [k[0], Number(k[1]), Number(k[4])]),
+      stepCandles(series((s) => s.mark), MINUTE, now).map((c) => [c.openTime, price(c.open), price(c.close)]));
+    const indexes = await withTimeout(client.getIndexPriceKlines({ pair: 'BTCUSDT', interval: '1h' }), T, 'getIndexPriceKlines');
+    assert.equal(indexes.length, 1);
+    const premiums = await withTimeout(client.getPremiumIndexKlines({ symbol: 'BTCUSDT', interval: '1h' }), T, 'getPremiumIndexKlines');
+    assert.equal(premiums.length, 1);
+    const interest = await withTimeout(client.getOpenInterest({ symbol: 'BTCUSDT' }), T, 'getOpenInterest');
+    assert.deepEqual([Number(interest.openInterest), interest.symbol], [0.0007, 'BTCUSDT']);
+    const statistics = await withTimeout(client.getOpenInterestStatistics({ symbol: 'BTCUSDT', period: '5m' }), T, 'getOpenInterestStatistics');
+    assert.deepEqual(statistics.map((r) => [Number(r.timestamp), Number(r.sumOpenInterest)]), [[f.t0, 0]]);
   });
 
   test('bad input: Binance\'s codes for the new endpoints', async () => {
