@@ -196,9 +196,11 @@ export interface PlaceConditional extends CommandBase {
   side: Side;
   positionSide: PositionSide;
   triggerSource: TriggerSource;
-  /** PLAN: the trigger price (ticks) and direction. Refused when the condition already holds (Binance -2021). */
+  /** PLAN: the trigger price (ticks) and direction. Refused when the condition already holds (Binance -2021)… */
   triggerPrice?: number;
   triggerDirection?: TriggerDirection;
+  /** …unless this is set: then it fires at the end of the command (KuCoin triggers such a stop order at once). */
+  triggerIfHolding?: boolean;
   /** The order placed at trigger. MARKET orders are IOC. */
   orderType: OrderType;
   price: number;

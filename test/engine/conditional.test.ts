@@ -357,3 +357,16 @@ describe('snapshots and replay', () => {
     assert.ok(a1.events.some((e) => e.type === 'conditional' && e.change === 'TRIGGERED'));
   });
 });
+
+describe('triggerIfHolding', () => {
+  it('a plan order whose condition already holds is created and fires in the same command', () => {
+    const { h, a, m } = market();
+    h.sell(m, 1, 600_100);
+    const placed = plan(h, a, { triggerDirection: 'RISE', triggerPrice: 599_000, triggerIfHolding: true });
+    const c = conditionalOf(placed);
+    assert.deepEqual(conditionalEvents(placed, a).map((e) => e.change), ['NEW', 'TRIGGERED']);
+    assert.equal(h.position(a).qty, 1);
+    assert.equal(h.view().accounts.find((x) => x.accountId === a)!.conditionals.length, 0);
+    assert.equal(c.conditionalId, placed.events.find((e) => e.type === 'order')?.type === 'order' ? (placed.events.find((e) => e.type === 'order') as { order: { orderId: number } }).order.orderId : -1);
+  });
+});
