@@ -5,8 +5,9 @@
  * with `userDataStream.start`, `userDataStream.ping` and `userDataStream.stop` (USER_STREAM security:
  * `params.apiKey` only). Requests `{"id","method","params":{…}}` are answered
  * `{"id","status":200,"result":{…}}` or `{"id","status":<http status>,"error":{"code","msg"}}`.
- * Every other WebSocket API method (order.place, account.status, session.logon, …) is answered
- * -1020 "This operation is not supported.": those calls are served over REST.
+ * Every other WebSocket API method (order.place, algoOrder.place, algoOrder.cancel, account.status,
+ * session.logon, …) is answered -1020 "This operation is not supported.": those calls are served
+ * over REST (signed WebSocket requests are not verified here).
  *
  * Differences: `rateLimits` is left out of the answers (perpstream counts listenKey calls per
  * account, not request weight per IP: listen-key-policy.ts); the methods take no other parameter
