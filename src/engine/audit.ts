@@ -10,6 +10,7 @@ import { ordersOf } from './positions.js';
 import { auditPricing } from './prices.js';
 import { isLive, remaining, sideSign, type Account } from './state.js';
 import { auditIndex } from './risk/liquidation-index.js';
+import { auditConditionals } from './conditional/audit.js';
 
 export function auditState(core: Core): void {
   const positionValue = new Map<string, bigint>();
@@ -40,6 +41,7 @@ export function auditState(core: Core): void {
       () => `${symbol.config.symbol}: book crossed (${bestBid!.price} ≥ ${bestAsk!.price})`);
   }
   auditPricing(core);
+  auditConditionals(core);
 }
 
 function auditSide(side: BookSide): void {

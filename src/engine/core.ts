@@ -11,6 +11,7 @@ import { newSymbolPricing, type SymbolPricing } from './prices.js';
 import { RiskState, type RiskOptions } from './risk/risk-state.js';
 import { SymbolRisk } from './risk/units.js';
 import { MarkPacing } from './mark-pacing.js';
+import { ConditionalOrders, type Conditional } from './conditional/records.js';
 
 export interface EngineOptions extends RiskOptions {
   symbols: readonly SymbolSpec[];
@@ -22,6 +23,8 @@ export interface EngineOptions extends RiskOptions {
   defaultPositionMode?: PositionMode;
   /** MARK_PRICE position events: at most one per position per this many ms of engine time (default 1000). */
   markEventIntervalMs?: number;
+  /** Waiting conditional orders one account may have (default 200). */
+  maxConditionalOrdersPerAccount?: number;
 }
 
 export const DEFAULT_LEVERAGE = 20;
@@ -36,6 +39,17 @@ class EmptyMap<K, V> extends Map<K, V> {
 const NO_ORDERS: Map<number, Order> = new EmptyMap();
 const NO_CLIENT_IDS: Map<string, Order> = new EmptyMap();
 const NO_RESULTS: Map<string, CommandResult> = new EmptyMap();
+const NO_CONDITIONALS: Map<number, Conditional> = new EmptyMap();
+const NO_CONDITIONAL_CLIENT_IDS: Map<string, Conditional> = new EmptyMap();
+
+/** The account's own maps of waiting conditional orders, by id and by client order id (created on first use). */
+export function conditionalsOf(account: Account): { byId: Map<number, Conditional>; byClientId: Map<string, Conditional> } {
+  if (account.conditionals === NO_CONDITIONALS) {
+    account.conditionals = new Map();
+    account.conditionalsByClientId = new Map();
+  }
+  return { byId: account.conditionals, byClientId: account.conditionalsByClientId };
+}
 
 /** The account's own map of live orders (created on first use). */
 export function accountOrdersOf(account: Account): Map<number, Order> {
@@ -67,6 +81,9 @@ export class Core {
   readonly clientOrderIdWindow: number;
   readonly defaultPositionMode: PositionMode;
   readonly markEventIntervalMs: number;
+  readonly maxConditionalOrdersPerAccount: number;
+  /** Waiting conditional orders and their trigger indexes (conditional/). */
+  readonly conditionals = new ConditionalOrders();
   /** Index, samples and funding state per symbol (prices.ts). */
   readonly pricing = new Map<string, SymbolPricing>();
   cmdSeq = 0;
@@ -90,6 +107,8 @@ export class Core {
     invariant(Number.isInteger(this.maxOpenOrdersPerAccount) && this.maxOpenOrdersPerAccount >= 1, 'maxOpenOrdersPerAccount must be ≥ 1');
     invariant(Number.isInteger(this.clientOrderIdWindow) && this.clientOrderIdWindow >= 0, 'clientOrderIdWindow must be ≥ 0');
     this.markEventIntervalMs = options.markEventIntervalMs ?? 1000;
+    this.maxConditionalOrdersPerAccount = options.maxConditionalOrdersPerAccount ?? 200;
+    invariant(Number.isInteger(this.maxConditionalOrdersPerAccount) && this.maxConditionalOrdersPerAccount >= 1, 'maxConditionalOrdersPerAccount must be ≥ 1');
     invariant(Number.isSafeInteger(this.markEventIntervalMs) && this.markEventIntervalMs >= 0, 'markEventIntervalMs must be a whole number ≥ 0');
     for (const spec of options.symbols) {
       invariant(!this.symbols.has(spec.symbol), `symbol ${spec.symbol} is configured twice`);
@@ -115,6 +134,8 @@ export class Core {
       orders: NO_ORDERS,
       liveByClientId: NO_CLIENT_IDS,
       recentClientIds: NO_RESULTS,
+      conditionals: NO_CONDITIONALS,
+      conditionalsByClientId: NO_CONDITIONAL_CLIENT_IDS,
     };
     for (const { config } of this.symbols.values()) {
       account.settings.set(config.symbol, { leverage: Math.min(DEFAULT_LEVERAGE, config.spec.maxLeverage), marginMode, riskLimitLevel: 1 });
@@ -150,7 +171,7 @@ export class Core {
         feesTotal: 0n, feesCurrent: 0n, openTime: 0, updateTime: this.time, buyOrders: [], sellOrders: [], closingOrders: 0, openOrderQty: 0, closeOrderQty: 0, frozen: 0n, openBuyCost: 0n, openSellCost: 0n, dirty: false, emittedQty: 0, lastEmitted: null, lastDirection: null, initialised: false,
         fundingTotal: 0n, emittedMark: 0, markEventTime: null, markSlot: -1,
         valuation: { qty: 0, entryCost: 0n, mark: null, unrealizedPnl: 0n, maintenanceMargin: 0n },
-        autoDeposit: false, status: 'NORMAL', adlQuantile: 0n, adlScore: null, adlSide: 0, adlRound: 0, adlSlot: -1, riskUnit: null, riskCache: null,
+        autoDeposit: false, status: 'NORMAL', adlQuantile: 0n, adlScore: null, adlSide: 0, adlRound: 0, adlSlot: -1, riskUnit: null, riskCache: null, legs: null,
       };
       account.positions.set(key, position);
       this.emitter.touchPosition(position);

@@ -5,9 +5,10 @@
  */
 import { balanceSnapshot, orderSnapshot, positionSnapshot, showsOrder } from './snapshots.js';
 import { riskLevelOf } from './risk/fields.js';
+import { stopLossPriceOf, takeProfitPriceOf, trailingDistanceOf } from './conditional/records.js';
 import type { Account, EmittedPosition, Order, Position, Wallet } from './state.js';
 import type {
-  BalanceSnapshot, ChangeReason, ConfigEvent, EngineEvent, ExecType, FundingEvent, NoticeEvent, OrderSnapshot, PositionEvent, PositionSide, PositionSnapshot,
+  BalanceSnapshot, ChangeReason, ConditionalEvent, ConditionalSnapshot, ConfigEvent, EngineEvent, ExecType, FundingEvent, NoticeEvent, OrderSnapshot, PositionEvent, PositionSide, PositionSnapshot,
   RiskLimitEvent, TradeEvent,
 } from './types.js';
 
@@ -31,7 +32,9 @@ function positionUnchanged(p: Position, last: EmittedPosition): boolean {
     last.openOrderMarginFrozen === p.frozen && last.closeOrderQty === p.closeOrderQty && last.leverage === settings.leverage &&
     last.marginMode === settings.marginMode && last.realizedPnlTotal === p.realizedPnlTotal && last.realizedPnlCurrent === p.realizedPnlCurrent &&
     last.feesTotal === p.feesTotal && last.feesCurrent === p.feesCurrent && last.fundingTotal === p.fundingTotal && last.openTime === p.openTime &&
-    last.updateTime === p.updateTime && last.autoDeposit === p.autoDeposit && last.status === p.status && last.riskLevel === riskLevelOf(p);
+    last.updateTime === p.updateTime && last.autoDeposit === p.autoDeposit && last.status === p.status && last.riskLevel === riskLevelOf(p) &&
+    (p.legs === null ? last.takeProfitPrice === null && last.stopLossPrice === null && last.trailingDistance === null
+      : last.takeProfitPrice === takeProfitPriceOf(p) && last.stopLossPrice === stopLossPriceOf(p) && last.trailingDistance === trailingDistanceOf(p));
 }
 
 /** Whether two balance snapshots of one wallet are the same apart from the mark-derived fields. */
@@ -169,6 +172,13 @@ export class Emitter {
 
   riskLimit(account: Account, fields: Fields<RiskLimitEvent>): void {
     this.events.push({ type: 'riskLimit', ...this.base(account), ...fields });
+  }
+
+  /** A conditional order's event; returned so that a trigger rejected at placement can be rewritten in place (conditional/triggers.ts). */
+  conditional(account: Account, change: ConditionalEvent['change'], conditional: ConditionalSnapshot): ConditionalEvent {
+    const event: ConditionalEvent = { type: 'conditional', ...this.base(account), change, conditional };
+    this.events.push(event);
+    return event;
   }
 
   /** Forgets pending changes without emitting them (state restored from a snapshot is not news). */

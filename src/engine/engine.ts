@@ -15,6 +15,8 @@ import { accountView, buildView, hashView, stateFingerprint } from './state-view
 import type { SymbolConfig } from './symbol.js';
 import type { ChangeReason, Command, CommandResult, EngineEvent, PublicEvent } from './types.js';
 import { takePublicEvents } from './public-feed.js';
+import { amendConditional, cancelAllConditionals, cancelConditional, placeConditional, setPositionTpsl } from './conditional/commands.js';
+import { runConditionals } from './conditional/triggers.js';
 import { adjustRiskLimit, setAutoDeposit } from './risk/commands.js';
 import { depositInsurance } from './risk/insurance.js';
 import { afterCommand, onMarkPrice } from './risk/liquidation.js';
@@ -104,8 +106,12 @@ export class Engine {
     core.time = Math.max(core.time, command.time);
     core.emitter.begin(core.cmdSeq, core.time, REASONS[command.type] ?? 'ORDER');
     const result = this.dispatch(command);
-    // The risk engine re-indexes what the command changed (docs/engine-rules.md, "Risk").
-    if (result.ok) afterCommand(core);
+    if (result.ok) {
+      // Conditional orders see the command's trades and prices (and may place orders), then the
+      // risk engine re-indexes everything the command changed (docs/engine-rules.md, "Risk").
+      runConditionals(core);
+      afterCommand(core);
+    }
     const events = core.emitter.events;
     const market = takePublicEvents(core);
     // The message is built only on failure: a closure here would be allocated for every command.
@@ -136,12 +142,11 @@ export class Engine {
       case 'adjustRiskLimit': return adjustRiskLimit(core, command);
       case 'setAutoDeposit': return setAutoDeposit(core, command);
       case 'depositInsurance': return depositInsurance(core, command);
-      case 'placeConditional':
-      case 'amendConditional':
-      case 'cancelConditional':
-      case 'cancelAllConditionals':
-      case 'setPositionTpsl':
-        return { ok: false, code: 'INVALID_ARGUMENT', message: 'conditional orders are being built (issue 13)' };
+      case 'placeConditional': return placeConditional(core, command);
+      case 'amendConditional': return amendConditional(core, command);
+      case 'cancelConditional': return cancelConditional(core, command);
+      case 'cancelAllConditionals': return cancelAllConditionals(core, command);
+      case 'setPositionTpsl': return setPositionTpsl(core, command);
       default: {
         const unknown: { type?: unknown } = command;
         return { ok: false, code: 'INVALID_ARGUMENT', message: `unknown command type ${String(unknown.type)}` };

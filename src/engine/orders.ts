@@ -4,6 +4,7 @@
  */
 import type { BookSide, PriceLevel } from './book/order-book.js';
 import { accountOrdersOf, liveByClientIdOf, recentClientIdsOf, type Core } from './core.js';
+import { armAttached, validateAttach } from './conditional/commands.js';
 import { refuse } from './refuse.js';
 import { bandLimit, frozenPerContract, orderFrozen } from './margin.js';
 import {
@@ -14,7 +15,7 @@ import { leverageExcess, tierIndex } from './risk/tiers.js';
 import type { SymbolConfig } from './symbol.js';
 import { isLive, remaining, type Account, type Order, type SymbolSettings, type SymbolState } from './state.js';
 import type {
-  AmendOrder, CancelAll, CancelOrder, CommandError, CommandResult, OrderReason, OrderSnapshot, OrderState, PlaceOrder,
+  AmendOrder, CancelAll, CancelOrder, CommandError, CommandResult, ConditionalKind, OrderReason, OrderSnapshot, OrderState, PlaceOrder,
 } from './types.js';
 
 /**
@@ -47,7 +48,8 @@ function worstFillPrice(symbol: SymbolState, side: PlaceOrder['side'], limit: nu
   return bestBid !== undefined && bestBid.price > limit ? bestBid.price : limit;
 }
 
-function validatePlace(core: Core, account: Account, symbol: SymbolState, cmd: PlaceOrder): CommandError | null {
+/** The checks of an order's own fields (conditional orders run them at creation for the order they will place). */
+export function validatePlace(account: Account, symbol: SymbolState, cmd: PlaceOrder): CommandError | null {
   const spec = symbol.config.spec;
   if (cmd.side !== 'BUY' && cmd.side !== 'SELL') return refuse('INVALID_ARGUMENT', 'side must be BUY or SELL');
   if (!isWholeIn(cmd.qty, spec.minQty, spec.maxQty)) {
@@ -76,8 +78,9 @@ function validatePlace(core: Core, account: Account, symbol: SymbolState, cmd: P
   if (cmd.clientOrderId !== undefined && !CLIENT_ORDER_ID_RE.test(cmd.clientOrderId)) {
     return refuse('INVALID_ARGUMENT', 'clientOrderId must be 1-36 characters of A-Z a-z 0-9 _ . : -');
   }
-  if (account.orders.size >= core.maxOpenOrdersPerAccount) {
-    return refuse('TOO_MANY_OPEN_ORDERS', `an account may have at most ${core.maxOpenOrdersPerAccount} open orders; cancel some first`);
+  if (cmd.attachTpsl !== undefined) {
+    const invalid = validateAttach(symbol, cmd);
+    if (invalid) return invalid;
   }
   return null;
 }
@@ -89,20 +92,21 @@ function newPositionExcess(config: SymbolConfig, settings: SymbolSettings, openQ
 }
 
 /** The snapshot of an order refused by a business rule: it never entered the book or a position. */
-function refusedSnapshot(core: Core, account: Account, cmd: PlaceOrder, id: number, state: OrderState, reason: OrderReason): OrderSnapshot {
+function refusedSnapshot(core: Core, account: Account, cmd: PlaceOrder, by: PlacedBy | null, id: number, state: OrderState, reason: OrderReason): OrderSnapshot {
   const settings = core.settings(account, cmd.symbol);
   return {
     orderId: id, clientOrderId: cmd.clientOrderId ?? null, accountId: account.id, symbol: cmd.symbol, side: cmd.side,
     positionSide: cmd.positionSide, orderType: cmd.orderType, timeInForce: cmd.timeInForce,
     price: cmd.orderType === 'LIMIT' ? cmd.price : 0, qty: cmd.qty, executedQty: 0, cumQuote: 0n, state, reason,
     reduceOnly: cmd.reduceOnly, stpMode: cmd.stpMode ?? 'EXPIRE_TAKER', closeQty: 0, marginFrozen: 0n,
-    leverage: settings.leverage, marginMode: settings.marginMode, fees: 0n, realizedPnl: 0n, source: 'USER', origin: null, conditionalId: null, createTime: core.time, updateTime: core.time,
+    leverage: settings.leverage, marginMode: settings.marginMode, fees: 0n, realizedPnl: 0n, source: 'USER', origin: by?.kind ?? null,
+    conditionalId: by?.conditionalId ?? null, createTime: core.time, updateTime: core.time,
   };
 }
 
 /** Ends a placement refused by a business rule: the order's one event (REJECTED or EXPIRED) and the result. */
-function refusePlaced(core: Core, account: Account, cmd: PlaceOrder, id: number, state: OrderState, reason: OrderReason): CommandResult {
-  const snapshot = refusedSnapshot(core, account, cmd, id, state, reason);
+function refusePlaced(core: Core, account: Account, cmd: PlaceOrder, by: PlacedBy | null, id: number, state: OrderState, reason: OrderReason): CommandResult {
+  const snapshot = refusedSnapshot(core, account, cmd, by, id, state, reason);
   core.emitter.events.push({
     type: 'order', accountId: account.id, seq: ++account.seq, cmdSeq: core.cmdSeq, time: core.time, reason: 'ORDER',
     execType: state === 'REJECTED' ? 'REJECTED' : 'EXPIRED', order: snapshot,
@@ -140,19 +144,40 @@ function fillableQty(symbol: SymbolState, account: Account, cmd: PlaceOrder, lim
 }
 
 export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
+  return placeOrderAs(core, cmd, null);
+}
+
+/** The conditional order placing an order at its trigger: the order takes its id and shows its kind. */
+export interface PlacedBy { kind: ConditionalKind; conditionalId: number }
+
+/**
+ * Places an order for the account or, at a trigger, for one of its conditional orders (`by`): then
+ * the client order id was reserved by the conditional order, so an earlier result with it is not a retry.
+ */
+export function placeOrderAs(core: Core, cmd: PlaceOrder, by: PlacedBy | null): CommandResult {
   const account = core.accounts.get(cmd.accountId);
   if (account === undefined) return refuse('UNKNOWN_ACCOUNT', `account ${cmd.accountId} does not exist`);
-  if (cmd.clientOrderId !== undefined) {
+  if (cmd.clientOrderId !== undefined && by === null) {
     const earlier = account.liveByClientId.get(cmd.clientOrderId)?.placeResult ?? account.recentClientIds.get(cmd.clientOrderId);
     if (earlier !== undefined && earlier.ok && earlier.kind === 'order') return { ...earlier, duplicate: true };
+    if (account.conditionalsByClientId.has(cmd.clientOrderId)) {
+      return refuse('INVALID_ARGUMENT', `clientOrderId ${cmd.clientOrderId} belongs to a waiting conditional order; use another`);
+    }
   }
   const symbol = core.symbols.get(cmd.symbol);
   if (symbol === undefined) return refuse('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
-  const invalid = validatePlace(core, account, symbol, cmd);
+  const invalid = validatePlace(account, symbol, cmd);
   if (invalid) return invalid;
+  if (account.orders.size >= core.maxOpenOrdersPerAccount) {
+    return refuse('TOO_MANY_OPEN_ORDERS', `an account may have at most ${core.maxOpenOrdersPerAccount} open orders; cancel some first`);
+  }
+  // The legs it may arm are counted now (armed at its fills, they are not refused then).
+  if (cmd.attachTpsl !== undefined && account.conditionals.size + 2 > core.maxConditionalOrdersPerAccount) {
+    return refuse('TOO_MANY_CONDITIONAL_ORDERS', `an account may have at most ${core.maxConditionalOrdersPerAccount} waiting conditional orders; cancel some first`);
+  }
 
   const { config } = symbol;
-  const id = core.nextOrderId++;
+  const id = by?.conditionalId ?? core.nextOrderId++;
   const isBuy = cmd.side === 'BUY';
   const opposite = isBuy ? symbol.book.asks : symbol.book.bids;
   const reference = referencePrice(symbol);
@@ -160,27 +185,27 @@ export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
   // 1–2: price reference and band.
   let limit: number;
   if (cmd.orderType === 'MARKET') {
-    if (reference === null) return refusePlaced(core, account, cmd, id, 'REJECTED', 'NO_REFERENCE_PRICE');
+    if (reference === null) return refusePlaced(core, account, cmd, by, id, 'REJECTED', 'NO_REFERENCE_PRICE');
     limit = bandLimit(config, reference, isBuy);
   } else {
     limit = cmd.price;
     if (reference !== null && (isBuy ? limit > bandLimit(config, reference, true) : limit < bandLimit(config, reference, false))) {
-      return refusePlaced(core, account, cmd, id, 'REJECTED', 'PRICE_OUTSIDE_BAND');
+      return refusePlaced(core, account, cmd, by, id, 'REJECTED', 'PRICE_OUTSIDE_BAND');
     }
   }
   // 3: post-only must not take.
-  if (cmd.timeInForce === 'GTX' && crosses(cmd.side, limit, opposite.best())) return refusePlaced(core, account, cmd, id, 'REJECTED', 'POST_ONLY_WOULD_TAKE');
+  if (cmd.timeInForce === 'GTX' && crosses(cmd.side, limit, opposite.best())) return refusePlaced(core, account, cmd, by, id, 'REJECTED', 'POST_ONLY_WOULD_TAKE');
   // 4: closing orders must fit the free closing capacity.
   const positionSide = cmd.positionSide;
   const existing = core.findPosition(account, symbol, positionSide);
   const capacity = freeCapacity(existing, cmd.side);
   const closingOnly = cmd.reduceOnly || (positionSide === 'LONG' && !isBuy) || (positionSide === 'SHORT' && isBuy);
-  if (closingOnly && cmd.qty > capacity) return refusePlaced(core, account, cmd, id, 'REJECTED', 'REDUCE_ONLY_WOULD_INCREASE');
+  if (closingOnly && cmd.qty > capacity) return refusePlaced(core, account, cmd, by, id, 'REJECTED', 'REDUCE_ONLY_WOULD_INCREASE');
   const closeQty = Math.min(cmd.qty, capacity);
   const openQty = cmd.qty - closeQty;
   // 5: position limit.
   if (openQty > 0 && Math.abs(existing?.qty ?? 0) + (existing?.openOrderQty ?? 0) + openQty > config.spec.maxPositionQty) {
-    return refusePlaced(core, account, cmd, id, 'REJECTED', 'POSITION_LIMIT');
+    return refusePlaced(core, account, cmd, by, id, 'REJECTED', 'POSITION_LIMIT');
   }
   // The worst price the order can fill at: its margin is frozen at it (5b and 7).
   const freezePrice = worstFillPrice(symbol, cmd.side, limit);
@@ -189,17 +214,17 @@ export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
   if (openQty > 0) {
     const excess = existing !== undefined ? leverageExcess(existing, settings.leverage, { side: cmd.side, openQty, price: freezePrice }) !== null
       : newPositionExcess(config, settings, openQty, freezePrice);
-    if (excess) return refusePlaced(core, account, cmd, id, 'REJECTED', 'RISK_LIMIT');
+    if (excess) return refusePlaced(core, account, cmd, by, id, 'REJECTED', 'RISK_LIMIT');
   }
   // 6: fill-or-kill must be fillable in full.
   if (cmd.timeInForce === 'FOK' && fillableQty(symbol, account, cmd, limit, cmd.qty) < cmd.qty) {
-    return refusePlaced(core, account, cmd, id, 'EXPIRED', 'FOK_NOT_FILLABLE');
+    return refusePlaced(core, account, cmd, by, id, 'EXPIRED', 'FOK_NOT_FILLABLE');
   }
   // 7: margin for the opening part at that price (the per-contract figure is the new order's first cache).
   const perContract = openQty > 0 ? frozenPerContract(config, freezePrice, settings.leverage) : 0n;
   const needed = openQty === 0 ? 0n : BigInt(openQty) * perContract;
   const wallet = account.wallets.get(config.settleAsset);
-  if (needed > 0n && (wallet === undefined || needed > availableBalance(wallet))) return refusePlaced(core, account, cmd, id, 'REJECTED', 'INSUFFICIENT_MARGIN');
+  if (needed > 0n && (wallet === undefined || needed > availableBalance(wallet))) return refusePlaced(core, account, cmd, by, id, 'REJECTED', 'INSUFFICIENT_MARGIN');
 
   const order: Order = {
     id, clientOrderId: cmd.clientOrderId ?? null, account, symbol, position: core.position(account, symbol, positionSide),
@@ -208,7 +233,8 @@ export function placeOrder(core: Core, cmd: PlaceOrder): CommandResult {
     freezePrice, qty: cmd.qty, filled: 0, cumQuote: 0n, state: 'NEW', reason: 'NONE', priority: core.nextPriority++,
     closeQty: 0, openQty: 0, frozen: 0n, openCost: 0n, perContract,
     perContractPrice: openQty > 0 ? freezePrice : 0, perContractLeverage: openQty > 0 ? settings.leverage : 0, fees: 0n, realizedPnl: 0n,
-    updateTime: core.time, placeResult: null, source: 'USER', origin: null, conditionalId: null, level: null, prev: null, next: null,
+    updateTime: core.time, placeResult: null, source: 'USER', origin: by?.kind ?? null, conditionalId: by?.conditionalId ?? null,
+    attachTpsl: cmd.attachTpsl ?? null, level: null, prev: null, next: null,
   };
   accountOrdersOf(account).set(order.id, order);
   if (order.clientOrderId !== null) liveByClientIdOf(account).set(order.clientOrderId, order);
@@ -309,6 +335,8 @@ export function fillStep(core: Core, order: Order, qty: number, price: number, i
   });
   enforceAllocation(core, order.position);
   core.emitter.endStep();
+  // An opening order with take-profit / stop-loss arms them on its position as it fills.
+  if (order.attachTpsl !== null) armAttached(core, order, qty);
   core.emitter.setReason(reason);
 }
 

@@ -12,8 +12,12 @@ import { levelInForce } from './risk/tiers.js';
 import { pricingRecords, restorePricing, type PricingRecord } from './prices.js';
 import type { Account, EmittedPosition, Order, Position, Wallet } from './state.js';
 import { rebuildIndex } from './risk/liquidation-index.js';
+import {
+  conditionalRecord, fromRecord, stopLossPriceOf, takeProfitPriceOf, trailingDistanceOf, type ConditionalRecord,
+} from './conditional/records.js';
+import { register } from './conditional/lifecycle.js';
 import type {
-  CommandResult, MarginMode, OrderReason, OrderState, OrderType, PositionMode, PositionSide, Side, StpMode, TimeInForce,
+  AttachTpsl, CommandResult, ConditionalKind, MarginMode, OrderReason, OrderState, OrderType, PositionMode, PositionSide, Side, StpMode, TimeInForce,
 } from './types.js';
 
 export const SNAPSHOT_VERSION = 1;
@@ -23,6 +27,8 @@ export interface OrderRecord {
   reduceOnly: boolean; stpMode: StpMode; createTime: number; price: number; qty: number; filled: number; cumQuote: bigint;
   state: OrderState; reason: OrderReason; priority: number; fees: bigint; realizedPnl: bigint; updateTime: number;
   placeResult: CommandResult | null; symbol: string;
+  /** The conditional order that placed it and the TP/SL it arms as it fills (absent before conditional orders: none). */
+  origin?: ConditionalKind | null; conditionalId?: number | null; attachTpsl?: AttachTpsl | null;
 }
 
 export interface PositionRecord {
@@ -75,6 +81,8 @@ export interface EngineSnapshot {
   pricing?: PricingRecord[];
   /** Insurance fund per settle asset (absent before the risk engine). */
   insuranceFund?: [string, bigint][];
+  /** Waiting conditional orders, by id (absent before conditional orders). */
+  conditionals?: ConditionalRecord[];
 }
 
 function orderRecord(order: Order): OrderRecord {
@@ -83,7 +91,7 @@ function orderRecord(order: Order): OrderRecord {
     timeInForce: order.timeInForce, reduceOnly: order.reduceOnly, stpMode: order.stpMode, createTime: order.createTime, price: order.price,
     qty: order.qty, filled: order.filled, cumQuote: order.cumQuote, state: order.state, reason: order.reason, priority: order.priority,
     fees: order.fees, realizedPnl: order.realizedPnl, updateTime: order.updateTime, placeResult: order.placeResult,
-    symbol: order.symbol.config.symbol,
+    symbol: order.symbol.config.symbol, origin: order.origin, conditionalId: order.conditionalId, attachTpsl: order.attachTpsl,
   };
 }
 
@@ -128,6 +136,7 @@ export function captureSnapshot(core: Core): EngineSnapshot {
     accounts,
     pricing: pricingRecords(core),
     insuranceFund: [...core.risk.insuranceFund.entries()],
+    conditionals: [...core.conditionals.waiting.values()].sort((a, b) => a.id - b.id).map(conditionalRecord),
   };
 }
 
@@ -142,6 +151,7 @@ function emittedState(p: Position): EmittedPosition {
     closeOrderQty: p.closeOrderQty, leverage: settings.leverage, marginMode: settings.marginMode, realizedPnlTotal: p.realizedPnlTotal,
     realizedPnlCurrent: p.realizedPnlCurrent, feesTotal: p.feesTotal, feesCurrent: p.feesCurrent, fundingTotal: p.fundingTotal,
     openTime: p.openTime, updateTime: p.updateTime, autoDeposit: p.autoDeposit, status: p.status, riskLevel: levelInForce(p) + 1,
+    takeProfitPrice: takeProfitPriceOf(p), stopLossPrice: stopLossPriceOf(p), trailingDistance: trailingDistanceOf(p),
   };
 }
 
@@ -209,7 +219,8 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
       createTime: record.createTime, price: record.price, freezePrice: record.price, qty: record.qty, filled: record.filled,
       cumQuote: record.cumQuote, state: record.state, reason: record.reason, priority: record.priority, closeQty: 0, openQty: 0,
       frozen: 0n, openCost: 0n, perContract: 0n, perContractPrice: 0, perContractLeverage: 0, fees: record.fees, realizedPnl: record.realizedPnl,
-      updateTime: record.updateTime, placeResult: record.placeResult, source: 'USER', origin: null, conditionalId: null, level: null, prev: null, next: null,
+      updateTime: record.updateTime, placeResult: record.placeResult, source: 'USER', origin: record.origin ?? null,
+      conditionalId: record.conditionalId ?? null, attachTpsl: record.attachTpsl ?? null, level: null, prev: null, next: null,
     };
     accountOrdersOf(account).set(order.id, order);
     if (order.clientOrderId !== null) liveByClientIdOf(account).set(order.clientOrderId, order);
@@ -217,6 +228,14 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
     symbol.book.sideFor(order).add(order);
   }
   restorePricing(core, snapshot.pricing ?? []);
+  for (const record of snapshot.conditionals ?? []) {
+    const account = core.accounts.get(record.accountId)!;
+    const symbol = core.symbols.get(record.symbol)!;
+    register(core, fromRecord(record, account, symbol), core.findPosition(account, symbol, record.positionSide));
+  }
+  // Between commands every waiting order is in the heaps.
+  for (const c of core.conditionals.pending) core.conditionals.book(c.symbol).add(c);
+  core.conditionals.pending = [];
   // Restoring marked records as changed; nothing is to be emitted for them (nor for the book levels it filled).
   core.emitter.discardStep();
   for (const symbol of core.symbols.values()) {

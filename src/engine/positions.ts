@@ -262,6 +262,8 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
     }
     position.qty += direction * opening;
   }
+  // Its take-profit / stop-loss legs follow the position (conditional/triggers.ts followPositions).
+  if (position.legs !== null) core.conditionals.moved.add(position);
   if (!isolated) {
     const margin = initialMargin(config, position.entryCost, settings.leverage);
     wallet.crossedMargin += margin - position.margin;

@@ -1,6 +1,7 @@
 /**
  * Immutable snapshots of engine records: what events, results and views carry.
  */
+import { stopLossPriceOf, takeProfitPriceOf, trailingDistanceOf } from './conditional/records.js';
 import { positionMaintenance, unrealizedPnl } from './margin.js';
 import { riskFields } from './risk/fields.js';
 import type { Account, Order, Position, Valuation, Wallet } from './state.js';
@@ -100,9 +101,9 @@ export function positionSnapshot(position: Position): PositionSnapshot {
     autoDeposit: position.autoDeposit,
     status: position.status,
     fundingTotal: position.fundingTotal,
-    takeProfitPrice: null,
-    stopLossPrice: null,
-    trailingDistance: null,
+    takeProfitPrice: takeProfitPriceOf(position),
+    stopLossPrice: stopLossPriceOf(position),
+    trailingDistance: trailingDistanceOf(position),
     openTime: position.openTime,
     updateTime: position.updateTime,
   };

@@ -1,6 +1,7 @@
 /**
  * Builds the canonical StateView (view.ts) and its hash.
  */
+import { conditionalSnapshot } from './conditional/records.js';
 import { createHash } from 'node:crypto';
 import type { Core } from './core.js';
 import { levelOrders, type BookSide } from './book/order-book.js';
@@ -37,7 +38,7 @@ export function accountView(account: Account): AccountView {
       .map((p) => positionSnapshot(p)),
     orders: [...account.orders.values()].sort((a, b) => a.id - b.id)
       .map((o) => orderSnapshot(o)),
-    conditionals: [],
+    conditionals: [...account.conditionals.values()].sort((a, b) => a.id - b.id).map(conditionalSnapshot),
   };
 }
 

@@ -4,12 +4,13 @@
  */
 import type { SymbolConfig } from './symbol.js';
 import type {
-  BalanceSnapshot, ConditionalKind, PositionSnapshot, CommandResult, MarginMode, OrderReason, OrderSource, OrderState, OrderType, PositionMode, PositionSide,
+  AttachTpsl, BalanceSnapshot, ConditionalKind, PositionSnapshot, CommandResult, MarginMode, OrderReason, OrderSource, OrderState, OrderType, PositionMode, PositionSide,
   PositionStatus, Side, StpMode, TimeInForce,
 } from './types.js';
 import type { OrderBook, PriceLevel } from './book/order-book.js';
 import type { RiskUnit, SymbolRisk } from './risk/units.js';
 import type { MarkPacing } from './mark-pacing.js';
+import type { Conditional } from './conditional/records.js';
 
 export interface SymbolState {
   readonly config: SymbolConfig;
@@ -126,12 +127,15 @@ export interface Position {
   riskUnit: RiskUnit | null;
   /** The snapshot's risk fields as last computed, with their inputs (risk/fields.ts owns it). */
   riskCache: object | null;
+  /** Its waiting take-profit / stop-loss / trailing legs (conditional/), null when none. */
+  legs: Conditional[] | null;
 }
 
 /** The fields of a position snapshot that the emitter compares to decide whether a position changed (emitter.ts). */
 export type EmittedPosition = Pick<PositionSnapshot,
   'qty' | 'entryCost' | 'margin' | 'openOrderQty' | 'openOrderMarginFrozen' | 'closeOrderQty' | 'leverage' | 'marginMode' | 'realizedPnlTotal' |
-  'realizedPnlCurrent' | 'feesTotal' | 'feesCurrent' | 'fundingTotal' | 'openTime' | 'updateTime' | 'autoDeposit' | 'status' | 'riskLevel'>;
+  'realizedPnlCurrent' | 'feesTotal' | 'feesCurrent' | 'fundingTotal' | 'openTime' | 'updateTime' | 'autoDeposit' | 'status' | 'riskLevel' |
+  'takeProfitPrice' | 'stopLossPrice' | 'trailingDistance'>;
 
 export interface Valuation {
   qty: number;
@@ -183,6 +187,8 @@ export interface Order {
   /** The kind of conditional order that placed it and that order's id (null when placed directly). */
   readonly origin: ConditionalKind | null;
   readonly conditionalId: number | null;
+  /** TP/SL to arm on its position as it fills (conditional/triggers.ts armAttached), null when none. */
+  readonly attachTpsl: AttachTpsl | null;
   // Intrusive links of the price level's FIFO queue.
   level: PriceLevel | null;
   prev: Order | null;
@@ -208,6 +214,9 @@ export interface Account {
   orders: Map<number, Order>;
   liveByClientId: Map<string, Order>;
   recentClientIds: Map<string, CommandResult>;
+  /** Waiting conditional orders by id and by client order id (shared empty maps until the first: core.ts). */
+  conditionals: Map<number, Conditional>;
+  conditionalsByClientId: Map<string, Conditional>;
 }
 
 export const remaining = (order: Order): number => order.qty - order.filled;

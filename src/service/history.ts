@@ -1,9 +1,9 @@
 /**
- * Recent finished orders and fills, for the REST queries the engine does not answer (it forgets an
+ * Recent finished orders, ended conditional orders and fills, for the REST queries the engine does not answer (it forgets an
  * order once it is done). Bounded per account and in total: past either bound the oldest entry
  * goes (the oldest of that account, or the oldest of all).
  */
-import type { EngineEvent, OrderSnapshot, TradeEvent } from '../engine/types.js';
+import type { ConditionalSnapshot, EngineEvent, OrderSnapshot, TradeEvent } from '../engine/types.js';
 
 const FINAL_STATES = new Set(['FILLED', 'CANCELED', 'PARTIALLY_CANCELED', 'REJECTED', 'EXPIRED']);
 
@@ -139,16 +139,20 @@ export interface HistoryLimits {
 
 export const DEFAULT_HISTORY_LIMITS: HistoryLimits = { ordersPerAccount: 1000, tradesPerAccount: 1000, ordersTotal: 100_000, tradesTotal: 100_000 };
 
-type Entry = ['order', OrderSnapshot] | ['trade', TradeEvent];
+type Entry = ['order', OrderSnapshot] | ['trade', TradeEvent] | ['conditional', ConditionalSnapshot];
 
 export class History {
   readonly name = 'history';
   private readonly ordersById = new Map<number, OrderSnapshot>();
   private readonly orderLog: BoundedLog<OrderSnapshot>;
   private readonly tradeLog: BoundedLog<TradeEvent>;
+  /** Ended conditional orders (triggered, cancelled, expired, rejected), under the orders' bounds. */
+  private readonly conditionalsById = new Map<number, ConditionalSnapshot>();
+  private readonly conditionalLog: BoundedLog<ConditionalSnapshot>;
 
   constructor(limits: HistoryLimits = DEFAULT_HISTORY_LIMITS) {
     this.orderLog = new BoundedLog(limits.ordersPerAccount, limits.ordersTotal, (order) => this.ordersById.delete(order.orderId));
+    this.conditionalLog = new BoundedLog(limits.ordersPerAccount, limits.ordersTotal, (c) => this.conditionalsById.delete(c.conditionalId));
     this.tradeLog = new BoundedLog(limits.tradesPerAccount, limits.tradesTotal, () => undefined);
   }
 
@@ -158,7 +162,21 @@ export class History {
     } else if (event.type === 'order' && FINAL_STATES.has(event.order.state)) {
       this.ordersById.set(event.order.orderId, event.order);
       this.orderLog.push(event.accountId, event.order);
+    } else if (event.type === 'conditional' && event.conditional.state !== 'WAITING') {
+      this.conditionalsById.set(event.conditional.conditionalId, event.conditional);
+      this.conditionalLog.push(event.accountId, event.conditional);
     }
+  }
+
+  /** An ended conditional order of the account (while the log holds it). */
+  finishedConditional(accountId: number, conditionalId: number): ConditionalSnapshot | undefined {
+    const c = this.conditionalsById.get(conditionalId);
+    return c?.accountId === accountId ? c : undefined;
+  }
+
+  /** Ended conditional orders, newest first. */
+  finishedConditionals(accountId: number): ConditionalSnapshot[] {
+    return [...this.conditionalLog.of(accountId)].reverse();
   }
 
   finishedOrder(accountId: number, orderId: number): OrderSnapshot | undefined {
@@ -181,6 +199,7 @@ export class History {
     const entries: Entry[] = [];
     for (const order of this.orderLog.entries()) entries.push(['order', order]);
     for (const trade of this.tradeLog.entries()) entries.push(['trade', trade]);
+    for (const c of this.conditionalLog.entries()) entries.push(['conditional', c]);
     return entries;
   }
 
@@ -188,12 +207,17 @@ export class History {
     this.orderLog.clear();
     this.tradeLog.clear();
     this.ordersById.clear();
-    for (const [kind, item] of items as Entry[]) {
-      if (kind === 'order') {
-        this.ordersById.set(item.orderId, item);
-        this.orderLog.push(item.accountId, item);
+    this.conditionalLog.clear();
+    this.conditionalsById.clear();
+    for (const entry of items as Entry[]) {
+      if (entry[0] === 'order') {
+        this.ordersById.set(entry[1].orderId, entry[1]);
+        this.orderLog.push(entry[1].accountId, entry[1]);
+      } else if (entry[0] === 'conditional') {
+        this.conditionalsById.set(entry[1].conditionalId, entry[1]);
+        this.conditionalLog.push(entry[1].accountId, entry[1]);
       } else {
-        this.tradeLog.push(item.accountId, item);
+        this.tradeLog.push(entry[1].accountId, entry[1]);
       }
     }
   }
