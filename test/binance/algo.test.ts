@@ -88,7 +88,6 @@ describe('Binance algo orders', () => {
   it('STOP_MARKET SELL: the answer, ALGO_UPDATE NEW, the queries; a fall to the trigger sells and ALGO_UPDATE runs TRIGGERING → TRIGGERED → FINISHED', async () => {
     const { a, s } = await trader();
     await openLong(a, '0.002');
-    const from = s.events.length;
     const placed = await algo(a, { side: 'SELL', type: 'STOP_MARKET', quantity: '0.002', triggerPrice: '59500', reduceOnly: 'true', clientAlgoId: 'stop-1', newOrderRespType: 'RESULT' });
     const id = placed.algoId as number;
     assert.deepEqual(placed, {
@@ -97,8 +96,8 @@ describe('Binance algo orders', () => {
       selfTradePreventionMode: 'EXPIRE_TAKER', workingType: 'CONTRACT_PRICE', priceMatch: 'NONE', closePosition: false, priceProtect: false,
       reduceOnly: true, activatePrice: '', callbackRate: '', createTime: placed.createTime, updateTime: placed.updateTime, triggerTime: 0, goodTillDate: 0,
     });
-    const [pushed] = await s.next(from, 1);
-    assert.deepEqual(pushed, {
+    await s.until(() => s.of('ALGO_UPDATE').length === 1, 5_000, 'ALGO_UPDATE NEW');
+    assert.deepEqual(s.of('ALGO_UPDATE')[0], {
       e: 'ALGO_UPDATE', T: placed.createTime, E: placed.createTime, o: {
         caid: 'stop-1', aid: id, at: 'CONDITIONAL', o: 'STOP_MARKET', s: BTC, S: 'SELL', ps: 'BOTH', f: 'GTC', q: '0.0020', X: 'NEW', ai: '',
         tp: '59500', p: '0', V: 'EXPIRE_TAKER', wt: 'CONTRACT_PRICE', pm: 'NONE', cp: false, pP: false, R: true, tt: 0, gtd: 0,
@@ -127,7 +126,7 @@ describe('Binance algo orders', () => {
       ['ALGO_UPDATE TRIGGERING', 'ALGO_UPDATE TRIGGERED', 'ORDER_TRADE_UPDATE NEW', 'TRADE_LITE', 'ORDER_TRADE_UPDATE TRADE', 'ACCOUNT_UPDATE', 'ALGO_UPDATE FINISHED']);
     const [triggering, triggered] = [after[0]!.o as Json, after[1]!.o as Json];
     assert.deepEqual([triggering.ai, 'act' in triggering, triggering.tt === 0], ['', false, false]);
-    assert.deepEqual([triggered.ai, triggered.ap, triggered.aq, triggered.act], [String(id), '0', '0.0000', 'MARKET']);
+    assert.deepEqual([triggered.ai, triggered.ap, triggered.aq, triggered.act], [String(id), '0', '0', 'MARKET']);
     const newOrder = after[2]!.o as Json;
     assert.deepEqual([newOrder.i, newOrder.c, newOrder.o, newOrder.ot, newOrder.sp, newOrder.wt, newOrder.cp, newOrder.R, newOrder.S, 'AP' in newOrder],
       [id, 'stop-1', 'MARKET', 'STOP_MARKET', '59500', 'CONTRACT_PRICE', false, true, 'SELL', false]);
@@ -246,7 +245,7 @@ describe('Binance algo orders', () => {
     await s.until(() => algoUpdates(s).some((o) => o.X === 'FINISHED'), 5_000, 'FINISHED');
     assert.deepEqual(algoUpdates(s).map((o) => o.X), ['NEW', 'TRIGGERING', 'TRIGGERED', 'FINISHED']);
     const finished = algoUpdates(s).at(-1)!;
-    assert.deepEqual([finished.caid, finished.o, finished.tp, finished.wt, finished.ai, finished.aq, finished.act], ['tp-mark', 'TAKE_PROFIT', '60500', 'MARK_PRICE', String(tp.algoId), '0.0000', 'LIMIT']);
+    assert.deepEqual([finished.caid, finished.o, finished.tp, finished.wt, finished.ai, finished.aq, finished.act], ['tp-mark', 'TAKE_PROFIT', '60500', 'MARK_PRICE', String(tp.algoId), '0', 'LIMIT']);
     assert.equal((await a.rest.ok<Json>('GET', '/fapi/v1/algoOrder', { algoId: tp.algoId as number })).algoStatus, 'FINISHED');
   });
 
@@ -254,12 +253,12 @@ describe('Binance algo orders', () => {
     const { a, s } = await trader();
     await openLong(a, '0.001');
     const stop = await algo(a, { side: 'SELL', type: 'STOP_MARKET', triggerPrice: '59000', closePosition: 'true' });
-    assert.deepEqual([stop.timeInForce, stop.quantity, stop.closePosition, stop.reduceOnly], ['GTE_GTC', '0.0000', true, true]);
+    assert.deepEqual([stop.timeInForce, stop.quantity, stop.closePosition, stop.reduceOnly], ['GTE_GTC', '0', true, true]);
     await maker.rest.ok('POST', '/fapi/v1/order', { symbol: BTC, side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.001', price: '60000' });
     await a.rest.ok('POST', '/fapi/v1/order', { symbol: BTC, side: 'SELL', type: 'MARKET', quantity: '0.001' });
     await s.until(() => algoUpdates(s).some((o) => o.X === 'EXPIRED'), 5_000, 'EXPIRED');
     const expired = algoUpdates(s).at(-1)!;
-    assert.deepEqual([expired.aid, expired.X, expired.f, expired.q, expired.cp, expired.R], [stop.algoId, 'EXPIRED', 'GTE_GTC', '0.0000', true, true]);
+    assert.deepEqual([expired.aid, expired.X, expired.f, expired.q, expired.cp, expired.R], [stop.algoId, 'EXPIRED', 'GTE_GTC', '0', true, true]);
     assert.equal((await a.rest.ok<Json>('GET', '/fapi/v1/algoOrder', { algoId: stop.algoId as number })).algoStatus, 'EXPIRED');
   });
 

@@ -61,7 +61,7 @@ describe('ccxt binanceusdm: conditional orders through the algo endpoints', () =
     assert.deepEqual(waiting.map((c) => [String(c.conditionalId), c.kind, c.side, c.triggerPrice, c.triggerDirection, c.triggerSource, c.orderType, c.qty, c.reduceOnly]),
       [[stop.id, 'PLAN', 'SELL', 595_000, 'FALL', 'LAST', 'MARKET', 20, true]]);
     assert.deepEqual([stop.status, stop.type, stop.side, stop.amount, stop.triggerPrice, stop.clientOrderId, stop.reduceOnly],
-      ['open', 'stop_market', 'sell', 0.002, 59_500, waiting[0]!.clientOrderId, true]);
+      ['open', 'market', 'sell', 0.002, 59_500, waiting[0]!.clientOrderId, true]);
     const open = await withTimeout(a.ex.fetchOpenOrders(BTC, undefined, undefined, { trigger: true }), T, 'fetchOpenOrders trigger');
     assert.deepEqual(open.map((o) => [o.id, o.status, o.triggerPrice, o.amount]), [[stop.id, 'open', 59_500, 0.002]]);
     assert.deepEqual(await withTimeout(a.ex.fetchOpenOrders(BTC), T, 'fetchOpenOrders'), [], 'no matching-engine order before the trigger');

@@ -5,7 +5,7 @@
  * page does not list is refused (-1104), as Binance does with parameters it did not read.
  */
 import { readPrice, priceProblemText } from '../front-door-bounds.js';
-import type { PlaceConditional, PositionMode, StpMode, TimeInForce } from '../../engine/types.js';
+import type { PlaceConditional, PositionMode, SetPositionTpsl, StpMode, TimeInForce } from '../../engine/types.js';
 import { ALGO_TYPES, triggerDirection, triggerSourceOf, WORKING_TYPES, type AlgoOrderType } from './algo.js';
 import { GENERATED_CLIENT_ID_PREFIX } from './encode.js';
 import { BinanceError, ERR, illegal, missing } from './errors.js';
@@ -76,10 +76,16 @@ function callbackRateParam(params: Params): bigint {
   return rate;
 }
 
-export interface AlgoOrderRequest {
-  command: Omit<PlaceConditional, 'time'>;
-  symbol: BinanceSymbol;
-}
+/**
+ * What a New Algo Order request asks for: a plan or trailing order (placeConditional), or — for a
+ * close-all STOP_MARKET / TAKE_PROFIT_MARKET — the position's whole-position stop-loss or
+ * take-profit leg (setPositionTpsl FULL). Binance's close-all orders are GTE_GTC: they need a
+ * position, one per direction (-4130), and expire with the position, which is what the engine's
+ * FULL legs do; a plan order would keep waiting after the position closed.
+ */
+export type AlgoOrderRequest = { symbol: BinanceSymbol } & (
+  | { closeAll: false; command: Omit<PlaceConditional, 'time'> }
+  | { closeAll: true; leg: 'TAKE_PROFIT' | 'STOP_LOSS'; side: 'BUY' | 'SELL'; command: Omit<SetPositionTpsl, 'time'> });
 
 /** Reads one New Algo Order request for an account in `positionMode`. */
 export function readAlgoOrder(params: Params, symbols: BinanceSymbols, accountId: number, positionMode: PositionMode): AlgoOrderRequest {
@@ -163,6 +169,22 @@ export function readAlgoOrder(params: Params, symbols: BinanceSymbols, accountId
   const stp = enumParam(params, 'selfTradePreventionMode', ['NONE', 'EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH'] as const,
     illegal('selfTradePreventionMode', 'send NONE, EXPIRE_TAKER, EXPIRE_MAKER or EXPIRE_BOTH'));
 
+  if (closePosition) {
+    // STOP_MARKET closes at a loss (stop-loss), TAKE_PROFIT_MARKET at a profit; the order type is a MARKET leg.
+    const leg = type === 'STOP_MARKET' ? 'STOP_LOSS' : 'TAKE_PROFIT';
+    if (stp !== undefined && stp !== 'NONE' && stp !== 'EXPIRE_TAKER') {
+      throw invalid('selfTradePreventionMode', 'a close-all order trades with the engine\'s default EXPIRE_TAKER');
+    }
+    const tpsl = { triggerPrice: triggerPrice!, triggerSource: triggerSourceOf(workingType), orderType: 'MARKET' as const };
+    return {
+      symbol, closeAll: true, leg, side,
+      command: {
+        type: 'setPositionTpsl', accountId, symbol: symbol.config.symbol, positionSide, mode: 'FULL',
+        ...(leg === 'TAKE_PROFIT' ? { takeProfit: tpsl } : { stopLoss: tpsl }),
+        ...(clientOrderId === undefined ? {} : { clientOrderId }),
+      },
+    };
+  }
   const command: Omit<PlaceConditional, 'time'> = {
     type: 'placeConditional', accountId, symbol: symbol.config.symbol, kind: trailing ? 'TRAILING' : 'PLAN', side, positionSide,
     triggerSource: triggerSourceOf(workingType),
@@ -174,5 +196,5 @@ export function readAlgoOrder(params: Params, symbols: BinanceSymbols, accountId
     // perpstream always prevents self-trades; NONE (Binance's default) takes the taker-expiry rule.
     ...(stp === undefined || stp === 'NONE' ? {} : { stpMode: stp as StpMode }),
   };
-  return { command, symbol };
+  return { symbol, closeAll: false, command };
 }

@@ -58,7 +58,7 @@ export const workingTypeOf = (source: TriggerSource): WorkingType => (source ===
  */
 export function algoTimeInForce(c: ConditionalSnapshot): string {
   if (c.orderType === 'LIMIT') return c.timeInForce;
-  return c.closePosition ? 'GTE_GTC' : 'GTC';
+  return closesAll(c) ? 'GTE_GTC' : 'GTC';
 }
 
 const ORDER_FINAL = new Set(['FILLED', 'CANCELED', 'PARTIALLY_CANCELED', 'EXPIRED', 'REJECTED']);
@@ -84,8 +84,14 @@ export function algoStatus(c: ConditionalSnapshot, placed: OrderSnapshot | undef
 /** callbackRate in Binance's percent ("1.0" for 1 %) from the engine's 10^-8 fraction. */
 export const formatCallbackRate = (rate: bigint): string => formatScaled(rate, 6, 1);
 
+/**
+ * A close-all order: Binance's `closePosition`, which the dialect files as the position's FULL
+ * take-profit / stop-loss leg (algo-params.ts); a FULL leg set through another dialect is one too.
+ */
+export const closesAll = (c: ConditionalSnapshot): boolean => c.closePosition || c.tpslMode === 'FULL';
+
 /** A reduce-only order: close-all orders are reduce-only too (Binance pushes `R` true for them). */
-const reduceOnly = (c: ConditionalSnapshot): boolean => c.reduceOnly || c.closePosition;
+const reduceOnly = (c: ConditionalSnapshot): boolean => c.reduceOnly || closesAll(c);
 
 /**
  * The trailing stop's activation price as Binance shows it: the one sent, else the price it armed
@@ -129,7 +135,7 @@ export function newAlgoObject(symbol: BinanceSymbol, c: ConditionalSnapshot): Js
     selfTradePreventionMode: c.stpMode,
     workingType: workingTypeOf(c.triggerSource),
     priceMatch: 'NONE',
-    closePosition: c.closePosition,
+    closePosition: closesAll(c),
     priceProtect: false,
     reduceOnly: reduceOnly(c),
     activatePrice: activation === null ? '' : formatPrice(symbol, activation),
@@ -163,7 +169,7 @@ export function algoObject(symbol: BinanceSymbol, c: ConditionalSnapshot, placed
     selfTradePreventionMode: c.stpMode,
     workingType: workingTypeOf(c.triggerSource),
     priceMatch: 'NONE',
-    closePosition: c.closePosition,
+    closePosition: closesAll(c),
     priceProtect: false,
     reduceOnly: reduceOnly(c),
     createTime: c.createTime,
@@ -213,7 +219,7 @@ export function algoUpdate(symbol: BinanceSymbol, c: ConditionalSnapshot, status
     V: c.stpMode,
     wt: workingTypeOf(c.triggerSource),
     pm: 'NONE',
-    cp: c.closePosition,
+    cp: closesAll(c),
     pP: false,
     R: reduceOnly(c),
     tt: status === 'NEW' || status === 'CANCELED' || status === 'EXPIRED' ? 0 : triggerTime(c) || time,
@@ -249,7 +255,7 @@ export function originOrderFields(symbol: BinanceSymbol, c: ConditionalSnapshot)
     origType: algoOrderType(c),
     stopPrice: formatPrice(symbol, stopPriceOf(c)),
     workingType: workingTypeOf(c.triggerSource),
-    closePosition: c.closePosition,
+    closePosition: closesAll(c),
     ...(trailing ? {
       activatePrice: activation === null ? '' : formatPrice(symbol, activation),
       priceRate: c.callbackRate === null ? '' : formatCallbackRate(c.callbackRate),
@@ -267,7 +273,7 @@ export function originPushFields(symbol: BinanceSymbol, c: ConditionalSnapshot):
     sp: formatPrice(symbol, stopPriceOf(c)),
     wt: workingTypeOf(c.triggerSource),
     ot: algoOrderType(c),
-    cp: c.closePosition,
+    cp: closesAll(c),
     ...(c.kind === 'TRAILING' ? {
       trailing: {
         AP: activation === null ? '0' : formatPrice(symbol, activation),

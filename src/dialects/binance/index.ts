@@ -32,7 +32,7 @@ export const binanceDialect: Dialect = {
     };
     const feed = new BinanceMarketFeed(exchange, symbols);
     app.addHook('onClose', async () => feed.stop());
-    const streams = new BinanceStreams({ exchange, listenKeys, encoder: new BinanceEncoder(symbols), symbols, feed, limits, connections, ...timings });
+    const streams = new BinanceStreams({ exchange, listenKeys, encoder: new BinanceEncoder(symbols, (accountId, id) => exchange.history.finishedConditional(accountId, id)), symbols, feed, limits, connections, ...timings });
     await app.register(binanceRoutes, {
       prefix: '/binance', exchange, credentials, listenKeys, symbols, onListenKeyClosed: (key: string) => streams.closeKey(key),
     });

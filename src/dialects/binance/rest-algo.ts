@@ -9,7 +9,7 @@
  * is used as a filter (an algo order of another symbol is not found) rather than ignored.
  */
 import type { FastifyInstance } from 'fastify';
-import type { ConditionalSnapshot, OrderSnapshot } from '../../engine/types.js';
+import type { ConditionalSnapshot, OrderSnapshot, PlaceConditional } from '../../engine/types.js';
 import { algoObject, newAlgoObject } from './algo.js';
 import { onlyKnownParams, readAlgoOrder } from './algo-params.js';
 import { GENERATED_CLIENT_ID_PREFIX } from './encode.js';
@@ -44,6 +44,25 @@ function algoRef(params: Params): AlgoRef {
   return { clientOrderId: clientAlgoId };
 }
 
+/**
+ * A trailing stop's activation price. Sent: it must still be ahead of the market — "For
+ * TRAILING_STOP_MARKET, -2021 Order would immediately trigger means … BUY: activatePrice should be
+ * smaller than latest price. SELL: activatePrice should be larger than latest price" (New Algo
+ * Order); the engine would arm it at once instead. Not sent: "default as the latest price
+ * (supporting different workingType)", so the order records the price it armed at.
+ */
+function withActivation(command: Omit<PlaceConditional, 'time'>, market: { lastPrice: number | null; markPrice: number | null } | undefined): Omit<PlaceConditional, 'time'> {
+  if (command.kind !== 'TRAILING' || market === undefined) return command;
+  const latest = command.triggerSource === 'MARK' ? market.markPrice : market.lastPrice;
+  // No price yet: the engine refuses a trailing stop with nothing to trail from.
+  if (latest === null) return command;
+  if (command.activationPrice === undefined) return { ...command, activationPrice: latest };
+  if (command.side === 'SELL' ? command.activationPrice <= latest : command.activationPrice >= latest) {
+    throw new BinanceError(ERR.ORDER_WOULD_IMMEDIATELY_TRIGGER, 'Order would immediately trigger.');
+  }
+  return command;
+}
+
 const matches = (c: ConditionalSnapshot, ref: AlgoRef): boolean =>
   ref.conditionalId !== undefined ? c.conditionalId === ref.conditionalId : c.clientOrderId === ref.clientOrderId;
 
@@ -74,12 +93,35 @@ export async function algoRoutes(app: FastifyInstance, options: BinanceRestOptio
   app.post('/fapi/v1/algoOrder', async (request) => {
     const { accountId, params } = credentialOf(request);
     const { view } = accountOf(exchange, accountId);
-    const { command, symbol } = readAlgoOrder(params, symbols, accountId, view.positionMode);
+    const read = readAlgoOrder(params, symbols, accountId, view.positionMode);
+    const clientOrderId = read.command.clientOrderId;
+    // Client ids are unique across live orders and waiting algo orders.
+    if (clientOrderId !== undefined && (view.orders.some((o) => o.clientOrderId === clientOrderId) || (read.closeAll && view.conditionals.some((c) => c.clientOrderId === clientOrderId)))) {
+      throw new BinanceError(ERR.DUPLICATED_CLIENT_ORDER_ID, 'ClientOrderId is duplicated.');
+    }
+    if (read.closeAll) {
+      const { command, leg, side } = read;
+      // GTE_GTC: a position this order closes ("If triggered, close all current long position (if SELL)
+      // or current short position (if BUY)"), and no other close-all order of its kind on it.
+      const position = view.positions.find((p) => p.symbol === command.symbol && p.positionSide === command.positionSide);
+      if (position === undefined || position.qty === 0 || (position.qty > 0) !== (side === 'SELL')) {
+        throw new BinanceError(ERR.GTE_NEEDS_POSITION, 'Time in Force (TIF) GTE can only be used with open positions. Please ensure that positions are available.');
+      }
+      if (view.conditionals.some((c) => c.symbol === command.symbol && c.positionSide === command.positionSide && c.kind === leg && c.tpslMode === 'FULL')) {
+        throw new BinanceError(ERR.GTE_CLOSE_POSITION_EXISTS, 'An open stop or take profit order with GTE and closePosition in the direction is existing.');
+      }
+      const { result } = await exchange.execute(command);
+      if (!result.ok) throw fromEngine(result);
+      const made = result.kind === 'conditionals' ? result.conditionals.find((c) => c.kind === leg && c.state === 'WAITING') : undefined;
+      if (made === undefined) throw new BinanceError(ERR.UNKNOWN, 'An unknown error occurred while processing the request.', 500);
+      return newAlgoObject(read.symbol, made);
+    }
+    const command = withActivation(read.command, exchange.engine.market(read.command.symbol));
     const { result } = await exchange.execute(command);
     if (!result.ok) throw fromEngine(result);
     if (result.kind !== 'conditional') throw new BinanceError(ERR.UNKNOWN, 'An unknown error occurred while processing the request.', 500);
     if (result.duplicate) throw new BinanceError(ERR.DUPLICATED_CLIENT_ORDER_ID, 'ClientOrderId is duplicated.');
-    return newAlgoObject(symbol, result.conditional);
+    return newAlgoObject(read.symbol, result.conditional);
   });
 
   app.get('/fapi/v1/algoOrder', async (request) => {

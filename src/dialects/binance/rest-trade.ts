@@ -125,6 +125,10 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     if (clientOrderId?.startsWith(GENERATED_CLIENT_ID_PREFIX) === true) {
       throw illegal('newClientOrderId', `ids starting with ${GENERATED_CLIENT_ID_PREFIX} name this server's own orders: choose another`);
     }
+    // Client ids are unique across live orders and waiting algo orders.
+    if (clientOrderId !== undefined && view.conditionals.some((c) => c.clientOrderId === clientOrderId)) {
+      throw new BinanceError(ERR.DUPLICATED_CLIENT_ORDER_ID, 'ClientOrderId is duplicated.');
+    }
     const stp = enumParam(params, 'selfTradePreventionMode', ['NONE', 'EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH'] as const,
       illegal('selfTradePreventionMode', 'send NONE, EXPIRE_TAKER, EXPIRE_MAKER or EXPIRE_BOTH'));
     const command: Omit<PlaceOrder, 'time'> = {
