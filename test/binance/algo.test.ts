@@ -8,10 +8,13 @@
  */
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { ALGO_ID_BASE } from '../../src/dialects/binance/algo.js';
 import type { BinanceStream, Json } from './client.js';
 import { BinanceFixture, type BinanceAccount } from './support.js';
 
 const BTC = 'BTCUSDT';
+/** The engine id behind an algo id: the id of the order the algo order places. */
+const orderIdOf = (algoId: unknown): number => (algoId as number) - ALGO_ID_BASE;
 
 describe('Binance algo orders', () => {
   let f: BinanceFixture;
@@ -90,6 +93,8 @@ describe('Binance algo orders', () => {
     await openLong(a, '0.002');
     const placed = await algo(a, { side: 'SELL', type: 'STOP_MARKET', quantity: '0.002', triggerPrice: '59500', reduceOnly: 'true', clientAlgoId: 'stop-1', newOrderRespType: 'RESULT' });
     const id = placed.algoId as number;
+    const orderId = orderIdOf(id);
+    assert.equal(f.view(a.accountId).conditionals[0]!.conditionalId, orderId, 'algo ids are ALGO_ID_BASE + the engine id');
     assert.deepEqual(placed, {
       algoId: id, clientAlgoId: 'stop-1', algoType: 'CONDITIONAL', orderType: 'STOP_MARKET', symbol: BTC, side: 'SELL', positionSide: 'BOTH',
       timeInForce: 'GTC', quantity: '0.0020', algoStatus: 'NEW', triggerPrice: '59500', price: '0', icebergQuantity: null,
@@ -114,7 +119,7 @@ describe('Binance algo orders', () => {
     assert.deepEqual(await a.rest.ok('GET', '/fapi/v1/openAlgoOrders', { symbol: BTC }), [queried]);
     assert.deepEqual(await a.rest.ok('GET', '/fapi/v1/openAlgoOrders'), [queried]);
     assert.deepEqual(await a.rest.ok('GET', '/fapi/v1/openOrders', { symbol: BTC }), []);
-    assert.deepEqual((await error(a, 'GET', '/fapi/v1/order', { symbol: BTC, orderId: id })).slice(0, 2), [400, -2013]);
+    assert.deepEqual((await error(a, 'GET', '/fapi/v1/order', { symbol: BTC, orderId })).slice(0, 2), [400, -2013]);
 
     // A trade at 59500 fires it; the stop sells into the 59400 bid.
     await maker.rest.ok('POST', '/fapi/v1/order', { symbol: BTC, side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.002', price: '59400' });
@@ -126,21 +131,21 @@ describe('Binance algo orders', () => {
       ['ALGO_UPDATE TRIGGERING', 'ALGO_UPDATE TRIGGERED', 'ORDER_TRADE_UPDATE NEW', 'TRADE_LITE', 'ORDER_TRADE_UPDATE TRADE', 'ACCOUNT_UPDATE', 'ALGO_UPDATE FINISHED']);
     const [triggering, triggered] = [after[0]!.o as Json, after[1]!.o as Json];
     assert.deepEqual([triggering.ai, 'act' in triggering, triggering.tt === 0], ['', false, false]);
-    assert.deepEqual([triggered.ai, triggered.ap, triggered.aq, triggered.act], [String(id), '0', '0', 'MARKET']);
+    assert.deepEqual([triggered.ai, triggered.ap, triggered.aq, triggered.act], [String(orderId), '0', '0', 'MARKET']);
     const newOrder = after[2]!.o as Json;
     assert.deepEqual([newOrder.i, newOrder.c, newOrder.o, newOrder.ot, newOrder.sp, newOrder.wt, newOrder.cp, newOrder.R, newOrder.S, 'AP' in newOrder],
-      [id, 'stop-1', 'MARKET', 'STOP_MARKET', '59500', 'CONTRACT_PRICE', false, true, 'SELL', false]);
+      [orderId, 'stop-1', 'MARKET', 'STOP_MARKET', '59500', 'CONTRACT_PRICE', false, true, 'SELL', false]);
     const fill = after[4]!.o as Json;
     assert.deepEqual([fill.X, fill.L, fill.z, fill.ot], ['FILLED', '59400', '0.0020', 'STOP_MARKET']);
     const finished = after[6]!.o as Json;
-    assert.deepEqual([finished.X, finished.ai, finished.ap, finished.aq, finished.act], ['FINISHED', String(id), '59400.00000', '0.0020', 'MARKET']);
+    assert.deepEqual([finished.X, finished.aid, finished.ai, finished.ap, finished.aq, finished.act], ['FINISHED', id, String(orderId), '59400.00000', '0.0020', 'MARKET']);
     // The position is closed; the algo order is finished and points at the order it placed.
     assert.equal(f.view(a.accountId).positions.find((p) => p.symbol === 'btc_usdt' && p.positionSide === 'BOTH')!.qty, 0);
     const done = await a.rest.ok<Json>('GET', '/fapi/v1/algoOrder', { algoId: id });
     assert.deepEqual([done.algoStatus, done.actualOrderId, done.actualPrice, done.actualType, done.actualQty, done.triggerTime === 0],
-      ['FINISHED', String(id), '59400.00000', 'MARKET', '0.0020', false]);
+      ['FINISHED', String(orderId), '59400.00000', 'MARKET', '0.0020', false]);
     assert.deepEqual(await a.rest.ok('GET', '/fapi/v1/openAlgoOrders', { symbol: BTC }), []);
-    const order = await a.rest.ok<Json>('GET', '/fapi/v1/order', { symbol: BTC, orderId: id });
+    const order = await a.rest.ok<Json>('GET', '/fapi/v1/order', { symbol: BTC, orderId });
     assert.deepEqual([order.type, order.origType, order.stopPrice, order.workingType, order.status, order.clientOrderId], ['MARKET', 'STOP_MARKET', '59500', 'CONTRACT_PRICE', 'FILLED', 'stop-1']);
     await tradeAt('60000');
   });
@@ -218,7 +223,7 @@ describe('Binance algo orders', () => {
     const three = await algo(a, { side: 'SELL', type: 'STOP', quantity: '0.001', triggerPrice: '59000', price: '58900', workingType: 'MARK_PRICE' });
     assert.deepEqual([two.orderType, two.timeInForce, two.price, three.workingType, three.timeInForce], ['TAKE_PROFIT', 'GTX', '59000', 'MARK_PRICE', 'GTC']);
     const canceled = await a.rest.ok<Json>('DELETE', '/fapi/v1/algoOrder', { symbol: BTC, algoId: one.algoId as number });
-    assert.deepEqual(canceled, { algoId: one.algoId, clientAlgoId: `perpstream-${one.algoId}`, code: '200', msg: 'success' });
+    assert.deepEqual(canceled, { algoId: one.algoId, clientAlgoId: `perpstream-${orderIdOf(one.algoId)}`, code: '200', msg: 'success' });
     assert.deepEqual((await error(a, 'DELETE', '/fapi/v1/algoOrder', { algoId: one.algoId as number })).slice(0, 2), [400, -2011]);
     assert.deepEqual(await a.rest.ok('DELETE', '/fapi/v1/algoOpenOrders', { symbol: BTC }), { code: 200, msg: 'The operation of cancel all open order is done.' });
     await s.until(() => algoUpdates(s).filter((o) => o.X === 'CANCELED').length === 3, 5_000, 'three CANCELED');
@@ -239,13 +244,13 @@ describe('Binance algo orders', () => {
     await s.until(() => s.of('ORDER_TRADE_UPDATE').length === 1, 5_000, 'the placed order');
     const placed = s.of('ORDER_TRADE_UPDATE')[0]!.o as Json;
     assert.deepEqual([placed.i, placed.c, placed.o, placed.ot, placed.sp, placed.wt, placed.p, placed.f, placed.X],
-      [tp.algoId, 'tp-mark', 'LIMIT', 'TAKE_PROFIT', '60500', 'MARK_PRICE', '60800', 'GTC', 'NEW']);
+      [orderIdOf(tp.algoId), 'tp-mark', 'LIMIT', 'TAKE_PROFIT', '60500', 'MARK_PRICE', '60800', 'GTC', 'NEW']);
     assert.equal((await a.rest.ok<Json>('GET', '/fapi/v1/algoOrder', { algoId: tp.algoId as number })).algoStatus, 'TRIGGERED');
-    await a.rest.ok('DELETE', '/fapi/v1/order', { symbol: BTC, orderId: tp.algoId as number });
+    await a.rest.ok('DELETE', '/fapi/v1/order', { symbol: BTC, orderId: orderIdOf(tp.algoId) });
     await s.until(() => algoUpdates(s).some((o) => o.X === 'FINISHED'), 5_000, 'FINISHED');
     assert.deepEqual(algoUpdates(s).map((o) => o.X), ['NEW', 'TRIGGERING', 'TRIGGERED', 'FINISHED']);
     const finished = algoUpdates(s).at(-1)!;
-    assert.deepEqual([finished.caid, finished.o, finished.tp, finished.wt, finished.ai, finished.aq, finished.act], ['tp-mark', 'TAKE_PROFIT', '60500', 'MARK_PRICE', String(tp.algoId), '0', 'LIMIT']);
+    assert.deepEqual([finished.caid, finished.o, finished.tp, finished.wt, finished.ai, finished.aq, finished.act], ['tp-mark', 'TAKE_PROFIT', '60500', 'MARK_PRICE', String(orderIdOf(tp.algoId)), '0', 'LIMIT']);
     assert.equal((await a.rest.ok<Json>('GET', '/fapi/v1/algoOrder', { algoId: tp.algoId as number })).algoStatus, 'FINISHED');
   });
 
@@ -273,7 +278,7 @@ describe('Binance algo orders', () => {
     const rejected = algoUpdates(s)[2]!;
     assert.deepEqual([rejected.aid, rejected.rm, rejected.ai], [stop.algoId, 'Margin is insufficient.', '']);
     const reject = s.of('CONDITIONAL_ORDER_TRIGGER_REJECT')[0]!;
-    assert.deepEqual(reject.or, { s: BTC, i: stop.algoId, r: 'Margin is insufficient.' });
+    assert.deepEqual(reject.or, { s: BTC, i: orderIdOf(stop.algoId), r: 'Margin is insufficient.' });
     assert.equal((await a.rest.ok<Json>('GET', '/fapi/v1/algoOrder', { algoId: stop.algoId as number })).algoStatus, 'REJECTED');
     assert.deepEqual([f.view(a.accountId).orders, f.view(a.accountId).positions.filter((p) => p.qty !== 0)], [[], []]);
   });
@@ -289,7 +294,7 @@ describe('Binance algo orders', () => {
     assert.equal(f.view(a.accountId).conditionals.length, 1, '60400 is within 1 % of 61000');
     await tradeAt('60390');
     await s.until(() => algoUpdates(s).some((o) => o.X === 'FINISHED'), 5_000, 'FINISHED');
-    const placed = s.of('ORDER_TRADE_UPDATE').map((e) => e.o as Json).find((o) => o.i === trail.algoId)!;
+    const placed = s.of('ORDER_TRADE_UPDATE').map((e) => e.o as Json).find((o) => o.i === orderIdOf(trail.algoId))!;
     assert.deepEqual([placed.o, placed.ot, placed.AP, placed.cr, placed.R], ['MARKET', 'TRAILING_STOP_MARKET', '60000', '1.0', true]);
     assert.equal(f.view(a.accountId).positions.find((p) => p.symbol === 'btc_usdt' && p.positionSide === 'BOTH')!.qty, 0);
     await tradeAt('60000');

@@ -11,8 +11,12 @@
  * the type is read back from side + direction + the order it places.
  *
  * Ids: the engine takes a conditional's id from the order-id sequence and gives the order it places
- * the same id, so `algoId` equals the placed order's `orderId` (`actualOrderId`). On Binance the two
- * come from different services and differ.
+ * the same id. On Binance the algo service numbers its orders apart from the matching engine (algo
+ * ids such as 1000000033225453 beside order ids such as 88937381063), and clients key their order
+ * caches by id: ccxt's watchOrders keeps one entry per id, so an algo id equal to the placed
+ * order's id would fold the algo order and the order it placed into one. The dialect therefore
+ * shows `algoId` = ALGO_ID_BASE + the engine's id, and reads it back; the placed order keeps the
+ * engine's id (`actualOrderId`, `ai`).
  */
 import type {
   ConditionalEvent, ConditionalSnapshot, OrderReason, OrderSnapshot, Side, TriggerDirection, TriggerSource,
@@ -23,6 +27,12 @@ import { fromRefusedOrder } from './errors.js';
 import { formatAverage, formatPrice, formatQty, type BinanceSymbol } from './symbols.js';
 
 type Json = Record<string, unknown>;
+
+/** Where the algo ids Binance's dialect shows start: above every order id, within JSON's exact integers. */
+export const ALGO_ID_BASE = 1_000_000_000_000_000;
+export const algoIdOf = (conditionalId: number): number => ALGO_ID_BASE + conditionalId;
+/** The engine's id of an algo id; undefined for a number that is no algo id. */
+export const conditionalIdOf = (algoId: number): number | undefined => (algoId > ALGO_ID_BASE && Number.isSafeInteger(algoId) ? algoId - ALGO_ID_BASE : undefined);
 
 export const ALGO_TYPES = ['STOP', 'STOP_MARKET', 'TAKE_PROFIT', 'TAKE_PROFIT_MARKET', 'TRAILING_STOP_MARKET'] as const;
 export type AlgoOrderType = typeof ALGO_TYPES[number];
@@ -110,7 +120,7 @@ function shownTrigger(c: ConditionalSnapshot): number {
 /** The head of every REST algo object. */
 function head(symbol: BinanceSymbol, c: ConditionalSnapshot, status: AlgoStatus): Json {
   return {
-    algoId: c.conditionalId,
+    algoId: algoIdOf(c.conditionalId),
     clientAlgoId: clientId({ clientOrderId: c.clientOrderId, orderId: c.conditionalId, source: 'USER' }),
     algoType: 'CONDITIONAL',
     orderType: algoOrderType(c),
@@ -197,7 +207,7 @@ export function algoUpdate(symbol: BinanceSymbol, c: ConditionalSnapshot, status
   const inEngine = placed !== undefined && (status === 'TRIGGERED' || status === 'FINISHED');
   const o: Json = {
     caid: clientId({ clientOrderId: c.clientOrderId, orderId: c.conditionalId, source: 'USER' }),
-    aid: c.conditionalId,
+    aid: algoIdOf(c.conditionalId),
     at: 'CONDITIONAL',
     o: algoOrderType(c),
     s: symbol.name,

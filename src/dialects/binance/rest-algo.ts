@@ -10,7 +10,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ConditionalSnapshot, OrderSnapshot, PlaceConditional } from '../../engine/types.js';
-import { algoObject, newAlgoObject } from './algo.js';
+import { algoIdOf, algoObject, conditionalIdOf, newAlgoObject } from './algo.js';
 import { onlyKnownParams, readAlgoOrder } from './algo-params.js';
 import { GENERATED_CLIENT_ID_PREFIX } from './encode.js';
 import { BinanceError, ERR, fromEngine, illegal } from './errors.js';
@@ -34,8 +34,9 @@ const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000;
 function algoRef(params: Params): AlgoRef {
   const algoId = optional(params, 'algoId');
   if (algoId !== undefined) {
-    if (!/^\d{1,15}$/.test(algoId)) throw illegal('algoId', 'send the numeric algo id');
-    return { conditionalId: Number(algoId) };
+    if (!/^\d{1,16}$/.test(algoId)) throw illegal('algoId', 'send the numeric algo id');
+    // A number that is no algo id names nothing (0 is no engine id).
+    return { conditionalId: conditionalIdOf(Number(algoId)) ?? 0 };
   }
   const clientAlgoId = clientOrderIdParam(params, 'clientAlgoId');
   if (clientAlgoId === undefined) throw new BinanceError(ERR.MANDATORY_PARAM, 'Param algoId or clientAlgoId must be sent, but both were empty/null!');
@@ -165,7 +166,7 @@ export async function algoRoutes(app: FastifyInstance, options: BinanceRestOptio
     const only = optionalSymbol(params, symbols);
     const algoId = integerParam(params, 'algoId', 0, Number.MAX_SAFE_INTEGER);
     return accountOf(exchange, accountId).view.conditionals
-      .filter((c) => (only === undefined || c.symbol === only.config.symbol) && (algoId === undefined || c.conditionalId === algoId))
+      .filter((c) => (only === undefined || c.symbol === only.config.symbol) && (algoId === undefined || algoIdOf(c.conditionalId) === algoId))
       .map((c) => algoObject(symbols.of(c.symbol), c, undefined));
   });
 
@@ -188,7 +189,7 @@ export async function algoRoutes(app: FastifyInstance, options: BinanceRestOptio
     const all = [
       ...accountOf(exchange, accountId).view.conditionals.filter((c) => c.symbol === name),
       ...exchange.history.finishedConditionals(accountId).filter((c) => c.symbol === name),
-    ].filter((c) => c.createTime >= from && c.createTime <= to && (fromId === undefined || c.conditionalId >= fromId))
+    ].filter((c) => c.createTime >= from && c.createTime <= to && (fromId === undefined || algoIdOf(c.conditionalId) >= fromId))
       .sort((a, b) => a.conditionalId - b.conditionalId);
     // From algoId on: the first ones; otherwise the most recent ones. `page` steps past `limit` at a time.
     const skip = (page - 1) * limit;
