@@ -11,12 +11,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { USDMClient, WebsocketClient } from 'binance';
 import { DerivativesTradingUsdsFutures } from '@binance/derivatives-trading-usds-futures';
+import { ALGO_ID_BASE } from '../../src/dialects/binance/algo.js';
 import { BinanceRest } from '../binance/client.js';
 import { ClientsFixture, EventLog, within, type Created } from './support.js';
 
 type Json = Record<string, unknown>;
 type Connection = Awaited<ReturnType<DerivativesTradingUsdsFutures['websocketStreams']['connect']>>;
 const SYMBOL = 'BTCUSDT';
+/** The id of the order an algo order places (the engine's id; the algo id is ALGO_ID_BASE above it). */
+const placedId = (algoId: number | bigint | undefined): number => Number(algoId) - ALGO_ID_BASE;
 
 /** The `binance` library keeps its listen key alive with a 50-minute interval closing does not clear (as binance.test.ts). */
 const realSetInterval = globalThis.setInterval;
@@ -68,27 +71,30 @@ describe('binance (npm, tiagosiebler): algo orders', () => {
     await within(rest.submitNewOrder({ symbol: SYMBOL, side: 'BUY', type: 'MARKET', quantity: 0.002 }), 'open the long');
 
     const stop = await within(rest.submitNewAlgoOrder({
-      algoType: 'CONDITIONAL', symbol: SYMBOL, side: 'SELL', type: 'STOP_MARKET', quantity: '0.002', triggerPrice: '59500', reduceOnly: 'true', clientAlgoId: 'lib-stop',
+      algoType: 'CONDITIONAL', symbol: SYMBOL, side: 'SELL', type: 'STOP_MARKET', quantity: '0.002', triggerPrice: '59500', reduceOnly: 'true',
     }), 'submitNewAlgoOrder');
     const [waiting] = f.view(user.accountId).conditionals;
     assert.deepEqual([stop.algoId, stop.clientAlgoId, stop.orderType, stop.algoStatus, stop.triggerPrice, stop.quantity],
-      [waiting!.conditionalId, 'lib-stop', 'STOP_MARKET', 'NEW', '59500', '0.0020']);
+      [waiting!.conditionalId + ALGO_ID_BASE, waiting!.clientOrderId, 'STOP_MARKET', 'NEW', '59500', '0.0020']);
     const isAlgo = (status: string) => (e: Json): boolean => e.eventType === 'ALGO_UPDATE' && (e.algoOrder as Json).algoId === stop.algoId && (e.algoOrder as Json).algoStatus === status;
     await formatted.find(isAlgo('NEW'), 'formatted ALGO_UPDATE NEW');
     assert.deepEqual((await within(rest.getOpenAlgoOrders({ symbol: SYMBOL }), 'getOpenAlgoOrders')).map((o) => o.algoId), [stop.algoId]);
-    assert.equal((await within(rest.getAlgoOrder({ clientAlgoId: 'lib-stop' }), 'getAlgoOrder')).algoStatus, 'NEW');
+    assert.equal((await within(rest.getAlgoOrder({ clientAlgoId: stop.clientAlgoId }), 'getAlgoOrder')).algoStatus, 'NEW');
 
     await maker.ok('POST', '/fapi/v1/order', limit('BUY', '0.002', '59400'));
     await maker.ok('POST', '/fapi/v1/order', limit('BUY', '0.001', '59500'));
     await taker.ok('POST', '/fapi/v1/order', { symbol: SYMBOL, side: 'SELL', type: 'MARKET', quantity: '0.001' });
     const finished = await formatted.find(isAlgo('FINISHED'), 'formatted ALGO_UPDATE FINISHED');
     const algoOrder = finished.algoOrder as Json;
-    assert.deepEqual([algoOrder.orderId, algoOrder.executedQty, algoOrder.actualOrderType, algoOrder.triggerPrice], [String(stop.algoId), 0.002, 'MARKET', 59500]);
-    const fill = await events.find((e) => e.e === 'ORDER_TRADE_UPDATE' && (e.o as Json).i === stop.algoId && (e.o as Json).X === 'FILLED', 'the placed order filled');
-    assert.deepEqual([(fill.o as Json).ot, (fill.o as Json).c, (fill.o as Json).L], ['STOP_MARKET', 'lib-stop', '59400']);
+    assert.deepEqual([algoOrder.orderId, algoOrder.clientAlgoId, algoOrder.triggerPrice, algoOrder.reduceOnly], [String(placedId(stop.algoId)), stop.clientAlgoId, 59500, true]);
+    // `ap`, `aq`, `act` (the placed order's fill) are not in the library's beautifier map: read raw.
+    const raw = (await events.find((e) => e.e === 'ALGO_UPDATE' && (e.o as Json).aid === stop.algoId && (e.o as Json).X === 'FINISHED', 'raw FINISHED')).o as Json;
+    assert.deepEqual([raw.ap, raw.aq, raw.act], ['59400.00000', '0.0020', 'MARKET']);
+    const fill = await events.find((e) => e.e === 'ORDER_TRADE_UPDATE' && (e.o as Json).i === placedId(stop.algoId) && (e.o as Json).X === 'FILLED', 'the placed order filled');
+    assert.deepEqual([(fill.o as Json).ot, (fill.o as Json).c, (fill.o as Json).L], ['STOP_MARKET', stop.clientAlgoId, '59400']);
     assert.equal(f.position(user.accountId).qty, 0);
     const all = await within(rest.getAllAlgoOrders({ symbol: SYMBOL }), 'getAllAlgoOrders');
-    assert.deepEqual(all.map((o) => [o.algoId, o.algoStatus, o.actualOrderId]), [[stop.algoId, 'FINISHED', String(stop.algoId)]]);
+    assert.deepEqual(all.map((o) => [o.algoId, o.algoStatus, o.actualOrderId]), [[stop.algoId, 'FINISHED', String(placedId(stop.algoId))]]);
 
     // Two more waiting ones: one cancelled by id, the rest all at once.
     const one = await within(rest.submitNewAlgoOrder({ algoType: 'CONDITIONAL', symbol: SYMBOL, side: 'BUY', type: 'STOP_MARKET', quantity: '0.001', triggerPrice: '61000' }), 'one');
@@ -155,7 +161,7 @@ describe('@binance/derivatives-trading-usds-futures (Binance\'s official connect
     await events.find(algoEvent('FINISHED'), 'ALGO_UPDATE FINISHED');
     const statuses = events.items.filter((e) => e.e === 'ALGO_UPDATE').map((e) => (e.o as Json).X);
     assert.deepEqual(statuses, ['NEW', 'TRIGGERING', 'TRIGGERED', 'FINISHED']);
-    const placed = await events.find((e) => e.e === 'ORDER_TRADE_UPDATE' && Number((e.o as Json).i) === algoId && (e.o as Json).X === 'FILLED', 'the placed order filled');
+    const placed = await events.find((e) => e.e === 'ORDER_TRADE_UPDATE' && Number((e.o as Json).i) === placedId(algoId) && (e.o as Json).X === 'FILLED', 'the placed order filled');
     assert.deepEqual([(placed.o as Json).ot, (placed.o as Json).wt, (placed.o as Json).sp], ['TAKE_PROFIT_MARKET', 'MARK_PRICE', '60500']);
     assert.equal(f.position(user.accountId).qty, 0);
     const all = await within((await rest.queryAllAlgoOrders({ symbol: SYMBOL })).data(), 'queryAllAlgoOrders');
