@@ -267,6 +267,44 @@ describe('Binance algo orders', () => {
     assert.equal((await a.rest.ok<Json>('GET', '/fapi/v1/algoOrder', { algoId: stop.algoId as number })).algoStatus, 'EXPIRED');
   });
 
+  it('close-all needs a position it closes (-4509) and is one per direction (-4130); a trailing activatePrice the market passed is -2021', async () => {
+    const { a, s } = await trader();
+    const closeAll = { algoType: 'CONDITIONAL', symbol: BTC, side: 'SELL', type: 'STOP_MARKET', triggerPrice: '59000', closePosition: 'true' };
+    assert.deepEqual(await error(a, 'POST', '/fapi/v1/algoOrder', closeAll),
+      [400, -4509, 'Time in Force (TIF) GTE can only be used with open positions. Please ensure that positions are available.']);
+    await openLong(a, '0.001');
+    assert.deepEqual((await error(a, 'POST', '/fapi/v1/algoOrder', { ...closeAll, side: 'BUY', triggerPrice: '61000' })).slice(0, 2), [400, -4509], 'a BUY closes a short, and there is none');
+    await algo(a, { side: 'SELL', type: 'STOP_MARKET', triggerPrice: '59000', closePosition: 'true' });
+    assert.deepEqual(await error(a, 'POST', '/fapi/v1/algoOrder', { ...closeAll, triggerPrice: '58000' }),
+      [400, -4130, 'An open stop or take profit order with GTE and closePosition in the direction is existing.']);
+    await algo(a, { side: 'SELL', type: 'TAKE_PROFIT_MARKET', triggerPrice: '61000', closePosition: 'true' });
+    assert.equal(f.view(a.accountId).conditionals.length, 2);
+    const trailing = { algoType: 'CONDITIONAL', symbol: BTC, side: 'SELL', type: 'TRAILING_STOP_MARKET', quantity: '0.001', callbackRate: '1' };
+    assert.deepEqual(await error(a, 'POST', '/fapi/v1/algoOrder', { ...trailing, activatePrice: '59900' }), [400, -2021, 'Order would immediately trigger.']);
+    assert.deepEqual((await error(a, 'POST', '/fapi/v1/algoOrder', { ...trailing, side: 'BUY', activatePrice: '60100' })).slice(0, 2), [400, -2021]);
+    const ahead = await algo(a, { ...trailing, activatePrice: '60500' });
+    assert.deepEqual([ahead.activatePrice, ahead.triggerPrice, f.view(a.accountId).conditionals.at(-1)!.activated], ['60500', '60500', false]);
+    assert.equal(f.view(a.accountId).conditionals.length, 3);
+    await s.until(() => s.of('ALGO_UPDATE').length === 3, 5_000, 'three ALGO_UPDATE NEW');
+  });
+
+  it('a MARK_PRICE stop filled in the mark tick pushes the fill and an ORDER ACCOUNT_UPDATE', async () => {
+    const { a, s } = await trader();
+    await openLong(a, '0.001');
+    const stop = await algo(a, { side: 'SELL', type: 'STOP_MARKET', quantity: '0.001', triggerPrice: '59500', workingType: 'MARK_PRICE', reduceOnly: 'true' });
+    await maker.rest.ok('POST', '/fapi/v1/order', { symbol: BTC, side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.001', price: '59600' });
+    await s.until(() => s.of('ALGO_UPDATE').length === 1, 5_000, 'ALGO_UPDATE NEW');
+    const before = s.events.length;
+    await f.admin.markPrice('btc_usdt', '59500');
+    await s.until(() => algoUpdates(s).some((o) => o.X === 'FINISHED'), 5_000, 'FINISHED');
+    const after = s.events.slice(before);
+    const update = after.find((e) => e.e === 'ACCOUNT_UPDATE')!;
+    const { m, P } = update.a as { m: string; P: Json[] };
+    assert.deepEqual([m, P.map((p) => [p.s, p.pa])], ['ORDER', [[BTC, '0']]]);
+    const fill = after.map((e) => e.o as Json).find((o) => o?.x === 'TRADE')!;
+    assert.deepEqual([fill.i, fill.ot, fill.wt, fill.L], [orderIdOf(stop.algoId), 'STOP_MARKET', 'MARK_PRICE', '59600']);
+  });
+
   it('a trigger refused for margin: TRIGGERING, REJECTED with rm, CONDITIONAL_ORDER_TRIGGER_REJECT; no order, no position', async () => {
     const { a, s } = await trader('100');
     const stop = await algo(a, { side: 'BUY', type: 'STOP_MARKET', quantity: '1', triggerPrice: '60500' });
