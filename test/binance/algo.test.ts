@@ -305,6 +305,28 @@ describe('Binance algo orders', () => {
     assert.deepEqual([fill.i, fill.ot, fill.wt, fill.L], [orderIdOf(stop.algoId), 'STOP_MARKET', 'MARK_PRICE', '59600']);
   });
 
+  it('hedge mode: positionSide required (-4061), no reduceOnly (-1106); a close-all SELL on the LONG is its stop-loss leg; SELL on SHORT and BUY without a short refused', async () => {
+    const a = await f.account('10000');
+    accounts.push(a);
+    if (f.view(a.accountId).positionMode !== 'HEDGE') await a.rest.ok('POST', '/fapi/v1/positionSide/dual', { dualSidePosition: 'true' });
+    const s = await f.stream(a);
+    const base = { algoType: 'CONDITIONAL', symbol: BTC, side: 'SELL', type: 'STOP_MARKET', quantity: '0.001', triggerPrice: '59000' };
+    assert.deepEqual((await error(a, 'POST', '/fapi/v1/algoOrder', base)).slice(0, 2), [400, -4061]);
+    assert.deepEqual((await error(a, 'POST', '/fapi/v1/algoOrder', { ...base, positionSide: 'LONG', reduceOnly: 'true' })).slice(0, 2), [400, -1106]);
+    await maker.rest.ok('POST', '/fapi/v1/order', { symbol: BTC, side: 'SELL', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.001', price: '60000' });
+    await a.rest.ok('POST', '/fapi/v1/order', { symbol: BTC, side: 'BUY', positionSide: 'LONG', type: 'MARKET', quantity: '0.001' });
+    const { quantity: _q, ...closeAll } = base;
+    const stop = await algo(a, { ...closeAll, positionSide: 'LONG', closePosition: 'true' });
+    assert.deepEqual([stop.positionSide, stop.closePosition, stop.timeInForce], ['LONG', true, 'GTE_GTC']);
+    assert.deepEqual(f.view(a.accountId).conditionals.map((c) => [c.kind, c.tpslMode, c.positionSide, c.side]), [['STOP_LOSS', 'FULL', 'LONG', 'SELL']]);
+    assert.deepEqual((await error(a, 'POST', '/fapi/v1/algoOrder', { ...closeAll, positionSide: 'SHORT', closePosition: 'true' })).slice(0, 2), [400, -1130]);
+    assert.deepEqual((await error(a, 'POST', '/fapi/v1/algoOrder', { ...closeAll, side: 'BUY', triggerPrice: '61000', positionSide: 'SHORT', closePosition: 'true' })).slice(0, 2), [400, -4509]);
+    const plan = await algo(a, { ...base, positionSide: 'LONG' });
+    assert.deepEqual([plan.positionSide, plan.reduceOnly], ['LONG', false]);
+    await s.until(() => s.of('ALGO_UPDATE').length === 2, 5_000, 'two ALGO_UPDATE NEW');
+    assert.deepEqual(s.of('ALGO_UPDATE').map((e) => [(e.o as Json).ps, (e.o as Json).cp]), [['LONG', true], ['LONG', false]]);
+  });
+
   it('a trigger refused for margin: TRIGGERING, REJECTED with rm, CONDITIONAL_ORDER_TRIGGER_REJECT; no order, no position', async () => {
     const { a, s } = await trader('100');
     const stop = await algo(a, { side: 'BUY', type: 'STOP_MARKET', quantity: '1', triggerPrice: '60500' });
