@@ -8,8 +8,9 @@
  */
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { ALGO_ID_BASE } from '../../src/dialects/binance/algo.js';
-import type { BinanceStream, Json } from './client.js';
+import { BinanceStream, type Json } from './client.js';
 import { BinanceFixture, type BinanceAccount } from './support.js';
 
 const BTC = 'BTCUSDT';
@@ -325,6 +326,39 @@ describe('Binance algo orders', () => {
     assert.deepEqual([plan.positionSide, plan.reduceOnly], ['LONG', false]);
     await s.until(() => s.of('ALGO_UPDATE').length === 2, 5_000, 'two ALGO_UPDATE NEW');
     assert.deepEqual(s.of('ALGO_UPDATE').map((e) => [(e.o as Json).ps, (e.o as Json).cp]), [['LONG', true], ['LONG', false]]);
+  });
+
+  it('the WebSocket API: algoOrder.place and algoOrder.cancel, signed over the sorted params (raw or percent-encoded values); -1022, -1102, -1104 change nothing', async () => {
+    const { a, s } = await trader();
+    const api = await BinanceStream.connect(f.h.server.wsUrl, '/binance/ws-fapi/v1');
+    try {
+      const call = async (id: string, method: string, params: Record<string, string | number>, encode: (v: string) => string = (v) => v, secret = a.secret): Promise<Json> => {
+        const all: Record<string, string | number> = { ...params, apiKey: a.apiKey, timestamp: f.clock.now() };
+        const payload = Object.keys(all).sort().map((k) => `${k}=${encode(String(all[k]))}`).join('&');
+        api.socket.send(JSON.stringify({ id, method, params: { ...all, signature: createHmac('sha256', secret).update(payload).digest('hex') } }));
+        await api.until(() => api.events.some((e) => e.id === id), 5_000, `the answer to ${id}`);
+        return api.events.find((e) => e.id === id)!;
+      };
+      const stop = { algoType: 'CONDITIONAL', symbol: BTC, side: 'BUY', type: 'STOP_MARKET', quantity: '0.001', triggerPrice: 61500 };
+      const code = (answer: Json) => [answer.status, (answer.error as Json | undefined)?.code];
+      assert.deepEqual(code(await call('bad', 'algoOrder.place', stop, (v) => v, 'wrong secret')), [400, -1022]);
+      assert.deepEqual(code(await call('stray', 'algoOrder.place', { ...stop, stopPrice: 61500 })), [400, -1104]);
+      api.socket.send(JSON.stringify({ id: 'unsigned', method: 'algoOrder.place', params: { ...stop, apiKey: a.apiKey, timestamp: f.clock.now() } }));
+      await api.until(() => api.events.some((e) => e.id === 'unsigned'), 5_000, 'the unsigned answer');
+      assert.deepEqual(code(api.events.find((e) => e.id === 'unsigned')!), [400, -1102]);
+      assert.deepEqual([f.view(a.accountId).conditionals, s.events], [[], []]);
+      const placed = await call('place', 'algoOrder.place', { ...stop, clientAlgoId: 'ws:stop/1' }, encodeURIComponent);
+      assert.equal(placed.status, 200);
+      const result = placed.result as Json;
+      assert.deepEqual([result.clientAlgoId, result.orderType, result.algoStatus, result.triggerPrice], ['ws:stop/1', 'STOP_MARKET', 'NEW', '61500']);
+      const canceled = await call('cancel', 'algoOrder.cancel', { algoId: result.algoId as number });
+      assert.deepEqual(canceled.result, { algoId: result.algoId, clientAlgoId: 'ws:stop/1', code: '200', msg: 'success' });
+      assert.deepEqual(code(await call('again', 'algoOrder.cancel', { clientAlgoId: 'ws:stop/1' })), [400, -2011]);
+      await s.until(() => s.of('ALGO_UPDATE').length === 2, 5_000, 'NEW and CANCELED');
+      assert.deepEqual(algoUpdates(s).map((o) => o.X), ['NEW', 'CANCELED']);
+    } finally {
+      api.close();
+    }
   });
 
   it('a trigger refused for margin: TRIGGERING, REJECTED with rm, CONDITIONAL_ORDER_TRIGGER_REJECT; no order, no position', async () => {

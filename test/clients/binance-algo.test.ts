@@ -176,4 +176,29 @@ describe('@binance/derivatives-trading-usds-futures (Binance\'s official connect
     await events.find((e) => e.e === 'ALGO_UPDATE' && (e.o as Json).caid === 'official-2' && (e.o as Json).X === 'CANCELED', 'ALGO_UPDATE CANCELED');
     await f.h.admin.markPrice('btc_usdt', '60000');
   });
+
+  it('the WebSocket API: newAlgoOrder (algoOrder.place, signed) and cancelAlgoOrder (algoOrder.cancel) answer as REST does', async () => {
+    const ws = new DerivativesTradingUsdsFutures({
+      configurationWebsocketAPI: { apiKey: user.apiKey, apiSecret: user.secret, wsURL: `${f.wsUrl}/binance/ws-fapi/v1` },
+    });
+    const api = await within(ws.websocketAPI.connect(), 'websocketAPI.connect');
+    try {
+      const placed = await within(api.newAlgoOrder({
+        algoType: 'CONDITIONAL' as never, symbol: SYMBOL, side: 'BUY' as never, type: 'STOP' as never, quantity: 0.001, price: 62000, triggerPrice: 61500,
+        timeInForce: 'GTC' as never, clientAlgoId: 'ws-stop',
+      }), 'websocketAPI newAlgoOrder');
+      const algo = placed.data;
+      assert.deepEqual([algo.clientAlgoId, algo.orderType, algo.algoStatus, algo.triggerPrice, algo.price, algo.timeInForce], ['ws-stop', 'STOP', 'NEW', '61500', '62000', 'GTC']);
+      const [waiting] = f.view(user.accountId).conditionals;
+      assert.deepEqual([Number(algo.algoId), waiting!.triggerDirection, waiting!.orderType, waiting!.price], [waiting!.conditionalId + ALGO_ID_BASE, 'RISE', 'LIMIT', 620_000]);
+      const canceled = await within(api.cancelAlgoOrder({ algoId: Number(algo.algoId) }), 'websocketAPI cancelAlgoOrder');
+      assert.deepEqual([Number(canceled.data.algoId), canceled.data.clientAlgoId, canceled.data.code, canceled.data.msg], [Number(algo.algoId), 'ws-stop', '200', 'success']);
+      assert.deepEqual(f.view(user.accountId).conditionals, []);
+      // A second cancel: the connector rejects with Binance's error object.
+      const again = await api.cancelAlgoOrder({ algoId: Number(algo.algoId) }).then(() => null, (error: unknown) => error as Json);
+      assert.deepEqual([again?.code, again?.msg], [-2011, 'Unknown order sent.'], JSON.stringify(again));
+    } finally {
+      await api.disconnect();
+    }
+  });
 });

@@ -38,7 +38,7 @@ export const binanceDialect: Dialect = {
     });
     router.route(isBinanceStreamPath, streams.handler(), (url) => streams.check(url), { dialect: 'binance', stream: 'user' });
     router.route(BINANCE_WS_API_PATH, binanceWsApiHandler({
-      exchange, credentials, listenKeys, limits, connections, ...timings, onListenKeyClosed: (key: string) => streams.closeKey(key),
+      exchange, credentials, listenKeys, symbols, limits, connections, ...timings, onListenKeyClosed: (key: string) => streams.closeKey(key),
     }), undefined, { dialect: 'binance', stream: 'ws-api' });
   },
 };

@@ -6,66 +6,27 @@
  * not supported (same change log), so there is no PUT.
  *
  * GET and DELETE /fapi/v1/algoOrder take no symbol on Binance's pages; ccxt sends one anyway, and it
- * is used as a filter (an algo order of another symbol is not found) rather than ignored.
+ * is used as a filter (an algo order of another symbol is not found) rather than ignored. Placing
+ * and cancelling one are shared with the WebSocket API (algo-calls.ts).
  */
 import type { FastifyInstance } from 'fastify';
-import type { ConditionalSnapshot, OrderSnapshot, PlaceConditional } from '../../engine/types.js';
-import { algoIdOf, algoObject, conditionalIdOf, newAlgoObject } from './algo.js';
-import { onlyKnownParams, readAlgoOrder } from './algo-params.js';
-import { GENERATED_CLIENT_ID_PREFIX } from './encode.js';
-import { BinanceError, ERR, fromEngine, illegal } from './errors.js';
-import { clientOrderIdParam, integerParam, optional, optionalSymbol, symbolParam, type Params } from './params.js';
+import type { ConditionalSnapshot, OrderSnapshot } from '../../engine/types.js';
+import { algoIdOf, algoObject } from './algo.js';
+import { algoRef, cancelAlgoOrder, matches, ONE_ALGO_PARAMS, placeAlgoOrder, waitingAlgo, type AlgoRef } from './algo-calls.js';
+import { onlyKnownParams } from './algo-params.js';
+import { BinanceError, ERR, fromEngine } from './errors.js';
+import { integerParam, optional, optionalSymbol, symbolParam } from './params.js';
 import { credentialOf } from './rest-account.js';
 import type { BinanceRestOptions } from './rest.js';
 import type { BinanceSymbol } from './symbols.js';
 import { accountOf } from './views.js';
 
-type AlgoRef = { conditionalId: number; clientOrderId?: undefined } | { conditionalId?: undefined; clientOrderId: string };
-
 const SIGNED = ['recvWindow', 'timestamp', 'signature'];
-const ONE_ALGO_PARAMS: ReadonlySet<string> = new Set(['algoId', 'clientAlgoId', 'symbol', ...SIGNED]);
 const OPEN_ALGO_PARAMS: ReadonlySet<string> = new Set(['algoType', 'symbol', 'algoId', ...SIGNED]);
 const ALL_ALGO_PARAMS: ReadonlySet<string> = new Set(['symbol', 'algoId', 'startTime', 'endTime', 'page', 'limit', ...SIGNED]);
 const CANCEL_ALL_PARAMS: ReadonlySet<string> = new Set(['symbol', ...SIGNED]);
 
 const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000;
-
-/** algoId or clientAlgoId ("Either algoId or clientAlgoId must be sent"); our generated client ids name the id. */
-function algoRef(params: Params): AlgoRef {
-  const algoId = optional(params, 'algoId');
-  if (algoId !== undefined) {
-    if (!/^\d{1,16}$/.test(algoId)) throw illegal('algoId', 'send the numeric algo id');
-    // A number that is no algo id names nothing (0 is no engine id).
-    return { conditionalId: conditionalIdOf(Number(algoId)) ?? 0 };
-  }
-  const clientAlgoId = clientOrderIdParam(params, 'clientAlgoId');
-  if (clientAlgoId === undefined) throw new BinanceError(ERR.MANDATORY_PARAM, 'Param algoId or clientAlgoId must be sent, but both were empty/null!');
-  const generated = clientAlgoId.slice(GENERATED_CLIENT_ID_PREFIX.length);
-  if (clientAlgoId.startsWith(GENERATED_CLIENT_ID_PREFIX) && /^\d{1,15}$/.test(generated)) return { conditionalId: Number(generated) };
-  return { clientOrderId: clientAlgoId };
-}
-
-/**
- * A trailing stop's activation price. Sent: it must still be ahead of the market — "For
- * TRAILING_STOP_MARKET, -2021 Order would immediately trigger means … BUY: activatePrice should be
- * smaller than latest price. SELL: activatePrice should be larger than latest price" (New Algo
- * Order); the engine would arm it at once instead. Not sent: "default as the latest price
- * (supporting different workingType)", so the order records the price it armed at.
- */
-function withActivation(command: Omit<PlaceConditional, 'time'>, market: { lastPrice: number | null; markPrice: number | null } | undefined): Omit<PlaceConditional, 'time'> {
-  if (command.kind !== 'TRAILING' || market === undefined) return command;
-  const latest = command.triggerSource === 'MARK' ? market.markPrice : market.lastPrice;
-  // No price yet: the engine refuses a trailing stop with nothing to trail from.
-  if (latest === null) return command;
-  if (command.activationPrice === undefined) return { ...command, activationPrice: latest };
-  if (command.side === 'SELL' ? command.activationPrice <= latest : command.activationPrice >= latest) {
-    throw new BinanceError(ERR.ORDER_WOULD_IMMEDIATELY_TRIGGER, 'Order would immediately trigger.');
-  }
-  return command;
-}
-
-const matches = (c: ConditionalSnapshot, ref: AlgoRef): boolean =>
-  ref.conditionalId !== undefined ? c.conditionalId === ref.conditionalId : c.clientOrderId === ref.clientOrderId;
 
 export async function algoRoutes(app: FastifyInstance, options: BinanceRestOptions): Promise<void> {
   const { exchange, symbols } = options;
@@ -78,13 +39,9 @@ export async function algoRoutes(app: FastifyInstance, options: BinanceRestOptio
 
   const shown = (accountId: number, c: ConditionalSnapshot): Record<string, unknown> => algoObject(symbols.of(c.symbol), c, placedOrder(accountId, c));
 
-  /** A waiting algo order of the account (of `only`'s symbol when given). */
-  const waiting = (accountId: number, ref: AlgoRef, only: BinanceSymbol | undefined): ConditionalSnapshot | undefined =>
-    accountOf(exchange, accountId).view.conditionals.find((c) => matches(c, ref) && (only === undefined || c.symbol === only.config.symbol));
-
   /** The account's algo order, waiting or recently ended. */
   const findAlgo = (accountId: number, ref: AlgoRef, only: BinanceSymbol | undefined): ConditionalSnapshot | undefined => {
-    const live = waiting(accountId, ref, only);
+    const live = waitingAlgo(exchange, accountId, ref, only);
     if (live !== undefined) return live;
     const done = ref.conditionalId !== undefined ? exchange.history.finishedConditional(accountId, ref.conditionalId)
       : exchange.history.finishedConditionals(accountId).find((c) => matches(c, ref));
@@ -93,36 +50,7 @@ export async function algoRoutes(app: FastifyInstance, options: BinanceRestOptio
 
   app.post('/fapi/v1/algoOrder', async (request) => {
     const { accountId, params } = credentialOf(request);
-    const { view } = accountOf(exchange, accountId);
-    const read = readAlgoOrder(params, symbols, accountId, view.positionMode);
-    const clientOrderId = read.command.clientOrderId;
-    // Client ids are unique across live orders and waiting algo orders.
-    if (clientOrderId !== undefined && (view.orders.some((o) => o.clientOrderId === clientOrderId) || (read.closeAll && view.conditionals.some((c) => c.clientOrderId === clientOrderId)))) {
-      throw new BinanceError(ERR.DUPLICATED_CLIENT_ORDER_ID, 'ClientOrderId is duplicated.');
-    }
-    if (read.closeAll) {
-      const { command, leg, side } = read;
-      // GTE_GTC: a position this order closes ("If triggered, close all current long position (if SELL)
-      // or current short position (if BUY)"), and no other close-all order of its kind on it.
-      const position = view.positions.find((p) => p.symbol === command.symbol && p.positionSide === command.positionSide);
-      if (position === undefined || position.qty === 0 || (position.qty > 0) !== (side === 'SELL')) {
-        throw new BinanceError(ERR.GTE_NEEDS_POSITION, 'Time in Force (TIF) GTE can only be used with open positions. Please ensure that positions are available.');
-      }
-      if (view.conditionals.some((c) => c.symbol === command.symbol && c.positionSide === command.positionSide && c.kind === leg && c.tpslMode === 'FULL')) {
-        throw new BinanceError(ERR.GTE_CLOSE_POSITION_EXISTS, 'An open stop or take profit order with GTE and closePosition in the direction is existing.');
-      }
-      const { result } = await exchange.execute(command);
-      if (!result.ok) throw fromEngine(result);
-      const made = result.kind === 'conditionals' ? result.conditionals.find((c) => c.kind === leg && c.state === 'WAITING') : undefined;
-      if (made === undefined) throw new BinanceError(ERR.UNKNOWN, 'An unknown error occurred while processing the request.', 500);
-      return newAlgoObject(read.symbol, made);
-    }
-    const command = withActivation(read.command, exchange.engine.market(read.command.symbol));
-    const { result } = await exchange.execute(command);
-    if (!result.ok) throw fromEngine(result);
-    if (result.kind !== 'conditional') throw new BinanceError(ERR.UNKNOWN, 'An unknown error occurred while processing the request.', 500);
-    if (result.duplicate) throw new BinanceError(ERR.DUPLICATED_CLIENT_ORDER_ID, 'ClientOrderId is duplicated.');
-    return newAlgoObject(read.symbol, result.conditional);
+    return placeAlgoOrder(exchange, symbols, accountId, params);
   });
 
   app.get('/fapi/v1/algoOrder', async (request) => {
@@ -136,15 +64,7 @@ export async function algoRoutes(app: FastifyInstance, options: BinanceRestOptio
 
   app.delete('/fapi/v1/algoOrder', async (request) => {
     const { accountId, params } = credentialOf(request);
-    onlyKnownParams(params, ONE_ALGO_PARAMS, 'DELETE /fapi/v1/algoOrder');
-    const only = optionalSymbol(params, symbols);
-    const found = waiting(accountId, algoRef(params), only);
-    // Ended (triggered, cancelled, expired) or unknown: nothing to cancel.
-    if (found === undefined) throw new BinanceError(ERR.CANCEL_REJECTED, 'Unknown order sent.');
-    const { result } = await exchange.execute({ type: 'cancelConditional', accountId, symbol: found.symbol, conditionalId: found.conditionalId });
-    if (!result.ok) throw fromEngine(result);
-    const { algoId, clientAlgoId } = algoObject(symbols.of(found.symbol), found, undefined);
-    return { algoId, clientAlgoId, code: '200', msg: 'success' };
+    return cancelAlgoOrder(exchange, symbols, accountId, params, 'DELETE /fapi/v1/algoOrder');
   });
 
   app.delete('/fapi/v1/algoOpenOrders', async (request) => {
