@@ -3,7 +3,9 @@
  * generation included) for a mix of 45% limit place, 35% cancel, 10% amend, 10% market/IOC, at
  * 1k and at 100k resting orders; in the same run, two baselines at 1k: the same mix through the
  * reference model (test/reference), and through a peer, the npm order book `nodejs-order-book`
- * (matching only: bench/peer-order-book.ts). Prints a table, then one JSON line.
+ * (matching only: bench/peer-order-book.ts). Then the same mix at 1k with 100k conditional orders
+ * waiting on the symbol (none reached by the mix's prices), and one mark move that fires 100 of them
+ * (µs per fired order). Prints a table, then one JSON line.
  */
 import os from 'node:os';
 import { Engine } from '../src/engine/engine.js';
@@ -111,10 +113,11 @@ class Driver {
   }
 }
 
-function measure(makeTarget: () => Target, resting: number, commands: number): { perSec: number; errorRate: number } {
+function measure(makeTarget: () => Target, resting: number, commands: number, prepare: (driver: Driver) => void = () => undefined): { perSec: number; errorRate: number } {
   const driver = new Driver(makeTarget(), rng(42));
   driver.setup();
   while (driver.resting < resting) driver.placePassive();
+  prepare(driver);
   for (let i = 0; i < Math.min(commands, 20_000); i++) driver.step(resting); // warm-up
   const errorsBefore = driver.errors;
   const start = process.hrtime.bigint();
@@ -127,6 +130,42 @@ const engineTarget = (): Target => {
   const engine = new Engine({ symbols: [BTC_USDT] });
   return { apply: (command) => engine.apply(command).result };
 };
+/** Waiting plan orders far from the mix's prices: half rise to 3,000–8,000 ticks above the mid, half fall as far below. */
+function addWaitingTriggers(driver: Driver, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const rise = i % 2 === 0;
+    const offset = 3_000 + (i % 5_000);
+    const result = driver.apply({
+      type: 'placeConditional', accountId: 1 + (i % ACCOUNTS), symbol: 'btc_usdt', kind: 'PLAN', side: rise ? 'BUY' : 'SELL', positionSide: 'BOTH',
+      triggerSource: i % 4 < 2 ? 'LAST' : 'MARK', triggerDirection: rise ? 'RISE' : 'FALL', triggerPrice: rise ? MID + offset : MID - offset,
+      orderType: 'MARKET', price: 0, timeInForce: 'IOC', qty: 1, reduceOnly: false, closePosition: false, time: 0,
+    });
+    if (!result.ok) throw new Error(`waiting trigger ${i} refused`);
+  }
+}
+
+/** One mark move that fires `fired` waiting MARK plan orders (each places an IOC buy far below the book, so it expires): µs per fired order. */
+function measureFiring(fired: number): number {
+  const engine = new Engine({ symbols: [BTC_USDT] });
+  const driver = new Driver({ apply: (command) => engine.apply(command).result }, rng(7));
+  driver.setup();
+  while (driver.resting < 1_000) driver.placePassive();
+  addWaitingTriggers(driver, 100_000);
+  for (let i = 0; i < fired; i++) {
+    driver.apply({
+      type: 'placeConditional', accountId: 1 + (i % ACCOUNTS), symbol: 'btc_usdt', kind: 'PLAN', side: 'BUY', positionSide: 'BOTH', triggerSource: 'MARK',
+      triggerDirection: 'RISE', triggerPrice: MID + 1_000 + i, orderType: 'LIMIT', price: MID - 2_500, timeInForce: 'IOC', qty: 1, reduceOnly: false,
+      closePosition: false, time: 0,
+    });
+  }
+  const start = process.hrtime.bigint();
+  const applied = engine.apply({ type: 'setMarkPrice', symbol: 'btc_usdt', price: MID + 1_000 + fired, time: 10_000_000 });
+  const micros = Number(process.hrtime.bigint() - start) / 1e3;
+  const triggered = applied.events.filter((e) => e.type === 'conditional' && e.change === 'TRIGGERED').length;
+  if (triggered !== fired) throw new Error(`expected ${fired} triggered, saw ${triggered}`);
+  return micros / fired;
+}
+
 const referenceTarget = (): Target => new ReferenceModel({ symbols: [BTC_USDT] });
 const peerTarget = (): Target => new PeerOrderBook();
 
@@ -135,6 +174,8 @@ const engine1k = measure(engineTarget, 1_000, commands);
 const engine100k = measure(engineTarget, 100_000, commands);
 const baseline1k = measure(referenceTarget, 1_000, Math.max(1_000, Math.floor(commands / 30)));
 const peer1k = measure(peerTarget, 1_000, commands);
+const triggers1k = measure(engineTarget, 1_000, commands, (driver) => addWaitingTriggers(driver, 100_000));
+const microsPerFired = measureFiring(100);
 
 const row = (name: string, r: { perSec: number; errorRate: number }) =>
   console.log(`${name.padEnd(34)} ${String(r.perSec).padStart(10)} cmds/s   (refused ${(r.errorRate * 100).toFixed(1)}%)`);
@@ -144,7 +185,11 @@ row('engine, 1k resting orders', engine1k);
 row('engine, 100k resting orders', engine100k);
 row('reference model, 1k (baseline)', baseline1k);
 row('nodejs-order-book 10.1.1, 1k (peer)', peer1k);
+row('engine, 1k + 100k waiting triggers', triggers1k);
+console.log(`100k waiting conditional orders: ${((1 - triggers1k.perSec / engine1k.perSec) * 100).toFixed(1)}% slower than without (target ≤ 10%); ` +
+  `a mark move firing 100 of them: ${microsPerFired.toFixed(1)} µs per fired order`);
 console.log(`slowdown 1k → 100k: ${(engine1k.perSec / engine100k.perSec).toFixed(2)}×; engine / baseline at 1k: ${(engine1k.perSec / baseline1k.perSec).toFixed(1)}×; engine / peer at 1k: ${(engine1k.perSec / peer1k.perSec).toFixed(2)}×`);
 console.log(JSON.stringify({
   bench: 'engine', cmdsPerSec1k: engine1k.perSec, cmdsPerSec100k: engine100k.perSec, baselineCmdsPerSec1k: baseline1k.perSec, peerCmdsPerSec1k: peer1k.perSec,
+  cmdsPerSec1kWith100kTriggers: triggers1k.perSec, microsPerFiredTrigger: Math.round(microsPerFired * 10) / 10,
 }));

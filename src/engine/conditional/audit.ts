@@ -31,7 +31,7 @@ export function auditConditionals(core: Core): void {
     invariant(c.state === 'WAITING' && c.account.conditionals.get(c.id) === c, () => `${where}: not WAITING or not its account's`);
     invariant(cond.book(c.symbol).holds(c), () => `${where}: not in the heaps for what it watches`);
     invariant((c.expireTime !== null) === (c.expirySlot >= 0), () => `${where}: expiry heap disagrees with its expiry`);
-    invariant(c.expireTime === null || c.expireTime > core.time, () => `${where}: expired at ${c.expireTime} yet waiting at ${core.time}`);
+    invariant(c.expireTime === null || c.expireTime > cond.passTime, () => `${where}: expired at ${c.expireTime} yet waiting after the pass at ${cond.passTime}`);
     if (c.kind === 'TRAILING' && c.activated) {
       invariant(c.triggerPrice === trailingTrigger(c) && c.watchPrice === c.triggerPrice, () => `${where}: trailing trigger does not follow its best price`);
     } else if (c.kind === 'TRAILING') invariant(c.watchPrice === c.activationPrice, () => `${where}: unarmed trailing stop not watching its activation`);

@@ -236,6 +236,8 @@ export class ConditionalOrders {
   pending: Conditional[] = [];
   /** Positions with legs whose quantity changed in the current command (positions.ts applyFill notes them). */
   readonly moved = new Set<Position>();
+  /** Engine time of the last trigger pass: a refused command moves the time but expires nothing (it changes nothing). */
+  passTime = 0;
 
   book(symbol: SymbolState): ConditionalBook {
     let book = this.books.get(symbol.config.symbol);

@@ -25,6 +25,7 @@ import { armTrailing, conditionalSnapshot, isLeg, SOURCES, trailingTrigger, type
 
 export function runConditionals(core: Core): void {
   const cond = core.conditionals;
+  cond.passTime = core.time;
   if (cond.waiting.size === 0) {
     cond.moved.clear();
     return;
