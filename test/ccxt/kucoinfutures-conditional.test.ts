@@ -15,7 +15,7 @@ import ccxt from 'ccxt';
 import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { AdminClient } from '../support/xt-client.js';
-import { BTC, cacheRows, rejectionOf, watchUntil, withTimeout } from './helpers.js';
+import { BTC, cacheRows, watchUntil, withTimeout } from './helpers.js';
 
 const T = 5_000;
 const ADMIN = 'kucoin-ccxt-stop-admin';
@@ -171,11 +171,13 @@ describe('ccxt kucoinfutures: stop orders', () => {
     await mark('60000');
   });
 
-  it('refused in KuCoin\'s words: a trigger price already reached (InvalidOrder), and nothing is created', async () => {
+  it('a trigger price already reached fires at once, as on KuCoin: the order is placed and the position opens', async () => {
     const a = await account();
-    const error = await rejectionOf(a.ex.createOrder(BTC, 'market', 'buy', 1, undefined, { triggerPrice: 59_000 }), 'createOrder below the mark');
-    assert.ok(error instanceof ccxt.InvalidOrder, `${error.name}: ${error.message}`);
-    assert.match(error.message, /300000/);
+    const maker = await account('100000');
+    await withTimeout(maker.ex.createOrder(BTC, 'limit', 'sell', 1, 60_100), T, 'maker ask');
+    const created = await withTimeout(a.ex.createOrder(BTC, 'market', 'buy', 1, undefined, { triggerPrice: 59_000 }), T, 'createOrder below the mark');
+    assert.ok(created.id);
+    assert.equal(positionQty(a.accountId), 1);
     assert.deepEqual(view(a.accountId).conditionals, []);
   });
 });

@@ -254,7 +254,7 @@ describe('KuCoin stop orders: REST and /contractMarket/advancedOrders', () => {
     await mark('60000');
   });
 
-  it('refusals in KuCoin\'s {code,msg}, nothing changed: bad stop parameters, reduceOnly with a TP/SL, trailing, a stop that would trigger at once', async () => {
+  it('refusals in KuCoin\'s {code,msg}, nothing changed: bad stop parameters, reduceOnly with a TP/SL, trailing, a TP/SL on the wrong side', async () => {
     const a = await f.account('1000');
     const s = await connected(a);
     const before = { seq: f.exchange.engine.account(a.accountId)!.seq, view: f.view(a.accountId) };
@@ -266,8 +266,6 @@ describe('KuCoin stop orders: REST and /contractMarket/advancedOrders', () => {
       ['/api/v1/orders', { trailingPercent: '1' }, 400, '400100', /no trailing stop/],
       ['/api/v1/st-orders', { reduceOnly: true, triggerStopDownPrice: '58000' }, 400, '400100', /reduceOnly only reduces it/],
       ['/api/v1/st-orders', { stop: 'up', stopPrice: '61000', stopPriceType: 'MP' }, 400, '400100', /stop: st-orders places an order/],
-      // The mark is 60,000: "up" at 59,000 already holds. KuCoin would fire it at once; the engine refuses it.
-      ['/api/v1/orders', { stop: 'up', stopPrice: '59000', stopPriceType: 'MP' }, 200, '300000', /stop up at stopPrice 59000 would trigger immediately: the MP price is already at or above it/],
       // A buy's take-profit below its price would fire at once too.
       ['/api/v1/st-orders', { type: 'limit', price: '60000', triggerStopUpPrice: '59000' }, 200, '300000', /for a buy order, triggerStopUpPrice \(take profit\) must be above/],
     ];
@@ -280,6 +278,24 @@ describe('KuCoin stop orders: REST and /contractMarket/advancedOrders', () => {
     });
     assert.deepEqual(pushes, []);
     assert.deepEqual({ seq: f.exchange.engine.account(a.accountId)!.seq, view: f.view(a.accountId) }, before);
+    s.close();
+  });
+
+  it('a stop whose condition already holds fires at once, as on KuCoin: open, then triggered, the order under the same id, the position opened', async () => {
+    const a = await f.account('1000');
+    const maker = await f.account('100000');
+    KucoinRest.data(await order(maker, { clientOid: 'ask-now', side: 'sell', type: 'limit', price: '60100', size: 1 }));
+    const s = await connected(a);
+    let orderId = '';
+    // The mark is 60,000: "up" at 59,000 already holds.
+    const pushes = await pushesOf(s, async () => {
+      orderId = KucoinRest.data(await order(a, { clientOid: 'stop-now', side: 'buy', type: 'market', size: 1, stop: 'up', stopPrice: '59000', stopPriceType: 'MP' })).orderId;
+    });
+    const stopAndOrders = pushes.filter((p) => p.subject !== 'position.change');
+    assert.deepEqual(stopAndOrders.map(label), ['stopOrder:open', 'stopOrder:triggered', 'orderChange:open', 'orderChange:match', 'orderChange:filled']);
+    for (const p of stopAndOrders) assert.equal(p.data!.orderId, orderId);
+    assert.equal(position(a)!.qty, 1);
+    assert.deepEqual(f.view(a.accountId).conditionals, []);
     s.close();
   });
 

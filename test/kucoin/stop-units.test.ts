@@ -55,6 +55,7 @@ describe('KuCoin stop parameters → engine commands', () => {
       accountId: 42, symbol: 'btc_usdt', side: 'BUY', positionSide: 'BOTH', orderType: 'LIMIT', timeInForce: 'GTC', price: 611_000, qty: 3,
       reduceOnly: false, clientOrderId: 'c-1', stpMode: undefined,
       type: 'placeConditional', kind: 'PLAN', triggerPrice: 610_000, triggerDirection: 'RISE', triggerSource: 'MARK', closePosition: false,
+      triggerIfHolding: true,
     });
     const down = placeCommand(SYMBOLS, view(), { ...base, side: 'sell', type: 'market', stop: 'down', stopPrice: 59000, stopPriceType: 'TP', reduceOnly: true });
     assert.equal(down.type, 'placeConditional');

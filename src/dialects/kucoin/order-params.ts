@@ -122,8 +122,12 @@ export function placeCommand(symbols: KucoinSymbols, view: AccountView, params: 
   } as const;
   if (stop !== undefined) {
     // A stop closeOrder closes the whole position as it is at trigger (qty 0: the whole position;
-    // the engine makes it reduce-only itself and takes no flag with it).
-    return { ...order, type: 'placeConditional', kind: 'PLAN', ...stop, qty: closeOrder ? 0 : qty, reduceOnly: closeOrder ? false : order.reduceOnly, closePosition: closeOrder };
+    // the engine makes it reduce-only itself and takes no flag with it). A stop whose condition
+    // already holds fires at once, as KuCoin's does (triggerIfHolding), rather than being refused.
+    return {
+      ...order, type: 'placeConditional', kind: 'PLAN', ...stop, qty: closeOrder ? 0 : qty, reduceOnly: closeOrder ? false : order.reduceOnly,
+      closePosition: closeOrder, triggerIfHolding: true,
+    };
   }
   return tpsl === undefined ? { ...order, type: 'placeOrder' } : { ...order, type: 'placeOrder', attachTpsl: tpsl };
 }

@@ -71,9 +71,9 @@ export function readTpsl(params: Params, config: SymbolConfig): AttachTpsl | und
 }
 
 /**
- * The engine's WOULD_TRIGGER_IMMEDIATELY in KuCoin's terms (300000): a stop whose condition already
- * holds (KuCoin would fire it at once; the engine refuses it), or an st-orders take-profit /
- * stop-loss on the wrong side of the order's price.
+ * The engine's WOULD_TRIGGER_IMMEDIATELY in KuCoin's terms (300000): an st-orders take-profit /
+ * stop-loss on the wrong side of the order's price (a stop order whose condition already holds is
+ * not refused: it fires at once, as on KuCoin).
  */
 export function immediateTrigger(command: Omit<PlaceOrder, 'time'> | Omit<PlaceConditional, 'time'>, config: SymbolConfig, engineMessage: string): KucoinError {
   if (command.type === 'placeConditional' && command.triggerDirection !== undefined && command.triggerPrice !== undefined) {
