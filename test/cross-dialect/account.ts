@@ -320,6 +320,14 @@ export class WatchedAccount {
     return new Map(this.streams.map((s) => [s.name, [...s.model.markers]]));
   }
 
+  /** Every dialect's conditional-order pushes and placed-order origins so far (conditionals.ts), by dialect. */
+  conditionalPushes(): Map<DialectName, { log: readonly string[]; origins: Record<string, string[]>; positionTpsl: Record<string, string> }> {
+    return new Map(this.streams.map((s) => [s.name, {
+      log: [...s.model.conditionalLog], positionTpsl: Object.fromEntries(s.model.positionTpsl),
+      origins: Object.fromEntries([...s.model.origins].map(([id, texts]) => [id, [...texts]])),
+    }]));
+  }
+
   /** Frames delivered since the last beginStep() (at the scenario's end there must be none). */
   trailing(): string[] {
     const out: string[] = [];

@@ -28,7 +28,7 @@ import { Harness } from '../support/harness.js';
 import type { Dialect } from '../support/xt-client.js';
 import { WatchedAccount } from './account.js';
 import { FrontDoors, ShiftedClock } from './doors.js';
-import { unitsOf, type Units } from './model.js';
+import { priceText, unitsOf, type Units } from './model.js';
 import type { Credentials } from './streams.js';
 
 const BTC = { xt: 'btc_usdt', binance: 'BTCUSDT', bybit: 'BTCUSDT', kucoin: 'XBTUSDTM' } as const;
@@ -108,6 +108,12 @@ describe('conditional orders over four dialects at once: every push agrees with 
       symbol: BTC.xt, orderSide: side, positionSide, orderType: price === undefined ? 'MARKET' : 'LIMIT', origQty: String(lots),
       ...(price === undefined ? {} : { price, timeInForce: 'GTC' }),
     });
+  const bybitTpsl = (who: Who): string | undefined => watched.get(who)!.account.conditionalPushes().get('bybit')!.positionTpsl[`${BTC.xt}|BOTH`];
+  const engineTpsl = (who: Who) => {
+    const p = viewOf(who).positions.find((x) => x.symbol === BTC.xt && x.positionSide === 'BOTH')!;
+    const u = unitsOf(h.server.exchange.engine.symbols().find((c) => c.symbol === BTC.xt)!);
+    return [p.takeProfitPrice, p.stopLossPrice, p.trailingDistance].map((x) => (x === null ? null : priceText(u, x)));
+  };
   /** The order a conditional placed in this step: same id, origin its kind. */
   const placedBy = (who: Who, id: number, kind: string, state: string): void => {
     const placed = stepOrders(who).filter((e) => e.order.orderId === id);
@@ -154,6 +160,9 @@ describe('conditional orders over four dialects at once: every push agrees with 
       tp = made.find((e) => e.conditional.kind === 'TAKE_PROFIT')?.conditional.conditionalId ?? 0;
       sl = made.find((e) => e.conditional.kind === 'STOP_LOSS')?.conditional.conditionalId ?? 0;
       assert.deepEqual(changes('C').sort(), [`NEW STOP_LOSS #${sl} NONE`, `NEW TAKE_PROFIT #${tp} NONE`].sort());
+      // Bybit's position row shows the Full legs (bybit.md, position takeProfit / stopLoss), as the engine's position does.
+      assert.equal(bybitTpsl('C'), '61000/59000/0');
+      assert.deepEqual(engineTpsl('C'), ['61000', '59000', null]);
     },
   });
   step('B rests a bid 10 lots @ 61000 (XT)', () => xtOrder(b, 'BUY', 'LONG', 10, '61000'));
@@ -162,6 +171,8 @@ describe('conditional orders over four dialects at once: every push agrees with 
     expect: () => {
       assert.deepEqual(changes('C'), [`TRIGGERED TAKE_PROFIT #${tp} NONE`, `CANCELED STOP_LOSS #${sl} OCO_PARTNER_FIRED`]);
       placedBy('C', tp, 'TAKE_PROFIT', 'FILLED');
+      assert.equal(bybitTpsl('C'), '0/0/0');
+      assert.deepEqual(engineTpsl('C'), [null, null, null]);
     },
   });
 
@@ -208,6 +219,39 @@ describe('conditional orders over four dialects at once: every push agrees with 
     },
   });
 
+  it('what each dialect pushed of the conditional orders, in its own words (the checks above were not vacuous)', () => {
+    const pushed = (who: Who) => watched.get(who)!.account.conditionalPushes();
+    const logs = (who: Who) => Object.fromEntries([...pushed(who)].filter(([name]) => name !== 'kucoin-uta').map(([name, x]) => [name, [x.log, x.origins]]));
+    assert.deepEqual(logs('E'), {
+      xt: [[], { [plan]: [`ENTRUST #${plan}`] }],
+      binance: [[`#${plan} NEW`, `#${plan} TRIGGERING`, `#${plan} TRIGGERED ai=${plan}`, `#${plan} FINISHED ai=${plan}`], { [plan]: ['ot=STOP_MARKET'] }],
+      bybit: [[`#${plan} Untriggered Stop CreateByStopOrder`, `#${plan} Triggered Stop CreateByStopOrder`], { [plan]: ['Stop CreateByStopOrder'] }],
+      kucoin: [[`#${plan} open`, `#${plan} triggered success=true`], {}],
+    });
+    assert.deepEqual(logs('C'), {
+      xt: [[], { [tp]: [`PROFIT #${tp}`] }],
+      binance: [[`#${tp} NEW`, `#${sl} NEW`, `#${tp} TRIGGERING`, `#${tp} TRIGGERED ai=${tp}`, `#${sl} EXPIRED`, `#${tp} FINISHED ai=${tp}`], { [tp]: ['ot=TAKE_PROFIT_MARKET'] }],
+      bybit: [[
+        `#${tp} Untriggered TakeProfit CreateByTakeProfit`, `#${sl} Untriggered StopLoss CreateByStopLoss`, `#${tp} Triggered TakeProfit CreateByTakeProfit`,
+        `#${sl} Deactivated StopLoss CreateByStopLoss CancelByOCOSlCanceledByTpTriggered`,
+      ], { [tp]: ['TakeProfit CreateByTakeProfit'] }],
+      kucoin: [[`#${tp} open`, `#${sl} open`, `#${tp} triggered success=true`, `#${sl} cancel`], {}],
+    });
+    assert.deepEqual(logs('A'), {
+      xt: [[], { [track]: [`ENTRUST #${track}`] }],
+      binance: [[`#${track} NEW`, `#${track} TRIGGERING`, `#${track} TRIGGERED ai=${track}`, `#${track} FINISHED ai=${track}`], { [track]: ['ot=TRAILING_STOP_MARKET'] }],
+      bybit: [[`#${track} Untriggered TrailingStop CreateByTrailingStop`, `#${track} Triggered TrailingStop CreateByTrailingStop`], { [track]: ['TrailingStop CreateByTrailingStop'] }],
+      kucoin: [[`#${track} open`, `#${track} triggered success=true`], {}],
+    });
+    // The refused order: XT pushes it REJECTED (sourceType ENTRUST), Bybit as the placed order's
+    // Rejected row, Binance and KuCoin not at all (REJECTED + the trigger reject, triggerSuccess false).
+    assert.deepEqual(logs('D'), {
+      xt: [[], { [stop]: [`ENTRUST #${stop}`] }],
+      binance: [[`#${stop} NEW`, `#${stop} TRIGGERING`, `#${stop} REJECTED rm=Margin is insufficient.`, `reject #${stop}`], {}],
+      bybit: [[`#${stop} Untriggered Stop CreateByStopOrder`], { [stop]: ['Stop CreateByStopOrder'] }],
+      kucoin: [[`#${stop} open`, `#${stop} triggered success=false error.createOrder.accountBalanceInsufficient`], {}],
+    });
+  });
   it('after the last step nothing more arrives', async () => {
     for (const w of watchedAccounts()) w.beginStep();
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -291,6 +291,7 @@ export function decodeBybit(model: Model, frame: { topic?: string; data?: unknow
         const key = `${symbol}|${POSITION_IDX[p.positionIdx as number]!}`;
         if (p.positionStatus !== 'Normal') model.markers.push(`position ${key} ${str(p.positionStatus, 'positionStatus')} size=${size}`);
         model.set(`position:${key}`, fields);
+        model.positionTpsl.set(key, [p.takeProfit, p.stopLoss, p.trailingStop].map((x, i) => dec(str(x, ['takeProfit', 'stopLoss', 'trailingStop'][i]!))).join('/'));
         model.set(`setting:${symbol}`, { leverage: fields.leverage, marginMode: fields.marginMode });
       }
       return;

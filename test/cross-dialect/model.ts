@@ -70,6 +70,9 @@ export class Model {
   /** Per order id, every distinct origin (the conditional that placed it) its pushes showed (conditionals.ts). */
   readonly origins = new Map<string, Set<string>>();
 
+  /** Per position key, the Full take profit / stop loss / trailing distance its last push showed, "tp/sl/ts" (Bybit; "0" when none). */
+  readonly positionTpsl = new Map<string, string>();
+
   origin(orderId: string, text: string): void {
     const seen = this.origins.get(orderId) ?? new Set<string>();
     seen.add(text);
