@@ -409,6 +409,8 @@ export function setPositionTpsl(core: Core, cmd: SetPositionTpsl): CommandResult
       });
       existing.orderType = leg.orderType;
       existing.price = leg.price ?? 0;
+      // As a new leg of that type would have it (legFields): a market leg IOC, a limit leg GTC.
+      existing.timeInForce = leg.orderType === 'MARKET' ? 'IOC' : 'GTC';
       existing.updateTime = core.time;
       const snapshot = conditionalSnapshot(existing);
       core.emitter.conditional(account, 'AMENDED', snapshot);
