@@ -234,7 +234,7 @@ export function placeOrderAs(core: Core, cmd: PlaceOrder, by: PlacedBy | null): 
     closeQty: 0, openQty: 0, frozen: 0n, openCost: 0n, perContract,
     perContractPrice: openQty > 0 ? freezePrice : 0, perContractLeverage: openQty > 0 ? settings.leverage : 0, fees: 0n, realizedPnl: 0n,
     updateTime: core.time, placeResult: null, source: 'USER', origin: by?.kind ?? null, conditionalId: by?.conditionalId ?? null,
-    attachTpsl: cmd.attachTpsl ?? null, level: null, prev: null, next: null,
+    attachTpsl: cmd.attachTpsl ?? null, tpslArmed: false, level: null, prev: null, next: null,
   };
   accountOrdersOf(account).set(order.id, order);
   if (order.clientOrderId !== null) liveByClientIdOf(account).set(order.clientOrderId, order);

@@ -29,7 +29,7 @@ export interface OrderRecord {
   state: OrderState; reason: OrderReason; priority: number; fees: bigint; realizedPnl: bigint; updateTime: number;
   placeResult: CommandResult | null; symbol: string;
   /** The conditional order that placed it and the TP/SL it arms as it fills (absent before conditional orders: none). */
-  origin?: ConditionalKind | null; conditionalId?: number | null; attachTpsl?: AttachTpsl | null;
+  origin?: ConditionalKind | null; conditionalId?: number | null; attachTpsl?: AttachTpsl | null; tpslArmed?: boolean;
 }
 
 export interface PositionRecord {
@@ -93,6 +93,7 @@ function orderRecord(order: Order): OrderRecord {
     qty: order.qty, filled: order.filled, cumQuote: order.cumQuote, state: order.state, reason: order.reason, priority: order.priority,
     fees: order.fees, realizedPnl: order.realizedPnl, updateTime: order.updateTime, placeResult: order.placeResult,
     symbol: order.symbol.config.symbol, origin: order.origin, conditionalId: order.conditionalId, attachTpsl: order.attachTpsl,
+    tpslArmed: order.tpslArmed,
   };
 }
 
@@ -221,7 +222,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
       cumQuote: record.cumQuote, state: record.state, reason: record.reason, priority: record.priority, closeQty: 0, openQty: 0,
       frozen: 0n, openCost: 0n, perContract: 0n, perContractPrice: 0, perContractLeverage: 0, fees: record.fees, realizedPnl: record.realizedPnl,
       updateTime: record.updateTime, placeResult: record.placeResult, source: 'USER', origin: record.origin ?? null,
-      conditionalId: record.conditionalId ?? null, attachTpsl: record.attachTpsl ?? null, level: null, prev: null, next: null,
+      conditionalId: record.conditionalId ?? null, attachTpsl: record.attachTpsl ?? null, tpslArmed: record.tpslArmed ?? false, level: null, prev: null, next: null,
     };
     accountOrdersOf(account).set(order.id, order);
     if (order.clientOrderId !== null) liveByClientIdOf(account).set(order.clientOrderId, order);

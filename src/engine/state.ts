@@ -204,6 +204,8 @@ export interface Order {
   readonly conditionalId: number | null;
   /** TP/SL to arm on its position as it fills (conditional/triggers.ts armAttached), null when none. */
   readonly attachTpsl: AttachTpsl | null;
+  /** Whether a fill has armed them (at the first fill that left the position on the order's side). */
+  tpslArmed: boolean;
   // Intrusive links of the price level's FIFO queue.
   level: PriceLevel | null;
   prev: Order | null;

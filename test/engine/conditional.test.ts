@@ -381,3 +381,20 @@ describe('FULL legs amended in place', () => {
     assert.deepEqual([changed.result.conditionals[0]!.orderType, changed.result.conditionals[0]!.timeInForce, changed.result.conditionals[0]!.price], ['LIMIT', 'GTC', 600_900]);
   });
 });
+
+describe('attach-on-fill after a reducing first fill', () => {
+  it('the legs arm at the first fill that leaves the position on the order\'s side, sized to the opening part', () => {
+    const { h, a, m } = market();
+    h.trade(m, a, 'SELL', 2, 600_000);
+    assert.equal(h.position(a).qty, -2);
+    h.apply({
+      type: 'placeOrder', accountId: a, symbol: BTC, side: 'BUY', positionSide: 'BOTH', orderType: 'LIMIT', timeInForce: 'GTC', price: 600_000, qty: 5,
+      reduceOnly: false, attachTpsl: { mode: 'PARTIAL', takeProfit: leg(610_000), stopLoss: leg(590_000) },
+    });
+    h.sell(m, 2, 600_000);
+    assert.equal(h.position(a).qty, 0);
+    assert.equal(h.view().accounts.find((x) => x.accountId === a)!.conditionals.length, 0, 'closing the short armed nothing');
+    h.sell(m, 3, 600_000);
+    assert.deepEqual(h.view().accounts.find((x) => x.accountId === a)!.conditionals.map((c) => [c.kind, c.side, c.qty]), [['TAKE_PROFIT', 'SELL', 3], ['STOP_LOSS', 'SELL', 3]]);
+  });
+});

@@ -477,18 +477,17 @@ export function armAttached(core: Core, order: Order, qty: number): void {
   // A fill that left the position flat or on the other side opened nothing these legs could protect.
   if (position.qty === 0 || (position.qty > 0) !== (order.side === 'BUY')) return;
   const account = order.account;
-  if (attach.mode === 'PARTIAL') {
-    const legs = [...account.conditionals.values()].filter((c) => c.parentOrderId === order.id);
-    if (legs.length > 0) {
-      for (const leg of legs) {
-        leg.qty = Math.min(leg.qty + qty, Math.abs(position.qty));
-        leg.updateTime = core.time;
-        core.emitter.conditional(account, 'AMENDED', conditionalSnapshot(leg));
-      }
-      return;
+  if (order.tpslArmed) {
+    // Armed already: PARTIAL legs still waiting grow with the fill (FULL legs cover the whole position).
+    if (attach.mode === 'FULL') return;
+    for (const leg of [...account.conditionals.values()].filter((c) => c.parentOrderId === order.id)) {
+      leg.qty = Math.min(leg.qty + qty, Math.abs(position.qty));
+      leg.updateTime = core.time;
+      core.emitter.conditional(account, 'AMENDED', conditionalSnapshot(leg));
     }
-    if (order.filled !== qty) return; // its legs were armed by an earlier fill and have ended since
-  } else if (order.filled !== qty) return;
+    return;
+  }
+  order.tpslArmed = true;
   const made: Conditional[] = [];
   for (const [kind, leg] of [['TAKE_PROFIT', attach.takeProfit], ['STOP_LOSS', attach.stopLoss]] as const) {
     if (leg === undefined) continue;

@@ -18,7 +18,7 @@ export function riskOrder(core: Core, position: Position, qty: number, price: nu
     orderType: 'LIMIT', timeInForce: 'IOC', reduceOnly: position.side === 'BOTH', stpMode: 'EXPIRE_TAKER', createTime: core.time,
     price, freezePrice: price, qty, filled: 0, cumQuote: 0n, state: 'NEW', reason: 'NONE', priority: core.nextPriority++,
     closeQty: 0, openQty: 0, frozen: 0n, openCost: 0n, perContract: 0n, perContractPrice: 0, perContractLeverage: 0, fees: 0n, realizedPnl: 0n,
-    updateTime: core.time, placeResult: null, source, origin: null, conditionalId: null, attachTpsl: null, level: null, prev: null, next: null,
+    updateTime: core.time, placeResult: null, source, origin: null, conditionalId: null, attachTpsl: null, tpslArmed: false, level: null, prev: null, next: null,
   };
   accountOrdersOf(account).set(order.id, order);
   attach(core, order);
