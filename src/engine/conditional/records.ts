@@ -138,6 +138,8 @@ export class ConditionalBook {
   private readonly highs = new Map<TriggerSource, ExtremeHeap>();
   private readonly lows = new Map<TriggerSource, ExtremeHeap>();
   size = 0;
+  /** Armed trailing stops in the best-price heaps (none: a price move has no best price to move). */
+  armedTrailing = 0;
 
   constructor(readonly symbol: SymbolState) {}
 
@@ -164,13 +166,19 @@ export class ConditionalBook {
   /** Puts a waiting order in the heaps for what it watches now. */
   add(c: Conditional): void {
     this.watching(c.triggerSource, c.watchDirection).push(c);
-    if (c.kind === 'TRAILING' && c.activated) this.extremes(c.triggerSource, c.side).push(c);
+    if (c.kind === 'TRAILING' && c.activated) {
+      this.extremes(c.triggerSource, c.side).push(c);
+      this.armedTrailing += 1;
+    }
     this.size += 1;
   }
 
   remove(c: Conditional): void {
     this.watching(c.triggerSource, c.watchDirection).remove(c);
-    if (c.extremeSlot >= 0) this.extremes(c.triggerSource, c.side).remove(c);
+    if (c.extremeSlot >= 0) {
+      this.extremes(c.triggerSource, c.side).remove(c);
+      this.armedTrailing -= 1;
+    }
     this.size -= 1;
   }
 

@@ -63,10 +63,12 @@ export function runConditionals(core: Core): void {
 
 function expireDue(core: Core): void {
   const expiries = core.conditionals.expiries;
+  let expired = false;
   for (let c = expiries.peek(); c !== undefined && c.expireTime! <= core.time; c = expiries.peek()) {
     endConditional(core, c, 'EXPIRED', 'EXPIRED');
+    expired = true;
   }
-  core.emitter.endStep();
+  if (expired) core.emitter.endStep();
 }
 
 /** Legs of positions whose quantity changed: cancelled when the position closed or flipped, PARTIAL legs shrunk to it. */
@@ -114,18 +116,20 @@ function reachPrice(core: Core, book: ConditionalBook, source: TriggerSource, pr
 
 /** Moves the best price of the armed trailing stops that `price` improves on (only those: each costs O(log n)). */
 function trackExtremes(book: ConditionalBook, source: TriggerSource, price: number): void {
-  for (const side of ['SELL', 'BUY'] as const) {
-    const extremes = book.extremes(source, side);
-    const improves = side === 'SELL' ? (c: Conditional): boolean => c.extremePrice! < price : (c: Conditional): boolean => c.extremePrice! > price;
-    for (let c = extremes.peek(); c !== undefined && improves(c); c = extremes.peek()) {
-      const watching = book.watching(source, c.watchDirection);
-      c.extremePrice = price;
-      c.triggerPrice = trailingTrigger(c);
-      c.watchPrice = c.triggerPrice;
-      watching.update(c);
-      extremes.update(c);
-    }
-  }
+  if (book.armedTrailing === 0) return;
+  // SELL stops track the high (a price above their best moves them), BUY stops the low.
+  const highs = book.extremes(source, 'SELL');
+  for (let c = highs.peek(); c !== undefined && c.extremePrice! < price; c = highs.peek()) moveExtreme(book, highs, c, price);
+  const lows = book.extremes(source, 'BUY');
+  for (let c = lows.peek(); c !== undefined && c.extremePrice! > price; c = lows.peek()) moveExtreme(book, lows, c, price);
+}
+
+function moveExtreme(book: ConditionalBook, extremes: ReturnType<ConditionalBook['extremes']>, c: Conditional, price: number): void {
+  c.extremePrice = price;
+  c.triggerPrice = trailingTrigger(c);
+  c.watchPrice = c.triggerPrice;
+  book.watching(c.triggerSource, c.watchDirection).update(c);
+  extremes.update(c);
 }
 
 /** Its condition holds at `price`: a trailing stop before activation arms; any other order places its order. */
