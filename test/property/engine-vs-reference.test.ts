@@ -1,7 +1,8 @@
 /**
  * Property test: random command streams applied to the engine and to the reference model
  * (test/reference/model.ts, written from docs/engine-rules.md alone) must agree after every
- * command, and the engine's state and events must keep the rules' invariants.
+ * command — results, views, and the conditional-order events (which orders changed how, in
+ * order) — and the engine's state and events must keep the rules' invariants.
  *
  *   PERPSTREAM_PROPERTY_SEEDS=<n>     number of seeds, 1..n (default 20)
  *   PERPSTREAM_PROPERTY_COMMANDS=<n>  commands per seed (default 2000)
@@ -77,6 +78,13 @@ function runSeed(seed: number, count: number): void {
 
     const resultProblem = compareResults(applied.result, expected);
     if (resultProblem) fail(resultProblem);
+
+    // Conditional events: the same changes of the same orders in the same order (seq is the
+    // engine's; the event checker below checks it is gap-free).
+    const actualConditional = applied.events.flatMap((e) => (e.type === 'conditional' ? [{ accountId: e.accountId, change: e.change, conditional: e.conditional }] : []));
+    const expectedConditional = reference.conditionalEvents();
+    const dc = firstDifference(actualConditional, expectedConditional, '$conditionalEvents');
+    if (dc) fail(`conditional events differ from the reference:\n${describeDifference(dc, actualConditional, expectedConditional)}`);
 
     const eventProblems = events.check(cmd, applied.cmdSeq, index + 1, applied.result, applied.events);
     if (eventProblems.length > 0) fail(`event invariants:\n  ${eventProblems.join('\n  ')}`);
