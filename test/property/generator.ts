@@ -1016,11 +1016,8 @@ export class CommandGenerator {
       positionSide = position.positionSide;
     }
     const triggerSource = this.conditionalSource();
-    const now = this.sourceNow(symbol, triggerSource);
-    const grid = GRID[symbol]!;
-    // A SELL arms when the price rises to its activation, a BUY when it falls to it; sometimes it already has.
-    const activationPrice = r.chance(0.4) ? Math.max(1, now + (side === 'SELL' ? 1 : -1) * r.int(-1, 8) * grid) : undefined;
-    const callback = r.chance(0.5) ? { callbackAmount: r.int(1, 8) * grid } : { callbackRate: BigInt(r.int(50_000, 2_000_000)) };
+    const activationPrice = r.chance(0.4) ? this.activation(symbol, triggerSource, side) : undefined;
+    const callback = r.chance(0.5) ? { callbackAmount: r.int(1, 8) * GRID[symbol]! } : { callbackRate: BigInt(r.int(50_000, 2_000_000)) };
     return {
       type: 'placeConditional', time: 0, accountId: acc.accountId, symbol, kind: 'TRAILING', side, positionSide, triggerSource,
       orderType: 'MARKET', price: 0, timeInForce: 'IOC', qty: position ? r.int(1, Math.min(10, abs(position.qty))) : r.int(1, 10),
@@ -1029,13 +1026,31 @@ export class CommandGenerator {
     };
   }
 
-  /** One TP/SL leg of a position: beyond the source's current price in the leg's direction; some LIMIT. */
-  private tpslLeg(symbol: string, long: boolean, kind: 'TAKE_PROFIT' | 'STOP_LOSS', from?: number): TpslLeg {
+  /**
+   * A trailing stop's activation price: a SELL arms when the price rises to it, a BUY when it falls
+   * to it. On MARK anywhere from just reached to 8 grid steps away. On LAST only where the price
+   * already is or has been (so it arms at the end of the command that places it) — AVOIDS a known
+   * engine deviation (report of issue 13, seed 11 command #1847 before this change): the rules'
+   * trigger pass step 4 has orders "armed during the command" join only after the command's trades,
+   * but the engine lets a trailing stop armed by one trade of step 3 fire on a later trade of the
+   * same command.
+   */
+  private activation(symbol: string, source: TriggerSource, side: Side): number {
+    const steps = source === 'LAST' ? this.condRng.int(-3, 0) : this.condRng.int(-1, 8);
+    return Math.max(1, this.sourceNow(symbol, source) + (side === 'SELL' ? 1 : -1) * steps * GRID[symbol]!);
+  }
+
+  /**
+   * One TP/SL leg of a position: beyond the source's current price in the leg's direction; some
+   * LIMIT. `orderType` fixes the order type (see positionTpsl).
+   */
+  private tpslLeg(symbol: string, long: boolean, kind: 'TAKE_PROFIT' | 'STOP_LOSS', from?: number, orderType?: OrderType): TpslLeg {
     const r = this.condRng;
     const triggerSource = this.conditionalSource();
     const rise = (kind === 'TAKE_PROFIT') === long;
     const triggerPrice = this.levelAway(symbol, from ?? this.sourceNow(symbol, triggerSource), rise ? 'RISE' : 'FALL');
-    if (!r.chance(0.25)) return { triggerPrice, triggerSource, orderType: 'MARKET' };
+    const limit = r.chance(0.25);
+    if ((orderType ?? (limit ? 'LIMIT' : 'MARKET')) === 'MARKET') return { triggerPrice, triggerSource, orderType: 'MARKET' };
     return { triggerPrice, triggerSource, orderType: 'LIMIT', price: this.conditionalLimit(symbol, long ? 'SELL' : 'BUY', triggerPrice) };
   }
 
@@ -1068,14 +1083,18 @@ export class CommandGenerator {
     }
     const full = { ...base, mode: 'FULL' as const };
     const waiting = acc.conditionals.filter((c) => c.symbol === symbol && c.positionSide === positionSide && c.tpslMode === 'FULL');
+    // A FULL leg replaced in place keeps its order type — AVOIDS a known engine deviation (report of
+    // issue 13, seed 7 command #1816 before this change): the engine keeps the old leg's time in
+    // force when the order type changes (MARKET → LIMIT leaves a LIMIT IOC leg, LIMIT → MARKET a
+    // MARKET GTC one), where a new LIMIT leg is GTC and a MARKET one IOC.
+    const leg = (kind: 'TAKE_PROFIT' | 'STOP_LOSS'): TpslLeg => this.tpslLeg(symbol, long, kind, undefined, waiting.find((c) => c.kind === kind)?.orderType);
     switch (r.weighted({ both: 35, tp: 14, sl: 14, trailing: 15, cancelTp: 6, cancelSl: 6, cancelTrailing: 4, same: 6 })) {
-      case 'both': return { ...full, takeProfit: this.tpslLeg(symbol, long, 'TAKE_PROFIT'), stopLoss: this.tpslLeg(symbol, long, 'STOP_LOSS') };
-      case 'tp': return { ...full, takeProfit: this.tpslLeg(symbol, long, 'TAKE_PROFIT') };
-      case 'sl': return { ...full, stopLoss: this.tpslLeg(symbol, long, 'STOP_LOSS') };
+      case 'both': return { ...full, takeProfit: leg('TAKE_PROFIT'), stopLoss: leg('STOP_LOSS') };
+      case 'tp': return { ...full, takeProfit: leg('TAKE_PROFIT') };
+      case 'sl': return { ...full, stopLoss: leg('STOP_LOSS') };
       case 'trailing': {
         const triggerSource = this.conditionalSource();
-        const now = this.sourceNow(symbol, triggerSource);
-        const activationPrice = r.chance(0.4) ? Math.max(1, now + (long ? 1 : -1) * r.int(1, 8) * GRID[symbol]!) : undefined;
+        const activationPrice = r.chance(0.4) ? this.activation(symbol, triggerSource, long ? 'SELL' : 'BUY') : undefined;
         return { ...full, trailingStop: { distance: r.int(1, 8) * GRID[symbol]!, triggerSource, ...(activationPrice !== undefined ? { activationPrice } : {}) } };
       }
       case 'cancelTp': return { ...full, takeProfit: null };

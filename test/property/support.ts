@@ -153,8 +153,19 @@ export class Coverage {
 
   record(cmd: Command, result: CommandResult, events: readonly EngineEvent[]): void {
     let outcome: string = result.ok ? 'ok' : `refused ${result.code}`;
-    if (result.ok && result.kind === 'order' && result.duplicate) outcome = 'ok duplicate';
+    if (result.ok && (result.kind === 'order' || result.kind === 'conditional') && result.duplicate) outcome = 'ok duplicate';
     this.inc(`command ${cmd.type}: ${outcome}`);
+    if (cmd.type === 'placeOrder' && cmd.attachTpsl !== undefined) this.inc(`command placeOrder with attachTpsl ${cmd.attachTpsl.mode}: ${outcome}`);
+    if (cmd.type === 'placeConditional') {
+      const what = cmd.kind === 'PLAN'
+        ? `PLAN ${cmd.triggerSource} ${cmd.triggerDirection} ${cmd.orderType}${cmd.closePosition ? ' closePosition' : cmd.reduceOnly ? ' reduceOnly' : ''}${cmd.expireTime !== undefined ? ' expiring' : ''}`
+        : `TRAILING ${cmd.triggerSource} ${cmd.callbackRate !== undefined ? 'callbackRate' : 'callbackAmount'}${cmd.activationPrice !== undefined ? ' with activation' : ''}`;
+      this.inc(`command placeConditional ${what}: ${outcome}`);
+    }
+    if (cmd.type === 'setPositionTpsl') {
+      const legs = [cmd.takeProfit !== undefined ? 'TP' : '', cmd.stopLoss !== undefined ? 'SL' : '', cmd.trailingStop !== undefined ? 'trailing' : ''].filter((x) => x !== '');
+      this.inc(`command setPositionTpsl ${cmd.mode} ${legs.join('+')}: ${outcome}`);
+    }
     if (cmd.type === 'amendOrder' && events.some((e) => e.type === 'trade')) this.inc('amendment took liquidity');
     if (cmd.type === 'placeOrder' && cmd.stpMode !== undefined && events.some((e) => e.type === 'order' && e.order.reason === 'SELF_TRADE_PREVENTION')) {
       this.inc(`self-trade prevention under ${cmd.stpMode}`);
@@ -192,7 +203,26 @@ export class Coverage {
         case 'config':
           this.inc(`config event ${e.reason}`);
           break;
+        case 'conditional': {
+          const c = e.conditional;
+          this.inc(`conditional ${e.change} ${c.kind}${c.tpslMode !== null ? ` ${c.tpslMode}` : ''}${c.reason !== 'NONE' ? ` ${c.reason}` : ''}`);
+          // The headline outcomes (the rules' "Firing" and "the trigger pass").
+          if (e.change === 'TRIGGERED') this.inc('conditional: fired (TRIGGERED, order placed)');
+          if (e.change === 'REJECTED') this.inc('conditional: rejected at trigger');
+          if (e.change === 'CANCELED' && c.reason === 'OCO_PARTNER_FIRED') {
+            this.inc(c.kind === 'STOP_LOSS' ? 'conditional: a take-profit cancelled its stop-loss (OCO)' : 'conditional: a stop-loss cancelled its take-profit (OCO)');
+          }
+          if (e.change === 'CANCELED' && c.reason === 'POSITION_CLOSED') {
+            this.inc(c.tpslMode !== null ? 'conditional: a leg was cancelled when its position closed' : 'conditional: a closePosition order found no position');
+          }
+          if (e.change === 'AMENDED' && c.tpslMode === 'PARTIAL' && cmd.type !== 'amendConditional' && cmd.type !== 'setPositionTpsl') {
+            this.inc('conditional: a PARTIAL leg resized with its position or its opening order');
+          }
+          if (e.change === 'EXPIRED') this.inc('conditional: expired');
+          break;
+        }
       }
+      if (e.type === 'order' && e.execType === 'NEW' && e.order.origin !== null) this.inc(`order placed by a conditional (${e.order.origin})`);
     }
   }
 

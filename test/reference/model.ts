@@ -956,12 +956,19 @@ export class ReferenceModel {
     return existing;
   }
 
-  /** The FULL take-profit and stop-loss of a position are one-cancels-the-other partners. */
+  /**
+   * The FULL take-profit and stop-loss of a position are one-cancels-the-other partners. A leg
+   * whose partner ended keeps its id as ocoId until it gets a new partner (the rules do not say
+   * what a lone leg's ocoId is; this is what the engine shows, and a partner that no longer waits
+   * is never cancelled, so it changes nothing).
+   */
   private linkFullLegs(acc: MAccount, symbol: string, positionSide: PositionSide): void {
     const tp = this.fullLeg(acc, symbol, positionSide, 'TAKE_PROFIT');
     const sl = this.fullLeg(acc, symbol, positionSide, 'STOP_LOSS');
-    if (tp) tp.ocoId = sl?.conditionalId ?? null;
-    if (sl) sl.ocoId = tp?.conditionalId ?? null;
+    if (tp && sl) {
+      tp.ocoId = sl.conditionalId;
+      sl.ocoId = tp.conditionalId;
+    }
   }
 
   private placeConditional(cmd: PlaceConditional): CommandResult {
@@ -1105,23 +1112,17 @@ export class ReferenceModel {
         + (trailingStop && !existing('TRAILING') ? 1 : 0);
       if (acc.conditionals.length + adding > this.maxConditionals) return refuse('TOO_MANY_CONDITIONAL_ORDERS', 'too many conditional orders');
     }
-    const touched = this.linkedEvents(() => this.applyPositionTpsl(acc, sym, cmd, long));
-    // The result lists them as their events of this command show them.
-    return { ok: true, kind: 'conditionals', conditionals: touched.map((c) => this.lastEventOf(c)) };
+    // The result lists the orders it created, changed or cancelled as its events show them, in their order.
+    const first = this.conditionalEventLog.length;
+    this.linkedEvents(() => this.applyPositionTpsl(acc, sym, cmd, long));
+    return { ok: true, kind: 'conditionals', conditionals: this.conditionalEventLog.slice(first).map((e) => clone(e.conditional)) };
   }
 
-  /** The snapshot in the last conditional event of this command about `c`. */
-  private lastEventOf(c: MConditional): ConditionalSnapshot {
-    const events = this.conditionalEventLog.filter((e) => e.conditional.conditionalId === c.conditionalId);
-    return clone(events[events.length - 1]!.conditional);
-  }
-
-  /** setPositionTpsl after its checks; returns the conditional orders it created, changed or cancelled. */
-  private applyPositionTpsl(acc: MAccount, sym: MSymbol, cmd: SetPositionTpsl, long: boolean): MConditional[] {
+  /** setPositionTpsl after its checks. */
+  private applyPositionTpsl(acc: MAccount, sym: MSymbol, cmd: SetPositionTpsl, long: boolean): void {
     const trailingStop = cmd.trailingStop;
     const expireTime = cmd.expireTime ?? null;
     const side = cmd.positionSide;
-    const touched: MConditional[] = [];
 
     if (cmd.mode === 'PARTIAL') {
       const tp = cmd.takeProfit ? this.newLeg(acc, cmd.symbol, side, long, 'TAKE_PROFIT', cmd.takeProfit, 'PARTIAL', cmd.qty!, expireTime) : null;
@@ -1130,41 +1131,32 @@ export class ReferenceModel {
         tp.ocoId = sl.conditionalId;
         sl.ocoId = tp.conditionalId;
       }
-      return [tp, sl].flatMap((c) => (c ? [c] : []));
+      return;
     }
 
     const existingTrailing = this.fullLeg(acc, cmd.symbol, side, 'TRAILING');
     for (const [kind, leg] of [['TAKE_PROFIT', cmd.takeProfit], ['STOP_LOSS', cmd.stopLoss]] as const) {
       const existing = this.fullLeg(acc, cmd.symbol, side, kind);
-      if (leg === null && existing) {
-        this.endConditional(existing, 'CANCELED', 'USER_CANCELED');
-        touched.push(existing);
-      } else if (leg) {
-        const c = this.setFullLeg(acc, cmd.symbol, side, long, kind, leg, expireTime);
-        if (c) touched.push(c);
-      }
+      if (leg === null && existing) this.endConditional(existing, 'CANCELED', 'USER_CANCELED');
+      else if (leg) this.setFullLeg(acc, cmd.symbol, side, long, kind, leg, expireTime);
     }
     if (trailingStop !== undefined) {
       // A FULL trailing stop is replaced by cancel + new.
-      if (existingTrailing) {
-        this.endConditional(existingTrailing, 'CANCELED', trailingStop === null ? 'USER_CANCELED' : 'REPLACED');
-        touched.push(existingTrailing);
-      }
+      if (existingTrailing) this.endConditional(existingTrailing, 'CANCELED', trailingStop === null ? 'USER_CANCELED' : 'REPLACED');
       if (trailingStop !== null) {
         const current = this.sourcePrice(sym, trailingStop.triggerSource);
         const armNow = trailingStop.activationPrice === undefined;
-        touched.push(this.addConditional(acc, {
+        this.addConditional(acc, {
           clientOrderId: null, symbol: cmd.symbol, kind: 'TRAILING', side: long ? 'SELL' : 'BUY', positionSide: side,
           triggerSource: trailingStop.triggerSource, triggerDirection: long ? 'FALL' : 'RISE', fixedTrigger: null,
           orderType: 'MARKET', price: 0, timeInForce: 'IOC', qty: 0, reduceOnly: acc.positionMode === 'ONE_WAY', closePosition: false,
           tpslMode: 'FULL', ocoId: null, activationPrice: trailingStop.activationPrice ?? null, callbackRate: null,
           callbackAmount: trailingStop.distance, activated: armNow, extremePrice: armNow ? current : null,
           stpMode: 'EXPIRE_TAKER', expireTime, attach: null,
-        }));
+        });
       }
     }
     this.linkFullLegs(acc, cmd.symbol, side);
-    return touched;
   }
 
   private amendConditional(cmd: AmendConditional): CommandResult {
@@ -1313,17 +1305,16 @@ export class ReferenceModel {
 
   /** Step 2: a leg whose position is flat or on the other side is cancelled; a PARTIAL leg larger than it shrinks. */
   private followPositions(): void {
-    for (const acc of this.accounts) {
-      for (const c of [...acc.conditionals]) {
-        if (c.tpslMode === null) continue;
-        const pos = this.positionOrZero(acc, c.symbol, c.positionSide);
-        if (!reduces(c.side, pos.qty)) {
-          this.endConditional(c, 'CANCELED', 'POSITION_CLOSED');
-        } else if (c.tpslMode === 'PARTIAL' && c.qty > Math.abs(pos.qty)) {
-          c.qty = Math.abs(pos.qty);
-          c.updateTime = this.time;
-          this.emitConditional(c, 'AMENDED');
-        }
+    // Oldest first, over all accounts (the rules give no order; this is the engine's).
+    for (const c of this.allWaiting().sort((a, b) => a.conditionalId - b.conditionalId)) {
+      if (c.tpslMode === null) continue;
+      const pos = this.positionOrZero(this.account(c.accountId)!, c.symbol, c.positionSide);
+      if (!reduces(c.side, pos.qty)) {
+        this.endConditional(c, 'CANCELED', 'POSITION_CLOSED');
+      } else if (c.tpslMode === 'PARTIAL' && c.qty > Math.abs(pos.qty)) {
+        c.qty = Math.abs(pos.qty);
+        c.updateTime = this.time;
+        this.emitConditional(c, 'AMENDED');
       }
     }
   }
