@@ -1028,16 +1028,10 @@ export class CommandGenerator {
 
   /**
    * A trailing stop's activation price: a SELL arms when the price rises to it, a BUY when it falls
-   * to it. On MARK anywhere from just reached to 8 grid steps away. On LAST only where the price
-   * already is or has been (so it arms at the end of the command that places it) — AVOIDS a known
-   * engine deviation (report of issue 13, seed 11 command #1847 before this change): the rules'
-   * trigger pass step 4 has orders "armed during the command" join only after the command's trades,
-   * but the engine lets a trailing stop armed by one trade of step 3 fire on a later trade of the
-   * same command.
+   * to it; from already reached to 8 grid steps away.
    */
   private activation(symbol: string, source: TriggerSource, side: Side): number {
-    const steps = source === 'LAST' ? this.condRng.int(-3, 0) : this.condRng.int(-1, 8);
-    return Math.max(1, this.sourceNow(symbol, source) + (side === 'SELL' ? 1 : -1) * steps * GRID[symbol]!);
+    return Math.max(1, this.sourceNow(symbol, source) + (side === 'SELL' ? 1 : -1) * this.condRng.int(-1, 8) * GRID[symbol]!);
   }
 
   /**

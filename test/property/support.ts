@@ -261,6 +261,13 @@ export function comparableView(view: StateView): StateView {
 }
 /** Wallet fields a balance event must agree with. */
 const WALLET_FIELDS = ['walletBalance', 'isolatedMargin', 'crossedMargin', 'openOrderMarginFrozen', 'availableBalance'] as const;
+/**
+ * Conditional-order fields that change without an event: a trailing stop's moving trigger and best
+ * price, and its arming (rules: "a trailing stop's moving trigger is not an event"); the link to a
+ * new partner.
+ */
+const SILENT_CONDITIONAL_FIELDS = new Set(['ocoId']);
+const SILENT_TRAILING_FIELDS = new Set(['triggerPrice', 'extremePrice', 'activated', 'ocoId']);
 /** Order fields that may change without an order event of their own (rules: Events). */
 const SILENT_ORDER_FIELDS = new Set(['closeQty', 'marginFrozen', 'leverage']);
 
@@ -347,6 +354,28 @@ export function eventStateViolations(before: StateView, after: StateView, events
         ? `last balance event of ${key} differs from the state: ${d.path} event ${fmt(d.actual)} state ${fmt(d.expected)}`
         : `wallet ${key} changed without a balance event: ${d.path} was ${fmt(d.actual)} now ${fmt(d.expected)}`);
     }
+  }
+  // Conditional orders: a waiting one's last event (or, without one, its state before) equals its
+  // state except for the fields that move silently (a trailing stop's best price and trigger, its
+  // arming; the partner link); one that stopped waiting ended with an event; a new one has one.
+  const beforeConditionals = new Map(before.accounts.flatMap((a) => a.conditionals.map((c) => [c.conditionalId, c] as const)));
+  const afterConditionals = new Map(after.accounts.flatMap((a) => a.conditionals.map((c) => [c.conditionalId, c] as const)));
+  const lastConditional = new Map<number, { change: string; conditional: object }>();
+  for (const e of events) if (e.type === 'conditional') lastConditional.set(e.conditional.conditionalId, e);
+  for (const [id, state] of afterConditionals) {
+    const event = lastConditional.get(id);
+    const reference = event?.conditional ?? beforeConditionals.get(id);
+    if (!reference) {
+      problems.push(`conditional ${id} waits without a NEW event`);
+      continue;
+    }
+    const silent = state.kind === 'TRAILING' ? SILENT_TRAILING_FIELDS : SILENT_CONDITIONAL_FIELDS;
+    const d = firstDifference(without(reference, silent), without(state, silent), `conditional ${id}`);
+    if (d) problems.push(event ? `last conditional event of ${id} differs from the state: ${d.path} event ${fmt(d.actual)} state ${fmt(d.expected)}` : `conditional ${id} changed without an event: ${d.path}`);
+  }
+  for (const id of beforeConditionals.keys()) {
+    const change = lastConditional.get(id)?.change;
+    if (!afterConditionals.has(id) && (change === undefined || change === 'NEW' || change === 'AMENDED')) problems.push(`conditional ${id} stopped waiting without an event that ends it`);
   }
   for (const [id, state] of afterOrders) {
     const event = lastOrder.get(id);

@@ -201,6 +201,8 @@ export class ReferenceModel {
   private cmdSeq = 0;
   /** The trades of the current command, in order, as LAST prices for the trigger pass. */
   private trades: { symbol: string; price: number }[] = [];
+  /** Positions filled since the trigger pass last made their legs follow them, in the order of their first fill. */
+  private filledPositions: { acc: MAccount; pos: MPosition }[] = [];
   /** The conditional events of the current command, in order. */
   private conditionalEventLog: ModelConditionalEvent[] = [];
   /** Events held back while legs are linked (see linkedEvents). */
@@ -236,6 +238,7 @@ export class ReferenceModel {
     this.cmdSeq += 1;
     this.time = cmd.time;
     this.trades = [];
+    this.filledPositions = [];
     this.conditionalEventLog = [];
     const before = [...this.symbols.keys()].map((symbol) => this.levelTotals(symbol));
     const result = this.dispatch(cmd);
@@ -728,6 +731,7 @@ export class ReferenceModel {
     // 4. last price, reallocation. A position's updateTime is the time of its creation, last fill or
     // margin transfer (the rules do not define it; this is what the engine does).
     pos.updateTime = this.time;
+    if (!this.filledPositions.some((x) => x.pos === pos)) this.filledPositions.push({ acc, pos });
     sym.last = p;
     this.reallocate(acc, order.symbol, takerId);
     if (order.attach !== null) this.attachOnFill(acc, order, pos, q);
@@ -1284,11 +1288,12 @@ export class ReferenceModel {
       let acted = false;
       // 2. legs follow their positions
       this.followPositions();
-      // 3. each trade of the command, in order (trades of fired orders are appended as they happen)
-      while (consumed < this.trades.length) {
-        const trade = this.trades[consumed++]!;
-        if (this.atPrice(trade.symbol, 'LAST', trade.price)) acted = true;
-      }
+      // 3. each trade of the command, in order. The trades of the orders fired meanwhile come in the
+      // next round's step 3 (after steps 2, 4, 5): the rules' "their trades follow" as the engine
+      // reads it — an order armed by one of these trades joins at step 4 and watches the next ones.
+      const batch = this.trades.slice(consumed);
+      consumed = this.trades.length;
+      for (const trade of batch) if (this.atPrice(trade.symbol, 'LAST', trade.price)) acted = true;
       // 4. orders created or armed during the command join now
       for (const c of this.allWaiting()) c.watching = true;
       // 5. the current LAST, MARK, INDEX of every symbol with waiting orders
@@ -1303,19 +1308,26 @@ export class ReferenceModel {
     }
   }
 
-  /** Step 2: a leg whose position is flat or on the other side is cancelled; a PARTIAL leg larger than it shrinks. */
+  /** Step 2: legs follow their positions. */
   private followPositions(): void {
-    // Oldest first, over all accounts (the rules give no order; this is the engine's).
-    for (const c of this.allWaiting().sort((a, b) => a.conditionalId - b.conditionalId)) {
-      if (c.tpslMode === null) continue;
-      const pos = this.positionOrZero(this.account(c.accountId)!, c.symbol, c.positionSide);
-      if (!reduces(c.side, pos.qty)) {
-        this.endConditional(c, 'CANCELED', 'POSITION_CLOSED');
-      } else if (c.tpslMode === 'PARTIAL' && c.qty > Math.abs(pos.qty)) {
-        c.qty = Math.abs(pos.qty);
-        c.updateTime = this.time;
-        this.emitConditional(c, 'AMENDED');
-      }
+    // Only a fill moves a position, so the legs to look at are those of the positions filled since
+    // the last look: position by position in the order of their first fill, each one's legs oldest
+    // first (the rules give no order; this is the engine's event order).
+    const filled = this.filledPositions;
+    this.filledPositions = [];
+    for (const { acc, pos } of filled) {
+      for (const c of acc.conditionals.filter((x) => x.tpslMode !== null && x.symbol === pos.symbol && x.positionSide === pos.positionSide)) this.followPosition(c, pos);
+    }
+  }
+
+  /** A leg whose position is flat or on the other side is cancelled; a PARTIAL leg larger than it shrinks to it. */
+  private followPosition(c: MConditional, pos: MPosition): void {
+    if (!reduces(c.side, pos.qty)) {
+      this.endConditional(c, 'CANCELED', 'POSITION_CLOSED');
+    } else if (c.tpslMode === 'PARTIAL' && c.qty > Math.abs(pos.qty)) {
+      c.qty = Math.abs(pos.qty);
+      c.updateTime = this.time;
+      this.emitConditional(c, 'AMENDED');
     }
   }
 
