@@ -989,12 +989,20 @@ export class CommandGenerator {
     }
     const market = r.chance(0.5);
     const clientOrderId = this.conditionalClientId(acc);
+    const price = market ? 0 : this.conditionalLimit(symbol, side, triggerPrice);
+    const reduceOnly = !hedge && !closePosition && r.chance(0.25);
+    // Some LIMIT plan orders that open carry TP/SL for the order they place (checked against its limit price).
+    const opening = !closePosition && !reduceOnly && (!hedge || (side === 'BUY') === (positionSide === 'LONG'));
+    const attachTpsl = !market && opening && r.chance(0.12)
+      ? { mode: r.chance(0.5) ? 'FULL' as const : 'PARTIAL' as const, takeProfit: this.tpslLeg(symbol, side === 'BUY', 'TAKE_PROFIT', price), stopLoss: this.tpslLeg(symbol, side === 'BUY', 'STOP_LOSS', price) }
+      : undefined;
     return {
       type: 'placeConditional', time: 0, accountId: acc.accountId, symbol, kind: 'PLAN', side, positionSide, triggerSource, triggerPrice, triggerDirection,
-      orderType: market ? 'MARKET' : 'LIMIT', price: market ? 0 : this.conditionalLimit(symbol, side, triggerPrice),
+      orderType: market ? 'MARKET' : 'LIMIT', price,
       timeInForce: market ? 'IOC' : r.weighted({ GTC: 70, IOC: 20, GTX: 10 }),
       qty: closePosition ? 0 : r.chance(0.85) ? r.int(1, 10) : r.int(11, 80),
-      reduceOnly: !hedge && !closePosition && r.chance(0.25), closePosition,
+      reduceOnly, closePosition,
+      ...(attachTpsl !== undefined ? { attachTpsl } : {}),
       ...(r.chance(0.15) ? { expireTime: this.time + r.int(1001, 30_000) } : {}),
       ...(clientOrderId !== undefined ? { clientOrderId } : {}),
       ...(r.chance(0.2) ? { stpMode: r.pick(['EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH'] as const) } : {}),

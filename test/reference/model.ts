@@ -1288,12 +1288,12 @@ export class ReferenceModel {
       let acted = false;
       // 2. legs follow their positions
       this.followPositions();
-      // 3. each trade of the command, in order. The trades of the orders fired meanwhile come in the
-      // next round's step 3 (after steps 2, 4, 5): the rules' "their trades follow" as the engine
-      // reads it — an order armed by one of these trades joins at step 4 and watches the next ones.
-      const batch = this.trades.slice(consumed);
-      consumed = this.trades.length;
-      for (const trade of batch) if (this.atPrice(trade.symbol, 'LAST', trade.price)) acted = true;
+      // 3. each trade of the command, in order; the trades of the orders fired meanwhile follow (in
+      // this step: they are appended to the list as they happen)
+      while (consumed < this.trades.length) {
+        const trade = this.trades[consumed++]!;
+        if (this.atPrice(trade.symbol, 'LAST', trade.price)) acted = true;
+      }
       // 4. orders created or armed during the command join now
       for (const c of this.allWaiting()) c.watching = true;
       // 5. the current LAST, MARK, INDEX of every symbol with waiting orders
