@@ -28,6 +28,19 @@ export interface ModelOptions {
   maxOpenOrdersPerAccount?: number;
   clientOrderIdWindow?: number;
   maxConditionalOrdersPerAccount?: number;
+  /**
+   * Known engine deviations from docs/engine-rules.md that the model can follow on request, so that
+   * the property test stays green while they are decided (issue 13 report). Default: the rules.
+   */
+  engineDeviations?: {
+    /**
+     * The engine makes legs follow their positions (trigger pass step 2) again after every trade of
+     * step 3, where the rules run step 2 once per round, before step 3. Only conditional events
+     * differ (their order, and what a stale leg shows or does until the next step 2: a cancel with
+     * a triggeredPrice, a trailing stop's best price, a PARTIAL leg's qty at trigger).
+     */
+    legsFollowEveryTrade?: boolean;
+  };
 }
 
 
@@ -198,6 +211,7 @@ export class ReferenceModel {
   private readonly maxOpenOrders: number;
   private readonly clientOrderIdWindow: number;
   private readonly maxConditionals: number;
+  private readonly legsFollowEveryTrade: boolean;
   private cmdSeq = 0;
   /** The trades of the current command, in order, as LAST prices for the trigger pass. */
   private trades: { symbol: string; price: number }[] = [];
@@ -224,6 +238,7 @@ export class ReferenceModel {
     this.maxOpenOrders = options.maxOpenOrdersPerAccount ?? 200;
     this.clientOrderIdWindow = options.clientOrderIdWindow ?? 1000;
     this.maxConditionals = options.maxConditionalOrdersPerAccount ?? 200;
+    this.legsFollowEveryTrade = options.engineDeviations?.legsFollowEveryTrade ?? false;
   }
 
   /** The conditional events of the last command, in the order the rules emit them (seq left out). */
@@ -488,7 +503,8 @@ export class ReferenceModel {
    * attachTpsl (rules: Conditional orders): only on an order that opens; the legs checked against
    * the order's price (a market order's: last, else mark); room for two more conditional orders.
    */
-  private invalidAttach(acc: MAccount, sym: MSymbol, cmd: { side: Side; positionSide: PositionSide; reduceOnly: boolean; orderType: OrderType; price: number; attachTpsl?: AttachTpsl }): CommandResult | null {
+  private invalidAttach(acc: MAccount, sym: MSymbol, cmd: { side: Side; positionSide: PositionSide; reduceOnly: boolean; orderType: OrderType; price: number; attachTpsl?: AttachTpsl },
+    needsRoom = true): CommandResult | null {
     const attach = cmd.attachTpsl!;
     if (attach.mode !== 'FULL' && attach.mode !== 'PARTIAL') return refuse('INVALID_ARGUMENT', 'bad TP/SL mode');
     if (attach.takeProfit === undefined && attach.stopLoss === undefined) return refuse('INVALID_ARGUMENT', 'no TP/SL leg');
@@ -506,7 +522,7 @@ export class ReferenceModel {
     if (attach.stopLoss !== undefined && holds(legDirection('STOP_LOSS', long), attach.stopLoss.triggerPrice, price)) {
       return refuse('WOULD_TRIGGER_IMMEDIATELY', 'the stop-loss would trigger at the order price');
     }
-    if (acc.conditionals.length + 2 > this.maxConditionals) return refuse('TOO_MANY_CONDITIONAL_ORDERS', 'no room for the TP/SL');
+    if (needsRoom && acc.conditionals.length + 2 > this.maxConditionals) return refuse('TOO_MANY_CONDITIONAL_ORDERS', 'no room for the TP/SL');
     return null;
   }
 
@@ -990,8 +1006,9 @@ export class ReferenceModel {
     if (cmd.clientOrderId !== undefined && acc.orders.some((o) => o.clientOrderId === cmd.clientOrderId)) {
       return refuse('INVALID_ARGUMENT', 'a live order has this client order id');
     }
+    // Its TP/SL are checked now, against its limit price; the room for them when its order is placed.
     if (cmd.attachTpsl !== undefined) {
-      const bad = this.invalidAttach(acc, sym, cmd);
+      const bad = this.invalidAttach(acc, sym, cmd, false);
       if (bad !== null) return bad;
     }
     if (acc.conditionals.length + 1 > this.maxConditionals) return refuse('TOO_MANY_CONDITIONAL_ORDERS', 'too many conditional orders');
@@ -1293,6 +1310,7 @@ export class ReferenceModel {
       while (consumed < this.trades.length) {
         const trade = this.trades[consumed++]!;
         if (this.atPrice(trade.symbol, 'LAST', trade.price)) acted = true;
+        if (this.legsFollowEveryTrade) this.followPositions();
       }
       // 4. orders created or armed during the command join now
       for (const c of this.allWaiting()) c.watching = true;
@@ -1392,7 +1410,9 @@ export class ReferenceModel {
       ...(c.clientOrderId !== null ? { clientOrderId: c.clientOrderId } : {}), stpMode: c.stpMode,
       ...(c.attach !== null ? { attachTpsl: c.attach } : {}),
     };
-    if (this.invalidPlaceOrder(acc, sym, cmd) !== null || acc.orders.length >= this.maxOpenOrders) {
+    // "Through placeOrder's every check" (a plan order's TP/SL included); a refusal before the book.
+    if (this.invalidPlaceOrder(acc, sym, cmd) !== null || (cmd.attachTpsl !== undefined && this.invalidAttach(acc, sym, cmd) !== null)
+      || acc.orders.length >= this.maxOpenOrders) {
       rejected('ORDER_REFUSED', null);
       return;
     }
