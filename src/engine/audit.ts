@@ -8,6 +8,7 @@ import type { Core } from './core.js';
 import { initialMargin, orderFrozen } from './margin.js';
 import { ordersOf } from './positions.js';
 import { auditPricing } from './prices.js';
+import { openInterestOf } from './public-feed.js';
 import { isLive, remaining, sideSign, type Account } from './state.js';
 import { auditIndex } from './risk/liquidation-index.js';
 import { auditConditionals } from './conditional/audit.js';
@@ -30,6 +31,11 @@ export function auditState(core: Core): void {
     invariant(books === net, () => `${asset}: wallets + fees + insurance fund − open entry value = ${books}, deposits − withdrawals = ${net}`);
   }
   auditIndex(core);
+  // Open interest is kept by every fill: it must be the Σ of the long positions, and published as it stands.
+  for (const [symbol, openInterest] of openInterestOf(core)) {
+    invariant(symbol.openInterest === openInterest, () => `${symbol.config.symbol}: open interest ${symbol.openInterest} ≠ Σ long positions ${openInterest}`);
+    invariant(symbol.published.openInterest === openInterest, () => `${symbol.config.symbol}: open interest ${openInterest} not published`);
+  }
 
   for (const symbol of core.symbols.values()) {
     const { bids, asks } = symbol.book;

@@ -114,7 +114,8 @@ export class Core {
       invariant(!this.symbols.has(spec.symbol), `symbol ${spec.symbol} is configured twice`);
       const positionKeys = { BOTH: positionKey(spec.symbol, 'BOTH'), LONG: positionKey(spec.symbol, 'LONG'), SHORT: positionKey(spec.symbol, 'SHORT') };
       const state: SymbolState = {
-        config: buildSymbolConfig(spec), book: new OrderBook(), positionKeys, markPrice: null, lastPrice: null, bookUpdateId: 0, openPositions: new Set(),
+        config: buildSymbolConfig(spec), book: new OrderBook(), positionKeys, markPrice: null, lastPrice: null, bookUpdateId: 0, openInterest: 0, openPositions: new Set(),
+        published: { markPrice: null, indexPrice: null, premiumIndex: null, openInterest: 0 },
         pacing: new MarkPacing(), risk: new SymbolRisk(),
       };
       this.symbols.set(spec.symbol, state);

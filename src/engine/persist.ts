@@ -16,6 +16,7 @@ import {
   conditionalRecord, fromRecord, stopLossPriceOf, takeProfitPriceOf, trailingDistanceOf, type ConditionalRecord,
 } from './conditional/records.js';
 import { register } from './conditional/lifecycle.js';
+import { restorePublished } from './public-feed.js';
 import type {
   AttachTpsl, CommandResult, ConditionalKind, MarginMode, OrderReason, OrderState, OrderType, PositionMode, PositionSide, Side, StpMode, TimeInForce,
 } from './types.js';
@@ -244,6 +245,8 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
   }
   // The liquidation index is derived: rebuilt from the positions, with the warnings in force.
   rebuildIndex(core, warned);
+  // Open interest and what the public feed last published are derived too.
+  restorePublished(core);
   // What clients were last sent of each record is its state now (apart from mark-derived fields,
   // which the emitter ignores): without it, a record touched but left unchanged by the next command
   // would emit an event the uninterrupted engine did not, and every later seq would shift.

@@ -234,6 +234,7 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
 
   const closing = reduces(position, order.side) ? Math.min(qty, Math.abs(position.qty)) : 0;
   const opening = qty - closing;
+  const longBefore = position.qty > 0 ? position.qty : 0;
   let realizedPnl = 0n;
   if (closing > 0) {
     const size = Math.abs(position.qty);
@@ -264,6 +265,8 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
   }
   // Its take-profit / stop-loss legs follow the position (conditional/triggers.ts followPositions).
   if (position.legs !== null) core.conditionals.moved.add(position);
+  // Open interest counts the long side: the change of this position's long contracts.
+  position.symbol.openInterest += (position.qty > 0 ? position.qty : 0) - longBefore;
   if (!isolated) {
     const margin = initialMargin(config, position.entryCost, settings.leverage);
     wallet.crossedMargin += margin - position.margin;

@@ -206,6 +206,8 @@ export interface PriceInfo {
   lastFundingTime: number | null;
   nextFundingTime: number;
   fundingIntervalMs: number;
+  /** Open interest: Σ contracts of the long positions. */
+  openInterest: number;
 }
 
 export function priceInfo(pricing: SymbolPricing, now: number): PriceInfo {
@@ -223,6 +225,7 @@ export function priceInfo(pricing: SymbolPricing, now: number): PriceInfo {
     lastFundingTime: pricing.lastFundingTime,
     nextFundingTime: nextFundingTime(pricing, now),
     fundingIntervalMs: pricing.config.fundingIntervalMs,
+    openInterest: pricing.state.openInterest,
   };
 }
 

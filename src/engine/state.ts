@@ -22,6 +22,13 @@ export interface SymbolState {
   /** The book's update id: +1 for every command that changed a level (public depth sequencing). */
   bookUpdateId: number;
   /**
+   * Open interest: Σ contracts of the long positions (= Σ of the shorts'), moved by every fill
+   * (positions.ts applyFill), recomputed on restore; audit.ts checks it against the positions.
+   */
+  openInterest: number;
+  /** What the public feed last published of this symbol (public-feed.ts; derived, set again on restore). */
+  readonly published: PublishedFigures;
+  /**
    * The symbol's open positions (qty ≠ 0), every account and side: the one open-position set. Kept
    * exact by the risk engine's hand-off after every step batch (risk/liquidation-index.ts trackOpen);
    * funding and ADL walk it, mark pacing keeps its own queues of the same positions.
@@ -31,6 +38,14 @@ export interface SymbolState {
   readonly pacing: MarkPacing;
   /** The risk engine's per-symbol state: the liquidation index, ADL ranking. */
   readonly risk: SymbolRisk;
+}
+
+/** The figures the public feed reports when they change: mark, index, premium index, open interest. */
+export interface PublishedFigures {
+  markPrice: number | null;
+  indexPrice: number | null;
+  premiumIndex: bigint | null;
+  openInterest: number;
 }
 
 export interface SymbolSettings {

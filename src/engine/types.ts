@@ -196,9 +196,11 @@ export interface PlaceConditional extends CommandBase {
   side: Side;
   positionSide: PositionSide;
   triggerSource: TriggerSource;
-  /** PLAN: the trigger price (ticks) and direction. Refused when the condition already holds (Binance -2021). */
+  /** PLAN: the trigger price (ticks) and direction. Refused when the condition already holds (Binance -2021)… */
   triggerPrice?: number;
   triggerDirection?: TriggerDirection;
+  /** …unless this is set: then it fires at the end of the command (KuCoin triggers such a stop order at once). */
+  triggerIfHolding?: boolean;
   /** The order placed at trigger. MARKET orders are IOC. */
   orderType: OrderType;
   price: number;
@@ -649,7 +651,56 @@ export interface ConditionalEvent extends EventBase {
   conditional: ConditionalSnapshot;
 }
 
-export type PublicEvent = PublicTradeEvent | BookUpdateEvent | FundingSettledEvent;
+/**
+ * A symbol's mark, index or premium index changed in this command (public-feed.ts, once per symbol
+ * at the command's end, with all three as they now are): what the service records as mark, index
+ * and premium-index klines.
+ */
+export interface PricesEvent {
+  type: 'prices';
+  symbol: string;
+  /** Ticks; null before the first. */
+  markPrice: number | null;
+  indexPrice: number | null;
+  /** The latest premium-index sample, 10^-8; null before the first. */
+  premiumIndex: bigint | null;
+  time: number;
+}
+
+/** A symbol's open interest (Σ long contracts) changed in this command: its new value, once per symbol at the command's end. */
+export interface OpenInterestEvent {
+  type: 'openInterest';
+  symbol: string;
+  /** Contracts. */
+  openInterest: number;
+  time: number;
+}
+
+/**
+ * A liquidation order of the risk engine took liquidity on the book (after its trades; one that
+ * filled nothing is not published): what the exchanges' public liquidation streams show. ADL is off
+ * the book and not a market event.
+ */
+export interface LiquidationEvent {
+  type: 'liquidation';
+  symbol: string;
+  /** The liquidation order's side: SELL closes a long. */
+  side: Side;
+  /** Its limit price and quantity (ticks, contracts). */
+  price: number;
+  qty: number;
+  filled: number;
+  /** Σ price × contracts of its fills (the average price is cumQuote / filled). */
+  cumQuote: bigint;
+  /** The contracts of its last fill. */
+  lastQty: number;
+  /** The bankruptcy price the position was taken over at (ticks). */
+  bankruptcyPrice: number;
+  state: OrderState;
+  time: number;
+}
+
+export type PublicEvent = PublicTradeEvent | BookUpdateEvent | FundingSettledEvent | PricesEvent | OpenInterestEvent | LiquidationEvent;
 
 export type EngineEvent =
   | OrderEvent | TradeEvent | PositionEvent | BalanceEvent | ConfigEvent | NoticeEvent | FundingEvent | RiskLimitEvent | ConditionalEvent;

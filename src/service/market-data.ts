@@ -10,6 +10,12 @@
  * aggregated trades, CANDLES_PER_INTERVAL candles of each interval (the 1-minute ones cover more
  * than the 24 hours a ticker needs).
  *
+ * It also keeps, per symbol, the mark, index and premium-index prices and the open interest over
+ * time (`series`), from the engine's `prices` and `openInterest` events, as candles of a step
+ * function: a candle's open is the value at its start (carried in from before), high and low the
+ * extremes while it lasted, close the value at its end or now. Mark, index and premium candles are
+ * kept at every interval, open interest at Binance's open-interest periods (OPEN_INTEREST_INTERVALS).
+ *
  * Each symbol also counts the level changes its book updates have carried (`bookSequence`): KuCoin's
  * level2 feed numbers every single level change, so a dialect that splits a book update into one
  * message per level needs a count that a REST snapshot (taken at the engine's current book update
@@ -21,6 +27,24 @@ import type { FundingSettledEvent, PublicEvent, PublicTradeEvent, Side } from '.
 /** Every candle interval Binance offers (the others' are a subset, named their own way). */
 export const CANDLE_INTERVALS = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M'] as const;
 export type CandleInterval = (typeof CANDLE_INTERVALS)[number];
+
+/** The open-interest periods (Binance's `openInterestHist`; Bybit's and KuCoin's are a subset). */
+export const OPEN_INTEREST_INTERVALS = ['5m', '15m', '30m', '1h', '2h', '4h', '6h', '12h', '1d'] as const satisfies readonly CandleInterval[];
+export type OpenInterestInterval = (typeof OPEN_INTEREST_INTERVALS)[number];
+
+/** The recorded series: mark, index (ticks), premium index (10^-8), open interest (contracts). */
+export type SeriesKind = 'mark' | 'index' | 'premium' | 'openInterest';
+const SERIES_KINDS: readonly SeriesKind[] = ['mark', 'index', 'premium', 'openInterest'];
+const seriesIntervals = (kind: SeriesKind): readonly CandleInterval[] => (kind === 'openInterest' ? OPEN_INTEREST_INTERVALS : CANDLE_INTERVALS);
+
+/** A candle of a recorded value (a step function of engine time): open at its start, extremes, close at its end or now. */
+export interface SeriesCandle<V extends number | bigint> {
+  openTime: number;
+  open: V;
+  high: V;
+  low: V;
+  close: V;
+}
 
 export const RECENT_TRADES = 1000;
 export const CANDLES_PER_INTERVAL = 1500;
@@ -97,6 +121,8 @@ interface SymbolMarket {
   bookChanges: number;
   /** Funding settlements, oldest first (the exchanges' funding-rate history). */
   fundings: FundingSettlement[];
+  /** Mark, index, premium-index and open-interest candles per interval, oldest first. */
+  series: Map<SeriesKind, Map<CandleInterval, SeriesCandle<number | bigint>[]>>;
 }
 
 /** One funding settlement of a symbol: when, at what rate (10^-8) and mark (ticks; null: none). */
@@ -145,6 +171,19 @@ export class MarketData {
         pushBounded(this.market(event.symbol).fundings, { fundingTime, fundingRate, markPrice }, FUNDING_HISTORY);
         continue;
       }
+      if (event.type === 'prices') {
+        const market = this.market(event.symbol);
+        if (event.markPrice !== null) recordValue(market, 'mark', event.markPrice, event.time, null);
+        if (event.indexPrice !== null) recordValue(market, 'index', event.indexPrice, event.time, null);
+        if (event.premiumIndex !== null) recordValue(market, 'premium', event.premiumIndex, event.time, null);
+        continue;
+      }
+      if (event.type === 'openInterest') {
+        // Open interest is 0 until the first fill: the first candle opens at 0.
+        recordValue(this.market(event.symbol), 'openInterest', event.openInterest, event.time, 0);
+        continue;
+      }
+      if (event.type === 'liquidation') continue;
       const market = this.market(event.symbol);
       pushBounded(market.trades, { tradeId: event.tradeId, price: event.price, qty: event.qty, takerSide: event.takerSide, time: event.time }, RECENT_TRADES);
       // One command takes liquidity for one order: its fills at one price are one aggregate trade.
@@ -205,32 +244,20 @@ export class MarketData {
    * `limit`: every interval is listed, one without trades at the last close with no volume (as the
    * exchanges list them), from the first trade on. `end` defaults to `now`.
    */
-  candles(symbol: string, interval: CandleInterval, options: { start?: number; end?: number; limit: number; now: number }): Candle[] {
-    const stored = this.market(symbol).candles.get(interval)!;
-    if (stored.length === 0) return [];
-    const end = Math.min(options.end ?? options.now, options.now);
-    const from = Math.max(candleStart(interval, options.start ?? 0), stored[0]!.openTime);
-    // With no start, the newest `limit` candles up to end.
-    let first = from;
-    if (options.start === undefined) {
-      first = candleStart(interval, end);
-      for (let i = 1; i < options.limit && first > stored[0]!.openTime; i++) first = previousCandleStart(interval, first);
-      first = Math.max(first, stored[0]!.openTime);
-    }
-    const out: Candle[] = [];
-    let index = lowerBound(stored, first);
-    let previous: Candle | undefined = index > 0 ? stored[index - 1] : undefined;
-    for (let open = first; open <= end && out.length < options.limit; open = nextCandleStart(interval, open)) {
-      const candle = stored[index];
-      if (candle !== undefined && candle.openTime === open) {
-        out.push(candle);
-        previous = candle;
-        index += 1;
-      } else if (previous !== undefined) {
-        out.push(emptyCandle(open, previous.close));
-      }
-    }
-    return out;
+  candles(symbol: string, interval: CandleInterval, options: RangeOptions): Candle[] {
+    return listRange(this.market(symbol).candles.get(interval)!, interval, options, (open, previous) => emptyCandle(open, previous.close));
+  }
+
+  /**
+   * Candles of a recorded series, listed like `candles` (an interval in which the value did not
+   * change at the value it had); [] before its first value, or for an interval the series is not kept at.
+   */
+  seriesCandles(symbol: string, kind: 'mark' | 'index' | 'openInterest', interval: CandleInterval, options: RangeOptions): SeriesCandle<number>[];
+  seriesCandles(symbol: string, kind: 'premium', interval: CandleInterval, options: RangeOptions): SeriesCandle<bigint>[];
+  seriesCandles(symbol: string, kind: SeriesKind, interval: CandleInterval, options: RangeOptions): SeriesCandle<number | bigint>[] {
+    const stored = this.market(symbol).series.get(kind)!.get(interval);
+    if (stored === undefined) return [];
+    return listRange(stored, interval, options, (openTime, previous) => ({ openTime, open: previous.close, high: previous.close, low: previous.close, close: previous.close }));
   }
 
   /** The last 24 hours (the current minute and the 1,439 before it). */
@@ -253,20 +280,32 @@ export class MarketData {
   }
 
   capture(): unknown[] {
-    return [...this.bySymbol].map(([symbol, m]) => [symbol, m.nextAggId, [...m.trades], [...m.aggTrades], [...m.candles].map(([i, list]) => [i, [...list]]), m.bookChanges, [...m.fundings]]);
+    return [...this.bySymbol].map(([symbol, m]) => [
+      symbol, m.nextAggId, [...m.trades], [...m.aggTrades], [...m.candles].map(([i, list]) => [i, [...list]]), m.bookChanges, [...m.fundings],
+      [...m.series].map(([kind, byInterval]) => [kind, [...byInterval].map(([i, list]) => [i, [...list]])]),
+    ]);
   }
 
   restore(items: unknown[]): void {
     for (const symbol of this.bySymbol.keys()) this.bySymbol.set(symbol, emptyMarket());
-    type Item = [string, number, MarketTrade[], AggregateTrade[], [CandleInterval, Candle[]][], number | undefined, FundingSettlement[] | undefined];
+    type SeriesItem = [SeriesKind, [CandleInterval, SeriesCandle<number | bigint>[]][]];
+    type Item = [string, number, MarketTrade[], AggregateTrade[], [CandleInterval, Candle[]][], number | undefined, FundingSettlement[] | undefined, SeriesItem[] | undefined];
     for (const item of items as Item[]) {
-      const [symbol, nextAggId, trades, aggTrades, candles, bookChanges, fundings] = item;
+      const [symbol, nextAggId, trades, aggTrades, candles, bookChanges, fundings, series] = item;
       if (!this.bySymbol.has(symbol)) continue; // a symbol no longer configured
+      const market = emptyMarket();
+      // Snapshots written before the mark/index/premium/open-interest series existed start them empty.
+      for (const [kind, byInterval] of series ?? []) {
+        const kept = market.series.get(kind);
+        if (kept === undefined) continue;
+        for (const [interval, list] of byInterval) if (kept.has(interval)) kept.set(interval, [...list]);
+      }
       // A snapshot written before the count existed starts it at 0 (clients resynchronise on reconnect).
       this.bySymbol.set(symbol, {
         trades: [...trades], aggTrades: [...aggTrades], nextAggId, candles: new Map(candles.map(([i, list]) => [i, [...list]])), bookChanges: bookChanges ?? 0,
         // Snapshots written before the funding history existed start it empty.
         fundings: [...(fundings ?? [])],
+        series: market.series,
       });
     }
   }
@@ -279,7 +318,70 @@ export class MarketData {
 }
 
 function emptyMarket(): SymbolMarket {
-  return { trades: [], aggTrades: [], nextAggId: 1, candles: new Map(CANDLE_INTERVALS.map((i) => [i, []])), bookChanges: 0, fundings: [] };
+  return {
+    trades: [], aggTrades: [], nextAggId: 1, candles: new Map(CANDLE_INTERVALS.map((i) => [i, []])), bookChanges: 0, fundings: [],
+    series: new Map(SERIES_KINDS.map((kind) => [kind, new Map(seriesIntervals(kind).map((i) => [i, []]))])),
+  };
+}
+
+/** Which candles a range read lists: from `start` (its candle included) up to `end` (default and at most `now`), at most `limit`. */
+export interface RangeOptions {
+  start?: number;
+  end?: number;
+  limit: number;
+  now: number;
+}
+
+/**
+ * The stored candles from `start` up to `end`, every interval listed (one without a stored candle
+ * made by `empty` from the one before it) from the first stored on; with no start, the newest `limit`.
+ */
+function listRange<C extends { openTime: number }>(stored: readonly C[], interval: CandleInterval, options: RangeOptions, empty: (openTime: number, previous: C) => C): C[] {
+  if (stored.length === 0) return [];
+  const end = Math.min(options.end ?? options.now, options.now);
+  const from = Math.max(candleStart(interval, options.start ?? 0), stored[0]!.openTime);
+  // With no start, the newest `limit` candles up to end.
+  let first = from;
+  if (options.start === undefined) {
+    first = candleStart(interval, end);
+    for (let i = 1; i < options.limit && first > stored[0]!.openTime; i++) first = previousCandleStart(interval, first);
+    first = Math.max(first, stored[0]!.openTime);
+  }
+  const out: C[] = [];
+  let index = lowerBound(stored, first);
+  let previous: C | undefined = index > 0 ? stored[index - 1] : undefined;
+  for (let open = first; open <= end && out.length < options.limit; open = nextCandleStart(interval, open)) {
+    const candle = stored[index];
+    if (candle !== undefined && candle.openTime === open) {
+      out.push(candle);
+      previous = candle;
+      index += 1;
+    } else if (previous !== undefined) {
+      out.push(empty(open, previous));
+    }
+  }
+  return out;
+}
+
+/**
+ * A new value of a series at `time`, into its candle of every interval kept (replaced, not mutated:
+ * a captured snapshot keeps what it saw). A new candle opens at the value carried in from the one
+ * before (`initial` before the first: null, the new value itself). An unchanged value changes nothing.
+ */
+function recordValue<V extends number | bigint>(market: SymbolMarket, kind: SeriesKind, value: V, time: number, initial: V | null): void {
+  for (const [interval, untyped] of market.series.get(kind)!) {
+    const candles = untyped as SeriesCandle<V>[];
+    const openTime = candleStart(interval, time);
+    const last = candles[candles.length - 1];
+    if (last !== undefined && last.close === value) continue;
+    if (last !== undefined && last.openTime === openTime) {
+      candles[candles.length - 1] = { openTime, open: last.open, high: value > last.high ? value : last.high, low: value < last.low ? value : last.low, close: value };
+      continue;
+    }
+    const open = last?.close ?? initial ?? value;
+    // Engine time never goes back, so a new candle is always the newest.
+    pushBounded(candles, { openTime, open, high: value > open ? value : open, low: value < open ? value : open, close: value }, CANDLES_PER_INTERVAL);
+  }
 }
 
 function emptyCandle(openTime: number, price: number): Candle {
@@ -317,7 +419,7 @@ function pushBounded<T>(list: T[], item: T, bound: number): void {
 }
 
 /** The first candle opening at or after `time`. */
-function lowerBound(candles: readonly Candle[], time: number): number {
+function lowerBound(candles: readonly { openTime: number }[], time: number): number {
   let lo = 0;
   let hi = candles.length;
   while (lo < hi) {

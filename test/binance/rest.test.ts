@@ -67,7 +67,9 @@ describe('Binance REST', () => {
     assert.deepEqual(await error(a, 'POST', '/fapi/v1/order', { ...base, symbol: 'DOGEUSDT' }), [400, -1121]);
     const { quantity: _q, ...noQty } = base;
     assert.deepEqual(await error(a, 'POST', '/fapi/v1/order', noQty), [400, -1102]);
-    assert.deepEqual(await error(a, 'POST', '/fapi/v1/order', { ...base, type: 'STOP' }), [400, -1116]);
+    assert.deepEqual(await error(a, 'POST', '/fapi/v1/order', { ...base, type: 'LIMIT_MAKER' }), [400, -1116]);
+    // Conditional types moved to /fapi/v1/algoOrder (test/binance/algo.test.ts covers -4120 in full).
+    assert.deepEqual(await error(a, 'POST', '/fapi/v1/order', { ...base, type: 'STOP' }), [400, -4120]);
     assert.deepEqual(await error(a, 'POST', '/fapi/v1/order', { ...base, timeInForce: 'GTD' }), [400, -1115]);
     assert.deepEqual(await error(a, 'POST', '/fapi/v1/order', { ...base, quantity: '0.00015' }), [400, -1111]);
     assert.deepEqual(await error(a, 'POST', '/fapi/v1/order', { ...base, quantity: '0' }), [400, -4003]);

@@ -103,9 +103,9 @@ describe('Binance stream URL forms', () => {
     assert.equal(event!.stream, key);
     assert.equal((event!.data as Json).e, 'ACCOUNT_UPDATE');
     // Market streams on /market and /public: acknowledged and listed; a published one pushes (the
-    // book changed: a depth event), one this server does not publish (`@forceOrder`) never does.
-    assert.deepEqual(await ask(market, { method: 'SUBSCRIBE', params: ['btcusdt@forceOrder'], id: 7 }), { result: null, id: 7 });
-    assert.deepEqual((await ask(market, { method: 'LIST_SUBSCRIPTIONS', id: 8 })).result, ['btcusdt@forceOrder']);
+    // book changed: a depth event), one this server does not publish (`@compositeIndex`) never does.
+    assert.deepEqual(await ask(market, { method: 'SUBSCRIBE', params: ['btcusdt@compositeIndex'], id: 7 }), { result: null, id: 7 });
+    assert.deepEqual((await ask(market, { method: 'LIST_SUBSCRIPTIONS', id: 8 })).result, ['btcusdt@compositeIndex']);
     assert.deepEqual(await ask(pub, { method: 'SUBSCRIBE', params: ['btcusdt@depth@100ms'], id: 9 }), { result: null, id: 9 });
     const trader = await f.account('1000');
     await trader.rest.ok('POST', '/fapi/v1/order', { symbol: 'BTCUSDT', side: 'BUY', positionSide: 'LONG', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.001', price: '50000' });

@@ -129,6 +129,6 @@ describe('Bybit public market data: orderbook, recent trades, klines, tickers', 
     assert.equal(await code('/v5/market/kline', { symbol: 'BTCUSDT', interval: '1', limit: 1001 }), 10001);
     assert.equal(await code('/v5/market/kline', { symbol: 'BTCUSDT', interval: '1', start: 2, end: 1 }), 10001);
     assert.equal(await code('/v5/market/tickers', { symbol: 'BTCUSDT' }), 10001);
-    assert.equal(await code('/v5/market/mark-price-kline', { category: 'linear', symbol: 'BTCUSDT', interval: '1' }), 10017);
+    assert.equal(await code('/v5/market/insurance', { coin: 'USDT' }), 10017, 'an endpoint not served');
   });
 });

@@ -153,7 +153,8 @@ describe('bybit REST: orders, executions, wallet, positions', () => {
     await expect(limit('Buy', '0.001', '59000.05'), 10001, /price is not a multiple of the tick size 0\.1: send a price from 0\.1 to 10000000 in steps of 0\.1/);
     await expect(limit('Buy', '0.001', '59000', { positionIdx: 1 }), 10001, /position idx not match position mode/);
     await expect({ ...BTC, side: 'Buy', orderType: 'Market', qty: '0.001', timeInForce: 'PostOnly' }, 10001, /cannot be PostOnly/);
-    await expect(limit('Buy', '0.001', '59000', { triggerPrice: '61000' }), 10001, /triggerPrice is not supported/);
+    await expect(limit('Buy', '0.001', '59000', { triggerPrice: '61000', triggerDirection: 3 }), 10001, /triggerDirection must be 1 .* or 2/);
+    await expect(limit('Buy', '0.001', '59000', { triggerBy: 'MarkPrice' }), 10001, /triggerBy is a conditional order parameter: send triggerPrice with it/);
     await expect({ ...limit('Buy', '0.001', '59000'), side: 'Hold' }, 10001, /side must be one of Buy, Sell/);
     await expect({ ...limit('Buy', '0.001', '59000'), symbol: 'BTC-PERP' }, 10001, /symbol invalid: BTC-PERP/);
     await expect({ ...limit('Buy', '0.001', '59000'), category: 'inverse' }, 10001, /category only supports linear/);

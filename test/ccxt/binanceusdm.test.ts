@@ -1,106 +1,32 @@
 /**
  * ccxt 4.5.84 `pro.binanceusdm` against a real perpstream, configured exactly as protocols.md §6.1
- * says (REST under /binance/fapi/v1|v2|v3 and /binance/sapi/v1, stream under /binance/ws). Every value
- * ccxt returns is compared with the engine's state or history. Demo BTC_USDT: tick 0.1, contract
- * 0.0001 BTC (Binance quantities are base units: 0.01 BTC = 100 contracts), maker 0.0002, taker
- * 0.0006, default leverage 20.
+ * says (binanceusdm-fixture.ts). Every value ccxt returns is compared with the engine's state or
+ * history. Demo BTC_USDT: tick 0.1, contract 0.0001 BTC (Binance quantities are base units: 0.01
+ * BTC = 100 contracts), maker 0.0002, taker 0.0006, default leverage 20.
  */
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import ccxt from 'ccxt';
-import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
-import { formatAmount } from '../../src/engine/fixed.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
-import { AdminClient } from '../support/xt-client.js';
-import { BinanceRest } from '../binance/client.js';
+import { BinanceCcxtFixture, BTC, base, T, units, type BinanceCcxtAccount as Account } from './binanceusdm-fixture.js';
 import { cacheRows, watchUntil, withTimeout } from './helpers.js';
 
-const BTC = 'BTC/USDT:USDT';
-const T = 5_000;
-const ADMIN = 'binance-ccxt-admin';
-
-type BinancePro = InstanceType<typeof ccxt.pro.binanceusdm>;
-
-interface Account {
-  accountId: number;
-  ex: BinancePro;
-  rest: BinanceRest;
-}
-
-/** Engine amount units as the number ccxt shows. */
-const units = (value: bigint): number => Number(formatAmount(value));
-/** BTC_USDT contracts as the base quantity ccxt shows (contract 0.0001 BTC = 10,000 units of 1e-8). */
-const base = (contracts: number): number => units(BigInt(contracts) * 10_000n);
-
-/**
- * ccxt schedules its listenKey keep-alive (PUT every 20 min) with a plain setTimeout that close()
- * does not clear; it would keep this test process alive for 20 minutes. Long timers are unref'd.
- */
-const realSetTimeout = globalThis.setTimeout;
-globalThis.setTimeout = ((handler: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-  const timer = realSetTimeout(handler, ms, ...args);
-  if ((ms ?? 0) >= 60_000) timer.unref();
-  return timer;
-}) as typeof setTimeout;
-
 describe('ccxt binanceusdm (protocols.md §6.1 config)', () => {
-  let server: RunningServer;
-  let admin: AdminClient;
-  const instances: BinancePro[] = [];
-  const accounts: Account[] = [];
-
-  const make = (apiKey: string, secret: string, options: Record<string, unknown> = {}, has: Record<string, unknown> = { fetchCurrencies: false }): BinancePro => {
-    const H = server.url;
-    const W = server.wsUrl;
-    const ex = new ccxt.pro.binanceusdm({
-      apiKey, secret, enableRateLimit: false, has,
-      options: { watchPositions: { fetchPositionsSnapshot: false }, ...options },
-      urls: { api: {
-        fapiPublic: `${H}/binance/fapi/v1`, fapiPrivate: `${H}/binance/fapi/v1`, fapiPrivateV2: `${H}/binance/fapi/v2`,
-        fapiPrivateV3: `${H}/binance/fapi/v3`, sapi: `${H}/binance/sapi/v1`, ws: { future: `${W}/binance/ws` },
-      } },
-    });
-    instances.push(ex);
-    return ex;
-  };
-
-  /** A funded one-way account with its ccxt instance (markets loaded, position mode set through ccxt). */
-  async function account(deposit = '10000', options: Record<string, unknown> = {}): Promise<Account> {
-    const created = await admin.createAccount();
-    await admin.deposit(created.accountId, deposit);
-    const ex = make(created.apiKey, created.secret, options);
-    await withTimeout(ex.loadMarkets(), T, 'loadMarkets');
-    await withTimeout(ex.loadHttpProxyAgent(), T, 'loadHttpProxyAgent');
-    await withTimeout(ex.setPositionMode(false), T, 'setPositionMode one-way');
-    const a = { accountId: created.accountId, ex, rest: new BinanceRest(server.url, created.apiKey, created.secret) };
-    accounts.push(a);
-    return a;
-  }
-
-  const view = (accountId: number) => server.exchange.engine.account(accountId)!.view;
-  const wallet = (accountId: number) => view(accountId).wallets.find((w) => w.asset === 'USDT')!;
-  const position = (accountId: number) => view(accountId).positions.find((p) => p.symbol === 'btc_usdt' && p.positionSide === 'BOTH')!;
-
-  /** `maker` rests a limit of `amount` BTC at `price`, `taker` takes it with a market order. */
-  async function trade(maker: Account, taker: Account, makerSide: 'buy' | 'sell', amount: number, price: number): Promise<{ makerId: string; takerId: string }> {
-    const resting = await withTimeout(maker.ex.createOrder(BTC, 'limit', makerSide, amount, price), T, 'maker createOrder');
-    const taking = await withTimeout(taker.ex.createOrder(BTC, 'market', makerSide === 'buy' ? 'sell' : 'buy', amount), T, 'taker createOrder');
-    return { makerId: resting.id!, takerId: taking.id! };
-  }
+  let f: BinanceCcxtFixture;
+  let server: BinanceCcxtFixture['server'];
+  let admin: BinanceCcxtFixture['admin'];
+  const make = (apiKey: string, secret: string, options: Record<string, unknown> = {}, has?: Record<string, unknown>) => f.make(apiKey, secret, options, has);
+  const account = (deposit?: string, options?: Record<string, unknown>): Promise<Account> => f.account(deposit, options);
+  const view = (accountId: number) => f.view(accountId);
+  const wallet = (accountId: number) => f.wallet(accountId);
+  const position = (accountId: number) => f.position(accountId);
+  const trade = (maker: Account, taker: Account, makerSide: 'buy' | 'sell', amount: number, price: number) => f.trade(maker, taker, makerSide, amount, price);
 
   before(async () => {
-    server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0 });
-    admin = new AdminClient(server.url, ADMIN);
-    await admin.markPrice('btc_usdt', '60000');
-    await admin.markPrice('eth_usdt', '3000');
+    f = await BinanceCcxtFixture.start();
+    server = f.server;
+    admin = f.admin;
   });
-  afterEach(async () => {
-    for (const a of accounts) await server.exchange.execute({ type: 'cancelAll', accountId: a.accountId, symbol: 'btc_usdt' });
-  });
-  after(async () => {
-    await Promise.all(instances.map((ex) => withTimeout(ex.close(), T, 'close').catch(() => undefined)));
-    await server.close();
-  });
+  afterEach(async () => { await f.cancelEverything(); });
+  after(async () => { await f.stop(); });
 
   it('loadMarkets: BTC/USDT:USDT is a linear swap BTCUSDT with step 0.0001 and tick 0.1', async () => {
     const a = await account();

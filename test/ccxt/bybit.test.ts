@@ -16,107 +16,13 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import ccxt from 'ccxt';
-import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
-import type { OrderSnapshot, PositionSnapshot } from '../../src/engine/types.js';
-import type { AccountView, WalletView } from '../../src/engine/view.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
-import { AdminClient } from '../support/xt-client.js';
 import { BTC, cacheRows, num, rejectionOf, sleep, watchUntil, withTimeout } from './helpers.js';
-
-const T = 5_000;
-const ADMIN = 'ccxt-bybit-admin';
-
-type BybitPro = InstanceType<typeof ccxt.pro.bybit>;
-
-interface Account {
-  accountId: number;
-  apiKey: string;
-  secret: string;
-  ex: BybitPro;
-}
-
-interface Fixture {
-  server: RunningServer;
-  admin: AdminClient;
-  account(deposit?: string, options?: Record<string, unknown>): Promise<Account>;
-  ccxt(credentials: { apiKey: string; secret: string }, options?: Record<string, unknown>): BybitPro;
-  view(accountId: number): AccountView;
-  wallet(accountId: number): WalletView;
-  position(accountId: number, symbol?: string): PositionSnapshot;
-  order(accountId: number, id: string): OrderSnapshot | undefined;
-  cancelEverything(): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function startFixture(): Promise<Fixture> {
-  const server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0, defaultPositionMode: 'ONE_WAY' });
-  const admin = new AdminClient(server.url, ADMIN);
-  await admin.markPrice('btc_usdt', '60000');
-  await admin.markPrice('eth_usdt', '3000');
-  const H = server.url;
-  const W = server.wsUrl;
-  const instances: BybitPro[] = [];
-  const accountIds: number[] = [];
-
-  // protocols.md §6.1, verbatim, plus enableRateLimit off (the client-side throttle only slows the suite).
-  const makeCcxt = (credentials: { apiKey: string; secret: string }, options: Record<string, unknown> = {}): BybitPro => {
-    const ex = new ccxt.pro.bybit({
-      apiKey: credentials.apiKey, secret: credentials.secret, enableRateLimit: false, has: { fetchCurrencies: false },
-      options: { fetchMarkets: { types: ['linear'] }, enableUnifiedAccount: true, enableUnifiedMargin: false, ...options },
-      urls: { api: { spot: `${H}/bybit`, futures: `${H}/bybit`, v2: `${H}/bybit`, public: `${H}/bybit`, private: `${H}/bybit`,
-        ws: { private: { contract: `${W}/bybit/v5/private` } } } },
-    });
-    instances.push(ex);
-    return ex;
-  };
-
-  const fixture: Fixture = {
-    server,
-    admin,
-    ccxt: makeCcxt,
-    async account(deposit = '1000', options = {}) {
-      const created = await admin.createAccount();
-      accountIds.push(created.accountId);
-      if (deposit !== '0') await admin.deposit(created.accountId, deposit);
-      const ex = makeCcxt(created, options);
-      await withTimeout(ex.loadMarkets(), T, 'loadMarkets');
-      await withTimeout(ex.loadHttpProxyAgent(), T, 'loadHttpProxyAgent');
-      return { accountId: created.accountId, apiKey: created.apiKey, secret: created.secret, ex };
-    },
-    view: (accountId) => server.exchange.engine.account(accountId)!.view,
-    wallet: (accountId) => fixture.view(accountId).wallets.find((w) => w.asset === 'USDT')!,
-    position(accountId, symbol = 'btc_usdt') {
-      const p = fixture.view(accountId).positions.find((x) => x.symbol === symbol && x.positionSide === 'BOTH');
-      if (p === undefined) throw new Error(`no ${symbol} position for ${accountId}`);
-      return p;
-    },
-    order(accountId, id) {
-      const n = Number(id);
-      return fixture.view(accountId).orders.find((o) => o.orderId === n) ?? server.exchange.history.finishedOrder(accountId, n);
-    },
-    async cancelEverything() {
-      for (const accountId of accountIds) {
-        for (const config of server.exchange.engine.symbols()) await server.exchange.execute({ type: 'cancelAll', accountId, symbol: config.symbol });
-      }
-    },
-    async close() {
-      await Promise.all(instances.splice(0).map((ex) => withTimeout(ex.close(), T, 'ccxt close').catch(() => undefined)));
-      await server.close();
-    },
-  };
-  return fixture;
-}
+import { place, startFixture, T, type Fixture } from './bybit-fixture.js';
 
 /** ccxt's REST balance for the engine wallet: Bybit's wallet-balance row. */
 function restBalance(f: Fixture, accountId: number): { free: number; used: number; total: number; debt: number } {
   const w = f.wallet(accountId);
   return { free: num(w.availableBalance), used: num(w.walletBalance - w.availableBalance), total: num(w.walletBalance), debt: 0 };
-}
-
-async function place(a: Account, type: 'limit' | 'market', side: 'buy' | 'sell', amount: number, price?: number, params: Record<string, unknown> = {}): Promise<string> {
-  const order = await withTimeout(a.ex.createOrder(BTC, type, side, amount, price, params), T, `createOrder ${type} ${side} ${amount}@${price ?? 'market'}`);
-  assert.equal(typeof order.id, 'string', `createOrder returns the order id: ${JSON.stringify(order.info)}`);
-  return order.id!;
 }
 
 describe('ccxt bybit: markets and REST', () => {

@@ -18,6 +18,7 @@ import type { OrderState } from '../../src/engine/types.js';
 import {
   BTC, cacheRows, num, rejectionOf, startFixture, watchUntil, withTimeout, type Account, type Fixture,
 } from './helpers.js';
+import { place, primeStream, started } from './xt-orders.js';
 
 const T = 5_000; // ms for any single await
 
@@ -35,12 +36,6 @@ const perContract = (ticks: number, leverage = 20): bigint => {
   const ceil = (a: bigint, b: bigint) => (a + b - 1n) / b;
   return ceil(p * k, BigInt(leverage)) + ceil(p * k * 60_000n, 100_000_000n);
 };
-
-async function place(a: Account, type: 'limit' | 'market', side: 'buy' | 'sell', amount: number, price?: number, params: Record<string, unknown> = {}): Promise<string> {
-  const order = await withTimeout(a.ex.createOrder(BTC, type, side, amount, price, params), T, `createOrder ${type} ${side} ${amount}@${price ?? 'market'}`);
-  assert.equal(typeof order.id, 'string', `createOrder returns the order id: ${JSON.stringify(order.info)}`);
-  return order.id!;
-}
 
 /** `maker` rests a limit at 60000, `taker` takes it with a market order: both sides trade `qty`. */
 async function trade(maker: Account, taker: Account, makerSide: 'buy' | 'sell', qty: number, price = 60_000): Promise<{ makerId: string; takerId: string }> {
@@ -620,37 +615,6 @@ describe('ccxt xt: XT is hedge-mode only (xt-rest.md §5.4, §5.16)', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-
-/**
- * Makes sure the account's stream subscriptions are live on the server before the test triggers
- * anything: ccxt does not wait for the subscribe ack, so a push could otherwise go out before the
- * server knows the topic. Subscribes `order` (after whatever the caller started; one connection,
- * frames in order), then places probe orders far from the market until one is pushed back, and
- * cancels them. Returns the probe order ids (they are the account's own orders too).
- */
-async function primeStream(a: Account): Promise<string[]> {
-  started(a.ex.watchOrders());
-  const probes: string[] = [];
-  const deadline = Date.now() + T;
-  for (;;) {
-    const probe = await place(a, 'limit', 'buy', 1, 57_500);
-    probes.push(probe);
-    const seen = await watchUntil(() => a.ex.watchOrders(), () => cacheRows(a.ex.orders).some((o) => o.id === probe), `probe order ${probe} pushed`, 300)
-      .then(() => true, () => false);
-    await withTimeout(a.ex.cancelOrder(probe, BTC), T, 'cancel probe');
-    if (seen) break;
-    if (Date.now() > deadline) throw new Error(`account ${a.accountId}: no order push within ${T} ms of subscribing`);
-  }
-  const last = probes[probes.length - 1]!;
-  await watchUntil(() => a.ex.watchOrders(), () => cacheRows(a.ex.orders).some((o) => o.id === last && o.status === 'canceled'), `probe order ${last} canceled`);
-  return probes;
-}
-
-/** Starts a watch call now and keeps its promise (never left unhandled). */
-function started<R>(promise: Promise<R>): Promise<R> {
-  promise.catch(() => undefined);
-  return promise;
-}
 
 describe('ccxt xt: user stream (watchBalance, watchOrders, watchMyTrades, watchPositions)', () => {
   let f: Fixture;

@@ -8,7 +8,8 @@
  * (xt-open-api-child.ts). The scenario: the library opens the user stream its way (listen key,
  * then a lower-case `subscribe` of `topic@listenKey`), places a limit order that another account
  * fills, places and cancels a second one, and reads back balances, positions, orders and fills;
- * every value equals the engine's, and the stream carried this account's events only.
+ * every value equals the engine's, and the stream carried this account's events only. Then its
+ * conditional-order calls (createPlan … getTrackListHistory) with the fields the library sends.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -224,5 +225,51 @@ describe('xt-open-api (npm, the JavaScript client for XT futures) futureU + futu
     // XT's spot stream sends: so none of these pushes reaches the callback (only `notify`, whose
     // documented event is the bare topic, would). The library drops them without an error.
     assert.deepEqual(lib.callbacks.items, []);
+  });
+
+  it('conditional orders through the library: plan, profit (TP/SL) and track; a plan fires and its order is pushed with sourceType ENTRUST', async () => {
+    const engine = f.h.server.exchange.engine;
+    const waiting = () => engine.account(user.accountId)!.view.conditionals.map((c) => [String(c.conditionalId), c.kind]);
+    const long = () => f.position(user.accountId, SYMBOL, 'LONG').qty;
+    const held = long();
+    assert.ok(held > 0, 'the first test left a LONG');
+
+    // Plan (createPlan, getPlanList, getPlanDetail): a market buy when the mark reaches 61000.
+    const plan = await lib.ok<string>('createPlan', {
+      symbol: SYMBOL, orderSide: 'BUY', entrustType: 'STOP_MARKET', origQty: 1, stopPrice: 61000, timeInForce: 'IOC', triggerPriceType: 'MARK_PRICE', positionSide: 'LONG',
+    });
+    assert.deepEqual(waiting(), [[plan, 'PLAN']]);
+    const plans = await lib.ok<{ items: Json[] }>('getPlanList', { symbol: SYMBOL, state: 'NOT_TRIGGERED' });
+    assert.deepEqual(plans.items.map((x) => [x.entrustId, x.entrustType, x.stopPrice, x.state, x.triggerPriceType]), [[plan, 'STOP_MARKET', '61000', 'NOT_TRIGGERED', 'MARK_PRICE']]);
+    assert.equal((await lib.ok<Json>('getPlanDetail', { entrustId: plan })).entrustId, plan);
+    const taker = new XtClient(f.url, other.apiKey, other.secret);
+    const ask = await taker.post<string>('/future/trade/v1/order/create', { symbol: SYMBOL, orderSide: 'SELL', orderType: 'LIMIT', price: '61000', origQty: '1', positionSide: 'SHORT' });
+    assert.equal(ask.returnCode, 0, JSON.stringify(ask));
+    await f.h.admin.markPrice(SYMBOL, '61000');
+    const fired = await lib.pushed('order', (d) => d.orderId === plan && d.state === 'FILLED', 'the plan\'s order FILLED');
+    assert.deepEqual([fired.sourceType, fired.sourceId, fired.orderSide, fired.executedQty], ['ENTRUST', plan, 'BUY', '1']);
+    assert.equal(long(), held + 1);
+    assert.equal((await lib.ok<Json>('getPlanDetail', { entrustId: plan })).state, 'TRIGGERED');
+    assert.deepEqual((await lib.ok<{ items: Json[] }>('getPlanHistory', { symbol: SYMBOL })).items.map((x) => [x.entrustId, x.state]), [[plan, 'TRIGGERED']]);
+
+    // Profit (createProfit with the library's fields: no delegate types), update, cancel.
+    const profit = await lib.ok<string>('createProfit', { symbol: SYMBOL, origQty: held + 1, triggerProfitPrice: 65000, triggerStopPrice: 55000, positionSide: 'LONG' });
+    assert.deepEqual(waiting().map(([, kind]) => kind), ['TAKE_PROFIT', 'STOP_LOSS']);
+    const pairs = await lib.ok<{ items: Json[] }>('getProfitList', { symbol: SYMBOL, state: 'NOT_TRIGGERED' });
+    assert.deepEqual(pairs.items.map((x) => [x.profitId, x.triggerProfitPrice, x.triggerStopPrice, x.origQty, x.triggerPriceType]), [[profit, '65000', '55000', String(held + 1), 'LATEST_PRICE']]);
+    assert.equal(await lib.ok<string>('updateProfitStop', { profitId: profit, triggerStopPrice: 56000 }), profit);
+    assert.equal((await lib.ok<Json>('getProfitDetail', { profitId: profit })).triggerStopPrice, '56000');
+    assert.equal(await lib.ok<string>('cancelProfitStop', { profitId: profit }), profit);
+    assert.equal((await lib.ok<Json>('getProfitDetail', { profitId: profit })).state, 'USER_REVOCATION');
+
+    // Track (createTrack with every required field), listed, cancelled, in the history.
+    const track = await lib.ok<string>('createTrack', {
+      callback: 'PROPORTION', callbackVal: 0.02, orderSide: 'SELL', origQty: 5, positionSide: 'LONG', positionType: 'CROSSED', symbol: SYMBOL, triggerPriceType: 'MARK_PRICE',
+    });
+    const tracks = await lib.ok<{ items: Json[] }>('getTrackList', { symbol: SYMBOL });
+    assert.deepEqual(tracks.items.map((x) => [x.trackId, x.callback, x.callbackVal, x.state, x.stopPrice]), [[track, 'PROPORTION', '0.02', 'NOT_TRIGGERED', '59780']], 'armed at once: 2 % below the mark 61000');
+    assert.equal(await lib.ok<string>('cancelTrack', { trackId: track }), track);
+    assert.deepEqual((await lib.ok<{ items: Json[] }>('getTrackListHistory', { symbol: SYMBOL })).items.map((x) => [x.trackId, x.state]), [[track, 'USER_REVOCATION']]);
+    assert.deepEqual(waiting(), []);
   });
 });

@@ -9,6 +9,7 @@ import type { RunningServer } from '../../src/server/server.js';
 import type { EngineEvent, PositionMode } from '../../src/engine/types.js';
 import type { DecodeContext } from './decode.js';
 import { expectedFundings, expectedOrderLog, hiddenOrders, utaCarries, type DialectName } from './delivery.js';
+import { expectedConditionalLog, expectedOrigins } from './conditionals.js';
 import { expectedMarkers } from './markers.js';
 import {
   agrees, amountText, FIELDS, kindOf, show, truthOf, type EntityKind, type Fields, type Model, type Truth, type TruthValue, type Units, type WireValue,
@@ -278,6 +279,16 @@ export class WatchedAccount {
       const got = stream.model.orderLog.get(id) ?? [];
       if (JSON.stringify(want) !== JSON.stringify(got)) problems.push(`${name} order ${id} status sequence ${JSON.stringify(got)}, engine ${JSON.stringify(want)}`);
     }
+    const conditionals = expectedConditionalLog(name, this.events);
+    if (JSON.stringify(conditionals) !== JSON.stringify(stream.model.conditionalLog)) {
+      problems.push(`${name} conditional-order pushes ${JSON.stringify(stream.model.conditionalLog)}, the engine's conditional events call for ${JSON.stringify(conditionals)}`);
+    }
+    const origins = expectedOrigins(name, this.events);
+    for (const id of new Set([...origins.keys(), ...stream.model.origins.keys()])) {
+      const got = [...(stream.model.origins.get(id) ?? [])];
+      const want = origins.has(id) ? [origins.get(id)!] : [];
+      if (JSON.stringify(got) !== JSON.stringify(want)) problems.push(`${name} order ${id} origin ${JSON.stringify(got)}, engine ${JSON.stringify(want)}`);
+    }
     for (const inconsistency of stream.model.inconsistencies.splice(0)) problems.push(`${name} contradicts itself: ${inconsistency}`);
     if (CARRIES[name].fill.length > 0) {
       const rows = stream.model.fillRows;
@@ -307,6 +318,14 @@ export class WatchedAccount {
   /** Every marker each dialect pushed so far (markers.ts), by dialect. */
   markers(): Map<DialectName, readonly string[]> {
     return new Map(this.streams.map((s) => [s.name, [...s.model.markers]]));
+  }
+
+  /** Every dialect's conditional-order pushes and placed-order origins so far (conditionals.ts), by dialect. */
+  conditionalPushes(): Map<DialectName, { log: readonly string[]; origins: Record<string, string[]>; positionTpsl: Record<string, string> }> {
+    return new Map(this.streams.map((s) => [s.name, {
+      log: [...s.model.conditionalLog], positionTpsl: Object.fromEntries(s.model.positionTpsl),
+      origins: Object.fromEntries([...s.model.origins].map(([id, texts]) => [id, [...texts]])),
+    }]));
   }
 
   /** Frames delivered since the last beginStep() (at the scenario's end there must be none). */

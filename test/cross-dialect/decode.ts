@@ -110,6 +110,8 @@ export function decodeXt(model: Model, push: { topic: string; event?: string; se
         status, filledQty, avgPrice: average(str(d.avgPrice, 'avgPrice'), u.priceDecimals + 4), createTime: str(d.createdTime, 'createdTime'),
       });
       model.logOrder(id, status, filledQty);
+      // An order a conditional placed: sourceType ENTRUST / PROFIT and sourceId (xt-rest.md §13).
+      if (d.sourceType !== 'DEFAULT') model.origin(id, `${String(d.sourceType)} #${String(d.sourceId)}`);
       return;
     }
     case 'trade': {
@@ -169,6 +171,8 @@ export function decodeBinance(model: Model, event: Json, ctx: DecodeContext): vo
         avgPrice: average(str(o.ap, 'ap'), Math.max(5, u.priceDecimals + 3)),
       });
       model.logOrder(id, status, filledQty);
+      // An order an algo order placed shows the algo type as `ot` (binance.md §3).
+      if (o.ot !== o.o && !forced) model.origin(id, `ot=${str(o.ot, 'ot')}`);
       if (o.x === 'TRADE' || o.x === 'CALCULATED') {
         const tradeId = str(o.t, 't');
         model.set(`fill:${tradeId}`, {
@@ -214,6 +218,17 @@ export function decodeBinance(model: Model, event: Json, ctx: DecodeContext): vo
       }
       return;
     }
+    case 'ALGO_UPDATE': {
+      // The algo order itself: algoId = 10^15 + the engine's id (binance.md §2a), `ai` the placed order.
+      const o = event.o as Json;
+      const id = BigInt(str(o.aid, 'aid')) - 1_000_000_000_000_000n;
+      const ai = str(o.ai, 'ai');
+      model.conditionalLog.push(`#${id} ${str(o.X, 'X')}${ai === '' ? '' : ` ai=${ai}`}${o.rm === undefined ? '' : ` rm=${str(o.rm, 'rm')}`}`);
+      return;
+    }
+    case 'CONDITIONAL_ORDER_TRIGGER_REJECT':
+      model.conditionalLog.push(`reject #${str((event.or as Json).i, 'i')}`);
+      return;
     case 'MARGIN_CALL': {
       // A WARN notice: one entry per position, cw for cross margin calls only.
       for (const p of event.p as Json[]) {
@@ -239,6 +254,8 @@ export function decodeBinance(model: Model, event: Json, ctx: DecodeContext): vo
 const BYBIT_STATUS: Record<string, Status> = { New: 'NEW', PartiallyFilled: 'PARTIALLY_FILLED', Filled: 'FILLED', Cancelled: 'CANCELED', Rejected: 'REJECTED' };
 const BYBIT_SIDE: Record<string, string> = { Buy: 'BUY', Sell: 'SELL' };
 const POSITION_IDX = ['BOTH', 'LONG', 'SHORT'] as const;
+/** Statuses only a conditional order's own rows have (a refused trigger is the placed order's Rejected row). */
+const CONDITIONAL_STATUSES = new Set(['Untriggered', 'Triggered', 'Deactivated']);
 
 export function decodeBybit(model: Model, frame: { topic?: string; data?: unknown }, ctx: DecodeContext): void {
   const rows = (frame.data ?? []) as Json[];
@@ -274,6 +291,7 @@ export function decodeBybit(model: Model, frame: { topic?: string; data?: unknow
         const key = `${symbol}|${POSITION_IDX[p.positionIdx as number]!}`;
         if (p.positionStatus !== 'Normal') model.markers.push(`position ${key} ${str(p.positionStatus, 'positionStatus')} size=${size}`);
         model.set(`position:${key}`, fields);
+        model.positionTpsl.set(key, [p.takeProfit, p.stopLoss, p.trailingStop].map((x, i) => dec(str(x, ['takeProfit', 'stopLoss', 'trailingStop'][i]!))).join('/'));
         model.set(`setting:${symbol}`, { leverage: fields.leverage, marginMode: fields.marginMode });
       }
       return;
@@ -281,6 +299,14 @@ export function decodeBybit(model: Model, frame: { topic?: string; data?: unknow
       for (const o of rows) {
         const u = unitsOf(ctx, concatName(ctx, str(o.symbol, 'symbol')));
         const id = str(o.orderId, 'orderId');
+        const kind = `${str(o.stopOrderType, 'stopOrderType')} ${str(o.createType, 'createType')}`;
+        if (CONDITIONAL_STATUSES.has(str(o.orderStatus, 'orderStatus'))) {
+          // The conditional order itself (bybit.md, "One orderId"): not an order of the model.
+          const cancel = o.orderStatus === 'Deactivated' ? ` ${str(o.cancelType, 'cancelType')}` : '';
+          model.conditionalLog.push(`#${id} ${str(o.orderStatus, 'orderStatus')} ${kind}${cancel}`);
+          continue;
+        }
+        if (o.stopOrderType !== '') model.origin(id, kind);
         // Bybit reports a post-only order that would take as Cancelled with this reject reason
         // (Bybit's own behaviour); a Bybit client reads it as the placement's rejection.
         const status = o.rejectReason === 'EC_PostOnlyWillTakeLiquidity' ? 'REJECTED' : BYBIT_STATUS[str(o.orderStatus, 'orderStatus')]!;
@@ -288,7 +314,8 @@ export function decodeBybit(model: Model, frame: { topic?: string; data?: unknow
         const tif = str(o.timeInForce, 'timeInForce');
         const createType = str(o.createType, 'createType');
         const cancelType = str(o.cancelType, 'cancelType');
-        if (createType !== 'CreateByUser' || cancelType.startsWith('CancelAllBefore')) model.markers.push(`order #${id} ${createType} ${cancelType} ${str(o.orderStatus, 'orderStatus')}`);
+        // (An order a conditional placed shows its createType as its origin, checked apart: conditionals.ts.)
+        if ((createType !== 'CreateByUser' && o.stopOrderType === '') || cancelType.startsWith('CancelAllBefore')) model.markers.push(`order #${id} ${createType} ${cancelType} ${str(o.orderStatus, 'orderStatus')}`);
         model.set(`order:${id}`, {
           clientOrderId: o.orderLinkId === '' ? null : str(o.orderLinkId, 'orderLinkId'),
           side: BYBIT_SIDE[str(o.side, 'side')]!, positionSide: POSITION_IDX[o.positionIdx as number]!,
@@ -403,6 +430,12 @@ export function decodeKucoin(model: Model, frame: Json, ctx: DecodeContext): voi
         });
         model.fillRows.push(tradeId);
       }
+      return;
+    }
+    case 'stopOrder': {
+      // advancedOrders (kucoin.md, "Stop orders"): the stop order under the id its placed order keeps.
+      const outcome = d.type === 'triggered' ? ` success=${String(d.triggerSuccess)}${d.error === undefined ? '' : ` ${str(d.error, 'error')}`}` : '';
+      model.conditionalLog.push(`#${str(d.orderId, 'orderId')} ${str(d.type, 'type')}${outcome}`);
       return;
     }
     case 'position.change': {

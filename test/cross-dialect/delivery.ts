@@ -10,12 +10,15 @@
  *   execution types and ACCOUNT_UPDATE reasons).
  * Plus, for every dialect, the sequence of status updates of every order.
  */
-import type { EngineEvent, OrderEvent, PositionEvent, TradeEvent } from '../../src/engine/types.js';
+import type { ConditionalEvent, EngineEvent, OrderEvent, PositionEvent, TradeEvent } from '../../src/engine/types.js';
 import { baseQty, statusOf, type Units } from './model.js';
 
 export type DialectName = 'xt' | 'binance' | 'bybit' | 'kucoin' | 'kucoin-uta';
 
 type Json = Record<string, unknown>;
+
+/** Binance shows an algo order's id as 10^15 + the engine's id (docs/dialects/binance.md §2a, "Ids"). */
+export const ALGO_ID_BASE = 1_000_000_000_000_000;
 
 /** A one-way position that changed sign within one event (XT and Bybit show it as a close, then an open). */
 const flipped = (e: PositionEvent): boolean =>
@@ -132,6 +135,12 @@ export function expectedKucoin(events: readonly EngineEvent[]): string[] {
       case 'funding': out.push(`position.settlement#${e.seq}`); break;
       case 'riskLimit': out.push(`position.adjustRiskLimit#${e.seq}`); break;
       case 'balance': out.push(`walletBalance.change#${e.seq}`); break;
+      case 'conditional': {
+        // advancedOrders stopOrder (docs/dialects/kucoin.md, "Stop orders"): AMENDED has no message.
+        const type = { NEW: 'open', TRIGGERED: 'triggered', REJECTED: 'triggered', CANCELED: 'cancel', EXPIRED: 'cancel', AMENDED: null }[e.change];
+        if (type !== null) out.push(`stopOrder:${type}#${e.seq}`);
+        break;
+      }
       case 'config':
         if (e.symbol !== null && changesLeverage(e)) out.push(`user.config:/contract/crossLeverage#${e.seq}`);
         if (e.symbol !== null && e.reason === 'MARGIN_TYPE_CHANGE') out.push(`user.config:/contract/marginMode#${e.seq}`);
@@ -146,7 +155,7 @@ const LEGACY_WALLET = new Set(['availableBalance.change', 'orderMargin.change', 
 
 export function actualKucoin(frames: readonly Json[]): string[] {
   return frames.filter((f) => f.type === 'message' && !LEGACY_WALLET.has(f.subject as string)).map((f) => {
-    const label = f.subject === 'orderChange' ? `orderChange:${String((f.data as Json).type)}` : f.subject === 'user.config' ? `user.config:${String(f.topic)}` : String(f.subject);
+    const label = f.subject === 'orderChange' || f.subject === 'stopOrder' ? `${f.subject}:${String((f.data as Json).type)}` : f.subject === 'user.config' ? `user.config:${String(f.topic)}` : String(f.subject);
     return `${label}#${String(f.seq)}`;
   });
 }
@@ -171,7 +180,10 @@ export function expectedBybit(events: readonly EngineEvent[], hedge: (cmdSeq: nu
   const out: string[] = [];
   for (const group of groups(events)) {
     const cmd = group[0]!.cmdSeq;
-    const orders = group.filter((e) => e.type === 'order').length;
+    // Conditional orders are rows of the order topic too (docs/dialects/bybit.md, "One orderId"); a
+    // trigger refused at placement is the placed order's Rejected row alone.
+    const ordered = new Set(group.flatMap((e) => (e.type === 'order' ? [e.order.orderId] : [])));
+    const orders = group.filter((e) => e.type === 'order' || (e.type === 'conditional' && !(e.change === 'REJECTED' && ordered.has(e.conditional.conditionalId)))).length;
     const executions = group.filter((e) => e.type === 'trade' || e.type === 'funding').length;
     // Per position: its first event (the quantity before the command) and its last (after it).
     const positions = new Map<string, { first: PositionEvent; last: PositionEvent }>();
@@ -244,6 +256,7 @@ export function expectedBinance(events: readonly EngineEvent[], units: ReadonlyM
       }
       if (e.type === 'config' && changesLeverage(e) && e.symbol !== null) out.push(`ACCOUNT_CONFIG_UPDATE ${name(e.symbol)} ${e.leverage}`);
       if (e.type === 'notice' && e.notice === 'WARN') out.push('MARGIN_CALL');
+      if (e.type === 'conditional') out.push(...algoLabels(e));
     }
     const changes = group.filter((e) => e.reason !== 'MARK_PRICE');
     if (changes.length === 0) continue;
@@ -255,8 +268,38 @@ export function expectedBinance(events: readonly EngineEvent[], units: ReadonlyM
       // A leverage change that topped up isolated margin shows the move (docs/dialects/binance.md).
       ?? (reason === 'LEVERAGE_CHANGE' && group.some((e) => e.type === 'config' && (e.isolatedTopUp ?? 0n) > 0n) ? 'MARGIN_TRANSFER' : undefined);
     if (m !== undefined && shows) out.push(`ACCOUNT_UPDATE ${m} ${accountUpdateContent(changes, name)}`);
+    out.push(...finishedAlgos(group).map((id) => `ALGO_UPDATE FINISHED #${id}`));
   }
   return out;
+}
+
+/**
+ * Binance's ALGO_UPDATE statuses of a conditional event (docs/dialects/binance.md §3 "ALGO_UPDATE"):
+ * NEW; TRIGGERING then TRIGGERED; TRIGGERING, REJECTED and CONDITIONAL_ORDER_TRIGGER_REJECT; CANCELED
+ * by the account, EXPIRED by the system; nothing for AMENDED.
+ */
+function algoLabels(e: ConditionalEvent): string[] {
+  const id = e.conditional.conditionalId;
+  switch (e.change) {
+    case 'NEW': return [`ALGO_UPDATE NEW #${id}`];
+    case 'AMENDED': return [];
+    case 'TRIGGERED': return [`ALGO_UPDATE TRIGGERING #${id}`, `ALGO_UPDATE TRIGGERED #${id}`];
+    case 'REJECTED': return [`ALGO_UPDATE TRIGGERING #${id}`, `ALGO_UPDATE REJECTED #${id}`, `CONDITIONAL_ORDER_TRIGGER_REJECT #${id}`];
+    case 'CANCELED': return [`ALGO_UPDATE ${e.conditional.reason === 'USER_CANCELED' ? 'CANCELED' : 'EXPIRED'} #${id}`];
+    case 'EXPIRED': return [`ALGO_UPDATE EXPIRED #${id}`];
+  }
+}
+
+const ORDER_DONE = new Set(['FILLED', 'CANCELED', 'PARTIALLY_CANCELED', 'EXPIRED']);
+
+/** Conditionals (ids) whose placed order ended in this command: FINISHED, after everything else (binance.md). */
+function finishedAlgos(group: readonly EngineEvent[]): number[] {
+  const ids: number[] = [];
+  for (const e of group) {
+    if (e.type !== 'order' || e.order.conditionalId === null || refusedAtPlacement(e) || !ORDER_DONE.has(e.order.state)) continue;
+    if (!ids.includes(e.order.conditionalId)) ids.push(e.order.conditionalId);
+  }
+  return ids;
 }
 
 /**
@@ -300,6 +343,8 @@ export function actualBinance(events: readonly Json[]): string[] {
       case 'ORDER_TRADE_UPDATE': return `ORDER_TRADE_UPDATE ${String((e.o as Json).x)} #${String((e.o as Json).i)}`;
       case 'ACCOUNT_CONFIG_UPDATE': return `ACCOUNT_CONFIG_UPDATE ${String((e.ac as Json).s)} ${String((e.ac as Json).l)}`;
       case 'MARGIN_CALL': return 'MARGIN_CALL';
+      case 'ALGO_UPDATE': return `ALGO_UPDATE ${String((e.o as Json).X)} #${Number((e.o as Json).aid) - ALGO_ID_BASE}`;
+      case 'CONDITIONAL_ORDER_TRIGGER_REJECT': return `CONDITIONAL_ORDER_TRIGGER_REJECT #${String((e.or as Json).i)}`;
       case 'ACCOUNT_UPDATE': {
         const a = e.a as { m: string; B: Json[]; P: Json[] };
         const p = a.P.map((x) => `${String(x.s)}|${String(x.ps)}`).sort();

@@ -65,6 +65,19 @@ export class Model {
    * exec types, change reasons, position status), one line each, in arrival order (markers.ts).
    */
   readonly markers: string[] = [];
+  /** The dialect's pushes of conditional orders themselves, one line each, in arrival order (conditionals.ts). */
+  readonly conditionalLog: string[] = [];
+  /** Per order id, every distinct origin (the conditional that placed it) its pushes showed (conditionals.ts). */
+  readonly origins = new Map<string, Set<string>>();
+
+  /** Per position key, the Full take profit / stop loss / trailing distance its last push showed, "tp/sl/ts" (Bybit; "0" when none). */
+  readonly positionTpsl = new Map<string, string>();
+
+  origin(orderId: string, text: string): void {
+    const seen = this.origins.get(orderId) ?? new Set<string>();
+    seen.add(text);
+    this.origins.set(orderId, seen);
+  }
 
   /**
    * Applies what a push says: a field given a value is set, a field given `undefined` is dropped

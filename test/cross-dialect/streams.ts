@@ -1,7 +1,7 @@
 /**
  * One account watched over every dialect at once: the XT stream (/ws/user, all five topics), the
  * Binance user-data stream (listenKey), the Bybit private stream (auth + position, order,
- * execution, wallet), the KuCoin classic futures stream (position, orders, wallet, margin mode and
+ * execution, wallet), the KuCoin classic futures stream (position, orders, stop orders, wallet, margin mode and
  * leverage topics) and the KuCoin UTA stream (positionAll and lw). Each stream's frames are decoded into its
  * own normalized model as they arrive.
  *
@@ -166,7 +166,7 @@ abstract class KucoinRecorded extends Recorded<Json> {
   close() { this.client.close(); }
 }
 
-const KUCOIN_TOPICS = ['/contractMarket/tradeOrders', '/contractAccount/wallet', '/contract/marginMode', '/contract/crossLeverage'];
+const KUCOIN_TOPICS = ['/contractMarket/tradeOrders', '/contractMarket/advancedOrders', '/contractAccount/wallet', '/contract/marginMode', '/contract/crossLeverage'];
 
 class KucoinClassicStream extends KucoinRecorded {
   static async open(rest: KucoinRest, ctx: DecodeContext, kucoinSymbols: readonly string[]): Promise<KucoinClassicStream> {

@@ -357,3 +357,27 @@ describe('snapshots and replay', () => {
     assert.ok(a1.events.some((e) => e.type === 'conditional' && e.change === 'TRIGGERED'));
   });
 });
+
+describe('triggerIfHolding', () => {
+  it('a plan order whose condition already holds is created and fires in the same command', () => {
+    const { h, a, m } = market();
+    h.sell(m, 1, 600_100);
+    const placed = plan(h, a, { triggerDirection: 'RISE', triggerPrice: 599_000, triggerIfHolding: true });
+    const c = conditionalOf(placed);
+    assert.deepEqual(conditionalEvents(placed, a).map((e) => e.change), ['NEW', 'TRIGGERED']);
+    assert.equal(h.position(a).qty, 1);
+    assert.equal(h.view().accounts.find((x) => x.accountId === a)!.conditionals.length, 0);
+    assert.equal(c.conditionalId, placed.events.find((e) => e.type === 'order')?.type === 'order' ? (placed.events.find((e) => e.type === 'order') as { order: { orderId: number } }).order.orderId : -1);
+  });
+});
+
+describe('FULL legs amended in place', () => {
+  it('a leg changed from MARKET to LIMIT becomes GTC, as a new LIMIT leg would be', () => {
+    const { h, a, m } = market();
+    long(h, a, m, 2);
+    h.apply({ type: 'setPositionTpsl', accountId: a, symbol: BTC, positionSide: 'BOTH', mode: 'FULL', takeProfit: leg(601_000) });
+    const changed = h.apply({ type: 'setPositionTpsl', accountId: a, symbol: BTC, positionSide: 'BOTH', mode: 'FULL', takeProfit: leg(601_000, { orderType: 'LIMIT', price: 600_900 }) });
+    assert.ok(changed.result.ok && changed.result.kind === 'conditionals');
+    assert.deepEqual([changed.result.conditionals[0]!.orderType, changed.result.conditionals[0]!.timeInForce, changed.result.conditionals[0]!.price], ['LIMIT', 'GTC', 600_900]);
+  });
+});

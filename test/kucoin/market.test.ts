@@ -114,6 +114,18 @@ describe('KuCoin futures public market data: order book, trades, klines, tickers
     assert.deepEqual([data.symbol, data.granularity, data.fundingTime], ['.XBTUSDTMFPI8H', info.fundingIntervalMs, info.nextFundingTime]);
   });
 
+  test('contracts: open interest (lots) and the 24-hour fields; fetchTickers reads them for every contract', async () => {
+    const { body } = await get('/api/v1/contracts/XBTUSDTM');
+    const contract = body.data as Record<string, unknown>;
+    // The taker's longs (2 + 4) and the maker's long leg (1, from the taker's short sale).
+    assert.deepEqual([contract.openInterest, contract.markPrice, contract.lastTradePrice, contract.highPrice, contract.lowPrice, contract.volumeOf24h, contract.turnoverOf24h],
+      ['7', 60000, 59990, 60020, 59990, 0.0007, 42.006]);
+    assert.deepEqual([contract.priceChg, contract.priceChgPct], [-20, -0.0003]);
+    const tickers = await withTimeout(ex.fetchTickers(), T, 'fetchTickers');
+    assert.deepEqual(Object.keys(tickers).sort(), ['BTC/USDT:USDT', 'ETH/USDT:USDT']);
+    assert.deepEqual([tickers[BTC]!.last, tickers[BTC]!.high, tickers[BTC]!.low, tickers[BTC]!.baseVolume, tickers[BTC]!.markPrice], [59990, 60020, 59990, 0.0007, 60000]);
+  });
+
   test('kucoin-universal-sdk: part order book, klines, trade history, ticker, mark price, public token', async () => {
     const H = f.harness.server.url;
     const client = new DefaultClient(new ClientOptionBuilder().setSpotEndpoint(`${H}/kucoin-spot`).setFuturesEndpoint(`${H}/kucoin-futures`)

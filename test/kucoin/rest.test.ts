@@ -169,7 +169,7 @@ describe('KuCoin orders', () => {
     assertError(await post(limit({ size: 0 })), 200, '300000', /size must be a whole number of lots/);
     assertError(await post(limit({ size: '1.5' })), 200, '300000');
     assertError(await post(limit({ price: '59000.05' })), 200, '300000', /tick size 0\.1/);
-    assertError(await post(limit({ stopPrice: '61000', stop: 'up' })), 400, '400100', /stop and take-profit orders are not supported/);
+    assertError(await post(limit({ stopPrice: '61000', stop: 'up' })), 400, '400100', /stopPriceType is required with stop up/);
     assertError(await post(limit({ valueQty: '100' })), 400, '400100', /send size/);
     assertError(await post(limit({ hidden: true })), 400, '400100', /hidden and iceberg/);
     assertError(await post(limit({ stp: 'DC' })), 400, '400100', /DC is not supported/);

@@ -84,9 +84,15 @@ describe('XT REST authentication', () => {
       [{ timeInForce: 'GTD' }, 'COMMON_003', /timeInForce/],
       [{ orderType: 'MARKET', timeInForce: 'GTX' }, 'ORDER_001', /post-only/],
       [{ reduceOnly: true }, 'COMMON_003', /reduceOnly means closing/],
-      // Documented take-profit / stop-loss parameters are refused until conditional orders exist, never dropped.
-      [{ triggerProfitPrice: '70000' }, 'COMMON_003', /triggerProfitPrice: take-profit \/ stop-loss on an order is not supported/],
-      [{ triggerStopPrice: '50000' }, 'COMMON_003', /triggerStopPrice: take-profit \/ stop-loss on an order is not supported/],
+      // Attached take-profit / stop-loss: checked against the order's price, only on an order that opens.
+      [{ triggerProfitPrice: '59000' }, 'ORDER_001', /^invalid_trigger_profit_price: a LONG take-profit must be above the order price/],
+      [{ triggerStopPrice: '61000' }, 'ORDER_001', /^invalid_trigger_stop_price: a LONG stop-loss must be below the order price/],
+      [{ triggerStopPrice: '50000.05' }, 'ORDER_001', /^invalid_trigger_stop_price: .*tick size 0.1/],
+      [{ orderSide: 'SELL', triggerStopPrice: '50000' }, 'COMMON_003', /protect the position an order opens: SELL LONG closes it/],
+      [{ triggerProfitPrice: '70000', profitDelegateOrderType: 'LIMIT' }, 'COMMON_003', /profitDelegatePrice is required/],
+      [{ triggerProfitPrice: '70000', profitDelegateTimeInForce: 'FOK' }, 'ORDER_001', /^invalid_time_in_force: profitDelegateTimeInForce FOK/],
+      [{ stopDelegateOrderType: 'MARKET' }, 'COMMON_003', /stopDelegateOrderType is for a stop-loss: send triggerStopPrice with it/],
+      [{ followUpOrder: true }, 'COMMON_003', /followUpOrder: chase orders are not supported/],
     ];
     for (const [body, code, message] of cases) {
       const reply = await create(body);
@@ -96,7 +102,7 @@ describe('XT REST authentication', () => {
     }
     assert.equal(harness.server.exchange.engine.cmdSeq, cmdSeq, 'no refused input reached the engine');
     const amendWithStop = await a.rest.post('/future/trade/v1/order/update', { orderId: '999', price: '60000', origQty: '1', stopDelegatePrice: '50000' });
-    assert.match(amendWithStop.error!.msg, /stopDelegatePrice: take-profit \/ stop-loss on an order is not supported/);
+    assert.match(amendWithStop.error!.msg, /stopDelegatePrice: order\/update changes price and origQty only/);
     const unknown = await a.rest.post('/future/trade/v1/order/cancel', { orderId: '999' });
     assert.equal(unknown.error?.code, 'ORDER_005');
     const notJson = await fetch(`${harness.server.url}/future/trade/v1/order/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });

@@ -4,7 +4,8 @@
  * fetchOrderBook is the engine's book with its update id `u`; fetchTrades each fill (`m` the
  * taker's side); fetchOHLCV at 1m and 1h (a minute without trades at the last close, no volume);
  * fetchTicker (agg-ticker) and the plain ticker's 24-hour figures; fetchBidsAsks; fetchFundingRate;
- * mark and index prices; XT's refusals (COMMON_003 invalid_params, SYMBOL_001); xt-open-api's
+ * mark and index prices; fetchOpenInterest and fetchTickers of every symbol; XT's refusals (COMMON_003
+ * invalid_params, SYMBOL_001); xt-open-api's
  * public REST calls and its public stream (/ws/market).
  */
 import assert from 'node:assert/strict';
@@ -135,6 +136,19 @@ describe('XT public market data: depth, deals, klines, tickers, prices, funding 
     assert.equal(funding.fundingRate, Number(formatRate(prices.predictedFundingRate)));
     assert.equal(funding.fundingTimestamp, prices.nextFundingTime);
     assert.equal(funding.interval, `${prices.fundingIntervalMs / HOUR}h`);
+  });
+
+  test('fetchOpenInterest (contract/open-interest): Σ of the long positions in the base coin, its value at the mark; fetchTickers of every symbol', async () => {
+    // The taker's longs (2 + 4) and the maker's long leg (1, from the taker's short sale): 7 contracts of 0.0001.
+    assert.equal(f.harness.server.exchange.engine.prices('btc_usdt', f.t0)!.openInterest, 7);
+    const interest = await withTimeout(ex.fetchOpenInterest(BTC), T, 'fetchOpenInterest');
+    assert.deepEqual([interest.openInterestAmount, interest.openInterestValue, interest.timestamp], [0.0007, 42, f.t0 + 200_000]);
+    const { body } = await get('/../contract/open-interest', { symbol: 'btc_usdt' });
+    assert.deepEqual(body.result, { symbol: 'btc_usdt', openInterest: '0.0007', openInterestUsd: '42', time: f.t0 + 200_000 });
+    assert.equal((await refusal('/../contract/open-interest', {})).code, 'COMMON_003');
+    assert.match((await refusal('/../contract/open-interest', { symbol: 'btc_usdt', period: '5m' })).msg, /period is not a parameter/);
+    const all = await withTimeout(ex.fetchTickers(), T, 'fetchTickers');
+    assert.deepEqual(Object.keys(all).sort(), ['BTC/USDT:USDT', 'ETH/USDT:USDT']);
   });
 
   test('bad input: XT\'s refusals (COMMON_003 invalid_params → ccxt BadRequest, SYMBOL_001 → BadSymbol)', async () => {

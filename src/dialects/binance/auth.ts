@@ -58,10 +58,32 @@ export function verifySigned(input: SignedInput, credentials: CredentialStore, n
   const query = splitSignature(input.rawQuery);
   const body = splitSignature(input.rawBody);
   const signature = query.signature ?? body.signature;
-  const timestampText = input.params.timestamp;
+  checkTiming(input.params, signature, now);
+  checkSignature(credential, [query.rest + body.rest], signature!);
+  return credential;
+}
+
+/**
+ * Checks a SIGNED WebSocket API request (`params` with `apiKey`, `timestamp`, optional `recvWindow`,
+ * `signature`): the signature is HMAC-SHA256 over every other parameter sorted by name, as
+ * `name=value` pairs joined by `&` (Binance's WebSocket API "SIGNED request security"); the values
+ * are taken as sent, or percent-encoded as Binance's official connector encodes them.
+ */
+export function verifySignedParams(params: Readonly<Record<string, string>>, credentials: CredentialStore, now: number): Credential {
+  const credential = verifyApiKey({ 'x-mbx-apikey': params.apiKey }, credentials);
+  checkTiming(params, params.signature, now);
+  const names = Object.keys(params).filter((name) => name !== 'signature').sort();
+  const payload = (encode: (value: string) => string): string => names.map((name) => `${name}=${encode(params[name]!)}`).join('&');
+  checkSignature(credential, [payload((value) => value), payload(encodeURIComponent)], params.signature!);
+  return credential;
+}
+
+/** timestamp, recvWindow and the presence of a signature (-1102, -1131, -1130, -1021). */
+function checkTiming(params: Readonly<Record<string, string>>, signature: string | undefined, now: number): void {
+  const timestampText = params.timestamp;
   if (timestampText === undefined || timestampText === '') throw missing('timestamp');
   if (signature === undefined || signature === '') throw missing('signature');
-  const recvText = input.params.recvWindow;
+  const recvText = params.recvWindow;
   const recvWindow = recvText === undefined ? DEFAULT_RECV_WINDOW_MS : Number(recvText);
   if (!/^\d+$/.test(recvText ?? '0') || recvWindow <= 0 || recvWindow > MAX_RECV_WINDOW_MS) {
     throw new BinanceError(ERR.BAD_RECV_WINDOW, `recvWindow must be less than ${MAX_RECV_WINDOW_MS}.`);
@@ -72,10 +94,14 @@ export function verifySigned(input: SignedInput, credentials: CredentialStore, n
     throw new BinanceError(ERR.TIMESTAMP, `Timestamp for this request was ${MAX_CLOCK_AHEAD_MS}ms ahead of the server's time.`);
   }
   if (now - timestamp > recvWindow) throw new BinanceError(ERR.TIMESTAMP, 'Timestamp for this request is outside of the recvWindow.');
-  const expected = Buffer.from(sign(credential.secret, query.rest + body.rest));
+}
+
+/** The signature must be the HMAC of one of `payloads` (-1022). */
+function checkSignature(credential: Credential, payloads: readonly string[], signature: string): void {
   const given = Buffer.from(signature.toLowerCase());
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new BinanceError(ERR.SIGNATURE, 'Signature for this request is not valid.');
-  }
-  return credential;
+  const valid = payloads.some((payload) => {
+    const expected = Buffer.from(sign(credential.secret, payload));
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
+  if (!valid) throw new BinanceError(ERR.SIGNATURE, 'Signature for this request is not valid.');
 }

@@ -13,9 +13,10 @@
  * - FUNDING_FEE short form: cross positions add nothing to P; isolated ones only themselves.
  */
 import type {
-  BalanceEvent, ChangeReason, ConfigEvent, EngineEvent, NoticeEvent, OrderEvent, OrderReason, OrderSnapshot, PositionEvent,
-  PositionSide, PositionSnapshot, TradeEvent,
+  BalanceEvent, ChangeReason, ConditionalEvent, ConditionalSnapshot, ConfigEvent, EngineEvent, NoticeEvent, OrderEvent, OrderReason,
+  OrderSnapshot, PositionEvent, PositionSide, PositionSnapshot, TradeEvent,
 } from '../../engine/types.js';
+import { algoStatus, algoUpdate, orderFinished, originPushFields, triggerReject } from './algo.js';
 import { emptyPositionSnapshot } from '../../engine/snapshots.js';
 import {
   amount, amount8, formatAverage, formatPrice, formatQty, formatUnitPrice, pnlAmount, type BinanceSymbol, type BinanceSymbols,
@@ -133,11 +134,18 @@ function emptyBoth(symbol: BinanceSymbol, marginMode: string): Json {
   }));
 }
 
+/**
+ * The conditional order an order was placed by, when the command that placed it is over (its
+ * TRIGGERED event is not among the events being encoded): the service's History, which keeps
+ * ended conditionals. Undefined when it no longer remembers it.
+ */
+export type ConditionalLookup = (accountId: number, conditionalId: number) => ConditionalSnapshot | undefined;
+
 export class BinanceEncoder {
   /** Frames per command, memoized on the command's first event: encoded once whatever the sockets. */
   private readonly frames = new FrameMemo<readonly string[]>();
 
-  constructor(private readonly symbols: BinanceSymbols) {}
+  constructor(private readonly symbols: BinanceSymbols, private readonly conditionalOf: ConditionalLookup = () => undefined) {}
 
   /** The frames for one command's events of one account (in the order the engine emitted them). */
   encode(events: readonly EngineEvent[]): readonly string[] {
@@ -148,13 +156,22 @@ export class BinanceEncoder {
   /** The events as objects (tests read them field by field). */
   build(events: readonly EngineEvent[]): Json[] {
     const out: Json[] = [];
+    // The conditionals this command changed (latest snapshot), and the orders they placed that ended here.
+    const conditionals = new Map<number, ConditionalSnapshot>();
+    const finished = new Map<number, OrderSnapshot>();
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
-      if (event.type === 'order') {
+      if (event.type === 'conditional') {
+        conditionals.set(event.conditional.conditionalId, event.conditional);
+        out.push(...this.algoEvents(event, events, i));
+      } else if (event.type === 'order') {
         if (refusedAtPlacement(event)) continue;
-        const trade = event.execType === 'TRADE' ? findTrade(events, i, event.order.orderId) : undefined;
-        if (trade !== undefined && trade.source === 'USER') out.push(this.tradeLite(trade, event.order));
-        out.push(this.orderUpdate(event, trade));
+        const o = event.order;
+        const origin = o.conditionalId === null ? undefined : conditionals.get(o.conditionalId) ?? this.conditionalOf(o.accountId, o.conditionalId);
+        if (origin !== undefined && orderFinished(o)) finished.set(o.orderId, o);
+        const trade = event.execType === 'TRADE' ? findTrade(events, i, o.orderId) : undefined;
+        if (trade !== undefined && trade.source === 'USER') out.push(this.tradeLite(trade, o));
+        out.push(this.orderUpdate(event, trade, origin));
       } else if (event.type === 'config' && setsLeverage(event) && event.symbol !== null && event.leverage !== null) {
         out.push({ e: 'ACCOUNT_CONFIG_UPDATE', E: event.time, T: event.time, ac: { s: this.symbols.of(event.symbol).name, l: event.leverage } });
       } else if (event.type === 'notice' && event.notice === 'WARN') {
@@ -163,7 +180,35 @@ export class BinanceEncoder {
     }
     const update = this.accountUpdate(events);
     if (update !== null) out.push(update);
+    // The algo service hears that the order it placed is done after the matching engine has told
+    // the account: FINISHED comes last.
+    for (const order of finished.values()) {
+      const c = conditionals.get(order.conditionalId!) ?? this.conditionalOf(order.accountId, order.conditionalId!);
+      if (c !== undefined && c.state === 'TRIGGERED') out.push(algoUpdate(this.symbols.of(c.symbol), c, 'FINISHED', order.updateTime, order));
+    }
     return out;
+  }
+
+  /**
+   * A conditional event's pushes. At trigger Binance forwards the order to the matching engine
+   * (TRIGGERING), then has it placed (TRIGGERED, `ai` its id) or refused (REJECTED, `rm` why, and
+   * CONDITIONAL_ORDER_TRIGGER_REJECT). A cancel by the account is CANCELED, one by the system
+   * (position closed, OCO partner fired) EXPIRED. The engine's AMENDED (a partial TP/SL leg shrunk
+   * with its position) has no Binance counterpart: Binance does not modify waiting algo orders.
+   */
+  private algoEvents(event: ConditionalEvent, events: readonly EngineEvent[], at: number): Json[] {
+    const c = event.conditional;
+    const symbol = this.symbols.of(c.symbol);
+    switch (event.change) {
+      case 'NEW': return [algoUpdate(symbol, c, 'NEW', event.time)];
+      case 'AMENDED': return [];
+      case 'TRIGGERED': {
+        const placed = c.orderId === null ? undefined : firstOrderEvent(events, at, c.orderId);
+        return [algoUpdate(symbol, c, 'TRIGGERING', event.time), algoUpdate(symbol, c, 'TRIGGERED', event.time, placed)];
+      }
+      case 'REJECTED': return [algoUpdate(symbol, c, 'TRIGGERING', event.time), algoUpdate(symbol, c, 'REJECTED', event.time), triggerReject(symbol, event)];
+      case 'CANCELED': case 'EXPIRED': return [algoUpdate(symbol, c, algoStatus(c, undefined), event.time)];
+    }
   }
 
   private accountUpdate(all: readonly EngineEvent[]): Json | null {
@@ -247,9 +292,10 @@ export class BinanceEncoder {
     return this.symbols.all().some((s) => s.config.settleAsset === asset);
   }
 
-  orderUpdate(event: OrderEvent, trade: TradeEvent | undefined): Json {
+  orderUpdate(event: OrderEvent, trade: TradeEvent | undefined, origin?: ConditionalSnapshot): Json {
     const o = event.order;
     const symbol = this.symbols.of(o.symbol);
+    const placedBy = origin === undefined ? undefined : originPushFields(symbol, origin);
     const fields: Json = {
       s: symbol.name,
       c: clientId(o),
@@ -259,7 +305,7 @@ export class BinanceEncoder {
       q: formatQty(symbol, o.qty),
       p: formatPrice(symbol, o.price),
       ap: o.executedQty === 0 ? '0' : formatAverage(symbol, o.cumQuote, o.executedQty),
-      sp: '0',
+      sp: placedBy?.sp ?? '0',
       x: executionType(event),
       X: orderStatus(o),
       i: o.orderId,
@@ -278,10 +324,11 @@ export class BinanceEncoder {
       a: '0',
       m: trade?.isMaker ?? false,
       R: o.reduceOnly,
-      wt: 'CONTRACT_PRICE',
-      ot: orderTypeOf(o),
+      wt: placedBy?.wt ?? 'CONTRACT_PRICE',
+      ot: placedBy?.ot ?? orderTypeOf(o),
       ps: o.positionSide,
-      cp: false,
+      cp: placedBy?.cp ?? false,
+      ...placedBy?.trailing,
       pP: false,
       si: 0,
       ss: 0,
@@ -321,6 +368,15 @@ export class BinanceEncoder {
 
 /** A config event that sets the leverage: a leverage change, or a risk-limit level that brought it down. */
 const setsLeverage = (event: ConfigEvent): boolean => event.reason === 'LEVERAGE_CHANGE' || event.reason === 'RISK_LIMIT_CHANGE';
+
+/** The first event of the order a conditional placed (it follows the TRIGGERED event). */
+function firstOrderEvent(events: readonly EngineEvent[], from: number, orderId: number): OrderSnapshot | undefined {
+  for (let j = from + 1; j < events.length; j++) {
+    const e = events[j]!;
+    if (e.type === 'order' && e.order.orderId === orderId) return e.order;
+  }
+  return undefined;
+}
 
 /** The trade event that belongs to the order's TRADE event (it follows it within the step). */
 function findTrade(events: readonly EngineEvent[], from: number, orderId: number): TradeEvent | undefined {

@@ -32,13 +32,13 @@ export const binanceDialect: Dialect = {
     };
     const feed = new BinanceMarketFeed(exchange, symbols);
     app.addHook('onClose', async () => feed.stop());
-    const streams = new BinanceStreams({ exchange, listenKeys, encoder: new BinanceEncoder(symbols), symbols, feed, limits, connections, ...timings });
+    const streams = new BinanceStreams({ exchange, listenKeys, encoder: new BinanceEncoder(symbols, (accountId, id) => exchange.history.finishedConditional(accountId, id)), symbols, feed, limits, connections, ...timings });
     await app.register(binanceRoutes, {
       prefix: '/binance', exchange, credentials, listenKeys, symbols, onListenKeyClosed: (key: string) => streams.closeKey(key),
     });
     router.route(isBinanceStreamPath, streams.handler(), (url) => streams.check(url), { dialect: 'binance', stream: 'user' });
     router.route(BINANCE_WS_API_PATH, binanceWsApiHandler({
-      exchange, credentials, listenKeys, limits, connections, ...timings, onListenKeyClosed: (key: string) => streams.closeKey(key),
+      exchange, credentials, listenKeys, symbols, limits, connections, ...timings, onListenKeyClosed: (key: string) => streams.closeKey(key),
     }), undefined, { dialect: 'binance', stream: 'ws-api' });
   },
 };

@@ -10,14 +10,19 @@
  * - `<symbol>@kline_<interval>`: the current candle after every command that traded, and once
  *   more with `x` true when its interval has passed (on the timer);
  * - `<symbol>@markPrice[@1s]`: mark, index, funding rate and next funding time every 3 s (1 s);
+ *   `!markPrice@arr[@1s]`: every symbol's (that has a mark), as one array;
  * - `<symbol>@ticker`, `<symbol>@miniTicker`: the 24-hour figures every 500 ms; `!ticker@arr` and
- *   `!miniTicker@arr`: every symbol's, as one array, every 1 s.
+ *   `!miniTicker@arr`: every symbol's, as one array, every 1 s;
+ * - `!bookTicker`: every symbol's `bookTicker` event as its best bid or ask changes;
+ * - `<symbol>@forceOrder`, `!forceOrder@arr`: the risk engine's liquidation orders that took
+ *   liquidity, at most one per symbol per 1000 ms (Binance: "only the latest one liquidation order
+ *   within 1000ms"): the first at once, a later one within the second at its end, the latest only.
  * Every frame is encoded once per stream and shared by its subscribers (wrapped per connection when
  * combined). Windows run on one timer at the finest speed (100 ms) of the service clock. A name
- * Binance publishes and this does not (`!markPrice@arr`, `@forceOrder`, …) is acknowledged and never delivered.
+ * Binance publishes and this does not (`@compositeIndex`, `@assetIndex`, …) is acknowledged and never delivered.
  */
-import type { BookUpdateEvent, PublicEvent } from '../../engine/types.js';
-import { formatAmount, formatRate } from '../../engine/fixed.js';
+import type { BookUpdateEvent, LiquidationEvent, PublicEvent } from '../../engine/types.js';
+import { formatAmount, formatRate, formatRatio } from '../../engine/fixed.js';
 import type { Exchange } from '../../service/exchange.js';
 import { CANDLE_INTERVALS, nextCandleStart, type AggregateTrade, type Candle, type CandleInterval } from '../../service/market-data.js';
 import { dayTicker } from './rest-market.js';
@@ -29,7 +34,11 @@ export type MarketStream =
   | { type: 'depth'; symbol: BinanceSymbol; speedMs: DepthSpeed; levels: 5 | 10 | 20 | null }
   | { type: 'kline'; symbol: BinanceSymbol; interval: CandleInterval }
   | { type: 'markPrice'; symbol: BinanceSymbol; speedMs: 1000 | 3000 }
-  | { type: 'allTickers'; mini: boolean };
+  | { type: 'forceOrder'; symbol: BinanceSymbol }
+  | { type: 'allTickers'; mini: boolean }
+  | { type: 'allMarkPrices'; speedMs: 1000 | 3000 }
+  | { type: 'allBookTickers' }
+  | { type: 'allForceOrders' };
 
 const DEPTH_SPEEDS = [100, 250, 500] as const;
 type DepthSpeed = (typeof DEPTH_SPEEDS)[number];
@@ -39,15 +48,24 @@ const TICKER_MS = 500;
 const ALL_TICKERS_MS = 1000;
 const ALL_TICKERS = '!ticker@arr';
 const ALL_MINI_TICKERS = '!miniTicker@arr';
+const ALL_MARK_PRICES = ['!markPrice@arr', 3000] as const;
+const ALL_MARK_PRICES_1S = ['!markPrice@arr@1s', 1000] as const;
+const ALL_BOOK_TICKERS = '!bookTicker';
+const ALL_FORCE_ORDERS = '!forceOrder@arr';
+/** Liquidation snapshots: at most one per symbol per this long. */
+const FORCE_ORDER_MS = 1000;
 
 /** A stream name this server publishes, or null (a name Binance has that is not served, or none at all). */
 export function readMarketStream(name: string, symbols: BinanceSymbols): MarketStream | null {
   if (name === ALL_TICKERS || name === ALL_MINI_TICKERS) return { type: 'allTickers', mini: name === ALL_MINI_TICKERS };
+  for (const [all, speedMs] of [ALL_MARK_PRICES, ALL_MARK_PRICES_1S]) if (name === all) return { type: 'allMarkPrices', speedMs };
+  if (name === ALL_BOOK_TICKERS) return { type: 'allBookTickers' };
+  if (name === ALL_FORCE_ORDERS) return { type: 'allForceOrders' };
   const [head, kind, speed, ...rest] = name.split('@');
   if (head === undefined || kind === undefined || rest.length > 0 || head !== head.toLowerCase()) return null;
   const symbol = symbols.find(head);
   if (symbol === undefined) return null;
-  if (kind === 'aggTrade' || kind === 'trade' || kind === 'bookTicker' || kind === 'ticker' || kind === 'miniTicker') {
+  if (kind === 'aggTrade' || kind === 'trade' || kind === 'bookTicker' || kind === 'ticker' || kind === 'miniTicker' || kind === 'forceOrder') {
     return speed === undefined ? { type: kind, symbol } : null;
   }
   if (kind.startsWith('kline_')) {
@@ -76,6 +94,8 @@ export class BinanceMarketFeed {
   private readonly markDue = new Map<string, number>();
   /** Per kline stream: the last candle shown and whether it was shown closed. */
   private readonly klineShown = new Map<string, { openTime: number; closed: boolean }>();
+  /** Per engine symbol: when its last liquidation was pushed, and the latest one held back since. */
+  private readonly liquidations = new Map<string, { pushedAt: number; held: LiquidationEvent | null }>();
   private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
 
@@ -107,6 +127,7 @@ export class BinanceMarketFeed {
       this.klineShown.delete(name);
       this.markDue.delete(name);
       this.shownTop.delete(name);
+      if (name === ALL_BOOK_TICKERS) for (const key of [...this.shownTop.keys()]) if (key.startsWith(`${ALL_BOOK_TICKERS}|`)) this.shownTop.delete(key);
     }
   }
 
@@ -115,6 +136,17 @@ export class BinanceMarketFeed {
     if (entry === undefined) return;
     const text = frame();
     for (const subscriber of entry.set) subscriber.deliverMarket(name, text);
+  }
+
+  /** One payload for several streams (a symbol's and the all-symbol one): encoded once if anyone listens. */
+  private sendAll(names: readonly string[], frame: () => string): void {
+    let text: string | undefined;
+    for (const name of names) {
+      const entry = this.subscribers.get(name);
+      if (entry === undefined) continue;
+      text ??= frame();
+      for (const subscriber of entry.set) subscriber.deliverMarket(name, text);
+    }
   }
 
   private onCommand(events: readonly PublicEvent[], aggregates: readonly AggregateTrade[]): void {
@@ -132,6 +164,8 @@ export class BinanceMarketFeed {
       } else if (event.type === 'book') {
         this.windows.add(event);
         this.bookTicker(symbol, prefix, event, now);
+      } else if (event.type === 'liquidation') {
+        this.liquidation(symbol, prefix, event, now);
       }
     }
     for (const t of aggregates) {
@@ -150,19 +184,63 @@ export class BinanceMarketFeed {
     throw new Error(`aggregate trade ${t.aggId} has no trade in its command`);
   }
 
+  /** `<symbol>@bookTicker` and `!bookTicker` (each remembers what it last showed of the symbol). */
   private bookTicker(symbol: BinanceSymbol, prefix: string, update: BookUpdateEvent, now: number): void {
-    const name = `${prefix}@bookTicker`;
-    if (!this.subscribers.has(name)) return;
+    const names = [`${prefix}@bookTicker`, ALL_BOOK_TICKERS].filter((name) => this.subscribers.has(name));
+    if (names.length === 0) return;
     const top = this.exchange.engine.depth(symbol.config.symbol, 1)!;
     const bid: [number, number] = top.bids[0] ?? [0, 0];
     const ask: [number, number] = top.asks[0] ?? [0, 0];
     const shown = `${bid[0]}:${bid[1]}|${ask[0]}:${ask[1]}`;
-    if (this.shownTop.get(name) === shown) return;
-    this.shownTop.set(name, shown);
-    this.send(name, () => JSON.stringify({
+    const changed = names.filter((name) => {
+      const key = name === ALL_BOOK_TICKERS ? `${ALL_BOOK_TICKERS}|${prefix}` : name;
+      if (this.shownTop.get(key) === shown) return false;
+      this.shownTop.set(key, shown);
+      return true;
+    });
+    this.sendAll(changed, () => JSON.stringify({
       e: 'bookTicker', u: update.updateId, s: symbol.name, b: formatPrice(symbol, bid[0]), B: formatQty(symbol, bid[1]),
       a: formatPrice(symbol, ask[0]), A: formatQty(symbol, ask[1]), T: update.time, E: now,
     }));
+  }
+
+  /** A liquidation: pushed at once when the symbol's last one is 1000 ms old, else held (the latest) until then. */
+  private liquidation(symbol: BinanceSymbol, prefix: string, event: LiquidationEvent, now: number): void {
+    if (!this.subscribers.has(`${prefix}@forceOrder`) && !this.subscribers.has(ALL_FORCE_ORDERS)) return;
+    const state = this.liquidations.get(event.symbol);
+    if (state !== undefined && now - state.pushedAt < FORCE_ORDER_MS) {
+      state.held = event;
+      return;
+    }
+    this.liquidations.set(event.symbol, { pushedAt: now, held: null });
+    this.pushLiquidation(symbol, prefix, event, now);
+  }
+
+  private pushLiquidation(symbol: BinanceSymbol, prefix: string, event: LiquidationEvent, now: number): void {
+    const { config } = symbol;
+    const average = formatRatio(event.cumQuote * config.tickUnits, BigInt(event.filled) * 10n ** BigInt(config.priceDecimals), config.priceDecimals);
+    this.sendAll([`${prefix}@forceOrder`, ALL_FORCE_ORDERS], () => JSON.stringify({
+      e: 'forceOrder', E: now, o: {
+        s: symbol.name, S: event.side, o: 'LIMIT', f: 'IOC', q: formatQty(symbol, event.qty), p: formatPrice(symbol, event.price), ap: average,
+        X: event.state === 'FILLED' ? 'FILLED' : 'EXPIRED', l: formatQty(symbol, event.lastQty), z: formatQty(symbol, event.filled), T: event.time,
+      },
+    }));
+  }
+
+  /** Held liquidations whose symbol's 1000 ms have passed. */
+  private flushLiquidations(now: number): void {
+    for (const [engineSymbol, state] of this.liquidations) {
+      if (now - state.pushedAt < FORCE_ORDER_MS) continue;
+      if (state.held === null) {
+        this.liquidations.delete(engineSymbol);
+        continue;
+      }
+      const symbol = this.symbols.of(engineSymbol);
+      const held = state.held;
+      state.held = null;
+      state.pushedAt = now;
+      this.pushLiquidation(symbol, symbol.name.toLowerCase(), held, now);
+    }
   }
 
   private klines(symbol: BinanceSymbol, now: number): void {
@@ -243,6 +321,8 @@ export class BinanceMarketFeed {
       }
     }
     this.allTickers(now);
+    this.allMarkPrices(now);
+    this.flushLiquidations(now);
   }
 
   private flushDepth(symbol: BinanceSymbol, prefix: string, speed: DepthSpeed, delta: DepthDelta, now: number): void {
@@ -264,13 +344,28 @@ export class BinanceMarketFeed {
       if (!this.subscribers.has(name)) continue;
       if (now < (this.markDue.get(name) ?? 0)) continue;
       this.markDue.set(name, now + speed);
-      const info = this.exchange.engine.prices(symbol.config.symbol, now)!;
+      const update = this.markPriceEvent(symbol, now);
       // Nothing to tell before the symbol has a mark price.
-      if (info.markPrice === null) continue;
-      this.send(name, () => JSON.stringify({
-        e: 'markPriceUpdate', E: now, s: symbol.name, p: formatPrice(symbol, info.markPrice ?? 0), i: formatPrice(symbol, info.indexPrice ?? 0),
-        P: formatPrice(symbol, info.indexPrice ?? 0), r: formatRate(info.predictedFundingRate), T: info.nextFundingTime,
-      }));
+      if (update !== null) this.send(name, () => JSON.stringify(update));
     }
+  }
+
+  /** `!markPrice@arr[@1s]`: every symbol's mark price event (those with a mark) in one array. */
+  private allMarkPrices(now: number): void {
+    for (const [name, speed] of [ALL_MARK_PRICES, ALL_MARK_PRICES_1S]) {
+      if (!this.subscribers.has(name) || now < (this.markDue.get(name) ?? 0)) continue;
+      this.markDue.set(name, now + speed);
+      const updates = this.symbols.all().map((symbol) => this.markPriceEvent(symbol, now)).filter((u) => u !== null);
+      if (updates.length > 0) this.send(name, () => JSON.stringify(updates));
+    }
+  }
+
+  private markPriceEvent(symbol: BinanceSymbol, now: number): Record<string, unknown> | null {
+    const info = this.exchange.engine.prices(symbol.config.symbol, now)!;
+    if (info.markPrice === null) return null;
+    return {
+      e: 'markPriceUpdate', E: now, s: symbol.name, p: formatPrice(symbol, info.markPrice), i: formatPrice(symbol, info.indexPrice ?? 0),
+      P: formatPrice(symbol, info.indexPrice ?? 0), r: formatRate(info.predictedFundingRate), T: info.nextFundingTime,
+    };
   }
 }

@@ -47,6 +47,9 @@ const KNOWN_NAMES: ReadonlySet<string> = new Set([
   // batchOrders (batch.ts; ccxt sends the id lists in lower case), income and forceOrders (rest-history.ts).
   'batchOrders', 'orderIdList', 'origClientOrderIdList', 'orderidlist', 'origclientorderidlist',
   'incomeType', 'page', 'autoCloseType',
+  // algoOrder, openAlgoOrders, allAlgoOrders, algoOpenOrders (rest-algo.ts).
+  'algoType', 'triggerPrice', 'workingType', 'priceMatch', 'priceProtect', 'activatePrice', 'callbackRate', 'clientAlgoId',
+  'newOrderRespType', 'goodTillDate', 'algoId',
 ]);
 
 /**

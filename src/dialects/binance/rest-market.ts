@@ -1,14 +1,18 @@
 /**
  * Binance USDⓈ-M public market data (no credentials): order book with its `lastUpdateId` (the id
  * the depth stream's `U` / `u` / `pu` continue from), recent and aggregate trades, candles, 24-hour
- * tickers, prices and best bid/ask, and the mark/index/funding of `premiumIndex`. Read from the
+ * tickers, prices and best bid/ask, the mark/index/funding of `premiumIndex`, mark / index /
+ * premium-index klines, the open interest and its history (`/futures/data/openInterestHist`, from
+ * the service's open-interest candles: the value at each period's start). Read from the
  * engine's book (Engine.depth) and the market-data service (src/service/market-data.ts); limits and
  * defaults as Binance documents them; parameters an endpoint does not read are refused (-1104).
  */
 import type { FastifyInstance } from 'fastify';
-import { formatAmount, formatRate, formatRatio } from '../../engine/fixed.js';
+import { formatAmount, formatRate, formatRatio, formatScaled, parseAmount } from '../../engine/fixed.js';
 import { buildPricingConfig } from '../../engine/pricing-config.js';
-import { CANDLE_INTERVALS, nextCandleStart, type AggregateTrade, type Candle, type CandleInterval, type MarketData } from '../../service/market-data.js';
+import {
+  CANDLE_INTERVALS, nextCandleStart, OPEN_INTEREST_INTERVALS, type AggregateTrade, type Candle, type CandleInterval, type MarketData, type RangeOptions, type SeriesCandle,
+} from '../../service/market-data.js';
 import { BinanceError, ERR } from './errors.js';
 import { enumParam, integerParam, optional, paramsOf, symbolParam, type Params } from './params.js';
 import type { BinanceRestOptions } from './rest.js';
@@ -33,6 +37,20 @@ export function klineRow(symbol: BinanceSymbol, c: Candle, closeTime: number): (
     quote(symbol, c.takerBuyQuoteVolume), '0',
   ];
 }
+
+/**
+ * A mark / index / premium-index kline row: open time, OHLC, then Binance's "ignore" columns (volume,
+ * quote volume and taker figures "0", no count), with the close time in its place.
+ */
+function seriesRow<V extends number | bigint>(c: SeriesCandle<V>, interval: CandleInterval, text: (value: V) => string): (number | string)[] {
+  return [c.openTime, text(c.open), text(c.high), text(c.low), text(c.close), '0', closeTimeOf(interval, c.openTime), '0', 0, '0', '0', '0'];
+}
+
+/** A premium index as Binance writes it: 8 decimals ("-0.00042931"). */
+const premiumText = (value: bigint): string => formatScaled(value, 8, 8);
+
+/** Contracts of a symbol as a base quantity with 8 decimals (`openInterestHist`: "20403.63700000"). */
+const base8 = (symbol: BinanceSymbol, contracts: number): string => formatAmount(BigInt(contracts) * parseAmount(symbol.config.spec.contractSize), 8);
 
 /** A symbol's 24-hour figures as Binance words them (REST `ticker/24hr` and the `@ticker` stream). */
 export interface DayTicker {
@@ -153,6 +171,77 @@ export async function marketRoutes(app: FastifyInstance, options: BinanceRestOpt
     const now = exchange.now();
     const candles = market.candles(symbol.config.symbol, interval, { ...(start === undefined ? {} : { start }), ...(end === undefined ? {} : { end }), limit, now });
     return candles.map((c) => klineRow(symbol, c, closeTimeOf(interval, c.openTime)));
+  });
+
+  /** interval (required), startTime, endTime, limit (default 500, at most 1500): the kline endpoints' range. */
+  const klineRange = (params: Params): { interval: CandleInterval; range: RangeOptions } => {
+    const interval = enumParam(params, 'interval', CANDLE_INTERVALS, invalidInterval());
+    if (interval === undefined) throw new BinanceError(ERR.MANDATORY_PARAM, "Mandatory parameter 'interval' was not sent, was empty/null, or malformed.");
+    const limit = integerParam(params, 'limit', 1, 1500) ?? 500;
+    const start = integerParam(params, 'startTime', 0, Number.MAX_SAFE_INTEGER);
+    const end = integerParam(params, 'endTime', 0, Number.MAX_SAFE_INTEGER);
+    return { interval, range: { ...(start === undefined ? {} : { start }), ...(end === undefined ? {} : { end }), limit, now: exchange.now() } };
+  };
+
+  app.get('/fapi/v1/markPriceKlines', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['symbol', 'interval', 'startTime', 'endTime', 'limit']);
+    const symbol = symbolParam(params, symbols);
+    const { interval, range } = klineRange(params);
+    return market.seriesCandles(symbol.config.symbol, 'mark', interval, range).map((c) => seriesRow(c, interval, (v) => formatPrice(symbol, v)));
+  });
+
+  /** Index klines are per pair (`pair`, as ccxt sends it: the perpetual's name). */
+  app.get('/fapi/v1/indexPriceKlines', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['pair', 'interval', 'startTime', 'endTime', 'limit']);
+    const symbol = symbolParam(params, symbols, 'pair');
+    const { interval, range } = klineRange(params);
+    return market.seriesCandles(symbol.config.symbol, 'index', interval, range).map((c) => seriesRow(c, interval, (v) => formatPrice(symbol, v)));
+  });
+
+  app.get('/fapi/v1/premiumIndexKlines', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['symbol', 'interval', 'startTime', 'endTime', 'limit']);
+    const symbol = symbolParam(params, symbols);
+    const { interval, range } = klineRange(params);
+    return market.seriesCandles(symbol.config.symbol, 'premium', interval, range).map((c) => seriesRow(c, interval, premiumText));
+  });
+
+  /** The present open interest: Σ of the long positions, in the base asset. */
+  app.get('/fapi/v1/openInterest', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['symbol']);
+    const symbol = symbolParam(params, symbols);
+    const now = exchange.now();
+    return { openInterest: formatQty(symbol, exchange.engine.prices(symbol.config.symbol, now)!.openInterest), symbol: symbol.name, time: now };
+  });
+
+  /**
+   * Open interest statistics: per period (5m … 1d) the open interest at the period's start and its
+   * value at the mark of that moment; the newest `limit` (default 30, at most 500), or from startTime.
+   */
+  app.get('/futures/data/openInterestHist', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['symbol', 'period', 'limit', 'startTime', 'endTime']);
+    const symbol = symbolParam(params, symbols);
+    const period = enumParam(params, 'period', OPEN_INTEREST_INTERVALS,
+      new BinanceError(ERR.INVALID_PARAM, `Invalid period: use one of ${OPEN_INTEREST_INTERVALS.join(', ')}.`));
+    if (period === undefined) throw new BinanceError(ERR.MANDATORY_PARAM, "Mandatory parameter 'period' was not sent, was empty/null, or malformed.");
+    const limit = integerParam(params, 'limit', 1, 500) ?? 30;
+    const start = integerParam(params, 'startTime', 0, Number.MAX_SAFE_INTEGER);
+    const end = integerParam(params, 'endTime', 0, Number.MAX_SAFE_INTEGER);
+    const range: RangeOptions = { ...(start === undefined ? {} : { start }), ...(end === undefined ? {} : { end }), limit, now: exchange.now() };
+    const engineSymbol = symbol.config.symbol;
+    const rows = market.seriesCandles(engineSymbol, 'openInterest', period, range);
+    if (rows.length === 0) return [];
+    const marks = new Map(market.seriesCandles(engineSymbol, 'mark', period, { start: rows[0]!.openTime, end: rows.at(-1)!.openTime, limit, now: range.now })
+      .map((c) => [c.openTime, c.open]));
+    return rows.map((c) => ({
+      symbol: symbol.name, sumOpenInterest: base8(symbol, c.open),
+      sumOpenInterestValue: formatAmount(BigInt(c.open) * BigInt(marks.get(c.openTime) ?? 0) * symbol.config.valuePerTickContract, 8),
+      timestamp: String(c.openTime),
+    }));
   });
 
   app.get('/fapi/v1/ticker/24hr', async (request) => {

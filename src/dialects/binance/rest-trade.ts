@@ -1,12 +1,14 @@
 /**
  * Binance's signed trade endpoints: order (POST create, PUT amend, DELETE cancel, GET query),
- * openOrder(s), allOpenOrders (DELETE), allOrders and userTrades. Only LIMIT and MARKET orders.
+ * openOrder(s), allOpenOrders (DELETE), allOrders and userTrades. Only LIMIT and MARKET orders: the
+ * conditional types are refused with -4120 and live on /fapi/v1/algoOrder (rest-algo.ts).
  * The batch routes (batch.ts) run the same per-order functions for each item.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { batchRoutes, type OneOrder } from './batch.js';
 import type { OrderSnapshot, PlaceOrder, StpMode, TimeInForce } from '../../engine/types.js';
 import type { CommandInput } from '../../service/exchange.js';
+import { ALGO_TYPES } from './algo.js';
 import { GENERATED_CLIENT_ID_PREFIX } from './encode.js';
 import { BinanceError, ERR, fromEngine, fromRefusedOrder, illegal, missing } from './errors.js';
 import { readPrice, priceProblemText } from '../front-door-bounds.js';
@@ -72,6 +74,10 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     return result.order;
   };
 
+  /** The REST object of an order; one a conditional placed shows that conditional's type and trigger. */
+  const show = (symbol: BinanceSymbol, o: OrderSnapshot): Record<string, unknown> =>
+    orderObject(symbol, o, o.conditionalId === null ? undefined : exchange.history.finishedConditional(o.accountId, o.conditionalId));
+
   /** The account's order (live or recently finished) or -2013. */
   const findOrder = (accountId: number, symbol: BinanceSymbol, ref: OrderRef): OrderSnapshot => {
     const live = accountOf(exchange, accountId).view.orders.find((o) => o.symbol === symbol.config.symbol && matches(o, ref));
@@ -89,7 +95,12 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     const symbol = symbolParam(params, symbols);
     const side = enumParam(params, 'side', ['BUY', 'SELL'] as const, new BinanceError(ERR.INVALID_SIDE, 'Invalid side.'));
     if (side === undefined) throw missing('side');
-    const type = enumParam(params, 'type', ['LIMIT', 'MARKET'] as const, new BinanceError(ERR.INVALID_ORDER_TYPE, 'Invalid orderType: perpstream trades LIMIT and MARKET orders.'));
+    // Since 2025-12-09 the conditional types live in the Algo Service (POST /fapi/v1/algoOrder): this
+    // endpoint and batchOrders refuse them with -4120 STOP_ORDER_SWITCH_ALGO (derivatives change log, 2025-11-06).
+    if ((ALGO_TYPES as readonly string[]).includes(optional(params, 'type') ?? '')) {
+      throw new BinanceError(ERR.STOP_ORDER_SWITCH_ALGO, 'Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.');
+    }
+    const type = enumParam(params, 'type', ['LIMIT', 'MARKET'] as const, new BinanceError(ERR.INVALID_ORDER_TYPE, 'Invalid orderType.'));
     if (type === undefined) throw missing('type');
     const { view } = accountOf(exchange, accountId);
     const positionSide = enumParam(params, 'positionSide', ['BOTH', 'LONG', 'SHORT'] as const, new BinanceError(ERR.INVALID_POSITION_SIDE, 'Invalid position side.')) ?? 'BOTH';
@@ -98,7 +109,9 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     }
     const reduceOnly = booleanParam(params, 'reduceOnly') ?? false;
     if (reduceOnly && view.positionMode === 'HEDGE') throw new BinanceError(ERR.PARAM_NOT_REQUIRED, "Parameter 'reduceOnly' sent when not required.");
-    if (booleanParam(params, 'closePosition') === true) throw new BinanceError(ERR.INVALID_ORDER_TYPE, 'Invalid orderType: closePosition needs STOP_MARKET / TAKE_PROFIT_MARKET, which perpstream does not trade.');
+    if (booleanParam(params, 'closePosition') === true) {
+      throw new BinanceError(ERR.TARGET_STRATEGY_INVALID, `Target strategy invalid for orderType ${type},closePosition true (close-all orders are STOP_MARKET / TAKE_PROFIT_MARKET on /fapi/v1/algoOrder)`);
+    }
     const qty = quantityParam(params, symbol);
     let timeInForce: TimeInForce = 'IOC';
     let price = 0;
@@ -112,6 +125,10 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     if (clientOrderId?.startsWith(GENERATED_CLIENT_ID_PREFIX) === true) {
       throw illegal('newClientOrderId', `ids starting with ${GENERATED_CLIENT_ID_PREFIX} name this server's own orders: choose another`);
     }
+    // Client ids are unique across live orders and waiting algo orders.
+    if (clientOrderId !== undefined && view.conditionals.some((c) => c.clientOrderId === clientOrderId)) {
+      throw new BinanceError(ERR.DUPLICATED_CLIENT_ORDER_ID, 'ClientOrderId is duplicated.');
+    }
     const stp = enumParam(params, 'selfTradePreventionMode', ['NONE', 'EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH'] as const,
       illegal('selfTradePreventionMode', 'send NONE, EXPIRE_TAKER, EXPIRE_MAKER or EXPIRE_BOTH'));
     const command: Omit<PlaceOrder, 'time'> = {
@@ -123,7 +140,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     const { result } = await exchange.execute(command);
     if (!result.ok) throw fromEngine(result);
     if (result.kind !== 'order') throw new BinanceError(ERR.UNKNOWN, 'An unknown error occurred while processing the request.', 500);
-    if (result.duplicate) throw new BinanceError(-4116, 'ClientOrderId is duplicated.');
+    if (result.duplicate) throw new BinanceError(ERR.DUPLICATED_CLIENT_ORDER_ID, 'ClientOrderId is duplicated.');
     const order = result.order;
     if (neverRecorded(order)) {
       if (order.reason === 'PRICE_OUTSIDE_BAND' && side === 'SELL') {
@@ -131,7 +148,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
       }
       throw fromRefusedOrder(order.reason);
     }
-    return orderObject(symbol, order);
+    return show(symbol, order);
   };
 
   /** PUT /fapi/v1/order for one order's parameters (also one item of PUT /fapi/v1/batchOrders). */
@@ -150,7 +167,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
       type: 'amendOrder', accountId, symbol: symbol.config.symbol, orderId: live.orderId,
       ...(price === live.price ? {} : { price }), ...(qty === live.qty ? {} : { qty }),
     });
-    return orderObject(symbol, order);
+    return show(symbol, order);
   };
 
   /** DELETE /fapi/v1/order for one order's parameters (also one item of DELETE /fapi/v1/batchOrders). */
@@ -158,7 +175,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     const symbol = symbolParam(params, symbols);
     const ref = orderRef(params);
     const order = await execute({ type: 'cancelOrder', accountId, symbol: symbol.config.symbol, ...ref });
-    return orderObject(symbol, order);
+    return show(symbol, order);
   };
 
   const onOneOrder = (operation: OneOrder) => async (request: FastifyRequest) => {
@@ -173,7 +190,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
   app.get('/fapi/v1/order', async (request) => {
     const { accountId, params } = credentialOf(request);
     const symbol = symbolParam(params, symbols);
-    return orderObject(symbol, findOrder(accountId, symbol, orderRef(params)));
+    return show(symbol, findOrder(accountId, symbol, orderRef(params)));
   });
 
   app.get('/fapi/v1/openOrder', async (request) => {
@@ -182,7 +199,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     const ref = orderRef(params);
     const live = accountOf(exchange, accountId).view.orders.find((o) => o.symbol === symbol.config.symbol && matches(o, ref));
     if (live === undefined) throw new BinanceError(ERR.NO_SUCH_ORDER, 'Order does not exist.');
-    return orderObject(symbol, live);
+    return show(symbol, live);
   });
 
   app.get('/fapi/v1/openOrders', async (request) => {
@@ -190,7 +207,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     const only = optionalSymbol(params, symbols);
     return accountOf(exchange, accountId).view.orders
       .filter((o) => only === undefined || o.symbol === only.config.symbol)
-      .map((o) => orderObject(symbols.of(o.symbol), o));
+      .map((o) => show(symbols.of(o.symbol), o));
   });
 
   app.delete('/fapi/v1/allOpenOrders', async (request) => {
@@ -208,7 +225,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     const live = accountOf(exchange, accountId).view.orders.filter((o) => o.symbol === symbol.config.symbol);
     const done = exchange.history.finishedOrders(accountId).filter((o) => o.symbol === symbol.config.symbol && !neverRecorded(o));
     const all = [...live, ...done].filter((o) => o.orderId >= fromId).sort((a, b) => a.orderId - b.orderId);
-    return window(all, params, (o) => o.createTime).map((o) => orderObject(symbol, o));
+    return window(all, params, (o) => o.createTime).map((o) => show(symbol, o));
   });
 
   app.get('/fapi/v1/userTrades', async (request) => {

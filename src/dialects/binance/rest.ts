@@ -1,7 +1,7 @@
 /**
  * Binance USDⓈ-M's REST front door under /binance (protocols.md §2.1, §2.3, §6.1): public market
- * data, the listenKey (API key only), ccxt's sapi calls, then the signed account and trade
- * endpoints (rest-account.ts, rest-trade.ts). Errors are `{code, msg}` with Binance's codes.
+ * data, the listenKey (API key only), ccxt's sapi calls, then the signed account, trade and algo
+ * (conditional) order endpoints (rest-account.ts, rest-trade.ts, rest-algo.ts). Errors are `{code, msg}` with Binance's codes.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatRate } from '../../engine/fixed.js';
@@ -17,6 +17,7 @@ import { tooManyListenKeyRequests } from './listen-key-policy.js';
 import { paramsOf, optional, type Params } from './params.js';
 import { accountRoutes } from './rest-account.js';
 import { tradeRoutes } from './rest-trade.js';
+import { algoRoutes } from './rest-algo.js';
 import { historyRoutes } from './rest-history.js';
 import { marketRoutes } from './rest-market.js';
 import { formatPrice, type BinanceSymbol, type BinanceSymbols } from './symbols.js';
@@ -72,7 +73,8 @@ function symbolInfo(symbol: BinanceSymbol): Record<string, unknown> {
       { filterType: 'MIN_NOTIONAL', notional: '0' },
       { filterType: 'PERCENT_PRICE', multiplierUp: formatRate(100_000_000n + config.priceBandRate), multiplierDown: formatRate(100_000_000n - config.priceBandRate), multiplierDecimal: '4' },
     ],
-    orderTypes: ['LIMIT', 'MARKET'],
+    // LIMIT and MARKET on /fapi/v1/order, the conditional types on /fapi/v1/algoOrder (as Binance lists them).
+    orderTypes: ['LIMIT', 'MARKET', 'STOP', 'STOP_MARKET', 'TAKE_PROFIT', 'TAKE_PROFIT_MARKET', 'TRAILING_STOP_MARKET'],
     timeInForce: ['GTC', 'IOC', 'FOK', 'GTX'],
   };
 }
@@ -175,6 +177,7 @@ export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOp
     const inner: BinanceRestOptions = { exchange, credentials, listenKeys, symbols, onListenKeyClosed: options.onListenKeyClosed };
     await signed.register(accountRoutes, inner);
     await signed.register(tradeRoutes, inner);
+    await signed.register(algoRoutes, inner);
     await signed.register(historyRoutes, inner);
   });
 }

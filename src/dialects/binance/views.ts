@@ -4,9 +4,10 @@
  * base units, prices decimals.
  */
 import { AMOUNT_DECIMALS, formatAmount } from '../../engine/fixed.js';
-import type { OrderSnapshot, PositionSnapshot, TradeEvent } from '../../engine/types.js';
+import type { ConditionalSnapshot, OrderSnapshot, PositionSnapshot, TradeEvent } from '../../engine/types.js';
 import type { AccountView, WalletView } from '../../engine/view.js';
 import type { Exchange } from '../../service/exchange.js';
+import { originOrderFields } from './algo.js';
 import { BinanceError, ERR } from './errors.js';
 import { breakEvenPrice, clientId, mt, orderStatus } from './encode.js';
 import { formatAverage, formatPrice, formatQty, formatUnitPrice, type BinanceSymbol, type BinanceSymbols } from './symbols.js';
@@ -160,9 +161,12 @@ export function assetEntry(f: AssetFigures, updateTime: number): Json {
   };
 }
 
-/** A REST order object (POST/GET/DELETE /fapi/v1/order, openOrders, allOrders). */
-export function orderObject(symbol: BinanceSymbol, o: OrderSnapshot): Json {
-  return {
+/**
+ * A REST order object (POST/GET/DELETE /fapi/v1/order, openOrders, allOrders). An order a
+ * conditional placed (`origin`: that conditional) shows its original type and trigger (algo.ts).
+ */
+export function orderObject(symbol: BinanceSymbol, o: OrderSnapshot, origin?: ConditionalSnapshot): Json {
+  const fields: Json = {
     orderId: o.orderId,
     symbol: symbol.name,
     status: orderStatus(o),
@@ -189,6 +193,7 @@ export function orderObject(symbol: BinanceSymbol, o: OrderSnapshot): Json {
     time: o.createTime,
     updateTime: o.updateTime,
   };
+  return origin === undefined ? fields : { ...fields, ...originOrderFields(symbol, origin) };
 }
 
 /** A REST trade (userTrades). */

@@ -8,10 +8,12 @@ import { formatAmount, formatRate, RATE_SCALE } from '../../engine/fixed.js';
 import { formatAveragePrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type {
-  BalanceSnapshot, ChangeReason, FundingEvent, OrderReason, OrderSnapshot, OrderSource, OrderState, PositionSide, PositionSnapshot, PositionStatus, TradeEvent,
+  BalanceSnapshot, ChangeReason, ConditionalSnapshot, ConditionalState, FundingEvent, OrderReason, OrderSnapshot, OrderSource, OrderState, PositionSide,
+  PositionSnapshot, PositionStatus, TradeEvent,
 } from '../../engine/types.js';
 import { baseQty, bybitSymbol, costValue, price, ratio, unitPrice, value } from './symbols.js';
 import { emptyPositionSnapshot } from '../../engine/snapshots.js';
+import { conditionalCancelType, conditionalCreateType, conditionalStatus, originMode, stopOrderType, triggerFields } from './conditional-names.js';
 
 /** Bybit's positionIdx: 0 one-way, 1 buy side of hedge mode, 2 sell side. */
 export function positionIdx(side: PositionSide): 0 | 1 | 2 {
@@ -84,10 +86,11 @@ export function bybitPosition(p: PositionSnapshot, config: SymbolConfig, stamp: 
     positionMMByMp: formatAmount(p.maintenanceMargin),
     liqPrice: unitPrice(p.liquidationPrice),
     bustPrice: unitPrice(p.bankruptcyPrice),
+    // Deprecated on the v5 topic ("always Full"); the position's own TP/SL/trailing are its Full legs.
     tpslMode: 'Full',
-    takeProfit: '0',
-    stopLoss: '0',
-    trailingStop: '0',
+    takeProfit: price(config, p.takeProfitPrice ?? 0),
+    stopLoss: price(config, p.stopLossPrice ?? 0),
+    trailingStop: price(config, p.trailingDistance ?? 0),
     unrealisedPnl: formatAmount(p.unrealizedPnl),
     curRealisedPnl: formatAmount(curRealised),
     cumRealisedPnl: formatAmount(p.realizedPnlTotal - p.feesTotal),
@@ -162,11 +165,12 @@ export function cancelType(o: Pick<OrderSnapshot, 'state' | 'reason' | 'source'>
 
 /**
  * Bybit's createType from the order's source. A liquidation order is `CreateByLiq` when it is
- * part of a partial (laddered) liquidation, else the takeover `CreateByTakeOver_PassThrough`.
+ * part of a partial (laddered) liquidation, else the takeover `CreateByTakeOver_PassThrough`. An
+ * order a conditional order placed says which kind placed it (`CreateByStopOrder`, …).
  */
-export function createType(source: OrderSource, partialLiquidation = false): string {
+export function createType(source: OrderSource, partialLiquidation = false, origin?: Origin): string {
   switch (source) {
-    case 'USER': return 'CreateByUser';
+    case 'USER': return origin === undefined ? 'CreateByUser' : conditionalCreateType(origin.kind, origin.mode);
     case 'LIQUIDATION': return partialLiquidation ? 'CreateByLiq' : 'CreateByTakeOver_PassThrough';
     case 'ADL': return 'CreateByAdl_PassThrough';
   }
@@ -177,15 +181,40 @@ function reducesOnly(o: Pick<OrderSnapshot, 'reduceOnly' | 'positionSide' | 'sid
   return o.reduceOnly || (o.positionSide !== 'BOTH' && (o.positionSide === 'LONG') === (o.side === 'SELL'));
 }
 
+/** The conditional order an order came from: its kind and, for TP/SL legs, Full or Partial. */
+export interface Origin {
+  kind: NonNullable<OrderSnapshot['origin']>;
+  mode: ConditionalSnapshot['tpslMode'];
+}
+
+/** The origin of an order placed by a conditional order (`conditional`: that order, when at hand); undefined for others. */
+export function originOf(o: Pick<OrderSnapshot, 'origin' | 'orderType'>, conditional?: ConditionalSnapshot): Origin | undefined {
+  // `?? null`: orders and fills recorded before conditional orders existed (older snapshots) have no origin.
+  const kind = o.origin ?? null;
+  return kind === null ? undefined : { kind, mode: originMode(o, conditional) };
+}
+
 export interface OrderContext {
   /** The command's change reason, when the row is pushed. */
   changeReason?: ChangeReason;
   /** The order belongs to a partial (laddered) liquidation. */
   partialLiquidation?: boolean;
+  /**
+   * The conditional order that placed it (same id), when at hand (the trigger's own push, REST
+   * rows): its trigger price, direction and source are shown on the order, as Bybit keeps them.
+   */
+  conditional?: ConditionalSnapshot;
 }
 
+/** The order fields an order row is made of (a conditional order's row is made of the same). */
+export type OrderRowInput = Pick<OrderSnapshot,
+  'orderId' | 'clientOrderId' | 'symbol' | 'side' | 'positionSide' | 'orderType' | 'timeInForce' | 'price' | 'qty' | 'executedQty' | 'cumQuote' |
+  'state' | 'reason' | 'reduceOnly' | 'fees' | 'realizedPnl' | 'source' | 'origin' | 'createTime' | 'updateTime'>;
+
 /** An order row (stream and REST share it; `category` is harmless on REST rows). */
-export function bybitOrder(o: OrderSnapshot, config: SymbolConfig, context: OrderContext = {}): Record<string, unknown> {
+export function bybitOrder(o: OrderRowInput, config: SymbolConfig, context: OrderContext = {}): Record<string, unknown> {
+  const origin = originOf(o, context.conditional);
+  const conditional = context.conditional !== undefined && origin !== undefined ? triggerFields(context.conditional, config) : {};
   const live = LIVE.has(o.state);
   const leaves = live ? o.qty - o.executedQty : 0;
   const filled = o.executedQty > 0;
@@ -204,7 +233,7 @@ export function bybitOrder(o: OrderSnapshot, config: SymbolConfig, context: Orde
     qty: baseQty(config, o.qty),
     timeInForce: o.timeInForce === 'GTX' ? 'PostOnly' : o.timeInForce,
     orderStatus: orderStatus(o.state, o.reason),
-    createType: createType(o.source, context.partialLiquidation),
+    createType: createType(o.source, context.partialLiquidation, origin),
     cancelType: cancelType(o, context.changeReason),
     rejectReason: rejectReason(o),
     avgPrice: filled ? formatAveragePrice(config, o.cumQuote, o.executedQty) : '',
@@ -216,7 +245,7 @@ export function bybitOrder(o: OrderSnapshot, config: SymbolConfig, context: Orde
     cumFeeDetail: filled ? { [config.settleAsset]: formatAmount(o.fees) } : {},
     closedPnl: formatAmount(o.realizedPnl),
     feeCurrency: '',
-    stopOrderType: '',
+    stopOrderType: origin === undefined ? '' : stopOrderType(origin.kind, origin.mode),
     orderIv: '',
     triggerPrice: '',
     triggerDirection: 0,
@@ -229,9 +258,11 @@ export function bybitOrder(o: OrderSnapshot, config: SymbolConfig, context: Orde
     slLimitPrice: '',
     tpTriggerBy: '',
     slTriggerBy: '',
+    ...conditional,
     lastPriceOnCreated: '',
     reduceOnly: reducesOnly(o),
-    closeOnTrigger: false,
+    // A Full TP/SL and a close-position conditional close whatever the position holds (Bybit: closeOnTrigger).
+    closeOnTrigger: context.conditional !== undefined && origin !== undefined && closesPosition(context.conditional),
     placeType: '',
     smpType: 'None',
     smpGroup: 0,
@@ -242,6 +273,38 @@ export function bybitOrder(o: OrderSnapshot, config: SymbolConfig, context: Orde
     ocoTriggerBy: '',
     createdTime: String(o.createTime),
     updatedTime: String(o.updateTime),
+  };
+}
+
+/** A conditional order that closes the whole position when it fires (qty 0 in the snapshot). */
+function closesPosition(c: Pick<ConditionalSnapshot, 'closePosition' | 'qty' | 'kind'>): boolean {
+  return c.closePosition || (c.kind !== 'PLAN' && c.qty === 0);
+}
+
+/** The order state a conditional order's row reads as (leaves quantity while it waits). */
+const ROW_STATE: Record<ConditionalState, OrderState> = { WAITING: 'NEW', TRIGGERED: 'NEW', CANCELED: 'CANCELED', EXPIRED: 'CANCELED', REJECTED: 'REJECTED' };
+
+/**
+ * A conditional order as Bybit's order row (REST lists, the `order` topic): the same id as the order
+ * it places, `orderStatus` Untriggered / Triggered / Deactivated / Rejected, its `stopOrderType`,
+ * `createType`, trigger fields, and the order it will place (type, price, qty: "0" when it closes the
+ * whole position, with `closeOnTrigger`). TP/SL legs and trailing stops are reduce-only by nature.
+ */
+export function bybitConditional(c: ConditionalSnapshot, config: SymbolConfig): Record<string, unknown> {
+  const order: OrderRowInput = {
+    orderId: c.conditionalId, clientOrderId: c.clientOrderId, symbol: c.symbol, side: c.side, positionSide: c.positionSide, orderType: c.orderType,
+    timeInForce: c.timeInForce, price: c.price, qty: c.qty, executedQty: 0, cumQuote: 0n, state: ROW_STATE[c.state],
+    reason: c.state === 'REJECTED' && c.reason !== 'ORDER_REFUSED' ? (c.reason as OrderReason) : 'NONE',
+    reduceOnly: c.reduceOnly || c.closePosition || c.kind !== 'PLAN', fees: 0n, realizedPnl: 0n, source: 'USER', origin: c.kind,
+    createTime: c.createTime, updateTime: c.updateTime,
+  };
+  const row = bybitOrder(order, config, { conditional: c });
+  return {
+    ...row,
+    orderStatus: conditionalStatus(c),
+    createType: conditionalCreateType(c.kind, c.tpslMode),
+    cancelType: conditionalCancelType(c),
+    rejectReason: c.state === 'REJECTED' ? (c.reason === 'ORDER_REFUSED' ? 'EC_Others' : rejectReason(order)) : 'EC_NoError',
   };
 }
 
@@ -265,6 +328,8 @@ export function fillOrder(o: OrderSnapshot, config: SymbolConfig): FillOrder {
 
 export interface ExecutionContext {
   order?: FillOrder;
+  /** The conditional order that placed the fill's order, when at hand. */
+  conditional?: ConditionalSnapshot;
   /** Mark price (ticks) at the fill, when known. */
   markPrice?: number;
   /** Contracts of this fill that closed a position, when known. */
@@ -280,6 +345,7 @@ export function execType(source: OrderSource): string {
 /** An execution row for one own fill. */
 export function bybitExecution(t: TradeEvent, config: SymbolConfig, context: ExecutionContext = {}): Record<string, unknown> {
   const feeRate = t.source === 'ADL' ? 0n : t.isMaker ? config.makerFeeRate : config.takerFeeRate;
+  const origin = originOf(t.order, context.conditional);
   return {
     category: 'linear',
     symbol: bybitSymbol(t.symbol),
@@ -290,9 +356,9 @@ export function bybitExecution(t: TradeEvent, config: SymbolConfig, context: Exe
     orderPrice: context.order?.orderPrice ?? '',
     orderQty: context.order?.orderQty ?? '',
     leavesQty: context.order?.leavesQty ?? '',
-    createType: createType(t.source, context.partialLiquidation),
+    createType: createType(t.source, context.partialLiquidation, origin),
     orderType: t.orderType === 'LIMIT' ? 'Limit' : 'Market',
-    stopOrderType: '',
+    stopOrderType: origin === undefined ? '' : stopOrderType(origin.kind, origin.mode),
     execFee: formatAmount(t.fee),
     execId: String(t.tradeId),
     execPrice: price(config, t.price),

@@ -35,6 +35,8 @@ export const Code = Object.freeze({
   ORDER_FINISHED: 110008,
   /** Order price exceeds the allowable range (ccxt InvalidOrder). */
   PRICE_RANGE: 110003,
+  /** The number of stop orders exceeds the maximum allowable limit (ccxt InvalidOrder). */
+  STOP_ORDERS_LIMIT: 110009,
   /** Available balance is insufficient (ccxt InsufficientFunds). */
   INSUFFICIENT_BALANCE: 110007,
   /** Insufficient available balance (withdraw-like moves, ccxt InsufficientFunds). */
@@ -61,6 +63,12 @@ export const Code = Object.freeze({
   DUPLICATE_LINK_ID: 110072,
   /** The position may exceed its maximum (ccxt ExchangeError). */
   POSITION_LIMIT: 110090,
+  /** expect Rising, but trigger_price <= current (ccxt InvalidOrder). */
+  TRIGGER_RISING: 110092,
+  /** expect Falling, but trigger_price >= current (ccxt InvalidOrder). */
+  TRIGGER_FALLING: 110093,
+  /** Not modified: the TP/SL value is already set (trading-stop). */
+  NOT_MODIFIED: 34040,
   /** Set margin mode failed (ccxt ExchangeError). */
   SET_MARGIN_MODE_FAILED: 3400045,
 });
@@ -94,8 +102,9 @@ export function fromEngineError(error: CommandError): BybitError {
     case 'ORDER_NOT_AMENDABLE': return amendRefusal(error.message);
     case 'UNKNOWN_ACCOUNT': return new BybitError(Code.INVALID_KEY, 'API key is invalid: its account no longer exists.');
     case 'INVALID_ARGUMENT': return paramsError(error.message);
-    case 'WOULD_TRIGGER_IMMEDIATELY': return paramsError(`expect Rising, but trigger_price <= current; or expect Falling, but trigger_price >= current. ${error.message}`);
-    case 'TOO_MANY_CONDITIONAL_ORDERS': return new BybitError(Code.TOO_MANY_ORDERS, `Not allowed to have more conditional orders. ${error.message}`);
+    // A plan order's own trigger is 110092 / 110093 (order-commands.ts); here a take profit / stop loss on the wrong side of its price.
+    case 'WOULD_TRIGGER_IMMEDIATELY': return paramsError(error.message);
+    case 'TOO_MANY_CONDITIONAL_ORDERS': return new BybitError(Code.STOP_ORDERS_LIMIT, `The number of stop orders exceeds the maximum allowable limit. ${error.message}`);
   }
 }
 

@@ -10,13 +10,16 @@
  * - `publicTrade.{symbol}`: a command's trades, in match order, as it is applied;
  * - `tickers.{symbol}`: a snapshot at subscription, then every 100 ms a `delta` of the fields that changed;
  * - `kline.{interval}.{symbol}`: the current candle after each command that traded in it (`confirm`
- *   false), and the previous candle once more with `confirm` true when a trade opens a new one.
+ *   false), and the previous candle once more with `confirm` true when a trade opens a new one;
+ * - `allLiquidation.{symbol}`: the risk engine's liquidation orders that took liquidity, every one,
+ *   pushed at most every 500 ms (the first at once, later ones together at the window's end): `S`
+ *   the liquidated position's side (Buy: a long), `v` the executed size, `p` the bankruptcy price.
  * Each push is encoded once per topic and shared by the topic's subscribers. The windows run on one
  * 10 ms timer of the service clock, running while an orderbook or tickers topic has a subscriber.
  */
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import type { PublicEvent } from '../../engine/types.js';
+import type { LiquidationEvent, PublicEvent } from '../../engine/types.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { ConnectionCounter } from '../../gateway/connections.js';
 import { readJsonObject } from '../../gateway/inbound.js';
@@ -36,12 +39,14 @@ const TICKER_MS = 100;
 /** Level 1: a snapshot again after this long without a change. */
 const LEVEL1_REPEAT_MS = 3000;
 const TICK_MS = 10;
+/** allLiquidation: Bybit's push frequency. */
+const LIQUIDATION_MS = 500;
 /** Bybit: the `args` of one public request may not exceed 21,000 characters. */
 const MAX_ARGS_CHARS = 21_000;
 
 export type PublicTopic =
   | { kind: 'orderbook'; name: string; config: SymbolConfig; depth: number }
-  | { kind: 'publicTrade' | 'tickers'; name: string; config: SymbolConfig }
+  | { kind: 'publicTrade' | 'tickers' | 'allLiquidation'; name: string; config: SymbolConfig }
   | { kind: 'kline'; name: string; config: SymbolConfig; interval: CandleInterval; bybitInterval: string };
 
 /** A public topic this server publishes, or null. */
@@ -49,7 +54,7 @@ export function readPublicTopic(name: string, symbols: BybitSymbols): PublicTopi
   const parts = name.split('.');
   const config = symbols.find(parts[parts.length - 1] ?? '');
   if (config === undefined) return null;
-  if (parts.length === 2 && (parts[0] === 'publicTrade' || parts[0] === 'tickers')) return { kind: parts[0], name, config };
+  if (parts.length === 2 && (parts[0] === 'publicTrade' || parts[0] === 'tickers' || parts[0] === 'allLiquidation')) return { kind: parts[0], name, config };
   if (parts.length !== 3) return null;
   if (parts[0] === 'orderbook') {
     const depth = Number(parts[1]);
@@ -62,8 +67,8 @@ export function readPublicTopic(name: string, symbols: BybitSymbols): PublicTopi
   return null;
 }
 
-/** Orderbook and tickers topics push on the timer; trades and klines as commands are applied. */
-const timed = (topic: PublicTopic): boolean => topic.kind === 'orderbook' || topic.kind === 'tickers';
+/** Orderbook, tickers and liquidation topics push on the timer; trades and klines as commands are applied. */
+const timed = (topic: PublicTopic): boolean => topic.kind === 'orderbook' || topic.kind === 'tickers' || topic.kind === 'allLiquidation';
 
 export interface PublicSubscriber {
   deliver(frame: string): void;
@@ -95,6 +100,8 @@ export class BybitPublicFeed {
   private readonly klineStarts = new Map<string, number>();
   /** Engine time of each symbol's last book change (`cts`). */
   private readonly bookTimes = new Map<string, number>();
+  /** Per allLiquidation topic: when it last pushed, and the liquidations since. */
+  private readonly liquidations = new Map<string, { pushedAt: number; held: LiquidationEvent[] }>();
   private timer: NodeJS.Timeout | null = null;
   private readonly unsubscribe: () => void;
 
@@ -130,6 +137,7 @@ export class BybitPublicFeed {
       this.subscribers.delete(name);
       // A later subscriber starts from the current candle (no confirm for one it never saw).
       this.klineStarts.delete(name);
+      this.liquidations.delete(name);
     }
     if (this.timer !== null && ![...this.subscribers.values()].some((e) => timed(e.topic))) {
       clearInterval(this.timer);
@@ -219,6 +227,7 @@ export class BybitPublicFeed {
           if (view !== undefined) view.dirty = true;
         }
       } else if (event.type === 'publicTrade') traded.set(event.symbol, (traded.get(event.symbol) ?? 0) + 1);
+      else if (event.type === 'liquidation') this.liquidation(event, now);
     }
     for (const [symbol, count] of traded) {
       const config = this.symbols.config(symbol);
@@ -281,11 +290,47 @@ export class BybitPublicFeed {
     });
   }
 
+  /** A liquidation: pushed at once when its topic's last push is 500 ms old, else with the others at the window's end. */
+  private liquidation(event: LiquidationEvent, now: number): void {
+    const name = `allLiquidation.${bybitSymbol(event.symbol)}`;
+    if (!this.subscribers.has(name)) return;
+    const state = this.liquidations.get(name);
+    if (state !== undefined && now - state.pushedAt < LIQUIDATION_MS) {
+      state.held.push(event);
+      return;
+    }
+    this.liquidations.set(name, { pushedAt: now, held: [] });
+    this.pushLiquidations(name, [event], now);
+  }
+
+  private pushLiquidations(name: string, events: readonly LiquidationEvent[], now: number): void {
+    this.send(name, () => JSON.stringify({
+      topic: name, type: 'snapshot', ts: now, data: events.map((e) => {
+        const config = this.symbols.config(e.symbol);
+        // The order's side closes the position: a sell liquidates a long (Bybit's `Buy`).
+        return { T: e.time, s: bybitSymbol(e.symbol), S: e.side === 'SELL' ? 'Buy' : 'Sell', v: baseQty(config, e.filled), p: formatPrice(config, e.bankruptcyPrice) };
+      }),
+    }));
+  }
+
+  private flushLiquidations(name: string, now: number): void {
+    const state = this.liquidations.get(name);
+    if (state === undefined || now - state.pushedAt < LIQUIDATION_MS) return;
+    if (state.held.length === 0) {
+      this.liquidations.delete(name);
+      return;
+    }
+    const held = state.held;
+    this.liquidations.set(name, { pushedAt: now, held: [] });
+    this.pushLiquidations(name, held, now);
+  }
+
   private onTick(): void {
     const now = this.exchange.now();
     for (const [name, entry] of this.subscribers) {
       if (entry.topic.kind === 'orderbook') this.flushBook(this.books.get(name)!, now);
       else if (entry.topic.kind === 'tickers') this.flushTicker(entry.topic, this.tickers.get(name)!, now);
+      else if (entry.topic.kind === 'allLiquidation') this.flushLiquidations(name, now);
     }
   }
 

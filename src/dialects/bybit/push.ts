@@ -9,9 +9,10 @@
  * The seed-003 topic `user.position.unifiedAccount` is served too, in the seed's own envelope
  * (`{id, topic, ts, type: "snapshot", data: {result, version}}`).
  */
-import type { EngineEvent, FundingEvent, OrderEvent, PositionEvent, PositionSnapshot, TradeEvent } from '../../engine/types.js';
+import type { ConditionalSnapshot, EngineEvent, FundingEvent, OrderEvent, PositionEvent, PositionSnapshot, TradeEvent } from '../../engine/types.js';
 import {
-  bybitExecution, bybitFastExecution, bybitFundingExecution, bybitOrder, bybitPosition, bybitWallet, emptyPosition, fillOrder, type CoinBalance,
+  bybitConditional, bybitExecution, bybitFastExecution, bybitFundingExecution, bybitOrder, bybitPosition, bybitWallet, emptyPosition, fillOrder,
+  type CoinBalance,
 } from './encode.js';
 import type { BybitSymbols } from './symbols.js';
 
@@ -144,15 +145,34 @@ export class BybitPushEncoder {
     return rows;
   }
 
+  /**
+   * Every order change in order, conditional orders included: a conditional order's own changes
+   * (Untriggered, amended, Triggered, Deactivated) are rows with its id, and the order it places at
+   * the trigger follows its Triggered row with the same id (Bybit: Untriggered → Triggered → New…).
+   * A trigger refused at placement shows as the placed order's Rejected row; the conditional's
+   * REJECTED event adds a row only when no order event of that id says it already.
+   */
   private orders(batch: readonly EngineEvent[]): unknown[] {
     const partials = this.partials(batch);
-    return batch.filter((e): e is OrderEvent => e.type === 'order').map((e) => bybitOrder(e.order, this.symbols.config(e.order.symbol), {
-      changeReason: e.reason, partialLiquidation: partials.has(positionKey(e.order)),
-    }));
+    const conditionals = conditionalsOf(batch);
+    const ordered = new Set<number>();
+    for (const e of batch) if (e.type === 'order') ordered.add(e.order.orderId);
+    const rows: unknown[] = [];
+    for (const e of batch) {
+      if (e.type === 'order') {
+        rows.push(bybitOrder(e.order, this.symbols.config(e.order.symbol), {
+          changeReason: e.reason, partialLiquidation: partials.has(positionKey(e.order)), conditional: conditionals.get(e.order.orderId),
+        }));
+      } else if (e.type === 'conditional' && !(e.change === 'REJECTED' && ordered.has(e.conditional.conditionalId))) {
+        rows.push(bybitConditional(e.conditional, this.symbols.config(e.conditional.symbol)));
+      }
+    }
+    return rows;
   }
 
   private executions(batch: readonly EngineEvent[], fast: boolean): unknown[] {
     const partials = fast ? new Set<string>() : this.partials(batch);
+    const conditionals = fast ? new Map<number, ConditionalSnapshot>() : conditionalsOf(batch);
     const rows: unknown[] = [];
     batch.forEach((e, index) => {
       if (e.type === 'trade') {
@@ -168,6 +188,7 @@ export class BybitPushEncoder {
           markPrice: position?.position.markPrice,
           closedContracts: position === undefined ? undefined : closedBy(e, position.previousQty),
           partialLiquidation: partials.has(positionKey(e)),
+          conditional: conditionals.get(e.orderId),
         }));
       } else if (e.type === 'funding' && !fast) {
         rows.push(bybitFundingExecution(e as FundingEvent, this.symbols.config(e.symbol)));
@@ -182,6 +203,13 @@ export class BybitPushEncoder {
     for (const e of batch) if (e.type === 'balance') coins.set(e.balance.asset, e.balance);
     return coins.size === 0 ? [] : [bybitWallet([...coins.values()])];
   }
+}
+
+/** The last state in the batch of each conditional order it touched, by id (= the id of the order it places). */
+function conditionalsOf(batch: readonly EngineEvent[]): Map<number, ConditionalSnapshot> {
+  const found = new Map<number, ConditionalSnapshot>();
+  for (const e of batch) if (e.type === 'conditional') found.set(e.conditional.conditionalId, e.conditional);
+  return found;
 }
 
 /** The fill's order as of the fill: its order event (execType TRADE) comes just before the trade. */

@@ -5,21 +5,27 @@
  * - `GET /v5/market/recent-trade`: the newest trades first, `limit` 1–1000 (default 500);
  * - `GET /v5/market/kline`: every Bybit interval, `start` / `end` / `limit` (1–1000, default 200),
  *   newest first as Bybit lists them (candles from the market-data service, engine time);
- * - `GET /v5/market/tickers`: 24-hour figures from the 1-minute candles, mark, index, funding, best bid/ask.
+ * - `GET /v5/market/mark-price-kline`, `index-price-kline`, `premium-index-price-kline`: the mark,
+ *   index and premium index recorded by the market-data service, listed like `kline`;
+ * - `GET /v5/market/open-interest`: per `intervalTime` the open interest at each period's start,
+ *   newest first, `limit` (1–200, default 50) up to `endTime` (default now) and from `startTime`,
+ *   paged to older periods by `cursor`;
+ * - `GET /v5/market/tickers`: 24-hour figures from the 1-minute candles, mark, index, funding, best
+ *   bid/ask, open interest (both sides and single side, and their value at the mark).
  * Parameters an endpoint does not document are refused with 10001, as every Bybit reader here does.
  */
 import type { FastifyInstance } from 'fastify';
-import { formatRate, formatRatio } from '../../engine/fixed.js';
+import { formatRate, formatRatio, formatScaled } from '../../engine/fixed.js';
 import { formatPrice } from '../../engine/format.js';
 import { buildPricingConfig } from '../../engine/pricing-config.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { Exchange } from '../../service/exchange.js';
-import { candleStart, type Candle, type CandleInterval, type MarketTrade } from '../../service/market-data.js';
+import { candleStart, type Candle, type CandleInterval, type MarketTrade, type OpenInterestInterval, type RangeOptions, type SeriesCandle } from '../../service/market-data.js';
 import { ok, paramsError } from './envelope.js';
 import { categoryOf, optionalInteger, optionalString, paramsOf, requireLinear, symbolOf, type Params } from './params.js';
 import type { BybitRestOptions } from './rest.js';
 import { onlyParams } from './rest-history.js';
-import { baseQty, bybitSymbol, costValue } from './symbols.js';
+import { baseQty, bybitSymbol, costValue, value } from './symbols.js';
 
 /** Bybit's kline intervals and the market-data interval each one is. */
 export const KLINE_INTERVALS: ReadonlyMap<string, CandleInterval> = new Map([
@@ -27,8 +33,20 @@ export const KLINE_INTERVALS: ReadonlyMap<string, CandleInterval> = new Map([
   ['720', '12h'], ['D', '1d'], ['W', '1w'], ['M', '1M'],
 ] as [string, CandleInterval][]);
 
+/** Bybit's open-interest `intervalTime`s and the market-data period each is. */
+export const OPEN_INTEREST_TIMES: ReadonlyMap<string, OpenInterestInterval> = new Map([
+  ['5min', '5m'], ['15min', '15m'], ['30min', '30m'], ['1h', '1h'], ['4h', '4h'], ['1d', '1d'],
+] as [string, OpenInterestInterval][]);
+
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
+
+/** A mark / index / premium kline row: start, open, high, low, close. */
+const seriesRow = <V extends number | bigint>(c: SeriesCandle<V>, text: (v: V) => string): string[] =>
+  [String(c.openTime), text(c.open), text(c.high), text(c.low), text(c.close)];
+
+/** A premium index as Bybit writes it: at least six decimals ("-0.000587"), exact. */
+const premiumText = (units: bigint): string => formatScaled(units, 8, 6);
 
 /** A price in ticks as Bybit's decimal ("" when there is none: no trade, no mark yet). */
 const priceText = (config: SymbolConfig, ticks: number | null | undefined): string => (ticks === null || ticks === undefined ? '' : formatPrice(config, ticks));
@@ -64,7 +82,8 @@ function priceAt(exchange: Exchange, config: SymbolConfig, time: number, now: nu
 
 /**
  * A linear ticker as `/v5/market/tickers` lists it and the `tickers.{symbol}` stream pushes it.
- * Open interest is not kept by the engine: its fields are "" (Bybit's "no value").
+ * Open interest: `openInterest` both sides (Bybit: "Open interest size (both sides)"), `single…` one
+ * side (the engine's Σ of the longs), values at the mark ("" before a mark).
  */
 export function tickerRow(exchange: Exchange, config: SymbolConfig, now: number): Record<string, string> {
   const market = exchange.state.market;
@@ -88,8 +107,10 @@ export function tickerRow(exchange: Exchange, config: SymbolConfig, now: number)
     highPrice24h: priceText(config, stats.high),
     lowPrice24h: priceText(config, stats.low),
     prevPrice1h: priceText(config, prev1h),
-    openInterest: '',
-    openInterestValue: '',
+    openInterest: baseQty(config, 2 * info.openInterest),
+    openInterestValue: info.markPrice === null ? '' : value(config, 2 * info.openInterest, info.markPrice),
+    singleOpenInterest: baseQty(config, info.openInterest),
+    singleOpenInterestValue: info.markPrice === null ? '' : value(config, info.openInterest, info.markPrice),
     turnover24h: costValue(config, stats.quoteVolume),
     volume24h: baseQty(config, stats.volume),
     fundingRate: formatRate(info.predictedFundingRate),
@@ -172,6 +193,72 @@ export async function marketRoutes(app: FastifyInstance, options: BybitRestOptio
     return ok({ category: 'linear', symbol: bybitSymbol(config.symbol), list: candles.reverse().map((c) => klineRow(config, c)) }, now);
   });
 
+  /** `category` (optional; linear, or the kinds the endpoint names), symbol, interval, start/end/limit: what the price klines read. */
+  const seriesKline = (params: Params, categories: readonly string[]): { config: SymbolConfig; interval: CandleInterval; range: RangeOptions } => {
+    onlyParams(params, ['category', 'symbol', 'interval', 'start', 'end', 'limit']);
+    const category = optionalString(params, 'category');
+    if (category !== undefined && !categories.includes(category)) throw paramsError(`category must be one of ${categories.join(', ')}`);
+    if (category !== undefined) requireLinear(params);
+    const config = symbolOf(symbols, params, true);
+    const interval = intervalOf(params);
+    const start = optionalInteger(params, 'start', 0, Number.MAX_SAFE_INTEGER);
+    const end = optionalInteger(params, 'end', 0, Number.MAX_SAFE_INTEGER);
+    if (start !== undefined && end !== undefined && start > end) throw paramsError('start must not be after end');
+    const limit = optionalInteger(params, 'limit', 1, 1000) ?? 200;
+    return { config, interval, range: { ...(start === undefined ? {} : { start }), ...(end === undefined ? {} : { end }), limit, now: exchange.now() } };
+  };
+  for (const [path, kind, categories] of [
+    ['mark-price-kline', 'mark', ['linear', 'inverse', 'option']], ['index-price-kline', 'index', ['linear', 'inverse']],
+  ] as const) {
+    app.get(`/v5/market/${path}`, async (request) => {
+      const { config, interval, range } = seriesKline(paramsOf(request), categories);
+      const list = market.seriesCandles(config.symbol, kind, interval, range).reverse().map((c) => seriesRow(c, (v) => formatPrice(config, v)));
+      return ok({ category: 'linear', symbol: bybitSymbol(config.symbol), list }, range.now);
+    });
+  }
+  app.get('/v5/market/premium-index-price-kline', async (request) => {
+    const { config, interval, range } = seriesKline(paramsOf(request), ['linear']);
+    const list = market.seriesCandles(config.symbol, 'premium', interval, range).reverse().map((c) => seriesRow(c, premiumText));
+    return ok({ category: 'linear', symbol: bybitSymbol(config.symbol), list }, range.now);
+  });
+
+  /**
+   * Open interest per period, newest first: the value at each period's start (both sides and one
+   * side, in the base coin). Bybit walks back from endTime (default now), not before startTime;
+   * `cursor` (the `nextPageCursor` of the page before) continues with older periods.
+   */
+  app.get('/v5/market/open-interest', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['category', 'symbol', 'intervalTime', 'startTime', 'endTime', 'limit', 'cursor']);
+    requireLinear(params);
+    const config = symbolOf(symbols, params, true);
+    const text = optionalString(params, 'intervalTime');
+    if (text === undefined) throw paramsError(`intervalTime is required: ${[...OPEN_INTEREST_TIMES.keys()].join(', ')}`);
+    const period = OPEN_INTEREST_TIMES.get(text);
+    if (period === undefined) throw paramsError(`intervalTime invalid: ${JSON.stringify(text)}; send ${[...OPEN_INTEREST_TIMES.keys()].join(', ')}`);
+    const start = optionalInteger(params, 'startTime', 0, Number.MAX_SAFE_INTEGER);
+    let end = optionalInteger(params, 'endTime', 0, Number.MAX_SAFE_INTEGER);
+    if (start !== undefined && end !== undefined && start > end) throw paramsError('startTime must not be after endTime');
+    const limit = optionalInteger(params, 'limit', 1, 200) ?? 50;
+    const cursor = optionalString(params, 'cursor');
+    if (cursor !== undefined) {
+      const before = /^lasttime=(\d{1,16})$/.exec(decodeCursor(cursor));
+      if (before === null) throw paramsError('cursor invalid: pass the nextPageCursor of the previous page');
+      end = Math.min(end ?? Number.MAX_SAFE_INTEGER, Number(before[1]) - 1);
+    }
+    const now = exchange.now();
+    // The newest `limit` periods up to end, none before startTime.
+    const rows = market.seriesCandles(config.symbol, 'openInterest', period, { ...(end === undefined ? {} : { end }), limit, now })
+      .filter((c) => start === undefined || c.openTime >= start).reverse();
+    const older = rows.length === limit && market.seriesCandles(config.symbol, 'openInterest', period, { end: rows.at(-1)!.openTime - 1, limit: 1, now })
+      .some((c) => start === undefined || c.openTime >= start);
+    return ok({
+      symbol: bybitSymbol(config.symbol), category: 'linear',
+      list: rows.map((c) => ({ openInterest: baseQty(config, 2 * c.open), singleOpenInterest: baseQty(config, c.open), timestamp: String(c.openTime) })),
+      nextPageCursor: older ? encodeURIComponent(`lasttime=${rows.at(-1)!.openTime}`) : '',
+    }, now);
+  });
+
   /** Funding-rate history, newest first: `limit` (200 at most) settlements up to endTime (or now), from startTime. */
   app.get('/v5/market/funding/history', async (request) => {
     const params = paramsOf(request);
@@ -201,4 +288,13 @@ export async function marketRoutes(app: FastifyInstance, options: BybitRestOptio
     const list = category !== 'linear' ? [] : (config === undefined ? symbols.all() : [config]).map((c) => tickerRow(exchange, c, now));
     return ok({ category, list }, now);
   });
+}
+
+/** A cursor as sent: once URL-encoded (as `nextPageCursor` gives it) or already decoded. */
+function decodeCursor(cursor: string): string {
+  try {
+    return decodeURIComponent(cursor);
+  } catch {
+    return cursor;
+  }
 }

@@ -2,102 +2,64 @@
  * Bybit order endpoints: create, amend, cancel, cancel-all, open orders (`/v5/order/realtime`),
  * order history and own executions. Bybit speaks one-way (positionIdx 0) and hedge mode
  * (positionIdx 1 buy side, 2 sell side); the account's engine mode must match what is sent.
- * The batch routes (batch.ts) run the same create / amend / cancel functions for each item.
+ * Conditional orders (`triggerPrice`) and TP/SL (`takeProfit` / `stopLoss`) are read by
+ * order-commands.ts; a conditional order shares its orderId with the order it places, and the
+ * queries list both kinds as Bybit's records (order-records.ts). The batch routes (batch.ts) run
+ * the same create / amend / cancel functions for each item.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { batchRoutes, type OneOrder, type OrderAck } from './batch.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
-import type { OrderSnapshot, OrderState, PlaceOrder, PositionSide, StpMode, TimeInForce, TradeEvent } from '../../engine/types.js';
-import type { Exchange } from '../../service/exchange.js';
+import type { ConditionalKind, ConditionalSnapshot, OrderSnapshot, PlaceConditional, TradeEvent } from '../../engine/types.js';
 import type { LedgerRow } from '../../service/ledger.js';
 import { BybitError, Code, fromEngineError, fromRejection, ok, paramsError } from './envelope.js';
-import { bybitExecution, bybitOrder, execType, fillOrder, orderStatus } from './encode.js';
+import { bybitExecution, execType, fillOrder } from './encode.js';
 import {
-  callerOf, categoryOf, contractsOf, optionalBoolean, optionalEnum, optionalInteger, optionalString, orderLinkIdOf, paramsOf, priceOf, requiredEnum,
-  requireLinear, settleCoinOf, symbolOf, type Params,
+  callerOf, categoryOf, contractsOf, optionalEnum, optionalInteger, optionalString, paramsOf, priceOf, requireLinear, settleCoinOf, symbolOf, type Params,
 } from './params.js';
 import { page, type BybitRestOptions } from './rest.js';
 import { EXECUTION_LIMITS, fundingExecution, fundingRows, onlyParams, window } from './rest-history.js';
 import { snapshotOf } from './rest-account.js';
-import type { BybitSymbols } from './symbols.js';
+import { amendConditionalCommand, holdsNow, placeCommand, refuseTpslAmend, refuseTriggerAmend, wouldTriggerError, type Trigger } from './order-commands.js';
+import { idOf, orderFilterOf, OrderRecords, type OrderFilter, type OrderRecord } from './order-records.js';
 
 const MAX_ORDER_ID = Number.MAX_SAFE_INTEGER;
-const LIVE: ReadonlySet<OrderState> = new Set(['NEW', 'PARTIALLY_FILLED']);
-const SMP: Record<string, StpMode> = { CancelMaker: 'EXPIRE_MAKER', CancelTaker: 'EXPIRE_TAKER', CancelBoth: 'EXPIRE_BOTH' };
 
-/** Conditional and TP/SL parameters: Bybit accepts them, perpstream's engine has no such orders yet. */
-const UNSUPPORTED = ['triggerPrice', 'takeProfit', 'stopLoss', 'tpTriggerBy', 'slTriggerBy', 'tpLimitPrice', 'slLimitPrice', 'triggerDirection', 'orderFilter'];
-
-function refuseUnsupported(params: Params): void {
-  for (const name of UNSUPPORTED) {
-    const value = optionalString(params, name);
-    if (value !== undefined && value !== '0' && !(name === 'orderFilter' && value === 'Order')) {
-      throw paramsError(`${name} is not supported: perpstream has no conditional or TP/SL orders yet`);
-    }
-  }
-}
-
-/** The order a request names by `orderId` or `orderLinkId`. */
-function orderRef(params: Params): { orderId: number; clientOrderId?: undefined } | { orderId?: undefined; clientOrderId: string } {
+/** The order a request names by `orderId` or `orderLinkId` (Bybit: orderId first). */
+function orderRef(params: Params): { id: number; linkId?: undefined } | { id?: undefined; linkId: string } {
   const id = optionalString(params, 'orderId');
   if (id !== undefined) {
     if (!/^\d+$/.test(id) || Number(id) < 1 || Number(id) > MAX_ORDER_ID) throw new BybitError(Code.ORDER_NOT_EXISTS, `Order does not exist: orderId ${id}`);
-    return { orderId: Number(id) };
+    return { id: Number(id) };
   }
   const linkId = optionalString(params, 'orderLinkId');
   if (linkId === undefined) throw paramsError('orderId or orderLinkId is required');
-  return { clientOrderId: linkId };
+  return { linkId };
 }
 
-/** What Bybit's create, amend and cancel answer for an order. */
-const ackOf = (order: OrderSnapshot): OrderAck => ({ orderId: String(order.orderId), orderLinkId: order.clientOrderId ?? '' });
-
-const matchesRef = (o: OrderSnapshot, ref: ReturnType<typeof orderRef>): boolean =>
-  ref.orderId !== undefined ? o.orderId === ref.orderId : o.clientOrderId === ref.clientOrderId;
-
-/** Bybit's create parameters as an engine command. */
-export function placeCommand(exchange: Exchange, symbols: BybitSymbols, accountId: number, params: Params): Omit<PlaceOrder, 'time'> {
-  requireLinear(params);
-  refuseUnsupported(params);
-  const config = symbolOf(symbols, params, true);
-  const side = requiredEnum(params, 'side', ['Buy', 'Sell'] as const) === 'Buy' ? 'BUY' : 'SELL';
-  const orderType = requiredEnum(params, 'orderType', ['Market', 'Limit'] as const) === 'Limit' ? 'LIMIT' : 'MARKET';
-  const qty = contractsOf(params, 'qty', config);
-  const tif = optionalEnum(params, 'timeInForce', ['GTC', 'IOC', 'FOK', 'PostOnly'] as const);
-  let timeInForce: TimeInForce = tif === undefined ? (orderType === 'MARKET' ? 'IOC' : 'GTC') : tif === 'PostOnly' ? 'GTX' : tif;
-  if (orderType === 'MARKET') {
-    if (timeInForce === 'GTX') throw paramsError('a market order cannot be PostOnly (EC_MarketOrderCannotBePostOnly)');
-    if (timeInForce === 'GTC') timeInForce = 'IOC';
-  }
-  const price = orderType === 'LIMIT' ? priceOf(params, 'price', config) : 0;
-  const idx = optionalInteger(params, 'positionIdx', 0, 2) ?? 0;
-  const mode = snapshotOf(exchange, accountId).view.positionMode;
-  if ((mode === 'HEDGE') !== (idx !== 0)) {
-    throw paramsError(`position idx not match position mode: the account is in ${mode === 'HEDGE' ? 'hedge mode (positionIdx 1 buy side, 2 sell side)' : 'one-way mode (positionIdx 0)'}`);
-  }
-  const reduceOnly = optionalBoolean(params, 'reduceOnly') === true || optionalBoolean(params, 'closeOnTrigger') === true;
-  let positionSide: PositionSide = 'BOTH';
-  if (mode === 'HEDGE') {
-    positionSide = idx === 1 ? 'LONG' : 'SHORT';
-    const closes = (side === 'SELL') === (positionSide === 'LONG');
-    if (reduceOnly && !closes) throw new BybitError(Code.REDUCE_ONLY, `Reduce-only rule not satisfied: ${side === 'BUY' ? 'Buy' : 'Sell'} on positionIdx ${idx} opens a position`);
-  }
-  const smpType = optionalEnum(params, 'smpType', ['None', 'CancelMaker', 'CancelTaker', 'CancelBoth'] as const);
-  return {
-    type: 'placeOrder', accountId, symbol: config.symbol, side, orderType, timeInForce, price, qty,
-    clientOrderId: orderLinkIdOf(params),
-    positionSide,
-    // The engine takes hedge-mode closing sides as closing by nature; reduceOnly is one-way only.
-    reduceOnly: mode === 'ONE_WAY' && reduceOnly,
-    ...(smpType !== undefined && smpType !== 'None' ? { stpMode: SMP[smpType] } : {}),
-  };
-}
+/** What Bybit's create, amend and cancel answer for an order or a conditional order. */
+const ackOf = (id: number, clientOrderId: string | null): OrderAck => ({ orderId: String(id), orderLinkId: clientOrderId ?? '' });
 
 function inTimeRange(time: number, params: Params): boolean {
   const start = optionalInteger(params, 'startTime', 0, Number.MAX_SAFE_INTEGER);
   const end = optionalInteger(params, 'endTime', 0, Number.MAX_SAFE_INTEGER);
   return (start === undefined || time >= start) && (end === undefined || time <= end);
 }
+
+/** cancel-all's `orderFilter` for linear (cancel-all.mdx): Order, StopOrder (TP/SL and trailing included), OpenOrder (opening orders only). */
+const CANCEL_ALL_FILTERS = ['Order', 'StopOrder', 'OpenOrder'] as const;
+
+/** cancel's `orderFilter` (documented for spot): for linear it narrows the lookup to orders or to conditional orders. */
+function cancelFilterOf(params: Params): OrderFilter | undefined {
+  return orderFilterOf(params);
+}
+
+/** The trigger of a plan order command. */
+const triggerOf = (c: Omit<PlaceConditional, 'time'>): Trigger =>
+  ({ symbol: c.symbol, triggerSource: c.triggerSource, triggerDirection: c.triggerDirection!, triggerPrice: c.triggerPrice! });
+
+/** A live order opens (part of) a position: not reduce-only and not all of what remains closes. */
+const opens = (o: OrderSnapshot): boolean => !o.reduceOnly && o.closeQty < o.qty - o.executedQty;
 
 export async function tradeRoutes(app: FastifyInstance, options: BybitRestOptions): Promise<void> {
   const { exchange, symbols } = options;
@@ -111,51 +73,96 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
     return symbols.all().filter((c) => (baseCoin === undefined || c.spec.baseAsset === baseCoin) && (settleCoin === undefined || c.settleAsset === settleCoin));
   };
 
-  /** Live orders newest first, then finished ones newest first. */
-  const allOrders = (accountId: number): OrderSnapshot[] => {
-    const live = snapshotOf(exchange, accountId).view.orders;
-    return [...live].reverse().concat(exchange.history.finishedOrders(accountId));
-  };
+  const recordsOf = (accountId: number): OrderRecords => new OrderRecords(exchange, symbols, accountId);
 
-  const orderRows = (orders: OrderSnapshot[]) => orders.map((o) => bybitOrder(o, symbols.config(o.symbol)));
-
-  /** One order placed from Bybit's create parameters (also one item of create-batch); a refusal throws its BybitError. */
+  /** One order or conditional order placed from Bybit's create parameters (also one item of create-batch); a refusal throws its BybitError. */
   const createOrder = async (accountId: number, params: Params): Promise<OrderAck> => {
     const command = placeCommand(exchange, symbols, accountId, params);
+    const linkId = command.clientOrderId;
+    if (linkId !== undefined && command.type === 'placeConditional') {
+      // Bybit: an orderLinkId is unique among the account's open orders, conditional ones included.
+      const { view } = snapshotOf(exchange, accountId);
+      if (view.orders.some((o) => o.clientOrderId === linkId)) throw new BybitError(Code.DUPLICATE_LINK_ID, `OrderLinkedID is duplicate: ${linkId} belongs to an open order`);
+    }
+    if (linkId !== undefined && command.type === 'placeOrder' && snapshotOf(exchange, accountId).view.conditionals.some((c) => c.clientOrderId === linkId)) {
+      throw new BybitError(Code.DUPLICATE_LINK_ID, `OrderLinkedID is duplicate: ${linkId} belongs to a conditional order that has not triggered`);
+    }
     const { result } = await exchange.execute(command);
-    if (!result.ok) throw fromEngineError(result);
+    if (!result.ok) {
+      // The plan's own trigger (110092 / 110093), or else a take profit / stop loss on the wrong side of the order's price.
+      if (result.code === 'WOULD_TRIGGER_IMMEDIATELY' && command.type === 'placeConditional' && holdsNow(exchange, triggerOf(command))) {
+        throw wouldTriggerError(exchange, symbols.config(command.symbol), triggerOf(command), result.message);
+      }
+      throw fromEngineError(result);
+    }
+    if (result.kind === 'conditional') {
+      if (result.duplicate) throw new BybitError(Code.DUPLICATE_LINK_ID, `OrderLinkedID is duplicate: ${command.clientOrderId} (order ${result.conditional.conditionalId})`);
+      return ackOf(result.conditional.conditionalId, result.conditional.clientOrderId);
+    }
     if (result.kind !== 'order') throw new BybitError(Code.SERVER, 'Server error: unexpected result');
     if (result.duplicate) throw new BybitError(Code.DUPLICATE_LINK_ID, `OrderLinkedID is duplicate: ${command.clientOrderId} (order ${result.order.orderId})`);
     const order = result.order;
     // A post-only order that would take is cancelled after acceptance, as on Bybit; other rejections are errors.
     if (order.state === 'REJECTED' && order.reason !== 'POST_ONLY_WOULD_TAKE') throw fromRejection(order.reason, order.orderId);
-    return ackOf(order);
+    return ackOf(order.orderId, order.clientOrderId);
   };
 
-  /** One order cancelled by orderId or orderLinkId (also one item of cancel-batch). */
+  /** The refusal for an order that is not open: 110008 when it has ended (with its status), else 110001. */
+  const notOpen = (records: OrderRecords, config: SymbolConfig, ref: ReturnType<typeof orderRef>, filter: OrderFilter | undefined): BybitError => {
+    const status = records.endedStatus(config.symbol, ref, filter);
+    if (status !== undefined) return new BybitError(Code.ORDER_FINISHED, `The order has been completed or cancelled (${status}).`);
+    return new BybitError(Code.ORDER_NOT_EXISTS, 'Order does not exist.');
+  };
+
+  /** One order or waiting conditional order cancelled by orderId or orderLinkId (also one item of cancel-batch). */
   const cancelOrder = async (accountId: number, params: Params): Promise<OrderAck> => {
     requireLinear(params);
     const config = symbolOf(symbols, params, true);
     const ref = orderRef(params);
-    const live = snapshotOf(exchange, accountId).view.orders.find((o) => o.symbol === config.symbol && matchesRef(o, ref));
-    if (live === undefined) {
-      const finished = exchange.history.finishedOrders(accountId).find((o) => o.symbol === config.symbol && matchesRef(o, ref));
-      if (finished !== undefined) throw new BybitError(Code.ORDER_FINISHED, `The order has been completed or cancelled (${orderStatus(finished.state, finished.reason)}).`);
-      throw new BybitError(Code.ORDER_NOT_EXISTS, 'Order does not exist.');
+    const filter = cancelFilterOf(params);
+    const records = recordsOf(accountId);
+    const conditional = filter === undefined || filter === 'StopOrder' ? records.waiting(config.symbol, ref) : undefined;
+    if (conditional !== undefined) {
+      const { result } = await exchange.execute({ type: 'cancelConditional', accountId, symbol: config.symbol, conditionalId: conditional.conditionalId });
+      if (!result.ok) throw fromEngineError(result);
+      return ackOf(conditional.conditionalId, conditional.clientOrderId);
     }
+    const live = filter === undefined || filter === 'Order' ? records.live(config.symbol, ref) : undefined;
+    if (live === undefined) throw notOpen(records, config, ref, filter);
     const { result } = await exchange.execute({ type: 'cancelOrder', accountId, symbol: config.symbol, orderId: live.orderId });
     if (!result.ok) throw fromEngineError(result);
-    return ackOf(live);
+    return ackOf(live.orderId, live.clientOrderId);
   };
 
-  /** One order's price and/or quantity amended (also one item of amend-batch). */
+  /**
+   * One order amended (price, qty), or one waiting conditional order (triggerPrice, triggerBy,
+   * price, qty); also one item of amend-batch.
+   */
   const amendOrder = async (accountId: number, params: Params): Promise<OrderAck> => {
     requireLinear(params);
-    refuseUnsupported(params);
     const config = symbolOf(symbols, params, true);
     const ref = orderRef(params);
-    const live = snapshotOf(exchange, accountId).view.orders.find((o) => o.symbol === config.symbol && matchesRef(o, ref));
-    if (live === undefined) throw new BybitError(Code.ORDER_NOT_EXISTS, 'Order does not exist.');
+    const records = recordsOf(accountId);
+    const conditional = records.waiting(config.symbol, ref);
+    if (conditional !== undefined) {
+      const command = amendConditionalCommand(params, config, accountId, conditional);
+      const { result } = await exchange.execute(command);
+      if (!result.ok) {
+        if (result.code === 'WOULD_TRIGGER_IMMEDIATELY' && conditional.triggerPrice !== null) {
+          const trigger: Trigger = {
+            symbol: config.symbol, triggerSource: command.triggerSource ?? conditional.triggerSource, triggerDirection: conditional.triggerDirection,
+            triggerPrice: command.triggerPrice ?? conditional.triggerPrice,
+          };
+          throw wouldTriggerError(exchange, config, trigger, result.message);
+        }
+        throw fromEngineError(result);
+      }
+      return ackOf(conditional.conditionalId, conditional.clientOrderId);
+    }
+    const live = records.live(config.symbol, ref);
+    if (live === undefined) throw notOpen(records, config, ref, undefined);
+    refuseTriggerAmend(params);
+    refuseTpslAmend(params);
     const price = optionalString(params, 'price') === undefined ? undefined : priceOf(params, 'price', config);
     const qty = optionalString(params, 'qty') === undefined ? undefined : contractsOf(params, 'qty', config);
     if (price === undefined && qty === undefined) throw paramsError('send qty and/or price to amend the order');
@@ -165,7 +172,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
     }
     const { result } = await exchange.execute({ type: 'amendOrder', accountId, symbol: config.symbol, orderId: live.orderId, price, qty });
     if (!result.ok) throw fromEngineError(result);
-    return ackOf(live);
+    return ackOf(live.orderId, live.clientOrderId);
   };
 
   const onOneOrder = (operation: OneOrder) => async (request: FastifyRequest) => ok(await operation(callerOf(request), paramsOf(request)), exchange.now());
@@ -174,53 +181,84 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
   app.post('/v5/order/amend', onOneOrder(amendOrder));
   batchRoutes(app, exchange, { createOrder, cancelOrder, amendOrder });
 
+  /**
+   * Cancels the covered symbols' orders and conditional orders. `orderFilter` (cancel-all.mdx):
+   * absent every kind (orders, conditional orders, TP/SL, trailing stops), `Order` the orders,
+   * `StopOrder` the conditional orders (with `stopOrderType=Stop`: plan orders only, not TP/SL or
+   * trailing stops), `OpenOrder` the orders that open a position.
+   */
   app.post('/v5/order/cancel-all', async (request) => {
     const accountId = callerOf(request);
     const params = paramsOf(request);
     requireLinear(params);
-    refuseUnsupported(params);
-    const cancelled: OrderSnapshot[] = [];
+    const filter = optionalEnum(params, 'orderFilter', CANCEL_ALL_FILTERS);
+    const stopType = optionalEnum(params, 'stopOrderType', ['Stop'] as const);
+    if (stopType !== undefined && filter !== 'StopOrder') throw paramsError('stopOrderType=Stop is only used with orderFilter=StopOrder');
+    const kinds: ConditionalKind[] | undefined = stopType === 'Stop' ? ['PLAN'] : undefined;
+    const cancelled: { orderId: number; clientOrderId: string | null }[] = [];
     for (const config of coveredSymbols(params)) {
-      const { result } = await exchange.execute({ type: 'cancelAll', accountId, symbol: config.symbol });
-      if (!result.ok) throw fromEngineError(result);
-      if (result.kind === 'orders') cancelled.push(...result.orders);
+      const symbol = config.symbol;
+      if (filter === undefined || filter === 'Order') {
+        const { result } = await exchange.execute({ type: 'cancelAll', accountId, symbol });
+        if (!result.ok) throw fromEngineError(result);
+        if (result.kind === 'orders') cancelled.push(...result.orders);
+      }
+      if (filter === 'OpenOrder') {
+        for (const order of snapshotOf(exchange, accountId).view.orders.filter((o) => o.symbol === symbol && opens(o))) {
+          const { result } = await exchange.execute({ type: 'cancelOrder', accountId, symbol, orderId: order.orderId });
+          if (result.ok) cancelled.push(order);
+          else if (result.code !== 'UNKNOWN_ORDER') throw fromEngineError(result);
+        }
+      }
+      if (filter === undefined || filter === 'StopOrder') {
+        if (snapshotOf(exchange, accountId).view.conditionals.some((c) => c.symbol === symbol)) {
+          const { result } = await exchange.execute({ type: 'cancelAllConditionals', accountId, symbol, ...(kinds === undefined ? {} : { kinds }) });
+          if (!result.ok) throw fromEngineError(result);
+          if (result.kind === 'conditionals') cancelled.push(...result.conditionals.filter((c) => c.state !== 'WAITING').map(conditionalAck));
+        }
+      }
     }
     return ok({ list: cancelled.map((o) => ({ orderId: String(o.orderId), orderLinkId: o.clientOrderId ?? '' })), success: '1' }, exchange.now());
   });
+
+  /** A query's records: `orderId` / `orderLinkId` narrow to one, the covered symbols to theirs. */
+  const select = (records: OrderRecord[], params: Params): OrderRecord[] => {
+    const covered = new Set(coveredSymbols(params).map((c) => c.symbol));
+    const id = optionalString(params, 'orderId');
+    const linkId = optionalString(params, 'orderLinkId');
+    return records.filter((r) => {
+      const symbol = r.order !== undefined ? r.order.symbol : r.conditional.symbol;
+      const link = r.order !== undefined ? r.order.clientOrderId : r.conditional.clientOrderId;
+      return covered.has(symbol) && (id === undefined || String(idOf(r)) === id) && (linkId === undefined || link === linkId);
+    });
+  };
 
   app.get('/v5/order/realtime', async (request) => {
     const accountId = callerOf(request);
     const params = paramsOf(request);
     const category = categoryOf(params);
-    const filter = optionalString(params, 'orderFilter');
+    const filter = orderFilterOf(params);
     const openOnly = optionalInteger(params, 'openOnly', 0, 1) ?? 0;
     const limit = optionalInteger(params, 'limit', 1, 50) ?? 20;
-    const covered = new Set(coveredSymbols(params).map((c) => c.symbol));
-    const id = optionalString(params, 'orderId');
-    const linkId = optionalString(params, 'orderLinkId');
     const { seq } = snapshotOf(exchange, accountId);
-    const orders = category !== 'linear' || (filter !== undefined && filter !== 'Order') ? [] : allOrders(accountId).filter((o) =>
-      covered.has(o.symbol) && LIVE.has(o.state) === (openOnly === 0) && (id === undefined || String(o.orderId) === id) &&
-      (linkId === undefined || o.clientOrderId === linkId));
-    const { items, nextPageCursor } = page(orders, optionalString(params, 'cursor'), limit);
-    return ok({ category, list: orderRows(items), nextPageCursor }, exchange.now(), { seq, epoch: exchange.epoch });
+    const records = recordsOf(accountId);
+    const listed = category !== 'linear' ? [] : select(openOnly === 0 ? records.open(filter) : records.closed(filter), params);
+    const { items, nextPageCursor } = page(listed, optionalString(params, 'cursor'), limit);
+    return ok({ category, list: items.map((r) => records.row(r)), nextPageCursor }, exchange.now(), { seq, epoch: exchange.epoch });
   });
 
   app.get('/v5/order/history', async (request) => {
     const accountId = callerOf(request);
     const params = paramsOf(request);
     const category = categoryOf(params);
-    const filter = optionalString(params, 'orderFilter');
+    const filter = orderFilterOf(params);
     const status = optionalString(params, 'orderStatus');
     const limit = optionalInteger(params, 'limit', 1, 50) ?? 20;
-    const covered = new Set(coveredSymbols(params).map((c) => c.symbol));
-    const id = optionalString(params, 'orderId');
-    const linkId = optionalString(params, 'orderLinkId');
-    const orders = category !== 'linear' || (filter !== undefined && filter !== 'Order') ? [] : allOrders(accountId).filter((o) =>
-      covered.has(o.symbol) && (status === undefined || orderStatus(o.state, o.reason) === status) && (id === undefined || String(o.orderId) === id) &&
-      (linkId === undefined || o.clientOrderId === linkId) && inTimeRange(o.createTime, params));
-    const { items, nextPageCursor } = page(orders, optionalString(params, 'cursor'), limit);
-    return ok({ category, list: orderRows(items), nextPageCursor }, exchange.now());
+    const records = recordsOf(accountId);
+    const rows = category !== 'linear' ? [] : select(records.all(filter), params).map((r) => ({ r, row: records.row(r) }))
+      .filter(({ row }) => (status === undefined || row.orderStatus === status) && inTimeRange(Number(row.createdTime), params));
+    const { items, nextPageCursor } = page(rows, optionalString(params, 'cursor'), limit);
+    return ok({ category, list: items.map(({ row }) => row), nextPageCursor }, exchange.now());
   });
 
   /**
@@ -260,14 +298,20 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
     executions.sort((x, y) => y.time - x.time || seqOf(y) - seqOf(x));
     const { items, nextPageCursor } = page(executions, optionalString(params, 'cursor'), limit);
     const view = items.some((e) => 'fill' in e) ? snapshotOf(exchange, accountId).view : undefined;
+    const records = recordsOf(accountId);
     const list = items.map((e) => {
       if ('funding' in e) return fundingExecution(e.funding, accountId, symbols.config(e.funding.symbol!));
       const t = e.fill;
       const config = symbols.config(t.symbol);
       const order = view!.orders.find((o) => o.orderId === t.orderId) ?? exchange.history.finishedOrder(accountId, t.orderId);
-      return bybitExecution(t, config, { order: order === undefined ? undefined : fillOrder(order, config), markPrice: exchange.engine.market(t.symbol)?.markPrice ?? undefined });
+      return bybitExecution(t, config, {
+        order: order === undefined ? undefined : fillOrder(order, config), markPrice: exchange.engine.market(t.symbol)?.markPrice ?? undefined,
+        conditional: (t.order.conditionalId ?? null) === null ? undefined : records.conditional(t.order.conditionalId!),
+      });
     });
     return ok({ category, list, nextPageCursor }, exchange.now());
   });
 }
 
+/** What cancel-all lists for a conditional order it cancelled. */
+const conditionalAck = (c: ConditionalSnapshot): { orderId: number; clientOrderId: string | null } => ({ orderId: c.conditionalId, clientOrderId: c.clientOrderId });

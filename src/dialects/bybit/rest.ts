@@ -16,6 +16,7 @@ import { instrument } from './instruments.js';
 import { categoryOf, optionalEnum, optionalInteger, optionalString, paramsOf } from './params.js';
 import { accountRoutes } from './rest-account.js';
 import { tradeRoutes } from './rest-trade.js';
+import { tpslRoutes } from './rest-tpsl.js';
 import { historyRoutes } from './rest-history.js';
 import { marketRoutes } from './rest-market.js';
 import { bybitSymbol, type BybitSymbols } from './symbols.js';
@@ -96,6 +97,7 @@ export async function bybitRoutes(app: FastifyInstance, options: BybitRestOption
     const inner: BybitRestOptions = { exchange, credentials: options.credentials, symbols };
     await signed.register(accountRoutes, inner);
     await signed.register(tradeRoutes, inner);
+    await signed.register(tpslRoutes, inner);
     await signed.register(historyRoutes, inner);
   });
 }

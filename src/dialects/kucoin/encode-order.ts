@@ -13,6 +13,7 @@
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { OrderSnapshot, OrderSource, TradeEvent } from '../../engine/types.js';
 import type { JsonObject } from './encode-position.js';
+import { NO_STOP, type StopFields } from './encode-stop.js';
 import { amountText, averagePriceText, nsNum, priceText, rateText } from './values.js';
 
 /** KuCoin's tradeType: `liquid` for the risk engine's forced orders (liquidation and ADL), else `trade`. */
@@ -63,8 +64,12 @@ export function matchData(t: TradeEvent, config: SymbolConfig, name: string): Js
   };
 }
 
-/** The REST order object (GET /api/v1/orders, /api/v1/orders/{id}). */
-export function restOrder(o: OrderSnapshot, config: SymbolConfig, name: string): JsonObject {
+/**
+ * The REST order object (GET /api/v1/orders, /api/v1/orders/{id}). An order a stop order placed
+ * shows that stop order's fields (`stop`, `stopPrice`, `stopPriceType`, `stopTriggered` true, and
+ * `closeOrder`), as KuCoin shows a triggered stop order (encode-stop.ts).
+ */
+export function restOrder(o: OrderSnapshot, config: SymbolConfig, name: string, stop: StopFields = NO_STOP): JsonObject {
   const live = isLive(o);
   const limit = o.orderType === 'LIMIT';
   const filledValue = amountText(o.cumQuote * config.valuePerTickContract);
@@ -79,17 +84,17 @@ export function restOrder(o: OrderSnapshot, config: SymbolConfig, name: string):
     dealValue: filledValue,
     dealSize: o.executedQty,
     stp: '',
-    stop: '',
-    stopPriceType: '',
-    stopTriggered: false,
-    stopPrice: null,
+    stop: stop.stop,
+    stopPriceType: stop.stopPriceType,
+    stopTriggered: stop.stopTriggered,
+    stopPrice: stop.stopPrice,
     timeInForce: o.timeInForce === 'GTX' ? 'GTC' : o.timeInForce,
     postOnly: o.timeInForce === 'GTX',
     hidden: false,
     iceberg: false,
     leverage: String(o.leverage),
     forceHold: false,
-    closeOrder: false,
+    closeOrder: stop.closeOrder,
     visibleSize: null,
     clientOid: o.clientOrderId,
     remark: null,

@@ -7,9 +7,10 @@
  * Envelope: {"type":"message","topic","subject","userId","channelType":"private","data","seq"};
  * `seq` (the account's gap-free sequence) is perpstream's addition, as in every dialect.
  */
-import type { ConfigEvent, EngineEvent } from '../../engine/types.js';
+import type { ConditionalEvent, ConfigEvent, EngineEvent } from '../../engine/types.js';
 import { adjustRiskLimitData, markPriceData, positionChangeData, settlementData, type JsonObject } from './encode-position.js';
 import { matchData, orderChangeData } from './encode-order.js';
+import { stopOrderData, type StopOrderMessage } from './encode-stop.js';
 import { legacyWalletData, walletBalanceData } from './encode-wallet.js';
 import { toJson } from './json.js';
 import type { KucoinSymbols } from './symbols.js';
@@ -17,6 +18,7 @@ import { FrameMemo } from '../frame-memo.js';
 
 export const TOPICS = Object.freeze({
   orders: '/contractMarket/tradeOrders',
+  stopOrders: '/contractMarket/advancedOrders',
   wallet: '/contractAccount/wallet',
   position: '/contract/position',
   positionAll: '/contract/positionAll',
@@ -24,7 +26,12 @@ export const TOPICS = Object.freeze({
   crossLeverage: '/contract/crossLeverage',
 });
 
-/** Subscription keys: `orders`, `orders:XBTUSDTM`, `wallet`, `position:XBTUSDTM`, `positionAll`, `marginMode`, `crossLeverage`. */
+/** The stopOrder message of each conditional change; an amendment has none (encode-stop.ts). */
+const STOP_ORDER_MESSAGES: Readonly<Record<ConditionalEvent['change'], StopOrderMessage | undefined>> = {
+  NEW: 'open', TRIGGERED: 'triggered', REJECTED: 'triggered', CANCELED: 'cancel', EXPIRED: 'cancel', AMENDED: undefined,
+};
+
+/** Subscription keys: `orders`, `orders:XBTUSDTM`, `stopOrders`, `wallet`, `position:XBTUSDTM`, `positionAll`, `marginMode`, `crossLeverage`. */
 export type SubscriptionKey = string;
 
 export interface Frame {
@@ -90,8 +97,13 @@ export class KucoinEncoder {
         const name = this.symbols.name(event.symbol);
         return positionFrames(name, 'position.settlement', settlementData(event, this.symbols.config(event.symbol)));
       }
-      case 'conditional':
-        return []; // issue 13: /contractMarket/advancedOrders
+      case 'conditional': {
+        const type = STOP_ORDER_MESSAGES[event.change];
+        if (type === undefined) return [];
+        const c = event.conditional;
+        const name = this.symbols.name(c.symbol);
+        return [message('stopOrders', TOPICS.stopOrders, 'stopOrder', stopOrderData(c, this.symbols.config(c.symbol), name, type, event.time))];
+      }
       case 'riskLimit':
         return positionFrames(this.symbols.name(event.symbol), 'position.adjustRiskLimit', adjustRiskLimitData(event));
       case 'balance': {

@@ -2,7 +2,7 @@
  * KuCoin's response envelope `{"code":"200000","data":…}` and its errors `{"code","msg"}`, with
  * codes chosen from KuCoin's own list so that clients (ccxt 4.5.84 among them) raise the intended
  * error: 400001–400005 → AuthenticationError (400002 InvalidNonce), 400100 → BadRequest,
- * 300000 → InvalidOrder, 300003 → InsufficientFunds, 100001 → OrderNotFound, 100004 → BadRequest,
+ * 300000 → InvalidOrder, 300003 → InsufficientFunds, 300004 (too many stop orders) → ExchangeError, 100001 → OrderNotFound, 100004 → BadRequest,
  * 330005 / 330012 → InvalidOrder, 404000 → NotSupported, 500000 → ExchangeNotAvailable.
  * Authentication errors come with HTTP 401, parameter errors with 400, unknown paths with 404;
  * business errors (orders, positions) with HTTP 200, as KuCoin sends them.
@@ -37,12 +37,14 @@ export function fromEngineError(error: CommandError): KucoinError {
     case 'NO_POSITION': return new KucoinError('300009', `No open positions: ${error.message}`);
     case 'UNKNOWN_ACCOUNT': return new KucoinError('400003', `the account of this KC-API-KEY no longer exists: ${error.message}`, 401);
     case 'INVALID_ARGUMENT': return badParam(error.message);
+    // KuCoin: 300004 "Stop order quantity limit exceeded (limit: xxx, current: xxx)".
+    case 'TOO_MANY_CONDITIONAL_ORDERS': return new KucoinError('300004', `Stop order quantity limit exceeded: ${error.message}`);
+    // KuCoin fires such a stop order at once; the engine refuses it (docs/dialects/kucoin.md, "Stop orders").
+    case 'WOULD_TRIGGER_IMMEDIATELY': return invalidOrder(`the stop condition already holds, so the order would trigger immediately: ${error.message}`);
     case 'TOO_MANY_OPEN_ORDERS':
     case 'HAS_OPEN_POSITION_OR_ORDER':
     case 'ORDER_NOT_AMENDABLE':
     case 'NO_CHANGE':
-    case 'WOULD_TRIGGER_IMMEDIATELY':
-    case 'TOO_MANY_CONDITIONAL_ORDERS':
       return invalidOrder(error.message);
   }
 }

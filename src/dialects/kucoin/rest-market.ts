@@ -1,10 +1,13 @@
 /**
  * Public futures endpoints: contracts (what ccxt's fetchMarkets reads: a non-null
- * nextFundingRateTime makes the contract a swap; multiplier is the contract size), risk-limit
+ * nextFundingRateTime makes the contract a swap; multiplier is the contract size; with the market
+ * fields KuCoin lists, open interest among them, which ccxt's fetchTickers reads), risk-limit
  * tiers, server time and status.
  */
 import type { FastifyInstance } from 'fastify';
-import { decimalPlaces, formatRate, formatScaled, parseScaled } from '../../engine/fixed.js';
+import { decimalPlaces, formatRate, formatRatio, formatScaled, parseAmount, parseScaled } from '../../engine/fixed.js';
+import type { Exchange } from '../../service/exchange.js';
+import type { DayStats } from '../../service/market-data.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import { Num, type JsonValue } from './json.js';
 import { badParam, ok } from './envelope.js';
@@ -26,13 +29,44 @@ export function msToNextFunding(now: number): number {
   return 8 * HOUR_MS;
 }
 
-/** The contract object of GET /api/v1/contracts/active (numbers as JSON numbers, like KuCoin). */
-export function contractObject(config: SymbolConfig, name: string, market: { markPrice: number | null; lastPrice: number | null } | undefined, now: number): { [key: string]: JsonValue } {
+/** What a contract object shows of the market: prices, funding, open interest, the last 24 hours. */
+export interface ContractFigures {
+  markPrice: number | null;
+  indexPrice: number | null;
+  lastPrice: number | null;
+  /** The running interval's (predicted) funding rate and the last settled one, 10⁻⁸. */
+  predictedFundingRate: bigint;
+  lastFundingRate: bigint;
+  /** Contracts (lots). */
+  openInterest: number;
+  day: DayStats;
+}
+
+/** The figures of a contract now, from the engine and the market-data service. */
+export function contractFigures(exchange: Exchange, config: SymbolConfig): ContractFigures {
+  const now = exchange.now();
+  const info = exchange.engine.prices(config.symbol, now)!;
+  return {
+    markPrice: info.markPrice, indexPrice: info.indexPrice, lastPrice: info.lastPrice, predictedFundingRate: info.predictedFundingRate,
+    lastFundingRate: info.lastFundingRate, openInterest: info.openInterest, day: exchange.state.market.dayStats(config.symbol, now),
+  };
+}
+
+/**
+ * The contract object of GET /api/v1/contracts/active and /api/v1/contracts/{symbol} (numbers as
+ * JSON numbers, like KuCoin): the specification, and with `figures` the market fields KuCoin lists
+ * (funding rates, open interest, 24-hour turnover and volume in the base currency, mark, index and
+ * last price, 24-hour low, high and change), which ccxt's fetchTickers reads.
+ */
+export function contractObject(config: SymbolConfig, name: string, figures: ContractFigures | undefined, now: number): { [key: string]: JsonValue } {
   const spec = config.spec;
   const firstTier = config.tiers[0]!;
   const lastTier = config.tiers[config.tiers.length - 1]!;
-  const mark = market?.markPrice ?? null;
-  const last = market?.lastPrice ?? null;
+  const mark = figures?.markPrice ?? null;
+  const last = figures?.lastPrice ?? null;
+  const day = figures?.day;
+  const open = day?.open ?? null;
+  const close = day?.last ?? null;
   return {
     symbol: name,
     rootSymbol: spec.quoteAsset,
@@ -66,13 +100,27 @@ export function contractObject(config: SymbolConfig, name: string, market: { mar
     fairMethod: 'FundingRate',
     settlementSymbol: '',
     status: 'Open',
+    ...(figures === undefined ? {} : {
+      fundingFeeRate: rateNum(figures.lastFundingRate),
+      predictedFundingFeeRate: rateNum(figures.predictedFundingRate),
+      openInterest: String(figures.openInterest),
+      turnoverOf24h: amountNum(figures.day.quoteVolume * config.valuePerTickContract),
+      volumeOf24h: amountNum(BigInt(figures.day.volume) * parseAmount(spec.contractSize)),
+    }),
     markPrice: mark === null ? null : priceNum(config, mark),
+    ...(figures === undefined ? {} : { indexPrice: figures.indexPrice === null ? null : priceNum(config, figures.indexPrice) }),
     lastTradePrice: last === null ? null : priceNum(config, last),
     nextFundingRateTime: msToNextFunding(now),
     fundingRateGranularity: 8 * HOUR_MS,
     maxLeverage: spec.maxLeverage,
     supportCross: true,
     sourceExchanges: [],
+    ...(day === undefined ? {} : {
+      lowPrice: day.low === null ? null : priceNum(config, day.low),
+      highPrice: day.high === null ? null : priceNum(config, day.high),
+      priceChgPct: Num.of(open === null || close === null || open === 0 ? '0' : formatRatio(BigInt(close - open), BigInt(open), 4)),
+      priceChg: open === null || close === null ? 0 : priceNum(config, close - open),
+    }),
   };
 }
 
@@ -109,7 +157,7 @@ export function symbolParam(symbols: KucoinSymbols, name: string): SymbolConfig 
 
 export async function marketRoutes(app: FastifyInstance, options: KucoinRestOptions): Promise<void> {
   const { exchange, symbols } = options;
-  const contract = (config: SymbolConfig) => contractObject(config, symbols.name(config.symbol), exchange.engine.market(config.symbol), exchange.now());
+  const contract = (config: SymbolConfig) => contractObject(config, symbols.name(config.symbol), contractFigures(exchange, config), exchange.now());
 
   app.get('/api/v1/contracts/active', async () => ok(symbols.all().map(contract)));
   app.get<{ Params: { symbol: string } }>('/api/v1/contracts/:symbol', async (request) => ok(contract(symbolParam(symbols, request.params.symbol))));

@@ -1,55 +1,35 @@
 /**
- * Signed futures trade endpoints: place, cancel (by id, by clientOid, all), order lists and
- * details, fills. KuCoin has no amend: clients cancel and place again (docs/dialects/kucoin.md).
+ * Signed futures trade endpoints: place (orders, st-orders), cancel (by id, by clientOid, all),
+ * order lists and details, fills; stop orders share the place, cancel and detail routes and have
+ * their own list and mass cancel (rest-stop.ts). KuCoin has no amend: clients cancel and place again (docs/dialects/kucoin.md).
  * The batch routes (batch.ts) run the same place and cancel functions for each item.
  */
 import type { FastifyInstance } from 'fastify';
 import { batchRoutes, type PlacedOrder } from './batch.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
-import type { OrderSnapshot, PlaceOrder, PositionSide, StpMode, TimeInForce } from '../../engine/types.js';
-import type { AccountView } from '../../engine/view.js';
+import type { ConditionalSnapshot, OrderSnapshot } from '../../engine/types.js';
 import type { Exchange } from '../../service/exchange.js';
 import { restFill, restOrder } from './encode-order.js';
 import { echo } from '../front-door-bounds.js';
-import { badParam, fromEngineError, fromRejection, invalidOrder, KucoinError, ok, orderNotFound } from './envelope.js';
+import { fromEngineError, fromRejection, invalidOrder, KucoinError, ok, orderNotFound } from './envelope.js';
 import {
-  callerOf, clientOidOf, optionalBoolean, optionalEnum, optionalInteger, optionalString, paramsOf, priceOf, requiredString, symbolOf, type Params,
+  callerOf, optionalEnum, optionalString, paramsOf, requiredString, symbolOf, type Params,
 } from './params.js';
+import { inTimeRange, orderIdOf, page } from './paging.js';
 import { accountState } from './rest-account.js';
 import type { KucoinRestOptions } from './rest.js';
-import type { KucoinSymbols } from './symbols.js';
-
-const MAX_PAGE_SIZE = 1000;
-const STP: Readonly<Record<string, StpMode>> = { CN: 'EXPIRE_TAKER', CO: 'EXPIRE_MAKER', CB: 'EXPIRE_BOTH' };
+import { placeCommand } from './order-params.js';
+import { immediateTrigger } from './stop-params.js';
+import { StopOrders, stopOrderRoutes } from './rest-stop.js';
 
 const isLive = (o: OrderSnapshot): boolean => o.state === 'NEW' || o.state === 'PARTIALLY_FILLED';
-
-/** KuCoin's order id: the engine's, as digits. */
-function orderIdOf(text: string): number | undefined {
-  if (!/^\d{1,15}$/.test(text)) return undefined;
-  const id = Number(text);
-  return id >= 1 ? id : undefined;
-}
-
-function page<T>(items: T[], params: Params): { currentPage: number; pageSize: number; totalNum: number; totalPage: number; items: T[] } {
-  const currentPage = optionalInteger(params, 'currentPage', 1, 1_000_000) ?? 1;
-  const pageSize = optionalInteger(params, 'pageSize', 1, MAX_PAGE_SIZE) ?? 50;
-  return {
-    currentPage, pageSize, totalNum: items.length, totalPage: Math.ceil(items.length / pageSize),
-    items: items.slice((currentPage - 1) * pageSize, currentPage * pageSize),
-  };
-}
-
-function inTimeRange(time: number, params: Params): boolean {
-  const start = optionalInteger(params, 'startAt', 0, Number.MAX_SAFE_INTEGER);
-  const end = optionalInteger(params, 'endAt', 0, Number.MAX_SAFE_INTEGER);
-  return (start === undefined || time >= start) && (end === undefined || time <= end);
-}
 
 export async function tradeRoutes(app: FastifyInstance, options: KucoinRestOptions): Promise<void> {
   const { exchange, symbols } = options;
   const name = (o: { symbol: string }): string => symbols.name(o.symbol);
   const config = (o: { symbol: string }): SymbolConfig => symbols.config(o.symbol);
+  const stops = new StopOrders(exchange, symbols);
+  const orderObject = (o: OrderSnapshot) => restOrder(o, config(o), name(o), stops.fieldsOf(o, config(o)));
 
   /** Every order KuCoin would know of: live ones, then finished ones (rejected orders never existed); newest first. */
   const allOrders = (accountId: number): OrderSnapshot[] => {
@@ -57,37 +37,54 @@ export async function tradeRoutes(app: FastifyInstance, options: KucoinRestOptio
     return [...live].reverse().concat(exchange.history.finishedOrders(accountId).filter((o) => o.state !== 'REJECTED'));
   };
 
-  /** One order placed from KuCoin's order parameters (also one item of orders/multi); a refusal throws its KucoinError. */
-  const placeOrder = async (accountId: number, params: Params): Promise<PlacedOrder> => {
+  /**
+   * One order (or stop order) placed from KuCoin's order parameters (also one item of orders/multi,
+   * and st-orders); a refusal throws its KucoinError.
+   */
+  const placeOrder = async (accountId: number, params: Params, endpoint: 'orders' | 'st-orders' = 'orders'): Promise<PlacedOrder> => {
     const { view } = accountState(exchange, accountId);
-    const command = placeCommand(symbols, view, params);
+    const command = placeCommand(symbols, view, params, endpoint);
     const { result } = await exchange.execute(command);
+    if (!result.ok && result.code === 'WOULD_TRIGGER_IMMEDIATELY') throw immediateTrigger(command, config(command), result.message);
     if (!result.ok) throw fromEngineError(result);
+    if (result.kind === 'conditional') {
+      const c = result.conditional;
+      return { orderId: String(c.conditionalId), clientOid: c.clientOrderId ?? undefined, symbol: name(c) };
+    }
     if (result.kind !== 'order') throw invalidOrder('unexpected result');
     if (result.order.state === 'REJECTED') throw fromRejection(result.order.reason, result.order.orderId);
     return { orderId: String(result.order.orderId), clientOid: result.order.clientOrderId ?? undefined, symbol: name(result.order) };
   };
 
-  /** One open order cancelled by its id (also one item of orders/multi-cancel). */
+  /** One open order or untriggered stop order cancelled by its id (also one item of orders/multi-cancel). */
   const cancelById = async (accountId: number, text: string): Promise<number> => {
     const orderId = orderIdOf(text);
     const live = orderId === undefined ? undefined : accountState(exchange, accountId).view.orders.find((o) => o.orderId === orderId);
-    if (live === undefined) throw notCancelable(exchange, accountId, orderId, text);
-    const { result } = await exchange.execute({ type: 'cancelOrder', accountId, symbol: live.symbol, orderId: live.orderId });
+    const stop = orderId === undefined || live !== undefined ? undefined : stops.findWaiting(accountId, (c) => c.conditionalId === orderId);
+    if (live === undefined && stop === undefined) throw notCancelable(exchange, stops, accountId, orderId, text);
+    const { result } = await exchange.execute(live !== undefined
+      ? { type: 'cancelOrder', accountId, symbol: live.symbol, orderId: live.orderId }
+      : { type: 'cancelConditional', accountId, symbol: stop!.symbol, conditionalId: stop!.conditionalId });
     if (!result.ok) throw fromEngineError(result);
-    return live.orderId;
+    return orderId!;
   };
 
-  /** One open order cancelled by its clientOid on a symbol (also one item of orders/multi-cancel). */
+  /** One open order or untriggered stop order cancelled by its clientOid on a symbol (also one item of orders/multi-cancel). */
   const cancelByClientOid = async (accountId: number, symbol: SymbolConfig, clientOrderId: string): Promise<void> => {
-    const live = accountState(exchange, accountId).view.orders.find((o) => o.clientOrderId === clientOrderId && o.symbol === symbol.symbol);
-    if (live === undefined) throw orderNotFound(`no open order with clientOid ${clientOrderId} on ${name(symbol)}`);
-    const { result } = await exchange.execute({ type: 'cancelOrder', accountId, symbol: symbol.symbol, clientOrderId });
+    const matches = (o: { clientOrderId: string | null; symbol: string }): boolean => o.clientOrderId === clientOrderId && o.symbol === symbol.symbol;
+    const live = accountState(exchange, accountId).view.orders.find(matches);
+    const stop = live === undefined ? stops.findWaiting(accountId, matches) : undefined;
+    if (live === undefined && stop === undefined) throw orderNotFound(`no open order or untriggered stop order with clientOid ${clientOrderId} on ${name(symbol)}`);
+    const { result } = await exchange.execute({ type: live !== undefined ? 'cancelOrder' : 'cancelConditional', accountId, symbol: symbol.symbol, clientOrderId });
     if (!result.ok) throw fromEngineError(result);
   };
 
   app.post('/api/v1/orders', async (request) => {
     const { orderId, clientOid } = await placeOrder(callerOf(request), paramsOf(request));
+    return ok({ orderId, clientOid });
+  });
+  app.post('/api/v1/st-orders', async (request) => {
+    const { orderId, clientOid } = await placeOrder(callerOf(request), paramsOf(request), 'st-orders');
     return ok({ orderId, clientOid });
   });
 
@@ -102,6 +99,7 @@ export async function tradeRoutes(app: FastifyInstance, options: KucoinRestOptio
   });
 
   batchRoutes(app, symbols, { placeOrder, cancelById, cancelByClientOid });
+  stopOrderRoutes(app, exchange, symbols, stops);
 
   app.delete('/api/v1/orders', async (request) => {
     const accountId = callerOf(request);
@@ -125,21 +123,24 @@ export async function tradeRoutes(app: FastifyInstance, options: KucoinRestOptio
     const orders = allOrders(accountId).filter((o) => (symbol === undefined || o.symbol === symbol) && isLive(o) === (status === 'active') &&
       (side === undefined || o.side === side.toUpperCase()) && (type === undefined || o.orderType === type.toUpperCase()) && inTimeRange(o.createTime, params));
     const paged = page(orders, params);
-    return ok({ ...paged, items: paged.items.map((o) => restOrder(o, config(o), name(o))) });
+    return ok({ ...paged, items: paged.items.map(orderObject) });
   });
 
-  const oneOrder = (accountId: number, match: (o: OrderSnapshot) => boolean, what: string) => {
-    const order = allOrders(accountId).find(match);
-    if (order === undefined) throw orderNotFound(`${what} is not known (finished orders are kept for the last 1000 per account)`);
-    return ok(restOrder(order, config(order), name(order)));
+  /** An order, or a stop order that has not placed one (KuCoin: "Get a single order by order id (including a stop order)"). */
+  const oneOrder = (accountId: number, isOrder: (o: OrderSnapshot) => boolean, isStop: (c: ConditionalSnapshot) => boolean, what: string) => {
+    const order = allOrders(accountId).find(isOrder);
+    if (order !== undefined) return ok(orderObject(order));
+    const stop = stops.findWaiting(accountId, isStop) ?? stops.findEnded(accountId, isStop);
+    if (stop !== undefined) return ok(stops.restObject(stop));
+    throw orderNotFound(`${what} is not known (finished orders are kept for the last 1000 per account)`);
   };
   app.get('/api/v1/orders/byClientOid', async (request) => {
     const clientOid = requiredString(paramsOf(request), 'clientOid');
-    return oneOrder(callerOf(request), (o) => o.clientOrderId === clientOid, `clientOid ${clientOid}`);
+    return oneOrder(callerOf(request), (o) => o.clientOrderId === clientOid, (c) => c.clientOrderId === clientOid, `clientOid ${clientOid}`);
   });
   app.get<{ Params: { orderId: string } }>('/api/v1/orders/:orderId', async (request) => {
-    const orderId = orderIdOf(request.params.orderId);
-    return oneOrder(callerOf(request), (o) => o.orderId === orderId, `order ${request.params.orderId}`);
+    const id = orderIdOf(request.params.orderId);
+    return oneOrder(callerOf(request), (o) => o.orderId === id, (c) => c.conditionalId === id, `order ${request.params.orderId}`);
   });
 
   app.get('/api/v1/fills', async (request) => {
@@ -158,102 +159,10 @@ export async function tradeRoutes(app: FastifyInstance, options: KucoinRestOptio
   });
 }
 
-/** Why an order id cannot be cancelled: finished already (100004), or never an order of this account (100001). */
-function notCancelable(exchange: Exchange, accountId: number, orderId: number | undefined, text: string): KucoinError {
-  if (orderId !== undefined && exchange.history.finishedOrder(accountId, orderId) !== undefined) {
+/** Why an order id cannot be cancelled: finished already, or a stop order that ended (100004), or never an order of this account (100001). */
+function notCancelable(exchange: Exchange, stops: StopOrders, accountId: number, orderId: number | undefined, text: string): KucoinError {
+  if (orderId !== undefined && (exchange.history.finishedOrder(accountId, orderId) !== undefined || stops.hasEnded(accountId, orderId))) {
     return new KucoinError('100004', `Order is in not cancelable state: order ${echo(text)} is already done`);
   }
   return orderNotFound(`order ${echo(text)} is not an open order of this account`);
 }
-
-/** KuCoin's order parameters as an engine command. */
-export function placeCommand(symbols: KucoinSymbols, view: AccountView, params: Params): Omit<PlaceOrder, 'time'> {
-  const config = symbolOf(symbols, params, true);
-  const clientOrderId = clientOidOf(params);
-  for (const unsupported of ['stop', 'stopPrice', 'triggerStopUpPrice', 'triggerStopDownPrice']) {
-    if (optionalString(params, unsupported) !== undefined) throw badParam(`${unsupported}: stop and take-profit orders are not supported here`);
-  }
-  for (const unsupported of ['qty', 'valueQty']) {
-    if (optionalString(params, unsupported) !== undefined) throw badParam(`${unsupported}: send size, the number of lots (contracts)`);
-  }
-  if (optionalBoolean(params, 'hidden') === true || optionalBoolean(params, 'iceberg') === true) throw badParam('hidden and iceberg orders are not supported here');
-  const leverage = optionalString(params, 'leverage');
-  // The symbol's leverage setting applies (set it with POST /api/v2/changeCrossUserLeverage); ccxt always sends 1.
-  // What is sent must still be a leverage the contract offers.
-  if (leverage !== undefined) {
-    const match = /^(\d{1,4})(?:\.(\d+))?$/.exec(leverage);
-    const whole = match === null ? NaN : Number(match[1]);
-    const fraction = /[1-9]/.test(match?.[2] ?? '');
-    if (!(whole >= 1) || whole > config.spec.maxLeverage || (whole === config.spec.maxLeverage && fraction)) {
-      throw badParam(`leverage must be a number from 1 to ${config.spec.maxLeverage}`);
-    }
-  }
-
-  // KuCoin: marginMode "ISOLATED, CROSS, default: ISOLATED", and an order never switches the
-  // contract's mode: one that does not match it is refused (330005), so on a CROSS contract every
-  // order must say CROSS. ccxt sends marginMode only when asked; KuCoin's SDK always sends it.
-  const settings = view.settings.find((s) => s.symbol === config.symbol)!;
-  const sentMarginMode = optionalEnum(params, 'marginMode', ['ISOLATED', 'CROSS'] as const, (s) => s.toUpperCase());
-  const marginMode = sentMarginMode ?? 'ISOLATED';
-  const current = settings.marginMode === 'ISOLATED' ? 'ISOLATED' : 'CROSS';
-  if (marginMode !== current) {
-    const ordered = sentMarginMode === undefined ? 'ISOLATED (no marginMode sent)' : marginMode;
-    throw new KucoinError('330005',
-      `The order's margin mode does not match the selected one: ${nameOf(symbols, config)} is ${current}, the order ${ordered}. Please switch and try again.`);
-  }
-
-  const hedge = view.positionMode === 'HEDGE';
-  const positionSideParam = optionalEnum(params, 'positionSide', ['BOTH', 'LONG', 'SHORT'] as const, (s) => s.toUpperCase());
-  if (hedge && (positionSideParam === undefined || positionSideParam === 'BOTH')) {
-    throw new KucoinError('330012', 'Your order is in One-Way Mode, while your account is set to Hedge Mode: send positionSide LONG or SHORT');
-  }
-  if (!hedge && positionSideParam !== undefined && positionSideParam !== 'BOTH') {
-    throw new KucoinError('330012', `Your order is in Hedge Mode (positionSide ${positionSideParam}), while your account is set to One-Way Mode`);
-  }
-  const positionSide: PositionSide = hedge ? positionSideParam! : 'BOTH';
-  const position = view.positions.find((p) => p.symbol === config.symbol && p.positionSide === positionSide);
-  const closeOrder = optionalBoolean(params, 'closeOrder') === true;
-
-  let side = optionalEnum(params, 'side', ['buy', 'sell'] as const, (s) => s.toLowerCase());
-  let qty: number;
-  if (closeOrder) {
-    // KuCoin: side and size may be left out; the whole position is closed.
-    const open = position?.qty ?? 0;
-    if (open === 0) throw new KucoinError('300009', `No open positions to close on ${nameOf(symbols, config)}`);
-    side = open > 0 ? 'sell' : 'buy';
-    qty = Math.abs(open);
-  } else {
-    if (side === undefined) throw badParam('side is required (buy or sell)');
-    const sizeText = requiredString(params, 'size');
-    const { minQty, maxQty } = config.spec;
-    if (!/^\d+$/.test(sizeText) || Number(sizeText) < minQty || Number(sizeText) > maxQty) {
-      throw invalidOrder(`size must be a whole number of lots from ${minQty} to ${maxQty} (got ${echo(sizeText)})`);
-    }
-    qty = Number(sizeText);
-  }
-  const engineSide = side === 'buy' ? 'BUY' : 'SELL';
-  const closes = hedge && (positionSide === 'LONG') === (engineSide === 'SELL');
-  const reduceOnly = closeOrder || optionalBoolean(params, 'reduceOnly') === true;
-  if (hedge && reduceOnly && !closes) throw badParam(`reduceOnly: ${side} on the ${positionSide} position would open it, not reduce it`);
-
-  const type = optionalEnum(params, 'type', ['limit', 'market'] as const, (s) => s.toLowerCase()) ?? (closeOrder && optionalString(params, 'price') === undefined ? 'market' : 'limit');
-  let timeInForce: TimeInForce = optionalEnum(params, 'timeInForce', ['GTC', 'IOC', 'FOK'] as const, (s) => s.toUpperCase()) ?? 'GTC';
-  if (optionalBoolean(params, 'postOnly') === true) {
-    if (type === 'market' || timeInForce !== 'GTC') throw badParam('postOnly is for GTC limit orders only');
-    timeInForce = 'GTX';
-  }
-  if (type === 'market' && timeInForce === 'GTC') timeInForce = 'IOC';
-  const stpText = optionalString(params, 'stp');
-  const stpMode = stpText === undefined ? undefined : STP[stpText.toUpperCase()];
-  if (stpText !== undefined && stpMode === undefined) throw badParam(`stp must be CN, CO or CB (got ${echo(stpText)}; DC is not supported)`);
-
-  return {
-    type: 'placeOrder', accountId: view.accountId, symbol: config.symbol, side: engineSide, positionSide,
-    orderType: type === 'limit' ? 'LIMIT' : 'MARKET', timeInForce, price: type === 'limit' ? priceOf(params, 'price', config) : 0, qty,
-    // In hedge mode the closing side is reduce-only by nature; the engine takes no flag there.
-    reduceOnly: !hedge && reduceOnly,
-    clientOrderId, stpMode,
-  };
-}
-
-const nameOf = (symbols: KucoinSymbols, config: SymbolConfig): string => symbols.name(config.symbol);

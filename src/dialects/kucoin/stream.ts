@@ -5,7 +5,7 @@
  * subscribes topics with {"id","type":"subscribe","topic","privateChannel":true,"response":true}
  * ({"id","type":"ack"} when response is true). Errors: {"id","type":"error","code","data"}.
  *
- * Topics: /contractMarket/tradeOrders[:SYM,SYM], /contractAccount/wallet, /contract/position:SYM[,SYM],
+ * Topics: /contractMarket/tradeOrders[:SYM,SYM], /contractMarket/advancedOrders, /contractAccount/wallet, /contract/position:SYM[,SYM],
  * /contract/positionAll, /contract/marginMode, /contract/crossLeverage; and on every connection the
  * public market topics (market-stream.ts). A token from bullet-public opens a connection for the
  * public topics only; a private topic on it is refused (401).
@@ -39,6 +39,7 @@ export function topicKeys(topic: string, symbols: KucoinSymbols): string[] | str
   switch (base) {
     case TOPICS.orders: return at < 0 ? ['orders'] : names.map((n) => `orders:${n}`);
     case TOPICS.position: return at < 0 ? `topic ${base} needs symbols: ${base}:XBTUSDTM[,ETHUSDTM]` : names.map((n) => `position:${n}`);
+    case TOPICS.stopOrders: return bare('stopOrders');
     case TOPICS.wallet: return bare('wallet');
     case TOPICS.positionAll: return bare('positionAll');
     case TOPICS.marginMode: return bare('marginMode');

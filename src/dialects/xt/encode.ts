@@ -7,7 +7,7 @@
 import { formatAmount } from '../../engine/fixed.js';
 import { formatAveragePrice, formatPrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
-import type { BalanceSnapshot, EngineEvent, NoticeEvent, OrderSnapshot, PositionSnapshot, TradeEvent } from '../../engine/types.js';
+import type { BalanceSnapshot, ConditionalKind, EngineEvent, NoticeEvent, OrderSnapshot, PositionSnapshot, TradeEvent } from '../../engine/types.js';
 import { FrameMemo } from '../frame-memo.js';
 
 export type XtTopic = 'balance' | 'position' | 'trade' | 'order' | 'notify';
@@ -71,6 +71,16 @@ export function xtPosition(p: PositionSnapshot, config: SymbolConfig, side = xtP
   };
 }
 
+/**
+ * XT's `sourceType` of an order (seeds 000/001, `User Order.mdx`): DEFAULT when placed directly,
+ * ENTRUST when a plan or trailing (track) order placed it, PROFIT when a take-profit / stop-loss did.
+ * The order's `sourceId` is then that conditional order's id.
+ */
+export function xtSourceType(origin: ConditionalKind | null): 'DEFAULT' | 'ENTRUST' | 'PROFIT' {
+  if (origin === null) return 'DEFAULT';
+  return origin === 'TAKE_PROFIT' || origin === 'STOP_LOSS' ? 'PROFIT' : 'ENTRUST';
+}
+
 /** Order fields shared by the push and the REST order object. */
 export function xtOrderFields(o: OrderSnapshot, config: SymbolConfig): Record<string, unknown> {
   return {
@@ -89,8 +99,8 @@ export function xtOrderFields(o: OrderSnapshot, config: SymbolConfig): Record<st
     // A hedge-mode closing side is reduce-only by nature.
     reduceOnly: o.reduceOnly || (o.positionSide !== 'BOTH' && (o.positionSide === 'LONG') === (o.side === 'SELL')),
     marginFrozen: formatAmount(o.marginFrozen),
-    sourceType: 'DEFAULT',
-    sourceId: '',
+    sourceType: xtSourceType(o.origin),
+    sourceId: o.conditionalId === null ? '' : String(o.conditionalId),
     state: o.state,
     reason: o.reason,
     leverage: o.leverage,
@@ -173,6 +183,10 @@ export class XtEncoder {
       case 'trade': return 'trade';
       case 'order': return 'order';
       case 'notice': return 'notify';
+      // XT has no channel for conditional (entrust / profit / track) orders: they are seen over REST,
+      // and the order one places is pushed on `order` with its sourceType and sourceId. Like config and
+      // funding events, a conditional event takes a seq and sends nothing: a stream's seqs may skip.
+      case 'conditional':
       default: return null;
     }
   }

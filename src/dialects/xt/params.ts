@@ -38,6 +38,12 @@ export function paramsOf(request: FastifyRequest): Params {
   return { ...query, ...body };
 }
 
+/** Refuses parameters an endpoint does not read (COMMON_003 invalid_params): never silently dropped. */
+export function onlyParams(params: Params, allowed: readonly string[]): void {
+  const unknown = Object.keys(params).filter((name) => !allowed.includes(name));
+  if (unknown.length > 0) throw invalidParams(`${unknown.join(', ')} is not a parameter of this endpoint (send ${allowed.join(', ')})`);
+}
+
 /** XT's words for a refused parameter (COMMON_003 invalid_params). */
 const XT_PARAM_ERRORS: ParamErrors = {
   missing: (name, hint) => invalidParams(`${name} is required${hint}`),

@@ -6,15 +6,17 @@
 import type { FastifyInstance } from 'fastify';
 import { formatAmount } from '../../engine/fixed.js';
 import { formatPrice } from '../../engine/format.js';
-import type { PositionSide, PositionSnapshot } from '../../engine/types.js';
+import type { ConditionalSnapshot, PositionSide, PositionSnapshot } from '../../engine/types.js';
 import type { AccountView } from '../../engine/view.js';
 import type { Applied } from '../../engine/engine.js';
 import type { Exchange } from '../../service/exchange.js';
 import { fromEngineError, invalidParams, ok, XtError, type XtEnvelope } from './envelope.js';
+import { AccountConditionals } from './conditionals.js';
 import { xtBalance, xtPosition, xtPositionSide } from './encode.js';
+import { XT_TRIGGER_PRICE_TYPE } from './entrust-objects.js';
 import { issuedOrXtError, tooManyListenKeyRequests } from './listen-key-policy.js';
 import {
-  callerOf, marginAmountOf, paramsOf, requiredEnum, requiredInteger, requiredString, symbolOf,
+  callerOf, marginAmountOf, onlyParams, paramsOf, requiredEnum, requiredInteger, requiredString, symbolOf,
 } from './params.js';
 import type { XtRestOptions } from './rest.js';
 
@@ -61,10 +63,51 @@ export async function accountRoutes(app: FastifyInstance, options: XtRestOptions
     return ok(wallet === undefined ? null : xtBalance(wallet), { seq, epoch: exchange.epoch });
   });
 
+  /**
+   * The position's take-profit / stop-loss as XT's active-position query shows it (`profitId`,
+   * `triggerProfitPrice`, `triggerStopPrice`, `triggerPriceType`; null when it has none): see
+   * AccountConditionals.positionProfit for which pair a position shows.
+   */
+  const protection = (conditionals: AccountConditionals, p: PositionSnapshot): Record<string, unknown> => {
+    const group = conditionals.positionProfit(p.symbol, p.positionSide);
+    const config = configOf(p.symbol);
+    const leg = group === undefined ? undefined : (group.takeProfit ?? group.stopLoss)!;
+    const price = (c: ConditionalSnapshot | null | undefined) => (c?.triggerPrice === undefined || c.triggerPrice === null ? null : formatPrice(config, c.triggerPrice));
+    return {
+      profitId: group === undefined ? null : String(group.profitId),
+      triggerProfitPrice: price(group?.takeProfit),
+      triggerStopPrice: price(group?.stopLoss),
+      triggerPriceType: leg === undefined ? null : XT_TRIGGER_PRICE_TYPE[leg.triggerSource],
+    };
+  };
+
   app.get('/future/user/v1/position/list', async (request) => {
     const symbol = symbolOf(exchange, paramsOf(request), false)?.symbol;
     const { seq, view } = snapshot(exchange, callerOf(request));
     return ok(modePositions(view, symbol).map((p) => ({ ...xtPosition(p, configOf(p.symbol)), autoMargin: p.autoDeposit })), { seq, epoch: exchange.epoch });
+  });
+
+  // XT's "Get active position information" (User/Get active position information.mdx): the position
+  // with its break price, floating PnL and take-profit / stop-loss. position/list documents no TP/SL fields.
+  app.get('/future/user/v1/position', async (request) => {
+    const accountId = callerOf(request);
+    const params = paramsOf(request);
+    onlyParams(params, ['symbol']);
+    const symbol = symbolOf(exchange, params, false)?.symbol;
+    const { seq, view } = snapshot(exchange, accountId);
+    const conditionals = AccountConditionals.of(exchange, accountId);
+    return ok(modePositions(view, symbol).map((p) => {
+      const config = configOf(p.symbol);
+      const row = xtPosition(p, config);
+      return {
+        autoMargin: p.autoDeposit, availableCloseSize: row.availableCloseSize,
+        breakPrice: p.liquidationPrice === null || p.qty === 0 ? '0' : formatAmount(p.liquidationPrice),
+        calMarkPrice: row.markPrice, closeOrderSize: row.closeOrderSize, contractType: 'PERPETUAL', entryPrice: row.entryPrice,
+        floatingPL: row.unrealizedProfit, isolatedMargin: row.isolatedMargin, leverage: p.leverage, openOrderMarginFrozen: row.openOrderMarginFrozen,
+        openOrderSize: row.openOrderSize, positionSide: row.positionSide, positionSize: row.positionSize, positionType: p.marginMode,
+        realizedProfit: row.realizedProfit, symbol: p.symbol, ...protection(conditionals, p), welfareAccount: false,
+      };
+    }), { seq, epoch: exchange.epoch });
   });
   app.get('/future/user/v1/position/break-list', async (request) => {
     const symbol = symbolOf(exchange, paramsOf(request), false)?.symbol;

@@ -12,33 +12,10 @@ import { formatAveragePrice } from '../../engine/format.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ClosedPosition, LedgerRow } from '../../service/ledger.js';
 import { withinTime } from '../../service/ledger.js';
-import { invalidParams, ok } from './envelope.js';
-import { callerOf, optionalEnum, optionalInteger, paramsOf, symbolOf, type Params } from './params.js';
+import { ok } from './envelope.js';
+import { idPage, XT_HISTORY_LIMITS } from './paging.js';
+import { callerOf, onlyParams, optionalEnum, optionalInteger, paramsOf, symbolOf, type Params } from './params.js';
 import type { XtRestOptions } from './rest.js';
-
-/** XT's page size: 10 by default; our ceiling, as XT states none. */
-export const XT_HISTORY_LIMITS = { defaultLimit: 10, maxLimit: 100 } as const;
-
-/** Refuses parameters an endpoint does not read (COMMON_003 invalid_params). */
-export function onlyParams(params: Params, allowed: readonly string[]): void {
-  const unknown = Object.keys(params).filter((name) => !allowed.includes(name));
-  if (unknown.length > 0) throw invalidParams(`${unknown.join(', ')} is not a parameter of this endpoint (send ${allowed.join(', ')})`);
-}
-
-/** Newest first; `id` with NEXT continues with older records, with PREV returns the newer ones before it. */
-function idPage<T>(items: readonly T[], idOf: (item: T) => number, params: Params): { hasPrev: boolean; hasNext: boolean; items: T[] } {
-  const direction = optionalEnum(params, 'direction', ['NEXT', 'PREV'] as const) ?? 'NEXT';
-  const id = optionalInteger(params, 'id', 0, Number.MAX_SAFE_INTEGER);
-  const limit = optionalInteger(params, 'limit', 1, XT_HISTORY_LIMITS.maxLimit) ?? XT_HISTORY_LIMITS.defaultLimit;
-  const newestFirst = [...items].reverse();
-  if (id === undefined) return { hasPrev: false, hasNext: newestFirst.length > limit, items: newestFirst.slice(0, limit) };
-  if (direction === 'NEXT') {
-    const older = newestFirst.filter((item) => idOf(item) < id);
-    return { hasPrev: newestFirst.length > older.length, hasNext: older.length > limit, items: older.slice(0, limit) };
-  }
-  const newer = newestFirst.filter((item) => idOf(item) > id);
-  return { hasPrev: newer.length > limit, hasNext: newer.length < newestFirst.length, items: newer.slice(Math.max(0, newer.length - limit)) };
-}
 
 function billType(row: LedgerRow): string {
   switch (row.kind) {

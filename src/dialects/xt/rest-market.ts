@@ -2,21 +2,21 @@
  * XT futures public market data (no signature), under `/future/market/v1/public/q/`: the order
  * book with its update id `u` (the id the `depth_update` stream's `fu` / `u` / `pu` continue from),
  * recent trades, candles, 24-hour tickers (plain and aggregated with mark, index and best
- * bid/ask), best bid/ask, mark and index prices and the funding rate. Read from the engine's book
+ * bid/ask), best bid/ask, mark and index prices, the funding rate and the open interest
+ * (`contract/open-interest`). Read from the engine's book
  * (Engine.depth), its prices (Engine.prices) and the market-data service
  * (src/service/market-data.ts). Shapes as XT's futures docs and ccxt 4.5.84 `xt` read them
  * (docs/dialects/xt-rest.md "Public market data"); quantities are contracts, as everywhere in XT.
  * Parameters an endpoint does not read are refused (COMMON_003 invalid_params).
  */
 import type { FastifyInstance } from 'fastify';
-import { formatAmount, formatRate, formatRatio } from '../../engine/fixed.js';
+import { formatAmount, formatRate, formatRatio, parseAmount } from '../../engine/fixed.js';
 import { formatPrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { Exchange } from '../../service/exchange.js';
 import { CANDLE_INTERVALS, type Candle, type CandleInterval, type MarketTrade } from '../../service/market-data.js';
 import { invalidParams, ok } from './envelope.js';
-import { optionalString, paramsOf, symbolOf, type Params } from './params.js';
-import { onlyParams } from './rest-history.js';
+import { onlyParams, optionalString, paramsOf, symbolOf, type Params } from './params.js';
 import type { XtRestOptions } from './rest.js';
 
 const Q = '/future/market/v1/public/q';
@@ -179,6 +179,20 @@ export async function marketRoutes(app: FastifyInstance, options: XtRestOptions)
   }
 
   app.get(`${Q}/funding-rate`, async (request) => ok(xtFundingRate(exchange, one(paramsOf(request)), exchange.now())));
+
+  /**
+   * `contract/open-interest`: the open interest (Σ of the long positions) in the base coin, and its
+   * value at the mark ("0" before a mark), as ccxt reads them (`openInterest`, `openInterestUsd`).
+   */
+  app.get('/future/market/v1/public/contract/open-interest', async (request) => {
+    const config = one(paramsOf(request));
+    const now = exchange.now();
+    const prices = exchange.engine.prices(config.symbol, now)!;
+    const base = BigInt(prices.openInterest) * parseAmount(config.spec.contractSize);
+    return ok({
+      symbol: config.symbol, openInterest: formatAmount(base), openInterestUsd: xtQuote(config, BigInt(prices.openInterest) * BigInt(prices.markPrice ?? 0)), time: now,
+    });
+  });
 
   /**
    * Funding-rate history, newest first, paged by `id` (a record's id is its funding time in ms:

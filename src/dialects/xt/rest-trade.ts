@@ -18,9 +18,10 @@ import {
 } from './params.js';
 import type { XtRestOptions } from './rest.js';
 import { batchRoutes } from './batch.js';
+import { attachOf, TPSL_PARAMS } from './entrust-params.js';
+import { inTimeRange, MAX_PAGE_SIZE, page } from './paging.js';
 
 const MAX_ORDER_ID = Number.MAX_SAFE_INTEGER;
-const MAX_PAGE_SIZE = 100;
 const ORDER_STATES = ['NEW', 'PARTIALLY_FILLED', 'PARTIALLY_CANCELED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED', 'UNFINISHED', 'HISTORY'] as const;
 
 /**
@@ -49,18 +50,6 @@ function matchesState(state: OrderState, wanted: (typeof ORDER_STATES)[number]):
   // ccxt's fetchCanceledOrders asks for CANCELED: a partly filled cancel is a cancel too.
   if (wanted === 'CANCELED') return state === 'CANCELED' || state === 'PARTIALLY_CANCELED';
   return state === wanted;
-}
-
-function page<T>(items: T[], params: Params): { page: number; ps: number; total: number; items: T[] } {
-  const number = optionalInteger(params, 'page', 1, 1_000_000) ?? 1;
-  const size = optionalInteger(params, 'size', 1, MAX_PAGE_SIZE) ?? 10;
-  return { page: number, ps: size, total: items.length, items: items.slice((number - 1) * size, number * size) };
-}
-
-function inTimeRange(time: number, params: Params): boolean {
-  const start = optionalInteger(params, 'startTime', 0, Number.MAX_SAFE_INTEGER);
-  const end = optionalInteger(params, 'endTime', 0, Number.MAX_SAFE_INTEGER);
-  return (start === undefined || time >= start) && (end === undefined || time <= end);
 }
 
 export async function tradeRoutes(app: FastifyInstance, options: XtRestOptions): Promise<void> {
@@ -176,21 +165,18 @@ function liveOrderSymbol(exchange: Exchange, accountId: number, orderId: number)
   return order.symbol;
 }
 
-/** The documented take-profit / stop-loss parameters of order/create and order/update (xt-rest.md §5). */
-const ATTACHED_PROTECTION = [
-  'triggerProfitPrice', 'triggerStopPrice', 'triggerPriceType', 'profitDelegateOrderType', 'profitDelegateTimeInForce',
-  'profitDelegatePrice', 'stopDelegateOrderType', 'stopDelegateTimeInForce', 'stopDelegatePrice', 'followUpOrder',
-] as const;
-
 /**
- * Until conditional orders exist, a take-profit / stop-loss parameter is refused: accepting the
- * order without it would leave the caller believing the position is protected.
+ * order/update's documented take-profit / stop-loss parameters (xt-rest.md §5.8). The engine
+ * amends an order's price and quantity only, not the TP/SL it carries, so they are refused rather
+ * than dropped: change a position's TP/SL with entrust/update-profit-stop.
  */
+const UPDATE_PROTECTION = [...TPSL_PARAMS, 'followUpOrder'] as const;
+
 function refuseAttachedProtection(params: Params): void {
-  for (const name of ATTACHED_PROTECTION) {
+  for (const name of UPDATE_PROTECTION) {
     const value = params[name];
     if (value !== undefined && value !== null && value !== '') {
-      throw invalidParams(`${name}: take-profit / stop-loss on an order is not supported yet; send the order without it`);
+      throw invalidParams(`${name}: order/update changes price and origQty only; change a position's take-profit / stop-loss with /future/trade/v1/entrust/update-profit-stop`);
     }
   }
 }
@@ -198,7 +184,10 @@ function refuseAttachedProtection(params: Params): void {
 /** XT's create parameters as an engine command (xt-rest.md §5.4). */
 export function placeCommand(exchange: Exchange, accountId: number, params: Params): Omit<PlaceOrder, 'time'> {
   const config = symbolOf(exchange, params, true);
-  refuseAttachedProtection(params);
+  // A chase order (followUpOrder, documented on order/update) is not supported: refused, not dropped.
+  if (params.followUpOrder !== undefined && params.followUpOrder !== null && params.followUpOrder !== '') {
+    throw invalidParams('followUpOrder: chase orders are not supported; send the order without it');
+  }
   const side = requiredEnum(params, 'orderSide', ['BUY', 'SELL'] as const);
   const orderType = requiredEnum(params, 'orderType', ['LIMIT', 'MARKET'] as const);
   const qty = contractsOf(params, 'origQty', config);
@@ -216,9 +205,11 @@ export function placeCommand(exchange: Exchange, accountId: number, params: Para
   const price = orderType === 'LIMIT' ? priceOf(params, 'price', config) : 0;
   const clientOrderId = clientOrderIdOf(params, 'clientOrderId');
   const mode = exchange.engine.account(accountId)?.view.positionMode ?? 'ONE_WAY';
+  const attachTpsl = attachOf(exchange, params, config, side, positionSide, orderType === 'LIMIT' ? price : null);
   return {
     type: 'placeOrder', accountId, symbol: config.symbol, side, orderType, timeInForce, price, qty, clientOrderId,
     positionSide: mode === 'HEDGE' ? positionSide : 'BOTH',
     reduceOnly: mode === 'ONE_WAY' && closes,
+    ...(attachTpsl === undefined ? {} : { attachTpsl }),
   };
 }

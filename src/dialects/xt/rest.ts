@@ -15,6 +15,7 @@ import { verifyXtSignature } from './auth.js';
 import { failure, ok, XtError, type XtEnvelope } from './envelope.js';
 import { accountRoutes } from './rest-account.js';
 import { tradeRoutes } from './rest-trade.js';
+import { entrustRoutes } from './rest-entrust.js';
 import { historyRoutes } from './rest-history.js';
 import { marketRoutes } from './rest-market.js';
 
@@ -127,6 +128,7 @@ export async function xtRoutes(app: FastifyInstance, options: XtRestOptions): Pr
     });
     await signed.register(accountRoutes, options);
     await signed.register(tradeRoutes, options);
+    await signed.register(entrustRoutes, options);
     await signed.register(historyRoutes, options);
   });
 }

@@ -148,7 +148,8 @@ export function placeConditional(core: Core, cmd: PlaceConditional): CommandResu
     if (cmd.triggerDirection !== 'RISE' && cmd.triggerDirection !== 'FALL') return refuse('INVALID_ARGUMENT', 'triggerDirection must be RISE or FALL');
     triggerDirection = cmd.triggerDirection;
     triggerPrice = cmd.triggerPrice!;
-    const holding = checkNotHolding(core, symbol, cmd.triggerSource, triggerDirection, triggerPrice);
+    if (cmd.triggerIfHolding !== undefined && typeof cmd.triggerIfHolding !== 'boolean') return refuse('INVALID_ARGUMENT', 'triggerIfHolding must be true or false');
+    const holding = cmd.triggerIfHolding === true ? null : checkNotHolding(core, symbol, cmd.triggerSource, triggerDirection, triggerPrice);
     if (holding) return holding;
   } else {
     if (cmd.triggerPrice !== undefined || cmd.triggerDirection !== undefined) {
@@ -408,6 +409,8 @@ export function setPositionTpsl(core: Core, cmd: SetPositionTpsl): CommandResult
       });
       existing.orderType = leg.orderType;
       existing.price = leg.price ?? 0;
+      // As a new leg of that type would have it (legFields): a market leg IOC, a limit leg GTC.
+      existing.timeInForce = leg.orderType === 'MARKET' ? 'IOC' : 'GTC';
       existing.updateTime = core.time;
       const snapshot = conditionalSnapshot(existing);
       core.emitter.conditional(account, 'AMENDED', snapshot);

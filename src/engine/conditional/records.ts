@@ -33,7 +33,7 @@ export interface Conditional {
   triggerPrice: number | null;
   orderType: OrderType;
   price: number;
-  readonly timeInForce: TimeInForce;
+  timeInForce: TimeInForce;
   /** Contracts; 0: the whole position at trigger. */
   qty: number;
   readonly reduceOnly: boolean;

@@ -14,6 +14,7 @@ import type { Core } from '../core.js';
 import { ceilDiv, floorDiv } from '../fixed.js';
 import { bandLimit } from '../margin.js';
 import { takeThenRestOrExpire } from '../orders.js';
+import { publicMark, publishLiquidation } from '../public-feed.js';
 import { availableBalance, valuationOf } from '../snapshots.js';
 import { maintenanceMargin } from '../symbol.js';
 import { remaining, type Position, type SymbolState } from '../state.js';
@@ -254,7 +255,9 @@ function partialLiquidation(core: Core, unit: RiskUnit, symbol: SymbolState, leg
     const order = riskOrder(core, best, Number(size - keep), price, 'LIQUIDATION');
     core.emitter.order(order, 'NEW');
     core.emitter.endStep();
+    const from = publicMark(core);
     takeThenRestOrExpire(core, order, price);
+    publishLiquidation(core, order, price, from);
     return order.filled > 0 ? { leg: best, qty: order.filled, direction } : null;
   }
   return null;
@@ -278,7 +281,9 @@ function fullLiquidation(core: Core, unit: RiskUnit, symbol: SymbolState, legs: 
       const order = riskOrder(core, leg, qty, worst, 'LIQUIDATION');
       core.emitter.order(order, 'NEW');
       core.emitter.endStep();
+      const from = publicMark(core);
       takeThenRestOrExpire(core, order, worst);
+      publishLiquidation(core, order, price, from);
       invariant(order.filled === qty, `liquidation order ${order.id} filled ${order.filled} of the ${qty} the book offered`);
       const atBankruptcy = BigInt(order.filled) * BigInt(price);
       const surplus = k * (selling ? order.cumQuote - atBankruptcy : atBankruptcy - order.cumQuote);
