@@ -973,7 +973,10 @@ export class CommandGenerator {
     const hedge = acc.positionMode === 'HEDGE';
     const triggerSource = this.conditionalSource();
     const triggerDirection: TriggerDirection = r.chance(0.5) ? 'RISE' : 'FALL';
-    const triggerPrice = this.levelAway(symbol, this.sourceNow(symbol, triggerSource), triggerDirection);
+    // KuCoin's stop orders (triggerIfHolding): created and fired at once when the condition holds;
+    // most of them here are on the holding side.
+    const triggerIfHolding = r.chance(0.06);
+    const triggerPrice = this.levelAway(symbol, this.sourceNow(symbol, triggerSource), triggerDirection, triggerIfHolding ? 0.7 : 0.04);
     const closePosition = r.chance(0.12);
     const position = this.openPosition(acc, symbol);
     let side: Side = r.chance(0.5) ? 'BUY' : 'SELL';
@@ -1003,6 +1006,7 @@ export class CommandGenerator {
       qty: closePosition ? 0 : r.chance(0.85) ? r.int(1, 10) : r.int(11, 80),
       reduceOnly, closePosition,
       ...(attachTpsl !== undefined ? { attachTpsl } : {}),
+      ...(triggerIfHolding ? { triggerIfHolding } : {}),
       ...(r.chance(0.15) ? { expireTime: this.time + r.int(1001, 30_000) } : {}),
       ...(clientOrderId !== undefined ? { clientOrderId } : {}),
       ...(r.chance(0.2) ? { stpMode: r.pick(['EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH'] as const) } : {}),
@@ -1036,31 +1040,19 @@ export class CommandGenerator {
 
   /**
    * A trailing stop's activation price: a SELL arms when the price rises to it, a BUY when it falls
-   * to it. On MARK from already reached to 8 grid steps away. On LAST only once the symbol has
-   * traded, and only where the price already is or has been, so that the stop arms in the trigger
-   * pass of the command that places it and never at a trade — AVOIDS a known engine deviation
-   * (issue 13 report; seed 20 command #1007 at commit 8cea879): rules step 4 has an order "armed
-   * during the command" join only after the command's trades, but the engine lets a trailing stop
-   * armed by one trade of step 3 fire on a later trade of the same step 3 (a sweep 600_600, 600_400,
-   * 600_300 through activation 600_500, callback 100 fires it at 600_400, not at 600_300 in step 5).
+   * to it; from already reached to 8 grid steps away.
    */
-  private activation(symbol: string, source: TriggerSource, side: Side): number | undefined {
-    if (source === 'LAST' && this.book(symbol).lastPrice === null) return undefined;
-    const steps = source === 'LAST' ? this.condRng.int(-3, 0) : this.condRng.int(-1, 8);
-    return Math.max(1, this.sourceNow(symbol, source) + (side === 'SELL' ? 1 : -1) * steps * GRID[symbol]!);
+  private activation(symbol: string, source: TriggerSource, side: Side): number {
+    return Math.max(1, this.sourceNow(symbol, source) + (side === 'SELL' ? 1 : -1) * this.condRng.int(-1, 8) * GRID[symbol]!);
   }
 
-  /**
-   * One TP/SL leg of a position: beyond the source's current price in the leg's direction; some
-   * LIMIT. `orderType` fixes the order type (see positionTpsl).
-   */
-  private tpslLeg(symbol: string, long: boolean, kind: 'TAKE_PROFIT' | 'STOP_LOSS', from?: number, orderType?: OrderType): TpslLeg {
+  /** One TP/SL leg of a position: beyond the source's current price in the leg's direction; some LIMIT. */
+  private tpslLeg(symbol: string, long: boolean, kind: 'TAKE_PROFIT' | 'STOP_LOSS', from?: number): TpslLeg {
     const r = this.condRng;
     const triggerSource = this.conditionalSource();
     const rise = (kind === 'TAKE_PROFIT') === long;
     const triggerPrice = this.levelAway(symbol, from ?? this.sourceNow(symbol, triggerSource), rise ? 'RISE' : 'FALL');
-    const limit = r.chance(0.25);
-    if ((orderType ?? (limit ? 'LIMIT' : 'MARKET')) === 'MARKET') return { triggerPrice, triggerSource, orderType: 'MARKET' };
+    if (!r.chance(0.25)) return { triggerPrice, triggerSource, orderType: 'MARKET' };
     return { triggerPrice, triggerSource, orderType: 'LIMIT', price: this.conditionalLimit(symbol, long ? 'SELL' : 'BUY', triggerPrice) };
   }
 
@@ -1093,11 +1085,7 @@ export class CommandGenerator {
     }
     const full = { ...base, mode: 'FULL' as const };
     const waiting = acc.conditionals.filter((c) => c.symbol === symbol && c.positionSide === positionSide && c.tpslMode === 'FULL');
-    // A FULL leg replaced in place keeps its order type — AVOIDS a known engine deviation (report of
-    // issue 13, seed 7 command #1816 before this change): the engine keeps the old leg's time in
-    // force when the order type changes (MARKET → LIMIT leaves a LIMIT IOC leg, LIMIT → MARKET a
-    // MARKET GTC one), where a new LIMIT leg is GTC and a MARKET one IOC.
-    const leg = (kind: 'TAKE_PROFIT' | 'STOP_LOSS'): TpslLeg => this.tpslLeg(symbol, long, kind, undefined, waiting.find((c) => c.kind === kind)?.orderType);
+    const leg = (kind: 'TAKE_PROFIT' | 'STOP_LOSS'): TpslLeg => this.tpslLeg(symbol, long, kind);
     switch (r.weighted({ both: 35, tp: 14, sl: 14, trailing: 15, cancelTp: 6, cancelSl: 6, cancelTrailing: 4, same: 6 })) {
       case 'both': return { ...full, takeProfit: leg('TAKE_PROFIT'), stopLoss: leg('STOP_LOSS') };
       case 'tp': return { ...full, takeProfit: leg('TAKE_PROFIT') };

@@ -158,7 +158,7 @@ export class Coverage {
     if (cmd.type === 'placeOrder' && cmd.attachTpsl !== undefined) this.inc(`command placeOrder with attachTpsl ${cmd.attachTpsl.mode}: ${outcome}`);
     if (cmd.type === 'placeConditional') {
       const what = cmd.kind === 'PLAN'
-        ? `PLAN ${cmd.triggerSource} ${cmd.triggerDirection} ${cmd.orderType}${cmd.closePosition ? ' closePosition' : cmd.reduceOnly ? ' reduceOnly' : ''}${cmd.expireTime !== undefined ? ' expiring' : ''}${cmd.attachTpsl !== undefined ? ` attachTpsl ${cmd.attachTpsl.mode}` : ''}`
+        ? `PLAN ${cmd.triggerSource} ${cmd.triggerDirection} ${cmd.orderType}${cmd.closePosition ? ' closePosition' : cmd.reduceOnly ? ' reduceOnly' : ''}${cmd.expireTime !== undefined ? ' expiring' : ''}${cmd.attachTpsl !== undefined ? ` attachTpsl ${cmd.attachTpsl.mode}` : ''}${cmd.triggerIfHolding === true ? ' triggerIfHolding' : ''}`
         : `TRAILING ${cmd.triggerSource} ${cmd.callbackRate !== undefined ? 'callbackRate' : 'callbackAmount'}${cmd.activationPrice !== undefined ? ' with activation' : ''}`;
       this.inc(`command placeConditional ${what}: ${outcome}`);
     }

@@ -136,8 +136,9 @@ interface MConditional {
   /** A plan order's TP/SL, passed on to the order it places. */
   attach: AttachTpsl | null;
   /**
-   * Watching prices. False while it was created or armed during the current command: the trigger
-   * pass lets it join only after the command's trades (rules: the trigger pass, step 4).
+   * Watching prices. False while it was created during the current command (placed, set on a
+   * position, a leg armed by a fill) or re-filed by an amendment: the trigger pass lets it join only
+   * after the command's trades (rules: the trigger pass, step 4).
    */
   watching: boolean;
 }
@@ -1019,7 +1020,10 @@ export class ReferenceModel {
     let extremePrice: number | null = null;
     if (!trailing) {
       direction = cmd.triggerDirection!;
-      if (current !== null && holds(direction, cmd.triggerPrice!, current)) return refuse('WOULD_TRIGGER_IMMEDIATELY', 'the condition already holds');
+      // Unless triggerIfHolding: then it is created and fires in this command's trigger pass (step 5).
+      if (current !== null && holds(direction, cmd.triggerPrice!, current) && cmd.triggerIfHolding !== true) {
+        return refuse('WOULD_TRIGGER_IMMEDIATELY', 'the condition already holds');
+      }
     } else {
       // A SELL trails the highest price and fires on a fall; a BUY the lowest and fires on a rise.
       direction = cmd.side === 'SELL' ? 'FALL' : 'RISE';
@@ -1067,6 +1071,7 @@ export class ReferenceModel {
       if (!this.validPrice(sym, cmd.triggerPrice)) return 'bad trigger price';
       if (cmd.triggerDirection !== 'RISE' && cmd.triggerDirection !== 'FALL') return 'bad trigger direction';
       if (cmd.callbackRate !== undefined || cmd.callbackAmount !== undefined || cmd.activationPrice !== undefined) return 'plan orders have no callback';
+      if (cmd.triggerIfHolding !== undefined && typeof cmd.triggerIfHolding !== 'boolean') return 'bad triggerIfHolding';
     } else {
       if ((cmd.callbackRate === undefined) === (cmd.callbackAmount === undefined)) return 'exactly one of callbackRate, callbackAmount';
       if (cmd.callbackRate !== undefined && (typeof cmd.callbackRate !== 'bigint' || cmd.callbackRate <= 0n || cmd.callbackRate >= RS)) return 'bad callback rate';
@@ -1371,9 +1376,9 @@ export class ReferenceModel {
       const c = due[0]!;
       acted = true;
       if (c.kind === 'TRAILING' && !c.activated) {
+        // Arming does not make it new: it watches the next prices (step 3's later trades included).
         c.activated = true;
         c.extremePrice = price;
-        c.watching = false;
       } else {
         this.fire(c, price);
       }
