@@ -15,6 +15,8 @@
  *   is at least 0.2 × 0.9216 × centre ≈ 0.184 × centre, which also leaves room for the fees.
  *   (±5% / ±5% would allow a 0.2 × centre loss against 0.18 × centre of margin.)
  * - Prices outside the band are generated only to be rejected.
+ * - Conditional orders (see conditionalCommand) are the traders' only, with limit prices inside the
+ *   absolute safe range; what they place at trigger goes through placeOrder like any other order.
  */
 import type {
   Command, MarginMode, OrderType, PlaceConditional, PlaceOrder, PositionSide, Side, StpMode, TimeInForce, TpslLeg, TriggerDirection, TriggerSource,

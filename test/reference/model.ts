@@ -8,9 +8,16 @@
  * - the book is not a data structure: it is "the resting live orders of a symbol", filtered and
  *   sorted by price then priority whenever someone looks at it.
  *
- * It does not produce events; the property test compares its view() with the engine's after every
- * command. Section names in comments ("placeOrder check 4", "Reallocation step 2", …) refer to the
- * rules page.
+ * - conditional orders wait in a plain list per account; the trigger pass scans it at every price
+ *   (no heaps), in the rules' order.
+ *
+ * It does not produce events, except the conditional-order events (change and snapshot, without seq:
+ * conditionalEvents()); the property test compares its results, its view() and those events with the
+ * engine's after every command. Section names in comments ("placeOrder check 4", "Reallocation step
+ * 2", "the trigger pass, step 4", …) refer to the rules page. Where the rules leave a detail open
+ * (when an event's snapshot is taken, the order of events within a step), the comment says the model
+ * does what the engine does; ModelOptions.engineDeviations lists the one known engine deviation it
+ * can follow on request.
  */
 import type {
   AdjustIsolatedMargin, AmendConditional, AmendOrder, AttachTpsl, CancelAll, CancelAllConditionals, CancelConditional, CancelOrder, Command,
