@@ -1090,7 +1090,9 @@ export class CommandGenerator {
     const full = { ...base, mode: 'FULL' as const };
     const waiting = acc.conditionals.filter((c) => c.symbol === symbol && c.positionSide === positionSide && c.tpslMode === 'FULL');
     const leg = (kind: 'TAKE_PROFIT' | 'STOP_LOSS'): TpslLeg => this.tpslLeg(symbol, long, kind);
-    switch (r.weighted({ both: 35, tp: 14, sl: 14, trailing: 15, cancelTp: 6, cancelSl: 6, cancelTrailing: 4, same: 6 })) {
+    // A waiting FULL trailing stop is often replaced (cancel + new, REPLACED).
+    const trailingWaits = waiting.some((c) => c.kind === 'TRAILING');
+    switch (r.weighted({ both: 35, tp: 14, sl: 14, trailing: trailingWaits ? 35 : 15, cancelTp: 6, cancelSl: 6, cancelTrailing: trailingWaits ? 8 : 4, same: 6 })) {
       case 'both': return { ...full, takeProfit: leg('TAKE_PROFIT'), stopLoss: leg('STOP_LOSS') };
       case 'tp': return { ...full, takeProfit: leg('TAKE_PROFIT') };
       case 'sl': return { ...full, stopLoss: leg('STOP_LOSS') };

@@ -157,10 +157,14 @@ export class Coverage {
     this.inc(`command ${cmd.type}: ${outcome}`);
     if (cmd.type === 'placeOrder' && cmd.attachTpsl !== undefined) this.inc(`command placeOrder with attachTpsl ${cmd.attachTpsl.mode}: ${outcome}`);
     if (cmd.type === 'placeConditional') {
-      const what = cmd.kind === 'PLAN'
-        ? `PLAN ${cmd.triggerSource} ${cmd.triggerDirection} ${cmd.orderType}${cmd.closePosition ? ' closePosition' : cmd.reduceOnly ? ' reduceOnly' : ''}${cmd.expireTime !== undefined ? ' expiring' : ''}${cmd.attachTpsl !== undefined ? ` attachTpsl ${cmd.attachTpsl.mode}` : ''}${cmd.triggerIfHolding === true ? ' triggerIfHolding' : ''}`
-        : `TRAILING ${cmd.triggerSource} ${cmd.callbackRate !== undefined ? 'callbackRate' : 'callbackAmount'}${cmd.activationPrice !== undefined ? ' with activation' : ''}`;
-      this.inc(`command placeConditional ${what}: ${outcome}`);
+      const callback = cmd.callbackRate !== undefined ? ' callbackRate' : cmd.callbackAmount !== undefined ? ' callbackAmount' : '';
+      this.inc(`command placeConditional ${cmd.kind} ${cmd.triggerSource} ${cmd.orderType}${callback}: ${outcome}`);
+      const flags = [
+        cmd.closePosition ? 'closePosition' : '', cmd.reduceOnly ? 'reduceOnly' : '', cmd.expireTime !== undefined ? 'expireTime' : '',
+        cmd.activationPrice !== undefined ? 'activationPrice' : '', cmd.attachTpsl !== undefined ? `attachTpsl ${cmd.attachTpsl.mode}` : '',
+        cmd.triggerIfHolding === true ? 'triggerIfHolding' : '', cmd.clientOrderId !== undefined ? 'clientOrderId' : '',
+      ];
+      for (const flag of flags) if (flag !== '') this.inc(`command placeConditional with ${flag}: ${outcome}`);
     }
     if (cmd.type === 'setPositionTpsl') {
       const legs = [cmd.takeProfit !== undefined ? 'TP' : '', cmd.stopLoss !== undefined ? 'SL' : '', cmd.trailingStop !== undefined ? 'trailing' : ''].filter((x) => x !== '');
