@@ -907,13 +907,12 @@ export class ReferenceModel {
    * (what the engine does; the rules do not say when an event's snapshot is taken: a FULL leg
    * amended in the same command that creates its new partner shows its previous partner's id).
    */
-  private linkedEvents<T>(change: () => T): T {
+  private linkedEvents(change: () => void): void {
     this.heldEvents = [];
-    const result = change();
+    change();
     const held = this.heldEvents;
     this.heldEvents = null;
     for (const { c, change: what } of held) this.emitConditional(c, what);
-    return result;
   }
 
   /** A waiting order ends: it leaves the list, with one event. */
