@@ -15,8 +15,12 @@
  *   is at least 0.2 × 0.9216 × centre ≈ 0.184 × centre, which also leaves room for the fees.
  *   (±5% / ±5% would allow a 0.2 × centre loss against 0.18 × centre of margin.)
  * - Prices outside the band are generated only to be rejected.
+ * - Conditional orders (see conditionalCommand) are the traders' only, with limit prices inside the
+ *   absolute safe range; what they place at trigger goes through placeOrder like any other order.
  */
-import type { Command, MarginMode, OrderType, PlaceOrder, PositionSide, Side, StpMode, TimeInForce } from '../../src/engine/types.js';
+import type {
+  Command, MarginMode, OrderType, PlaceConditional, PlaceOrder, PositionSide, Side, StpMode, TimeInForce, TpslLeg, TriggerDirection, TriggerSource,
+} from '../../src/engine/types.js';
 import type { AccountView, BookView, StateView } from '../../src/engine/view.js';
 import type { SymbolSpec } from '../../src/engine/symbol.js';
 import { BTC_USDT, ETH_USDT } from '../../src/engine/demo-symbols.js';
@@ -109,6 +113,8 @@ const CENTRE: Record<string, number> = { btc_usdt: 600_000, eth_usdt: 300_000, e
 const GRID: Record<string, number> = { btc_usdt: 300, eth_usdt: 150, edge_usdt: 3 };
 const WALK = 0.04;
 const UNIT = 100_000_000n; // 1 USDT in amount units
+/** Share of the random mix that is a conditional-order command (drawn from its own PRNG). */
+const CONDITIONAL_RATE = 0.1;
 /** Largest position of the stress account (see stress()). */
 const STRESS_MAX = 6;
 
@@ -116,12 +122,12 @@ export interface Scenario {
   seed: number;
   accounts: number;
   symbols: readonly SymbolSpec[];
-  engineOptions: { maxOpenOrdersPerAccount?: number; clientOrderIdWindow?: number };
+  engineOptions: { maxOpenOrdersPerAccount?: number; clientOrderIdWindow?: number; maxConditionalOrdersPerAccount?: number };
 }
 
 /**
- * Every fifth seed runs with tight limits so that TOO_MANY_OPEN_ORDERS and the client order id
- * window are exercised; every third seed lists the synthetic EDGE_USDT as well.
+ * Every fifth seed runs with tight limits so that TOO_MANY_OPEN_ORDERS, TOO_MANY_CONDITIONAL_ORDERS
+ * and the client order id window are exercised; every third seed lists the synthetic EDGE_USDT as well.
  */
 export function scenarioFor(seed: number): Scenario {
   const rng = new Rng(seed ^ 0x5bd1e995);
@@ -130,7 +136,7 @@ export function scenarioFor(seed: number): Scenario {
     seed,
     accounts: rng.int(8, 20),
     symbols: seed % 3 === 0 ? [...SYMBOLS, EDGE_USDT] : SYMBOLS,
-    engineOptions: tight ? { maxOpenOrdersPerAccount: 6, clientOrderIdWindow: 5 } : {},
+    engineOptions: tight ? { maxOpenOrdersPerAccount: 6, clientOrderIdWindow: 5, maxConditionalOrdersPerAccount: 4 } : {},
   };
 }
 
@@ -158,6 +164,8 @@ const abs = (n: number): number => (n < 0 ? -n : n);
 export class CommandGenerator {
   readonly scenario: Scenario;
   private readonly rng: Rng;
+  /** Conditional-order commands draw from their own PRNG (see conditionalCommand). */
+  private readonly condRng: Rng;
   private readonly model: ReferenceModel;
   private view: StateView;
   private time = 1_700_000_000_000;
@@ -172,6 +180,7 @@ export class CommandGenerator {
   constructor(scenario: Scenario) {
     this.scenario = scenario;
     this.rng = new Rng(scenario.seed);
+    this.condRng = new Rng(scenario.seed ^ 0x2c1b3c6d);
     this.model = new ReferenceModel({ symbols: this.scenario.symbols, ...scenario.engineOptions });
     this.view = this.model.view();
     for (const s of this.scenario.symbols) this.marks.set(s.symbol, null);
@@ -249,6 +258,7 @@ export class CommandGenerator {
 
   private randomCommand(): Command | null {
     this.maybeStartMarks();
+    if (this.condRng.chance(CONDITIONAL_RATE)) return this.conditionalCommand();
     const kind = this.rng.weighted({
       place: 46, close: 6, stress: 12, flip: 3, selfCross: 3, postOnly: 3, fok: 3,
       cancel: 9, cancelAll: 1.5, amend: 8, mark: 7,
@@ -874,6 +884,392 @@ export class CommandGenerator {
       case 'zero': return { ...base, amount: 0n };
     }
     return null;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Conditional orders (rules: "Conditional orders"). Drawn from their own PRNG (condRng), at
+  // CONDITIONAL_RATE of the random mix. Trigger sources are LAST and MARK only: the streams never
+  // set an index. Safety: a conditional order's limit price lies in the absolute safe range
+  // [0.96², 1.04²] × centre (the part of the header's argument that matters: trades happen at
+  // resting prices, and every resting price stays in that range); market orders placed at trigger
+  // trade at resting prices like any other. The stress account never gets conditional orders
+  // (only traders do), so its position still changes only through its own takers.
+
+  private conditionalCommand(): Command | null {
+    switch (this.condRng.weighted({ plan: 30, trailing: 10, tpsl: 20, attach: 9, amend: 12, cancel: 8, cancelAll: 2, invalid: 5 })) {
+      case 'plan': return this.planOrder();
+      case 'trailing': return this.trailingStop();
+      case 'tpsl': return this.positionTpsl();
+      case 'attach': return this.attachOrder();
+      case 'amend': return this.amendConditional();
+      case 'cancel': return this.cancelConditional();
+      case 'cancelAll': return this.cancelAllConditionals();
+      case 'invalid': return this.invalidConditional();
+    }
+  }
+
+  /** The current price of a trigger source, or the reference (centre) when it has none yet. */
+  private sourceNow(symbol: string, source: TriggerSource): number {
+    const b = this.book(symbol);
+    return (source === 'MARK' ? b.markPrice : b.lastPrice) ?? this.ref(symbol);
+  }
+
+  /** Limit prices of conditional orders: the range every resting price stays in (see above). */
+  private clampAbsolute(symbol: string, price: number): number {
+    const centre = CENTRE[symbol]!;
+    const lo = Math.ceil(centre * (1 - WALK) * (1 - WALK));
+    const hi = Math.floor(centre * (1 + WALK) * (1 + WALK));
+    return Math.min(hi, Math.max(lo, price));
+  }
+
+  /**
+   * A level 1..12 grid steps beyond `from` in `direction` (RISE: above) — so that it does not hold
+   * yet; with probability `wrong` on the other side (it holds: refused as WOULD_TRIGGER_IMMEDIATELY).
+   */
+  private levelAway(symbol: string, from: number, direction: TriggerDirection, wrong = 0.04): number {
+    const r = this.condRng;
+    const sign = (direction === 'RISE' ? 1 : -1) * (r.chance(wrong) ? -1 : 1);
+    return Math.max(1, from + sign * r.int(1, 12) * GRID[symbol]!);
+  }
+
+  /** A LIMIT price for the order placed at `trigger`: a little through it on the order's side. */
+  private conditionalLimit(symbol: string, side: Side, trigger: number): number {
+    const dir = side === 'BUY' ? 1 : -1;
+    return this.clampAbsolute(symbol, Math.round(trigger / GRID[symbol]!) * GRID[symbol]! + dir * this.condRng.int(-2, 3) * GRID[symbol]!);
+  }
+
+  private conditionalSource(): TriggerSource {
+    return this.condRng.chance(0.6) ? 'LAST' : 'MARK';
+  }
+
+  /** Mostly none; some fresh ids, a few retries of a waiting order's id (answered as a duplicate) or a live order's (refused). */
+  private conditionalClientId(acc: AccountView): string | undefined {
+    const r = this.condRng;
+    switch (r.weighted({ none: 72, fresh: 22, waiting: 4, liveOrder: 2 })) {
+      case 'none': return undefined;
+      case 'fresh': return `k${acc.accountId}-${++this.clientCounter}`;
+      case 'waiting': {
+        const ids = acc.conditionals.flatMap((c) => (c.clientOrderId === null ? [] : [c.clientOrderId]));
+        return ids.length > 0 ? r.pick(ids) : undefined;
+      }
+      case 'liveOrder': {
+        const ids = acc.orders.flatMap((o) => (o.clientOrderId === null ? [] : [o.clientOrderId]));
+        return ids.length > 0 ? r.pick(ids) : undefined;
+      }
+    }
+    return undefined;
+  }
+
+  /** An open position of the account on the symbol, if any. */
+  private openPosition(acc: AccountView, symbol: string): AccountView['positions'][number] | undefined {
+    const open = acc.positions.filter((p) => p.symbol === symbol && p.qty !== 0);
+    return open.length > 0 ? this.condRng.pick(open) : undefined;
+  }
+
+  /** PLAN orders: both sources, both directions, MARKET and LIMIT, some reduce-only, closePosition, expiring. */
+  private planOrder(): Command | null {
+    const r = this.condRng;
+    const acc = this.pickTrader();
+    if (!acc) return null;
+    const symbol = r.pick(this.scenario.symbols).symbol;
+    const hedge = acc.positionMode === 'HEDGE';
+    const triggerSource = this.conditionalSource();
+    const triggerDirection: TriggerDirection = r.chance(0.5) ? 'RISE' : 'FALL';
+    // KuCoin's stop orders (triggerIfHolding): created and fired at once when the condition holds;
+    // most of them here are on the holding side.
+    const triggerIfHolding = r.chance(0.06);
+    const triggerPrice = this.levelAway(symbol, this.sourceNow(symbol, triggerSource), triggerDirection, triggerIfHolding ? 0.7 : 0.04);
+    const closePosition = r.chance(0.12);
+    const position = this.openPosition(acc, symbol);
+    let side: Side = r.chance(0.5) ? 'BUY' : 'SELL';
+    let positionSide: PositionSide = hedge ? r.pick(['LONG', 'SHORT'] as const) : 'BOTH';
+    if (closePosition || (position && r.chance(0.4))) {
+      // Against a position (closePosition: its closing side; else mostly that too).
+      if (position && r.chance(0.85)) {
+        side = position.qty > 0 ? 'SELL' : 'BUY';
+        positionSide = position.positionSide;
+      } else if (hedge) {
+        side = positionSide === 'LONG' ? 'SELL' : 'BUY';
+      }
+    }
+    const market = r.chance(0.5);
+    const clientOrderId = this.conditionalClientId(acc);
+    const price = market ? 0 : this.conditionalLimit(symbol, side, triggerPrice);
+    const reduceOnly = !hedge && !closePosition && r.chance(0.25);
+    // Some LIMIT plan orders that open carry TP/SL for the order they place (checked against its
+    // limit price); hedge mode only, where every fill of an opening order leaves the position on its
+    // side (see attachOrder: the engine arms them only if the first fill does).
+    const opening = !closePosition && !reduceOnly && hedge && (side === 'BUY') === (positionSide === 'LONG');
+    const attachTpsl = !market && opening && r.chance(0.12)
+      ? { mode: r.chance(0.5) ? 'FULL' as const : 'PARTIAL' as const, takeProfit: this.tpslLeg(symbol, side === 'BUY', 'TAKE_PROFIT', price), stopLoss: this.tpslLeg(symbol, side === 'BUY', 'STOP_LOSS', price) }
+      : undefined;
+    return {
+      type: 'placeConditional', time: 0, accountId: acc.accountId, symbol, kind: 'PLAN', side, positionSide, triggerSource, triggerPrice, triggerDirection,
+      orderType: market ? 'MARKET' : 'LIMIT', price,
+      timeInForce: market ? 'IOC' : r.weighted({ GTC: 70, IOC: 20, GTX: 10 }),
+      qty: closePosition ? 0 : r.chance(0.85) ? r.int(1, 10) : r.int(11, 80),
+      reduceOnly, closePosition,
+      ...(attachTpsl !== undefined ? { attachTpsl } : {}),
+      ...(triggerIfHolding ? { triggerIfHolding } : {}),
+      ...(r.chance(0.15) ? { expireTime: this.time + r.int(1001, 30_000) } : {}),
+      ...(clientOrderId !== undefined ? { clientOrderId } : {}),
+      ...(r.chance(0.2) ? { stpMode: r.pick(['EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH'] as const) } : {}),
+    };
+  }
+
+  /** Trailing stops: callbackAmount or callbackRate, armed at once or at an activation price. */
+  private trailingStop(): Command | null {
+    const r = this.condRng;
+    const acc = this.pickTrader();
+    if (!acc) return null;
+    const symbol = r.pick(this.scenario.symbols).symbol;
+    const hedge = acc.positionMode === 'HEDGE';
+    const position = this.openPosition(acc, symbol);
+    let side: Side = r.chance(0.5) ? 'BUY' : 'SELL';
+    let positionSide: PositionSide = hedge ? r.pick(['LONG', 'SHORT'] as const) : 'BOTH';
+    if (position && r.chance(0.75)) {
+      side = position.qty > 0 ? 'SELL' : 'BUY';
+      positionSide = position.positionSide;
+    }
+    const triggerSource = this.conditionalSource();
+    const activationPrice = r.chance(0.4) ? this.activation(symbol, triggerSource, side) : undefined;
+    const callback = r.chance(0.5) ? { callbackAmount: r.int(1, 8) * GRID[symbol]! } : { callbackRate: BigInt(r.int(50_000, 2_000_000)) };
+    return {
+      type: 'placeConditional', time: 0, accountId: acc.accountId, symbol, kind: 'TRAILING', side, positionSide, triggerSource,
+      orderType: 'MARKET', price: 0, timeInForce: 'IOC', qty: position ? r.int(1, Math.min(10, abs(position.qty))) : r.int(1, 10),
+      reduceOnly: !hedge && r.chance(0.6), closePosition: false, ...callback,
+      ...(activationPrice !== undefined ? { activationPrice } : {}),
+    };
+  }
+
+  /**
+   * A trailing stop's activation price: a SELL arms when the price rises to it, a BUY when it falls
+   * to it; from already reached to 8 grid steps away.
+   */
+  private activation(symbol: string, source: TriggerSource, side: Side): number {
+    return Math.max(1, this.sourceNow(symbol, source) + (side === 'SELL' ? 1 : -1) * this.condRng.int(-1, 8) * GRID[symbol]!);
+  }
+
+  /** One TP/SL leg of a position: beyond the source's current price in the leg's direction; some LIMIT. */
+  private tpslLeg(symbol: string, long: boolean, kind: 'TAKE_PROFIT' | 'STOP_LOSS', from?: number): TpslLeg {
+    const r = this.condRng;
+    const triggerSource = this.conditionalSource();
+    const rise = (kind === 'TAKE_PROFIT') === long;
+    const triggerPrice = this.levelAway(symbol, from ?? this.sourceNow(symbol, triggerSource), rise ? 'RISE' : 'FALL');
+    if (!r.chance(0.25)) return { triggerPrice, triggerSource, orderType: 'MARKET' };
+    return { triggerPrice, triggerSource, orderType: 'LIMIT', price: this.conditionalLimit(symbol, long ? 'SELL' : 'BUY', triggerPrice) };
+  }
+
+  /** setPositionTpsl on open positions: FULL (set, replace, cancel, trailing) and PARTIAL. */
+  private positionTpsl(): Command | null {
+    const r = this.condRng;
+    const open = this.openPositions();
+    if (open.length === 0 || r.chance(0.04)) {
+      // A flat (or never opened) position: NO_POSITION.
+      const acc = this.pickTrader();
+      if (!acc) return null;
+      const symbol = r.pick(this.scenario.symbols).symbol;
+      if (acc.positions.some((p) => p.symbol === symbol && p.qty !== 0)) return null;
+      return {
+        type: 'setPositionTpsl', time: 0, accountId: acc.accountId, symbol, positionSide: acc.positionMode === 'HEDGE' ? 'LONG' : 'BOTH', mode: 'FULL',
+        takeProfit: this.tpslLeg(symbol, true, 'TAKE_PROFIT'),
+      };
+    }
+    const { acc, symbol, positionSide, qty } = r.pick(open);
+    const long = qty > 0;
+    const base = { type: 'setPositionTpsl' as const, time: 0, accountId: acc.accountId, symbol, positionSide };
+    if (r.chance(0.4)) {
+      const size = r.chance(0.95) ? r.int(1, abs(qty)) : abs(qty) + 1;
+      const legs = r.weighted({ both: 70, tp: 15, sl: 15 });
+      return {
+        ...base, mode: 'PARTIAL', qty: size,
+        ...(legs !== 'sl' ? { takeProfit: this.tpslLeg(symbol, long, 'TAKE_PROFIT') } : {}),
+        ...(legs !== 'tp' ? { stopLoss: this.tpslLeg(symbol, long, 'STOP_LOSS') } : {}),
+      };
+    }
+    const full = { ...base, mode: 'FULL' as const };
+    const waiting = acc.conditionals.filter((c) => c.symbol === symbol && c.positionSide === positionSide && c.tpslMode === 'FULL');
+    const leg = (kind: 'TAKE_PROFIT' | 'STOP_LOSS'): TpslLeg => this.tpslLeg(symbol, long, kind);
+    // A waiting FULL trailing stop is often replaced (cancel + new, REPLACED).
+    const trailingWaits = waiting.some((c) => c.kind === 'TRAILING');
+    switch (r.weighted({ both: 35, tp: 14, sl: 14, trailing: trailingWaits ? 35 : 15, cancelTp: 6, cancelSl: 6, cancelTrailing: trailingWaits ? 8 : 4, same: 6 })) {
+      case 'both': return { ...full, takeProfit: leg('TAKE_PROFIT'), stopLoss: leg('STOP_LOSS') };
+      case 'tp': return { ...full, takeProfit: leg('TAKE_PROFIT') };
+      case 'sl': return { ...full, stopLoss: leg('STOP_LOSS') };
+      case 'trailing': {
+        const triggerSource = this.conditionalSource();
+        const activationPrice = r.chance(0.4) ? this.activation(symbol, triggerSource, long ? 'SELL' : 'BUY') : undefined;
+        return { ...full, trailingStop: { distance: r.int(1, 8) * GRID[symbol]!, triggerSource, ...(activationPrice !== undefined ? { activationPrice } : {}) } };
+      }
+      case 'cancelTp': return { ...full, takeProfit: null };
+      case 'cancelSl': return { ...full, stopLoss: null };
+      case 'cancelTrailing': return { ...full, trailingStop: null };
+      case 'same': {
+        // The FULL take-profit as it stands: nothing changes (NO_CHANGE).
+        const tp = waiting.find((c) => c.kind === 'TAKE_PROFIT');
+        if (!tp || tp.triggerPrice === null) return null;
+        return {
+          ...full,
+          takeProfit: { triggerPrice: tp.triggerPrice, triggerSource: tp.triggerSource, orderType: tp.orderType, ...(tp.orderType === 'LIMIT' ? { price: tp.price } : {}) },
+        };
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Opening orders with attached TP/SL (FULL or PARTIAL); a few on reduce-only orders or with a leg
+   * that would trigger (refused).
+   *
+   * AVOIDS a known engine deviation (issue 13 report; seed 2 command #1452 and seed 9 command #391
+   * at commit d257478): the rules arm attached TP/SL at "the order's first fill that leaves the
+   * position on the order's side", but the engine looks only at the order's very first fill — when
+   * that one leaves the position on the other side (a one-way BUY against a short it does not close),
+   * a later fill that does never arms them. So in one-way mode an attached order is IOC (it fills
+   * now or never) and goes with the position (or from flat): every fill leaves the position on its
+   * side. Hedge-mode opening orders always do; they keep GTC (later fills grow PARTIAL legs).
+   */
+  private attachOrder(): Command | null {
+    const r = this.condRng;
+    const acc = this.pickTrader();
+    if (!acc) return null;
+    const symbol = r.pick(this.scenario.symbols).symbol;
+    let side: Side = r.chance(0.5) ? 'BUY' : 'SELL';
+    const hedge = acc.positionMode === 'HEDGE';
+    const oneWayQty = hedge ? 0 : acc.positions.find((p) => p.symbol === symbol)?.qty ?? 0;
+    if (oneWayQty !== 0) side = oneWayQty > 0 ? 'BUY' : 'SELL';
+    const b = this.book(symbol);
+    const grid = GRID[symbol]!;
+    const market = r.chance(0.15);
+    let price = 0;
+    if (!market) {
+      const dir = side === 'BUY' ? 1 : -1;
+      const opp = side === 'BUY' ? b.asks[0]?.price : b.bids[0]?.price;
+      const same = side === 'BUY' ? b.bids[0]?.price : b.asks[0]?.price;
+      price = r.chance(0.45)
+        ? this.clampSafe(symbol, (opp ?? this.ref(symbol)) + dir * r.int(0, 2) * grid)
+        : this.clampSafe(symbol, (same ?? this.ref(symbol) - dir * grid) - dir * r.int(0, 4) * grid);
+    }
+    const checkedAt = market ? b.lastPrice ?? b.markPrice : price;
+    if (checkedAt === null) return null;
+    const long = side === 'BUY';
+    const legs = r.weighted({ both: 60, tp: 20, sl: 20 });
+    const reduceOnly = !hedge && r.chance(0.04);
+    return {
+      type: 'placeOrder', time: 0, accountId: acc.accountId, symbol, side, positionSide: hedge ? (long ? 'LONG' : 'SHORT') : 'BOTH',
+      orderType: market ? 'MARKET' : 'LIMIT', timeInForce: market || !hedge ? 'IOC' : r.weighted({ GTC: 80, IOC: 20 }), price,
+      qty: r.chance(0.85) ? r.int(1, 10) : r.int(11, 60), reduceOnly,
+      attachTpsl: {
+        mode: r.chance(0.5) ? 'FULL' : 'PARTIAL',
+        ...(legs !== 'sl' ? { takeProfit: this.tpslLeg(symbol, long, 'TAKE_PROFIT', checkedAt) } : {}),
+        ...(legs !== 'tp' ? { stopLoss: this.tpslLeg(symbol, long, 'STOP_LOSS', checkedAt) } : {}),
+      },
+    };
+  }
+
+  /** Waiting conditional orders of the traders. */
+  private waitingConditionals(): { acc: AccountView; c: AccountView['conditionals'][number] }[] {
+    return this.traders().flatMap((acc) => acc.conditionals.map((c) => ({ acc, c })));
+  }
+
+  private amendConditional(): Command | null {
+    const r = this.condRng;
+    const waiting = this.waitingConditionals();
+    if (waiting.length === 0) return null;
+    const { acc, c } = r.pick(waiting);
+    const grid = GRID[c.symbol]!;
+    const ref = c.clientOrderId !== null && r.chance(0.25) ? { clientOrderId: c.clientOrderId } : { conditionalId: c.conditionalId };
+    const base = { type: 'amendConditional' as const, time: 0, accountId: acc.accountId, symbol: c.symbol, ...ref };
+    const trailing = c.kind === 'TRAILING';
+    const whole = c.closePosition || c.tpslMode === 'FULL';
+    switch (r.weighted({ trigger: 35, source: 12, price: 14, qty: 15, same: 8, invalid: 8, wrongSymbol: 4 })) {
+      case 'trigger':
+        if (trailing) return null;
+        return { ...base, triggerPrice: this.levelAway(c.symbol, this.sourceNow(c.symbol, c.triggerSource), c.triggerDirection, 0.06) };
+      case 'source': {
+        // Not for trailing stops: where an armed one's best price would come from is not specified.
+        if (trailing) return null;
+        return { ...base, triggerSource: c.triggerSource === 'LAST' ? 'MARK' : 'LAST' };
+      }
+      case 'price':
+        if (c.orderType !== 'LIMIT') return null;
+        return { ...base, price: this.clampAbsolute(c.symbol, c.price + r.int(-3, 3) * grid) };
+      case 'qty': {
+        if (whole) return null;
+        if (c.tpslMode === 'PARTIAL') {
+          const size = abs(acc.positions.find((p) => p.symbol === c.symbol && p.positionSide === c.positionSide)?.qty ?? 0);
+          return size > 0 ? { ...base, qty: r.chance(0.9) ? r.int(1, size) : size + 1 } : null;
+        }
+        return { ...base, qty: r.int(1, 15) };
+      }
+      case 'same':
+        return trailing ? { ...base, ...(whole ? {} : { qty: c.qty }) } : { ...base, triggerPrice: c.triggerPrice! };
+      case 'invalid':
+        return r.pick([
+          { ...base, qty: whole ? 3 : 0 },
+          { ...base, triggerPrice: trailing ? this.sourceNow(c.symbol, c.triggerSource) : 0 },
+          { ...base, price: c.orderType === 'MARKET' ? this.sourceNow(c.symbol, c.triggerSource) : -1 },
+        ]);
+      case 'wrongSymbol':
+        return { ...base, symbol: this.scenario.symbols.find((s) => s.symbol !== c.symbol)!.symbol };
+    }
+    return null;
+  }
+
+  private cancelConditional(): Command | null {
+    const r = this.condRng;
+    const waiting = this.waitingConditionals();
+    const roll = r.weighted({ byId: 70, byClientId: 15, unknown: 10, wrongSymbol: 5 });
+    if (waiting.length === 0 || roll === 'unknown') {
+      const acc = this.pickTrader();
+      if (!acc) return null;
+      return { type: 'cancelConditional', time: 0, accountId: acc.accountId, symbol: r.pick(this.scenario.symbols).symbol, conditionalId: this.view.nextOrderId + r.int(0, 5) };
+    }
+    const { acc, c } = r.pick(waiting);
+    const symbol = roll === 'wrongSymbol' ? this.scenario.symbols.find((s) => s.symbol !== c.symbol)!.symbol : c.symbol;
+    if (roll === 'byClientId' && c.clientOrderId !== null) return { type: 'cancelConditional', time: 0, accountId: acc.accountId, symbol, clientOrderId: c.clientOrderId };
+    return { type: 'cancelConditional', time: 0, accountId: acc.accountId, symbol, conditionalId: c.conditionalId };
+  }
+
+  private cancelAllConditionals(): Command | null {
+    const r = this.condRng;
+    const acc = this.pickTrader();
+    if (!acc) return null;
+    const symbol = r.pick(this.scenario.symbols).symbol;
+    const kinds = r.pick([['PLAN'], ['TAKE_PROFIT', 'STOP_LOSS'], ['TRAILING'], ['PLAN', 'TRAILING']] as const);
+    switch (r.weighted({ symbol: 40, kinds: 30, both: 20, all: 10 })) {
+      case 'symbol': return { type: 'cancelAllConditionals', time: 0, accountId: acc.accountId, symbol };
+      case 'kinds': return { type: 'cancelAllConditionals', time: 0, accountId: acc.accountId, kinds };
+      case 'both': return { type: 'cancelAllConditionals', time: 0, accountId: acc.accountId, symbol, kinds };
+      case 'all': return { type: 'cancelAllConditionals', time: 0, accountId: acc.accountId };
+    }
+    return null;
+  }
+
+  /** Conditional commands that must be refused. */
+  private invalidConditional(): Command | null {
+    const r = this.condRng;
+    const acc = this.pickTrader();
+    if (!acc) return null;
+    const symbol = r.pick(this.scenario.symbols).symbol;
+    const now = this.sourceNow(symbol, 'LAST');
+    const plan: PlaceConditional = {
+      type: 'placeConditional', time: 0, accountId: acc.accountId, symbol, kind: 'PLAN', side: 'BUY', positionSide: acc.positionMode === 'HEDGE' ? 'LONG' : 'BOTH',
+      triggerSource: 'LAST', triggerPrice: now + 10 * GRID[symbol]!, triggerDirection: 'RISE', orderType: 'MARKET', price: 0, timeInForce: 'IOC', qty: 1,
+      reduceOnly: false, closePosition: false,
+    };
+    switch (r.int(0, 9)) {
+      case 0: return { ...plan, accountId: this.view.nextAccountId + 50 };
+      case 1: return { ...plan, symbol: 'doge_usdt' };
+      case 2: return { ...plan, qty: 0 };
+      case 3: return { ...plan, timeInForce: 'GTC' };
+      case 4: return { ...plan, closePosition: true, qty: 2 };
+      case 5: return { ...plan, expireTime: this.time - 1 };
+      case 6: return { ...plan, triggerPrice: 0 };
+      case 7: return { ...plan, kind: 'TRAILING', triggerPrice: undefined, triggerDirection: undefined, callbackAmount: 5, callbackRate: 1_000_000n };
+      case 8: return { ...plan, positionSide: acc.positionMode === 'HEDGE' ? 'BOTH' : 'LONG' };
+      default: return { type: 'cancelAllConditionals', time: 0, accountId: acc.accountId, kinds: ['STOP'] as unknown as ['PLAN'] };
+    }
   }
 
   /** Unknown accounts and symbols on assorted commands. */

@@ -153,8 +153,23 @@ export class Coverage {
 
   record(cmd: Command, result: CommandResult, events: readonly EngineEvent[]): void {
     let outcome: string = result.ok ? 'ok' : `refused ${result.code}`;
-    if (result.ok && result.kind === 'order' && result.duplicate) outcome = 'ok duplicate';
+    if (result.ok && (result.kind === 'order' || result.kind === 'conditional') && result.duplicate) outcome = 'ok duplicate';
     this.inc(`command ${cmd.type}: ${outcome}`);
+    if (cmd.type === 'placeOrder' && cmd.attachTpsl !== undefined) this.inc(`command placeOrder with attachTpsl ${cmd.attachTpsl.mode}: ${outcome}`);
+    if (cmd.type === 'placeConditional') {
+      const callback = cmd.callbackRate !== undefined ? ' callbackRate' : cmd.callbackAmount !== undefined ? ' callbackAmount' : '';
+      this.inc(`command placeConditional ${cmd.kind} ${cmd.triggerSource} ${cmd.orderType}${callback}: ${outcome}`);
+      const flags = [
+        cmd.closePosition ? 'closePosition' : '', cmd.reduceOnly ? 'reduceOnly' : '', cmd.expireTime !== undefined ? 'expireTime' : '',
+        cmd.activationPrice !== undefined ? 'activationPrice' : '', cmd.attachTpsl !== undefined ? `attachTpsl ${cmd.attachTpsl.mode}` : '',
+        cmd.triggerIfHolding === true ? 'triggerIfHolding' : '', cmd.clientOrderId !== undefined ? 'clientOrderId' : '',
+      ];
+      for (const flag of flags) if (flag !== '') this.inc(`command placeConditional with ${flag}: ${outcome}`);
+    }
+    if (cmd.type === 'setPositionTpsl') {
+      const legs = [cmd.takeProfit !== undefined ? 'TP' : '', cmd.stopLoss !== undefined ? 'SL' : '', cmd.trailingStop !== undefined ? 'trailing' : ''].filter((x) => x !== '');
+      this.inc(`command setPositionTpsl ${cmd.mode} ${legs.join('+')}: ${outcome}`);
+    }
     if (cmd.type === 'amendOrder' && events.some((e) => e.type === 'trade')) this.inc('amendment took liquidity');
     if (cmd.type === 'placeOrder' && cmd.stpMode !== undefined && events.some((e) => e.type === 'order' && e.order.reason === 'SELF_TRADE_PREVENTION')) {
       this.inc(`self-trade prevention under ${cmd.stpMode}`);
@@ -192,7 +207,26 @@ export class Coverage {
         case 'config':
           this.inc(`config event ${e.reason}`);
           break;
+        case 'conditional': {
+          const c = e.conditional;
+          this.inc(`conditional ${e.change} ${c.kind}${c.tpslMode !== null ? ` ${c.tpslMode}` : ''}${c.reason !== 'NONE' ? ` ${c.reason}` : ''}`);
+          // The headline outcomes (the rules' "Firing" and "the trigger pass").
+          if (e.change === 'TRIGGERED') this.inc('conditional: fired (TRIGGERED, order placed)');
+          if (e.change === 'REJECTED') this.inc('conditional: rejected at trigger');
+          if (e.change === 'CANCELED' && c.reason === 'OCO_PARTNER_FIRED') {
+            this.inc(c.kind === 'STOP_LOSS' ? 'conditional: a take-profit cancelled its stop-loss (OCO)' : 'conditional: a stop-loss cancelled its take-profit (OCO)');
+          }
+          if (e.change === 'CANCELED' && c.reason === 'POSITION_CLOSED') {
+            this.inc(c.tpslMode !== null ? 'conditional: a leg was cancelled when its position closed' : 'conditional: a closePosition order found no position');
+          }
+          if (e.change === 'AMENDED' && c.tpslMode === 'PARTIAL' && cmd.type !== 'amendConditional' && cmd.type !== 'setPositionTpsl') {
+            this.inc('conditional: a PARTIAL leg resized with its position or its opening order');
+          }
+          if (e.change === 'EXPIRED') this.inc('conditional: expired');
+          break;
+        }
       }
+      if (e.type === 'order' && e.execType === 'NEW' && e.order.origin !== null) this.inc(`order placed by a conditional (${e.order.origin})`);
     }
   }
 
@@ -231,6 +265,13 @@ export function comparableView(view: StateView): StateView {
 }
 /** Wallet fields a balance event must agree with. */
 const WALLET_FIELDS = ['walletBalance', 'isolatedMargin', 'crossedMargin', 'openOrderMarginFrozen', 'availableBalance'] as const;
+/**
+ * Conditional-order fields that change without an event: a trailing stop's moving trigger and best
+ * price, and its arming (rules: "a trailing stop's moving trigger is not an event"); the link to a
+ * new partner.
+ */
+const SILENT_CONDITIONAL_FIELDS = new Set(['ocoId']);
+const SILENT_TRAILING_FIELDS = new Set(['triggerPrice', 'extremePrice', 'activated', 'ocoId']);
 /** Order fields that may change without an order event of their own (rules: Events). */
 const SILENT_ORDER_FIELDS = new Set(['closeQty', 'marginFrozen', 'leverage']);
 
@@ -317,6 +358,28 @@ export function eventStateViolations(before: StateView, after: StateView, events
         ? `last balance event of ${key} differs from the state: ${d.path} event ${fmt(d.actual)} state ${fmt(d.expected)}`
         : `wallet ${key} changed without a balance event: ${d.path} was ${fmt(d.actual)} now ${fmt(d.expected)}`);
     }
+  }
+  // Conditional orders: a waiting one's last event (or, without one, its state before) equals its
+  // state except for the fields that move silently (a trailing stop's best price and trigger, its
+  // arming; the partner link); one that stopped waiting ended with an event; a new one has one.
+  const beforeConditionals = new Map(before.accounts.flatMap((a) => a.conditionals.map((c) => [c.conditionalId, c] as const)));
+  const afterConditionals = new Map(after.accounts.flatMap((a) => a.conditionals.map((c) => [c.conditionalId, c] as const)));
+  const lastConditional = new Map<number, { change: string; conditional: object }>();
+  for (const e of events) if (e.type === 'conditional') lastConditional.set(e.conditional.conditionalId, e);
+  for (const [id, state] of afterConditionals) {
+    const event = lastConditional.get(id);
+    const reference = event?.conditional ?? beforeConditionals.get(id);
+    if (!reference) {
+      problems.push(`conditional ${id} waits without a NEW event`);
+      continue;
+    }
+    const silent = state.kind === 'TRAILING' ? SILENT_TRAILING_FIELDS : SILENT_CONDITIONAL_FIELDS;
+    const d = firstDifference(without(reference, silent), without(state, silent), `conditional ${id}`);
+    if (d) problems.push(event ? `last conditional event of ${id} differs from the state: ${d.path} event ${fmt(d.actual)} state ${fmt(d.expected)}` : `conditional ${id} changed without an event: ${d.path}`);
+  }
+  for (const id of beforeConditionals.keys()) {
+    const change = lastConditional.get(id)?.change;
+    if (!afterConditionals.has(id) && (change === undefined || change === 'NEW' || change === 'AMENDED')) problems.push(`conditional ${id} stopped waiting without an event that ends it`);
   }
   for (const [id, state] of afterOrders) {
     const event = lastOrder.get(id);

@@ -8,14 +8,23 @@
  * - the book is not a data structure: it is "the resting live orders of a symbol", filtered and
  *   sorted by price then priority whenever someone looks at it.
  *
- * It does not produce events; the property test compares its view() with the engine's after every
- * command. Section names in comments ("placeOrder check 4", "Reallocation step 2", …) refer to the
- * rules page.
+ * - conditional orders wait in a plain list per account; the trigger pass scans it at every price
+ *   (no heaps), in the rules' order.
+ *
+ * It does not produce events, except the conditional-order events (change and snapshot, without seq:
+ * conditionalEvents()); the property test compares its results, its view() and those events with the
+ * engine's after every command. Section names in comments ("placeOrder check 4", "Reallocation step
+ * 2", "the trigger pass, step 4", …) refer to the rules page. Where the rules leave a detail open
+ * (when an event's snapshot is taken, the order of events within a step), the comment says the model
+ * does what the engine does; ModelOptions.engineDeviations lists the one known engine deviation it
+ * can follow on request.
  */
 import type {
-  AdjustIsolatedMargin, AmendOrder, CancelAll, CancelOrder, Command, CommandResult, Deposit, ErrorCode,
-  MarginMode, OrderReason, OrderSnapshot, OrderState, OrderType, PlaceOrder, PositionMode, PositionSide,
-  PositionSnapshot, SetAssetPrice, SetFeeBurn, SetLeverage, SetMarginMode, SetMarkPrice, SetPositionMode, Side, StpMode, TimeInForce, Withdraw, DepositInsurance,
+  AdjustIsolatedMargin, AmendConditional, AmendOrder, AttachTpsl, CancelAll, CancelAllConditionals, CancelConditional, CancelOrder, Command,
+  CommandResult, ConditionalEvent, ConditionalKind, ConditionalReason, ConditionalSnapshot, ConditionalState, Deposit, ErrorCode,
+  MarginMode, OrderReason, OrderSnapshot, OrderState, OrderType, PlaceConditional, PlaceOrder, PositionMode, PositionSide,
+  PositionSnapshot, SetAssetPrice, SetFeeBurn, SetLeverage, SetMarginMode, SetMarkPrice, SetPositionMode, SetPositionTpsl, Side, StpMode,
+  TimeInForce, TpslLeg, TpslMode, TriggerDirection, TriggerSource, Withdraw, DepositInsurance,
 } from '../../src/engine/types.js';
 import type { AccountView, BookView, StateView, WalletView } from '../../src/engine/view.js';
 import { RATE_SCALE, ceilDiv, floorDiv } from '../../src/engine/fixed.js';
@@ -25,6 +34,20 @@ export interface ModelOptions {
   symbols: readonly SymbolSpec[];
   maxOpenOrdersPerAccount?: number;
   clientOrderIdWindow?: number;
+  maxConditionalOrdersPerAccount?: number;
+  /**
+   * Known engine deviations from docs/engine-rules.md that the model can follow on request, so that
+   * the property test stays green while they are decided (issue 13 report). Default: the rules.
+   */
+  engineDeviations?: {
+    /**
+     * The engine makes legs follow their positions (trigger pass step 2) again after every trade of
+     * step 3, where the rules run step 2 once per round, before step 3. Only conditional events
+     * differ (their order, and what a stale leg shows or does until the next step 2: a cancel with
+     * a triggeredPrice, a trailing stop's best price, a PARTIAL leg's qty at trigger).
+     */
+    legsFollowEveryTrade?: boolean;
+  };
 }
 
 
@@ -71,6 +94,67 @@ interface MOrder {
   resting: boolean;
   /** The result its placement returned (a live order's client id stays idempotent beyond the window). */
   placeResult?: CommandResult;
+  /** The conditional order that placed it (its id is this order's id), null when placed directly. */
+  origin: ConditionalKind | null;
+  conditionalId: number | null;
+  /** TP/SL to set on the position when a fill leaves it on this order's side (rules: attachTpsl). */
+  attach: AttachTpsl | null;
+  /** Set at that fill: the PARTIAL legs created (they grow with later fills). */
+  attachedLegs: number[] | null;
+}
+
+/**
+ * A waiting (or, in events and results, an ended) conditional order: the fields of its snapshot,
+ * the trigger of a trailing stop derived from its best price.
+ */
+interface MConditional {
+  conditionalId: number;
+  clientOrderId: string | null;
+  accountId: number;
+  symbol: string;
+  kind: ConditionalKind;
+  side: Side;
+  positionSide: PositionSide;
+  triggerSource: TriggerSource;
+  triggerDirection: TriggerDirection;
+  /** The trigger of a plan order or a TP/SL leg (trailing stops: null, derived from extremePrice). */
+  fixedTrigger: number | null;
+  orderType: OrderType;
+  price: number;
+  timeInForce: TimeInForce;
+  qty: number;
+  reduceOnly: boolean;
+  closePosition: boolean;
+  tpslMode: TpslMode | null;
+  ocoId: number | null;
+  activationPrice: number | null;
+  callbackRate: bigint | null;
+  callbackAmount: number | null;
+  activated: boolean;
+  extremePrice: number | null;
+  stpMode: StpMode;
+  expireTime: number | null;
+  state: ConditionalState;
+  reason: ConditionalReason;
+  orderId: number | null;
+  triggeredPrice: number | null;
+  createTime: number;
+  updateTime: number;
+  /** A plan order's TP/SL, passed on to the order it places. */
+  attach: AttachTpsl | null;
+  /**
+   * Watching prices. False while it was created during the current command (placed, set on a
+   * position, a leg armed by a fill) or re-filed by an amendment: the trigger pass lets it join only
+   * after the command's trades (rules: the trigger pass, step 4).
+   */
+  watching: boolean;
+}
+
+/** What a conditional event says (the model keeps them to compare with the engine's, without seq). */
+export interface ModelConditionalEvent {
+  accountId: number;
+  change: ConditionalEvent['change'];
+  conditional: ConditionalSnapshot;
 }
 
 interface MPosition {
@@ -101,6 +185,8 @@ interface MAccount {
   orders: MOrder[];
   /** Remembered client order ids, oldest first, with the result of their first command. */
   clientOrderIds: { clientOrderId: string; result: CommandResult }[];
+  /** Waiting conditional orders, a plain list in creation (id) order. */
+  conditionals: MConditional[];
 }
 
 const RS = RATE_SCALE;
@@ -132,7 +218,17 @@ export class ReferenceModel {
   private readonly accounts: MAccount[] = [];
   private readonly maxOpenOrders: number;
   private readonly clientOrderIdWindow: number;
+  private readonly maxConditionals: number;
+  private readonly legsFollowEveryTrade: boolean;
   private cmdSeq = 0;
+  /** The trades of the current command, in order, as LAST prices for the trigger pass. */
+  private trades: { symbol: string; price: number }[] = [];
+  /** Positions filled since the trigger pass last made their legs follow them, in the order of their first fill. */
+  private filledPositions: { acc: MAccount; pos: MPosition }[] = [];
+  /** The conditional events of the current command, in order. */
+  private conditionalEventLog: ModelConditionalEvent[] = [];
+  /** Events held back while legs are linked (see linkedEvents). */
+  private heldEvents: { c: MConditional; change: ConditionalEvent['change'] }[] | null = null;
   private time = 0;
   private nextOrderId = 1;
   private nextTradeId = 1;
@@ -149,6 +245,13 @@ export class ReferenceModel {
     }
     this.maxOpenOrders = options.maxOpenOrdersPerAccount ?? 200;
     this.clientOrderIdWindow = options.clientOrderIdWindow ?? 1000;
+    this.maxConditionals = options.maxConditionalOrdersPerAccount ?? 200;
+    this.legsFollowEveryTrade = options.engineDeviations?.legsFollowEveryTrade ?? false;
+  }
+
+  /** The conditional events of the last command, in the order the rules emit them (seq left out). */
+  conditionalEvents(): ModelConditionalEvent[] {
+    return clone(this.conditionalEventLog);
   }
 
   // =============================================================================================
@@ -157,8 +260,13 @@ export class ReferenceModel {
   apply(cmd: Command): CommandResult {
     this.cmdSeq += 1;
     this.time = cmd.time;
+    this.trades = [];
+    this.filledPositions = [];
+    this.conditionalEventLog = [];
     const before = [...this.symbols.keys()].map((symbol) => this.levelTotals(symbol));
     const result = this.dispatch(cmd);
+    // The trigger pass runs after every accepted command (a refused one changed nothing).
+    if (result.ok) this.triggerPass();
     [...this.symbols.values()].forEach((sym, i) => {
       if (this.levelTotals(sym.cfg.symbol) !== before[i]) sym.bookUpdateId += 1;
     });
@@ -198,12 +306,11 @@ export class ReferenceModel {
       // Risk settings are not generated by the property streams (checked by test/risk instead).
       case 'adjustRiskLimit':
       case 'setAutoDeposit': return refuse('INVALID_ARGUMENT', `${cmd.type} is not modelled by the reference`);
-      case 'placeConditional':
-      case 'amendConditional':
-      case 'cancelConditional':
-      case 'cancelAllConditionals':
-      case 'setPositionTpsl':
-        return refuse('INVALID_ARGUMENT', 'conditional orders are being built (issue 13)');
+      case 'placeConditional': return this.placeConditional(cmd);
+      case 'amendConditional': return this.amendConditional(cmd);
+      case 'cancelConditional': return this.cancelConditional(cmd);
+      case 'cancelAllConditionals': return this.cancelAllConditionals(cmd);
+      case 'setPositionTpsl': return this.setPositionTpsl(cmd);
     }
   }
 
@@ -211,6 +318,7 @@ export class ReferenceModel {
     const accountId = this.accounts.length + 1;
     this.accounts.push({
       accountId, positionMode: 'ONE_WAY', feeBurn: false, wallets: new Map(), settings: new Map(), positions: [], orders: [], clientOrderIds: [],
+      conditionals: [],
     });
     return { ok: true, kind: 'account', accountId };
   }
@@ -375,16 +483,55 @@ export class ReferenceModel {
     if (!sym) return refuse('UNKNOWN_SYMBOL', 'unknown symbol');
     const invalid = this.invalidPlaceOrder(acc, sym, cmd);
     if (invalid !== null) return refuse('INVALID_ARGUMENT', invalid);
+    // Client order ids are unique across live orders and waiting conditional orders.
+    if (cmd.clientOrderId !== undefined && acc.conditionals.some((c) => c.clientOrderId === cmd.clientOrderId)) {
+      return refuse('INVALID_ARGUMENT', 'a waiting conditional order has this client order id');
+    }
+    if (cmd.attachTpsl !== undefined) {
+      const bad = this.invalidAttach(acc, sym, cmd);
+      if (bad !== null) return bad;
+    }
     if (acc.orders.length >= this.maxOpenOrders) return refuse('TOO_MANY_OPEN_ORDERS', 'too many open orders');
 
-    const order = this.newOrder(acc, cmd);
+    const order = this.newOrder(acc, cmd, this.nextOrderId++, null);
     const result = this.runNewOrder(acc, sym, order);
-    if (order.clientOrderId !== null) {
-      order.placeResult = clone(result);
-      acc.clientOrderIds.push({ clientOrderId: order.clientOrderId, result: clone(result) });
-      while (acc.clientOrderIds.length > this.clientOrderIdWindow) acc.clientOrderIds.shift();
-    }
+    this.rememberClientId(acc, order, result);
     return result;
+  }
+
+  /** Idempotency window: the client order id of a placement that got an order id. */
+  private rememberClientId(acc: MAccount, order: MOrder, result: CommandResult): void {
+    if (order.clientOrderId === null) return;
+    order.placeResult = clone(result);
+    acc.clientOrderIds.push({ clientOrderId: order.clientOrderId, result: clone(result) });
+    while (acc.clientOrderIds.length > this.clientOrderIdWindow) acc.clientOrderIds.shift();
+  }
+
+  /**
+   * attachTpsl (rules: Conditional orders): only on an order that opens; the legs checked against
+   * the order's price (a market order's: last, else mark); room for two more conditional orders.
+   */
+  private invalidAttach(acc: MAccount, sym: MSymbol, cmd: { side: Side; positionSide: PositionSide; reduceOnly: boolean; orderType: OrderType; price: number; attachTpsl?: AttachTpsl },
+    needsRoom = true): CommandResult | null {
+    const attach = cmd.attachTpsl!;
+    if (attach.mode !== 'FULL' && attach.mode !== 'PARTIAL') return refuse('INVALID_ARGUMENT', 'bad TP/SL mode');
+    if (attach.takeProfit === undefined && attach.stopLoss === undefined) return refuse('INVALID_ARGUMENT', 'no TP/SL leg');
+    if (this.isClosingKind(acc, cmd)) return refuse('INVALID_ARGUMENT', 'TP/SL attach only to an opening order');
+    for (const leg of [attach.takeProfit, attach.stopLoss]) {
+      if (leg !== undefined && this.invalidLeg(sym, leg) !== null) return refuse('INVALID_ARGUMENT', this.invalidLeg(sym, leg)!);
+    }
+    const price = cmd.orderType === 'LIMIT' ? cmd.price : sym.last ?? sym.mark;
+    if (price === null) return refuse('INVALID_ARGUMENT', 'no price to check the TP/SL against');
+    // The legs will close the position this order opens: a BUY's legs fire as a long's.
+    const long = cmd.side === 'BUY';
+    if (attach.takeProfit !== undefined && holds(legDirection('TAKE_PROFIT', long), attach.takeProfit.triggerPrice, price)) {
+      return refuse('WOULD_TRIGGER_IMMEDIATELY', 'the take-profit would trigger at the order price');
+    }
+    if (attach.stopLoss !== undefined && holds(legDirection('STOP_LOSS', long), attach.stopLoss.triggerPrice, price)) {
+      return refuse('WOULD_TRIGGER_IMMEDIATELY', 'the stop-loss would trigger at the order price');
+    }
+    if (needsRoom && acc.conditionals.length + 2 > this.maxConditionals) return refuse('TOO_MANY_CONDITIONAL_ORDERS', 'no room for the TP/SL');
+    return null;
   }
 
   private invalidPlaceOrder(acc: MAccount, sym: MSymbol, cmd: PlaceOrder): string | null {
@@ -403,9 +550,9 @@ export class ReferenceModel {
     return null;
   }
 
-  private newOrder(acc: MAccount, cmd: PlaceOrder): MOrder {
+  private newOrder(acc: MAccount, cmd: PlaceOrder, orderId: number, origin: ConditionalKind | null): MOrder {
     return {
-      orderId: this.nextOrderId++,
+      orderId,
       clientOrderId: cmd.clientOrderId ?? null,
       accountId: acc.accountId,
       symbol: cmd.symbol,
@@ -429,6 +576,10 @@ export class ReferenceModel {
       priority: 0,
       freezePrice: 0,
       resting: false,
+      origin,
+      conditionalId: origin === null ? null : orderId,
+      attach: cmd.attachTpsl ?? null,
+      attachedLegs: null,
     };
   }
 
@@ -530,6 +681,7 @@ export class ReferenceModel {
       const q = minNum(remaining(maker), remaining(taker));
       const p = maker.price;
       this.nextTradeId += 1;
+      this.trades.push({ symbol: taker.symbol, price: p });
       this.fill(maker, q, p, sym.cfg.makerFeeRate, taker.orderId);
       this.fill(taker, q, p, sym.cfg.takerFeeRate, taker.orderId);
     }
@@ -603,8 +755,10 @@ export class ReferenceModel {
     // 4. last price, reallocation. A position's updateTime is the time of its creation, last fill or
     // margin transfer (the rules do not define it; this is what the engine does).
     pos.updateTime = this.time;
+    if (!this.filledPositions.some((x) => x.pos === pos)) this.filledPositions.push({ acc, pos });
     sym.last = p;
     this.reallocate(acc, order.symbol, takerId);
+    if (order.attach !== null) this.attachOnFill(acc, order, pos, q);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -695,6 +849,593 @@ export class ReferenceModel {
   private findLive(acc: MAccount, ref: { symbol: string; orderId?: number; clientOrderId?: string }): MOrder | undefined {
     return acc.orders.find((o) => o.symbol === ref.symbol
       && (ref.orderId !== undefined ? o.orderId === ref.orderId : o.clientOrderId === ref.clientOrderId));
+  }
+
+  // =============================================================================================
+  // Conditional orders (rules: "Conditional orders"). Waiting ones are a plain list per account;
+  // the trigger pass scans it.
+
+  private static readonly SOURCES: readonly TriggerSource[] = ['LAST', 'MARK', 'INDEX'];
+
+  private validPrice(sym: MSymbol, price: unknown): boolean {
+    return isInt(price) && price >= 1 && price <= sym.cfg.spec.maxPriceTicks;
+  }
+
+  /** The current price of a trigger source (the model has no index: INDEX never has a price). */
+  private sourcePrice(sym: MSymbol, source: TriggerSource): number | null {
+    if (source === 'LAST') return sym.last;
+    if (source === 'MARK') return sym.mark;
+    return null;
+  }
+
+  private invalidLeg(sym: MSymbol, leg: TpslLeg): string | null {
+    if (leg === null || typeof leg !== 'object') return 'bad TP/SL leg';
+    if (!this.validPrice(sym, leg.triggerPrice)) return 'bad trigger price';
+    if (!ReferenceModel.SOURCES.includes(leg.triggerSource)) return 'bad trigger source';
+    if (leg.orderType !== 'LIMIT' && leg.orderType !== 'MARKET') return 'bad order type';
+    if (leg.orderType === 'LIMIT' && !this.validPrice(sym, leg.price)) return 'bad limit price';
+    return null;
+  }
+
+  private allWaiting(): MConditional[] {
+    return this.accounts.flatMap((a) => a.conditionals);
+  }
+
+  private findConditional(acc: MAccount, ref: { symbol: string; conditionalId?: number; clientOrderId?: string }): MConditional | undefined {
+    return acc.conditionals.find((c) => c.symbol === ref.symbol
+      && (ref.conditionalId !== undefined ? c.conditionalId === ref.conditionalId : c.clientOrderId === ref.clientOrderId));
+  }
+
+  /** The position's FULL leg of a kind (TAKE_PROFIT, STOP_LOSS, or its trailing stop), if one waits. */
+  private fullLeg(acc: MAccount, symbol: string, positionSide: PositionSide, kind: ConditionalKind): MConditional | undefined {
+    return acc.conditionals.find((c) => c.tpslMode === 'FULL' && c.kind === kind && c.symbol === symbol && c.positionSide === positionSide);
+  }
+
+  private emitConditional(c: MConditional, change: ConditionalEvent['change']): number {
+    if (this.heldEvents !== null && change === 'NEW') {
+      this.heldEvents.push({ c, change });
+      return -1;
+    }
+    this.conditionalEventLog.push({ accountId: c.accountId, change, conditional: snapshotConditional(c) });
+    return this.conditionalEventLog.length - 1;
+  }
+
+  /**
+   * Runs `change` holding back the NEW events of the orders it creates, then emits them in order
+   * with the orders as they then stand: legs created together show each other as partners (ocoId).
+   * Other events (AMENDED, CANCELED) are emitted as they happen, with the order as it stands then
+   * (what the engine does; the rules do not say when an event's snapshot is taken: a FULL leg
+   * amended in the same command that creates its new partner shows its previous partner's id).
+   */
+  private linkedEvents(change: () => void): void {
+    this.heldEvents = [];
+    change();
+    const held = this.heldEvents;
+    this.heldEvents = null;
+    for (const { c, change: what } of held) this.emitConditional(c, what);
+  }
+
+  /** A waiting order ends: it leaves the list, with one event. */
+  private endConditional(c: MConditional, state: ConditionalState, reason: ConditionalReason): void {
+    const acc = this.account(c.accountId)!;
+    acc.conditionals = acc.conditionals.filter((x) => x !== c);
+    c.state = state;
+    c.reason = reason;
+    c.updateTime = this.time;
+    this.emitConditional(c, state === 'EXPIRED' ? 'EXPIRED' : state === 'CANCELED' ? 'CANCELED' : state === 'REJECTED' ? 'REJECTED' : 'TRIGGERED');
+  }
+
+  /** A new waiting conditional order; it takes the next order id and starts watching after the command's trades. */
+  private addConditional(acc: MAccount, fields: Omit<MConditional, 'conditionalId' | 'accountId' | 'state' | 'reason' | 'orderId' | 'triggeredPrice' | 'createTime' | 'updateTime' | 'watching'>): MConditional {
+    const c: MConditional = {
+      ...fields,
+      conditionalId: this.nextOrderId++,
+      accountId: acc.accountId,
+      state: 'WAITING',
+      reason: 'NONE',
+      orderId: null,
+      triggeredPrice: null,
+      createTime: this.time,
+      updateTime: this.time,
+      watching: false,
+    };
+    acc.conditionals.push(c);
+    this.emitConditional(c, 'NEW');
+    return c;
+  }
+
+  /** A take-profit or stop-loss leg of the position on (symbol, positionSide), long or short. */
+  private newLeg(acc: MAccount, symbol: string, positionSide: PositionSide, long: boolean, kind: 'TAKE_PROFIT' | 'STOP_LOSS', leg: TpslLeg,
+    mode: TpslMode, qty: number, expireTime: number | null): MConditional {
+    return this.addConditional(acc, {
+      clientOrderId: null, symbol, kind, side: long ? 'SELL' : 'BUY', positionSide,
+      triggerSource: leg.triggerSource, triggerDirection: legDirection(kind, long), fixedTrigger: leg.triggerPrice,
+      orderType: leg.orderType, price: leg.orderType === 'LIMIT' ? leg.price! : 0, timeInForce: leg.orderType === 'LIMIT' ? 'GTC' : 'IOC',
+      qty, reduceOnly: acc.positionMode === 'ONE_WAY', closePosition: false, tpslMode: mode, ocoId: null,
+      activationPrice: null, callbackRate: null, callbackAmount: null, activated: false, extremePrice: null,
+      stpMode: 'EXPIRE_TAKER', expireTime, attach: null,
+    });
+  }
+
+  /** A FULL leg's trigger, source and order differ from the leg given? */
+  private static legDiffers(c: MConditional, leg: TpslLeg): boolean {
+    return c.fixedTrigger !== leg.triggerPrice || c.triggerSource !== leg.triggerSource || c.orderType !== leg.orderType
+      || c.price !== (leg.orderType === 'LIMIT' ? leg.price : 0);
+  }
+
+  /**
+   * Sets a FULL take-profit or stop-loss leg of a position: replaces the existing one in place
+   * (same id, AMENDED) or creates it. Returns the leg when something changed.
+   */
+  private setFullLeg(acc: MAccount, symbol: string, positionSide: PositionSide, long: boolean, kind: 'TAKE_PROFIT' | 'STOP_LOSS',
+    leg: TpslLeg, expireTime: number | null): MConditional | null {
+    const existing = this.fullLeg(acc, symbol, positionSide, kind);
+    if (!existing) return this.newLeg(acc, symbol, positionSide, long, kind, leg, 'FULL', 0, expireTime);
+    if (!ReferenceModel.legDiffers(existing, leg)) return null;
+    existing.fixedTrigger = leg.triggerPrice;
+    existing.triggerSource = leg.triggerSource;
+    existing.orderType = leg.orderType;
+    existing.price = leg.orderType === 'LIMIT' ? leg.price! : 0;
+    existing.timeInForce = leg.orderType === 'LIMIT' ? 'GTC' : 'IOC';
+    existing.updateTime = this.time;
+    existing.watching = false;
+    this.emitConditional(existing, 'AMENDED');
+    return existing;
+  }
+
+  /**
+   * The FULL take-profit and stop-loss of a position are one-cancels-the-other partners. A leg
+   * whose partner ended keeps its id as ocoId until it gets a new partner (the rules do not say
+   * what a lone leg's ocoId is; this is what the engine shows, and a partner that no longer waits
+   * is never cancelled, so it changes nothing).
+   */
+  private linkFullLegs(acc: MAccount, symbol: string, positionSide: PositionSide): void {
+    const tp = this.fullLeg(acc, symbol, positionSide, 'TAKE_PROFIT');
+    const sl = this.fullLeg(acc, symbol, positionSide, 'STOP_LOSS');
+    if (tp && sl) {
+      tp.ocoId = sl.conditionalId;
+      sl.ocoId = tp.conditionalId;
+    }
+  }
+
+  private placeConditional(cmd: PlaceConditional): CommandResult {
+    const acc = this.account(cmd.accountId);
+    if (!acc) return refuse('UNKNOWN_ACCOUNT', 'unknown account');
+    // A retry with the client id of a waiting conditional order answers that one.
+    if (cmd.clientOrderId !== undefined) {
+      const waiting = acc.conditionals.find((c) => c.clientOrderId === cmd.clientOrderId);
+      if (waiting) return { ok: true, kind: 'conditional', conditional: snapshotConditional(waiting), duplicate: true };
+    }
+    const sym = this.symbols.get(cmd.symbol);
+    if (!sym) return refuse('UNKNOWN_SYMBOL', 'unknown symbol');
+    const invalid = this.invalidConditional(acc, sym, cmd);
+    if (invalid !== null) return refuse('INVALID_ARGUMENT', invalid);
+    if (cmd.clientOrderId !== undefined && acc.orders.some((o) => o.clientOrderId === cmd.clientOrderId)) {
+      return refuse('INVALID_ARGUMENT', 'a live order has this client order id');
+    }
+    // Its TP/SL are checked now, against its limit price; the room for them when its order is placed.
+    if (cmd.attachTpsl !== undefined) {
+      const bad = this.invalidAttach(acc, sym, cmd, false);
+      if (bad !== null) return bad;
+    }
+    if (acc.conditionals.length + 1 > this.maxConditionals) return refuse('TOO_MANY_CONDITIONAL_ORDERS', 'too many conditional orders');
+    const current = this.sourcePrice(sym, cmd.triggerSource);
+    const trailing = cmd.kind === 'TRAILING';
+    let direction: TriggerDirection;
+    let activated = false;
+    let extremePrice: number | null = null;
+    if (!trailing) {
+      direction = cmd.triggerDirection!;
+      // Unless triggerIfHolding: then it is created and fires in this command's trigger pass (step 5).
+      if (current !== null && holds(direction, cmd.triggerPrice!, current) && cmd.triggerIfHolding !== true) {
+        return refuse('WOULD_TRIGGER_IMMEDIATELY', 'the condition already holds');
+      }
+    } else {
+      // A SELL trails the highest price and fires on a fall; a BUY the lowest and fires on a rise.
+      direction = cmd.side === 'SELL' ? 'FALL' : 'RISE';
+      if (cmd.activationPrice === undefined) {
+        if (current === null) return refuse('INVALID_ARGUMENT', 'no price to arm the trailing stop at');
+        activated = true;
+        extremePrice = current;
+      }
+    }
+    const closing = cmd.closePosition;
+    const c = this.addConditional(acc, {
+      clientOrderId: cmd.clientOrderId ?? null, symbol: cmd.symbol, kind: cmd.kind, side: cmd.side, positionSide: cmd.positionSide,
+      triggerSource: cmd.triggerSource, triggerDirection: direction, fixedTrigger: trailing ? null : cmd.triggerPrice!,
+      orderType: cmd.orderType, price: cmd.orderType === 'LIMIT' ? cmd.price : 0, timeInForce: cmd.orderType === 'MARKET' ? 'IOC' : cmd.timeInForce,
+      qty: closing ? 0 : cmd.qty, reduceOnly: closing ? acc.positionMode === 'ONE_WAY' : cmd.reduceOnly, closePosition: closing,
+      tpslMode: null, ocoId: null,
+      activationPrice: trailing ? cmd.activationPrice ?? null : null, callbackRate: trailing ? cmd.callbackRate ?? null : null,
+      callbackAmount: trailing ? cmd.callbackAmount ?? null : null, activated, extremePrice,
+      stpMode: cmd.stpMode ?? 'EXPIRE_TAKER', expireTime: cmd.expireTime ?? null, attach: cmd.attachTpsl ?? null,
+    });
+    return { ok: true, kind: 'conditional', conditional: snapshotConditional(c), duplicate: false };
+  }
+
+  private invalidConditional(acc: MAccount, sym: MSymbol, cmd: PlaceConditional): string | null {
+    const spec = sym.cfg.spec;
+    if (cmd.kind !== 'PLAN' && cmd.kind !== 'TRAILING') return 'bad kind';
+    if (cmd.side !== 'BUY' && cmd.side !== 'SELL') return 'bad side';
+    if (cmd.orderType !== 'LIMIT' && cmd.orderType !== 'MARKET') return 'bad order type';
+    if (!['GTC', 'IOC', 'FOK', 'GTX'].includes(cmd.timeInForce)) return 'bad time in force';
+    if (cmd.orderType === 'MARKET' && cmd.timeInForce !== 'IOC') return 'a market conditional order is IOC';
+    if (cmd.orderType === 'LIMIT' && !this.validPrice(sym, cmd.price)) return 'bad price';
+    if (!ReferenceModel.SOURCES.includes(cmd.triggerSource)) return 'bad trigger source';
+    if (cmd.stpMode !== undefined && !['EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH'].includes(cmd.stpMode)) return 'bad stp mode';
+    if (acc.positionMode === 'ONE_WAY' && cmd.positionSide !== 'BOTH') return 'positionSide must be BOTH in one-way mode';
+    if (acc.positionMode === 'HEDGE' && cmd.positionSide !== 'LONG' && cmd.positionSide !== 'SHORT') return 'positionSide must be LONG or SHORT in hedge mode';
+    if (acc.positionMode === 'HEDGE' && cmd.reduceOnly) return 'reduceOnly is not allowed in hedge mode';
+    if (typeof cmd.closePosition !== 'boolean') return 'bad closePosition';
+    if (cmd.closePosition) {
+      if (cmd.qty !== 0) return 'closePosition takes qty 0';
+      if (acc.positionMode === 'HEDGE' && !this.isClosingKind(acc, { ...cmd, reduceOnly: false })) return 'closePosition is on the closing side';
+    } else if (!isInt(cmd.qty) || cmd.qty < spec.minQty || cmd.qty > spec.maxQty) {
+      return 'bad qty';
+    }
+    if (cmd.kind === 'PLAN') {
+      if (!this.validPrice(sym, cmd.triggerPrice)) return 'bad trigger price';
+      if (cmd.triggerDirection !== 'RISE' && cmd.triggerDirection !== 'FALL') return 'bad trigger direction';
+      if (cmd.callbackRate !== undefined || cmd.callbackAmount !== undefined || cmd.activationPrice !== undefined) return 'plan orders have no callback';
+      if (cmd.triggerIfHolding !== undefined && typeof cmd.triggerIfHolding !== 'boolean') return 'bad triggerIfHolding';
+    } else {
+      if ((cmd.callbackRate === undefined) === (cmd.callbackAmount === undefined)) return 'exactly one of callbackRate, callbackAmount';
+      if (cmd.callbackRate !== undefined && (typeof cmd.callbackRate !== 'bigint' || cmd.callbackRate <= 0n || cmd.callbackRate >= RS)) return 'bad callback rate';
+      if (cmd.callbackAmount !== undefined && !this.validPrice(sym, cmd.callbackAmount)) return 'bad callback amount';
+      if (cmd.activationPrice !== undefined && !this.validPrice(sym, cmd.activationPrice)) return 'bad activation price';
+    }
+    if (cmd.clientOrderId !== undefined && !CLIENT_ORDER_ID_RE.test(cmd.clientOrderId)) return 'bad clientOrderId';
+    if (cmd.expireTime !== undefined && (!isInt(cmd.expireTime) || cmd.expireTime <= this.time)) return 'expireTime must be in the future';
+    return null;
+  }
+
+  private setPositionTpsl(cmd: SetPositionTpsl): CommandResult {
+    const acc = this.account(cmd.accountId);
+    if (!acc) return refuse('UNKNOWN_ACCOUNT', 'unknown account');
+    const sym = this.symbols.get(cmd.symbol);
+    if (!sym) return refuse('UNKNOWN_SYMBOL', 'unknown symbol');
+    if (acc.positionMode === 'ONE_WAY' ? cmd.positionSide !== 'BOTH' : cmd.positionSide !== 'LONG' && cmd.positionSide !== 'SHORT') {
+      return refuse('INVALID_ARGUMENT', 'bad position side');
+    }
+    if (cmd.mode !== 'FULL' && cmd.mode !== 'PARTIAL') return refuse('INVALID_ARGUMENT', 'bad mode');
+    const pos = acc.positions.find((p) => p.symbol === cmd.symbol && p.positionSide === cmd.positionSide);
+    if (!pos || pos.qty === 0) return refuse('NO_POSITION', 'the position holds no contracts');
+    const long = pos.qty > 0;
+    for (const leg of [cmd.takeProfit, cmd.stopLoss]) {
+      if (leg !== undefined && leg !== null && this.invalidLeg(sym, leg) !== null) return refuse('INVALID_ARGUMENT', this.invalidLeg(sym, leg)!);
+    }
+    const trailingStop = cmd.trailingStop;
+    if (trailingStop !== undefined && trailingStop !== null) {
+      if (!this.validPrice(sym, trailingStop.distance)) return refuse('INVALID_ARGUMENT', 'bad trailing distance');
+      if (trailingStop.activationPrice !== undefined && !this.validPrice(sym, trailingStop.activationPrice)) return refuse('INVALID_ARGUMENT', 'bad activation price');
+      if (!ReferenceModel.SOURCES.includes(trailingStop.triggerSource)) return refuse('INVALID_ARGUMENT', 'bad trigger source');
+    }
+    if (cmd.expireTime !== undefined && (!isInt(cmd.expireTime) || cmd.expireTime <= this.time)) return refuse('INVALID_ARGUMENT', 'expireTime must be in the future');
+    if (cmd.mode === 'PARTIAL') {
+      if (cmd.takeProfit === null || cmd.stopLoss === null || trailingStop !== undefined) return refuse('INVALID_ARGUMENT', 'PARTIAL creates legs only');
+      if (cmd.takeProfit === undefined && cmd.stopLoss === undefined) return refuse('INVALID_ARGUMENT', 'no leg');
+      if (!isInt(cmd.qty) || cmd.qty < 1 || cmd.qty > Math.abs(pos.qty)) return refuse('INVALID_ARGUMENT', 'PARTIAL qty is at most the position');
+    } else if (cmd.qty !== undefined) {
+      return refuse('INVALID_ARGUMENT', 'FULL legs take the whole position');
+    }
+    // A leg whose condition already holds would trigger immediately.
+    const holdsNow = (kind: 'TAKE_PROFIT' | 'STOP_LOSS', leg: TpslLeg | null | undefined): boolean => {
+      if (leg === undefined || leg === null) return false;
+      const current = this.sourcePrice(sym, leg.triggerSource);
+      return current !== null && holds(legDirection(kind, long), leg.triggerPrice, current);
+    };
+    if (holdsNow('TAKE_PROFIT', cmd.takeProfit) || holdsNow('STOP_LOSS', cmd.stopLoss)) return refuse('WOULD_TRIGGER_IMMEDIATELY', 'the condition already holds');
+    if (trailingStop && trailingStop.activationPrice === undefined && this.sourcePrice(sym, trailingStop.triggerSource) === null) {
+      return refuse('INVALID_ARGUMENT', 'no price to arm the trailing stop at');
+    }
+    if (cmd.mode === 'PARTIAL') {
+      if (acc.conditionals.length + (cmd.takeProfit ? 1 : 0) + (cmd.stopLoss ? 1 : 0) > this.maxConditionals) {
+        return refuse('TOO_MANY_CONDITIONAL_ORDERS', 'too many conditional orders');
+      }
+    } else {
+      // FULL: what would change (a given leg that differs or is new, a null that cancels one, any trailing stop given).
+      const existing = (kind: ConditionalKind): MConditional | undefined => this.fullLeg(acc, cmd.symbol, cmd.positionSide, kind);
+      const legChange = (kind: ConditionalKind, leg: TpslLeg | null | undefined): boolean =>
+        leg === null ? existing(kind) !== undefined : leg !== undefined && (existing(kind) === undefined || ReferenceModel.legDiffers(existing(kind)!, leg));
+      const anything = legChange('TAKE_PROFIT', cmd.takeProfit) || legChange('STOP_LOSS', cmd.stopLoss)
+        || (trailingStop === null ? existing('TRAILING') !== undefined : trailingStop !== undefined);
+      if (!anything) return refuse('NO_CHANGE', 'nothing would change');
+      const adding = (cmd.takeProfit && !existing('TAKE_PROFIT') ? 1 : 0) + (cmd.stopLoss && !existing('STOP_LOSS') ? 1 : 0)
+        + (trailingStop && !existing('TRAILING') ? 1 : 0);
+      if (acc.conditionals.length + adding > this.maxConditionals) return refuse('TOO_MANY_CONDITIONAL_ORDERS', 'too many conditional orders');
+    }
+    // The result lists the orders it created, changed or cancelled as its events show them, in their order.
+    const first = this.conditionalEventLog.length;
+    this.linkedEvents(() => this.applyPositionTpsl(acc, sym, cmd, long));
+    return { ok: true, kind: 'conditionals', conditionals: this.conditionalEventLog.slice(first).map((e) => clone(e.conditional)) };
+  }
+
+  /** setPositionTpsl after its checks. */
+  private applyPositionTpsl(acc: MAccount, sym: MSymbol, cmd: SetPositionTpsl, long: boolean): void {
+    const trailingStop = cmd.trailingStop;
+    const expireTime = cmd.expireTime ?? null;
+    const side = cmd.positionSide;
+
+    if (cmd.mode === 'PARTIAL') {
+      const tp = cmd.takeProfit ? this.newLeg(acc, cmd.symbol, side, long, 'TAKE_PROFIT', cmd.takeProfit, 'PARTIAL', cmd.qty!, expireTime) : null;
+      const sl = cmd.stopLoss ? this.newLeg(acc, cmd.symbol, side, long, 'STOP_LOSS', cmd.stopLoss, 'PARTIAL', cmd.qty!, expireTime) : null;
+      if (tp && sl) {
+        tp.ocoId = sl.conditionalId;
+        sl.ocoId = tp.conditionalId;
+      }
+      return;
+    }
+
+    const existingTrailing = this.fullLeg(acc, cmd.symbol, side, 'TRAILING');
+    for (const [kind, leg] of [['TAKE_PROFIT', cmd.takeProfit], ['STOP_LOSS', cmd.stopLoss]] as const) {
+      const existing = this.fullLeg(acc, cmd.symbol, side, kind);
+      if (leg === null && existing) this.endConditional(existing, 'CANCELED', 'USER_CANCELED');
+      else if (leg) this.setFullLeg(acc, cmd.symbol, side, long, kind, leg, expireTime);
+    }
+    if (trailingStop !== undefined) {
+      // A FULL trailing stop is replaced by cancel + new.
+      if (existingTrailing) this.endConditional(existingTrailing, 'CANCELED', trailingStop === null ? 'USER_CANCELED' : 'REPLACED');
+      if (trailingStop !== null) {
+        const current = this.sourcePrice(sym, trailingStop.triggerSource);
+        const armNow = trailingStop.activationPrice === undefined;
+        this.addConditional(acc, {
+          clientOrderId: null, symbol: cmd.symbol, kind: 'TRAILING', side: long ? 'SELL' : 'BUY', positionSide: side,
+          triggerSource: trailingStop.triggerSource, triggerDirection: long ? 'FALL' : 'RISE', fixedTrigger: null,
+          orderType: 'MARKET', price: 0, timeInForce: 'IOC', qty: 0, reduceOnly: acc.positionMode === 'ONE_WAY', closePosition: false,
+          tpslMode: 'FULL', ocoId: null, activationPrice: trailingStop.activationPrice ?? null, callbackRate: null,
+          callbackAmount: trailingStop.distance, activated: armNow, extremePrice: armNow ? current : null,
+          stpMode: 'EXPIRE_TAKER', expireTime, attach: null,
+        });
+      }
+    }
+    this.linkFullLegs(acc, cmd.symbol, side);
+  }
+
+  private amendConditional(cmd: AmendConditional): CommandResult {
+    const acc = this.account(cmd.accountId);
+    if (!acc) return refuse('UNKNOWN_ACCOUNT', 'unknown account');
+    const sym = this.symbols.get(cmd.symbol);
+    if (!sym) return refuse('UNKNOWN_SYMBOL', 'unknown symbol');
+    const c = this.findConditional(acc, cmd);
+    if (!c) return refuse('UNKNOWN_ORDER', 'no such waiting conditional order');
+    if (cmd.triggerPrice !== undefined && (c.kind === 'TRAILING' || !this.validPrice(sym, cmd.triggerPrice))) return refuse('INVALID_ARGUMENT', 'bad trigger price');
+    if (cmd.triggerSource !== undefined && !ReferenceModel.SOURCES.includes(cmd.triggerSource)) return refuse('INVALID_ARGUMENT', 'bad trigger source');
+    if (cmd.price !== undefined && (c.orderType !== 'LIMIT' || !this.validPrice(sym, cmd.price))) return refuse('INVALID_ARGUMENT', 'bad price');
+    if (cmd.qty !== undefined) {
+      if (c.closePosition || c.tpslMode === 'FULL') return refuse('INVALID_ARGUMENT', 'a whole-position order has no qty');
+      if (!isInt(cmd.qty) || cmd.qty < sym.cfg.spec.minQty || cmd.qty > sym.cfg.spec.maxQty) return refuse('INVALID_ARGUMENT', 'bad qty');
+      if (c.tpslMode === 'PARTIAL' && cmd.qty > Math.abs(this.positionOrZero(acc, c.symbol, c.positionSide).qty)) {
+        return refuse('INVALID_ARGUMENT', 'a PARTIAL leg is at most the position');
+      }
+    }
+    const next = {
+      fixedTrigger: cmd.triggerPrice ?? c.fixedTrigger, triggerSource: cmd.triggerSource ?? c.triggerSource,
+      price: cmd.price ?? c.price, qty: cmd.qty ?? c.qty,
+    };
+    if (next.fixedTrigger === c.fixedTrigger && next.triggerSource === c.triggerSource && next.price === c.price && next.qty === c.qty) {
+      return refuse('NO_CHANGE', 'nothing would change');
+    }
+    const current = this.sourcePrice(sym, next.triggerSource);
+    if (current !== null) {
+      const level = c.kind !== 'TRAILING' ? next.fixedTrigger : c.activated ? trailingTrigger(c) : c.activationPrice;
+      if (level !== null && holds(conditionOf(c).direction, level, current)) return refuse('WOULD_TRIGGER_IMMEDIATELY', 'the condition already holds');
+    }
+    Object.assign(c, next);
+    c.updateTime = this.time;
+    c.watching = false;
+    this.emitConditional(c, 'AMENDED');
+    return { ok: true, kind: 'conditional', conditional: snapshotConditional(c), duplicate: false };
+  }
+
+  private cancelConditional(cmd: CancelConditional): CommandResult {
+    const acc = this.account(cmd.accountId);
+    if (!acc) return refuse('UNKNOWN_ACCOUNT', 'unknown account');
+    if (!this.symbols.has(cmd.symbol)) return refuse('UNKNOWN_SYMBOL', 'unknown symbol');
+    const c = this.findConditional(acc, cmd);
+    if (!c) return refuse('UNKNOWN_ORDER', 'no such waiting conditional order');
+    this.endConditional(c, 'CANCELED', 'USER_CANCELED');
+    return { ok: true, kind: 'conditional', conditional: snapshotConditional(c), duplicate: false };
+  }
+
+  private cancelAllConditionals(cmd: CancelAllConditionals): CommandResult {
+    const acc = this.account(cmd.accountId);
+    if (!acc) return refuse('UNKNOWN_ACCOUNT', 'unknown account');
+    if (cmd.symbol !== undefined && !this.symbols.has(cmd.symbol)) return refuse('UNKNOWN_SYMBOL', 'unknown symbol');
+    const kinds: readonly string[] = ['PLAN', 'TAKE_PROFIT', 'STOP_LOSS', 'TRAILING'];
+    if (cmd.kinds !== undefined && (!Array.isArray(cmd.kinds) || cmd.kinds.some((k) => !kinds.includes(k)))) return refuse('INVALID_ARGUMENT', 'bad kinds');
+    const victims = acc.conditionals
+      .filter((c) => (cmd.symbol === undefined || c.symbol === cmd.symbol) && (cmd.kinds === undefined || cmd.kinds.includes(c.kind)))
+      .sort((a, b) => a.conditionalId - b.conditionalId);
+    const conditionals: ConditionalSnapshot[] = [];
+    for (const c of victims) {
+      this.endConditional(c, 'CANCELED', 'USER_CANCELED');
+      conditionals.push(snapshotConditional(c));
+    }
+    return { ok: true, kind: 'conditionals', conditionals };
+  }
+
+  /**
+   * attachTpsl at a fill: the first fill that leaves the position on the order's side sets FULL legs
+   * on it or creates PARTIAL legs for the filled quantity; later fills grow the PARTIAL legs (capped
+   * at the position).
+   */
+  private attachOnFill(acc: MAccount, order: MOrder, pos: MPosition, q: number): void {
+    const size = Math.abs(pos.qty);
+    if (order.attachedLegs === null) {
+      if (order.side === 'BUY' ? pos.qty > 0 : pos.qty < 0) this.linkedEvents(() => this.armAttached(acc, order, pos, minNum(q, size)));
+      return;
+    }
+    for (const id of order.attachedLegs) {
+      const c = acc.conditionals.find((x) => x.conditionalId === id);
+      if (!c) continue;
+      const grown = minNum(c.qty + q, size);
+      if (grown === c.qty) continue;
+      c.qty = grown;
+      c.updateTime = this.time;
+      this.emitConditional(c, 'AMENDED');
+    }
+  }
+
+  /** The first qualifying fill: FULL legs set on the position, or PARTIAL legs of `qty` created. */
+  private armAttached(acc: MAccount, order: MOrder, pos: MPosition, qty: number): void {
+    const attach = order.attach!;
+    const long = pos.qty > 0;
+    const side = pos.positionSide;
+    if (attach.mode === 'FULL') {
+      // "Replacing its FULL legs": the engine cancels the existing leg (REPLACED) and creates a new
+      // one (the rules do not say in place or not; setPositionTpsl amends in place).
+      for (const [kind, leg] of [['TAKE_PROFIT', attach.takeProfit], ['STOP_LOSS', attach.stopLoss]] as const) {
+        if (!leg) continue;
+        const existing = this.fullLeg(acc, pos.symbol, side, kind);
+        if (existing) this.endConditional(existing, 'CANCELED', 'REPLACED');
+        this.newLeg(acc, pos.symbol, side, long, kind, leg, 'FULL', 0, null);
+      }
+      this.linkFullLegs(acc, pos.symbol, side);
+      order.attachedLegs = [];
+      return;
+    }
+    const tp = attach.takeProfit ? this.newLeg(acc, pos.symbol, side, long, 'TAKE_PROFIT', attach.takeProfit, 'PARTIAL', qty, null) : null;
+    const sl = attach.stopLoss ? this.newLeg(acc, pos.symbol, side, long, 'STOP_LOSS', attach.stopLoss, 'PARTIAL', qty, null) : null;
+    if (tp && sl) {
+      tp.ocoId = sl.conditionalId;
+      sl.ocoId = tp.conditionalId;
+    }
+    order.attachedLegs = [tp, sl].flatMap((c) => (c ? [c.conditionalId] : []));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The trigger pass
+
+  private triggerPass(): void {
+    // 1. expiry, earliest first
+    const expired = this.allWaiting().filter((c) => c.expireTime !== null && c.expireTime <= this.time)
+      .sort((a, b) => a.expireTime! - b.expireTime! || a.conditionalId - b.conditionalId);
+    for (const c of expired) this.endConditional(c, 'EXPIRED', 'EXPIRED');
+    let consumed = 0;
+    for (;;) {
+      let acted = false;
+      // 2. legs follow their positions
+      this.followPositions();
+      // 3. each trade of the command, in order; the trades of the orders fired meanwhile follow (in
+      // this step: they are appended to the list as they happen)
+      while (consumed < this.trades.length) {
+        const trade = this.trades[consumed++]!;
+        if (this.atPrice(trade.symbol, 'LAST', trade.price)) acted = true;
+        if (this.legsFollowEveryTrade) this.followPositions();
+      }
+      // 4. orders created or armed during the command join now
+      for (const c of this.allWaiting()) c.watching = true;
+      // 5. the current LAST, MARK, INDEX of every symbol with waiting orders
+      for (const sym of this.symbols.values()) {
+        for (const source of ReferenceModel.SOURCES) {
+          if (!this.allWaiting().some((c) => c.symbol === sym.cfg.symbol)) break;
+          const price = this.sourcePrice(sym, source);
+          if (price !== null && this.atPrice(sym.cfg.symbol, source, price)) acted = true;
+        }
+      }
+      if (!acted) return;
+    }
+  }
+
+  /** Step 2: legs follow their positions. */
+  private followPositions(): void {
+    // Only a fill moves a position, so the legs to look at are those of the positions filled since
+    // the last look: position by position in the order of their first fill, each one's legs oldest
+    // first (the rules give no order; this is the engine's event order).
+    const filled = this.filledPositions;
+    this.filledPositions = [];
+    for (const { acc, pos } of filled) {
+      for (const c of acc.conditionals.filter((x) => x.tpslMode !== null && x.symbol === pos.symbol && x.positionSide === pos.positionSide)) this.followPosition(c, pos);
+    }
+  }
+
+  /** A leg whose position is flat or on the other side is cancelled; a PARTIAL leg larger than it shrinks to it. */
+  private followPosition(c: MConditional, pos: MPosition): void {
+    if (!reduces(c.side, pos.qty)) {
+      this.endConditional(c, 'CANCELED', 'POSITION_CLOSED');
+    } else if (c.tpslMode === 'PARTIAL' && c.qty > Math.abs(pos.qty)) {
+      c.qty = Math.abs(pos.qty);
+      c.updateTime = this.time;
+      this.emitConditional(c, 'AMENDED');
+    }
+  }
+
+  /**
+   * One price of one source of a symbol: armed trailing stops move their best price, then every
+   * watching order whose condition holds arms (trailing, before activation) or fires, one at a time
+   * in the rules' order (RISE before FALL, the level crossed first, then the older).
+   * Returns whether anything armed or fired.
+   */
+  private atPrice(symbol: string, source: TriggerSource, price: number): boolean {
+    const watching = (): MConditional[] => this.allWaiting().filter((c) => c.watching && c.symbol === symbol && c.triggerSource === source);
+    for (const c of watching()) {
+      if (c.kind === 'TRAILING' && c.activated && (c.side === 'SELL' ? price > c.extremePrice! : price < c.extremePrice!)) c.extremePrice = price;
+    }
+    let acted = false;
+    for (;;) {
+      const due = watching().filter((c) => {
+        const { direction, level } = conditionOf(c);
+        return level !== null && holds(direction, level, price);
+      });
+      if (due.length === 0) return acted;
+      due.sort(firingOrder);
+      const c = due[0]!;
+      acted = true;
+      if (c.kind === 'TRAILING' && !c.activated) {
+        // Arming does not make it new: it watches the next prices (step 3's later trades included).
+        c.activated = true;
+        c.extremePrice = price;
+      } else {
+        this.fire(c, price);
+      }
+    }
+  }
+
+  /** Firing (rules: "Firing"). */
+  private fire(c: MConditional, price: number): void {
+    const acc = this.account(c.accountId)!;
+    const sym = this.symbols.get(c.symbol)!;
+    const pos = this.positionOrZero(acc, c.symbol, this.targetSide(acc, c));
+    const whole = c.closePosition || c.tpslMode === 'FULL';
+    // It fired at this price (the snapshot says so) even when it finds nothing to close.
+    c.triggeredPrice = price;
+    if ((whole || c.tpslMode !== null) && !reduces(c.side, pos.qty)) {
+      this.endConditional(c, 'CANCELED', 'POSITION_CLOSED');
+      return;
+    }
+    acc.conditionals = acc.conditionals.filter((x) => x !== c);
+    const qty = whole ? Math.abs(pos.qty) : c.tpslMode === 'PARTIAL' ? minNum(c.qty, Math.abs(pos.qty)) : c.qty;
+    c.state = 'TRIGGERED';
+    c.orderId = c.conditionalId;
+    c.updateTime = this.time;
+    const slot = this.emitConditional(c, 'TRIGGERED');
+    const rejected = (reason: ConditionalReason, orderId: number | null): void => {
+      c.state = 'REJECTED';
+      c.reason = reason;
+      c.orderId = orderId;
+      this.conditionalEventLog[slot] = { accountId: c.accountId, change: 'REJECTED', conditional: snapshotConditional(c) };
+    };
+    const cmd: PlaceOrder = {
+      type: 'placeOrder', time: this.time, accountId: c.accountId, symbol: c.symbol, side: c.side, positionSide: c.positionSide,
+      orderType: c.orderType, timeInForce: c.timeInForce, price: c.price, qty, reduceOnly: c.reduceOnly,
+      ...(c.clientOrderId !== null ? { clientOrderId: c.clientOrderId } : {}), stpMode: c.stpMode,
+      ...(c.attach !== null ? { attachTpsl: c.attach } : {}),
+    };
+    // "Through placeOrder's every check" (a plan order's TP/SL included); a refusal before the book.
+    if (this.invalidPlaceOrder(acc, sym, cmd) !== null || (cmd.attachTpsl !== undefined && this.invalidAttach(acc, sym, cmd) !== null)
+      || acc.orders.length >= this.maxOpenOrders) {
+      rejected('ORDER_REFUSED', null);
+      return;
+    }
+    const order = this.newOrder(acc, cmd, c.conditionalId, c.kind);
+    const result = this.runNewOrder(acc, sym, order);
+    this.rememberClientId(acc, order, result);
+    if (order.state === 'REJECTED') {
+      rejected(order.reason, order.orderId);
+      return;
+    }
+    const partner = c.ocoId === null ? undefined : acc.conditionals.find((x) => x.conditionalId === c.ocoId);
+    if (partner) this.endConditional(partner, 'CANCELED', 'OCO_PARTNER_FIRED');
   }
 
   // =============================================================================================
@@ -996,8 +1737,8 @@ export class ReferenceModel {
       fees: o.fees,
       realizedPnl: o.realizedPnl,
       source: 'USER',
-      origin: null,
-      conditionalId: null,
+      origin: o.origin,
+      conditionalId: o.conditionalId,
       createTime: o.createTime,
       updateTime: o.updateTime,
     };
@@ -1033,7 +1774,11 @@ export class ReferenceModel {
       riskLimit: sym.cfg.tiers[this.levelOf(acc, pos.symbol, pos.positionSide) + 1]?.floor ?? 0n,
       liquidationPrice: null, bankruptcyPrice: null,
       marginRatio: this.marginRatio(acc, pos),
-      adlQuantile: 0n, autoDeposit: false, status: 'NORMAL', fundingTotal: 0n, takeProfitPrice: null, stopLossPrice: null, trailingDistance: null,
+      adlQuantile: 0n, autoDeposit: false, status: 'NORMAL', fundingTotal: 0n,
+      // The position's FULL legs.
+      takeProfitPrice: this.fullLeg(acc, pos.symbol, pos.positionSide, 'TAKE_PROFIT')?.fixedTrigger ?? null,
+      stopLossPrice: this.fullLeg(acc, pos.symbol, pos.positionSide, 'STOP_LOSS')?.fixedTrigger ?? null,
+      trailingDistance: this.fullLeg(acc, pos.symbol, pos.positionSide, 'TRAILING')?.callbackAmount ?? null,
       openTime: pos.openTime,
       updateTime: pos.updateTime,
     };
@@ -1091,7 +1836,7 @@ export class ReferenceModel {
         .sort((a, b) => (a.symbol !== b.symbol ? (a.symbol < b.symbol ? -1 : 1) : SIDE_ORDER[a.positionSide] - SIDE_ORDER[b.positionSide]))
         .map((p) => this.snapshotPosition(acc, p)),
       orders: [...acc.orders].sort((a, b) => a.orderId - b.orderId).map((o) => this.snapshotOrder(o)),
-      conditionals: [],
+      conditionals: [...acc.conditionals].sort((a, b) => a.conditionalId - b.conditionalId).map((c) => snapshotConditional(c)),
     };
   }
 }
@@ -1109,4 +1854,77 @@ function opposite(side: Side): Side {
 /** Does a maker price cross a taker's limit? */
 function crosses(takerSide: Side, makerPrice: number, limit: number): boolean {
   return takerSide === 'BUY' ? makerPrice <= limit : makerPrice >= limit;
+}
+
+/** RISE: the price reached the level or above; FALL: the level or below. */
+function holds(direction: TriggerDirection, level: number, price: number): boolean {
+  return direction === 'RISE' ? price >= level : price <= level;
+}
+
+/** A long's take-profit fires on a rise and its stop-loss on a fall; a short's the other way. */
+function legDirection(kind: 'TAKE_PROFIT' | 'STOP_LOSS', long: boolean): TriggerDirection {
+  return (kind === 'TAKE_PROFIT') === long ? 'RISE' : 'FALL';
+}
+
+/** An armed trailing stop's trigger: the best price minus (SELL) or plus (BUY) the callback. */
+function trailingTrigger(c: MConditional): number {
+  const best = c.extremePrice!;
+  if (c.callbackAmount !== null) return c.side === 'SELL' ? best - c.callbackAmount : best + c.callbackAmount;
+  const r = c.callbackRate!;
+  return c.side === 'SELL' ? Number(floorDiv(big(best) * (RS - r), RS)) : Number(ceilDiv(big(best) * (RS + r), RS));
+}
+
+/**
+ * What a waiting order watches for: its trigger, or for a trailing stop before activation its
+ * activation price (a SELL arms on a rise to it, a BUY on a fall).
+ */
+function conditionOf(c: MConditional): { direction: TriggerDirection; level: number | null } {
+  if (c.kind !== 'TRAILING') return { direction: c.triggerDirection, level: c.fixedTrigger };
+  if (c.activated) return { direction: c.triggerDirection, level: trailingTrigger(c) };
+  return { direction: c.side === 'SELL' ? 'RISE' : 'FALL', level: c.activationPrice };
+}
+
+/** At one price: RISE before FALL; the level crossed first (RISE: lowest, FALL: highest); then the older. */
+function firingOrder(a: MConditional, b: MConditional): number {
+  const ca = conditionOf(a);
+  const cb = conditionOf(b);
+  if (ca.direction !== cb.direction) return ca.direction === 'RISE' ? -1 : 1;
+  if (ca.level !== cb.level) return ca.direction === 'RISE' ? ca.level! - cb.level! : cb.level! - ca.level!;
+  return a.conditionalId - b.conditionalId;
+}
+
+function snapshotConditional(c: MConditional): ConditionalSnapshot {
+  return {
+    conditionalId: c.conditionalId,
+    clientOrderId: c.clientOrderId,
+    accountId: c.accountId,
+    symbol: c.symbol,
+    kind: c.kind,
+    side: c.side,
+    positionSide: c.positionSide,
+    triggerSource: c.triggerSource,
+    triggerDirection: c.triggerDirection,
+    triggerPrice: c.kind === 'TRAILING' ? (c.activated ? trailingTrigger(c) : null) : c.fixedTrigger,
+    orderType: c.orderType,
+    price: c.price,
+    timeInForce: c.timeInForce,
+    qty: c.qty,
+    reduceOnly: c.reduceOnly,
+    closePosition: c.closePosition,
+    tpslMode: c.tpslMode,
+    ocoId: c.ocoId,
+    activationPrice: c.activationPrice,
+    callbackRate: c.callbackRate,
+    callbackAmount: c.callbackAmount,
+    activated: c.activated,
+    extremePrice: c.extremePrice,
+    stpMode: c.stpMode,
+    expireTime: c.expireTime,
+    state: c.state,
+    reason: c.reason,
+    orderId: c.orderId,
+    triggeredPrice: c.triggeredPrice,
+    createTime: c.createTime,
+    updateTime: c.updateTime,
+  };
 }
