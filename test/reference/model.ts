@@ -36,15 +36,12 @@ export interface ModelOptions {
   clientOrderIdWindow?: number;
   maxConditionalOrdersPerAccount?: number;
   /**
-   * Known engine deviations from docs/engine-rules.md that the model can follow on request, so that
-   * the property test stays green while they are decided (issue 13 report). Default: the rules.
+   * Readings of docs/engine-rules.md that the model can switch (issue 13). Default: the rules.
    */
   engineDeviations?: {
     /**
-     * The engine makes legs follow their positions (trigger pass step 2) again after every trade of
-     * step 3, where the rules run step 2 once per round, before step 3. Only conditional events
-     * differ (their order, and what a stale leg shows or does until the next step 2: a cancel with
-     * a triggeredPrice, a trailing stop's best price, a PARTIAL leg's qty at trigger).
+     * Legs follow their positions (trigger pass step 2) again after every trade of step 3, as the
+     * rules say since 2026-12-07 (default true); false runs the older once-per-round reading.
      */
     legsFollowEveryTrade?: boolean;
   };
@@ -246,7 +243,7 @@ export class ReferenceModel {
     this.maxOpenOrders = options.maxOpenOrdersPerAccount ?? 200;
     this.clientOrderIdWindow = options.clientOrderIdWindow ?? 1000;
     this.maxConditionals = options.maxConditionalOrdersPerAccount ?? 200;
-    this.legsFollowEveryTrade = options.engineDeviations?.legsFollowEveryTrade ?? false;
+    this.legsFollowEveryTrade = options.engineDeviations?.legsFollowEveryTrade ?? true;
   }
 
   /** The conditional events of the last command, in the order the rules emit them (seq left out). */

@@ -140,6 +140,8 @@ export function riskFields(p: Position): RiskFields {
     c.liquidationPrice = null;
     c.bankruptcyPrice = null;
     c.marginRatio = 0n;
+    // The 0 shown while flat is not the ratio of any inputs: the next open position recomputes it.
+    c.ratioMaintenance = -1n;
     c.pricesValid = false;
     return c;
   }
