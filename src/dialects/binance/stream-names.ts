@@ -1,12 +1,13 @@
 /**
  * What a Binance USDⓈ-M stream connection asks for, read from its URL and from its SUBSCRIBE
- * requests: stream names. perpstream serves the user-data stream only, so a name is either
+ * requests: stream names. A name is either
  * - `<listenKey>`: every event of the key's account,
  * - `<listenKey>@<EVENT>`: one user-data event type of it (Binance's `/private` "listenKey +
  *   events" form: `?listenKey=K&events=ORDER_TRADE_UPDATE/ACCOUNT_UPDATE` is the two names
  *   `K@ORDER_TRADE_UPDATE` and `K@ACCOUNT_UPDATE`, and LIST_SUBSCRIPTIONS lists them that way), or
- * - a market stream (`btcusdt@aggTrade`, `!markPrice@arr`): accepted and listed as Binance does for
- *   a stream it does not publish, and never delivered (market data is not served yet).
+ * - a market stream (`btcusdt@aggTrade`, `!markPrice@arr`, …): published by market-stream.ts; one
+ *   perpstream does not publish (e.g. `@compositeIndex`) is accepted and listed as Binance does for
+ *   such a stream, and never delivered.
  *
  * URL forms (under /binance; Binance's "Important WebSocket Change Notice" split of fstream):
  * `/ws/<names>`, `/stream?streams=<names>` (legacy, unrouted), `/{private,public,market}/ws/<names>`,
