@@ -54,16 +54,26 @@ const mark = (price: string) => admin.markPrice('btc_usdt', price);
 
 /**
  * Starts `watch` and waits until KuCoin acknowledged its topic: ccxt's kucoin client keeps the
- * request id → topic entry of a subscription until the ack arrives (handleSubscriptionStatus).
+ * request id → topic entry of a subscription until the ack arrives (handleSubscriptionStatus, which
+ * ccxt looks up on the instance for every message: wrapping it sees each ack as it is handled).
  */
 async function subscribed(ex: KucoinPro, watch: () => Promise<unknown>, topic: string): Promise<void> {
-  void watch().catch(() => undefined);
+  const target = ex as unknown as { handleSubscriptionStatus: (client: WsClient, message: unknown) => unknown };
+  const original = target.handleSubscriptionStatus;
   const clients = (): WsClient[] => Object.values((ex as unknown as { clients: Record<string, WsClient> }).clients);
   const acked = (): boolean => clients().some((c) => topic in c.subscriptions && !Object.values(c.subscriptions).includes(topic));
-  const deadline = Date.now() + T;
-  while (!acked()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for the ack of ${topic}`);
-    await new Promise((resolve) => setTimeout(resolve, 10)); // look again after the socket had its turn
+  try {
+    await withTimeout(new Promise<void>((resolve) => {
+      target.handleSubscriptionStatus = function (this: unknown, client: WsClient, message: unknown): unknown {
+        const handled = original.call(this, client, message);
+        if (acked()) resolve();
+        return handled;
+      };
+      void watch().catch(() => undefined);
+      if (acked()) resolve(); // subscribed before: no new ack comes
+    }), T, `the ack of ${topic}`);
+  } finally {
+    target.handleSubscriptionStatus = original;
   }
 }
 
