@@ -318,7 +318,7 @@ export function validateAttach(symbol: SymbolState, cmd: PlaceOrder): CommandErr
   return null;
 }
 
-function legFields(core: Core, position: Position, kind: 'TAKE_PROFIT' | 'STOP_LOSS', leg: TpslLeg, mode: TpslMode, qty: number): NewConditional {
+function legFields(position: Position, kind: 'TAKE_PROFIT' | 'STOP_LOSS', leg: TpslLeg, mode: TpslMode, qty: number): NewConditional {
   const legSide: Side = position.qty > 0 ? 'SELL' : 'BUY';
   return {
     account: position.account, symbol: position.symbol, kind, side: legSide, positionSide: position.side, triggerSource: leg.triggerSource,
@@ -417,7 +417,7 @@ export function setPositionTpsl(core: Core, cmd: SetPositionTpsl): CommandResult
       changed.push(snapshot);
       continue;
     }
-    made.push(newConditional(core, { ...legFields(core, position, kind, leg, 'FULL', 0), clientOrderId: cmd.clientOrderId ?? null, expireTime: cmd.expireTime ?? null }, null));
+    made.push(newConditional(core, { ...legFields(position, kind, leg, 'FULL', 0), clientOrderId: cmd.clientOrderId ?? null, expireTime: cmd.expireTime ?? null }, null));
   }
   // The position's TP and SL are partners; new legs are paired before their NEW events show it.
   for (const c of made) pair(c, fullLeg(position, c.kind === 'TAKE_PROFIT' ? 'STOP_LOSS' : 'TAKE_PROFIT') ?? made.find((x) => x !== c));
@@ -428,7 +428,7 @@ export function setPositionTpsl(core: Core, cmd: SetPositionTpsl): CommandResult
     if (cmd.trailingStop !== null) {
       const t = cmd.trailingStop;
       const c = newConditional(core, {
-        ...legFields(core, position, 'TAKE_PROFIT', { triggerPrice: 1, triggerSource: t.triggerSource, orderType: 'MARKET' }, 'FULL', 0),
+        ...legFields(position, 'TAKE_PROFIT', { triggerPrice: 1, triggerSource: t.triggerSource, orderType: 'MARKET' }, 'FULL', 0),
         kind: 'TRAILING', triggerDirection: trailingDirection(legSide), triggerPrice: null, activationPrice: t.activationPrice ?? null,
         callbackAmount: t.distance, clientOrderId: cmd.clientOrderId ?? null, expireTime: cmd.expireTime ?? null,
       }, t.activationPrice === undefined ? sourcePrice(core, symbol, t.triggerSource) : null);
@@ -459,7 +459,7 @@ function setPartial(core: Core, account: Account, position: Position, cmd: SetPo
   const made: Conditional[] = [];
   for (const [kind, leg] of [['TAKE_PROFIT', cmd.takeProfit], ['STOP_LOSS', cmd.stopLoss]] as const) {
     if (leg === undefined) continue;
-    made.push(newConditional(core, { ...legFields(core, position, kind, leg, 'PARTIAL', cmd.qty!), clientOrderId: cmd.clientOrderId ?? null, expireTime: cmd.expireTime ?? null }, null));
+    made.push(newConditional(core, { ...legFields(position, kind, leg, 'PARTIAL', cmd.qty!), clientOrderId: cmd.clientOrderId ?? null, expireTime: cmd.expireTime ?? null }, null));
   }
   pair(made[0], made[1]);
   const snapshots = made.map((c) => create(core, c, position));
@@ -495,7 +495,7 @@ export function armAttached(core: Core, order: Order, qty: number): void {
       const existing = fullLeg(position, kind);
       if (existing !== undefined) endConditional(core, existing, 'CANCELED', 'REPLACED');
     }
-    made.push(newConditional(core, { ...legFields(core, position, kind, leg, attach.mode, Math.min(qty, Math.abs(position.qty))), parentOrderId: order.id }, null));
+    made.push(newConditional(core, { ...legFields(position, kind, leg, attach.mode, Math.min(qty, Math.abs(position.qty))), parentOrderId: order.id }, null));
   }
   pair(made[0], made[1]);
   if (attach.mode === 'FULL' && made.length === 1) pair(made[0], fullLeg(position, made[0]!.kind === 'TAKE_PROFIT' ? 'STOP_LOSS' : 'TAKE_PROFIT'));

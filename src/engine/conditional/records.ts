@@ -182,11 +182,6 @@ export class ConditionalBook {
     this.size -= 1;
   }
 
-  /** Every waiting order in the heaps (audits). */
-  *all(): Generator<Conditional> {
-    for (const heaps of [this.rise, this.fall]) for (const heap of heaps.values()) yield* heap.unordered();
-  }
-
   /** Whether `c` sits where its fields say (audits). */
   holds(c: Conditional): boolean {
     const inExtremes = c.kind === 'TRAILING' && c.activated;
