@@ -4,7 +4,7 @@
  */
 import type { BookSide, PriceLevel } from './book/order-book.js';
 import { accountOrdersOf, liveByClientIdOf, recentClientIdsOf, type Core } from './core.js';
-import { armAttached, validateAttach } from './conditional/commands.js';
+import { armAttached, changedAttach, sameAttach, validateAttach } from './conditional/commands.js';
 import { refuse } from './refuse.js';
 import { bandLimit, frozenPerContract, orderFrozen } from './margin.js';
 import {
@@ -79,7 +79,7 @@ export function validatePlace(account: Account, symbol: SymbolState, cmd: PlaceO
     return refuse('INVALID_ARGUMENT', 'clientOrderId must be 1-36 characters of A-Z a-z 0-9 _ . : -');
   }
   if (cmd.attachTpsl !== undefined) {
-    const invalid = validateAttach(symbol, cmd);
+    const invalid = validateAttach(symbol, cmd, cmd.attachTpsl);
     if (invalid) return invalid;
   }
   return null;
@@ -100,7 +100,7 @@ function refusedSnapshot(core: Core, account: Account, cmd: PlaceOrder, by: Plac
     price: cmd.orderType === 'LIMIT' ? cmd.price : 0, qty: cmd.qty, executedQty: 0, cumQuote: 0n, state, reason,
     reduceOnly: cmd.reduceOnly, stpMode: cmd.stpMode ?? 'EXPIRE_TAKER', closeQty: 0, marginFrozen: 0n,
     leverage: settings.leverage, marginMode: settings.marginMode, fees: 0n, realizedPnl: 0n, source: 'USER', origin: by?.kind ?? null,
-    conditionalId: by?.conditionalId ?? null, createTime: core.time, updateTime: core.time,
+    conditionalId: by?.conditionalId ?? null, attachTpsl: cmd.attachTpsl ?? null, createTime: core.time, updateTime: core.time,
   };
 }
 
@@ -425,7 +425,28 @@ export function amendOrder(core: Core, cmd: AmendOrder): CommandResult {
   if (!isWholeIn(price, 1, spec.maxPriceTicks)) return refuse('INVALID_ARGUMENT', `price must be a whole number of ticks from 1 to ${spec.maxPriceTicks}`);
   if (!isWholeIn(qty, spec.minQty, spec.maxQty)) return refuse('INVALID_ARGUMENT', `qty must be a whole number of contracts from ${spec.minQty} to ${spec.maxQty}`);
   if (qty <= order.filled) return refuse('INVALID_ARGUMENT', `qty must be more than the ${order.filled} contracts already filled`);
-  if (price === order.price && qty === order.qty) return refuse('NO_CHANGE', 'the amendment changes neither price nor quantity');
+  // The TP/SL it will arm: changed, or checked again against a new price, until a fill has armed them on the position.
+  let attach = order.attachTpsl;
+  if (cmd.tpsl !== undefined) {
+    if (order.tpslArmed) {
+      return refuse('ORDER_NOT_AMENDABLE', 'its take-profit / stop-loss are armed on the position already: amend those conditional orders instead');
+    }
+    const changed = changedAttach(core, found.account, symbol, order.attachTpsl, cmd.tpsl, { ...order, positionSide: order.position.side, price });
+    if (changed !== null && 'ok' in changed) return changed;
+    attach = changed;
+  } else if (attach !== null && !order.tpslArmed && price !== order.price) {
+    const invalid = validateAttach(symbol, { ...order, positionSide: order.position.side, price }, attach);
+    if (invalid) return invalid;
+  }
+  if (price === order.price && qty === order.qty) {
+    if (sameAttach(attach, order.attachTpsl)) return refuse('NO_CHANGE', 'the amendment changes neither price, quantity nor take-profit / stop-loss');
+    // Only the TP/SL: the order keeps its place and margin.
+    order.attachTpsl = attach;
+    order.updateTime = core.time;
+    core.emitter.order(order, 'AMENDMENT');
+    core.emitter.endStep();
+    return { ok: true, kind: 'order', order: core.emitter.snapshotOf(order), duplicate: false };
+  }
 
   const isBuy = order.side === 'BUY';
   const reference = referencePrice(symbol);
@@ -453,6 +474,7 @@ export function amendOrder(core: Core, cmd: AmendOrder): CommandResult {
   else side.reduce(order, remaining(order) - rest);
   order.price = price;
   order.qty = qty;
+  order.attachTpsl = attach;
   order.freezePrice = freezePrice;
   order.updateTime = core.time;
   if (losesPriority) requeue(core, order);

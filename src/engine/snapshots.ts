@@ -46,6 +46,7 @@ export function orderSnapshot(order: Order): OrderSnapshot {
     marginFrozen: order.frozen,
     origin: order.origin,
     conditionalId: order.conditionalId,
+    attachTpsl: order.attachTpsl,
     leverage: settings.leverage,
     marginMode: settings.marginMode,
     fees: order.fees,
@@ -63,7 +64,7 @@ export function showsOrder(snapshot: OrderSnapshot, order: Order): boolean {
     snapshot.cumQuote === order.cumQuote && snapshot.state === order.state && snapshot.reason === order.reason &&
     snapshot.closeQty === order.closeQty && snapshot.marginFrozen === order.frozen && snapshot.leverage === settings.leverage &&
     snapshot.marginMode === settings.marginMode && snapshot.fees === order.fees && snapshot.realizedPnl === order.realizedPnl &&
-    snapshot.updateTime === order.updateTime;
+    snapshot.updateTime === order.updateTime && snapshot.attachTpsl === order.attachTpsl;
 }
 
 export function positionSnapshot(position: Position): PositionSnapshot {

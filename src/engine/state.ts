@@ -202,8 +202,8 @@ export interface Order {
   /** The kind of conditional order that placed it and that order's id (null when placed directly). */
   readonly origin: ConditionalKind | null;
   readonly conditionalId: number | null;
-  /** TP/SL to arm on its position as it fills (conditional/triggers.ts armAttached), null when none. */
-  readonly attachTpsl: AttachTpsl | null;
+  /** TP/SL to arm on its position as it fills (conditional/commands.ts armAttached), null when none; amendable until armed. */
+  attachTpsl: AttachTpsl | null;
   /** Whether a fill has armed them (at the first fill that left the position on the order's side). */
   tpslArmed: boolean;
   // Intrusive links of the price level's FIFO queue.

@@ -111,7 +111,8 @@ export interface PlaceOrder extends CommandBase {
 }
 /** Identifies an order by engine id or by the account's client order id. */
 export type OrderRef = { orderId: number; clientOrderId?: undefined } | { orderId?: undefined; clientOrderId: string };
-export type AmendOrder = CommandBase & OrderRef & { type: 'amendOrder'; accountId: number; symbol: string; price?: number; qty?: number };
+/** Changes a live order's price, quantity and/or the take-profit / stop-loss it will arm (only the fields given). */
+export type AmendOrder = CommandBase & OrderRef & { type: 'amendOrder'; accountId: number; symbol: string; price?: number; qty?: number; tpsl?: TpslChange };
 export type CancelOrder = CommandBase & OrderRef & { type: 'cancelOrder'; accountId: number; symbol: string };
 export interface CancelAll extends CommandBase { type: 'cancelAll'; accountId: number; symbol: string }
 export interface SetMarkPrice extends CommandBase { type: 'setMarkPrice'; symbol: string; price: number }
@@ -187,6 +188,17 @@ export interface AttachTpsl {
   stopLoss?: TpslLeg;
 }
 
+/**
+ * A change of the TP/SL an order (or plan order) will arm, before it has armed them: a leg given
+ * replaces that leg, `null` removes it, absent keeps it. `mode` is needed only when the order has
+ * none yet (it cannot change once set); removing every leg leaves the order without TP/SL.
+ */
+export interface TpslChange {
+  mode?: TpslMode;
+  takeProfit?: TpslLeg | null;
+  stopLoss?: TpslLeg | null;
+}
+
 export interface PlaceConditional extends CommandBase {
   type: 'placeConditional';
   accountId: number;
@@ -233,6 +245,8 @@ export type ConditionalRef = { conditionalId: number; clientOrderId?: undefined 
 export type AmendConditional = CommandBase & ConditionalRef & {
   type: 'amendConditional'; accountId: number; symbol: string;
   triggerPrice?: number; triggerSource?: TriggerSource; price?: number; qty?: number;
+  /** A plan order's attached take-profit / stop-loss (armed on the position its order opens). */
+  tpsl?: TpslChange;
 };
 export type CancelConditional = CommandBase & ConditionalRef & { type: 'cancelConditional'; accountId: number; symbol: string };
 /** Cancels the account's waiting conditional orders of a symbol (every symbol when absent), of the kinds listed (all when absent). */
@@ -343,6 +357,8 @@ export interface OrderSnapshot {
   origin: ConditionalKind | null;
   /** The conditional order that placed it (XT sourceId, Binance algoId); equal to orderId by construction, null when placed directly. */
   conditionalId: number | null;
+  /** The take-profit / stop-loss it arms on the position it opens (Bybit takeProfit / stopLoss, XT triggerProfitPrice), null when none. */
+  attachTpsl: AttachTpsl | null;
   createTime: number;
   updateTime: number;
 }
@@ -373,6 +389,11 @@ export interface ConditionalSnapshot {
   tpslMode: TpslMode | null;
   /** The TP/SL partner it is one-cancels-the-other with. */
   ocoId: number | null;
+  /**
+   * The TP/SL pair it belongs to (XT's one profitId for a take-profit and its stop-loss): the first
+   * leg's id, kept when either leg is replaced; its own id when it has no partner.
+   */
+  pairId: number;
   /** Trailing: activation price (null: none), callback (one of the two), armed, and the best price since arming. */
   activationPrice: number | null;
   callbackRate: bigint | null;
@@ -381,6 +402,13 @@ export interface ConditionalSnapshot {
   extremePrice: number | null;
   stpMode: StpMode;
   expireTime: number | null;
+  /**
+   * The account's margin mode on the symbol when the conditional order was created (KuCoin's stop
+   * order shows it); the order it places takes the mode the account has then.
+   */
+  marginMode: MarginMode;
+  /** The take-profit / stop-loss the order it places arms (plan orders), null when none. */
+  attachTpsl: AttachTpsl | null;
   state: ConditionalState;
   reason: ConditionalReason;
   /** The order it placed (TRIGGERED, and REJECTED when the order got an id), else null. */

@@ -28,7 +28,7 @@ function conditional(overrides: Partial<ConditionalSnapshot> = {}): ConditionalS
   return {
     conditionalId: 31, clientOrderId: 'plan-1', accountId: 7, symbol: 'btc_usdt', kind: 'PLAN', side: 'BUY', positionSide: 'BOTH', triggerSource: 'LAST',
     triggerDirection: 'RISE', triggerPrice: 610_000, orderType: 'LIMIT', price: 611_000, timeInForce: 'GTC', qty: 10, reduceOnly: false, closePosition: false,
-    tpslMode: null, ocoId: null, activationPrice: null, callbackRate: null, callbackAmount: null, activated: false, extremePrice: null, stpMode: 'EXPIRE_TAKER',
+    tpslMode: null, ocoId: null, pairId: 31, marginMode: 'CROSSED', attachTpsl: null, activationPrice: null, callbackRate: null, callbackAmount: null, activated: false, extremePrice: null, stpMode: 'EXPIRE_TAKER',
     expireTime: null, state: 'WAITING', reason: 'NONE', orderId: null, triggeredPrice: null, createTime: T - 5000, updateTime: T - 5000, ...overrides,
   };
 }
@@ -37,7 +37,7 @@ function order(overrides: Partial<OrderSnapshot> = {}): OrderSnapshot {
   return {
     orderId: 31, clientOrderId: 'plan-1', accountId: 7, symbol: 'btc_usdt', side: 'BUY', positionSide: 'BOTH', orderType: 'LIMIT', timeInForce: 'GTC',
     price: 611_000, qty: 10, executedQty: 0, cumQuote: 0n, state: 'NEW', reason: 'NONE', reduceOnly: false, stpMode: 'EXPIRE_TAKER',
-    closeQty: 0, marginFrozen: 0n, leverage: 20, marginMode: 'CROSSED', fees: 0n, realizedPnl: 0n, source: 'USER', origin: 'PLAN', conditionalId: 31,
+    closeQty: 0, marginFrozen: 0n, leverage: 20, marginMode: 'CROSSED', fees: 0n, realizedPnl: 0n, source: 'USER', origin: 'PLAN', conditionalId: 31, attachTpsl: null,
     createTime: T, updateTime: T, ...overrides,
   };
 }

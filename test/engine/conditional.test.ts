@@ -78,7 +78,8 @@ describe('plan orders', () => {
 
   it('are refused when the condition already holds (would trigger immediately), and for bad fields, changing nothing', () => {
     const { h, a } = market();
-    const before = h.engine.stateHash();
+    const accountView = () => JSON.stringify(h.view().accounts.find((x) => x.accountId === a), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+    const before = accountView();
     for (const [o, code] of [
       [{ triggerDirection: 'RISE', triggerPrice: 599_000 }, 'WOULD_TRIGGER_IMMEDIATELY'],
       [{ triggerDirection: 'FALL', triggerPrice: 600_000 }, 'WOULD_TRIGGER_IMMEDIATELY'],
@@ -396,5 +397,96 @@ describe('attach-on-fill after a reducing first fill', () => {
     assert.equal(h.view().accounts.find((x) => x.accountId === a)!.conditionals.length, 0, 'closing the short armed nothing');
     h.sell(m, 3, 600_000);
     assert.deepEqual(h.view().accounts.find((x) => x.accountId === a)!.conditionals.map((c) => [c.kind, c.side, c.qty]), [['TAKE_PROFIT', 'SELL', 3], ['STOP_LOSS', 'SELL', 3]]);
+  });
+});
+
+describe('amending an order\'s attached take-profit / stop-loss', () => {
+  const opening = (h: Harness, a: number, extra: Record<string, unknown> = {}): number => orderOf(h.apply({
+    type: 'placeOrder', accountId: a, symbol: BTC, side: 'BUY', positionSide: 'BOTH', orderType: 'LIMIT', timeInForce: 'GTC', price: 599_000, qty: 3,
+    reduceOnly: false, ...extra,
+  })).orderId;
+  const amend = (h: Harness, a: number, orderId: number, extra: Record<string, unknown>) =>
+    h.apply({ type: 'amendOrder', accountId: a, symbol: BTC, orderId, ...extra });
+  const refusal = (applied: Applied): string => (applied.result.ok ? 'ok' : applied.result.code);
+
+  it('the order shows what it will arm; a leg is replaced or removed, TP/SL added to an order without, in one AMENDMENT event', () => {
+    const { h, a } = market();
+    const id = opening(h, a, { attachTpsl: { mode: 'PARTIAL', takeProfit: leg(610_000) } });
+    assert.deepEqual(h.view().accounts.find((x) => x.accountId === a)!.orders[0]!.attachTpsl, { mode: 'PARTIAL', takeProfit: leg(610_000) });
+    const moved = amend(h, a, id, { tpsl: { takeProfit: leg(612_000), stopLoss: leg(590_000) } });
+    const events = mine(moved, a).filter((e) => e.type === 'order');
+    assert.deepEqual(events.map((e) => e.type === 'order' && e.execType), ['AMENDMENT']);
+    assert.deepEqual(orderOf(moved).attachTpsl, { mode: 'PARTIAL', takeProfit: leg(612_000), stopLoss: leg(590_000) });
+    assert.equal(orderOf(moved).price, 599_000, 'price and place in the book unchanged');
+    const noTp = amend(h, a, id, { tpsl: { takeProfit: null } });
+    assert.deepEqual(orderOf(noTp).attachTpsl, { mode: 'PARTIAL', stopLoss: leg(590_000) });
+    assert.equal(orderOf(amend(h, a, id, { tpsl: { stopLoss: null } })).attachTpsl, null, 'no leg left: no TP/SL');
+    assert.equal(refusal(amend(h, a, id, { tpsl: { stopLoss: leg(590_000) } })), 'INVALID_ARGUMENT', 'adding to an order without needs a mode');
+    assert.deepEqual(orderOf(amend(h, a, id, { tpsl: { mode: 'FULL', stopLoss: leg(590_000) } })).attachTpsl, { mode: 'FULL', stopLoss: leg(590_000) });
+    assert.equal(refusal(amend(h, a, id, { tpsl: { stopLoss: leg(590_000) } })), 'NO_CHANGE');
+  });
+
+  it('is refused, changing nothing: a leg on the wrong side of the price, a mode change, a new price the legs no longer fit, legs armed already', () => {
+    const { h, a, m } = market();
+    const id = opening(h, a, { attachTpsl: { mode: 'PARTIAL', takeProfit: leg(610_000), stopLoss: leg(590_000) } });
+    const accountView = () => JSON.stringify(h.view().accounts.find((x) => x.accountId === a), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+    const before = accountView();
+    assert.equal(refusal(amend(h, a, id, { tpsl: { takeProfit: leg(598_000) } })), 'WOULD_TRIGGER_IMMEDIATELY', 'a buy\'s take-profit below its price');
+    assert.equal(refusal(amend(h, a, id, { tpsl: { mode: 'FULL', takeProfit: leg(611_000) } })), 'INVALID_ARGUMENT');
+    assert.equal(refusal(amend(h, a, id, { price: 589_000 })), 'WOULD_TRIGGER_IMMEDIATELY', 'the stop-loss 590_000 would be above the new price');
+    assert.equal(accountView(), before);
+    h.sell(m, 1, 599_000);
+    assert.equal(h.view().accounts.find((x) => x.accountId === a)!.conditionals.length, 2, 'armed at the first fill');
+    assert.equal(refusal(amend(h, a, id, { tpsl: { takeProfit: leg(611_000) } })), 'ORDER_NOT_AMENDABLE');
+    assert.ok(amend(h, a, id, { price: 589_000 }).result.ok, 'once armed, the order moves freely: its legs are on the position');
+  });
+
+  it('the amended legs are the ones armed at the fill', () => {
+    const { h, a, m } = market();
+    const id = opening(h, a, { attachTpsl: { mode: 'FULL', takeProfit: leg(610_000) } });
+    amend(h, a, id, { tpsl: { takeProfit: leg(615_000), stopLoss: leg(580_000) } });
+    h.sell(m, 3, 599_000);
+    assert.equal(h.position(a).takeProfitPrice, 615_000);
+    assert.equal(h.position(a).stopLossPrice, 580_000);
+  });
+
+  it('a plan order\'s TP/SL change the same way (amendConditional tpsl); other kinds have none', () => {
+    const { h, a, m } = market();
+    const c = conditionalOf(plan(h, a, { triggerDirection: 'RISE', triggerPrice: 601_000, orderType: 'LIMIT', price: 601_000, timeInForce: 'GTC' }));
+    const amended = h.apply({ type: 'amendConditional', accountId: a, symbol: BTC, conditionalId: c.conditionalId, tpsl: { mode: 'FULL', takeProfit: leg(620_000) } });
+    assert.deepEqual(conditionalOf(amended).attachTpsl, { mode: 'FULL', takeProfit: leg(620_000) });
+    assert.deepEqual(conditionalEvents(amended, a).map((e) => e.change), ['AMENDED']);
+    long(h, a, m, 1);
+    const tp = h.apply({ type: 'setPositionTpsl', accountId: a, symbol: BTC, positionSide: 'BOTH', mode: 'FULL', takeProfit: leg(630_000) });
+    assert.ok(tp.result.ok && tp.result.kind === 'conditionals');
+    const onLeg = h.apply({ type: 'amendConditional', accountId: a, symbol: BTC, conditionalId: tp.result.conditionals[0]!.conditionalId, tpsl: { stopLoss: leg(590_000) } });
+    assert.equal(refusal(onLeg), 'INVALID_ARGUMENT');
+  });
+});
+
+describe('TP/SL pair ids and the margin mode conditional orders show', () => {
+  it('a position\'s TP/SL keep their pair id when a leg is cancelled and set again', () => {
+    const { h, a, m } = market();
+    long(h, a, m, 2);
+    const set = h.apply({ type: 'setPositionTpsl', accountId: a, symbol: BTC, positionSide: 'BOTH', mode: 'FULL', takeProfit: leg(610_000), stopLoss: leg(590_000) });
+    assert.ok(set.result.ok && set.result.kind === 'conditionals');
+    const [tp, sl] = set.result.conditionals;
+    assert.equal(tp!.pairId, tp!.conditionalId);
+    assert.equal(sl!.pairId, tp!.conditionalId, 'the pair is named by its first leg');
+    h.apply({ type: 'setPositionTpsl', accountId: a, symbol: BTC, positionSide: 'BOTH', mode: 'FULL', takeProfit: null });
+    const again = h.apply({ type: 'setPositionTpsl', accountId: a, symbol: BTC, positionSide: 'BOTH', mode: 'FULL', takeProfit: leg(611_000) });
+    assert.ok(again.result.ok && again.result.kind === 'conditionals');
+    const newTp = again.result.conditionals[0]!;
+    assert.notEqual(newTp.conditionalId, tp!.conditionalId);
+    assert.equal(newTp.pairId, tp!.conditionalId, 'the new leg joins the pair under its id');
+    const lone = conditionalOf(plan(h, a, { triggerDirection: 'RISE', triggerPrice: 601_000 }));
+    assert.equal(lone.pairId, lone.conditionalId);
+  });
+
+  it('show the margin mode the account had on the symbol when they were created', () => {
+    const { h, a } = market();
+    assert.equal(conditionalOf(plan(h, a, { triggerDirection: 'RISE', triggerPrice: 601_000 })).marginMode, 'CROSSED');
+    assert.ok(h.apply({ type: 'setMarginMode', accountId: a, symbol: BTC, marginMode: 'ISOLATED' }).result.ok);
+    assert.equal(conditionalOf(plan(h, a, { triggerDirection: 'RISE', triggerPrice: 601_500 })).marginMode, 'ISOLATED');
   });
 });

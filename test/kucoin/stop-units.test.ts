@@ -38,7 +38,7 @@ function conditional(overrides: Partial<ConditionalSnapshot> = {}): ConditionalS
   return {
     conditionalId: 77, clientOrderId: 'stop-1', accountId: 42, symbol: 'btc_usdt', kind: 'PLAN', side: 'BUY', positionSide: 'BOTH',
     triggerSource: 'MARK', triggerDirection: 'RISE', triggerPrice: 610_000, orderType: 'LIMIT', price: 611_000, timeInForce: 'GTC', qty: 3,
-    reduceOnly: false, closePosition: false, tpslMode: null, ocoId: null, activationPrice: null, callbackRate: null, callbackAmount: null,
+    reduceOnly: false, closePosition: false, tpslMode: null, ocoId: null, pairId: 77, marginMode: 'CROSSED', attachTpsl: null, activationPrice: null, callbackRate: null, callbackAmount: null,
     activated: false, extremePrice: null, stpMode: 'EXPIRE_TAKER', expireTime: null, state: 'WAITING', reason: 'NONE', orderId: null,
     triggeredPrice: null, createTime: 1_717_724_600_000, updateTime: 1_717_724_600_000, ...overrides,
   };

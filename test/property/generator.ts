@@ -896,12 +896,13 @@ export class CommandGenerator {
   // (only traders do), so its position still changes only through its own takers.
 
   private conditionalCommand(): Command | null {
-    switch (this.condRng.weighted({ plan: 30, trailing: 10, tpsl: 20, attach: 9, amend: 12, cancel: 8, cancelAll: 2, invalid: 5 })) {
+    switch (this.condRng.weighted({ plan: 30, trailing: 10, tpsl: 20, attach: 9, amend: 12, amendAttached: 5, cancel: 8, cancelAll: 2, invalid: 5 })) {
       case 'plan': return this.planOrder();
       case 'trailing': return this.trailingStop();
       case 'tpsl': return this.positionTpsl();
       case 'attach': return this.attachOrder();
       case 'amend': return this.amendConditional();
+      case 'amendAttached': return this.amendAttached();
       case 'cancel': return this.cancelConditional();
       case 'cancelAll': return this.cancelAllConditionals();
       case 'invalid': return this.invalidConditional();
@@ -1163,6 +1164,45 @@ export class CommandGenerator {
         ...(legs !== 'tp' ? { stopLoss: this.tpslLeg(symbol, long, 'STOP_LOSS', checkedAt) } : {}),
       },
     };
+  }
+
+  /**
+   * Changes the TP/SL a resting opening order or a plan order will arm (amendOrder /
+   * amendConditional `tpsl`): a leg replaced or removed, both, or TP/SL added to an order without
+   * (hedge mode only, as attachOrder: in one-way mode attached orders stay IOC); some refused (a leg
+   * on the wrong side of the price, a mode change, an order whose legs are armed already).
+   */
+  private amendAttached(): Command | null {
+    const r = this.condRng;
+    const hedgeTraders = this.traders().filter((acc) => acc.positionMode === 'HEDGE');
+    const targets = [
+      ...hedgeTraders.flatMap((acc) => acc.orders.filter((o) => o.attachTpsl !== null || r.chance(0.2)).map((o) => ({ acc, order: o, plan: undefined }))),
+      ...hedgeTraders.flatMap((acc) => acc.conditionals.filter((c) => c.kind === 'PLAN' && (c.attachTpsl !== null || r.chance(0.2))).map((c) => ({ acc, order: undefined, plan: c }))),
+    ];
+    if (targets.length === 0) return null;
+    const { acc, order, plan } = r.pick(targets);
+    const current = (order ?? plan)!.attachTpsl;
+    const symbol = (order ?? plan)!.symbol;
+    const long = (order ?? plan)!.side === 'BUY';
+    const basis = (order ?? plan)!.orderType === 'LIMIT' ? (order ?? plan)!.price : this.sourceNow(symbol, 'LAST');
+    const leg = (kind: 'TAKE_PROFIT' | 'STOP_LOSS') => this.tpslLeg(symbol, long, kind, basis);
+    const wrongSide = (): TpslLeg => ({ triggerPrice: this.clampAbsolute(symbol, basis + (long ? -1 : 1) * GRID[symbol]!), triggerSource: 'LAST', orderType: 'MARKET' });
+    const mode = current?.mode ?? (r.chance(0.5) ? 'FULL' as const : 'PARTIAL' as const);
+    const tpsl = r.weighted({ tp: 25, sl: 25, both: 20, removeTp: 10, removeSl: 10, wrongSide: 5, modeChange: 5 });
+    const change =
+      tpsl === 'tp' ? { takeProfit: leg('TAKE_PROFIT') }
+      : tpsl === 'sl' ? { stopLoss: leg('STOP_LOSS') }
+      : tpsl === 'both' ? { takeProfit: leg('TAKE_PROFIT'), stopLoss: leg('STOP_LOSS') }
+      : tpsl === 'removeTp' ? { takeProfit: null }
+      : tpsl === 'removeSl' ? { stopLoss: null }
+      : tpsl === 'wrongSide' ? { takeProfit: wrongSide() }
+      : { mode: mode === 'FULL' ? 'PARTIAL' as const : 'FULL' as const, stopLoss: leg('STOP_LOSS') };
+    const withMode = current === null && tpsl !== 'modeChange' ? { mode, ...change } : change;
+    if (order !== undefined) {
+      return { type: 'amendOrder', time: 0, accountId: acc.accountId, symbol, orderId: order.orderId, tpsl: withMode,
+        ...(r.chance(0.2) ? { price: this.clampSafe(symbol, order.price + r.int(-2, 2) * GRID[symbol]!) } : {}) };
+    }
+    return { type: 'amendConditional', time: 0, accountId: acc.accountId, symbol, conditionalId: plan!.conditionalId, tpsl: withMode };
   }
 
   /** Waiting conditional orders of the traders. */

@@ -24,7 +24,7 @@ import type {
   CommandResult, ConditionalEvent, ConditionalKind, ConditionalReason, ConditionalSnapshot, ConditionalState, Deposit, ErrorCode,
   MarginMode, OrderReason, OrderSnapshot, OrderState, OrderType, PlaceConditional, PlaceOrder, PositionMode, PositionSide,
   PositionSnapshot, SetAssetPrice, SetFeeBurn, SetLeverage, SetMarginMode, SetMarkPrice, SetPositionMode, SetPositionTpsl, Side, StpMode,
-  TimeInForce, TpslLeg, TpslMode, TriggerDirection, TriggerSource, Withdraw, DepositInsurance,
+  TimeInForce, TpslChange, TpslLeg, TpslMode, TriggerDirection, TriggerSource, Withdraw, DepositInsurance,
 } from '../../src/engine/types.js';
 import type { AccountView, BookView, StateView, WalletView } from '../../src/engine/view.js';
 import { RATE_SCALE, ceilDiv, floorDiv } from '../../src/engine/fixed.js';
@@ -124,6 +124,10 @@ interface MConditional {
   closePosition: boolean;
   tpslMode: TpslMode | null;
   ocoId: number | null;
+  /** The TP/SL pair's id: the lower id of the legs ever paired with it (its own until paired). */
+  pairId: number;
+  /** The account's margin mode on the symbol when it was created. */
+  marginMode: MarginMode;
   activationPrice: number | null;
   callbackRate: bigint | null;
   callbackAmount: number | null;
@@ -531,6 +535,26 @@ export class ReferenceModel {
     return null;
   }
 
+  /**
+   * A TP/SL change before they are armed (rules: amendOrder / amendConditional `tpsl`): a leg given
+   * replaces, null removes, absent keeps; the mode is the order's, or the change's when it has none.
+   */
+  private changedAttach(acc: MAccount, sym: MSymbol, current: AttachTpsl | null, change: TpslChange,
+    opening: { side: Side; positionSide: PositionSide; reduceOnly: boolean; orderType: OrderType; price: number }): { attach: AttachTpsl | null } | CommandResult {
+    if (change.takeProfit === undefined && change.stopLoss === undefined) return refuse('INVALID_ARGUMENT', 'no TP/SL leg to change');
+    const mode = current !== null ? current.mode : change.mode;
+    if (mode === undefined) return refuse('INVALID_ARGUMENT', 'a TP/SL mode is needed');
+    if (change.mode !== undefined && change.mode !== mode) return refuse('INVALID_ARGUMENT', 'the TP/SL mode cannot change');
+    const takeProfit = change.takeProfit === undefined ? current?.takeProfit : change.takeProfit ?? undefined;
+    const stopLoss = change.stopLoss === undefined ? current?.stopLoss : change.stopLoss ?? undefined;
+    if (takeProfit === undefined && stopLoss === undefined) return { attach: null };
+    const attach: AttachTpsl = { mode };
+    if (takeProfit !== undefined) attach.takeProfit = takeProfit;
+    if (stopLoss !== undefined) attach.stopLoss = stopLoss;
+    const bad = this.invalidAttach(acc, sym, { ...opening, attachTpsl: attach }, current === null);
+    return bad ?? { attach };
+  }
+
   private invalidPlaceOrder(acc: MAccount, sym: MSymbol, cmd: PlaceOrder): string | null {
     const spec = sym.cfg.spec;
     if (cmd.side !== 'BUY' && cmd.side !== 'SELL') return 'bad side';
@@ -778,7 +802,24 @@ export class ReferenceModel {
     }
     const newPrice = cmd.price ?? order.price;
     const newQty = cmd.qty ?? order.qty;
-    if (newPrice === order.price && newQty === order.qty) return refuse('NO_CHANGE', 'nothing would change');
+    // The TP/SL it will arm can change (or is checked again at a new price) until a fill armed them.
+    const opening = { side: order.side, positionSide: order.positionSide, reduceOnly: order.reduceOnly, orderType: order.orderType, price: newPrice };
+    let attach = order.attach;
+    if (cmd.tpsl !== undefined) {
+      if (order.attachedLegs !== null) return refuse('ORDER_NOT_AMENDABLE', 'its TP/SL are armed already');
+      const changed = this.changedAttach(acc, sym, order.attach, cmd.tpsl, opening);
+      if ('ok' in changed) return changed;
+      attach = changed.attach;
+    } else if (attach !== null && order.attachedLegs === null && newPrice !== order.price) {
+      const bad = this.invalidAttach(acc, sym, { ...opening, attachTpsl: attach }, false);
+      if (bad !== null) return bad;
+    }
+    if (newPrice === order.price && newQty === order.qty) {
+      if (sameAttach(attach, order.attach)) return refuse('NO_CHANGE', 'nothing would change');
+      order.attach = attach;
+      order.updateTime = this.time;
+      return { ok: true, kind: 'order', order: this.snapshotOrder(order), duplicate: false };
+    }
     const priceChanged = newPrice !== order.price;
     const band = this.band(sym);
     // "the price is outside the band": the amended order's price, changed or not (a quantity-only
@@ -805,6 +846,7 @@ export class ReferenceModel {
       Object.assign(order, saved);
       return refuse('ORDER_NOT_AMENDABLE', 'capacity or margin');
     }
+    order.attach = attach;
     order.updateTime = this.time;
     this.reallocate(acc, order.symbol, null);
     if (order.timeInForce === 'GTC' && wouldCross) {
@@ -923,10 +965,13 @@ export class ReferenceModel {
   }
 
   /** A new waiting conditional order; it takes the next order id and starts watching after the command's trades. */
-  private addConditional(acc: MAccount, fields: Omit<MConditional, 'conditionalId' | 'accountId' | 'state' | 'reason' | 'orderId' | 'triggeredPrice' | 'createTime' | 'updateTime' | 'watching'>): MConditional {
+  private addConditional(acc: MAccount, fields: Omit<MConditional, 'conditionalId' | 'pairId' | 'marginMode' | 'accountId' | 'state' | 'reason' | 'orderId' | 'triggeredPrice' | 'createTime' | 'updateTime' | 'watching'>): MConditional {
+    const id = this.nextOrderId++;
     const c: MConditional = {
       ...fields,
-      conditionalId: this.nextOrderId++,
+      conditionalId: id,
+      pairId: id,
+      marginMode: this.setting(acc, fields.symbol).marginMode,
       accountId: acc.accountId,
       state: 'WAITING',
       reason: 'NONE',
@@ -989,10 +1034,7 @@ export class ReferenceModel {
   private linkFullLegs(acc: MAccount, symbol: string, positionSide: PositionSide): void {
     const tp = this.fullLeg(acc, symbol, positionSide, 'TAKE_PROFIT');
     const sl = this.fullLeg(acc, symbol, positionSide, 'STOP_LOSS');
-    if (tp && sl) {
-      tp.ocoId = sl.conditionalId;
-      sl.ocoId = tp.conditionalId;
-    }
+    if (tp && sl) partner(tp, sl);
   }
 
   private placeConditional(cmd: PlaceConditional): CommandResult {
@@ -1156,10 +1198,7 @@ export class ReferenceModel {
     if (cmd.mode === 'PARTIAL') {
       const tp = cmd.takeProfit ? this.newLeg(acc, cmd.symbol, side, long, 'TAKE_PROFIT', cmd.takeProfit, 'PARTIAL', cmd.qty!, expireTime) : null;
       const sl = cmd.stopLoss ? this.newLeg(acc, cmd.symbol, side, long, 'STOP_LOSS', cmd.stopLoss, 'PARTIAL', cmd.qty!, expireTime) : null;
-      if (tp && sl) {
-        tp.ocoId = sl.conditionalId;
-        sl.ocoId = tp.conditionalId;
-      }
+      if (tp && sl) partner(tp, sl);
       return;
     }
 
@@ -1205,11 +1244,23 @@ export class ReferenceModel {
         return refuse('INVALID_ARGUMENT', 'a PARTIAL leg is at most the position');
       }
     }
+    const opening = { side: c.side, positionSide: c.positionSide, reduceOnly: c.reduceOnly || c.closePosition, orderType: c.orderType, price: cmd.price ?? c.price };
+    let attach = c.attach;
+    if (cmd.tpsl !== undefined) {
+      if (c.kind !== 'PLAN') return refuse('INVALID_ARGUMENT', 'only a plan order has TP/SL for its order');
+      const changed = this.changedAttach(acc, sym, c.attach, cmd.tpsl, opening);
+      if ('ok' in changed) return changed;
+      attach = changed.attach;
+    } else if (attach !== null && cmd.price !== undefined) {
+      const bad = this.invalidAttach(acc, sym, { ...opening, attachTpsl: attach }, false);
+      if (bad !== null) return bad;
+    }
     const next = {
       fixedTrigger: cmd.triggerPrice ?? c.fixedTrigger, triggerSource: cmd.triggerSource ?? c.triggerSource,
-      price: cmd.price ?? c.price, qty: cmd.qty ?? c.qty,
+      price: cmd.price ?? c.price, qty: cmd.qty ?? c.qty, attach,
     };
-    if (next.fixedTrigger === c.fixedTrigger && next.triggerSource === c.triggerSource && next.price === c.price && next.qty === c.qty) {
+    if (next.fixedTrigger === c.fixedTrigger && next.triggerSource === c.triggerSource && next.price === c.price && next.qty === c.qty &&
+      sameAttach(attach, c.attach)) {
       return refuse('NO_CHANGE', 'nothing would change');
     }
     const current = this.sourcePrice(sym, next.triggerSource);
@@ -1293,10 +1344,7 @@ export class ReferenceModel {
     }
     const tp = attach.takeProfit ? this.newLeg(acc, pos.symbol, side, long, 'TAKE_PROFIT', attach.takeProfit, 'PARTIAL', qty, null) : null;
     const sl = attach.stopLoss ? this.newLeg(acc, pos.symbol, side, long, 'STOP_LOSS', attach.stopLoss, 'PARTIAL', qty, null) : null;
-    if (tp && sl) {
-      tp.ocoId = sl.conditionalId;
-      sl.ocoId = tp.conditionalId;
-    }
+    if (tp && sl) partner(tp, sl);
     order.attachedLegs = [tp, sl].flatMap((c) => (c ? [c.conditionalId] : []));
   }
 
@@ -1736,6 +1784,7 @@ export class ReferenceModel {
       source: 'USER',
       origin: o.origin,
       conditionalId: o.conditionalId,
+      attachTpsl: o.attach,
       createTime: o.createTime,
       updateTime: o.updateTime,
     };
@@ -1890,6 +1939,19 @@ function firingOrder(a: MConditional, b: MConditional): number {
   return a.conditionalId - b.conditionalId;
 }
 
+const sameLeg = (a: TpslLeg | undefined, b: TpslLeg | undefined): boolean =>
+  a === undefined || b === undefined ? a === b
+    : a.triggerPrice === b.triggerPrice && a.triggerSource === b.triggerSource && a.orderType === b.orderType && a.price === b.price;
+const sameAttach = (a: AttachTpsl | null, b: AttachTpsl | null): boolean =>
+  a === null || b === null ? a === b : a.mode === b.mode && sameLeg(a.takeProfit, b.takeProfit) && sameLeg(a.stopLoss, b.stopLoss);
+
+/** A take-profit and a stop-loss become one-cancels-the-other partners of one pair (the older pair id). */
+function partner(tp: MConditional, sl: MConditional): void {
+  tp.ocoId = sl.conditionalId;
+  sl.ocoId = tp.conditionalId;
+  tp.pairId = sl.pairId = Math.min(tp.pairId, sl.pairId);
+}
+
 function snapshotConditional(c: MConditional): ConditionalSnapshot {
   return {
     conditionalId: c.conditionalId,
@@ -1910,6 +1972,7 @@ function snapshotConditional(c: MConditional): ConditionalSnapshot {
     closePosition: c.closePosition,
     tpslMode: c.tpslMode,
     ocoId: c.ocoId,
+    pairId: c.pairId,
     activationPrice: c.activationPrice,
     callbackRate: c.callbackRate,
     callbackAmount: c.callbackAmount,
@@ -1917,6 +1980,8 @@ function snapshotConditional(c: MConditional): ConditionalSnapshot {
     extremePrice: c.extremePrice,
     stpMode: c.stpMode,
     expireTime: c.expireTime,
+    marginMode: c.marginMode,
+    attachTpsl: c.attach,
     state: c.state,
     reason: c.reason,
     orderId: c.orderId,

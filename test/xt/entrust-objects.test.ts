@@ -20,7 +20,7 @@ function order(overrides: Partial<OrderSnapshot> = {}): OrderSnapshot {
   return {
     orderId: 11, clientOrderId: null, accountId: 7, symbol: 'btc_usdt', side: 'SELL', positionSide: 'LONG', orderType: 'MARKET', timeInForce: 'IOC',
     price: 0, qty: 10, executedQty: 10, cumQuote: 5_900_000n, state: 'FILLED', reason: 'NONE', reduceOnly: false, stpMode: 'EXPIRE_TAKER',
-    closeQty: 10, marginFrozen: 0n, leverage: 20, marginMode: 'CROSSED', fees: 0n, realizedPnl: -1_000_000n, source: 'USER', origin: null, conditionalId: null,
+    closeQty: 10, marginFrozen: 0n, leverage: 20, marginMode: 'CROSSED', fees: 0n, realizedPnl: -1_000_000n, source: 'USER', origin: null, conditionalId: null, attachTpsl: null,
     createTime: T, updateTime: T, ...overrides,
   };
 }
@@ -29,7 +29,7 @@ function conditional(overrides: Partial<ConditionalSnapshot> = {}): ConditionalS
   return {
     conditionalId: 11, clientOrderId: null, accountId: 7, symbol: 'btc_usdt', kind: 'PLAN', side: 'BUY', positionSide: 'LONG', triggerSource: 'LAST',
     triggerDirection: 'RISE', triggerPrice: 610_000, orderType: 'LIMIT', price: 611_000, timeInForce: 'GTC', qty: 3, reduceOnly: false,
-    closePosition: false, tpslMode: null, ocoId: null, activationPrice: null, callbackRate: null, callbackAmount: null, activated: false,
+    closePosition: false, tpslMode: null, ocoId: null, pairId: overrides.conditionalId ?? 11, marginMode: 'CROSSED', attachTpsl: null, activationPrice: null, callbackRate: null, callbackAmount: null, activated: false,
     extremePrice: null, stpMode: 'EXPIRE_TAKER', expireTime: null, state: 'WAITING', reason: 'NONE', orderId: null, triggeredPrice: null,
     createTime: T, updateTime: T, ...overrides,
   };
@@ -112,12 +112,12 @@ describe('xt entrust objects', () => {
 });
 
 describe('xt profit objects: one object per TP/SL pair', () => {
-  const tp = (o: Partial<ConditionalSnapshot> = {}) => conditional({ conditionalId: 20, kind: 'TAKE_PROFIT', side: 'SELL', orderType: 'MARKET', price: 0, timeInForce: 'IOC', triggerPrice: 650_000, triggerDirection: 'RISE', tpslMode: 'PARTIAL', qty: 4, ocoId: 21, reduceOnly: true, ...o });
-  const sl = (o: Partial<ConditionalSnapshot> = {}) => conditional({ conditionalId: 21, kind: 'STOP_LOSS', side: 'SELL', orderType: 'MARKET', price: 0, timeInForce: 'IOC', triggerPrice: 550_000, triggerDirection: 'FALL', tpslMode: 'PARTIAL', qty: 4, ocoId: 20, reduceOnly: true, ...o });
+  const tp = (o: Partial<ConditionalSnapshot> = {}) => conditional({ conditionalId: 20, kind: 'TAKE_PROFIT', side: 'SELL', orderType: 'MARKET', price: 0, timeInForce: 'IOC', triggerPrice: 650_000, triggerDirection: 'RISE', tpslMode: 'PARTIAL', qty: 4, ocoId: 21, pairId: 20, reduceOnly: true, ...o });
+  const sl = (o: Partial<ConditionalSnapshot> = {}) => conditional({ conditionalId: 21, kind: 'STOP_LOSS', side: 'SELL', orderType: 'MARKET', price: 0, timeInForce: 'IOC', triggerPrice: 550_000, triggerDirection: 'FALL', tpslMode: 'PARTIAL', qty: 4, ocoId: 20, pairId: 20, reduceOnly: true, ...o });
 
-  it('legs pair by ocoId under the lower id; a lone leg is its own object; a position\'s waiting FULL legs are one object', () => {
+  it('legs group by their pair id; a lone leg is its own object; a position\'s waiting FULL legs are one object', () => {
     const groups = groupProfits([tp(), sl(), conditional({ conditionalId: 30, kind: 'STOP_LOSS', side: 'SELL', tpslMode: 'PARTIAL' }),
-      tp({ conditionalId: 40, ocoId: null, tpslMode: 'FULL', qty: 0 }), sl({ conditionalId: 44, ocoId: null, tpslMode: 'FULL', qty: 0 })]);
+      tp({ conditionalId: 40, ocoId: null, pairId: 40, tpslMode: 'FULL', qty: 0 }), sl({ conditionalId: 44, ocoId: null, pairId: 44, tpslMode: 'FULL', qty: 0 })]);
     assert.deepEqual(groups.map((g) => [g.profitId, g.takeProfit?.conditionalId ?? null, g.stopLoss?.conditionalId ?? null]), [[40, 40, 44], [30, null, 30], [20, 20, 21]]);
   });
 

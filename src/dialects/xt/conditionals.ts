@@ -14,7 +14,7 @@ export type XtFamily = 'PLAN' | 'PROFIT' | 'TRACK';
 const FAMILY: Record<ConditionalKind, XtFamily> = { PLAN: 'PLAN', TAKE_PROFIT: 'PROFIT', STOP_LOSS: 'PROFIT', TRAILING: 'TRACK' };
 export const familyOf = (c: Pick<ConditionalSnapshot, 'kind'>): XtFamily => FAMILY[c.kind];
 
-/** A TP/SL pair (or a lone leg) as XT's one profit object: `profitId` is the lower leg id. */
+/** A TP/SL pair (or a lone leg) as XT's one profit object: `profitId` is the pair's id (the engine's `pairId`). */
 export interface ProfitGroup {
   profitId: number;
   takeProfit: ConditionalSnapshot | null;
@@ -28,7 +28,7 @@ export interface ProfitGroup {
 export function groupProfits(legs: readonly ConditionalSnapshot[]): ProfitGroup[] {
   const groups = new Map<string, ProfitGroup>();
   for (const leg of legs) {
-    const pairId = leg.ocoId === null ? leg.conditionalId : Math.min(leg.conditionalId, leg.ocoId);
+    const pairId = leg.pairId;
     const key = leg.tpslMode === 'FULL' && leg.state === 'WAITING' ? `full ${leg.symbol} ${leg.positionSide}` : String(pairId);
     let group = groups.get(key);
     if (group === undefined) groups.set(key, (group = { profitId: pairId, takeProfit: null, stopLoss: null }));
@@ -102,9 +102,12 @@ export class AccountConditionals {
     return groups[groups.length - 1];
   }
 
-  /** The profit object a profit id names: either leg's id finds it (an order's sourceId is the fired leg's id). */
+  /**
+   * The profit object a profit id names: its pair id, or either leg's id (an order's sourceId is the
+   * fired leg's id). A waiting leg of the pair wins over an ended one that had the id.
+   */
   profit(id: number): ProfitGroup | undefined {
-    const leg = this.find(id);
+    const leg = this.waiting('PROFIT').find((c) => c.pairId === id || c.conditionalId === id) ?? this.find(id);
     if (leg === undefined || familyOf(leg) !== 'PROFIT') return undefined;
     if (leg.tpslMode === 'FULL' && leg.state === 'WAITING') return this.positionProfit(leg.symbol, leg.positionSide);
     const partner = leg.ocoId === null ? undefined : this.find(leg.ocoId);

@@ -10,7 +10,7 @@ import type { Core } from '../core.js';
 import type { Account, Order, Position, SymbolState } from '../state.js';
 import type {
   AmendConditional, AttachTpsl, CancelAllConditionals, CancelConditional, CommandError, CommandResult, ConditionalKind, ConditionalSnapshot,
-  PlaceConditional, PlaceOrder, PositionSide, SetPositionTpsl, Side, TpslLeg, TpslMode, TriggerDirection, TriggerSource,
+  PlaceConditional, PlaceOrder, PositionSide, SetPositionTpsl, Side, TpslChange, TpslLeg, TpslMode, TriggerDirection, TriggerSource,
 } from '../types.js';
 import { endConditional, legPosition, refile, register } from './lifecycle.js';
 import {
@@ -59,7 +59,7 @@ function checkClientId(account: Account, clientOrderId: string | undefined): Com
   return null;
 }
 
-function checkRoom(core: Core, account: Account, adding: number): CommandError | null {
+export function checkRoom(core: Core, account: Account, adding: number): CommandError | null {
   return account.conditionals.size + adding > core.maxConditionalOrdersPerAccount
     ? refuse('TOO_MANY_CONDITIONAL_ORDERS', `an account may have at most ${core.maxConditionalOrdersPerAccount} waiting conditional orders; cancel some first`)
     : null;
@@ -84,11 +84,12 @@ interface NewConditional {
 /** A new waiting record (not yet registered). A trailing stop without an activation price arms at `armAt`. */
 function newConditional(core: Core, f: NewConditional, armAt: number | null): Conditional {
   const trailing = f.kind === 'TRAILING';
+  const id = core.nextOrderId++;
   const c: Conditional = {
-    id: core.nextOrderId++, clientOrderId: f.clientOrderId, account: f.account, symbol: f.symbol, kind: f.kind, side: f.side,
+    id, clientOrderId: f.clientOrderId, account: f.account, symbol: f.symbol, kind: f.kind, side: f.side,
     positionSide: f.positionSide, triggerSource: f.triggerSource, triggerDirection: f.triggerDirection, triggerPrice: f.triggerPrice,
     orderType: f.orderType, price: f.orderType === 'LIMIT' ? f.price : 0, timeInForce: f.timeInForce, qty: f.qty, reduceOnly: f.reduceOnly,
-    closePosition: f.closePosition, tpslMode: f.tpslMode, partnerId: null, activationPrice: f.activationPrice, callbackRate: f.callbackRate,
+    closePosition: f.closePosition, tpslMode: f.tpslMode, partnerId: null, pairId: id, marginMode: f.account.settings.get(f.symbol.config.symbol)!.marginMode, activationPrice: f.activationPrice, callbackRate: f.callbackRate,
     callbackAmount: f.callbackAmount, activated: false, extremePrice: null, stpMode: f.stpMode, expireTime: f.expireTime,
     attachTpsl: f.attachTpsl, parentOrderId: f.parentOrderId, state: 'WAITING', reason: 'NONE', orderId: null, triggeredPrice: null,
     createTime: core.time, updateTime: core.time,
@@ -228,8 +229,8 @@ export function amendConditional(core: Core, cmd: AmendConditional): CommandResu
   if ('ok' in found) return found;
   const { c } = found;
   const symbol = c.symbol;
-  if (cmd.triggerPrice === undefined && cmd.triggerSource === undefined && cmd.price === undefined && cmd.qty === undefined) {
-    return refuse('INVALID_ARGUMENT', 'give at least one of triggerPrice, triggerSource, price, qty');
+  if (cmd.triggerPrice === undefined && cmd.triggerSource === undefined && cmd.price === undefined && cmd.qty === undefined && cmd.tpsl === undefined) {
+    return refuse('INVALID_ARGUMENT', 'give at least one of triggerPrice, triggerSource, price, qty, tpsl');
   }
   if (cmd.triggerPrice !== undefined) {
     if (c.kind === 'TRAILING') return refuse('INVALID_ARGUMENT', 'a trailing stop has no trigger price to amend');
@@ -254,9 +255,22 @@ export function amendConditional(core: Core, cmd: AmendConditional): CommandResu
       return refuse('INVALID_ARGUMENT', `a take-profit / stop-loss leg may close at most the position's ${Math.abs(position.qty)} contracts`);
     }
   }
+  // The TP/SL its order will arm: changed, or checked again against a new price.
+  let attach = c.attachTpsl;
+  const opening = { side: c.side, positionSide: c.positionSide, reduceOnly: c.reduceOnly || c.closePosition, orderType: c.orderType, price: cmd.price ?? c.price };
+  if (cmd.tpsl !== undefined) {
+    if (c.kind !== 'PLAN') return refuse('INVALID_ARGUMENT', 'only a plan order carries a take-profit / stop-loss for the order it places');
+    const changed = changedAttach(core, found.account, symbol, c.attachTpsl, cmd.tpsl, opening);
+    if (changed !== null && 'ok' in changed) return changed;
+    attach = changed;
+  } else if (attach !== null && cmd.price !== undefined) {
+    const bad = validateAttach(symbol, opening, attach);
+    if (bad) return bad;
+  }
   const source = cmd.triggerSource ?? c.triggerSource;
   const trigger = cmd.triggerPrice ?? c.triggerPrice;
-  if (source === c.triggerSource && trigger === c.triggerPrice && (cmd.price ?? c.price) === c.price && (cmd.qty ?? c.qty) === c.qty) {
+  if (source === c.triggerSource && trigger === c.triggerPrice && (cmd.price ?? c.price) === c.price && (cmd.qty ?? c.qty) === c.qty &&
+    sameAttach(attach, c.attachTpsl)) {
     return refuse('NO_CHANGE', 'the conditional order already has these values');
   }
   if (c.kind !== 'TRAILING') {
@@ -272,6 +286,7 @@ export function amendConditional(core: Core, cmd: AmendConditional): CommandResu
   });
   c.price = cmd.price ?? c.price;
   c.qty = cmd.qty ?? c.qty;
+  c.attachTpsl = attach;
   c.updateTime = core.time;
   if (c.tpslMode === 'FULL') core.emitter.touchPosition(legPosition(core, c)!);
   const snapshot = conditionalSnapshot(c);
@@ -296,27 +311,58 @@ function checkLeg(symbol: SymbolState, leg: TpslLeg, name: string): CommandError
   return leg.price === undefined ? null : refuse('INVALID_ARGUMENT', `${name}: a MARKET leg has no price`);
 }
 
+/** What an attached TP/SL is checked against: the opening order (or the order a plan order places). */
+type OpeningOrder = Pick<PlaceOrder, 'side' | 'positionSide' | 'reduceOnly' | 'orderType' | 'price'>;
+
 /** The checks of an opening order's attached take-profit / stop-loss against the price it may open at. */
-export function validateAttach(symbol: SymbolState, cmd: PlaceOrder): CommandError | null {
-  const attach = cmd.attachTpsl!;
+export function validateAttach(symbol: SymbolState, order: OpeningOrder, attach: AttachTpsl): CommandError | null {
   if (attach.mode !== 'FULL' && attach.mode !== 'PARTIAL') return refuse('INVALID_ARGUMENT', 'attachTpsl.mode must be FULL or PARTIAL');
   if (attach.takeProfit === undefined && attach.stopLoss === undefined) return refuse('INVALID_ARGUMENT', 'attachTpsl needs a takeProfit or a stopLoss');
-  const closing = cmd.reduceOnly || (cmd.positionSide === 'LONG' && cmd.side === 'SELL') || (cmd.positionSide === 'SHORT' && cmd.side === 'BUY');
+  const closing = order.reduceOnly || (order.positionSide === 'LONG' && order.side === 'SELL') || (order.positionSide === 'SHORT' && order.side === 'BUY');
   if (closing) return refuse('INVALID_ARGUMENT', 'take-profit / stop-loss attach to an order that opens a position, not to one that closes it');
-  const legSide: Side = cmd.side === 'BUY' ? 'SELL' : 'BUY';
+  const legSide: Side = order.side === 'BUY' ? 'SELL' : 'BUY';
   // Against the order's own price (a market order's: the last or mark price): a buy's take-profit above it, its stop-loss below.
-  const basis = cmd.orderType === 'LIMIT' ? cmd.price : symbol.lastPrice ?? symbol.markPrice;
+  const basis = order.orderType === 'LIMIT' ? order.price : symbol.lastPrice ?? symbol.markPrice;
   for (const [kind, leg] of [['TAKE_PROFIT', attach.takeProfit], ['STOP_LOSS', attach.stopLoss]] as const) {
     if (leg === undefined) continue;
     const bad = checkLeg(symbol, leg, kind === 'TAKE_PROFIT' ? 'takeProfit' : 'stopLoss');
     if (bad) return bad;
     if (basis !== null && holdsAt(legDirection(kind, legSide), leg.triggerPrice, basis)) {
       return refuse('WOULD_TRIGGER_IMMEDIATELY', `the ${kind === 'TAKE_PROFIT' ? 'take-profit' : 'stop-loss'} ${leg.triggerPrice} must be ` +
-        `${legDirection(kind, legSide) === 'RISE' ? 'above' : 'below'} the order's price ${basis} for a ${cmd.side} order`);
+        `${legDirection(kind, legSide) === 'RISE' ? 'above' : 'below'} the order's price ${basis} for a ${order.side} order`);
     }
   }
   return null;
 }
+
+/**
+ * The attached TP/SL after `change` (checked against `order`, with room for the legs it adds), or
+ * the refusal. Null: no leg left.
+ */
+export function changedAttach(core: Core, account: Account, symbol: SymbolState, current: AttachTpsl | null, change: TpslChange,
+  order: OpeningOrder): AttachTpsl | null | CommandError {
+  if (typeof change !== 'object' || change === null) return refuse('INVALID_ARGUMENT', 'tpsl must be an object');
+  if (change.takeProfit === undefined && change.stopLoss === undefined) return refuse('INVALID_ARGUMENT', 'tpsl needs a takeProfit or a stopLoss (null removes one)');
+  const mode = current?.mode ?? change.mode;
+  if (mode === undefined) return refuse('INVALID_ARGUMENT', 'tpsl.mode (FULL or PARTIAL) is needed: the order has no take-profit / stop-loss yet');
+  if (change.mode !== undefined && change.mode !== mode) return refuse('INVALID_ARGUMENT', `the order's take-profit / stop-loss are ${mode}: the mode cannot change`);
+  const takeProfit = change.takeProfit === undefined ? current?.takeProfit : change.takeProfit ?? undefined;
+  const stopLoss = change.stopLoss === undefined ? current?.stopLoss : change.stopLoss ?? undefined;
+  if (takeProfit === undefined && stopLoss === undefined) return null;
+  const next: AttachTpsl = { mode, ...(takeProfit !== undefined ? { takeProfit } : {}), ...(stopLoss !== undefined ? { stopLoss } : {}) };
+  const bad = validateAttach(symbol, order, next);
+  if (bad) return bad;
+  // An order with TP/SL counts two conditional orders against the account's limit, as at placement.
+  return current === null ? checkRoom(core, account, 2) ?? next : next;
+}
+
+const sameLegs = (a: TpslLeg | undefined, b: TpslLeg | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.triggerPrice === b.triggerPrice && a.triggerSource === b.triggerSource &&
+    a.orderType === b.orderType && a.price === b.price);
+
+/** Whether two attached TP/SL are the same. */
+export const sameAttach = (a: AttachTpsl | null, b: AttachTpsl | null): boolean =>
+  a === b || (a !== null && b !== null && a.mode === b.mode && sameLegs(a.takeProfit, b.takeProfit) && sameLegs(a.stopLoss, b.stopLoss));
 
 function legFields(position: Position, kind: 'TAKE_PROFIT' | 'STOP_LOSS', leg: TpslLeg, mode: TpslMode, qty: number): NewConditional {
   const legSide: Side = position.qty > 0 ? 'SELL' : 'BUY';
@@ -329,11 +375,15 @@ function legFields(position: Position, kind: 'TAKE_PROFIT' | 'STOP_LOSS', leg: T
   };
 }
 
-/** Partners a TP and an SL (one-cancels-the-other). */
+/**
+ * Partners a TP and an SL (one-cancels-the-other). The pair keeps the older pair id, so a position's
+ * TP/SL object keeps its id when one leg is replaced (XT's profitId).
+ */
 function pair(a: Conditional | undefined, b: Conditional | undefined): void {
   if (a === undefined || b === undefined) return;
   a.partnerId = b.id;
   b.partnerId = a.id;
+  a.pairId = b.pairId = Math.min(a.pairId, b.pairId);
 }
 
 /** Whether a FULL leg already shows `leg` exactly. */

@@ -13,7 +13,7 @@ import { invariant } from '../assert.js';
 import { IndexedHeap } from '../indexed-heap.js';
 import type { Account, Position, SymbolState } from '../state.js';
 import type {
-  AttachTpsl, ConditionalKind, ConditionalReason, ConditionalSnapshot, ConditionalState, OrderType, PositionSide, Side, StpMode, TimeInForce,
+  AttachTpsl, ConditionalKind, ConditionalReason, ConditionalSnapshot, ConditionalState, MarginMode, OrderType, PositionSide, Side, StpMode, TimeInForce,
   TpslMode, TriggerDirection, TriggerSource,
 } from '../types.js';
 
@@ -41,6 +41,10 @@ export interface Conditional {
   readonly tpslMode: TpslMode | null;
   /** The TP/SL partner's id (one-cancels-the-other); it stays when the partner ends (look it up among the waiting). */
   partnerId: number | null;
+  /** The TP/SL pair's id: the first leg's, kept through replacements (its own id while unpaired). */
+  pairId: number;
+  /** The account's margin mode on the symbol at creation. */
+  readonly marginMode: MarginMode;
   readonly activationPrice: number | null;
   readonly callbackRate: bigint | null;
   readonly callbackAmount: number | null;
@@ -48,7 +52,8 @@ export interface Conditional {
   extremePrice: number | null;
   readonly stpMode: StpMode;
   readonly expireTime: number | null;
-  readonly attachTpsl: AttachTpsl | null;
+  /** Changed by amendConditional before it fires. */
+  attachTpsl: AttachTpsl | null;
   /** A leg armed by an opening order's fills (PARTIAL legs grow with them), else null. */
   readonly parentOrderId: number | null;
   state: ConditionalState;
@@ -223,9 +228,9 @@ export function conditionalSnapshot(c: Conditional): ConditionalSnapshot {
     conditionalId: c.id, clientOrderId: c.clientOrderId, accountId: c.account.id, symbol: c.symbol.config.symbol, kind: c.kind, side: c.side,
     positionSide: c.positionSide, triggerSource: c.triggerSource, triggerDirection: c.triggerDirection, triggerPrice: c.triggerPrice,
     orderType: c.orderType, price: c.price, timeInForce: c.timeInForce, qty: c.qty, reduceOnly: c.reduceOnly, closePosition: c.closePosition,
-    tpslMode: c.tpslMode, ocoId: c.partnerId, activationPrice: c.activationPrice, callbackRate: c.callbackRate,
+    tpslMode: c.tpslMode, ocoId: c.partnerId, pairId: c.pairId, activationPrice: c.activationPrice, callbackRate: c.callbackRate,
     callbackAmount: c.callbackAmount, activated: c.activated, extremePrice: c.extremePrice, stpMode: c.stpMode, expireTime: c.expireTime,
-    state: c.state, reason: c.reason, orderId: c.orderId, triggeredPrice: c.triggeredPrice, createTime: c.createTime, updateTime: c.updateTime,
+    marginMode: c.marginMode, attachTpsl: c.attachTpsl, state: c.state, reason: c.reason, orderId: c.orderId, triggeredPrice: c.triggeredPrice, createTime: c.createTime, updateTime: c.updateTime,
   };
 }
 
@@ -264,13 +269,18 @@ export const takeProfitPriceOf = (p: Position): number | null => (p.legs === nul
 export const stopLossPriceOf = (p: Position): number | null => (p.legs === null ? null : fullLeg(p, 'STOP_LOSS')?.triggerPrice ?? null);
 export const trailingDistanceOf = (p: Position): number | null => (p.legs === null ? null : fullLeg(p, 'TRAILING')?.callbackAmount ?? null);
 
-/** A waiting conditional order as persisted: its snapshot and what the snapshot does not show. */
-export interface ConditionalRecord extends ConditionalSnapshot {
+/**
+ * A waiting conditional order as persisted: its snapshot and what the snapshot does not show.
+ * `pairId`, `marginMode` and `attachTpsl` may be absent in snapshots written before they were shown.
+ */
+export interface ConditionalRecord extends Omit<ConditionalSnapshot, 'pairId' | 'marginMode' | 'attachTpsl'> {
   parentOrderId: number | null;
-  attachTpsl: AttachTpsl | null;
+  pairId?: number;
+  marginMode?: MarginMode;
+  attachTpsl?: AttachTpsl | null;
 }
 
-export const conditionalRecord = (c: Conditional): ConditionalRecord => ({ ...conditionalSnapshot(c), parentOrderId: c.parentOrderId, attachTpsl: c.attachTpsl });
+export const conditionalRecord = (c: Conditional): ConditionalRecord => ({ ...conditionalSnapshot(c), parentOrderId: c.parentOrderId });
 
 /** The record back as a waiting order of `account` (the caller registers it). */
 export function fromRecord(r: ConditionalRecord, account: Account, symbol: SymbolState): Conditional {
@@ -278,9 +288,10 @@ export function fromRecord(r: ConditionalRecord, account: Account, symbol: Symbo
   return {
     id: r.conditionalId, clientOrderId: r.clientOrderId, account, symbol, kind: r.kind, side: r.side, positionSide: r.positionSide,
     triggerSource: r.triggerSource, triggerDirection: r.triggerDirection, triggerPrice: r.triggerPrice, orderType: r.orderType, price: r.price,
-    timeInForce: r.timeInForce, qty: r.qty, reduceOnly: r.reduceOnly, closePosition: r.closePosition, tpslMode: r.tpslMode, partnerId: r.ocoId,
+    timeInForce: r.timeInForce, qty: r.qty, reduceOnly: r.reduceOnly, closePosition: r.closePosition, tpslMode: r.tpslMode, partnerId: r.ocoId, pairId: r.pairId ?? r.conditionalId,
+    marginMode: r.marginMode ?? account.settings.get(symbol.config.symbol)!.marginMode,
     activationPrice: r.activationPrice, callbackRate: r.callbackRate, callbackAmount: r.callbackAmount, activated: r.activated,
-    extremePrice: r.extremePrice, stpMode: r.stpMode, expireTime: r.expireTime, attachTpsl: r.attachTpsl, parentOrderId: r.parentOrderId,
+    extremePrice: r.extremePrice, stpMode: r.stpMode, expireTime: r.expireTime, attachTpsl: r.attachTpsl ?? null, parentOrderId: r.parentOrderId,
     state: r.state, reason: r.reason, orderId: r.orderId, triggeredPrice: r.triggeredPrice, createTime: r.createTime, updateTime: r.updateTime,
     watchPrice: unarmed ? r.activationPrice! : r.triggerPrice!, watchDirection: unarmed ? activationDirection(r.side) : r.triggerDirection,
     watchSlot: -1, extremeSlot: -1, expirySlot: -1,
