@@ -149,8 +149,10 @@ describe('bybit conditional orders: REST and the private stream', () => {
     await expect('/v5/order/create', { ...plan, takeProfit: '65000', tpOrderType: 'Limit', tpLimitPrice: '64000' }, 10001, /tpOrderType only support Market when tpSlMode is Full/);
     await expect('/v5/order/create', { ...plan, qty: '0', triggerPrice: '61000', triggerDirection: 1 }, 10001, /qty 0 is invalid.*closes the position only on a conditional order with reduceOnly and closeOnTrigger/);
     await expect('/v5/order/amend', { ...BTC, orderId: planId, triggerPrice: '0' }, 10001, /triggerPrice must be positive/);
-    await expect('/v5/order/amend', { ...BTC, orderId: planId, takeProfit: '65000' }, 10001, /takeProfit cannot be amended on an order here/);
-    await expect('/v5/order/amend', { ...BTC, orderId: planId }, 10001, /send triggerPrice, triggerBy, qty and\/or price/);
+    await expect('/v5/order/amend', { ...BTC, orderId: planId, tpLimitPrice: '65000' }, 10001, /tpTriggerBy and tpLimitPrice need takeProfit: the order has no takeProfit to change/);
+    await expect('/v5/order/amend', { ...BTC, orderId: planId, takeProfit: '65000', tpOrderType: 'Limit' }, 10001, /tpOrderType cannot be amended/);
+    await expect('/v5/order/amend', { ...BTC, orderLinkId: 'resting', takeProfit: '58000' }, 10001, /take-profit 580000 must be above the order's price 590000/);
+    await expect('/v5/order/amend', { ...BTC, orderId: planId }, 10001, /send triggerPrice, triggerBy, qty, price, takeProfit and\/or stopLoss/);
     await expect('/v5/order/amend', { ...BTC, orderLinkId: 'resting', triggerPrice: '61000' }, 10001, /triggerPrice can only be amended on a conditional order that has not triggered/);
     await expect('/v5/order/amend', { ...BTC, orderId: '999999', triggerPrice: '61000' }, 110001, /Order does not exist/);
     await expect('/v5/order/cancel', { ...BTC, orderId: planId, orderFilter: 'Order' }, 110001, /Order does not exist/);
@@ -161,6 +163,40 @@ describe('bybit conditional orders: REST and the private stream', () => {
     await expect('/v5/position/trading-stop', { ...BTC, tpslMode: 'Full', positionIdx: 1, takeProfit: '65000' }, 10001, /position idx not match position mode/);
     await expect('/v5/position/trading-stop', { ...BTC, tpslMode: 'Full', takeProfit: '65000', size: '1' }, 10001, /size is not a parameter of this endpoint/);
     assert.equal(json(view(a)), before, 'nothing changed');
+  });
+
+  it('an order shows the take profit / stop loss it will arm (takeProfit, tpTriggerBy, tpslMode); amend changes or cancels them ("0") until a fill arms them, on orders and plan orders', async () => {
+    const a = await account('1000');
+    const s = await f.stream(a, ['order']);
+    const { orderId } = await a.rest.must<{ orderId: string }>('/v5/order/create',
+      { ...BTC, side: 'Buy', orderType: 'Limit', qty: '0.002', price: '59000', takeProfit: '65000', tpTriggerBy: 'MarkPrice' });
+    const fields = ['orderStatus', 'takeProfit', 'stopLoss', 'tpTriggerBy', 'slTriggerBy', 'tpslMode', 'tpLimitPrice', 'slLimitPrice'];
+    const realtime = async () => pick((await a.rest.get<{ list: Row[] }>('/v5/order/realtime', { ...BTC, orderId })).result.list[0]!, fields);
+    assert.deepEqual(await realtime(),
+      { orderStatus: 'New', takeProfit: '65000', stopLoss: '', tpTriggerBy: 'MarkPrice', slTriggerBy: '', tpslMode: 'Full', tpLimitPrice: '', slLimitPrice: '' });
+
+    const mark = await count(s, 'order');
+    await a.rest.must('/v5/order/amend', { ...BTC, orderId, takeProfit: '66000', stopLoss: '57000', slTriggerBy: 'LastPrice' });
+    const amended = await pushed(s, 'order', mark);
+    assert.deepEqual(amended.map((r) => pick(r, ['orderId', 'orderStatus', 'price', 'takeProfit', 'stopLoss', 'tpTriggerBy', 'slTriggerBy'])),
+      [{ orderId, orderStatus: 'New', price: '59000', takeProfit: '66000', stopLoss: '57000', tpTriggerBy: 'MarkPrice', slTriggerBy: 'LastPrice' }]);
+    await a.rest.must('/v5/order/amend', { ...BTC, orderId, takeProfit: '0' });
+    assert.deepEqual(await realtime(),
+      { orderStatus: 'New', takeProfit: '', stopLoss: '57000', tpTriggerBy: '', slTriggerBy: 'LastPrice', tpslMode: 'Full', tpLimitPrice: '', slLimitPrice: '' });
+
+    // A fill arms the stop loss on the position; the order's TP/SL are then the position's to change.
+    await taker.rest.must('/v5/order/create', { ...BTC, side: 'Sell', orderType: 'Market', qty: '0.001' });
+    assert.equal(position(a)!.stopLossPrice, 570_000);
+    const armed = await a.rest.post('/v5/order/amend', { ...BTC, orderId, stopLoss: '56000' });
+    assert.equal(armed.retCode, 10001);
+    assert.match(armed.retMsg, /armed on the position already/);
+
+    // A plan order's TP/SL, for the order it will place.
+    const { orderId: planId } = await a.rest.must<{ orderId: string }>('/v5/order/create',
+      { ...BTC, side: 'Buy', orderType: 'Limit', qty: '0.001', price: '58000', triggerPrice: '58100', triggerDirection: 2 });
+    await a.rest.must('/v5/order/amend', { ...BTC, orderId: planId, tpslMode: 'Partial', takeProfit: '64000' });
+    const plan = (await a.rest.get<{ list: Row[] }>('/v5/order/realtime', { ...BTC, orderId: planId })).result.list[0]!;
+    assert.deepEqual(pick(plan, ['orderStatus', 'triggerPrice', 'takeProfit', 'tpslMode']), { orderStatus: 'Untriggered', triggerPrice: '58100', takeProfit: '64000', tpslMode: 'Partial' });
   });
 
   it('take profit / stop loss attached to an order, then trading-stop: the position shows them (seed topic too), the legs are StopOrder rows, and all leave when the position closes', async () => {

@@ -89,6 +89,19 @@ describe('ccxt bybit: conditional orders, TP/SL, trailing stops', () => {
     assert.deepEqual(await a.ex.fetchOpenOrders(BTC, undefined, undefined, { trigger: true }), []);
   });
 
+  it('a limit order with takeProfit / stopLoss: fetchOrder shows takeProfitPrice / stopLossPrice; editOrder moves them before the order fills', async () => {
+    const a = await account('1000');
+    const id = await place(a, 'limit', 'buy', 0.001, 58_000, { takeProfit: { triggerPrice: 64_000 }, stopLoss: { triggerPrice: 55_000 } });
+    const open = await withTimeout(a.ex.fetchOpenOrder(id, BTC), T, 'fetchOpenOrder');
+    assert.deepEqual([open.status, open.price, open.takeProfitPrice, open.stopLossPrice], ['open', 58_000, 64_000, 55_000]);
+    // ccxt's editOrder sends its params over the amend request it built: a { triggerPrice } object would
+    // reach the server as an object, which amend-order's string field does not take: prices as numbers.
+    await withTimeout(a.ex.editOrder(id, BTC, 'limit', 'buy', 0.001, 58_000, { takeProfit: 66_000, stopLoss: 54_000 }), T, 'editOrder TP/SL');
+    const edited = await withTimeout(a.ex.fetchOpenOrder(id, BTC), T, 'fetchOpenOrder after edit');
+    assert.deepEqual([edited.price, edited.takeProfitPrice, edited.stopLossPrice], [58_000, 66_000, 54_000]);
+    assert.deepEqual(f.view(a.accountId).orders.map((o) => [o.attachTpsl?.takeProfit?.triggerPrice, o.attachTpsl?.stopLoss?.triggerPrice]), [[660_000, 540_000]]);
+  });
+
   it('createOrder with takeProfit / stopLoss: the position carries them (fetchPositions, watchPositions), the legs are trigger orders, and they leave when the position closes', async () => {
     const a = await account('1000');
     await subscribed(a, () => a.ex.watchPositions([BTC]), () => a.ex.positions);

@@ -90,4 +90,19 @@ describe('bybit-api with conditional orders and trading-stop', () => {
     assert.equal(JSON.stringify(f.view(user.accountId), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)), before);
     assert.deepEqual(errors, []);
   });
+
+  it('submitOrder with takeProfit: getActiveOrders shows it on the order; amendOrder moves it and adds a stopLoss; the order push carries both', async () => {
+    const placed = await ok(rest.submitOrder({
+      category: 'linear', symbol: SYMBOL, side: 'Buy', orderType: 'Limit', qty: '0.001', price: '58000', takeProfit: '64000',
+    }), 'submitOrder with takeProfit');
+    const orderId = placed.result.orderId;
+    const active = async () => (await ok(rest.getActiveOrders({ category: 'linear', symbol: SYMBOL, orderId }), 'getActiveOrders')).result.list
+      .map((o) => [o.takeProfit, o.stopLoss, o.tpTriggerBy, o.slTriggerBy, o.tpslMode]);
+    assert.deepEqual(await active(), [['64000', '', 'LastPrice', '', 'Full']]);
+    await ok(rest.amendOrder({ category: 'linear', symbol: SYMBOL, orderId, takeProfit: '65000', stopLoss: '55000', slTriggerBy: 'MarkPrice' }), 'amendOrder TP/SL');
+    assert.deepEqual(await active(), [['65000', '55000', 'LastPrice', 'MarkPrice', 'Full']]);
+    await updates.find((u) => u.topic === 'order' && u.data.some((r) => r.orderId === orderId && r.takeProfit === '65000' && r.stopLoss === '55000'), 'the amended order push');
+    await ok(rest.cancelOrder({ category: 'linear', symbol: SYMBOL, orderId }), 'cancelOrder');
+    assert.deepEqual(errors, []);
+  });
 });

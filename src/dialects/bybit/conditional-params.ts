@@ -8,7 +8,7 @@
  */
 import { decimalPlaces, parseScaled } from '../../engine/fixed.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
-import type { AttachTpsl, TpslLeg, TpslMode, TriggerDirection, TriggerSource } from '../../engine/types.js';
+import type { AttachTpsl, TpslChange, TpslLeg, TpslMode, TriggerDirection, TriggerSource } from '../../engine/types.js';
 import { paramsError } from './envelope.js';
 import { optionalEnum, optionalString, priceOf, type Params } from './params.js';
 
@@ -117,8 +117,45 @@ export function attachTpslOf(params: Params, config: SymbolConfig, reduceOnly: b
   };
 }
 
-/** The TP/SL parameters of create and trading-stop: none of them is amendable on an order here. */
-export const TPSL_PARAMS = ['takeProfit', 'stopLoss', 'tpslMode', 'tpTriggerBy', 'slTriggerBy', 'tpOrderType', 'slOrderType', 'tpLimitPrice', 'slLimitPrice'] as const;
+/**
+ * amend-order's TP/SL of an order (or an untriggered conditional order) that has not armed them:
+ * `takeProfit` / `stopLoss` (a price replaces the leg, "0" cancels it), `tp/slTriggerBy` and
+ * `tp/slLimitPrice` (alone: they change the existing leg), `tpslMode` (needed only by an order
+ * without TP/SL; Full by default, as on create). A leg keeps its order type (amend-order has no
+ * tp/slOrderType). Undefined when none of them is sent.
+ */
+export function tpslAmendOf(params: Params, config: SymbolConfig, current: AttachTpsl | null): TpslChange | undefined {
+  for (const name of ['tpOrderType', 'slOrderType']) {
+    if (optionalString(params, name) !== undefined) throw paramsError(`${name} cannot be amended: amend-order keeps each leg's order type (cancel and create the order to change it)`);
+  }
+  const mode = tpslModeOf(params);
+  const change: TpslChange = {};
+  for (const which of ['tp', 'sl'] as const) {
+    const key = LEG_PRICE[which];
+    const existing = current?.[key];
+    const triggerPrice = optionalPriceOrZero(params, key, config);
+    const triggerSource = triggerSourceOf(params, `${which}TriggerBy`);
+    const limit = optionalPrice(params, `${which}LimitPrice`, config);
+    if (triggerPrice === 0) {
+      if (triggerSource !== undefined || limit !== undefined) throw paramsError(`${key} "0" cancels the ${key}: send no ${which}TriggerBy or ${which}LimitPrice with it`);
+      change[key] = null;
+      continue;
+    }
+    if (triggerPrice === undefined && triggerSource === undefined && limit === undefined) continue;
+    if (triggerPrice === undefined && existing === undefined) throw paramsError(`${which}TriggerBy and ${which}LimitPrice need ${key}: the order has no ${key} to change`);
+    const orderType = existing?.orderType ?? 'MARKET';
+    if (limit !== undefined && orderType !== 'LIMIT') throw paramsError(`${which}LimitPrice only works when the order's ${key} is a Limit order (${which}OrderType=Limit with tpslMode=Partial at create)`);
+    change[key] = {
+      triggerPrice: triggerPrice ?? existing!.triggerPrice, triggerSource: triggerSource ?? existing?.triggerSource ?? 'LAST', orderType,
+      ...(orderType === 'LIMIT' ? { price: limit ?? existing!.price! } : {}),
+    };
+  }
+  if (change.takeProfit === undefined && change.stopLoss === undefined) {
+    if (mode !== undefined) throw paramsError('tpslMode needs takeProfit or stopLoss');
+    return undefined;
+  }
+  return current === null ? { mode: mode ?? 'FULL', ...change } : { ...(mode === undefined ? {} : { mode }), ...change };
+}
 
 /** What `/v5/position/trading-stop` asks of the position, before the engine command is built. */
 export interface TradingStop {

@@ -8,12 +8,12 @@ import { formatAmount, formatRate, RATE_SCALE } from '../../engine/fixed.js';
 import { formatAveragePrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type {
-  BalanceSnapshot, ChangeReason, ConditionalSnapshot, ConditionalState, FundingEvent, OrderReason, OrderSnapshot, OrderSource, OrderState, PositionSide,
-  PositionSnapshot, PositionStatus, TradeEvent,
+  AttachTpsl, BalanceSnapshot, ChangeReason, ConditionalSnapshot, ConditionalState, FundingEvent, OrderReason, OrderSnapshot, OrderSource, OrderState, PositionSide,
+  PositionSnapshot, PositionStatus, TpslLeg, TradeEvent,
 } from '../../engine/types.js';
 import { baseQty, bybitSymbol, costValue, price, ratio, unitPrice, value } from './symbols.js';
 import { emptyPositionSnapshot } from '../../engine/snapshots.js';
-import { conditionalCancelType, conditionalCreateType, conditionalStatus, originMode, stopOrderType, triggerFields } from './conditional-names.js';
+import { conditionalCancelType, conditionalCreateType, conditionalStatus, originMode, stopOrderType, triggerByName, triggerFields } from './conditional-names.js';
 
 /** Bybit's positionIdx: 0 one-way, 1 buy side of hedge mode, 2 sell side. */
 export function positionIdx(side: PositionSide): 0 | 1 | 2 {
@@ -209,7 +209,22 @@ export interface OrderContext {
 /** The order fields an order row is made of (a conditional order's row is made of the same). */
 export type OrderRowInput = Pick<OrderSnapshot,
   'orderId' | 'clientOrderId' | 'symbol' | 'side' | 'positionSide' | 'orderType' | 'timeInForce' | 'price' | 'qty' | 'executedQty' | 'cumQuote' |
-  'state' | 'reason' | 'reduceOnly' | 'fees' | 'realizedPnl' | 'source' | 'origin' | 'createTime' | 'updateTime'>;
+  'state' | 'reason' | 'reduceOnly' | 'fees' | 'realizedPnl' | 'source' | 'origin' | 'attachTpsl' | 'createTime' | 'updateTime'>;
+
+/** The TP/SL an order (or a plan order) will arm, in the row's takeProfit / stopLoss fields. */
+function attachedTpslFields(attach: AttachTpsl, config: SymbolConfig): Record<string, unknown> {
+  const { takeProfit: tp, stopLoss: sl } = attach;
+  const limit = (leg: TpslLeg | undefined): string => (leg?.orderType === 'LIMIT' ? price(config, leg.price!) : '');
+  return {
+    takeProfit: tp === undefined ? '' : price(config, tp.triggerPrice),
+    stopLoss: sl === undefined ? '' : price(config, sl.triggerPrice),
+    tpslMode: attach.mode === 'FULL' ? 'Full' : 'Partial',
+    tpLimitPrice: limit(tp),
+    slLimitPrice: limit(sl),
+    tpTriggerBy: tp === undefined ? '' : triggerByName(tp.triggerSource),
+    slTriggerBy: sl === undefined ? '' : triggerByName(sl.triggerSource),
+  };
+}
 
 /** An order row (stream and REST share it; `category` is harmless on REST rows). */
 export function bybitOrder(o: OrderRowInput, config: SymbolConfig, context: OrderContext = {}): Record<string, unknown> {
@@ -259,6 +274,7 @@ export function bybitOrder(o: OrderRowInput, config: SymbolConfig, context: Orde
     tpTriggerBy: '',
     slTriggerBy: '',
     ...conditional,
+    ...(o.attachTpsl === null ? {} : attachedTpslFields(o.attachTpsl, config)),
     lastPriceOnCreated: '',
     reduceOnly: reducesOnly(o),
     // A Full TP/SL and a close-position conditional close whatever the position holds (Bybit: closeOnTrigger).
@@ -296,7 +312,7 @@ export function bybitConditional(c: ConditionalSnapshot, config: SymbolConfig): 
     timeInForce: c.timeInForce, price: c.price, qty: c.qty, executedQty: 0, cumQuote: 0n, state: ROW_STATE[c.state],
     reason: c.state === 'REJECTED' && c.reason !== 'ORDER_REFUSED' ? (c.reason as OrderReason) : 'NONE',
     reduceOnly: c.reduceOnly || c.closePosition || c.kind !== 'PLAN', fees: 0n, realizedPnl: 0n, source: 'USER', origin: c.kind,
-    createTime: c.createTime, updateTime: c.updateTime,
+    attachTpsl: c.attachTpsl, createTime: c.createTime, updateTime: c.updateTime,
   };
   const row = bybitOrder(order, config, { conditional: c });
   return {

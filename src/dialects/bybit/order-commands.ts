@@ -11,7 +11,7 @@ import type {
   AmendConditional, ConditionalSnapshot, PlaceConditional, PlaceOrder, PositionSide, StpMode, TimeInForce, TriggerDirection, TriggerSource,
 } from '../../engine/types.js';
 import type { Exchange } from '../../service/exchange.js';
-import { attachTpslOf, isZero, optionalPrice, optionalPriceOrZero, TPSL_PARAMS, triggerDirectionOf, triggerSourceOf } from './conditional-params.js';
+import { attachTpslOf, isZero, optionalPrice, optionalPriceOrZero, tpslAmendOf, triggerDirectionOf, triggerSourceOf } from './conditional-params.js';
 import { triggerByName } from './conditional-names.js';
 import { BybitError, Code, paramsError } from './envelope.js';
 import {
@@ -146,15 +146,6 @@ export function wouldTriggerError(exchange: Exchange, config: SymbolConfig, t: T
 /** Amend parameters that only a conditional order has. */
 const TRIGGER_PARAMS = ['triggerPrice', 'triggerBy'] as const;
 
-/** TP/SL attached to an order or a conditional order cannot be amended here (the engine keeps them with the position). */
-export function refuseTpslAmend(params: Params): void {
-  for (const name of TPSL_PARAMS) {
-    if (optionalString(params, name) !== undefined) {
-      throw paramsError(`${name} cannot be amended on an order here: set the position's take profit / stop loss with /v5/position/trading-stop, or amend a TP/SL order's triggerPrice by its own orderId`);
-    }
-  }
-}
-
 /** An order that is not conditional has no trigger to amend. */
 export function refuseTriggerAmend(params: Params): void {
   for (const name of TRIGGER_PARAMS) {
@@ -162,9 +153,13 @@ export function refuseTriggerAmend(params: Params): void {
   }
 }
 
-/** A waiting conditional order's amendment: `triggerPrice`, `triggerBy`, `price` (Limit) and `qty`. */
+/**
+ * A waiting conditional order's amendment: `triggerPrice`, `triggerBy`, `price` (Limit), `qty`, and
+ * a plan order's TP/SL (tpslAmendOf).
+ */
 export function amendConditionalCommand(params: Params, config: SymbolConfig, accountId: number, c: ConditionalSnapshot): Omit<Extract<AmendConditional, { conditionalId: number }>, 'time'> {
-  refuseTpslAmend(params);
+  const tpsl = tpslAmendOf(params, config, c.attachTpsl);
+  if (tpsl !== undefined && c.kind !== 'PLAN') throw paramsError('a take profit / stop loss order has no TP/SL of its own: amend its triggerPrice, or the position\'s with /v5/position/trading-stop');
   const trigger = optionalPriceOrZero(params, 'triggerPrice', config);
   if (trigger === 0) throw paramsError('triggerPrice must be positive: cancel the conditional order with /v5/order/cancel');
   if (trigger !== undefined && c.kind === 'TRAILING') throw paramsError('a trailing stop\'s trigger follows the price: set its distance with /v5/position/trading-stop');
@@ -172,8 +167,8 @@ export function amendConditionalCommand(params: Params, config: SymbolConfig, ac
   const price = optionalString(params, 'price') === undefined ? undefined : priceOf(params, 'price', config);
   if (price !== undefined && c.orderType === 'MARKET') throw paramsError('a market order has no price to amend');
   const qty = optionalString(params, 'qty') === undefined ? undefined : contractsOf(params, 'qty', config);
-  if (trigger === undefined && triggerSource === undefined && price === undefined && qty === undefined) {
-    throw paramsError('send triggerPrice, triggerBy, qty and/or price to amend the conditional order');
+  if (trigger === undefined && triggerSource === undefined && price === undefined && qty === undefined && tpsl === undefined) {
+    throw paramsError('send triggerPrice, triggerBy, qty, price, takeProfit and/or stopLoss to amend the conditional order');
   }
   return {
     type: 'amendConditional', accountId, symbol: config.symbol, conditionalId: c.conditionalId,
@@ -181,5 +176,6 @@ export function amendConditionalCommand(params: Params, config: SymbolConfig, ac
     ...(triggerSource === undefined ? {} : { triggerSource }),
     ...(price === undefined ? {} : { price }),
     ...(qty === undefined ? {} : { qty }),
+    ...(tpsl === undefined ? {} : { tpsl }),
   };
 }

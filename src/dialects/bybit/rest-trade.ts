@@ -20,7 +20,8 @@ import {
 import { page, type BybitRestOptions } from './rest.js';
 import { EXECUTION_LIMITS, fundingExecution, fundingRows, onlyParams, window } from './rest-history.js';
 import { snapshotOf } from './rest-account.js';
-import { amendConditionalCommand, holdsNow, placeCommand, refuseTpslAmend, refuseTriggerAmend, wouldTriggerError, type Trigger } from './order-commands.js';
+import { amendConditionalCommand, holdsNow, placeCommand, refuseTriggerAmend, wouldTriggerError, type Trigger } from './order-commands.js';
+import { tpslAmendOf } from './conditional-params.js';
 import { idOf, orderFilterOf, OrderRecords, type OrderFilter, type OrderRecord } from './order-records.js';
 
 const MAX_ORDER_ID = Number.MAX_SAFE_INTEGER;
@@ -135,8 +136,8 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
   };
 
   /**
-   * One order amended (price, qty), or one waiting conditional order (triggerPrice, triggerBy,
-   * price, qty); also one item of amend-batch.
+   * One order amended (price, qty, the TP/SL it will arm), or one waiting conditional order
+   * (triggerPrice, triggerBy, price, qty, a plan order's TP/SL); also one item of amend-batch.
    */
   const amendOrder = async (accountId: number, params: Params): Promise<OrderAck> => {
     requireLinear(params);
@@ -162,15 +163,17 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
     const live = records.live(config.symbol, ref);
     if (live === undefined) throw notOpen(records, config, ref, undefined);
     refuseTriggerAmend(params);
-    refuseTpslAmend(params);
+    const tpsl = tpslAmendOf(params, config, live.attachTpsl);
     const price = optionalString(params, 'price') === undefined ? undefined : priceOf(params, 'price', config);
     const qty = optionalString(params, 'qty') === undefined ? undefined : contractsOf(params, 'qty', config);
-    if (price === undefined && qty === undefined) throw paramsError('send qty and/or price to amend the order');
+    if (price === undefined && qty === undefined && tpsl === undefined) throw paramsError('send qty, price, takeProfit and/or stopLoss to amend the order');
     if (price !== undefined && live.orderType === 'MARKET') throw paramsError('a market order has no price to amend');
     if (qty !== undefined && qty <= live.executedQty) {
       throw new BybitError(Code.QTY_BELOW_FILLED, 'The modified contract quantity cannot be less than or equal to the filled quantity.');
     }
-    const { result } = await exchange.execute({ type: 'amendOrder', accountId, symbol: config.symbol, orderId: live.orderId, price, qty });
+    const { result } = await exchange.execute({
+      type: 'amendOrder', accountId, symbol: config.symbol, orderId: live.orderId, price, qty, ...(tpsl === undefined ? {} : { tpsl }),
+    });
     if (!result.ok) throw fromEngineError(result);
     return ackOf(live.orderId, live.clientOrderId);
   };
