@@ -101,8 +101,8 @@ describe('XT REST authentication', () => {
       assert.match(reply.error!.msg, message);
     }
     assert.equal(harness.server.exchange.engine.cmdSeq, cmdSeq, 'no refused input reached the engine');
-    const amendWithStop = await a.rest.post('/future/trade/v1/order/update', { orderId: '999', price: '60000', origQty: '1', stopDelegatePrice: '50000' });
-    assert.match(amendWithStop.error!.msg, /stopDelegatePrice: order\/update changes price and origQty only/);
+    const chase = await a.rest.post('/future/trade/v1/order/update', { orderId: '999', price: '60000', origQty: '1', followUpOrder: true });
+    assert.match(chase.error!.msg, /followUpOrder: chase orders are not supported/);
     const unknown = await a.rest.post('/future/trade/v1/order/cancel', { orderId: '999' });
     assert.equal(unknown.error?.code, 'ORDER_005');
     const notJson = await fetch(`${harness.server.url}/future/trade/v1/order/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });

@@ -190,6 +190,50 @@ describe('XT conditional orders (entrust, profit, track)', () => {
     await clearBook();
   });
 
+  test('order/update moves the take-profit / stop-loss an open order will arm; order/detail shows them; refused once armed', async () => {
+    await mark('60000');
+    const a = await harness.account('10000');
+    const id = ok(await order(a, { orderSide: 'BUY', positionSide: 'LONG', orderType: 'LIMIT', price: '59000', origQty: '2', triggerProfitPrice: '64000' }), 'buy with TP');
+    const detail = async () => {
+      const o = ok(await get<Row>(a, '/future/trade/v1/order/detail', { orderId: id }), 'order/detail');
+      return [o.price, o.triggerProfitPrice, o.triggerStopPrice];
+    };
+    assert.deepEqual(await detail(), ['59000', '64000', null]);
+    ok(await a.rest.post('/future/trade/v1/order/update', { orderId: id, price: '59000', origQty: '2', triggerProfitPrice: '65000', triggerStopPrice: '57000' }), 'update TP/SL');
+    assert.deepEqual(await detail(), ['59000', '65000', '57000']);
+    const wrongSide = await a.rest.post('/future/trade/v1/order/update', { orderId: id, price: '59000', origQty: '2', triggerStopPrice: '59500' });
+    assert.deepEqual([wrongSide.error?.code, wrongSide.error?.msg.split(':')[0]], ['ORDER_001', 'invalid_trigger_stop_price']);
+    const tooLow = await a.rest.post('/future/trade/v1/order/update', { orderId: id, price: '56000', origQty: '2' });
+    assert.equal(tooLow.msgInfo, 'failure', 'a new price below the stop-loss it will arm is refused');
+    assert.deepEqual(await detail(), ['59000', '65000', '57000']);
+
+    ok(await order(mm, { orderSide: 'SELL', positionSide: 'SHORT', orderType: 'LIMIT', price: '59000', origQty: '1' }), 'maker ask fills one');
+    const [pair] = ok(await get<{ items: Row[] }>(a, 'profit-list', { state: 'NOT_TRIGGERED' }), 'profit-list').items;
+    assert.deepEqual([pair!.triggerProfitPrice, pair!.triggerStopPrice, pair!.origQty], ['65000', '57000', '1'], 'armed with the amended prices');
+    const armed = await a.rest.post('/future/trade/v1/order/update', { orderId: id, price: '59000', origQty: '2', triggerProfitPrice: '66000' });
+    assert.equal(armed.msgInfo, 'failure');
+    assert.match(armed.error!.msg, /armed on the position already/);
+    ok(await a.rest.post('/future/trade/v1/order/cancel', { orderId: id }), 'cancel the rest');
+    await clearBook();
+  });
+
+  test('a whole-position pair keeps its profitId when a leg is cancelled and set again elsewhere', async () => {
+    await mark('60000');
+    const a = await harness.account('10000');
+    await openLong(a, '2');
+    const leg = (triggerPrice: number) => ({ triggerPrice, triggerSource: 'LAST' as const, orderType: 'MARKET' as const });
+    const set = (fields: Row) => harness.server.exchange.execute({ type: 'setPositionTpsl', accountId: a.accountId, symbol: 'btc_usdt', positionSide: 'LONG', mode: 'FULL', ...fields });
+    assert.ok((await set({ takeProfit: leg(640_000), stopLoss: leg(560_000) })).result.ok);
+    const profitId = async () => ok(await get<Row[]>(a, '/future/user/v1/position', { symbol: 'btc_usdt' }), 'active position')[0]!.profitId;
+    const first = await profitId();
+    assert.ok((await set({ takeProfit: null })).result.ok);
+    assert.ok((await set({ takeProfit: leg(650_000) })).result.ok);
+    assert.equal(await profitId(), first);
+    ok(await post(a, 'update-profit-stop', { profitId: String(first), triggerProfitPrice: '66000' }), 'update by the same profitId');
+    ok(await post(a, 'cancel-all-profit-stop', { symbol: 'btc_usdt' }), 'cancel-all-profit-stop');
+    await clearBook();
+  });
+
   test('a whole-position TP/SL set through another dialect (engine FULL legs) is one profit object, closeType ALL, sized to the position', async () => {
     await mark('60000');
     const a = await harness.account('10000');

@@ -8,8 +8,8 @@
 import { parseRate, RATE_SCALE } from '../../engine/fixed.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type {
-  AttachTpsl, OrderType, PlaceConditional, PositionSide, PositionSnapshot, SetPositionTpsl, Side, TimeInForce, TpslLeg, TriggerDirection,
-  TriggerSource,
+  AttachTpsl, OrderSnapshot, OrderType, PlaceConditional, PositionSide, PositionSnapshot, SetPositionTpsl, Side, TimeInForce, TpslChange, TpslLeg,
+  TriggerDirection, TriggerSource,
 } from '../../engine/types.js';
 import type { AccountView } from '../../engine/view.js';
 import type { Exchange } from '../../service/exchange.js';
@@ -234,6 +234,23 @@ export function attachOf(exchange: Exchange, params: Params, config: SymbolConfi
   const reference = orderPrice ?? sourcePrice(exchange, config.symbol, source);
   const legs = legsOf(params, config, positionSide, source, reference, orderPrice === null ? 'current' : 'order');
   return { mode: 'PARTIAL', ...legs };
+}
+
+/**
+ * order/update's take-profit / stop-loss (the parameters order/create takes, documented on update
+ * too): a leg sent replaces the one the order will arm, a leg not sent stays. Checked against the
+ * order's (amended) price like create's. An order that has none gets PARTIAL legs, as on create.
+ * undefined when none is sent.
+ */
+export function attachChangeOf(params: Params, config: SymbolConfig, order: OrderSnapshot, price: number): TpslChange | undefined {
+  if (TPSL_PARAMS.every((name) => optionalString(params, name) === undefined)) return undefined;
+  const closes = order.reduceOnly || (order.positionSide === 'LONG' && order.side === 'SELL') || (order.positionSide === 'SHORT' && order.side === 'BUY');
+  if (closes) {
+    throw invalidParams('triggerProfitPrice / triggerStopPrice protect the position an order opens: this order closes one');
+  }
+  const direction = order.side === 'BUY' ? 'LONG' : 'SHORT';
+  const legs = legsOf(params, config, direction, triggerSourceOf(params, false), price, 'order');
+  return order.attachTpsl === null ? { mode: 'PARTIAL', ...legs } : legs;
 }
 
 /** update-profit-stop: the new trigger prices of a waiting pair's legs (at least one), checked like create-profit's. */

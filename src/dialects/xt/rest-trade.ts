@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { formatAmount } from '../../engine/fixed.js';
 import { formatPrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
-import type { OrderSnapshot, OrderState, PlaceOrder, TradeEvent } from '../../engine/types.js';
+import type { OrderSnapshot, OrderState, PlaceOrder, TpslLeg, TradeEvent } from '../../engine/types.js';
 import type { Exchange } from '../../service/exchange.js';
 import { fromEngineError, fromRejection, invalidOrder, invalidParams, ok } from './envelope.js';
 import { xtOrderFields } from './encode.js';
@@ -18,7 +18,7 @@ import {
 } from './params.js';
 import type { XtRestOptions } from './rest.js';
 import { batchRoutes } from './batch.js';
-import { attachOf, TPSL_PARAMS } from './entrust-params.js';
+import { attachChangeOf, attachOf } from './entrust-params.js';
 import { inTimeRange, MAX_PAGE_SIZE, page } from './paging.js';
 
 const MAX_ORDER_ID = Number.MAX_SAFE_INTEGER;
@@ -32,7 +32,12 @@ const ORDER_STATES = ['NEW', 'PARTIALLY_FILLED', 'PARTIALLY_CANCELED', 'FILLED',
 function restOrder(order: OrderSnapshot, config: SymbolConfig): Record<string, unknown> {
   const fields = xtOrderFields(order, config);
   if (order.state === 'PARTIALLY_CANCELED') fields.state = 'CANCELED';
-  return { ...fields, closePosition: false, forceClose: false, triggerProfitPrice: null, triggerStopPrice: null, stopPrice: null };
+  const attach = order.attachTpsl;
+  const legPrice = (leg: TpslLeg | undefined): string | null => (leg === undefined ? null : formatPrice(config, leg.triggerPrice));
+  return {
+    ...fields, closePosition: false, forceClose: false, triggerProfitPrice: legPrice(attach?.takeProfit), triggerStopPrice: legPrice(attach?.stopLoss),
+    stopPrice: null,
+  };
 }
 
 function restTrade(trade: TradeEvent, config: SymbolConfig): Record<string, unknown> {
@@ -70,7 +75,7 @@ export async function tradeRoutes(app: FastifyInstance, options: XtRestOptions):
   app.post('/future/trade/v1/order/cancel', async (request) => {
     const accountId = callerOf(request);
     const orderId = requiredInteger(paramsOf(request), 'orderId', 1, MAX_ORDER_ID);
-    await cancelOrder(exchange, accountId, liveOrderSymbol(exchange, accountId, orderId), orderId);
+    await cancelOrder(exchange, accountId, liveOrder(exchange, accountId, orderId).symbol, orderId);
     return ok(String(orderId));
   });
 
@@ -90,13 +95,15 @@ export async function tradeRoutes(app: FastifyInstance, options: XtRestOptions):
     const accountId = callerOf(request);
     const params = paramsOf(request);
     const orderId = requiredInteger(params, 'orderId', 1, MAX_ORDER_ID);
-    refuseAttachedProtection(params);
-    const symbol = liveOrderSymbol(exchange, accountId, orderId);
+    refuseChaseOrder(params);
+    const order = liveOrder(exchange, accountId, orderId);
+    const symbol = order.symbol;
     const config = configOf(symbol);
     const price = optionalString(params, 'price') === undefined ? undefined : priceOf(params, 'price', config);
     const qty = optionalString(params, 'origQty') === undefined ? undefined : contractsOf(params, 'origQty', config);
-    if (price === undefined && qty === undefined) throw invalidParams('send price and/or origQty to amend the order');
-    const { result } = await exchange.execute({ type: 'amendOrder', accountId, symbol, orderId, price, qty });
+    const tpsl = attachChangeOf(params, config, order, price ?? order.price);
+    if (price === undefined && qty === undefined && tpsl === undefined) throw invalidParams('send price, origQty, triggerProfitPrice and/or triggerStopPrice to amend the order');
+    const { result } = await exchange.execute({ type: 'amendOrder', accountId, symbol, orderId, price, qty, ...(tpsl === undefined ? {} : { tpsl }) });
     if (!result.ok) throw fromEngineError(result);
     return ok(String(orderId));
   });
@@ -158,36 +165,24 @@ export async function cancelOrder(exchange: Exchange, accountId: number, symbol:
   if (!result.ok) throw fromEngineError(result);
 }
 
-/** The symbol of one of the account's live orders; XT's cancel and update carry only the id. */
-function liveOrderSymbol(exchange: Exchange, accountId: number, orderId: number): string {
+/** One of the account's live orders; XT's cancel and update carry only the id. */
+function liveOrder(exchange: Exchange, accountId: number, orderId: number): OrderSnapshot {
   const order = exchange.engine.account(accountId)?.view.orders.find((o) => o.orderId === orderId);
   if (order === undefined) throw fromEngineError({ ok: false, code: 'UNKNOWN_ORDER', message: `order ${orderId} is not an open order of this account` });
-  return order.symbol;
+  return order;
 }
 
-/**
- * order/update's documented take-profit / stop-loss parameters (xt-rest.md §5.8). The engine
- * amends an order's price and quantity only, not the TP/SL it carries, so they are refused rather
- * than dropped: change a position's TP/SL with entrust/update-profit-stop.
- */
-const UPDATE_PROTECTION = [...TPSL_PARAMS, 'followUpOrder'] as const;
-
-function refuseAttachedProtection(params: Params): void {
-  for (const name of UPDATE_PROTECTION) {
-    const value = params[name];
-    if (value !== undefined && value !== null && value !== '') {
-      throw invalidParams(`${name}: order/update changes price and origQty only; change a position's take-profit / stop-loss with /future/trade/v1/entrust/update-profit-stop`);
-    }
+/** A chase order (followUpOrder, documented on order/create and order/update) is not supported: refused, not dropped. */
+function refuseChaseOrder(params: Params): void {
+  if (params.followUpOrder !== undefined && params.followUpOrder !== null && params.followUpOrder !== '') {
+    throw invalidParams('followUpOrder: chase orders are not supported; send the order without it');
   }
 }
 
 /** XT's create parameters as an engine command (xt-rest.md §5.4). */
 export function placeCommand(exchange: Exchange, accountId: number, params: Params): Omit<PlaceOrder, 'time'> {
   const config = symbolOf(exchange, params, true);
-  // A chase order (followUpOrder, documented on order/update) is not supported: refused, not dropped.
-  if (params.followUpOrder !== undefined && params.followUpOrder !== null && params.followUpOrder !== '') {
-    throw invalidParams('followUpOrder: chase orders are not supported; send the order without it');
-  }
+  refuseChaseOrder(params);
   const side = requiredEnum(params, 'orderSide', ['BUY', 'SELL'] as const);
   const orderType = requiredEnum(params, 'orderType', ['LIMIT', 'MARKET'] as const);
   const qty = contractsOf(params, 'origQty', config);
