@@ -64,7 +64,7 @@ describe('KuCoin stop orders: REST and /contractMarket/advancedOrders', () => {
     const c = f.view(a.accountId).conditionals[0]!;
     assert.deepEqual(open.data, {
       orderId, symbol: SYMBOL, type: 'open', orderType: 'stop', side: 'buy', size: 3, orderPrice: null,
-      stop: 'up', stopPrice: '61000', stopPriceType: 'MP', createdAt: c.createTime, ts: open.data!.ts,
+      stop: 'up', stopPrice: '61000', stopPriceType: 'MP', marginMode: 'ISOLATED', createdAt: c.createTime, ts: open.data!.ts,
     });
     assert.match(s.texts.find((t) => t.includes('"stopOrder"'))!, new RegExp(`"ts":${c.createTime}250000\\}`), 'ts in ns, written exactly');
     assert.deepEqual([String(c.conditionalId), c.kind, c.triggerSource, c.triggerDirection, c.triggerPrice, c.qty], [orderId, 'PLAN', 'MARK', 'RISE', 610_000, 3]);

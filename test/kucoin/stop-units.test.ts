@@ -139,7 +139,7 @@ describe('KuCoin /contractMarket/advancedOrders (stopOrder)', () => {
     assert.deepEqual([frame.type, frame.topic, frame.subject, frame.channelType, frame.seq], ['message', '/contractMarket/advancedOrders', 'stopOrder', 'private', 9]);
     assert.deepEqual(frame.data, {
       orderId: '77', symbol: 'XBTUSDTM', type: 'open', orderType: 'stop', side: 'buy', size: 3, orderPrice: '61100',
-      stop: 'up', stopPrice: '61000', stopPriceType: 'MP', createdAt: 1_717_724_600_000, ts: 1_717_724_618_516_250_000,
+      stop: 'up', stopPrice: '61000', stopPriceType: 'MP', marginMode: 'CROSS', createdAt: 1_717_724_600_000, ts: 1_717_724_618_516_250_000,
     });
     assert.match(encoder.encode(conditionalEvent(conditional(), 'NEW'))[0]!.text, /"ts":1717724618516250000\}/);
   });

@@ -59,6 +59,8 @@ export function stopOrderData(c: ConditionalSnapshot, config: SymbolConfig, name
     // KuCoin: "Only for triggered type of orders"; error "only when the trigger … fails".
     triggerSuccess: type === 'triggered' ? !rejected : undefined,
     error: type === 'triggered' && rejected ? triggerError(c.reason) : undefined,
+    // The account's margin mode on the contract when the stop order was placed (KuCoin orders carry theirs).
+    marginMode: c.marginMode === 'ISOLATED' ? 'ISOLATED' : 'CROSS',
     createdAt: c.createTime,
     ts: nsNum(time),
   };
