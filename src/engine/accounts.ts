@@ -171,8 +171,10 @@ export function setPositionMode(core: Core, cmd: SetPositionMode): CommandResult
   if ('ok' in account) return account;
   if (cmd.positionMode !== 'ONE_WAY' && cmd.positionMode !== 'HEDGE') return refuse('INVALID_ARGUMENT', 'positionMode must be ONE_WAY or HEDGE');
   if (account.positionMode === cmd.positionMode) return DONE;
-  if (hasExposure([...account.positions.values()])) {
-    return refuse('HAS_OPEN_POSITION_OR_ORDER', 'close every position and cancel every open order before changing the position mode');
+  // Waiting conditional orders count as open orders (Binance refuses the change with open algo orders):
+  // one made in one mode could not place its order in the other.
+  if (hasExposure([...account.positions.values()]) || account.conditionals.size > 0) {
+    return refuse('HAS_OPEN_POSITION_OR_ORDER', 'close every position and cancel every open order and conditional order before changing the position mode');
   }
   account.positionMode = cmd.positionMode;
   // Binance: sides are initialised anew in the new mode (docs/engine-rules.md, "Accounts and settings").

@@ -490,3 +490,14 @@ describe('TP/SL pair ids and the margin mode conditional orders show', () => {
     assert.equal(conditionalOf(plan(h, a, { triggerDirection: 'RISE', triggerPrice: 601_500 })).marginMode, 'ISOLATED');
   });
 });
+
+describe('position mode with waiting conditional orders', () => {
+  it('a waiting conditional order blocks the change of position mode, as an open order does; cancelled, the change goes through', () => {
+    const { h, a } = market();
+    const c = conditionalOf(plan(h, a, { triggerDirection: 'RISE', triggerPrice: 601_000 }));
+    const refused = h.apply({ type: 'setPositionMode', accountId: a, positionMode: 'HEDGE' }).result;
+    assert.ok(!refused.ok && refused.code === 'HAS_OPEN_POSITION_OR_ORDER');
+    assert.ok(h.apply({ type: 'cancelConditional', accountId: a, symbol: BTC, conditionalId: c.conditionalId }).result.ok);
+    assert.ok(h.apply({ type: 'setPositionMode', accountId: a, positionMode: 'HEDGE' }).result.ok);
+  });
+});

@@ -396,8 +396,8 @@ export class ReferenceModel {
     if (!acc) return refuse('UNKNOWN_ACCOUNT', 'unknown account');
     if (cmd.positionMode !== 'ONE_WAY' && cmd.positionMode !== 'HEDGE') return refuse('INVALID_ARGUMENT', 'bad position mode');
     if (acc.positionMode === cmd.positionMode) return { ok: true, kind: 'done' };
-    if (acc.positions.some((p) => p.qty !== 0) || acc.orders.length > 0) {
-      return refuse('HAS_OPEN_POSITION_OR_ORDER', 'position open or order live');
+    if (acc.positions.some((p) => p.qty !== 0) || acc.orders.length > 0 || acc.conditionals.length > 0) {
+      return refuse('HAS_OPEN_POSITION_OR_ORDER', 'position open, order live or conditional order waiting');
     }
     acc.positionMode = cmd.positionMode;
     return { ok: true, kind: 'done' };
