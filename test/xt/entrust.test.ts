@@ -133,6 +133,12 @@ describe('XT conditional orders (entrust, profit, track)', () => {
     const updated = ok(await get(a, 'profit-detail', { profitId: first }), 'profit-detail');
     assert.deepEqual([updated.profitId, updated.state, updated.triggerProfitPrice, updated.triggerStopPrice, updated.origQty, updated.closeType, updated.positionSize],
       [first, 'NOT_TRIGGERED', '63500', '57000', '1', 'FIXED', '3']);
+    // A leg given at the price it has is left as it is: the other one changes, and the answer is a success.
+    ok(await post(a, 'update-profit-stop', { profitId: first, triggerProfitPrice: '63600', triggerStopPrice: '57000' }), 'update one of two');
+    const again = ok(await get(a, 'profit-detail', { profitId: first }), 'profit-detail');
+    assert.deepEqual([again.triggerProfitPrice, again.triggerStopPrice], ['63600', '57000']);
+    const unchanged = await post(a, 'update-profit-stop', { profitId: first, triggerProfitPrice: '63600' });
+    assert.match(unchanged.error!.msg, /already has these trigger prices/);
     ok(await post(a, 'cancel-profit-stop', { profitId: first }), 'cancel-profit-stop');
     assert.equal(ok(await get(a, 'profit-detail', { profitId: first }), 'profit-detail').state, 'USER_REVOCATION');
     assert.equal((await post(a, 'cancel-profit-stop', { profitId: first })).error?.code, 'ORDER_005', 'an ended pair cannot be cancelled again');

@@ -143,8 +143,12 @@ export async function entrustRoutes(app: FastifyInstance, options: XtRestOptions
     for (const a of amend) {
       if (a.leg === null || a.leg.state !== 'WAITING') throw invalidParams(`${a.name}: profit ${group.profitId} has no waiting ${a.what}; create one with create-profit`);
     }
-    // One command per leg (the engine amends one conditional at a time); both were checked above.
-    for (const a of amend) {
+    // One command per leg (the engine amends one conditional at a time); both were checked above. A leg
+    // already at its price is left alone: amending it would be refused (NO_CHANGE) after the other leg
+    // changed, answering an error for a request that half happened.
+    const changing = amend.filter((a) => a.leg!.triggerPrice !== a.price);
+    if (changing.length === 0) throw invalidParams(`profit ${group.profitId} already has these trigger prices`);
+    for (const a of changing) {
       await run(exchange, { type: 'amendConditional', accountId, symbol: a.leg!.symbol, conditionalId: a.leg!.conditionalId, triggerPrice: a.price });
     }
     return ok(String(group.profitId));
