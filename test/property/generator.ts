@@ -1119,24 +1119,17 @@ export class CommandGenerator {
   }
 
   /**
-   * Opening orders with attached TP/SL (FULL or PARTIAL); a few on reduce-only orders or with a leg
-   * that would trigger (refused).
-   *
-   * In one-way mode an attached order is IOC and goes with the position (or from flat). This began
-   * as the way around an engine bug (seed 2 #1452, seed 9 #391 at d257478: legs armed only at an
-   * order's very first fill; fixed in 696f01e). Lifting it makes seed 20 #1222 differ (a mark move
-   * fills account 1's resting order by 4 more contracts in the engine than in the model): not yet
-   * understood, so the restriction stays until it is (issue 13 closing note).
+   * Opening orders with attached TP/SL (FULL or PARTIAL), resting or IOC, in both position modes and
+   * on either side of a one-way position (an order against it reduces first and arms its legs only if
+   * it flips the position); a few on reduce-only orders or with a leg that would trigger (refused).
    */
   private attachOrder(): Command | null {
     const r = this.condRng;
     const acc = this.pickTrader();
     if (!acc) return null;
     const symbol = r.pick(this.scenario.symbols).symbol;
-    let side: Side = r.chance(0.5) ? 'BUY' : 'SELL';
+    const side: Side = r.chance(0.5) ? 'BUY' : 'SELL';
     const hedge = acc.positionMode === 'HEDGE';
-    const oneWayQty = hedge ? 0 : acc.positions.find((p) => p.symbol === symbol)?.qty ?? 0;
-    if (oneWayQty !== 0) side = oneWayQty > 0 ? 'BUY' : 'SELL';
     const b = this.book(symbol);
     const grid = GRID[symbol]!;
     const market = r.chance(0.15);
@@ -1156,7 +1149,7 @@ export class CommandGenerator {
     const reduceOnly = !hedge && r.chance(0.04);
     return {
       type: 'placeOrder', time: 0, accountId: acc.accountId, symbol, side, positionSide: hedge ? (long ? 'LONG' : 'SHORT') : 'BOTH',
-      orderType: market ? 'MARKET' : 'LIMIT', timeInForce: market || !hedge ? 'IOC' : r.weighted({ GTC: 80, IOC: 20 }), price,
+      orderType: market ? 'MARKET' : 'LIMIT', timeInForce: market ? 'IOC' : r.weighted({ GTC: 80, IOC: 20 }), price,
       qty: r.chance(0.85) ? r.int(1, 10) : r.int(11, 60), reduceOnly,
       attachTpsl: {
         mode: r.chance(0.5) ? 'FULL' : 'PARTIAL',
@@ -1184,7 +1177,8 @@ export class CommandGenerator {
     const current = (order ?? plan)!.attachTpsl;
     const symbol = (order ?? plan)!.symbol;
     const long = (order ?? plan)!.side === 'BUY';
-    const basis = (order ?? plan)!.orderType === 'LIMIT' ? (order ?? plan)!.price : this.sourceNow(symbol, 'LAST');
+    // Where its order opens: a limit price, a plan's market order at its trigger (the engine checks the legs against it).
+    const basis = (order ?? plan)!.orderType === 'LIMIT' ? (order ?? plan)!.price : plan?.triggerPrice ?? this.sourceNow(symbol, 'LAST');
     const leg = (kind: 'TAKE_PROFIT' | 'STOP_LOSS') => this.tpslLeg(symbol, long, kind, basis);
     const wrongSide = (): TpslLeg => ({ triggerPrice: this.clampAbsolute(symbol, basis + (long ? -1 : 1) * GRID[symbol]!), triggerSource: 'LAST', orderType: 'MARKET' });
     const mode = current?.mode ?? (r.chance(0.5) ? 'FULL' as const : 'PARTIAL' as const);

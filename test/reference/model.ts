@@ -512,7 +512,8 @@ export class ReferenceModel {
    * attachTpsl (rules: Conditional orders): only on an order that opens; the legs checked against
    * the order's price (a market order's: last, else mark); room for two more conditional orders.
    */
-  private invalidAttach(acc: MAccount, sym: MSymbol, cmd: { side: Side; positionSide: PositionSide; reduceOnly: boolean; orderType: OrderType; price: number; attachTpsl?: AttachTpsl },
+  private invalidAttach(acc: MAccount, sym: MSymbol,
+    cmd: { side: Side; positionSide: PositionSide; reduceOnly: boolean; orderType: OrderType; price: number; triggerPrice?: number | null; attachTpsl?: AttachTpsl },
     needsRoom = true): CommandResult | null {
     const attach = cmd.attachTpsl!;
     if (attach.mode !== 'FULL' && attach.mode !== 'PARTIAL') return refuse('INVALID_ARGUMENT', 'bad TP/SL mode');
@@ -521,14 +522,15 @@ export class ReferenceModel {
     for (const leg of [attach.takeProfit, attach.stopLoss]) {
       if (leg !== undefined && this.invalidLeg(sym, leg) !== null) return refuse('INVALID_ARGUMENT', this.invalidLeg(sym, leg)!);
     }
-    const price = cmd.orderType === 'LIMIT' ? cmd.price : sym.last ?? sym.mark;
-    if (price === null) return refuse('INVALID_ARGUMENT', 'no price to check the TP/SL against');
+    // The price it opens at: a limit price; a plan's market order: its trigger; a market order: last,
+    // else mark; none yet: only the legs' own fields are checked (the order itself will be refused).
+    const price = cmd.orderType === 'LIMIT' ? cmd.price : cmd.triggerPrice ?? sym.last ?? sym.mark;
     // The legs will close the position this order opens: a BUY's legs fire as a long's.
     const long = cmd.side === 'BUY';
-    if (attach.takeProfit !== undefined && holds(legDirection('TAKE_PROFIT', long), attach.takeProfit.triggerPrice, price)) {
+    if (price !== null && attach.takeProfit !== undefined && holds(legDirection('TAKE_PROFIT', long), attach.takeProfit.triggerPrice, price)) {
       return refuse('WOULD_TRIGGER_IMMEDIATELY', 'the take-profit would trigger at the order price');
     }
-    if (attach.stopLoss !== undefined && holds(legDirection('STOP_LOSS', long), attach.stopLoss.triggerPrice, price)) {
+    if (price !== null && attach.stopLoss !== undefined && holds(legDirection('STOP_LOSS', long), attach.stopLoss.triggerPrice, price)) {
       return refuse('WOULD_TRIGGER_IMMEDIATELY', 'the stop-loss would trigger at the order price');
     }
     if (needsRoom && acc.conditionals.length + 2 > this.maxConditionals) return refuse('TOO_MANY_CONDITIONAL_ORDERS', 'no room for the TP/SL');
@@ -540,7 +542,7 @@ export class ReferenceModel {
    * replaces, null removes, absent keeps; the mode is the order's, or the change's when it has none.
    */
   private changedAttach(acc: MAccount, sym: MSymbol, current: AttachTpsl | null, change: TpslChange,
-    opening: { side: Side; positionSide: PositionSide; reduceOnly: boolean; orderType: OrderType; price: number }): { attach: AttachTpsl | null } | CommandResult {
+    opening: { side: Side; positionSide: PositionSide; reduceOnly: boolean; orderType: OrderType; price: number; triggerPrice?: number | null }): { attach: AttachTpsl | null } | CommandResult {
     if (change.takeProfit === undefined && change.stopLoss === undefined) return refuse('INVALID_ARGUMENT', 'no TP/SL leg to change');
     const mode = current !== null ? current.mode : change.mode;
     if (mode === undefined) return refuse('INVALID_ARGUMENT', 'a TP/SL mode is needed');
@@ -1052,9 +1054,9 @@ export class ReferenceModel {
     if (cmd.clientOrderId !== undefined && acc.orders.some((o) => o.clientOrderId === cmd.clientOrderId)) {
       return refuse('INVALID_ARGUMENT', 'a live order has this client order id');
     }
-    // Its TP/SL are checked now, against its limit price; the room for them when its order is placed.
+    // Its TP/SL are checked now, against its limit price (a market order: its trigger); the room for them when its order is placed.
     if (cmd.attachTpsl !== undefined) {
-      const bad = this.invalidAttach(acc, sym, cmd, false);
+      const bad = this.invalidAttach(acc, sym, { ...cmd, triggerPrice: cmd.kind === 'PLAN' ? cmd.triggerPrice : undefined }, false);
       if (bad !== null) return bad;
     }
     if (acc.conditionals.length + 1 > this.maxConditionals) return refuse('TOO_MANY_CONDITIONAL_ORDERS', 'too many conditional orders');
@@ -1244,14 +1246,17 @@ export class ReferenceModel {
         return refuse('INVALID_ARGUMENT', 'a PARTIAL leg is at most the position');
       }
     }
-    const opening = { side: c.side, positionSide: c.positionSide, reduceOnly: c.reduceOnly || c.closePosition, orderType: c.orderType, price: cmd.price ?? c.price };
+    const opening = {
+      side: c.side, positionSide: c.positionSide, reduceOnly: c.reduceOnly || c.closePosition, orderType: c.orderType, price: cmd.price ?? c.price,
+      triggerPrice: cmd.triggerPrice ?? c.fixedTrigger,
+    };
     let attach = c.attach;
     if (cmd.tpsl !== undefined) {
       if (c.kind !== 'PLAN') return refuse('INVALID_ARGUMENT', 'only a plan order has TP/SL for its order');
       const changed = this.changedAttach(acc, sym, c.attach, cmd.tpsl, opening);
       if ('ok' in changed) return changed;
       attach = changed.attach;
-    } else if (attach !== null && cmd.price !== undefined) {
+    } else if (attach !== null && (cmd.price !== undefined || cmd.triggerPrice !== undefined)) {
       const bad = this.invalidAttach(acc, sym, { ...opening, attachTpsl: attach }, false);
       if (bad !== null) return bad;
     }

@@ -130,9 +130,9 @@ export function placeConditional(core: Core, cmd: PlaceConditional): CommandResu
     type: 'placeOrder', time: cmd.time, accountId: cmd.accountId, symbol: cmd.symbol, side: cmd.side, positionSide: cmd.positionSide,
     orderType: cmd.orderType, timeInForce: cmd.timeInForce, price: cmd.price, qty: cmd.closePosition ? symbol.config.spec.minQty : cmd.qty,
     reduceOnly: cmd.closePosition ? oneWay : cmd.reduceOnly, ...(cmd.stpMode !== undefined ? { stpMode: cmd.stpMode } : {}),
-    ...(cmd.attachTpsl !== undefined ? { attachTpsl: cmd.attachTpsl } : {}),
   };
-  const badOrder = validatePlace(account, symbol, placed);
+  const badOrder = validatePlace(account, symbol, placed) ??
+    (cmd.attachTpsl !== undefined ? validateAttach(symbol, { ...placed, triggerPrice: cmd.kind === 'PLAN' ? cmd.triggerPrice : undefined }, cmd.attachTpsl) : null);
   if (badOrder) return badOrder;
   if (cmd.closePosition && !oneWay && ((cmd.positionSide === 'LONG') === (cmd.side === 'BUY'))) {
     return refuse('INVALID_ARGUMENT', `closePosition on the ${cmd.positionSide} position must ${cmd.positionSide === 'LONG' ? 'SELL' : 'BUY'}`);
@@ -257,13 +257,16 @@ export function amendConditional(core: Core, cmd: AmendConditional): CommandResu
   }
   // The TP/SL its order will arm: changed, or checked again against a new price.
   let attach = c.attachTpsl;
-  const opening = { side: c.side, positionSide: c.positionSide, reduceOnly: c.reduceOnly || c.closePosition, orderType: c.orderType, price: cmd.price ?? c.price };
+  const opening = {
+    side: c.side, positionSide: c.positionSide, reduceOnly: c.reduceOnly || c.closePosition, orderType: c.orderType, price: cmd.price ?? c.price,
+    triggerPrice: cmd.triggerPrice ?? c.triggerPrice,
+  };
   if (cmd.tpsl !== undefined) {
     if (c.kind !== 'PLAN') return refuse('INVALID_ARGUMENT', 'only a plan order carries a take-profit / stop-loss for the order it places');
     const changed = changedAttach(core, found.account, symbol, c.attachTpsl, cmd.tpsl, opening);
     if (changed !== null && 'ok' in changed) return changed;
     attach = changed;
-  } else if (attach !== null && cmd.price !== undefined) {
+  } else if (attach !== null && (cmd.price !== undefined || cmd.triggerPrice !== undefined)) {
     const bad = validateAttach(symbol, opening, attach);
     if (bad) return bad;
   }
@@ -311,10 +314,18 @@ function checkLeg(symbol: SymbolState, leg: TpslLeg, name: string): CommandError
   return leg.price === undefined ? null : refuse('INVALID_ARGUMENT', `${name}: a MARKET leg has no price`);
 }
 
-/** What an attached TP/SL is checked against: the opening order (or the order a plan order places). */
-type OpeningOrder = Pick<PlaceOrder, 'side' | 'positionSide' | 'reduceOnly' | 'orderType' | 'price'>;
+/**
+ * What an attached TP/SL is checked against: the opening order, or the order a plan order places
+ * (with the plan's trigger price: where its market order will open).
+ */
+type OpeningOrder = Pick<PlaceOrder, 'side' | 'positionSide' | 'reduceOnly' | 'orderType' | 'price'> & { triggerPrice?: number | null };
 
-/** The checks of an opening order's attached take-profit / stop-loss against the price it may open at. */
+/**
+ * The checks of an opening order's attached take-profit / stop-loss against the price it may open
+ * at: a limit order's price; a plan's market order's trigger price; a market order's last (else
+ * mark) price. Without any (a market order before the first price, refused when placed) the legs'
+ * own fields are still checked.
+ */
 export function validateAttach(symbol: SymbolState, order: OpeningOrder, attach: AttachTpsl): CommandError | null {
   if (attach.mode !== 'FULL' && attach.mode !== 'PARTIAL') return refuse('INVALID_ARGUMENT', 'attachTpsl.mode must be FULL or PARTIAL');
   if (attach.takeProfit === undefined && attach.stopLoss === undefined) return refuse('INVALID_ARGUMENT', 'attachTpsl needs a takeProfit or a stopLoss');
@@ -322,7 +333,7 @@ export function validateAttach(symbol: SymbolState, order: OpeningOrder, attach:
   if (closing) return refuse('INVALID_ARGUMENT', 'take-profit / stop-loss attach to an order that opens a position, not to one that closes it');
   const legSide: Side = order.side === 'BUY' ? 'SELL' : 'BUY';
   // Against the order's own price (a market order's: the last or mark price): a buy's take-profit above it, its stop-loss below.
-  const basis = order.orderType === 'LIMIT' ? order.price : symbol.lastPrice ?? symbol.markPrice;
+  const basis = order.orderType === 'LIMIT' ? order.price : order.triggerPrice ?? symbol.lastPrice ?? symbol.markPrice;
   for (const [kind, leg] of [['TAKE_PROFIT', attach.takeProfit], ['STOP_LOSS', attach.stopLoss]] as const) {
     if (leg === undefined) continue;
     const bad = checkLeg(symbol, leg, kind === 'TAKE_PROFIT' ? 'takeProfit' : 'stopLoss');
