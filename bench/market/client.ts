@@ -29,6 +29,8 @@ let messages = 0;
 let depthMessages = 0;
 let gaps = 0;
 let unread = 0;
+/** Bare run: frames not in the schedule (should be none). */
+let unscheduled = 0;
 let recorders = false;
 /** In the bare run: when each frame was due (ms after the window's start), to measure the replay's delivery latency. */
 let schedule: Map<string, number> | null = null;
@@ -52,17 +54,17 @@ function onFrame(subscriber: Subscriber, text: string): void {
     return;
   }
   if (reading.depth) depthMessages += 1;
-  if (schedule !== null) {
-    // The bare server replays old frames: their latency is from when the replay was due to send them.
-    const due = schedule.get(text);
-    if (due !== undefined) latency.record(now - measureFrom - due);
-    latencyByPlan[subscriber.plan]!.record(due === undefined ? 0 : now - measureFrom - due);
-  } else if (reading.windowed) windowedLatency.record(now - reading.time);
+  // The bare server replays old frames: their latency is from when the replay was due to send them.
+  const due = schedule === null ? reading.time : measureFrom + (schedule.get(text) ?? Number.NaN);
+  if (Number.isNaN(due)) unscheduled += 1;
+  else if (reading.windowed) windowedLatency.record(now - due);
   else {
-    latency.record(now - reading.time);
-    latencyByPlan[subscriber.plan]!.record(now - reading.time);
+    latency.record(now - due);
+    latencyByPlan[subscriber.plan]!.record(now - due);
   }
-  subscriber.recording?.push([now - measureFrom, text]);
+  // The replay sends a frame when its content was current (the engine time it carries), as perpstream
+  // sends a command's frames together; XT's windowed depth when it arrived (its window's flush).
+  subscriber.recording?.push([Math.max(0, (reading.windowed ? now : reading.time) - measureFrom), text]);
 }
 
 function open(url: string, planIndex: number, subscribe: boolean): Promise<void> {
@@ -116,6 +118,7 @@ serveParent(async (message) => {
     depthMessages = 0;
     gaps = 0;
     unread = 0;
+    unscheduled = 0;
     latency = new Histogram();
     windowedLatency = new Histogram();
     latencyByPlan = PLANS.map(() => new Histogram());
@@ -137,7 +140,7 @@ serveParent(async (message) => {
     const recordings = recorders ? PLANS.map((_, plan) => subscribers.find((s) => s.plan === plan)?.recording ?? []) : null;
     const report: ClientReport = {
       type: 'report', messages, depthMessages, gaps, latency: latency.counts(), windowedLatency: windowedLatency.counts(),
-      latencyByPlan: latencyByPlan.map((h) => h.counts()), unread,
+      latencyByPlan: latencyByPlan.map((h) => h.counts()), unread: unread + unscheduled,
       cpuUs: cpu.user + cpu.system, recordings,
     };
     // The window is over: nothing more is counted until the next one.

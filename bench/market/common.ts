@@ -175,7 +175,11 @@ export const PLANS: readonly StreamPlan[] = [
   },
 ];
 
-/** One plan's frames as a subscriber received them in a measured window: [ms after the window's start, frame]. */
+/**
+ * One plan's frames as a subscriber received them in a measured window: [when to replay it, ms after
+ * the window's start, frame] — the engine time its content is current at (so a command's frames go
+ * out together, as perpstream sends them), or for XT's windowed depth its arrival.
+ */
 export type Recording = [number, string][];
 
 /** What a client process reports after a measured window. */
@@ -191,7 +195,7 @@ export interface ClientReport {
   windowedLatency: [number, number][];
   /** The same per plan (index = plan; XT's depth_update left out). */
   latencyByPlan: [number, number][][];
-  /** Frames not read (a reader's bug would show here). */
+  /** Frames not read (a reader's bug would show here), or in the bare run not in the replay's schedule. */
   unread: number;
   cpuUs: number;
   /** Process 0 records one subscriber's frames per plan (index = plan), for the bare server to replay. */

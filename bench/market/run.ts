@@ -123,9 +123,9 @@ try {
   for (const rate of knobs.rates) {
     const from = Date.now() + knobs.warmupSeconds * 1000 + 100;
     await all(clients, { type: 'window', from }, 'window-set');
-    const loaded = nextMessage<{ type: 'loaded'; applied: number; windowMs: number }>(server, 'loaded');
+    const loaded = nextMessage<{ type: 'loaded'; applied: number; windowMs: number; elu: number; loopDelayP99Ms: number; loopDelayMaxMs: number }>(server, 'loaded');
     server.send({ type: 'load', rate, from, seconds: knobs.seconds });
-    const { applied, windowMs } = await loaded;
+    const { applied, windowMs, elu, loopDelayP99Ms, loopDelayMaxMs } = await loaded;
     const window = await closeWindow(clients, server);
     const msgsPerSec = window.messages / (windowMs / 1000);
     const cpuUsPerMsg = window.messages === 0 ? 0 : window.serverCpuUs / window.messages;
@@ -136,7 +136,8 @@ try {
       `(${window.depthMessages} depth), latency p50 ${window.p50Ms} / p99 ${window.p99Ms} / max ${window.maxMs} ms ` +
       `(by dialect ${Object.entries(window.p99ByDialect).map(([d, p]) => `${d} ${p}`).join(', ')}; ` +
       `XT depth_update, its 100 ms window included: p99 ${window.windowedP99Ms} ms), gaps ${window.gaps}, unread ${window.unread}, ` +
-      `server CPU ${round(cpuUsPerMsg, 3)} µs/msg (${round(window.serverCpuUs / 1e4 / (windowMs / 1000), 0)} % of a core), ` +
+      `server CPU ${round(cpuUsPerMsg, 3)} µs/msg (${round(window.serverCpuUs / 1e4 / (windowMs / 1000), 0)} % of a core; event loop ` +
+      `${round(elu * 100, 0)} % busy, delay p99 ${round(loopDelayP99Ms, 1)} / max ${round(loopDelayMaxMs, 1)} ms), ` +
       `clients ${round(window.clientCpuUs / 1e4 / (windowMs / 1000), 0)} % — ${passed ? 'kept' : 'missed'} the targets; load ${load()}`);
     if (!passed) break;
   }
@@ -169,8 +170,8 @@ const bareCpuUsPerMsg = bareWindow!.messages === 0 ? 0 : bareWindow!.serverCpuUs
 const highest = steps.filter((s) => s.passed).at(-1);
 console.log(`perpstream at ${h.rate} cmds/s (${highest === undefined ? 'no rate kept the targets: the lowest tried' : 'the highest rate that kept the targets'}): ` +
   `${round(h.msgsPerSec, 0)} msgs/s, p99 ${h.p99Ms} ms, server CPU ${round(h.cpuUsPerMsg, 3)} µs/msg, gaps ${h.gaps}`);
-console.log(`bare ws, the same deliveries: ${bareWindow!.messages} messages (perpstream ${h.messages}), server CPU ${round(bareCpuUsPerMsg, 3)} µs/msg, ` +
-  `delivery latency (from when the replay was due) p50 ${bareWindow!.p50Ms} / p99 ${bareWindow!.p99Ms} / max ${bareWindow!.maxMs} ms`);
+console.log(`bare ws, the same deliveries: ${bareWindow!.messages} messages (perpstream ${h.messages}; unread or unscheduled ${bareWindow!.unread}), server CPU ${round(bareCpuUsPerMsg, 3)} µs/msg, ` +
+  `delivery latency (from when the replay was due; XT depth_update apart: p99 ${bareWindow!.windowedP99Ms} ms) p50 ${bareWindow!.p50Ms} / p99 ${bareWindow!.p99Ms} / max ${bareWindow!.maxMs} ms`);
 console.log(`ratio CPU per message perpstream / bare ws: ${bareCpuUsPerMsg === 0 ? 'n/a' : round(h.cpuUsPerMsg / bareCpuUsPerMsg, 2)}×; load average ${startLoad} at the start, ${load()} at the end`);
 console.log(JSON.stringify({
   bench: 'market', msgsPerSec: round(h.msgsPerSec, 0), p99Ms: h.p99Ms, cpuUsPerMsg: round(h.cpuUsPerMsg, 3), bareWsCpuUsPerMsg: round(bareCpuUsPerMsg, 3),

@@ -7,6 +7,7 @@
  * server sustained. CPU is measured from the window's start until the orchestrator asks (after
  * the clients have read everything).
  */
+import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import { startServer } from '../../src/server/server.js';
 import type { CommandInput } from '../../src/service/exchange.js';
@@ -60,6 +61,9 @@ function step(): void {
 }
 
 let cpuAtWindow: NodeJS.CpuUsage | null = null;
+/** The event loop over the window: how busy, and its longest stalls (whatever holds it: engine, encoding, writes, GC). */
+let eluAtWindow: EventLoopUtilization | null = null;
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 
 serveParent(async (message) => {
   if (message.type === 'load') {
@@ -70,6 +74,9 @@ serveParent(async (message) => {
     cpuAtWindow = null;
     const windowTimer = setTimeout(() => {
       cpuAtWindow = process.cpuUsage();
+      eluAtWindow = performance.eventLoopUtilization();
+      loopDelay.reset();
+      loopDelay.enable();
     }, Math.max(0, from - Date.now()));
     const { produced, shortfall } = await pace({
       // A flush to every subscriber can hold the loop for tens of milliseconds: a second of debt may be caught up.
@@ -81,7 +88,12 @@ serveParent(async (message) => {
       },
     });
     clearTimeout(windowTimer);
-    send({ type: 'loaded', produced, shortfall, applied: inWindow, windowMs: Date.now() - from });
+    loopDelay.disable();
+    const elu = eluAtWindow === null ? 0 : performance.eventLoopUtilization(eluAtWindow).utilization;
+    send({
+      type: 'loaded', produced, shortfall, applied: inWindow, windowMs: Date.now() - from,
+      elu, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6,
+    });
   } else if (message.type === 'cpu') {
     const used = process.cpuUsage(cpuAtWindow ?? undefined);
     send({ type: 'cpu', cpuUs: used.user + used.system });
