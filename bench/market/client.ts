@@ -10,12 +10,14 @@
  */
 import WebSocket from 'ws';
 import { Histogram, send, serveParent } from '../gateway/common.js';
-import { newReading, PLANS, type ClientReport, type Recording } from './common.js';
+import { newReading, PLANS, replayed, type ClientReport, type Recording, type ReplayMode } from './common.js';
 
 interface Subscriber {
   plan: number;
   lastDepth: number | null;
   recording: Recording | null;
+  /** TCP reads so far: frames read from one chunk came in one write of the server (one flush). */
+  chunk: number;
 }
 
 const sockets: WebSocket[] = [];
@@ -32,7 +34,7 @@ let unread = 0;
 /** Bare run: frames not in the schedule (should be none). */
 let unscheduled = 0;
 let recorders = false;
-/** In the bare run: when each frame was due (ms after the window's start), to measure the replay's delivery latency. */
+/** In a bare run: when each frame was due (ms after the window's start), to measure the replay's delivery latency. */
 let schedule: Map<string, number> | null = null;
 /** CPU at the window's first frame (the client's own cost over the window). */
 let cpuAtStart: NodeJS.CpuUsage | null = null;
@@ -62,20 +64,23 @@ function onFrame(subscriber: Subscriber, text: string): void {
     latency.record(now - due);
     latencyByPlan[subscriber.plan]!.record(now - due);
   }
-  // The replay sends a frame when its content was current (the engine time it carries), as perpstream
-  // sends a command's frames together; XT's windowed depth when it arrived (its window's flush).
-  subscriber.recording?.push([Math.max(0, (reading.windowed ? now : reading.time) - measureFrom), text]);
+  // When it arrived and in which read, and when its content was current (XT's windowed depth: its arrival).
+  subscriber.recording?.push([now - measureFrom, Math.max(0, (reading.windowed ? now : reading.time) - measureFrom), subscriber.chunk, text]);
 }
 
 function open(url: string, planIndex: number, subscribe: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
-    const subscriber: Subscriber = { plan: planIndex, lastDepth: null, recording: null };
+    const subscriber: Subscriber = { plan: planIndex, lastDepth: null, recording: null, chunk: 0 };
     ws.once('open', () => {
       const plan = PLANS[planIndex]!;
       if (subscribe) for (const text of plan.subscribe) ws.send(text);
       sockets.push(ws);
       subscribers.push(subscriber);
+      // After ws's own listener, which emits the chunk's messages synchronously: the next chunk is another read.
+      (ws as unknown as { _socket: NodeJS.EventEmitter })._socket.on('data', () => {
+        subscriber.chunk += 1;
+      });
       // A subscriber that subscribes by request is connected once answered: until then the server
       // counts it as unbound (maxUnauthenticated), so the next batch waits for it.
       if (!subscribe || plan.subscribe.length === 0) resolve();
@@ -111,8 +116,9 @@ serveParent(async (message) => {
   } else if (message.type === 'window') {
     // A new measured window from this wall-clock time: counters start again.
     measureFrom = message.from as number;
-    const replay = message.schedule as [number, string][][] | undefined;
-    schedule = replay === undefined ? null : new Map(replay.flat().reverse().map(([at, text]) => [text, at]));
+    const replay = message.replay as { recordings: Recording[]; mode: ReplayMode } | undefined;
+    // (A frame sent twice keeps its first time.)
+    schedule = replay === undefined ? null : new Map(replay.recordings.flat().reverse().map((frame) => [frame[3], replayed(frame, replay.mode).due]));
     cpuAtStart = null;
     messages = 0;
     depthMessages = 0;

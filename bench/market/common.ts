@@ -176,11 +176,24 @@ export const PLANS: readonly StreamPlan[] = [
 ];
 
 /**
- * One plan's frames as a subscriber received them in a measured window: [when to replay it, ms after
- * the window's start, frame] — the engine time its content is current at (so a command's frames go
- * out together, as perpstream sends them), or for XT's windowed depth its arrival.
+ * One plan's frames as one of its subscribers received them in a measured window: [arrival, ms
+ * after the window's start; content, the engine time its content is current at, likewise (XT's
+ * windowed depth: its arrival); the TCP read it came in (frames of one read were one write of the
+ * server); frame].
  */
-export type Recording = [number, string][];
+export type Recording = [number, number, number, string][];
+
+/**
+ * How the bare server replays a recording. 'delivered': each read's frames together, when perpstream
+ * delivered them — the same writes to every socket as perpstream made, so their CPU compares. 'content':
+ * each frame when its content was current — the transport's own latency floor for the same frames.
+ */
+export type ReplayMode = 'delivered' | 'content';
+
+/** When a recorded frame is due in a replay (ms after the window's start), and which write it joins (null: its own). */
+export function replayed(frame: Recording[number], mode: ReplayMode): { due: number; write: number | null } {
+  return mode === 'delivered' ? { due: frame[0], write: frame[2] } : { due: frame[1], write: null };
+}
 
 /** What a client process reports after a measured window. */
 export interface ClientReport {

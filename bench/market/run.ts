@@ -11,9 +11,11 @@
  *    rate that misses the p99 target, falls behind the offered rate or sees a gap; the headline is
  *    the highest rate that kept them all (the lowest tried when none did).
  * 2. bare ws: a bare server (bare.ts) replays what perpstream's subscribers received in the headline
- *    window — the same frames, at the same times, to the same connections, batched per event-loop
- *    turn with the socket corked as perpstream's gateway does — to the same clients; its CPU per
- *    delivered message, measured the same way, is the transport's floor.
+ *    window to the same clients, twice: each TCP read of one subscriber per plan when it arrived, to
+ *    every socket of the plan — the same frames in the same writes, batched per event-loop turn with
+ *    the socket corked as perpstream's gateway does — for CPU per delivered message measured the same
+ *    way (the target's baseline); and each frame at the engine time its content carries, for the
+ *    transport's own latency with these frames on this machine (the floor of perpstream's p99).
  *
  * Knobs: PERPSTREAM_BENCH_SUBSCRIBERS (10000), PERPSTREAM_BENCH_CLIENT_PROCS (2),
  * PERPSTREAM_BENCH_SECONDS (15 per rate), PERPSTREAM_BENCH_WARMUP (3), PERPSTREAM_BENCH_RATES
@@ -24,7 +26,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Histogram, nextMessage, round } from '../gateway/common.js';
-import { PLANS, readMarketKnobs, type ClientReport, type Recording } from './common.js';
+import { PLANS, readMarketKnobs, type ClientReport, type Recording, type ReplayMode } from './common.js';
 
 const knobs = readMarketKnobs();
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
@@ -110,7 +112,7 @@ console.log(`bench:market — ${knobs.subscribers} subscribers in ${knobs.client
 
 const clients = Array.from({ length: knobs.clientProcesses }, () => child('client.js'));
 const steps: Step[] = [];
-let bareWindow: Window | null = null;
+const bareWindows: Partial<Record<ReplayMode, Window>> = {};
 let headline: Step | undefined;
 try {
   await Promise.all(clients.map((c) => nextMessage(c, 'hello')));
@@ -147,16 +149,18 @@ try {
   server.disconnect();
   headline = steps.filter((s) => s.passed).at(-1) ?? steps[0]!;
 
-  // 2. bare ws: the headline window's deliveries, replayed to the same clients.
+  // 2. bare ws: the headline window's deliveries, replayed to the same clients, once as perpstream wrote them (CPU), once at content time (latency).
   const bare = child('bare.js');
   const barePort = (await nextMessage<{ type: 'ready'; port: number }>(bare, 'ready')).port;
   await connect(clients, barePort, true);
-  const from = Date.now() + 1000;
-  await all(clients, { type: 'window', from, schedule: headline.recordings }, 'window-set');
-  const replayed = nextMessage(bare, 'replayed');
-  bare.send({ type: 'replay', recordings: headline.recordings, from, seconds: knobs.seconds });
-  await replayed;
-  bareWindow = await closeWindow(clients, bare);
+  for (const mode of ['delivered', 'content'] as const) {
+    const from = Date.now() + 1000;
+    await all(clients, { type: 'window', from, replay: { recordings: headline.recordings, mode } }, 'window-set');
+    const replayed = nextMessage(bare, 'replayed');
+    bare.send({ type: 'replay', recordings: headline.recordings, mode, from, seconds: knobs.seconds });
+    await replayed;
+    bareWindows[mode] = await closeWindow(clients, bare);
+  }
   const bareStopped = nextMessage(bare, 'stopped');
   bare.send({ type: 'stop' });
   await bareStopped;
@@ -166,15 +170,20 @@ try {
 }
 
 const h = headline!;
-const bareCpuUsPerMsg = bareWindow!.messages === 0 ? 0 : bareWindow!.serverCpuUs / bareWindow!.messages;
+const asWritten = bareWindows.delivered!;
+const atContent = bareWindows.content!;
+const bareCpuUsPerMsg = asWritten.messages === 0 ? 0 : asWritten.serverCpuUs / asWritten.messages;
 const highest = steps.filter((s) => s.passed).at(-1);
 console.log(`perpstream at ${h.rate} cmds/s (${highest === undefined ? 'no rate kept the targets: the lowest tried' : 'the highest rate that kept the targets'}): ` +
   `${round(h.msgsPerSec, 0)} msgs/s, p99 ${h.p99Ms} ms, server CPU ${round(h.cpuUsPerMsg, 3)} µs/msg, gaps ${h.gaps}`);
-console.log(`bare ws, the same deliveries: ${bareWindow!.messages} messages (perpstream ${h.messages}; unread or unscheduled ${bareWindow!.unread}), server CPU ${round(bareCpuUsPerMsg, 3)} µs/msg, ` +
-  `delivery latency (from when the replay was due; XT depth_update apart: p99 ${bareWindow!.windowedP99Ms} ms) p50 ${bareWindow!.p50Ms} / p99 ${bareWindow!.p99Ms} / max ${bareWindow!.maxMs} ms`);
+console.log(`bare ws, the same writes: ${asWritten.messages} messages (perpstream ${h.messages}; unread or unscheduled ${asWritten.unread}), ` +
+  `server CPU ${round(bareCpuUsPerMsg, 3)} µs/msg; delay behind perpstream's delivery p50 ${asWritten.p50Ms} / p99 ${asWritten.p99Ms} ms`);
+console.log(`bare ws, the same frames at the time their content was current: latency p50 ${atContent.p50Ms} / p99 ${atContent.p99Ms} / max ${atContent.maxMs} ms ` +
+  `(XT depth_update from its arrival in perpstream: p99 ${atContent.windowedP99Ms} ms), server CPU ${round(atContent.messages === 0 ? 0 : atContent.serverCpuUs / atContent.messages, 3)} µs/msg`);
 console.log(`ratio CPU per message perpstream / bare ws: ${bareCpuUsPerMsg === 0 ? 'n/a' : round(h.cpuUsPerMsg / bareCpuUsPerMsg, 2)}×; load average ${startLoad} at the start, ${load()} at the end`);
 console.log(JSON.stringify({
   bench: 'market', msgsPerSec: round(h.msgsPerSec, 0), p99Ms: h.p99Ms, cpuUsPerMsg: round(h.cpuUsPerMsg, 3), bareWsCpuUsPerMsg: round(bareCpuUsPerMsg, 3),
   gaps: steps.reduce((s, step) => s + step.gaps, 0), offeredRate: h.rate, appliedRate: round(h.applied / knobs.seconds, 1),
-  highestRateKeepingP99: highest?.rate ?? null, bareWsP99Ms: bareWindow!.p99Ms, xtDepthWindowedP99Ms: h.windowedP99Ms, subscribers: knobs.subscribers, dialects: PLANS.map((p) => p.dialect),
+  highestRateKeepingP99: highest?.rate ?? null, bareWsP99Ms: atContent.p99Ms, xtDepthWindowedP99Ms: h.windowedP99Ms, subscribers: knobs.subscribers,
+  dialects: PLANS.map((p) => p.dialect),
 }));
