@@ -333,6 +333,23 @@ export class Histogram {
     if (v > this.maxSeen) this.maxSeen = v;
   }
 
+  /** The non-empty buckets as [bucket, count] pairs: what another process sends to be merged with `add`. */
+  counts(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let i = 0; i < this.buckets.length; i++) if (this.buckets[i]! > 0) out.push([i, this.buckets[i]!]);
+    return out;
+  }
+
+  /** Adds another histogram's `counts()` (same resolution); the mean and max take each bucket's lower bound. */
+  add(counts: readonly [number, number][]): void {
+    for (const [i, n] of counts) {
+      this.buckets[i]! += n;
+      this.count += n;
+      this.sum += i * this.resolutionMs * n;
+      this.maxSeen = Math.max(this.maxSeen, i * this.resolutionMs);
+    }
+  }
+
   percentile(p: number): number {
     if (this.count === 0) return 0;
     const rank = Math.ceil(p * this.count);

@@ -1,18 +1,24 @@
 /**
- * Child of the market-data benchmark: a perpstream server (no data directory, no simulator) and
- * a driver trading one busy symbol: a maker posts and cancels around the mid, a taker crosses.
- * Reports its CPU over the measured window.
+ * Child of the market-data benchmark: a perpstream server (no data directory, no simulator) and a
+ * driver trading one busy symbol in the server's own event loop, as a server takes commands off its
+ * sockets: a maker posts and cancels around the mid, a taker crosses. Each 'load' paces commands at
+ * the offered rate from now until the end of the measured window; the pacer drops debt it cannot
+ * catch up with within a second (bench/gateway/common.ts pace), so the commands applied in the window say what the
+ * server sustained. CPU is measured from the window's start until the orchestrator asks (after
+ * the clients have read everything).
  */
+import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import { startServer } from '../../src/server/server.js';
 import type { CommandInput } from '../../src/service/exchange.js';
 import { pace, rng, send, serveParent } from '../gateway/common.js';
 
 const ADMIN = 'bench-market-admin';
+const HOUR = 3_600_000;
 const server = await startServer({
   symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0,
-  // The subscribers send no ping: XT's /ws/market would close them after 30 s.
-  xtIdleMs: 3_600_000,
+  // The subscribers send no pings: no stream may close them as idle during the run.
+  xtIdleMs: HOUR, dialectSettings: { 'bybit.idleMs': HOUR, 'kucoin.pingTimeoutMs': HOUR },
 });
 const exchange = server.exchange;
 const run = (input: CommandInput): void => {
@@ -54,18 +60,43 @@ function step(): void {
   if (live.length > 2_000) run({ type: 'cancelOrder', accountId: maker, symbol: 'btc_usdt', orderId: live.shift()! });
 }
 
+let cpuAtWindow: NodeJS.CpuUsage | null = null;
+/** The event loop over the window: how busy, and its longest stalls (whatever holds it: engine, encoding, writes, GC). */
+let eluAtWindow: EventLoopUtilization | null = null;
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+
 serveParent(async (message) => {
   if (message.type === 'load') {
-    const cpu = process.cpuUsage();
-    const { produced, elapsedMs } = await pace({
-      seconds: message.seconds as number, rate: message.rate as number, maxBatch: 64,
+    const rate = message.rate as number;
+    const from = message.from as number;
+    const until = from + (message.seconds as number) * 1000;
+    let inWindow = 0;
+    cpuAtWindow = null;
+    const windowTimer = setTimeout(() => {
+      cpuAtWindow = process.cpuUsage();
+      eluAtWindow = performance.eventLoopUtilization();
+      loopDelay.reset();
+      loopDelay.enable();
+    }, Math.max(0, from - Date.now()));
+    const { produced, shortfall } = await pace({
+      // A flush to every subscriber can hold the loop for tens of milliseconds: a second of debt may be caught up.
+      seconds: (until - Date.now()) / 1000, rate, maxBatch: 64, maxBacklogMs: 1000,
       work: (owed) => {
         for (let i = 0; i < owed; i++) step();
+        if (Date.now() >= from) inWindow += owed;
         return owed;
       },
     });
-    const used = process.cpuUsage(cpu);
-    send({ type: 'loaded', commands: produced, elapsedMs, cpuUs: used.user + used.system });
+    clearTimeout(windowTimer);
+    loopDelay.disable();
+    const elu = eluAtWindow === null ? 0 : performance.eventLoopUtilization(eluAtWindow).utilization;
+    send({
+      type: 'loaded', produced, shortfall, applied: inWindow, windowMs: Date.now() - from,
+      elu, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6,
+    });
+  } else if (message.type === 'cpu') {
+    const used = process.cpuUsage(cpuAtWindow ?? undefined);
+    send({ type: 'cpu', cpuUs: used.user + used.system });
   } else if (message.type === 'stop') {
     await server.close();
     send({ type: 'stopped' });

@@ -71,6 +71,17 @@ function eventOf(frame: string): string {
 /** Binance's combined-stream wrapper; the payload is already JSON text. */
 const wrap = (name: string, frame: string): string => `{"stream":${JSON.stringify(name)},"data":${frame}}`;
 
+/**
+ * A market frame wrapped for combined streams, made once per frame: the feed hands one frame to
+ * every subscriber of its stream in turn, so the last wrapping is what the next subscriber needs,
+ * and every combined subscriber is sent the same string (not a copy made for each).
+ */
+let lastMarketWrap: { name: string; frame: string; text: string } | null = null;
+function wrapMarket(name: string, frame: string): string {
+  if (lastMarketWrap === null || lastMarketWrap.frame !== frame || lastMarketWrap.name !== name) lastMarketWrap = { name, frame, text: wrap(name, frame) };
+  return lastMarketWrap.text;
+}
+
 /** Open connections by listenKey, so a deleted key reaches them at once. */
 export class BinanceStreams {
   private readonly byKey = new Map<string, Set<BinanceConnection>>();
@@ -221,7 +232,7 @@ class BinanceConnection implements MarketSubscriber {
   }
 
   deliverMarket(name: string, frame: string): void {
-    this.session.send(this.combined ? wrap(name, frame) : frame, 'market');
+    this.session.send(this.combined ? wrapMarket(name, frame) : frame, 'market');
   }
 
   private bind(accountId: number): boolean {

@@ -36,7 +36,7 @@ export function onlyParams(params: Params, allowed: readonly string[]): void {
  * first with reverse=false); `offset` continues after that item in this order (forward=true, the
  * default) or returns the page before it (forward=false).
  */
-function offsetPage<T>(items: readonly T[], offsetOf: (item: T) => number, params: Params, count: number): { page: T[]; hasMore: boolean } {
+export function offsetPage<T>(items: readonly T[], offsetOf: (item: T) => number, params: Params, count: number): { page: T[]; hasMore: boolean } {
   const reverse = optionalBoolean(params, 'reverse') ?? true;
   const forward = optionalBoolean(params, 'forward') ?? true;
   const offset = optionalInteger(params, 'offset', -1, Number.MAX_SAFE_INTEGER);

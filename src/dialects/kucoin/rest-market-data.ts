@@ -23,6 +23,7 @@ import { bulletData, FUTURES_STREAM_PATH, type KucoinRestOptions } from './rest.
 import { onlyParams } from './rest-history.js';
 import { symbolParam } from './rest-market.js';
 import { issuePublicToken } from './public-token.js';
+import { fundingRateSymbol } from './symbols.js';
 import { nsNum, priceNum, priceText, rateNum } from './values.js';
 
 /** KuCoin's kline granularities (minutes) and the candle interval each is. */
@@ -38,9 +39,6 @@ const MARK_GRANULARITY_MS = 1000;
 
 /** A book side as KuCoin's REST gives it: [price (number), size (lots)]. */
 export const levelsOf = (config: SymbolConfig, levels: readonly [number, number][]): JsonValue[] => levels.map(([price, qty]) => [priceNum(config, price), qty]);
-
-/** The funding-rate symbol KuCoin names a contract's 8-hour funding index by (`.XBTUSDTMFPI8H`). */
-export const fundingRateSymbol = (name: string): string => `.${name}FPI8H`;
 
 /** A ticker (GET /api/v1/ticker, allTickers): the last trade and the best bid and ask. */
 export function tickerData(options: Pick<KucoinRestOptions, 'exchange' | 'symbols'>, config: SymbolConfig): { [key: string]: JsonValue } {

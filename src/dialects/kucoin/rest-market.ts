@@ -12,7 +12,7 @@ import type { SymbolConfig } from '../../engine/symbol.js';
 import { Num, type JsonValue } from './json.js';
 import { badParam, ok } from './envelope.js';
 import type { KucoinRestOptions } from './rest.js';
-import { kucoinCurrency, type KucoinSymbols } from './symbols.js';
+import { fundingRateSymbol, indexSymbolName, kucoinCurrency, premium8hSymbolName, premiumSymbolName, type KucoinSymbols } from './symbols.js';
 import { amountNum, priceNum, rateNum } from './values.js';
 
 /** KuCoin settles funding at 04:00, 12:00 and 20:00 UTC (risk.md §5.8). */
@@ -98,6 +98,8 @@ export function contractObject(config: SymbolConfig, name: string, figures: Cont
     isInverse: false,
     markMethod: 'FairPrice',
     fairMethod: 'FundingRate',
+    fundingRateSymbol: fundingRateSymbol(name),
+    indexSymbol: indexSymbolName(config),
     settlementSymbol: '',
     status: 'Open',
     ...(figures === undefined ? {} : {
@@ -115,6 +117,8 @@ export function contractObject(config: SymbolConfig, name: string, figures: Cont
     maxLeverage: spec.maxLeverage,
     supportCross: true,
     sourceExchanges: [],
+    premiumsSymbol1M: premiumSymbolName(name),
+    premiumsSymbol8H: premium8hSymbolName(name),
     ...(day === undefined ? {} : {
       lowPrice: day.low === null ? null : priceNum(config, day.low),
       highPrice: day.high === null ? null : priceNum(config, day.high),

@@ -5,6 +5,8 @@
  *                                then subscribes /contract/position:{symbol} on it, so this answers a
  *                                classic futures token and endpoint
  *   GET  /api/ua/v1/account/mode CLASSIC: accounts here are classic, so ccxt keeps to classic channels
+ *   GET  /api/ua/v1/market/kline, /api/ua/v1/market/open-interest: public, for every account
+ *                                (rest-uta-market.ts: ccxt's price klines and open interest)
  *   GET  /api/v3/margin/symbols, /api/v1/isolated/symbols, /api/v1/hf/accounts/opened, /api/v3/currencies:
  *                                empty (no spot or margin markets here)
  */

@@ -16,7 +16,9 @@ import { toJson, type JsonValue } from './json.js';
 import { accountRoutes } from './rest-account.js';
 import { marketRoutes } from './rest-market.js';
 import { marketDataRoutes } from './rest-market-data.js';
+import { indexHistoryRoutes } from './rest-index-history.js';
 import { spotPrivateRoutes, spotPublicRoutes } from './rest-spot.js';
+import { utaMarketRoutes } from './rest-uta-market.js';
 import { tradeRoutes } from './rest-trade.js';
 import { historyRoutes, spotHistoryRoutes } from './rest-history.js';
 import type { KucoinSymbols } from './symbols.js';
@@ -98,6 +100,7 @@ export async function kucoinFuturesRoutes(app: FastifyInstance, options: KucoinR
   hostCommon(app, FUTURES_PREFIX);
   await marketRoutes(app, options);
   await marketDataRoutes(app, options);
+  await indexHistoryRoutes(app, options);
   await signed(app, FUTURES_PREFIX, options.credentials, options.exchange, async (scope) => {
     await accountRoutes(scope, options);
     await tradeRoutes(scope, options);
@@ -109,6 +112,7 @@ export async function kucoinFuturesRoutes(app: FastifyInstance, options: KucoinR
 export async function kucoinSpotRoutes(app: FastifyInstance, options: KucoinRestOptions): Promise<void> {
   hostCommon(app, SPOT_PREFIX);
   await spotPublicRoutes(app, options);
+  await utaMarketRoutes(app, options);
   await signed(app, SPOT_PREFIX, options.credentials, options.exchange, async (scope) => {
     await spotPrivateRoutes(scope, options);
     await spotHistoryRoutes(scope);

@@ -56,3 +56,16 @@ export class KucoinSymbols {
     return [...this.byKucoin.keys()];
   }
 }
+
+/**
+ * The names KuCoin gives a contract's price series (its contract object: `indexSymbol`,
+ * `premiumsSymbol1M`, `premiumsSymbol8H`): the spot index `.K` + base + quote (`.KXBTUSDT`), the
+ * premium index `.` + contract + `PI` (one a minute) or `PI8H` (per 8 hours).
+ */
+export function indexSymbolName(config: SymbolConfig): string {
+  return `.K${kucoinCurrency(config.spec.baseAsset)}${config.spec.quoteAsset}`;
+}
+export const premiumSymbolName = (contract: string): string => `.${contract}PI`;
+export const premium8hSymbolName = (contract: string): string => `.${contract}PI8H`;
+/** The funding-rate symbol KuCoin names a contract's 8-hour funding index by (`.XBTUSDTMFPI8H`). */
+export const fundingRateSymbol = (contract: string): string => `.${contract}FPI8H`;
