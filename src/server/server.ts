@@ -59,8 +59,8 @@ export interface ServerOptions {
   keepSnapshots?: number;
   clock?: Clock;
   /**
-   * The timers of the streams' heartbeats, idle cut-offs and key expiries (default: Node's). Tests
-   * inject hand-driven ones together with `clock` (src/gateway/timers.ts).
+   * The timers of the streams' heartbeats, idle cut-offs and key expiries and of the price
+   * scheduler (default: Node's). Tests inject hand-driven ones together with `clock` (src/gateway/timers.ts).
    */
   timers?: Timers;
   /** The open-file limit to size connection limits by (default: the process's own; null: unbounded). */
@@ -220,7 +220,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const context = { exchange, credentials, listenKeys, eventLog, olderHistory, limits, connections, router, dataDir: options.dataDir, settings, log, timers };
   for (const dialect of DIALECTS) await dialect.mount(app, context);
 
-  const scheduler = new PriceScheduler({ exchange, tickMs: options.priceTickMs ?? null, funding: options.fundingSchedule ?? false, log });
+  const scheduler = new PriceScheduler({ exchange, tickMs: options.priceTickMs ?? null, funding: options.fundingSchedule ?? false, log, timers });
 
   await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
   scheduler.start();

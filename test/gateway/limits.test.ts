@@ -91,7 +91,7 @@ describe('gateway limits', () => {
     // 300 ms steps with a ping (and its pong) between them: the talking one pings within every
     // 400 ms, the silent one passes its deadline at the second step.
     for (let step = 0; step < 4; step++) {
-      time.advance(300);
+      await time.advance(300);
       await talking.sync();
     }
     await silent.until(() => silent.closed !== null, 3_000, 'idle close');
@@ -111,10 +111,10 @@ describe('listenKey expiry on an open stream', () => {
 
   test('when the key expires, each subscribed topic is told topic@invalid_listenkey and pushes stop', async () => {
     const account = await harness.account('1', ['balance', 'order']);
-    time.advance(399);
+    await time.advance(399);
     await account.stream.sync();
     assert.equal(account.stream.acks.length, 1, 'nothing before the key\'s expiry');
-    time.advance(1);
+    await time.advance(1);
     await account.stream.until(() => account.stream.acks.length >= 3, 3_000, 'expiry notices');
     assert.deepEqual(account.stream.acks.slice(1).map((a) => [a.code, a.msg]).sort(), [[2, 'balance@invalid_listenkey'], [2, 'order@invalid_listenkey']]);
     await harness.admin.deposit(account.accountId, '1');

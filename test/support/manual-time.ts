@@ -48,8 +48,12 @@ export class ManualTime implements Clock, Timers {
     return this.pending.size;
   }
 
-  /** Moves the clock `ms` forward, firing what falls due on the way (ties: the order they were set). */
-  advance(ms: number): void {
+  /**
+   * Moves the clock `ms` forward, firing what falls due on the way (ties: the order they were set).
+   * After each timer the event loop gets a turn, so that what the callback started (a command's
+   * promise, a timer re-armed when it settles) has happened before the next one is due.
+   */
+  async advance(ms: number): Promise<void> {
     const end = this.current + ms;
     for (;;) {
       let next: ManualTimer | undefined;
@@ -59,6 +63,7 @@ export class ManualTime implements Clock, Timers {
       if (next.every === null) this.pending.delete(next.id);
       else next.at += next.every;
       next.callback();
+      await new Promise((resolve) => setImmediate(resolve));
     }
     this.current = end;
   }
