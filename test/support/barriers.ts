@@ -6,6 +6,7 @@
  * holds, and a broken server fails them with a message instead of passing by luck.
  */
 import type { EventBus } from '../../src/service/event-bus.js';
+import { withTimeout } from './timeout.js';
 
 /** One turn of the event loop: pending I/O callbacks (the server's, in an in-process test) run first. */
 export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -20,6 +21,25 @@ export async function eventually(condition: () => boolean, what: string, timeout
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await nextTurn();
+  }
+}
+
+/**
+ * Resolves once `condition` holds: now, or after one of the events the server publishes (every
+ * command that changes something publishes some). For state that moves with commands the test does
+ * not send itself (a simulator's, a scheduler's).
+ */
+export async function afterEvents(bus: EventBus, condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  if (condition()) return;
+  let stop = (): void => undefined;
+  try {
+    await withTimeout(new Promise<void>((resolve) => {
+      stop = bus.subscribeAll(() => {
+        if (condition()) resolve();
+      });
+    }), timeoutMs, what);
+  } finally {
+    stop();
   }
 }
 
