@@ -1,6 +1,6 @@
 /**
- * The timers the streams wait on (heartbeats, idle cut-offs, listen-key expiries) and the price
- * scheduler's ticks and funding times. They are
+ * The timers the streams wait on (heartbeats, idle cut-offs, listen-key expiries), the price
+ * scheduler's ticks and funding times and the store's periodic snapshot check. They are
  * injected (ServerOptions.timers, DialectContext.timers) so that a test can drive time by hand
  * instead of sleeping (test/support/manual-time.ts); the default is Node's own timers. A stream that
  * takes these timers reads the time from the exchange's Clock, so a test injects both together.

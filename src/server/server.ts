@@ -59,8 +59,8 @@ export interface ServerOptions {
   keepSnapshots?: number;
   clock?: Clock;
   /**
-   * The timers of the streams' heartbeats, idle cut-offs and key expiries and of the price
-   * scheduler (default: Node's). Tests inject hand-driven ones together with `clock` (src/gateway/timers.ts).
+   * The timers of the streams' heartbeats, idle cut-offs and key expiries, of the price scheduler
+   * and of the periodic snapshot check (default: Node's). Tests inject hand-driven ones together with `clock` (src/gateway/timers.ts).
    */
   timers?: Timers;
   /** The open-file limit to size connection limits by (default: the process's own; null: unbounded). */
@@ -130,6 +130,7 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
+  const timers = options.timers ?? systemTimers;
   const logger = options.logger ?? silentLogger();
   const log: LogFn = options.log ?? logFnOf(logger);
   const ops = options.ops ?? new Ops({ logger });
@@ -151,7 +152,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   } else {
     const opened = await openDurableExchange({
       dataDir: options.dataDir, symbols: options.symbols, clock, ops: options.fileOps, log, engineOptions, service,
-      snapshotEveryCommands: options.snapshotEveryCommands, snapshotEveryMs: options.snapshotEveryMs, keepSnapshots: options.keepSnapshots,
+      snapshotEveryCommands: options.snapshotEveryCommands, snapshotEveryMs: options.snapshotEveryMs, keepSnapshots: options.keepSnapshots, timers,
     });
     store = opened.store;
     recovery = opened.report;
@@ -216,7 +217,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Resumes beyond the window: the journal replays on worker threads, within the limits' budget.
   const replays = store === null ? null : new ReplayBudget(store.history, limits, clock);
   const olderHistory = replays;
-  const timers = options.timers ?? systemTimers;
   const context = { exchange, credentials, listenKeys, eventLog, olderHistory, limits, connections, router, dataDir: options.dataDir, settings, log, timers };
   for (const dialect of DIALECTS) await dialect.mount(app, context);
 
