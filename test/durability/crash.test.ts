@@ -254,7 +254,7 @@ test(`SIGKILL under load: ${CYCLES} crash/restart cycles of the real process`, {
       const workers = accounts.map((account, i) => worker(account, rng(seed + cycle * 101 + i)));
       await withTimeout(Promise.all(subscriptions), 10_000, `${where(cycle)}: subscriptions`);
 
-      const runCommands = last ? 400 : random.int(100, 650);
+      const runCommands = last ? 300 : random.int(80, 500);
       const snapshotAt = !last && random.chance(0.6) ? random.int(20, runCommands) : null;
       let snapshotDone: Promise<unknown> = Promise.resolve();
       if (snapshotAt !== null) {

@@ -324,7 +324,7 @@ export class ResumeStream {
           `acks ${JSON.stringify(this.acks)}, closed ${JSON.stringify(this.closed)}`);
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, 250));
+        const timer = setTimeout(resolve, left);
         this.waiters.push(() => {
           clearTimeout(timer);
           resolve();

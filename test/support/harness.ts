@@ -58,5 +58,3 @@ export async function nextPushes(stream: StreamClient, from: number, count: numb
   return stream.pushes.slice(from, from + count);
 }
 
-/** Lets in-flight pushes arrive, so a test can assert that nothing more came. */
-export const settle = (ms = 100): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
