@@ -45,7 +45,8 @@ const TEXTS: Readonly<Record<Kind, readonly string[]>> = {
   enum: BAD_ENUM_TEXTS,
   qty: BAD_NUMBER_TEXTS,
   price: BAD_NUMBER_TEXTS,
-  leverage: [...BAD_NUMBER_TEXTS, '1.5', '100000'],
+  // (A fractional leverage is no fault everywhere: KuCoin's order leverage may be 1.5.)
+  leverage: [...BAD_NUMBER_TEXTS, '100000'],
   amount: BAD_NUMBER_TEXTS,
   id: BAD_ID_TEXTS,
   clientId: BAD_CLIENT_ID_TEXTS,
@@ -57,7 +58,7 @@ const JSON_VALUES: Readonly<Record<Kind, readonly unknown[]>> = {
   enum: BAD_JSON_ENUMS,
   qty: BAD_JSON_NUMBERS,
   price: BAD_JSON_NUMBERS,
-  leverage: [...BAD_JSON_NUMBERS, 1.5, 100_000],
+  leverage: [...BAD_JSON_NUMBERS, 100_000],
   amount: BAD_JSON_NUMBERS,
   id: BAD_JSON_IDS,
   clientId: BAD_JSON_CLIENT_IDS,
