@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ConnectionCounter } from '../gateway/connections.js';
 import type { GatewayLimits } from '../gateway/limits.js';
+import type { Timers } from '../gateway/timers.js';
 import type { WsRouter } from '../gateway/ws-router.js';
 import type { CredentialStore } from '../service/credentials.js';
 import type { EventLog, OlderHistory } from '../service/event-log.js';
@@ -32,6 +33,8 @@ export interface DialectContext {
    * lifetimes with them. A dialect reads its own with `setting()` and documents its defaults.
    */
   settings: Readonly<Record<string, number>>;
+  /** The streams' heartbeat, idle and expiry timers (Node's, or a test's hand-driven ones). */
+  timers: Timers;
   /** Where a dialect's components report (a stream-credential file that could not be saved, …). */
   log: LogFn;
 }

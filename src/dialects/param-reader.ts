@@ -5,8 +5,10 @@
  * shape (ParamErrors). Parameters arrive as JSON values (bodies) or strings (queries, forms).
  *
  *   absent        undefined, null or ''
- *   string        a string, or a JSON boolean or number (within ±2^53, where it is still exactly the
- *                 digits sent) as its text; objects and arrays refused
+ *   string        a string, or a JSON number (within ±2^53, where it is still exactly the digits
+ *                 sent) as its text; booleans, objects and arrays refused, and so is text with blanks
+ *                 around it or a control character in it (" 1" or "1\n" is no number, and the
+ *                 engine's decimal parser would trim it)
  *   choice        one of the allowed strings, after the front door's normalisation (e.g. upper case)
  *   flag          true / false (JSON or text, any case)
  *   whole number  digits with an optional leading '-', or a safe-integer JSON number, within [min, max]
@@ -23,11 +25,16 @@ export interface ParamErrors {
   malformed(name: string, problem: string): Error;
 }
 
+/** Blanks at either end, or a control character anywhere: no parameter of any exchange has them. */
+const UNCLEAN_TEXT = /^\s|\s$|\p{Cc}/u;
+
 export function optionalText(params: RawParams, name: string, errors: ParamErrors): string | undefined {
   const value = params[name];
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') {
+    if (UNCLEAN_TEXT.test(value)) throw errors.malformed(name, `${name} has blanks around it or a control character in it (got ${JSON.stringify(echo(value))}): send the value alone`);
+    return value;
+  }
   if (typeof value === 'number') {
     // Past 2^53 a JSON number is no longer the digits the client sent: only its text can say them.
     if (Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER) return String(value);

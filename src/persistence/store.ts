@@ -12,6 +12,7 @@ import type { Worker } from 'node:worker_threads';
 import { Engine, type EngineOptions } from '../engine/engine.js';
 import type { SymbolSpec } from '../engine/symbol.js';
 import type { Command } from '../engine/types.js';
+import { systemTimers, type Timer, type Timers } from '../gateway/timers.js';
 import type { LogFn } from '../ops/log.js';
 import type { Clock } from '../service/clock.js';
 import { ServiceState, type Persistable, type ServiceStateOptions } from '../service/service-state.js';
@@ -51,6 +52,8 @@ export interface StoreOptions {
   snapshotEveryCommands?: number;
   /** …or this long after the last one when anything happened (default 5 minutes). */
   snapshotEveryMs?: number;
+  /** The periodic snapshot check's timer (default: Node's; tests move it by hand with `clock`). */
+  timers?: Timers;
   /** Snapshots kept (the journal is kept back to the oldest of them). Default 2. */
   keepSnapshots?: number;
   segmentBytes?: number;
@@ -111,7 +114,7 @@ export interface SnapshotStats {
 export class DurableStore<S extends DurableService = DurableService> {
   private readonly ops: FileOps;
   private readonly log: LogFn;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
   private lastSnapshotSeq: number;
   private lastSnapshotAt: number;
   private snapshotting: Promise<SnapshotStats | null> | null = null;
@@ -255,7 +258,7 @@ export class DurableStore<S extends DurableService = DurableService> {
   startSnapshots(): void {
     if (this.workerData !== null && this.worker === null) this.startWorker(this.workerData);
     const interval = Math.min(1_000, this.options.snapshotEveryMs ?? 300_000);
-    this.timer = setInterval(() => {
+    this.timer = (this.options.timers ?? systemTimers).setInterval(() => {
       const seq = this.service.engine.cmdSeq;
       const byCount = seq - this.lastSnapshotSeq >= (this.options.snapshotEveryCommands ?? 100_000);
       const byTime = seq > this.lastSnapshotSeq && this.options.clock.now() - this.lastSnapshotAt >= (this.options.snapshotEveryMs ?? 300_000);
@@ -394,7 +397,7 @@ export class DurableStore<S extends DurableService = DurableService> {
    * (recovery works without it, so a failure is logged, not thrown), then the journal is closed.
    */
   async close(): Promise<void> {
-    if (this.timer !== null) clearInterval(this.timer);
+    (this.options.timers ?? systemTimers).clear(this.timer);
     // A snapshot still being made on the worker is superseded by the closing one: stop it rather than wait.
     this.closed = true;
     const worker = this.worker;

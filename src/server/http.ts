@@ -13,6 +13,7 @@ import { silentLogger, type Logger } from '../ops/log.js';
 import type { Metrics } from '../ops/metrics.js';
 import { errorBodyFor, pathOfRawRequest } from './error-shapes.js';
 import { MalformedEncodingError, parseForm } from './form.js';
+import { repeatedKey } from './json-keys.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -180,11 +181,15 @@ export function createHttp(options: HttpOptions = {}): FastifyInstance {
     const text = body as string;
     request.rawBody = text;
     if (text.trim() === '') return done(null, {});
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch {
-      done(new BodyParseError('the body is not valid JSON'), undefined);
+      return done(new BodyParseError('the body is not valid JSON'), undefined);
     }
+    const repeated = repeatedKey(text);
+    if (repeated !== undefined) return done(new BodyParseError(`the body has the key ${JSON.stringify(repeated.slice(0, 64))} more than once: send each parameter once`), undefined);
+    done(null, parsed);
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
     request.rawBody = body as string;

@@ -12,6 +12,7 @@ import type { PositionMode } from '../engine/types.js';
 import { ConnectionCounter } from '../gateway/connections.js';
 import { CloseCode, DEFAULT_LIMITS, type GatewayLimits } from '../gateway/limits.js';
 import { connectionBudget, openFileLimit } from '../gateway/descriptors.js';
+import { systemTimers, type Timers } from '../gateway/timers.js';
 import { WsRouter, type GatewayStats } from '../gateway/ws-router.js';
 import { DIALECTS } from '../dialects/registry.js';
 import { xtListenKeyPolicy } from '../dialects/xt/listen-key-policy.js';
@@ -57,6 +58,11 @@ export interface ServerOptions {
   /** Snapshots kept; the journal (and so resume from it) reaches back to the oldest (default 2). */
   keepSnapshots?: number;
   clock?: Clock;
+  /**
+   * The timers of the streams' heartbeats, idle cut-offs and key expiries, of the price scheduler
+   * and of the periodic snapshot check (default: Node's). Tests inject hand-driven ones together with `clock` (src/gateway/timers.ts).
+   */
+  timers?: Timers;
   /** The open-file limit to size connection limits by (default: the process's own; null: unbounded). */
   fileLimit?: number | null;
   /** File operations for the data directory (tests inject failures). */
@@ -124,6 +130,7 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
+  const timers = options.timers ?? systemTimers;
   const logger = options.logger ?? silentLogger();
   const log: LogFn = options.log ?? logFnOf(logger);
   const ops = options.ops ?? new Ops({ logger });
@@ -145,7 +152,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   } else {
     const opened = await openDurableExchange({
       dataDir: options.dataDir, symbols: options.symbols, clock, ops: options.fileOps, log, engineOptions, service,
-      snapshotEveryCommands: options.snapshotEveryCommands, snapshotEveryMs: options.snapshotEveryMs, keepSnapshots: options.keepSnapshots,
+      snapshotEveryCommands: options.snapshotEveryCommands, snapshotEveryMs: options.snapshotEveryMs, keepSnapshots: options.keepSnapshots, timers,
     });
     store = opened.store;
     recovery = opened.report;
@@ -210,10 +217,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Resumes beyond the window: the journal replays on worker threads, within the limits' budget.
   const replays = store === null ? null : new ReplayBudget(store.history, limits, clock);
   const olderHistory = replays;
-  const context = { exchange, credentials, listenKeys, eventLog, olderHistory, limits, connections, router, dataDir: options.dataDir, settings, log };
+  const context = { exchange, credentials, listenKeys, eventLog, olderHistory, limits, connections, router, dataDir: options.dataDir, settings, log, timers };
   for (const dialect of DIALECTS) await dialect.mount(app, context);
 
-  const scheduler = new PriceScheduler({ exchange, tickMs: options.priceTickMs ?? null, funding: options.fundingSchedule ?? false, log });
+  const scheduler = new PriceScheduler({ exchange, tickMs: options.priceTickMs ?? null, funding: options.fundingSchedule ?? false, log, timers });
 
   await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
   scheduler.start();

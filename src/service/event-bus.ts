@@ -65,7 +65,8 @@ export class EventBus {
     for (const [accountId, list] of grouped) for (const listener of this.commandsByAccount.get(accountId)!) listener(list);
   }
 
+  /** An account's listeners, per event and per command (a test's view of which streams are live). */
   listenerCount(accountId: number): number {
-    return this.byAccount.get(accountId)?.size ?? 0;
+    return (this.byAccount.get(accountId)?.size ?? 0) + (this.commandsByAccount.get(accountId)?.size ?? 0);
   }
 }

@@ -7,6 +7,7 @@
  * Each command goes through Exchange.execute like any other (journaled first). Both are off unless
  * the server is configured with them (tests drive the commands themselves).
  */
+import { systemTimers, type Timer, type Timers } from '../gateway/timers.js';
 import type { LogFn } from '../ops/log.js';
 import type { Exchange } from './exchange.js';
 
@@ -17,6 +18,8 @@ export interface PriceSchedulerOptions {
   /** Settle funding on schedule. */
   funding: boolean;
   log?: LogFn;
+  /** Default: Node's timers (tests drive them by hand with the exchange's clock). */
+  timers?: Timers;
 }
 
 /** Funding checks wake at least this often, so a clock step or an admin settlement is noticed. */
@@ -24,12 +27,14 @@ const MAX_FUNDING_SLEEP_MS = 60_000;
 
 export class PriceScheduler {
   private readonly exchange: Exchange;
-  private tickTimer: NodeJS.Timeout | null = null;
-  private fundingTimer: NodeJS.Timeout | null = null;
+  private readonly timers: Timers;
+  private tickTimer: Timer | null = null;
+  private fundingTimer: Timer | null = null;
   private running = false;
 
   constructor(private readonly options: PriceSchedulerOptions) {
     this.exchange = options.exchange;
+    this.timers = options.timers ?? systemTimers;
   }
 
   start(): void {
@@ -40,8 +45,8 @@ export class PriceScheduler {
 
   stop(): void {
     this.running = false;
-    if (this.tickTimer !== null) clearTimeout(this.tickTimer);
-    if (this.fundingTimer !== null) clearTimeout(this.fundingTimer);
+    this.timers.clear(this.tickTimer);
+    this.timers.clear(this.fundingTimer);
     this.tickTimer = this.fundingTimer = null;
   }
 
@@ -51,7 +56,7 @@ export class PriceScheduler {
 
   private scheduleTick(): void {
     if (!this.running) return;
-    this.tickTimer = setTimeout(() => {
+    this.tickTimer = this.timers.setTimeout(() => {
       this.tick().catch((error: unknown) => this.report('price tick', error)).finally(() => this.scheduleTick());
     }, this.options.tickMs!);
   }
@@ -80,7 +85,7 @@ export class PriceScheduler {
     }
     // Still due after a wake-up means the settlement failed (journal error): retry, but not in a spin.
     const delay = next <= now ? 1000 : Math.min(MAX_FUNDING_SLEEP_MS, next - now);
-    this.fundingTimer = setTimeout(() => {
+    this.fundingTimer = this.timers.setTimeout(() => {
       this.settleDue().catch((error: unknown) => this.report('funding settlement', error)).finally(() => this.scheduleFunding());
     }, delay);
   }

@@ -66,10 +66,14 @@ export class BinanceStream {
   pings = 0;
   closed: { code: number; reason: string } | null = null;
   private waiters: (() => void)[] = [];
+  /** Answers to sync() requests (kept out of `events`). */
+  private syncs = 0;
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => {
-      this.events.push(JSON.parse(data.toString()) as Json);
+      const frame = JSON.parse(data.toString()) as Json;
+      if (typeof frame.id === 'string' && frame.id.startsWith('sync-')) this.syncs += 1;
+      else this.events.push(frame);
       this.wake();
     });
     socket.on('ping', () => {
@@ -125,6 +129,17 @@ export class BinanceStream {
         });
       });
     }
+  }
+
+  /**
+   * The barrier: a LIST_SUBSCRIPTIONS round trip (Binance's user stream has no application ping).
+   * Answers leave through the same outgoing queue as pushes, so when it is here every push the
+   * server queued before it read the request is here too. The answer is not kept in `events`.
+   */
+  async sync(): Promise<void> {
+    const answered = this.syncs;
+    this.socket.send(JSON.stringify({ method: 'LIST_SUBSCRIPTIONS', id: `sync-${answered + 1}` }));
+    await this.until(() => this.syncs > answered, 5_000, 'the answer to a sync request');
   }
 
   /** Waits for `count` events after index `from` and returns them. */

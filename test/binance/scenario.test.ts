@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BinanceFixture, settle, type BinanceAccount } from './support.js';
+import { BinanceFixture, type BinanceAccount } from './support.js';
 import type { BinanceStream, Json } from './client.js';
 
 const BTC = 'BTCUSDT';
@@ -18,10 +18,10 @@ describe('Binance stream: a scripted session', () => {
   let seen = 0;
   let orderId = 0;
 
-  /** The events pushed since the last call (after letting in-flight ones arrive). */
+  /** The events pushed since the last call (all of them: past a sync round trip). */
   async function pushed(atLeast: number): Promise<Json[]> {
     await stream.until(() => stream.events.length >= seen + atLeast, 5_000, `${atLeast} events`);
-    await settle(80);
+    await stream.sync();
     const out = stream.events.slice(seen);
     seen = stream.events.length;
     return out;

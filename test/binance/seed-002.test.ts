@@ -144,7 +144,7 @@ describe('seed 002: ACCOUNT_UPDATE worked examples', () => {
   it('example 2: closing the ETH short pushes USDT and BNB (fee in BNB), ETH BOTH and SHORT, not the uninitialised LONG', async () => {
     f.setTime(1603093500000);
     await maker.rest.ok('POST', '/fapi/v1/order', { symbol: ETH, side: 'SELL', positionSide: 'LONG', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.010', price: '375.33' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await stream.sync(); // whatever the user's stream was still to get has come
     const from = stream.events.length;
     f.setTime(SEED.closeShort.T);
     await user.rest.ok('POST', '/fapi/v1/order', { symbol: ETH, side: 'BUY', positionSide: 'SHORT', type: 'LIMIT', timeInForce: 'GTC', quantity: '0.010', price: '375.33' });
@@ -167,7 +167,7 @@ describe('seed 002: ACCOUNT_UPDATE worked examples', () => {
     await user.rest.ok('POST', '/fapi/v1/marginType', { symbol: ETH, marginType: 'ISOLATED' });
     const [push] = await stream.next(from, 1);
     assertSeedPush(push!, SEED.marginType, { bc: ['0'], bep: ['0.00000', '0.00000'] });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await stream.sync();
     assert.equal(stream.events.length, from + 1, 'a margin-type change pushes no ACCOUNT_CONFIG_UPDATE');
   });
 });

@@ -10,12 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloseCode } from '../../src/gateway/limits.js';
 import { BinanceClose } from '../../src/dialects/binance/stream.js';
+import { ManualTime } from '../support/manual-time.js';
 import { BinanceStream } from './client.js';
-import { BinanceFixture, settle } from './support.js';
+import { BinanceFixture } from './support.js';
 
 describe('Binance stream: URLs and keys', () => {
   let f: BinanceFixture;
-  before(async () => { f = await BinanceFixture.start({ dialectSettings: { 'binance.listenKeyTtlMs': 1_500 } }); });
+  // Keys expire on time moved by hand: only when a test steps over their 1.5 s.
+  const time = new ManualTime();
+  before(async () => { f = await BinanceFixture.start({ dialectSettings: { 'binance.listenKeyTtlMs': 1_500 }, clock: time, timers: time }); });
   after(async () => { await f.stop(); });
 
   it('accepts the key as ?listenKey=, in /private/ws/<key> and in /ws/<key>; each gets the account\'s events', async () => {
@@ -44,6 +47,10 @@ describe('Binance stream: URLs and keys', () => {
     const a = await f.account();
     const stream = await f.stream(a);
     const key = await a.rest.listenKey();
+    await time.advance(1_499);
+    await stream.sync();
+    assert.equal(stream.events.length, 0, 'nothing before the key\'s expiry');
+    await time.advance(1);
     await stream.until(() => stream.closed !== null, 5_000, 'the close');
     assert.deepEqual(stream.events.map((e) => [e.e, e.listenKey]), [['listenKeyExpired', key]]);
     assert.equal(typeof stream.events[0]!.E, 'number');
@@ -58,10 +65,12 @@ describe('Binance stream: URLs and keys', () => {
     const a = await f.account();
     const stream = await f.stream(a);
     for (let i = 0; i < 3; i++) {
-      await settle(700);
+      await time.advance(700);
       const put = await a.rest.keyed<{ listenKey: string }>('PUT', '/fapi/v1/listenKey');
       assert.equal(put.status, 200);
     }
+    await time.advance(1_499);
+    await stream.sync(); // 3.6 s after the key was made, 1.5 s after its last PUT: still open
     assert.equal(stream.closed, null);
     assert.deepEqual(stream.events, []);
   });
@@ -90,10 +99,16 @@ describe('Binance stream: URLs and keys', () => {
 
 describe('Binance stream: heartbeat and lifetime', () => {
   let f: BinanceFixture;
+  // Time moved by hand. After each step the client waits for what the step sent (a ping), answers,
+  // and makes a sync round trip, so the server has its pong before the next step; a round trip
+  // answered after a step also proves the connection was open then.
+  const time = new ManualTime();
   before(async () => {
     f = await BinanceFixture.start({
       dialectSettings: { 'binance.pingIntervalMs': 100, 'binance.pongTimeoutMs': 600, 'binance.maxConnectionLifeMs': 60_000 },
       limits: { maxConnectionsPerAccount: 2 },
+      clock: time,
+      timers: time,
     });
   });
   after(async () => { await f.stop(); });
@@ -101,26 +116,35 @@ describe('Binance stream: heartbeat and lifetime', () => {
   it('pings every pingIntervalMs; a client that answers stays connected past the pong timeout', async () => {
     const a = await f.account();
     const stream = await f.stream(a);
-    await settle(1_000);
-    assert.ok(stream.pings >= 4, `${stream.pings} pings`);
-    assert.equal(stream.closed, null);
+    for (let i = 1; i <= 10; i++) {
+      await time.advance(100);
+      await stream.until(() => stream.pings === i, 5_000, `ping #${i}`);
+      await stream.sync(); // its automatic pong went before this request
+    }
+    assert.equal(stream.pings, 10, 'one ping per 100 ms');
+    assert.equal(stream.closed, null, 'open after 1 s of answered pings (the pong timeout is 600 ms)');
   });
 
   it('a client that never answers the pings is closed after pongTimeoutMs (4000)', async () => {
     const a = await f.account();
     const stream = await f.stream(a, undefined, { autoPong: false });
+    await time.advance(599);
+    await stream.sync(); // still open 1 ms before the pong timeout
+    await time.advance(1);
     await stream.until(() => stream.closed !== null, 3_000, 'the close');
-    assert.ok(stream.pings >= 2);
+    assert.equal(stream.pings, 5, 'pinged every 100 ms, never answered');
     assert.equal(stream.closed!.code, CloseCode.IDLE);
   });
 
   it('an unsolicited pong counts as alive', async () => {
     const a = await f.account();
     const stream = await f.stream(a, undefined, { autoPong: false });
-    const timer = setInterval(() => stream.socket.pong(), 200);
-    await settle(1_000);
-    clearInterval(timer);
-    assert.equal(stream.closed, null);
+    for (let i = 0; i < 5; i++) {
+      await time.advance(200);
+      stream.socket.pong();
+      await stream.sync();
+    }
+    assert.equal(stream.closed, null, 'open after 1 s of unsolicited pongs every 200 ms');
   });
 
   it('at most maxConnectionsPerAccount streams per account (4009)', async () => {
@@ -134,10 +158,14 @@ describe('Binance stream: heartbeat and lifetime', () => {
   });
 
   it('a connection lives at most maxConnectionLifeMs', async () => {
-    const short = await BinanceFixture.start({ dialectSettings: { 'binance.maxConnectionLifeMs': 300 } });
+    const life = new ManualTime();
+    const short = await BinanceFixture.start({ dialectSettings: { 'binance.maxConnectionLifeMs': 300 }, clock: life, timers: life });
     try {
       const a = await short.account();
       const stream = await short.stream(a);
+      await life.advance(299);
+      await stream.sync();
+      await life.advance(1);
       await stream.until(() => stream.closed !== null, 3_000, 'the close');
       assert.equal(stream.closed!.code, BinanceClose.MAX_LIFE);
     } finally {

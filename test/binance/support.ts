@@ -55,7 +55,7 @@ export class BinanceFixture {
     const created = await this.admin.createAccount();
     if (usdt !== '0') await this.admin.deposit(created.accountId, usdt);
     const rest = new BinanceRest(this.h.server.url, created.apiKey, created.secret);
-    rest.now = this.clock.now;
+    rest.now = () => this.h.now();
     return { accountId: created.accountId, apiKey: created.apiKey, secret: created.secret, rest };
   }
 
@@ -83,5 +83,3 @@ export function lastAccountUpdate(events: readonly Record<string, unknown>[]): R
   if (found.length === 0) throw new Error(`no ACCOUNT_UPDATE in ${JSON.stringify(events.map((e) => e.e))}`);
   return found[found.length - 1]!;
 }
-
-export const settle = (ms = 100): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -128,6 +128,15 @@ export class BybitStream {
     return this.request({ op: 'subscribe', args: topics, ...(reqId === undefined ? {} : { req_id: reqId }) });
   }
 
+  /**
+   * The barrier: a ping/pong round trip. Replies leave through the same outgoing queue as pushes,
+   * so when the pong is here every push the server queued before it read the ping is here too.
+   */
+  async sync(): Promise<void> {
+    const pong = await this.request({ op: 'ping', req_id: 'sync' });
+    if (pong.op !== 'pong') throw new Error(`sync: expected a pong, got ${JSON.stringify(pong)}`);
+  }
+
   /** Waits for `count` pushes of `topic` after the first `from` ones, and returns them. */
   async next(topic: string, from: number, count = 1): Promise<Frame[]> {
     await this.until(() => this.pushes(topic).length >= from + count, `${count} ${topic} push(es) after #${from}`);
@@ -186,8 +195,6 @@ export class BybitFixture {
     await this.server.close();
   }
 }
-
-export const settle = (ms = 100): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The rows of a push. */
 export const rows = (frame: Frame): Record<string, unknown>[] => frame.data as Record<string, unknown>[];

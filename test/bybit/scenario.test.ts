@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatAmount } from '../../src/engine/fixed.js';
-import { BybitFixture, rows, settle, type BybitAccount, type BybitStream, type Frame } from './client.js';
+import { BybitFixture, rows, type BybitAccount, type BybitStream, type Frame } from './client.js';
 
 const BTC = { category: 'linear', symbol: 'BTCUSDT' };
 const TOPICS = ['position', 'order', 'execution', 'wallet'] as const;
@@ -40,7 +40,7 @@ describe('bybit scenario: one account\'s life, push by push', () => {
       const count = expected[topic] ?? 0;
       got[topic] = count === 0 ? [] : await s.next(topic, seen[topic]!, count);
     }
-    await settle(150);
+    await s.sync();
     for (const topic of TOPICS) {
       assert.equal(s.pushes(topic).length, seen[topic]! + (expected[topic] ?? 0), `${topic} pushes: expected ${expected[topic] ?? 0} new`);
       seen[topic] = s.pushes(topic).length;

@@ -7,7 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sign } from '../../src/dialects/bybit/auth.js';
 import { parseMaxActiveTime } from '../../src/dialects/bybit/stream.js';
-import { BybitFixture, settle, type BybitAccount } from './client.js';
+import { listeners } from '../support/barriers.js';
+import { ManualTime } from '../support/manual-time.js';
+import { BybitFixture, type BybitAccount } from './client.js';
 
 describe('bybit stream: auth, ping, subscribe', () => {
   let f: BybitFixture;
@@ -124,7 +126,7 @@ describe('bybit stream: auth, ping, subscribe', () => {
     await s.request({ op: 'unsubscribe', args: ['order'] });
     await a.rest.must('/v5/order/cancel-all', { category: 'linear', symbol: 'BTCUSDT' });
     await s.next('wallet', 1);
-    await settle();
+    await s.sync();
     assert.equal(s.pushes('order').length, 1);
     assert.equal(s.pushes('position').length, 0, 'not subscribed');
   });
@@ -135,7 +137,7 @@ describe('bybit stream: auth, ping, subscribe', () => {
     await b.rest.must('/v5/order/create', { category: 'linear', symbol: 'BTCUSDT', side: 'Buy', orderType: 'Limit', qty: '0.001', price: '50000' });
     await a.rest.must('/v5/order/create', { category: 'linear', symbol: 'BTCUSDT', side: 'Sell', orderType: 'Limit', qty: '0.001', price: '70000' });
     await s.next('order', 0);
-    await settle();
+    await s.sync();
     assert.equal(s.pushes('order').length, 1);
     assert.equal((s.pushes('order')[0]!.data as { side: string }[])[0]!.side, 'Sell');
     for (const push of s.pushes()) {
@@ -148,33 +150,39 @@ describe('bybit stream: auth, ping, subscribe', () => {
 
 describe('bybit stream: idle cut-off', () => {
   let f: BybitFixture;
-  before(async () => { f = await BybitFixture.start({ dialectSettings: { 'bybit.idleMs': 400, 'bybit.minActiveTimeMs': 200 } }); });
+  // Time moved by hand: a connection idles out only when a test steps over its deadline. A ping
+  // round trip after a step proves the connection was still open then (a cut one answers nothing).
+  const time = new ManualTime();
+  before(async () => { f = await BybitFixture.start({ dialectSettings: { 'bybit.idleMs': 400, 'bybit.minActiveTimeMs': 200 }, clock: time, timers: time }); });
   after(async () => { await f.stop(); });
 
   it('no ping-pong and no data for bybit.idleMs: the server cuts the connection (4000)', async () => {
     const s = await f.connect();
-    const opened = Date.now();
+    await time.advance(399);
+    await s.sync(); // open 1 ms before the idle time; the ping is activity: the cut is now due 400 ms later
+    await time.advance(400);
     await s.until(() => s.closed !== null, 'the idle close', 5_000);
     assert.equal(s.closed!.code, 4000);
     assert.match(s.closed!.reason, /no ping-pong and no data/);
-    assert.ok(Date.now() - opened >= 350, 'not before the idle time');
   });
 
   it('pings keep it open past the idle time', async () => {
     const s = await f.connect();
     for (let i = 0; i < 4; i++) {
-      await settle(200);
+      await time.advance(200);
       assert.equal((await s.request({ op: 'ping' })).op, 'pong');
     }
     assert.equal(s.closed, null, 'alive after 800 ms of pings at 200 ms');
+    await time.advance(400);
     await s.until(() => s.closed !== null, 'the idle close after pings stop', 5_000);
   });
 
   it('max_active_time in the URL sets the cut-off (clamped to its bounds), as Bybit does', async () => {
     const s = await f.connect('?max_active_time=1s');
-    const opened = Date.now();
+    await time.advance(999);
+    await s.sync(); // not cut after the default 400 ms
+    await time.advance(1_000);
     await s.until(() => s.closed !== null, 'the idle close', 5_000);
-    assert.ok(Date.now() - opened >= 900, 'cut after 1 s, not after the default 400 ms');
     assert.equal(parseMaxActiveTime('45s', 30_000, 600_000), 45_000);
     assert.equal(parseMaxActiveTime('2m', 30_000, 600_000), 120_000);
     assert.equal(parseMaxActiveTime('10s', 30_000, 600_000), 30_000, 'below 30 s: 30 s');
@@ -199,8 +207,7 @@ describe('bybit stream: connections per account', () => {
     await second.until(() => second.closed !== null, 'the close');
     assert.equal(second.closed!.code, 4009);
     first.close();
-    await first.until(() => first.closed !== null, 'the first close');
-    await settle(50);
+    await listeners(f.server.exchange.events, a.accountId, 0, 'the first connection to be released');
     const third = await f.connect();
     assert.equal((await third.auth(a.apiKey, a.secret)).success, true);
   });

@@ -7,6 +7,7 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BinanceCcxtFixture, BTC, base, T, units, type BinanceCcxtAccount as Account } from './binanceusdm-fixture.js';
+import { listeners } from '../support/barriers.js';
 import { cacheRows, watchUntil, withTimeout } from './helpers.js';
 
 describe('ccxt binanceusdm (protocols.md §6.1 config)', () => {
@@ -91,10 +92,11 @@ describe('ccxt binanceusdm (protocols.md §6.1 config)', () => {
   it('watchOrders, watchMyTrades, watchBalance, watchPositions (no snapshot) see a fill as the engine did', async () => {
     const a = await account();
     const b = await account();
-    // Subscribe first: the first watch of each kind opens the stream.
+    // Subscribe first: the first watch of each kind opens the stream. Binance acknowledges nothing on
+    // a user-data stream: the barrier is the server binding the account to the connection.
     const watching = [a.ex.watchOrders(BTC), a.ex.watchMyTrades(BTC), a.ex.watchBalance(), a.ex.watchPositions([BTC])];
     for (const w of watching) w.catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await listeners(server.exchange.events, a.accountId, 1, 'ccxt\'s user-data stream to be bound');
     const { takerId } = await trade(b, a, 'sell', 0.02, 60_000);
     const ex = a.ex as unknown as { orders: unknown; myTrades: unknown; balance: Record<string, Record<string, { total?: number }>>; positions: Record<string, unknown> };
     await watchUntil(() => a.ex.watchOrders(BTC), () => cacheRows(ex.orders).some((o) => o.id === takerId && o.status === 'closed'), 'the filled order');
@@ -125,7 +127,7 @@ describe('ccxt binanceusdm (protocols.md §6.1 config)', () => {
     let positions: typeof snapshot = [];
     const pending = a.ex.watchPositions([BTC]).then((r) => { positions = r; });
     pending.catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await listeners(server.exchange.events, a.accountId, 1, 'ccxt\'s user-data stream to be bound');
     await trade(b, a, 'buy', 0.01, 60_000);
     const after = position(a.accountId);
     await watchUntil(async () => { positions = await a.ex.watchPositions([BTC]); }, () => positions.some((x) => x.contracts === base(Math.abs(after.qty))), 'the pushed position');

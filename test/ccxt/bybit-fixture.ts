@@ -11,7 +11,7 @@ import type { OrderSnapshot, PositionSnapshot } from '../../src/engine/types.js'
 import type { AccountView, WalletView } from '../../src/engine/view.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { AdminClient } from '../support/xt-client.js';
-import { BTC, withTimeout } from './helpers.js';
+import { BTC, tap, withTimeout } from './helpers.js';
 
 export const T = 5_000;
 const ADMIN = 'ccxt-bybit-admin';
@@ -56,6 +56,7 @@ export async function startFixture(): Promise<Fixture> {
       urls: { api: { spot: `${H}/bybit`, futures: `${H}/bybit`, v2: `${H}/bybit`, public: `${H}/bybit`, private: `${H}/bybit`,
         ws: { private: { contract: `${W}/bybit/v5/private` } } } },
     });
+    tap(ex);
     instances.push(ex);
     return ex;
   };

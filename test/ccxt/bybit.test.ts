@@ -16,7 +16,7 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import ccxt from 'ccxt';
-import { BTC, cacheRows, num, rejectionOf, sleep, watchUntil, withTimeout } from './helpers.js';
+import { BTC, cacheRows, num, rejectionOf, tap, watchUntil, withTimeout } from './helpers.js';
 import { place, startFixture, T, type Fixture } from './bybit-fixture.js';
 
 /** ccxt's REST balance for the engine wallet: Bybit's wallet-balance row. */
@@ -24,6 +24,9 @@ function restBalance(f: Fixture, accountId: number): { free: number; used: numbe
   const w = f.wallet(accountId);
   return { free: num(w.availableBalance), used: num(w.walletBalance - w.availableBalance), total: num(w.walletBalance), debt: 0 };
 }
+
+/** Bybit's ack of a subscribe op, as ccxt handles it: from then on the topic's pushes reach its caches. */
+const subscribeAck = (message: Record<string, unknown>): boolean => message.op === 'subscribe' && message.success === true;
 
 describe('ccxt bybit: markets and REST', () => {
   let f: Fixture;
@@ -160,19 +163,14 @@ describe('ccxt bybit: the private stream', () => {
     const a = await f.account('0');
     const unified = (): Record<string, { free?: number; used?: number; total?: number }> =>
       ((a.ex.balance as Record<string, unknown> | undefined)?.['unified'] ?? {}) as Record<string, { free?: number; used?: number; total?: number }>;
-    // ccxt resolves on data only: deposit until its subscription has landed and a push came (no sleep
-    // as a barrier); the balance it shows is then the engine's, however many deposits that took.
+    // ccxt resolves on data only: once Bybit acknowledged the wallet subscription, a deposit is pushed.
+    const acked = tap(a.ex).next(subscribeAck, 'the wallet subscription');
     const first = a.ex.watchBalance();
-    let balance: Awaited<typeof first> | null = null;
-    for (let i = 0; balance === null && i < 50; i++) {
-      await f.admin.deposit(a.accountId, '1000');
-      balance = await Promise.race([first, f.admin.request('GET', '/status').then(() => null)]);
-    }
-    balance ??= await withTimeout(first, T, 'watchBalance');
-    await watchUntil(() => a.ex.watchBalance(), () => unified()['USDT']?.total === num(f.wallet(a.accountId).walletBalance), 'every deposit');
-    const deposited = num(f.wallet(a.accountId).walletBalance);
-    assert.deepEqual([unified()['USDT']?.free, unified()['USDT']?.used, unified()['USDT']?.total], [deposited, 0, deposited]);
-    assert.equal(deposited % 1000, 0);
+    await acked;
+    await f.admin.deposit(a.accountId, '1000');
+    await withTimeout(first, T, 'watchBalance');
+    await watchUntil(() => a.ex.watchBalance(), () => unified()['USDT']?.total === 1000, 'the deposit');
+    assert.deepEqual([unified()['USDT']?.free, unified()['USDT']?.used, unified()['USDT']?.total], [1000, 0, 1000]);
 
     await place(a, 'limit', 'buy', 0.001, 60_000);
     const w = f.wallet(a.accountId);
@@ -187,8 +185,9 @@ describe('ccxt bybit: the private stream', () => {
     const a = await f.account();
     const taker = await f.account();
     const orders = () => cacheRows(a.ex.orders);
+    const acked = tap(a.ex).next(subscribeAck, 'the order subscription');
     const pending = a.ex.watchOrders();
-    await sleep(200);
+    await acked;
     const id = await place(a, 'limit', 'sell', 0.002, 60_000, { clientOrderId: 'wo-1' });
     await withTimeout(pending, T, 'watchOrders (new)');
     let row = orders().find((o) => o.id === id) as unknown as Record<string, unknown>;
@@ -220,8 +219,9 @@ describe('ccxt bybit: the private stream', () => {
     const maker = await f.account();
     const taker = await f.account();
     const trades = () => cacheRows(taker.ex.myTrades) as unknown as Record<string, unknown>[];
+    const acked = tap(taker.ex).next(subscribeAck, 'the execution subscription');
     const pending = taker.ex.watchMyTrades();
-    await sleep(200);
+    await acked;
     await place(maker, 'limit', 'sell', 0.001, 60_000);
     await place(maker, 'limit', 'sell', 0.001, 60_100);
     const takerId = await place(taker, 'market', 'buy', 0.0015);
@@ -245,8 +245,9 @@ describe('ccxt bybit: the private stream', () => {
     const cache = () => cacheRows(a.ex.positions) as unknown as { symbol: string; side: string; contracts: number; entryPrice: number; info: Record<string, unknown> }[];
     const snapshot = await withTimeout(a.ex.watchPositions(), T, 'watchPositions (snapshot)');
     assert.deepEqual(snapshot, [], 'no open position: an empty REST snapshot');
+    const acked = tap(a.ex).next(subscribeAck, 'the position subscription');
     const live = a.ex.watchPositions();
-    await sleep(200);
+    await acked;
     await place(maker, 'limit', 'sell', 0.001, 60_000);
     await place(a, 'market', 'buy', 0.001);
     await withTimeout(live, T, 'watchPositions (push)');

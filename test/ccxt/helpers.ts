@@ -40,12 +40,103 @@ export interface Account extends Credentials {
 
 export { withTimeout };
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Wakes whoever waits on any tapped instance's next message (watchUntil). */
+const messageWaiters = new Set<() => void>();
+const nextMessage = (): Promise<void> => new Promise((resolve) => messageWaiters.add(resolve));
+
+/**
+ * The messages ccxt handled on an instance's sockets, seen as they are handled: the wake-up of
+ * watchUntil and the barrier of `subscribed` (an exchange's ack, seen as ccxt handles it). ccxt binds
+ * `handleMessage` when it opens a socket, so the tap wraps the instance's (for sockets opened later)
+ * and the callback of every socket already open. The fixtures tap each instance they make.
+ */
+export class MessageTap {
+  private readonly waiters = new Set<(message: unknown) => void>();
+
+  constructor(ex: object) {
+    const target = ex as { handleMessage: (client: unknown, message: unknown) => unknown; clients?: Record<string, { onMessageCallback: (client: unknown, message: unknown) => unknown }> };
+    const seen = (message: unknown): void => this.seen(message);
+    const original = target.handleMessage;
+    target.handleMessage = function (this: unknown, client: unknown, message: unknown): unknown {
+      try {
+        return original.call(this, client, message);
+      } finally {
+        seen(message);
+      }
+    };
+    for (const client of Object.values(target.clients ?? {})) {
+      const callback = client.onMessageCallback;
+      client.onMessageCallback = (c, message) => {
+        try {
+          return callback(c, message);
+        } finally {
+          seen(message);
+        }
+      };
+    }
+  }
+
+  /** The first message handled from now on that `matches`, within `ms`. */
+  next(matches: (message: Record<string, unknown>) => boolean, what: string, ms = 5_000): Promise<Record<string, unknown>> {
+    return withTimeout(new Promise((resolve) => {
+      const waiter = (message: unknown): void => {
+        if (typeof message === 'object' && message !== null && matches(message as Record<string, unknown>)) {
+          this.waiters.delete(waiter);
+          resolve(message as Record<string, unknown>);
+        }
+      };
+      this.waiters.add(waiter);
+    }), ms, what);
+  }
+
+  /** Resolves once `condition` holds: now, or after a message ccxt handled (within `ms`). */
+  until(condition: () => boolean, what: string, ms = 5_000): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return withTimeout(new Promise<void>((resolve) => {
+      const waiter = (): void => {
+        if (!condition()) return;
+        this.waiters.delete(waiter);
+        resolve();
+      };
+      this.waiters.add(waiter);
+    }), ms, what);
+  }
+
+  private seen(message: unknown): void {
+    for (const waiter of [...this.waiters]) waiter(message);
+    const waiting = [...messageWaiters];
+    messageWaiters.clear();
+    for (const wake of waiting) wake();
+  }
+}
+
+const taps = new WeakMap<object, MessageTap>();
+
+/** The instance's tap (made on first use: before its first watch, so that every socket is seen). */
+export function tap(ex: object): MessageTap {
+  let found = taps.get(ex);
+  if (found === undefined) {
+    found = new MessageTap(ex);
+    taps.set(ex, found);
+  }
+  return found;
+}
+
+/**
+ * Starts `watch` and waits until ccxt handled the exchange's ack of its subscription (`isAck`):
+ * from then on every push of the subscribed topics reaches ccxt's caches. The watch keeps running.
+ */
+export async function subscribed(ex: object, watch: () => Promise<unknown>, isAck: (message: Record<string, unknown>) => boolean, what: string, ms = 5_000): Promise<void> {
+  const ack = tap(ex).next(isAck, `the ack of ${what}`, ms);
+  void watch().catch(() => undefined);
+  await ack;
+}
 
 /**
  * Calls `watch` until `check` holds. `check` should read ccxt's caches (ex.orders, ex.myTrades,
  * ex.balance, ex.positions): a push that arrives while no watch is pending is merged into the cache
- * but resolves nothing, so the result of one watch call alone can miss it.
+ * but resolves nothing, so the result of one watch call alone can miss it. The cache is re-checked
+ * whenever the watch settles and whenever ccxt handles a message on a tapped instance.
  */
 export async function watchUntil(watch: () => Promise<unknown>, check: () => boolean, what: string, ms = 5_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -57,8 +148,10 @@ export async function watchUntil(watch: () => Promise<unknown>, check: () => boo
     pending.catch((error: unknown) => {
       lastError = error;
     });
-    // Re-check the cache at least every 100 ms, whether or not this watch call resolves.
-    await Promise.race([pending.then(() => undefined, () => undefined), sleep(Math.min(100, left))]);
+    let timer: NodeJS.Timeout | undefined;
+    const deadlineReached = new Promise<void>((resolve) => { timer = setTimeout(resolve, left); });
+    await Promise.race([pending.then(() => undefined, () => undefined), nextMessage(), deadlineReached]);
+    clearTimeout(timer);
   }
 }
 
@@ -121,6 +214,7 @@ export async function startFixture(markPrice = '60000', positionMode: PositionMo
       options: { defaultType: 'swap', ...extra.options },
       urls: { api: { spot: H, linear: H, inverse: H, user: H, ws: { contract: `${W}/ws` } } },
     });
+    tap(ex);
     instances.push(ex);
     return ex;
   };

@@ -20,7 +20,7 @@ import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import type { PositionSnapshot } from '../../src/engine/types.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { AdminClient } from '../support/xt-client.js';
-import { BTC, cacheRows, ETH, num, rejectionOf, sleep, watchUntil, withTimeout } from './helpers.js';
+import { BTC, cacheRows, ETH, num, rejectionOf, tap, watchUntil, withTimeout } from './helpers.js';
 
 const T = 5_000;
 const ADMIN = 'kucoin-ccxt-admin';
@@ -51,8 +51,25 @@ function kucoin(credentials: { apiKey: string; secret: string; passphrase: strin
       futuresPublic: `${H}/kucoin-futures`, futuresPrivate: `${H}/kucoin-futures`,
       ws: { private: `${W}/kucoin/uta` } } },
   });
+  tap(ex);
   instances.push(ex);
   return ex;
+}
+
+type WsClient = { subscriptions: Record<string, unknown> };
+
+/**
+ * Starts the watches and waits until KuCoin acknowledged every subscription they sent: ccxt's
+ * subscriptions (`keys`, its subscription hashes: a topic, 'contract' for the balance, a UTA channel)
+ * are there and no request is waiting for its ack (ccxt keeps a request id → topic entry until the
+ * ack: handleSubscriptionStatus). The tap re-checks after every message ccxt handles.
+ */
+async function subscribed(ex: KucoinPro, watches: (() => Promise<unknown>)[], keys: string[]): Promise<void> {
+  const clients = (): WsClient[] => Object.values((ex as unknown as { clients?: Record<string, WsClient> }).clients ?? {});
+  const waiting = (c: WsClient): boolean => Object.entries(c.subscriptions).some(([key, value]) => /^\d+$/.test(key) && typeof value === 'string');
+  const acked = (): boolean => keys.every((key) => clients().some((c) => key in c.subscriptions)) && !clients().some(waiting);
+  for (const watch of watches) void watch().catch(() => undefined);
+  await tap(ex).until(acked, `the acks of ${keys.join(', ')}`, T);
 }
 
 /** A funded account created for KuCoin (one-way, every contract ISOLATED), markets loaded. */
@@ -205,10 +222,7 @@ describe('ccxt kucoinfutures: the private streams', () => {
     const taker = await account();
     const ex = maker.ex;
     // Start the watchers (they subscribe), then trade.
-    void ex.watchBalance().catch(() => undefined);
-    void ex.watchOrders().catch(() => undefined);
-    void ex.watchMyTrades().catch(() => undefined);
-    await sleep(300);
+    await subscribed(ex, [() => ex.watchBalance(), () => ex.watchOrders(), () => ex.watchMyTrades()], ['contract', '/contractMarket/tradeOrders']);
     const makerId = await place(maker, 'limit', 'sell', 10, 60_000);
     await watchUntil(() => ex.watchOrders(), () => cacheRows(ex.orders).some((o) => o.id === makerId), 'the open order in ccxt\'s cache');
     const opened = cacheRows(ex.orders).find((o) => o.id === makerId)!;
@@ -247,8 +261,7 @@ describe('ccxt kucoinfutures: the private streams', () => {
     const a = await account();
     const first = await withTimeout(a.ex.watchPositions(), T, 'watchPositions (the REST snapshot)');
     assert.deepEqual(first, []);
-    void a.ex.watchPositions().catch(() => undefined);
-    await sleep(300);
+    await subscribed(a.ex, [() => a.ex.watchPositions()], ['positionAll']);
     await place(maker, 'limit', 'buy', 7, 60_000);
     await place(a, 'market', 'sell', 7);
     const rows = (): { contracts?: number; side?: string }[] => cacheRows(a.ex.positions) as unknown as { contracts?: number; side?: string }[];
@@ -270,8 +283,7 @@ describe('ccxt kucoinfutures: the private streams', () => {
     const a = await account();
     const snapshot = await withTimeout(a.ex.watchPosition(BTC), T, 'watchPosition (the REST snapshot)');
     assert.equal(cacheRows(snapshot).length, 1, 'the snapshot: one (flat) position from GET /api/v1/position');
-    void a.ex.watchPosition(BTC).catch(() => undefined);
-    await sleep(300);
+    await subscribed(a.ex, [() => a.ex.watchPosition(BTC)], ['/contract/position:XBTUSDTM']);
     await place(maker, 'limit', 'sell', 3, 60_000);
     await place(a, 'market', 'buy', 3);
     const rows = (): Record<string, unknown>[] => cacheRows(a.ex.positions) as unknown as Record<string, unknown>[];

@@ -15,6 +15,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import ccxt from 'ccxt';
 import type { OrderState } from '../../src/engine/types.js';
+import { eventually } from '../support/barriers.js';
 import {
   BTC, cacheRows, num, rejectionOf, startFixture, watchUntil, withTimeout, type Account, type Fixture,
 } from './helpers.js';
@@ -360,7 +361,7 @@ describe('ccxt xt: markets and REST trading', () => {
     const a = await f.account();
     await trade(maker, a, 'sell', 1);
     const firstTime = f.server.exchange.history.trades(a.accountId)[0]!.time;
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(() => f.server.exchange.now() > firstTime, 'the server clock to pass the first trade\'s time');
     await trade(maker, a, 'sell', 2);
     const secondTime = f.server.exchange.history.trades(a.accountId)[0]!.time;
     assert.ok(secondTime > firstTime);

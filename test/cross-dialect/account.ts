@@ -328,16 +328,6 @@ export class WatchedAccount {
     }]));
   }
 
-  /** Frames delivered since the last beginStep() (at the scenario's end there must be none). */
-  trailing(): string[] {
-    const out: string[] = [];
-    for (const s of this.streams) {
-      const { actual } = s.delivery([]);
-      if (actual.length > 0) out.push(`[${this.label}] ${s.name} pushed after the last step: ${JSON.stringify(actual)}`);
-    }
-    return out;
-  }
-
   close(): void {
     for (const s of this.streams) s.close();
   }

@@ -3,8 +3,9 @@
  *
  * Four funded accounts trade with each other over signed XT REST (limit and market orders with
  * client order ids, cancels, immediate idempotent retries), each account's XT stream is connected,
- * and at seeded-random moments the process is SIGKILLed — sometimes in the middle of an admin
- * snapshot, sometimes again during the next start-up — then restarted. Repeated for CYCLES cycles;
+ * and after a seeded-random number of commands sent the process is SIGKILLed, with commands in
+ * flight — sometimes in the middle of an admin snapshot, sometimes again during the next start-up —
+ * then restarted. Repeated for CYCLES cycles;
  * the last one ends with a graceful SIGTERM and one more restart.
  *
  * How "equals an uninterrupted run" is checked (the method, and why it is sound):
@@ -43,7 +44,7 @@ import type { Command } from '../../src/engine/types.js';
 import { systemClock } from '../../src/service/clock.js';
 import {
   admin, ALL_TOPICS, canonical, crashImage, createFunded, killAllServers, Reference, cleanup, removeDir, Rest, ResumeStream, rng,
-  seedFrom, ServerProcess, sleep, snapshotsOf, tempDir, withTimeout, type Funded, type RawPush, type Rng, type XtReply,
+  seedFrom, ServerProcess, snapshotsOf, tempDir, withTimeout, type Funded, type RawPush, type Rng, type XtReply,
 } from './support.js';
 
 const TOKEN = 'crash-admin-token';
@@ -192,6 +193,17 @@ test(`SIGKILL under load: ${CYCLES} crash/restart cycles of the real process`, {
       let stopped = false;
       let killing = false;
       let sent = 0;
+      /** Resolves once `n` commands have been sent in this cycle (the load's own count is the clock). */
+      const sentWaiters = new Set<() => void>();
+      const sentReach = (n: number): Promise<void> => new Promise((resolve) => {
+        const check = (): void => {
+          if (sent < n) return;
+          sentWaiters.delete(check);
+          resolve();
+        };
+        sentWaiters.add(check);
+        check();
+      });
       const worker = async (account: Account, r: Rng): Promise<void> => {
         const rest = new Rest(server.url, account.apiKey, account.secret, 4_000);
         let n = 0;
@@ -199,6 +211,7 @@ test(`SIGKILL under load: ${CYCLES} crash/restart cycles of the real process`, {
         while (!stopped) {
           const roll = r();
           sent += 1;
+          for (const waiter of [...sentWaiters]) waiter();
           if (roll < 0.22 && account.open.length > 0) {
             const orderId = account.open.splice(r.int(0, account.open.length - 1), 1)[0]!;
             const reply = await rest.post('/future/trade/v1/order/cancel', { orderId });
@@ -241,13 +254,13 @@ test(`SIGKILL under load: ${CYCLES} crash/restart cycles of the real process`, {
       const workers = accounts.map((account, i) => worker(account, rng(seed + cycle * 101 + i)));
       await withTimeout(Promise.all(subscriptions), 10_000, `${where(cycle)}: subscriptions`);
 
-      const runMs = last ? 1_200 : random.int(300, 1_800);
-      const snapshotAt = !last && random.chance(0.6) ? random.int(50, runMs) : null;
+      const runCommands = last ? 300 : random.int(80, 500);
+      const snapshotAt = !last && random.chance(0.6) ? random.int(20, runCommands) : null;
       let snapshotDone: Promise<unknown> = Promise.resolve();
       if (snapshotAt !== null) {
-        snapshotDone = sleep(snapshotAt).then(() => api.request('POST', '/snapshot')).then(() => { stats.snapshots += 1; }, () => undefined);
+        snapshotDone = sentReach(snapshotAt).then(() => api.request('POST', '/snapshot')).then(() => { stats.snapshots += 1; }, () => undefined);
       }
-      await sleep(runMs);
+      await withTimeout(sentReach(runCommands), 30_000, `${where(cycle)}: ${runCommands} commands sent`);
 
       if (!last) {
         // --- the crash
@@ -305,7 +318,8 @@ test(`SIGKILL under load: ${CYCLES} crash/restart cycles of the real process`, {
       // --- restart (sometimes crash during start-up first)
       if (!last && random.chance(0.3)) {
         const early = ServerProcess.spawn(dir, TOKEN);
-        await sleep(random.int(0, 150));
+        // Real time on purpose: the kill lands at a random moment of a start-up that prints nothing while it replays.
+        await new Promise((resolve) => setTimeout(resolve, random.int(0, 150)));
         await early.kill('SIGKILL');
         stats.startupKills += 1;
         lastLines = early.lines;

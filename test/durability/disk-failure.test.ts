@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import {
   ALL_TOPICS, expectOk, faultyOps, gapFree, newFaults, readJournalCopy, rebind, referenceOf, cleanup, ResumeStream, segmentsOf,
-  sleep, startNode, tempDir, trader, withTimeout, type Faults, type Node, type Trader, type XtReply,
+  startNode, tempDir, trader, withTimeout, type Faults, type Node, type Trader, type XtReply,
 } from './support.js';
 
 /** A clear XT failure: the envelope, and a message that says the command was not saved / the disk failed. */
@@ -92,7 +92,7 @@ async function assertStateIsTheJournal(w: World, oks: { clientOrderId: string; o
   // The stream saw exactly what the journal says happened to account a: failed commands pushed nothing.
   const expected = reference.framesAfter(w.a.accountId, w.subscribedSeq);
   await w.stream.until(() => w.stream.pushes.length >= expected.length, 3_000, 'pushes to settle');
-  await sleep(50);
+  await w.stream.sync();
   assert.deepEqual(w.stream.pushes.map((p) => p.text), expected, 'pushes = the journal\'s events of account a, exactly');
 }
 
@@ -133,7 +133,7 @@ describe('a failing disk', { timeout: 90_000 }, () => {
       const id = cid('fail');
       const reply = await withTimeout(buy(w.a, '59001', id), 5_000, 'the reply to an order on a failing disk');
       w.faults.write = null;
-      await sleep(150);
+      await w.stream.sync(); // a push of the failed order would have come before the pong
       const afterFailure = await observe(w);
       assert.deepEqual(afterFailure, before, 'nothing changed: cmdSeq, state hash, pushes, journal bytes, nothing in flight');
       assert.ok(w.faults.calls.failedWrites > 0 || w.faults.calls.datasync > 0, 'the fault was hit');
@@ -166,7 +166,7 @@ describe('a failing disk', { timeout: 90_000 }, () => {
     const ids = failing.map((f) => f.id);
     const replies = await withTimeout(Promise.all(failing.map((f) => f.reply)), 5_000, 'replies on a failing disk');
     w.faults.write = null;
-    await sleep(100);
+    await w.stream.sync();
     replies.forEach((r) => assert.equal(r.body?.returnCode, 1, `every order on the failing disk fails: ${JSON.stringify(r.body)}`));
     assert.deepEqual(await observe(w), before, 'nothing changed');
     const oks = await Promise.all(Array.from({ length: 8 }, async (_, i) => {
@@ -237,7 +237,7 @@ describe('a failing disk', { timeout: 90_000 }, () => {
         assert.match(direct, /JournalError.*restart/, 'the service-level error says to restart');
         const laterAdmin = await w.node.admin.request<{ error?: string }>('POST', '/deposit', { accountId: w.a.accountId, asset: 'USDT', amount: '1' });
         assert.ok(laterAdmin.status >= 400, 'admin commands are refused too');
-        await sleep(100);
+        await w.stream.sync();
         const now = await observe(w);
         assert.equal(now.cmdSeq, before.cmdSeq, 'nothing applied');
         assert.equal(now.hash, before.hash, 'state unchanged');
@@ -339,7 +339,7 @@ describe('a failing disk', { timeout: 90_000 }, () => {
   async function rotationFailure(before: Observed): Promise<void> {
     w.faults.openSegment = 'ENOSPC';
     const snapshot = w.node.server.store!.snapshot().then(() => 'resolved', (e: unknown) => `rejected: ${String(e)}`);
-    const settled = await Promise.race([snapshot, sleep(3_000).then(() => 'still pending after 3 s')]);
+    const settled = await withTimeout(snapshot, 3_000, 'the snapshot').catch(() => 'still pending after 3 s');
     w.faults.openSegment = null;
     const reply = await withTimeout(buy(w.a, '58100', cid('r')), 5_000, 'an order after the failed rotation');
     const afterwards = await observe(w);

@@ -13,7 +13,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import { startServer } from '../../src/server/server.js';
 import {
-  ADMIN, admin, ALL_TOPICS, cleanup, expectOk, gapFree, restingBuy, ResumeStream, segmentsOf, sleep, snapshotsOf, startNode, tempDir, trader,
+  ADMIN, admin, ALL_TOPICS, cleanup, expectOk, gapFree, restingBuy, ResumeStream, segmentsOf, snapshotsOf, startNode, tempDir, trader,
   type Node, type Trader,
 } from './support.js';
 
@@ -73,7 +73,7 @@ describe('resume from the journal, beyond a replay window of 10 events', { timeo
     for (const reply of await during) expectOk(reply, 'an order during the replay');
     const end = seqOf(node, a);
     await assertWitnessed(stream, 0, end, 'from seq 0');
-    await sleep(100);
+    await stream.sync();
     assert.equal(stream.pushes.length, end, 'exactly once: nothing after the last event');
     // The ack is the first thing the resumed connection received; then the deposit, seq 1.
     assert.equal(JSON.parse(stream.log[0]!).resume.recovered, true);
@@ -115,7 +115,7 @@ describe('resume from the journal, beyond a replay window of 10 events', { timeo
     assert.equal(refused.resume?.recovered, false);
     assert.match((refused.resume as { reason: string }).reason, /retained history|snapshot/);
     assert.equal(refused.seq, seqOf(node, a), 'the ack says where the account is, for a REST snapshot');
-    await sleep(150);
+    await gone.sync();
     assert.equal(gone.pushes.length, 0, 'never a partial replay');
     // Live pushes flow on the refused connection.
     expectOk(await restingBuy(a, undefined, '35000'), 'order');

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import {
   abandon, ADMIN, admin, ALL_TOPICS, crashImage, createFunded, expectOk, gapFree, cleanup, rebind, Rest, restingBuy,
-  ResumeStream, rng, seedFrom, ServerProcess, sleep, startNode, tempDir, trader, withTimeout, type Ack, type Node, type Trader,
+  ResumeStream, rng, seedFrom, ServerProcess, startNode, tempDir, trader, withTimeout, type Ack, type Node, type Trader,
 } from './support.js';
 
 const streams: ResumeStream[] = [];
@@ -35,9 +35,9 @@ afterEach(() => {
 });
 after(cleanup);
 
-/** Waits a little and asserts nothing more arrived on `stream`. */
-async function assertQuiet(stream: ResumeStream, count: number, what: string, ms = 150): Promise<void> {
-  await sleep(ms);
+/** Asserts nothing more arrived on `stream`, past a ping/pong round trip. */
+async function assertQuiet(stream: ResumeStream, count: number, what: string): Promise<void> {
+  await stream.sync();
   assert.equal(stream.pushes.length, count, `${what}: nothing more may arrive; got ${JSON.stringify(stream.pushes.slice(count).map((p) => p.seq))}`);
 }
 
@@ -148,7 +148,7 @@ describe('resume at the edges of a small replay window (30 events)', { timeout: 
       const s = await connect(node);
       const ack: Ack = await s.subscribe(a.listenKey, ALL_TOPICS, bad);
       assert.equal(ack.code, 1, `resume ${JSON.stringify(bad)} is refused`);
-      await assertQuiet(s, 0, `bad resume ${JSON.stringify(bad)}`, 30);
+      await assertQuiet(s, 0, `bad resume ${JSON.stringify(bad)}`);
     }
   });
 
@@ -280,7 +280,9 @@ describe('resume under load and REST snapshots (default window)', { timeout: 90_
         assert.equal((ack.resume as { from: number }).from, last + 1);
         // Nothing of this connection's pushes may come before its ack.
         assert.equal(stream.log.findIndex((text) => text.startsWith('{"topic"')) > stream.logIndexOfAck(id) || stream.pushes.length === 0, true);
-        await sleep(random.int(0, 60));
+        // The cut lands after a seeded number of this connection's pushes (0: at once), under the load.
+        const pushes = random.int(0, 8);
+        await stream.until(() => stream.pushes.length >= pushes, 5_000, `${pushes} pushes before the cut`);
         // Cut the connection abruptly, as a network failure would.
         stream.terminate();
         await stream.until(() => stream.closed !== null, 2_000, 'close');
@@ -325,7 +327,9 @@ describe('resume under load and REST snapshots (default window)', { timeout: 90_
         assert.equal(reply.body?.returnCode, 0);
         assert.equal(typeof reply.body!.seq, 'number', `${kind}: the snapshot carries its seq`);
         snaps.push({ kind, seq: reply.body!.seq!, result: reply.body!.result });
-        await sleep(random.int(5, 30));
+        // The next snapshot a seeded number of pushes later, so that they catch the account at different seqs.
+        const later = stream.pushes.length + random.int(1, 4);
+        await stream.until(() => stream.pushes.length >= later, 5_000, 'the load to move the account on');
       }
     } finally {
       await traffic.stop();
@@ -437,7 +441,7 @@ describe('resume under load and REST snapshots (default window)', { timeout: 90_
         const ack = await resumed.subscribe(oneWay.listenKey, ALL_TOPICS, { epoch, seq: start.seq! });
         assert.equal(ack.resume?.recovered, true);
         await resumed.until(() => resumed.lastSeq() === current, 3_000, 'the replay');
-        await sleep(50);
+        await resumed.sync(); // anything pushed twice would have come before the pong
         const positions = (pushes: ResumeStream['pushes']) => pushes.filter((p) => p.topic === 'position')
           .map((p) => `seq ${p.seq}: ${String(p.data.positionSide)} size ${String(p.data.positionSize)}`);
         assert.deepEqual(resumed.pushes.map((p) => p.text), witness.pushes.map((p) => p.text),

@@ -11,9 +11,11 @@ import { after, describe, test } from 'node:test';
 import { CorruptJournalError, readJournal } from '../../src/persistence/journal.js';
 import { realFileOps } from '../../src/persistence/file-ops.js';
 import { readSnapshot, writeSnapshot } from '../../src/persistence/snapshots.js';
+import { eventually } from '../support/barriers.js';
+import { ManualTime } from '../support/manual-time.js';
 import { dirname, basename } from 'node:path';
 import {
-  ALL_TOPICS, crashImage, expectOk, readJournalCopy, rebind, referenceOf, cleanup, ResumeStream, segmentsOf, sleep, snapshotsOf,
+  ALL_TOPICS, crashImage, expectOk, readJournalCopy, rebind, referenceOf, cleanup, ResumeStream, segmentsOf, snapshotsOf,
   startNode, tempDir, trader, withTimeout, type Node, type Trader,
 } from './support.js';
 
@@ -122,7 +124,7 @@ describe('snapshots', { timeout: 90_000 }, () => {
             assert.deepEqual(ack.resume, { recovered: true, from: resumeFrom + 1, to: final.accountSeq });
             const expected = witness.slice(resumeFrom + 1 - witnessFirst);
             await stream.until(() => stream.pushes.length >= expected.length, 3_000, 'the replay');
-            await sleep(50);
+            await stream.sync();
             assert.deepEqual(stream.pushes.map((p) => p.text), expected, 'replayed pushes = the ones pushed live');
           } finally {
             stream.close();
@@ -176,19 +178,42 @@ describe('snapshots', { timeout: 90_000 }, () => {
     }
   });
 
+  // The periodic check runs on time moved by hand (ManualTime: the store's timer and clock). A
+  // check that starts a snapshot does so synchronously, so right after a step `snapshotting()` says
+  // whether it did; a snapshot started is awaited through the store's onSnapshot report.
+  const snapshotting = (store: NonNullable<Node['server']['store']>): boolean => (store as unknown as { snapshotting: unknown }).snapshotting !== null;
+  const nextSnapshot = (store: NonNullable<Node['server']['store']>): Promise<void> => new Promise((resolve) => {
+    const previous = store.onSnapshot;
+    store.onSnapshot = (stats) => {
+      store.onSnapshot = previous;
+      previous?.(stats);
+      resolve();
+    };
+  });
+
   test('periodic snapshots: after snapshotEveryCommands commands', async () => {
     const dir = join(await tempDir('snap-count'), 'data');
-    const node = await startNode(dir, { snapshotEveryCommands: 20 });
+    const time = new ManualTime();
+    const node = await startNode(dir, { snapshotEveryCommands: 20, clock: time, timers: time });
     try {
       const a = await trader(node);
-      for (let i = 0; i < 25; i++) expectOk(await order(a, 'BUY', String(59000 + i)), 'order');
       const store = node.server.store!;
-      await withTimeout((async () => { while (store.lastSnapshot === null) await sleep(50); })(), 3_000, 'a snapshot by command count');
-      assert.ok(store.lastSnapshot!.cmdSeq >= 20);
+      for (let i = 0; i < 25; i++) expectOk(await order(a, 'BUY', String(59000 + i)), 'order');
+      const taken = nextSnapshot(store);
+      await time.advance(1_000); // the check runs every second at most
+      await withTimeout(taken, 3_000, 'a snapshot by command count');
+      assert.equal(store.lastSnapshot!.cmdSeq, node.server.exchange.engine.cmdSeq);
       assert.ok((await snapshotsOf(dir)).length >= 1);
       const seq = store.lastSnapshot!.cmdSeq;
-      await sleep(1_300);
-      assert.equal(store.lastSnapshot!.cmdSeq, seq, 'no new snapshot while fewer than 20 commands came');
+      for (let i = 0; i < 19; i++) expectOk(await order(a, 'BUY', String(58000 + i)), 'order');
+      await time.advance(3_000);
+      assert.equal(snapshotting(store), false, 'no new snapshot while fewer than 20 commands came');
+      assert.equal(store.lastSnapshot!.cmdSeq, seq);
+      expectOk(await order(a, 'BUY', '57000'), 'the 20th order');
+      const twentieth = nextSnapshot(store);
+      await time.advance(1_000);
+      await withTimeout(twentieth, 3_000, 'a snapshot after 20 more commands');
+      assert.equal(store.lastSnapshot!.cmdSeq, seq + 20);
     } finally {
       await node.server.close();
     }
@@ -196,20 +221,24 @@ describe('snapshots', { timeout: 90_000 }, () => {
 
   test('periodic snapshots: snapshotEveryMs after the last one when something happened, none when idle', async () => {
     const dir = join(await tempDir('snap-time'), 'data');
-    const node = await startNode(dir, { snapshotEveryMs: 250 });
+    const time = new ManualTime();
+    const node = await startNode(dir, { snapshotEveryMs: 250, clock: time, timers: time });
     try {
       const store = node.server.store!;
-      await sleep(600);
-      assert.equal(store.lastSnapshot, null, 'nothing happened: no snapshot');
+      await time.advance(1_000);
+      assert.equal(snapshotting(store), false, 'nothing happened: no snapshot');
+      assert.equal(store.lastSnapshot, null);
       const a = await trader(node);
       expectOk(await order(a, 'BUY', '59000'), 'order');
-      // The first may come between the account's commands (the timer runs on its own): wait for one covering all.
       const last = node.server.exchange.engine.cmdSeq;
-      await withTimeout((async () => { while ((store.lastSnapshot?.cmdSeq ?? 0) < last) await sleep(25); })(), 2_000, 'a snapshot by time');
+      const taken = nextSnapshot(store);
+      await time.advance(250);
+      await withTimeout(taken, 3_000, 'a snapshot by time');
       assert.equal(store.lastSnapshot!.cmdSeq, last);
       const count = (await snapshotsOf(dir)).length;
-      await sleep(700);
-      assert.equal((await snapshotsOf(dir)).length, count, 'idle: no further snapshots');
+      await time.advance(1_000);
+      assert.equal(snapshotting(store), false, 'idle: no further snapshot');
+      assert.equal((await snapshotsOf(dir)).length, count);
     } finally {
       await node.server.close();
     }
@@ -233,10 +262,10 @@ describe('snapshots', { timeout: 90_000 }, () => {
         done += 1;
       }
     });
-    await sleep(200);
+    await eventually(() => done >= 40, 'the load to be under way');
     const doneBefore = done;
     const stats = await node.server.store!.snapshot();
-    await sleep(200);
+    await eventually(() => done > doneBefore + 10, 'the load to keep going after the snapshot started', 10_000);
     running = false;
     await withTimeout(Promise.all(workers), 10_000, 'the load to stop');
     assert.ok(stats !== null);
@@ -248,7 +277,6 @@ describe('snapshots', { timeout: 90_000 }, () => {
     assert.equal(status.body.lastSnapshot?.cmdSeq, stats.cmdSeq);
     assert.equal(status.body.lastSnapshot?.pauseMs, stats.pauseMs, 'the admin status reports the pause');
     assert.deepEqual(errors, [], 'no command failed during the snapshot');
-    assert.ok(done > doneBefore + 10, `the load kept going (${done - doneBefore} commands after the snapshot started)`);
     const file = await readSnapshot(realFileOps, join(dir, 'snapshots'), `snapshot-${String(stats.cmdSeq).padStart(16, '0')}.snap`);
     const journal = await readJournalCopy(dir);
     const upTo = referenceOf(journal.records.filter((r) => r.seq <= stats.cmdSeq));

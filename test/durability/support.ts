@@ -51,8 +51,6 @@ export async function crashImage(dataDir: string, tag = 'image'): Promise<string
   return image;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 export { withTimeout };
 
 // Seeded PRNG: test/support/rng.ts
@@ -172,10 +170,13 @@ export interface XtReply<T = unknown> {
 }
 
 export class Rest {
+  /** Where the signed timestamp comes from: the wall clock, or an in-process server's clock (ManualTime). */
+  now: () => number = Date.now;
+
   constructor(readonly baseUrl: string, readonly apiKey: string, readonly secret: string, readonly timeoutMs = 5_000) {}
 
   private headers(path: string, method: string, rawQuery: string, rawBody: string): Record<string, string> {
-    const ts = String(Date.now());
+    const ts = String(this.now());
     return {
       'validate-appkey': this.apiKey,
       'validate-timestamp': ts,
@@ -323,7 +324,7 @@ export class ResumeStream {
           `acks ${JSON.stringify(this.acks)}, closed ${JSON.stringify(this.closed)}`);
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, 250));
+        const timer = setTimeout(resolve, left);
         this.waiters.push(() => {
           clearTimeout(timer);
           resolve();
@@ -351,6 +352,17 @@ export class ResumeStream {
 
   lastSeq(): number | null {
     return this.pushes.at(-1)?.seq ?? null;
+  }
+
+  /**
+   * The barrier: a ping/pong round trip. Pongs leave through the same outgoing queue as pushes, so
+   * when the pong is here every push the server queued before it read the ping is here too.
+   */
+  async sync(timeoutMs = 5_000): Promise<void> {
+    const pongs = (): number => this.log.filter((text) => text === 'pong').length;
+    const before = pongs();
+    this.socket.send('ping');
+    await this.until(() => pongs() > before, timeoutMs, 'the pong of a sync ping');
   }
 
   /** Index in the message log of the ack with this id (to check what came before and after it). */
@@ -434,9 +446,25 @@ export class ServerProcess {
   }
 
   private onListening: () => void = () => undefined;
+  /** Called after every line the process prints (lineMatching's waiters). */
+  private lineWaiters = new Set<() => void>();
+
+  /** Resolves once the process has printed a line that `matches` (already, or as it prints it). */
+  lineMatching(matches: (line: string) => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (!this.lines.some(matches)) return;
+        this.lineWaiters.delete(check);
+        resolve();
+      };
+      this.lineWaiters.add(check);
+      check();
+    });
+  }
 
   private onLine(raw: string): void {
     this.lines.push(raw);
+    for (const waiter of [...this.lineWaiters]) waiter();
     // Log lines are JSON (pino); the demo's credentials are plain text.
     let line = raw;
     if (raw.startsWith('{')) {
@@ -480,9 +508,7 @@ export class ServerProcess {
       await withTimeout(server.listening, timeoutMs, `perpstream to listen on ${dataDir}`);
       if (server.recovery?.newEpoch && server.recovery.cmdSeq === 0) {
         // main.ts makes its demo accounts right after it starts listening.
-        await withTimeout((async () => {
-          while (!server.lines.some((l) => l.startsWith('demo account bob'))) await sleep(10);
-        })(), timeoutMs, 'the demo accounts');
+        await withTimeout(server.lineMatching((l) => l.startsWith('demo account bob')), timeoutMs, 'the demo accounts');
       }
     } catch (error) {
       await server.kill('SIGKILL');
@@ -502,8 +528,12 @@ export class ServerProcess {
 }
 
 export async function killAllServers(): Promise<void> {
+  const exits = [...live].map((child) => new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  }));
   for (const child of [...live]) child.kill('SIGKILL');
-  while (live.size > 0) await sleep(10);
+  await Promise.all(exits);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -636,6 +666,7 @@ export interface Trader extends Funded {
 export async function trader(node: Node, deposit = '100000'): Promise<Trader> {
   const funded = await createFunded(node.admin, deposit);
   const rest = new Rest(node.server.url, funded.apiKey, funded.secret);
+  rest.now = () => node.server.exchange.now();
   const key = await rest.get<string>('/future/user/v1/user/listen-key');
   if (key.body?.returnCode !== 0) throw new Error(`listen-key: ${JSON.stringify(key)}`);
   return { ...funded, rest, listenKey: key.body.result };

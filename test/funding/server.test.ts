@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import { formatAmount, parseAmount } from '../../src/engine/fixed.js';
-import { Harness, nextPushes, settle, type TestAccount } from '../support/harness.js';
+import { Harness, nextPushes, type TestAccount } from '../support/harness.js';
+import { ManualTime } from '../support/manual-time.js';
 import type { Push } from '../support/xt-client.js';
 
 const EIGHT_HOURS = 8 * 60 * 60 * 1000;
@@ -55,7 +56,8 @@ describe('funding through the server: admin index and settlement, XT pushes', ()
     // uPnL: 10 × (600,100 − 600,000) × 1000 = 1,000,000 units = 0.01 USDT.
     expectPushes(await nextPushes(a.stream, aFrom, 1), [['position', { positionSide: 'LONG', positionSize: '10', markPrice: '60010', unrealizedProfit: '0.01', totalFundFee: '0' }]]);
     expectPushes(await nextPushes(b.stream, bFrom, 1), [['position', { positionSide: 'SHORT', positionSize: '10', markPrice: '60010', unrealizedProfit: '-0.01' }]]);
-    await settle();
+    await a.stream.sync();
+    await b.stream.sync();
     assert.equal(a.stream.pushes.length, aFrom + 1);
     assert.equal(b.stream.pushes.length, bFrom + 1);
   });
@@ -82,7 +84,7 @@ describe('funding through the server: admin index and settlement, XT pushes', ()
     const [aPos, aBal] = a.stream.pushes.slice(aFrom);
     assert.equal(aBal!.seq, aPos!.seq + 1);
     assert.equal(aPos!.seq, a.stream.pushes[aFrom - 1]!.seq + 2);
-    await settle();
+    await a.stream.sync();
     assert.equal(a.stream.pushes.length, aFrom + 2);
     // REST agrees: the wallet lost exactly the fee.
     const list = await a.rest.get<{ walletBalance: string }[]>('/future/user/v1/balance/list');
@@ -130,15 +132,16 @@ describe('funding through the server: admin index and settlement, XT pushes', ()
 
 describe('the price scheduler', () => {
   test('ticks sample prices while an index exists, and funding settles at the grid time it waited for', async () => {
-    // A clock 2 s before a funding time, running at wall-clock speed: enough for the set-up below
-    // to finish before the funding time even on a loaded machine (300 ms was not).
+    // Time moved by hand, from 2 s before a funding time: the set-up below happens at one instant.
     const target = (Math.floor(Date.now() / EIGHT_HOURS) + 1) * EIGHT_HOURS;
-    const offset = target - 2_000 - Date.now();
-    const harness = await Harness.start({ symbols: DEMO_SYMBOLS, clock: { now: () => Date.now() + offset }, priceTickMs: 20, fundingSchedule: true });
+    const time = new ManualTime(target - 2_000);
+    const harness = await Harness.start({ symbols: DEMO_SYMBOLS, clock: time, timers: time, priceTickMs: 20, fundingSchedule: true });
     try {
       const { exchange } = harness.server;
       const engine = exchange.engine;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      const idle = engine.cmdSeq;
+      await time.advance(100);
+      assert.equal(engine.cmdSeq, idle, 'no index: five ticks, no command');
       assert.equal(engine.prices('btc_usdt', exchange.now())!.premiumSamples, 0, 'no index: no ticks');
       const ids: number[] = [];
       for (let i = 0; i < 2; i++) {
@@ -153,8 +156,12 @@ describe('the price scheduler', () => {
       await place(ids[0]!, 'BUY', 'LONG');
       await place(ids[1]!, 'SELL', 'SHORT');
       await harness.admin.request('POST', '/index-price', { symbol: 'btc_usdt', price: '60000' });
-      const deadline = Date.now() + 10_000;
-      while (engine.prices('btc_usdt', exchange.now())!.lastFundingTime === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      const ticking = engine.cmdSeq;
+      await time.advance(1_000);
+      assert.equal(engine.cmdSeq - ticking, 50, 'with an index: one sampleRisk every 20 ms');
+      assert.equal(engine.prices('btc_usdt', exchange.now())!.lastFundingTime, null, '1 s before the funding time: not settled');
+      await time.advance(900);
+      assert.equal(engine.prices('btc_usdt', exchange.now())!.lastFundingTime, target, 'settled at the funding time');
       const info = engine.prices('btc_usdt', exchange.now())!;
       assert.equal(info.lastFundingTime, target, 'settled at the funding time');
       assert.equal(info.nextFundingTime, target + EIGHT_HOURS);

@@ -8,21 +8,24 @@ import type { Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { parseAmount } from '../../src/engine/fixed.js';
 import { CloseCode } from '../../src/gateway/limits.js';
-import { Harness, settle } from '../support/harness.js';
+import { listeners, nextTurn } from '../support/barriers.js';
+import { Harness } from '../support/harness.js';
+import { ManualTime } from '../support/manual-time.js';
 import { StreamClient } from '../support/xt-client.js';
 
 describe('gateway limits', () => {
   let harness: Harness;
+  // The idle cut-off runs on time the tests move by hand: nothing idles out unless a test steps over it.
+  const time = new ManualTime();
   before(async () => {
     harness = await Harness.start({
       limits: { maxQueueBytes: 256 * 1024, maxInboundFrameBytes: 4 * 1024, inboundPerSecond: 5, inboundBurst: 10, maxConnectionsPerAccount: 2 },
       xtIdleMs: 400,
+      clock: time,
+      timers: time,
     });
   });
   after(() => harness.stop());
-
-  // unref: a failed assertion before clearInterval must not keep the test process alive.
-  const keepAlive = (stream: StreamClient): NodeJS.Timeout => setInterval(() => stream.socket.send('ping'), 150).unref();
 
   test('a client that stops reading is closed with 4008; another account keeps receiving every push', async () => {
     // Its own server with a long idle deadline: a paused reader sends no pings, and on a loaded
@@ -37,7 +40,7 @@ describe('gateway limits', () => {
       for (let i = 0; i < 20_000; i++) {
         exchange.executeNow({ type: 'deposit', accountId: slow.accountId, asset: 'USDT', amount: parseAmount('1') });
         if (i % 50 === 0) exchange.executeNow({ type: 'deposit', accountId: healthy.accountId, asset: 'USDT', amount: parseAmount('1') });
-        if (i % 1000 === 0) await settle(1);
+        if (i % 1000 === 0) await nextTurn(); // let the server write, so its socket buffer fills
       }
       (slow.stream.socket as unknown as { _socket: Socket })._socket.resume();
       await slow.stream.until(() => slow.stream.closed !== null, 10_000, 'the slow client to be closed');
@@ -67,54 +70,55 @@ describe('gateway limits', () => {
 
   test('an account holds at most maxConnectionsPerAccount stream connections', async () => {
     const account = await harness.account('1'); // its first connection
-    const timers = [keepAlive(account.stream)];
     const second = await StreamClient.connect(harness.server.wsUrl);
-    timers.push(keepAlive(second));
     assert.equal((await second.subscribe(account.listenKey, ['order'])).code, 0);
     const third = await StreamClient.connect(harness.server.wsUrl);
     const refused = await third.subscribe(account.listenKey, ['order']);
     assert.equal(refused.code, 1);
     await third.until(() => third.closed !== null, 5_000, 'close');
     assert.equal(third.closed!.code, CloseCode.TOO_MANY_CONNECTIONS);
-    // Closing one frees a slot.
+    // Closing one frees a slot (once the server has seen the close: the connection's listener goes).
     second.close();
-    await second.until(() => second.closed !== null);
-    await settle(50);
+    await listeners(harness.server.exchange.events, account.accountId, 1, 'the second connection to be released');
     const fourth = await StreamClient.connect(harness.server.wsUrl);
     assert.equal((await fourth.subscribe(account.listenKey, ['order'])).code, 0);
     fourth.close();
-    timers.forEach(clearInterval);
   });
 
   test('a connection that sends no ping within the idle time is closed with 4000; pings keep it open', async () => {
     const silent = await StreamClient.connect(harness.server.wsUrl);
     const talking = await StreamClient.connect(harness.server.wsUrl);
-    const timer = keepAlive(talking);
+    // 300 ms steps with a ping (and its pong) between them: the talking one pings within every
+    // 400 ms, the silent one passes its deadline at the second step.
+    for (let step = 0; step < 4; step++) {
+      await time.advance(300);
+      await talking.sync();
+    }
     await silent.until(() => silent.closed !== null, 3_000, 'idle close');
     assert.equal(silent.closed!.code, CloseCode.IDLE);
-    await settle(600);
-    assert.equal(talking.closed, null);
-    assert.ok(talking.texts.includes('pong'));
-    clearInterval(timer);
+    assert.equal(talking.closed, null, 'its last pong came after 1.2 s of 300 ms pings');
     talking.close();
   });
 });
 
 describe('listenKey expiry on an open stream', () => {
   let harness: Harness;
+  const time = new ManualTime();
   before(async () => {
-    harness = await Harness.start({ listenKeyTtlMs: 400 });
+    harness = await Harness.start({ listenKeyTtlMs: 400, clock: time, timers: time });
   });
   after(() => harness.stop());
 
   test('when the key expires, each subscribed topic is told topic@invalid_listenkey and pushes stop', async () => {
     const account = await harness.account('1', ['balance', 'order']);
-    const timer = setInterval(() => account.stream.socket.send('ping'), 100);
+    await time.advance(399);
+    await account.stream.sync();
+    assert.equal(account.stream.acks.length, 1, 'nothing before the key\'s expiry');
+    await time.advance(1);
     await account.stream.until(() => account.stream.acks.length >= 3, 3_000, 'expiry notices');
     assert.deepEqual(account.stream.acks.slice(1).map((a) => [a.code, a.msg]).sort(), [[2, 'balance@invalid_listenkey'], [2, 'order@invalid_listenkey']]);
     await harness.admin.deposit(account.accountId, '1');
-    await settle(200);
+    await account.stream.sync();
     assert.equal(account.stream.pushes.length, 0);
-    clearInterval(timer);
   });
 });

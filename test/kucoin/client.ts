@@ -24,13 +24,16 @@ export interface RequestOptions {
 }
 
 export class KucoinRest {
+  /** Where the signed timestamp comes from: the wall clock, or a test's server clock (ManualTime). */
+  now: () => number = Date.now;
+
   constructor(readonly baseUrl: string, readonly apiKey: string, readonly secret: string, readonly passphrase: string, readonly keyVersion = '2') {}
 
   async request<T = unknown>(method: string, host: 'futures' | 'spot', path: string, options: RequestOptions = {}): Promise<KucoinResponse<T>> {
     const query = options.query === undefined ? '' : new URLSearchParams(Object.entries(options.query).map(([k, v]): [string, string] => [k, String(v)])).toString();
     const endpoint = query === '' ? path : `${path}?${query}`;
     const body = options.body === undefined ? '' : JSON.stringify(options.body);
-    const timestamp = String(options.timestamp ?? Date.now());
+    const timestamp = String(options.timestamp ?? this.now());
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (!options.unsigned) {
       Object.assign(headers, {
@@ -147,6 +150,15 @@ export class KucoinStream {
 
   subscribe(topic: string): Promise<Frame> {
     return this.request({ type: 'subscribe', topic, privateChannel: true, response: true });
+  }
+
+  /**
+   * The barrier: a ping/pong round trip. Pongs leave through the same outgoing queue as pushes, so
+   * when the pong is here every push the server queued before it read the ping is here too.
+   */
+  async sync(): Promise<void> {
+    const pong = await this.request({ type: 'ping' });
+    if (pong.type !== 'pong') throw new Error(`sync: expected a pong, got ${JSON.stringify(pong)}`);
   }
 
   /** Pushes (type message, or UTA frames with T) after index `from`. */

@@ -42,6 +42,7 @@ export class KucoinFixture {
     const created = await this.harness.admin.createAccount('kucoin');
     if (deposit !== '0') await this.harness.admin.deposit(created.accountId, deposit);
     const rest = new KucoinRest(this.url, created.apiKey, created.secret, created.passphrase);
+    rest.now = () => this.harness.now();
     if (mode === 'HEDGE') KucoinRest.data(await rest.post('/api/v2/position/switchPositionMode', { positionMode: '1' }));
     return { ...created, rest };
   }

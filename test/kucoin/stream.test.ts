@@ -11,6 +11,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { XtClient } from '../support/xt-client.js';
+import { ManualTime } from '../support/manual-time.js';
 import { KucoinRest, KucoinStream, type Frame } from './client.js';
 import { position } from './events.js';
 import { KucoinFixture, type KucoinAccount } from './fixture.js';
@@ -32,7 +33,7 @@ async function pushesOf(stream: KucoinStream, count: number, action: () => Promi
   const from = stream.frames.length;
   await action();
   const pushes = await stream.nextPushes(from, count);
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await stream.sync();
   assert.equal(stream.pushes(from).length, count, `exactly ${count} pushes; got ${stream.pushes(from).map(label).join(', ')}`);
   return pushes;
 }
@@ -194,7 +195,7 @@ describe('KuCoin streams: the risk engine\'s events (constructed until it exists
 describe('KuCoin classic stream: protocol edges', () => {
   let f: KucoinFixture;
   before(async () => {
-    f = await KucoinFixture.start({ dialectSettings: { 'kucoin.pingTimeoutMs': 1_500, 'kucoin.tokenTtlMs': 1_000 } });
+    f = await KucoinFixture.start();
   });
   after(async () => { await f.stop(); });
 
@@ -239,11 +240,27 @@ describe('KuCoin classic stream: protocol edges', () => {
     assert.equal(s.closed!.code, 4001);
   });
 
+  it('a REST auth error answers the bullet request: no token without a valid signature', async () => {
+    const a = await f.account();
+    const response = await a.rest.request('POST', 'futures', '/api/v1/bullet-private', { headers: { 'KC-API-PASSPHRASE': 'wrong' } });
+    assert.deepEqual([response.status, response.body.code], [401, '400004']);
+  });
+});
+
+describe('KuCoin classic stream: token lifetime and idle cut-off, on time moved by hand', () => {
+  let f: KucoinFixture;
+  let time: ManualTime;
+  before(async () => {
+    time = new ManualTime();
+    f = await KucoinFixture.start({ dialectSettings: { 'kucoin.pingTimeoutMs': 1_500, 'kucoin.tokenTtlMs': 1_000 }, clock: time, timers: time });
+  });
+  after(async () => { await f.stop(); });
+
   it('token expiry: an expired token cannot connect; a socket connected before expiry keeps working', async () => {
     const a = await f.account();
     const early = await connected(a, ['/contractAccount/wallet']);
     const late = await a.rest.futuresStreamUrl('late');
-    await new Promise((resolve) => setTimeout(resolve, 1_200)); // the token lives 1 s here
+    await time.advance(1_001); // the token lives 1 s here
     const refused = await KucoinStream.connect(late);
     await refused.until(() => refused.closed !== null, 'the close');
     assert.deepEqual(refused.frames, [{ id: 'late', type: 'error', code: 401, data: 'token is expired' }]);
@@ -257,23 +274,16 @@ describe('KuCoin classic stream: protocol edges', () => {
     const a = await f.account();
     const idle = await connected(a, []);
     const pinging = await connected(a, []);
-    const timer = setInterval(() => pinging.socket.send(JSON.stringify({ id: 'k', type: 'ping' })), 250);
-    try {
-      await idle.until(() => idle.closed !== null, 'the idle close', 8_000);
-      assert.equal(idle.closed!.code, 4000);
-      assert.match(idle.closed!.reason, /no ping for 1\.5 s/);
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      assert.equal(pinging.closed, null, 'the pinging connection is still open');
-    } finally {
-      clearInterval(timer);
-      pinging.close();
+    // 400 ms steps, a ping (and its pong) after each: the idle one passes 1.5 s at the fourth step.
+    for (let step = 0; step < 5; step++) {
+      await time.advance(400);
+      await pinging.sync();
     }
-  });
-
-  it('a REST auth error answers the bullet request: no token without a valid signature', async () => {
-    const a = await f.account();
-    const response = await a.rest.request('POST', 'futures', '/api/v1/bullet-private', { headers: { 'KC-API-PASSPHRASE': 'wrong' } });
-    assert.deepEqual([response.status, response.body.code], [401, '400004']);
+    await idle.until(() => idle.closed !== null, 'the idle close');
+    assert.equal(idle.closed!.code, 4000);
+    assert.match(idle.closed!.reason, /no ping for 1\.5 s/);
+    assert.equal(pinging.closed, null, 'the pinging connection answered its ping at 2 s');
+    pinging.close();
   });
 });
 

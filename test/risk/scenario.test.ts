@@ -21,7 +21,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { SymbolSpec } from '../../src/engine/symbol.js';
-import { Harness, nextPushes, settle, type TestAccount } from '../support/harness.js';
+import { Harness, nextPushes, type TestAccount } from '../support/harness.js';
 import type { Push } from '../support/xt-client.js';
 import { spec } from './support.js';
 
@@ -61,9 +61,9 @@ describe('risk through the server: WARN → PARTIAL → LIQUIDATION → ADL on t
     return pushes;
   }
 
-  /** Nothing more arrived for these accounts. */
+  /** Nothing more arrived for these accounts (past a ping/pong round trip on each stream). */
   async function quiet(...accounts: TestAccount[]): Promise<void> {
-    await settle(150);
+    for (const account of accounts) await account.stream.sync();
     for (const account of accounts) {
       const extra = account.stream.pushes.slice(seen.get(account) ?? 0);
       assert.deepEqual(extra.map((p) => [p.topic, p.data]), [], `account ${account.accountId} got unexpected pushes`);
@@ -91,7 +91,7 @@ describe('risk through the server: WARN → PARTIAL → LIQUIDATION → ADL on t
     assert.equal((await order(m, { orderSide: 'BUY', positionSide: 'LONG', price: '903', origQty: '4' })).returnCode, 0);
     assert.equal((await order(m, { orderSide: 'BUY', positionSide: 'LONG', price: '895', origQty: '3' })).returnCode, 0);
     // Everything so far: the setup's pushes (checked by the XT scenarios elsewhere), skipped here.
-    await settle(200);
+    for (const account of [v, s1, s2, m]) await account.stream.sync();
     for (const account of [v, s1, s2, m]) seen.set(account, account.stream.pushes.length);
     const fund = await harness.admin.request<{ balances: unknown[] }>('GET', '/insurance-fund');
     assert.deepEqual(fund.body, { balances: [] });

@@ -41,12 +41,14 @@ describe('the parameter reader', () => {
     }
   });
 
-  test('strings: text, booleans and numbers within 2^53 as their text; objects, arrays and larger numbers refused', () => {
+  test('strings: text and numbers within 2^53 as their text; booleans, objects, arrays, larger numbers and text with blanks around it or control characters refused', () => {
     assert.equal(optionalText({ x: 'a' }, 'x', errors), 'a');
+    assert.equal(optionalText({ x: 'a b' }, 'x', errors), 'a b');
     assert.equal(optionalText({ x: 12.5 }, 'x', errors), '12.5');
     assert.equal(optionalText({ x: -3 }, 'x', errors), '-3');
-    assert.equal(optionalText({ x: true }, 'x', errors), 'true');
-    for (const value of [{}, [], [1], { a: 1 }, 2 ** 60, -(2 ** 60)]) assert.equal(refusal(() => optionalText({ x: value }, 'x', errors)), 'malformed', JSON.stringify(value));
+    for (const value of [true, false, {}, [], [1], { a: 1 }, 2 ** 60, -(2 ** 60), ' 1', '1 ', '\t1', '1\n', 'a\u0000b', '\u00a01']) {
+      assert.equal(refusal(() => optionalText({ x: value }, 'x', errors)), 'malformed', JSON.stringify(value));
+    }
   });
 
   test('whole numbers: digits with an optional minus, or a safe-integer JSON number, within the bounds', () => {

@@ -7,7 +7,9 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Simulator } from '../../src/sim/simulator.js';
+import { afterEvents } from '../support/barriers.js';
 import { Harness } from '../support/harness.js';
+import { withTimeout } from '../support/timeout.js';
 
 /** A seeded PRNG (mulberry32), so the simulator's walk is the same on every run. */
 function seeded(seed: number): () => number {
@@ -41,11 +43,12 @@ describe('market simulator and watch CLI', () => {
   test('the simulator moves the mark, quotes and trades, and the engine stays consistent', async () => {
     const engine = harness.server.exchange.engine;
     const startSeq = engine.cmdSeq;
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    const market = () => engine.market('btc_usdt')!;
+    await afterEvents(harness.server.exchange.events, () => engine.cmdSeq - startSeq > 50 && market().lastPrice !== null, 'more than 50 commands and a trade from the simulator');
     assert.ok(engine.cmdSeq - startSeq > 50, `commands flowed (${engine.cmdSeq - startSeq})`);
-    const market = engine.market('btc_usdt')!;
-    assert.notEqual(market.lastPrice, null, 'trades happened');
-    assert.ok(market.bestBid !== null && market.bestAsk !== null && market.bestBid.price < market.bestAsk.price, 'two-sided book');
+    assert.notEqual(market().lastPrice, null, 'trades happened');
+    const { bestBid, bestAsk } = market();
+    assert.ok(bestBid !== null && bestAsk !== null && bestBid.price < bestAsk.price, 'two-sided book');
     engine.audit();
   });
 
@@ -56,15 +59,24 @@ describe('market simulator and watch CLI', () => {
       '--url', harness.server.url, '--api-key', account.apiKey, '--secret', account.secret,
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
+    let waiting: (() => void) | null = null;
     cli.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
+      waiting?.();
     });
+    /** Resolves once the CLI has printed `text` (checked as its output arrives). */
+    const printed = (text: string): Promise<void> => withTimeout(new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (output.includes(text)) resolve();
+      };
+      waiting = check;
+      check();
+    }), 5_000, `the CLI to print ${text}`);
     try {
-      const deadline = Date.now() + 5_000;
-      while (!output.includes('subscribed') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      while (!output.includes('"code":0') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      await printed('subscribed');
+      await printed('"code":0');
       await harness.admin.deposit(account.accountId, '250.5');
-      while (!output.includes('wallet 250.5') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      await printed('wallet 250.5');
       assert.match(output, /\[seq +1\] balance +usdt wallet 250\.5 available 250\.5/);
     } finally {
       cli.kill();

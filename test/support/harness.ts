@@ -27,11 +27,17 @@ export class Harness {
     return new Harness(server, new AdminClient(server.url, ADMIN_TOKEN));
   }
 
+  /** The server's clock (a test's ManualTime, when it passed one): what signed requests are stamped with. */
+  now(): number {
+    return this.server.exchange.now();
+  }
+
   /** A new account with `deposit` USDT, a signed client, and a stream subscribed to `topics`. */
   async account(deposit = '10000', topics: readonly string[] = ['balance', 'position', 'trade', 'order', 'notify']): Promise<TestAccount> {
     const created = await this.admin.createAccount();
     if (deposit !== '0') await this.admin.deposit(created.accountId, deposit);
     const rest = new XtClient(this.server.url, created.apiKey, created.secret);
+    rest.now = () => this.now();
     const listenKey = await rest.listenKey();
     const stream = await StreamClient.connect(this.server.wsUrl);
     this.streams.push(stream);
@@ -52,5 +58,3 @@ export async function nextPushes(stream: StreamClient, from: number, count: numb
   return stream.pushes.slice(from, from + count);
 }
 
-/** Lets in-flight pushes arrive, so a test can assert that nothing more came. */
-export const settle = (ms = 100): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

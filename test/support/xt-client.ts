@@ -13,9 +13,12 @@ export interface XtEnvelope<T = unknown> {
 }
 
 export class XtClient {
+  /** Where the signed timestamp comes from: the wall clock, or a test's server clock (ManualTime). */
+  now: () => number = Date.now;
+
   constructor(readonly baseUrl: string, readonly apiKey: string, readonly secret: string, readonly prefix: '' | 'xt-' = '') {}
 
-  private headers(path: string, method: string, rawQuery: string, rawBody: string, timestamp = Date.now()): Record<string, string> {
+  private headers(path: string, method: string, rawQuery: string, rawBody: string, timestamp = this.now()): Record<string, string> {
     const ts = String(timestamp);
     const signature = sign(this.secret, signaturePayload(this.prefix, this.apiKey, ts, { method, path, rawQuery, rawBody }));
     return {
@@ -150,6 +153,16 @@ export class StreamClient {
         });
       });
     }
+  }
+
+  /**
+   * The barrier: a ping/pong round trip. Pongs leave through the same outgoing queue as pushes, so
+   * when the pong is here every push the server queued before it read the ping is here too.
+   */
+  async sync(): Promise<void> {
+    const pongs = this.texts.filter((t) => t === 'pong').length;
+    this.socket.send('ping');
+    await this.until(() => this.texts.filter((t) => t === 'pong').length > pongs, 5_000, 'the pong of a sync ping');
   }
 
   async subscribe(listenKey: string, topics: readonly string[], id = `sub-${Date.now()}`): Promise<{ code: number; msg: string }> {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sign, signaturePayload } from '../../src/dialects/xt/auth.js';
-import { Harness, settle, type TestAccount } from '../support/harness.js';
+import { Harness, type TestAccount } from '../support/harness.js';
 import { StreamClient, XtClient } from '../support/xt-client.js';
 
 describe('XT REST authentication', () => {
@@ -178,7 +178,7 @@ describe('XT stream isolation and listenKeys', () => {
     assert.match(refused.msg, /one account/);
     await harness.admin.deposit(b.accountId, '5');
     await b.stream.until(() => b.stream.pushes.length >= 1);
-    await settle();
+    await a.stream.sync();
     assert.ok(a.stream.pushes.every((p) => p.event.endsWith(`@${a.accountId}`)), 'a sees none of b');
   });
 
@@ -193,7 +193,6 @@ describe('XT stream isolation and listenKeys', () => {
         });
       }
     }));
-    await settle(300);
     for (const account of accounts) {
       const { seq } = harness.server.exchange.engine.account(account.accountId)!;
       await account.stream.until(() => account.stream.pushes.at(-1)?.seq === seq, 5_000, `account ${account.accountId} up to seq ${seq}`);

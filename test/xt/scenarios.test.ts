@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Harness, nextPushes, settle, type TestAccount } from '../support/harness.js';
+import { Harness, nextPushes, type TestAccount } from '../support/harness.js';
 import type { Push } from '../support/xt-client.js';
 
 /** Asserts the topics in order and, for each push, that every listed field has exactly that value. */
@@ -120,7 +120,7 @@ describe('XT user stream: cross margin, hedge mode (the native default)', () => 
       ['order', { orderId: '3', orderSide: 'SELL', positionSide: 'LONG', reduceOnly: true, marginFrozen: '0', state: 'NEW' }],
       ['position', { positionSize: '4', closeOrderSize: '4', availableCloseSize: '0' }],
     ]);
-    await settle();
+    await a.stream.sync();
     assert.equal(a.stream.pushes.length, 15, 'no balance push: nothing in the balance changed');
   });
 
@@ -147,7 +147,8 @@ describe('XT user stream: cross margin, hedge mode (the native default)', () => 
   });
 
   test('every push carries the account seq, gap-free; each account only ever sees its own events', async () => {
-    await settle();
+    await a.stream.sync();
+    await b.stream.sync();
     assertGapFree(a.stream, 2); // seq 1 was the deposit, before the subscription
     assertGapFree(b.stream, 2);
     for (const push of a.stream.pushes) assert.equal(push.event, `${push.topic}@${a.accountId}`);
@@ -190,7 +191,7 @@ describe('XT user stream: hedge mode and isolated margin', () => {
     assert.equal((await b.rest.post('/future/user/v1/position/position-mode', { positionMode: 'HEDGE' })).returnCode, 0);
     assert.equal((await b.rest.post('/future/user/v1/position/change-type', { symbol: 'btc_usdt', positionSide: 'LONG', positionType: 'ISOLATED' })).returnCode, 0);
     assert.equal((await b.rest.post('/future/user/v1/position/adjust-leverage', { symbol: 'btc_usdt', positionSide: 'LONG', leverage: 10 })).returnCode, 0);
-    await settle();
+    await b.stream.sync();
     assert.equal(b.stream.pushes.length, 0, 'no position records yet, no balance change');
   });
 

@@ -29,6 +29,7 @@ export const binanceDialect: Dialect = {
       pingIntervalMs: setting(context, 'binance.pingIntervalMs', 3 * 60 * 1000),
       pongTimeoutMs: setting(context, 'binance.pongTimeoutMs', 10 * 60 * 1000),
       maxConnectionLifeMs: setting(context, 'binance.maxConnectionLifeMs', 24 * 60 * 60 * 1000),
+      timers: context.timers,
     };
     const feed = new BinanceMarketFeed(exchange, symbols);
     app.addHook('onClose', async () => feed.stop());

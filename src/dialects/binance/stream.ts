@@ -24,6 +24,7 @@ import type { EngineEvent } from '../../engine/types.js';
 import type { ConnectionCounter } from '../../gateway/connections.js';
 import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
 import { Session } from '../../gateway/session.js';
+import { systemTimers, type Timer, type Timers } from '../../gateway/timers.js';
 import { BinanceHeartbeat, MAX_LIFE_CLOSE } from './heartbeat.js';
 import type { UpgradeRefusal } from '../../gateway/ws-router.js';
 import type { Exchange } from '../../service/exchange.js';
@@ -48,6 +49,8 @@ export interface BinanceStreamOptions {
   pingIntervalMs: number;
   pongTimeoutMs: number;
   maxConnectionLifeMs: number;
+  /** The heartbeat's and the listen keys' expiry timers (default: Node's). */
+  timers?: Timers;
 }
 
 /** Close codes of the Binance stream besides the gateway's own (limits.ts). */
@@ -159,7 +162,7 @@ class BinanceConnection implements MarketSubscriber {
   /** Subscribed names in the order they were subscribed (LIST_SUBSCRIPTIONS answers in that order). */
   private readonly names = new Map<string, StreamName>();
   /** Per listenKey on this connection: the timer that wakes at its expiry. */
-  private readonly keyTimers = new Map<string, NodeJS.Timeout>();
+  private readonly keyTimers = new Map<string, Timer>();
   private accountId: number | null = null;
   private stopListening: (() => void) | null = null;
 
@@ -263,7 +266,7 @@ class BinanceConnection implements MarketSubscriber {
   }
 
   private forgetKey(key: string): void {
-    clearTimeout(this.keyTimers.get(key));
+    (this.options.timers ?? systemTimers).clear(this.keyTimers.get(key));
     this.keyTimers.delete(key);
     this.registry.unwatch(key, this);
   }
@@ -272,7 +275,7 @@ class BinanceConnection implements MarketSubscriber {
   private watchExpiry(key: string): void {
     const entry = this.options.listenKeys.resolve(key, this.options.exchange.now());
     if (entry === undefined) return this.expire(key);
-    this.keyTimers.set(key, setTimeout(() => this.watchExpiry(key), Math.max(1, entry.expiresAt - this.options.exchange.now())).unref());
+    this.keyTimers.set(key, (this.options.timers ?? systemTimers).setTimeout(() => this.watchExpiry(key), Math.max(1, entry.expiresAt - this.options.exchange.now())).unref());
   }
 
   /** The key expired or was deleted: its names that take the event get listenKeyExpired, then they go. */

@@ -33,6 +33,7 @@ import { BinanceError, ERR } from './errors.js';
 import { closeListenKey, keepaliveListenKey, startListenKey } from './listen-key-calls.js';
 import { tooManyListenKeyRequests } from './listen-key-policy.js';
 import { BinanceHeartbeat } from './heartbeat.js';
+import type { Timers } from '../../gateway/timers.js';
 import type { BinanceSymbols } from './symbols.js';
 
 export const BINANCE_WS_API_PATH = '/binance/ws-fapi/v1';
@@ -50,6 +51,8 @@ export interface BinanceWsApiOptions {
   pingIntervalMs: number;
   pongTimeoutMs: number;
   maxConnectionLifeMs: number;
+  /** The heartbeat's timers (default: Node's). */
+  timers?: Timers;
   /** A key was closed (userDataStream.stop): its streams are told. */
   onListenKeyClosed: (key: string) => void;
 }

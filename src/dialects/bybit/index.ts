@@ -25,6 +25,7 @@ export const bybitDialect: Dialect = {
       idleMs: setting(context, 'bybit.idleMs', 600_000),
       minActiveTimeMs: setting(context, 'bybit.minActiveTimeMs', 30_000),
       maxActiveTimeMs: setting(context, 'bybit.maxActiveTimeMs', 600_000),
+      timers: context.timers,
     }), undefined, { dialect: 'bybit', stream: 'private' });
     const feed = new BybitPublicFeed(exchange, symbols);
     app.addHook('onClose', async () => feed.stop());

@@ -12,6 +12,7 @@ import type { ConnectionCounter } from '../../gateway/connections.js';
 import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
 import { readJsonObject } from '../../gateway/inbound.js';
 import { Session } from '../../gateway/session.js';
+import { systemTimers, type Timer, type Timers } from '../../gateway/timers.js';
 import type { CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
 import { verifyStreamAuth } from './auth.js';
@@ -28,6 +29,8 @@ export interface BybitStreamOptions {
   /** Bounds of `max_active_time` (Bybit: 30 s to 600 s). */
   minActiveTimeMs: number;
   maxActiveTimeMs: number;
+  /** The idle timer (default: Node's). */
+  timers?: Timers;
 }
 
 /** `max_active_time` ("45s", "2m") in ms, clamped to the bounds; undefined if absent or malformed. */
@@ -53,21 +56,23 @@ class BybitConnection {
   private stopListening: (() => void) | null = null;
   private readonly idleMs: number;
   private lastActive: number;
-  private idleTimer: NodeJS.Timeout;
+  private readonly timers: Timers;
+  private idleTimer: Timer;
 
   constructor(private readonly socket: WebSocket, private readonly options: BybitStreamOptions, url: URL) {
     const now = options.exchange.now();
     this.session = new Session(socket, options.limits, now);
     this.idleMs = parseMaxActiveTime(url.searchParams.get('max_active_time'), options.minActiveTimeMs, options.maxActiveTimeMs) ?? options.idleMs;
     this.lastActive = now;
+    this.timers = options.timers ?? systemTimers;
     this.idleTimer = this.armIdle(this.idleMs);
     this.session.onText((text) => this.onMessage(text));
     socket.once('close', () => this.onClose());
   }
 
   /** Bybit checks for idleness periodically; here a timer fires at the earliest possible cut-off. */
-  private armIdle(delay: number): NodeJS.Timeout {
-    const timer = setTimeout(() => {
+  private armIdle(delay: number): Timer {
+    const timer = this.timers.setTimeout(() => {
       const quiet = this.options.exchange.now() - this.lastActive;
       if (quiet >= this.idleMs) this.session.close(CloseCode.IDLE, `no ping-pong and no data for ${Math.round(this.idleMs / 1000)} s`);
       else this.idleTimer = this.armIdle(this.idleMs - quiet);
@@ -152,7 +157,7 @@ class BybitConnection {
   }
 
   private onClose(): void {
-    clearTimeout(this.idleTimer);
+    this.timers.clear(this.idleTimer);
     this.stopListening?.();
     if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId, this.socket);
   }

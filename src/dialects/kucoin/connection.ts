@@ -10,6 +10,7 @@ import type { ConnectionCounter } from '../../gateway/connections.js';
 import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
 import { readJsonObject, requestIdOf } from '../../gateway/inbound.js';
 import { Session } from '../../gateway/session.js';
+import { systemTimers, type Timer, type Timers } from '../../gateway/timers.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
 import type { Frame } from './encode.js';
@@ -32,6 +33,8 @@ export interface ConnectionOptions {
   connections: ConnectionCounter;
   /** Close a connection that sent no ping for this long (KuCoin: 60 s). */
   idleMs: number;
+  /** The idle timer (default: Node's). */
+  timers?: Timers;
 }
 
 export type Message = Record<string, unknown>;
@@ -41,7 +44,7 @@ export abstract class KucoinConnection {
   protected readonly keys = new Set<string>();
   private accountId: number | null = null;
   private stopListening: (() => void) | null = null;
-  private idleTimer: NodeJS.Timeout | null = null;
+  private idleTimer: Timer | null = null;
 
   constructor(protected readonly socket: WebSocket, protected readonly options: ConnectionOptions) {
     this.session = new Session(socket, options.limits, options.exchange.now());
@@ -105,8 +108,9 @@ export abstract class KucoinConnection {
   }
 
   private armIdle(): void {
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.session.close(CloseCode.IDLE, `no ping for ${this.options.idleMs / 1000} s`), this.options.idleMs);
+    const timers = this.options.timers ?? systemTimers;
+    timers.clear(this.idleTimer);
+    this.idleTimer = timers.setTimeout(() => this.session.close(CloseCode.IDLE, `no ping for ${this.options.idleMs / 1000} s`), this.options.idleMs);
   }
 
   private onText(text: string): void {
@@ -131,7 +135,7 @@ export abstract class KucoinConnection {
   }
 
   private onClose(): void {
-    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    (this.options.timers ?? systemTimers).clear(this.idleTimer);
     this.stopListening?.();
     if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId, this.socket);
     this.onClosed();

@@ -37,14 +37,14 @@ export const kucoinDialect: Dialect = {
     const feed = new KucoinMarketFeed(exchange, symbols);
     app.addHook('onClose', async () => feed.stop());
     const onFutures = futuresStreamHandler({
-      exchange, tokens: tokens.futures, encode: (event) => classic.encode(event), limits, connections, idleMs, symbols, feed,
+      exchange, tokens: tokens.futures, encode: (event) => classic.encode(event), limits, connections, idleMs, timers: context.timers, symbols, feed,
       publicTokenTtlMs: setting(context, 'kucoin.publicTokenTtlMs', PUBLIC_TOKEN_TTL_MS),
     });
     // KuCoin's endpoints are sometimes written with a trailing slash; both forms are served.
     router.route((path) => path === FUTURES_STREAM_PATH || path === `${FUTURES_STREAM_PATH}/`, (socket, _request, url) => onFutures(socket, url), undefined, { dialect: 'kucoin', stream: 'futures' });
     const uta = new UtaEncoder(symbols);
     const onUta = utaStreamHandler({
-      exchange, tokens: tokens.uta, encode: (event) => uta.encode(event), limits, connections, idleMs, symbols, pingIntervalMs,
+      exchange, tokens: tokens.uta, encode: (event) => uta.encode(event), limits, connections, idleMs, timers: context.timers, symbols, pingIntervalMs,
     });
     router.route((path) => path === UTA_STREAM_PATH || path === `${UTA_STREAM_PATH}/`, (socket, _request, url) => onUta(socket, url), undefined, { dialect: 'kucoin', stream: 'uta' });
   },

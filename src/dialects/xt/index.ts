@@ -12,11 +12,11 @@ import { xtStreamHandler } from './stream.js';
 export const xtDialect: Dialect = {
   name: 'xt',
   async mount(app, context) {
-    const { exchange, credentials, listenKeys, eventLog, olderHistory, limits, connections, router } = context;
+    const { exchange, credentials, listenKeys, eventLog, olderHistory, limits, connections, router, timers } = context;
     await app.register(xtRoutes, { exchange, credentials, listenKeys });
     const encoder = new XtEncoder(new Map(exchange.engine.symbols().map((c) => [c.symbol, c])));
     const idleMs = setting(context, 'xt.idleMs', 30_000);
-    router.route('/ws/user', xtStreamHandler({ exchange, listenKeys, encoder, eventLog, olderHistory, limits, connections, idleMs }),
+    router.route('/ws/user', xtStreamHandler({ exchange, listenKeys, encoder, eventLog, olderHistory, limits, connections, idleMs, timers }),
       undefined, { dialect: 'xt', stream: 'user' });
     const feed = new XtMarketFeed(exchange);
     app.addHook('onClose', async () => feed.stop());

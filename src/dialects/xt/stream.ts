@@ -9,6 +9,7 @@ import type { ConnectionCounter } from '../../gateway/connections.js';
 import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
 import { readJsonObject, requestIdOf } from '../../gateway/inbound.js';
 import { Session } from '../../gateway/session.js';
+import { systemTimers, type Timer, type Timers } from '../../gateway/timers.js';
 import type { EventLog, OlderHistory, ReplayResult } from '../../service/event-log.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
@@ -26,6 +27,8 @@ export interface XtStreamOptions {
   connections: ConnectionCounter;
   /** Close a connection that sent no ping for this long (XT: 30 s). */
   idleMs: number;
+  /** The idle and listen-key expiry timers (default: Node's). */
+  timers?: Timers;
 }
 
 const ACK_OK = 0;
@@ -51,8 +54,9 @@ class XtConnection {
   private accountId: number | null = null;
   private readonly topics = new Set<XtTopic>();
   private stopListening: (() => void) | null = null;
-  private idleTimer: NodeJS.Timeout;
-  private expiryTimer: NodeJS.Timeout | null = null;
+  private readonly timers: Timers;
+  private idleTimer: Timer;
+  private expiryTimer: Timer | null = null;
   /**
    * While a resume replays, every event to send (the missed ones, then live ones as they come)
    * waits here in seq order and goes out as fast as the socket drains: a long replay neither
@@ -65,18 +69,19 @@ class XtConnection {
 
   constructor(private readonly socket: WebSocket, private readonly options: XtStreamOptions) {
     this.session = new Session(socket, options.limits, options.exchange.now());
+    this.timers = options.timers ?? systemTimers;
     this.idleTimer = this.armIdle();
     this.session.onText((text) => this.onMessage(text));
     socket.once('close', () => this.onClose());
   }
 
-  private armIdle(): NodeJS.Timeout {
-    return setTimeout(() => this.session.close(CloseCode.IDLE, `no ping for ${this.options.idleMs / 1000} s`), this.options.idleMs);
+  private armIdle(): Timer {
+    return this.timers.setTimeout(() => this.session.close(CloseCode.IDLE, `no ping for ${this.options.idleMs / 1000} s`), this.options.idleMs);
   }
 
   private onMessage(text: string): void {
     if (!this.session.admitInbound(this.options.exchange.now())) return;
-    clearTimeout(this.idleTimer);
+    this.timers.clear(this.idleTimer);
     this.idleTimer = this.armIdle();
     if (text === 'ping') return this.session.send('pong');
     const parsed = readJsonObject(text);
@@ -196,8 +201,8 @@ class XtConnection {
 
   /** When the listenKey behind the subscriptions expires, say so per topic and stop pushing. */
   private watchExpiry(expiresAt: number, now: number): void {
-    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
-    this.expiryTimer = setTimeout(() => {
+    this.timers.clear(this.expiryTimer);
+    this.expiryTimer = this.timers.setTimeout(() => {
       for (const topic of this.topics) this.ack(null, ACK_INVALID_LISTEN_KEY, `${topic}@invalid_listenkey`);
       this.topics.clear();
     }, Math.max(0, expiresAt - now));
@@ -223,8 +228,8 @@ class XtConnection {
   }
 
   private onClose(): void {
-    clearTimeout(this.idleTimer);
-    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    this.timers.clear(this.idleTimer);
+    this.timers.clear(this.expiryTimer);
     this.replayAbort?.abort();
     this.stopListening?.();
     if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId, this.socket);
