@@ -13,12 +13,12 @@ import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
 import { readJsonObject } from '../../gateway/inbound.js';
 import { Session } from '../../gateway/session.js';
 import type { CredentialStore } from '../../service/credentials.js';
-import type { Exchange } from '../../service/exchange.js';
+import type { StreamExchange } from '../../service/stream-exchange.js';
 import { verifyStreamAuth } from './auth.js';
 import { TOPICS, type BybitPushEncoder } from './push.js';
 
 export interface BybitStreamOptions {
-  exchange: Exchange;
+  exchange: StreamExchange;
   credentials: CredentialStore;
   encoder: BybitPushEncoder;
   limits: GatewayLimits;

@@ -10,7 +10,7 @@ import type { ConnectionCounter } from '../../gateway/connections.js';
 import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
 import { readJsonObject, requestIdOf } from '../../gateway/inbound.js';
 import { Session } from '../../gateway/session.js';
-import type { Exchange } from '../../service/exchange.js';
+import type { StreamExchange } from '../../service/stream-exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
 import type { Frame } from './encode.js';
 import { toJson, type JsonValue } from './json.js';
@@ -25,7 +25,7 @@ export const KucoinCloseCode = Object.freeze({
 export const MAX_SUBSCRIPTIONS = 100;
 
 export interface ConnectionOptions {
-  exchange: Exchange;
+  exchange: StreamExchange;
   tokens: ListenKeys;
   encode: (event: EngineEvent) => readonly Frame[];
   limits: GatewayLimits;
