@@ -40,6 +40,7 @@ export interface ExtensionParts {
   /** XT's listen keys. */
   listenKeys: ListenKeys;
   router: WsRouter;
+  connections: ConnectionCounter;
   ops: Ops;
   log: LogFn;
 }
@@ -242,7 +243,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   // Resumes beyond the window: the journal replays on worker threads, within the limits' budget.
   const replays = store === null ? null : new ReplayBudget(store.history, limits, clock);
-  await options.extension?.mount?.(app, { exchange, store, replays, credentials, listenKeys, router, ops, log });
+  await options.extension?.mount?.(app, { exchange, store, replays, credentials, listenKeys, router, connections, ops, log });
   await app.register(adminRoutes, { prefix: '/admin/v1', exchange, credentials, adminToken: options.adminToken, store, gateway });
   const settings = { ...(options.xtIdleMs === undefined ? {} : { 'xt.idleMs': options.xtIdleMs }), ...options.dialectSettings };
   const olderHistory = replays;
