@@ -36,10 +36,14 @@ export function errorBodyOf(path: string, status: number, message: string): unkn
 
 export const isInternalPath = (path: string): boolean => path === INTERNAL_PREFIX || path.startsWith(`${INTERNAL_PREFIX}/`);
 
+/**
+ * The request's end-to-end headers. Host stays the client's (the gateway's address): what the
+ * engine builds from it — KuCoin's bullet endpoint — must point the client back at the gateway.
+ */
 function forwardedHeaders(headers: IncomingHttpHeaders, remote: string | undefined, host: string): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
-  out.host = host;
+  out.host ??= host;
   if (remote !== undefined) out['x-forwarded-for'] = typeof headers['x-forwarded-for'] === 'string' ? `${headers['x-forwarded-for']}, ${remote}` : remote;
   return out;
 }
