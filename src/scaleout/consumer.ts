@@ -35,7 +35,8 @@ export interface ConsumerOptions {
   shards: number;
   replica: Replica;
   credentials: CredentialMirror;
-  engine: EngineClient;
+  /** The engine's history (gap repair) and market state (resynchronisation). */
+  engine: Pick<EngineClient, 'history' | 'market'>;
   log: LogFn;
   /** Most events an account's repair may hold back (then the gap is accepted and logged). */
   maxHeldEvents: number;
@@ -106,7 +107,7 @@ export class Consumer {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const waiters of this.waiters.values()) for (const waiter of waiters) waiter.resolve(false);
+    for (const waiters of [...this.waiters.values()]) for (const waiter of [...waiters]) waiter.resolve(false);
     this.waiters.clear();
     // The blocking read ends within its BLOCK time (or at once, when the connection is closed).
     await this.running?.catch(() => undefined);

@@ -162,6 +162,8 @@ export class Publisher {
   }
 
   private publishedThrough(cmdSeq: number): boolean {
+    // Until the streams' last entries are read (and what they lack caught up) nothing is known.
+    if (this.needsResync) return false;
     return this.pendingHead >= this.pending.length || this.pending[this.pendingHead]!.cmdSeq > cmdSeq;
   }
 
@@ -293,9 +295,16 @@ export class Publisher {
     const redis = this.redis!;
     const { layout } = this.options;
     this.metrics?.resyncs.inc();
+    // The stream's last generated id, which is what Redis compares a new id with (its last entry
+    // may have been trimmed or deleted since).
     const lastOf = async (key: string): Promise<number> => {
-      const reply = await send<[string, string[]][]>(redis, ['XREVRANGE', key, '+', '-', 'COUNT', '1']);
-      return reply.length === 0 ? 0 : cmdSeqOfId(reply[0]![0]);
+      const info = await send<unknown[]>(redis, ['XINFO', 'STREAM', key]).catch((error: unknown) => {
+        if (error instanceof Error && /no such key/i.test(error.message)) return null;
+        throw error;
+      });
+      if (info === null) return 0;
+      const at = info.indexOf('last-generated-id');
+      return at < 0 ? 0 : cmdSeqOfId(String(info[at + 1]));
     };
     // Every command through `published` is in every stream, whether it had anything for it or not.
     const published = Number(await send<string | null>(redis, ['GET', layout.published]) ?? 0);
@@ -309,7 +318,7 @@ export class Publisher {
       const reaches = window.length > 0 ? window[0]!.cmdSeq : this.coveredFrom;
       if (reaches > oldest + 1) {
         this.options.log(`redis holds account events only through command ${oldest} and the replay window starts at ${reaches}: ` +
-          'the gateways fetch what is missing from the journal', 'warn');
+          'events in between, if any, are fetched by the gateways from the journal', 'warn');
       }
       for (let i = 0; i < missing.length; i += this.maxBatch * 4) await this.write([], missing.slice(i, i + this.maxBatch * 4));
     }
