@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { BinanceRest, BinanceStream } from '../binance/client.js';
 import { gapFree, ResumeStream, Rest, admin, ALL_TOPICS } from '../durability/support.js';
 import { get, sample } from '../ops/support.js';
 import { StreamClient } from '../support/xt-client.js';
@@ -115,6 +116,19 @@ test('engine + two gateways: every dialect\'s private pushes on both gateways ar
   // The gateways' own API is not reachable through them; the engine refuses it without the token.
   assert.equal((await get(`${a.url}/internal/v1/bootstrap`)).status, 404);
   assert.equal((await get(`${e.url}/internal/v1/bootstrap`)).status, 401);
+});
+
+test('a Binance listen key deleted through one gateway ends its streams on the other (listenKeyExpired, 4001)', async () => {
+  const [a, b] = [gatewayA!, gatewayB!];
+  const owner = await account(a, 'binance');
+  const rest = new BinanceRest(a.url, owner.apiKey, owner.secret);
+  const key = await rest.listenKey();
+  const stream = await BinanceStream.connect(b.wsUrl, `/binance/ws/${key}`);
+  const deleted = await rest.keyed('DELETE', '/fapi/v1/listenKey');
+  assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+  await stream.until(() => stream.closed !== null, 10_000, 'the stream to close');
+  assert.deepEqual(stream.events.map((e) => e.e), ['listenKeyExpired']);
+  assert.equal(stream.closed!.code, 4001);
 });
 
 test('an XT client resumes on the other gateway with no gap and no duplicate, while the account keeps trading', async () => {

@@ -163,6 +163,10 @@ test('kill -9 the engine under load: gateways keep their connections and report 
     assert.equal(answer.status, 'unavailable');
     assert.match(String(answer.reason), /engine/);
   }
+  // REST through a gateway: the engine is unreachable, said in the front door's own shape.
+  const refused = await fetch(`${gatewayB!.url}/future/market/v1/public/symbol/list`);
+  assert.equal(refused.status, 503);
+  assert.equal(((await refused.json()) as { error: { code: string } }).error.code, '503');
   engine = await startEngine({ config, dataDir, redisUrl, prefix, port: enginePort });
   await readiness(gatewayA!.url, 200);
   await readiness(gatewayB!.url, 200);
