@@ -18,12 +18,12 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { PriceInfo } from '../engine/engine.js';
 import type { EngineEvent, PublicEvent } from '../engine/types.js';
 import type { LogFn } from '../ops/log.js';
-import { decodeJson } from '../persistence/codec.js';
+import { decodeBinary } from '../persistence/binary-codec.js';
 import { compareIds, type CredentialMirror } from './credential-share.js';
 import type { EngineClient } from './engine-client.js';
-import { fieldOf, type Layout, type RawEntry } from './layout.js';
+import { bytesOf, type ByteEntry, type Layout, type RawEntry } from './layout.js';
 import type { MarketRecord } from './publisher.js';
-import { send, type Redis } from './redis.js';
+import { send, sendForBytes, type Redis } from './redis.js';
 import type { Replica } from './replica.js';
 
 export interface ConsumerOptions {
@@ -61,7 +61,7 @@ export class Consumer {
   private readonly repairs = new Map<number, Repair>();
   private readonly waiters = new Map<number, SeqWaiter[]>();
   private marketResync: Promise<void> | null = null;
-  private readonly marketHeld: RawEntry[] = [];
+  private readonly marketHeld: ByteEntry[] = [];
   /** Each stream's last entry at start: reached, the gateway has caught up. */
   private startTops: (string | null)[] = [];
   private caughtUp = false;
@@ -138,9 +138,10 @@ export class Consumer {
   private async loop(): Promise<void> {
     const { reader, log } = this.options;
     while (!this.stopped) {
-      let reply: [string, RawEntry[]][] | null;
+      let reply: [Buffer, [Buffer, Buffer[]][]][] | null;
       try {
-        reply = await send<[string, RawEntry[]][] | null>(reader, ['XREAD', 'COUNT', '500', 'BLOCK', '500', 'STREAMS', ...this.keys, ...this.cursors]);
+        // Payloads are binary: read as bytes (ids and field names are ASCII).
+        reply = await sendForBytes<[Buffer, [Buffer, Buffer[]][]][] | null>(reader, ['XREAD', 'COUNT', '500', 'BLOCK', '500', 'STREAMS', ...this.keys, ...this.cursors]);
         this.redisOk = true;
       } catch (error) {
         if (this.stopped) return;
@@ -154,11 +155,12 @@ export class Consumer {
       }
       if (reply !== null) {
         // Credentials first: a key issued before an event is known before the event is pushed.
-        const byKey = new Map(reply);
+        const byKey = new Map(reply.map(([key, entries]) => [key.toString('latin1'), entries]));
         for (let i = 0; i < this.keys.length; i++) {
           const entries = byKey.get(this.keys[i]!);
           if (entries === undefined) continue;
-          for (const entry of entries) {
+          for (const raw of entries) {
+            const entry: ByteEntry = [raw[0].toString('latin1'), raw[1]];
             await this.handle(i, entry);
             this.cursors[i] = entry[0];
           }
@@ -168,14 +170,17 @@ export class Consumer {
     }
   }
 
-  private async handle(index: number, entry: RawEntry): Promise<void> {
-    const published = Number(fieldOf(entry, 't') ?? 0);
+  private async handle(index: number, entry: ByteEntry): Promise<void> {
+    const published = Number(bytesOf(entry, 't')?.toString('latin1') ?? 0);
     if (published > 0 && this.caughtUp) this.metrics?.lag.observe(Math.max(0, Date.now() - published) / 1000);
-    if (index === 0) return this.options.credentials.apply(this.options.client, entry);
+    if (index === 0) {
+      const text: RawEntry = [entry[0], entry[1].map((b) => b.toString('utf8'))];
+      return this.options.credentials.apply(this.options.client, text);
+    }
     if (index === this.keys.length - 1) return this.onMarket(entry);
-    const text = fieldOf(entry, 'e');
-    if (text === undefined) return;
-    const events = decodeJson<EngineEvent[]>(text);
+    const payload = bytesOf(entry, 'b');
+    if (payload === undefined) return;
+    const events = decodeBinary<EngineEvent[]>(payload);
     this.metrics?.events.inc({ stream: 'events' }, events.length);
     // One command at a time (the streams that push a command as one frame need its events together).
     let from = 0;
@@ -288,16 +293,16 @@ export class Consumer {
 
   // -- market ----------------------------------------------------------------------------------
 
-  private onMarket(entry: RawEntry): void {
+  private onMarket(entry: ByteEntry): void {
     if (this.marketResync !== null) {
       this.marketHeld.push(entry);
       return;
     }
-    if (fieldOf(entry, 'reset') !== undefined) return this.resyncMarket(entry, 'a reset entry (the engine lost public events)');
-    const text = fieldOf(entry, 'm');
-    if (text === undefined) return;
+    if (bytesOf(entry, 'reset') !== undefined) return this.resyncMarket(entry, 'a reset entry (the engine lost public events)');
+    const payload = bytesOf(entry, 'b');
+    if (payload === undefined) return;
     const { replica } = this.options;
-    const records = decodeJson<MarketRecord[]>(text);
+    const records = decodeBinary<MarketRecord[]>(payload);
     for (let r = 0; r < records.length; r++) {
       const [cmdSeq, events, prices] = records[r]! as [number, PublicEvent[], PriceInfo[]];
       if (cmdSeq <= replica.marketCmdSeq) continue;
@@ -312,7 +317,7 @@ export class Consumer {
   }
 
   /** Takes the market state afresh from the engine; entries read meanwhile wait, then those after it apply. */
-  private resyncMarket(entry: RawEntry, why: string): void {
+  private resyncMarket(entry: ByteEntry, why: string): void {
     const { engine, replica, log } = this.options;
     this.metrics?.resyncs.inc();
     log(`market state: ${why}; taking it afresh from the engine`, 'warn');
@@ -333,7 +338,7 @@ export class Consumer {
       this.marketResync = null;
       const held = this.marketHeld.splice(0);
       // A reset entry among them is behind the state just taken: skip it.
-      for (const e of held) if (fieldOf(e, 'reset') === undefined) this.onMarket(e);
+      for (const e of held) if (bytesOf(e, 'reset') === undefined) this.onMarket(e);
     });
   }
 

@@ -12,7 +12,9 @@
  *
  * Entry ids of the event and market streams are `<cmdSeq>-0`, cmdSeq being the last command whose
  * events the entry holds: Redis refuses an id not above a stream's last one, which is what makes
- * publishing idempotent (publisher.ts).
+ * publishing idempotent (publisher.ts). Their field `b` is the events in the project's binary codec
+ * (persistence/binary-codec.ts: bigints exact, object shapes interned — about 125 bytes an event,
+ * decoded several times faster than JSON), `t` the publication time in ms.
  */
 
 export interface Layout {
@@ -60,5 +62,15 @@ export type RawEntry = [string, string[]];
 export function fieldOf(entry: RawEntry, name: string): string | undefined {
   const fields = entry[1];
   for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+/** An entry read as bytes (sendForBytes): its id, and its fields and values as bytes. */
+export type ByteEntry = [string, Buffer[]];
+
+/** A field's value in an entry read as bytes, or undefined. */
+export function bytesOf(entry: ByteEntry, name: string): Buffer | undefined {
+  const fields = entry[1];
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i]!.length === name.length && fields[i]!.toString('latin1') === name) return fields[i + 1];
   return undefined;
 }

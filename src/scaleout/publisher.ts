@@ -23,7 +23,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Applied, PriceInfo } from '../engine/engine.js';
 import type { Command, EngineEvent, PublicEvent } from '../engine/types.js';
 import type { LogFn } from '../ops/log.js';
-import { encodeJson } from '../persistence/codec.js';
+import { encodeBinary } from '../persistence/binary-codec.js';
 import type { Exchange } from '../service/exchange.js';
 import { cmdSeqOfId, entryId, shardOf, type Layout } from './layout.js';
 import { send, type Redis } from './redis.js';
@@ -41,6 +41,12 @@ export type MarketRecord = [cmdSeq: number, events: readonly PublicEvent[], pric
 
 /** Commands that change prices without a public event of their own (a premium sample equal to the last). */
 const PRICE_COMMANDS = new Set<Command['type']>(['sampleRisk', 'settleFunding', 'setIndexPrice', 'setMarkPrice']);
+
+/** Whether two PriceInfos agree field by field (every field is a number, bigint, string or null). */
+function samePrices(a: PriceInfo, b: PriceInfo): boolean {
+  for (const key in a) if (a[key as keyof PriceInfo] !== b[key as keyof PriceInfo]) return false;
+  return true;
+}
 
 export interface PublisherOptions {
   layout: Layout;
@@ -71,7 +77,7 @@ export class Publisher {
   private flushing = false;
   private needsResync = true;
   private stopped = false;
-  private readonly lastPrices = new Map<string, string>();
+  private readonly lastPrices = new Map<string, PriceInfo>();
   private readonly waiters: { cmdSeq: number; resolve: (ok: boolean) => void }[] = [];
   private readonly maxPending: number;
   private readonly maxBatch: number;
@@ -193,9 +199,9 @@ export class Publisher {
     for (const symbol of symbols) {
       const info = engine.prices(symbol, command.time);
       if (info === undefined) continue;
-      const key = encodeJson(info);
-      if (this.lastPrices.get(symbol) === key) continue;
-      this.lastPrices.set(symbol, key);
+      const last = this.lastPrices.get(symbol);
+      if (last !== undefined && samePrices(last, info)) continue;
+      this.lastPrices.set(symbol, info);
       out.push(info);
     }
     return out;
@@ -259,14 +265,14 @@ export class Publisher {
       const events = byShard[shard]!;
       if (events.length === 0) continue;
       const top = events[events.length - 1]!.cmdSeq;
-      writes.push(send(this.redis!, ['XADD', layout.events(shard), 'MAXLEN', '~', String(maxLen), entryId(top), 'e', encodeJson(events), 't', now]));
+      writes.push(send(this.redis!, ['XADD', layout.events(shard), 'MAXLEN', '~', String(maxLen), entryId(top), 'b', encodeBinary(events), 't', now]));
       written.push([shard, top]);
       this.metrics?.events.inc({ stream: 'events' }, events.length);
     }
     let marketTop = this.marketTop;
     if (market.length > 0) {
       marketTop = market[market.length - 1]![0];
-      writes.push(send(this.redis!, ['XADD', layout.market, 'MAXLEN', '~', String(maxLen), entryId(marketTop), 'm', encodeJson(market), 't', now]));
+      writes.push(send(this.redis!, ['XADD', layout.market, 'MAXLEN', '~', String(maxLen), entryId(marketTop), 'b', encodeBinary(market), 't', now]));
       this.metrics?.events.inc({ stream: 'market' }, market.reduce((n, r) => n + r[1].length, 0));
     }
     if (writes.length === 0) return;

@@ -5,7 +5,7 @@
  * are never queued while it is down (they fail at once, and the callers, which know what they were
  * doing, retry from their own state). The connection's errors are reported once per outage.
  */
-import { createClient } from 'redis';
+import { createClient, RESP_TYPES } from 'redis';
 import type { LogFn } from '../ops/log.js';
 
 export type Redis = ReturnType<typeof createRedis>;
@@ -39,8 +39,15 @@ export function createRedis(settings: RedisSettings) {
 }
 
 /** Sends a raw command; the reply as node-redis gives it in RESP2 (strings, arrays, null, numbers). */
-export function send<T = unknown>(client: Redis, args: readonly string[]): Promise<T> {
+export function send<T = unknown>(client: Redis, args: readonly (string | Buffer)[]): Promise<T> {
   return client.sendCommand(args) as Promise<T>;
+}
+
+const AS_BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
+
+/** Sends a raw command whose reply's strings are read as bytes (the streams' binary payloads). */
+export function sendForBytes<T = unknown>(client: Redis, args: readonly (string | Buffer)[]): Promise<T> {
+  return client.sendCommand(args, AS_BUFFERS) as Promise<T>;
 }
 
 /** Closes a connection without waiting for anything it still had to do. */

@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import { BTC_USDT } from '../../src/engine/demo-symbols.js';
 import type { Depth } from '../../src/engine/engine.js';
 import type { BookUpdateEvent, EngineEvent } from '../../src/engine/types.js';
-import { encodeJson } from '../../src/persistence/codec.js';
+import { encodeBinary } from '../../src/persistence/binary-codec.js';
 import type { Bootstrap, MarketBootstrap } from '../../src/scaleout/bootstrap.js';
 import { Consumer } from '../../src/scaleout/consumer.js';
 import { CredentialMirror } from '../../src/scaleout/credential-share.js';
@@ -90,13 +90,13 @@ test('duplicates dropped, gaps filled from the engine first, book and market sta
   const abandoned = consumer.awaitSeq(2, 99, abort.signal);
 
   const xadd = (key: string, cmdSeq: number, field: string, value: unknown): Promise<unknown> =>
-    redisCommand(url, ['XADD', key, `${cmdSeq}-0`, field, encodeJson(value), 't', String(Date.now())]);
+    redisCommand(url, ['XADD', key, `${cmdSeq}-0`, field, encodeBinary(value), 't', String(Date.now())]);
   // Account 1 is in shard 1: seqs 1…3, then 3 again with 4 (a duplicate entry), then 7, 8 (5 and 6 missing), then 9.
-  await xadd(layout.events(1), 1, 'e', [balance(1, 1, 1), balance(1, 2, 1)]);
-  await xadd(layout.events(1), 2, 'e', [balance(1, 3, 2)]);
-  await xadd(layout.events(1), 3, 'e', [balance(1, 3, 2), balance(1, 4, 3)]);
-  await xadd(layout.events(1), 6, 'e', [balance(1, 7, 6), balance(1, 8, 6)]);
-  await xadd(layout.events(1), 7, 'e', [balance(1, 9, 7)]);
+  await xadd(layout.events(1), 1, 'b', [balance(1, 1, 1), balance(1, 2, 1)]);
+  await xadd(layout.events(1), 2, 'b', [balance(1, 3, 2)]);
+  await xadd(layout.events(1), 3, 'b', [balance(1, 3, 2), balance(1, 4, 3)]);
+  await xadd(layout.events(1), 6, 'b', [balance(1, 7, 6), balance(1, 8, 6)]);
+  await xadd(layout.events(1), 7, 'b', [balance(1, 9, 7)]);
   await until(() => delivered.length >= 9, 'account 1\'s nine events');
   assert.deepEqual(delivered, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
   assert.deepEqual(asked, [{ accountId: 1, afterSeq: 4, throughSeq: 6, maxEvents: 100 }], 'the missing events asked of the engine');
@@ -107,17 +107,17 @@ test('duplicates dropped, gaps filled from the engine first, book and market sta
   assert.deepEqual(window.events.map((e) => e.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
 
   // Account 2 (shard 0): the waiting resume is answered when its event arrives; the abandoned one is not.
-  await xadd(layout.events(0), 8, 'e', [balance(2, 1, 8)]);
+  await xadd(layout.events(0), 8, 'b', [balance(2, 1, 8)]);
   assert.equal(await waited, true);
   abort.abort();
   assert.equal(await abandoned, false);
 
   // The market stream: a book update, then one whose id skips (the state is taken afresh), then the next.
-  await xadd(layout.market, 1, 'm', [[1, [book(1, 1, [[100, 5]])], []]]);
+  await xadd(layout.market, 1, 'b', [[1, [book(1, 1, [[100, 5]])], []]]);
   await until(() => replica.engine.depth('btc_usdt', 10)!.updateId === 1, 'the first book update');
   assert.deepEqual(replica.engine.depth('btc_usdt', 10)!.bids, [[100, 5]]);
-  await xadd(layout.market, 9, 'm', [[9, [book(3, 9, [[101, 1]])], []]]);
-  await xadd(layout.market, 11, 'm', [[11, [book(6, 11, [[98, 2], [99, 0]])], []]]);
+  await xadd(layout.market, 9, 'b', [[9, [book(3, 9, [[101, 1]])], []]]);
+  await xadd(layout.market, 11, 'b', [[11, [book(6, 11, [[98, 2], [99, 0]])], []]]);
   await until(() => replica.engine.depth('btc_usdt', 10)!.updateId === 6, 'the book after the resynchronisation');
   assert.deepEqual(replica.engine.depth('btc_usdt', 10)!.bids, [[98, 2]], 'the engine\'s book (99×7), then update 6 (99 gone, 98×2)');
   assert.equal(replica.marketCmdSeq, 11);

@@ -14,11 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { EngineEvent } from '../../src/engine/types.js';
-import { decodeJson } from '../../src/persistence/codec.js';
 import { admin, ALL_TOPICS, gapFree, ResumeStream, Rest, type Ack, type RawPush } from '../durability/support.js';
 import { rng } from '../support/rng.js';
 import { readiness, startEngine, startGateway, stop, TOKEN, writeConfig, type Node } from './cluster.js';
-import { dropPrefix, freePort, redisCommand, testRedisUrl, uniquePrefix } from './redis.js';
+import { dropPrefix, freePort, redisCommand, streamEntries, testRedisUrl, uniquePrefix } from './redis.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'perpstream-scaleout-failover-'));
 const prefix = uniquePrefix('failover');
@@ -185,9 +184,8 @@ test('kill -9 the engine under load: gateways keep their connections and report 
   const shards = Number(await redisCommand<string>(redisUrl, ['GET', `${prefix}:shards`]));
   const seqs = new Map<number, number[]>();
   for (let shard = 0; shard < shards; shard++) {
-    const entries = await redisCommand<[string, string[]][]>(redisUrl, ['XRANGE', `${prefix}:ev:${shard}`, '-', '+']);
-    for (const [, fields] of entries) {
-      for (const event of decodeJson<EngineEvent[]>(fields[fields.indexOf('e') + 1]!)) {
+    for (const { payload } of await streamEntries<EngineEvent[]>(redisUrl, `${prefix}:ev:${shard}`)) {
+      for (const event of payload!) {
         const list = seqs.get(event.accountId) ?? [];
         list.push(event.seq);
         seqs.set(event.accountId, list);

@@ -12,12 +12,12 @@ import { after, test } from 'node:test';
 import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import { parseAmount } from '../../src/engine/fixed.js';
 import type { Command, EngineEvent } from '../../src/engine/types.js';
-import { decodeJson, encodeJson } from '../../src/persistence/codec.js';
+import { encodeBinary } from '../../src/persistence/binary-codec.js';
 import { layoutOf } from '../../src/scaleout/layout.js';
 import { Publisher, type MarketRecord } from '../../src/scaleout/publisher.js';
 import { closeRedis, createRedis, type Redis } from '../../src/scaleout/redis.js';
 import { Exchange, type CommandInput } from '../../src/service/exchange.js';
-import { dropPrefix, redisCommand, testRedisUrl, uniquePrefix } from './redis.js';
+import { dropPrefix, redisCommand, streamEntries, testRedisUrl, uniquePrefix } from './redis.js';
 
 const prefixes: string[] = [];
 const clients: Redis[] = [];
@@ -94,26 +94,25 @@ async function read(prefix: string): Promise<Published> {
   const seqs = new Map<number, number[]>();
   let entries = 0;
   for (let shard = 0; shard < SHARDS; shard++) {
-    const raw = await redisCommand<[string, string[]][]>(url, ['XRANGE', layout.events(shard), '-', '+']);
+    const raw = await streamEntries<EngineEvent[]>(url, layout.events(shard));
     entries += raw.length;
-    for (const [id, fields] of raw) {
-      const events = decodeJson<EngineEvent[]>(fields[fields.indexOf('e') + 1]!);
-      assert.equal(id, `${events.at(-1)!.cmdSeq}-0`, 'an entry\'s id is its last command');
-      for (const event of events) {
+    for (const { id, payload: events } of raw) {
+      assert.equal(id, `${events!.at(-1)!.cmdSeq}-0`, 'an entry\'s id is its last command');
+      for (const event of events!) {
         assert.equal(event.accountId % SHARDS, shard, 'an account\'s events are in its shard');
         seqs.set(event.accountId, [...(seqs.get(event.accountId) ?? []), event.seq]);
       }
     }
   }
-  const market = await redisCommand<[string, string[]][]>(url, ['XRANGE', layout.market, '-', '+']);
+  const market = await streamEntries<MarketRecord[]>(url, layout.market);
   const marketCommands: number[] = [];
   let resets = 0;
-  for (const [, fields] of market) {
+  for (const { payload, fields } of market) {
     if (fields.includes('reset')) {
       resets += 1;
       continue;
     }
-    for (const [cmdSeq] of decodeJson<MarketRecord[]>(fields[fields.indexOf('m') + 1]!)) marketCommands.push(cmdSeq);
+    for (const [cmdSeq] of payload!) marketCommands.push(cmdSeq);
   }
   return { seqs, entries: entries + market.length, marketCommands, resets };
 }
@@ -159,7 +158,7 @@ test('a restart after a crash mid-publish (streams partly written, restart point
   first.exchange.events.subscribeAll((event) => unpublished.push(event));
   rounds(first.exchange, 6, 2, 3);
   const shardOne = unpublished.filter((e) => e.accountId % SHARDS === 1);
-  await redisCommand(url, ['XADD', layout.events(1), `${shardOne.at(-1)!.cmdSeq}-0`, 'e', encodeJson(shardOne), 't', '0']);
+  await redisCommand(url, ['XADD', layout.events(1), `${shardOne.at(-1)!.cmdSeq}-0`, 'b', encodeBinary(shardOne), 't', '0']);
   assert.ok(first.exchange.engine.cmdSeq > published);
   const before = await read(prefix);
 
@@ -196,9 +195,9 @@ test('a restart from a snapshot newer than Redis: account events come from the r
   // Redis lost everything after command 10 (it restarted from an old dump, say, while the engine
   // went on and snapshotted): each stream as it stood then, and no restart point.
   for (const key of [...Array.from({ length: SHARDS }, (_, s) => layout.events(s)), layout.market]) {
-    const kept = await redisCommand<[string, string[]][]>(url, ['XRANGE', key, '-', '10']);
+    const kept = await redisCommand<[Buffer, Buffer[]][]>(url, ['XRANGE', key, '-', '10'], true);
     await redisCommand(url, ['DEL', key]);
-    for (const [id, fields] of kept) await redisCommand(url, ['XADD', key, id, ...fields]);
+    for (const [id, fields] of kept) await redisCommand(url, ['XADD', key, id.toString('latin1'), ...fields]);
   }
   await redisCommand(url, ['DEL', layout.published]);
 

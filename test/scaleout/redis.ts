@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from 'redis';
+import { createClient, RESP_TYPES } from 'redis';
+import { decodeBinary } from '../../src/persistence/binary-codec.js';
 
 const MACHINE_REDIS = 'redis://127.0.0.1:6379';
 
@@ -93,14 +94,24 @@ export async function dropPrefix(url: string, prefix: string): Promise<void> {
   }
 }
 
-/** A raw command on a short-lived connection (tests read the streams directly). */
-export async function redisCommand<T>(url: string, args: string[]): Promise<T> {
+/** A raw command on a short-lived connection (tests read the streams directly); `bytes`: replies as Buffers. */
+export async function redisCommand<T>(url: string, args: (string | Buffer)[], bytes = false): Promise<T> {
   const client = createClient({ url, RESP: 2, socket: { reconnectStrategy: false } });
   client.on('error', () => undefined);
   await client.connect();
   try {
-    return (await client.sendCommand(args)) as T;
+    return (await client.sendCommand(args, bytes ? { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } : undefined)) as T;
   } finally {
     client.destroy();
   }
+}
+
+/** A stream's entries: id, and the decoded binary payload (field `b`) or null (a reset entry). */
+export async function streamEntries<T>(url: string, key: string, from = '-', to = '+'): Promise<{ id: string; payload: T | null; fields: string[] }[]> {
+  const raw = await redisCommand<[Buffer, Buffer[]][]>(url, ['XRANGE', key, from, to], true);
+  return raw.map(([id, fields]) => {
+    const names = fields.filter((_, i) => i % 2 === 0).map((b) => b.toString('latin1'));
+    const at = names.indexOf('b');
+    return { id: id.toString('latin1'), payload: at < 0 ? null : decodeBinary<T>(fields[2 * at + 1]!), fields: names };
+  });
 }
