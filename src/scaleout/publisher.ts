@@ -228,10 +228,15 @@ export class Publisher {
     if (!redis.isReady) return;
     if (this.needsResync) await this.resync();
     while (this.pendingHead < this.pending.length && this.running) {
-      const batch = this.pending.slice(this.pendingHead, this.pendingHead + this.maxBatch);
-      await this.write(batch, []);
-      this.pendingHead += batch.length;
-      this.publishedCmdSeq = batch[batch.length - 1]!.cmdSeq;
+      // Everything pending in one round trip (up to a bound), as entries of at most maxBatch
+      // commands: a busy engine that applies more commands per turn than one entry holds is not
+      // left behind by its own publisher.
+      const take = Math.min(this.pending.length - this.pendingHead, this.maxBatch * 64);
+      const chunks: Pending[][] = [];
+      for (let i = 0; i < take; i += this.maxBatch) chunks.push(this.pending.slice(this.pendingHead + i, this.pendingHead + Math.min(take, i + this.maxBatch)));
+      await this.write(chunks, []);
+      this.pendingHead += take;
+      this.publishedCmdSeq = this.pending[this.pendingHead - 1]!.cmdSeq;
       this.compact();
       this.wake();
     }
@@ -239,55 +244,68 @@ export class Publisher {
   }
 
   /**
-   * Writes the batch's events after each stream's last entry (and, first, `catchUp`: older account
-   * events from the window), one entry per stream, all in one round trip.
+   * Writes each chunk's events after each stream's last entry (and, first, `catchUp`: older account
+   * events from the window), one entry per stream per chunk, all in one round trip.
    */
-  private async write(batch: readonly Pending[], catchUp: readonly EngineEvent[]): Promise<void> {
+  private async write(chunks: readonly (readonly Pending[])[], catchUp: readonly EngineEvent[]): Promise<void> {
     const { layout, maxLen } = this.options;
-    const tops = this.eventTops!;
-    const byShard: EngineEvent[][] = Array.from({ length: this.shards }, () => []);
-    for (const event of catchUp) {
-      const shard = shardOf(event.accountId, this.shards);
-      if (event.cmdSeq > tops[shard]!) byShard[shard]!.push(event);
-    }
-    const market: MarketRecord[] = [];
-    for (const command of batch) {
-      for (const event of command.events) {
-        const shard = shardOf(event.accountId, this.shards);
-        if (command.cmdSeq > tops[shard]!) byShard[shard]!.push(event);
-      }
-      if ((command.market.length > 0 || command.prices.length > 0) && command.cmdSeq > this.marketTop) market.push([command.cmdSeq, command.market, command.prices]);
-    }
+    const tops = [...this.eventTops!];
+    let marketTop = this.marketTop;
     const now = String(Date.now());
     const writes: Promise<unknown>[] = [];
-    const written: [number, number][] = [];
-    for (let shard = 0; shard < this.shards; shard++) {
-      const events = byShard[shard]!;
-      if (events.length === 0) continue;
-      const top = events[events.length - 1]!.cmdSeq;
-      writes.push(send(this.redis!, ['XADD', layout.events(shard), 'MAXLEN', '~', String(maxLen), entryId(top), 'b', encodeBinary(events), 't', now]));
-      written.push([shard, top]);
-      this.metrics?.events.inc({ stream: 'events' }, events.length);
+    let entries = 0;
+    let marketEntries = 0;
+    const addEvents = (byShard: EngineEvent[][]): void => {
+      for (let shard = 0; shard < this.shards; shard++) {
+        const events = byShard[shard]!;
+        if (events.length === 0) continue;
+        const top = events[events.length - 1]!.cmdSeq;
+        writes.push(send(this.redis!, ['XADD', layout.events(shard), 'MAXLEN', '~', String(maxLen), entryId(top), 'b', encodeBinary(events), 't', now]));
+        tops[shard] = top;
+        entries += 1;
+        this.metrics?.events.inc({ stream: 'events' }, events.length);
+      }
+    };
+    if (catchUp.length > 0) {
+      const byShard: EngineEvent[][] = Array.from({ length: this.shards }, () => []);
+      for (const event of catchUp) {
+        const shard = shardOf(event.accountId, this.shards);
+        if (event.cmdSeq > tops[shard]!) byShard[shard]!.push(event);
+      }
+      addEvents(byShard);
     }
-    let marketTop = this.marketTop;
-    if (market.length > 0) {
-      marketTop = market[market.length - 1]![0];
-      writes.push(send(this.redis!, ['XADD', layout.market, 'MAXLEN', '~', String(maxLen), entryId(marketTop), 'b', encodeBinary(market), 't', now]));
-      this.metrics?.events.inc({ stream: 'market' }, market.reduce((n, r) => n + r[1].length, 0));
+    for (const chunk of chunks) {
+      const byShard: EngineEvent[][] = Array.from({ length: this.shards }, () => []);
+      const market: MarketRecord[] = [];
+      for (const command of chunk) {
+        for (const event of command.events) {
+          const shard = shardOf(event.accountId, this.shards);
+          if (command.cmdSeq > tops[shard]!) byShard[shard]!.push(event);
+        }
+        if ((command.market.length > 0 || command.prices.length > 0) && command.cmdSeq > marketTop) market.push([command.cmdSeq, command.market, command.prices]);
+      }
+      addEvents(byShard);
+      if (market.length > 0) {
+        marketTop = market[market.length - 1]![0];
+        writes.push(send(this.redis!, ['XADD', layout.market, 'MAXLEN', '~', String(maxLen), entryId(marketTop), 'b', encodeBinary(market), 't', now]));
+        marketEntries += 1;
+        this.metrics?.events.inc({ stream: 'market' }, market.reduce((n, r) => n + r[1].length, 0));
+      }
     }
     if (writes.length === 0) return;
     const started = performance.now();
     await Promise.all(writes);
     this.metrics?.seconds.observe((performance.now() - started) / 1000);
-    for (const [shard, top] of written) tops[shard] = top;
+    this.eventTops = tops;
     this.marketTop = marketTop;
-    this.metrics?.entries.inc({ stream: 'events' }, written.length);
-    if (market.length > 0) this.metrics?.entries.inc({ stream: 'market' });
-    // Every stream now holds everything through the batch: said once all writes succeeded (a
+    this.metrics?.entries.inc({ stream: 'events' }, entries);
+    if (marketEntries > 0) this.metrics?.entries.inc({ stream: 'market' }, marketEntries);
+    // Every stream now holds everything through the last chunk: said once all writes succeeded (a
     // restart that reads it skips streams that had nothing to write for a while). Not awaited: the
     // next writes queue behind it on the same connection, and a failure makes the next flush resync.
-    if (batch.length > 0) {
-      send(this.redis!, ['SET', layout.published, String(batch[batch.length - 1]!.cmdSeq)]).catch(() => {
+    const last = chunks.at(-1)?.at(-1);
+    if (last !== undefined) {
+      send(this.redis!, ['SET', layout.published, String(last.cmdSeq)]).catch(() => {
         this.needsResync = true;
       });
     }
