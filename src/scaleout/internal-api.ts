@@ -94,8 +94,12 @@ export function mountInternalApi(app: FastifyInstance, parts: ExtensionParts, pu
       return json(reply, 200, { recovered: true, events } satisfies ReplayResult);
     }
     if (replays === null) return json(reply, 200, fromWindow ?? { recovered: false, reason: 'no replay window and no journal' });
+    // The gateway went away before the answer: the replay is dropped (the request's own 'close'
+    // only says its body was read).
     const abort = new AbortController();
-    request.raw.once('close', () => abort.abort());
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    });
     // Replayed up to the engine's own last command: it is at or past the one that made throughSeq.
     const result = await replays.eventsOf(accountId!, afterSeq!, throughSeq!, exchange.engine.cmdSeq, maxEvents!, abort.signal);
     return json(reply, 200, result);
