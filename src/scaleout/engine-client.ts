@@ -4,7 +4,6 @@
  * from the engine's window or journal), and the link whose presence says the engine is up.
  */
 import WebSocket from 'ws';
-import type { EngineEvent } from '../engine/types.js';
 import type { LogFn } from '../ops/log.js';
 import { decodeJson } from '../persistence/codec.js';
 import type { OlderHistory, ReplayResult } from '../service/event-log.js';
@@ -94,7 +93,7 @@ export class EngineLink {
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {
-      if (this.up) this.log('the link to the engine closed: not ready until it is back', 'warn');
+      if (this.up && !this.stopped) this.log('the link to the engine closed: not ready until it is back', 'warn');
       const was = this.up;
       this.up = false;
       if (was) this.onChange(null);
@@ -105,5 +104,3 @@ export class EngineLink {
     });
   }
 }
-
-export type { EngineEvent };

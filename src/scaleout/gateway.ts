@@ -129,6 +129,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   consumer.registerMetrics(metrics.registry);
 
   const proxy = new EngineProxy(options.engineUrl);
+  let stopping = false;
   const opsPaths = new Set([HEALTH_PATH, READY_PATH, ops.metricsPath]);
   const opsOnMainPort = options.opsOnMainPort !== false;
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -174,9 +175,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await mirror.load(client);
   await consumer.start();
 
-  let stopping = false;
-  let link: EngineLink | null = null;
-  link = engine.link((hello) => {
+  const link: EngineLink = engine.link((hello) => {
     if (hello !== null && hello.epoch !== replica.epoch) {
       log(`the engine's stream epoch is now ${hello.epoch} (was ${replica.epoch}): its history changed; closing every stream (1012) for a restart`, 'error');
       router.closeAll(CloseCode.SERVICE_RESTART, 'the stream history changed: reconnect');
@@ -185,7 +184,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }, log);
   ops.dependencies = () => {
     if (!client.isReady || !consumer.redisOk) return `redis at ${redactUrl(options.scaleOut.redisUrl)} is not reachable`;
-    if (link?.isUp !== true) return `the engine at ${options.engineUrl} is not reachable`;
+    if (!link.isUp) return `the engine at ${options.engineUrl} is not reachable`;
     return null;
   };
 
@@ -211,7 +210,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     server.closeIdleConnections();
     await router.drain(options.drainMs ?? 5_000);
     const streams = router.closeAll(CloseCode.GOING_AWAY, 'server shutting down');
-    link?.stop();
+    link.stop();
     for (const stop of stoppers) stop();
     closeRedis(reader);
     await consumer.stop();
