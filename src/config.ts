@@ -10,12 +10,16 @@
  * typo is never a silent default), then every symbol is built the way the engine will build it;
  * any error names the key (`symbols[0].tickSize`, `limits.maxQueueBytes`) and what is wrong.
  *
+ * Command line: `[engine | gateway] [flags]` — no mode is the single process; `engine` and `gateway`
+ * are the scale-out's two kinds of process (src/scaleout/, the `scaleout` section).
  * Flags (node:util.parseArgs, strict): --config <file>, --port <p>, --host <h>, --data-dir <dir>,
  * --admin-token <t>, --no-sim, --log-level <level>, --log-format auto|json|pretty,
- * --ops-port <p>, --ops-host <h>, --metrics-path <path>, --print-config.
+ * --ops-port <p>, --ops-host <h>, --metrics-path <path>, --redis-url <url>, --redis-prefix <p>,
+ * --engine-url <url>, --print-config.
  * Environment: PERPSTREAM_CONFIG, PERPSTREAM_PORT, PERPSTREAM_HOST, PERPSTREAM_DATA_DIR,
  * PERPSTREAM_ADMIN_TOKEN, PERPSTREAM_LOG_LEVEL, PERPSTREAM_LOG_FORMAT, PERPSTREAM_OPS_PORT,
- * PERPSTREAM_OPS_HOST, PERPSTREAM_METRICS_PATH.
+ * PERPSTREAM_OPS_HOST, PERPSTREAM_METRICS_PATH, PERPSTREAM_REDIS_URL, PERPSTREAM_REDIS_PREFIX,
+ * PERPSTREAM_ENGINE_URL.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -56,6 +60,18 @@ export interface Config {
     warnMarginRatio: string | null;
     adlRankIntervalMs: number;
   };
+  /** The scale-out (engine and gateway processes over Redis Streams; unused by a single process). */
+  scaleout: {
+    redisUrl: string;
+    /** Key prefix of this cluster in Redis. */
+    prefix: string;
+    /** Account shards of the event streams (of a new stream epoch). */
+    shards: number;
+    /** Approximate MAXLEN of each Redis stream, in entries. */
+    streamMaxLen: number;
+    /** Where a gateway finds its engine (internal API, forwarded REST). */
+    engineUrl: string;
+  };
   /** Each dialect's settings, by dialect (read by the dialects as `<dialect>.<name>`). */
   dialects: {
     xt: Partial<Record<(typeof DIALECT_KEYS.xt)[number], number>>;
@@ -90,6 +106,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
     defaultPositionMode: 'HEDGE', maxOpenOrdersPerAccount: 200, clientOrderIdWindow: 1000, markEventIntervalMs: 1000,
     warnMarginRatio: '0.8', adlRankIntervalMs: 60_000,
   },
+  scaleout: { redisUrl: 'redis://127.0.0.1:6379', prefix: 'perpstream', shards: 8, streamMaxLen: 100_000, engineUrl: 'http://127.0.0.1:8080' },
   dialects: { xt: {}, binance: {}, bybit: {}, kucoin: {} },
 } satisfies Config);
 
@@ -134,6 +151,10 @@ const CONFIG_SCHEMA = strict({
   engine: strict({
     defaultPositionMode: { enum: ['ONE_WAY', 'HEDGE'] }, maxOpenOrdersPerAccount: int(1), clientOrderIdWindow: int(0), markEventIntervalMs: int(0),
     warnMarginRatio: { anyOf: [decimal, { type: 'null' }] }, adlRankIntervalMs: int(0),
+  }),
+  scaleout: strict({
+    redisUrl: { type: 'string', pattern: '^rediss?://' }, prefix: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' }, shards: int(1, 1024),
+    streamMaxLen: int(1000), engineUrl: { type: 'string', pattern: '^https?://' },
   }),
   dialects: strict(Object.fromEntries(Object.entries(DIALECT_KEYS).map(([name, keys]) => [name, dialectSection(keys)]))),
 });
@@ -244,18 +265,32 @@ const OPTIONS = {
   'ops-port': { type: 'string' },
   'ops-host': { type: 'string' },
   'metrics-path': { type: 'string' },
+  'redis-url': { type: 'string' },
+  'redis-prefix': { type: 'string' },
+  'engine-url': { type: 'string' },
   'print-config': { type: 'boolean' },
 } as const;
 
+/** The kinds of process: one that does everything, or the scale-out's engine and gateways. */
+export const MODES = ['single', 'engine', 'gateway'] as const;
+export type Mode = (typeof MODES)[number];
+
 const OPTION_LIST = Object.keys(OPTIONS).map((name) => `--${name}`).join(', ');
 
-/** The flags, or a UsageError naming the bad one and listing the options. */
+/** The mode and flags, or a UsageError naming the bad one and listing the options. */
 function readFlags(argv: readonly string[]) {
+  let parsed;
   try {
-    return parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }).values;
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: true });
   } catch (error) {
     throw new UsageError(`${(error as Error).message}; options: ${OPTION_LIST}`);
   }
+  const { positionals } = parsed;
+  if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== 'engine' && positionals[0] !== 'gateway')) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(positionals.find((p) => p !== 'engine' && p !== 'gateway') ?? positionals[1])}: ` +
+      `the command line is [engine | gateway] [options]; options: ${OPTION_LIST}`);
+  }
+  return { mode: (positionals[0] ?? 'single') as Mode, ...parsed.values };
 }
 
 function portOf(text: string, what: string): number {
@@ -266,6 +301,8 @@ function portOf(text: string, what: string): number {
 
 /** What `npm start` runs with: the validated configuration plus what start-up needs besides. */
 export interface Settings {
+  /** single (`npm start`), or the scale-out's engine or gateway. */
+  mode: Mode;
   config: Config;
   port: number;
   host: string;
@@ -316,12 +353,22 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): S
     if (!/^\/[A-Za-z0-9/_.-]*$/.test(metricsPath)) throw new UsageError(`metrics path must be a path like /metrics, got "${metricsPath}"`);
     config.ops.metricsPath = metricsPath;
   }
+  config.scaleout.redisUrl = flags['redis-url'] ?? env.PERPSTREAM_REDIS_URL ?? config.scaleout.redisUrl;
+  config.scaleout.prefix = flags['redis-prefix'] ?? env.PERPSTREAM_REDIS_PREFIX ?? config.scaleout.prefix;
+  config.scaleout.engineUrl = flags['engine-url'] ?? env.PERPSTREAM_ENGINE_URL ?? config.scaleout.engineUrl;
+  if (!/^rediss?:\/\//.test(config.scaleout.redisUrl)) throw new UsageError(`redis URL must be redis://host:port, got "${config.scaleout.redisUrl}"`);
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(config.scaleout.prefix)) throw new UsageError(`redis prefix must be 1-64 of A-Z a-z 0-9 _ . : -, got "${config.scaleout.prefix}"`);
+  if (!/^https?:\/\//.test(config.scaleout.engineUrl)) throw new UsageError(`engine URL must be http://host:port, got "${config.scaleout.engineUrl}"`);
+  if (flags.mode === 'gateway' && config.server.adminToken === null) {
+    throw new UsageError('a gateway needs the engine\'s admin token (--admin-token, PERPSTREAM_ADMIN_TOKEN or server.adminToken): the engine\'s internal API takes it');
+  }
   if (['/healthz', '/readyz'].includes(config.ops.metricsPath) || /^\/(future|v4|binance|bybit|kucoin|admin|ws)(\/|$)/.test(config.ops.metricsPath)) {
     throw new UsageError(`ops.metricsPath: ${config.ops.metricsPath} is taken by another endpoint or front door; choose another path`);
   }
 
   const token = config.server.adminToken;
   return {
+    mode: flags.mode,
     config,
     port: config.server.port,
     host: config.server.host,

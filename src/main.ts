@@ -3,14 +3,19 @@
  * exchange (with that exchange's defaults) whose keys it prints, and the market simulator trading
  * so that pushes flow at once. State lives in the data directory: a restart recovers it (journal
  * and snapshots) before serving.
+ *
+ * `perpstream engine` is the same process publishing every event to Redis Streams for the
+ * scale-out's gateways; `perpstream gateway` is one of those gateways (src/scaleout/).
  */
 import { parseAmount } from './engine/fixed.js';
 import { parsePrice } from './engine/format.js';
-import { dialectSettings, readSettings, UsageError } from './config.js';
-import { createLogger } from './ops/log.js';
+import { dialectSettings, readSettings, UsageError, type Settings } from './config.js';
+import { createLogger, logFnOf, type Logger } from './ops/log.js';
 import { Ops } from './ops/ops.js';
 import { ACCOUNT_DEFAULTS, type DialectName } from './dialects/account-defaults.js';
 import { startServer } from './server/server.js';
+import { engineMode } from './scaleout/engine-mode.js';
+import { startGateway } from './scaleout/gateway.js';
 import { Simulator } from './sim/simulator.js';
 
 /** The demo accounts a fresh data directory gets (ids 1…4, in this order), one per exchange. */
@@ -30,9 +35,12 @@ async function main(): Promise<void> {
   // The ops port opens before recovery, so /readyz can say "recovering" while the main port is still closed.
   if (settings.opsPort !== null) await ops.listen(settings.opsPort, settings.opsHost);
   if (settings.configFile !== null) logger.info({ configFile: settings.configFile, symbols: config.symbols.map((s) => s.symbol) }, `configuration from ${settings.configFile}`);
+  if (settings.mode === 'gateway') return runGateway(settings, logger, ops);
   const { defaultPositionMode, ...engine } = config.engine;
   const dialects = dialectSettings(config);
+  const scaleOut = settings.mode === 'engine' ? engineMode(config.scaleout, settings.adminToken, logFnOf(logger)) : null;
   const server = await startServer({
+    extension: scaleOut?.extension,
     symbols: config.symbols, adminToken: settings.adminToken, dataDir: settings.dataDir, port: settings.port, host: settings.host,
     logger, ops, opsOnMainPort: config.ops.onMainPort,
     limits: config.limits, dialectSettings: dialects, listenKeyTtlMs: dialects['xt.listenKeyTtlMs'],
@@ -99,6 +107,30 @@ async function main(): Promise<void> {
     stopping = true;
     // Graceful: stop accepting, drain, close streams with 1001, take a last snapshot, close the journal.
     (simulator?.stop() ?? Promise.resolve()).then(() => server.shutdown(signal)).then(() => ops.close()).then(() => process.exit(0), (error: unknown) => {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+/** `perpstream gateway`: the streams of the engine at scaleout.engineUrl, from Redis; REST forwarded to the engine. */
+async function runGateway(settings: Settings, logger: Logger, ops: Ops): Promise<void> {
+  const { config } = settings;
+  const gateway = await startGateway({
+    engineUrl: config.scaleout.engineUrl, token: settings.adminToken, scaleOut: config.scaleout,
+    port: settings.port, host: settings.host, limits: config.limits, dialectSettings: dialectSettings(config),
+    replayWindow: config.timings.replayWindow, drainMs: config.timings.drainMs, logger, ops, opsOnMainPort: config.ops.onMainPort,
+    // A new stream epoch (the engine's data directory replaced): start again from it.
+    onEpochChange: () => process.exit(75),
+  });
+  logger.info({ url: gateway.url, wsUrl: gateway.wsUrl, engineUrl: config.scaleout.engineUrl }, `perpstream gateway listening on ${gateway.url} (streams of every dialect; REST forwarded to ${config.scaleout.engineUrl})`);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    gateway.shutdown(signal).then(() => ops.close()).then(() => process.exit(0), (error: unknown) => {
       logger.error({ err: error }, 'shutdown failed');
       process.exit(1);
     });

@@ -102,11 +102,12 @@ function onText(conn: number, text: string, size: number): void {
   }
 }
 
-async function connectAll(message: { mode: 'perpstream' | 'bare'; port: number; keys: string[]; seqs: number[] }): Promise<void> {
+async function connectAll(message: { mode: 'perpstream' | 'bare'; port: number; ports?: number[]; keys: string[]; seqs: number[] }): Promise<void> {
   const n = knobs.connections;
   lastSeq = Float64Array.from(message.seqs.length === n ? message.seqs : new Array<number>(n).fill(0));
   lastWasPosition = new Uint8Array(n);
-  const base = `ws://127.0.0.1:${message.port}`;
+  // Scale-out runs: connections spread over the gateways, one after the other.
+  const ports = message.ports ?? [message.port];
   const started = performance.now();
   const errors: string[] = [];
   let failed = 0;
@@ -114,6 +115,7 @@ async function connectAll(message: { mode: 'perpstream' | 'bare'; port: number; 
 
   const open = (i: number): Promise<void> =>
     new Promise<void>((resolve) => {
+      const base = `ws://127.0.0.1:${ports[i % ports.length]}`;
       const url = message.mode === 'perpstream' ? `${base}/ws/user` : `${base}/?i=${i}`;
       const ws = new WebSocket(url, { perMessageDeflate: knobs.deflate, skipUTF8Validation: true });
       sockets[i] = ws;
@@ -191,7 +193,7 @@ async function drain(finalSeqs: number[], timeoutMs: number): Promise<{ unfinish
 serveParent(async (message) => {
   switch (message.type) {
     case 'connect':
-      await connectAll(message as unknown as { mode: 'perpstream' | 'bare'; port: number; keys: string[]; seqs: number[] });
+      await connectAll(message as unknown as { mode: 'perpstream' | 'bare'; port: number; ports?: number[]; keys: string[]; seqs: number[] });
       break;
     case 'start':
       // Counting starts here; anything before (acks) is not a push.

@@ -5,6 +5,11 @@
  * push the client receives was produced by a real engine command (order, trade, position and
  * balance pushes). It reports CPU, event-loop use and memory; with PERPSTREAM_BENCH_PROFILE set it
  * also writes a V8 CPU profile of the load window (the figures of such a run are inflated).
+ *
+ * Scale-out runs (PERPSTREAM_BENCH_SCALEOUT_PREFIX set): the same server is a `perpstream engine`
+ * (src/scaleout/engine-mode.ts) publishing to the Redis at PERPSTREAM_BENCH_REDIS_URL under that
+ * prefix; its 'ready' comes once Redis holds every event of the setup, so gateways started then
+ * (bench/gateway/gateway.ts) are caught up when the clients subscribe.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -16,6 +21,7 @@ import { BTC_USDT } from '../../src/engine/demo-symbols.js';
 import { parseAmount } from '../../src/engine/fixed.js';
 import type { Applied } from '../../src/engine/engine.js';
 import { startServer } from '../../src/server/server.js';
+import { engineMode } from '../../src/scaleout/engine-mode.js';
 import { memorySample, pace, trackGc, readKnobs, rng, send, serveParent, type MemorySample } from './common.js';
 
 const knobs = readKnobs();
@@ -59,9 +65,17 @@ class LiveOrders {
   }
 }
 
+const scaleOutPrefix = process.env.PERPSTREAM_BENCH_SCALEOUT_PREFIX ?? '';
+const adminToken = process.env.PERPSTREAM_BENCH_TOKEN ?? randomBytes(16).toString('hex');
+const scaleOut = scaleOutPrefix === '' ? null : engineMode({
+  redisUrl: process.env.PERPSTREAM_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: scaleOutPrefix, shards: 8, streamMaxLen: 100_000,
+}, adminToken, (message, level) => {
+  if (level === 'warn' || level === 'error') console.error(`engine: ${message}`);
+});
 const server = await startServer({
+  extension: scaleOut?.extension,
   symbols: [BTC_USDT],
-  adminToken: randomBytes(16).toString('hex'),
+  adminToken,
   dataDir: null,
   port: 0,
   host: '127.0.0.1',
@@ -73,6 +87,7 @@ const server = await startServer({
   ...(process.env.PERPSTREAM_BENCH_REPLAY_WINDOW ? { replayWindow: Number(process.env.PERPSTREAM_BENCH_REPLAY_WINDOW) } : {}),
 });
 const { exchange } = server;
+await scaleOut?.started;
 
 const setupStart = performance.now();
 const accountIds: number[] = [];
@@ -197,6 +212,8 @@ const keys = await Promise.all(accountIds.map(async (id) => {
   return issued.key;
 }));
 const seqs = accountIds.map((id) => exchange.engine.account(id)!.seq);
+// Scale-out: every event of the setup in Redis before the gateways start.
+if (scaleOut !== null && !(await scaleOut.publisher.whenPublished(exchange.engine.cmdSeq, 120_000))) throw new Error('the setup\'s events did not reach Redis');
 const setupMs = performance.now() - setupStart;
 commands = 0;
 refused = 0;

@@ -2,6 +2,8 @@
  * What a dialect is to the server: a front door (REST routes under its own path prefix) and one or
  * more streams (WebSocket routes), both written over the same exchange and canonical events. The
  * server mounts every dialect in `registry.ts` on one port; no dialect logic lives anywhere else.
+ * A gateway process of the scale-out (src/scaleout/gateway.ts) mounts only the streams
+ * (`mountStreams`), over a replica of the exchange fed from Redis Streams: the same stream code.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ConnectionCounter } from '../gateway/connections.js';
@@ -13,9 +15,24 @@ import type { EventLog, OlderHistory } from '../service/event-log.js';
 import type { Exchange } from '../service/exchange.js';
 import type { LogFn } from '../ops/log.js';
 import type { ListenKeys } from '../service/listen-keys.js';
+import type { StreamExchange } from '../service/stream-exchange.js';
 
-export interface DialectContext {
-  exchange: Exchange;
+/**
+ * Stream credentials shared with other processes (scale-out): a dialect declares each of its
+ * credential stores by a name; `onRemoved` is called when another process removed a key (its
+ * streams say so, as for a key removed here). Absent in a single process.
+ */
+export type ShareCredentials = (name: string, store: ListenKeys, onRemoved?: (key: string) => void) => void;
+
+/**
+ * Waits until this process has received the account's events through `seq` (a client resuming
+ * here saw them from another gateway); false when they did not come within its bound. Absent in a
+ * single process, where nothing can be ahead of it.
+ */
+export type AwaitSeq = (accountId: number, seq: number, signal: AbortSignal) => Promise<boolean>;
+
+/** What the front doors and the streams have in common. */
+interface ContextBase {
   credentials: CredentialStore;
   /** XT's listen keys (the native protocol's stream credential). */
   listenKeys: ListenKeys;
@@ -37,15 +54,36 @@ export interface DialectContext {
   timers: Timers;
   /** Where a dialect's components report (a stream-credential file that could not be saved, …). */
   log: LogFn;
+  shareCredentials?: ShareCredentials;
+  awaitSeq?: AwaitSeq;
+}
+
+export interface DialectContext extends ContextBase {
+  exchange: Exchange;
+}
+
+/** What a dialect's streams are mounted with. */
+export interface StreamContext extends ContextBase {
+  exchange: StreamExchange;
+  /** Registers what to stop when the server closes (the market feeds' timers). */
+  onClose(stop: () => void): void;
 }
 
 export interface Dialect {
   readonly name: string;
+  /** Front door and streams, on the server's one port. */
   mount(app: FastifyInstance, context: DialectContext): Promise<void>;
+  /** Streams only (a gateway process); their credentials are the shared ones. */
+  mountStreams(context: StreamContext): void;
+}
+
+/** The stream context of a server that mounts front doors and streams on `app`. */
+export function streamContextOf(app: FastifyInstance, context: DialectContext): StreamContext {
+  return { ...context, onClose: (stop) => app.addHook('onClose', async () => stop()) };
 }
 
 /** A timing from the overrides, or the dialect's default. */
-export function setting(context: DialectContext, name: string, fallback: number): number {
+export function setting(context: Pick<ContextBase, 'settings'>, name: string, fallback: number): number {
   const value = context.settings[name];
   return value === undefined ? fallback : value;
 }

@@ -70,4 +70,6 @@ export const CloseCode = Object.freeze({
   INTERNAL_ERROR: 1011,
   /** The server is shutting down. */
   GOING_AWAY: 1001,
+  /** The server's stream history changed under the connection (a scale-out gateway whose engine started a new epoch): reconnect. */
+  SERVICE_RESTART: 1012,
 });

@@ -52,6 +52,13 @@ export class WsRouter {
   private sweeper: NodeJS.Timeout | null = null;
   /** Set at shutdown: further upgrades are refused (503). */
   private closing = false;
+  /**
+   * Scale-out gateways: awaited before an upgrade's credentials are checked, so that a credential
+   * issued by the engine before the client connected is known here (src/scaleout/gateway.ts).
+   */
+  beforeCheck: (() => Promise<void>) | null = null;
+  /** Upgrades no route serves go here instead of a 404 (a gateway hands them to the engine). */
+  fallback: ((request: IncomingMessage, socket: Duplex, head: Buffer) => void) | null = null;
 
   constructor(
     server: Server,
@@ -94,10 +101,28 @@ export class WsRouter {
     const url = URL.canParse(request.url ?? '/', 'http://localhost') ? new URL(request.url ?? '/', 'http://localhost') : null;
     if (url === null) return this.refuse(socket, 400, 'Bad Request', 'the request target is not a valid URL path');
     const route = this.routes.find((r) => r.matches(url.pathname));
+    if (route === undefined && this.fallback !== null && !this.closing) return this.fallback(request, socket, head);
     if (route === undefined) return this.refuse(socket, 404, 'Not Found', `no stream at ${url.pathname}`);
     if (this.closing) return this.refuse(socket, 503, 'Service Unavailable', 'the server is shutting down; connect again shortly');
     const overLimit = this.counter.refusal();
     if (overLimit !== null) return this.refuse(socket, 503, 'Service Unavailable', `${overLimit}; try again later`);
+    if (this.beforeCheck === null) return this.accept(request, socket, head, url, route);
+    this.beforeCheck().then(() => {
+      if (socket.destroyed) return;
+      try {
+        this.accept(request, socket, head, url, route);
+      } catch (error) {
+        this.fault('upgradeFaults', `upgrade ${describe(request)}`, error);
+        if (socket.writable) refuse(socket, 500, 'Internal Server Error', 'internal error while opening the stream; try again');
+        else socket.destroy();
+      }
+    }, (error: unknown) => {
+      if (!socket.destroyed) this.refuse(socket, 503, 'Service Unavailable', `the stream credentials cannot be read now (${error instanceof Error ? error.message : String(error)}); try again shortly`);
+    });
+  }
+
+  /** Checks the upgrade's credentials in its URL, then completes the handshake. */
+  private accept(request: IncomingMessage, socket: Duplex, head: Buffer, url: URL, route: Route): void {
     const refusal = route.check?.(url);
     if (refusal) return this.refuse(socket, refusal.status, refusal.status === 400 ? 'Bad Request' : 'Refused', JSON.stringify(refusal.body), 'application/json');
     // The slot is taken only once the handshake succeeds: a failed handshake never reaches the callback.

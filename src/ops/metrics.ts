@@ -14,7 +14,7 @@ import type { StreamLabels, StreamObserver } from '../gateway/observer.js';
 import type { LogFn } from './log.js';
 
 /** Close codes counted by their number; anything else a peer sends is counted as "other". */
-const KNOWN_CLOSE_CODES = new Set([1000, 1001, 1005, 1006, 1007, 1008, 1009, 1011, 4000, 4008, 4009, 4010, 4029]);
+const KNOWN_CLOSE_CODES = new Set([1000, 1001, 1005, 1006, 1007, 1008, 1009, 1011, 1012, 4000, 4008, 4009, 4010, 4029]);
 
 let processRegistry: Registry | null = null;
 

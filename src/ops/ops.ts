@@ -2,7 +2,8 @@
  * Operations endpoints of one server, unauthenticated and cheap:
  *   GET /healthz   200 while the process answers at all;
  *   GET /readyz    200 once recovery is over, 503 while starting or recovering, after the journal
- *                  failed for good (every command refused until a restart) and while shutting down;
+ *                  failed for good (every command refused until a restart), while a dependency is
+ *                  missing (a scale-out gateway: Redis or the engine) and while shutting down;
  *   GET /metrics   Prometheus text (path configurable).
  * They are served on the main port (unless turned off) and, when an ops port is configured, on a
  * listener of their own that opens *before* recovery, so an orchestrator can watch a long recovery
@@ -18,7 +19,7 @@ export type Phase = 'starting' | 'recovering' | 'ready' | 'stopping';
 
 export interface Readiness {
   ready: boolean;
-  status: 'starting' | 'recovering' | 'ready' | 'journal-failed' | 'stopping';
+  status: 'starting' | 'recovering' | 'ready' | 'journal-failed' | 'unavailable' | 'stopping';
   reason?: string;
 }
 
@@ -44,6 +45,8 @@ export class Ops {
   phase: Phase = 'starting';
   /** Why the journal refuses commands (set by the server once it has a journal). */
   journalFailure: () => Error | null = () => null;
+  /** Why something the process depends on is missing (a gateway: Redis, the engine), or null. */
+  dependencies: () => string | null = () => null;
   private listener: Server | null = null;
 
   constructor(options: OpsOptions) {
@@ -60,6 +63,8 @@ export class Ops {
     if (failure !== null) {
       return { ready: false, status: 'journal-failed', reason: `the journal refuses commands until a restart: ${failure.message}` };
     }
+    const missing = this.dependencies();
+    if (missing !== null) return { ready: false, status: 'unavailable', reason: missing };
     return { ready: true, status: 'ready' };
   }
 

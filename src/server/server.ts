@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { adminRoutes } from '../admin/routes.js';
 import type { SymbolSpec } from '../engine/symbol.js';
 import type { PositionMode } from '../engine/types.js';
@@ -14,6 +15,7 @@ import { CloseCode, DEFAULT_LIMITS, type GatewayLimits } from '../gateway/limits
 import { connectionBudget, openFileLimit } from '../gateway/descriptors.js';
 import { systemTimers, type Timers } from '../gateway/timers.js';
 import { WsRouter, type GatewayStats } from '../gateway/ws-router.js';
+import type { ShareCredentials } from '../dialects/dialect.js';
 import { DIALECTS } from '../dialects/registry.js';
 import { xtListenKeyPolicy } from '../dialects/xt/listen-key-policy.js';
 import { logFnOf, silentLogger, type LogFn, type Logger } from '../ops/log.js';
@@ -28,6 +30,37 @@ import { Exchange, type EngineSettings, type ExchangeObserver } from '../service
 import { ListenKeys } from '../service/listen-keys.js';
 import { PriceScheduler } from '../service/price-scheduler.js';
 import { createHttp } from './http.js';
+
+/** The parts of a running server an extension works with. */
+export interface ExtensionParts {
+  exchange: Exchange;
+  store: DurableStore<Exchange> | null;
+  /** Resumes beyond the window (null without a data directory). */
+  replays: ReplayBudget | null;
+  credentials: CredentialStore;
+  /** XT's listen keys. */
+  listenKeys: ListenKeys;
+  router: WsRouter;
+  connections: ConnectionCounter;
+  ops: Ops;
+  log: LogFn;
+}
+
+/**
+ * What the scale-out's engine mode adds to a server (src/scaleout/engine-mode.ts): the publisher
+ * of events to Redis, the stream credentials shared with gateways, the gateways' internal API.
+ * Absent in a single process.
+ */
+export interface ServerExtension {
+  /** Sees the exchange before anything is replayed into it, so recovered commands reach it as live ones did. */
+  observeExchange?(exchange: Exchange): void;
+  /** The dialects' stream credential stores, declared as they are mounted. */
+  shareCredentials?: ShareCredentials;
+  /** Mounts its routes and hooks, before the dialects' front doors. */
+  mount?(app: FastifyInstance, parts: ExtensionParts): Promise<void>;
+  /** The last step of a graceful shutdown, once every command is applied (publish the last ones). */
+  close?(): Promise<void>;
+}
 
 export interface ServerOptions {
   symbols: readonly SymbolSpec[];
@@ -80,6 +113,8 @@ export interface ServerOptions {
   opsOnMainPort?: boolean;
   /** At shutdown, wait at most this long for the streams' outgoing queues to be written (default 5 s). */
   drainMs?: number;
+  /** The scale-out's engine mode (src/scaleout/engine-mode.ts); absent in a single process. */
+  extension?: ServerExtension;
 }
 
 /** What a graceful shutdown did. */
@@ -149,11 +184,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let exchange: Exchange;
   if (options.dataDir === null) {
     exchange = new Exchange({ symbols: options.symbols, clock, engineOptions, service });
+    options.extension?.observeExchange?.(exchange);
   } else {
     const opened = await openDurableExchange({
       dataDir: options.dataDir, symbols: options.symbols, clock, ops: options.fileOps, log, engineOptions, service,
       snapshotEveryCommands: options.snapshotEveryCommands, snapshotEveryMs: options.snapshotEveryMs, keepSnapshots: options.keepSnapshots, timers,
-    });
+    }, (recovering) => options.extension?.observeExchange?.(recovering));
     store = opened.store;
     recovery = opened.report;
     exchange = opened.exchange;
@@ -212,12 +248,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     connections: connections.count, unauthenticated: connections.unbound, maxConnections: limits.maxConnections,
     maxUnauthenticated: limits.maxUnauthenticated, fileLimit: budget.fileLimit, maxSockets: budget.maxSockets, ...router.stats,
   });
-  await app.register(adminRoutes, { prefix: '/admin/v1', exchange, credentials, adminToken: options.adminToken, store, gateway });
-  const settings = { ...(options.xtIdleMs === undefined ? {} : { 'xt.idleMs': options.xtIdleMs }), ...options.dialectSettings };
   // Resumes beyond the window: the journal replays on worker threads, within the limits' budget.
   const replays = store === null ? null : new ReplayBudget(store.history, limits, clock);
+  await options.extension?.mount?.(app, { exchange, store, replays, credentials, listenKeys, router, connections, ops, log });
+  await app.register(adminRoutes, { prefix: '/admin/v1', exchange, credentials, adminToken: options.adminToken, store, gateway });
+  const settings = { ...(options.xtIdleMs === undefined ? {} : { 'xt.idleMs': options.xtIdleMs }), ...options.dialectSettings };
   const olderHistory = replays;
-  const context = { exchange, credentials, listenKeys, eventLog, olderHistory, limits, connections, router, dataDir: options.dataDir, settings, log, timers };
+  const shareCredentials = options.extension?.shareCredentials;
+  const context = {
+    exchange, credentials, listenKeys, eventLog, olderHistory, limits, connections, router, dataDir: options.dataDir, settings, log, timers, shareCredentials,
+  };
   for (const dialect of DIALECTS) await dialect.mount(app, context);
 
   const scheduler = new PriceScheduler({ exchange, tickMs: options.priceTickMs ?? null, funding: options.fundingSchedule ?? false, log, timers });
@@ -246,6 +286,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await store?.history.close();
     const previous = store?.lastSnapshot ?? null;
     await store?.close();
+    await options.extension?.close?.();
     const snapshot = store !== null && store.lastSnapshot !== previous ? store.lastSnapshot : null;
     const report: ShutdownReport = { streams, queuedBytes, undrainedBytes, snapshot, cmdSeq: exchange.engine.cmdSeq, ms: Math.round(performance.now() - started) };
     logger.info({ shutdown: report, why },

@@ -18,6 +18,8 @@ export interface Credential {
 export class CredentialStore {
   private readonly byKey = new Map<string, Credential>();
   private readonly file: string | null;
+  /** Told of every credential issued (the scale-out shares them with the gateways: src/scaleout/credential-share.ts). */
+  onIssued: ((credential: Credential) => void) | null = null;
 
   /** `dataDir` null keeps credentials in memory only (tests, demos). */
   constructor(dataDir: string | null) {
@@ -42,7 +44,24 @@ export class CredentialStore {
     };
     this.byKey.set(credential.apiKey, credential);
     this.save();
+    this.onIssued?.({ ...credential });
     return credential;
+  }
+
+  /** Every credential (what a full share sends). */
+  all(): Credential[] {
+    return [...this.byKey.values()].map((c) => ({ ...c }));
+  }
+
+  /** A mirror's copy of another process's credentials: replaces them all (never persisted, nobody told). */
+  mirrorAll(credentials: readonly Credential[]): void {
+    this.byKey.clear();
+    for (const credential of credentials) this.byKey.set(credential.apiKey, { ...credential });
+  }
+
+  /** A mirror's write: one credential added. */
+  mirror(credential: Credential): void {
+    this.byKey.set(credential.apiKey, { ...credential });
   }
 
   find(apiKey: string | undefined): Credential | undefined {

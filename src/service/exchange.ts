@@ -55,6 +55,11 @@ export class Exchange {
   epoch = randomBytes(8).toString('hex');
   /** Set by the server once recovery is over (replayed commands are not counted). */
   observer: ExchangeObserver | null = null;
+  /**
+   * Told of every applied command, live or replayed at recovery, once its events are published
+   * (the scale-out's publisher to Redis: src/scaleout/publisher.ts).
+   */
+  readonly appliedTaps = new Set<(applied: Applied, command: Command) => void>();
   private readonly clock: Clock;
   private journal: Journal | null = null;
   /** The last sequence number handed out; ahead of engine.cmdSeq while commands wait for the disk. */
@@ -148,6 +153,7 @@ export class Exchange {
     }
     this.events.publish(applied.events);
     this.state.market.record(applied.market);
+    for (const tap of this.appliedTaps) tap(applied, command);
     return applied;
   }
 }

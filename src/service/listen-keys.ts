@@ -26,10 +26,11 @@ export interface ListenKeyPolicy {
   requests: RateLimit;
 }
 
-interface Entry {
+export interface ListenKeyEntry {
   accountId: number;
   expiresAt: number;
 }
+type Entry = ListenKeyEntry;
 
 export type Issued = { ok: true; key: string } | { ok: false; reason: 'TOO_MANY_LIVE_KEYS'; live: number };
 
@@ -39,6 +40,11 @@ export class ListenKeys {
   private readonly byAccount = new Map<number, Set<string>>();
   private readonly file: DurableFile | null;
   private readonly requests: AccountRateLimiter;
+  /**
+   * Told of every change once it is durable (a key issued or extended: its entry; revoked: null):
+   * the scale-out shares the keys with the gateways through it (src/scaleout/credential-share.ts).
+   */
+  onChange: ((key: string, entry: ListenKeyEntry | null) => void) | null = null;
 
   /**
    * `file` keeps keys across restarts (the same JSON as ever: `[[key, {accountId, expiresAt}], …]`);
@@ -67,8 +73,10 @@ export class ListenKeys {
     const live = this.dropExpired(accountId, now);
     if (live >= this.policy.maxLivePerAccount) return { ok: false, reason: 'TOO_MANY_LIVE_KEYS', live };
     const key = randomBytes(24).toString('hex');
-    this.add(key, { accountId, expiresAt: now + this.policy.ttlMs });
+    const entry = { accountId, expiresAt: now + this.policy.ttlMs };
+    this.add(key, entry);
     await this.persist(() => this.remove(key));
+    this.onChange?.(key, { ...entry });
     return { ok: true, key };
   }
 
@@ -94,6 +102,7 @@ export class ListenKeys {
     await this.persist(() => {
       if (entry.expiresAt === after) entry.expiresAt = before;
     });
+    if (entry.expiresAt === after) this.onChange?.(key, { ...entry });
     return true;
   }
 
@@ -105,6 +114,23 @@ export class ListenKeys {
     await this.persist(() => {
       if (!this.keys.has(key)) this.add(key, entry);
     });
+    this.onChange?.(key, null);
+  }
+
+  /** Every key with its entry (expired ones not yet dropped included): what a full share sends. */
+  entries(): [string, ListenKeyEntry][] {
+    return [...this.keys].map(([key, entry]) => [key, { ...entry }]);
+  }
+
+  /**
+   * A mirror's write (a gateway's copy of another process's keys): sets the key's entry, or removes
+   * it (null), without persisting or telling `onChange`. Returns whether the key was known before.
+   */
+  mirror(key: string, entry: ListenKeyEntry | null): boolean {
+    const known = this.keys.has(key);
+    if (known) this.remove(key);
+    if (entry !== null) this.add(key, { ...entry });
+    return known;
   }
 
   /** The account a valid key belongs to and when it expires, or undefined. */

@@ -7,8 +7,8 @@
  * 3 min, binance.pongTimeoutMs 10 min, binance.maxConnectionLifeMs 24 h.
  */
 import { join } from 'node:path';
-import type { Dialect } from '../dialect.js';
-import { setting } from '../dialect.js';
+import type { Dialect, StreamContext } from '../dialect.js';
+import { setting, streamContextOf } from '../dialect.js';
 import { ListenKeys } from '../../service/listen-keys.js';
 import { BinanceEncoder } from './encode.js';
 import { binanceListenKeyPolicy } from './listen-key-policy.js';
@@ -18,6 +18,27 @@ import { BinanceStreams, isBinanceStreamPath } from './stream.js';
 import { BinanceSymbols } from './symbols.js';
 import { BINANCE_WS_API_PATH, binanceWsApiHandler } from './ws-api.js';
 
+function timingsOf(context: Pick<StreamContext, 'settings' | 'timers'>) {
+  return {
+    pingIntervalMs: setting(context, 'binance.pingIntervalMs', 3 * 60 * 1000),
+    pongTimeoutMs: setting(context, 'binance.pongTimeoutMs', 10 * 60 * 1000),
+    maxConnectionLifeMs: setting(context, 'binance.maxConnectionLifeMs', 24 * 60 * 60 * 1000),
+    timers: context.timers,
+  };
+}
+
+/** The user-data and market streams over `listenKeys` (shared with the front door, or with other processes). */
+function mountBinanceStreams(context: StreamContext, symbols: BinanceSymbols, listenKeys: ListenKeys): BinanceStreams {
+  const { exchange, limits, connections, router } = context;
+  const feed = new BinanceMarketFeed(exchange, symbols);
+  context.onClose(() => feed.stop());
+  const encoder = new BinanceEncoder(symbols, (accountId, id) => exchange.history.finishedConditional(accountId, id));
+  const streams = new BinanceStreams({ exchange, listenKeys, encoder, symbols, feed, limits, connections, ...timingsOf(context) });
+  context.shareCredentials?.('binance-listen-keys', listenKeys, (key) => streams.closeKey(key));
+  router.route(isBinanceStreamPath, streams.handler(), (url) => streams.check(url), { dialect: 'binance', stream: 'user' });
+  return streams;
+}
+
 export const binanceDialect: Dialect = {
   name: 'binance',
   async mount(app, context) {
@@ -25,21 +46,18 @@ export const binanceDialect: Dialect = {
     const symbols = new BinanceSymbols(exchange.engine.symbols());
     // Binance's own keys (60 min, one per account), kept apart from XT's 8 h keys.
     const listenKeys = new ListenKeys(binanceListenKeyPolicy(context), dataDir === null ? null : join(dataDir, 'binance-listen-keys.json'), context.log);
-    const timings = {
-      pingIntervalMs: setting(context, 'binance.pingIntervalMs', 3 * 60 * 1000),
-      pongTimeoutMs: setting(context, 'binance.pongTimeoutMs', 10 * 60 * 1000),
-      maxConnectionLifeMs: setting(context, 'binance.maxConnectionLifeMs', 24 * 60 * 60 * 1000),
-      timers: context.timers,
-    };
-    const feed = new BinanceMarketFeed(exchange, symbols);
-    app.addHook('onClose', async () => feed.stop());
-    const streams = new BinanceStreams({ exchange, listenKeys, encoder: new BinanceEncoder(symbols, (accountId, id) => exchange.history.finishedConditional(accountId, id)), symbols, feed, limits, connections, ...timings });
+    const streams = mountBinanceStreams(streamContextOf(app, context), symbols, listenKeys);
     await app.register(binanceRoutes, {
       prefix: '/binance', exchange, credentials, listenKeys, symbols, onListenKeyClosed: (key: string) => streams.closeKey(key),
     });
-    router.route(isBinanceStreamPath, streams.handler(), (url) => streams.check(url), { dialect: 'binance', stream: 'user' });
+    // The WebSocket API takes commands (listen keys, algo orders): it belongs to the front door, not to the streams.
     router.route(BINANCE_WS_API_PATH, binanceWsApiHandler({
-      exchange, credentials, listenKeys, symbols, limits, connections, ...timings, onListenKeyClosed: (key: string) => streams.closeKey(key),
+      exchange, credentials, listenKeys, symbols, limits, connections, ...timingsOf(context), onListenKeyClosed: (key: string) => streams.closeKey(key),
     }), undefined, { dialect: 'binance', stream: 'ws-api' });
+  },
+  mountStreams(context) {
+    const symbols = new BinanceSymbols(context.exchange.engine.symbols());
+    // A gateway holds no key of its own: the store mirrors the engine's (context.shareCredentials).
+    mountBinanceStreams(context, symbols, new ListenKeys(binanceListenKeyPolicy(context), null, context.log));
   },
 };

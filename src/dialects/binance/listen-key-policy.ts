@@ -9,7 +9,7 @@
  * Settings (dialectSettings): binance.listenKeyTtlMs, binance.listenKeyRequests per
  * binance.listenKeyRequestIntervalMs.
  */
-import type { DialectContext } from '../dialect.js';
+import type { StreamContext } from '../dialect.js';
 import { setting } from '../dialect.js';
 import { DurableWriteError } from '../../service/durable-file.js';
 import type { ListenKeyPolicy } from '../../service/listen-keys.js';
@@ -21,7 +21,7 @@ export const BINANCE_LISTEN_KEY_REQUESTS = { requests: 2400, intervalMs: 60_000 
 /** Binance's own rule: one active key per account (POST hands it out again). */
 export const BINANCE_LIVE_KEYS_PER_ACCOUNT = 1;
 
-export function binanceListenKeyPolicy(context: DialectContext): ListenKeyPolicy {
+export function binanceListenKeyPolicy(context: Pick<StreamContext, 'settings'>): ListenKeyPolicy {
   return {
     ttlMs: setting(context, 'binance.listenKeyTtlMs', BINANCE_LISTEN_KEY_TTL_MS),
     maxLivePerAccount: BINANCE_LIVE_KEYS_PER_ACCOUNT,

@@ -23,7 +23,7 @@
  */
 import type { BookUpdateEvent, LiquidationEvent, PublicEvent } from '../../engine/types.js';
 import { formatAmount, formatRate, formatRatio } from '../../engine/fixed.js';
-import type { Exchange } from '../../service/exchange.js';
+import type { StreamExchange } from '../../service/stream-exchange.js';
 import { CANDLE_INTERVALS, nextCandleStart, type AggregateTrade, type Candle, type CandleInterval } from '../../service/market-data.js';
 import { dayTicker } from './rest-market.js';
 import { DepthWindows, type DepthDelta } from '../depth-windows.js';
@@ -99,7 +99,7 @@ export class BinanceMarketFeed {
   private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly exchange: Exchange, private readonly symbols: BinanceSymbols) {
+  constructor(private readonly exchange: StreamExchange, private readonly symbols: BinanceSymbols) {
     this.windows = new DepthWindows(symbols.all().map((s) => s.config.symbol), DEPTH_SPEEDS,
       (symbol) => exchange.engine.depth(symbol, 0)!.updateId, exchange.now());
     this.unsubscribe = exchange.state.market.subscribe((events, aggregates) => this.onCommand(events, aggregates));

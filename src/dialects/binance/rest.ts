@@ -89,7 +89,7 @@ const qtyText = (symbol: BinanceSymbol, contracts: number): string => {
  * Binance's `{code, msg}` for a refusal by HTTP status: a malformed request (bad percent-encoding,
  * unparseable body) is -1100 ILLEGAL_CHARS, other request problems -1130 INVALID_PARAM.
  */
-const binanceErrorShape: ErrorShape = (status, message) => {
+export const binanceErrorShape: ErrorShape = (status, message) => {
   if (status === 404 || status >= 500) return { code: ERR.UNKNOWN, msg: message };
   if (status === 400) return { code: ERR.ILLEGAL_CHARS, msg: `Illegal characters found in a parameter: ${message}` };
   return { code: ERR.INVALID_PARAM, msg: `Invalid data sent for a parameter: ${message}` };

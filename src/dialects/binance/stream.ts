@@ -27,7 +27,7 @@ import { Session } from '../../gateway/session.js';
 import { systemTimers, type Timer, type Timers } from '../../gateway/timers.js';
 import { BinanceHeartbeat, MAX_LIFE_CLOSE } from './heartbeat.js';
 import type { UpgradeRefusal } from '../../gateway/ws-router.js';
-import type { Exchange } from '../../service/exchange.js';
+import type { StreamExchange } from '../../service/stream-exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
 import type { BinanceEncoder } from './encode.js';
 import { ERR } from './errors.js';
@@ -39,7 +39,7 @@ import { errorFrame, isRequestError, readStreamRequest, resultFrame, type Reques
 export { isBinanceStreamPath } from './stream-names.js';
 
 export interface BinanceStreamOptions {
-  exchange: Exchange;
+  exchange: StreamExchange;
   listenKeys: ListenKeys;
   encoder: BinanceEncoder;
   symbols: BinanceSymbols;

@@ -4,8 +4,8 @@
  * (DialectContext.settings): `bybit.idleMs` (default 10 min),
  * `bybit.minActiveTimeMs` / `bybit.maxActiveTimeMs` (bounds of `max_active_time`, 30 s / 600 s).
  */
-import type { Dialect } from '../dialect.js';
-import { setting } from '../dialect.js';
+import type { Dialect, StreamContext } from '../dialect.js';
+import { setting, streamContextOf } from '../dialect.js';
 import { BybitPushEncoder } from './push.js';
 import { BybitPublicFeed, bybitPublicStreamHandler, PUBLIC_LINEAR_PATH } from './public-stream.js';
 import { bybitRoutes } from './rest.js';
@@ -14,23 +14,30 @@ import { BybitSymbols } from './symbols.js';
 
 export const BYBIT_PREFIX = '/bybit';
 
+function mountBybitStreams(context: StreamContext): void {
+  const { exchange, credentials, limits, connections, router } = context;
+  const symbols = new BybitSymbols(exchange.engine.symbols());
+  router.route(`${BYBIT_PREFIX}/v5/private`, bybitStreamHandler({
+    exchange, credentials, limits, connections, encoder: new BybitPushEncoder(symbols),
+    idleMs: setting(context, 'bybit.idleMs', 600_000),
+    timers: context.timers,
+    minActiveTimeMs: setting(context, 'bybit.minActiveTimeMs', 30_000),
+    maxActiveTimeMs: setting(context, 'bybit.maxActiveTimeMs', 600_000),
+  }), undefined, { dialect: 'bybit', stream: 'private' });
+  const feed = new BybitPublicFeed(exchange, symbols);
+  context.onClose(() => feed.stop());
+  router.route(PUBLIC_LINEAR_PATH, bybitPublicStreamHandler({
+    exchange, symbols, feed, limits, connections, idleMs: setting(context, 'bybit.idleMs', 600_000),
+  }), undefined, { dialect: 'bybit', stream: 'public' });
+}
+
 export const bybitDialect: Dialect = {
   name: 'bybit',
   async mount(app, context) {
-    const { exchange, credentials, limits, connections, router } = context;
+    const { exchange, credentials } = context;
     const symbols = new BybitSymbols(exchange.engine.symbols());
     await app.register(bybitRoutes, { prefix: BYBIT_PREFIX, exchange, credentials, symbols });
-    router.route(`${BYBIT_PREFIX}/v5/private`, bybitStreamHandler({
-      exchange, credentials, limits, connections, encoder: new BybitPushEncoder(symbols),
-      idleMs: setting(context, 'bybit.idleMs', 600_000),
-      minActiveTimeMs: setting(context, 'bybit.minActiveTimeMs', 30_000),
-      maxActiveTimeMs: setting(context, 'bybit.maxActiveTimeMs', 600_000),
-      timers: context.timers,
-    }), undefined, { dialect: 'bybit', stream: 'private' });
-    const feed = new BybitPublicFeed(exchange, symbols);
-    app.addHook('onClose', async () => feed.stop());
-    router.route(PUBLIC_LINEAR_PATH, bybitPublicStreamHandler({
-      exchange, symbols, feed, limits, connections, idleMs: setting(context, 'bybit.idleMs', 600_000),
-    }), undefined, { dialect: 'bybit', stream: 'public' });
+    mountBybitStreams(streamContextOf(app, context));
   },
+  mountStreams: mountBybitStreams,
 };

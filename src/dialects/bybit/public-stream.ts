@@ -25,7 +25,7 @@ import type { ConnectionCounter } from '../../gateway/connections.js';
 import { readJsonObject } from '../../gateway/inbound.js';
 import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
 import { Session } from '../../gateway/session.js';
-import type { Exchange } from '../../service/exchange.js';
+import type { StreamExchange } from '../../service/stream-exchange.js';
 import { nextCandleStart, type Candle, type CandleInterval } from '../../service/market-data.js';
 import { formatPrice } from '../../engine/format.js';
 import { KLINE_INTERVALS, level, tickDirection, tickerRow } from './rest-market.js';
@@ -105,7 +105,7 @@ export class BybitPublicFeed {
   private timer: NodeJS.Timeout | null = null;
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly exchange: Exchange, private readonly symbols: BybitSymbols) {
+  constructor(private readonly exchange: StreamExchange, private readonly symbols: BybitSymbols) {
     this.unsubscribe = exchange.state.market.subscribe((events) => this.onCommand(events));
   }
 
@@ -368,7 +368,7 @@ export class BybitPublicFeed {
 }
 
 export interface BybitPublicStreamOptions {
-  exchange: Exchange;
+  exchange: StreamExchange;
   symbols: BybitSymbols;
   feed: BybitPublicFeed;
   limits: GatewayLimits;

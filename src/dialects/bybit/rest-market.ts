@@ -19,7 +19,7 @@ import { formatRate, formatRatio, formatScaled } from '../../engine/fixed.js';
 import { formatPrice } from '../../engine/format.js';
 import { buildPricingConfig } from '../../engine/pricing-config.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
-import type { Exchange } from '../../service/exchange.js';
+import type { StreamExchange } from '../../service/stream-exchange.js';
 import { candleStart, type Candle, type CandleInterval, type MarketTrade, type OpenInterestInterval, type RangeOptions, type SeriesCandle } from '../../service/market-data.js';
 import { ok, paramsError } from './envelope.js';
 import { categoryOf, optionalInteger, optionalString, paramsOf, requireLinear, symbolOf, type Params } from './params.js';
@@ -75,7 +75,7 @@ export function tickDirection(trades: readonly MarketTrade[], index: number): st
 }
 
 /** The price at `time`: the open of the 1-minute candle holding it (the last close when it had no trade). */
-function priceAt(exchange: Exchange, config: SymbolConfig, time: number, now: number): number | null {
+function priceAt(exchange: StreamExchange, config: SymbolConfig, time: number, now: number): number | null {
   const [candle] = exchange.state.market.candles(config.symbol, '1m', { start: candleStart('1m', time), limit: 1, now });
   return candle?.open ?? null;
 }
@@ -85,7 +85,7 @@ function priceAt(exchange: Exchange, config: SymbolConfig, time: number, now: nu
  * Open interest: `openInterest` both sides (Bybit: "Open interest size (both sides)"), `single…` one
  * side (the engine's Σ of the longs), values at the mark ("" before a mark).
  */
-export function tickerRow(exchange: Exchange, config: SymbolConfig, now: number): Record<string, string> {
+export function tickerRow(exchange: StreamExchange, config: SymbolConfig, now: number): Record<string, string> {
   const market = exchange.state.market;
   const stats = market.dayStats(config.symbol, now);
   const info = exchange.engine.prices(config.symbol, now)!;

@@ -35,17 +35,21 @@ export function page<T>(items: readonly T[], cursor: string | undefined, limit: 
   return { items: items.slice(start, end), nextPageCursor: end < items.length ? String(end) : '' };
 }
 
-export async function bybitRoutes(app: FastifyInstance, options: BybitRestOptions): Promise<void> {
-  const { exchange, symbols } = options;
-
-  /** Bybit's envelope for a refusal by HTTP status: 10017 route not found, 10016 server error, else 10001 params error. */
-  const bybitErrorShape: ErrorShape = (status, message) => {
-    const now = exchange.now();
+/** Bybit's envelope for a refusal by HTTP status: 10017 route not found, 10016 server error, else 10001 params error. */
+export function bybitErrorShape(clock: () => number): ErrorShape {
+  return (status, message) => {
+    const now = clock();
     if (status === 404) return failure(new BybitError(Code.ROUTE, message), now);
     if (status >= 500) return failure(new BybitError(Code.SERVER, `Server error. ${message}`), now);
     return failure(new BybitError(Code.PARAMS, `params error: ${message}`), now);
   };
-  registerErrorShape(app, bybitErrorShape);
+}
+
+export async function bybitRoutes(app: FastifyInstance, options: BybitRestOptions): Promise<void> {
+  const { exchange, symbols } = options;
+
+  const errorShape = bybitErrorShape(() => exchange.now());
+  registerErrorShape(app, errorShape);
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply: FastifyReply) => {
     const now = exchange.now();
     if (error instanceof BybitError) return reply.code(error.httpStatus).send(failure(error, now));
@@ -53,14 +57,14 @@ export async function bybitRoutes(app: FastifyInstance, options: BybitRestOption
     if (error instanceof NotDurableError) return reply.code(503).send(failure(new BybitError(Code.SERVER, `Server error. ${error.message}`), now));
     if (error.statusCode !== undefined && error.statusCode < 500) {
       // Bybit answers request errors with HTTP 200 and a retCode; a body too large or unreadable keeps its status.
-      return reply.code(error.statusCode === 413 || error.statusCode === 415 ? error.statusCode : 200).send(bybitErrorShape(error.statusCode, error.message));
+      return reply.code(error.statusCode === 413 || error.statusCode === 415 ? error.statusCode : 200).send(errorShape(error.statusCode, error.message));
     }
     request.log.error({ err: error }, 'Bybit front door: a handler threw; answered 500');
-    return reply.code(500).send(bybitErrorShape(500, 'internal error'));
+    return reply.code(500).send(errorShape(500, 'internal error'));
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0];
-    void reply.code(404).send(bybitErrorShape(404, `Route not found: ${request.method} ${path}`));
+    void reply.code(404).send(errorShape(404, `Route not found: ${request.method} ${path}`));
   });
 
   app.get('/v5/market/time', async () => {

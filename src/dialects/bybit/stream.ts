@@ -14,12 +14,12 @@ import { readJsonObject } from '../../gateway/inbound.js';
 import { Session } from '../../gateway/session.js';
 import { systemTimers, type Timer, type Timers } from '../../gateway/timers.js';
 import type { CredentialStore } from '../../service/credentials.js';
-import type { Exchange } from '../../service/exchange.js';
+import type { StreamExchange } from '../../service/stream-exchange.js';
 import { verifyStreamAuth } from './auth.js';
 import { TOPICS, type BybitPushEncoder } from './push.js';
 
 export interface BybitStreamOptions {
-  exchange: Exchange;
+  exchange: StreamExchange;
   credentials: CredentialStore;
   encoder: BybitPushEncoder;
   limits: GatewayLimits;

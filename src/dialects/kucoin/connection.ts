@@ -11,7 +11,7 @@ import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
 import { readJsonObject, requestIdOf } from '../../gateway/inbound.js';
 import { Session } from '../../gateway/session.js';
 import { systemTimers, type Timer, type Timers } from '../../gateway/timers.js';
-import type { Exchange } from '../../service/exchange.js';
+import type { StreamExchange } from '../../service/stream-exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
 import type { Frame } from './encode.js';
 import { toJson, type JsonValue } from './json.js';
@@ -26,7 +26,7 @@ export const KucoinCloseCode = Object.freeze({
 export const MAX_SUBSCRIPTIONS = 100;
 
 export interface ConnectionOptions {
-  exchange: Exchange;
+  exchange: StreamExchange;
   tokens: ListenKeys;
   encode: (event: EngineEvent) => readonly Frame[];
   limits: GatewayLimits;

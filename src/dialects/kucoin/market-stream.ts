@@ -20,7 +20,7 @@
  */
 import type { BookUpdateEvent, PublicEvent, PublicTradeEvent } from '../../engine/types.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
-import type { Exchange } from '../../service/exchange.js';
+import type { StreamExchange } from '../../service/stream-exchange.js';
 import type { CandleInterval } from '../../service/market-data.js';
 import { toJson, type JsonValue } from './json.js';
 import type { KucoinSymbols } from './symbols.js';
@@ -100,7 +100,7 @@ export class KucoinMarketFeed {
   private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly exchange: Exchange, private readonly symbols: KucoinSymbols) {
+  constructor(private readonly exchange: StreamExchange, private readonly symbols: KucoinSymbols) {
     this.unsubscribe = exchange.state.market.subscribe((events) => this.onCommand(events));
     this.timer = setInterval(() => this.onTick(), TICK_MS);
     this.timer.unref();

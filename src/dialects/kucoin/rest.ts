@@ -49,7 +49,7 @@ export function streamUrl(request: FastifyRequest, path: string): { endpoint: st
 }
 
 /** KuCoin's `{code, msg}` for a refusal by HTTP status: 404000, 415000, 500000, else 400100 (ccxt BadRequest). */
-const kucoinErrorShape: ErrorShape = (status, message) => {
+export const kucoinErrorShape: ErrorShape = (status, message) => {
   if (status === 404) return failure('404000', message);
   if (status === 415) return failure('415000', `Unsupported Media Type: send application/json (${message})`);
   if (status >= 500) return failure('500000', message);

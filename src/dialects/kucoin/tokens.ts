@@ -17,7 +17,7 @@
  * and kucoin.utaBulletRequests per kucoin.bulletRequestIntervalMs.
  */
 import { join } from 'node:path';
-import type { DialectContext } from '../dialect.js';
+import type { StreamContext } from '../dialect.js';
 import { setting } from '../dialect.js';
 import { DurableWriteError } from '../../service/durable-file.js';
 import { ListenKeys, type ListenKeyPolicy } from '../../service/listen-keys.js';
@@ -37,7 +37,7 @@ export interface KucoinTokens {
   uta: ListenKeys;
 }
 
-export function kucoinTokens(context: DialectContext): KucoinTokens {
+export function kucoinTokens(context: Pick<StreamContext, 'dataDir' | 'settings' | 'log'>): KucoinTokens {
   const { dataDir } = context;
   const file = (name: string): string | null => (dataDir === null ? null : join(dataDir, name));
   const policy = (requests: number): ListenKeyPolicy => ({

@@ -25,7 +25,7 @@ import type { ConnectionCounter } from '../../gateway/connections.js';
 import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
 import { readJsonObject, requestIdOf } from '../../gateway/inbound.js';
 import { Session } from '../../gateway/session.js';
-import type { Exchange } from '../../service/exchange.js';
+import type { StreamExchange } from '../../service/stream-exchange.js';
 import { CANDLE_INTERVALS, type CandleInterval } from '../../service/market-data.js';
 import { changeRate, xtAggTicker, xtCandle, xtDeal, xtLevel, xtTicker } from './rest-market.js';
 import { DepthWindows, type DepthDelta } from '../depth-windows.js';
@@ -99,7 +99,7 @@ export class XtMarketFeed {
   private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly exchange: Exchange) {
+  constructor(private readonly exchange: StreamExchange) {
     this.symbols = new Map(exchange.engine.symbols().map((c) => [c.symbol, c]));
     this.windows = new DepthWindows([...this.symbols.keys()], DEPTH_SPEEDS, (symbol) => exchange.engine.depth(symbol, 0)!.updateId, exchange.now());
     this.unsubscribe = exchange.state.market.subscribe((events) => this.onCommand(events));
@@ -221,7 +221,7 @@ export class XtMarketFeed {
 }
 
 export interface XtMarketStreamOptions {
-  exchange: Exchange;
+  exchange: StreamExchange;
   feed: XtMarketFeed;
   limits: GatewayLimits;
   connections: ConnectionCounter;

@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { formatAmount, formatRate, formatRatio, parseAmount } from '../../engine/fixed.js';
 import { formatPrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
-import type { Exchange } from '../../service/exchange.js';
+import type { StreamExchange } from '../../service/stream-exchange.js';
 import { CANDLE_INTERVALS, type Candle, type CandleInterval, type MarketTrade } from '../../service/market-data.js';
 import { invalidParams, ok } from './envelope.js';
 import { onlyParams, optionalString, paramsOf, symbolOf, type Params } from './params.js';
@@ -62,7 +62,7 @@ export function changeRate(open: number, close: number): string {
 }
 
 /** The 24-hour ticker (`q/ticker`): the last 24 hours of 1-minute candles; `r` the change rate. */
-export function xtTicker(exchange: Exchange, config: SymbolConfig, now: number): Record<string, unknown> {
+export function xtTicker(exchange: StreamExchange, config: SymbolConfig, now: number): Record<string, unknown> {
   const stats = exchange.state.market.dayStats(config.symbol, now);
   const last = stats.last ?? 0;
   const open = stats.open ?? last;
@@ -73,13 +73,13 @@ export function xtTicker(exchange: Exchange, config: SymbolConfig, now: number):
 }
 
 /** Best bid and ask `[price, contracts]` ([0, 0] on an empty side) with the book's update id. */
-export function bestOf(exchange: Exchange, config: SymbolConfig): { bid: [number, number]; ask: [number, number]; updateId: number } {
+export function bestOf(exchange: StreamExchange, config: SymbolConfig): { bid: [number, number]; ask: [number, number]; updateId: number } {
   const top = exchange.engine.depth(config.symbol, 1)!;
   return { bid: top.bids[0] ?? [0, 0], ask: top.asks[0] ?? [0, 0], updateId: top.updateId };
 }
 
 /** The aggregated ticker (`q/agg-ticker`): the ticker with index `i`, mark `m` and best bid `bp` / ask `ap`. */
-export function xtAggTicker(exchange: Exchange, config: SymbolConfig, now: number): Record<string, unknown> {
+export function xtAggTicker(exchange: StreamExchange, config: SymbolConfig, now: number): Record<string, unknown> {
   const prices = exchange.engine.prices(config.symbol, now)!;
   const { bid, ask } = bestOf(exchange, config);
   return {
@@ -89,7 +89,7 @@ export function xtAggTicker(exchange: Exchange, config: SymbolConfig, now: numbe
 }
 
 /** The funding rate of the running interval (the predicted one), when it is collected and the interval in hours. */
-export function xtFundingRate(exchange: Exchange, config: SymbolConfig, now: number): Record<string, unknown> {
+export function xtFundingRate(exchange: StreamExchange, config: SymbolConfig, now: number): Record<string, unknown> {
   const prices = exchange.engine.prices(config.symbol, now)!;
   return {
     symbol: config.symbol, fundingRate: formatRate(prices.predictedFundingRate), nextCollectionTime: prices.nextFundingTime,

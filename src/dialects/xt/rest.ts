@@ -67,7 +67,7 @@ function symbolEntry(config: SymbolConfig): Record<string, unknown> {
 }
 
 /** XT's envelope for a refusal by HTTP status: COMMON_003 (ccxt BadRequest) for the client's mistakes, never "400" (ccxt NetworkError). */
-const xtErrorShape: ErrorShape = (status, message) => {
+export const xtErrorShape: ErrorShape = (status, message) => {
   if (status === 404) return failure('404', message);
   if (status >= 500) return failure(String(status), message);
   return failure('COMMON_003', `invalid_params: ${message}`);

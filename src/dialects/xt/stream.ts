@@ -10,13 +10,14 @@ import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
 import { readJsonObject, requestIdOf } from '../../gateway/inbound.js';
 import { Session } from '../../gateway/session.js';
 import { systemTimers, type Timer, type Timers } from '../../gateway/timers.js';
+import type { AwaitSeq } from '../dialect.js';
 import type { EventLog, OlderHistory, ReplayResult } from '../../service/event-log.js';
-import type { Exchange } from '../../service/exchange.js';
+import type { StreamExchange } from '../../service/stream-exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
 import { XT_TOPICS, type XtEncoder, type XtTopic } from './encode.js';
 
 export interface XtStreamOptions {
-  exchange: Exchange;
+  exchange: StreamExchange;
   listenKeys: ListenKeys;
   encoder: XtEncoder;
   /** Recent events, for clients that resume from their last {epoch, seq}. */
@@ -29,6 +30,8 @@ export interface XtStreamOptions {
   idleMs: number;
   /** The idle and listen-key expiry timers (default: Node's). */
   timers?: Timers;
+  /** Scale-out: wait for events a client saw on another gateway before resuming here (absent in one process). */
+  awaitSeq?: AwaitSeq;
 }
 
 const ACK_OK = 0;
@@ -131,6 +134,30 @@ class XtConnection {
     const seq = this.options.exchange.engine.account(accountId)?.seq ?? 0;
     const epoch = this.options.exchange.epoch;
     if (resume === null) return this.ackSubscribed(id, { epoch, seq });
+    const awaitSeq = this.options.awaitSeq;
+    if (firstBinding && resume.epoch === epoch && resume.seq > seq && awaitSeq !== undefined) {
+      // The client saw events this process has not received yet (it came from another gateway of
+      // the scale-out): live events wait in the backlog until they have, then the resume is served
+      // as of then. Everything that waited is at or below the seq acknowledged then, so it is dropped.
+      this.backlog = [];
+      this.backlogNext = 0;
+      const abort = new AbortController();
+      this.replayAbort = abort;
+      void awaitSeq(accountId, resume.seq, abort.signal).then((arrived) => {
+        this.replayAbort = null;
+        this.backlog = null;
+        if (!this.session.isOpen) return;
+        const now = this.options.exchange.engine.account(accountId)?.seq ?? 0;
+        if (arrived) return this.resumeFrom(id, accountId, epoch, now, resume, true);
+        this.startReplay(id, epoch, now, resume.seq, { recovered: false, reason: `seq ${resume.seq} is ahead of the account's ${now} on this gateway: not this history, or the events are late; resume again` }, []);
+      });
+      return;
+    }
+    this.resumeFrom(id, accountId, epoch, seq, resume, firstBinding);
+  }
+
+  /** Serves a resume at the account's current `seq`: from the window, or older history from the journal. */
+  private resumeFrom(id: string | number | null, accountId: number, epoch: string, seq: number, resume: Resume, firstBinding: boolean): void {
     // Replay and live delivery happen in this same turn of the event loop, so no live event can
     // slip between them: the client gets every event after its seq exactly once, in order.
     const { maxReplayEvents } = this.options.limits;
