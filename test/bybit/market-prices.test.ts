@@ -34,16 +34,7 @@ describe('Bybit price klines, open interest, all tickers, allLiquidation', () =>
   };
   const series = (pick: (s: PriceScenario['samples'][number]) => number | null) => f.samples.map((s) => ({ time: s.time, value: pick(s) }));
   const nextAck = (): Promise<void> => new Promise((resolve) => acks.push(resolve));
-  /** Runs `body` with the held clock at `time`, then puts it back. */
-  const at = async <R>(time: number, body: () => Promise<R>): Promise<R> => {
-    const held = f.clock.fixed;
-    f.clock.fixed = time;
-    try {
-      return await body();
-    } finally {
-      f.clock.fixed = held;
-    }
-  };
+  const at = <R>(time: number, body: () => Promise<R>): Promise<R> => f.clock.at(time, body);
 
   before(async () => {
     f = await playPriceScenario();

@@ -11,7 +11,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import ccxt from 'ccxt';
-import { ClientOptionBuilder, DefaultClient, Futures, TransportOptionBuilder } from 'kucoin-universal-sdk';
+import { Futures } from 'kucoin-universal-sdk';
+import { kucoinSdkFuturesMarket, publicKucoinFutures } from './public-clients.js';
 import { formatScaled } from '../../src/engine/fixed.js';
 import { playPriceScenario, stepCandles, type PriceScenario } from '../support/market-scenario.js';
 import { withTimeout } from '../support/timeout.js';
@@ -37,24 +38,12 @@ describe('KuCoin price klines (UTA), index and premium histories (classic), open
   /** The value a series held at `time`: its last sample before then (a sample at `time` itself starts what follows). */
   const heldAt = <V>(points: readonly { time: number; value: V | null }[], time: number): V | null =>
     points.filter((p) => p.time < time && p.value !== null).at(-1)?.value ?? null;
-  /** Runs `body` with the held clock at `time`, then puts it back. */
-  const at = async <R>(time: number, body: () => Promise<R>): Promise<R> => {
-    const held = f.clock.fixed;
-    f.clock.fixed = time;
-    try {
-      return await body();
-    } finally {
-      f.clock.fixed = held;
-    }
-  };
+  const at = <R>(time: number, body: () => Promise<R>): Promise<R> => f.clock.at(time, body);
 
   before(async () => {
     f = await playPriceScenario();
     const H = f.harness.server.url;
-    ex = new ccxt.kucoinfutures({ enableRateLimit: false, has: { fetchCurrencies: false }, options: { uta: false, hf: false },
-      urls: { api: { public: `${H}/kucoin-spot`, private: `${H}/kucoin-spot`, utaPrivate: `${H}/kucoin-spot`, uta: `${H}/kucoin-spot`,
-        utaV2: `${H}/kucoin-spot`, futuresPublic: `${H}/kucoin-futures`, futuresPrivate: `${H}/kucoin-futures` } } });
-    await withTimeout(ex.loadMarkets(), T, 'loadMarkets');
+    ex = await publicKucoinFutures(H, T);
   });
   after(async () => {
     await f?.harness.stop();
@@ -117,9 +106,7 @@ describe('KuCoin price klines (UTA), index and premium histories (classic), open
     const now = f.t0 + 200_000;
     const minutes = [1, 2, 3].map((k) => f.t0 + k * MINUTE).filter((t) => t <= now);
     const H = f.harness.server.url;
-    const client = new DefaultClient(new ClientOptionBuilder().setSpotEndpoint(`${H}/kucoin-spot`).setFuturesEndpoint(`${H}/kucoin-futures`)
-      .setTransportOption(new TransportOptionBuilder().build()).build());
-    const api = client.restService().getFuturesService().getMarketApi();
+    const api = kucoinSdkFuturesMarket(H);
 
     const indexes = series((s) => s.index);
     const index = await withTimeout(api.getSpotIndexPrice(Futures.Market.GetSpotIndexPriceReq.builder().setSymbol('.KXBTUSDT').build()), T, 'getSpotIndexPrice');

@@ -9,7 +9,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import ccxt from 'ccxt';
-import { ClientOptionBuilder, DefaultClient, Futures, TransportOptionBuilder } from 'kucoin-universal-sdk';
+import { Futures } from 'kucoin-universal-sdk';
+import { kucoinSdkFuturesMarket, publicKucoinFutures } from './public-clients.js';
 import { removeDir, tempDir } from '../durability/support.js';
 import { Harness } from '../support/harness.js';
 import { withTimeout } from '../support/timeout.js';
@@ -38,10 +39,7 @@ describe('KuCoin futures public market data: order book, trades, klines, tickers
     dataDir = await tempDir('kucoin-market');
     f = await playMarketScenario({ dataDir });
     const H = f.harness.server.url;
-    ex = new ccxt.kucoinfutures({ enableRateLimit: false, has: { fetchCurrencies: false }, options: { uta: false, hf: false },
-      urls: { api: { public: `${H}/kucoin-spot`, private: `${H}/kucoin-spot`, utaPrivate: `${H}/kucoin-spot`, uta: `${H}/kucoin-spot`,
-        utaV2: `${H}/kucoin-spot`, futuresPublic: `${H}/kucoin-futures`, futuresPrivate: `${H}/kucoin-futures` } } });
-    await withTimeout(ex.loadMarkets(), T, 'loadMarkets');
+    ex = await publicKucoinFutures(H, T);
   });
   after(async () => {
     await f?.harness.stop();
@@ -128,9 +126,7 @@ describe('KuCoin futures public market data: order book, trades, klines, tickers
 
   test('kucoin-universal-sdk: part order book, klines, trade history, ticker, mark price, public token', async () => {
     const H = f.harness.server.url;
-    const client = new DefaultClient(new ClientOptionBuilder().setSpotEndpoint(`${H}/kucoin-spot`).setFuturesEndpoint(`${H}/kucoin-futures`)
-      .setTransportOption(new TransportOptionBuilder().build()).build());
-    const api = client.restService().getFuturesService().getMarketApi();
+    const api = kucoinSdkFuturesMarket(H);
     const book = await withTimeout(api.getPartOrderBook(Futures.Market.GetPartOrderBookReq.builder().setSymbol('XBTUSDTM').setSize('20').build()), T, 'getPartOrderBook');
     assert.deepEqual([book.sequence, book.bids, book.asks], [7, [[59990, 3]], [[60020, 2]]]);
     const full = await withTimeout(api.getFullOrderBook(Futures.Market.GetFullOrderBookReq.builder().setSymbol('XBTUSDTM').build()), T, 'getFullOrderBook');

@@ -18,6 +18,17 @@ import { Harness } from './harness.js';
 export class StepClock {
   fixed: number | null = null;
   now = (): number => this.fixed ?? Date.now();
+
+  /** Runs `body` with the clock held at `time`, then puts it back. */
+  async at<R>(time: number, body: () => Promise<R>): Promise<R> {
+    const held = this.fixed;
+    this.fixed = time;
+    try {
+      return await body();
+    } finally {
+      this.fixed = held;
+    }
+  }
 }
 
 export interface HistoryAccount {
