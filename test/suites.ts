@@ -27,7 +27,7 @@ const UNIT = [
   'funding/properties.test.js', 'funding/settlement.test.js', 'funding/vectors.test.js',
   'binance/encode.test.js', 'binance/algo-encode.test.js', 'bybit/encode.test.js', 'bybit/conditional-encode.test.js',
   'kucoin/encode.test.js', 'kucoin/market-topics.test.js', 'kucoin/stop-units.test.js', 'xt/entrust-objects.test.js',
-  'service/config.test.js', 'service/event-bus.test.js', 'service/ledger.test.js', 'ops/config.test.js',
+  'service/config.test.js', 'service/event-bus.test.js', 'service/ledger.test.js', 'ops/config.test.js', 'support/manual-time.test.js',
 ];
 
 /** Property tests at smoke size for the inner loop (npm test runs them at full size). */

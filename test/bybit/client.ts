@@ -4,12 +4,11 @@
  */
 import WebSocket from 'ws';
 import { restPayload, sign } from '../../src/dialects/bybit/auth.js';
-import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
-import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
-import { AdminClient } from '../support/xt-client.js';
+import type { RunningServer, ServerOptions } from '../../src/server/server.js';
+import { Harness } from '../support/harness.js';
+import type { AdminClient } from '../support/xt-client.js';
 
 export { sign };
-export const ADMIN_TOKEN = 'bybit-test-admin-token';
 
 export interface Envelope<T = Record<string, unknown>> {
   retCode: number;
@@ -155,20 +154,26 @@ export interface BybitAccount {
   rest: BybitRest;
 }
 
-/** A server (one-way accounts, as on Bybit) with helpers to make funded accounts and streams. */
+/** The harness's server (one-way accounts, as on Bybit) with helpers to make funded accounts and streams. */
 export class BybitFixture {
   private readonly streams: BybitStream[] = [];
 
-  private constructor(readonly server: RunningServer, readonly admin: AdminClient) {}
+  private constructor(readonly harness: Harness) {}
 
   static async start(options: Partial<ServerOptions> = {}): Promise<BybitFixture> {
-    const server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN_TOKEN, dataDir: null, port: 0, defaultPositionMode: 'ONE_WAY', ...options });
-    return new BybitFixture(server, new AdminClient(server.url, ADMIN_TOKEN));
+    return new BybitFixture(await Harness.start({ defaultPositionMode: 'ONE_WAY', ...options }));
+  }
+
+  get server(): RunningServer {
+    return this.harness.server;
+  }
+
+  get admin(): AdminClient {
+    return this.harness.admin;
   }
 
   async account(deposit = '1000'): Promise<BybitAccount> {
-    const created = await this.admin.createAccount();
-    if (deposit !== '0') await this.admin.deposit(created.accountId, deposit);
+    const created = await this.harness.created(deposit);
     return { accountId: created.accountId, apiKey: created.apiKey, secret: created.secret, rest: new BybitRest(this.server.url, created.apiKey, created.secret) };
   }
 
@@ -192,7 +197,7 @@ export class BybitFixture {
 
   async stop(): Promise<void> {
     for (const stream of this.streams) stream.close();
-    await this.server.close();
+    await this.harness.stop();
   }
 }
 

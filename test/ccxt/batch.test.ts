@@ -10,15 +10,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import ccxt from 'ccxt';
-import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
-import { AdminClient, type Dialect } from '../support/xt-client.js';
+import type { RunningServer } from '../../src/server/server.js';
+import { Harness } from '../support/harness.js';
+import type { AdminClient, Dialect } from '../support/xt-client.js';
 import { BTC, withTimeout } from './helpers.js';
 
 const T = 5_000;
-const ADMIN = 'ccxt-batch-admin';
 
 describe('ccxt batch orders (createOrders / editOrders / cancelOrders)', () => {
+  let harness: Harness;
   let server: RunningServer;
   let admin: AdminClient;
   const instances: { close(): Promise<unknown> }[] = [];
@@ -38,14 +38,14 @@ describe('ccxt batch orders (createOrders / editOrders / cancelOrders)', () => {
   }
 
   before(async () => {
-    server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0 });
-    admin = new AdminClient(server.url, ADMIN);
+    harness = await Harness.start();
+    ({ server, admin } = harness);
     await admin.markPrice('btc_usdt', '60000');
     await admin.markPrice('eth_usdt', '3000');
   });
   after(async () => {
     await Promise.all(instances.splice(0).map((ex) => withTimeout(ex.close(), T, 'ccxt close').catch(() => undefined)));
-    await server.close();
+    await harness.stop();
   });
 
   it('binanceusdm: createOrders (a bad item answered on its own), editOrders, cancelOrders', async () => {

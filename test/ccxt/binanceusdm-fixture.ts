@@ -5,18 +5,17 @@
  * (Binance quantities are base units: 0.01 BTC = 100 contracts), maker 0.0002, taker 0.0006.
  */
 import ccxt from 'ccxt';
-import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import { formatAmount } from '../../src/engine/fixed.js';
 import type { PositionSnapshot } from '../../src/engine/types.js';
 import type { AccountView, WalletView } from '../../src/engine/view.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
-import { AdminClient } from '../support/xt-client.js';
+import type { RunningServer } from '../../src/server/server.js';
+import { Harness } from '../support/harness.js';
+import type { AdminClient } from '../support/xt-client.js';
 import { BinanceRest } from '../binance/client.js';
 import { withTimeout } from './helpers.js';
 
 export const BTC = 'BTC/USDT:USDT';
 export const T = 5_000;
-const ADMIN = 'binance-ccxt-admin';
 
 export type BinancePro = InstanceType<typeof ccxt.pro.binanceusdm>;
 
@@ -46,14 +45,21 @@ export class BinanceCcxtFixture {
   private readonly instances: BinancePro[] = [];
   readonly accounts: BinanceCcxtAccount[] = [];
 
-  private constructor(readonly server: RunningServer, readonly admin: AdminClient) {}
+  private constructor(private readonly harness: Harness) {}
 
   static async start(): Promise<BinanceCcxtFixture> {
-    const server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0 });
-    const admin = new AdminClient(server.url, ADMIN);
-    await admin.markPrice('btc_usdt', '60000');
-    await admin.markPrice('eth_usdt', '3000');
-    return new BinanceCcxtFixture(server, admin);
+    const harness = await Harness.start();
+    await harness.admin.markPrice('btc_usdt', '60000');
+    await harness.admin.markPrice('eth_usdt', '3000');
+    return new BinanceCcxtFixture(harness);
+  }
+
+  get server(): RunningServer {
+    return this.harness.server;
+  }
+
+  get admin(): AdminClient {
+    return this.harness.admin;
   }
 
   make(apiKey: string, secret: string, options: Record<string, unknown> = {}, has: Record<string, unknown> = { fetchCurrencies: false }): BinancePro {
@@ -73,8 +79,7 @@ export class BinanceCcxtFixture {
 
   /** A funded one-way account with its ccxt instance (markets loaded, position mode set through ccxt). */
   async account(deposit = '10000', options: Record<string, unknown> = {}): Promise<BinanceCcxtAccount> {
-    const created = await this.admin.createAccount();
-    await this.admin.deposit(created.accountId, deposit);
+    const created = await this.harness.created(deposit);
     const ex = this.make(created.apiKey, created.secret, options);
     await withTimeout(ex.loadMarkets(), T, 'loadMarkets');
     await withTimeout(ex.loadHttpProxyAgent(), T, 'loadHttpProxyAgent');
@@ -110,6 +115,6 @@ export class BinanceCcxtFixture {
 
   async stop(): Promise<void> {
     await Promise.all(this.instances.map((ex) => withTimeout(ex.close(), T, 'close').catch(() => undefined)));
-    await this.server.close();
+    await this.harness.stop();
   }
 }

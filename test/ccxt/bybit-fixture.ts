@@ -6,15 +6,14 @@
  */
 import ccxt from 'ccxt';
 import assert from 'node:assert/strict';
-import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import type { OrderSnapshot, PositionSnapshot } from '../../src/engine/types.js';
 import type { AccountView, WalletView } from '../../src/engine/view.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
-import { AdminClient } from '../support/xt-client.js';
+import type { RunningServer } from '../../src/server/server.js';
+import { Harness } from '../support/harness.js';
+import type { AdminClient } from '../support/xt-client.js';
 import { BTC, tap, withTimeout } from './helpers.js';
 
 export const T = 5_000;
-const ADMIN = 'ccxt-bybit-admin';
 
 export type BybitPro = InstanceType<typeof ccxt.pro.bybit>;
 
@@ -39,8 +38,8 @@ export interface Fixture {
 }
 
 export async function startFixture(): Promise<Fixture> {
-  const server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0, defaultPositionMode: 'ONE_WAY' });
-  const admin = new AdminClient(server.url, ADMIN);
+  const harness = await Harness.start({ defaultPositionMode: 'ONE_WAY' });
+  const { server, admin } = harness;
   await admin.markPrice('btc_usdt', '60000');
   await admin.markPrice('eth_usdt', '3000');
   const H = server.url;
@@ -66,9 +65,8 @@ export async function startFixture(): Promise<Fixture> {
     admin,
     ccxt: makeCcxt,
     async account(deposit = '1000', options = {}) {
-      const created = await admin.createAccount();
+      const created = await harness.created(deposit);
       accountIds.push(created.accountId);
-      if (deposit !== '0') await admin.deposit(created.accountId, deposit);
       const ex = makeCcxt(created, options);
       await withTimeout(ex.loadMarkets(), T, 'loadMarkets');
       await withTimeout(ex.loadHttpProxyAgent(), T, 'loadHttpProxyAgent');
@@ -92,7 +90,7 @@ export async function startFixture(): Promise<Fixture> {
     },
     async close() {
       await Promise.all(instances.splice(0).map((ex) => withTimeout(ex.close(), T, 'ccxt close').catch(() => undefined)));
-      await server.close();
+      await harness.stop();
     },
   };
   return fixture;

@@ -5,16 +5,15 @@
  */
 import { withTimeout } from '../support/timeout.js';
 import ccxt from 'ccxt';
-import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import { formatAmount } from '../../src/engine/fixed.js';
 import type { OrderSnapshot, PositionSnapshot, PositionMode } from '../../src/engine/types.js';
 import type { AccountView, WalletView } from '../../src/engine/view.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
-import { AdminClient, XtClient } from '../support/xt-client.js';
+import type { RunningServer } from '../../src/server/server.js';
+import { Harness } from '../support/harness.js';
+import { XtClient, type AdminClient } from '../support/xt-client.js';
 
 export const BTC = 'BTC/USDT:USDT';
 export const ETH = 'ETH/USDT:USDT';
-export const ADMIN_TOKEN = 'ccxt-suite-admin-token';
 
 export type XtPro = InstanceType<typeof ccxt.pro.xt>;
 
@@ -196,8 +195,8 @@ export interface XtOptions {
  * native default: XT is hedge-only); most tests here exercise the one-way mode perpstream adds.
  */
 export async function startFixture(markPrice = '60000', positionMode: PositionMode = 'ONE_WAY'): Promise<Fixture> {
-  const server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN_TOKEN, dataDir: null, port: 0, defaultPositionMode: positionMode });
-  const admin = new AdminClient(server.url, ADMIN_TOKEN);
+  const harness = await Harness.start({ defaultPositionMode: positionMode });
+  const { server, admin } = harness;
   await admin.markPrice('btc_usdt', markPrice);
   await admin.markPrice('eth_usdt', '3000');
   const instances: XtPro[] = [];
@@ -224,9 +223,8 @@ export async function startFixture(markPrice = '60000', positionMode: PositionMo
     admin,
     ccxt: makeCcxt,
     async account(deposit = '1000', extra = {}) {
-      const created = await admin.createAccount();
+      const created = await harness.created(deposit);
       accountIds.push(created.accountId);
-      if (deposit !== '0') await admin.deposit(created.accountId, deposit);
       const ex = makeCcxt(created, extra);
       await withTimeout(ex.loadMarkets(), 5_000, 'loadMarkets');
       await withTimeout(ex.loadHttpProxyAgent(), 5_000, 'loadHttpProxyAgent');
@@ -261,7 +259,7 @@ export async function startFixture(markPrice = '60000', positionMode: PositionMo
     async close() {
       const closing = instances.splice(0).map((ex) => withTimeout(ex.close(), 5_000, 'ccxt close').catch(() => undefined));
       await Promise.all(closing);
-      await server.close();
+      await harness.stop();
     },
   };
   return fixture;

@@ -16,14 +16,13 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import ccxt from 'ccxt';
-import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import type { PositionSnapshot } from '../../src/engine/types.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
-import { AdminClient } from '../support/xt-client.js';
+import type { RunningServer } from '../../src/server/server.js';
+import { Harness } from '../support/harness.js';
+import type { AdminClient } from '../support/xt-client.js';
 import { BTC, cacheRows, ETH, num, rejectionOf, tap, watchUntil, withTimeout } from './helpers.js';
 
 const T = 5_000;
-const ADMIN = 'kucoin-ccxt-admin';
 
 type KucoinPro = InstanceType<typeof ccxt.pro.kucoinfutures>;
 
@@ -32,6 +31,7 @@ interface Account {
   ex: KucoinPro;
 }
 
+let harness: Harness;
 let server: RunningServer;
 let admin: AdminClient;
 const instances: KucoinPro[] = [];
@@ -101,8 +101,8 @@ async function place(a: Account, type: 'limit' | 'market', side: 'buy' | 'sell',
 }
 
 before(async () => {
-  server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0 });
-  admin = new AdminClient(server.url, ADMIN);
+  harness = await Harness.start();
+  ({ server, admin } = harness);
   await admin.markPrice('btc_usdt', '60000');
   await admin.markPrice('eth_usdt', '3000');
 });
@@ -113,7 +113,7 @@ afterEach(async () => {
 });
 after(async () => {
   await Promise.all(instances.splice(0).map((ex) => withTimeout(ex.close(), T, 'ccxt close').catch(() => undefined)));
-  await server.close();
+  await harness.stop();
 });
 
 describe('ccxt kucoinfutures: markets and REST', () => {

@@ -10,10 +10,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
-import { startServer } from '../../src/server/server.js';
 import {
-  ADMIN, admin, ALL_TOPICS, cleanup, expectOk, gapFree, restingBuy, ResumeStream, segmentsOf, snapshotsOf, startNode, tempDir, trader,
+  ALL_TOPICS, cleanup, expectOk, gapFree, restingBuy, ResumeStream, segmentsOf, snapshotsOf, startNode, tempDir, trader,
   type Node, type Trader,
 } from './support.js';
 
@@ -140,9 +138,9 @@ describe('resume from the journal, beyond a replay window of 10 events', { timeo
 
 describe('without a data directory only the window serves a resume', { timeout: 30_000 }, () => {
   test('one event beyond the window is refused explicitly', async () => {
-    const server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0, replayWindow: 6 });
+    const node: Node = await startNode(null, { replayWindow: 6 });
+    const { server } = node;
     try {
-      const node: Node = { server, admin: admin(server.url, ADMIN), logs: [], dataDir: '' };
       const a = await trader(node);
       for (let i = 0; i < 3; i++) expectOk(await restingBuy(a, undefined, String(40000 + i)), 'order');
       const end = seqOf(node, a);

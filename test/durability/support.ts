@@ -20,7 +20,8 @@ import type { Command, CommandResult } from '../../src/engine/types.js';
 import { encodeJson } from '../../src/persistence/codec.js';
 import { realFileOps, type FileHandleLike, type FileOps } from '../../src/persistence/file-ops.js';
 import { readJournal, type RecoveredJournal } from '../../src/persistence/journal.js';
-import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
+import type { RunningServer, ServerOptions } from '../../src/server/server.js';
+import { ADMIN_TOKEN, Harness } from '../support/harness.js';
 
 // ---------------------------------------------------------------------------------------------
 // Temporary directories
@@ -625,7 +626,7 @@ export async function snapshotsOf(dataDir: string): Promise<string[]> {
 // ---------------------------------------------------------------------------------------------
 // In-process servers on a data directory
 
-export const ADMIN = 'durability-admin-token';
+export const ADMIN = ADMIN_TOKEN;
 
 export interface Node {
   server: RunningServer;
@@ -636,11 +637,11 @@ export interface Node {
 
 const openNodes = new Set<RunningServer>();
 
-export async function startNode(dataDir: string, options: Partial<ServerOptions> = {}): Promise<Node> {
+/** An in-process server (the shared harness's) over `dataDir` (null: in memory), its log lines kept. */
+export async function startNode(dataDir: string | null, options: Partial<ServerOptions> = {}): Promise<Node> {
   const logs: string[] = [];
-  const server = await startServer({
-    symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir, port: 0, log: (message) => logs.push(message),
-    snapshotEveryCommands: 1_000_000, snapshotEveryMs: 3_600_000, ...options,
+  const { server } = await Harness.start({
+    dataDir, log: (message) => logs.push(message), snapshotEveryCommands: 1_000_000, snapshotEveryMs: 3_600_000, ...options,
   });
   openNodes.add(server);
   const close = server.close.bind(server);
@@ -648,7 +649,7 @@ export async function startNode(dataDir: string, options: Partial<ServerOptions>
     openNodes.delete(server);
     return close();
   };
-  return { server, admin: admin(server.url, ADMIN), logs, dataDir };
+  return { server, admin: admin(server.url, ADMIN), logs, dataDir: dataDir ?? '' };
 }
 
 /** Everything a test file may have left behind when it failed half way: servers, child processes, directories. */

@@ -6,14 +6,12 @@
  * refused at the front door leaves it where it was) and the state hash (balances, positions, open
  * orders, everything the engine holds).
  */
-import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
+import type { RunningServer } from '../../src/server/server.js';
+import { Harness } from '../support/harness.js';
 import { requestOf, type Case, type Endpoint } from './cases.js';
 import { send, signed, type Answer } from './http.js';
 import type { Dialect } from '../support/xt-client.js';
-import { AdminClient, type Created } from '../support/xt-client.js';
-
-export const FUZZ_ADMIN_TOKEN = 'fuzz-admin-token';
+import type { AdminClient, Created } from '../support/xt-client.js';
 
 export interface Fingerprint {
   cmdSeq: number;
@@ -21,24 +19,26 @@ export interface Fingerprint {
 }
 
 export class FuzzWorld {
-  private constructor(readonly server: RunningServer, readonly admin: AdminClient, readonly accounts: Readonly<Record<Dialect, Created>>) {}
+  private constructor(private readonly harness: Harness, readonly accounts: Readonly<Record<Dialect, Created>>) {}
 
   /** A started in-memory server with a funded account per dialect, each with resting orders and a position. */
   static async start(): Promise<FuzzWorld> {
-    const server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: FUZZ_ADMIN_TOKEN, dataDir: null, port: 0 });
-    const admin = new AdminClient(server.url, FUZZ_ADMIN_TOKEN);
-    await admin.markPrice('btc_usdt', '60000');
-    await admin.markPrice('eth_usdt', '3000');
+    const harness = await Harness.start();
+    await harness.admin.markPrice('btc_usdt', '60000');
+    await harness.admin.markPrice('eth_usdt', '3000');
     const accounts = {} as Record<Dialect, Created>;
-    for (const dialect of ['xt', 'binance', 'bybit', 'kucoin'] as const) {
-      accounts[dialect] = await admin.createAccount(dialect);
-      await admin.deposit(accounts[dialect].accountId, '100000');
-    }
-    const world = new FuzzWorld(server, admin, accounts);
-    const maker = await admin.createAccount();
-    await admin.deposit(maker.accountId, '1000000');
-    await world.giveState(maker.accountId);
+    for (const dialect of ['xt', 'binance', 'bybit', 'kucoin'] as const) accounts[dialect] = await harness.created('100000', dialect);
+    const world = new FuzzWorld(harness, accounts);
+    await world.giveState((await harness.created('1000000')).accountId);
     return world;
+  }
+
+  get server(): RunningServer {
+    return this.harness.server;
+  }
+
+  get admin(): AdminClient {
+    return this.harness.admin;
   }
 
   /**
@@ -99,6 +99,6 @@ export class FuzzWorld {
   }
 
   async stop(): Promise<void> {
-    await this.server.close();
+    await this.harness.stop();
   }
 }

@@ -10,14 +10,13 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
+import type { RunningServer } from '../../src/server/server.js';
 import { BinanceRest, type Json } from '../binance/client.js';
 import { BybitRest } from '../bybit/client.js';
 import { KucoinRest } from '../kucoin/client.js';
-import { AdminClient, XtClient } from '../support/xt-client.js';
+import { Harness } from '../support/harness.js';
+import { XtClient, type AdminClient } from '../support/xt-client.js';
 
-const ADMIN_TOKEN = 'validation-admin-token';
 /** The example: a client order id of 60,000 characters. */
 const HUGE_ID = 'x'.repeat(60_000);
 /** The example: a margin amount of 10^19. */
@@ -25,6 +24,7 @@ const HUGE_AMOUNT = '10000000000000000000';
 /** A number of 60,000 digits: no message may repeat it whole. */
 const HUGE_NUMBER = '9'.repeat(60_000);
 
+let harness: Harness;
 let server: RunningServer;
 let dataDir: string;
 let admin: AdminClient;
@@ -55,11 +55,10 @@ async function refused<T>(send: () => Promise<T>): Promise<T> {
 
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'perpstream-validation-'));
-  server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN_TOKEN, dataDir, port: 0 });
-  admin = new AdminClient(server.url, ADMIN_TOKEN);
+  harness = await Harness.start({ dataDir });
+  ({ server, admin } = harness);
   // One account, watched through every dialect (one API key works in all four); hedge mode (the default).
-  const account = await admin.createAccount();
-  await admin.deposit(account.accountId, '10000');
+  const account = await harness.created('10000');
   xt = new XtClient(server.url, account.apiKey, account.secret);
   binance = new BinanceRest(server.url, account.apiKey, account.secret);
   bybit = new BybitRest(server.url, account.apiKey, account.secret);
@@ -67,7 +66,7 @@ before(async () => {
 });
 
 after(async () => {
-  await server.close();
+  await harness.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

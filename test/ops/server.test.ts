@@ -24,7 +24,7 @@ after(cleanup);
 
 describe('health and readiness', () => {
   test('/healthz and /readyz answer on the main port without credentials; the front doors keep their own 404s', async () => {
-    const server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0 });
+    const { server } = await Harness.start();
     try {
       const health = await get(`${server.url}/healthz`);
       assert.deepEqual([health.status, JSON.parse(health.text)], [200, { status: 'ok' }]);
@@ -49,7 +49,7 @@ describe('health and readiness', () => {
   test('with opsOnMainPort false the main port does not serve them (the ops port does)', async () => {
     const ops = new Ops({ logger: silentLogger(), metricsPath: '/prom' });
     const opsUrl = await ops.listen(0, '127.0.0.1');
-    const server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0, ops, opsOnMainPort: false });
+    const { server } = await Harness.start({ ops, opsOnMainPort: false });
     try {
       for (const path of ['/healthz', '/readyz', '/prom']) {
         const main = await get(`${server.url}${path}`);
@@ -91,6 +91,7 @@ describe('health and readiness', () => {
     const opsUrl = await ops.listen(0, '127.0.0.1');
     try {
       assert.equal((await get(`${opsUrl}/readyz`)).status, 503, 'not ready before the server starts');
+      // startServer itself, not the harness: the test watches its start-up from outside.
       const starting = startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: dir, port: 0, ops, fileOps, log: () => undefined });
       await readingStarted;
       const during = await get(`${opsUrl}/readyz`);
@@ -218,8 +219,8 @@ describe('metrics', () => {
   });
 
   test('each server has its own registry: two servers in one process count apart', async () => {
-    const one = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0 });
-    const two = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0 });
+    const { server: one } = await Harness.start();
+    const { server: two } = await Harness.start();
     try {
       await one.exchange.execute({ type: 'createAccount' });
       const a = (await get(`${one.url}/metrics`)).text;
@@ -265,7 +266,7 @@ describe('request and fault log lines', () => {
   test('a handler that throws is answered 500 and logged at error with the request\'s id, front door and account; each request gets one line', async () => {
     const captured = new CapturedLog();
     const logger = createLogger({ level: 'info', format: 'json', destination: captured.destination });
-    const server = await startServer({ symbols: DEMO_SYMBOLS, adminToken: ADMIN, dataDir: null, port: 0, logger });
+    const { server } = await Harness.start({ logger });
     try {
       const account = await createFunded(admin(server.url, ADMIN), '100');
       const rest = new Rest(server.url, account.apiKey, account.secret);

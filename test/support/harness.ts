@@ -1,10 +1,13 @@
 /**
- * Starts a real perpstream server on a free port for a test file, with helpers to make funded
- * accounts that have signed REST clients and open stream connections.
+ * The one way tests start a server: a real perpstream on a free port (in memory, or over a data
+ * directory when the options give one), its admin client, funded accounts — with that exchange's
+ * defaults when a dialect is named — and, for XT, signed REST clients and open stream connections.
+ * Each dialect's fixture (test/binance/support.ts, test/bybit/client.ts, test/kucoin/fixture.ts,
+ * the ccxt fixtures, the fuzz world) builds its clients on top of this.
  */
 import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
-import { AdminClient, StreamClient, XtClient, type Push } from './xt-client.js';
+import { AdminClient, StreamClient, XtClient, type Created, type Dialect, type Push } from './xt-client.js';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 
@@ -30,6 +33,13 @@ export class Harness {
   /** The server's clock (a test's ManualTime, when it passed one): what signed requests are stamped with. */
   now(): number {
     return this.server.exchange.now();
+  }
+
+  /** A new account (with `dialect`'s defaults when given) holding `deposit` USDT: its credentials only. */
+  async created(deposit = '10000', dialect?: Dialect): Promise<Created> {
+    const created = await this.admin.createAccount(dialect);
+    if (deposit !== '0') await this.admin.deposit(created.accountId, deposit);
+    return created;
   }
 
   /** A new account with `deposit` USDT, a signed client, and a stream subscribed to `topics`. */
