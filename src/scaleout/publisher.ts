@@ -70,6 +70,8 @@ export interface PublisherOptions {
   maxPending?: number;
   /** Most commands in one entry. */
   maxBatch?: number;
+  /** How long a partial entry waits for more commands before it is written (default 2 ms). */
+  flushDelayMs?: number;
 }
 
 export class Publisher {
@@ -92,6 +94,9 @@ export class Publisher {
   private readonly waiters: { cmdSeq: number; resolve: (ok: boolean) => void }[] = [];
   private readonly maxPending: number;
   private readonly maxBatch: number;
+  private readonly flushDelayMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  private publishedNotedAt = 0;
   private metrics: { lag: Gauge; seconds: Histogram; entries: Counter; events: Counter; resyncs: Counter; connected: Gauge } | null = null;
   /** The last command applied (what the lag is measured against). */
   private appliedCmdSeq = 0;
@@ -101,6 +106,7 @@ export class Publisher {
     this.shards = options.shards;
     this.maxPending = options.maxPending ?? 500_000;
     this.maxBatch = options.maxBatch ?? 256;
+    this.flushDelayMs = options.flushDelayMs ?? 2;
   }
 
   /** Exports the publisher's metrics in `registry` (the server's). */
@@ -172,9 +178,11 @@ export class Publisher {
   /** Publishes what is pending (bounded by `timeoutMs`), then stops: graceful shutdown's last step. */
   async stop(timeoutMs: number): Promise<void> {
     const last = this.exchange?.engine.cmdSeq ?? 0;
-    if (this.running && this.redis?.isReady === true) await this.whenPublished(last, timeoutMs);
+    if (this.running && this.redis?.isReady === true && (await this.whenPublished(last, timeoutMs))) await this.notePublished(true);
     this.stopped = true;
     this.running = false;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
     for (const waiter of this.waiters.splice(0)) waiter.resolve(false);
   }
 
@@ -218,19 +226,40 @@ export class Publisher {
     return out;
   }
 
+  /**
+   * Publishes soon: at once when a whole entry's worth is waiting (or the streams must be read
+   * again), otherwise after `flushDelayMs`, so that a trickle of commands makes a few entries of
+   * several commands rather than one Redis write per command (each entry carries its own string
+   * and shape tables, and each write its round trip).
+   */
   private schedule(): void {
     if (!this.running || this.flushing || this.stopped) return;
-    this.flushing = true;
-    setImmediate(() => {
-      this.flush().catch((error: unknown) => {
-        this.needsResync = true;
-        this.options.log(`publishing to redis failed (${error instanceof Error ? error.message : String(error)}); will resume from the streams' last entries`, 'warn');
-      }).finally(() => {
-        this.flushing = false;
-        // Go on while there is more and Redis answers; after a failure the 'ready' event restarts it.
-        if (this.pendingHead < this.pending.length && this.redis?.isReady === true && !this.needsResync) this.schedule();
-        else if (this.needsResync && this.redis?.isReady === true) setTimeout(() => this.schedule(), 100).unref();
-      });
+    const waiting = this.pending.length - this.pendingHead;
+    if (waiting >= this.maxBatch || this.needsResync) {
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = null;
+      this.flushing = true;
+      setImmediate(() => this.startFlush());
+      return;
+    }
+    if (waiting === 0 || this.timer !== null) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.flushing || !this.running || this.stopped) return;
+      this.flushing = true;
+      this.startFlush();
+    }, this.flushDelayMs);
+  }
+
+  private startFlush(): void {
+    this.flush().catch((error: unknown) => {
+      this.needsResync = true;
+      this.options.log(`publishing to redis failed (${error instanceof Error ? error.message : String(error)}); will resume from the streams' last entries`, 'warn');
+    }).finally(() => {
+      this.flushing = false;
+      // Go on while there is more and Redis answers; after a failure the 'ready' event restarts it.
+      if (this.pendingHead < this.pending.length && this.redis?.isReady === true && !this.needsResync) this.schedule();
+      else if (this.needsResync && this.redis?.isReady === true) setTimeout(() => this.schedule(), 100).unref();
     });
   }
 
@@ -251,6 +280,7 @@ export class Publisher {
       this.compact();
       this.wake();
     }
+    if (this.pendingHead >= this.pending.length) void this.notePublished();
     this.wake();
   }
 
@@ -311,15 +341,24 @@ export class Publisher {
     this.marketTop = marketTop;
     this.metrics?.entries.inc({ stream: 'events' }, entries);
     if (marketEntries > 0) this.metrics?.entries.inc({ stream: 'market' }, marketEntries);
-    // Every stream now holds everything through the last chunk: said once all writes succeeded (a
-    // restart that reads it skips streams that had nothing to write for a while). Not awaited: the
-    // next writes queue behind it on the same connection, and a failure makes the next flush resync.
-    const last = chunks.at(-1)?.at(-1);
-    if (last !== undefined) {
-      send(this.redis!, ['SET', layout.published, String(last.cmdSeq)]).catch(() => {
-        this.needsResync = true;
-      });
-    }
+  }
+
+  /**
+   * Records in Redis the last command every stream holds (everything before the first pending
+   * command), at most every 50 ms unless `now`: a restart that reads it skips streams that had
+   * nothing to write for a while, and does not mistake commands without public events for lost
+   * ones. Only a hint (a stale one costs a restart some reading), so not awaited: later writes
+   * queue behind it on the same connection, and a failure makes the next flush resync.
+   */
+  private notePublished(now = false): Promise<void> {
+    const at = Date.now();
+    if (!now && at - this.publishedNotedAt < 50) return Promise.resolve();
+    this.publishedNotedAt = at;
+    // With nothing pending every command applied so far is published (those without events included).
+    const through = this.pendingHead < this.pending.length ? this.pending[this.pendingHead]!.cmdSeq - 1 : this.exchange!.engine.cmdSeq;
+    return send(this.redis!, ['SET', this.options.layout.published, String(through)]).then(() => undefined, () => {
+      this.needsResync = true;
+    });
   }
 
   /**
