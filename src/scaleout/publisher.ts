@@ -15,7 +15,7 @@
  *     which the snapshot restored;
  *   - public events before that cannot be recomputed here: when the market stream's last entry is
  *     older than what `pending` covers, a `reset` entry tells the gateways to resynchronise their
- *     market state from the engine instead (gateway market-state.ts).
+ *     market state from the engine instead (consumer.ts).
  * A gateway also checks every account's seq and fetches from the engine's journal what it finds
  * missing (consumer.ts), so even a Redis that lost data yields no gap.
  */
