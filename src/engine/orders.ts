@@ -427,15 +427,16 @@ export function amendOrder(core: Core, cmd: AmendOrder): CommandResult {
   if (qty <= order.filled) return refuse('INVALID_ARGUMENT', `qty must be more than the ${order.filled} contracts already filled`);
   // The TP/SL it will arm: changed, or checked again against a new price, until a fill has armed them on the position.
   let attach = order.attachTpsl;
+  const opening = { side: order.side, positionSide: order.position.side, reduceOnly: order.reduceOnly, orderType: order.orderType, price };
   if (cmd.tpsl !== undefined) {
     if (order.tpslArmed) {
       return refuse('ORDER_NOT_AMENDABLE', 'its take-profit / stop-loss are armed on the position already: amend those conditional orders instead');
     }
-    const changed = changedAttach(core, found.account, symbol, order.attachTpsl, cmd.tpsl, { ...order, positionSide: order.position.side, price });
+    const changed = changedAttach(core, found.account, symbol, order.attachTpsl, cmd.tpsl, opening);
     if (changed !== null && 'ok' in changed) return changed;
     attach = changed;
   } else if (attach !== null && !order.tpslArmed && price !== order.price) {
-    const invalid = validateAttach(symbol, { ...order, positionSide: order.position.side, price }, attach);
+    const invalid = validateAttach(symbol, opening, attach);
     if (invalid) return invalid;
   }
   if (price === order.price && qty === order.qty) {
