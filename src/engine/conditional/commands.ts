@@ -59,7 +59,7 @@ function checkClientId(account: Account, clientOrderId: string | undefined): Com
   return null;
 }
 
-export function checkRoom(core: Core, account: Account, adding: number): CommandError | null {
+function checkRoom(core: Core, account: Account, adding: number): CommandError | null {
   return account.conditionals.size + adding > core.maxConditionalOrdersPerAccount
     ? refuse('TOO_MANY_CONDITIONAL_ORDERS', `an account may have at most ${core.maxConditionalOrdersPerAccount} waiting conditional orders; cancel some first`)
     : null;
