@@ -2,14 +2,16 @@
  * Faults an operator injects on purpose, so a bot can be tested against the failures a real venue
  * has (issue 18, "Fault injection"): the next REST calls of an account fail with a chosen HTTP
  * status and the front door's own error body (optionally after the request was executed: the
- * "status unknown" answer of a timeout), and an account's stream connections drop now, drop after a
- * number of pushes, or have their pushes delayed. Nothing is armed by default; only the admin API
+ * "status unknown" answer of a timeout); the account's next orders are refused with a chosen
+ * exchange error code, whichever front door or batch places them; and an account's stream
+ * connections drop now, drop after a number of pushes, or have their pushes delayed. Nothing is armed by default; only the admin API
  * (admin token) arms anything. Every fault that fires is reported (a log line and a metric).
  *
  * Faults live in the process that serves the request or holds the connection: in a scale-out, a
  * stream fault armed on the engine's admin API reaches the engine process's connections only.
  */
 import type { WebSocket } from 'ws';
+import type { CommandError } from '../engine/types.js';
 
 /** How the next REST calls of an account fail. */
 export interface RestFaultSpec {
@@ -24,6 +26,14 @@ export interface RestFaultSpec {
   execute: boolean;
 }
 
+/** How the account's next orders are refused. */
+export interface OrderRejectSpec {
+  count: number;
+  /** The exchange error code the front door answers with (e.g. Binance -2019, Bybit 110007). */
+  code: string;
+  message: string;
+}
+
 /** What happens to an account's open stream connections. */
 export type StreamFaultSpec =
   | { kind: 'drop' }
@@ -32,7 +42,7 @@ export type StreamFaultSpec =
 
 /** A fault that fired: what the board reports (log line, metric). */
 export interface FiredFault {
-  kind: 'rest' | 'rest-executed' | 'stream-drop' | 'stream-drop-after' | 'stream-delay';
+  kind: 'rest' | 'rest-executed' | 'order-reject' | 'stream-drop' | 'stream-drop-after' | 'stream-delay';
   accountId: number;
   detail: string;
 }
@@ -59,6 +69,7 @@ export const MAX_DELAY_MS = 600_000;
 
 export class FaultBoard {
   private readonly rest = new Map<number, RestFaultSpec>();
+  private readonly orders = new Map<number, OrderRejectSpec>();
 
   constructor(private readonly streams: StreamTargets, private readonly report: (fault: FiredFault) => void) {}
 
@@ -85,6 +96,24 @@ export class FaultBoard {
     return armed;
   }
 
+  /** Arms (or replaces) the refusal of the account's next orders. */
+  armOrderReject(accountId: number, spec: OrderRejectSpec): void {
+    this.orders.set(accountId, { ...spec });
+  }
+
+  /**
+   * The refusal an order of the account must get instead of reaching the engine (nothing is
+   * journaled or changed), counting it; null when none is armed.
+   */
+  takeOrderReject(accountId: number): CommandError | null {
+    const armed = this.orders.get(accountId);
+    if (armed === undefined) return null;
+    armed.count -= 1;
+    if (armed.count <= 0) this.orders.delete(accountId);
+    this.report({ kind: 'order-reject', accountId, detail: `order refused with code ${armed.code}; ${armed.count} more armed` });
+    return { ok: false, code: 'INJECTED_REJECTION', message: armed.message, exchangeCode: armed.code };
+  }
+
   /** Applies a stream fault to the account's open connections; returns how many it reached. */
   armStream(accountId: number, spec: StreamFaultSpec): number {
     const sockets = this.streams.socketsOf(accountId);
@@ -107,16 +136,20 @@ export class FaultBoard {
     return sockets.length;
   }
 
-  /** The armed REST faults (stream faults act at once and live on their connections). */
-  armed(): { accountId: number; rest: RestFaultSpec }[] {
-    return [...this.rest].map(([accountId, rest]) => ({ accountId, rest: { ...rest } }));
+  /** The armed REST faults and order refusals (stream faults act at once and live on their connections). */
+  armed(): { rest: { accountId: number; rest: RestFaultSpec }[]; orders: { accountId: number; reject: OrderRejectSpec }[] } {
+    return {
+      rest: [...this.rest].map(([accountId, rest]) => ({ accountId, rest: { ...rest } })),
+      orders: [...this.orders].map(([accountId, reject]) => ({ accountId, reject: { ...reject } })),
+    };
   }
 
-  /** Disarms the account's REST fault, or every one; returns how many were disarmed. */
+  /** Disarms the account's REST fault and order refusal, or every one; returns how many were disarmed. */
   clear(accountId?: number): number {
-    if (accountId !== undefined) return this.rest.delete(accountId) ? 1 : 0;
-    const n = this.rest.size;
+    if (accountId !== undefined) return (this.rest.delete(accountId) ? 1 : 0) + (this.orders.delete(accountId) ? 1 : 0);
+    const n = this.rest.size + this.orders.size;
     this.rest.clear();
+    this.orders.clear();
     return n;
   }
 }

@@ -2,9 +2,10 @@
  * The admin API's fault injection (README, "Fault injection"), mounted inside the admin plugin so
  * the admin token guards it:
  *   POST   /faults/rest    {accountId, count, status, code?, message?, execute?}  arm REST failures
+ *   POST   /faults/order   {accountId, count, code, message?}  refuse the next orders with an exchange code
  *   POST   /faults/stream  {accountId, action: drop | dropAfter | delay, pushes?, ms?}
- *   GET    /faults         the armed REST faults
- *   DELETE /faults         disarm every REST fault (?accountId=N: that account's)
+ *   GET    /faults         the armed REST faults and order refusals
+ *   DELETE /faults         disarm them all (?accountId=N: that account's)
  */
 import type { FastifyInstance } from 'fastify';
 import { optionalFlag, optionalText, optionalWholeNumber, requiredChoice, requiredWholeNumber, type ParamErrors, type RawParams } from '../dialects/param-reader.js';
@@ -15,6 +16,7 @@ import { MAX_DELAY_MS, MAX_FAULT_COUNT, type FaultBoard, type StreamFaultSpec } 
 export type AdminErrorOf = (status: number, message: string) => Error;
 
 const REST_FIELDS = ['accountId', 'count', 'status', 'code', 'message', 'execute'];
+const ORDER_FIELDS = ['accountId', 'count', 'code', 'message'];
 const STREAM_FIELDS = ['accountId', 'action', 'pushes', 'ms'];
 const STREAM_ACTIONS = ['drop', 'dropAfter', 'delay'] as const;
 /** An exchange error code as the four front doors number them (Binance -1001, Bybit 10016, KuCoin 500000, XT's). */
@@ -32,6 +34,11 @@ export function faultRoutes(app: FastifyInstance, board: FaultBoard, exchange: E
     }
     return body as RawParams;
   };
+  const codeOf = (params: RawParams): string | undefined => {
+    const code = optionalText(params, 'code', errors);
+    if (code !== undefined && !ERROR_CODE.test(code)) throw adminError(400, `"code" must be an exchange error code, a whole number such as "-1001" or "10016" (got ${JSON.stringify(code)})`);
+    return code;
+  };
   const accountOf = (params: RawParams): number => {
     const accountId = requiredWholeNumber(params, 'accountId', 0, Number.MAX_SAFE_INTEGER, errors);
     if (exchange.engine.account(accountId) === undefined) throw adminError(404, `account ${accountId} does not exist`);
@@ -43,12 +50,22 @@ export function faultRoutes(app: FastifyInstance, board: FaultBoard, exchange: E
     const accountId = accountOf(params);
     const count = requiredWholeNumber(params, 'count', 1, MAX_FAULT_COUNT, errors);
     const status = requiredWholeNumber(params, 'status', 400, 599, errors);
-    const code = optionalText(params, 'code', errors);
-    if (code !== undefined && !ERROR_CODE.test(code)) throw adminError(400, `"code" must be an exchange error code, a whole number such as "-1001" or "10016" (got ${JSON.stringify(code)})`);
+    const code = codeOf(params);
     const message = optionalText(params, 'message', errors) ?? `injected fault: HTTP ${status}`;
     const execute = optionalFlag(params, 'execute', errors) ?? false;
     board.armRest(accountId, { count, status, message, execute, ...(code === undefined ? {} : { code }) });
-    return { accountId, rest: board.armed().find((a) => a.accountId === accountId)!.rest };
+    return { accountId, rest: board.armed().rest.find((a) => a.accountId === accountId)!.rest };
+  });
+
+  app.post('/faults/order', async (request) => {
+    const params = bodyOf(request.body, ORDER_FIELDS);
+    const accountId = accountOf(params);
+    const count = requiredWholeNumber(params, 'count', 1, MAX_FAULT_COUNT, errors);
+    const code = codeOf(params);
+    if (code === undefined) throw errors.missing('code', ' (the exchange error code to answer with, e.g. "-2019")');
+    const message = optionalText(params, 'message', errors) ?? `injected fault: order rejected with code ${code}`;
+    board.armOrderReject(accountId, { count, code, message });
+    return { accountId, reject: board.armed().orders.find((a) => a.accountId === accountId)!.reject };
   });
 
   app.post('/faults/stream', async (request) => {
@@ -66,7 +83,7 @@ export function faultRoutes(app: FastifyInstance, board: FaultBoard, exchange: E
     return { accountId, action, connections: board.armStream(accountId, spec) };
   });
 
-  app.get('/faults', async () => ({ rest: board.armed() }));
+  app.get('/faults', async () => board.armed());
 
   app.delete('/faults', async (request) => {
     const query = request.query as RawParams;

@@ -260,6 +260,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   // Before the front doors, so that an armed REST fault answers ahead of any of their handlers.
   mountRestFaults(app, faults, credentials);
+  exchange.gate = (input) => (input.type === 'placeOrder' || input.type === 'placeConditional' ? faults.takeOrderReject(input.accountId) : null);
   await app.register(adminRoutes, { prefix: '/admin/v1', exchange, credentials, adminToken: options.adminToken, store, gateway, faults });
   const settings = { ...(options.xtIdleMs === undefined ? {} : { 'xt.idleMs': options.xtIdleMs }), ...options.dialectSettings };
   const olderHistory = replays;

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { BinanceRest } from '../binance/client.js';
 import { ADMIN_TOKEN, Harness, nextPushes } from '../support/harness.js';
 
 let harness: Harness;
@@ -36,7 +37,7 @@ describe('REST faults', () => {
     const armed = await arm('/faults/rest', { accountId: a.accountId, count: 2, status: 503, message: 'maintenance' });
     assert.equal(armed.status, 200, JSON.stringify(armed.body));
     assert.deepEqual((await harness.admin.request('GET', '/faults')).body, {
-      rest: [{ accountId: a.accountId, rest: { count: 2, status: 503, message: 'maintenance', execute: false } }],
+      rest: [{ accountId: a.accountId, rest: { count: 2, status: 503, message: 'maintenance', execute: false } }], orders: [],
     });
     for (let i = 0; i < 2; i++) {
       const response = await fetch(`${harness.server.url}/future/user/v1/balance/list`, { headers: { 'validate-appkey': a.apiKey } });
@@ -45,7 +46,7 @@ describe('REST faults', () => {
     }
     const third = await a.rest.get('/future/user/v1/balance/list');
     assert.equal(third.returnCode, 0, JSON.stringify(third));
-    assert.deepEqual((await harness.admin.request('GET', '/faults')).body, { rest: [] });
+    assert.deepEqual((await harness.admin.request('GET', '/faults')).body, { rest: [], orders: [] });
     assert.equal(await faultMetric('rest'), before + 2);
   });
 
@@ -80,6 +81,32 @@ describe('REST faults', () => {
     assert.equal(open.result.items.length, 1, 'the order was placed although its answer was an error');
     const pushes = await nextPushes(a.stream, from, 2);
     assert.ok(pushes.some((p) => p.topic === 'order'), JSON.stringify(pushes));
+  });
+});
+
+describe('order rejections', () => {
+  it('refuse the next orders with the exchange code, change nothing, then orders go through', async () => {
+    const a = await harness.account();
+    const cmdSeq = harness.server.exchange.engine.cmdSeq;
+    const armed = await arm('/faults/order', { accountId: a.accountId, count: 1, code: '110007', message: 'ab not enough for new order' });
+    assert.deepEqual(armed.body, { accountId: a.accountId, reject: { count: 1, code: '110007', message: 'ab not enough for new order' } });
+    const order = { symbol: 'btc_usdt', orderSide: 'BUY', positionSide: 'LONG', orderType: 'LIMIT', price: '60000', origQty: '1' };
+    const refused = await a.rest.post('/future/trade/v1/order/create', order);
+    assert.deepEqual(refused, { returnCode: 1, msgInfo: 'failure', error: { code: '110007', msg: 'ab not enough for new order' }, result: null });
+    assert.equal(harness.server.exchange.engine.cmdSeq, cmdSeq, 'nothing journaled or applied');
+    const placed = await a.rest.post('/future/trade/v1/order/create', order);
+    assert.equal(placed.returnCode, 0, JSON.stringify(placed));
+  });
+
+  it('reach every way in: one item of a Binance batch gets Binance\'s {code, msg}', async () => {
+    const created = await harness.created();
+    const rest = new BinanceRest(harness.server.url, created.apiKey, created.secret);
+    await arm('/faults/order', { accountId: created.accountId, count: 1, code: '-2019', message: 'Margin is insufficient.' });
+    const order = { symbol: 'BTCUSDT', side: 'BUY', positionSide: 'LONG', type: 'LIMIT', timeInForce: 'GTC', price: '60000', quantity: '0.001' };
+    const answer = await rest.signed<unknown[]>('POST', '/fapi/v1/batchOrders', { batchOrders: JSON.stringify([order, order]) });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.deepEqual(answer.body[0], { code: -2019, msg: 'Margin is insufficient.' });
+    assert.equal((answer.body[1] as { status: string }).status, 'NEW', JSON.stringify(answer.body[1]));
   });
 });
 
@@ -129,6 +156,7 @@ describe('the admin API refuses what it cannot do', () => {
     ['/faults/rest', { accountId: 1, count: 0, status: 503 }, 400, /"count"/],
     ['/faults/rest', { accountId: 1, count: 1, status: 200 }, 400, /"status"/],
     ['/faults/rest', { accountId: 1, count: 1, status: 503, code: 'oops' }, 400, /"code" must be an exchange error code/],
+    ['/faults/order', { accountId: 1, count: 1 }, 400, /"code" is required/],
     ['/faults/stream', { accountId: 1, action: 'explode' }, 400, /"action"/],
     ['/faults/stream', { accountId: 1, action: 'dropAfter' }, 400, /"pushes" is required/],
     ['/faults/stream', { accountId: 1, action: 'drop', ms: 5 }, 400, /"ms" does not apply to action "drop"/],
@@ -142,7 +170,7 @@ describe('the admin API refuses what it cannot do', () => {
       assert.equal(answer.status, status, `${path} ${JSON.stringify(patched)}: ${JSON.stringify(answer.body)}`);
       assert.match(String(answer.body.error), pattern);
     }
-    assert.deepEqual((await harness.admin.request('GET', '/faults')).body, { rest: [] });
+    assert.deepEqual((await harness.admin.request('GET', '/faults')).body, { rest: [], orders: [] });
     const unauthenticated = await fetch(`${harness.server.url}/admin/v1/faults`, { headers: { authorization: `Bearer not-${ADMIN_TOKEN}` } });
     assert.equal(unauthenticated.status, 401);
   });
