@@ -215,7 +215,12 @@ export class Coverage {
           break;
         case 'notice':
           this.inc(`notice ${e.notice}`);
-          if (e.notice === 'LIQUIDATION') this.inc(`liquidation (${e.position.marginMode} ${e.position.positionSide === 'BOTH' ? 'one-way' : 'hedge'} ${e.direction})`);
+          if (e.notice === 'LIQUIDATION') {
+            this.inc('liquidation');
+            this.inc(`liquidation: ${e.position.marginMode}`);
+            this.inc(`liquidation: ${e.position.positionSide === 'BOTH' ? 'one-way' : 'hedge'}`);
+            this.inc(`liquidation: ${e.direction}`);
+          }
           break;
         case 'funding':
           this.inc(e.fundingFee > 0n ? 'funding: received' : 'funding: paid');

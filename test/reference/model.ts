@@ -1,23 +1,43 @@
 /**
- * A deliberately simple reference model of the engine, written from docs/engine-rules.md alone.
+ * A deliberately simple reference model of the engine, written from docs/engine-rules.md and
+ * ../shared/spec/risk.md alone. It imports the engine's types and its decimal-string parser, never
+ * its computations.
+ *
+ * What it computes itself (its own arithmetic: here and in symbol-rules.ts):
+ * - contract math: K, fees (maker, taker, BNB fee burn), the price band, perContract and frozen
+ *   margin, cross and isolated margin, PnL of a close, unrealized PnL at the mark;
+ * - risk: the tiers' maintenance amounts (cum recurrence), maintenance margin, tier and risk level
+ *   of an exposure, max leverage (placeOrder 5b, amendOrder, setLeverage), margin ratio, equity of a
+ *   risk unit, when a unit is liquidatable, the bankruptcy price in ticks;
+ * - funding: the rate of a settlement without premium samples (interest, clamp, interval scaling,
+ *   cap), each position's fee (payers rounded up, receivers by largest remainder), isolated margin
+ *   moving with it;
+ * - liquidation on a mark tick: which units, in which order, the cancels, the full liquidation of a
+ *   first-tier leg through the book within the band as far as the insurance fund covers the
+ *   shortfall, the clearance between the wallet and the fund;
+ * - orders, matching, allocation, reallocation, conditional orders and their trigger pass.
+ * Not modelled (apply() throws, so a stream that needs them fails loudly): tiered partial
+ * liquidation, ADL, index prices and premium samples, auto-deposit and risk-limit commands. Warning
+ * flags are engine-internal and left out of the comparison.
  *
  * It optimises for being obviously right, not for speed:
  * - the only stored money facts are wallet balances, position quantity / entry cost / isolated
- *   margin and the fee and deposit accounts; every total (allocation, frozen margin, cross margin,
- *   wallet sums, available balance) is recomputed from scratch whenever it is needed;
+ *   margin / funding total and the fee, insurance and deposit accounts; every total (allocation,
+ *   frozen margin, cross margin, wallet sums, available balance, unit equity) is recomputed from
+ *   scratch whenever it is needed;
  * - the book is not a data structure: it is "the resting live orders of a symbol", filtered and
  *   sorted by price then priority whenever someone looks at it.
- *
  * - conditional orders wait in a plain list per account; the trigger pass scans it at every price
  *   (no heaps), in the rules' order.
  *
  * It does not produce events, except the conditional-order events (change and snapshot, without seq:
- * conditionalEvents()); the property test compares its results, its view() and those events with the
- * engine's after every command. Section names in comments ("placeOrder check 4", "Reallocation step
+ * conditionalEvents()), the legs a command liquidated (liquidations()) and each position's funding fee
+ * (fundingFees()); the property test compares its results, its view() and those with the engine's
+ * after every command. Section names in comments ("placeOrder check 4", "Reallocation step
  * 2", "the trigger pass, step 4", …) refer to the rules page. Where the rules leave a detail open
  * (when an event's snapshot is taken, the order of events within a step), the comment says the model
- * does what the engine does; ModelOptions.engineDeviations lists the one known engine deviation it
- * can follow on request.
+ * does what the engine does; ModelOptions.engineDeviations lists the known places where the engine
+ * reads the rules differently from their text, which the model can follow on request.
  */
 import type {
   AdjustIsolatedMargin, AmendConditional, AmendOrder, AttachTpsl, CancelAll, CancelAllConditionals, CancelConditional, CancelOrder, Command,
@@ -44,6 +64,17 @@ export interface ModelOptions {
      * rules say since 2026-12-07 (default true); false runs the older once-per-round reading.
      */
     legsFollowEveryTrade?: boolean;
+    /**
+     * placeOrder check 7 only for an order with an open part (the engine's reading; default false:
+     * the rules' text, `open × perContract(fp) > availableBalance`, which also rejects a purely
+     * closing order once funding has left the available balance negative).
+     */
+    marginCheckNeedsOpenPart?: boolean;
+    /**
+     * amendConditional with no field at all is INVALID_ARGUMENT (the engine's reading; default
+     * false: the rules' "NO_CHANGE when nothing differs").
+     */
+    emptyConditionalAmendmentIsInvalid?: boolean;
   };
 }
 
@@ -244,6 +275,7 @@ export class ReferenceModel {
   private readonly clientOrderIdWindow: number;
   private readonly maxConditionals: number;
   private readonly legsFollowEveryTrade: boolean;
+  private readonly deviations: { marginCheckNeedsOpenPart: boolean; emptyConditionalAmendmentIsInvalid: boolean };
   private cmdSeq = 0;
   /** The trades of the current command, in order, as LAST prices for the trigger pass. */
   private trades: { symbol: string; price: number }[] = [];
@@ -275,6 +307,10 @@ export class ReferenceModel {
     this.clientOrderIdWindow = options.clientOrderIdWindow ?? 1000;
     this.maxConditionals = options.maxConditionalOrdersPerAccount ?? 200;
     this.legsFollowEveryTrade = options.engineDeviations?.legsFollowEveryTrade ?? true;
+    this.deviations = {
+      marginCheckNeedsOpenPart: options.engineDeviations?.marginCheckNeedsOpenPart ?? false,
+      emptyConditionalAmendmentIsInvalid: options.engineDeviations?.emptyConditionalAmendmentIsInvalid ?? false,
+    };
   }
 
   /** The legs the last command liquidated, in the order the rules liquidate them. */
@@ -347,7 +383,7 @@ export class ReferenceModel {
       case 'depositInsurance': return this.depositInsurance(cmd);
       // Risk settings are not generated by the property streams (checked by test/risk instead).
       case 'adjustRiskLimit':
-      case 'setAutoDeposit': return refuse('INVALID_ARGUMENT', `${cmd.type} is not modelled by the reference`);
+      case 'setAutoDeposit': throw new Error(`the reference model does not model ${cmd.type}`);
       case 'placeConditional': return this.placeConditional(cmd);
       case 'amendConditional': return this.amendConditional(cmd);
       case 'cancelConditional': return this.cancelConditional(cmd);
@@ -567,7 +603,7 @@ export class ReferenceModel {
    * liquidation's fills made liquidatable are examined in the same tick.
    */
   private riskTick(sym: MSymbol): void {
-    const key = (u: RiskUnit): string => `${u.acc.accountId}|${u.pos === null ? `C|${u.asset}` : `I|${u.asset}|${u.pos.symbol}|${SIDE_ORDER[u.pos.positionSide]}`}`;
+    const same = (a: RiskUnit, b: RiskUnit): boolean => a.acc === b.acc && a.asset === b.asset && a.pos === b.pos;
     const queue = this.unitsHolding(sym.cfg.symbol);
     while (queue.length > 0) {
       const unit = queue.shift()!;
@@ -577,11 +613,11 @@ export class ReferenceModel {
       const touched = new Set(this.filledPositions.slice(touchedFrom).map((x) => x.acc));
       for (const acc of touched) {
         for (const u of this.unitsOf(acc)) {
-          if (key(u) === key(unit) || queue.some((q) => key(q) === key(u)) || !this.liquidatable(u)) continue;
+          if (same(u, unit) || queue.some((q) => same(q, u)) || !this.liquidatable(u)) continue;
           queue.push(u);
         }
       }
-      queue.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+      queue.sort(unitOrder);
     }
   }
 
@@ -960,7 +996,8 @@ export class ReferenceModel {
     // 7. margin, at the worst price the order can fill at now
     const freezePrice = order.side === 'BUY' ? limit : Math.max(limit, bestBid ?? 0);
     const needed = big(open) * this.perContract(acc, sym, freezePrice);
-    if (needed > this.wallet(acc, sym.cfg.settleAsset).availableBalance) return fail('REJECTED', 'INSUFFICIENT_MARGIN');
+    const marginChecked = open > 0 || !this.deviations.marginCheckNeedsOpenPart;
+    if (marginChecked && needed > this.wallet(acc, sym.cfg.settleAsset).availableBalance) return fail('REJECTED', 'INSUFFICIENT_MARGIN');
 
     // Accepted: the order is live (not yet resting) and takes the next priority.
     order.priority = this.nextPriority++;
@@ -1545,6 +1582,10 @@ export class ReferenceModel {
     if (!sym) return refuse('UNKNOWN_SYMBOL', 'unknown symbol');
     const c = this.findConditional(acc, cmd);
     if (!c) return refuse('UNKNOWN_ORDER', 'no such waiting conditional order');
+    if (this.deviations.emptyConditionalAmendmentIsInvalid
+      && cmd.triggerPrice === undefined && cmd.triggerSource === undefined && cmd.price === undefined && cmd.qty === undefined && cmd.tpsl === undefined) {
+      return refuse('INVALID_ARGUMENT', 'nothing to amend');
+    }
     if (cmd.triggerPrice !== undefined && (c.kind === 'TRAILING' || !this.validPrice(sym, cmd.triggerPrice))) return refuse('INVALID_ARGUMENT', 'bad trigger price');
     if (cmd.triggerSource !== undefined && !ReferenceModel.SOURCES.includes(cmd.triggerSource)) return refuse('INVALID_ARGUMENT', 'bad trigger source');
     if (cmd.price !== undefined && (c.orderType !== 'LIMIT' || !this.validPrice(sym, cmd.price))) return refuse('INVALID_ARGUMENT', 'bad price');
@@ -2177,6 +2218,14 @@ export class ReferenceModel {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** The order units are examined in within a tick: account id, cross before isolated, asset, symbol, side. */
+function unitOrder(a: RiskUnit, b: RiskUnit): number {
+  if (a.acc.accountId !== b.acc.accountId) return a.acc.accountId - b.acc.accountId;
+  if ((a.pos === null) !== (b.pos === null)) return a.pos === null ? -1 : 1;
+  if (a.asset !== b.asset) return a.asset < b.asset ? -1 : 1;
+  return a.pos !== null && b.pos !== null ? positionOrder(a.pos, b.pos) : 0;
+}
 
 /** Symbol name, then BOTH, LONG, SHORT. */
 function positionOrder(a: MPosition, b: MPosition): number {
