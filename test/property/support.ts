@@ -222,9 +222,12 @@ export class Coverage {
             this.inc(`liquidation: ${e.direction}`);
           }
           break;
-        case 'funding':
-          this.inc(e.fundingFee > 0n ? 'funding: received' : 'funding: paid');
+        case 'funding': {
+          const way = e.fundingFee > 0n ? 'received' : 'paid';
+          this.inc(`funding: ${way}`);
+          this.inc(`funding: a ${e.qty > 0 ? 'long' : 'short'} ${way}`);
           break;
+        }
         case 'config':
           this.inc(`config event ${e.reason}`);
           break;
@@ -233,7 +236,10 @@ export class Coverage {
           this.inc(`conditional ${e.change} ${c.kind}${c.tpslMode !== null ? ` ${c.tpslMode}` : ''}${c.reason !== 'NONE' ? ` ${c.reason}` : ''}`);
           // The headline outcomes (the rules' "Firing" and "the trigger pass").
           if (e.change === 'TRIGGERED') this.inc('conditional: fired (TRIGGERED, order placed)');
-          if (e.change === 'REJECTED') this.inc('conditional: rejected at trigger');
+          if (e.change === 'REJECTED') {
+            this.inc('conditional: rejected at trigger');
+            this.inc(`conditional: rejected at trigger, ${c.reason}`);
+          }
           if (e.change === 'CANCELED' && c.reason === 'OCO_PARTNER_FIRED') {
             this.inc(c.kind === 'STOP_LOSS' ? 'conditional: a take-profit cancelled its stop-loss (OCO)' : 'conditional: a stop-loss cancelled its take-profit (OCO)');
           }
