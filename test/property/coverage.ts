@@ -159,8 +159,8 @@ const FULL: Record<string, number> = {
   'funding: paid': 600,
   'funding: received': 600,
   'funding: a long paid': 100,
-  'funding: a short paid': 10,
-  'funding: a long received': 10,
+  'funding: a short paid': 40,
+  'funding: a long received': 40,
   'funding: a short received': 100,
 };
 
