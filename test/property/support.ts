@@ -87,7 +87,10 @@ export function viewInvariantViolations(view: StateView, symbols: readonly Symbo
   const lhs = new Map<string, bigint>();
   const add = (asset: string, amount: bigint): void => { lhs.set(asset, (lhs.get(asset) ?? 0n) + amount); };
   for (const f of view.fees) add(f.asset, f.amount);
-  for (const f of view.risk.insuranceFund) add(f.asset, f.amount);
+  for (const f of view.risk.insuranceFund) {
+    add(f.asset, f.amount);
+    if (f.amount < 0n) problems.push(`insurance fund ${f.asset} is negative: ${f.amount}`);
+  }
   const netQty = new Map<string, number>();
   for (const acc of view.accounts) {
     for (const w of acc.wallets) {
