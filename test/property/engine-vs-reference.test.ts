@@ -11,14 +11,13 @@
  *   PERPSTREAM_PROPERTY_COMMANDS=<n>  commands per seed (default 2000)
  *   PERPSTREAM_PROPERTY_SEED=<s>      run only seed s (to reproduce a failure)
  *   PERPSTREAM_REFERENCE_STRICT=1     the model with the rules' older reading of the trigger pass (legs follow positions once per round)
- *   PERPSTREAM_REFERENCE_LITERAL=1    the model without the engine's known readings of the rules (generator.ts ENGINE_READINGS): expected to fail where they matter
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine } from '../../src/engine/engine.js';
 import type { Command, CommandResult } from '../../src/engine/types.js';
 import { ReferenceModel } from '../reference/model.js';
-import { ENGINE_READINGS, generateCommands } from './generator.js';
+import { generateCommands } from './generator.js';
 import { Coverage, EventChecker, comparableView, describeDifference, eventStateViolations, firstDifference, fmt, viewInvariantViolations } from './support.js';
 import { coverageShortfalls } from './coverage.js';
 
@@ -35,8 +34,6 @@ export function propertyCommandCount(): number {
 
 /** The older reading of the trigger pass's step 2 (see ModelOptions.engineDeviations); expected to fail where it differs. */
 const strict = process.env.PERPSTREAM_REFERENCE_STRICT === '1';
-/** The model follows the engine's known readings of the rules (generator.ts ENGINE_READINGS) unless PERPSTREAM_REFERENCE_LITERAL=1. */
-const readings = process.env.PERPSTREAM_REFERENCE_LITERAL === '1' ? {} : ENGINE_READINGS;
 const coverage = new Coverage();
 let failedSeeds = 0;
 
@@ -61,7 +58,7 @@ function runSeed(seed: number, count: number): void {
   const engine = new Engine({ symbols: [...scenario.symbols], ...scenario.engineOptions, adlRankIntervalMs: 0 });
   // The model follows the rules (docs/engine-rules.md); PERPSTREAM_REFERENCE_STRICT=1 switches to the older reading.
   const reference = new ReferenceModel({
-    symbols: scenario.symbols, ...scenario.engineOptions, engineDeviations: { ...readings, ...(strict ? { legsFollowEveryTrade: false } : {}) },
+    symbols: scenario.symbols, ...scenario.engineOptions, engineDeviations: strict ? { legsFollowEveryTrade: false } : {},
   });
   const events = new EventChecker();
   const history: string[] = [];

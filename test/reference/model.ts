@@ -36,8 +36,8 @@
  * after every command. Section names in comments ("placeOrder check 4", "Reallocation step
  * 2", "the trigger pass, step 4", …) refer to the rules page. Where the rules leave a detail open
  * (when an event's snapshot is taken, the order of events within a step), the comment says the model
- * does what the engine does; ModelOptions.engineDeviations lists the known places where the engine
- * reads the rules differently from their text, which the model can follow on request.
+ * does what the engine does; ModelOptions.engineDeviations holds an older reading of the rules the
+ * model can follow on request.
  */
 import type {
   AdjustIsolatedMargin, AmendConditional, AmendOrder, AttachTpsl, CancelAll, CancelAllConditionals, CancelConditional, CancelOrder, Command,
@@ -64,17 +64,6 @@ export interface ModelOptions {
      * rules say since 2026-12-07 (default true); false runs the older once-per-round reading.
      */
     legsFollowEveryTrade?: boolean;
-    /**
-     * placeOrder check 7 only for an order with an open part (the engine's reading; default false:
-     * the rules' text, `open × perContract(fp) > availableBalance`, which also rejects a purely
-     * closing order once funding has left the available balance negative).
-     */
-    marginCheckNeedsOpenPart?: boolean;
-    /**
-     * amendConditional with no field at all is INVALID_ARGUMENT (the engine's reading; default
-     * false: the rules' "NO_CHANGE when nothing differs").
-     */
-    emptyConditionalAmendmentIsInvalid?: boolean;
   };
 }
 
@@ -275,7 +264,6 @@ export class ReferenceModel {
   private readonly clientOrderIdWindow: number;
   private readonly maxConditionals: number;
   private readonly legsFollowEveryTrade: boolean;
-  private readonly deviations: { marginCheckNeedsOpenPart: boolean; emptyConditionalAmendmentIsInvalid: boolean };
   private cmdSeq = 0;
   /** The trades of the current command, in order, as LAST prices for the trigger pass. */
   private trades: { symbol: string; price: number }[] = [];
@@ -307,10 +295,6 @@ export class ReferenceModel {
     this.clientOrderIdWindow = options.clientOrderIdWindow ?? 1000;
     this.maxConditionals = options.maxConditionalOrdersPerAccount ?? 200;
     this.legsFollowEveryTrade = options.engineDeviations?.legsFollowEveryTrade ?? true;
-    this.deviations = {
-      marginCheckNeedsOpenPart: options.engineDeviations?.marginCheckNeedsOpenPart ?? false,
-      emptyConditionalAmendmentIsInvalid: options.engineDeviations?.emptyConditionalAmendmentIsInvalid ?? false,
-    };
   }
 
   /** The legs the last command liquidated, in the order the rules liquidate them. */
@@ -996,8 +980,7 @@ export class ReferenceModel {
     // 7. margin, at the worst price the order can fill at now
     const freezePrice = order.side === 'BUY' ? limit : Math.max(limit, bestBid ?? 0);
     const needed = big(open) * this.perContract(acc, sym, freezePrice);
-    const marginChecked = open > 0 || !this.deviations.marginCheckNeedsOpenPart;
-    if (marginChecked && needed > this.wallet(acc, sym.cfg.settleAsset).availableBalance) return fail('REJECTED', 'INSUFFICIENT_MARGIN');
+    if (open > 0 && needed > this.wallet(acc, sym.cfg.settleAsset).availableBalance) return fail('REJECTED', 'INSUFFICIENT_MARGIN');
 
     // Accepted: the order is live (not yet resting) and takes the next priority.
     order.priority = this.nextPriority++;
@@ -1582,8 +1565,7 @@ export class ReferenceModel {
     if (!sym) return refuse('UNKNOWN_SYMBOL', 'unknown symbol');
     const c = this.findConditional(acc, cmd);
     if (!c) return refuse('UNKNOWN_ORDER', 'no such waiting conditional order');
-    if (this.deviations.emptyConditionalAmendmentIsInvalid
-      && cmd.triggerPrice === undefined && cmd.triggerSource === undefined && cmd.price === undefined && cmd.qty === undefined && cmd.tpsl === undefined) {
+    if (cmd.triggerPrice === undefined && cmd.triggerSource === undefined && cmd.price === undefined && cmd.qty === undefined && cmd.tpsl === undefined) {
       return refuse('INVALID_ARGUMENT', 'nothing to amend');
     }
     if (cmd.triggerPrice !== undefined && (c.kind === 'TRAILING' || !this.validPrice(sym, cmd.triggerPrice))) return refuse('INVALID_ARGUMENT', 'bad trigger price');
