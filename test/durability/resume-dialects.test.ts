@@ -474,3 +474,36 @@ describe('malformed resume values get the dialect\'s own error and change nothin
     assert.equal(stream.frames.filter((f) => kucoinUta.isPush(f.json)).length, 0, 'no channel was taken');
   });
 });
+
+describe('binance: a URL resume on a connection opened without a key is served when SUBSCRIBE binds it', { timeout: 60_000 }, () => {
+  let node: Node;
+  let a: Account;
+
+  before(async () => {
+    node = await startNode(null);
+    a = await account(node);
+  });
+  after(() => node.server.close());
+
+  test('the SUBSCRIBE result, then STREAM_RESUME, then the missed pushes (the witness\'s), then live ones', async () => {
+    const driver = binanceDriver(false);
+    const witness = (await openStream(driver, a)).stream;
+    expectOk(await restingBuy(a, undefined, '43000'), 'a resting order');
+    const last = await witnessed(witness);
+    expectOk(await restingBuy(a, undefined, '43001'), 'a missed order');
+    const current = seqOf(node, a);
+    const { epoch } = await restSeq(a);
+    const stream = await Recorder.connect(`${a.wsUrl}/binance/ws?resume=${epoch}:${last}`, driver);
+    open.push(stream);
+    await stream.sync();
+    assert.equal(stream.pushes().length, 0, 'nothing before the connection is bound');
+    const from = stream.frames.length;
+    stream.socket.send(JSON.stringify({ method: 'SUBSCRIBE', params: [await a.binance.listenKey()], id: 7 }));
+    await stream.next(from, (f) => f.e === 'STREAM_RESUME', 'the STREAM_RESUME event');
+    const after = stream.frames.slice(from).map((f) => f.json);
+    assert.deepEqual(after[0], { result: null, id: 7 }, 'the SUBSCRIBE result comes first');
+    assert.deepEqual(positionOf(after[1]!), { epoch, seq: current, resume: { recovered: true, from: last + 1, to: current } });
+    expectOk(await restingBuy(a, undefined, '43002'), 'a live order');
+    await assertWitnessed(driver, stream, witness, last, 'after SUBSCRIBE');
+  });
+});

@@ -170,6 +170,8 @@ class BinanceConnection implements MarketSubscriber {
   private accountId: number | null = null;
   /** The account's events a command at a time, live and (on a resume) replayed. */
   private readonly accountFeed: AccountFeed;
+  /** The name that bound the connection to its account, until the stream's position is taken. */
+  private boundBy: string | null = null;
 
   constructor(
     private readonly socket: WebSocket,
@@ -194,6 +196,7 @@ class BinanceConnection implements MarketSubscriber {
     const read = this.readNames(names);
     if (typeof read === 'string') return false;
     this.subscribe(read);
+    this.positionOnceBound();
     return true;
   }
 
@@ -243,9 +246,19 @@ class BinanceConnection implements MarketSubscriber {
         if (this.accountId === null) this.options.connections.bindPublic(this.socket);
       }
     }
-    // Bound just now, with its names in place: the stream's position (and a resume's replay) comes first.
-    if (bindingKey !== null) this.accountFeed.position(this.resume, (position) => this.announce(bindingKey, position));
+    if (bindingKey !== null) this.boundBy = bindingKey;
     return true;
+  }
+
+  /**
+   * Just bound, with its names in place: the stream's position, and a resume's replay before any
+   * live push. Called once the request that bound it has been answered (a SUBSCRIBE's result first).
+   */
+  private positionOnceBound(): void {
+    const name = this.boundBy;
+    if (name === null) return;
+    this.boundBy = null;
+    this.accountFeed.position(this.resume, (position) => this.announce(name, position));
   }
 
   /** A resume's outcome, as a user-data event; nothing for a connection that asked for none. */
@@ -329,6 +342,7 @@ class BinanceConnection implements MarketSubscriber {
     const request = readStreamRequest(text);
     if (isRequestError(request)) return this.session.send(errorFrame(request));
     this.session.send(this.answer(request));
+    this.positionOnceBound();
   }
 
   private answer(request: StreamRequest): string {
