@@ -298,9 +298,14 @@ export type ErrorCode =
   /** A conditional order whose condition already holds (Binance -2021 "Order would immediately trigger"). */
   | 'WOULD_TRIGGER_IMMEDIATELY'
   | 'TOO_MANY_CONDITIONAL_ORDERS'
-  | 'NO_CHANGE';
+  | 'NO_CHANGE'
+  /**
+   * Never the engine's: an operator armed the service to refuse the account's next order with an
+   * exchange's own error code (src/faults/), which `exchangeCode` carries to the front door.
+   */
+  | 'INJECTED_REJECTION';
 
-export interface CommandError { ok: false; code: ErrorCode; message: string }
+export interface CommandError { ok: false; code: ErrorCode; message: string; exchangeCode?: string }
 
 export type CommandResult =
   | CommandError

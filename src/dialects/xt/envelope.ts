@@ -48,6 +48,7 @@ export function fromEngineError(error: CommandError): XtError {
     case 'TOO_MANY_CONDITIONAL_ORDERS': return new XtError('ORDER_006', `too many open orders: ${error.message}`);
     case 'UNKNOWN_ACCOUNT':
     case 'INVALID_ARGUMENT': return invalidParams(error.message);
+    case 'INJECTED_REJECTION': return new XtError(error.exchangeCode!, error.message);
   }
 }
 
