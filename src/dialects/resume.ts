@@ -18,10 +18,17 @@ import type { EventLog, OlderHistory, ReplayResult } from '../service/event-log.
 import type { StreamExchange } from '../service/stream-exchange.js';
 import type { AwaitSeq } from './dialect.js';
 
-/** A client's last position: the stream's epoch and the last account seq it received. */
+/**
+ * A client's last position: the stream's epoch, the account seq it resumes after, and `skip`: how
+ * many frames of the next seq it already holds. One event (XT, KuCoin) or one command (Binance,
+ * Bybit) can be several frames that share a seq, and a connection can break between them; a client
+ * that keeps the seq before its last one and how many frames carried its last one resumes from
+ * exactly the frame where it was cut.
+ */
 export interface ResumeRequest {
   epoch: string;
   seq: number;
+  skip: number;
 }
 
 export type ResumeOutcome = { recovered: true; from: number; to: number } | { recovered: false; reason: string };
@@ -45,7 +52,7 @@ export interface ResumeSources {
 }
 
 /** How the request should look, for the dialects' error messages. */
-export const RESUME_SHAPE = '{"epoch": "<epoch>", "seq": <last seq received>}';
+export const RESUME_SHAPE = '{"epoch": "<epoch>", "seq": <last seq received>, "skip"?: <frames of the next seq already received>}';
 
 const isSeq = (seq: unknown): seq is number => typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0;
 
@@ -56,19 +63,19 @@ const isSeq = (seq: unknown): seq is number => typeof seq === 'number' && Number
 export function readResume(value: unknown, extras: readonly string[] = []): ResumeRequest | null | 'invalid' {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'object' || Array.isArray(value)) return 'invalid';
-  if (Object.keys(value).some((key) => key !== 'epoch' && key !== 'seq' && !extras.includes(key))) return 'invalid';
-  const { epoch, seq } = value as { epoch?: unknown; seq?: unknown };
-  if (typeof epoch !== 'string' || epoch === '' || !isSeq(seq)) return 'invalid';
-  return { epoch, seq };
+  if (Object.keys(value).some((key) => key !== 'epoch' && key !== 'seq' && key !== 'skip' && !extras.includes(key))) return 'invalid';
+  const { epoch, seq, skip = 0 } = value as { epoch?: unknown; seq?: unknown; skip?: unknown };
+  if (typeof epoch !== 'string' || epoch === '' || !isSeq(seq) || !isSeq(skip)) return 'invalid';
+  return { epoch, seq, skip };
 }
 
-/** A `resume=<epoch>:<seq>` query parameter: absent (null), well formed, or 'invalid'. */
+/** A `resume=<epoch>:<seq>[:<skip>]` query parameter: absent (null), well formed, or 'invalid'. */
 export function readResumeParam(text: string | null): ResumeRequest | null | 'invalid' {
   if (text === null) return null;
-  const match = /^([0-9A-Za-z_-]{1,64}):(\d{1,16})$/.exec(text);
+  const match = /^([0-9A-Za-z_-]{1,64}):(\d{1,16})(?::(\d{1,6}))?$/.exec(text);
   if (match === null) return 'invalid';
   const seq = Number(match[2]);
-  return isSeq(seq) ? { epoch: match[1]!, seq } : 'invalid';
+  return isSeq(seq) ? { epoch: match[1]!, seq, skip: match[3] === undefined ? 0 : Number(match[3]) } : 'invalid';
 }
 
 /** One connection's feed of one account's events. */
@@ -86,6 +93,8 @@ export class AccountFeed {
   private backlogNext = 0;
   /** Aborted when the connection closes while its resume waits (journal, another gateway): frees its share of the budget. */
   private replayAbort: AbortController | null = null;
+  /** A resume's `skip`: frames of the first replayed seq the client already holds (seq: null until the first one). */
+  private skipping: { frames: number; seq: number | null; upTo: number } | null = null;
 
   /**
    * `deliver` gets live and replayed events alike: one event at a time (`unit: 'event'`), or one
@@ -135,11 +144,28 @@ export class AccountFeed {
         if (!this.session.isOpen) return;
         const now = this.seqOf(accountId);
         if (arrived) return this.resumeFrom(accountId, epoch, now, resume, true, answer);
-        this.startReplay(epoch, now, resume.seq, { recovered: false, reason: `seq ${resume.seq} is ahead of the account's ${now} on this gateway: not this history, or the events are late; resume again` }, [], answer);
+        this.startReplay(epoch, now, resume.seq, 0, { recovered: false, reason: `seq ${resume.seq} is ahead of the account's ${now} on this gateway: not this history, or the events are late; resume again` }, [], answer);
       });
       return;
     }
     this.resumeFrom(accountId, epoch, seq, resume, first, answer);
+  }
+
+  /**
+   * Whether the frame the dialect is about to send (one that passed its subscription filter),
+   * carrying `seq`, is one the resuming client already holds: the first `skip` frames of the first
+   * replayed seq. Dialects ask for every frame they send.
+   */
+  skipFrame(seq: number): boolean {
+    const skipping = this.skipping;
+    if (skipping === null) return false;
+    skipping.seq ??= seq;
+    if (seq === skipping.seq && seq <= skipping.upTo && skipping.frames > 0) {
+      skipping.frames -= 1;
+      return true;
+    }
+    this.skipping = null;
+    return false;
   }
 
   /** Stops listening and drops a waiting replay (the connection closed). */
@@ -183,20 +209,21 @@ export class AccountFeed {
           this.replayAbort = null;
           const live = this.backlog ?? [];
           this.backlog = null;
-          this.startReplay(epoch, seq, resume.seq, result, live, answer);
+          this.startReplay(epoch, seq, resume.seq, resume.skip, result, live, answer);
         });
       return;
     }
-    this.startReplay(epoch, seq, resume.seq, outcome, [], answer);
+    this.startReplay(epoch, seq, resume.seq, resume.skip, outcome, [], answer);
   }
 
   /** Answers a resume with its outcome, then delivers the missed events followed by the live ones that waited. */
   private startReplay(
-    epoch: string, seq: number, afterSeq: number, outcome: ReplayResult, live: (readonly EngineEvent[])[], answer: (position: StreamPosition) => void,
+    epoch: string, seq: number, afterSeq: number, skip: number, outcome: ReplayResult, live: (readonly EngineEvent[])[], answer: (position: StreamPosition) => void,
   ): void {
     if (!this.session.isOpen) return;
     this.session.observer.resumed(outcome.recovered);
     answer({ epoch, seq, resume: outcome.recovered ? { recovered: true, from: afterSeq + 1, to: seq } : { recovered: false, reason: outcome.reason } });
+    this.skipping = outcome.recovered && skip > 0 ? { frames: skip, seq: null, upTo: seq } : null;
     const pending = outcome.recovered ? [...this.units(outcome.events), ...live] : live;
     this.backlog = pending.length > 0 ? pending : null;
     this.backlogNext = 0;

@@ -27,6 +27,8 @@ import { cleanup, expectOk, restingBuy, restSeq, startNode, tempDir, trader, typ
 type Json = Record<string, unknown>;
 interface Position { epoch: string; seq: number; resume?: { recovered: true; from: number; to: number } | { recovered: false; reason: string } }
 interface Push { seq: number; text: string }
+/** A resume request: after `seq`, and (`skip`) that many frames of the next seq already held. */
+interface Resume { epoch: string; seq: number; skip?: number }
 
 /** A WebSocket that records every frame (text and parsed) and wakes waiters on each. */
 class Recorder {
@@ -114,7 +116,7 @@ class Recorder {
 interface Driver {
   name: string;
   /** A connection of the account subscribed to every private topic; `resume` asks for a resume and returns its answer. */
-  open(t: Account, resume?: { epoch: string; seq: number }): Promise<{ stream: Recorder; answer: Position | null }>;
+  open(t: Account, resume?: Resume): Promise<{ stream: Recorder; answer: Position | null }>;
   isPush(f: Json): boolean;
   seqOf(f: Json): number;
   sync(r: Recorder): Promise<void>;
@@ -135,7 +137,7 @@ function binanceDriver(combined: boolean): Driver {
     name: combined ? 'binance combined' : 'binance raw',
     async open(t, resume) {
       const key = await t.binance.listenKey();
-      const query = resume === undefined ? '' : `resume=${resume.epoch}:${resume.seq}`;
+      const query = resume === undefined ? '' : `resume=${resume.epoch}:${resume.seq}${resume.skip === undefined ? '' : `:${resume.skip}`}`;
       const path = combined ? `/binance/stream?streams=${key}${query === '' ? '' : `&${query}`}` : `/binance/ws/${key}${query === '' ? '' : `?${query}`}`;
       const stream = await Recorder.connect(`${t.wsUrl}${path}`, this);
       if (resume === undefined) return { stream, answer: null };
@@ -242,7 +244,7 @@ async function account(node: Node): Promise<Account> {
   return { ...t, passphrase, binance, kucoin, wsUrl: node.server.wsUrl };
 }
 
-async function openStream(driver: Driver, t: Account, resume?: { epoch: string; seq: number }): Promise<{ stream: Recorder; answer: Position | null }> {
+async function openStream(driver: Driver, t: Account, resume?: Resume): Promise<{ stream: Recorder; answer: Position | null }> {
   const opened = await driver.open(t, resume);
   open.push(opened.stream);
   return opened;
@@ -377,7 +379,7 @@ describe('resume without a data directory: older than the window is an explicit 
 describe('malformed resume values get the dialect\'s own error and change nothing', { timeout: 60_000 }, () => {
   let node: Node;
   let a: Account;
-  const BAD: unknown[] = ['1:2', 7, [], { epoch: 'e' }, { epoch: 'e', seq: -1 }, { epoch: 'e', seq: 1.5 }, { epoch: '', seq: 1 }, { epoch: 3, seq: 1 }, { epoch: 'e', seq: '1' }, { epoch: 'e', seq: 1, since: 0 }];
+  const BAD: unknown[] = ['1:2', 7, [], { epoch: 'e' }, { epoch: 'e', seq: -1 }, { epoch: 'e', seq: 1.5 }, { epoch: '', seq: 1 }, { epoch: 3, seq: 1 }, { epoch: 'e', seq: '1' }, { epoch: 'e', seq: 1, since: 0 }, { epoch: 'e', seq: 1, skip: -1 }, { epoch: 'e', seq: 1, skip: '1' }];
 
   before(async () => {
     node = await startNode(null);
@@ -387,7 +389,7 @@ describe('malformed resume values get the dialect\'s own error and change nothin
 
   test('binance: the upgrade is refused with -1100 (-1104 where no user data flows)', async () => {
     const key = await a.binance.listenKey();
-    for (const value of ['abc', 'e:-1', 'e:1.5', ':1', 'e:', 'e:1:2', `${'e'.repeat(65)}:1`]) {
+    for (const value of ['abc', 'e:-1', 'e:1.5', ':1', 'e:', 'e:1:', 'e:1:-2', 'e:1:2:3', `${'e'.repeat(65)}:1`]) {
       for (const path of [`/binance/ws/${key}`, `/binance/stream?streams=${key}`]) {
         const glue = path.includes('?') ? '&' : '?';
         const refused = await BinanceStream.refused(node.server.wsUrl, `${path}${glue}resume=${encodeURIComponent(value)}`);
@@ -506,4 +508,82 @@ describe('binance: a URL resume on a connection opened without a key is served w
     expectOk(await restingBuy(a, undefined, '43002'), 'a live order');
     await assertWitnessed(driver, stream, witness, last, 'after SUBSCRIBE');
   });
+});
+
+describe('a connection cut between two frames of one seq resumes at the next frame (`skip`)', { timeout: 60_000 }, () => {
+  let node: Node;
+  let a: Account;
+  let b: Account;
+  let price = 39000;
+
+  before(async () => {
+    node = await startNode(null);
+    a = await account(node);
+    b = await account(node);
+  });
+  after(() => node.server.close());
+
+  const limit = (t: Account, orderSide: 'BUY' | 'SELL', positionSide: 'LONG' | 'SHORT', at: number) => t.rest.post<string>('/future/trade/v1/order/create', {
+    symbol: 'btc_usdt', orderSide, positionSide, orderType: 'LIMIT', price: String(at), origQty: '1',
+  });
+
+  for (const driver of DRIVERS) {
+    test(`${driver.name}: cut after the first frame of a fill, then resumed: the rest of it once, then live`, async () => {
+      const victim = (await openStream(driver, a)).stream;
+      const before = await restSeq(a);
+      // The operator's fault: this connection (the only one of the account yet) drops after one push.
+      const armed = await node.admin.request('POST', '/faults/stream', { accountId: a.accountId, action: 'dropAfter', pushes: 1 });
+      assert.equal(armed.status, 200, JSON.stringify(armed.body));
+      const witness = (await openStream(driver, a)).stream;
+      const at = price++;
+      expectOk(await limit(b, 'SELL', 'SHORT', at), 'the counterparty\'s resting sell');
+      expectOk(await limit(a, 'BUY', 'LONG', at), 'a buy that fills it');
+      expectOk(await restingBuy(a, undefined, String(at - 500)), 'one more command (the drop needs a push after the first)');
+      await victim.until(() => victim.closed !== null, 'the injected drop');
+      // At most the one push; the fault ends the TCP connection right after it, so even that one may
+      // not reach the client (it is then replayed, like everything after it).
+      const got = victim.pushes();
+      assert.ok(got.length <= 1, `at most one push before the drop; got ${got.length}`);
+      // The client's position: the seq before its last one, and how many frames carried its last one.
+      const last = got.at(-1)?.seq;
+      const prev = last === undefined ? before.seq : got.filter((p) => p.seq < last).at(-1)?.seq ?? before.seq;
+      const skip = last === undefined ? 0 : got.filter((p) => p.seq === last).length;
+      const resumed = await openStream(driver, a, { epoch: before.epoch, seq: prev, skip });
+      assert.equal(resumed.answer?.resume?.recovered, true, JSON.stringify(resumed.answer));
+      expectOk(await restingBuy(a, undefined, String(at - 600)), 'a live order');
+      const upTo = await witnessed(witness);
+      await resumed.stream.until(() => resumed.stream.lastSeq() >= upTo, 'the resumed stream up to the witness');
+      await resumed.stream.sync();
+      const all = witness.pushes().map((p) => p.text);
+      assert.deepEqual(got.map((p) => p.text), all.slice(0, got.length), 'the victim\'s frames were the witness\'s first ones');
+      assert.deepEqual(resumed.stream.pushes().map((p) => p.text), all.slice(got.length), `${driver.name}: every frame after the cut, once, in order`);
+      witness.close();
+      await node.admin.request('DELETE', `/faults?accountId=${a.accountId}`);
+    });
+
+    test(`${driver.name}: holding k of the frames of a seq, \`skip: k\` gets exactly the others`, async () => {
+      // The REST snapshot's seq: where the client stands before the first push it receives.
+      const { epoch, seq: start } = await restSeq(a);
+      const full = (await openStream(driver, a)).stream;
+      const at = price++;
+      expectOk(await limit(b, 'SELL', 'SHORT', at), 'the counterparty\'s resting sell');
+      expectOk(await limit(a, 'BUY', 'LONG', at), 'a buy that fills it');
+      await witnessed(full);
+      const pushes = full.pushes();
+      // The last seq that several frames share (one command's on Binance and Bybit); if none, the last seq.
+      const shared = [...pushes].reverse().find((p, _, all) => all.filter((q) => q.seq === p.seq).length > 1)?.seq ?? pushes.at(-1)!.seq;
+      const group = pushes.filter((p) => p.seq === shared);
+      // The seq before the group's: a frame's seq is its command's last event, not its first.
+      const before = pushes.filter((p) => p.seq < shared).at(-1)?.seq ?? start;
+      for (let k = 0; k <= group.length; k++) {
+        const resumed = await openStream(driver, a, { epoch, seq: before, skip: k });
+        assert.equal(resumed.answer?.resume?.recovered, true);
+        await resumed.stream.sync();
+        const expected = pushes.filter((p) => p.seq > before).map((p) => p.text).slice(k);
+        assert.deepEqual(resumed.stream.pushes().map((p) => p.text), expected, `${driver.name}: skip ${k} of ${group.length}`);
+        resumed.stream.close();
+      }
+      full.close();
+    });
+  }
 });

@@ -20,7 +20,7 @@
  * at the upgrade with HTTP 400 `{"code":-1125,"msg":"This listenKey does not exist."}`.
  *
  * perpstream's extension: every user-data push carries `seq` (the account's last event in its
- * command), and `resume=<epoch>:<seq>` on the URL (any user-data form) continues the stream after
+ * command), and `resume=<epoch>:<seq>[:<skip>]` on the URL (any user-data form) continues the stream after
  * `seq` (resume.ts) when the connection binds to its account: first the event
  * `{"e":"STREAM_RESUME","E","epoch","seq","resume":{…}}` (wrapped on a combined connection), then
  * every missed command's frames, then live ones. A malformed value is refused at the upgrade (-1100).
@@ -327,11 +327,13 @@ class BinanceConnection implements MarketSubscriber {
   private onCommand(events: readonly EngineEvent[]): void {
     const frames = this.options.encoder.encode(events);
     if (frames.length === 0) return;
+    const seq = events[events.length - 1]!.seq;
     for (const frame of frames) {
       let type: string | undefined;
       for (const name of this.names.values()) {
         if (name.kind !== 'user') continue;
         if (name.event !== null && name.event !== (type ??= eventOf(frame))) continue;
+        if (this.accountFeed.skipFrame(seq)) continue;
         this.session.send(this.combined ? wrap(name.name, frame) : frame, type ??= eventOf(frame));
       }
     }

@@ -153,9 +153,10 @@ class BybitConnection {
   private onCommand(batch: readonly EngineEvent[]): void {
     if (this.topics.size === 0) return;
     let sent = false;
+    const seq = batch[batch.length - 1]!.seq;
     for (const topic of this.topics) {
       const frame = this.options.encoder.frame(batch, topic);
-      if (frame === null) continue;
+      if (frame === null || this.feed.skipFrame(seq)) continue;
       this.session.send(frame, topic);
       sent = true;
     }

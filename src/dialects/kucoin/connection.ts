@@ -152,7 +152,9 @@ export abstract class KucoinConnection {
 
   private onEvent(event: EngineEvent): void {
     if (this.keys.size === 0) return;
-    for (const frame of this.options.encode(event)) if (this.keys.has(frame.key)) this.session.send(frame.text, event.type);
+    for (const frame of this.options.encode(event)) {
+      if (this.keys.has(frame.key) && !this.feed.skipFrame(event.seq)) this.session.send(frame.text, event.type);
+    }
   }
 
   private onClose(): void {

@@ -130,7 +130,9 @@ class XtConnection {
   private send(event: EngineEvent): void {
     const topic = this.options.encoder.topicOf(event);
     if (topic === null || !this.topics.has(topic)) return;
-    for (const frame of this.options.encoder.encode(event)) this.session.send(frame, topic);
+    for (const frame of this.options.encoder.encode(event)) {
+      if (!this.feed.skipFrame(event.seq)) this.session.send(frame, topic);
+    }
   }
 
   private ack(id: string | number | null, code: number, msg: string): void {
