@@ -165,25 +165,37 @@ export class Session {
    * connection ends without a WebSocket close frame (the client sees 1006).
    */
   private drop(): void {
-    this.flush();
+    const raw = (this.socket as unknown as { _socket?: Socket })._socket;
+    const end = (): void => {
+      if (raw === undefined) this.socket.terminate();
+      else raw.end();
+    };
+    // Ended once the last queued message is written: a compressed one (permessage-deflate) is
+    // written later than its send, and ending at once would cut it off.
+    const flushed = this.flush(end);
     this.closed = true;
     this.pending = [];
-    const raw = (this.socket as unknown as { _socket?: Socket })._socket;
-    if (raw === undefined) this.socket.terminate();
-    else raw.end();
+    if (!flushed) end();
   }
 
-  /** Writes the pending batch with the TCP socket corked, so a burst leaves in as few packets as possible. */
-  flush(): void {
-    if (this.pending.length === 0 || !this.isOpen) return;
+  /**
+   * Writes the pending batch with the TCP socket corked, so a burst leaves in as few packets as
+   * possible; `written` is called once the batch's last message is on the socket. False when there
+   * was nothing to write (and `written` is not called).
+   */
+  flush(written?: () => void): boolean {
+    if (this.pending.length === 0 || !this.isOpen) return false;
     const batch = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
     const raw = (this.socket as unknown as { _socket?: Socket })._socket;
     raw?.cork();
-    for (const text of batch) this.socket.send(text);
+    const last = batch.length - 1;
+    for (let i = 0; i < last; i++) this.socket.send(batch[i]!);
+    this.socket.send(batch[last]!, written === undefined ? undefined : () => written());
     raw?.uncork();
     this.sentMessages += batch.length;
+    return true;
   }
 
   /** Takes one inbound message from the bucket; closes the connection when it is empty. */
