@@ -1,0 +1,27 @@
+/** How a simulation run is reported: a failure with the command that reproduces it, a sweep's totals. */
+import type { SimResult } from './simulator.js';
+
+/** The totals of a sweep as text (also what docs/testing.md records). */
+export function summarize(results: readonly SimResult[], steps: number, ms: number): string {
+  const passed = results.filter((r) => r.failure === null);
+  const counts = new Map<string, number>();
+  const frames = new Map<string, number>();
+  for (const result of results) {
+    for (const [kind, n] of result.counts) counts.set(kind, (counts.get(kind) ?? 0) + n);
+    for (const [dialect, n] of result.frames) frames.set(dialect, (frames.get(dialect) ?? 0) + n);
+  }
+  const lines = [
+    `${passed.length} of ${results.length} seeds × ${steps} steps passed (${results.reduce((n, r) => n + r.steps, 0)} steps, ` +
+      `${results.reduce((n, r) => n + r.commands, 0)} commands applied) in ${(ms / 1000).toFixed(1)} s`,
+    'faults and events, by kind:',
+    ...[...counts].sort(([a], [b]) => a.localeCompare(b)).map(([kind, n]) => `  ${kind}: ${n}`),
+    `frames encoded: ${[...frames].map(([d, n]) => `${d} ${n}`).join(', ')}`,
+    `failures: ${results.length - passed.length}${results.length > passed.length ? ` (seeds ${results.filter((r) => r.failure !== null).map((r) => r.seed).join(', ')})` : ''}`,
+  ];
+  return lines.join('\n');
+}
+
+export function describeFailure(result: SimResult, steps: number): string {
+  const failure = result.failure!;
+  return `FAIL seed ${result.seed}, step ${failure.step}: ${failure.message}\n  reproduce: npm run sim -- --seed ${result.seed} --steps ${steps}`;
+}
