@@ -40,6 +40,8 @@ export interface Service {
   listenKeys: ListenKeys;
   /** Most events one resume replays (the gateway's limit). */
   maxReplayEvents: number;
+  /** The uninterrupted run, which a re-snapshot must agree with. */
+  reference: Reference;
 }
 
 /** Where a client reports what it saw: counters and the first broken invariant. */
@@ -219,6 +221,10 @@ export class StreamClient {
     // recovered: false — re-snapshot over REST; live events after the snapshot continue it.
     this.sink.count('resume not recovered: re-snapshot');
     const snapshot = exchange.engine.account(this.accountId);
+    const expected = service.reference.engine.account(this.accountId);
+    if (encodeJson(snapshot) !== encodeJson(expected)) {
+      return this.sink.fail(`account ${this.accountId} (${this.dialect}): the REST snapshot after recovered:false differs from the uninterrupted run's account`);
+    }
     this.epoch = exchange.epoch;
     this.lastSeq = snapshot?.seq ?? 0;
     if (snapshot !== undefined) this.picture.reset(snapshot.view);

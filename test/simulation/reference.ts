@@ -17,6 +17,8 @@ import { describeDifference, firstDifference } from '../property/support.js';
 
 const digest = (value: unknown): string => createHash('sha1').update(encodeJson(value)).digest('hex');
 
+const NOTABLE_REASONS: ReadonlySet<string> = new Set(['LIQUIDATION', 'ADL', 'FUNDING_FEE', 'AUTO_DEPOSIT']);
+
 export class Reference {
   readonly engine: Engine;
   /** Per command (index seq − 1): the command as JSON and its events' digest. */
@@ -26,6 +28,8 @@ export class Reference {
   /** Deposits − withdrawals accepted, per asset, insurance-fund deposits apart. */
   readonly moneyIn = new Map<string, bigint>();
   readonly insuranceIn = new Map<string, bigint>();
+  /** Events with a notable reason (coverage: funding fees, liquidations, ADL, auto-add margin). */
+  readonly eventKinds = new Map<string, number>();
   /** Accepted / refused commands per type (coverage). */
   readonly outcomes = new Map<string, { accepted: number; refused: number }>();
 
@@ -56,7 +60,10 @@ export class Reference {
         (d === null ? '' : `\n${describeDifference(d, applied.events, mine.events)}`);
     }
     if (digest(mine.result) !== digest(applied.result)) return `command ${seq} (${command.type}): the service's result differs from the uninterrupted run's`;
-    for (const event of mine.events) this.record(event);
+    for (const event of mine.events) {
+      this.record(event);
+      if (NOTABLE_REASONS.has(event.reason)) this.eventKinds.set(event.reason, (this.eventKinds.get(event.reason) ?? 0) + 1);
+    }
     this.tally(command, mine);
     return null;
   }

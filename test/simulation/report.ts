@@ -6,7 +6,14 @@ export function summarize(results: readonly SimResult[], steps: number, ms: numb
   const passed = results.filter((r) => r.failure === null);
   const counts = new Map<string, number>();
   const frames = new Map<string, number>();
+  const outcomes = new Map<string, { accepted: number; refused: number }>();
+  const reasons = new Map<string, number>();
   for (const result of results) {
+    for (const [reason, n] of result.eventKinds) reasons.set(reason, (reasons.get(reason) ?? 0) + n);
+    for (const [type, o] of result.outcomes) {
+      const sum = outcomes.get(type) ?? { accepted: 0, refused: 0 };
+      outcomes.set(type, { accepted: sum.accepted + o.accepted, refused: sum.refused + o.refused });
+    }
     for (const [kind, n] of result.counts) counts.set(kind, (counts.get(kind) ?? 0) + n);
     for (const [dialect, n] of result.frames) frames.set(dialect, (frames.get(dialect) ?? 0) + n);
   }
@@ -15,6 +22,8 @@ export function summarize(results: readonly SimResult[], steps: number, ms: numb
       `${results.reduce((n, r) => n + r.commands, 0)} commands applied) in ${(ms / 1000).toFixed(1)} s`,
     'faults and events, by kind:',
     ...[...counts].sort(([a], [b]) => a.localeCompare(b)).map(([kind, n]) => `  ${kind}: ${n}`),
+    `commands by type (accepted/refused): ${[...outcomes].sort(([a], [b]) => a.localeCompare(b)).map(([t, o]) => `${t} ${o.accepted}/${o.refused}`).join(', ')}`,
+    `events by reason: ${[...reasons].sort(([a], [b]) => a.localeCompare(b)).map(([reason, n]) => `${reason} ${n}`).join(', ')}`,
     `frames encoded: ${[...frames].map(([d, n]) => `${d} ${n}`).join(', ')}`,
     `failures: ${results.length - passed.length}${results.length > passed.length ? ` (seeds ${results.filter((r) => r.failure !== null).map((r) => r.seed).join(', ')})` : ''}`,
   ];

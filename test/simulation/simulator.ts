@@ -66,6 +66,10 @@ export interface SimResult {
   counts: Map<string, number>;
   /** Frames encoded per dialect. */
   frames: Map<string, number>;
+  /** Commands applied per type, accepted and refused (what the run covered). */
+  outcomes: Map<string, { accepted: number; refused: number }>;
+  /** Events by notable reason (funding fees, liquidations, ADL, auto-add margin). */
+  eventKinds: Map<string, number>;
 }
 
 const DATA_DIR = '/sim/data';
@@ -189,7 +193,7 @@ class Simulation {
     return {
       seed: this.options.seed, steps: completed, commands: this.commands,
       failure: this.failure === null ? null : { step: this.step, message: this.failure },
-      counts: this.counts, frames: this.frames,
+      counts: this.counts, frames: this.frames, outcomes: this.reference.outcomes, eventKinds: this.reference.eventKinds,
     };
   }
 
@@ -217,7 +221,7 @@ class Simulation {
       () => `recovered to command ${exchange.engine.cmdSeq}, but ${this.reference.cmdSeq} had been applied and acknowledged before the crash`);
     this.check(exchange.engine.stateHash() === this.reference.engine.stateHash(), () => `the recovered state (command ${exchange.engine.cmdSeq}) differs from the uninterrupted run's`);
     this.service = {
-      exchange, store, listenKeys: this.listenKeys, maxReplayEvents: DEFAULT_LIMITS.maxReplayEvents,
+      exchange, store, listenKeys: this.listenKeys, maxReplayEvents: DEFAULT_LIMITS.maxReplayEvents, reference: this.reference,
       replays: new ReplayBudget(store.history, DEFAULT_LIMITS, this.clock),
       encoders: new Encoders(exchange.engine.symbols() as SymbolConfig[], exchange),
     };
@@ -382,21 +386,28 @@ class Simulation {
     return input as CommandInput;
   }
 
-  /** Index prices, funding settlements, risk samples and insurance deposits (the generator does not make them). */
+  /** Index prices, market shocks, funding settlements, risk samples and insurance deposits (the generator does not make them). */
   private extraCommand(): CommandInput | null {
     const r = this.r;
     const symbols = this.engineOptions.symbols;
     const symbol = r.pick(symbols).symbol;
-    switch (r.int(0, 3)) {
-      case 0: {
-        const book = this.reference.engine.view().books.find((b) => b.symbol === symbol);
-        const at = book?.markPrice ?? book?.lastPrice ?? null;
-        if (at === null) return null;
+    const kind = r.int(0, 4);
+    if (kind <= 1) {
+      const book = this.reference.engine.view().books.find((b) => b.symbol === symbol);
+      const at = book?.markPrice ?? book?.lastPrice ?? null;
+      if (at === null) return null;
+      if (kind === 0) {
         const band = Math.max(1, Math.floor(at / 200));
         return { type: 'setIndexPrice', symbol, price: at + r.int(-band, band) };
       }
-      case 1: return { type: 'settleFunding', symbol };
-      case 2: return { type: 'sampleRisk' };
+      // A market shock: the mark moves 8–30% at once, past what the generator's traders are safe
+      // against, so positions are liquidated, the insurance fund pays or gains, and ADL may run.
+      const move = Math.floor((at * r.int(8, 30)) / 100);
+      return { type: 'setMarkPrice', symbol, price: r.chance(0.5) ? at + move : Math.max(1, at - move) };
+    }
+    switch (kind) {
+      case 2: return { type: 'settleFunding', symbol };
+      case 3: return { type: 'sampleRisk' };
       default: return { type: 'depositInsurance', asset: 'USDT', amount: BigInt(r.int(1, 1_000)) * 100_000_000n };
     }
   }
