@@ -25,6 +25,7 @@ export function summarize(results: readonly SimResult[], steps: number, ms: numb
     `commands by type (accepted/refused): ${[...outcomes].sort(([a], [b]) => a.localeCompare(b)).map(([t, o]) => `${t} ${o.accepted}/${o.refused}`).join(', ')}`,
     `events by reason: ${[...reasons].sort(([a], [b]) => a.localeCompare(b)).map(([reason, n]) => `${reason} ${n}`).join(', ')}`,
     `frames encoded: ${[...frames].map(([d, n]) => `${d} ${n}`).join(', ')}`,
+    ...failureKinds(results),
     `failures: ${results.length - passed.length}${results.length > passed.length ? ` (seeds ${results.filter((r) => r.failure !== null).map((r) => r.seed).join(', ')})` : ''}`,
   ];
   return lines.join('\n');
@@ -33,4 +34,15 @@ export function summarize(results: readonly SimResult[], steps: number, ms: numb
 export function describeFailure(result: SimResult, steps: number): string {
   const failure = result.failure!;
   return `FAIL seed ${result.seed}, step ${failure.step}: ${failure.message}\n  reproduce: npm run sim -- --seed ${result.seed} --steps ${steps}`;
+}
+
+/** Failures grouped by their first line with the numbers taken out: how many distinct defects a sweep met. */
+function failureKinds(results: readonly SimResult[]): string[] {
+  const kinds = new Map<string, number[]>();
+  for (const result of results) {
+    if (result.failure === null) continue;
+    const kind = result.failure.message.split('\n')[0]!.replace(/\d+/g, 'N').replace(/ \([a-z]+\)/, '');
+    kinds.set(kind, [...(kinds.get(kind) ?? []), result.seed]);
+  }
+  return [...kinds].map(([kind, seeds]) => `failure kind (${seeds.length}×, seeds ${seeds.join(', ')}): ${kind}`);
 }

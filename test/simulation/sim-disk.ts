@@ -139,7 +139,18 @@ export class SimDisk {
     return true;
   }
 
+  /** Makes the next operation of this kind fail, whatever the rate (a test's targeted fault). */
+  failNext(kind: DiskFaultKind): void {
+    this.armed.add(kind);
+  }
+
+  private readonly armed = new Set<DiskFaultKind>();
+
   private fault(path: string, kind: DiskFaultKind): boolean {
+    if (this.armed.delete(kind)) {
+      this.injected.set(kind, (this.injected.get(kind) ?? 0) + 1);
+      return true;
+    }
     if (!this.faultsOn || this.faults.rate === 0 || !this.faults.paths.some((p) => path.includes(p))) return false;
     if (!this.rng.chance(this.faults.rate)) return false;
     this.injected.set(kind, (this.injected.get(kind) ?? 0) + 1);
