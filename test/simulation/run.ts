@@ -42,16 +42,18 @@ async function main(): Promise<void> {
   const results: SimResult[] = [];
   for (let seed = args.first; seed < args.first + args.seeds; seed++) {
     const dump = args.dump;
+    let dumped: string | null = null;
     const result = await simulate({
       seed, steps: args.steps,
       onFailure: dump === null ? undefined : (reference) => {
         const file = join(dump, `seed-${seed}-commands.json`);
         writeFileSync(file, `[\n${reference.commandLog().join(',\n')}\n]\n`);
-        console.log(`  the ${reference.cmdSeq} commands applied (bigints as {"$n"}, decodeJson reads them): ${file}`);
+        dumped = `  the ${reference.cmdSeq} commands applied (bigints as {"$n"}, decodeJson reads them): ${file}`;
       },
     });
     results.push(result);
     if (result.failure !== null) console.log(describeFailure(result, args.steps));
+    if (dumped !== null) console.log(dumped);
     else if (args.seeds > 1 && results.length % 10 === 0) console.log(`… ${results.length} seeds done`);
   }
   console.log(summarize(results, args.steps, performance.now() - started));

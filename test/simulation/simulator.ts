@@ -173,6 +173,11 @@ class Simulation {
 
   private check(condition: boolean, message: () => string): void {
     if (!condition) this.fail(message());
+    this.stopIfFailed();
+  }
+
+  /** Ends the run once anything (a client, the reference, a command's outcome) reported a failure. */
+  private stopIfFailed(): void {
     if (this.failure !== null) throw new Failure(this.failure);
   }
 
@@ -203,14 +208,13 @@ class Simulation {
   private async boot(): Promise<void> {
     this.disk.faultsOn = false;
     let opened: Awaited<ReturnType<typeof openDurableExchange>> | undefined;
-    const opening = openDurableExchange({
+    void openDurableExchange({
       dataDir: DATA_DIR, symbols: this.engineOptions.symbols, clock: this.clock, ops: this.disk.fileOps,
       engineOptions: this.settings,
       service: { replayWindow: REPLAY_WINDOW }, snapshotMode: 'engine', keepSnapshots: 2, segmentBytes: SEGMENT_BYTES,
     }, (exchange) => exchange.appliedTaps.add((applied, command) => this.applied(applied.cmdSeq, () => this.reference.observe(applied, command), command)))
       .then((value) => { opened = value; }, (error: unknown) => this.fail(`recovery failed: ${error instanceof Error ? error.message : String(error)}\n  disk: ${this.disk.listing().join('\n        ')}`));
     await this.until(() => opened === undefined && this.failure === null, 'recovery');
-    void opening;
     this.check(opened !== undefined, () => 'recovery did not finish');
     const { exchange, store, report } = opened!;
     if (report.torn !== null) this.count('recovery: torn journal tail cut');
@@ -252,8 +256,8 @@ class Simulation {
     this.disk.faultsOn = false;
     let closed = false;
     void this.service.store.close().catch(() => undefined).finally(() => { closed = true; });
-    await this.until(() => !closed, 'a clean shutdown');
-    await this.crashAndRecover('clean restart');
+    const outcome = await this.until(() => !closed, 'a clean shutdown');
+    await this.crashAndRecover(outcome === 'crashed' ? `crash during a clean shutdown (at a ${this.disk.crashedAt ?? '?'})` : 'clean restart');
   }
 
   /** The service applied a command: the reference checks it; a new one was the oldest in flight. */
@@ -316,7 +320,7 @@ class Simulation {
       let done = false;
       void client.connect(this.service).finally(() => { done = true; });
       if ((await this.until(() => !done && this.failure === null, 'a resume')) === 'crashed') return this.crashAndRecover('crash during a resume');
-      this.check(true, () => '');
+      this.stopIfFailed();
     }
 
     // A burst of commands (one group commit), maybe a snapshot, maybe a crash somewhere in them.
@@ -342,7 +346,7 @@ class Simulation {
       if (i < burst) settled.push(this.send(this.nextCommand()));
     }
     const outcome = await this.until(() => settled.some((s) => !s()) && this.failure === null, 'a burst of commands');
-    this.check(true, () => '');
+    this.stopIfFailed();
     if (outcome === 'crashed') {
       const at = this.disk.crashedAt ?? '?';
       await this.crashAndRecover(snapshotting ? `crash mid-snapshot (at a ${at})` : `crash with commands in flight (at a ${at})`);
