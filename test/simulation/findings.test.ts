@@ -5,7 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { BTC_USDT, ETH_USDT } from '../../src/engine/demo-symbols.js';
+import { Engine } from '../../src/engine/engine.js';
 import type { Command } from '../../src/engine/types.js';
+import { decodeJson, encodeJson } from '../../src/persistence/codec.js';
 import { Journal, readJournal } from '../../src/persistence/journal.js';
 import { rng } from '../support/rng.js';
 import { SimDisk } from './sim-disk.js';
@@ -32,4 +35,39 @@ test('journal: a rotation whose directory sync fails leaves a segment name that 
     const recovered = await readJournal(ops, '/data/journal', 5);
     assert.deepEqual(recovered.records.map((r) => r.seq), [6, 7],
       `commands 6 and 7 follow a snapshot at 5; the segments are ${JSON.stringify(disk.listing())}`);
+  });
+
+test('engine: a restored engine fires conditional orders of two symbols in the same order as the engine that never stopped',
+  { todo: 'src/engine/conditional: the trigger pass walks cond.books in the order symbols first got a conditional order, which a restore does not keep' }, () => {
+    // Found by `npm run sim` ("command 838 (sampleRisk): the service's events differ from the uninterrupted run's").
+    const options = { symbols: [BTC_USDT, ETH_USDT] };
+    const plan = (symbol: string, triggerPrice: number): Omit<Command, 'time'> => ({
+      type: 'placeConditional', accountId: 1, symbol, kind: 'PLAN', side: 'BUY', positionSide: 'BOTH', triggerSource: 'MARK',
+      triggerPrice, triggerDirection: 'RISE', orderType: 'MARKET', price: 0, timeInForce: 'IOC', qty: 1, reduceOnly: false, closePosition: false,
+    } as Omit<Command, 'time'>);
+    const setup: Omit<Command, 'time'>[] = [
+      { type: 'createAccount' },
+      { type: 'deposit', accountId: 1, asset: 'USDT', amount: 10_000_000n * 100_000_000n },
+      { type: 'setIndexPrice', symbol: 'btc_usdt', price: 600_000 },
+      { type: 'setIndexPrice', symbol: 'eth_usdt', price: 300_000 },
+      // The operator moves both marks down by hand; the next risk sample computes them back from the index.
+      { type: 'setMarkPrice', symbol: 'btc_usdt', price: 590_000 },
+      { type: 'setMarkPrice', symbol: 'eth_usdt', price: 290_000 },
+      plan('btc_usdt', 595_000), // btc's trigger book is created first…
+      { type: 'cancelConditional', accountId: 1, symbol: 'btc_usdt', conditionalId: 1 },
+      plan('eth_usdt', 295_000), // …so at the snapshot, eth's order is older than btc's
+      plan('btc_usdt', 595_000),
+      { type: 'deposit', accountId: 1, asset: 'USDT', amount: 1n },
+    ] as Omit<Command, 'time'>[];
+    const live = new Engine(options);
+    setup.forEach((command, i) => {
+      const applied = live.apply({ ...command, time: 1_700_000_000_000 + i } as Command);
+      assert.ok(applied.result.ok, `setup command ${i} (${command.type}): ${JSON.stringify(applied.result)}`);
+    });
+    const restored = Engine.restore(options, decodeJson(encodeJson(live.snapshot())));
+    const sample = { type: 'sampleRisk', time: 1_700_000_060_000 } as Command;
+    const fired = (engine: Engine): string[] => engine.apply(sample).events.flatMap((e) => (e.type === 'conditional' ? [e.conditional.symbol] : []));
+    const expected = fired(live);
+    assert.ok(expected.includes('btc_usdt') && expected.includes('eth_usdt'), `both symbols' orders fire in one command: ${expected.join(', ')}`);
+    assert.deepEqual(fired(restored), expected, 'the restored engine fires them in the same order');
   });
