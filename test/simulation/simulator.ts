@@ -21,7 +21,7 @@
  * uninterrupted run emitted; a caught-up client's picture of its account agrees with the engine.
  * After every recovery: nothing acknowledged was lost.
  */
-import type { EngineOptions } from '../../src/engine/engine.js';
+import type { Applied, EngineOptions } from '../../src/engine/engine.js';
 import type { Command } from '../../src/engine/types.js';
 import type { SymbolConfig } from '../../src/engine/symbol.js';
 import { DEFAULT_LIMITS } from '../../src/gateway/limits.js';
@@ -212,7 +212,7 @@ class Simulation {
       dataDir: DATA_DIR, symbols: this.engineOptions.symbols, clock: this.clock, ops: this.disk.fileOps,
       engineOptions: this.settings,
       service: { replayWindow: REPLAY_WINDOW }, snapshotMode: 'engine', keepSnapshots: 2, segmentBytes: SEGMENT_BYTES,
-    }, (exchange) => exchange.appliedTaps.add((applied, command) => this.applied(applied.cmdSeq, () => this.reference.observe(applied, command), command)))
+    }, (exchange) => exchange.appliedTaps.add((applied, command) => this.applied(applied, command)))
       .then((value) => { opened = value; }, (error: unknown) => this.fail(`recovery failed: ${error instanceof Error ? error.message : String(error)}\n  disk: ${this.disk.listing().join('\n        ')}`));
     await this.until(() => opened === undefined && this.failure === null, 'recovery');
     this.check(opened !== undefined, () => 'recovery did not finish');
@@ -261,10 +261,11 @@ class Simulation {
   }
 
   /** The service applied a command: the reference checks it; a new one was the oldest in flight. */
-  private applied(seq: number, observe: () => string | null, command: Command): void {
+  private applied(applied: Applied, command: Command): void {
+    const seq = applied.cmdSeq;
     const isNew = seq > this.reference.cmdSeq;
-    const problem = observe();
-    if (problem !== null) this.fail(`${problem}`);
+    const problem = this.reference.observe(applied, command);
+    if (problem !== null) this.fail(problem);
     if (!isNew) return;
     this.commands += 1;
     const sent = this.inflight.shift();
