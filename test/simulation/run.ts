@@ -37,7 +37,14 @@ function parseArgs(argv: readonly string[]): Args {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  let args: Args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 2;
+    return;
+  }
   const started = performance.now();
   const results: SimResult[] = [];
   for (let seed = args.first; seed < args.first + args.seeds; seed++) {
