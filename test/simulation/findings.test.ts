@@ -1,7 +1,7 @@
 /**
- * Defects the whole-service simulation found, each reduced to a small test. Marked `todo` until
- * the code they name is fixed (outside the simulator's scope): node:test runs them and reports them,
- * and the fix turns them green (then drop `todo`).
+ * Defects the whole-service simulation found, each reduced to a small test. One still open is
+ * marked `todo` (the code it names is outside the simulator's scope): node:test runs and reports
+ * it, and the fix turns it green (then drop `todo`); a fixed one stays as a regression test.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -37,9 +37,10 @@ test('journal: a rotation whose directory sync fails leaves a segment name that 
       `commands 6 and 7 follow a snapshot at 5; the segments are ${JSON.stringify(disk.listing())}`);
   });
 
-test('engine: a restored engine fires conditional orders of two symbols in the same order as the engine that never stopped',
-  { todo: 'src/engine/conditional: the trigger pass walks cond.books in the order symbols first got a conditional order, which a restore does not keep' }, () => {
-    // Found by `npm run sim` ("command 838 (sampleRisk): the service's events differ from the uninterrupted run's").
+test('engine: a restored engine fires conditional orders of two symbols in the same order as the engine that never stopped', () => {
+    // Found by `npm run sim` ("command 838 (sampleRisk): the service's events differ from the uninterrupted run's"):
+    // the trigger pass walked its books in the order symbols first got a conditional order, which a
+    // restore does not keep. Fixed on main (376f0f7: the symbols' configured order).
     const options = { symbols: [BTC_USDT, ETH_USDT] };
     const plan = (symbol: string, triggerPrice: number): Omit<Command, 'time'> => ({
       type: 'placeConditional', accountId: 1, symbol, kind: 'PLAN', side: 'BUY', positionSide: 'BOTH', triggerSource: 'MARK',
