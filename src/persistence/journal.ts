@@ -44,10 +44,15 @@ export interface Segment {
 
 export async function listSegments(ops: FileOps, dir: string): Promise<Segment[]> {
   const names = await ops.readdir(dir);
-  return names.flatMap((name) => {
+  const named = names.flatMap((name) => {
     const match = SEGMENT_RE.exec(name);
     return match ? [{ name, firstSeq: Number(match[1]) }] : [];
   }).sort((a, b) => a.firstSeq - b.firstSeq);
+  // An empty file makes no claim: its name says where its records would start, and a rotation whose
+  // directory sync failed leaves one behind while the records go on in the segment before it.
+  // Recovery, pruning and the journal's own reopening trust names, so they never see such a file.
+  const sizes = await Promise.all(named.map((segment) => ops.size(join(dir, segment.name))));
+  return named.filter((_, i) => sizes[i]! > 0);
 }
 
 export interface RecoveredJournal {
@@ -289,8 +294,17 @@ export class Journal {
 
   private async startSegment(firstSeq: number): Promise<void> {
     const name = segmentName(firstSeq);
-    const handle = await this.ops.open(join(this.dir, name), 'a+');
-    await this.ops.syncDir(this.dir);
+    const path = join(this.dir, name);
+    const handle = await this.ops.open(path, 'a+');
+    try {
+      await this.ops.syncDir(this.dir);
+    } catch (error) {
+      // A name that may not survive a crash is not used: appending goes on in the current segment,
+      // and the empty file is removed (if that fails too, listSegments ignores it).
+      await handle.close().catch(() => undefined);
+      await this.ops.unlink(path).catch(() => undefined);
+      throw error;
+    }
     const previous = this.handle;
     this.handle = handle;
     this.segment = { name, firstSeq };

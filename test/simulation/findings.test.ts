@@ -1,7 +1,7 @@
 /**
  * Defects the whole-service simulation found, each reduced to a small test. One still open is
- * marked `todo` (the code it names is outside the simulator's scope): node:test runs and reports
- * it, and the fix turns it green (then drop `todo`); a fixed one stays as a regression test.
+ * marked `todo`: node:test runs and reports it, and the fix turns it green (then drop `todo`); a
+ * fixed one stays as a regression test.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -9,7 +9,7 @@ import { BTC_USDT, ETH_USDT } from '../../src/engine/demo-symbols.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { Command } from '../../src/engine/types.js';
 import { decodeJson, encodeJson } from '../../src/persistence/codec.js';
-import { Journal, readJournal } from '../../src/persistence/journal.js';
+import { Journal, readJournal, segmentName } from '../../src/persistence/journal.js';
 import { rng } from '../support/rng.js';
 import { SimDisk } from './sim-disk.js';
 
@@ -18,8 +18,7 @@ const append = (journal: Journal, seq: number): Promise<void> => new Promise((re
   journal.append({ seq, command }, (error) => (error === null ? resolve() : reject(error)));
 });
 
-test('journal: a rotation whose directory sync fails leaves a segment name that hides the records after it',
-  { todo: 'src/persistence/journal.ts startSegment: the new file stays when syncDir fails, and appending continues in the old segment' }, async () => {
+test('journal: a rotation whose directory sync fails leaves no segment name that hides the records after it', async () => {
     // Found by `npm run sim` (recovery refused: "the journal resumes at command 501 but the state is at 495").
     const disk = new SimDisk(rng(1));
     const ops = disk.fileOps;
@@ -35,6 +34,11 @@ test('journal: a rotation whose directory sync fails leaves a segment name that 
     const recovered = await readJournal(ops, '/data/journal', 5);
     assert.deepEqual(recovered.records.map((r) => r.seq), [6, 7],
       `commands 6 and 7 follow a snapshot at 5; the segments are ${JSON.stringify(disk.listing())}`);
+    // The failed rotation's empty file can come back after a crash (its removal was not synced
+    // either): an empty segment claims nothing, so recovery still reads commands 4… where they are.
+    const empty = await ops.open(`/data/journal/${segmentName(4)}`, 'a+');
+    await empty.close();
+    assert.deepEqual((await readJournal(ops, '/data/journal', 5)).records.map((r) => r.seq), [6, 7], 'with the empty file back');
   });
 
 test('engine: a restored engine fires conditional orders of two symbols in the same order as the engine that never stopped', () => {
