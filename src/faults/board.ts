@@ -85,10 +85,8 @@ export class FaultBoard {
 
   /** The fault this call of the account must answer with, counting it; null when none is armed. */
   takeRest(accountId: number): RestFaultSpec | null {
-    const armed = this.rest.get(accountId);
-    if (armed === undefined) return null;
-    armed.count -= 1;
-    if (armed.count <= 0) this.rest.delete(accountId);
+    const armed = countDown(this.rest, accountId);
+    if (armed === null) return null;
     this.report({
       kind: armed.execute ? 'rest-executed' : 'rest', accountId,
       detail: `HTTP ${armed.status}${armed.code === undefined ? '' : ` code ${armed.code}`}${armed.execute ? ' after executing the request' : ''}; ${armed.count} more armed`,
@@ -106,10 +104,8 @@ export class FaultBoard {
    * journaled or changed), counting it; null when none is armed.
    */
   takeOrderReject(accountId: number): CommandError | null {
-    const armed = this.orders.get(accountId);
-    if (armed === undefined) return null;
-    armed.count -= 1;
-    if (armed.count <= 0) this.orders.delete(accountId);
+    const armed = countDown(this.orders, accountId);
+    if (armed === null) return null;
     this.report({ kind: 'order-reject', accountId, detail: `order refused with code ${armed.code}; ${armed.count} more armed` });
     return { ok: false, code: 'INJECTED_REJECTION', message: armed.message, exchangeCode: armed.code };
   }
@@ -152,4 +148,13 @@ export class FaultBoard {
     this.orders.clear();
     return n;
   }
+}
+
+/** The account's armed fault with one use taken (disarmed when none is left), or null when none is armed. */
+function countDown<T extends { count: number }>(armed: Map<number, T>, accountId: number): T | null {
+  const fault = armed.get(accountId);
+  if (fault === undefined) return null;
+  fault.count -= 1;
+  if (fault.count <= 0) armed.delete(accountId);
+  return fault;
 }
