@@ -5,7 +5,7 @@
 import { invariant } from './assert.js';
 import { levelOrders, type BookSide } from './book/order-book.js';
 import type { Core } from './core.js';
-import { initialMargin, orderFrozen } from './margin.js';
+import { costOf, initialMargin, orderFrozen, signedPositionValue } from './margin.js';
 import { ordersOf } from './positions.js';
 import { auditPricing } from './prices.js';
 import { openInterestOf } from './public-feed.js';
@@ -92,7 +92,7 @@ function auditAccount(core: Core, account: Account, positionValue: Map<string, b
       invariant(position.qty !== 0 || position.margin === 0n, `${where}: a flat isolated position holds margin`);
       add(isolated, asset, position.margin);
     }
-    add(positionValue, asset, BigInt(Math.sign(position.qty)) * position.entryCost * config.valuePerTickContract);
+    add(positionValue, asset, signedPositionValue(config, position.qty, position.entryCost));
     netQty.set(config.symbol, (netQty.get(config.symbol) ?? 0) + position.qty);
 
     // Allocation from scratch, in priority order.
@@ -117,7 +117,7 @@ function auditAccount(core: Core, account: Account, positionValue: Map<string, b
       invariant(order.closeQty === close && order.openQty === rest - close, `${where}: order ${order.id} allocation ${order.closeQty}/${order.openQty}, expected ${close}/${rest - close}`);
       const expected = orderFrozen(config, rest - close, order.price, settings.leverage);
       invariant(order.frozen === expected, `${where}: order ${order.id} freezes ${order.frozen}, requires ${expected}`);
-      invariant(order.openCost === BigInt(rest - close) * BigInt(order.price), `${where}: order ${order.id} open cost out of step`);
+      invariant(order.openCost === (rest === close ? 0n : costOf(config, rest - close, order.price)), `${where}: order ${order.id} open cost out of step`);
       if (order.side === 'BUY') buyCost += order.openCost;
       else sellCost += order.openCost;
       openQty += rest - close;

@@ -2,7 +2,7 @@
  * One-line, human-readable rendering of canonical events (the demo and the CLI use it).
  */
 import { formatAmount } from './fixed.js';
-import { formatAveragePrice, formatPrice } from './format.js';
+import { formatAveragePrice, formatEntryPrice, formatPrice } from './format.js';
 import type { SymbolConfig } from './symbol.js';
 import type { EngineEvent } from './types.js';
 
@@ -26,7 +26,7 @@ export function describeEvent(event: EngineEvent, symbols: ReadonlyMap<string, S
     case 'position': {
       const p = event.position;
       const spec = symbols.get(p.symbol);
-      const entry = spec ? formatAveragePrice(spec, p.entryCost, Math.abs(p.qty), 2) : `${p.entryCost}t`;
+      const entry = spec ? formatEntryPrice(spec, p.entryCost, Math.abs(p.qty), 2) : `${p.entryCost}t`;
       return `${head} ${p.symbol} ${p.positionSide} ${p.marginMode} x${p.leverage} qty ${p.qty} entry ${entry} ` +
         `margin ${formatAmount(p.margin)} openOrders ${p.openOrderQty} closeOrders ${p.closeOrderQty} frozen ${formatAmount(p.openOrderMarginFrozen)} ` +
         `realized ${formatAmount(p.realizedPnlTotal)}`;

@@ -20,6 +20,17 @@ export function formatAveragePrice(config: SymbolConfig, cost: bigint, qty: numb
   return formatRatio(cost * config.tickUnits, BigInt(qty) * 10n ** BigInt(config.priceDecimals), decimals);
 }
 
+/**
+ * A position's entry price from its entry cost (margin.ts): linear the mean cost / qty; inverse the
+ * harmonic mean qty × C / cost (C = inverseValue), as the coin-margined exchanges show it.
+ */
+export function formatEntryPrice(config: SymbolConfig, entryCost: bigint, qty: number, extraDecimals = 4): string {
+  if (!config.inverse) return formatAveragePrice(config, entryCost, qty, extraDecimals);
+  if (qty === 0 || entryCost === 0n) return '0';
+  const decimals = config.priceDecimals + extraDecimals;
+  return formatRatio(BigInt(qty) * config.inverseValue * config.tickUnits, entryCost * 10n ** BigInt(config.priceDecimals), decimals);
+}
+
 /** Contracts as a base-asset quantity (Binance and Bybit speak in base units). */
 export function formatBaseQty(config: SymbolConfig, contracts: number): string {
   return formatRatio(BigInt(contracts) * config.valuePerTickContract, config.tickUnits * 10n ** BigInt(AMOUNT_DECIMALS - config.priceDecimals), 8);

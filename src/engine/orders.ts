@@ -6,7 +6,7 @@ import type { BookSide, PriceLevel } from './book/order-book.js';
 import { accountOrdersOf, liveByClientIdOf, recentClientIdsOf, type Core } from './core.js';
 import { armAttached, changedAttach, sameAttach, validateAttach } from './conditional/commands.js';
 import { refuse } from './refuse.js';
-import { bandLimit, frozenPerContract, orderFrozen } from './margin.js';
+import { bandLimit, frozenPerContract, notional, orderFrozen } from './margin.js';
 import {
   allocate, applyFill, attach, cancelState, enforceAllocation, finishOrder, freeCapacity, mustClose, ordersOf, reallocate, reduces, refreshOrder, requeue, sideOrders,
 } from './positions.js';
@@ -87,7 +87,7 @@ export function validatePlace(account: Account, symbol: SymbolState, cmd: PlaceO
 
 /** Whether opening `openQty` at `price` on a position that has no record yet would exceed the leverage its tier allows. */
 function newPositionExcess(config: SymbolConfig, settings: SymbolSettings, openQty: number, price: number): boolean {
-  const level = Math.max(settings.riskLimitLevel - 1, tierIndex(config.tiers, BigInt(openQty) * BigInt(price) * config.valuePerTickContract));
+  const level = Math.max(settings.riskLimitLevel - 1, tierIndex(config.tiers, notional(config, openQty, price)));
   return settings.leverage > config.tiers[level]!.maxLeverage;
 }
 
@@ -230,7 +230,7 @@ export function placeOrderAs(core: Core, cmd: PlaceOrder, by: PlacedBy | null): 
     id, clientOrderId: cmd.clientOrderId ?? null, account, symbol, position: core.position(account, symbol, positionSide),
     side: cmd.side, orderType: cmd.orderType, timeInForce: cmd.timeInForce, reduceOnly: cmd.reduceOnly,
     stpMode: cmd.stpMode ?? 'EXPIRE_TAKER', createTime: core.time, price: cmd.orderType === 'LIMIT' ? cmd.price : 0,
-    freezePrice, qty: cmd.qty, filled: 0, cumQuote: 0n, state: 'NEW', reason: 'NONE', priority: core.nextPriority++,
+    freezePrice, qty: cmd.qty, filled: 0, cumQuote: 0n, cumCost: 0n, state: 'NEW', reason: 'NONE', priority: core.nextPriority++,
     closeQty: 0, openQty: 0, frozen: 0n, openCost: 0n, perContract,
     perContractPrice: openQty > 0 ? freezePrice : 0, perContractLeverage: openQty > 0 ? settings.leverage : 0, fees: 0n, realizedPnl: 0n,
     updateTime: core.time, placeResult: null, source: 'USER', origin: by?.kind ?? null, conditionalId: by?.conditionalId ?? null,

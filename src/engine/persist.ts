@@ -219,7 +219,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
       id: record.id, clientOrderId: record.clientOrderId, account, symbol, position: core.position(account, symbol, record.positionSide),
       side: record.side, orderType: record.orderType, timeInForce: record.timeInForce, reduceOnly: record.reduceOnly, stpMode: record.stpMode,
       createTime: record.createTime, price: record.price, freezePrice: record.price, qty: record.qty, filled: record.filled,
-      cumQuote: record.cumQuote, state: record.state, reason: record.reason, priority: record.priority, closeQty: 0, openQty: 0,
+      cumQuote: record.cumQuote, cumCost: 0n, state: record.state, reason: record.reason, priority: record.priority, closeQty: 0, openQty: 0,
       frozen: 0n, openCost: 0n, perContract: 0n, perContractPrice: 0, perContractLeverage: 0, fees: record.fees, realizedPnl: record.realizedPnl,
       updateTime: record.updateTime, placeResult: record.placeResult, source: 'USER', origin: record.origin ?? null,
       conditionalId: record.conditionalId ?? null, attachTpsl: record.attachTpsl ?? null, tpslArmed: record.tpslArmed ?? false, level: null, prev: null, next: null,

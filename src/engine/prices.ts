@@ -7,7 +7,7 @@
 import { invariant } from './assert.js';
 import type { Core } from './core.js';
 import { RATE_SCALE } from './fixed.js';
-import { averagePremium, fundingRate, impactPrice, premiumIndex } from './premium.js';
+import { averagePremium, fundingRate, impactPrice, impactPriceInverse, premiumIndex } from './premium.js';
 import { buildPricingConfig, type MarkMethod, type PricingConfig } from './pricing-config.js';
 import { median, roundHalfAway, whole, type Ratio } from './rational.js';
 import { refuse } from './refuse.js';
@@ -169,8 +169,12 @@ function samplePremium(pricing: SymbolPricing, time: number): void {
   pricing.premiumSlot = slot;
   const { book, config } = pricing.state;
   const notional = pricing.config.impactMarginNotional;
-  const impactBid = impactPrice(book.bids.levelsBestFirst(), notional, config.valuePerTickContract);
-  const impactAsk = impactPrice(book.asks.levelsBestFirst(), notional, config.valuePerTickContract);
+  const impactBid = config.inverse
+    ? impactPriceInverse(book.bids.levelsBestFirst(), notional, config.inverseValue)
+    : impactPrice(book.bids.levelsBestFirst(), notional, config.valuePerTickContract);
+  const impactAsk = config.inverse
+    ? impactPriceInverse(book.asks.levelsBestFirst(), notional, config.inverseValue)
+    : impactPrice(book.asks.levelsBestFirst(), notional, config.valuePerTickContract);
   const premium = premiumIndex(pricing.index!, impactBid, impactAsk);
   pricing.premiumCount += 1;
   pricing.premiumWeighted += BigInt(pricing.premiumCount) * premium;

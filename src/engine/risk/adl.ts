@@ -32,6 +32,7 @@ class RankInput implements AdlRankInput {
   readonly side: 1 | -1;
   readonly qty: bigint;
   readonly entryCost: bigint;
+  readonly inverseValue: bigint;
   readonly mark: bigint;
   readonly bankruptcy: AdlRankInput['bankruptcy'];
   private state: UnitState | null = null;
@@ -40,6 +41,7 @@ class RankInput implements AdlRankInput {
     this.side = p.qty > 0 ? 1 : -1;
     this.qty = BigInt(Math.abs(p.qty));
     this.entryCost = p.entryCost;
+    this.inverseValue = p.symbol.config.inverseValue;
     this.mark = BigInt(p.symbol.markPrice ?? 0);
     this.bankruptcy = bankruptcyPoint(inputsFor(unit, p.symbol));
   }

@@ -16,6 +16,15 @@
  * open interval (lower, upper), either end possibly absent. a = 1 gives the liquidation prices
  * (equity = MM, §5.3, with the tier re-checked at the root — every tier segment is tried), a = θ
  * the margin-ratio warning prices. Between tier breakpoints G is linear: RS·G = A + B·P.
+ *
+ * Inverse contracts (coin-margined, risk.md §5.4) are the same problem in x = 1/P: with C the coin
+ * value of a contract at one tick (SymbolConfig.inverseValue) and E each leg's entry value in coin,
+ *
+ *   equity(x) = E0 + Σ σ(E − Q·C·x)           MM(x) = M0 + Σ (Q·C·x·MMR/RS − cum)
+ *
+ * is linear in x between the tiers' breakpoints Q·C·x = floor, and concave the same way, so the
+ * same exact piecewise-linear roots are found in x and turned back into prices (the interval
+ * (x1, x2) is the price interval (1/x2, 1/x1)). The linear path pays one flag test.
  */
 import { RATE_SCALE } from '../fixed.js';
 import type { SymbolConfig } from '../symbol.js';
@@ -26,7 +35,7 @@ export interface Leg {
   sign: 1n | -1n;
   /** Contracts, > 0. */
   qty: bigint;
-  /** Ticks × contracts. */
+  /** The position's entry cost (margin.ts): ticks × contracts, or inverse the coin value in amount units. */
   entryCost: bigint;
 }
 
@@ -54,7 +63,9 @@ const RS = RATE_SCALE;
  */
 function segments(inputs: Inputs, aR: bigint): Segment[] {
   const { config, legs } = inputs;
-  const k = config.valuePerTickContract;
+  const inverse = config.inverse;
+  // Inverse: the variable is x = 1/P and a contract is worth C·x, a long gains E − Q·C·x.
+  const k = inverse ? config.inverseValue : config.valuePerTickContract;
   const tiers = config.tiers;
   let signedQty = 0n;
   let signedCost = 0n;
@@ -64,8 +75,10 @@ function segments(inputs: Inputs, aR: bigint): Segment[] {
     signedCost += leg.sign * leg.entryCost;
     mmrQty += leg.qty * tiers[0]!.mmr;
   }
-  let a = aR * (inputs.equityBase - k * signedCost) - RS * inputs.maintenanceBase;
-  let b = k * (aR * signedQty - mmrQty);
+  let a = inverse
+    ? aR * (inputs.equityBase + signedCost) - RS * inputs.maintenanceBase
+    : aR * (inputs.equityBase - k * signedCost) - RS * inputs.maintenanceBase;
+  let b = k * ((inverse ? -aR : aR) * signedQty - mmrQty);
   const breaks: { at: Rational; leg: number; tier: number }[] = [];
   legs.forEach((leg, index) => {
     for (let t = 1; t < tiers.length; t++) breaks.push({ at: ratio(tiers[t]!.floor, leg.qty * k), leg: index, tier: t });
@@ -103,7 +116,19 @@ export interface Region {
 }
 
 export function positiveRegion(inputs: Inputs, aR: bigint): Region {
-  const pieces = segments(inputs, aR);
+  if (!inputs.config.inverse) return positiveRegionOf(segments(inputs, aR));
+  // Found in x = 1/P: x's interval (lower, upper) is the price interval (1/upper, 1/lower).
+  const inX = positiveRegionOf(segments(inputs, aR));
+  if (inX.empty) return inX;
+  if (inX.upper !== null && inX.upper.n <= 0n) return { empty: true, lower: null, upper: null };
+  return {
+    empty: false,
+    lower: inX.upper === null ? null : ratio(inX.upper.d, inX.upper.n),
+    upper: inX.lower === null || inX.lower.n === 0n ? null : ratio(inX.lower.d, inX.lower.n),
+  };
+}
+
+function positiveRegionOf(pieces: Segment[]): Region {
   // Slopes never rise (concave), so the peak is where the first non-rising piece starts.
   let peak = pieces.findIndex((s) => s.b <= 0n);
   if (peak < 0) peak = pieces.length;
@@ -144,7 +169,7 @@ export function positiveRegion(inputs: Inputs, aR: bigint): Region {
 
 /** Price where equity is zero (rational ticks), or null if none above 0 (no net quantity, or never bankrupt). */
 export function bankruptcyPoint(inputs: Inputs): Rational | null {
-  const k = inputs.config.valuePerTickContract;
+  const { config } = inputs;
   let signedQty = 0n;
   let signedCost = 0n;
   for (const leg of inputs.legs) {
@@ -152,6 +177,14 @@ export function bankruptcyPoint(inputs: Inputs): Rational | null {
     signedCost += leg.sign * leg.entryCost;
   }
   if (signedQty === 0n) return null;
+  if (config.inverse) {
+    // equity(x) = E0 + Σσ E − C·x·Σσ Q = 0  ⇒  P = 1/x = C·Σσ Q / (E0 + Σσ E).
+    const denominator = inputs.equityBase + signedCost;
+    if (denominator === 0n) return null;
+    const point = ratio(config.inverseValue * signedQty, denominator);
+    return point.n > 0n ? point : null;
+  }
+  const k = config.valuePerTickContract;
   const point = ratio(k * signedCost - inputs.equityBase, k * signedQty);
   return point.n > 0n ? point : null;
 }
