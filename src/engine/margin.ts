@@ -7,20 +7,29 @@ import { maintenanceMargin, type SymbolConfig } from './symbol.js';
 /*
  * Costs. A position's `entryCost` and an order's `openCost` are sums of fill costs:
  * - linear: qty × price (ticks × contracts), worth cost × K amount units;
- * - inverse: floor(qty × inverseValue / price), the coin value itself in amount units (rounded once
- *   per fill, down, the same number for both sides of the trade, so Σ wallets stays exact).
- * The harmonic (contract-weighted) entry price of an inverse position is qty × inverseValue / entryCost.
+ * - inverse: the coin value floor(qty × inverseValue × S / price) in cost units of 10^-8 amount
+ *   units (S = INVERSE_COST_SCALE, so 10^-16 coin): rounded once per fill, down, the same number for
+ *   both sides of the trade. The finer unit keeps the harmonic (contract-weighted) entry price,
+ *   qty × inverseValue × S / entryCost, exact to far below a tick even for a 1 USD contract (seed
+ *   004 shows KuCoin's XBT values to 10 decimals). Money moves in amount units: a realized PnL is
+ *   rounded down from cost units and the rest is the exchange's rounding dust (Core.roundingDust).
  */
+export const INVERSE_COST_SCALE = 100_000_000n;
 
 /** The cost of `qty` contracts at `price` ticks (see above). */
 export function costOf(config: SymbolConfig, qty: number, price: number): bigint {
-  if (config.inverse) return qty === 0 ? 0n : (BigInt(qty) * config.inverseValue) / BigInt(price);
+  if (config.inverse) return qty === 0 ? 0n : (BigInt(qty) * config.inverseValue * INVERSE_COST_SCALE) / BigInt(price);
   return BigInt(qty) * BigInt(price);
 }
 
-/** The value in amount units of a cost. */
+/** The value in amount units of a cost (inverse: rounded down). */
 export function valueOfCost(config: SymbolConfig, cost: bigint): bigint {
-  return config.inverse ? cost : cost * config.valuePerTickContract;
+  return config.inverse ? cost / INVERSE_COST_SCALE : cost * config.valuePerTickContract;
+}
+
+/** A cost in the unit the books are audited in: amount units × INVERSE_COST_SCALE for every asset. */
+export function fineValueOfCost(config: SymbolConfig, cost: bigint): bigint {
+  return config.inverse ? cost : cost * config.valuePerTickContract * INVERSE_COST_SCALE;
 }
 
 /**
@@ -30,12 +39,12 @@ export function valueOfCost(config: SymbolConfig, cost: bigint): bigint {
  */
 export function signedPositionValue(config: SymbolConfig, qty: number, cost: bigint): bigint {
   const sign = BigInt(Math.sign(qty));
-  return config.inverse ? -sign * cost : sign * cost * config.valuePerTickContract;
+  return config.inverse ? -sign * cost : sign * fineValueOfCost(config, cost);
 }
 
 /** Value in amount units of `qty` contracts at `price` ticks. */
 export function notional(config: SymbolConfig, qty: number, price: number): bigint {
-  if (config.inverse) return costOf(config, qty, price);
+  if (config.inverse) return (BigInt(qty) * config.inverseValue) / BigInt(price);
   return BigInt(qty) * BigInt(price) * config.valuePerTickContract;
 }
 
@@ -61,9 +70,10 @@ export function fee(config: SymbolConfig, qty: number, price: number, isMaker: b
   return ceilDiv(notional(config, qty, price) * rate, RATE_SCALE);
 }
 
-/** Initial margin of an entry cost at a leverage. */
+/** Initial margin of an entry cost at a leverage (value / leverage, rounded up once). */
 export function initialMargin(config: SymbolConfig, entryCost: bigint, leverage: number): bigint {
-  return ceilDiv(valueOfCost(config, entryCost), BigInt(leverage));
+  if (config.inverse) return ceilDiv(entryCost, INVERSE_COST_SCALE * BigInt(leverage));
+  return ceilDiv(entryCost * config.valuePerTickContract, BigInt(leverage));
 }
 
 /** The part of `whole` that belongs to `part` of `total` contracts, rounded down; all of it for the last contract. */
@@ -77,8 +87,13 @@ export function proRata(whole: bigint, part: number, total: number): bigint {
  * (exit − entry) × K. Inverse: a long gains entry coin − exit coin = qty × C × (1/entry − 1/exit).
  */
 export function closePnlOfCost(config: SymbolConfig, isLong: boolean, exitCost: bigint, costReleased: bigint): bigint {
-  if (config.inverse) return isLong ? costReleased - exitCost : exitCost - costReleased;
+  if (config.inverse) return floorDiv(inversePnlCost(isLong, exitCost, costReleased), INVERSE_COST_SCALE);
   return (isLong ? exitCost - costReleased : costReleased - exitCost) * config.valuePerTickContract;
+}
+
+/** Inverse: the exact PnL in cost units (closePnlOfCost rounds it down to amount units). */
+export function inversePnlCost(isLong: boolean, exitCost: bigint, costReleased: bigint): bigint {
+  return isLong ? costReleased - exitCost : exitCost - costReleased;
 }
 
 /** PnL of closing `qty` contracts bought (long) or sold (short) for `costReleased`, at `price`. */

@@ -76,6 +76,8 @@ export interface EngineSnapshot {
   netDeposits: [string, bigint][];
   /** setAssetPrice prices (absent in snapshots from before them). */
   assetPrices?: [string, bigint][];
+  /** Core.roundingDust (absent in snapshots from before inverse contracts). */
+  roundingDust?: [string, bigint][];
   symbols: { symbol: string; markPrice: number | null; lastPrice: number | null; adlRankedAt?: number; adlRound?: number; bookUpdateId?: number }[];
   accounts: AccountRecord[];
   /** Index, samples and funding state per symbol (absent in snapshots older than funding). */
@@ -131,6 +133,7 @@ export function captureSnapshot(core: Core): EngineSnapshot {
     cmdSeq: core.cmdSeq, time: core.time, nextAccountId: core.nextAccountId, nextOrderId: core.nextOrderId,
     nextTradeId: core.nextTradeId, nextPriority: core.nextPriority,
     fees: [...core.fees.entries()], netDeposits: [...core.netDeposits.entries()], assetPrices: [...core.assetPrices.entries()],
+    roundingDust: [...core.roundingDust.entries()],
     symbols: [...core.symbols.values()].map((s) => ({
       symbol: s.config.symbol, markPrice: s.markPrice, lastPrice: s.lastPrice, adlRankedAt: s.risk.adlRankedAt, adlRound: s.risk.adl.round,
       bookUpdateId: s.bookUpdateId,
@@ -168,6 +171,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
   for (const [asset, amount] of snapshot.fees) core.fees.set(asset, amount);
   for (const [asset, amount] of snapshot.netDeposits) core.netDeposits.set(asset, amount);
   for (const [pair, price] of snapshot.assetPrices ?? []) core.assetPrices.set(pair, price);
+  for (const [asset, fine] of snapshot.roundingDust ?? []) core.roundingDust.set(asset, fine);
   for (const [asset, amount] of snapshot.insuranceFund ?? []) core.risk.insuranceFund.set(asset, amount);
   for (const s of snapshot.symbols) {
     const symbol = core.symbols.get(s.symbol);

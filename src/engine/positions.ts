@@ -3,10 +3,9 @@
  * (reduce-only knock-outs, cancels for insufficient margin), and the effect of one fill.
  * Rules: docs/engine-rules.md, "Order direction and closing capacity" and "A fill".
  */
-import { ceilDiv } from './fixed.js';
 import type { Core } from './core.js';
 import { FEE_BURN_ASSET, feeBurnCharge } from './fee-burn.js';
-import { closePnlOfCost, costOf, fee as feeFor, frozenPerContract, initialMargin, proRata, valueOfCost } from './margin.js';
+import { INVERSE_COST_SCALE, closePnlOfCost, costOf, fee as feeFor, frozenPerContract, initialMargin, inversePnlCost, proRata } from './margin.js';
 import { availableBalance } from './snapshots.js';
 import { remaining, sideSign, type Order, type Position } from './state.js';
 import type { OrderReason, OrderState } from './types.js';
@@ -244,6 +243,8 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
     const size = Math.abs(position.qty);
     const costReleased = proRata(position.entryCost, closing, size);
     realizedPnl = closePnlOfCost(config, position.qty > 0, closingCost, costReleased);
+    // Inverse: what rounding the PnL down to amount units left over stays with the exchange.
+    if (config.inverse) core.addDust(config.settleAsset, inversePnlCost(position.qty > 0, closingCost, costReleased) - realizedPnl * INVERSE_COST_SCALE);
     position.entryCost -= costReleased;
     if (isolated) {
       const released = proRata(position.margin, closing, size);
@@ -262,7 +263,7 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
     const openingCost = tradeCost - closingCost;
     position.entryCost += openingCost;
     if (isolated) {
-      const added = ceilDiv(valueOfCost(config, openingCost), BigInt(settings.leverage));
+      const added = initialMargin(config, openingCost, settings.leverage);
       position.margin += added;
       wallet.isolatedMargin += added;
     }

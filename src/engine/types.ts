@@ -462,7 +462,11 @@ export interface PositionSnapshot {
   leverage: number;
   /** Signed contracts: > 0 long, < 0 short. */
   qty: number;
-  /** Σ |qty| × entry price of the open contracts, ticks × contracts; entry price = entryCost / |qty|. */
+  /**
+   * Linear: Σ |qty| × entry price of the open contracts, ticks × contracts; entry price = entryCost / |qty|.
+   * Inverse (COIN_BASED): Σ of the fills' coin values in 10^-16 coin (margin.ts costOf); the harmonic
+   * entry price is |qty| × inverseValue × 10^8 / entryCost ticks (format.ts formatEntryPrice).
+   */
   entryCost: bigint;
   /** Isolated: the isolated wallet. Cross: the initial margin the position holds. */
   margin: bigint;

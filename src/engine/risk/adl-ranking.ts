@@ -13,7 +13,7 @@ export interface AdlRankInput {
   qty: bigint;
   /** The position's entry cost (margin.ts): ticks × contracts, or inverse its coin value. */
   entryCost: bigint;
-  /** Inverse contracts: SymbolConfig.inverseValue (a contract is worth it / price in coin); 0 for linear. */
+  /** Inverse contracts: a contract's value in entry-cost units × price (inverseValue × INVERSE_COST_SCALE); 0 for linear. */
   inverseValue?: bigint;
   /** Mark, ticks. */
   mark: bigint;

@@ -18,15 +18,17 @@
  * the margin-ratio warning prices. Between tier breakpoints G is linear: RS·G = A + B·P.
  *
  * Inverse contracts (coin-margined, risk.md §5.4) are the same problem in x = 1/P: with C the coin
- * value of a contract at one tick (SymbolConfig.inverseValue) and E each leg's entry value in coin,
+ * value of a contract at one tick (SymbolConfig.inverseValue), S = INVERSE_COST_SCALE and E each
+ * leg's entry value in cost units (amount units × S),
  *
- *   equity(x) = E0 + Σ σ(E − Q·C·x)           MM(x) = M0 + Σ (Q·C·x·MMR/RS − cum)
+ *   S·equity(x) = S·E0 + Σ σ(E − S·Q·C·x)     S·MM(x) = S·M0 + Σ (S·Q·C·x·MMR/RS − S·cum)
  *
  * is linear in x between the tiers' breakpoints Q·C·x = floor, and concave the same way, so the
  * same exact piecewise-linear roots are found in x and turned back into prices (the interval
  * (x1, x2) is the price interval (1/x2, 1/x1)). The linear path pays one flag test.
  */
 import { RATE_SCALE } from '../fixed.js';
+import { INVERSE_COST_SCALE } from '../margin.js';
 import type { SymbolConfig } from '../symbol.js';
 import { compare, ratio, type Rational } from './rational.js';
 
@@ -65,7 +67,9 @@ function segments(inputs: Inputs, aR: bigint): Segment[] {
   const { config, legs } = inputs;
   const inverse = config.inverse;
   // Inverse: the variable is x = 1/P and a contract is worth C·x, a long gains E − Q·C·x.
-  const k = inverse ? config.inverseValue : config.valuePerTickContract;
+  const k = inverse ? config.inverseValue * INVERSE_COST_SCALE : config.valuePerTickContract;
+  // The constant terms' unit: inverse equations are multiplied through by S.
+  const unit = inverse ? INVERSE_COST_SCALE : 1n;
   const tiers = config.tiers;
   let signedQty = 0n;
   let signedCost = 0n;
@@ -76,7 +80,7 @@ function segments(inputs: Inputs, aR: bigint): Segment[] {
     mmrQty += leg.qty * tiers[0]!.mmr;
   }
   let a = inverse
-    ? aR * (inputs.equityBase + signedCost) - RS * inputs.maintenanceBase
+    ? aR * (unit * inputs.equityBase + signedCost) - RS * unit * inputs.maintenanceBase
     : aR * (inputs.equityBase - k * signedCost) - RS * inputs.maintenanceBase;
   let b = k * ((inverse ? -aR : aR) * signedQty - mmrQty);
   const breaks: { at: Rational; leg: number; tier: number }[] = [];
@@ -91,7 +95,7 @@ function segments(inputs: Inputs, aR: bigint): Segment[] {
     const from = tiers[tierOf[brk.leg]!]!;
     const to = tiers[brk.tier]!;
     tierOf[brk.leg] = brk.tier;
-    a += RS * (to.cum - from.cum);
+    a += RS * unit * (to.cum - from.cum);
     b -= k * legs[brk.leg]!.qty * (to.mmr - from.mmr);
     const last = out[out.length - 1]!;
     if (compare(last.start, brk.at) === 0) out[out.length - 1] = { start: last.start, a, b };
@@ -178,10 +182,10 @@ export function bankruptcyPoint(inputs: Inputs): Rational | null {
   }
   if (signedQty === 0n) return null;
   if (config.inverse) {
-    // equity(x) = E0 + Σσ E − C·x·Σσ Q = 0  ⇒  P = 1/x = C·Σσ Q / (E0 + Σσ E).
-    const denominator = inputs.equityBase + signedCost;
+    // S·equity(x) = S·E0 + Σσ E − S·C·x·Σσ Q = 0  ⇒  P = 1/x = S·C·Σσ Q / (S·E0 + Σσ E).
+    const denominator = INVERSE_COST_SCALE * inputs.equityBase + signedCost;
     if (denominator === 0n) return null;
-    const point = ratio(config.inverseValue * signedQty, denominator);
+    const point = ratio(INVERSE_COST_SCALE * config.inverseValue * signedQty, denominator);
     return point.n > 0n ? point : null;
   }
   const k = config.valuePerTickContract;

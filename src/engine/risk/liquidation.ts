@@ -12,7 +12,7 @@
 import { invariant } from '../assert.js';
 import type { Core } from '../core.js';
 import { ceilDiv, floorDiv } from '../fixed.js';
-import { bandLimit, costOf, notional } from '../margin.js';
+import { INVERSE_COST_SCALE, bandLimit, costOf, notional } from '../margin.js';
 import { takeThenRestOrExpire } from '../orders.js';
 import { publicMark, publishLiquidation } from '../public-feed.js';
 import { availableBalance, valuationOf } from '../snapshots.js';
@@ -293,8 +293,10 @@ function fullLiquidation(core: Core, unit: RiskUnit, symbol: SymbolState, legs: 
       // What the fills gave beyond (or short of) closing at the bankruptcy price. Inverse: a sale at a
       // higher price costs less coin, so the sign turns.
       const atBankruptcy = costOf(config, order.filled, price);
+      // (Inverse costs are in 10^-16 units: the surplus is rounded down to amount units, a transfer
+      // between the account and the fund that any whole amount keeps exact.)
       const surplus = config.inverse
-        ? (selling ? atBankruptcy - order.cumCost : order.cumCost - atBankruptcy)
+        ? floorDiv(selling ? atBankruptcy - order.cumCost : order.cumCost - atBankruptcy, INVERSE_COST_SCALE)
         : k * (selling ? order.cumCost - atBankruptcy : atBankruptcy - order.cumCost);
       settleClearance(core, leg.account, symbol.config.settleAsset, surplus);
     }

@@ -1,0 +1,159 @@
+/**
+ * Inverse (coin-margined) contracts in the engine (docs/engine-rules.md, "Inverse contracts"): costs
+ * in coin, the harmonic entry price, PnL, fees, margin and funding in the base coin, with published
+ * worked examples (coverage.md §2.5 seed 004, risk.md §6 V7 and V12) as exact numbers.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BTC_USD, DEMO_SYMBOLS, INVERSE_AND_DELIVERY_DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
+import { formatAmount, formatRatio, parseAmount } from '../../src/engine/fixed.js';
+import { formatEntryPrice } from '../../src/engine/format.js';
+import { allocateFundingOf } from '../../src/engine/funding.js';
+import { INVERSE_COST_SCALE, costOf, fee, frozenPerContract, initialMargin, notional, positionMaintenance, unrealizedPnl } from '../../src/engine/margin.js';
+import { buildSymbolConfig, type SymbolSpec } from '../../src/engine/symbol.js';
+import { Harness, orderOf } from './helpers.js';
+
+const S = INVERSE_COST_SCALE;
+const btcUsd = buildSymbolConfig(BTC_USD);
+
+/** KuCoin's XBTUSDM as seed 004 shows it: 1 USD a lot, tick 0.01 (prices with 2 decimals), settled in XBT. */
+const XBTUSDM: SymbolSpec = {
+  ...BTC_USD, symbol: 'xbt_usdm', baseAsset: 'XBT', quoteAsset: 'USD', settleAsset: 'XBT', tickSize: '0.01', contractSize: '1',
+  maxPriceTicks: 1_000_000_000, pricing: { impactMarginNotional: '1' },
+};
+const xbt = buildSymbolConfig(XBTUSDM);
+
+/** A coin amount (10^-16 units, an inverse cost) to 10 decimals, half away from zero. */
+const coin10 = (fine: bigint): string => formatRatio(fine, S * 100_000_000n, 10);
+
+describe('inverse symbol configuration', () => {
+  test('btc_usd: a contract is 100 USD, so C = 100 × 1e8 / 0.1 = 1e11 amount units × ticks', () => {
+    assert.equal(btcUsd.inverse, true);
+    assert.equal(btcUsd.inverseValue, 100_000_000_000n);
+    assert.equal(btcUsd.valuePerTickContract, 0n);
+    assert.equal(xbt.inverseValue, 10_000_000_000n);
+  });
+
+  test('an inverse contract settles in its base coin; a linear one in its quote asset', () => {
+    assert.throws(() => buildSymbolConfig({ ...BTC_USD, settleAsset: 'USD' }), /COIN_BASED contract settles in its base asset BTC/);
+    assert.throws(() => buildSymbolConfig({ ...DEMO_SYMBOLS[0]!, settleAsset: 'BTC' }), /U_BASED contract settles in its quote asset USDT/);
+    assert.throws(() => buildSymbolConfig({ ...BTC_USD, tickSize: '0.3', contractSize: '1' }), /contractSize × 1e8 \/ tickSize must be a whole number/);
+  });
+
+  test('the demo inverse and delivery symbols build', () => {
+    for (const spec of INVERSE_AND_DELIVERY_DEMO_SYMBOLS) assert.ok(buildSymbolConfig(spec));
+  });
+});
+
+describe('inverse formulas (margin.ts)', () => {
+  test('risk.md V7: 100 contracts × 100 USD at mark 25,000 are 0.4 BTC; tier 1 MMR 0.4 % → MM 0.0016 BTC', () => {
+    assert.equal(notional(btcUsd, 100, 250_000), parseAmount('0.4'));
+    assert.equal(positionMaintenance(btcUsd, 100, 250_000), parseAmount('0.0016'));
+  });
+
+  test('cost, margin and fees of 10 contracts (1,000 USD) at 50,000: 0.02 BTC, IM at 20x 0.001, taker 0.00001, maker 0.000002', () => {
+    const cost = costOf(btcUsd, 10, 500_000);
+    assert.equal(cost, parseAmount('0.02') * S);
+    assert.equal(initialMargin(btcUsd, cost, 20), parseAmount('0.001'));
+    assert.equal(fee(btcUsd, 10, 500_000, false), parseAmount('0.00001'));
+    assert.equal(fee(btcUsd, 10, 500_000, true), parseAmount('0.000002'));
+    // Per contract: ceil(0.002 / 20) + ceil(0.002 × 0.0005) in 1e-8 = 10,000 + 100.
+    assert.equal(frozenPerContract(btcUsd, 500_000, 20), 10_100n);
+  });
+
+  test('coverage.md §2.5, seed 004 (KuCoin XBTUSDM): posCost −0.0000285718, markValue −0.0000279684, unrealisedPnl 0.0000006034', () => {
+    const entry = 6_999_909; // 69,999.09
+    const mark = 7_150_937; // 71,509.37
+    const posCost = -costOf(xbt, 2, entry);
+    const markValue = -costOf(xbt, 2, mark);
+    assert.equal(coin10(posCost), '-0.0000285718');
+    assert.equal(coin10(markValue), '-0.0000279684');
+    assert.equal(coin10(markValue - posCost), '0.0000006034');
+    // The entry price comes back exactly from the cost (harmonic mean of one fill).
+    assert.equal(formatEntryPrice(xbt, -posCost, 2, 0), '69999.09');
+    // In the engine's 1e-8 amounts the unrealized PnL is rounded down once: 0.00000060.
+    assert.equal(unrealizedPnl(xbt, 2, -posCost, mark), 60n);
+  });
+
+  test('risk.md V12 (KuCoin): 10,000 XBTUSDM lots at mark 5,000, F 0.025 % → PV 2 BTC, the long pays 0.0005 BTC', () => {
+    const mark = 500_000;
+    assert.equal(notional(xbt, 10_000, mark), parseAmount('2'));
+    const rate = 25_000n;
+    const fees = allocateFundingOf([10_000, -10_000], xbt.inverseValue * rate, BigInt(mark) * 100_000_000n);
+    assert.deepEqual(fees, [-parseAmount('0.0005'), parseAmount('0.0005')]);
+  });
+});
+
+describe('inverse positions in the engine', () => {
+  const symbols = [...DEMO_SYMBOLS, ...INVERSE_AND_DELIVERY_DEMO_SYMBOLS, XBTUSDM];
+  const BTCUSD = 'btc_usd';
+
+  test('seed 004 reproduced: 2 lots bought at 69,999.09, mark 71,509.37', () => {
+    const h = new Harness({ symbols });
+    const a = h.account();
+    const b = h.account();
+    h.deposit(a, '1', 'XBT');
+    h.deposit(b, '1', 'XBT');
+    h.mark(7_000_000, 'xbt_usdm');
+    h.trade(b, a, 'BUY', 2, 6_999_909, { symbol: 'xbt_usdm' }, { symbol: 'xbt_usdm' });
+    h.mark(7_150_937, 'xbt_usdm');
+    const long = h.position(a, 'xbt_usdm');
+    assert.equal(long.qty, 2);
+    assert.equal(coin10(-long.entryCost), '-0.0000285718');
+    assert.equal(formatEntryPrice(xbt, long.entryCost, 2, 0), '69999.09');
+    assert.equal(long.unrealizedPnl, 60n);
+    const short = h.position(b, 'xbt_usdm');
+    assert.equal(short.entryCost, long.entryCost, 'both sides book the same coin value');
+    assert.equal(short.unrealizedPnl, -61n, 'the short’s loss is rounded down too (away from it)');
+  });
+
+  test('a long opened at 50,000 and closed at 55,000: PnL = 1,000 USD × (1/50,000 − 1/55,000) BTC, fees in BTC, Σ exact', () => {
+    const h = new Harness({ symbols });
+    const maker = h.account();
+    const taker = h.account();
+    h.deposit(maker, '1', 'BTC');
+    h.deposit(taker, '1', 'BTC');
+    h.mark(500_000, BTCUSD);
+    h.trade(maker, taker, 'BUY', 10, 500_000, { symbol: BTCUSD }, { symbol: BTCUSD });
+    let long = h.position(taker, BTCUSD);
+    assert.equal(long.entryCost, parseAmount('0.02') * S);
+    assert.equal(long.margin, parseAmount('0.001'), 'cross IM at 20x');
+    assert.equal(h.wallet(taker, 'BTC').walletBalance, parseAmount('1') - parseAmount('0.00001'), 'taker fee 0.05 % of 0.02 BTC');
+    assert.equal(h.wallet(maker, 'BTC').walletBalance, parseAmount('1') - parseAmount('0.000002'), 'maker fee 0.01 % of 0.02 BTC');
+    // The price rises 10 %: the long's coin profit is 1000 × (1/50000 − 1/55000) = 0.00181818… BTC.
+    h.mark(550_000, BTCUSD);
+    long = h.position(taker, BTCUSD);
+    assert.equal(long.unrealizedPnl, 181_818n);
+    const closed = h.trade(maker, taker, 'SELL', 10, 550_000, { symbol: BTCUSD }, { symbol: BTCUSD });
+    assert.equal(orderOf(closed).realizedPnl, 181_818n);
+    assert.equal(h.position(taker, BTCUSD).qty, 0);
+    assert.equal(h.position(maker, BTCUSD).realizedPnlTotal, -181_819n, 'the short’s loss rounds down as well');
+    // Fees: 0.00001 + 0.000002 at 50,000; at 55,000 the same 1,000 USD is 0.01818… BTC.
+    const fees = h.fees('BTC');
+    assert.equal(fees, parseAmount('0.00001') + parseAmount('0.000002') + 910n + 182n);
+    // The harness audited the books after every command: Σ wallets + fees + dust = deposits.
+  });
+
+  test('the entry price is the harmonic (contract-weighted) mean: 1 @ 52,500 and 1 @ 57,500 → 54,886.3636…', () => {
+    const h = new Harness({ symbols });
+    const maker = h.account();
+    const taker = h.account();
+    h.deposit(maker, '1', 'BTC');
+    h.deposit(taker, '1', 'BTC');
+    h.mark(550_000, BTCUSD);
+    h.trade(maker, taker, 'BUY', 1, 525_000, { symbol: BTCUSD }, { symbol: BTCUSD });
+    h.trade(maker, taker, 'BUY', 1, 575_000, { symbol: BTCUSD }, { symbol: BTCUSD });
+    const p = h.position(taker, BTCUSD);
+    // 2 / (1/52,500 + 1/57,500) = 54,886.3636…
+    assert.equal(formatEntryPrice(btcUsd, p.entryCost, 2, 4), '54886.36364');
+  });
+
+  test('an inverse position does not touch the USDT wallet; margin without BTC is refused', () => {
+    const h = new Harness({ symbols });
+    const a = h.account('10000');
+    h.mark(500_000, BTCUSD);
+    const placed = h.place(a, { side: 'BUY', qty: 1, price: 500_000, symbol: BTCUSD });
+    assert.equal(orderOf(placed).state, 'REJECTED');
+    assert.equal(orderOf(placed).reason, 'INSUFFICIENT_MARGIN');
+  });
+});
