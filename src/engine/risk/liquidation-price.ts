@@ -85,7 +85,7 @@ function segments(inputs: Inputs, aR: bigint): Segment[] {
   let b = k * ((inverse ? -aR : aR) * signedQty - mmrQty);
   const breaks: { at: Rational; leg: number; tier: number }[] = [];
   legs.forEach((leg, index) => {
-    for (let t = 1; t < tiers.length; t++) breaks.push({ at: ratio(tiers[t]!.floor, leg.qty * k), leg: index, tier: t });
+    for (let t = 1; t < tiers.length; t++) breaks.push({ at: ratio(tiers[t]!.floor * unit, leg.qty * k), leg: index, tier: t });
   });
   // One leg's breakpoints are already in order (floors rise); several legs' are merged.
   if (legs.length > 1) breaks.sort((x, y) => compare(x.at, y.at) || x.leg - y.leg || x.tier - y.tier);
