@@ -42,6 +42,9 @@ export function describeEvent(event: EngineEvent, symbols: ReadonlyMap<string, S
       return `${head} ${event.notice} ${event.position.symbol} ${event.position.positionSide} qty ${event.position.qty} marginRatio ${formatAmount(event.marginRatio)}`;
     case 'funding':
       return `${head} ${event.symbol} ${event.positionSide} qty ${event.qty} rate ${formatAmount(event.fundingRate)} fee ${formatAmount(event.fundingFee)}`;
+    case 'delivery':
+      return `${head} ${event.symbol} ${event.positionSide} qty ${event.qty} delivered at ${price(event.deliveryPrice, symbols.get(event.symbol))} ` +
+        `pnl ${formatAmount(event.realizedPnl)} fee ${formatAmount(event.fee)}`;
     case 'riskLimit':
       return `${head} ${event.symbol} level ${event.riskLevel} ${event.success ? 'adjusted' : `refused: ${event.message}`}`;
     case 'conditional': {

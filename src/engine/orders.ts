@@ -2,6 +2,7 @@
  * Order entry: place, amend, cancel, cancel-all, and matching (price-time priority with
  * self-trade prevention). Rules: docs/engine-rules.md, "placeOrder" to "cancelOrder, cancelAll".
  */
+import { tradingRefusal } from './delivery.js';
 import type { BookSide, PriceLevel } from './book/order-book.js';
 import { accountOrdersOf, liveByClientIdOf, recentClientIdsOf, type Core } from './core.js';
 import { armAttached, changedAttach, sameAttach, validateAttach } from './conditional/commands.js';
@@ -166,6 +167,8 @@ export function placeOrderAs(core: Core, cmd: PlaceOrder, by: PlacedBy | null): 
   }
   const symbol = core.symbols.get(cmd.symbol);
   if (symbol === undefined) return refuse('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
+  const closed = tradingRefusal(core, symbol);
+  if (closed) return closed;
   const invalid = validatePlace(account, symbol, cmd);
   if (invalid) return invalid;
   if (account.orders.size >= core.maxOpenOrdersPerAccount) {
@@ -419,6 +422,8 @@ export function amendOrder(core: Core, cmd: AmendOrder): CommandResult {
   if ('ok' in found) return found;
   const { order } = found;
   const { symbol } = order;
+  const closed = tradingRefusal(core, symbol);
+  if (closed) return closed;
   const spec = symbol.config.spec;
   const price = cmd.price ?? order.price;
   const qty = cmd.qty ?? order.qty;
