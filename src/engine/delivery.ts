@@ -57,7 +57,8 @@ export function tradingRefusal(core: Core, symbol: SymbolState): CommandError | 
   const delivery = symbol.config.delivery;
   if (delivery === null || core.time < delivery.time) return null;
   const settled = core.pricing.get(symbol.config.symbol)!.delivery?.settled ?? null;
-  const when = new Date(delivery.time).toISOString();
+  // Engine time in ms since the epoch (the engine reads no clock and builds no Date).
+  const when = `${delivery.time} ms`;
   return refuse('SYMBOL_NOT_TRADING', settled !== null
     ? `${symbol.config.symbol} was delivered at ${when} and is settled: it takes no more orders`
     : `${symbol.config.symbol} stopped trading at its delivery time ${when} and is being settled: it takes no more orders`);
@@ -78,7 +79,7 @@ export function settleDelivery(core: Core, cmd: SettleDelivery): CommandResult {
   if (delivery === null || pricing.delivery === null) return refuse('INVALID_ARGUMENT', `${cmd.symbol} is a perpetual contract: it has no delivery`);
   if (pricing.delivery.settled !== null) return refuse('INVALID_ARGUMENT', `${cmd.symbol} is already settled`);
   if (core.time < delivery.time) {
-    return refuse('INVALID_ARGUMENT', `${cmd.symbol} delivers at ${new Date(delivery.time).toISOString()}, after the engine time ${core.time}`);
+    return refuse('INVALID_ARGUMENT', `${cmd.symbol} delivers at ${delivery.time} ms, after the engine time ${core.time} ms`);
   }
   // Settlement reads the record without changing it unless it goes ahead.
   const probe = { ...pricing, delivery: { ...pricing.delivery } };

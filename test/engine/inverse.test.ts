@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BTC_USD, DEMO_SYMBOLS, INVERSE_AND_DELIVERY_DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
-import { formatAmount, formatRatio, parseAmount } from '../../src/engine/fixed.js';
+import { formatRatio, parseAmount } from '../../src/engine/fixed.js';
 import { formatEntryPrice } from '../../src/engine/format.js';
 import { allocateFundingOf } from '../../src/engine/funding.js';
 import { INVERSE_COST_SCALE, costOf, fee, frozenPerContract, initialMargin, notional, positionMaintenance, unrealizedPnl } from '../../src/engine/margin.js';
