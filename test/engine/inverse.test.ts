@@ -156,4 +156,25 @@ describe('inverse positions in the engine', () => {
     assert.equal(orderOf(placed).state, 'REJECTED');
     assert.equal(orderOf(placed).reason, 'INSUFFICIENT_MARGIN');
   });
+
+  test('cross positions on two BTC-settled inverse symbols share the BTC wallet; funding is paid in BTC', () => {
+    const h = new Harness({ symbols });
+    const a = h.account();
+    const b = h.account();
+    h.deposit(a, '1', 'BTC');
+    h.deposit(b, '1', 'BTC');
+    h.mark(500_000, BTCUSD);
+    h.mark(500_000, 'btc_usd270326');
+    h.trade(b, a, 'BUY', 10, 500_000, { symbol: BTCUSD }, { symbol: BTCUSD });
+    h.trade(b, a, 'BUY', 10, 500_000, { symbol: 'btc_usd270326' }, { symbol: 'btc_usd270326' });
+    // Two positions of 0.02 BTC at 20x: 0.001 BTC each, both in the one BTC wallet.
+    assert.equal(h.wallet(a, 'BTC').crossedMargin, parseAmount('0.002'));
+    // Funding with no premium samples: F = I = 0.0001; the long pays 10 × 100 × 0.0001 / 50,000 = 0.000002 BTC.
+    const before = h.wallet(a, 'BTC').walletBalance;
+    const settled = h.apply({ type: 'settleFunding', symbol: BTCUSD });
+    assert.equal(settled.result.ok, true);
+    const funding = settled.events.filter((e) => e.type === 'funding');
+    assert.deepEqual(funding.map((e) => (e.type === 'funding' ? e.fundingFee : 0n)), [-parseAmount('0.000002'), parseAmount('0.000002')]);
+    assert.equal(h.wallet(a, 'BTC').walletBalance, before - parseAmount('0.000002'));
+  });
 });

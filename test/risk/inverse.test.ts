@@ -112,4 +112,24 @@ describe('an isolated inverse long in the engine', () => {
     const wallet = h.wallet(a, 'VEC');
     assert.ok(wallet.walletBalance < amount('1') && wallet.walletBalance >= amount('0.98'));
   });
+
+  test('liquidated through the book: a bid at 45,500 above the bankruptcy price 45,455 takes it, and the coin surplus goes to the fund', () => {
+    const { h, a } = opened();
+    const c = h.account();
+    h.deposit(c, '1', 'VEC');
+    h.setup(c, { leverage: 10 });
+    assert.equal(h.on(c, 'BUY', 100, 45_500).result.ok, true);
+    h.markAt(45_636);
+    assert.equal(h.pos(a).qty, 0);
+    assert.equal(h.pos(c).qty, 100, 'the bid took the whole position');
+    // The long closed at 45,500 instead of its bankruptcy price 45,455 (ticks, rounded up): the sale
+    // costs 10,000/45,500 BTC instead of 10,000/45,455, so the account's surplus is the difference,
+    // rounded down to 1e-8: 0.21978021… − 0.21999780… (in 1e-16) → 0.00021758 to the fund.
+    const fund = h.view().risk.insuranceFund.find((f) => f.asset === 'VEC')?.amount ?? 0n;
+    const exact = (10_000n * 10n ** 16n) / 45_455n - (10_000n * 10n ** 16n) / 45_500n;
+    assert.equal(fund, exact / 100_000_000n);
+    // A lost its isolated margin but what equity is left at the bankruptcy tick 45,455 (45,454.54…
+    // rounded up, so the account never pays past bankruptcy): 0.02 + 0.2 − 10,000/45,455 = 0.0000022.
+    assert.equal(h.wallet(a, 'VEC').walletBalance, amount('0.98') + 220n);
+  });
 });

@@ -317,9 +317,10 @@ function affordable(core: Core, leg: Position, bankruptcy: number, band: number)
   const opposite = selling ? book.bids : book.asks;
   const want = Math.abs(leg.qty);
   let net = core.risk.fund(config.settleAsset);
-  // Inverse fills are valued in coin rounded down once per fill (margin.ts): the clearance may fall
-  // short of the exact per-contract figure below by up to one unit per fill and one for the total.
-  if (config.inverse) net -= 1n;
+  // Inverse fills are valued in 1e-16 coin (margin.ts) and the clearance is rounded down to 1e-8
+  // once: it may fall short of the exact per-contract figures below by up to one unit, so a shortfall
+  // may use all of the fund but that unit.
+  const slack = config.inverse ? 1n : 0n;
   let filled = 0;
   let worst = 0;
   outer: for (const level of opposite.levelsBestFirst()) {
@@ -333,10 +334,9 @@ function affordable(core: Core, leg: Position, bankruptcy: number, band: number)
     for (let maker = level.head; maker !== null; maker = maker.next) {
       if (maker.account === leg.account) break outer;
       let take = Math.min(remaining(maker), want - filled);
-      if (config.inverse) net -= 1n;
-      if (net < 0n) break outer;
       if (perN < 0n) {
-        const cap = (net * perD) / -perN;
+        const room = net - slack;
+        const cap = room > 0n ? (room * perD) / -perN : 0n;
         if (BigInt(take) > cap) take = Number(cap);
       }
       if (take <= 0) break outer;
