@@ -177,4 +177,56 @@ describe('inverse positions in the engine', () => {
     assert.deepEqual(funding.map((e) => (e.type === 'funding' ? e.fundingFee : 0n)), [-parseAmount('0.000002'), parseAmount('0.000002')]);
     assert.equal(h.wallet(a, 'BTC').walletBalance, before - parseAmount('0.000002'));
   });
+
+  // Published worked examples (coverage.md §2.5; Bybit help center "P&L calculations (Inverse
+  // Contracts)" and "What is Inverse Contract"; Binance "A Beginner's Guide to Futures Trading",
+  // COIN-M): 1 USD contracts on xbt_usdm (Bybit's BTCUSD), 100 USD contracts on btc_usd.
+  test('Bybit AEP: 1,000 @ 5,000 then 2,000 @ 6,000 → total value 0.5333… BTC, average entry 3,000 / 0.5333… = 5,625.00', () => {
+    const h = new Harness({ symbols });
+    const maker = h.account();
+    const taker = h.account();
+    h.deposit(maker, '10', 'XBT');
+    h.deposit(taker, '10', 'XBT');
+    h.mark(500_000, 'xbt_usdm');
+    h.trade(maker, taker, 'BUY', 1_000, 500_000, { symbol: 'xbt_usdm' }, { symbol: 'xbt_usdm' });
+    h.mark(600_000, 'xbt_usdm');
+    h.trade(maker, taker, 'BUY', 2_000, 600_000, { symbol: 'xbt_usdm' }, { symbol: 'xbt_usdm' });
+    const p = h.position(taker, 'xbt_usdm');
+    // 0.2 + 0.3333… BTC (Bybit shows 0.53333334, its 8th decimal rounded up; the engine keeps 1e-16).
+    assert.equal(formatRatio(p.entryCost, S * 100_000_000n, 8), '0.53333333');
+    assert.equal(formatEntryPrice(xbt, p.entryCost, 3_000, 2), '5625');
+    // Bybit's unrealized PnL example: 1,000 long @ 5,000 at 5,500 is 1,000 × (1/5,000 − 1/5,500) =
+    // 0.0181818… BTC (its page shows 0.01819: 1/5,000 − 1/5,500 rounded up to 8 decimals first).
+    assert.equal(unrealizedPnl(xbt, 1_000, costOf(xbt, 1_000, 500_000), 550_000), 1_818_181n);
+  });
+
+  test('Bybit: 10,000 contracts long @ 8,000 closed @ 12,500 → 1.25 − 0.8 = 0.45 BTC exactly', () => {
+    const h = new Harness({ symbols });
+    const maker = h.account();
+    const taker = h.account();
+    h.deposit(maker, '1', 'XBT');
+    h.deposit(taker, '1', 'XBT');
+    h.mark(800_000, 'xbt_usdm');
+    h.trade(maker, taker, 'BUY', 10_000, 800_000, { symbol: 'xbt_usdm' }, { symbol: 'xbt_usdm' });
+    assert.equal(h.position(taker, 'xbt_usdm').entryCost, parseAmount('1.25') * S);
+    h.mark(1_250_000, 'xbt_usdm');
+    const closed = h.trade(maker, taker, 'SELL', 10_000, 1_250_000, { symbol: 'xbt_usdm' }, { symbol: 'xbt_usdm' });
+    assert.equal(orderOf(closed).realizedPnl, parseAmount('0.45'));
+    assert.equal(h.position(maker, 'xbt_usdm').realizedPnlTotal, -parseAmount('0.45'));
+  });
+
+  test('Binance COIN-M: 10,000 USD long @ 50,000 closed @ 55,000 → 0.2 − 0.1818 = 0.0182 BTC (exactly 0.0181818…)', () => {
+    const h = new Harness({ symbols });
+    const maker = h.account();
+    const taker = h.account();
+    h.deposit(maker, '1', 'BTC');
+    h.deposit(taker, '1', 'BTC');
+    h.mark(500_000, BTCUSD);
+    h.trade(maker, taker, 'BUY', 100, 500_000, { symbol: BTCUSD }, { symbol: BTCUSD });
+    h.mark(550_000, BTCUSD);
+    const closed = h.trade(maker, taker, 'SELL', 100, 550_000, { symbol: BTCUSD }, { symbol: BTCUSD });
+    const pnl = orderOf(closed).realizedPnl;
+    assert.equal(pnl, 1_818_181n);
+    assert.equal(formatRatio(pnl, 100_000_000n, 4), '0.0182');
+  });
 });
