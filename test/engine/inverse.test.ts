@@ -11,6 +11,7 @@ import { formatEntryPrice } from '../../src/engine/format.js';
 import { allocateFundingOf } from '../../src/engine/funding.js';
 import { INVERSE_COST_SCALE, costOf, fee, frozenPerContract, initialMargin, notional, positionMaintenance, unrealizedPnl } from '../../src/engine/margin.js';
 import { buildSymbolConfig, type SymbolSpec } from '../../src/engine/symbol.js';
+import { Engine } from '../../src/engine/engine.js';
 import { Harness, orderOf } from './helpers.js';
 
 const S = INVERSE_COST_SCALE;
@@ -228,5 +229,26 @@ describe('inverse positions in the engine', () => {
     const pnl = orderOf(closed).realizedPnl;
     assert.equal(pnl, 1_818_181n);
     assert.equal(formatRatio(pnl, 100_000_000n, 4), '0.0182');
+  });
+
+  test('an open inverse position and the rounding dust survive a snapshot: restored, audited, the same snapshot and the same next events', () => {
+    const h = new Harness({ symbols });
+    const maker = h.account();
+    const taker = h.account();
+    h.deposit(maker, '1', 'BTC');
+    h.deposit(taker, '1', 'BTC');
+    h.mark(500_000, BTCUSD);
+    h.trade(maker, taker, 'BUY', 10, 500_000, { symbol: BTCUSD }, { symbol: BTCUSD });
+    h.mark(525_000, BTCUSD);
+    h.trade(maker, taker, 'SELL', 3, 525_000, { symbol: BTCUSD }, { symbol: BTCUSD });
+    const snapshot = h.engine.snapshot();
+    assert.ok((snapshot.roundingDust ?? []).some(([asset, fine]) => asset === 'BTC' && fine > 0n), 'the partial close left dust');
+    const restored = Engine.restore({ symbols }, snapshot);
+    assert.deepEqual(restored.snapshot(), snapshot);
+    assert.equal(restored.stateHash(), h.engine.stateHash());
+    const next = { type: 'placeOrder', accountId: taker, symbol: BTCUSD, side: 'SELL', positionSide: 'BOTH', orderType: 'LIMIT', timeInForce: 'GTC',
+      price: 530_000, qty: 7, reduceOnly: false, time: h.time } as const;
+    assert.deepEqual(restored.apply(next).events, h.engine.apply(next).events);
+    restored.audit();
   });
 });
