@@ -17,6 +17,8 @@ import type { Exchange } from '../service/exchange.js';
 import type { GatewayStatus } from '../server/server.js';
 import { requiredText, requiredWholeNumber, type ParamErrors, type RawParams } from '../dialects/param-reader.js';
 import { priceRoutes } from './price-routes.js';
+import type { FaultBoard } from '../faults/board.js';
+import { faultRoutes } from '../faults/routes.js';
 
 export interface AdminOptions {
   exchange: Exchange;
@@ -25,6 +27,8 @@ export interface AdminOptions {
   store: DurableStore | null;
   /** The stream gateway's connections, limits and fault counters, for /status. */
   gateway: () => GatewayStatus;
+  /** Operator-injected faults (src/faults/). */
+  faults: FaultBoard;
 }
 
 export class AdminError extends Error {
@@ -185,6 +189,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
     return { asset, quoteAsset, price: formatAmount(price) };
   });
   priceRoutes(app, exchange);
+  faultRoutes(app, options.faults, exchange, (status, message) => new AdminError(status, message));
 
   app.get('/symbols', async () => exchange.engine.symbols().map((c) => ({ ...c.spec })));
 

@@ -313,9 +313,14 @@ export type ErrorCode =
   | 'TOO_MANY_CONDITIONAL_ORDERS'
   /** A delivery contract at or past its delivery time: it no longer trades (and once settled, never again). */
   | 'SYMBOL_NOT_TRADING'
-  | 'NO_CHANGE';
+  | 'NO_CHANGE'
+  /**
+   * Never the engine's: an operator armed the service to refuse the account's next order with an
+   * exchange's own error code (src/faults/), which `exchangeCode` carries to the front door.
+   */
+  | 'INJECTED_REJECTION';
 
-export interface CommandError { ok: false; code: ErrorCode; message: string }
+export interface CommandError { ok: false; code: ErrorCode; message: string; exchangeCode?: string }
 
 export type CommandResult =
   | CommandError

@@ -10,6 +10,8 @@ export class ConnectionCounter {
   private readonly perAccount = new Map<number, number>();
   /** Connections bound to an account, with the account (log lines). */
   private readonly bound = new WeakMap<WebSocket, number>();
+  /** Each account's bound connections (operators' faults act on them). */
+  private readonly socketsByAccount = new Map<number, Set<WebSocket>>();
   private readonly boundPublic = new WeakSet<WebSocket>();
   private boundCount = 0;
 
@@ -60,6 +62,11 @@ export class ConnectionCounter {
     return this.bound.get(socket);
   }
 
+  /** The connections bound to an account now. */
+  socketsOf(accountId: number): WebSocket[] {
+    return [...(this.socketsByAccount.get(accountId) ?? [])];
+  }
+
   /** Binds a connection to an account; false when the account already holds its maximum. */
   bindAccount(accountId: number, socket: WebSocket): boolean {
     if (this.bound.has(socket)) throw new Error('a stream connection binds to an account once');
@@ -68,6 +75,9 @@ export class ConnectionCounter {
     if (held >= this.maxPerAccount) return false;
     this.perAccount.set(accountId, held + 1);
     this.bound.set(socket, accountId);
+    let sockets = this.socketsByAccount.get(accountId);
+    if (sockets === undefined) this.socketsByAccount.set(accountId, (sockets = new Set()));
+    sockets.add(socket);
     this.boundCount += 1;
     return true;
   }
@@ -76,6 +86,9 @@ export class ConnectionCounter {
   unbindAccount(accountId: number, socket: WebSocket): void {
     if (!this.bound.delete(socket)) return;
     this.boundCount -= 1;
+    const sockets = this.socketsByAccount.get(accountId);
+    sockets?.delete(socket);
+    if (sockets?.size === 0) this.socketsByAccount.delete(accountId);
     const held = (this.perAccount.get(accountId) ?? 1) - 1;
     if (held <= 0) this.perAccount.delete(accountId);
     else this.perAccount.set(accountId, held);

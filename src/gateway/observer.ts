@@ -6,6 +6,7 @@
  * sessions need no extra argument.
  */
 import type { WebSocket } from 'ws';
+import type { ConnectionFault } from '../faults/board.js';
 
 export interface StreamLabels {
   dialect: string;
@@ -40,6 +41,8 @@ export interface ConnectionRecord {
   readonly labels: StreamLabels;
   /** Set when the server closes the connection, so the close is counted under the server's code. */
   closeCode: number | null;
+  /** Faults an operator armed on this connection (src/faults/board.ts); null: none, the usual case. */
+  fault: ConnectionFault | null;
 }
 
 const records = new WeakMap<WebSocket, ConnectionRecord>();
@@ -51,4 +54,12 @@ export function attachConnection(socket: WebSocket, record: ConnectionRecord): v
 /** The connection's record (a socket the router did not accept has none). */
 export function connectionOf(socket: WebSocket): ConnectionRecord | undefined {
   return records.get(socket);
+}
+
+/** The connection's fault slot, created on first use (undefined for a socket the router did not accept). */
+export function faultSlotOf(socket: WebSocket): ConnectionFault | undefined {
+  const record = records.get(socket);
+  if (record === undefined) return undefined;
+  record.fault ??= { pushesBeforeDrop: null, delayMs: 0, onDrop: () => undefined };
+  return record.fault;
 }

@@ -4,6 +4,8 @@
  * nothing it does affects other connections.
  */
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { ConnectionFault } from '../faults/board.js';
 import type { WebSocket } from 'ws';
 import { TokenBucket } from '../service/token-bucket.js';
 import { CloseCode, type GatewayLimits } from './limits.js';
@@ -46,6 +48,9 @@ const flusher = new Flusher();
 export class Session {
   private pending: string[] = [];
   private pendingBytes = 0;
+  /** Messages an operator's delay fault holds back, in order, with when each may go. */
+  private delayed: { text: string; topic: string | undefined; at: number }[] = [];
+  private delayedBytes = 0;
   private readonly inbound: TokenBucket;
   private closed = false;
   /** Bytes and messages written, for metrics. */
@@ -62,6 +67,8 @@ export class Session {
     socket.once('close', () => {
       this.closed = true;
       this.pending = [];
+      this.delayed = [];
+      this.delayedBytes = 0;
     });
   }
 
@@ -81,9 +88,9 @@ export class Session {
     });
   }
 
-  /** Bytes waiting to be written: the socket's buffer plus this turn's batch. */
+  /** Bytes waiting to be written: the socket's buffer, this turn's batch and what a delay fault holds. */
   get queuedBytes(): number {
-    return this.socket.bufferedAmount + this.pendingBytes;
+    return this.socket.bufferedAmount + this.pendingBytes + this.delayedBytes;
   }
 
   get isOpen(): boolean {
@@ -96,8 +103,15 @@ export class Session {
    */
   send(text: string, topic?: string): void {
     if (!this.isOpen) return;
+    const fault = this.record?.fault;
+    if (fault != null && this.faulted(fault, text, topic)) return;
+    this.enqueue(text, topic);
+  }
+
+  private enqueue(text: string, topic: string | undefined): void {
+    if (!this.isOpen) return;
     // JSON pushes are ASCII, so string length is the byte count.
-    const queued = this.socket.bufferedAmount + this.pendingBytes;
+    const queued = this.socket.bufferedAmount + this.pendingBytes + this.delayedBytes;
     if (queued + text.length > this.limits.maxQueueBytes) {
       this.close(CloseCode.SLOW_CONSUMER, `outgoing queue passed ${this.limits.maxQueueBytes} bytes: the client reads too slowly`, false);
       this.observer.slowConsumer(this.socket, queued, this.limits.maxQueueBytes);
@@ -109,17 +123,79 @@ export class Session {
     if (this.pending.length === 1) flusher.mark(this);
   }
 
-  /** Writes the pending batch with the TCP socket corked, so a burst leaves in as few packets as possible. */
-  flush(): void {
-    if (this.pending.length === 0 || !this.isOpen) return;
+  /**
+   * An operator's fault on this connection (src/faults/board.ts), applied to one outgoing message;
+   * true when the message was taken care of here (delayed, or the connection dropped instead).
+   */
+  private faulted(fault: ConnectionFault, text: string, topic: string | undefined): boolean {
+    if (topic !== undefined && fault.pushesBeforeDrop !== null) {
+      if (fault.pushesBeforeDrop === 0) {
+        fault.pushesBeforeDrop = null;
+        this.drop();
+        fault.onDrop();
+        return true;
+      }
+      fault.pushesBeforeDrop -= 1;
+    }
+    // Once anything waits, everything after it waits too: a delay never reorders the stream.
+    if (fault.delayMs <= 0 && this.delayed.length === 0) return false;
+    const last = this.delayed.length === 0 ? 0 : this.delayed[this.delayed.length - 1]!.at;
+    this.delayed.push({ text, topic, at: Math.max(performance.now() + fault.delayMs, last) });
+    this.delayedBytes += text.length;
+    if (this.delayed.length === 1) this.releaseDelayedLater();
+    return true;
+  }
+
+  private releaseDelayedLater(): void {
+    const head = this.delayed[0];
+    if (head === undefined) return;
+    setTimeout(() => {
+      const now = performance.now();
+      while (this.delayed.length > 0 && this.delayed[0]!.at <= now) {
+        const { text, topic } = this.delayed.shift()!;
+        this.delayedBytes -= text.length;
+        this.enqueue(text, topic);
+      }
+      this.releaseDelayedLater();
+    }, Math.max(0, head.at - performance.now())).unref();
+  }
+
+  /**
+   * Drops the connection the way a network failure would, after what is already queued: the TCP
+   * connection ends without a WebSocket close frame (the client sees 1006).
+   */
+  private drop(): void {
+    const raw = (this.socket as unknown as { _socket?: Socket })._socket;
+    const end = (): void => {
+      if (raw === undefined) this.socket.terminate();
+      else raw.end();
+    };
+    // Ended once the last queued message is written: a compressed one (permessage-deflate) is
+    // written later than its send, and ending at once would cut it off.
+    const flushed = this.flush(end);
+    this.closed = true;
+    this.pending = [];
+    if (!flushed) end();
+  }
+
+  /**
+   * Writes the pending batch with the TCP socket corked, so a burst leaves in as few packets as
+   * possible; `written` is called once the batch's last message is on the socket. False when there
+   * was nothing to write (and `written` is not called).
+   */
+  flush(written?: () => void): boolean {
+    if (this.pending.length === 0 || !this.isOpen) return false;
     const batch = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
     const raw = (this.socket as unknown as { _socket?: Socket })._socket;
     raw?.cork();
-    for (const text of batch) this.socket.send(text);
+    const last = batch.length - 1;
+    for (let i = 0; i < last; i++) this.socket.send(batch[i]!);
+    this.socket.send(batch[last]!, written === undefined ? undefined : () => written());
     raw?.uncork();
     this.sentMessages += batch.length;
+    return true;
   }
 
   /** Takes one inbound message from the bucket; closes the connection when it is empty. */

@@ -8,7 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ConnectionCounter } from './connections.js';
 import type { LogFn } from '../ops/log.js';
 import { CloseCode, type GatewayLimits } from './limits.js';
-import { attachConnection, connectionOf, NO_GATEWAY_OBSERVER, type GatewayObserver, type StreamLabels, type StreamObserver } from './observer.js';
+import { attachConnection, connectionOf, NO_GATEWAY_OBSERVER, type ConnectionRecord, type GatewayObserver, type StreamLabels, type StreamObserver } from './observer.js';
 import { StreamHandlerError } from './session.js';
 
 export type StreamHandler = (socket: WebSocket, request: IncomingMessage, url: URL) => void;
@@ -154,7 +154,7 @@ export class WsRouter {
    * they do not keep the upgrade request alive for the connection's lifetime (~1.5 KB each).
    */
   private track(ws: WebSocket, route: Route): void {
-    const record = { observer: route.observer, labels: route.labels, closeCode: null as number | null };
+    const record: ConnectionRecord = { observer: route.observer, labels: route.labels, closeCode: null, fault: null };
     attachConnection(ws, record);
     route.observer.opened();
     this.counter.openConnection();

@@ -94,6 +94,8 @@ export class Metrics {
   private readonly snapshotHistogram: Histogram;
   private readonly snapshotPauseHistogram: Histogram;
   private journalBytes = 0;
+  /** Operator-injected faults that fired, by kind (src/faults/board.ts). */
+  private readonly faults = new Map<string, number>();
   private journalFailures = 0;
   private lastSnapshotBytes = 0;
   private eventLoop: EventLoopUtilization = performance.eventLoopUtilization();
@@ -230,6 +232,13 @@ export class Metrics {
       },
     });
     new Counter({
+      name: 'perpstream_faults_injected_total', help: 'Faults an operator injected that fired (admin API /faults), by kind.', labelNames: ['kind'], registers,
+      collect() {
+        this.reset();
+        for (const [kind, n] of self().faults) this.inc({ kind }, n);
+      },
+    });
+    new Counter({
       name: 'perpstream_http_requests_total', help: 'HTTP requests answered, by dialect (front door) and status code.', labelNames: ['dialect', 'status'], registers,
       collect() {
         this.reset();
@@ -279,6 +288,10 @@ export class Metrics {
     this.journalBytes += bytes;
     this.batchHistogram.observe(records);
     this.fsyncHistogram.observe(syncMs / 1000);
+  }
+
+  faultInjected(kind: string): void {
+    this.faults.set(kind, (this.faults.get(kind) ?? 0) + 1);
   }
 
   journalFailed(): void {

@@ -3,55 +3,72 @@
  * code runs (by Fastify's router, an onRequest bound, or Node's HTTP parser) is still answered the
  * way the front door the request was for would answer it.
  */
-import type { Server } from 'node:http';
+import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 
 /**
- * How a front door words a refusal: the body for an HTTP status and a message, in its own shape.
- * The HTTP status of a framework-level refusal is always the one given.
+ * How a front door words a refusal: the body for an HTTP status and a message, in its own shape,
+ * with `code` as the exchange's error code when one is given (an operator's injected fault), else
+ * the front door's code for the status. The HTTP status of a framework-level refusal is always the
+ * one given.
  */
-export type ErrorShape = (status: number, message: string) => unknown;
+export type ErrorShape = (status: number, message: string, code?: string) => unknown;
 
-/** The shape used when no front door claims a path (none does only if nothing is mounted at the root). */
-const plainShape: ErrorShape = (_status, message) => ({ error: message });
+/** The API key a front door's request carries (its own header), if any: whose request it is. */
+export type ApiKeyOf = (headers: IncomingHttpHeaders) => string | undefined;
 
-/** Front doors' error shapes by path prefix; the longest matching prefix wins, '' is the root. */
-class ErrorShapes {
-  private readonly entries: { prefix: string; shape: ErrorShape }[] = [];
+/** What the server knows of a front door before its handlers run. */
+export interface FrontDoor {
+  shape: ErrorShape;
+  apiKeyOf: ApiKeyOf | null;
+}
 
-  add(prefix: string, shape: ErrorShape): void {
-    this.entries.push({ prefix, shape });
+/** The front door assumed when none claims a path (none does only if nothing is mounted at the root). */
+const plainDoor: FrontDoor = { shape: (_status, message) => ({ error: message }), apiKeyOf: null };
+
+/** Front doors by path prefix; the longest matching prefix wins, '' is the root. */
+class FrontDoors {
+  private readonly entries: { prefix: string; door: FrontDoor }[] = [];
+
+  add(prefix: string, door: FrontDoor): void {
+    this.entries.push({ prefix, door });
     this.entries.sort((a, b) => b.prefix.length - a.prefix.length);
   }
 
-  /** The shape of the front door that serves `url` (a path, with or without its query). */
-  for(url: string): ErrorShape {
+  /** The front door that serves `url` (a path, with or without its query). */
+  for(url: string): FrontDoor {
     const path = url.split('?')[0]!;
     const match = this.entries.find(({ prefix }) => prefix === '' || path === prefix || path.startsWith(`${prefix}/`));
-    return match?.shape ?? plainShape;
+    return match?.door ?? plainDoor;
   }
 }
 
-const shapesByServer = new WeakMap<Server, ErrorShapes>();
+const doorsByServer = new WeakMap<Server, FrontDoors>();
 
-function shapesOf(server: Server): ErrorShapes {
-  let shapes = shapesByServer.get(server);
-  if (shapes === undefined) shapesByServer.set(server, (shapes = new ErrorShapes()));
-  return shapes;
+function doorsOf(server: Server): FrontDoors {
+  let doors = doorsByServer.get(server);
+  if (doors === undefined) doorsByServer.set(server, (doors = new FrontDoors()));
+  return doors;
 }
 
 /**
  * Declares the error shape of the front door `app` is (its routes' prefix, '' at the root): the
  * refusals made before the front door's handlers run (head too large, malformed percent-encoding,
- * overlong path parameter, unparseable request) are answered in it.
+ * overlong path parameter, unparseable request, an operator's injected fault) are answered in it.
+ * `apiKeyOf` reads the front door's API-key header, so that such a step knows whose request it is.
  */
-export function registerErrorShape(app: FastifyInstance, shape: ErrorShape): void {
-  shapesOf(app.server).add(app.prefix, shape);
+export function registerErrorShape(app: FastifyInstance, shape: ErrorShape, apiKeyOf: ApiKeyOf | null = null): void {
+  doorsOf(app.server).add(app.prefix, { shape, apiKeyOf });
+}
+
+/** The front door serving `url`. */
+export function frontDoorFor(server: Server, url: string): FrontDoor {
+  return doorsOf(server).for(url);
 }
 
 /** The error body of the front door serving `url`. */
 export function errorBodyFor(server: Server, url: string, status: number, message: string): unknown {
-  return shapesOf(server).for(url)(status, message);
+  return frontDoorFor(server, url).shape(status, message);
 }
 
 /**

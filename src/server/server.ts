@@ -30,6 +30,9 @@ import { Exchange, type EngineSettings, type ExchangeObserver } from '../service
 import { ListenKeys } from '../service/listen-keys.js';
 import { PriceScheduler } from '../service/price-scheduler.js';
 import { createHttp } from './http.js';
+import { FaultBoard } from '../faults/board.js';
+import { mountRestFaults } from '../faults/rest-faults.js';
+import { faultSlotOf } from '../gateway/observer.js';
 
 /** The parts of a running server an extension works with. */
 export interface ExtensionParts {
@@ -251,7 +254,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Resumes beyond the window: the journal replays on worker threads, within the limits' budget.
   const replays = store === null ? null : new ReplayBudget(store.history, limits, clock);
   await options.extension?.mount?.(app, { exchange, store, replays, credentials, listenKeys, router, connections, ops, log });
-  await app.register(adminRoutes, { prefix: '/admin/v1', exchange, credentials, adminToken: options.adminToken, store, gateway });
+  const faults = new FaultBoard({ socketsOf: (accountId) => connections.socketsOf(accountId), faultOf: faultSlotOf }, (fault) => {
+    metrics.faultInjected(fault.kind);
+    logger.warn({ fault }, `injected fault (${fault.kind}) on account ${fault.accountId}: ${fault.detail}`);
+  });
+  // Before the front doors, so that an armed REST fault answers ahead of any of their handlers.
+  mountRestFaults(app, faults, credentials);
+  exchange.gate = (input) => (input.type === 'placeOrder' || input.type === 'placeConditional' ? faults.takeOrderReject(input.accountId) : null);
+  await app.register(adminRoutes, { prefix: '/admin/v1', exchange, credentials, adminToken: options.adminToken, store, gateway, faults });
   const settings = { ...(options.xtIdleMs === undefined ? {} : { 'xt.idleMs': options.xtIdleMs }), ...options.dialectSettings };
   const olderHistory = replays;
   const shareCredentials = options.extension?.shareCredentials;

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { Engine, type Applied, type EngineOptions } from '../engine/engine.js';
 import type { SymbolSpec } from '../engine/symbol.js';
-import type { Command } from '../engine/types.js';
+import type { Command, CommandError } from '../engine/types.js';
 import type { Journal } from '../persistence/journal.js';
 import type { Clock } from './clock.js';
 import { EventBus } from './event-bus.js';
@@ -60,6 +60,11 @@ export class Exchange {
    * (the scale-out's publisher to Redis: src/scaleout/publisher.ts).
    */
   readonly appliedTaps = new Set<(applied: Applied, command: Command) => void>();
+  /**
+   * Consulted before a command is sequenced: a refusal returned here answers the command instead,
+   * and nothing is journaled or applied (an operator's injected fault: src/faults/).
+   */
+  gate: ((input: CommandInput) => CommandError | null) | null = null;
   private readonly clock: Clock;
   private journal: Journal | null = null;
   /** The last sequence number handed out; ahead of engine.cmdSeq while commands wait for the disk. */
@@ -112,6 +117,8 @@ export class Exchange {
 
   /** Applies a command once it is durable, publishes its events, and resolves with the outcome. */
   execute(input: CommandInput): Promise<Applied> {
+    const refusal = this.gate?.(input) ?? null;
+    if (refusal !== null) return Promise.resolve({ cmdSeq: this.engine.cmdSeq, result: refusal, events: [], market: [] });
     const command = { ...input, time: this.clock.now() } as Command;
     const journal = this.journal;
     if (journal === null) return Promise.resolve(this.apply(command));

@@ -108,6 +108,8 @@ describe('Binance algo orders', () => {
         caid: 'stop-1', aid: id, at: 'CONDITIONAL', o: 'STOP_MARKET', s: BTC, S: 'SELL', ps: 'BOTH', f: 'GTC', q: '0.0020', X: 'NEW', ai: '',
         tp: '59500', p: '0', V: 'EXPIRE_TAKER', wt: 'CONTRACT_PRICE', pm: 'NONE', cp: false, pP: false, R: true, tt: 0, gtd: 0,
       },
+      // perpstream's resume position: the account's last event of the command (the placement).
+      seq: f.exchange.engine.account(a.accountId)!.seq,
     });
     // Queries before the trigger: by algoId, by clientAlgoId, in the open list; no matching-engine order yet.
     const queried = await a.rest.ok<Json>('GET', '/fapi/v1/algoOrder', { algoId: id });

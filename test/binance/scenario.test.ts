@@ -60,7 +60,8 @@ describe('Binance stream: a scripted session', () => {
     const events = await pushed(3);
     assert.deepEqual(events.map((e) => e.e), ['TRADE_LITE', 'ORDER_TRADE_UPDATE', 'ACCOUNT_UPDATE']);
     const fill = f.exchange.history.trades(user.accountId)[0]!;
-    assert.deepEqual(events[0], { e: 'TRADE_LITE', E: fill.time, T: fill.time, s: BTC, q: '0.0100', p: '60000', m: true, c: 'scenario-1', S: 'BUY', L: '60000', l: '0.0040', t: fill.tradeId, i: orderId });
+    assert.deepEqual(events[0], { e: 'TRADE_LITE', E: fill.time, T: fill.time, s: BTC, q: '0.0100', p: '60000', m: true, c: 'scenario-1', S: 'BUY', L: '60000', l: '0.0040', t: fill.tradeId, i: orderId,
+      seq: f.exchange.engine.account(user.accountId)!.seq /* perpstream's resume position: the command's last event */ });
     const o = events[1]!.o as Json;
     // Maker fee: 40 contracts × 600000 ticks × K 1000 × 0.0002 = 0.048 USDT.
     assert.deepEqual([o.x, o.X, o.l, o.z, o.L, o.ap, o.m, o.N, o.n, o.t, o.rp], ['TRADE', 'PARTIALLY_FILLED', '0.0040', '0.0040', '60000', '60000.00000', true, 'USDT', '0.048', fill.tradeId, '0']);

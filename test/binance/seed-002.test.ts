@@ -60,7 +60,8 @@ function assertSeedPush(ours: Json, seed: (typeof SEED)[keyof typeof SEED], extr
   assert.deepEqual(a.P.map(({ bep: _bep, ma: _ma, ...rest }) => rest), seed.a.P);
   assert.deepEqual(a.P.map((p) => p.bep), extras.bep);
   assert.ok(a.P.every((p) => p.ma === 'USDT'));
-  assert.deepEqual(Object.keys(ours).sort(), ['E', 'T', 'a', 'e']);
+  // `seq` is perpstream's addition (the position a client resumes from), on every push.
+  assert.deepEqual(Object.keys(ours).sort(), ['E', 'T', 'a', 'e', 'seq']);
   assert.deepEqual(Object.keys(a).sort(), ['B', 'P', 'm']);
 }
 

@@ -75,7 +75,7 @@ describe('bybit push encoder: position', () => {
     const encoder = new BybitPushEncoder(symbols);
     const p = position({ liquidationPrice: 5_712_345_678_900n, bankruptcyPrice: 5_700_000_000_000n, adlQuantile: 55_000_000n, fundingTotal: -120_000n, realizedPnlCurrent: -3_720_000n }); // realizedPnlCurrent includes the funding
     const frame = frameOf(encoder, [positionEvent(3, p, 0)], 'position')!;
-    assert.deepEqual(Object.keys(frame), ['id', 'topic', 'creationTime', 'data']);
+    assert.deepEqual(Object.keys(frame), ['id', 'topic', 'creationTime', 'data', 'seq']);
     assert.equal(frame.topic, 'position');
     assert.equal(frame.creationTime, T);
     assert.equal(frame.id, '7-50-position');
@@ -141,7 +141,7 @@ describe('bybit push encoder: position', () => {
     const encoder = new BybitPushEncoder(symbols);
     const text = encoder.frame([positionEvent(21, position(), 0), positionEvent(22, position({ symbol: 'eth_usdt', qty: 1, entryCost: 300_000n }), 0)], 'user.position.unifiedAccount')!;
     const frame = JSON.parse(text) as { id: string; topic: string; ts: number; type: string; data: { result: Record<string, unknown>[]; version: number } };
-    assert.deepEqual(Object.keys(frame), ['id', 'topic', 'ts', 'type', 'data']);
+    assert.deepEqual(Object.keys(frame), ['id', 'topic', 'ts', 'type', 'data', 'seq']);
     assert.deepEqual([frame.topic, frame.ts, frame.type, frame.data.version], ['user.position.unifiedAccount', T, 'snapshot', 22]);
     assert.deepEqual(frame.data.result.map((r) => r.symbol), ['BTCUSDT', 'ETHUSDT']);
     for (const field of ['positionIdx', 'riskId', 'symbol', 'side', 'size', 'entryPrice', 'leverage', 'markPrice', 'positionIM', 'positionMM', 'takeProfit',

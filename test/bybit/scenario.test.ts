@@ -54,7 +54,7 @@ describe('bybit scenario: one account\'s life, push by push', () => {
     await f.admin.deposit(a.accountId, '1000');
     const got = await step({ wallet: 1 });
     const push = got.wallet![0]!;
-    assert.deepEqual(Object.keys(push), ['id', 'topic', 'creationTime', 'data']);
+    assert.deepEqual(Object.keys(push), ['id', 'topic', 'creationTime', 'data', 'seq']);
     assert.equal(rows(push)[0]!.accountType, 'UNIFIED');
     const c = coin(push);
     assert.deepEqual([c.coin, c.walletBalance, c.equity, c.availableToWithdraw, c.totalPositionIM, c.totalOrderIM, c.locked],

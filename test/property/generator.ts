@@ -6,8 +6,8 @@
  * amend live orders, flatten an account before switching modes. The stream for a seed is a pure
  * function of the seed (and of the reference model), whatever the engine does.
  *
- * Safety regime (rules: last invariant — no liquidation exists yet, so no position may lose more
- * than its margin):
+ * Safety regime for the traders (no trader's position may lose more than its margin, so liquidations
+ * happen only where the generator aims them, at the victims below):
  * - every account sets leverage 1..5 on both symbols before it trades (the default is 20);
  * - the mark random-walks within ±4% of a fixed centre per symbol; limit prices stay within ±4%
  *   of the reference price and within [0.96², 1.04²] × centre. Trades happen only at resting
@@ -17,6 +17,16 @@
  * - Prices outside the band are generated only to be rejected.
  * - Conditional orders (see conditionalCommand) are the traders' only, with limit prices inside the
  *   absolute safe range; what they place at trigger goes through placeOrder like any other order.
+ *
+ * Liquidations and funding (the reference model models both):
+ * - victims (see victim()) trade one symbol at leverage 40–100 with barely enough margin, on the side
+ *   the mark has room to move against, then the mark moves until they are liquidatable;
+ * - every mark tick goes through tick(): when it would liquidate someone, the book must hold what
+ *   the full liquidations take within the band (else a liquidity provider quotes first), and the
+ *   insurance fund (funded at the start) covers any shortfall, so no ADL and no partial liquidation
+ *   (victims stay in the first tier) is ever needed — the reference model does not model those;
+ * - settleFunding on every symbol now and then (EDGE_USDT has a negative rate: shorts pay, and an
+ *   interval of 4 h, so the rate is rounded half away from zero), plus refused settlements.
  */
 import type {
   Command, MarginMode, OrderType, PlaceConditional, PlaceOrder, PositionSide, Side, StpMode, TimeInForce, TpslLeg, TriggerDirection, TriggerSource,
@@ -25,6 +35,7 @@ import type { AccountView, BookView, StateView } from '../../src/engine/view.js'
 import type { SymbolSpec } from '../../src/engine/symbol.js';
 import { BTC_USDT, ETH_USDT } from '../../src/engine/demo-symbols.js';
 import { ReferenceModel } from '../reference/model.js';
+import { RS, ceilDiv, readSymbolRules, type SymbolRules } from '../reference/symbol-rules.js';
 
 // ---------------------------------------------------------------------------------------------
 // PRNG
@@ -81,8 +92,8 @@ export const SYMBOLS: readonly SymbolSpec[] = [BTC_USDT, ETH_USDT];
 /**
  * A synthetic third symbol with edge-case parameters, added in every third seed: maxLeverage 10
  * (so the default leverage is 10, not 20), minQty 2, a zero maker fee, a 3% band, a large K
- * (100,000 per contract-tick), a second maintenance tier, and a position limit that ordinary
- * accounts reach.
+ * (100,000 per contract-tick), a second maintenance tier, a position limit that ordinary
+ * accounts reach, and a negative funding rate.
  */
 export const EDGE_USDT: SymbolSpec = {
   symbol: 'edge_usdt',
@@ -105,6 +116,8 @@ export const EDGE_USDT: SymbolSpec = {
   priceBandRate: '0.03',
   maxPriceTicks: 1_000_000,
   maxPositionQty: 20_000,
+  // Funding with a negative rate (shorts pay longs) over a 4-hour interval: F = round(−0.00012345 × 4/8) = −0.00006173.
+  pricing: { interestRate: '-0.00012345', fundingIntervalMinutes: 240 },
 };
 
 /** Fixed centre price (ticks) the mark walks around: 60,000.0 USDT and 3,000.00 USDT. */
@@ -117,6 +130,10 @@ const UNIT = 100_000_000n; // 1 USDT in amount units
 const CONDITIONAL_RATE = 0.1;
 /** Largest position of the stress account (see stress()). */
 const STRESS_MAX = 6;
+/** Victims per seed (see victim()); each is liquidated, refunded and liquidated again. */
+const VICTIMS = 2;
+/** The insurance fund deposited at the start: covers any shortfall of the victims' liquidations. */
+const INSURANCE = 1_000_000n * UNIT;
 
 export interface Scenario {
   seed: number;
@@ -153,9 +170,10 @@ export function generateCommands(seed: number, count: number): { scenario: Scena
 
 /**
  * rich / poor: ordinary traders (poor ones run out of margin); whale: maximum-size orders up to the
- * position limit; stress: see CommandGenerator.stress().
+ * position limit; stress: see CommandGenerator.stress(); victim: see victim(); provider: a rich
+ * account (leverage 5) that quotes the liquidity a liquidation needs (see tick()).
  */
-type Profile = 'rich' | 'poor' | 'whale' | 'stress';
+type Profile = 'rich' | 'poor' | 'whale' | 'stress' | 'victim' | 'provider';
 /** A scripted step, built when it is due so that it sees the state of that moment. */
 type Step = (view: StateView) => Command | null;
 
@@ -175,6 +193,9 @@ export class CommandGenerator {
   private readonly script: Step[] = [];
   /** Mark walk state per symbol; null until the symbol's mark is first set. */
   private readonly marks = new Map<string, number | null>();
+  /** The one symbol each victim trades, and its leverage there. */
+  private readonly victims = new Map<number, { symbol: string; leverage: number }>();
+  private readonly rules: Map<string, SymbolRules>;
   private emitted = 0;
 
   constructor(scenario: Scenario) {
@@ -183,12 +204,16 @@ export class CommandGenerator {
     this.condRng = new Rng(scenario.seed ^ 0x2c1b3c6d);
     this.model = new ReferenceModel({ symbols: this.scenario.symbols, ...scenario.engineOptions });
     this.view = this.model.view();
+    this.rules = new Map(this.scenario.symbols.map((s) => [s.symbol, readSymbolRules(s)]));
     for (const s of this.scenario.symbols) this.marks.set(s.symbol, null);
     // Setup: accounts, money, leverage (never trade at the default 20), some hedge / isolated accounts.
     for (let i = 1; i <= scenario.accounts; i++) {
       const profile: Profile = i === 1 ? 'whale' : i === 2 ? 'stress' : this.rng.chance(0.25) ? 'poor' : 'rich';
       this.queueNewAccount(profile);
     }
+    this.queueNewAccount('provider');
+    this.script.push(() => ({ type: 'depositInsurance', time: 0, asset: 'USDT', amount: INSURANCE }));
+    for (let i = 0; i < VICTIMS; i++) this.queueVictim();
   }
 
   next(): Command {
@@ -223,6 +248,11 @@ export class CommandGenerator {
     this.script.push(() => ({ type: 'createAccount', time: 0 }));
     const amount = profile === 'whale' ? 200_000_000n * UNIT : profile === 'poor' ? BigInt(this.rng.int(200, 900)) * UNIT : BigInt(this.rng.int(50_000, 300_000)) * UNIT;
     if (profile === 'stress') return; // keeps the defaults (leverage 20, cross, one-way); funds itself
+    if (profile === 'provider') {
+      this.script.push(() => ({ type: 'deposit', time: 0, accountId: id, asset: 'USDT', amount: 100_000_000n * UNIT }));
+      for (const s of this.scenario.symbols) this.script.push(() => ({ type: 'setLeverage', time: 0, accountId: id, symbol: s.symbol, leverage: 5 }));
+      return;
+    }
     this.script.push(() => ({ type: 'deposit', time: 0, accountId: id, asset: 'USDT', amount }));
     for (const s of this.scenario.symbols) {
       const leverage = profile === 'whale' ? 5 : profile === 'poor' ? this.rng.int(1, 3) : this.rng.int(1, 5);
@@ -232,13 +262,29 @@ export class CommandGenerator {
     if (this.rng.chance(0.3)) this.script.push(() => ({ type: 'setPositionMode', time: 0, accountId: id, positionMode: 'HEDGE' }));
   }
 
+  /**
+   * A victim: one symbol (btc or eth) at leverage 40–100, cross or isolated, one-way or hedge. It
+   * trades only through victim(), never in the random mix.
+   */
+  private queueVictim(): void {
+    const id = this.view.nextAccountId + this.pendingAccounts();
+    this.profiles.set(id, 'victim');
+    const symbol = this.rng.pick(['btc_usdt', 'eth_usdt'] as const);
+    const leverage = symbol === 'btc_usdt' ? this.rng.int(50, 100) : this.rng.int(40, 75);
+    this.victims.set(id, { symbol, leverage });
+    this.script.push(() => ({ type: 'createAccount', time: 0 }));
+    this.script.push(() => ({ type: 'setLeverage', time: 0, accountId: id, symbol, leverage }));
+    if (this.rng.chance(0.4)) this.script.push(() => ({ type: 'setMarginMode', time: 0, accountId: id, symbol, marginMode: 'ISOLATED' }));
+    if (this.rng.chance(0.3)) this.script.push(() => ({ type: 'setPositionMode', time: 0, accountId: id, positionMode: 'HEDGE' }));
+  }
+
   private pendingAccounts(): number {
     return [...this.profiles.keys()].filter((id) => id >= this.view.nextAccountId).length;
   }
 
-  /** Accounts allowed to trade: leverage explicitly set to ≤ 5 on both symbols. */
+  /** Accounts allowed to trade: leverage explicitly set to ≤ 5 on both symbols (never a victim or the provider). */
   private traders(): AccountView[] {
-    return this.view.accounts.filter((a) => this.scenario.symbols.every((s) => {
+    return this.view.accounts.filter((a) => !['victim', 'provider'].includes(this.profiles.get(a.accountId)!) && this.scenario.symbols.every((s) => {
       const setting = a.settings.find((x) => x.symbol === s.symbol);
       return setting !== undefined && setting.leverage <= 5;
     }));
@@ -263,7 +309,7 @@ export class CommandGenerator {
       place: 46, close: 6, stress: 12, flip: 3, selfCross: 3, postOnly: 3, fok: 3,
       cancel: 9, cancelAll: 1.5, amend: 8, mark: 7,
       deposit: 1.5, withdraw: 2, leverage: 2, marginMode: 1.5, positionMode: 1, flatten: 0.8, isolated: 3,
-      unknown: 0.8, newAccount: 0.2, whale: 4, squeeze: 3, feeBurn: 1.5,
+      unknown: 0.8, newAccount: 0.2, whale: 4, squeeze: 3, feeBurn: 1.5, victim: 4, funding: 1.2,
     });
     switch (kind) {
       case 'place': return this.placeRandom();
@@ -288,6 +334,8 @@ export class CommandGenerator {
       case 'squeeze': return this.squeeze();
       case 'stress': return this.stress();
       case 'feeBurn': return this.feeBurn();
+      case 'victim': return this.victim();
+      case 'funding': return this.funding();
       case 'newAccount':
         this.queueNewAccount(this.rng.chance(0.3) ? 'poor' : 'rich');
         return null;
@@ -677,7 +725,7 @@ export class CommandGenerator {
     const skipWhale = this.rng.chance(0.85);
     return this.view.accounts.filter((acc) => {
       const profile = this.profiles.get(acc.accountId);
-      return profile !== 'stress' && !(skipWhale && profile === 'whale');
+      return profile !== 'stress' && profile !== 'provider' && !(skipWhale && profile === 'whale');
     }).flatMap((acc) => acc.orders.map((o) => ({ acc, o })));
   }
 
@@ -755,8 +803,157 @@ export class CommandGenerator {
     // needs the corridor), which makes big realized losses for the stress account possible.
     const step = Math.round(centre * 0.003 * (this.rng.next() * 2 - 1));
     const next = this.rng.chance(0.12) ? this.rng.int(lo, hi) : Math.min(hi, Math.max(lo, current + step));
-    this.marks.set(symbol, next);
-    return { type: 'setMarkPrice', time: 0, symbol, price: next };
+    return this.tick(symbol, next);
+  }
+
+  /** The symbol's price band around `reference` (rules: Formulas, price band). */
+  private bandAround(symbol: string, reference: number): { low: number; high: number } {
+    const b = this.rules.get(symbol)!.priceBandRate;
+    const ref = BigInt(reference);
+    return { high: Number((ref * (RS + b)) / RS), low: Math.max(1, Number(ceilDiv(ref * (RS - b), RS))) };
+  }
+
+  /** Remaining contracts on one side of the book within the band around `mark`. */
+  private depthInBand(symbol: string, side: Side, mark: number): number {
+    const band = this.bandAround(symbol, mark);
+    const remaining = new Map(this.view.accounts.flatMap((a) => a.orders.map((o) => [o.orderId, o.qty - o.executedQty] as const)));
+    const levels = side === 'BUY' ? this.book(symbol).bids : this.book(symbol).asks;
+    let depth = 0;
+    for (const level of levels) {
+      if (side === 'BUY' ? level.price < band.low : level.price > band.high) break;
+      for (const id of level.orderIds) depth += remaining.get(id) ?? 0;
+    }
+    return depth;
+  }
+
+  /**
+   * Every mark tick goes through here. If it would liquidate someone, the book must hold within the
+   * band what the full liquidations take (longs sell into bids, shorts buy from asks); if it does
+   * not, the liquidity provider quotes first and the tick waits for a later turn. The insurance fund
+   * covers any shortfall, so no liquidation here ever needs ADL.
+   */
+  private tick(symbol: string, price: number): Command | null {
+    const doomed = this.model.liquidatableAt(symbol, price);
+    for (const long of [true, false]) {
+      const need = doomed.filter((d) => (d.qty > 0) === long).reduce((sum, d) => sum + abs(d.qty), 0);
+      if (need === 0) continue;
+      const side: Side = long ? 'BUY' : 'SELL';
+      const depth = this.depthInBand(symbol, side, price);
+      if (depth < need) return this.providerQuote(symbol, side, need - depth + this.rng.int(0, 10), price);
+    }
+    this.marks.set(symbol, price);
+    return { type: 'setMarkPrice', time: 0, symbol, price };
+  }
+
+  /** A resting quote of the provider on `side`, inside the band around the coming mark and not crossing. */
+  private providerQuote(symbol: string, side: Side, qty: number, coming: number): Command | null {
+    const provider = this.view.accounts.find((a) => this.profiles.get(a.accountId) === 'provider');
+    if (!provider) return null;
+    const b = this.book(symbol);
+    const grid = GRID[symbol]!;
+    const bandComing = this.bandAround(symbol, coming);
+    const reference = b.markPrice ?? b.lastPrice;
+    const bandNow = reference === null ? null : this.bandAround(symbol, reference);
+    let price = this.clampAbsolute(symbol, Math.round(coming / grid) * grid);
+    if (side === 'BUY') {
+      if (b.asks[0]) price = Math.min(price, b.asks[0].price - 1);
+      if (bandNow) price = Math.min(price, bandNow.high);
+      if (price < bandComing.low) return null;
+    } else {
+      if (b.bids[0]) price = Math.max(price, b.bids[0].price + 1);
+      if (bandNow) price = Math.max(price, bandNow.low);
+      if (price > bandComing.high) return null;
+    }
+    return this.order(provider, symbol, { side, price, qty, timeInForce: 'GTC', positionSide: 'BOTH', reduceOnly: false, clientOrderId: undefined, stpMode: undefined });
+  }
+
+  /**
+   * A victim's next step: fund exactly the margin a market order freezes (plus a sliver), open on
+   * the side the mark has room to move against (long when the mark is at or above the centre), and
+   * once it holds a position, move the mark (through tick()) just past where it is liquidatable.
+   * After its liquidation it starts again.
+   */
+  private victim(): Command | null {
+    const ids = [...this.victims.keys()].filter((id) => id < this.view.nextAccountId);
+    if (ids.length === 0) return null;
+    const id = this.rng.pick(ids);
+    const { symbol, leverage } = this.victims.get(id)!;
+    const acc = this.view.accounts.find((a) => a.accountId === id)!;
+    const b = this.book(symbol);
+    const mark = b.markPrice;
+    if (mark === null) return null;
+    const held = acc.positions.find((p) => p.symbol === symbol && p.qty !== 0);
+    if (held) {
+      // Now and then a resting closing order first (it needs no margin): the liquidation cancels it.
+      if (acc.orders.length === 0 && this.rng.chance(0.35)) {
+        const long = held.qty > 0;
+        return this.order(acc, symbol, {
+          side: long ? 'SELL' : 'BUY', positionSide: held.positionSide, qty: this.rng.int(1, abs(held.qty)), timeInForce: 'GTC',
+          price: this.clampAbsolute(symbol, mark + (long ? 1 : -1) * this.rng.int(5, 20) * GRID[symbol]!),
+          reduceOnly: held.positionSide === 'BOTH', clientOrderId: undefined, stpMode: undefined,
+        });
+      }
+      return this.liquidationTick(id, symbol, held.qty > 0);
+    }
+    const side: Side = mark >= CENTRE[symbol]! ? 'BUY' : 'SELL';
+    const qty = this.rng.int(1, 12);
+    const band = this.bandAround(symbol, mark);
+    if (this.depthInBand(symbol, side === 'BUY' ? 'SELL' : 'BUY', mark) < qty) {
+      return this.providerQuote(symbol, side === 'BUY' ? 'SELL' : 'BUY', qty + this.rng.int(0, 10), mark);
+    }
+    // placeOrder rule 7: a market order freezes margin at its band price (a sell: at least the best bid).
+    const rules = this.rules.get(symbol)!;
+    const freeze = BigInt(side === 'BUY' ? band.high : Math.max(band.low, b.bids[0]?.price ?? 0));
+    const perContract = ceilDiv(freeze * rules.k, BigInt(leverage)) + ceilDiv(freeze * rules.k * rules.takerFeeRate, RS);
+    const need = BigInt(qty) * perContract;
+    const available = this.usdt(acc);
+    if (available < need) {
+      return { type: 'deposit', time: 0, accountId: id, asset: 'USDT', amount: need - available + BigInt(this.rng.int(0, 20)) * (UNIT / 100n) };
+    }
+    return this.order(acc, symbol, {
+      side, qty, orderType: 'MARKET', timeInForce: 'IOC', price: 0, reduceOnly: false, clientOrderId: undefined, stpMode: undefined,
+      positionSide: acc.positionMode === 'HEDGE' ? (side === 'BUY' ? 'LONG' : 'SHORT') : 'BOTH',
+    });
+  }
+
+  /**
+   * The first grid step from the mark, against the victim's position and inside the corridor, at
+   * which it is liquidatable (liquidatability only grows with the adverse move: binary search),
+   * and sometimes a little further.
+   */
+  private liquidationTick(id: number, symbol: string, long: boolean): Command | null {
+    const mark = this.book(symbol).markPrice!;
+    const grid = GRID[symbol]!;
+    const centre = CENTRE[symbol]!;
+    const lo = Math.ceil(centre * (1 - WALK));
+    const hi = Math.floor(centre * (1 + WALK));
+    const dir = long ? -1 : 1;
+    const at = (steps: number): number => mark + dir * steps * grid;
+    const liquidates = (steps: number): boolean => this.model.liquidatableAt(symbol, at(steps)).some((d) => d.accountId === id);
+    let top = Math.floor((long ? mark - lo : hi - mark) / grid);
+    if (top < 0 || !liquidates(top)) return null;
+    let bottom = 0;
+    while (top - bottom > 1) {
+      const mid = (top + bottom) >> 1;
+      if (liquidates(mid)) top = mid;
+      else bottom = mid;
+    }
+    const price = Math.min(hi, Math.max(lo, at(top + this.rng.int(0, 2))));
+    return this.tick(symbol, price);
+  }
+
+  /** Funding settlements on every symbol, and refused ones (a time already settled, in the future, an unknown symbol). */
+  private funding(): Command | null {
+    const symbol = this.rng.pick(this.scenario.symbols).symbol;
+    const last = this.view.pricing.find((p) => p.symbol === symbol)?.lastFundingTime ?? null;
+    switch (this.rng.weighted({ now: 80, explicit: 8, settled: 5, future: 4, unknown: 3 })) {
+      case 'now': return { type: 'settleFunding', time: 0, symbol };
+      case 'explicit': return { type: 'settleFunding', time: 0, symbol, fundingTime: this.time };
+      case 'settled': return last === null ? null : { type: 'settleFunding', time: 0, symbol, fundingTime: last };
+      case 'future': return { type: 'settleFunding', time: 0, symbol, fundingTime: this.time + 3_600_000 };
+      case 'unknown': return { type: 'settleFunding', time: 0, symbol: 'doge_usdt' };
+    }
+    return null;
   }
 
   private usdt(acc: AccountView): bigint {

@@ -4,7 +4,8 @@
  */
 import type { Command, CommandResult, EngineEvent } from '../../src/engine/types.js';
 import type { StateView } from '../../src/engine/view.js';
-import { buildSymbolConfig, type SymbolSpec } from '../../src/engine/symbol.js';
+import type { SymbolSpec } from '../../src/engine/symbol.js';
+import { readSymbolRules } from '../reference/symbol-rules.js';
 
 // ---------------------------------------------------------------------------------------------
 // Formatting and diff
@@ -73,19 +74,28 @@ export function describeDifference(d: Difference, actualRoot: unknown, expectedR
 // ---------------------------------------------------------------------------------------------
 // View invariants (rules: Invariants), computed from the view alone
 
-export function viewInvariantViolations(view: StateView, symbols: readonly SymbolSpec[]): string[] {
+/**
+ * `mayBeNegative` names the wallets (`accountId|asset`) whose available balance may be negative after
+ * this command: funding never cancels orders (rules: Funding settlement), so a payment can leave a
+ * wallet below zero until its owner or the liquidation engine acts; every other command keeps
+ * available ≥ 0 (reallocation step 2) unless it was negative already.
+ */
+export function viewInvariantViolations(view: StateView, symbols: readonly SymbolSpec[], mayBeNegative: (key: string) => boolean = () => false): string[] {
   const problems: string[] = [];
-  const configs = new Map(symbols.map((s) => [s.symbol, buildSymbolConfig(s)]));
+  const configs = new Map(symbols.map((s) => [s.symbol, readSymbolRules(s)]));
   // Money: Σ W + fees − Σ K × signed entryCost = deposits − withdrawals, per asset.
   const lhs = new Map<string, bigint>();
   const add = (asset: string, amount: bigint): void => { lhs.set(asset, (lhs.get(asset) ?? 0n) + amount); };
   for (const f of view.fees) add(f.asset, f.amount);
-  for (const f of view.risk.insuranceFund) add(f.asset, f.amount);
+  for (const f of view.risk.insuranceFund) {
+    add(f.asset, f.amount);
+    if (f.amount < 0n) problems.push(`insurance fund ${f.asset} is negative: ${f.amount}`);
+  }
   const netQty = new Map<string, number>();
   for (const acc of view.accounts) {
     for (const w of acc.wallets) {
       add(w.asset, w.walletBalance);
-      if (w.availableBalance < 0n) problems.push(`account ${acc.accountId} ${w.asset}: negative availableBalance ${w.availableBalance}`);
+      if (w.availableBalance < 0n && !mayBeNegative(`${acc.accountId}|${w.asset}`)) problems.push(`account ${acc.accountId} ${w.asset}: negative availableBalance ${w.availableBalance}`);
       const parts = w.walletBalance - w.isolatedMargin - w.crossedMargin - w.openOrderMarginFrozen;
       if (parts !== w.availableBalance) problems.push(`account ${acc.accountId} ${w.asset}: availableBalance ${w.availableBalance} ≠ W − margins − frozen = ${parts}`);
     }
@@ -93,7 +103,7 @@ export function viewInvariantViolations(view: StateView, symbols: readonly Symbo
       const cfg = configs.get(p.symbol)!;
       const signed = p.qty > 0 ? p.entryCost : p.qty < 0 ? -p.entryCost : 0n;
       if (p.qty === 0 && p.entryCost !== 0n) problems.push(`account ${acc.accountId} ${p.symbol} ${p.positionSide}: flat with entryCost ${p.entryCost}`);
-      add(cfg.settleAsset, -cfg.valuePerTickContract * signed);
+      add(cfg.settleAsset, -cfg.k * signed);
       netQty.set(p.symbol, (netQty.get(p.symbol) ?? 0) + p.qty);
       if (Math.abs(p.qty) > cfg.spec.maxPositionQty) problems.push(`account ${acc.accountId} ${p.symbol}: |qty| ${p.qty} above maxPositionQty`);
     }
@@ -171,6 +181,8 @@ export class Coverage {
       this.inc(`command setPositionTpsl ${cmd.mode} ${legs.join('+')}: ${outcome}`);
     }
     if (cmd.type === 'amendOrder' && events.some((e) => e.type === 'trade')) this.inc('amendment took liquidity');
+    if (cmd.type === 'settleFunding' && events.some((e) => e.type === 'funding')) this.inc('funding settlement that moved money');
+    if (cmd.type === 'setMarkPrice' && events.some((e) => e.type === 'notice' && e.notice === 'LIQUIDATION')) this.inc('mark tick that liquidated');
     if (cmd.type === 'placeOrder' && cmd.stpMode !== undefined && events.some((e) => e.type === 'order' && e.order.reason === 'SELF_TRADE_PREVENTION')) {
       this.inc(`self-trade prevention under ${cmd.stpMode}`);
     }
@@ -204,6 +216,21 @@ export class Coverage {
         case 'balance':
           this.inc(`balance event ${e.reason}`);
           break;
+        case 'notice':
+          this.inc(`notice ${e.notice}`);
+          if (e.notice === 'LIQUIDATION') {
+            this.inc('liquidation');
+            this.inc(`liquidation: ${e.position.marginMode}`);
+            this.inc(`liquidation: ${e.position.positionSide === 'BOTH' ? 'one-way' : 'hedge'}`);
+            this.inc(`liquidation: ${e.direction}`);
+          }
+          break;
+        case 'funding': {
+          const way = e.fundingFee > 0n ? 'received' : 'paid';
+          this.inc(`funding: ${way}`);
+          this.inc(`funding: a ${e.qty > 0 ? 'long' : 'short'} ${way}`);
+          break;
+        }
         case 'config':
           this.inc(`config event ${e.reason}`);
           break;
@@ -212,7 +239,10 @@ export class Coverage {
           this.inc(`conditional ${e.change} ${c.kind}${c.tpslMode !== null ? ` ${c.tpslMode}` : ''}${c.reason !== 'NONE' ? ` ${c.reason}` : ''}`);
           // The headline outcomes (the rules' "Firing" and "the trigger pass").
           if (e.change === 'TRIGGERED') this.inc('conditional: fired (TRIGGERED, order placed)');
-          if (e.change === 'REJECTED') this.inc('conditional: rejected at trigger');
+          if (e.change === 'REJECTED') {
+            this.inc('conditional: rejected at trigger');
+            this.inc(`conditional: rejected at trigger, ${c.reason}`);
+          }
           if (e.change === 'CANCELED' && c.reason === 'OCO_PARTNER_FIRED') {
             this.inc(c.kind === 'STOP_LOSS' ? 'conditional: a take-profit cancelled its stop-loss (OCO)' : 'conditional: a stop-loss cancelled its take-profit (OCO)');
           }
@@ -232,6 +262,10 @@ export class Coverage {
 
   note(key: string): void {
     this.inc(key);
+  }
+
+  count(key: string): number {
+    return this.counts.get(key) ?? 0;
   }
 
   format(title: string): string {

@@ -1,34 +1,54 @@
 /**
- * A deliberately simple reference model of the engine, written from docs/engine-rules.md alone.
+ * A deliberately simple reference model of the engine, written from docs/engine-rules.md and
+ * ../shared/spec/risk.md alone. It imports the engine's types and its decimal-string parser, never
+ * its computations.
+ *
+ * What it computes itself (its own arithmetic: here and in symbol-rules.ts):
+ * - contract math: K, fees (maker, taker, BNB fee burn), the price band, perContract and frozen
+ *   margin, cross and isolated margin, PnL of a close, unrealized PnL at the mark;
+ * - risk: the tiers' maintenance amounts (cum recurrence), maintenance margin, tier and risk level
+ *   of an exposure, max leverage (placeOrder 5b, amendOrder, setLeverage), margin ratio, equity of a
+ *   risk unit, when a unit is liquidatable, the bankruptcy price in ticks;
+ * - funding: the rate of a settlement without premium samples (interest, clamp, interval scaling,
+ *   cap), each position's fee (payers rounded up, receivers by largest remainder), isolated margin
+ *   moving with it;
+ * - liquidation on a mark tick: which units, in which order, the cancels, the full liquidation of a
+ *   first-tier leg through the book within the band as far as the insurance fund covers the
+ *   shortfall, the clearance between the wallet and the fund;
+ * - orders, matching, allocation, reallocation, conditional orders and their trigger pass.
+ * Not modelled (apply() throws, so a stream that needs them fails loudly): tiered partial
+ * liquidation, ADL, index prices and premium samples, auto-deposit and risk-limit commands. Warning
+ * flags are engine-internal and left out of the comparison.
  *
  * It optimises for being obviously right, not for speed:
  * - the only stored money facts are wallet balances, position quantity / entry cost / isolated
- *   margin and the fee and deposit accounts; every total (allocation, frozen margin, cross margin,
- *   wallet sums, available balance) is recomputed from scratch whenever it is needed;
+ *   margin / funding total and the fee, insurance and deposit accounts; every total (allocation,
+ *   frozen margin, cross margin, wallet sums, available balance, unit equity) is recomputed from
+ *   scratch whenever it is needed;
  * - the book is not a data structure: it is "the resting live orders of a symbol", filtered and
  *   sorted by price then priority whenever someone looks at it.
- *
  * - conditional orders wait in a plain list per account; the trigger pass scans it at every price
  *   (no heaps), in the rules' order.
  *
  * It does not produce events, except the conditional-order events (change and snapshot, without seq:
- * conditionalEvents()); the property test compares its results, its view() and those events with the
- * engine's after every command. Section names in comments ("placeOrder check 4", "Reallocation step
+ * conditionalEvents()), the legs a command liquidated (liquidations()) and each position's funding fee
+ * (fundingFees()); the property test compares its results, its view() and those with the engine's
+ * after every command. Section names in comments ("placeOrder check 4", "Reallocation step
  * 2", "the trigger pass, step 4", …) refer to the rules page. Where the rules leave a detail open
  * (when an event's snapshot is taken, the order of events within a step), the comment says the model
- * does what the engine does; ModelOptions.engineDeviations lists the one known engine deviation it
- * can follow on request.
+ * does what the engine does; ModelOptions.engineDeviations holds an older reading of the rules the
+ * model can follow on request.
  */
 import type {
   AdjustIsolatedMargin, AmendConditional, AmendOrder, AttachTpsl, CancelAll, CancelAllConditionals, CancelConditional, CancelOrder, Command,
   CommandResult, ConditionalEvent, ConditionalKind, ConditionalReason, ConditionalSnapshot, ConditionalState, Deposit, ErrorCode,
   MarginMode, OrderReason, OrderSnapshot, OrderState, OrderType, PlaceConditional, PlaceOrder, PositionMode, PositionSide,
-  PositionSnapshot, SetAssetPrice, SetFeeBurn, SetLeverage, SetMarginMode, SetMarkPrice, SetPositionMode, SetPositionTpsl, Side, StpMode,
+  PositionSnapshot, SetAssetPrice, SetFeeBurn, SetLeverage, SetMarginMode, SetMarkPrice, SetPositionMode, SettleFunding, SetPositionTpsl, Side, StpMode,
   TimeInForce, TpslChange, TpslLeg, TpslMode, TriggerDirection, TriggerSource, Withdraw, DepositInsurance,
 } from '../../src/engine/types.js';
 import type { AccountView, BookView, StateView, WalletView } from '../../src/engine/view.js';
-import { RATE_SCALE, ceilDiv, floorDiv } from '../../src/engine/fixed.js';
-import { buildSymbolConfig, maintenanceMargin, type SymbolConfig, type SymbolSpec, type Tier } from '../../src/engine/symbol.js';
+import type { SymbolSpec } from '../../src/engine/symbol.js';
+import { RS, ceilDiv, floorDiv, maintenanceOf, readSymbolRules, tierIndexOf, type SymbolRules } from './symbol-rules.js';
 
 export interface ModelOptions {
   symbols: readonly SymbolSpec[];
@@ -52,13 +72,16 @@ export interface ModelOptions {
 // Stored state: only the facts that cannot be derived.
 
 interface MSymbol {
-  cfg: SymbolConfig;
+  cfg: SymbolRules;
   /** K: amount units per contract per tick. */
   k: bigint;
   mark: number | null;
   last: number | null;
   /** +1 for every command after which some price level's total differs from before it. */
   bookUpdateId: number;
+  /** The last funding settlement's rate and time (rules: Prices, Funding settlement). */
+  lastFundingRate: bigint;
+  lastFundingTime: number | null;
 }
 
 interface MOrder {
@@ -98,6 +121,8 @@ interface MOrder {
   attach: AttachTpsl | null;
   /** Set at that fill: the PARTIAL legs created (they grow with later fills). */
   attachedLegs: number[] | null;
+  /** A liquidation order: it pays no fee (rules: Liquidation). */
+  feeFree: boolean;
 }
 
 /**
@@ -158,6 +183,15 @@ export interface ModelConditionalEvent {
   conditional: ConditionalSnapshot;
 }
 
+/** A leg taken over by a full liquidation (the LIQUIDATION notice). */
+export interface ModelLiquidation {
+  accountId: number;
+  symbol: string;
+  positionSide: PositionSide;
+  /** Contracts at the start of the full liquidation. */
+  qty: number;
+}
+
 interface MPosition {
   symbol: string;
   positionSide: PositionSide;
@@ -169,8 +203,18 @@ interface MPosition {
   realizedPnlCurrent: bigint;
   feesTotal: bigint;
   feesCurrent: bigint;
+  /** Funding received (+) or paid (−) since the position last opened from zero. */
+  fundingTotal: bigint;
   openTime: number;
   updateTime: number;
+}
+
+/** A risk unit: an open isolated position, or an account's open cross positions settled in one asset. */
+interface RiskUnit {
+  acc: MAccount;
+  asset: string;
+  /** The isolated position; null for the cross unit. */
+  pos: MPosition | null;
 }
 
 interface MAccount {
@@ -190,7 +234,6 @@ interface MAccount {
   conditionals: MConditional[];
 }
 
-const RS = RATE_SCALE;
 const CLIENT_ORDER_ID_RE = /^[A-Za-z0-9_.:/-]{1,40}$/;
 const SIDE_ORDER: Record<PositionSide, number> = { BOTH: 0, LONG: 1, SHORT: 2 };
 
@@ -228,6 +271,10 @@ export class ReferenceModel {
   private filledPositions: { acc: MAccount; pos: MPosition }[] = [];
   /** The conditional events of the current command, in order. */
   private conditionalEventLog: ModelConditionalEvent[] = [];
+  /** The legs the current command liquidated, in order (contracts at the start of the full liquidation). */
+  private liquidationLog: ModelLiquidation[] = [];
+  /** The current command's funding settlement: the non-zero fee of each position. */
+  private fundingSettled: { symbol: string; fees: { accountId: number; positionSide: PositionSide; fee: bigint }[] }[] = [];
   /** Events held back while legs are linked (see linkedEvents). */
   private heldEvents: { c: MConditional; change: ConditionalEvent['change'] }[] | null = null;
   private time = 0;
@@ -241,13 +288,23 @@ export class ReferenceModel {
 
   constructor(options: ModelOptions) {
     for (const spec of options.symbols) {
-      const cfg = buildSymbolConfig(spec);
-      this.symbols.set(cfg.symbol, { cfg, k: cfg.valuePerTickContract, mark: null, last: null, bookUpdateId: 0 });
+      const cfg = readSymbolRules(spec);
+      this.symbols.set(cfg.symbol, { cfg, k: cfg.k, mark: null, last: null, bookUpdateId: 0, lastFundingRate: 0n, lastFundingTime: null });
     }
     this.maxOpenOrders = options.maxOpenOrdersPerAccount ?? 200;
     this.clientOrderIdWindow = options.clientOrderIdWindow ?? 1000;
     this.maxConditionals = options.maxConditionalOrdersPerAccount ?? 200;
     this.legsFollowEveryTrade = options.engineDeviations?.legsFollowEveryTrade ?? true;
+  }
+
+  /** The legs the last command liquidated, in the order the rules liquidate them. */
+  liquidations(): ModelLiquidation[] {
+    return clone(this.liquidationLog);
+  }
+
+  /** The last command's funding fees per position (signed: + received), positions with a zero fee left out. */
+  fundingFees(): { accountId: number; symbol: string; positionSide: PositionSide; fee: bigint }[] {
+    return this.fundingSettled.flatMap((s) => s.fees.map((f) => ({ accountId: f.accountId, symbol: s.symbol, positionSide: f.positionSide, fee: f.fee })));
   }
 
   /** The conditional events of the last command, in the order the rules emit them (seq left out). */
@@ -260,10 +317,13 @@ export class ReferenceModel {
 
   apply(cmd: Command): CommandResult {
     this.cmdSeq += 1;
-    this.time = cmd.time;
+    // Engine time never runs backwards (rules: Accounts and settings).
+    this.time = Math.max(this.time, cmd.time);
     this.trades = [];
     this.filledPositions = [];
     this.conditionalEventLog = [];
+    this.liquidationLog = [];
+    this.fundingSettled = [];
     const before = [...this.symbols.keys()].map((symbol) => this.levelTotals(symbol));
     const result = this.dispatch(cmd);
     // The trigger pass runs after every accepted command (a refused one changed nothing).
@@ -300,13 +360,14 @@ export class ReferenceModel {
       case 'setMarkPrice': return this.setMarkPrice(cmd);
       case 'setFeeBurn': return this.setFeeBurn(cmd);
       case 'setAssetPrice': return this.setAssetPrice(cmd);
-      case 'setIndexPrice': case 'sampleRisk': case 'settleFunding':
-        // Index, samples and funding are not modelled: test/funding checks them on their own.
+      case 'settleFunding': return this.settleFunding(cmd);
+      case 'setIndexPrice': case 'sampleRisk':
+        // Index and samples are not modelled: test/funding checks them on their own.
         throw new Error(`the reference model does not model ${cmd.type}`);
       case 'depositInsurance': return this.depositInsurance(cmd);
       // Risk settings are not generated by the property streams (checked by test/risk instead).
       case 'adjustRiskLimit':
-      case 'setAutoDeposit': return refuse('INVALID_ARGUMENT', `${cmd.type} is not modelled by the reference`);
+      case 'setAutoDeposit': throw new Error(`the reference model does not model ${cmd.type}`);
       case 'placeConditional': return this.placeConditional(cmd);
       case 'amendConditional': return this.amendConditional(cmd);
       case 'cancelConditional': return this.cancelConditional(cmd);
@@ -439,6 +500,272 @@ export class ReferenceModel {
     if (!sym) return refuse('UNKNOWN_SYMBOL', 'unknown symbol');
     if (!isInt(cmd.price) || cmd.price < 1 || cmd.price > sym.cfg.spec.maxPriceTicks) return refuse('INVALID_ARGUMENT', 'bad price');
     sym.mark = cmd.price;
+    // Every tick, changed or not, runs the risk engine's work for the symbol.
+    this.riskTick(sym);
+    return { ok: true, kind: 'done' };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Risk: liquidation on a mark tick (rules: "Risk", "On a mark tick", "Liquidation"). Modelled:
+  // which units are liquidated and in what order, the cancels, the full liquidation of tier-1 legs
+  // through the book within the band, limited by what the insurance fund can pay, and the clearance.
+  // Not modelled (the model throws, so a stream that needs them says so): the tiered partial
+  // liquidation (a leg above the first tier) and ADL (what the book cannot take). Warnings only
+  // set engine-internal flags (left out of the comparison); auto-deposit is never switched on here.
+
+  /** The risk units (rules: Margin balance) of every account holding an open position on `symbol`, in processing order. */
+  private unitsHolding(symbol: string): RiskUnit[] {
+    const units: RiskUnit[] = [];
+    for (const acc of this.accounts) units.push(...this.unitsOf(acc).filter((u) => this.unitPositions(u).some((p) => p.symbol === symbol)));
+    return units;
+  }
+
+  /** An account's units: cross per asset (by asset), then its isolated positions (by symbol, side). */
+  private unitsOf(acc: MAccount): RiskUnit[] {
+    const cross = new Set<string>();
+    const isolated: RiskUnit[] = [];
+    for (const pos of acc.positions) {
+      if (pos.qty === 0) continue;
+      const asset = this.symbols.get(pos.symbol)!.cfg.settleAsset;
+      if (this.setting(acc, pos.symbol).marginMode === 'CROSSED') cross.add(asset);
+      else isolated.push({ acc, asset, pos });
+    }
+    isolated.sort((a, b) => (a.asset !== b.asset ? (a.asset < b.asset ? -1 : 1) : positionOrder(a.pos!, b.pos!)));
+    return [...[...cross].sort().map((asset) => ({ acc, asset, pos: null })), ...isolated];
+  }
+
+  /** The unit's open positions, in notice order (symbol name, then BOTH, LONG, SHORT). */
+  private unitPositions(unit: RiskUnit): MPosition[] {
+    if (unit.pos !== null) return unit.pos.qty !== 0 ? [unit.pos] : [];
+    return unit.acc.positions.filter((p) => p.qty !== 0 && this.setting(unit.acc, p.symbol).marginMode === 'CROSSED'
+      && this.symbols.get(p.symbol)!.cfg.settleAsset === unit.asset).sort(positionOrder);
+  }
+
+  /** Cross wallet: W − isolated margin of the asset. */
+  private crossWallet(acc: MAccount, asset: string): bigint {
+    const w = this.wallet(acc, asset);
+    return w.walletBalance - w.isolatedMargin;
+  }
+
+  /** Equity (isolated: margin + uPnL; cross: cross wallet + Σ uPnL) and maintenance (Σ MM at the marks). */
+  private unitState(unit: RiskUnit): { equity: bigint; maintenance: bigint } {
+    let equity = unit.pos !== null ? unit.pos.isolatedMargin : this.crossWallet(unit.acc, unit.asset);
+    let maintenance = 0n;
+    for (const p of this.unitPositions(unit)) {
+      equity += this.unrealizedPnl(p);
+      maintenance += this.positionMaintenance(p);
+    }
+    return { equity, maintenance };
+  }
+
+  private positionMaintenance(p: MPosition): bigint {
+    const s = this.symbols.get(p.symbol)!;
+    return s.mark === null || p.qty === 0 ? 0n : maintenanceOf(s.cfg.tiers, big(Math.abs(p.qty)) * big(s.mark) * s.k);
+  }
+
+  private liquidatable(unit: RiskUnit): boolean {
+    const { equity, maintenance } = this.unitState(unit);
+    return maintenance > 0n && equity <= maintenance;
+  }
+
+  /** Which accounts would be liquidated if the mark of `symbol` became `price` (for the generator; changes nothing). */
+  liquidatableAt(symbol: string, price: number): { accountId: number; positionSide: PositionSide; qty: number }[] {
+    const sym = this.symbols.get(symbol)!;
+    const saved = sym.mark;
+    sym.mark = price;
+    try {
+      return this.unitsHolding(symbol).filter((u) => this.liquidatable(u))
+        .flatMap((u) => this.unitPositions(u).filter((p) => p.symbol === symbol).map((p) => ({ accountId: u.acc.accountId, positionSide: p.positionSide, qty: p.qty })));
+    } finally {
+      sym.mark = saved;
+    }
+  }
+
+  /**
+   * A tick of `sym`: the units holding it, in order (account id, cross before isolated, asset,
+   * symbol, side), each liquidated if it is liquidatable when its turn comes; units that a
+   * liquidation's fills made liquidatable are examined in the same tick.
+   */
+  private riskTick(sym: MSymbol): void {
+    const same = (a: RiskUnit, b: RiskUnit): boolean => a.acc === b.acc && a.asset === b.asset && a.pos === b.pos;
+    const queue = this.unitsHolding(sym.cfg.symbol);
+    while (queue.length > 0) {
+      const unit = queue.shift()!;
+      if (this.unitPositions(unit).length === 0 || !this.liquidatable(unit)) continue;
+      const touchedFrom = this.filledPositions.length;
+      this.liquidate(unit, sym);
+      const touched = new Set(this.filledPositions.slice(touchedFrom).map((x) => x.acc));
+      for (const acc of touched) {
+        for (const u of this.unitsOf(acc)) {
+          if (same(u, unit) || queue.some((q) => same(q, u)) || !this.liquidatable(u)) continue;
+          queue.push(u);
+        }
+      }
+      queue.sort(unitOrder);
+    }
+  }
+
+  private liquidate(unit: RiskUnit, tickSym: MSymbol): void {
+    const acc = unit.acc;
+    // 1. Cancel orders: isolated — the account's orders on the symbol; cross — on its cross symbols of the asset.
+    const victims = acc.orders.filter((o) => (unit.pos !== null
+      ? o.symbol === unit.pos.symbol
+      : this.setting(acc, o.symbol).marginMode === 'CROSSED' && this.symbols.get(o.symbol)!.cfg.settleAsset === unit.asset))
+      .sort((a, b) => a.priority - b.priority);
+    for (const o of victims) {
+      if (!this.isLive(o)) continue; // an earlier cancel's reallocation ended it
+      this.endOrder(o, o.executedQty > 0 ? 'PARTIALLY_CANCELED' : 'CANCELED', 'LIQUIDATION');
+      this.reallocate(acc, o.symbol, null);
+    }
+    // 2. Per symbol: the tick's first, then the others by name while the unit stays liquidatable.
+    for (let first = true; ; first = false) {
+      const held = this.unitPositions(unit);
+      if (held.length === 0 || (!first && !this.liquidatable(unit))) break;
+      const symbol = held.some((p) => p.symbol === tickSym.cfg.symbol) ? tickSym.cfg.symbol : held[0]!.symbol;
+      const sym = this.symbols.get(symbol)!;
+      const legs = held.filter((p) => p.symbol === symbol);
+      // 3. Partial: only for a leg whose notional at the mark is above the first tier.
+      for (const leg of legs) {
+        if (tierIndexOf(sym.cfg.tiers, big(Math.abs(leg.qty)) * big(sym.mark!) * sym.k) > 0) {
+          throw new Error(`the reference model does not model partial liquidation (account ${acc.accountId} ${symbol} ${leg.positionSide} is above the first tier)`);
+        }
+      }
+      // 4. Full, per leg.
+      const sizes = legs.map((p) => Math.abs(p.qty));
+      for (const leg of legs) this.fullLiquidation(unit, sym, leg);
+      legs.forEach((leg, i) => {
+        if (sizes[i]! > 0) this.liquidationLog.push({ accountId: acc.accountId, symbol, positionSide: leg.positionSide, qty: sizes[i]! });
+      });
+    }
+  }
+
+  /**
+   * The leg is taken over at the bankruptcy price: a liquidation order (no fee) takes what the book
+   * offers within the band while the fund plus the better fills' surplus covers the worse fills'
+   * shortfall; the clearance moves between the wallet and the fund.
+   */
+  private fullLiquidation(unit: RiskUnit, sym: MSymbol, leg: MPosition): void {
+    if (leg.qty === 0) return;
+    const acc = unit.acc;
+    const bankruptcy = this.bankruptcyTick(unit, sym);
+    const selling = leg.qty > 0;
+    const band = this.band(sym)!;
+    const limit = selling ? band.low : band.high;
+    const asset = sym.cfg.settleAsset;
+    // How much the book can take.
+    const want = Math.abs(leg.qty);
+    let net = this.insuranceFund.get(asset) ?? 0n;
+    let filled = 0;
+    let worst = 0;
+    for (const maker of this.bookSide(sym.cfg.symbol, selling ? 'BUY' : 'SELL')) {
+      if (selling ? maker.price < limit : maker.price > limit) break;
+      if (maker.accountId === acc.accountId) break;
+      const per = sym.k * big(selling ? maker.price - bankruptcy : bankruptcy - maker.price);
+      let take = minNum(remaining(maker), want - filled);
+      if (per < 0n) take = minNum(take, Number(net / -per));
+      if (take <= 0) break;
+      net += big(take) * per;
+      filled += take;
+      worst = maker.price;
+      if (filled === want) break;
+    }
+    if (filled > 0) {
+      const order: MOrder = {
+        ...this.newOrder(acc, {
+          type: 'placeOrder', time: this.time, accountId: acc.accountId, symbol: sym.cfg.symbol, side: selling ? 'SELL' : 'BUY',
+          positionSide: leg.positionSide, orderType: 'LIMIT', timeInForce: 'IOC', price: worst, qty: filled, reduceOnly: leg.positionSide === 'BOTH',
+        }, this.nextOrderId++, null),
+        priority: this.nextPriority++, freezePrice: worst, feeFree: true,
+      };
+      acc.orders.push(order);
+      this.takeAndFinish(order, worst);
+      if (order.executedQty !== filled) throw new Error(`model: liquidation order ${order.orderId} filled ${order.executedQty} of ${filled}`);
+      const atBankruptcy = big(filled) * big(bankruptcy);
+      const surplus = sym.k * (selling ? order.cumQuote - atBankruptcy : atBankruptcy - order.cumQuote);
+      acc.wallets.set(asset, (acc.wallets.get(asset) ?? 0n) - surplus);
+      this.insuranceFund.set(asset, (this.insuranceFund.get(asset) ?? 0n) + surplus);
+    }
+    if (leg.qty !== 0) {
+      throw new Error(`the reference model does not model ADL (account ${acc.accountId} ${sym.cfg.symbol} ${leg.positionSide}: ${Math.abs(leg.qty)} contracts the book did not take)`);
+    }
+  }
+
+  /**
+   * The bankruptcy price in ticks (rules: Liquidation price and bankruptcy price): where the unit's
+   * equity is zero, (K Σ σE − E0) / (K Σ σQ) over its legs on the symbol, E0 the isolated margin or
+   * the cross wallet plus the other symbols' uPnL; up for a net long, down for a net short, within
+   * [1, maxPriceTicks]; the mark with no net quantity; 1 / maxPriceTicks when it is not positive.
+   */
+  private bankruptcyTick(unit: RiskUnit, sym: MSymbol): number {
+    let e0 = unit.pos !== null ? unit.pos.isolatedMargin : this.crossWallet(unit.acc, unit.asset);
+    let signedQty = 0n;
+    let signedCost = 0n;
+    for (const p of this.unitPositions(unit)) {
+      if (p.symbol !== sym.cfg.symbol) {
+        e0 += this.unrealizedPnl(p);
+        continue;
+      }
+      signedQty += big(p.qty);
+      signedCost += p.qty > 0 ? p.entryCost : -p.entryCost;
+    }
+    const max = sym.cfg.spec.maxPriceTicks;
+    if (signedQty === 0n) return sym.mark!;
+    const num = sym.k * signedCost - e0;
+    const den = sym.k * signedQty;
+    // The point is positive when num / den > 0.
+    if ((num > 0n) !== (den > 0n) || num === 0n) return signedQty > 0n ? 1 : max;
+    const tick = signedQty > 0n ? ceilDiv(num, den) : floorDiv(num, den);
+    return Number(tick < 1n ? 1n : tick > big(max) ? big(max) : tick);
+  }
+
+  /**
+   * Rules "Funding settlement": the rate with no premium sample (symbol-rules.ts), the mark (else the
+   * last trade price); payers pay their obligation rounded up, the receivers share the payers' total
+   * by largest remainder; an isolated position's margin moves with its fee.
+   */
+  private settleFunding(cmd: SettleFunding): CommandResult {
+    const sym = this.symbols.get(cmd.symbol);
+    if (!sym) return refuse('UNKNOWN_SYMBOL', 'unknown symbol');
+    const fundingTime = cmd.fundingTime ?? this.time;
+    if (!isInt(fundingTime) || fundingTime < 0 || fundingTime > this.time) return refuse('INVALID_ARGUMENT', 'bad funding time');
+    if (sym.lastFundingTime !== null && fundingTime <= sym.lastFundingTime) return refuse('INVALID_ARGUMENT', 'already settled');
+    const rate = sym.cfg.fundingRate;
+    const mark = sym.mark ?? sym.last;
+    // The positions open now, in account id then side order.
+    const open = this.accounts.flatMap((acc) => acc.positions.filter((p) => p.symbol === cmd.symbol && p.qty !== 0)
+      .sort((a, b) => SIDE_ORDER[a.positionSide] - SIDE_ORDER[b.positionSide]).map((pos) => ({ acc, pos })));
+    if (rate !== 0n && mark !== null && open.length > 0) {
+      const obligations = open.map(({ pos }) => big(pos.qty) * big(mark) * sym.k * rate);
+      const fees = obligations.map((o) => (o > 0n ? -ceilDiv(o, RS) : 0n));
+      const total = -fees.reduce((a, b) => a + b, 0n);
+      const claims = obligations.reduce((a, o) => (o < 0n ? a - o : a), 0n);
+      const remainders: { i: number; r: bigint }[] = [];
+      let given = 0n;
+      obligations.forEach((o, i) => {
+        if (o >= 0n) return;
+        fees[i] = floorDiv(total * -o, claims);
+        given += fees[i]!;
+        remainders.push({ i, r: (total * -o) % claims });
+      });
+      // Largest remainder first; on equal remainders the earlier position.
+      remainders.sort((a, b) => (a.r !== b.r ? (a.r > b.r ? -1 : 1) : a.i - b.i));
+      for (let k = 0; given < total; k++, given++) fees[remainders[k]!.i]! += 1n;
+      open.forEach(({ acc, pos }, i) => {
+        const fee = fees[i]!;
+        if (fee === 0n) return;
+        acc.wallets.set(sym.cfg.settleAsset, (acc.wallets.get(sym.cfg.settleAsset) ?? 0n) + fee);
+        if (this.setting(acc, pos.symbol).marginMode === 'ISOLATED') {
+          // A receipt joins the margin; a payment leaves it, the part it cannot cover from the wallet.
+          pos.isolatedMargin += fee >= 0n ? fee : (-fee > pos.isolatedMargin ? -pos.isolatedMargin : fee);
+        }
+        pos.fundingTotal += fee;
+        pos.realizedPnlCurrent += fee;
+        pos.updateTime = this.time;
+      });
+      this.fundingSettled.push({ symbol: cmd.symbol, fees: open.map(({ acc, pos }, i) => ({ accountId: acc.accountId, positionSide: pos.positionSide, fee: fees[i]! })).filter((f) => f.fee !== 0n) });
+    }
+    sym.lastFundingRate = rate;
+    sym.lastFundingTime = fundingTime;
     return { ok: true, kind: 'done' };
   }
 
@@ -603,6 +930,7 @@ export class ReferenceModel {
       conditionalId: origin === null ? null : orderId,
       attach: cmd.attachTpsl ?? null,
       attachedLegs: null,
+      feeFree: false,
     };
   }
 
@@ -652,7 +980,7 @@ export class ReferenceModel {
     // 7. margin, at the worst price the order can fill at now
     const freezePrice = order.side === 'BUY' ? limit : Math.max(limit, bestBid ?? 0);
     const needed = big(open) * this.perContract(acc, sym, freezePrice);
-    if (needed > this.wallet(acc, sym.cfg.settleAsset).availableBalance) return fail('REJECTED', 'INSUFFICIENT_MARGIN');
+    if (open > 0 && needed > this.wallet(acc, sym.cfg.settleAsset).availableBalance) return fail('REJECTED', 'INSUFFICIENT_MARGIN');
 
     // Accepted: the order is live (not yet resting) and takes the next priority.
     order.priority = this.nextPriority++;
@@ -706,7 +1034,7 @@ export class ReferenceModel {
       this.nextTradeId += 1;
       this.trades.push({ symbol: taker.symbol, price: p });
       this.fill(maker, q, p, sym.cfg.makerFeeRate, taker.orderId);
-      this.fill(taker, q, p, sym.cfg.takerFeeRate, taker.orderId);
+      this.fill(taker, q, p, taker.feeFree ? 0n : sym.cfg.takerFeeRate, taker.orderId);
     }
     return false;
   }
@@ -741,6 +1069,7 @@ export class ReferenceModel {
         pos.openTime = this.time;
         pos.realizedPnlCurrent = 0n;
         pos.feesCurrent = 0n;
+        pos.fundingTotal = 0n;
       }
       pos.entryCost += big(o) * big(p);
       if (isolated) pos.isolatedMargin += ceilDiv(big(o) * big(p) * k, leverage);
@@ -1236,6 +1565,9 @@ export class ReferenceModel {
     if (!sym) return refuse('UNKNOWN_SYMBOL', 'unknown symbol');
     const c = this.findConditional(acc, cmd);
     if (!c) return refuse('UNKNOWN_ORDER', 'no such waiting conditional order');
+    if (cmd.triggerPrice === undefined && cmd.triggerSource === undefined && cmd.price === undefined && cmd.qty === undefined && cmd.tpsl === undefined) {
+      return refuse('INVALID_ARGUMENT', 'nothing to amend');
+    }
     if (cmd.triggerPrice !== undefined && (c.kind === 'TRAILING' || !this.validPrice(sym, cmd.triggerPrice))) return refuse('INVALID_ARGUMENT', 'bad trigger price');
     if (cmd.triggerSource !== undefined && !ReferenceModel.SOURCES.includes(cmd.triggerSource)) return refuse('INVALID_ARGUMENT', 'bad trigger source');
     if (cmd.price !== undefined && (c.orderType !== 'LIMIT' || !this.validPrice(sym, cmd.price))) return refuse('INVALID_ARGUMENT', 'bad price');
@@ -1678,13 +2010,6 @@ export class ReferenceModel {
   // Risk (docs/engine-rules.md, "Risk"): tiers as limits, margin ratio. Liquidation and bankruptcy
   // prices are not modelled here; test/risk checks them against the formulas directly.
 
-  /** 0-based tier a notional reaches. */
-  private tierAt(tiers: readonly Tier[], notional: bigint): number {
-    let found = 0;
-    tiers.forEach((t, i) => { if (notional >= t.floor) found = i; });
-    return found;
-  }
-
   /** max(long direction, short direction) × K: entry value plus the open part of the orders, at their freeze price. */
   private exposure(acc: MAccount, symbol: string, positionSide: PositionSide, extra?: { side: Side; open: number; price: number }): bigint {
     const pos = acc.positions.find((p) => p.symbol === symbol && p.positionSide === positionSide);
@@ -1703,7 +2028,7 @@ export class ReferenceModel {
   }
 
   private levelOf(acc: MAccount, symbol: string, positionSide: PositionSide, extra?: { side: Side; open: number; price: number }): number {
-    return this.tierAt(this.symbols.get(symbol)!.cfg.tiers, this.exposure(acc, symbol, positionSide, extra));
+    return tierIndexOf(this.symbols.get(symbol)!.cfg.tiers, this.exposure(acc, symbol, positionSide, extra));
   }
 
   private maxLeverageAt(acc: MAccount, symbol: string, positionSide: PositionSide, extra?: { side: Side; open: number; price: number }): number {
@@ -1713,31 +2038,13 @@ export class ReferenceModel {
   /** Maintenance / equity of what covers the position (isolated: itself; cross: the account's open cross positions in the asset). */
   private marginRatio(acc: MAccount, pos: MPosition): bigint {
     if (pos.qty === 0) return 0n;
-    const sym = this.symbols.get(pos.symbol)!;
-    const asset = sym.cfg.settleAsset;
-    const mmOf = (p: MPosition): bigint => {
-      const s = this.symbols.get(p.symbol)!;
-      return s.mark === null || p.qty === 0 ? 0n : maintenanceMargin(s.cfg.tiers, big(Math.abs(p.qty)) * big(s.mark) * s.k);
-    };
-    let equity: bigint;
-    let mm: bigint;
-    if (this.setting(acc, pos.symbol).marginMode === 'ISOLATED') {
-      equity = pos.isolatedMargin + this.unrealizedPnl(pos);
-      mm = mmOf(pos);
-    } else {
-      const w = this.wallet(acc, asset);
-      equity = w.walletBalance - w.isolatedMargin;
-      mm = 0n;
-      for (const p of acc.positions) {
-        if (p.qty === 0 || this.symbols.get(p.symbol)!.cfg.settleAsset !== asset || this.setting(acc, p.symbol).marginMode !== 'CROSSED') continue;
-        equity += this.unrealizedPnl(p);
-        mm += mmOf(p);
-      }
-    }
+    const asset = this.symbols.get(pos.symbol)!.cfg.settleAsset;
+    const unit: RiskUnit = this.setting(acc, pos.symbol).marginMode === 'ISOLATED' ? { acc, asset, pos } : { acc, asset, pos: null };
+    const { equity, maintenance } = this.unitState(unit);
     const cap = 100n * RS;
-    if (mm === 0n) return 0n;
+    if (maintenance === 0n) return 0n;
     if (equity <= 0n) return cap;
-    const ratio = ceilDiv(mm * RS, equity);
+    const ratio = ceilDiv(maintenance * RS, equity);
     return ratio > cap ? cap : ratio;
   }
 
@@ -1750,7 +2057,7 @@ export class ReferenceModel {
     if (!pos) {
       pos = {
         symbol, positionSide, qty: 0, entryCost: 0n, isolatedMargin: 0n, realizedPnlTotal: 0n, realizedPnlCurrent: 0n,
-        feesTotal: 0n, feesCurrent: 0n, openTime: 0, updateTime: this.time,
+        feesTotal: 0n, feesCurrent: 0n, fundingTotal: 0n, openTime: 0, updateTime: this.time,
       };
       acc.positions.push(pos);
     }
@@ -1817,15 +2124,15 @@ export class ReferenceModel {
       feesCurrent: pos.feesCurrent,
       markPrice: mark ?? 0,
       unrealizedPnl: this.unrealizedPnl(pos),
-      maintenanceMargin: mark === null ? 0n : maintenanceMargin(sym.cfg.tiers, big(Math.abs(pos.qty)) * big(mark) * sym.k),
+      maintenanceMargin: this.positionMaintenance(pos),
       // Risk fields (liquidation and bankruptcy prices are compared by test/risk, not here: null).
       initialMargin: ceilDiv(pos.entryCost * sym.k, big(setting.leverage)),
-      maintenanceMarginRate: sym.cfg.tiers[this.tierAt(sym.cfg.tiers, (mark === null ? pos.entryCost : big(Math.abs(pos.qty)) * big(mark)) * sym.k)]!.mmr,
+      maintenanceMarginRate: sym.cfg.tiers[tierIndexOf(sym.cfg.tiers, (mark === null ? pos.entryCost : big(Math.abs(pos.qty)) * big(mark)) * sym.k)]!.mmr,
       riskLevel: this.levelOf(acc, pos.symbol, pos.positionSide) + 1,
       riskLimit: sym.cfg.tiers[this.levelOf(acc, pos.symbol, pos.positionSide) + 1]?.floor ?? 0n,
       liquidationPrice: null, bankruptcyPrice: null,
       marginRatio: this.marginRatio(acc, pos),
-      adlQuantile: 0n, autoDeposit: false, status: 'NORMAL', fundingTotal: 0n,
+      adlQuantile: 0n, autoDeposit: false, status: 'NORMAL', fundingTotal: pos.fundingTotal,
       // The position's FULL legs.
       takeProfitPrice: this.fullLeg(acc, pos.symbol, pos.positionSide, 'TAKE_PROFIT')?.fixedTrigger ?? null,
       stopLossPrice: this.fullLeg(acc, pos.symbol, pos.positionSide, 'STOP_LOSS')?.fixedTrigger ?? null,
@@ -1848,10 +2155,10 @@ export class ReferenceModel {
       netDeposits: entries(this.netDeposits),
       assetPrices: [...this.assetPrices].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([pair, price]) => ({ pair, price })),
       books: [...this.symbols.keys()].sort().map((s) => this.bookView(s)),
-      // Prices are not modelled: no index, no samples, no settlement.
+      // Index and samples are not modelled (the streams never set an index nor sample); settlements are.
       pricing: [...this.symbols.keys()].sort().map((symbol) => ({
         symbol, indexPrice: null, basisSamples: [], basisSlot: null, premiumSamples: 0, premiumWeightedSum: 0n, premiumSlot: null,
-        lastPremium: null, lastFundingRate: 0n, lastFundingTime: null,
+        lastPremium: null, lastFundingRate: this.symbols.get(symbol)!.lastFundingRate, lastFundingTime: this.symbols.get(symbol)!.lastFundingTime,
       })),
       accounts: this.accounts.map((a) => this.accountView(a)),
       // Warnings are engine-internal episode state (not modelled: the comparison leaves them out);
@@ -1893,6 +2200,19 @@ export class ReferenceModel {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** The order units are examined in within a tick: account id, cross before isolated, asset, symbol, side. */
+function unitOrder(a: RiskUnit, b: RiskUnit): number {
+  if (a.acc.accountId !== b.acc.accountId) return a.acc.accountId - b.acc.accountId;
+  if ((a.pos === null) !== (b.pos === null)) return a.pos === null ? -1 : 1;
+  if (a.asset !== b.asset) return a.asset < b.asset ? -1 : 1;
+  return a.pos !== null && b.pos !== null ? positionOrder(a.pos, b.pos) : 0;
+}
+
+/** Symbol name, then BOTH, LONG, SHORT. */
+function positionOrder(a: MPosition, b: MPosition): number {
+  return a.symbol !== b.symbol ? (a.symbol < b.symbol ? -1 : 1) : SIDE_ORDER[a.positionSide] - SIDE_ORDER[b.positionSide];
+}
 
 function remaining(o: MOrder): number {
   return o.qty - o.executedQty;

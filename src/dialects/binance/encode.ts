@@ -147,10 +147,15 @@ export class BinanceEncoder {
 
   constructor(private readonly symbols: BinanceSymbols, private readonly conditionalOf: ConditionalLookup = () => undefined) {}
 
-  /** The frames for one command's events of one account (in the order the engine emitted them). */
+  /**
+   * The frames for one command's events of one account (in the order the engine emitted them).
+   * Each carries perpstream's `seq` last: the account's last event in the command, the position a
+   * client resumes from (stream.ts).
+   */
   encode(events: readonly EngineEvent[]): readonly string[] {
     if (events.length === 0) return [];
-    return this.frames.get(events[0]!, () => this.build(events).map((e) => JSON.stringify(e)));
+    const seq = events[events.length - 1]!.seq;
+    return this.frames.get(events[0]!, () => this.build(events).map((e) => JSON.stringify({ ...e, seq })));
   }
 
   /** The events as objects (tests read them field by field). */

@@ -95,6 +95,7 @@ export function fromEngine(error: CommandError): BinanceError {
     case 'WOULD_TRIGGER_IMMEDIATELY': return new BinanceError(ERR.ORDER_WOULD_IMMEDIATELY_TRIGGER, 'Order would immediately trigger.');
     case 'TOO_MANY_CONDITIONAL_ORDERS': return new BinanceError(ERR.MAX_STOP_ORDER_EXCEEDED, 'Reach max stop order limit.');
     case 'UNKNOWN_ACCOUNT': return new BinanceError(ERR.REJECTED_MBX_KEY, 'Invalid API-key, IP, or permissions for action.', 401);
+    case 'INJECTED_REJECTION': return new BinanceError(Number(error.exchangeCode), error.message);
     default: return new BinanceError(ERR.INVALID_PARAM, `Invalid data sent for a parameter: ${error.message}`);
   }
 }

@@ -16,6 +16,7 @@ import { binanceRoutes } from './rest.js';
 import { BinanceMarketFeed } from './market-stream.js';
 import { BinanceStreams, isBinanceStreamPath } from './stream.js';
 import { BinanceSymbols } from './symbols.js';
+import { resumeSourcesOf } from '../resume.js';
 import { BINANCE_WS_API_PATH, binanceWsApiHandler } from './ws-api.js';
 
 function timingsOf(context: Pick<StreamContext, 'settings' | 'timers'>) {
@@ -29,11 +30,11 @@ function timingsOf(context: Pick<StreamContext, 'settings' | 'timers'>) {
 
 /** The user-data and market streams over `listenKeys` (shared with the front door, or with other processes). */
 function mountBinanceStreams(context: StreamContext, symbols: BinanceSymbols, listenKeys: ListenKeys): BinanceStreams {
-  const { exchange, limits, connections, router } = context;
+  const { exchange, connections, router } = context;
   const feed = new BinanceMarketFeed(exchange, symbols);
   context.onClose(() => feed.stop());
   const encoder = new BinanceEncoder(symbols, (accountId, id) => exchange.history.finishedConditional(accountId, id));
-  const streams = new BinanceStreams({ exchange, listenKeys, encoder, symbols, feed, limits, connections, ...timingsOf(context) });
+  const streams = new BinanceStreams({ ...resumeSourcesOf(context), listenKeys, encoder, symbols, feed, connections, ...timingsOf(context) });
   context.shareCredentials?.('binance-listen-keys', listenKeys, (key) => streams.closeKey(key));
   router.route(isBinanceStreamPath, streams.handler(), (url) => streams.check(url), { dialect: 'binance', stream: 'user' });
   return streams;

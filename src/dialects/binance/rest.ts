@@ -10,7 +10,7 @@ import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.j
 import type { Credential, CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
-import { verifyApiKey, verifySigned } from './auth.js';
+import { apiKeyOf, verifyApiKey, verifySigned } from './auth.js';
 import { closeListenKey, keepaliveListenKey, startListenKey, unknownListenKey } from './listen-key-calls.js';
 import { BinanceError, ERR } from './errors.js';
 import { tooManyListenKeyRequests } from './listen-key-policy.js';
@@ -89,7 +89,8 @@ const qtyText = (symbol: BinanceSymbol, contracts: number): string => {
  * Binance's `{code, msg}` for a refusal by HTTP status: a malformed request (bad percent-encoding,
  * unparseable body) is -1100 ILLEGAL_CHARS, other request problems -1130 INVALID_PARAM.
  */
-export const binanceErrorShape: ErrorShape = (status, message) => {
+export const binanceErrorShape: ErrorShape = (status, message, code) => {
+  if (code !== undefined) return { code: Number(code), msg: message };
   if (status === 404 || status >= 500) return { code: ERR.UNKNOWN, msg: message };
   if (status === 400) return { code: ERR.ILLEGAL_CHARS, msg: `Illegal characters found in a parameter: ${message}` };
   return { code: ERR.INVALID_PARAM, msg: `Invalid data sent for a parameter: ${message}` };
@@ -100,7 +101,7 @@ export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOp
   app.decorateRequest('binanceCredential', null);
   app.decorateRequest('binanceParams', null);
 
-  registerErrorShape(app, binanceErrorShape);
+  registerErrorShape(app, binanceErrorShape, apiKeyOf);
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply: FastifyReply) => {
     if (error instanceof BinanceError) return reply.code(error.httpStatus).send({ code: error.code, msg: error.message });
     // The disk refused the command: the message says whether it is safe to retry.

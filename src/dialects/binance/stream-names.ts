@@ -18,6 +18,7 @@
  */
 import { decodePathSegment } from '../../server/form.js';
 import { ERR } from './errors.js';
+import { readResumeParam, type ResumeRequest } from '../resume.js';
 
 /**
  * Binance USDⓈ-M ("Websocket Market Streams"): "A single connection can listen to a maximum of 200
@@ -74,6 +75,8 @@ export interface StreamUrl {
   names: string[];
   /** `/private/ws` carries its listenKey in the URL (Binance's documented form); it may not be left out. */
   needsKey: boolean;
+  /** perpstream's `resume=<epoch>:<seq>`: continue the user-data stream after `seq` (resume.ts). */
+  resume: ResumeRequest | null;
 }
 
 /** A URL that is not a stream form: the HTTP status and Binance's REST-shaped body. */
@@ -114,6 +117,8 @@ export function readStreamUrl(url: URL): StreamUrl | UrlProblem {
   const allowed = new Set<string>(['timeUnit']);
   if (mode === 'stream') allowed.add('streams');
   if (route === 'private') { allowed.add('listenKey'); allowed.add('events'); }
+  // perpstream's resume is for streams that may carry user data (not /public, /market).
+  if (route === 'private' || route === 'legacy') allowed.add('resume');
   // The legacy `/ws?listenKey=` is not Binance's, but ccxt's `/private/ws?listenKey=` keeps working either way.
   for (const name of new Set(query.keys())) {
     if (!allowed.has(name)) return { status: 400, code: ERR.UNKNOWN_PARAM, msg: `Not all sent parameters were read: ${name} is not a parameter of ${url.pathname}.` };
@@ -121,6 +126,11 @@ export function readStreamUrl(url: URL): StreamUrl | UrlProblem {
   const timeUnit = query.get('timeUnit');
   if (timeUnit !== null && timeUnit.toUpperCase() !== 'MILLISECOND') {
     return { status: 400, code: ERR.ILLEGAL_CHARS, msg: `Illegal characters found in parameter 'timeUnit'; only MILLISECOND is served (times are the engine's milliseconds).` };
+  }
+  const resumes = query.getAll('resume');
+  const resume = readResumeParam(resumes.length === 0 ? null : resumes.join(','));
+  if (resume === 'invalid') {
+    return { status: 400, code: ERR.ILLEGAL_CHARS, msg: 'Illegal characters found in parameter \'resume\'; send it once, as <epoch>:<last seq received>.' };
   }
   const names: string[] = [];
   if (path.pathNames !== null) {
@@ -145,7 +155,7 @@ export function readStreamUrl(url: URL): StreamUrl | UrlProblem {
     if (splitNames(filter).length === 0) return { status: 400, code: ERR.ILLEGAL_CHARS, msg: 'Illegal value in parameter \'events\': it names no event.' };
   }
   if (names.length > MAX_STREAMS_PER_CONNECTION) return { status: 400, code: ERR.INVALID_PARAM, msg: `A single connection can listen to a maximum of ${MAX_STREAMS_PER_CONNECTION} streams; ${names.length} were sent.` };
-  return { route, combined: mode === 'stream', names: [...new Set(names)], needsKey: route === 'private' && mode === 'ws' };
+  return { route, combined: mode === 'stream', names: [...new Set(names)], needsKey: route === 'private' && mode === 'ws', resume };
 }
 
 export const isUrlProblem = (read: StreamUrl | UrlProblem): read is UrlProblem => 'status' in read;

@@ -18,16 +18,22 @@
  * connection) and the key's names are dropped; a raw connection then closes with 4001, a combined
  * one stays open for a new key, as Binance's does. An unknown or expired key in the URL is refused
  * at the upgrade with HTTP 400 `{"code":-1125,"msg":"This listenKey does not exist."}`.
+ *
+ * perpstream's extension: every user-data push carries `seq` (the account's last event in its
+ * command), and `resume=<epoch>:<seq>[:<skip>]` on the URL (any user-data form) continues the stream after
+ * `seq` (resume.ts) when the connection binds to its account: first the event
+ * `{"e":"STREAM_RESUME","E","epoch","seq","resume":{…}}` (wrapped on a combined connection), then
+ * every missed command's frames, then live ones. A malformed value is refused at the upgrade (-1100).
  */
 import type { WebSocket } from 'ws';
 import type { EngineEvent } from '../../engine/types.js';
 import type { ConnectionCounter } from '../../gateway/connections.js';
-import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
+import { CloseCode } from '../../gateway/limits.js';
 import { Session } from '../../gateway/session.js';
 import { systemTimers, type Timer, type Timers } from '../../gateway/timers.js';
 import { BinanceHeartbeat, MAX_LIFE_CLOSE } from './heartbeat.js';
 import type { UpgradeRefusal } from '../../gateway/ws-router.js';
-import type { StreamExchange } from '../../service/stream-exchange.js';
+import { AccountFeed, type ResumeRequest, type ResumeSources, type StreamPosition } from '../resume.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
 import type { BinanceEncoder } from './encode.js';
 import { ERR } from './errors.js';
@@ -38,13 +44,11 @@ import { errorFrame, isRequestError, readStreamRequest, resultFrame, type Reques
 
 export { isBinanceStreamPath } from './stream-names.js';
 
-export interface BinanceStreamOptions {
-  exchange: StreamExchange;
+export interface BinanceStreamOptions extends ResumeSources {
   listenKeys: ListenKeys;
   encoder: BinanceEncoder;
   symbols: BinanceSymbols;
   feed: BinanceMarketFeed;
-  limits: GatewayLimits;
   connections: ConnectionCounter;
   pingIntervalMs: number;
   pongTimeoutMs: number;
@@ -120,7 +124,7 @@ export class BinanceStreams {
         socket.close(1008, read.msg.slice(0, 120));
         return;
       }
-      const connection = new BinanceConnection(socket, read.combined, read.route, this.options, {
+      const connection = new BinanceConnection(socket, read.combined, read.route, read.resume, this.options, {
         accountOf: this.accountOf,
         watch: (key, c) => this.watch(key, c),
         unwatch: (key, c) => this.unwatch(key, c),
@@ -164,7 +168,10 @@ class BinanceConnection implements MarketSubscriber {
   /** Per listenKey on this connection: the timer that wakes at its expiry. */
   private readonly keyTimers = new Map<string, Timer>();
   private accountId: number | null = null;
-  private stopListening: (() => void) | null = null;
+  /** The account's events a command at a time, live and (on a resume) replayed. */
+  private readonly accountFeed: AccountFeed;
+  /** The name that bound the connection to its account, until the stream's position is taken. */
+  private boundBy: string | null = null;
 
   constructor(
     private readonly socket: WebSocket,
@@ -172,10 +179,13 @@ class BinanceConnection implements MarketSubscriber {
     private combined: boolean,
     /** Where the connection was opened: on `/public` and `/market` every name is a market stream. */
     private readonly route: Route,
+    /** The URL's `resume`, served when the connection binds to its account. */
+    private readonly resume: ResumeRequest | null,
     private readonly options: BinanceStreamOptions,
     private readonly registry: Registry,
   ) {
     this.session = new Session(socket, options.limits, options.exchange.now());
+    this.accountFeed = new AccountFeed(options, this.session, 'command', (events) => this.onCommand(events));
     this.session.onText((text) => this.onMessage(text));
     this.heartbeat = new BinanceHeartbeat(socket, this.session, options);
     socket.once('close', () => this.onClose());
@@ -186,6 +196,7 @@ class BinanceConnection implements MarketSubscriber {
     const read = this.readNames(names);
     if (typeof read === 'string') return false;
     this.subscribe(read);
+    this.positionOnceBound();
     return true;
   }
 
@@ -215,8 +226,12 @@ class BinanceConnection implements MarketSubscriber {
 
   /** Adds names (already read); the first user-data key binds the connection to its account. */
   private subscribe(names: readonly StreamName[]): boolean {
+    let bindingKey: string | null = null;
     for (const name of names) {
-      if (name.kind === 'user' && this.accountId === null && !this.bind(this.registry.accountOf(name.key)!)) return false;
+      if (name.kind === 'user' && this.accountId === null) {
+        if (!this.bind(this.registry.accountOf(name.key)!)) return false;
+        bindingKey = name.name;
+      }
     }
     for (const name of names) {
       this.names.set(name.name, name);
@@ -231,7 +246,26 @@ class BinanceConnection implements MarketSubscriber {
         if (this.accountId === null) this.options.connections.bindPublic(this.socket);
       }
     }
+    if (bindingKey !== null) this.boundBy = bindingKey;
     return true;
+  }
+
+  /**
+   * Just bound, with its names in place: the stream's position, and a resume's replay before any
+   * live push. Called once the request that bound it has been answered (a SUBSCRIBE's result first).
+   */
+  private positionOnceBound(): void {
+    const name = this.boundBy;
+    if (name === null) return;
+    this.boundBy = null;
+    this.accountFeed.position(this.resume, (position) => this.announce(name, position));
+  }
+
+  /** A resume's outcome, as a user-data event; nothing for a connection that asked for none. */
+  private announce(name: string, position: StreamPosition): void {
+    if (this.resume === null) return;
+    const frame = JSON.stringify({ e: 'STREAM_RESUME', E: this.options.exchange.now(), ...position });
+    this.session.send(this.combined ? wrap(name, frame) : frame);
   }
 
   deliverMarket(name: string, frame: string): void {
@@ -244,7 +278,7 @@ class BinanceConnection implements MarketSubscriber {
       return false;
     }
     this.accountId = accountId;
-    this.stopListening = this.options.exchange.events.subscribeCommands(accountId, (events) => this.onCommand(events));
+    this.accountFeed.listen(accountId);
     return true;
   }
 
@@ -293,11 +327,13 @@ class BinanceConnection implements MarketSubscriber {
   private onCommand(events: readonly EngineEvent[]): void {
     const frames = this.options.encoder.encode(events);
     if (frames.length === 0) return;
+    const seq = events[events.length - 1]!.seq;
     for (const frame of frames) {
       let type: string | undefined;
       for (const name of this.names.values()) {
         if (name.kind !== 'user') continue;
         if (name.event !== null && name.event !== (type ??= eventOf(frame))) continue;
+        if (this.accountFeed.skipFrame(seq)) continue;
         this.session.send(this.combined ? wrap(name.name, frame) : frame, type ??= eventOf(frame));
       }
     }
@@ -308,6 +344,7 @@ class BinanceConnection implements MarketSubscriber {
     const request = readStreamRequest(text);
     if (isRequestError(request)) return this.session.send(errorFrame(request));
     this.session.send(this.answer(request));
+    this.positionOnceBound();
   }
 
   private answer(request: StreamRequest): string {
@@ -337,7 +374,7 @@ class BinanceConnection implements MarketSubscriber {
     for (const key of [...this.keyTimers.keys()]) this.forgetKey(key);
     for (const name of this.names.values()) if (name.kind === 'market') this.options.feed.remove(name.name, this);
     this.options.connections.unbindPublic(this.socket);
-    this.stopListening?.();
+    this.accountFeed.close();
     if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId, this.socket);
   }
 }

@@ -70,9 +70,12 @@ function matches(expected: string, given: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** The API key a REST request carries (X-BAPI-API-KEY). */
+export const apiKeyOf = (headers: IncomingHttpHeaders): string | undefined => header(headers, 'x-bapi-api-key');
+
 /** The caller of a signed REST request, or the Bybit error that refuses it. */
 export function verifyRest(request: SignedRequest, credentials: CredentialStore, now: number): Credential {
-  const apiKey = header(request.headers, 'x-bapi-api-key');
+  const apiKey = apiKeyOf(request.headers);
   const timestamp = header(request.headers, 'x-bapi-timestamp');
   const signature = header(request.headers, 'x-bapi-sign');
   const recvWindowHeader = header(request.headers, 'x-bapi-recv-window');

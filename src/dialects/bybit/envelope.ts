@@ -98,6 +98,7 @@ export function fromEngineError(error: CommandError): BybitError {
     case 'TOO_MANY_OPEN_ORDERS': return new BybitError(Code.TOO_MANY_ORDERS, `Not allowed to have more active orders. ${error.message}`);
     case 'HAS_OPEN_POSITION_OR_ORDER': return new BybitError(Code.MODE_HAS_POSITION, `You have an existing position or open orders. ${error.message}`);
     case 'NO_POSITION': return paramsError(error.message);
+    case 'INJECTED_REJECTION': return new BybitError(Number(error.exchangeCode), error.message);
     case 'NO_CHANGE': return paramsError(`The order remains unchanged as the parameters entered match the existing ones. ${error.message}`);
     case 'ORDER_NOT_AMENDABLE': return amendRefusal(error.message);
     case 'UNKNOWN_ACCOUNT': return new BybitError(Code.INVALID_KEY, 'API key is invalid: its account no longer exists.');

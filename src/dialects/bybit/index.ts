@@ -10,6 +10,7 @@ import { BybitPushEncoder } from './push.js';
 import { BybitPublicFeed, bybitPublicStreamHandler, PUBLIC_LINEAR_PATH } from './public-stream.js';
 import { bybitRoutes } from './rest.js';
 import { bybitStreamHandler } from './stream.js';
+import { resumeSourcesOf } from '../resume.js';
 import { BybitSymbols } from './symbols.js';
 
 export const BYBIT_PREFIX = '/bybit';
@@ -18,7 +19,7 @@ function mountBybitStreams(context: StreamContext): void {
   const { exchange, credentials, limits, connections, router } = context;
   const symbols = new BybitSymbols(exchange.engine.symbols());
   router.route(`${BYBIT_PREFIX}/v5/private`, bybitStreamHandler({
-    exchange, credentials, limits, connections, encoder: new BybitPushEncoder(symbols),
+    ...resumeSourcesOf(context), credentials, connections, encoder: new BybitPushEncoder(symbols),
     idleMs: setting(context, 'bybit.idleMs', 600_000),
     timers: context.timers,
     minActiveTimeMs: setting(context, 'bybit.minActiveTimeMs', 30_000),

@@ -4,7 +4,8 @@
  * events of one command (one EventBus publish, same cmdSeq) go out together: every order change
  * in order, every fill, the last state of each position touched and the wallet with the last
  * state of each coin touched. Frames are built once per batch and topic, whatever the number of
- * sockets, and depend on nothing but the batch: the encoder is stateless.
+ * sockets, and depend on nothing but the batch: the encoder is stateless. Every frame carries
+ * perpstream's `seq` (the account's last event in the command), the position a client resumes from.
  *
  * The seed-003 topic `user.position.unifiedAccount` is served too, in the seed's own envelope
  * (`{id, topic, ts, type: "snapshot", data: {result, version}}`).
@@ -72,11 +73,13 @@ export class BybitPushEncoder {
       default: return null;
     }
     if (data.length === 0) return null;
+    // perpstream's `seq`: the account's last event in the command, what a client resumes from.
+    const seq = batch[batch.length - 1]!.seq;
     if (kind === 'seedPosition') {
       const version = Math.max(...data.map((row) => (row as { version: number }).version));
-      return JSON.stringify({ id, topic, ts: first.time, type: 'snapshot', data: { result: data, version } });
+      return JSON.stringify({ id, topic, ts: first.time, type: 'snapshot', data: { result: data, version }, seq });
     }
-    return JSON.stringify({ id, topic, creationTime: first.time, data });
+    return JSON.stringify({ id, topic, creationTime: first.time, data, seq });
   }
 
   /** Positions in a partial (laddered) liquidation in this batch, by position key. */

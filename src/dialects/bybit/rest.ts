@@ -10,7 +10,7 @@ import { rawQuery } from '../../server/http.js';
 import { NotDurableError } from '../../service/errors.js';
 import type { CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
-import { verifyRest } from './auth.js';
+import { apiKeyOf, verifyRest } from './auth.js';
 import { BybitError, Code, failure, ok } from './envelope.js';
 import { instrument } from './instruments.js';
 import { categoryOf, optionalEnum, optionalInteger, optionalString, paramsOf } from './params.js';
@@ -37,8 +37,9 @@ export function page<T>(items: readonly T[], cursor: string | undefined, limit: 
 
 /** Bybit's envelope for a refusal by HTTP status: 10017 route not found, 10016 server error, else 10001 params error. */
 export function bybitErrorShape(clock: () => number): ErrorShape {
-  return (status, message) => {
+  return (status, message, code) => {
     const now = clock();
+    if (code !== undefined) return failure(new BybitError(Number(code), message), now);
     if (status === 404) return failure(new BybitError(Code.ROUTE, message), now);
     if (status >= 500) return failure(new BybitError(Code.SERVER, `Server error. ${message}`), now);
     return failure(new BybitError(Code.PARAMS, `params error: ${message}`), now);
@@ -49,7 +50,7 @@ export async function bybitRoutes(app: FastifyInstance, options: BybitRestOption
   const { exchange, symbols } = options;
 
   const errorShape = bybitErrorShape(() => exchange.now());
-  registerErrorShape(app, errorShape);
+  registerErrorShape(app, errorShape, apiKeyOf);
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply: FastifyReply) => {
     const now = exchange.now();
     if (error instanceof BybitError) return reply.code(error.httpStatus).send(failure(error, now));

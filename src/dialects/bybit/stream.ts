@@ -4,25 +4,28 @@
  * `ping` → `pong`. Replies carry `op`, `conn_id` and the client's `req_id`. One connection serves
  * the one account it authenticated as. A connection with no ping-pong and no data for `idleMs`
  * (Bybit: 10 min, or `max_active_time` = 30s…600s / 1m…10m in the URL) is cut.
+ *
+ * perpstream's extension: `"resume": {"epoch","seq"}` on the connection's first `subscribe` replays
+ * every event after `seq` (resume.ts), a command per frame as live; the reply carries `epoch`,
+ * `seq` and `resume` (the outcome). Every push carries the account's `seq` to resume from.
  */
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { EngineEvent } from '../../engine/types.js';
 import type { ConnectionCounter } from '../../gateway/connections.js';
-import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
+import { CloseCode } from '../../gateway/limits.js';
 import { readJsonObject } from '../../gateway/inbound.js';
 import { Session } from '../../gateway/session.js';
 import { systemTimers, type Timer, type Timers } from '../../gateway/timers.js';
 import type { CredentialStore } from '../../service/credentials.js';
-import type { StreamExchange } from '../../service/stream-exchange.js';
+import { AccountFeed, readResume, RESUME_SHAPE } from '../resume.js';
+import type { ResumeSources } from '../resume.js';
 import { verifyStreamAuth } from './auth.js';
 import { TOPICS, type BybitPushEncoder } from './push.js';
 
-export interface BybitStreamOptions {
-  exchange: StreamExchange;
+export interface BybitStreamOptions extends ResumeSources {
   credentials: CredentialStore;
   encoder: BybitPushEncoder;
-  limits: GatewayLimits;
   connections: ConnectionCounter;
   /** Default idle cut-off (Bybit: 10 min). */
   idleMs: number;
@@ -46,6 +49,7 @@ interface Request {
   op?: unknown;
   args?: unknown;
   req_id?: unknown;
+  resume?: unknown;
 }
 
 class BybitConnection {
@@ -53,7 +57,8 @@ class BybitConnection {
   private readonly connId = randomUUID();
   private accountId: number | null = null;
   private readonly topics = new Set<string>();
-  private stopListening: (() => void) | null = null;
+  /** The account's events a command at a time, live and (on a resume) replayed. */
+  private readonly feed: AccountFeed;
   private readonly idleMs: number;
   private lastActive: number;
   private readonly timers: Timers;
@@ -62,6 +67,7 @@ class BybitConnection {
   constructor(private readonly socket: WebSocket, private readonly options: BybitStreamOptions, url: URL) {
     const now = options.exchange.now();
     this.session = new Session(socket, options.limits, now);
+    this.feed = new AccountFeed(options, this.session, 'command', (events) => this.onCommand(events));
     this.idleMs = parseMaxActiveTime(url.searchParams.get('max_active_time'), options.minActiveTimeMs, options.maxActiveTimeMs) ?? options.idleMs;
     this.lastActive = now;
     this.timers = options.timers ?? systemTimers;
@@ -95,7 +101,7 @@ class BybitConnection {
       case 'ping': return this.reply({ req_id: reqId ?? '', op: 'pong', args: [String(now)] });
       case 'auth': return this.onAuth(request.args, reqId, now);
       case 'subscribe':
-      case 'unsubscribe': return this.onSubscription(request.op, request.args, reqId);
+      case 'unsubscribe': return this.onSubscription(request.op, request.args, reqId, request.resume);
       default:
         return this.reply({ success: false, ret_msg: `error:invalid op ${JSON.stringify(request.op ?? null)}: ops are auth, subscribe, unsubscribe, ping`, op: typeof request.op === 'string' ? request.op : '' }, reqId);
     }
@@ -114,13 +120,16 @@ class BybitConnection {
       return;
     }
     this.accountId = accountId;
-    this.stopListening = this.options.exchange.events.subscribeCommands(accountId, (events) => this.onCommand(events));
+    this.feed.listen(accountId);
     this.reply({ success: true, ret_msg: '', op: 'auth' }, reqId);
   }
 
-  private onSubscription(op: 'subscribe' | 'unsubscribe', args: unknown, reqId: string | number | undefined): void {
+  private onSubscription(op: 'subscribe' | 'unsubscribe', args: unknown, reqId: string | number | undefined, resumeField: unknown): void {
     const fail = (message: string): void => this.reply({ success: false, ret_msg: message, op }, reqId);
     if (this.accountId === null) return fail('Request not authorized: send {"op":"auth","args":[apiKey, expires, signature]} first');
+    const resume = readResume(resumeField);
+    if (resume === 'invalid') return fail(`error:resume must be ${RESUME_SHAPE}`);
+    if (resume !== null && op !== 'subscribe') return fail('error:resume goes on a subscribe');
     if (!Array.isArray(args) || args.length === 0 || !args.every((a) => typeof a === 'string')) {
       return fail('error:args must be a non-empty list of topics, e.g. ["position","execution","order","wallet"]');
     }
@@ -131,20 +140,23 @@ class BybitConnection {
       if (known.style !== 'neutral') styles.add(known.style);
     }
     if (styles.size > 1) return fail('error:all-in-one topics and categorised topics (.linear) cannot be in the same request');
-    for (const topic of args as string[]) {
-      if (op === 'subscribe') this.topics.add(topic);
-      else this.topics.delete(topic);
+    if (op === 'unsubscribe') {
+      for (const topic of args as string[]) this.topics.delete(topic);
+      return this.reply({ success: true, ret_msg: '', op }, reqId);
     }
-    this.reply({ success: true, ret_msg: '', op }, reqId);
+    for (const topic of args as string[]) this.topics.add(topic);
+    // The stream's position rides on the reply only when the client asked for a resume.
+    this.feed.position(resume, (position) => this.reply({ success: true, ret_msg: '', op, ...(resume === null ? {} : position) }, reqId));
   }
 
   /** One command's events: one frame per subscribed topic. */
   private onCommand(batch: readonly EngineEvent[]): void {
     if (this.topics.size === 0) return;
     let sent = false;
+    const seq = batch[batch.length - 1]!.seq;
     for (const topic of this.topics) {
       const frame = this.options.encoder.frame(batch, topic);
-      if (frame === null) continue;
+      if (frame === null || this.feed.skipFrame(seq)) continue;
       this.session.send(frame, topic);
       sent = true;
     }
@@ -158,7 +170,7 @@ class BybitConnection {
 
   private onClose(): void {
     this.timers.clear(this.idleTimer);
-    this.stopListening?.();
+    this.feed.close();
     if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId, this.socket);
   }
 }

@@ -44,8 +44,11 @@ function sameText(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** The API key a REST request carries (KC-API-KEY). */
+export const apiKeyOf = (headers: IncomingHttpHeaders): string | undefined => header(headers, 'kc-api-key');
+
 export function verifyKucoinSignature(request: SignedRequest, credentials: CredentialStore, now: number): Credential | AuthFailure {
-  const key = header(request.headers, 'kc-api-key');
+  const key = apiKeyOf(request.headers);
   const sign = header(request.headers, 'kc-api-sign');
   const timestamp = header(request.headers, 'kc-api-timestamp');
   const passphrase = header(request.headers, 'kc-api-passphrase');

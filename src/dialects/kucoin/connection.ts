@@ -2,17 +2,18 @@
  * What KuCoin's two private streams share: the token in the URL (resolved once, at connect: a
  * connected socket outlives its token, as on KuCoin), one account per connection (bound with the
  * gateway's ConnectionCounter), the JSON ping → pong, the close after `idleMs` without a ping, and
- * delivery of the encoder's frames whose key the connection subscribed.
+ * delivery of the encoder's frames whose key the connection subscribed, and resume by {epoch, seq}
+ * on the first private subscription (a `resume` field on it: resume.ts).
  */
 import type { WebSocket } from 'ws';
 import type { EngineEvent } from '../../engine/types.js';
 import type { ConnectionCounter } from '../../gateway/connections.js';
-import { CloseCode, type GatewayLimits } from '../../gateway/limits.js';
+import { CloseCode } from '../../gateway/limits.js';
 import { readJsonObject, requestIdOf } from '../../gateway/inbound.js';
 import { Session } from '../../gateway/session.js';
 import { systemTimers, type Timer, type Timers } from '../../gateway/timers.js';
-import type { StreamExchange } from '../../service/stream-exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
+import { AccountFeed, readResume, RESUME_SHAPE, type ResumeRequest, type ResumeSources, type StreamPosition } from '../resume.js';
 import type { Frame } from './encode.js';
 import { toJson, type JsonValue } from './json.js';
 
@@ -25,11 +26,9 @@ export const KucoinCloseCode = Object.freeze({
 /** Subscriptions one connection may hold (KuCoin: 100 topics per connection). */
 export const MAX_SUBSCRIPTIONS = 100;
 
-export interface ConnectionOptions {
-  exchange: StreamExchange;
+export interface ConnectionOptions extends ResumeSources {
   tokens: ListenKeys;
   encode: (event: EngineEvent) => readonly Frame[];
-  limits: GatewayLimits;
   connections: ConnectionCounter;
   /** Close a connection that sent no ping for this long (KuCoin: 60 s). */
   idleMs: number;
@@ -43,11 +42,13 @@ export abstract class KucoinConnection {
   protected readonly session: Session;
   protected readonly keys = new Set<string>();
   private accountId: number | null = null;
-  private stopListening: (() => void) | null = null;
   private idleTimer: Timer | null = null;
+  /** The account's events, live and (on a resume) replayed. */
+  private readonly feed: AccountFeed;
 
   constructor(protected readonly socket: WebSocket, protected readonly options: ConnectionOptions) {
     this.session = new Session(socket, options.limits, options.exchange.now());
+    this.feed = new AccountFeed(options, this.session, 'event', (events) => this.onEvent(events[0]!));
     socket.once('close', () => this.onClose());
   }
 
@@ -73,7 +74,7 @@ export abstract class KucoinConnection {
       return;
     }
     this.accountId = entry.accountId;
-    this.stopListening = options.exchange.events.subscribe(entry.accountId, (event) => this.onEvent(event));
+    this.feed.listen(entry.accountId);
     this.begin(url);
   }
 
@@ -86,6 +87,26 @@ export abstract class KucoinConnection {
   /** The account this connection serves, or null for a public one (a bullet-public token). */
   protected get account(): number | null {
     return this.accountId;
+  }
+
+  /**
+   * The `resume` field of a subscription message: absent (null), or well formed; otherwise the
+   * connection has answered with an error in its shape and the result is 'refused'.
+   */
+  protected readResumeOf(request: Message, extras: readonly string[] = [], shape = RESUME_SHAPE): ResumeRequest | null | 'refused' {
+    const resume = readResume(request.resume, extras);
+    if (resume !== 'invalid') return resume;
+    this.error(request.id, 400, `resume must be ${shape}, on a private subscribe`);
+    return 'refused';
+  }
+
+  /**
+   * Answers a private subscription. The first one takes the stream's position (and serves a resume,
+   * whose outcome `answer` gets before any replayed event); without a resume the answer is the
+   * stream's plain one, as on KuCoin.
+   */
+  protected answerSubscription(resume: ResumeRequest | null, answer: (position: StreamPosition | null) => void): void {
+    this.feed.position(resume, (position) => answer(resume === null ? null : position));
   }
 
   /** Whether `token`, not a private token of this stream, opens a public connection (none do by default). */
@@ -131,12 +152,14 @@ export abstract class KucoinConnection {
 
   private onEvent(event: EngineEvent): void {
     if (this.keys.size === 0) return;
-    for (const frame of this.options.encode(event)) if (this.keys.has(frame.key)) this.session.send(frame.text, event.type);
+    for (const frame of this.options.encode(event)) {
+      if (this.keys.has(frame.key) && !this.feed.skipFrame(event.seq)) this.session.send(frame.text, event.type);
+    }
   }
 
   private onClose(): void {
     (this.options.timers ?? systemTimers).clear(this.idleTimer);
-    this.stopListening?.();
+    this.feed.close();
     if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId, this.socket);
     this.onClosed();
   }

@@ -39,6 +39,7 @@ export function fromEngineError(error: CommandError): KucoinError {
     case 'INVALID_ARGUMENT':
     case 'SYMBOL_NOT_TRADING':
       return badParam(error.message);
+    case 'INJECTED_REJECTION': return new KucoinError(error.exchangeCode!, error.message);
     // KuCoin: 300004 "Stop order quantity limit exceeded (limit: xxx, current: xxx)".
     case 'TOO_MANY_CONDITIONAL_ORDERS': return new KucoinError('300004', `Stop order quantity limit exceeded: ${error.message}`);
     // KuCoin fires such a stop order at once; the engine refuses it (docs/dialects/kucoin.md, "Stop orders").

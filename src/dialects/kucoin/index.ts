@@ -19,6 +19,7 @@ import { futuresStreamHandler } from './stream.js';
 import { KucoinSymbols } from './symbols.js';
 import { kucoinTokens, type KucoinTokens } from './tokens.js';
 import { utaStreamHandler } from './uta-stream.js';
+import { resumeSourcesOf } from '../resume.js';
 
 /** The classic and UTA streams over `tokens` (shared with the front door, or with other processes). */
 function mountKucoinStreams(context: StreamContext, symbols: KucoinSymbols, tokens: KucoinTokens): void {
@@ -31,14 +32,14 @@ function mountKucoinStreams(context: StreamContext, symbols: KucoinSymbols, toke
   const feed = new KucoinMarketFeed(exchange, symbols);
   context.onClose(() => feed.stop());
   const onFutures = futuresStreamHandler({
-    exchange, tokens: tokens.futures, encode: (event) => classic.encode(event), limits, connections, idleMs, timers: context.timers, symbols, feed,
+    ...resumeSourcesOf(context), tokens: tokens.futures, encode: (event) => classic.encode(event), limits, connections, idleMs, timers: context.timers, symbols, feed,
     publicTokenTtlMs: setting(context, 'kucoin.publicTokenTtlMs', PUBLIC_TOKEN_TTL_MS),
   });
   // KuCoin's endpoints are sometimes written with a trailing slash; both forms are served.
   router.route((path) => path === FUTURES_STREAM_PATH || path === `${FUTURES_STREAM_PATH}/`, (socket, _request, url) => onFutures(socket, url), undefined, { dialect: 'kucoin', stream: 'futures' });
   const uta = new UtaEncoder(symbols);
   const onUta = utaStreamHandler({
-    exchange, tokens: tokens.uta, encode: (event) => uta.encode(event), limits, connections, idleMs, timers: context.timers, symbols, pingIntervalMs,
+    ...resumeSourcesOf(context), tokens: tokens.uta, encode: (event) => uta.encode(event), limits, connections, idleMs, timers: context.timers, symbols, pingIntervalMs,
   });
   router.route((path) => path === UTA_STREAM_PATH || path === `${UTA_STREAM_PATH}/`, (socket, _request, url) => onUta(socket, url), undefined, { dialect: 'kucoin', stream: 'uta' });
 }

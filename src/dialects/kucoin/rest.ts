@@ -10,7 +10,7 @@ import { NotDurableError } from '../../service/errors.js';
 import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.js';
 import type { CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
-import { verifyKucoinSignature } from './auth.js';
+import { apiKeyOf, verifyKucoinSignature } from './auth.js';
 import { failure, KucoinError } from './envelope.js';
 import { toJson, type JsonValue } from './json.js';
 import { accountRoutes } from './rest-account.js';
@@ -49,7 +49,8 @@ export function streamUrl(request: FastifyRequest, path: string): { endpoint: st
 }
 
 /** KuCoin's `{code, msg}` for a refusal by HTTP status: 404000, 415000, 500000, else 400100 (ccxt BadRequest). */
-export const kucoinErrorShape: ErrorShape = (status, message) => {
+export const kucoinErrorShape: ErrorShape = (status, message, code) => {
+  if (code !== undefined) return failure(code, message);
   if (status === 404) return failure('404000', message);
   if (status === 415) return failure('415000', `Unsupported Media Type: send application/json (${message})`);
   if (status >= 500) return failure('500000', message);
@@ -59,7 +60,7 @@ export const kucoinErrorShape: ErrorShape = (status, message) => {
 /** The envelope, error shapes, 404 and serializer every KuCoin host shares. */
 function hostCommon(app: FastifyInstance, prefix: string): void {
   app.setReplySerializer((payload) => toJson(payload as JsonValue));
-  registerErrorShape(app, kucoinErrorShape);
+  registerErrorShape(app, kucoinErrorShape, apiKeyOf);
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply: FastifyReply) => {
     if (error instanceof KucoinError) return reply.code(error.httpStatus).send(failure(error.code, error.message));
     // The disk refused the command: the message says whether it is safe to retry.

@@ -9,15 +9,22 @@
  * /contract/positionAll, /contract/marginMode, /contract/crossLeverage; and on every connection the
  * public market topics (market-stream.ts). A token from bullet-public opens a connection for the
  * public topics only; a private topic on it is refused (401).
+ *
+ * perpstream's extension: `"resume": {"epoch","seq","topics"?}` on the first private subscribe
+ * subscribes its topic and `topics` together, then replays every event after `seq` (resume.ts);
+ * its ack carries `epoch`, `seq` and `resume` (the outcome).
  */
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { requestIdOf } from '../../gateway/inbound.js';
 import { KucoinConnection, MAX_SUBSCRIPTIONS, type ConnectionOptions, type Message } from './connection.js';
 import { TOPICS } from './encode.js';
+import type { ResumeRequest } from '../resume.js';
 import { MARKET_TOPICS, readMarketTopic, type KucoinMarketFeed, type MarketSubscriber, type MarketTopic } from './market-stream.js';
 import { isLivePublicToken } from './public-token.js';
 import type { KucoinSymbols } from './symbols.js';
+
+const RESUME_WITH_TOPICS = '{"epoch": "<epoch>", "seq": <last seq received>, "topics": [<more private topics>]}';
 
 export interface FuturesStreamOptions extends ConnectionOptions {
   symbols: KucoinSymbols;
@@ -116,6 +123,9 @@ class FuturesConnection extends KucoinConnection implements MarketSubscriber {
       return this.error(id, 415, 'type is not supported');
     }
     if (typeof request.topic !== 'string' || request.topic === '') return this.error(id, 400, 'topic is required, e.g. /contractMarket/tradeOrders');
+    const resume = this.readResumeOf(request, ['topics'], RESUME_WITH_TOPICS);
+    if (resume === 'refused') return;
+    if (resume !== null) return this.onResume(request, request.topic, resume);
     if (this.onMarketTopic(request, request.topic)) return;
     const keys = topicKeys(request.topic, this.futures.symbols);
     if (typeof keys === 'string') return this.error(id, 404, keys);
@@ -123,13 +133,45 @@ class FuturesConnection extends KucoinConnection implements MarketSubscriber {
       return this.error(id, 401, `topic ${request.topic} is private: connect with a token from POST /api/v1/bullet-private (this one is from bullet-public)`);
     }
     if (request.type === 'subscribe') {
-      const added = keys.filter((k) => !this.keys.has(k)).length;
-      if (this.keys.size + this.market.size + added > MAX_SUBSCRIPTIONS) return this.error(id, 509, `exceed max subscription count limitation of ${MAX_SUBSCRIPTIONS} per connection`);
-      for (const key of keys) this.keys.add(key);
+      if (!this.addKeys(id, keys)) return;
     } else {
       for (const key of keys) this.keys.delete(key);
     }
+    if (request.type === 'subscribe') this.answerSubscription(null, () => undefined);
     if (request.response === true) this.send({ id: requestIdOf(id), type: 'ack' });
+  }
+
+  /** Subscribes private keys within the connection's bound; false (with the error sent) over it. */
+  private addKeys(id: unknown, keys: readonly string[]): boolean {
+    const added = new Set(keys.filter((k) => !this.keys.has(k))).size;
+    if (this.keys.size + this.market.size + added > MAX_SUBSCRIPTIONS) {
+      this.error(id, 509, `exceed max subscription count limitation of ${MAX_SUBSCRIPTIONS} per connection`);
+      return false;
+    }
+    for (const key of keys) this.keys.add(key);
+    return true;
+  }
+
+  /**
+   * perpstream's resume: a private subscribe with `"resume": {"epoch","seq","topics"?}` subscribes
+   * its topic and the `topics` listed (KuCoin subscribes one topic per message, and the replay must
+   * cover all of them at once), then replays. Its ack carries the outcome, whatever `response` says.
+   */
+  private onResume(request: Message, topic: string, resume: ResumeRequest): void {
+    const id = request.id;
+    const more = (request.resume as { topics?: unknown }).topics ?? [];
+    if (request.type !== 'subscribe') return this.error(id, 400, 'resume goes on a subscribe to a private topic');
+    if (!Array.isArray(more) || !more.every((t) => typeof t === 'string' && t !== '')) return this.error(id, 400, `resume must be ${RESUME_WITH_TOPICS}`);
+    const keys: string[] = [];
+    for (const each of [topic, ...(more as string[])]) {
+      if (readMarketTopic(each, this.futures.symbols) !== null) return this.error(id, 400, `resume goes on a subscribe to a private topic; ${each} is public`);
+      const read = topicKeys(each, this.futures.symbols);
+      if (typeof read === 'string') return this.error(id, 404, read);
+      keys.push(...read);
+    }
+    if (this.account === null) return this.error(id, 401, 'resume is for private topics: connect with a token from POST /api/v1/bullet-private (this one is from bullet-public)');
+    if (!this.addKeys(id, keys)) return;
+    this.answerSubscription(resume, (position) => this.send({ id: requestIdOf(id), type: 'ack', ...position! }));
   }
 }
 

@@ -8,6 +8,9 @@
  * Channels for a CLASSIC account (tradeType TRADE or FUTURES): positionAll, position (with symbol),
  * lw (liquidation warning). The UNIFIED-only channels (orderAll, execution.lite, balance, …) are
  * refused with a reason, since the account-mode endpoint says CLASSIC.
+ *
+ * perpstream's extension: `"resume": {"epoch","seq"}` on the first subscribe replays every event
+ * after `seq` (resume.ts); the answer carries `epoch`, `seq` and `resume` (the outcome).
  */
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
@@ -65,15 +68,19 @@ class UtaConnection extends KucoinConnection {
     if (action !== 'subscribe' && action !== 'unsubscribe') {
       return this.error(request.id, 400, 'send {"id","action":"subscribe"|"unsubscribe","channel","tradeType"} or {"id","type":"ping"}');
     }
+    const resume = this.readResumeOf(request);
+    if (resume === 'refused') return;
+    if (resume !== null && action !== 'subscribe') return this.error(request.id, 400, 'resume goes on a subscribe');
     const key = channelKey(request, this.uta.symbols);
     if (typeof key !== 'string') return this.error(request.id, 400, key.reason);
-    if (action === 'subscribe') {
-      if (!this.keys.has(key) && this.keys.size >= MAX_SUBSCRIPTIONS) return this.error(request.id, 400, `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`);
-      this.keys.add(key);
-    } else {
+    if (action === 'unsubscribe') {
       this.keys.delete(key);
+      return this.send({ id: requestIdOf(request.id), result: true });
     }
-    this.send({ id: requestIdOf(request.id), result: true });
+    if (!this.keys.has(key) && this.keys.size >= MAX_SUBSCRIPTIONS) return this.error(request.id, 400, `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`);
+    this.keys.add(key);
+    // perpstream's extension: a resume's outcome rides on the answer.
+    this.answerSubscription(resume, (position) => this.send({ id: requestIdOf(request.id), result: true, ...(position ?? {}) }));
   }
 }
 

@@ -57,9 +57,15 @@ export function sign(secret: string, payload: string): string {
   return createHmac('sha256', secret).update(payload).digest('hex');
 }
 
+/** The header prefix the client used: "" (XT's docs) or "xt-" (ccxt). */
+const headerPrefixOf = (headers: IncomingHttpHeaders): '' | 'xt-' => (header(headers, 'xt-validate-appkey') !== undefined ? 'xt-' : '');
+
+/** The API key a REST request carries (validate-appkey, with either prefix). */
+export const apiKeyOf = (headers: IncomingHttpHeaders): string | undefined => header(headers, `${headerPrefixOf(headers)}validate-appkey`);
+
 export function verifyXtSignature(request: SignedRequest, credentials: CredentialStore, now: number): Credential | AuthFailure {
-  const prefix = header(request.headers, 'xt-validate-appkey') !== undefined ? 'xt-' : '';
-  const appKey = header(request.headers, `${prefix}validate-appkey`);
+  const prefix = headerPrefixOf(request.headers);
+  const appKey = apiKeyOf(request.headers);
   const timestamp = header(request.headers, `${prefix}validate-timestamp`);
   const signature = header(request.headers, `${prefix}validate-signature`);
   if (appKey === undefined || timestamp === undefined || signature === undefined) {

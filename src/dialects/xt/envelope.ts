@@ -49,6 +49,7 @@ export function fromEngineError(error: CommandError): XtError {
     case 'UNKNOWN_ACCOUNT':
     case 'SYMBOL_NOT_TRADING':
     case 'INVALID_ARGUMENT': return invalidParams(error.message);
+    case 'INJECTED_REJECTION': return new XtError(error.exchangeCode!, error.message);
   }
 }
 

@@ -11,7 +11,7 @@ import type { Exchange } from '../../service/exchange.js';
 import type { ListenKeys } from '../../service/listen-keys.js';
 import { NotDurableError } from '../../service/errors.js';
 import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.js';
-import { verifyXtSignature } from './auth.js';
+import { apiKeyOf, verifyXtSignature } from './auth.js';
 import { failure, ok, XtError, type XtEnvelope } from './envelope.js';
 import { accountRoutes } from './rest-account.js';
 import { tradeRoutes } from './rest-trade.js';
@@ -67,7 +67,8 @@ function symbolEntry(config: SymbolConfig): Record<string, unknown> {
 }
 
 /** XT's envelope for a refusal by HTTP status: COMMON_003 (ccxt BadRequest) for the client's mistakes, never "400" (ccxt NetworkError). */
-export const xtErrorShape: ErrorShape = (status, message) => {
+export const xtErrorShape: ErrorShape = (status, message, code) => {
+  if (code !== undefined) return failure(code, message);
   if (status === 404) return failure('404', message);
   if (status >= 500) return failure(String(status), message);
   return failure('COMMON_003', `invalid_params: ${message}`);
@@ -78,7 +79,7 @@ const spotOk = (result: unknown) => ({ rc: 0, mc: 'SUCCESS', ma: [], result });
 export async function xtRoutes(app: FastifyInstance, options: XtRestOptions): Promise<void> {
   const { exchange } = options;
 
-  registerErrorShape(app, xtErrorShape);
+  registerErrorShape(app, xtErrorShape, apiKeyOf);
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply: FastifyReply) => {
     if (error instanceof XtError) return reply.code(error.httpStatus).send(failure(error.code, error.message));
     // The disk refused the command: the message says whether it is safe to retry.

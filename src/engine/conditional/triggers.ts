@@ -49,9 +49,11 @@ export function runConditionals(core: Core): void {
       for (const c of arrived) cond.book(c.symbol).add(c);
     }
     let fired = false;
-    for (const book of cond.books.values()) {
-      if (book.size === 0) continue;
-      const symbol = book.symbol;
+    // In the symbols' configured order, never the order their books were first made in: a restored
+    // engine makes them in another order, and the order orders fire in is part of the events.
+    for (const symbol of core.symbols.values()) {
+      const book = cond.books.get(symbol.config.symbol);
+      if (book === undefined || book.size === 0) continue;
       for (const source of SOURCES) {
         const price = sourcePrice(core, symbol, source);
         if (price !== null && reachPrice(core, book, source, price)) fired = true;
