@@ -5,7 +5,7 @@
 import { invariant } from './assert.js';
 import { levelOrders, type BookSide } from './book/order-book.js';
 import type { Core } from './core.js';
-import { initialMargin, orderFrozen } from './margin.js';
+import { INVERSE_COST_SCALE, costOf, initialMargin, orderFrozen, signedPositionValue } from './margin.js';
 import { ordersOf } from './positions.js';
 import { auditPricing } from './prices.js';
 import { openInterestOf } from './public-feed.js';
@@ -26,9 +26,13 @@ export function auditState(core: Core): void {
     for (const account of core.accounts.values()) wallets += account.wallets.get(asset)?.balance ?? 0n;
     const fund = core.risk.fund(asset);
     invariant(fund >= 0n, `${asset}: negative insurance fund ${fund}`);
-    const books = wallets + (core.fees.get(asset) ?? 0n) + fund - (positionValue.get(asset) ?? 0n);
+    // In 10^-16 units (amount × INVERSE_COST_SCALE), the unit inverse entry values are kept in.
+    const dust = core.roundingDust.get(asset) ?? 0n;
+    invariant(dust >= 0n, `${asset}: negative rounding dust ${dust}`);
+    const books = (wallets + (core.fees.get(asset) ?? 0n) + fund) * INVERSE_COST_SCALE + dust - (positionValue.get(asset) ?? 0n);
     const net = core.netDeposits.get(asset) ?? 0n;
-    invariant(books === net, () => `${asset}: wallets + fees + insurance fund − open entry value = ${books}, deposits − withdrawals = ${net}`);
+    invariant(books === net * INVERSE_COST_SCALE,
+      () => `${asset}: wallets + fees + insurance fund + rounding dust − open entry value = ${books}e-16, deposits − withdrawals = ${net}e-8`);
   }
   auditIndex(core);
   // Open interest is kept by every fill: it must be the Σ of the long positions, and published as it stands.
@@ -92,7 +96,7 @@ function auditAccount(core: Core, account: Account, positionValue: Map<string, b
       invariant(position.qty !== 0 || position.margin === 0n, `${where}: a flat isolated position holds margin`);
       add(isolated, asset, position.margin);
     }
-    add(positionValue, asset, BigInt(Math.sign(position.qty)) * position.entryCost * config.valuePerTickContract);
+    add(positionValue, asset, signedPositionValue(config, position.qty, position.entryCost));
     netQty.set(config.symbol, (netQty.get(config.symbol) ?? 0) + position.qty);
 
     // Allocation from scratch, in priority order.
@@ -117,7 +121,7 @@ function auditAccount(core: Core, account: Account, positionValue: Map<string, b
       invariant(order.closeQty === close && order.openQty === rest - close, `${where}: order ${order.id} allocation ${order.closeQty}/${order.openQty}, expected ${close}/${rest - close}`);
       const expected = orderFrozen(config, rest - close, order.price, settings.leverage);
       invariant(order.frozen === expected, `${where}: order ${order.id} freezes ${order.frozen}, requires ${expected}`);
-      invariant(order.openCost === BigInt(rest - close) * BigInt(order.price), `${where}: order ${order.id} open cost out of step`);
+      invariant(order.openCost === (rest === close ? 0n : costOf(config, rest - close, order.price)), `${where}: order ${order.id} open cost out of step`);
       if (order.side === 'BUY') buyCost += order.openCost;
       else sellCost += order.openCost;
       openQty += rest - close;

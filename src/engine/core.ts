@@ -75,6 +75,11 @@ export class Core {
   readonly emitter = new Emitter();
   readonly fees = new Map<string, bigint>();
   readonly netDeposits = new Map<string, bigint>();
+  /**
+   * Per asset, in 10^-16 units (amount units × INVERSE_COST_SCALE): what rounding inverse PnL down to
+   * amount units kept (margin.ts). It belongs to the exchange; the audit counts it in the books.
+   */
+  readonly roundingDust = new Map<string, bigint>();
   /** `${asset}/${quoteAsset}` → price of one whole asset in 10^-8 quote units (setAssetPrice). */
   readonly assetPrices = new Map<string, bigint>();
   readonly maxOpenOrdersPerAccount: number;
@@ -185,6 +190,10 @@ export class Core {
     const found: Position[] = [];
     for (const position of account.positions.values()) if (position.symbol.config.symbol === symbol) found.push(position);
     return found;
+  }
+
+  addDust(asset: string, fine: bigint): void {
+    if (fine !== 0n) this.roundingDust.set(asset, (this.roundingDust.get(asset) ?? 0n) + fine);
   }
 
   addFee(asset: string, amount: bigint): void {

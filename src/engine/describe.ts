@@ -2,7 +2,7 @@
  * One-line, human-readable rendering of canonical events (the demo and the CLI use it).
  */
 import { formatAmount } from './fixed.js';
-import { formatAveragePrice, formatPrice } from './format.js';
+import { formatAveragePrice, formatEntryPrice, formatPrice } from './format.js';
 import type { SymbolConfig } from './symbol.js';
 import type { EngineEvent } from './types.js';
 
@@ -26,7 +26,7 @@ export function describeEvent(event: EngineEvent, symbols: ReadonlyMap<string, S
     case 'position': {
       const p = event.position;
       const spec = symbols.get(p.symbol);
-      const entry = spec ? formatAveragePrice(spec, p.entryCost, Math.abs(p.qty), 2) : `${p.entryCost}t`;
+      const entry = spec ? formatEntryPrice(spec, p.entryCost, Math.abs(p.qty), 2) : `${p.entryCost}t`;
       return `${head} ${p.symbol} ${p.positionSide} ${p.marginMode} x${p.leverage} qty ${p.qty} entry ${entry} ` +
         `margin ${formatAmount(p.margin)} openOrders ${p.openOrderQty} closeOrders ${p.closeOrderQty} frozen ${formatAmount(p.openOrderMarginFrozen)} ` +
         `realized ${formatAmount(p.realizedPnlTotal)}`;
@@ -42,6 +42,9 @@ export function describeEvent(event: EngineEvent, symbols: ReadonlyMap<string, S
       return `${head} ${event.notice} ${event.position.symbol} ${event.position.positionSide} qty ${event.position.qty} marginRatio ${formatAmount(event.marginRatio)}`;
     case 'funding':
       return `${head} ${event.symbol} ${event.positionSide} qty ${event.qty} rate ${formatAmount(event.fundingRate)} fee ${formatAmount(event.fundingFee)}`;
+    case 'delivery':
+      return `${head} ${event.symbol} ${event.positionSide} qty ${event.qty} delivered at ${price(event.deliveryPrice, symbols.get(event.symbol))} ` +
+        `pnl ${formatAmount(event.realizedPnl)} fee ${formatAmount(event.fee)}`;
     case 'riskLimit':
       return `${head} ${event.symbol} level ${event.riskLevel} ${event.success ? 'adjusted' : `refused: ${event.message}`}`;
     case 'conditional': {

@@ -8,7 +8,7 @@ import { riskLevelOf } from './risk/fields.js';
 import { stopLossPriceOf, takeProfitPriceOf, trailingDistanceOf } from './conditional/records.js';
 import type { Account, EmittedPosition, Order, Position, Wallet } from './state.js';
 import type {
-  BalanceSnapshot, ChangeReason, ConditionalEvent, ConditionalSnapshot, ConfigEvent, EngineEvent, ExecType, FundingEvent, NoticeEvent, OrderSnapshot, PositionEvent, PositionSide, PositionSnapshot,
+  BalanceSnapshot, ChangeReason, ConditionalEvent, ConditionalSnapshot, ConfigEvent, DeliveryEvent, EngineEvent, ExecType, FundingEvent, NoticeEvent, OrderSnapshot, PositionEvent, PositionSide, PositionSnapshot,
   RiskLimitEvent, TradeEvent,
 } from './types.js';
 
@@ -164,6 +164,10 @@ export class Emitter {
 
   funding(account: Account, fields: Fields<FundingEvent>): void {
     this.events.push({ type: 'funding', ...this.base(account), ...fields });
+  }
+
+  delivery(account: Account, fields: Fields<DeliveryEvent>): void {
+    this.events.push({ type: 'delivery', ...this.base(account), ...fields });
   }
 
   notice(account: Account, fields: Fields<NoticeEvent>): void {

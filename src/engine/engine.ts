@@ -13,7 +13,8 @@ import { settleFunding } from './funding.js';
 import { markChanged, priceInfo, sampleRisk, setIndexPrice, type MarkSetter, type PriceInfo } from './prices.js';
 import { accountView, buildView, hashView, stateFingerprint } from './state-view.js';
 import type { SymbolConfig } from './symbol.js';
-import type { ChangeReason, Command, CommandResult, EngineEvent, PublicEvent } from './types.js';
+import type { ChangeReason, CommandResult, EngineCommand, EngineEvent, PublicEvent } from './types.js';
+import { settleDelivery } from './delivery.js';
 import { takePublicEvents } from './public-feed.js';
 import { amendConditional, cancelAllConditionals, cancelConditional, placeConditional, setPositionTpsl } from './conditional/commands.js';
 import { runConditionals } from './conditional/triggers.js';
@@ -48,7 +49,7 @@ export interface Applied {
   market: readonly PublicEvent[];
 }
 
-const REASONS: Record<Command['type'], ChangeReason> = {
+const REASONS: Record<EngineCommand['type'], ChangeReason> = {
   createAccount: 'DEPOSIT',
   deposit: 'DEPOSIT',
   withdraw: 'WITHDRAW',
@@ -64,6 +65,7 @@ const REASONS: Record<Command['type'], ChangeReason> = {
   setIndexPrice: 'MARK_PRICE',
   sampleRisk: 'MARK_PRICE',
   settleFunding: 'FUNDING_FEE',
+  settleDelivery: 'DELIVERY',
   // Neither emits an event.
   setFeeBurn: 'ORDER',
   setAssetPrice: 'MARK_PRICE',
@@ -99,7 +101,7 @@ export class Engine {
     return captureSnapshot(this.core);
   }
 
-  apply(command: Command): Applied {
+  apply(command: EngineCommand): Applied {
     const core = this.core;
     invariant(Number.isSafeInteger(command.time) && command.time >= 0, 'command time must be a non-negative whole number of ms');
     core.cmdSeq += 1;
@@ -119,7 +121,7 @@ export class Engine {
     return { cmdSeq: core.cmdSeq, result, events, market };
   }
 
-  private dispatch(command: Command): CommandResult {
+  private dispatch(command: EngineCommand): CommandResult {
     const core = this.core;
     switch (command.type) {
       case 'createAccount': return createAccount(core, command);
@@ -137,6 +139,7 @@ export class Engine {
       case 'setIndexPrice': return setIndexPrice(core, command, this.markSetter);
       case 'sampleRisk': return sampleRisk(core, command, this.markSetter);
       case 'settleFunding': return settleFunding(core, command);
+      case 'settleDelivery': return settleDelivery(core, command);
       case 'setFeeBurn': return setFeeBurn(core, command);
       case 'setAssetPrice': return setAssetPrice(core, command);
       case 'adjustRiskLimit': return adjustRiskLimit(core, command);

@@ -3,6 +3,7 @@
  * contracts, amounts from 10^-8 units. Shared by every dialect encoder.
  */
 import { AMOUNT_DECIMALS, formatRatio, formatScaled, parseScaled } from './fixed.js';
+import { INVERSE_COST_SCALE } from './margin.js';
 import type { SymbolConfig } from './symbol.js';
 
 /** A price in ticks as a decimal string with the symbol's price precision ("60010.0" → "60010"). */
@@ -18,6 +19,17 @@ export function formatAveragePrice(config: SymbolConfig, cost: bigint, qty: numb
   if (qty === 0) return '0';
   const decimals = config.priceDecimals + extraDecimals;
   return formatRatio(cost * config.tickUnits, BigInt(qty) * 10n ** BigInt(config.priceDecimals), decimals);
+}
+
+/**
+ * A position's entry price from its entry cost (margin.ts): linear the mean cost / qty; inverse the
+ * harmonic mean qty × C × S / cost (C = inverseValue, S = INVERSE_COST_SCALE), as the coin-margined exchanges show it.
+ */
+export function formatEntryPrice(config: SymbolConfig, entryCost: bigint, qty: number, extraDecimals = 4): string {
+  if (!config.inverse) return formatAveragePrice(config, entryCost, qty, extraDecimals);
+  if (qty === 0 || entryCost === 0n) return '0';
+  const decimals = config.priceDecimals + extraDecimals;
+  return formatRatio(BigInt(qty) * config.inverseValue * INVERSE_COST_SCALE * config.tickUnits, entryCost * 10n ** BigInt(config.priceDecimals), decimals);
 }
 
 /** Contracts as a base-asset quantity (Binance and Bybit speak in base units). */

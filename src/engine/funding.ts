@@ -22,9 +22,17 @@ import type { CommandResult, SettleFunding } from './types.js';
  * So Σ fees = 0 exactly, nobody pays less than owed, and receivers share any rounding surplus.
  */
 export function allocateFunding(qtys: readonly number[], mark: number, valuePerTickContract: bigint, rate: bigint): bigint[] {
-  const perContract = BigInt(mark) * valuePerTickContract * rate;
+  return allocateFundingOf(qtys, BigInt(mark) * valuePerTickContract * rate, RATE_SCALE);
+}
+
+/**
+ * The same allocation for an obligation of qty × perContract / scale amount units per position
+ * (linear: perContract = mark × K × rate, scale 10^8; inverse: perContract = inverseValue × rate,
+ * scale = mark × 10^8, the coin value of a contract at the mark times the rate).
+ */
+export function allocateFundingOf(qtys: readonly number[], perContract: bigint, scale: bigint): bigint[] {
   const obligations = qtys.map((qty) => BigInt(qty) * perContract);
-  const fees = obligations.map((o) => (o > 0n ? -ceilDiv(o, RATE_SCALE) : 0n));
+  const fees = obligations.map((o) => (o > 0n ? -ceilDiv(o, scale) : 0n));
   const total = -fees.reduce((sum, fee) => sum + fee, 0n);
   if (total === 0n) return fees;
   let claims = 0n;
@@ -60,12 +68,19 @@ export function settleFunding(core: Core, cmd: SettleFunding): CommandResult {
   if (pricing.lastFundingTime !== null && fundingTime <= pricing.lastFundingTime) {
     return refuse('INVALID_ARGUMENT', `funding of ${cmd.symbol} is already settled up to ${pricing.lastFundingTime}`);
   }
+  if (pricing.state.config.delivery !== null) {
+    return refuse('INVALID_ARGUMENT', `${cmd.symbol} is a delivery contract: it pays no funding (it settles at its delivery time)`);
+  }
   const rate = predictedFundingRate(pricing);
   const { state } = pricing;
   const mark = state.markPrice ?? state.lastPrice;
   const positions = openPositionsOf(state);
   if (rate !== 0n && mark !== null && positions.length > 0) {
-    const fees = allocateFunding(positions.map((p) => p.qty), mark, state.config.valuePerTickContract, rate);
+    const qtys = positions.map((p) => p.qty);
+    const { config } = state;
+    const fees = config.inverse
+      ? allocateFundingOf(qtys, config.inverseValue * rate, BigInt(mark) * RATE_SCALE)
+      : allocateFunding(qtys, mark, config.valuePerTickContract, rate);
     // One step per account (its funding events, then its position and balance events), by account id.
     let step: { position: Position; fee: bigint }[] = [];
     const flush = (): void => {

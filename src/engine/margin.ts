@@ -4,13 +4,57 @@
 import { RATE_SCALE, ceilDiv, floorDiv } from './fixed.js';
 import { maintenanceMargin, type SymbolConfig } from './symbol.js';
 
+/*
+ * Costs. A position's `entryCost` and an order's `openCost` are sums of fill costs:
+ * - linear: qty × price (ticks × contracts), worth cost × K amount units;
+ * - inverse: the coin value floor(qty × inverseValue × S / price) in cost units of 10^-8 amount
+ *   units (S = INVERSE_COST_SCALE, so 10^-16 coin): rounded once per fill, down, the same number for
+ *   both sides of the trade. The finer unit keeps the harmonic (contract-weighted) entry price,
+ *   qty × inverseValue × S / entryCost, exact to far below a tick even for a 1 USD contract (seed
+ *   004 shows KuCoin's XBT values to 10 decimals). Money moves in amount units: a realized PnL is
+ *   rounded down from cost units and the rest is the exchange's rounding dust (Core.roundingDust).
+ */
+export const INVERSE_COST_SCALE = 100_000_000n;
+
+/** The cost of `qty` contracts at `price` ticks (see above). */
+export function costOf(config: SymbolConfig, qty: number, price: number): bigint {
+  if (config.inverse) return qty === 0 ? 0n : (BigInt(qty) * config.inverseValue * INVERSE_COST_SCALE) / BigInt(price);
+  return BigInt(qty) * BigInt(price);
+}
+
+/** The value in amount units of a cost (inverse: rounded down). */
+export function valueOfCost(config: SymbolConfig, cost: bigint): bigint {
+  return config.inverse ? cost / INVERSE_COST_SCALE : cost * config.valuePerTickContract;
+}
+
+/** A cost in the unit the books are audited in: amount units × INVERSE_COST_SCALE for every asset. */
+export function fineValueOfCost(config: SymbolConfig, cost: bigint): bigint {
+  return config.inverse ? cost : cost * config.valuePerTickContract * INVERSE_COST_SCALE;
+}
+
+/**
+ * What a position's cost counts for in Σ wallets (docs/engine-rules.md, "Invariants"): the value a
+ * long paid (linear) or, inverse, the coin a long is owed at entry (so the sign turns: KuCoin's posCost
+ * of a long is negative).
+ */
+export function signedPositionValue(config: SymbolConfig, qty: number, cost: bigint): bigint {
+  const sign = BigInt(Math.sign(qty));
+  return config.inverse ? -sign * cost : sign * fineValueOfCost(config, cost);
+}
+
 /** Value in amount units of `qty` contracts at `price` ticks. */
 export function notional(config: SymbolConfig, qty: number, price: number): bigint {
+  if (config.inverse) return (BigInt(qty) * config.inverseValue) / BigInt(price);
   return BigInt(qty) * BigInt(price) * config.valuePerTickContract;
 }
 
 /** Margin one opening contract freezes at `price`: initial margin plus the taker fee it could pay. */
 export function frozenPerContract(config: SymbolConfig, price: number, leverage: number): bigint {
+  if (config.inverse) {
+    // Exact coin value C / p, each part rounded up once.
+    const p = BigInt(price);
+    return ceilDiv(config.inverseValue, p * BigInt(leverage)) + ceilDiv(config.inverseValue * config.takerFeeRate, p * RATE_SCALE);
+  }
   const value = BigInt(price) * config.valuePerTickContract;
   return ceilDiv(value, BigInt(leverage)) + ceilDiv(value * config.takerFeeRate, RATE_SCALE);
 }
@@ -21,11 +65,14 @@ export function orderFrozen(config: SymbolConfig, openQty: number, price: number
 
 export function fee(config: SymbolConfig, qty: number, price: number, isMaker: boolean): bigint {
   const rate = isMaker ? config.makerFeeRate : config.takerFeeRate;
+  // Inverse: the exact coin value qty × C / p times the rate, rounded up once.
+  if (config.inverse) return ceilDiv(BigInt(qty) * config.inverseValue * rate, BigInt(price) * RATE_SCALE);
   return ceilDiv(notional(config, qty, price) * rate, RATE_SCALE);
 }
 
-/** Initial margin of an entry cost (ticks × contracts) at a leverage. */
+/** Initial margin of an entry cost at a leverage (value / leverage, rounded up once). */
 export function initialMargin(config: SymbolConfig, entryCost: bigint, leverage: number): bigint {
+  if (config.inverse) return ceilDiv(entryCost, INVERSE_COST_SCALE * BigInt(leverage));
   return ceilDiv(entryCost * config.valuePerTickContract, BigInt(leverage));
 }
 
@@ -34,10 +81,24 @@ export function proRata(whole: bigint, part: number, total: number): bigint {
   return part === total ? whole : floorDiv(whole * BigInt(part), BigInt(total));
 }
 
+/**
+ * PnL of closing a long (bought) or short (sold) position part whose entry cost was `costReleased`,
+ * at an exit cost `exitCost` (costOf the closing contracts at the exit price). Linear: a long gains
+ * (exit − entry) × K. Inverse: a long gains entry coin − exit coin = qty × C × (1/entry − 1/exit).
+ */
+export function closePnlOfCost(config: SymbolConfig, isLong: boolean, exitCost: bigint, costReleased: bigint): bigint {
+  if (config.inverse) return floorDiv(inversePnlCost(isLong, exitCost, costReleased), INVERSE_COST_SCALE);
+  return (isLong ? exitCost - costReleased : costReleased - exitCost) * config.valuePerTickContract;
+}
+
+/** Inverse: the exact PnL in cost units (closePnlOfCost rounds it down to amount units). */
+export function inversePnlCost(isLong: boolean, exitCost: bigint, costReleased: bigint): bigint {
+  return isLong ? costReleased - exitCost : exitCost - costReleased;
+}
+
 /** PnL of closing `qty` contracts bought (long) or sold (short) for `costReleased`, at `price`. */
 export function closePnl(config: SymbolConfig, isLong: boolean, qty: number, price: number, costReleased: bigint): bigint {
-  const exitValue = BigInt(qty) * BigInt(price);
-  return (isLong ? exitValue - costReleased : costReleased - exitValue) * config.valuePerTickContract;
+  return closePnlOfCost(config, isLong, costOf(config, qty, price), costReleased);
 }
 
 export function unrealizedPnl(config: SymbolConfig, qty: number, entryCost: bigint, mark: number | null): bigint {

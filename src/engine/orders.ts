@@ -2,11 +2,12 @@
  * Order entry: place, amend, cancel, cancel-all, and matching (price-time priority with
  * self-trade prevention). Rules: docs/engine-rules.md, "placeOrder" to "cancelOrder, cancelAll".
  */
+import { tradingRefusal } from './delivery.js';
 import type { BookSide, PriceLevel } from './book/order-book.js';
 import { accountOrdersOf, liveByClientIdOf, recentClientIdsOf, type Core } from './core.js';
 import { armAttached, changedAttach, sameAttach, validateAttach } from './conditional/commands.js';
 import { refuse } from './refuse.js';
-import { bandLimit, frozenPerContract, orderFrozen } from './margin.js';
+import { bandLimit, frozenPerContract, notional, orderFrozen } from './margin.js';
 import {
   allocate, applyFill, attach, cancelState, enforceAllocation, finishOrder, freeCapacity, mustClose, ordersOf, reallocate, reduces, refreshOrder, requeue, sideOrders,
 } from './positions.js';
@@ -87,7 +88,7 @@ export function validatePlace(account: Account, symbol: SymbolState, cmd: PlaceO
 
 /** Whether opening `openQty` at `price` on a position that has no record yet would exceed the leverage its tier allows. */
 function newPositionExcess(config: SymbolConfig, settings: SymbolSettings, openQty: number, price: number): boolean {
-  const level = Math.max(settings.riskLimitLevel - 1, tierIndex(config.tiers, BigInt(openQty) * BigInt(price) * config.valuePerTickContract));
+  const level = Math.max(settings.riskLimitLevel - 1, tierIndex(config.tiers, notional(config, openQty, price)));
   return settings.leverage > config.tiers[level]!.maxLeverage;
 }
 
@@ -166,6 +167,8 @@ export function placeOrderAs(core: Core, cmd: PlaceOrder, by: PlacedBy | null): 
   }
   const symbol = core.symbols.get(cmd.symbol);
   if (symbol === undefined) return refuse('UNKNOWN_SYMBOL', `symbol ${cmd.symbol} is not listed`);
+  const closed = tradingRefusal(core, symbol);
+  if (closed) return closed;
   const invalid = validatePlace(account, symbol, cmd);
   if (invalid) return invalid;
   if (account.orders.size >= core.maxOpenOrdersPerAccount) {
@@ -230,7 +233,7 @@ export function placeOrderAs(core: Core, cmd: PlaceOrder, by: PlacedBy | null): 
     id, clientOrderId: cmd.clientOrderId ?? null, account, symbol, position: core.position(account, symbol, positionSide),
     side: cmd.side, orderType: cmd.orderType, timeInForce: cmd.timeInForce, reduceOnly: cmd.reduceOnly,
     stpMode: cmd.stpMode ?? 'EXPIRE_TAKER', createTime: core.time, price: cmd.orderType === 'LIMIT' ? cmd.price : 0,
-    freezePrice, qty: cmd.qty, filled: 0, cumQuote: 0n, state: 'NEW', reason: 'NONE', priority: core.nextPriority++,
+    freezePrice, qty: cmd.qty, filled: 0, cumQuote: 0n, cumCost: 0n, state: 'NEW', reason: 'NONE', priority: core.nextPriority++,
     closeQty: 0, openQty: 0, frozen: 0n, openCost: 0n, perContract,
     perContractPrice: openQty > 0 ? freezePrice : 0, perContractLeverage: openQty > 0 ? settings.leverage : 0, fees: 0n, realizedPnl: 0n,
     updateTime: core.time, placeResult: null, source: 'USER', origin: by?.kind ?? null, conditionalId: by?.conditionalId ?? null,
@@ -419,6 +422,8 @@ export function amendOrder(core: Core, cmd: AmendOrder): CommandResult {
   if ('ok' in found) return found;
   const { order } = found;
   const { symbol } = order;
+  const closed = tradingRefusal(core, symbol);
+  if (closed) return closed;
   const spec = symbol.config.spec;
   const price = cmd.price ?? order.price;
   const qty = cmd.qty ?? order.qty;

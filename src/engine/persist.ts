@@ -76,6 +76,8 @@ export interface EngineSnapshot {
   netDeposits: [string, bigint][];
   /** setAssetPrice prices (absent in snapshots from before them). */
   assetPrices?: [string, bigint][];
+  /** Core.roundingDust (absent in snapshots from before inverse contracts). */
+  roundingDust?: [string, bigint][];
   symbols: { symbol: string; markPrice: number | null; lastPrice: number | null; adlRankedAt?: number; adlRound?: number; bookUpdateId?: number }[];
   accounts: AccountRecord[];
   /** Index, samples and funding state per symbol (absent in snapshots older than funding). */
@@ -131,6 +133,7 @@ export function captureSnapshot(core: Core): EngineSnapshot {
     cmdSeq: core.cmdSeq, time: core.time, nextAccountId: core.nextAccountId, nextOrderId: core.nextOrderId,
     nextTradeId: core.nextTradeId, nextPriority: core.nextPriority,
     fees: [...core.fees.entries()], netDeposits: [...core.netDeposits.entries()], assetPrices: [...core.assetPrices.entries()],
+    roundingDust: [...core.roundingDust.entries()],
     symbols: [...core.symbols.values()].map((s) => ({
       symbol: s.config.symbol, markPrice: s.markPrice, lastPrice: s.lastPrice, adlRankedAt: s.risk.adlRankedAt, adlRound: s.risk.adl.round,
       bookUpdateId: s.bookUpdateId,
@@ -168,6 +171,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
   for (const [asset, amount] of snapshot.fees) core.fees.set(asset, amount);
   for (const [asset, amount] of snapshot.netDeposits) core.netDeposits.set(asset, amount);
   for (const [pair, price] of snapshot.assetPrices ?? []) core.assetPrices.set(pair, price);
+  for (const [asset, fine] of snapshot.roundingDust ?? []) core.roundingDust.set(asset, fine);
   for (const [asset, amount] of snapshot.insuranceFund ?? []) core.risk.insuranceFund.set(asset, amount);
   for (const s of snapshot.symbols) {
     const symbol = core.symbols.get(s.symbol);
@@ -219,7 +223,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
       id: record.id, clientOrderId: record.clientOrderId, account, symbol, position: core.position(account, symbol, record.positionSide),
       side: record.side, orderType: record.orderType, timeInForce: record.timeInForce, reduceOnly: record.reduceOnly, stpMode: record.stpMode,
       createTime: record.createTime, price: record.price, freezePrice: record.price, qty: record.qty, filled: record.filled,
-      cumQuote: record.cumQuote, state: record.state, reason: record.reason, priority: record.priority, closeQty: 0, openQty: 0,
+      cumQuote: record.cumQuote, cumCost: 0n, state: record.state, reason: record.reason, priority: record.priority, closeQty: 0, openQty: 0,
       frozen: 0n, openCost: 0n, perContract: 0n, perContractPrice: 0, perContractLeverage: 0, fees: record.fees, realizedPnl: record.realizedPnl,
       updateTime: record.updateTime, placeResult: record.placeResult, source: 'USER', origin: record.origin ?? null,
       conditionalId: record.conditionalId ?? null, attachTpsl: record.attachTpsl ?? null, tpslArmed: record.tpslArmed ?? false, level: null, prev: null, next: null,

@@ -3,10 +3,9 @@
  * (reduce-only knock-outs, cancels for insufficient margin), and the effect of one fill.
  * Rules: docs/engine-rules.md, "Order direction and closing capacity" and "A fill".
  */
-import { ceilDiv } from './fixed.js';
 import type { Core } from './core.js';
 import { FEE_BURN_ASSET, feeBurnCharge } from './fee-burn.js';
-import { closePnl, fee as feeFor, frozenPerContract, initialMargin, proRata } from './margin.js';
+import { INVERSE_COST_SCALE, closePnlOfCost, costOf, fee as feeFor, frozenPerContract, initialMargin, inversePnlCost, proRata } from './margin.js';
 import { availableBalance } from './snapshots.js';
 import { remaining, sideSign, type Order, type Position } from './state.js';
 import type { OrderReason, OrderState } from './types.js';
@@ -73,7 +72,7 @@ function setAllocation(core: Core, order: Order, close: number, leverage: number
   const openDelta = open - order.openQty;
   const closeDelta = close - order.closeQty;
   const frozenDelta = frozen - order.frozen;
-  const openCost = open === 0 ? 0n : BigInt(open) * BigInt(order.freezePrice);
+  const openCost = open === 0 ? 0n : costOf(order.symbol.config, open, order.freezePrice);
   if (openCost !== order.openCost) {
     if (order.side === 'BUY') position.openBuyCost += openCost - order.openCost;
     else position.openSellCost += openCost - order.openCost;
@@ -235,11 +234,17 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
   const closing = reduces(position, order.side) ? Math.min(qty, Math.abs(position.qty)) : 0;
   const opening = qty - closing;
   const longBefore = position.qty > 0 ? position.qty : 0;
+  // The fill's cost, split between its closing and opening parts so that they add up to the same
+  // cost the other side of the trade books (inverse costs are rounded once per fill: margin.ts).
+  const tradeCost = costOf(config, qty, price);
+  const closingCost = closing === qty ? tradeCost : costOf(config, closing, price);
   let realizedPnl = 0n;
   if (closing > 0) {
     const size = Math.abs(position.qty);
     const costReleased = proRata(position.entryCost, closing, size);
-    realizedPnl = closePnl(config, position.qty > 0, closing, price, costReleased);
+    realizedPnl = closePnlOfCost(config, position.qty > 0, closingCost, costReleased);
+    // Inverse: what rounding the PnL down to amount units left over stays with the exchange.
+    if (config.inverse) core.addDust(config.settleAsset, inversePnlCost(position.qty > 0, closingCost, costReleased) - realizedPnl * INVERSE_COST_SCALE);
     position.entryCost -= costReleased;
     if (isolated) {
       const released = proRata(position.margin, closing, size);
@@ -255,9 +260,10 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
       position.feesCurrent = 0n;
       position.fundingTotal = 0n;
     }
-    position.entryCost += BigInt(opening) * BigInt(price);
+    const openingCost = tradeCost - closingCost;
+    position.entryCost += openingCost;
     if (isolated) {
-      const added = ceilDiv(BigInt(opening) * BigInt(price) * config.valuePerTickContract, BigInt(settings.leverage));
+      const added = initialMargin(config, openingCost, settings.leverage);
       position.margin += added;
       wallet.isolatedMargin += added;
     }
@@ -299,6 +305,7 @@ export function applyFill(core: Core, order: Order, qty: number, price: number, 
 
   order.filled += qty;
   order.cumQuote += BigInt(qty) * BigInt(price);
+  order.cumCost += tradeCost;
   order.fees += fee;
   order.realizedPnl += realizedPnl;
   order.state = order.filled === order.qty ? 'FILLED' : 'PARTIALLY_FILLED';

@@ -36,6 +36,29 @@ export function impactPrice(levels: Iterable<DepthLevel>, notional: bigint, valu
 }
 
 /**
+ * The same for an inverse contract, whose levels are worth qty × C / price in coin (C the symbol's
+ * inverseValue): the whole levels' coin W, then r = (N − W) × p / C contracts of the last level; the
+ * average is the harmonic one, contracts × C / N = (Q·C + (N − W)·p) / N.
+ */
+export function impactPriceInverse(levels: Iterable<DepthLevel>, notional: bigint, inverseValue: bigint): Ratio | null {
+  let wn = 0n;
+  let wd = 1n;
+  let contracts = 0n;
+  for (const level of levels) {
+    const price = BigInt(level.price);
+    const levelN = BigInt(level.qty) * inverseValue;
+    // W + levelN / price ≥ N ?
+    if ((wn * price + levelN * wd) >= notional * wd * price) {
+      return { n: contracts * inverseValue * wd + (notional * wd - wn) * price, d: notional * wd };
+    }
+    wn = wn * price + levelN * wd;
+    wd *= price;
+    contracts += BigInt(level.qty);
+  }
+  return null;
+}
+
+/**
  * P = [max(0, ImpactBid − Index) − max(0, Index − ImpactAsk)] / Index in 10^-8, rounded half away
  * from zero. A side too thin for the impact notional contributes 0.
  */

@@ -4,10 +4,11 @@
  * mark-price position events. Every mark change goes through the engine's setMarkPrice, which
  * calls `markChanged` here. Rules: docs/engine-rules.md, "Prices".
  */
+import { accrueIndex, newDeliveryState, type DeliveryState } from './delivery.js';
 import { invariant } from './assert.js';
 import type { Core } from './core.js';
 import { RATE_SCALE } from './fixed.js';
-import { averagePremium, fundingRate, impactPrice, premiumIndex } from './premium.js';
+import { averagePremium, fundingRate, impactPrice, impactPriceInverse, premiumIndex } from './premium.js';
 import { buildPricingConfig, type MarkMethod, type PricingConfig } from './pricing-config.js';
 import { median, roundHalfAway, whole, type Ratio } from './rational.js';
 import { refuse } from './refuse.js';
@@ -38,12 +39,15 @@ export interface SymbolPricing {
   lastFundingRate: bigint;
   /** Funding time of the last settlement, null before the first. */
   lastFundingTime: number | null;
+  /** DELIVERY symbols: the index over the delivery window and the settlement (delivery.ts); null for perpetuals. */
+  delivery: DeliveryState | null;
 }
 
 export function newSymbolPricing(state: SymbolState): SymbolPricing {
   return {
     state, config: buildPricingConfig(state.config), index: null, basis: [], basisSlot: null, premiumCount: 0,
     premiumWeighted: 0n, premiumSlot: null, lastPremium: null, lastFundingRate: 0n, lastFundingTime: null,
+    delivery: state.config.delivery === null ? null : newDeliveryState(),
   };
 }
 
@@ -128,6 +132,8 @@ export function setIndexPrice(core: Core, cmd: SetIndexPrice, setMark: MarkSette
   if (!Number.isInteger(cmd.price) || cmd.price < 1 || cmd.price > max) {
     return refuse('INVALID_ARGUMENT', `index price must be a whole number of ticks from 1 to ${max}`);
   }
+  // A delivery symbol's window averages the index as it stood over time: account for the old one first.
+  if (pricing.delivery !== null) accrueIndex(pricing, core.time);
   pricing.index = cmd.price;
   refreshMark(core, pricing, setMark);
   return DONE;
@@ -169,8 +175,12 @@ function samplePremium(pricing: SymbolPricing, time: number): void {
   pricing.premiumSlot = slot;
   const { book, config } = pricing.state;
   const notional = pricing.config.impactMarginNotional;
-  const impactBid = impactPrice(book.bids.levelsBestFirst(), notional, config.valuePerTickContract);
-  const impactAsk = impactPrice(book.asks.levelsBestFirst(), notional, config.valuePerTickContract);
+  const impactBid = config.inverse
+    ? impactPriceInverse(book.bids.levelsBestFirst(), notional, config.inverseValue)
+    : impactPrice(book.bids.levelsBestFirst(), notional, config.valuePerTickContract);
+  const impactAsk = config.inverse
+    ? impactPriceInverse(book.asks.levelsBestFirst(), notional, config.inverseValue)
+    : impactPrice(book.asks.levelsBestFirst(), notional, config.valuePerTickContract);
   const premium = premiumIndex(pricing.index!, impactBid, impactAsk);
   pricing.premiumCount += 1;
   pricing.premiumWeighted += BigInt(pricing.premiumCount) * premium;
@@ -241,6 +251,8 @@ export interface PricingRecord {
   lastPremium: bigint | null;
   lastFundingRate: bigint;
   lastFundingTime: number | null;
+  /** DELIVERY symbols only (absent for perpetuals, so their records and the view hash are unchanged). */
+  delivery?: DeliveryState;
 }
 
 export function pricingRecord(pricing: SymbolPricing): PricingRecord {
@@ -248,6 +260,7 @@ export function pricingRecord(pricing: SymbolPricing): PricingRecord {
     symbol: pricing.state.config.symbol, indexPrice: pricing.index, basisSamples: [...pricing.basis], basisSlot: pricing.basisSlot,
     premiumSamples: pricing.premiumCount, premiumWeightedSum: pricing.premiumWeighted, premiumSlot: pricing.premiumSlot,
     lastPremium: pricing.lastPremium, lastFundingRate: pricing.lastFundingRate, lastFundingTime: pricing.lastFundingTime,
+    ...(pricing.delivery === null ? {} : { delivery: { ...pricing.delivery } }),
   };
 }
 
@@ -265,6 +278,7 @@ export function restorePricing(core: Core, records: readonly PricingRecord[]): v
       index: r.indexPrice, basis: [...r.basisSamples].slice(-pricing.config.basisWindow), basisSlot: r.basisSlot,
       premiumCount: r.premiumSamples, premiumWeighted: r.premiumWeightedSum, premiumSlot: r.premiumSlot, lastPremium: r.lastPremium,
       lastFundingRate: r.lastFundingRate, lastFundingTime: r.lastFundingTime,
+      ...(pricing.delivery !== null && r.delivery !== undefined ? { delivery: { ...r.delivery } } : {}),
     });
   }
 }
@@ -282,5 +296,14 @@ export function auditPricing(core: Core): void {
     invariant(pricing.basis.length <= pricing.config.basisWindow, `${pricing.state.config.symbol}: more basis samples than the window`);
     invariant(pricing.premiumCount >= 0 && (pricing.premiumCount > 0 || pricing.premiumWeighted === 0n),
       `${pricing.state.config.symbol}: premium samples out of step`);
+    const { delivery } = pricing;
+    invariant((delivery === null) === (pricing.state.config.delivery === null), `${pricing.state.config.symbol}: delivery record out of step with its contract type`);
+    if (delivery !== null) {
+      invariant(delivery.accruedTo <= core.time && delivery.indexMs <= pricing.state.config.delivery!.windowMs,
+        `${pricing.state.config.symbol}: the delivery index record runs past the engine time or the window`);
+      // Settled: nothing is left open or resting (delivery.ts closed and expired it all).
+      invariant(delivery.settled === null || (pricing.state.openInterest === 0 && pricing.state.book.bids.levelsBestFirst()[Symbol.iterator]().next().done === true &&
+        pricing.state.book.asks.levelsBestFirst()[Symbol.iterator]().next().done === true), `${pricing.state.config.symbol}: settled but still open`);
+    }
   }
 }

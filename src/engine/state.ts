@@ -178,6 +178,11 @@ export interface Order {
   qty: number;
   filled: number;
   cumQuote: bigint;
+  /**
+   * Σ costOf of the fills (margin.ts): for an inverse contract their coin value. Read only for the risk
+   * engine's orders within their command (liquidation clearance), so it is not persisted.
+   */
+  cumCost: bigint;
   state: OrderState;
   reason: OrderReason;
   priority: number;

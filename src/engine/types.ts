@@ -34,7 +34,9 @@ export type OrderReason =
   /** Cancelled by the risk engine before it liquidated the account's position. */
   | 'LIQUIDATION'
   /** Cancelled by the risk engine before it auto-deleveraged the account's position. */
-  | 'ADL';
+  | 'ADL'
+  /** Ended (EXPIRED) by its delivery contract's settlement (XT's EXPIRED orders at delivery). */
+  | 'DELIVERY';
 
 /** Why an account changed: Binance's `m` codes and KuCoin's changeReason derive from this. */
 export type ChangeReason =
@@ -57,7 +59,9 @@ export type ChangeReason =
   /** Auto-add margin was switched on or off (KuCoin autoAppendMarginStatusChange). */
   | 'AUTO_DEPOSIT_CHANGE'
   /** The risk engine added margin to an isolated position from the wallet (auto-add margin). */
-  | 'AUTO_DEPOSIT';
+  | 'AUTO_DEPOSIT'
+  /** A delivery contract settled: its orders expired and its positions closed at the delivery price (Binance DELIVERED_SETTELMENT). */
+  | 'DELIVERY';
 
 /** Who created an order: the account, or the risk engine closing a position for it. */
 export type OrderSource = 'USER' | 'LIQUIDATION' | 'ADL';
@@ -122,6 +126,12 @@ export interface SetIndexPrice extends CommandBase { type: 'setIndexPrice'; symb
 export interface SampleRisk extends CommandBase { type: 'sampleRisk'; symbol?: string }
 /** Funding settlement of a symbol at `fundingTime` (default: the command time). */
 export interface SettleFunding extends CommandBase { type: 'settleFunding'; symbol: string; fundingTime?: number }
+/**
+ * Settles a DELIVERY symbol at (or after) its delivery time (docs/engine-rules.md, "Delivery"). Kept
+ * out of `Command` for now: the reference model (test/reference) dispatches exhaustively over that
+ * union and does not know delivery yet; Engine.apply takes `EngineCommand`.
+ */
+export interface SettleDelivery extends CommandBase { type: 'settleDelivery'; symbol: string }
 
 /** Binance's BNB fee burn for the account: fees paid in BNB at a discount when it covers them. */
 export interface SetFeeBurn extends CommandBase { type: 'setFeeBurn'; accountId: number; feeBurn: boolean }
@@ -282,6 +292,9 @@ export type Command =
   | SetFeeBurn | SetAssetPrice | AdjustRiskLimit | SetAutoDeposit | DepositInsurance
   | PlaceConditional | AmendConditional | CancelConditional | CancelAllConditionals | SetPositionTpsl;
 
+/** Every command the engine applies: `Command` and the delivery settlement. */
+export type EngineCommand = Command | SettleDelivery;
+
 // ---------------------------------------------------------------------------------------------
 // Results. A refused command (ok: false) changed nothing and emitted nothing.
 
@@ -298,6 +311,8 @@ export type ErrorCode =
   /** A conditional order whose condition already holds (Binance -2021 "Order would immediately trigger"). */
   | 'WOULD_TRIGGER_IMMEDIATELY'
   | 'TOO_MANY_CONDITIONAL_ORDERS'
+  /** A delivery contract at or past its delivery time: it no longer trades (and once settled, never again). */
+  | 'SYMBOL_NOT_TRADING'
   | 'NO_CHANGE'
   /**
    * Never the engine's: an operator armed the service to refuse the account's next order with an
@@ -467,7 +482,11 @@ export interface PositionSnapshot {
   leverage: number;
   /** Signed contracts: > 0 long, < 0 short. */
   qty: number;
-  /** Σ |qty| × entry price of the open contracts, ticks × contracts; entry price = entryCost / |qty|. */
+  /**
+   * Linear: Σ |qty| × entry price of the open contracts, ticks × contracts; entry price = entryCost / |qty|.
+   * Inverse (COIN_BASED): Σ of the fills' coin values in 10^-16 coin (margin.ts costOf); the harmonic
+   * entry price is |qty| × inverseValue × 10^8 / entryCost ticks (format.ts formatEntryPrice).
+   */
   entryCost: bigint;
   /** Isolated: the isolated wallet. Cross: the initial margin the position holds. */
   margin: bigint;
@@ -735,5 +754,26 @@ export interface LiquidationEvent {
 
 export type PublicEvent = PublicTradeEvent | BookUpdateEvent | FundingSettledEvent | PricesEvent | OpenInterestEvent | LiquidationEvent;
 
+/**
+ * A position closed by its delivery contract's settlement (Binance income DELIVERED_SETTELMENT, Bybit
+ * execution CreateBySettle: a trade without an order). Followed by the position and balance events.
+ */
+export interface DeliveryEvent extends EventBase {
+  type: 'delivery';
+  symbol: string;
+  positionSide: PositionSide;
+  /** The delivery instant (ms, the symbol's delivery time). */
+  deliveryTime: number;
+  /** Signed contracts the position held. */
+  qty: number;
+  /** Delivery price, ticks. */
+  deliveryPrice: number;
+  /** Realized PnL of the close, before the fee, settle asset 1e-8. */
+  realizedPnl: bigint;
+  /** Delivery fee paid, settle asset 1e-8 (0 when the symbol charges none). */
+  fee: bigint;
+}
+
 export type EngineEvent =
-  | OrderEvent | TradeEvent | PositionEvent | BalanceEvent | ConfigEvent | NoticeEvent | FundingEvent | RiskLimitEvent | ConditionalEvent;
+  | OrderEvent | TradeEvent | PositionEvent | BalanceEvent | ConfigEvent | NoticeEvent | FundingEvent | RiskLimitEvent | ConditionalEvent
+  | DeliveryEvent;

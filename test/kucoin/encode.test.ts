@@ -106,7 +106,7 @@ describe('KuCoin position.change (seed 004)', () => {
       MARGIN_TRANSFER: 'marginChange', AUTO_DEPOSIT: 'marginChange', LEVERAGE_CHANGE: 'marginChange', MARGIN_TYPE_CHANGE: 'marginChange',
       RISK_LIMIT_CHANGE: 'marginChange', FUNDING_FEE: 'marginChange',
       LIQUIDATION: 'liquidation', ADL: 'adl', AUTO_DEPOSIT_CHANGE: 'autoAppendMarginStatusChange',
-      MARK_PRICE: 'positionChange',
+      MARK_PRICE: 'positionChange', DELIVERY: 'positionChange',
     };
     for (const [reason, kucoin] of Object.entries(expected) as [ChangeReason, string][]) {
       assert.equal(changeReason(reason), kucoin, reason);

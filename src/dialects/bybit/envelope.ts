@@ -106,6 +106,7 @@ export function fromEngineError(error: CommandError): BybitError {
     // A plan order's own trigger is 110092 / 110093 (order-commands.ts); here a take profit / stop loss on the wrong side of its price.
     case 'WOULD_TRIGGER_IMMEDIATELY': return paramsError(error.message);
     case 'TOO_MANY_CONDITIONAL_ORDERS': return new BybitError(Code.STOP_ORDERS_LIMIT, `The number of stop orders exceeds the maximum allowable limit. ${error.message}`);
+    case 'SYMBOL_NOT_TRADING': return paramsError(error.message);
   }
 }
 

@@ -119,6 +119,9 @@ export class KucoinEncoder {
       // position and tradeType liquid on the order; the warning itself is UTA's `lw` only.
       case 'notice':
         return [];
+      // Delivery contracts are not mapped in this dialect yet (its symbols are linear perpetuals).
+      case 'delivery':
+        return [];
     }
   }
 

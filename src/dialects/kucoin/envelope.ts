@@ -36,7 +36,9 @@ export function fromEngineError(error: CommandError): KucoinError {
     case 'INSUFFICIENT_BALANCE': return new KucoinError('300003', `Balance insufficient: ${error.message}`);
     case 'NO_POSITION': return new KucoinError('300009', `No open positions: ${error.message}`);
     case 'UNKNOWN_ACCOUNT': return new KucoinError('400003', `the account of this KC-API-KEY no longer exists: ${error.message}`, 401);
-    case 'INVALID_ARGUMENT': return badParam(error.message);
+    case 'INVALID_ARGUMENT':
+    case 'SYMBOL_NOT_TRADING':
+      return badParam(error.message);
     case 'INJECTED_REJECTION': return new KucoinError(error.exchangeCode!, error.message);
     // KuCoin: 300004 "Stop order quantity limit exceeded (limit: xxx, current: xxx)".
     case 'TOO_MANY_CONDITIONAL_ORDERS': return new KucoinError('300004', `Stop order quantity limit exceeded: ${error.message}`);

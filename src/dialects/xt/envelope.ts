@@ -47,6 +47,7 @@ export function fromEngineError(error: CommandError): XtError {
     case 'WOULD_TRIGGER_IMMEDIATELY': return invalidOrder(`invalid_stop_price: ${error.message}`);
     case 'TOO_MANY_CONDITIONAL_ORDERS': return new XtError('ORDER_006', `too many open orders: ${error.message}`);
     case 'UNKNOWN_ACCOUNT':
+    case 'SYMBOL_NOT_TRADING':
     case 'INVALID_ARGUMENT': return invalidParams(error.message);
     case 'INJECTED_REJECTION': return new XtError(error.exchangeCode!, error.message);
   }

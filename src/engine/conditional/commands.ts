@@ -4,6 +4,7 @@
  * Rules: docs/engine-rules.md, "Conditional orders". Nothing here reserves margin: the order a
  * conditional places goes through every normal check when it fires (triggers.ts).
  */
+import { tradingRefusal } from '../delivery.js';
 import { CLIENT_ORDER_ID_RE, validatePlace } from '../orders.js';
 import { refuse } from '../refuse.js';
 import type { Core } from '../core.js';
@@ -113,6 +114,8 @@ export function placeConditional(core: Core, cmd: PlaceConditional): CommandResu
   if ('ok' in found) return found;
   const { account } = found;
   const symbol = found.symbol!;
+  const closed = tradingRefusal(core, symbol);
+  if (closed) return closed;
   if (cmd.clientOrderId !== undefined) {
     const waiting = account.conditionalsByClientId.get(cmd.clientOrderId);
     if (waiting !== undefined) return { ok: true, kind: 'conditional', conditional: conditionalSnapshot(waiting), duplicate: true };
@@ -229,6 +232,8 @@ export function amendConditional(core: Core, cmd: AmendConditional): CommandResu
   if ('ok' in found) return found;
   const { c } = found;
   const symbol = c.symbol;
+  const closed = tradingRefusal(core, symbol);
+  if (closed) return closed;
   if (cmd.triggerPrice === undefined && cmd.triggerSource === undefined && cmd.price === undefined && cmd.qty === undefined && cmd.tpsl === undefined) {
     return refuse('INVALID_ARGUMENT', 'give at least one of triggerPrice, triggerSource, price, qty, tpsl');
   }
@@ -406,6 +411,8 @@ export function setPositionTpsl(core: Core, cmd: SetPositionTpsl): CommandResult
   if ('ok' in found) return found;
   const { account } = found;
   const symbol = found.symbol!;
+  const closed = tradingRefusal(core, symbol);
+  if (closed) return closed;
   const sides: PositionSide[] = account.positionMode === 'ONE_WAY' ? ['BOTH'] : ['LONG', 'SHORT'];
   if (!sides.includes(cmd.positionSide)) return refuse('INVALID_ARGUMENT', `positionSide must be ${sides.join(' or ')} in ${account.positionMode} mode`);
   const position = core.findPosition(account, symbol, cmd.positionSide);

@@ -11,8 +11,10 @@ export interface AdlRankInput {
   side: 1 | -1;
   /** Contracts, > 0. */
   qty: bigint;
-  /** Ticks × contracts. */
+  /** The position's entry cost (margin.ts): ticks × contracts, or inverse its coin value. */
   entryCost: bigint;
+  /** Inverse contracts: a contract's value in entry-cost units × price (inverseValue × INVERSE_COST_SCALE); 0 for linear. */
+  inverseValue?: bigint;
   /** Mark, ticks. */
   mark: bigint;
   /** Bankruptcy price of what covers the position, rational ticks; null when there is none. */
@@ -44,15 +46,18 @@ export const BYBIT_PNL_LEVERAGE: AdlRanking = {
   name: 'BYBIT_PNL_LEVERAGE',
   score(i: AdlRankInput): bigint {
     if (i.entryCost === 0n) return 0n;
-    const pnlN = BigInt(i.side) * (i.mark * i.qty - i.entryCost);
-    const pnlD = i.entryCost;
+    const inverse = i.inverseValue !== undefined && i.inverseValue > 0n;
+    // Inverse, values are coin: PnL% = side × (E − Q·C/mark) / E, here multiplied through by the mark.
+    const pnlN = inverse ? BigInt(i.side) * (i.entryCost * i.mark - i.qty * i.inverseValue!) : BigInt(i.side) * (i.mark * i.qty - i.entryCost);
+    const pnlD = inverse ? i.entryCost * i.mark : i.entryCost;
     // Effective leverage = mark / side·(mark − bankruptcy); without a bankruptcy price it is 1, and
-    // a position at or past its bankruptcy price counts as leveraged by its whole mark.
+    // a position at or past its bankruptcy price counts as leveraged by its whole mark. Inverse, the
+    // values Q·C/P give bankruptcy / side·(mark − bankruptcy).
     let levN = 1n;
     let levD = 1n;
     if (i.bankruptcy !== null) {
       const distance = BigInt(i.side) * (i.mark * i.bankruptcy.d - i.bankruptcy.n);
-      levN = i.mark * i.bankruptcy.d;
+      levN = inverse ? i.bankruptcy.n : i.mark * i.bankruptcy.d;
       levD = distance > 0n ? distance : 1n;
     }
     return pnlN > 0n ? floorDiv(pnlN * levN * RS, pnlD * levD) : floorDiv(pnlN * levD * RS, pnlD * levN);

@@ -10,6 +10,7 @@
 import { invariant } from '../assert.js';
 import type { Core } from '../core.js';
 import { RATE_SCALE } from '../fixed.js';
+import { INVERSE_COST_SCALE } from '../margin.js';
 import { fillStep } from '../orders.js';
 import { valuationOf } from '../snapshots.js';
 import type { Position, SymbolState } from '../state.js';
@@ -32,6 +33,7 @@ class RankInput implements AdlRankInput {
   readonly side: 1 | -1;
   readonly qty: bigint;
   readonly entryCost: bigint;
+  readonly inverseValue: bigint;
   readonly mark: bigint;
   readonly bankruptcy: AdlRankInput['bankruptcy'];
   private state: UnitState | null = null;
@@ -40,6 +42,8 @@ class RankInput implements AdlRankInput {
     this.side = p.qty > 0 ? 1 : -1;
     this.qty = BigInt(Math.abs(p.qty));
     this.entryCost = p.entryCost;
+    // Entry costs of inverse positions are in 10^-16 units (margin.ts): the ranking's C is scaled alike.
+    this.inverseValue = p.symbol.config.inverseValue * INVERSE_COST_SCALE;
     this.mark = BigInt(p.symbol.markPrice ?? 0);
     this.bankruptcy = bankruptcyPoint(inputsFor(unit, p.symbol));
   }

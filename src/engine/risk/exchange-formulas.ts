@@ -42,3 +42,28 @@ export function kucoinIsolatedLiquidationPrice(i: IsolatedInputs): Rational {
   const cushion = sub(i.initialMargin, i.maintenanceMargin);
   return div(i.side > 0n ? sub(value, cushion) : add(value, cushion), i.size);
 }
+
+/**
+ * Inverse (coin-margined) isolated, Bybit's and KuCoin's shape (risk.md §5.7, §5.8): with the position
+ * value PV = Qty / Entry in coin, LP = Qty / [PV ± (IM − MM)] (+ for a long). `size` here is the
+ * quantity in quote currency (contracts × contract value); margins in coin.
+ */
+export function inverseIsolatedLiquidationPrice(i: IsolatedInputs): Rational | null {
+  const value = div(i.size, i.entry);
+  const cushion = add(sub(i.initialMargin, i.maintenanceMargin), i.extraMargin ?? ratio(0n, 1n));
+  const denominator = i.side > 0n ? add(value, cushion) : sub(value, cushion);
+  return denominator.n > 0n ? div(i.size, denominator) : null;
+}
+
+/**
+ * Bybit's older inverse bankruptcy price, which leaves room for the taker fee of closing there:
+ * BP = (1 ± fee) · Qty / (Qty / Entry ± balance) for a long (+ fee, + balance) or a short (− each)
+ * (risk.md §5.7, vector V9). Quantities in quote currency, balance in coin.
+ */
+export function bybitInverseBankruptcyPrice(side: 1n | -1n, qty: Rational, entry: Rational, balance: Rational, takerFeeRate: Rational): Rational | null {
+  const one = ratio(1n, 1n);
+  const factor = side > 0n ? add(one, takerFeeRate) : sub(one, takerFeeRate);
+  const value = div(qty, entry);
+  const denominator = side > 0n ? add(value, balance) : sub(value, balance);
+  return denominator.n > 0n ? div(mul(factor, qty), denominator) : null;
+}

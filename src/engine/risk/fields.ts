@@ -8,6 +8,7 @@
  * level's exposure, a fill's fee the cross wallet), and the liquidation and bankruptcy prices, the
  * expensive part, depend only on the unit's equity and maintenance bases and the legs.
  */
+import { notional as notionalOf, valueOfCost } from '../margin.js';
 import type { Position } from '../state.js';
 import type { PositionSnapshot } from '../types.js';
 import { bankruptcyPoint, liquidationPoint, unitsPerTick, type Inputs } from './liquidation-price.js';
@@ -129,7 +130,7 @@ export function riskFields(p: Position): RiskFields {
     c.imLeverage = leverage;
   }
   if (c.mmrQty !== p.qty || c.mmrMark !== markPrice || (markPrice === null && c.mmrEntryCost !== p.entryCost)) {
-    const notional = (markPrice === null ? p.entryCost : BigInt(Math.abs(p.qty)) * BigInt(markPrice)) * config.valuePerTickContract;
+    const notional = markPrice === null ? valueOfCost(config, p.entryCost) : notionalOf(config, Math.abs(p.qty), markPrice);
     c.maintenanceMarginRate = tiers[tierIndex(tiers, notional)]!.mmr;
     c.mmrQty = p.qty;
     c.mmrMark = markPrice;

@@ -124,12 +124,16 @@ function rearmKeys(inputs: Inputs, aR: bigint, slack: bigint, mark: number): { l
   return { lo: toNumber(ceilOf(region.upper!) - 1n, NEVER_BELOW, NEVER_ABOVE), hi: NEVER_ABOVE };
 }
 
-/** Largest change of a·uPnL − MM per tick of the symbol for these positions (a ≤ 1): K·ΣQ·(1 + top MMR). */
+/**
+ * Largest change of a·uPnL − MM per tick of the symbol for these positions (a ≤ 1): K·ΣQ·(1 + top MMR).
+ * Inverse, a contract's value C/P changes by at most C per tick (at P = 1 tick): C·ΣQ·(1 + top MMR),
+ * a loose bound that keeps the bands correct at the cost of re-examining the unit more often.
+ */
 function slopeBound(positions: readonly Position[], symbol: SymbolState): bigint {
   let qty = 0n;
   for (const p of positions) if (p.symbol === symbol) qty += BigInt(Math.abs(p.qty));
-  const { tiers, valuePerTickContract } = symbol.config;
-  return ceilDiv(valuePerTickContract * qty * (RS + tiers[tiers.length - 1]!.mmr), RS);
+  const { tiers, valuePerTickContract, inverse, inverseValue } = symbol.config;
+  return ceilDiv((inverse ? inverseValue : valuePerTickContract) * qty * (RS + tiers[tiers.length - 1]!.mmr), RS);
 }
 
 /** What a unit's entries depend on besides the marks (see RiskUnit.basis). */

@@ -16,8 +16,19 @@
  * open interval (lower, upper), either end possibly absent. a = 1 gives the liquidation prices
  * (equity = MM, §5.3, with the tier re-checked at the root — every tier segment is tried), a = θ
  * the margin-ratio warning prices. Between tier breakpoints G is linear: RS·G = A + B·P.
+ *
+ * Inverse contracts (coin-margined, risk.md §5.4) are the same problem in x = 1/P: with C the coin
+ * value of a contract at one tick (SymbolConfig.inverseValue), S = INVERSE_COST_SCALE and E each
+ * leg's entry value in cost units (amount units × S),
+ *
+ *   S·equity(x) = S·E0 + Σ σ(E − S·Q·C·x)     S·MM(x) = S·M0 + Σ (S·Q·C·x·MMR/RS − S·cum)
+ *
+ * is linear in x between the tiers' breakpoints Q·C·x = floor, and concave the same way, so the
+ * same exact piecewise-linear roots are found in x and turned back into prices (the interval
+ * (x1, x2) is the price interval (1/x2, 1/x1)). The linear path pays one flag test.
  */
 import { RATE_SCALE } from '../fixed.js';
+import { INVERSE_COST_SCALE } from '../margin.js';
 import type { SymbolConfig } from '../symbol.js';
 import { compare, ratio, type Rational } from './rational.js';
 
@@ -26,7 +37,7 @@ export interface Leg {
   sign: 1n | -1n;
   /** Contracts, > 0. */
   qty: bigint;
-  /** Ticks × contracts. */
+  /** The position's entry cost (margin.ts): ticks × contracts, or inverse the coin value in amount units. */
   entryCost: bigint;
 }
 
@@ -54,7 +65,11 @@ const RS = RATE_SCALE;
  */
 function segments(inputs: Inputs, aR: bigint): Segment[] {
   const { config, legs } = inputs;
-  const k = config.valuePerTickContract;
+  const inverse = config.inverse;
+  // Inverse: the variable is x = 1/P and a contract is worth C·x, a long gains E − Q·C·x.
+  const k = inverse ? config.inverseValue * INVERSE_COST_SCALE : config.valuePerTickContract;
+  // The constant terms' unit: inverse equations are multiplied through by S.
+  const unit = inverse ? INVERSE_COST_SCALE : 1n;
   const tiers = config.tiers;
   let signedQty = 0n;
   let signedCost = 0n;
@@ -64,11 +79,13 @@ function segments(inputs: Inputs, aR: bigint): Segment[] {
     signedCost += leg.sign * leg.entryCost;
     mmrQty += leg.qty * tiers[0]!.mmr;
   }
-  let a = aR * (inputs.equityBase - k * signedCost) - RS * inputs.maintenanceBase;
-  let b = k * (aR * signedQty - mmrQty);
+  let a = inverse
+    ? aR * (unit * inputs.equityBase + signedCost) - RS * unit * inputs.maintenanceBase
+    : aR * (inputs.equityBase - k * signedCost) - RS * inputs.maintenanceBase;
+  let b = k * ((inverse ? -aR : aR) * signedQty - mmrQty);
   const breaks: { at: Rational; leg: number; tier: number }[] = [];
   legs.forEach((leg, index) => {
-    for (let t = 1; t < tiers.length; t++) breaks.push({ at: ratio(tiers[t]!.floor, leg.qty * k), leg: index, tier: t });
+    for (let t = 1; t < tiers.length; t++) breaks.push({ at: ratio(tiers[t]!.floor * unit, leg.qty * k), leg: index, tier: t });
   });
   // One leg's breakpoints are already in order (floors rise); several legs' are merged.
   if (legs.length > 1) breaks.sort((x, y) => compare(x.at, y.at) || x.leg - y.leg || x.tier - y.tier);
@@ -78,7 +95,7 @@ function segments(inputs: Inputs, aR: bigint): Segment[] {
     const from = tiers[tierOf[brk.leg]!]!;
     const to = tiers[brk.tier]!;
     tierOf[brk.leg] = brk.tier;
-    a += RS * (to.cum - from.cum);
+    a += RS * unit * (to.cum - from.cum);
     b -= k * legs[brk.leg]!.qty * (to.mmr - from.mmr);
     const last = out[out.length - 1]!;
     if (compare(last.start, brk.at) === 0) out[out.length - 1] = { start: last.start, a, b };
@@ -103,7 +120,19 @@ export interface Region {
 }
 
 export function positiveRegion(inputs: Inputs, aR: bigint): Region {
-  const pieces = segments(inputs, aR);
+  if (!inputs.config.inverse) return positiveRegionOf(segments(inputs, aR));
+  // Found in x = 1/P: x's interval (lower, upper) is the price interval (1/upper, 1/lower).
+  const inX = positiveRegionOf(segments(inputs, aR));
+  if (inX.empty) return inX;
+  if (inX.upper !== null && inX.upper.n <= 0n) return { empty: true, lower: null, upper: null };
+  return {
+    empty: false,
+    lower: inX.upper === null ? null : ratio(inX.upper.d, inX.upper.n),
+    upper: inX.lower === null || inX.lower.n === 0n ? null : ratio(inX.lower.d, inX.lower.n),
+  };
+}
+
+function positiveRegionOf(pieces: Segment[]): Region {
   // Slopes never rise (concave), so the peak is where the first non-rising piece starts.
   let peak = pieces.findIndex((s) => s.b <= 0n);
   if (peak < 0) peak = pieces.length;
@@ -144,7 +173,7 @@ export function positiveRegion(inputs: Inputs, aR: bigint): Region {
 
 /** Price where equity is zero (rational ticks), or null if none above 0 (no net quantity, or never bankrupt). */
 export function bankruptcyPoint(inputs: Inputs): Rational | null {
-  const k = inputs.config.valuePerTickContract;
+  const { config } = inputs;
   let signedQty = 0n;
   let signedCost = 0n;
   for (const leg of inputs.legs) {
@@ -152,6 +181,14 @@ export function bankruptcyPoint(inputs: Inputs): Rational | null {
     signedCost += leg.sign * leg.entryCost;
   }
   if (signedQty === 0n) return null;
+  if (config.inverse) {
+    // S·equity(x) = S·E0 + Σσ E − S·C·x·Σσ Q = 0  ⇒  P = 1/x = S·C·Σσ Q / (S·E0 + Σσ E).
+    const denominator = INVERSE_COST_SCALE * inputs.equityBase + signedCost;
+    if (denominator === 0n) return null;
+    const point = ratio(INVERSE_COST_SCALE * config.inverseValue * signedQty, denominator);
+    return point.n > 0n ? point : null;
+  }
+  const k = config.valuePerTickContract;
   const point = ratio(k * signedCost - inputs.equityBase, k * signedQty);
   return point.n > 0n ? point : null;
 }

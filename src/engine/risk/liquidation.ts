@@ -12,7 +12,7 @@
 import { invariant } from '../assert.js';
 import type { Core } from '../core.js';
 import { ceilDiv, floorDiv } from '../fixed.js';
-import { bandLimit } from '../margin.js';
+import { INVERSE_COST_SCALE, bandLimit, costOf, notional } from '../margin.js';
 import { takeThenRestOrExpire } from '../orders.js';
 import { publicMark, publishLiquidation } from '../public-feed.js';
 import { availableBalance, valuationOf } from '../snapshots.js';
@@ -128,7 +128,7 @@ function topUp(core: Core, unit: RiskUnit, state: UnitState): boolean {
   const mark = position.symbol.markPrice;
   if (mark === null) return false;
   const { config } = position.symbol;
-  const target = ceilDiv(BigInt(Math.abs(position.qty)) * BigInt(mark) * config.valuePerTickContract, BigInt(position.settings.leverage));
+  const target = ceilDiv(notional(config, Math.abs(position.qty), mark), BigInt(position.settings.leverage));
   const wallet = core.wallet(position.account, config.settleAsset);
   const needed = target - state.equity;
   const available = availableBalance(wallet);
@@ -225,13 +225,16 @@ function liquidate(core: Core, unit: RiskUnit, tickSymbol: SymbolState): void {
  */
 function partialLiquidation(core: Core, unit: RiskUnit, symbol: SymbolState, legs: readonly Position[]): { leg: Position; qty: number; direction: 'LONG' | 'SHORT' } | null {
   const mark = symbol.markPrice!;
-  const { tiers, valuePerTickContract: k } = symbol.config;
-  const perContract = BigInt(mark) * k;
+  const { config } = symbol;
+  const { tiers } = config;
+  // The value of one contract at the mark, n / d amount units (inverse: C / mark).
+  const perN = config.inverse ? config.inverseValue : BigInt(mark) * config.valuePerTickContract;
+  const perD = config.inverse ? BigInt(mark) : 1n;
   let best: Position | null = null;
   let bestTier = 0;
   let bestMm = 0n;
   for (const leg of legs) {
-    const tier = tierIndex(tiers, BigInt(Math.abs(leg.qty)) * perContract);
+    const tier = tierIndex(tiers, notional(config, Math.abs(leg.qty), mark));
     const mm = valuationOf(leg).maintenanceMargin;
     if (best === null || tier > bestTier || (tier === bestTier && mm > bestMm)) {
       best = leg;
@@ -243,9 +246,10 @@ function partialLiquidation(core: Core, unit: RiskUnit, symbol: SymbolState, leg
   const state = unitState(unit);
   const size = BigInt(Math.abs(best.qty));
   for (let t = bestTier - 1; t >= 0; t--) {
-    const keep = ceilDiv(tiers[t + 1]!.floor, perContract) - 1n;
+    // The most contracts whose notional stays below the next tier's floor (a whole number: floor(v) < F ⇔ v < F).
+    const keep = ceilDiv(tiers[t + 1]!.floor * perD, perN) - 1n;
     if (keep <= 0n || keep >= size) continue;
-    const mmKeep = maintenanceMargin(tiers, keep * perContract);
+    const mmKeep = maintenanceMargin(tiers, notional(config, Number(keep), mark));
     const restores = unit.position !== null
       ? floorDiv(state.equity * keep, size) > mmKeep
       : state.equity > state.maintenance - bestMm + mmKeep;
@@ -270,7 +274,8 @@ function partialLiquidation(core: Core, unit: RiskUnit, symbol: SymbolState, leg
  * shortfall) moves between the account and the fund; the rest is auto-deleveraged.
  */
 function fullLiquidation(core: Core, unit: RiskUnit, symbol: SymbolState, legs: readonly Position[]): void {
-  const k = symbol.config.valuePerTickContract;
+  const { config } = symbol;
+  const k = config.valuePerTickContract;
   for (const leg of legs) {
     if (leg.qty === 0) continue;
     const price = bankruptcyTick(unit, symbol);
@@ -285,8 +290,14 @@ function fullLiquidation(core: Core, unit: RiskUnit, symbol: SymbolState, legs: 
       takeThenRestOrExpire(core, order, worst);
       publishLiquidation(core, order, price, from);
       invariant(order.filled === qty, `liquidation order ${order.id} filled ${order.filled} of the ${qty} the book offered`);
-      const atBankruptcy = BigInt(order.filled) * BigInt(price);
-      const surplus = k * (selling ? order.cumQuote - atBankruptcy : atBankruptcy - order.cumQuote);
+      // What the fills gave beyond (or short of) closing at the bankruptcy price. Inverse: a sale at a
+      // higher price costs less coin, so the sign turns.
+      const atBankruptcy = costOf(config, order.filled, price);
+      // (Inverse costs are in 10^-16 units: the surplus is rounded down to amount units, a transfer
+      // between the account and the fund that any whole amount keeps exact.)
+      const surplus = config.inverse
+        ? floorDiv(selling ? atBankruptcy - order.cumCost : order.cumCost - atBankruptcy, INVERSE_COST_SCALE)
+        : k * (selling ? order.cumCost - atBankruptcy : atBankruptcy - order.cumCost);
       settleClearance(core, leg.account, symbol.config.settleAsset, surplus);
     }
     if (leg.qty !== 0) autoDeleverage(core, leg, Math.abs(leg.qty), price);
@@ -300,26 +311,36 @@ function fullLiquidation(core: Core, unit: RiskUnit, symbol: SymbolState, legs: 
  */
 function affordable(core: Core, leg: Position, bankruptcy: number, band: number): { qty: number; worst: number } {
   const selling = leg.qty > 0;
-  const k = leg.symbol.config.valuePerTickContract;
+  const { config } = leg.symbol;
+  const k = config.valuePerTickContract;
   const book = leg.symbol.book;
   const opposite = selling ? book.bids : book.asks;
   const want = Math.abs(leg.qty);
-  let net = core.risk.fund(leg.symbol.config.settleAsset);
+  let net = core.risk.fund(config.settleAsset);
+  // Inverse fills are valued in 1e-16 coin (margin.ts) and the clearance is rounded down to 1e-8
+  // once: it may fall short of the exact per-contract figures below by up to one unit, so a shortfall
+  // may use all of the fund but that unit.
+  const slack = config.inverse ? 1n : 0n;
   let filled = 0;
   let worst = 0;
   outer: for (const level of opposite.levelsBestFirst()) {
     const p = level.price;
     if (selling ? p < band : p > band) break;
-    const per = k * BigInt(selling ? p - bankruptcy : bankruptcy - p);
+    // Surplus per contract, perN / perD amount units; inverse C/B − C/p for a sale (C/p − C/B for a buy).
+    const perN = config.inverse
+      ? config.inverseValue * BigInt(selling ? p - bankruptcy : bankruptcy - p)
+      : k * BigInt(selling ? p - bankruptcy : bankruptcy - p);
+    const perD = config.inverse ? BigInt(p) * BigInt(bankruptcy) : 1n;
     for (let maker = level.head; maker !== null; maker = maker.next) {
       if (maker.account === leg.account) break outer;
       let take = Math.min(remaining(maker), want - filled);
-      if (per < 0n) {
-        const cap = net / -per;
+      if (perN < 0n) {
+        const room = net - slack;
+        const cap = room > 0n ? (room * perD) / -perN : 0n;
         if (BigInt(take) > cap) take = Number(cap);
       }
       if (take <= 0) break outer;
-      net += BigInt(take) * per;
+      net += floorDiv(BigInt(take) * perN, perD);
       filled += take;
       worst = p;
       if (filled === want) break outer;

@@ -16,7 +16,7 @@ export function riskOrder(core: Core, position: Position, qty: number, price: nu
   const order: Order = {
     id: core.nextOrderId++, clientOrderId: null, account, symbol: position.symbol, position, side: closingSide(position),
     orderType: 'LIMIT', timeInForce: 'IOC', reduceOnly: position.side === 'BOTH', stpMode: 'EXPIRE_TAKER', createTime: core.time,
-    price, freezePrice: price, qty, filled: 0, cumQuote: 0n, state: 'NEW', reason: 'NONE', priority: core.nextPriority++,
+    price, freezePrice: price, qty, filled: 0, cumQuote: 0n, cumCost: 0n, state: 'NEW', reason: 'NONE', priority: core.nextPriority++,
     closeQty: 0, openQty: 0, frozen: 0n, openCost: 0n, perContract: 0n, perContractPrice: 0, perContractLeverage: 0, fees: 0n, realizedPnl: 0n,
     updateTime: core.time, placeResult: null, source, origin: null, conditionalId: null, attachTpsl: null, tpslArmed: false, level: null, prev: null, next: null,
   };

@@ -7,6 +7,7 @@
  * nor change anything here: the level moves only when the position, its orders or the chosen level do.
  */
 import type { Tier } from '../symbol.js';
+import { costOf, valueOfCost } from '../margin.js';
 import type { Order, Position } from '../state.js';
 
 /** 0-based index of the tier a notional falls in (the last tier whose floor it reaches). */
@@ -48,11 +49,11 @@ export function exposure(position: Position, change?: OrderChange): bigint {
     else short -= replaced.openCost;
   }
   if (change !== undefined && change.openQty > 0) {
-    const added = BigInt(change.openQty) * BigInt(change.price);
+    const added = costOf(position.symbol.config, change.openQty, change.price);
     if (change.side === 'BUY') long += added;
     else short += added;
   }
-  return (long > short ? long : short) * position.symbol.config.valuePerTickContract;
+  return valueOfCost(position.symbol.config, long > short ? long : short);
 }
 
 /** 0-based level in force: the tier the exposure reaches, but never below the level the account chose. */
