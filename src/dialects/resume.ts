@@ -51,6 +51,9 @@ export interface ResumeSources {
   awaitSeq?: AwaitSeq;
 }
 
+/** What a feed needs of its connection: a gateway Session, or a simulated one (test/simulation). */
+export type FeedSession = Pick<Session, 'isOpen' | 'queuedBytes' | 'observer' | 'close'>;
+
 /** How the request should look, for the dialects' error messages. */
 export const RESUME_SHAPE = '{"epoch": "<epoch>", "seq": <last seq received>, "skip"?: <frames of the next seq already received>}';
 
@@ -102,7 +105,7 @@ export class AccountFeed {
    */
   constructor(
     private readonly sources: ResumeSources,
-    private readonly session: Session,
+    private readonly session: FeedSession,
     private readonly unit: 'event' | 'command',
     private readonly deliver: (events: readonly EngineEvent[]) => void,
   ) {}

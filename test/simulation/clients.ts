@@ -3,11 +3,11 @@
  * holds a listen key, opens a connection (a subscription on the service's event bus, as every
  * dialect's stream does), reads its pushes at its own pace, and, when the connection drops (a cut,
  * a slow-consumer close, an expired key, a crash of the service), reconnects and resumes by
- * {epoch, seq} through the service-level resume path every dialect shares: the replay window
- * (EventLog.since), older history recomputed from the journal (ReplayBudget), or an explicit
+ * {epoch, seq} through the resume every dialect's stream uses (src/dialects/resume.ts, AccountFeed):
+ * the replay window, older history recomputed from the journal (ReplayBudget), or an explicit
  * `recovered: false`, after which the client re-snapshots the account over "REST" (the engine's
- * account view). This mirrors the XT stream's order of operations (src/dialects/xt/stream.ts):
- * bind first, then read the window, so no live event slips between the replay and the live feed.
+ * account view) and applies only the pushes after the snapshot's seq, as the README tells clients.
+ * The connection is simulated (no socket): what the feed delivers lands in the client's inbox.
  *
  * Every event a client reads is checked: its seq is exactly the one after the last it read (no
  * gap, no duplicate), it is the very event the uninterrupted run emitted for that seq, and it goes
@@ -17,7 +17,9 @@
 import type { EngineEvent } from '../../src/engine/types.js';
 import type { SymbolConfig } from '../../src/engine/symbol.js';
 import { encodeJson } from '../../src/persistence/codec.js';
-import type { ReplayResult } from '../../src/service/event-log.js';
+import { AccountFeed, type FeedSession, type StreamPosition } from '../../src/dialects/resume.js';
+import { DEFAULT_LIMITS } from '../../src/gateway/limits.js';
+import { NO_STREAM_OBSERVER } from '../../src/gateway/observer.js';
 import type { Exchange } from '../../src/service/exchange.js';
 import type { ListenKeys } from '../../src/service/listen-keys.js';
 import type { ReplayBudget } from '../../src/persistence/replay-budget.js';
@@ -127,13 +129,28 @@ class AccountPicture {
 }
 
 /** One open connection: what the server queued for the client and has not been read yet. */
-class Connection {
+class Connection implements FeedSession {
   open = true;
   /** Pushes sent and not yet read by the client (lost if the connection drops). */
   readonly inbox: EngineEvent[] = [];
-  /** Live events held while a resume replays older history. */
-  backlog: EngineEvent[] | null = null;
-  stop: () => void = () => undefined;
+  /** The server's side: the account's feed, live and resumed. */
+  feed: AccountFeed | null = null;
+  /** Settles a connect() still waiting for its answer when the connection goes. */
+  onClose: () => void = () => undefined;
+  readonly observer = NO_STREAM_OBSERVER;
+  /** The inbox bound is the client's own (StreamClient.maxQueued): the feed never waits to pace a replay. */
+  readonly queuedBytes = 0;
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  /** The feed closes a connection whose resume backlog grew past its bound. */
+  close(): void {
+    this.open = false;
+    this.feed?.close();
+    this.onClose();
+  }
 }
 
 export class StreamClient {
@@ -143,6 +160,8 @@ export class StreamClient {
   private epoch: string | null = null;
   /** The last seq the client has read (or re-snapshotted at). */
   lastSeq = 0;
+  /** The seq of the last REST re-snapshot: pushes up to it are already in it, and are skipped. */
+  private snapshotSeq = 0;
   private readonly picture = new AccountPicture();
 
   constructor(
@@ -163,8 +182,7 @@ export class StreamClient {
   disconnect(): void {
     const connection = this.connection;
     if (connection === null) return;
-    connection.open = false;
-    connection.stop();
+    connection.close();
     this.connection = null;
   }
 
@@ -188,11 +206,23 @@ export class StreamClient {
     }
     const connection = new Connection();
     this.connection = connection;
-    connection.stop = exchange.events.subscribe(this.accountId, (event) => this.push(connection, event));
+    const olderHistory = {
+      eventsOf: (...args: Parameters<ReplayBudget['eventsOf']>) => {
+        this.sink.count('resume from the journal');
+        return service.replays.eventsOf(...args);
+      },
+    };
+    const limits = { ...DEFAULT_LIMITS, maxReplayEvents: service.maxReplayEvents };
+    const feed = new AccountFeed({ exchange, eventLog: exchange.eventLog!, olderHistory, limits }, connection, 'event', (events) => {
+      for (const event of events) this.push(connection, event);
+    });
+    connection.feed = feed;
+    feed.listen(this.accountId);
     const account = exchange.engine.account(this.accountId);
     const seq = account?.seq ?? 0;
     if (this.epoch === null) {
       // First connection: a REST snapshot, then the stream from its seq.
+      feed.position(null, () => undefined);
       this.epoch = exchange.epoch;
       this.lastSeq = seq;
       if (account !== undefined) this.picture.reset(account.view);
@@ -201,24 +231,16 @@ export class StreamClient {
     if (this.epoch === exchange.epoch && this.lastSeq > seq) {
       return this.sink.fail(`account ${this.accountId} (${this.dialect}): the client read seq ${this.lastSeq}, the service is back at ${seq}: pushed events were lost`);
     }
-    const eventLog = exchange.eventLog!;
-    let outcome: ReplayResult = this.epoch !== exchange.epoch
-      ? { recovered: false, reason: `epoch ${this.epoch} is not this history (${exchange.epoch})` }
-      : eventLog.since(this.accountId, this.lastSeq, seq);
-    if (!outcome.recovered && outcome.tooOld === true) {
-      connection.backlog = [];
-      this.sink.count('resume from the journal');
-      outcome = await service.replays.eventsOf(this.accountId, this.lastSeq, seq, exchange.engine.cmdSeq, service.maxReplayEvents);
-    }
-    if (!connection.open) return;
-    const live = connection.backlog ?? [];
-    connection.backlog = null;
-    if (outcome.recovered) {
+    const answer = await new Promise<StreamPosition | null>((resolve) => {
+      connection.onClose = () => resolve(null);
+      feed.position({ epoch: this.epoch!, seq: this.lastSeq, skip: 0 }, resolve);
+    });
+    if (answer === null || answer.resume === undefined) return;
+    if (answer.resume.recovered) {
       this.sink.count('resume served');
-      for (const event of [...outcome.events, ...live]) this.push(connection, event);
       return;
     }
-    // recovered: false — re-snapshot over REST; live events after the snapshot continue it.
+    // recovered: false — re-snapshot over REST; the pushes after it continue it, earlier ones are skipped.
     this.sink.count('resume not recovered: re-snapshot');
     const snapshot = exchange.engine.account(this.accountId);
     const expected = service.reference.engine.account(this.accountId);
@@ -227,17 +249,13 @@ export class StreamClient {
     }
     this.epoch = exchange.epoch;
     this.lastSeq = snapshot?.seq ?? 0;
+    this.snapshotSeq = this.lastSeq;
     if (snapshot !== undefined) this.picture.reset(snapshot.view);
-    for (const event of live) if (event.seq > this.lastSeq) this.push(connection, event);
   }
 
-  /** The server sends one event on the connection (or holds it while a resume replays). */
+  /** The server sends one event on the connection. */
   private push(connection: Connection, event: EngineEvent): void {
     if (!connection.open) return;
-    if (connection.backlog !== null) {
-      connection.backlog.push(event);
-      return;
-    }
     if (this.sink.dropEvent(event)) return;
     connection.inbox.push(event);
     if (connection.inbox.length > this.maxQueued) {
@@ -267,6 +285,7 @@ export class StreamClient {
       return true;
     };
     for (const event of batch) {
+      if (event.seq <= this.snapshotSeq) continue;
       if (event.seq !== this.lastSeq + 1) {
         this.sink.fail(`account ${this.accountId} (${this.dialect}): read seq ${event.seq} after ${this.lastSeq}: ` +
           (event.seq <= this.lastSeq ? 'a duplicate' : `seqs ${this.lastSeq + 1}…${event.seq - 1} never arrived`));
@@ -288,7 +307,7 @@ export class StreamClient {
   /** A caught-up client (nothing unread, at the account's seq) must picture the account as the engine has it. */
   checkCaughtUp(exchange: Exchange): boolean {
     const connection = this.connection;
-    if (connection === null || connection.inbox.length > 0 || connection.backlog !== null) return true;
+    if (connection === null || connection.inbox.length > 0) return true;
     const account = exchange.engine.account(this.accountId);
     if (account === undefined || account.seq !== this.lastSeq) return true;
     const difference = this.picture.differsFrom(account.view);
