@@ -17,6 +17,7 @@ import type { Session } from '../gateway/session.js';
 import type { EventLog, OlderHistory, ReplayResult } from '../service/event-log.js';
 import type { StreamExchange } from '../service/stream-exchange.js';
 import type { AwaitSeq } from './dialect.js';
+import { systemTimers, type Timers } from '../gateway/timers.js';
 
 /**
  * A client's last position: the stream's epoch, the account seq it resumes after, and `skip`: how
@@ -49,6 +50,8 @@ export interface ResumeSources {
   limits: GatewayLimits;
   /** Scale-out: wait for events a client saw on another gateway (absent in one process). */
   awaitSeq?: AwaitSeq;
+  /** The timers a replay's pacing waits on (default: Node's; tests move them by hand). */
+  timers?: Timers;
 }
 
 /** What a feed needs of its connection: a gateway Session, or a simulated one (test/simulation). */
@@ -253,7 +256,7 @@ export class AccountFeed {
     while (this.backlogNext < backlog.length && this.session.queuedBytes < room) this.deliver(backlog[this.backlogNext++]!);
     if (this.backlogNext < backlog.length) {
       // Pacing, not synchronisation: look again once the socket has had time to drain.
-      setTimeout(() => this.pump(), 5).unref();
+      (this.sources.timers ?? systemTimers).setTimeout(() => this.pump(), 5).unref();
       return;
     }
     this.backlog = null;
@@ -270,6 +273,6 @@ export class AccountFeed {
 
 /** A stream context's resume sources (what every dialect's private stream is given). */
 export function resumeSourcesOf(context: ResumeSources): ResumeSources {
-  const { exchange, eventLog, olderHistory, limits, awaitSeq } = context;
-  return awaitSeq === undefined ? { exchange, eventLog, olderHistory, limits } : { exchange, eventLog, olderHistory, limits, awaitSeq };
+  const { exchange, eventLog, olderHistory, limits, awaitSeq, timers } = context;
+  return { exchange, eventLog, olderHistory, limits, ...(awaitSeq === undefined ? {} : { awaitSeq }), ...(timers === undefined ? {} : { timers }) };
 }
