@@ -18,9 +18,10 @@ import type { ListenKeys } from '../service/listen-keys.js';
 import type { StreamExchange } from '../service/stream-exchange.js';
 
 /**
- * Stream credentials shared with other processes (scale-out): a dialect declares each of its
- * credential stores by a name; `onRemoved` is called when another process removed a key (its
- * streams say so, as for a key removed here). Absent in a single process.
+ * A dialect declares each of its stream-credential stores by a name: the server keeps them (an
+ * operator's fault expires an account's keys in every store) and, in a scale-out, shares them with
+ * other processes; `onRemoved` is called when another process removed a key (its streams say so, as
+ * for a key removed here).
  */
 export type ShareCredentials = (name: string, store: ListenKeys, onRemoved?: (key: string) => void) => void;
 

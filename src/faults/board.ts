@@ -3,8 +3,9 @@
  * has (issue 18, "Fault injection"): the next REST calls of an account fail with a chosen HTTP
  * status and the front door's own error body (optionally after the request was executed: the
  * "status unknown" answer of a timeout); the account's next orders are refused with a chosen
- * exchange error code, whichever front door or batch places them; and an account's stream
- * connections drop now, drop after a number of pushes, or have their pushes delayed. Nothing is armed by default; only the admin API
+ * exchange error code, whichever front door or batch places them; an account's stream
+ * connections drop now, drop after a number of pushes, or have their pushes delayed; and its
+ * stream credentials (listen keys, tokens) expire now. Nothing is armed by default; only the admin API
  * (admin token) arms anything. Every fault that fires is reported (a log line and a metric).
  *
  * Faults live in the process that serves the request or holds the connection: in a scale-out, a
@@ -42,7 +43,7 @@ export type StreamFaultSpec =
 
 /** A fault that fired: what the board reports (log line, metric). */
 export interface FiredFault {
-  kind: 'rest' | 'rest-executed' | 'order-reject' | 'stream-drop' | 'stream-drop-after' | 'stream-delay';
+  kind: 'rest' | 'rest-executed' | 'order-reject' | 'credentials-expired' | 'stream-drop' | 'stream-drop-after' | 'stream-delay';
   accountId: number;
   detail: string;
 }
@@ -57,9 +58,11 @@ export interface ConnectionFault {
   onDrop(): void;
 }
 
-/** The stream side the board acts on: the connections currently bound to an account. */
+/** The stream side the board acts on: the connections currently bound to an account, its credentials. */
 export interface StreamTargets {
   socketsOf(accountId: number): readonly WebSocket[];
+  /** Expires every stream credential of the account now (each store tells its streams); how many. */
+  expireCredentials(accountId: number): Promise<number>;
   /** The connection's fault slot (created on first use), or undefined for a socket the gateway does not know. */
   faultOf(socket: WebSocket): ConnectionFault | undefined;
 }
@@ -130,6 +133,17 @@ export class FaultBoard {
       }
     }
     return sockets.length;
+  }
+
+  /**
+   * Expires the account's listen keys and tokens now, in every dialect's store: its streams react
+   * as at a natural expiry (XT `invalid_listenkey` acks, Binance `listenKeyExpired` and a close;
+   * KuCoin tokens are checked when a connection opens, so open ones go on, as on KuCoin).
+   */
+  async expireCredentials(accountId: number): Promise<number> {
+    const expired = await this.streams.expireCredentials(accountId);
+    this.report({ kind: 'credentials-expired', accountId, detail: `${expired} listen keys / tokens expired now` });
+    return expired;
   }
 
   /** The armed REST faults and order refusals (stream faults act at once and live on their connections). */

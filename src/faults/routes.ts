@@ -4,6 +4,7 @@
  *   POST   /faults/rest    {accountId, count, status, code?, message?, execute?}  arm REST failures
  *   POST   /faults/order   {accountId, count, code, message?}  refuse the next orders with an exchange code
  *   POST   /faults/stream  {accountId, action: drop | dropAfter | delay, pushes?, ms?}
+ *   POST   /faults/credentials {accountId}  expire the account's listen keys and tokens now
  *   GET    /faults         the armed REST faults and order refusals
  *   DELETE /faults         disarm them all (?accountId=N: that account's)
  */
@@ -81,6 +82,11 @@ export function faultRoutes(app: FastifyInstance, board: FaultBoard, exchange: E
       if (name !== applies && params[name] !== undefined) throw adminError(400, `"${name}" does not apply to action "${action}"`);
     }
     return { accountId, action, connections: board.armStream(accountId, spec) };
+  });
+
+  app.post('/faults/credentials', async (request) => {
+    const accountId = accountOf(bodyOf(request.body, ['accountId']));
+    return { accountId, expired: await board.expireCredentials(accountId) };
   });
 
   app.get('/faults', async () => board.armed());

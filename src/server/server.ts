@@ -254,7 +254,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Resumes beyond the window: the journal replays on worker threads, within the limits' budget.
   const replays = store === null ? null : new ReplayBudget(store.history, limits, clock);
   await options.extension?.mount?.(app, { exchange, store, replays, credentials, listenKeys, router, connections, ops, log });
-  const faults = new FaultBoard({ socketsOf: (accountId) => connections.socketsOf(accountId), faultOf: faultSlotOf }, (fault) => {
+  // Every stream-credential store (XT's here; the dialects declare theirs while mounting).
+  const credentialStores = new Map<string, ListenKeys>([['xt-listen-keys', listenKeys]]);
+  const shareCredentials: ShareCredentials = (name, store, onRemoved) => {
+    credentialStores.set(name, store);
+    options.extension?.shareCredentials?.(name, store, onRemoved);
+  };
+  const expireCredentials = async (accountId: number): Promise<number> => {
+    let expired = 0;
+    for (const store of credentialStores.values()) expired += (await store.expireNow(accountId, exchange.now())).length;
+    return expired;
+  };
+  const faults = new FaultBoard({ socketsOf: (accountId) => connections.socketsOf(accountId), faultOf: faultSlotOf, expireCredentials }, (fault) => {
     metrics.faultInjected(fault.kind);
     logger.warn({ fault }, `injected fault (${fault.kind}) on account ${fault.accountId}: ${fault.detail}`);
   });
@@ -264,7 +275,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await app.register(adminRoutes, { prefix: '/admin/v1', exchange, credentials, adminToken: options.adminToken, store, gateway, faults });
   const settings = { ...(options.xtIdleMs === undefined ? {} : { 'xt.idleMs': options.xtIdleMs }), ...options.dialectSettings };
   const olderHistory = replays;
-  const shareCredentials = options.extension?.shareCredentials;
   const context = {
     exchange, credentials, listenKeys, eventLog, olderHistory, limits, connections, router, dataDir: options.dataDir, settings, log, timers, shareCredentials,
   };

@@ -45,6 +45,8 @@ export class ListenKeys {
    * the scale-out shares the keys with the gateways through it (src/scaleout/credential-share.ts).
    */
   onChange: ((key: string, entry: ListenKeyEntry | null) => void) | null = null;
+  /** Told when an operator expires an account's keys at once (expireNow): the streams say so now. */
+  readonly forcedExpiry = new Set<(accountId: number, keys: readonly string[]) => void>();
 
   /**
    * `file` keeps keys across restarts (the same JSON as ever: `[[key, {accountId, expiresAt}], …]`);
@@ -104,6 +106,23 @@ export class ListenKeys {
     });
     if (entry.expiresAt === after) this.onChange?.(key, { ...entry });
     return true;
+  }
+
+  /**
+   * Expires every live key of the account now (an operator's fault): durable when this resolves,
+   * then `forcedExpiry` is told, so streams act as at a natural expiry. Returns the keys.
+   */
+  async expireNow(accountId: number, now: number): Promise<string[]> {
+    const live = [...(this.byAccount.get(accountId) ?? [])].filter((key) => this.keys.get(key)!.expiresAt > now);
+    const before = live.map((key) => this.keys.get(key)!.expiresAt);
+    for (const key of live) this.keys.get(key)!.expiresAt = now;
+    await this.persist(() => live.forEach((key, i) => {
+      const entry = this.keys.get(key);
+      if (entry !== undefined && entry.expiresAt === now) entry.expiresAt = before[i]!;
+    }));
+    for (const key of live) this.onChange?.(key, { ...this.keys.get(key)! });
+    if (live.length > 0) for (const tell of this.forcedExpiry) tell(accountId, live);
+    return live;
   }
 
   /** Invalidates the key, durable when this resolves (a revoked key must not come back after a restart). */

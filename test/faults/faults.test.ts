@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BinanceRest } from '../binance/client.js';
+import { BinanceRest, BinanceStream } from '../binance/client.js';
+import { listeners } from '../support/barriers.js';
 import { ADMIN_TOKEN, Harness, nextPushes } from '../support/harness.js';
 
 let harness: Harness;
@@ -146,6 +147,34 @@ describe('stream faults', () => {
     const pushes = a.stream.pushes.slice(from);
     assert.ok(pushes.length >= 2, JSON.stringify(pushes));
     for (let i = 1; i < pushes.length; i++) assert.ok(pushes[i]!.seq > pushes[i - 1]!.seq, 'in seq order');
+  });
+});
+
+describe('credential expiry', () => {
+  it('XT: every subscribed topic gets invalid_listenkey now, and the key no longer subscribes', async () => {
+    const a = await harness.account('1000', ['order', 'balance']);
+    const before = a.stream.acks.length;
+    const answer = await arm('/faults/credentials', { accountId: a.accountId });
+    assert.deepEqual(answer.body, { accountId: a.accountId, expired: 1 });
+    await a.stream.until(() => a.stream.acks.length >= before + 2, 5_000, 'the expiry acks');
+    assert.deepEqual(a.stream.acks.slice(before).map((ack) => ack.code), [2, 2]);
+    assert.deepEqual(a.stream.acks.slice(before).map((ack) => ack.msg).sort(), ['balance@invalid_listenkey', 'order@invalid_listenkey']);
+    assert.equal((await a.stream.subscribe(a.listenKey, ['order'])).code, 2, 'the expired key subscribes nothing');
+    assert.notEqual(await a.rest.listenKey(), a.listenKey, 'a new key is issued');
+  });
+
+  it('Binance: listenKeyExpired, then the connection closes', async () => {
+    const created = await harness.created();
+    const rest = new BinanceRest(harness.server.url, created.apiKey, created.secret);
+    const key = await rest.listenKey();
+    const stream = await BinanceStream.connect(harness.server.wsUrl, `/binance/ws/${key}`);
+    await listeners(harness.server.exchange.events, created.accountId, 1);
+    const before = await faultMetric('credentials-expired');
+    assert.deepEqual((await arm('/faults/credentials', { accountId: created.accountId })).body, { accountId: created.accountId, expired: 1 });
+    await stream.until(() => stream.closed !== null, 5_000, 'the close after listenKeyExpired');
+    assert.deepEqual(stream.events.map((e) => (e as { e: string }).e), ['listenKeyExpired']);
+    assert.equal((stream.events[0] as { listenKey: string }).listenKey, key);
+    assert.equal(await faultMetric('credentials-expired'), before + 1);
   });
 });
 

@@ -36,6 +36,7 @@ function mountBinanceStreams(context: StreamContext, symbols: BinanceSymbols, li
   const encoder = new BinanceEncoder(symbols, (accountId, id) => exchange.history.finishedConditional(accountId, id));
   const streams = new BinanceStreams({ ...resumeSourcesOf(context), listenKeys, encoder, symbols, feed, connections, ...timingsOf(context) });
   context.shareCredentials?.('binance-listen-keys', listenKeys, (key) => streams.closeKey(key));
+  listenKeys.forcedExpiry.add((_accountId, keys) => keys.forEach((key) => streams.closeKey(key)));
   router.route(isBinanceStreamPath, streams.handler(), (url) => streams.check(url), { dialect: 'binance', stream: 'user' });
   return streams;
 }

@@ -28,6 +28,9 @@ const ACK_OK = 0;
 const ACK_FAILED = 1;
 const ACK_INVALID_LISTEN_KEY = 2;
 
+/** The open connections of each account, for a forced key expiry (ListenKeys.expireNow). */
+type ConnectionsByAccount = Map<number, Set<XtConnection>>;
+
 class XtConnection {
   private readonly session: Session;
   private accountId: number | null = null;
@@ -38,7 +41,7 @@ class XtConnection {
   /** The account's events, live and (on a resume) replayed: resume.ts. */
   private readonly feed: AccountFeed;
 
-  constructor(private readonly socket: WebSocket, private readonly options: XtStreamOptions) {
+  constructor(private readonly socket: WebSocket, private readonly options: XtStreamOptions, private readonly live: ConnectionsByAccount) {
     this.session = new Session(socket, options.limits, options.exchange.now());
     this.feed = new AccountFeed(options, this.session, 'event', (events) => this.send(events[0]!));
     this.timers = options.timers ?? systemTimers;
@@ -114,17 +117,25 @@ class XtConnection {
     }
     this.accountId = accountId;
     this.feed.listen(accountId);
+    let held = this.live.get(accountId);
+    if (held === undefined) this.live.set(accountId, (held = new Set()));
+    held.add(this);
     return true;
   }
 
   /** When the listenKey behind the subscriptions expires, say so per topic and stop pushing. */
   private watchExpiry(expiresAt: number, now: number): void {
     this.timers.clear(this.expiryTimer);
-    this.expiryTimer = this.timers.setTimeout(() => {
-      for (const topic of this.topics) this.ack(null, ACK_INVALID_LISTEN_KEY, `${topic}@invalid_listenkey`);
-      this.topics.clear();
-    }, Math.max(0, expiresAt - now));
+    this.expiryTimer = this.timers.setTimeout(() => this.keyExpired(), Math.max(0, expiresAt - now));
     this.expiryTimer.unref();
+  }
+
+  /** The listenKey expired (at its time, or now by an operator's fault). */
+  keyExpired(): void {
+    this.timers.clear(this.expiryTimer);
+    this.expiryTimer = null;
+    for (const topic of this.topics) this.ack(null, ACK_INVALID_LISTEN_KEY, `${topic}@invalid_listenkey`);
+    this.topics.clear();
   }
 
   private send(event: EngineEvent): void {
@@ -143,10 +154,19 @@ class XtConnection {
     this.timers.clear(this.idleTimer);
     this.timers.clear(this.expiryTimer);
     this.feed.close();
-    if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId, this.socket);
+    if (this.accountId === null) return;
+    this.options.connections.unbindAccount(this.accountId, this.socket);
+    const held = this.live.get(this.accountId);
+    held?.delete(this);
+    if (held?.size === 0) this.live.delete(this.accountId);
   }
 }
 
 export function xtStreamHandler(options: XtStreamOptions): (socket: WebSocket) => void {
-  return (socket) => void new XtConnection(socket, options);
+  const live: ConnectionsByAccount = new Map();
+  // An account's keys expired at once: every connection of the account says so, as at their time.
+  options.listenKeys.forcedExpiry.add((accountId) => {
+    for (const connection of [...(live.get(accountId) ?? [])]) connection.keyExpired();
+  });
+  return (socket) => void new XtConnection(socket, options, live);
 }
