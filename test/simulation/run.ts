@@ -4,6 +4,9 @@
  * are written there as JSON. Prints each failure with its seed and step and
  * the command that reproduces it, then the totals: seeds × steps passed, commands, faults by kind,
  * frames per dialect, failures. Exits non-zero when a seed failed.
+ *
+ * `npm test` runs every file under dist/test, this one too: started by the test runner
+ * (NODE_TEST_CONTEXT is set) it does nothing (sim.test.ts is the simulation's test).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -67,4 +70,4 @@ async function main(): Promise<void> {
   if (results.some((r) => r.failure !== null)) process.exitCode = 1;
 }
 
-await main();
+if (process.env.NODE_TEST_CONTEXT === undefined) await main();
