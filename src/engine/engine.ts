@@ -13,7 +13,7 @@ import { settleFunding } from './funding.js';
 import { markChanged, priceInfo, sampleRisk, setIndexPrice, type MarkSetter, type PriceInfo } from './prices.js';
 import { accountView, buildView, hashView, stateFingerprint } from './state-view.js';
 import type { SymbolConfig } from './symbol.js';
-import type { ChangeReason, CommandResult, EngineCommand, EngineEvent, PublicEvent } from './types.js';
+import type { ChangeReason, Command, CommandResult, EngineEvent, PublicEvent } from './types.js';
 import { settleDelivery } from './delivery.js';
 import { takePublicEvents } from './public-feed.js';
 import { amendConditional, cancelAllConditionals, cancelConditional, placeConditional, setPositionTpsl } from './conditional/commands.js';
@@ -49,7 +49,7 @@ export interface Applied {
   market: readonly PublicEvent[];
 }
 
-const REASONS: Record<EngineCommand['type'], ChangeReason> = {
+const REASONS: Record<Command['type'], ChangeReason> = {
   createAccount: 'DEPOSIT',
   deposit: 'DEPOSIT',
   withdraw: 'WITHDRAW',
@@ -101,7 +101,7 @@ export class Engine {
     return captureSnapshot(this.core);
   }
 
-  apply(command: EngineCommand): Applied {
+  apply(command: Command): Applied {
     const core = this.core;
     invariant(Number.isSafeInteger(command.time) && command.time >= 0, 'command time must be a non-negative whole number of ms');
     core.cmdSeq += 1;
@@ -121,7 +121,7 @@ export class Engine {
     return { cmdSeq: core.cmdSeq, result, events, market };
   }
 
-  private dispatch(command: EngineCommand): CommandResult {
+  private dispatch(command: Command): CommandResult {
     const core = this.core;
     switch (command.type) {
       case 'createAccount': return createAccount(core, command);

@@ -126,11 +126,7 @@ export interface SetIndexPrice extends CommandBase { type: 'setIndexPrice'; symb
 export interface SampleRisk extends CommandBase { type: 'sampleRisk'; symbol?: string }
 /** Funding settlement of a symbol at `fundingTime` (default: the command time). */
 export interface SettleFunding extends CommandBase { type: 'settleFunding'; symbol: string; fundingTime?: number }
-/**
- * Settles a DELIVERY symbol at (or after) its delivery time (docs/engine-rules.md, "Delivery"). Kept
- * out of `Command` for now: the reference model (test/reference) dispatches exhaustively over that
- * union and does not know delivery yet; Engine.apply takes `EngineCommand`.
- */
+/** Settles a DELIVERY symbol at (or after) its delivery time (docs/engine-rules.md, "Delivery"). */
 export interface SettleDelivery extends CommandBase { type: 'settleDelivery'; symbol: string }
 
 /** Binance's BNB fee burn for the account: fees paid in BNB at a discount when it covers them. */
@@ -290,10 +286,7 @@ export type Command =
   | CreateAccount | Deposit | Withdraw | SetLeverage | SetMarginMode | SetPositionMode | AdjustIsolatedMargin
   | PlaceOrder | AmendOrder | CancelOrder | CancelAll | SetMarkPrice | SetIndexPrice | SampleRisk | SettleFunding
   | SetFeeBurn | SetAssetPrice | AdjustRiskLimit | SetAutoDeposit | DepositInsurance
-  | PlaceConditional | AmendConditional | CancelConditional | CancelAllConditionals | SetPositionTpsl;
-
-/** Every command the engine applies: `Command` and the delivery settlement. */
-export type EngineCommand = Command | SettleDelivery;
+  | PlaceConditional | AmendConditional | CancelConditional | CancelAllConditionals | SetPositionTpsl | SettleDelivery;
 
 // ---------------------------------------------------------------------------------------------
 // Results. A refused command (ok: false) changed nothing and emitted nothing.

@@ -19,7 +19,7 @@ const LINEAR = 'btc_usdt270326';
 const INVERSE = 'btc_usd270326';
 const symbols = [...DEMO_SYMBOLS, ...INVERSE_AND_DELIVERY_DEMO_SYMBOLS];
 
-/** settleDelivery is an EngineCommand outside the harness's Command type: applied and audited here. */
+/** The delivery settlement, applied and audited. */
 function deliver(h: Harness, symbol: string): Applied {
   const applied = h.engine.apply({ type: 'settleDelivery', symbol, time: h.time });
   h.log.push(applied);
