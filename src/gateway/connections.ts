@@ -7,11 +7,13 @@ import type { WebSocket } from 'ws';
 
 export class ConnectionCounter {
   private total = 0;
-  private readonly perAccount = new Map<number, number>();
+  /**
+   * Each account's bound connections (counted against maxPerAccount; operators' faults act on
+   * them): the socket itself while it is the only one, as most accounts hold one, else a Set.
+   */
+  private readonly perAccount = new Map<number, WebSocket | Set<WebSocket>>();
   /** Connections bound to an account, with the account (log lines). */
   private readonly bound = new WeakMap<WebSocket, number>();
-  /** Each account's bound connections (operators' faults act on them). */
-  private readonly socketsByAccount = new Map<number, Set<WebSocket>>();
   private readonly boundPublic = new WeakSet<WebSocket>();
   private boundCount = 0;
 
@@ -64,20 +66,21 @@ export class ConnectionCounter {
 
   /** The connections bound to an account now. */
   socketsOf(accountId: number): WebSocket[] {
-    return [...(this.socketsByAccount.get(accountId) ?? [])];
+    const held = this.perAccount.get(accountId);
+    return held === undefined ? [] : held instanceof Set ? [...held] : [held];
   }
 
   /** Binds a connection to an account; false when the account already holds its maximum. */
   bindAccount(accountId: number, socket: WebSocket): boolean {
     if (this.bound.has(socket)) throw new Error('a stream connection binds to an account once');
     this.unbindPublic(socket);
-    const held = this.perAccount.get(accountId) ?? 0;
-    if (held >= this.maxPerAccount) return false;
-    this.perAccount.set(accountId, held + 1);
+    const held = this.perAccount.get(accountId);
+    const count = held === undefined ? 0 : held instanceof Set ? held.size : 1;
+    if (count >= this.maxPerAccount) return false;
+    if (held === undefined) this.perAccount.set(accountId, socket);
+    else if (held instanceof Set) held.add(socket);
+    else this.perAccount.set(accountId, new Set([held, socket]));
     this.bound.set(socket, accountId);
-    let sockets = this.socketsByAccount.get(accountId);
-    if (sockets === undefined) this.socketsByAccount.set(accountId, (sockets = new Set()));
-    sockets.add(socket);
     this.boundCount += 1;
     return true;
   }
@@ -86,11 +89,11 @@ export class ConnectionCounter {
   unbindAccount(accountId: number, socket: WebSocket): void {
     if (!this.bound.delete(socket)) return;
     this.boundCount -= 1;
-    const sockets = this.socketsByAccount.get(accountId);
-    sockets?.delete(socket);
-    if (sockets?.size === 0) this.socketsByAccount.delete(accountId);
-    const held = (this.perAccount.get(accountId) ?? 1) - 1;
-    if (held <= 0) this.perAccount.delete(accountId);
-    else this.perAccount.set(accountId, held);
+    const held = this.perAccount.get(accountId);
+    if (held === socket) this.perAccount.delete(accountId);
+    else if (held instanceof Set) {
+      held.delete(socket);
+      if (held.size === 1) this.perAccount.set(accountId, held.values().next().value!);
+    }
   }
 }

@@ -28,8 +28,8 @@ const ACK_OK = 0;
 const ACK_FAILED = 1;
 const ACK_INVALID_LISTEN_KEY = 2;
 
-/** The open connections of each account, for a forced key expiry (ListenKeys.expireNow). */
-type ConnectionsByAccount = Map<number, Set<XtConnection>>;
+/** Each socket's connection, for a forced key expiry (ListenKeys.expireNow) of the account it is bound to. */
+type ConnectionsBySocket = WeakMap<WebSocket, XtConnection>;
 
 class XtConnection {
   private readonly session: Session;
@@ -41,13 +41,14 @@ class XtConnection {
   /** The account's events, live and (on a resume) replayed: resume.ts. */
   private readonly feed: AccountFeed;
 
-  constructor(private readonly socket: WebSocket, private readonly options: XtStreamOptions, private readonly live: ConnectionsByAccount) {
+  constructor(private readonly socket: WebSocket, private readonly options: XtStreamOptions, live: ConnectionsBySocket) {
     this.session = new Session(socket, options.limits, options.exchange.now());
     this.feed = new AccountFeed(options, this.session, 'event', (events) => this.send(events[0]!));
     this.timers = options.timers ?? systemTimers;
     this.idleTimer = this.armIdle();
     this.session.onText((text) => this.onMessage(text));
     socket.once('close', () => this.onClose());
+    live.set(socket, this);
   }
 
   private armIdle(): Timer {
@@ -117,9 +118,6 @@ class XtConnection {
     }
     this.accountId = accountId;
     this.feed.listen(accountId);
-    let held = this.live.get(accountId);
-    if (held === undefined) this.live.set(accountId, (held = new Set()));
-    held.add(this);
     return true;
   }
 
@@ -154,19 +152,15 @@ class XtConnection {
     this.timers.clear(this.idleTimer);
     this.timers.clear(this.expiryTimer);
     this.feed.close();
-    if (this.accountId === null) return;
-    this.options.connections.unbindAccount(this.accountId, this.socket);
-    const held = this.live.get(this.accountId);
-    held?.delete(this);
-    if (held?.size === 0) this.live.delete(this.accountId);
+    if (this.accountId !== null) this.options.connections.unbindAccount(this.accountId, this.socket);
   }
 }
 
 export function xtStreamHandler(options: XtStreamOptions): (socket: WebSocket) => void {
-  const live: ConnectionsByAccount = new Map();
+  const live: ConnectionsBySocket = new WeakMap();
   // An account's keys expired at once: every connection of the account says so, as at their time.
   options.listenKeys.forcedExpiry.add((accountId) => {
-    for (const connection of [...(live.get(accountId) ?? [])]) connection.keyExpired();
+    for (const socket of options.connections.socketsOf(accountId)) live.get(socket)?.keyExpired();
   });
   return (socket) => void new XtConnection(socket, options, live);
 }
