@@ -87,14 +87,19 @@ describe('inverse formulas (margin.ts)', () => {
 
 describe('inverse positions in the engine', () => {
   const symbols = [...DEMO_SYMBOLS, ...INVERSE_AND_DELIVERY_DEMO_SYMBOLS, XBTUSDM];
+  /** A harness over the inverse symbols with two accounts holding `amount` of `coin` each. */
+  const twoFunded = (amount: string, coin: string): { h: Harness; first: number; second: number } => {
+    const h = new Harness({ symbols });
+    const first = h.account();
+    const second = h.account();
+    h.deposit(first, amount, coin);
+    h.deposit(second, amount, coin);
+    return { h, first, second };
+  };
   const BTCUSD = 'btc_usd';
 
   test('seed 004 reproduced: 2 lots bought at 69,999.09, mark 71,509.37', () => {
-    const h = new Harness({ symbols });
-    const a = h.account();
-    const b = h.account();
-    h.deposit(a, '1', 'XBT');
-    h.deposit(b, '1', 'XBT');
+    const { h, first: a, second: b } = twoFunded('1', 'XBT');
     h.mark(7_000_000, 'xbt_usdm');
     h.trade(b, a, 'BUY', 2, 6_999_909, { symbol: 'xbt_usdm' }, { symbol: 'xbt_usdm' });
     h.mark(7_150_937, 'xbt_usdm');
@@ -109,11 +114,7 @@ describe('inverse positions in the engine', () => {
   });
 
   test('a long opened at 50,000 and closed at 55,000: PnL = 1,000 USD × (1/50,000 − 1/55,000) BTC, fees in BTC, Σ exact', () => {
-    const h = new Harness({ symbols });
-    const maker = h.account();
-    const taker = h.account();
-    h.deposit(maker, '1', 'BTC');
-    h.deposit(taker, '1', 'BTC');
+    const { h, first: maker, second: taker } = twoFunded('1', 'BTC');
     h.mark(500_000, BTCUSD);
     h.trade(maker, taker, 'BUY', 10, 500_000, { symbol: BTCUSD }, { symbol: BTCUSD });
     let long = h.position(taker, BTCUSD);
@@ -136,11 +137,7 @@ describe('inverse positions in the engine', () => {
   });
 
   test('the entry price is the harmonic (contract-weighted) mean: 1 @ 52,500 and 1 @ 57,500 → 54,886.3636…', () => {
-    const h = new Harness({ symbols });
-    const maker = h.account();
-    const taker = h.account();
-    h.deposit(maker, '1', 'BTC');
-    h.deposit(taker, '1', 'BTC');
+    const { h, first: maker, second: taker } = twoFunded('1', 'BTC');
     h.mark(550_000, BTCUSD);
     h.trade(maker, taker, 'BUY', 1, 525_000, { symbol: BTCUSD }, { symbol: BTCUSD });
     h.trade(maker, taker, 'BUY', 1, 575_000, { symbol: BTCUSD }, { symbol: BTCUSD });
@@ -159,11 +156,7 @@ describe('inverse positions in the engine', () => {
   });
 
   test('cross positions on two BTC-settled inverse symbols share the BTC wallet; funding is paid in BTC', () => {
-    const h = new Harness({ symbols });
-    const a = h.account();
-    const b = h.account();
-    h.deposit(a, '1', 'BTC');
-    h.deposit(b, '1', 'BTC');
+    const { h, first: a, second: b } = twoFunded('1', 'BTC');
     h.mark(500_000, BTCUSD);
     h.mark(500_000, 'btc_usd270326');
     h.trade(b, a, 'BUY', 10, 500_000, { symbol: BTCUSD }, { symbol: BTCUSD });
@@ -183,11 +176,7 @@ describe('inverse positions in the engine', () => {
   // Contracts)" and "What is Inverse Contract"; Binance "A Beginner's Guide to Futures Trading",
   // COIN-M): 1 USD contracts on xbt_usdm (Bybit's BTCUSD), 100 USD contracts on btc_usd.
   test('Bybit AEP: 1,000 @ 5,000 then 2,000 @ 6,000 → total value 0.5333… BTC, average entry 3,000 / 0.5333… = 5,625.00', () => {
-    const h = new Harness({ symbols });
-    const maker = h.account();
-    const taker = h.account();
-    h.deposit(maker, '10', 'XBT');
-    h.deposit(taker, '10', 'XBT');
+    const { h, first: maker, second: taker } = twoFunded('10', 'XBT');
     h.mark(500_000, 'xbt_usdm');
     h.trade(maker, taker, 'BUY', 1_000, 500_000, { symbol: 'xbt_usdm' }, { symbol: 'xbt_usdm' });
     h.mark(600_000, 'xbt_usdm');
@@ -202,11 +191,7 @@ describe('inverse positions in the engine', () => {
   });
 
   test('Bybit: 10,000 contracts long @ 8,000 closed @ 12,500 → 1.25 − 0.8 = 0.45 BTC exactly', () => {
-    const h = new Harness({ symbols });
-    const maker = h.account();
-    const taker = h.account();
-    h.deposit(maker, '1', 'XBT');
-    h.deposit(taker, '1', 'XBT');
+    const { h, first: maker, second: taker } = twoFunded('1', 'XBT');
     h.mark(800_000, 'xbt_usdm');
     h.trade(maker, taker, 'BUY', 10_000, 800_000, { symbol: 'xbt_usdm' }, { symbol: 'xbt_usdm' });
     assert.equal(h.position(taker, 'xbt_usdm').entryCost, parseAmount('1.25') * S);
@@ -217,11 +202,7 @@ describe('inverse positions in the engine', () => {
   });
 
   test('Binance COIN-M: 10,000 USD long @ 50,000 closed @ 55,000 → 0.2 − 0.1818 = 0.0182 BTC (exactly 0.0181818…)', () => {
-    const h = new Harness({ symbols });
-    const maker = h.account();
-    const taker = h.account();
-    h.deposit(maker, '1', 'BTC');
-    h.deposit(taker, '1', 'BTC');
+    const { h, first: maker, second: taker } = twoFunded('1', 'BTC');
     h.mark(500_000, BTCUSD);
     h.trade(maker, taker, 'BUY', 100, 500_000, { symbol: BTCUSD }, { symbol: BTCUSD });
     h.mark(550_000, BTCUSD);
@@ -232,11 +213,7 @@ describe('inverse positions in the engine', () => {
   });
 
   test('an open inverse position and the rounding dust survive a snapshot: restored, audited, the same snapshot and the same next events', () => {
-    const h = new Harness({ symbols });
-    const maker = h.account();
-    const taker = h.account();
-    h.deposit(maker, '1', 'BTC');
-    h.deposit(taker, '1', 'BTC');
+    const { h, first: maker, second: taker } = twoFunded('1', 'BTC');
     h.mark(500_000, BTCUSD);
     h.trade(maker, taker, 'BUY', 10, 500_000, { symbol: BTCUSD }, { symbol: BTCUSD });
     h.mark(525_000, BTCUSD);
