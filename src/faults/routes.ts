@@ -20,7 +20,10 @@ const REST_FIELDS = ['accountId', 'count', 'status', 'code', 'message', 'execute
 const ORDER_FIELDS = ['accountId', 'count', 'code', 'message'];
 const STREAM_FIELDS = ['accountId', 'action', 'pushes', 'ms'];
 const STREAM_ACTIONS = ['drop', 'dropAfter', 'delay'] as const;
-/** An exchange error code as the four front doors number them (Binance -1001, Bybit 10016, KuCoin 500000, XT's). */
+/**
+ * An exchange error code as Binance, Bybit and KuCoin number them (-1001, 10016, 500000). XT's own
+ * codes are words; an XT client gets the number as its error code.
+ */
 const ERROR_CODE = /^-?\d{1,9}$/;
 
 export function faultRoutes(app: FastifyInstance, board: FaultBoard, exchange: Exchange, adminError: AdminErrorOf): void {
