@@ -13,8 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createClient } from 'redis';
 import { readSettings, UsageError } from '../config.js';
+import { redisAnswers, startRedisServer, type LocalRedis } from '../scaleout/local-redis.js';
 
 const MAIN_JS = fileURLToPath(new URL('../main.js', import.meta.url));
 const EPOCH_CHANGED = 75;
@@ -38,34 +38,6 @@ function readOptions(argv: string[]): { gateways: number; port: number; rest: st
   if (!Number.isInteger(gateways) || gateways < 1 || gateways > 64) fail(`--gateways must be 1-64, got ${String(values.gateways)}`);
   if (!Number.isInteger(port) || port < 1 || port + gateways > 65535) fail(`--port must leave room for the gateways' ports, got ${String(values.port)}`);
   return { gateways, port, rest: argv.filter((_, i) => !ours.has(i)) };
-}
-
-async function redisAnswers(url: string): Promise<boolean> {
-  const client = createClient({ url, socket: { connectTimeout: 1_000, reconnectStrategy: false } });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    if (client.isOpen) client.destroy();
-  }
-}
-
-/** A redis-server for the cluster's lifetime, on the URL's port; resolves once it accepts connections. */
-function startRedis(url: string): Promise<ChildProcess> {
-  const { hostname, port } = new URL(url);
-  const child = spawn('redis-server', ['--port', port || '6379', '--bind', hostname, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
-  running.add(child);
-  return new Promise((resolve, reject) => {
-    child.once('error', (error) => reject(new Error(`nothing answers at ${url} and redis-server could not be started (${error.message}): install Redis (e.g. apt-get install redis-server) or set scaleout.redisUrl`)));
-    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}) before accepting connections`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.includes('Ready to accept connections')) resolve(child);
-    });
-  });
 }
 
 const running = new Set<ChildProcess>();
@@ -98,9 +70,13 @@ async function main(): Promise<void> {
   }
   const token = settings.adminTokenGenerated ? randomBytes(18).toString('base64url') : settings.adminToken;
   const { redisUrl } = settings.config.scaleout;
-  let redis: ChildProcess | null = null;
+  let redis: LocalRedis | null = null;
   if (!(await redisAnswers(redisUrl))) {
-    redis = await startRedis(redisUrl).catch((error: Error) => fail(error.message));
+    const { hostname, port: redisPort } = new URL(redisUrl);
+    redis = await startRedisServer({
+      port: Number(redisPort || 6379), host: hostname, detached: true,
+      unavailable: `nothing answers at ${redisUrl}: install Redis (e.g. apt-get install redis-server) or set scaleout.redisUrl`,
+    }).catch((error: Error) => fail(error.message));
     process.stdout.write(`[cluster] started redis-server for ${redisUrl} (stops with the cluster, keeps nothing)\n`);
   }
   const engineUrl = `http://${settings.host}:${port}`;
@@ -131,8 +107,9 @@ async function main(): Promise<void> {
       engine.kill('SIGTERM');
       return exited(engine);
     }).then(() => {
-      redis?.kill('SIGTERM');
       running.clear();
+      return redis?.stop();
+    }).then(() => {
       process.exit(0);
     });
   };
