@@ -16,7 +16,7 @@ import { BinanceRest, BinanceStream } from '../binance/client.js';
 import { gapFree, ResumeStream, Rest, admin, ALL_TOPICS } from '../durability/support.js';
 import { get, sample } from '../ops/support.js';
 import { StreamClient } from '../support/xt-client.js';
-import { readiness, startEngine, startGateway, stop, TOKEN, writeConfig, type Node } from './cluster.js';
+import { readiness, startEngineAndTwoGateways, stop, TOKEN, writeConfig, type Node } from './cluster.js';
 import { dropPrefix, freePort, testRedisUrl, uniquePrefix } from './redis.js';
 import { keysOf, PrivateStreams, type Dialect } from './watchers.js';
 
@@ -30,11 +30,7 @@ let gatewayB: Node | null = null;
 before(async () => {
   redisUrl = await testRedisUrl();
   const config = writeConfig(dir);
-  engine = await startEngine({ config, dataDir: join(dir, 'data'), redisUrl, prefix, port: await freePort() });
-  [gatewayA, gatewayB] = await Promise.all([
-    startGateway({ config, redisUrl, prefix, engineUrl: engine.url }),
-    startGateway({ config, redisUrl, prefix, engineUrl: engine.url }),
-  ]);
+  ({ engine, gateways: [gatewayA, gatewayB] } = await startEngineAndTwoGateways({ config, dataDir: join(dir, 'data'), redisUrl, prefix, port: await freePort() }));
 });
 
 after(async () => {

@@ -53,6 +53,13 @@ export async function startGateway(options: { config: string; redisUrl: string; 
 }
 
 /** Waits until `url`/readyz answers `status` (asked again each time the previous answer comes back). */
+/** One engine and two gateways over `redisUrl` under `prefix`: what the cluster and failover tests run against. */
+export async function startEngineAndTwoGateways(options: { config: string; dataDir: string; redisUrl: string; prefix: string; port: number }): Promise<{ engine: Node; gateways: [Node, Node] }> {
+  const engine = await startEngine(options);
+  const gateway = (): Promise<Node> => startGateway({ config: options.config, redisUrl: options.redisUrl, prefix: options.prefix, engineUrl: engine.url });
+  return { engine, gateways: await Promise.all([gateway(), gateway()]) };
+}
+
 export async function readiness(url: string, status: 200 | 503, timeoutMs = 15_000): Promise<Record<string, unknown>> {
   return withTimeout((async () => {
     for (;;) {

@@ -16,7 +16,7 @@ import { after, before, test } from 'node:test';
 import type { EngineEvent } from '../../src/engine/types.js';
 import { admin, ALL_TOPICS, gapFree, ResumeStream, Rest, type Ack, type RawPush } from '../durability/support.js';
 import { rng } from '../support/rng.js';
-import { readiness, startEngine, startGateway, stop, TOKEN, writeConfig, type Node } from './cluster.js';
+import { readiness, startEngine, startEngineAndTwoGateways, startGateway, stop, TOKEN, writeConfig, type Node } from './cluster.js';
 import { dropPrefix, freePort, redisCommand, streamEntries, testRedisUrl, uniquePrefix } from './redis.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'perpstream-scaleout-failover-'));
@@ -33,11 +33,7 @@ before(async () => {
   redisUrl = await testRedisUrl();
   config = writeConfig(dir);
   enginePort = await freePort();
-  engine = await startEngine({ config, dataDir, redisUrl, prefix, port: enginePort });
-  [gatewayA, gatewayB] = await Promise.all([
-    startGateway({ config, redisUrl, prefix, engineUrl: engine.url }),
-    startGateway({ config, redisUrl, prefix, engineUrl: engine.url }),
-  ]);
+  ({ engine, gateways: [gatewayA, gatewayB] } = await startEngineAndTwoGateways({ config, dataDir, redisUrl, prefix, port: enginePort }));
 });
 
 after(async () => {
