@@ -3,6 +3,9 @@
  * between the orchestrator and its three child processes, a paced load loop, and small helpers.
  */
 import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { Session as InspectorSession } from 'node:inspector';
+import { join } from 'node:path';
 import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { rng } from '../rng.js';
 
@@ -377,3 +380,23 @@ export const round = (value: number, digits: number): number => {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 };
+
+/** A CPU profile of this process from now on (200 µs sampling); `save` writes it and returns the file. */
+export async function startCpuProfile(): Promise<{ save(dir: string, name: string): Promise<string> }> {
+  const session = new InspectorSession();
+  session.connect();
+  const post = (method: string, params: object = {}): Promise<unknown> =>
+    new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  return {
+    async save(dir, name) {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      const file = join(dir, `${name}-${Date.now()}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      return file;
+    },
+  };
+}

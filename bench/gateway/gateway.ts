@@ -4,12 +4,9 @@
  * scale-out mode), with the same limits as the single-process server. Reports its port, then its
  * CPU over the load when asked (and writes a CPU profile of it with PERPSTREAM_BENCH_PROFILE).
  */
-import { writeFileSync } from 'node:fs';
-import { Session as InspectorSession } from 'node:inspector';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startGateway } from '../../src/scaleout/gateway.js';
-import { readKnobs, send, serveParent, trackGc } from './common.js';
+import { readKnobs, send, serveParent, trackGc, startCpuProfile } from './common.js';
 
 const knobs = readKnobs();
 const gateway = await startGateway({
@@ -28,26 +25,15 @@ const gateway = await startGateway({
 let cpu: NodeJS.CpuUsage | null = null;
 let started = 0;
 let gc: ReturnType<typeof trackGc> | null = null;
-let profiler: InspectorSession | null = null;
+let profiler: Awaited<ReturnType<typeof startCpuProfile>> | null = null;
 
-function post(session: InspectorSession, method: string, params?: object): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result)));
-  });
-}
 
 send({ type: 'ready', port: gateway.port });
 
 serveParent(async (message) => {
   switch (message.type) {
     case 'load':
-      if (knobs.profileDir !== '') {
-        profiler = new InspectorSession();
-        profiler.connect();
-        await post(profiler, 'Profiler.enable');
-        await post(profiler, 'Profiler.setSamplingInterval', { interval: 200 });
-        await post(profiler, 'Profiler.start');
-      }
+      if (knobs.profileDir !== '') profiler = await startCpuProfile();
       cpu = process.cpuUsage();
       started = performance.now();
       gc = trackGc();
@@ -55,13 +41,7 @@ serveParent(async (message) => {
       break;
     case 'stop': {
       const used = process.cpuUsage(cpu ?? undefined);
-      if (profiler !== null) {
-        const { profile } = (await post(profiler, 'Profiler.stop')) as { profile: unknown };
-        const file = join(knobs.profileDir, `gateway-child-${process.pid}-${Date.now()}.cpuprofile`);
-        writeFileSync(file, JSON.stringify(profile));
-        profiler.disconnect();
-        console.error(`cpu profile of a gateway's load window: ${file}`);
-      }
+      if (profiler !== null) console.error(`cpu profile of a gateway's load window: ${await profiler.save(knobs.profileDir, `gateway-child-${process.pid}`)}`);
       send({ type: 'stopped', cpuUserUs: used.user, cpuSystemUs: used.system, wallMs: performance.now() - started, gc: gc!.stop() });
       break;
     }

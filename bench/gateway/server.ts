@@ -12,9 +12,7 @@
  * (bench/gateway/gateway.ts) are caught up when the clients subscribe.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Session as InspectorSession } from 'node:inspector';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import { BTC_USDT } from '../../src/engine/demo-symbols.js';
@@ -22,7 +20,7 @@ import { parseAmount } from '../../src/engine/fixed.js';
 import type { Applied } from '../../src/engine/engine.js';
 import { startServer } from '../../src/server/server.js';
 import { engineMode } from '../../src/scaleout/engine-mode.js';
-import { memorySample, pace, trackGc, readKnobs, rng, send, serveParent, type MemorySample } from './common.js';
+import { memorySample, pace, trackGc, readKnobs, rng, send, serveParent, type MemorySample, startCpuProfile } from './common.js';
 
 const knobs = readKnobs();
 const SYMBOL = BTC_USDT.symbol;
@@ -240,7 +238,7 @@ let loadCpu: NodeJS.CpuUsage | null = null;
 let loadStart = 0;
 let gcTracker: ReturnType<typeof trackGc> | null = null;
 let heapAtLoad = 0;
-let profiler: InspectorSession | null = null;
+let profiler: Awaited<ReturnType<typeof startCpuProfile>> | null = null;
 
 send({ type: 'ready', port: server.port, keys, seqs, setupMs });
 
@@ -272,13 +270,7 @@ serveParent(async (message) => {
       break;
     }
     case 'load': {
-      if (knobs.profileDir !== '') {
-        profiler = new InspectorSession();
-        profiler.connect();
-        await post(profiler, 'Profiler.enable');
-        await post(profiler, 'Profiler.setSamplingInterval', { interval: 200 });
-        await post(profiler, 'Profiler.start');
-      }
+      if (knobs.profileDir !== '') profiler = await startCpuProfile();
       commands = 0;
       refused = 0;
       events = 0;
@@ -307,13 +299,7 @@ serveParent(async (message) => {
       const cpu = process.cpuUsage(loadCpu ?? undefined);
       const gc = gcTracker!.stop();
       const wallMs = performance.now() - loadStart;
-      if (profiler !== null) {
-        const { profile } = (await post(profiler, 'Profiler.stop')) as { profile: unknown };
-        const file = join(knobs.profileDir, `gateway-server-${Date.now()}.cpuprofile`);
-        writeFileSync(file, JSON.stringify(profile));
-        profiler.disconnect();
-        console.error(`cpu profile of the load window: ${file}`);
-      }
+      if (profiler !== null) console.error(`cpu profile of the load window: ${await profiler.save(knobs.profileDir, 'gateway-server')}`);
       send({ type: 'stopped', cpuUserUs: cpu.user, cpuSystemUs: cpu.system, wallMs, gc });
       break;
     }
@@ -334,8 +320,3 @@ serveParent(async (message) => {
   }
 });
 
-function post(session: InspectorSession, method: string, params?: object): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result)));
-  });
-}
