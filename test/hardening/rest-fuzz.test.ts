@@ -6,32 +6,12 @@
  * prefix the path is under; the process stays up and no command reaches the engine.
  */
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { send, type Answer } from '../fuzz/http.js';
 import { ADMIN_TOKEN, Harness } from '../support/harness.js';
 import { rng, seedFrom, type Rng } from '../support/rng.js';
 
 type Json = Record<string, unknown>;
-
-interface Answer {
-  status: number;
-  body: string;
-}
-
-/** A raw HTTP request: the path is sent exactly as given (fetch would re-encode it). */
-function send(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
 
 const parse = (text: string): unknown => {
   try {
