@@ -125,15 +125,16 @@ const PRICING_SCHEMA = strict({
   impactMarginNotional: decimal, interestRate: decimal, premiumClamp: decimal,
   fundingIntervalMinutes: int(1), fundingOffsetMinutes: int(0), fundingRateCap: decimal,
 });
+const DELIVERY_SCHEMA = strict({ deliveryTime: int(1), averagingWindowMs: int(1), deliveryFeeRate: decimal }, ['deliveryTime']);
 const SYMBOL_KEYS = ['symbol', 'baseAsset', 'quoteAsset', 'settleAsset', 'contractType', 'underlyingType', 'tickSize', 'contractSize', 'minQty', 'maxQty',
   'makerFeeRate', 'takerFeeRate', 'maxLeverage', 'tiers', 'priceBandRate', 'maxPriceTicks', 'maxPositionQty'];
 const asset = { type: 'string', pattern: '^[A-Z0-9]{1,20}$' };
 const SYMBOL_SCHEMA = strict({
   symbol: { type: 'string', pattern: '^[a-z0-9]+_[a-z0-9]+$' }, baseAsset: asset, quoteAsset: asset, settleAsset: asset,
-  contractType: { enum: ['PERPETUAL'] }, underlyingType: { enum: ['U_BASED'] },
+  contractType: { enum: ['PERPETUAL', 'DELIVERY'] }, underlyingType: { enum: ['U_BASED', 'COIN_BASED'] },
   tickSize: decimal, contractSize: decimal, minQty: int(1), maxQty: int(1), makerFeeRate: decimal, takerFeeRate: decimal,
   maxLeverage: int(1, 1000), tiers: { type: 'array', minItems: 1, items: TIER_SCHEMA }, priceBandRate: decimal,
-  maxPriceTicks: int(1), maxPositionQty: int(1), pricing: PRICING_SCHEMA,
+  maxPriceTicks: int(1), maxPositionQty: int(1), pricing: PRICING_SCHEMA, delivery: DELIVERY_SCHEMA,
 }, SYMBOL_KEYS);
 const LIMITS_SCHEMA = strict(Object.fromEntries(Object.keys(DEFAULT_LIMITS).map((key) => [key, int(key === 'maxConcurrentReplays' || key === 'inboundPerSecond' ? 1 : 0)])));
 const dialectSection = (keys: readonly string[]) => strict(Object.fromEntries(keys.map((key) => [key, int(1)])));

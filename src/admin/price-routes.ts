@@ -4,6 +4,7 @@
  *   GET  /prices           every symbol's prices and funding state
  *   GET  /prices/:symbol   one symbol's
  *   POST /funding/settle   {"symbol", "fundingTime"?}    settles funding now (or at fundingTime ms)
+ *   POST /delivery/settle  {"symbol"}                    delivers a DELIVERY symbol whose delivery time has come
  * Prices are decimal strings at the symbol's precision, rates decimal strings (0.0001 = 0.01%),
  * times ms. Documented in docs/prices-and-funding.md.
  */
@@ -38,6 +39,7 @@ function pricesOf(exchange: Exchange, config: SymbolConfig): Record<string, unkn
     lastFundingTime: info.lastFundingTime,
     nextFundingTime: info.nextFundingTime,
     fundingIntervalMinutes: info.fundingIntervalMs / 60_000,
+    ...(info.delivery === null ? {} : { deliveryTime: info.delivery.time, deliveryPrice: price(info.delivery.settledPrice) }),
   };
 }
 
@@ -72,5 +74,14 @@ export function priceRoutes(app: FastifyInstance, exchange: Exchange): void {
       symbol, fundingTime: info.lastFundingTime, fundingRate: formatRate(info.lastFundingRate),
       markPrice: info.markPrice === null ? null : formatPrice(config, info.markPrice), nextFundingTime: info.nextFundingTime,
     };
+  });
+
+  // The scheduler delivers at the delivery time on its own; this is for a server run without it (tests, manual clocks).
+  app.post('/delivery/settle', async (request) => {
+    const symbol = field(request.body, 'symbol', 'string') as string;
+    const config = symbolConfig(exchange, symbol);
+    const { result } = await exchange.execute({ type: 'settleDelivery', symbol });
+    if (!result.ok) refused(result);
+    return pricesOf(exchange, config);
   });
 }

@@ -22,7 +22,8 @@ export function formatAveragePrice(config: SymbolConfig, cost: bigint, qty: numb
 }
 
 /**
- * A position's entry price from its entry cost (margin.ts): linear the mean cost / qty; inverse the
+ * A position's entry price from its entry cost, or an order's average fill price from its cumCost
+ * (margin.ts costs): linear the mean cost / qty; inverse the
  * harmonic mean qty × C × S / cost (C = inverseValue, S = INVERSE_COST_SCALE), as the coin-margined exchanges show it.
  */
 export function formatEntryPrice(config: SymbolConfig, entryCost: bigint, qty: number, extraDecimals = 4): string {

@@ -98,7 +98,7 @@ function refusedSnapshot(core: Core, account: Account, cmd: PlaceOrder, by: Plac
   return {
     orderId: id, clientOrderId: cmd.clientOrderId ?? null, accountId: account.id, symbol: cmd.symbol, side: cmd.side,
     positionSide: cmd.positionSide, orderType: cmd.orderType, timeInForce: cmd.timeInForce,
-    price: cmd.orderType === 'LIMIT' ? cmd.price : 0, qty: cmd.qty, executedQty: 0, cumQuote: 0n, state, reason,
+    price: cmd.orderType === 'LIMIT' ? cmd.price : 0, qty: cmd.qty, executedQty: 0, cumQuote: 0n, cumCost: 0n, state, reason,
     reduceOnly: cmd.reduceOnly, stpMode: cmd.stpMode ?? 'EXPIRE_TAKER', closeQty: 0, marginFrozen: 0n,
     leverage: settings.leverage, marginMode: settings.marginMode, fees: 0n, realizedPnl: 0n, source: 'USER', origin: by?.kind ?? null,
     conditionalId: by?.conditionalId ?? null, attachTpsl: cmd.attachTpsl ?? null, createTime: core.time, updateTime: core.time,

@@ -26,6 +26,8 @@ export const SNAPSHOT_VERSION = 1;
 export interface OrderRecord {
   id: number; clientOrderId: string | null; positionSide: PositionSide; side: Side; orderType: OrderType; timeInForce: TimeInForce;
   reduceOnly: boolean; stpMode: StpMode; createTime: number; price: number; qty: number; filled: number; cumQuote: bigint;
+  /** Order.cumCost (absent in snapshots from before inverse contracts, when it equalled cumQuote). */
+  cumCost?: bigint;
   state: OrderState; reason: OrderReason; priority: number; fees: bigint; realizedPnl: bigint; updateTime: number;
   placeResult: CommandResult | null; symbol: string;
   /** The conditional order that placed it and the TP/SL it arms as it fills (absent before conditional orders: none). */
@@ -92,7 +94,7 @@ function orderRecord(order: Order): OrderRecord {
   return {
     id: order.id, clientOrderId: order.clientOrderId, positionSide: order.position.side, side: order.side, orderType: order.orderType,
     timeInForce: order.timeInForce, reduceOnly: order.reduceOnly, stpMode: order.stpMode, createTime: order.createTime, price: order.price,
-    qty: order.qty, filled: order.filled, cumQuote: order.cumQuote, state: order.state, reason: order.reason, priority: order.priority,
+    qty: order.qty, filled: order.filled, cumQuote: order.cumQuote, cumCost: order.cumCost, state: order.state, reason: order.reason, priority: order.priority,
     fees: order.fees, realizedPnl: order.realizedPnl, updateTime: order.updateTime, placeResult: order.placeResult,
     symbol: order.symbol.config.symbol, origin: order.origin, conditionalId: order.conditionalId, attachTpsl: order.attachTpsl,
     tpslArmed: order.tpslArmed,
@@ -223,7 +225,7 @@ export function restoreSnapshot(core: Core, snapshot: EngineSnapshot): void {
       id: record.id, clientOrderId: record.clientOrderId, account, symbol, position: core.position(account, symbol, record.positionSide),
       side: record.side, orderType: record.orderType, timeInForce: record.timeInForce, reduceOnly: record.reduceOnly, stpMode: record.stpMode,
       createTime: record.createTime, price: record.price, freezePrice: record.price, qty: record.qty, filled: record.filled,
-      cumQuote: record.cumQuote, cumCost: 0n, state: record.state, reason: record.reason, priority: record.priority, closeQty: 0, openQty: 0,
+      cumQuote: record.cumQuote, cumCost: record.cumCost ?? record.cumQuote, state: record.state, reason: record.reason, priority: record.priority, closeQty: 0, openQty: 0,
       frozen: 0n, openCost: 0n, perContract: 0n, perContractPrice: 0, perContractLeverage: 0, fees: record.fees, realizedPnl: record.realizedPnl,
       updateTime: record.updateTime, placeResult: record.placeResult, source: 'USER', origin: record.origin ?? null,
       conditionalId: record.conditionalId ?? null, attachTpsl: record.attachTpsl ?? null, tpslArmed: record.tpslArmed ?? false, level: null, prev: null, next: null,

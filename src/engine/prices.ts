@@ -218,6 +218,8 @@ export interface PriceInfo {
   fundingIntervalMs: number;
   /** Open interest: Σ contracts of the long positions. */
   openInterest: number;
+  /** DELIVERY symbols (null for perpetuals): the delivery time, and the delivery price once settled (ticks). */
+  delivery: { time: number; settledPrice: number | null } | null;
 }
 
 export function priceInfo(pricing: SymbolPricing, now: number): PriceInfo {
@@ -236,6 +238,7 @@ export function priceInfo(pricing: SymbolPricing, now: number): PriceInfo {
     nextFundingTime: nextFundingTime(pricing, now),
     fundingIntervalMs: pricing.config.fundingIntervalMs,
     openInterest: pricing.state.openInterest,
+    delivery: pricing.delivery === null ? null : { time: pricing.state.config.delivery!.time, settledPrice: pricing.delivery.settled?.price ?? null },
   };
 }
 

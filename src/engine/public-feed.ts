@@ -67,7 +67,7 @@ export function publishLiquidation(core: Core, order: Order, bankruptcyPrice: nu
   }
   core.publicEvents.push({
     type: 'liquidation', symbol: order.symbol.config.symbol, side: order.side, price: order.price, qty: order.qty, filled: order.filled,
-    cumQuote: order.cumQuote, lastQty, bankruptcyPrice, state: order.state, time: core.time,
+    cumQuote: order.cumQuote, cumCost: order.cumCost, lastQty, bankruptcyPrice, state: order.state, time: core.time,
   });
 }
 

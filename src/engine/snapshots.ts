@@ -38,6 +38,7 @@ export function orderSnapshot(order: Order): OrderSnapshot {
     qty: order.qty,
     executedQty: order.filled,
     cumQuote: order.cumQuote,
+    cumCost: order.cumCost,
     state: order.state,
     reason: order.reason,
     reduceOnly: order.reduceOnly,

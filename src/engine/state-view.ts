@@ -62,6 +62,7 @@ export function buildView(core: Core): StateView {
     nextTradeId: core.nextTradeId,
     fees: amounts(core.fees),
     netDeposits: amounts(core.netDeposits),
+    roundingDust: amounts(core.roundingDust),
     assetPrices: [...core.assetPrices.entries()].sort(byKey(([pair]) => pair)).map(([pair, price]) => ({ pair, price })),
     books,
     pricing: pricingRecords(core),
@@ -105,6 +106,6 @@ export function stateFingerprint(core: Core): string {
   const sorted = (map: ReadonlyMap<string, bigint>): string => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(',');
   return [
     core.cmdSeq, core.time, core.nextAccountId, core.nextOrderId, core.nextTradeId, core.nextPriority, core.accounts.size, seqs, balances, contracts,
-    sorted(core.fees), sorted(core.netDeposits), sorted(core.risk.insuranceFund),
+    sorted(core.fees), sorted(core.netDeposits), sorted(core.risk.insuranceFund), sorted(core.roundingDust),
   ].join('|');
 }

@@ -179,8 +179,8 @@ export interface Order {
   filled: number;
   cumQuote: bigint;
   /**
-   * Σ costOf of the fills (margin.ts): for an inverse contract their coin value. Read only for the risk
-   * engine's orders within their command (liquidation clearance), so it is not persisted.
+   * Σ costOf of the fills (margin.ts): cumQuote for a linear contract, the coin value for an inverse one
+   * (its average price is their harmonic mean; the liquidation clearance reads it too).
    */
   cumCost: bigint;
   state: OrderState;

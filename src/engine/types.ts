@@ -350,8 +350,14 @@ export interface OrderSnapshot {
   price: number;
   qty: number;
   executedQty: number;
-  /** Σ fill qty × fill price (ticks × contracts); avg price = cumQuote / executedQty. */
+  /** Σ fill qty × fill price (ticks × contracts): a linear order's avg price = cumQuote / executedQty. */
   cumQuote: bigint;
+  /**
+   * Σ the fills' costs (margin.ts costOf): equal to cumQuote for a linear symbol, the coin value in
+   * 10^-16 for an inverse one. The average fill price of every kind is formatEntryPrice(config, cumCost, executedQty)
+   * (inverse: the harmonic mean, as the coin-margined exchanges show it); the filled value valueOfCost(config, cumCost).
+   */
+  cumCost: bigint;
   state: OrderState;
   reason: OrderReason;
   reduceOnly: boolean;
@@ -737,6 +743,8 @@ export interface LiquidationEvent {
   filled: number;
   /** Σ price × contracts of its fills (the average price is cumQuote / filled). */
   cumQuote: bigint;
+  /** Σ the fills' costs (as OrderSnapshot.cumCost: the average price of any kind is formatEntryPrice(config, cumCost, filled)). */
+  cumCost: bigint;
   /** The contracts of its last fill. */
   lastQty: number;
   /** The bankruptcy price the position was taken over at (ticks). */

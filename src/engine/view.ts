@@ -51,6 +51,8 @@ export interface StateView {
   fees: { asset: string; amount: bigint }[];
   /** Net deposits minus withdrawals per asset, sorted by asset. */
   netDeposits: { asset: string; amount: bigint }[];
+  /** Rounding dust of inverse contracts per asset (10^-16 units, margin.ts), sorted by asset. */
+  roundingDust: { asset: string; amount: bigint }[];
   /** setAssetPrice prices, sorted by `asset/quoteAsset`. */
   assetPrices: { pair: string; price: bigint }[];
   books: BookView[];

@@ -2,8 +2,11 @@
  * Drives the engine's price and funding clocks with commands (the engine never reads a clock):
  * - every `tickMs`, one `sampleRisk` for all symbols, while any symbol has an index price (without
  *   an index nothing is sampled, so nothing is sent and the journal stays quiet);
- * - at each symbol's next funding time, `settleFunding` at that time. A wake-up that finds several
- *   funding times passed (the process was down) settles once, at the latest of them.
+ * - at each perpetual symbol's next funding time, `settleFunding` at that time. A wake-up that finds
+ *   several funding times passed (the process was down) settles once, at the latest of them;
+ * - at each delivery symbol's delivery time, `settleDelivery` (once: a settled symbol is left alone;
+ *   the engine computes the delivery price from the index it recorded, so a late settlement after a
+ *   restart gives the same price).
  * Each command goes through Exchange.execute like any other (journaled first). Both are off unless
  * the server is configured with them (tests drive the commands themselves).
  */
@@ -68,21 +71,30 @@ export class PriceScheduler {
     await this.exchange.execute({ type: 'sampleRisk' });
   }
 
-  /** Funding time each symbol is waiting for (the engine's next one, fixed once seen: before the first settlement the engine's moves with `now`). */
+  /**
+   * The settlement time each symbol is waiting for: a perpetual's funding time (the engine's next one,
+   * fixed once seen: before the first settlement the engine's moves with `now`), a delivery symbol's
+   * delivery time until it is settled (then it has none).
+   */
   private readonly targets = new Map<string, number>();
+
+  private targetOf(symbol: string, now: number): number | undefined {
+    let target = this.targets.get(symbol);
+    if (target === undefined) {
+      const info = this.exchange.engine.prices(symbol, now)!;
+      if (info.delivery !== null && info.delivery.settledPrice !== null) return undefined;
+      target = info.delivery?.time ?? info.nextFundingTime;
+      this.targets.set(symbol, target);
+    }
+    return target;
+  }
 
   private scheduleFunding(): void {
     if (!this.running) return;
     const now = this.exchange.now();
     let next = Infinity;
-    for (const config of this.exchange.engine.symbols()) {
-      let target = this.targets.get(config.symbol);
-      if (target === undefined) {
-        target = this.exchange.engine.prices(config.symbol, now)!.nextFundingTime;
-        this.targets.set(config.symbol, target);
-      }
-      next = Math.min(next, target);
-    }
+    for (const config of this.exchange.engine.symbols()) next = Math.min(next, this.targetOf(config.symbol, now) ?? Infinity);
+    if (next === Infinity) return;
     // Still due after a wake-up means the settlement failed (journal error): retry, but not in a spin.
     const delay = next <= now ? 1000 : Math.min(MAX_FUNDING_SLEEP_MS, next - now);
     this.fundingTimer = this.timers.setTimeout(() => {
@@ -90,13 +102,20 @@ export class PriceScheduler {
     }, delay);
   }
 
-  /** Settles every symbol whose funding time has come, at the latest funding time passed. */
+  /** Settles every symbol whose funding or delivery time has come (funding at the latest funding time passed). */
   private async settleDue(): Promise<void> {
     const engine = this.exchange.engine;
     for (const config of engine.symbols()) {
       const now = this.exchange.now();
       const target = this.targets.get(config.symbol);
       if (target === undefined || target > now) continue;
+      if (config.delivery !== null) {
+        const { result } = await this.exchange.execute({ type: 'settleDelivery', symbol: config.symbol });
+        if (!result.ok) this.options.log?.(`delivery of ${config.symbol} refused: ${result.message}`, 'warn');
+        // Settled (by us or an operator before us): nothing more to wait for. Refused otherwise: retry.
+        if (engine.prices(config.symbol, now)!.delivery!.settledPrice !== null) this.targets.delete(config.symbol);
+        continue;
+      }
       const interval = engine.prices(config.symbol, now)!.fundingIntervalMs;
       const fundingTime = target + Math.floor((now - target) / interval) * interval;
       const { result } = await this.exchange.execute({ type: 'settleFunding', symbol: config.symbol, fundingTime });

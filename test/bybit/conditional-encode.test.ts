@@ -36,7 +36,7 @@ function conditional(overrides: Partial<ConditionalSnapshot> = {}): ConditionalS
 function order(overrides: Partial<OrderSnapshot> = {}): OrderSnapshot {
   return {
     orderId: 31, clientOrderId: 'plan-1', accountId: 7, symbol: 'btc_usdt', side: 'BUY', positionSide: 'BOTH', orderType: 'LIMIT', timeInForce: 'GTC',
-    price: 611_000, qty: 10, executedQty: 0, cumQuote: 0n, state: 'NEW', reason: 'NONE', reduceOnly: false, stpMode: 'EXPIRE_TAKER',
+    price: 611_000, qty: 10, executedQty: 0, cumQuote: 0n, cumCost: 0n, state: 'NEW', reason: 'NONE', reduceOnly: false, stpMode: 'EXPIRE_TAKER',
     closeQty: 0, marginFrozen: 0n, leverage: 20, marginMode: 'CROSSED', fees: 0n, realizedPnl: 0n, source: 'USER', origin: 'PLAN', conditionalId: 31, attachTpsl: null,
     createTime: T, updateTime: T, ...overrides,
   };

@@ -33,7 +33,7 @@ function position(overrides: Partial<PositionSnapshot> = {}): PositionSnapshot {
 function order(overrides: Partial<OrderSnapshot> = {}): OrderSnapshot {
   return {
     orderId: 11, clientOrderId: null, accountId: 7, symbol: 'btc_usdt', side: 'SELL', positionSide: 'BOTH', orderType: 'MARKET', timeInForce: 'IOC',
-    price: 0, qty: 10, executedQty: 10, cumQuote: 5_900_000n, state: 'FILLED', reason: 'NONE', reduceOnly: true, stpMode: 'EXPIRE_TAKER',
+    price: 0, qty: 10, executedQty: 10, cumQuote: 5_900_000n, cumCost: 5_900_000n, state: 'FILLED', reason: 'NONE', reduceOnly: true, stpMode: 'EXPIRE_TAKER',
     closeQty: 0, marginFrozen: 0n, leverage: 20, marginMode: 'CROSSED', fees: 0n, realizedPnl: -1_000_000n, source: 'USER', origin: null, conditionalId: null, attachTpsl: null,
     createTime: T, updateTime: T, ...overrides,
   };

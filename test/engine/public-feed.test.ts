@@ -133,7 +133,7 @@ describe('prices and liquidations', () => {
     assert.deepEqual(types.filter((t) => t === 'publicTrade' || t === 'liquidation'), ['publicTrade', 'publicTrade', 'liquidation']);
     const [liquidation] = of(applied.market, 'liquidation');
     assert.deepEqual(liquidation, {
-      type: 'liquidation', symbol: 'vec_usdt', side: 'SELL', price: liquidation!.price, qty: 2, filled: 2, cumQuote: 906n + 905n, lastQty: 1,
+      type: 'liquidation', symbol: 'vec_usdt', side: 'SELL', price: liquidation!.price, qty: 2, filled: 2, cumQuote: 906n + 905n, cumCost: 906n + 905n, lastQty: 1,
       bankruptcyPrice: 900, state: 'FILLED', time: h.time,
     });
     assert.ok(liquidation!.price <= 905, 'the order went as deep as the book it took');

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
+import { BTC_USDT_0326, DEMO_SYMBOLS, MARCH_2027_DELIVERY } from '../../src/engine/demo-symbols.js';
 import { formatAmount, parseAmount } from '../../src/engine/fixed.js';
 import { Harness, nextPushes, type TestAccount } from '../support/harness.js';
 import { ManualTime } from '../support/manual-time.js';
@@ -168,6 +168,54 @@ describe('the price scheduler', () => {
       assert.equal(engine.prices('eth_usdt', exchange.now())!.lastFundingTime, target, 'every symbol settles');
       const long = engine.account(ids[0]!)!.view.positions.find((p) => p.positionSide === 'LONG')!;
       assert.equal(long.fundingTotal, -600_000n, '10 × 600,000 × 1000 × 0.01%');
+    } finally {
+      await harness.stop();
+    }
+  });
+});
+
+describe('the price scheduler and delivery symbols', () => {
+  test('a delivery symbol settles at its delivery time (once), never pays funding, and refuses orders after', async () => {
+    const time = new ManualTime(MARCH_2027_DELIVERY - 2_000);
+    const harness = await Harness.start({ symbols: [...DEMO_SYMBOLS, BTC_USDT_0326], clock: time, timers: time, priceTickMs: 0, fundingSchedule: true });
+    try {
+      const { exchange } = harness.server;
+      const engine = exchange.engine;
+      const symbol = BTC_USDT_0326.symbol;
+      const ids: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        const { result } = await exchange.execute({ type: 'createAccount' });
+        assert.ok(result.ok && result.kind === 'account');
+        ids.push(result.accountId);
+        await exchange.execute({ type: 'deposit', accountId: result.accountId, asset: 'USDT', amount: parseAmount('10000') });
+      }
+      const place = (accountId: number, side: 'BUY' | 'SELL', positionSide: 'LONG' | 'SHORT', price = 600_000) => exchange.execute({
+        type: 'placeOrder', accountId, symbol, side, positionSide, orderType: 'LIMIT', timeInForce: 'GTC', price, qty: 10, reduceOnly: false,
+      });
+      await harness.admin.request('POST', '/index-price', { symbol, price: '60000' });
+      await place(ids[0]!, 'BUY', 'LONG');
+      await place(ids[1]!, 'SELL', 'SHORT');
+      const resting = await place(ids[0]!, 'BUY', 'LONG', 590_000);
+      assert.ok(resting.result.ok);
+      const early = await harness.admin.request('POST', '/delivery/settle', { symbol });
+      assert.equal(early.status, 400, 'the admin API refuses a delivery before its time');
+      await time.advance(1_000);
+      assert.equal(engine.prices(symbol, exchange.now())!.delivery!.settledPrice, null, '1 s before the delivery time: not settled');
+      await time.advance(1_000);
+      const info = engine.prices(symbol, exchange.now())!;
+      assert.equal(info.delivery!.settledPrice, 600_000, 'settled at the window mean of the index');
+      assert.equal(info.lastFundingTime, null, 'a delivery symbol never pays funding');
+      for (const id of ids) assert.deepEqual(engine.account(id)!.view.positions.filter((p) => p.symbol === symbol && p.qty !== 0), [], 'every position closed');
+      assert.deepEqual(engine.account(ids[0]!)!.view.orders.filter((o) => o.symbol === symbol), [], 'the resting order ended');
+      const late = await place(ids[0]!, 'BUY', 'LONG');
+      assert.ok(!late.result.ok && late.result.code === 'SYMBOL_NOT_TRADING');
+      const settled = engine.cmdSeq;
+      await time.advance(120_000);
+      assert.equal(engine.cmdSeq, settled, 'settled once: the scheduler leaves a settled symbol alone');
+      const again = await harness.admin.request('POST', '/delivery/settle', { symbol });
+      assert.equal(again.status, 400, 'a second delivery is refused');
+      const prices = await harness.admin.request('GET', `/prices/${symbol}`);
+      assert.equal((prices.body as { deliveryPrice: string }).deliveryPrice, '60000');
     } finally {
       await harness.stop();
     }

@@ -40,7 +40,7 @@ export function positionEvent(p: PositionSnapshot, reason: ChangeReason = 'ORDER
 export function order(overrides: Partial<OrderSnapshot> = {}): OrderSnapshot {
   return {
     orderId: 5, clientOrderId: 'cid-5', accountId: 42, symbol: 'btc_usdt', side: 'BUY', positionSide: 'BOTH', orderType: 'LIMIT',
-    timeInForce: 'GTC', price: 600_000, qty: 10, executedQty: 0, cumQuote: 0n, state: 'NEW', reason: 'NONE', reduceOnly: false,
+    timeInForce: 'GTC', price: 600_000, qty: 10, executedQty: 0, cumQuote: 0n, cumCost: 0n, state: 'NEW', reason: 'NONE', reduceOnly: false,
     stpMode: 'EXPIRE_TAKER', closeQty: 0, marginFrozen: 0n, leverage: 20, marginMode: 'CROSSED', fees: 0n, realizedPnl: 0n, source: 'USER', origin: null, conditionalId: null, attachTpsl: null,
     createTime: 1_717_724_600_000, updateTime: T0, ...overrides,
   };

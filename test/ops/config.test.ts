@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { parseOptions } from '../../src/cli/watch.js';
 import { DEFAULT_CONFIG, dialectSettings, mergeConfig, readSettings, UsageError, validateConfig } from '../../src/config.js';
-import { BTC_USDT, DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
+import { BTC_USDT, DEMO_SYMBOLS, INVERSE_AND_DELIVERY_DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'perpstream-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,6 +46,11 @@ describe('configuration file', () => {
     assert.equal(settings.configFile, null);
     assert.equal(settings.metricsPath, '/metrics');
     assert.equal(settings.opsPort, null);
+  });
+
+  test('inverse and delivery contracts are configuration: the coin-margined and quarterly demo symbols pass', () => {
+    const config = { ...structuredClone(DEFAULT_CONFIG), symbols: structuredClone([...INVERSE_AND_DELIVERY_DEMO_SYMBOLS]) };
+    assert.doesNotThrow(() => validateConfig(config));
   });
 
   test('a file replaces the symbols and lays its sections over the defaults; flags and environment win over it', () => {
@@ -94,7 +99,8 @@ describe('configuration file', () => {
     assert.match(refusal({ log: { level: 'loud' } }), /log\.level: must be one of "fatal", "error"/);
     assert.match(refusal({ symbols: [{ ...BTC_USDT, makerFeeRate: 0.0002 }] }), /symbols\[0\]\.makerFeeRate: must be string/);
     assert.match(refusal({ symbols: [{ ...BTC_USDT, takerFeeRate: '6 bp' }] }), /symbols\[0\]\.takerFeeRate: must be a decimal string/);
-    assert.match(refusal({ symbols: [{ ...BTC_USDT, contractType: 'DELIVERY' }] }), /symbols\[0\]\.contractType: must be one of "PERPETUAL"/);
+    assert.match(refusal({ symbols: [{ ...BTC_USDT, contractType: 'QUARTERLY' }] }), /symbols\[0\]\.contractType: must be one of "PERPETUAL", "DELIVERY"/);
+    assert.match(refusal({ symbols: [{ ...BTC_USDT, contractType: 'DELIVERY', delivery: { deliveryTime: 1, fee: '0' } }] }), /symbols\[0\]\.delivery\.fee: unknown key/);
     assert.match(refusal({ symbols: [] }), /symbols: must NOT have fewer than 1 items/);
     assert.match(refusal({ timings: 5 }), /timings: must be object/);
     assert.match(refusal('{"server": '), /is not valid JSON/);
@@ -106,6 +112,8 @@ describe('configuration file', () => {
     assert.match(refusal({ symbols: [{ ...BTC_USDT, tickSize: '0.000001', contractSize: '0.0001' }] }), /symbols\[0\]: symbol btc_usdt: tickSize × contractSize must be a multiple of 1e-8/);
     assert.match(refusal({ symbols: [{ ...BTC_USDT, maxLeverage: 50 }] }), /symbols\[0\]: symbol btc_usdt: tier 1 maxLeverage must be in \[1, maxLeverage\]/);
     assert.match(refusal({ symbols: [BTC_USDT, { ...BTC_USDT }] }), /symbols\[1\]\.symbol: btc_usdt is listed twice/);
+    assert.match(refusal({ symbols: [{ ...BTC_USDT, contractType: 'DELIVERY' }] }), /symbols\[0\]: symbol btc_usdt: a DELIVERY contract needs delivery\.deliveryTime/);
+    assert.match(refusal({ symbols: [{ ...BTC_USDT, underlyingType: 'COIN_BASED' }] }), /symbols\[0\]: symbol btc_usdt: a COIN_BASED contract settles in its base asset BTC, not USDT/);
     assert.match(refusal({ symbols: [{ ...BTC_USDT, pricing: { markMethod: 'LAST' } }] }), /symbols\[0\]\.pricing\.markMethod: must be one of "MEDIAN", "INDEX"/);
   });
 

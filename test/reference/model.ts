@@ -2085,6 +2085,8 @@ export class ReferenceModel {
       qty: o.qty,
       executedQty: o.executedQty,
       cumQuote: o.cumQuote,
+      // Linear only (the model trades no inverse symbol): the fills' cost is Σ qty × price.
+      cumCost: o.cumQuote,
       state: o.state,
       reason: o.reason,
       reduceOnly: o.reduceOnly,
@@ -2155,6 +2157,8 @@ export class ReferenceModel {
       nextTradeId: this.nextTradeId,
       fees: entries(this.fees),
       netDeposits: entries(this.netDeposits),
+      // Rounding dust arises only from inverse contracts, which the model does not trade.
+      roundingDust: [],
       assetPrices: [...this.assetPrices].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([pair, price]) => ({ pair, price })),
       books: [...this.symbols.keys()].sort().map((s) => this.bookView(s)),
       // Index and samples are not modelled (the streams never set an index nor sample); settlements are.

@@ -19,7 +19,7 @@ const T = 1_700_000_000_000;
 function order(overrides: Partial<OrderSnapshot> = {}): OrderSnapshot {
   return {
     orderId: 11, clientOrderId: null, accountId: 7, symbol: 'btc_usdt', side: 'SELL', positionSide: 'LONG', orderType: 'MARKET', timeInForce: 'IOC',
-    price: 0, qty: 10, executedQty: 10, cumQuote: 5_900_000n, state: 'FILLED', reason: 'NONE', reduceOnly: false, stpMode: 'EXPIRE_TAKER',
+    price: 0, qty: 10, executedQty: 10, cumQuote: 5_900_000n, cumCost: 5_900_000n, state: 'FILLED', reason: 'NONE', reduceOnly: false, stpMode: 'EXPIRE_TAKER',
     closeQty: 10, marginFrozen: 0n, leverage: 20, marginMode: 'CROSSED', fees: 0n, realizedPnl: -1_000_000n, source: 'USER', origin: null, conditionalId: null, attachTpsl: null,
     createTime: T, updateTime: T, ...overrides,
   };
