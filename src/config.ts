@@ -13,13 +13,13 @@
  * Command line: `[engine | gateway] [flags]` — no mode is the single process; `engine` and `gateway`
  * are the scale-out's two kinds of process (src/scaleout/, the `scaleout` section).
  * Flags (node:util.parseArgs, strict): --config <file>, --port <p>, --host <h>, --data-dir <dir>,
- * --admin-token <t>, --no-sim, --log-level <level>, --log-format auto|json|pretty,
+ * --admin-token <t>, --no-sim, --rate-limits, --log-level <level>, --log-format auto|json|pretty,
  * --ops-port <p>, --ops-host <h>, --metrics-path <path>, --redis-url <url>, --redis-prefix <p>,
  * --engine-url <url>, --print-config.
  * Environment: PERPSTREAM_CONFIG, PERPSTREAM_PORT, PERPSTREAM_HOST, PERPSTREAM_DATA_DIR,
  * PERPSTREAM_ADMIN_TOKEN, PERPSTREAM_LOG_LEVEL, PERPSTREAM_LOG_FORMAT, PERPSTREAM_OPS_PORT,
  * PERPSTREAM_OPS_HOST, PERPSTREAM_METRICS_PATH, PERPSTREAM_REDIS_URL, PERPSTREAM_REDIS_PREFIX,
- * PERPSTREAM_ENGINE_URL.
+ * PERPSTREAM_ENGINE_URL, PERPSTREAM_RATE_LIMITS (true).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -38,7 +38,7 @@ export class UsageError extends Error {
 
 /** The configuration file's shape (every section and key optional in a file). */
 export interface Config {
-  server: { host: string; port: number; dataDir: string; adminToken: string | null; simulator: boolean };
+  server: { host: string; port: number; dataDir: string; adminToken: string | null; simulator: boolean; rateLimits: boolean };
   log: { level: LogLevel; format: LogFormat };
   ops: { port: number | null; host: string; metricsPath: string; onMainPort: boolean };
   symbols: SymbolSpec[];
@@ -91,7 +91,8 @@ export const DIALECT_KEYS = {
 
 /** The built-in configuration: the demo symbols, the exchanges' timings, everything on 127.0.0.1. */
 export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
-  server: { host: '127.0.0.1', port: 8080, dataDir: './data', adminToken: null, simulator: true },
+  // rateLimits: each exchange's documented request limits, headers and bans (src/ratelimit/); off by default.
+  server: { host: '127.0.0.1', port: 8080, dataDir: './data', adminToken: null, simulator: true, rateLimits: false },
   log: { level: 'info', format: 'auto' },
   ops: { port: null, host: '127.0.0.1', metricsPath: '/metrics', onMainPort: true },
   symbols: DEMO_SYMBOLS.map((s) => structuredClone(s)),
@@ -140,7 +141,7 @@ const LIMITS_SCHEMA = strict(Object.fromEntries(Object.keys(DEFAULT_LIMITS).map(
 const dialectSection = (keys: readonly string[]) => strict(Object.fromEntries(keys.map((key) => [key, int(1)])));
 
 const CONFIG_SCHEMA = strict({
-  server: strict({ host: { type: 'string', minLength: 1 }, port, dataDir: { type: 'string', minLength: 1 }, adminToken: { type: ['string', 'null'], minLength: 8 }, simulator: { type: 'boolean' } }),
+  server: strict({ host: { type: 'string', minLength: 1 }, port, dataDir: { type: 'string', minLength: 1 }, adminToken: { type: ['string', 'null'], minLength: 8 }, simulator: { type: 'boolean' }, rateLimits: { type: 'boolean' } }),
   log: strict({ level: { enum: [...LOG_LEVELS] }, format: { enum: ['auto', 'json', 'pretty'] } }),
   ops: strict({ port: { anyOf: [port, { type: 'null' }] }, host: { type: 'string', minLength: 1 }, metricsPath: { type: 'string', pattern: '^/[A-Za-z0-9/_.-]*$' }, onMainPort: { type: 'boolean' } }),
   symbols: { type: 'array', minItems: 1, items: SYMBOL_SCHEMA },
@@ -261,6 +262,7 @@ const OPTIONS = {
   'data-dir': { type: 'string' },
   'admin-token': { type: 'string' },
   'no-sim': { type: 'boolean' },
+  'rate-limits': { type: 'boolean' },
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
   'ops-port': { type: 'string' },
@@ -336,6 +338,7 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): S
   config.server.dataDir = flags['data-dir'] ?? env.PERPSTREAM_DATA_DIR ?? config.server.dataDir;
   config.server.adminToken = flags['admin-token'] ?? env.PERPSTREAM_ADMIN_TOKEN ?? config.server.adminToken;
   if (flags['no-sim'] === true) config.server.simulator = false;
+  if (flags['rate-limits'] === true || env.PERPSTREAM_RATE_LIMITS === 'true') config.server.rateLimits = true;
   const level = flags['log-level'] ?? env.PERPSTREAM_LOG_LEVEL;
   if (level !== undefined) {
     if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`log level must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const server = await startServer({
     extension: scaleOut?.extension,
     symbols: config.symbols, adminToken: settings.adminToken, dataDir: settings.dataDir, port: settings.port, host: settings.host,
-    logger, ops, opsOnMainPort: config.ops.onMainPort,
+    logger, ops, opsOnMainPort: config.ops.onMainPort, rateLimits: config.server.rateLimits,
     limits: config.limits, dialectSettings: dialects, listenKeyTtlMs: dialects['xt.listenKeyTtlMs'],
     defaultPositionMode, engine,
     priceTickMs: config.timings.priceTickMs, fundingSchedule: config.timings.fundingSchedule,

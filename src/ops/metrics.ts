@@ -96,6 +96,8 @@ export class Metrics {
   private journalBytes = 0;
   /** Operator-injected faults that fired, by kind (src/faults/board.ts). */
   private readonly faults = new Map<string, number>();
+  /** Requests refused by an emulated rate limit (src/ratelimit/), by `dialect\0limit`. */
+  private readonly rateLimits = new Map<string, number>();
   private journalFailures = 0;
   private lastSnapshotBytes = 0;
   private eventLoop: EventLoopUtilization = performance.eventLoopUtilization();
@@ -239,6 +241,16 @@ export class Metrics {
       },
     });
     new Counter({
+      name: 'perpstream_rate_limited_total', help: 'Requests refused by an emulated exchange rate limit (server.rateLimits), by dialect and limit.', labelNames: ['dialect', 'limit'], registers,
+      collect() {
+        this.reset();
+        for (const [key, n] of self().rateLimits) {
+          const [dialect, limit] = key.split('\u0000') as [string, string];
+          this.inc({ dialect, limit }, n);
+        }
+      },
+    });
+    new Counter({
       name: 'perpstream_http_requests_total', help: 'HTTP requests answered, by dialect (front door) and status code.', labelNames: ['dialect', 'status'], registers,
       collect() {
         this.reset();
@@ -288,6 +300,11 @@ export class Metrics {
     this.journalBytes += bytes;
     this.batchHistogram.observe(records);
     this.fsyncHistogram.observe(syncMs / 1000);
+  }
+
+  rateLimited(dialect: string, limit: string): void {
+    const key = `${dialect}\u0000${limit}`;
+    this.rateLimits.set(key, (this.rateLimits.get(key) ?? 0) + 1);
   }
 
   faultInjected(kind: string): void {

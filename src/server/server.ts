@@ -32,6 +32,8 @@ import { PriceScheduler } from '../service/price-scheduler.js';
 import { createHttp } from './http.js';
 import { FaultBoard } from '../faults/board.js';
 import { mountRestFaults } from '../faults/rest-faults.js';
+import { mountRateLimits } from '../ratelimit/mount.js';
+import { rateLimitPolicies } from '../ratelimit/policies.js';
 import { faultSlotOf } from '../gateway/observer.js';
 
 /** The parts of a running server an extension works with. */
@@ -114,6 +116,8 @@ export interface ServerOptions {
   ops?: Ops;
   /** Serve /healthz, /readyz and the metrics path on the main port too (default true). */
   opsOnMainPort?: boolean;
+  /** Emulate each exchange's documented rate limits (src/ratelimit/; default off). */
+  rateLimits?: boolean;
   /** At shutdown, wait at most this long for the streams' outgoing queues to be written (default 5 s). */
   drainMs?: number;
   /** The scale-out's engine mode (src/scaleout/engine-mode.ts); absent in a single process. */
@@ -271,6 +275,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   // Before the front doors, so that an armed REST fault answers ahead of any of their handlers.
   mountRestFaults(app, faults, credentials);
+  if (options.rateLimits === true) {
+    mountRateLimits(app, {
+      policies: rateLimitPolicies(), credentials, clock,
+      onRefused: (dialect, limit, ip, account) => {
+        metrics.rateLimited(dialect, limit);
+        logger.info({ dialect, limit, ip, account }, `rate limit ${limit} of ${dialect} refused a request from ${account === null ? ip : `account ${account}`}`);
+      },
+    });
+  }
   exchange.gate = (input) => (input.type === 'placeOrder' || input.type === 'placeConditional' ? faults.takeOrderReject(input.accountId) : null);
   await app.register(adminRoutes, { prefix: '/admin/v1', exchange, credentials, adminToken: options.adminToken, store, gateway, faults });
   const settings = { ...(options.xtIdleMs === undefined ? {} : { 'xt.idleMs': options.xtIdleMs }), ...options.dialectSettings };

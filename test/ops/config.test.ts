@@ -42,6 +42,9 @@ describe('configuration file', () => {
     assert.deepEqual(DEFAULT_CONFIG.symbols, DEMO_SYMBOLS);
     assert.doesNotThrow(() => validateConfig(structuredClone(DEFAULT_CONFIG)));
     const settings = readSettings([], {});
+    assert.equal(settings.config.server.rateLimits, false, 'rate limits are off by default');
+    assert.equal(readSettings(['--rate-limits'], {}).config.server.rateLimits, true);
+    assert.equal(readSettings([], { PERPSTREAM_RATE_LIMITS: 'true' }).config.server.rateLimits, true);
     assert.deepEqual(settings.config.symbols, DEMO_SYMBOLS);
     assert.equal(settings.configFile, null);
     assert.equal(settings.metricsPath, '/metrics');
@@ -85,7 +88,7 @@ describe('configuration file', () => {
   });
 
   test('an unknown key is refused with its name, at any depth (no silent default for a typo)', () => {
-    assert.match(refusal({ server: { prot: 8081 } }), /server\.prot: unknown key \(known here: host, port, dataDir, adminToken, simulator\)/);
+    assert.match(refusal({ server: { prot: 8081 } }), /server\.prot: unknown key \(known here: host, port, dataDir, adminToken, simulator, rateLimits\)/);
     assert.match(refusal({ symbol: [] }), /symbol: unknown key/);
     assert.match(refusal({ limits: { maxQueueByte: 1 } }), /limits\.maxQueueByte: unknown key/);
     assert.match(refusal({ dialects: { xt: { idleMS: 1 } } }), /dialects\.xt\.idleMS: unknown key/);
