@@ -60,7 +60,8 @@ async function main(): Promise<void> {
   // The demo's starting marks (in ticks), for the demo symbols the configuration lists; other
   // symbols start without a mark (set one with POST /admin/v1/mark-price) and are not simulated.
   const startPrices = new Map<string, number>();
-  for (const [symbol, price] of [['btc_usdt', '60000'], ['eth_usdt', '3000']] as const) {
+  const demoStarts = [['btc_usdt', '60000'], ['eth_usdt', '3000'], ['btc_usd', '60000'], ['btc_usdt270326', '60000'], ['btc_usd270326', '60000']] as const;
+  for (const [symbol, price] of demoStarts) {
     const symbolConfig = exchange.engine.symbols().find((c) => c.symbol === symbol);
     const ticks = symbolConfig === undefined ? undefined : parsePrice(symbolConfig, price);
     if (ticks !== undefined) startPrices.set(symbol, ticks);
@@ -74,6 +75,10 @@ async function main(): Promise<void> {
     const { result } = await exchange.execute({ type: 'createAccount', ...ACCOUNT_DEFAULTS[dialect] });
     if (!result.ok || result.kind !== 'account') throw new Error('could not create a demo account');
     await exchange.execute({ type: 'deposit', accountId: result.accountId, asset: 'USDT', amount: parseAmount('100000') });
+    // Margin for the coin-margined symbols, when the configuration lists any.
+    if (exchange.engine.symbols().some((c) => c.settleAsset === 'BTC')) {
+      await exchange.execute({ type: 'deposit', accountId: result.accountId, asset: 'BTC', amount: parseAmount('2') });
+    }
     demos.push({ name, dialect, accountId: result.accountId });
   }
   // Printed once all exist: a script that waits for the last line finds every account made.

@@ -26,7 +26,8 @@ export interface SimulatorOptions {
   random?: () => number;
 }
 
-const FUNDING = parseAmount('10000000');
+/** What each simulator account is given of a settle asset: 10 M USDT, or 200 of a coin (BTC) for the inverse symbols. */
+const fundingOf = (asset: string): bigint => parseAmount(asset === 'USDT' ? '10000000' : '200');
 
 export class Simulator {
   private readonly exchange: Exchange;
@@ -82,7 +83,9 @@ export class Simulator {
   private async fundedAccount(): Promise<number> {
     const { result } = await this.exchange.execute({ type: 'createAccount' });
     if (!result.ok || result.kind !== 'account') throw new Error('simulator could not create an account');
-    await this.exchange.execute({ type: 'deposit', accountId: result.accountId, asset: 'USDT', amount: FUNDING });
+    for (const asset of new Set(this.symbols.map((c) => c.settleAsset))) {
+      await this.exchange.execute({ type: 'deposit', accountId: result.accountId, asset, amount: fundingOf(asset) });
+    }
     // The simulator trades one net position per symbol.
     await this.exchange.execute({ type: 'setPositionMode', accountId: result.accountId, positionMode: 'ONE_WAY' });
     return result.accountId;
@@ -94,7 +97,10 @@ export class Simulator {
 
   /** One tick: move each index and feed it to the engine, re-quote the makers, let one taker trade. */
   async step(): Promise<void> {
+    const now = this.exchange.now();
     for (const config of this.symbols) {
+      // A delivery symbol stops trading at its delivery time (the scheduler settles it): nothing to quote.
+      if (config.delivery !== null && now >= config.delivery.time) continue;
       const previous = this.index.get(config.symbol)!;
       // ±0.05% per step, mean-reverting gently toward the start so a demo never drifts away.
       const start = this.options.startPrices.get(config.symbol)!;

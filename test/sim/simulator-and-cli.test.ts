@@ -6,9 +6,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { DEMO_SYMBOLS, INVERSE_AND_DELIVERY_DEMO_SYMBOLS, MARCH_2027_DELIVERY } from '../../src/engine/demo-symbols.js';
 import { Simulator } from '../../src/sim/simulator.js';
 import { afterEvents } from '../support/barriers.js';
 import { Harness } from '../support/harness.js';
+import { ManualTime } from '../support/manual-time.js';
 import { withTimeout } from '../support/timeout.js';
 
 /** A seeded PRNG (mulberry32), so the simulator's walk is the same on every run. */
@@ -80,6 +82,34 @@ describe('market simulator and watch CLI', () => {
       assert.match(output, /\[seq +1\] balance +usdt wallet 250\.5 available 250\.5/);
     } finally {
       cli.kill();
+    }
+  });
+});
+
+describe('market simulator with coin-margined and delivery symbols', () => {
+  test('it funds its accounts in each settle asset, trades the inverse symbol, and leaves a delivery symbol alone once its delivery time has come', async () => {
+    // Engine time just past the quarterly delivery: the delivery symbols no longer trade.
+    const harness = await Harness.start({ symbols: [...DEMO_SYMBOLS, ...INVERSE_AND_DELIVERY_DEMO_SYMBOLS], clock: new ManualTime(MARCH_2027_DELIVERY + 1) });
+    const simulator = new Simulator({
+      exchange: harness.server.exchange, tickMs: 20, random: seeded(7),
+      startPrices: new Map([['btc_usd', 600_000], ['btc_usdt270326', 600_000], ['btc_usd270326', 600_000]]),
+    });
+    try {
+      await simulator.start();
+      const engine = harness.server.exchange.engine;
+      const startSeq = engine.cmdSeq;
+      await afterEvents(harness.server.exchange.events, () => engine.market('btc_usd')!.lastPrice !== null && engine.cmdSeq - startSeq > 50, 'trades in btc_usd');
+      const maker = engine.account(1)!.view;
+      assert.deepEqual(maker.wallets.map((w) => w.asset), ['BTC', 'USDT'], 'funded in both settle assets');
+      for (const symbol of ['btc_usdt270326', 'btc_usd270326']) {
+        const market = engine.market(symbol)!;
+        assert.equal(market.bestBid, null, `${symbol}: nothing quoted after its delivery time`);
+        assert.equal(market.lastPrice, null, `${symbol}: nothing traded`);
+      }
+      engine.audit();
+    } finally {
+      await simulator.stop();
+      await harness.stop();
     }
   });
 });
