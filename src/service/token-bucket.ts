@@ -1,9 +1,10 @@
 /**
- * The one rate-limit model of the code base: a token bucket. It holds at most `capacity` tokens
+ * The one model of our own admission throttling: a token bucket. It holds at most `capacity` tokens
  * (the burst), is refilled continuously at `refillPerMs`, and each admitted request takes a token.
  * The gateway limits a connection's inbound messages with it; the front doors limit each account's
  * stream-credential requests with AccountRateLimiter. Time is passed in, never read, so callers use
- * their own clock (the exchange's) and tests can drive it.
+ * their own clock (the exchange's) and tests can drive it. (The exchanges' documented request limits,
+ * emulated on demand, count per fixed window instead, as their headers report: src/ratelimit/windows.ts.)
  */
 
 /** `requests` per `intervalMs`, as exchanges state their limits; also the burst a full bucket allows. */
