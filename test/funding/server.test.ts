@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { BTC_USDT_0326, DEMO_SYMBOLS, MARCH_2027_DELIVERY } from '../../src/engine/demo-symbols.js';
 import { formatAmount, parseAmount } from '../../src/engine/fixed.js';
+import type { Exchange } from '../../src/service/exchange.js';
 import { Harness, nextPushes, type TestAccount } from '../support/harness.js';
 import { ManualTime } from '../support/manual-time.js';
 import type { Push } from '../support/xt-client.js';
@@ -21,6 +22,18 @@ function expectPushes(pushes: Push[], expected: [topic: string, fields: Record<s
   expected.forEach(([, fields], i) => {
     for (const [name, value] of Object.entries(fields)) assert.deepEqual(pushes[i]!.data[name], value, `push #${i} (${pushes[i]!.topic}) field ${name}`);
   });
+}
+
+/** `count` new accounts with 10,000 USDT each, made with engine commands (no dialect involved). */
+async function fundedAccounts(exchange: Exchange, count: number): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const { result } = await exchange.execute({ type: 'createAccount' });
+    assert.ok(result.ok && result.kind === 'account');
+    ids.push(result.accountId);
+    await exchange.execute({ type: 'deposit', accountId: result.accountId, asset: 'USDT', amount: parseAmount('10000') });
+  }
+  return ids;
 }
 
 const lastBalance = (account: TestAccount): bigint =>
@@ -143,13 +156,7 @@ describe('the price scheduler', () => {
       await time.advance(100);
       assert.equal(engine.cmdSeq, idle, 'no index: five ticks, no command');
       assert.equal(engine.prices('btc_usdt', exchange.now())!.premiumSamples, 0, 'no index: no ticks');
-      const ids: number[] = [];
-      for (let i = 0; i < 2; i++) {
-        const { result } = await exchange.execute({ type: 'createAccount' });
-        assert.ok(result.ok && result.kind === 'account');
-        ids.push(result.accountId);
-        await exchange.execute({ type: 'deposit', accountId: result.accountId, asset: 'USDT', amount: parseAmount('10000') });
-      }
+      const ids = await fundedAccounts(exchange, 2);
       const place = (accountId: number, side: 'BUY' | 'SELL', positionSide: 'LONG' | 'SHORT') => exchange.execute({
         type: 'placeOrder', accountId, symbol: 'btc_usdt', side, positionSide, orderType: 'LIMIT', timeInForce: 'GTC', price: 600_000, qty: 10, reduceOnly: false,
       });
@@ -182,13 +189,7 @@ describe('the price scheduler and delivery symbols', () => {
       const { exchange } = harness.server;
       const engine = exchange.engine;
       const symbol = BTC_USDT_0326.symbol;
-      const ids: number[] = [];
-      for (let i = 0; i < 2; i++) {
-        const { result } = await exchange.execute({ type: 'createAccount' });
-        assert.ok(result.ok && result.kind === 'account');
-        ids.push(result.accountId);
-        await exchange.execute({ type: 'deposit', accountId: result.accountId, asset: 'USDT', amount: parseAmount('10000') });
-      }
+      const ids = await fundedAccounts(exchange, 2);
       const place = (accountId: number, side: 'BUY' | 'SELL', positionSide: 'LONG' | 'SHORT', price = 600_000) => exchange.execute({
         type: 'placeOrder', accountId, symbol, side, positionSide, orderType: 'LIMIT', timeInForce: 'GTC', price, qty: 10, reduceOnly: false,
       });
