@@ -90,8 +90,11 @@ export const xtErrorShape: ErrorShape = (status, message, code) => {
 
 const spotOk = (result: unknown) => ({ rc: 0, mc: 'SUCCESS', ma: [], result });
 
-export async function xtRoutes(app: FastifyInstance, options: XtRestOptions): Promise<void> {
-  const { exchange } = options;
+export async function xtRoutes(app: FastifyInstance, registered: XtRestOptions): Promise<void> {
+  // Fastify hands a plugin its register options, the mount prefix included: the inner plugins get
+  // only ours (else they would add the prefix a second time).
+  const { exchange, credentials, listenKeys, venue } = registered;
+  const options: XtRestOptions = { exchange, credentials, listenKeys, venue };
 
   registerErrorShape(app, xtErrorShape, apiKeyOf);
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply: FastifyReply) => {
