@@ -181,6 +181,9 @@ describe('xt Coin-M host: lists, refusals, coin-margined values', () => {
     assert.equal(fills.result.items.length, 2);
     const rootFills = await a.root.get<{ items: Row[] }>('/future/trade/v1/order/trade-list');
     assert.deepEqual(rootFills.result.items, []);
+    // Public market data in the inverse's units: `a` contracts, `v` their quote value (8 × 100 USD).
+    const ticker = await publicGet<Row>(`${h.server.url}/dapi`, '/future/market/v1/public/q/ticker?symbol=btc_usd');
+    assert.deepEqual([ticker.result.a, ticker.result.v, ticker.result.c], ['8', '800', '60000']);
   });
 });
 
