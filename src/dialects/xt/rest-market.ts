@@ -15,7 +15,9 @@ import { formatPrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { StreamExchange } from '../../service/stream-exchange.js';
 import { CANDLE_INTERVALS, type Candle, type CandleInterval, type MarketTrade } from '../../service/market-data.js';
+import { notional } from '../../engine/margin.js';
 import { invalidParams, ok } from './envelope.js';
+import { venueSymbols } from './venue.js';
 import { onlyParams, optionalString, paramsOf, symbolOf, type Params } from './params.js';
 import type { XtRestOptions } from './rest.js';
 
@@ -29,8 +31,13 @@ const DEAL_MAX = 1000;
 const KLINE_DEFAULT = 500;
 const KLINE_MAX = 1500;
 
-/** Quote value of ticks × contracts (Σ price × contracts × contract size) as a decimal. */
-export const xtQuote = (config: SymbolConfig, tickContracts: bigint): string => formatAmount(tickContracts * config.valuePerTickContract);
+/**
+ * The quote turnover `v` of a volume: linear Σ price × contracts × contract size (from Σ ticks ×
+ * contracts); inverse the contracts × contract size in the quote currency (each contract is a fixed
+ * 100 USD, whatever the price), so both are exact.
+ */
+export const xtQuote = (config: SymbolConfig, tickContracts: bigint, contracts: number): string =>
+  formatAmount(config.inverse ? BigInt(contracts) * parseAmount(config.spec.contractSize) : tickContracts * config.valuePerTickContract);
 
 /** A price level `[price, contracts]`. */
 export const xtLevel = (config: SymbolConfig) => ([price, qty]: [number, number]): [string, string] => [formatPrice(config, price), String(qty)];
@@ -52,7 +59,7 @@ export function xtDeal(config: SymbolConfig, t: MarketTrade): Record<string, unk
 export function xtCandle(config: SymbolConfig, c: Candle): Record<string, unknown> {
   return {
     s: config.symbol, p: config.symbol, t: c.openTime, o: formatPrice(config, c.open), c: formatPrice(config, c.close),
-    h: formatPrice(config, c.high), l: formatPrice(config, c.low), a: String(c.volume), v: xtQuote(config, c.quoteVolume),
+    h: formatPrice(config, c.high), l: formatPrice(config, c.low), a: String(c.volume), v: xtQuote(config, c.quoteVolume, c.volume),
   };
 }
 
@@ -68,7 +75,7 @@ export function xtTicker(exchange: StreamExchange, config: SymbolConfig, now: nu
   const open = stats.open ?? last;
   return {
     t: now, s: config.symbol, c: formatPrice(config, last), h: formatPrice(config, stats.high ?? last), l: formatPrice(config, stats.low ?? last),
-    o: formatPrice(config, open), a: String(stats.volume), v: xtQuote(config, stats.quoteVolume), r: changeRate(open, last),
+    o: formatPrice(config, open), a: String(stats.volume), v: xtQuote(config, stats.quoteVolume, stats.volume), r: changeRate(open, last),
   };
 }
 
@@ -100,11 +107,11 @@ export function xtFundingRate(exchange: StreamExchange, config: SymbolConfig, no
 export async function marketRoutes(app: FastifyInstance, options: XtRestOptions): Promise<void> {
   const { exchange } = options;
   const market = exchange.state.market;
-  const all = (): readonly SymbolConfig[] => exchange.engine.symbols();
+  const all = (): readonly SymbolConfig[] => venueSymbols(exchange, options.venue);
   /** One symbol's endpoint: `symbol` required, nothing else unless named. */
   const one = (params: Params, also: readonly string[] = []): SymbolConfig => {
     onlyParams(params, ['symbol', ...also]);
-    return symbolOf(exchange, params, true);
+    return symbolOf(options, params, true);
   };
   /** An all-symbols endpoint: no parameters. */
   const none = (params: Params): void => onlyParams(params, []);
@@ -188,10 +195,13 @@ export async function marketRoutes(app: FastifyInstance, options: XtRestOptions)
     const config = one(paramsOf(request));
     const now = exchange.now();
     const prices = exchange.engine.prices(config.symbol, now)!;
-    const base = BigInt(prices.openInterest) * parseAmount(config.spec.contractSize);
-    return ok({
-      symbol: config.symbol, openInterest: formatAmount(base), openInterestUsd: xtQuote(config, BigInt(prices.openInterest) * BigInt(prices.markPrice ?? 0)), time: now,
-    });
+    const contracts = BigInt(prices.openInterest);
+    const mark = prices.markPrice ?? 0;
+    // Linear: contracts are base coin, valued at the mark. Inverse: contracts are quote value (USD), worth contracts × size / mark in coin.
+    const sizeValue = contracts * parseAmount(config.spec.contractSize);
+    const coin = config.inverse ? (mark === 0 ? 0n : notional(config, prices.openInterest, mark)) : sizeValue;
+    const usd = config.inverse ? sizeValue : contracts * BigInt(mark) * config.valuePerTickContract;
+    return ok({ symbol: config.symbol, openInterest: formatAmount(coin), openInterestUsd: formatAmount(usd), time: now });
   });
 
   /**
@@ -202,7 +212,7 @@ export async function marketRoutes(app: FastifyInstance, options: XtRestOptions)
   app.get(`${Q}/funding-rate-record`, async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['symbol', 'direction', 'id', 'limit']);
-    const config = symbolOf(exchange, params, false);
+    const config = symbolOf(options, params, false);
     const direction = optionalString(params, 'direction') ?? 'NEXT';
     if (direction !== 'NEXT' && direction !== 'PREV') throw invalidParams('invalid_direction: direction must be PREV or NEXT');
     const id = wholeNumber(params, 'id', 0, Number.MAX_SAFE_INTEGER, 'invalid_id');
