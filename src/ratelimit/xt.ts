@@ -16,7 +16,7 @@ export class XtRateLimits implements RateLimitPolicy {
   private readonly ip = new WindowCounter(60_000, 1000);
   private readonly locks = new Bans(LOCK_MS, LOCK_MS);
 
-  /** XT is served at the root; its coin-margined host under its own prefix. */
+  /** One host's prefix: USDT-M at the root, Coin-M under /dapi (src/dialects/xt/venue.ts). */
   constructor(readonly prefixes: readonly string[]) {}
 
   judge(request: RateRequest, now: number): Verdict {

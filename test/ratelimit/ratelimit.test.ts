@@ -138,6 +138,7 @@ describe('rate limits (server.rateLimits on)', () => {
     assert.equal((over.body.error as { code: string }).code, 'TOO_MANY_REQUESTS');
     await time.advance(1000);
     assert.equal((await call(harness, 'GET', '/future/trade/v1/order/list', { 'validate-appkey': apiKey })).status, 429, 'still locked the next second');
+    assert.notEqual((await call(harness, 'GET', '/dapi/future/user/v1/balance/list', { 'validate-appkey': apiKey })).status, 429, 'the Coin-M host counts apart');
     await time.advance(10 * 60_000);
     assert.notEqual((await balance()).status, 429, 'unlocked after 10 minutes');
     assert.notEqual((await call(harness, 'GET', '/admin/v1/prices', { authorization: 'Bearer x' })).status, 429, 'the operator API is never limited');
