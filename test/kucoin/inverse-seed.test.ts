@@ -114,5 +114,23 @@ describe('KuCoin XBTUSDM: seed 004\'s isolated position.change', () => {
     assert.deepEqual([rest.currentQty, rest.posCost, rest.markValue, rest.unrealisedPnl, rest.isInverse, rest.settleCurrency],
       [-2, 0.0000285718, 0.0000279684, -0.0000006034, true, 'XBT']);
     stream.close();
+
+    // Bad input on the XBT position: a currency sent with the margin (KuCoin's margin endpoints take
+    // none: the amount is XBT) and an amount the XBT wallet cannot cover; neither changes anything.
+    const state = (): string => JSON.stringify(f.view(a.accountId), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+    const before = state();
+    const withCurrency = await a.rest.post('/api/v1/position/margin/deposit-margin', { symbol: 'XBTUSDM', margin: '100', currency: 'USDT', bizNo: 'm-1' });
+    assert.deepEqual([withCurrency.status, withCurrency.body.code], [400, '400100'], withCurrency.text);
+    assert.match(withCurrency.body.msg!, /settle currency XBT \(not USDT\)/);
+    const tooMuch = await a.rest.post('/api/v1/position/margin/deposit-margin', { symbol: 'XBTUSDM', margin: '100', bizNo: 'm-2' });
+    assert.equal(tooMuch.body.code, '300003', tooMuch.text);
+    const usdtQuarterly = await a.rest.get('/api/v1/position', { symbol: 'XBTUSDTMH27' });
+    assert.equal(usdtQuarterly.body.code, '400100', usdtQuarterly.text);
+    assert.equal(state(), before, 'nothing changed');
+    // XBT margin itself goes in.
+    const margin = KucoinRest.data(await a.rest.post<Record<string, unknown>>('/api/v1/position/margin/deposit-margin', { symbol: 'XBTUSDM', margin: '0.0001', bizNo: 'm-3' }));
+    const after = f.view(a.accountId).positions.find((x) => x.symbol === 'btc_usd' && x.positionSide === 'BOTH')!;
+    assert.equal(after.margin, p.margin + 10_000n);
+    assert.deepEqual([margin.posMargin, margin.settleCurrency], [Number(formatAmount(after.margin)), 'XBT']);
   });
 });
