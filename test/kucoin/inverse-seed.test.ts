@@ -133,4 +133,28 @@ describe('KuCoin XBTUSDM: seed 004\'s isolated position.change', () => {
     assert.equal(after.margin, p.margin + 10_000n);
     assert.deepEqual([margin.posMargin, margin.settleCurrency], [Number(formatAmount(after.margin)), 'XBT']);
   });
+
+  it('funding on XBTUSDM: position.settlement and funding-history in XBT', async () => {
+    const account = await f.account('0');
+    const other = await f.account('0');
+    await f.harness.admin.deposit(account.accountId, '1', 'BTC');
+    await f.harness.admin.deposit(other.accountId, '1', 'BTC');
+    KucoinRest.data(await other.rest.post('/api/v1/orders', { clientOid: 'f-m', side: 'sell', symbol: 'XBTUSDM', price: '71509.37', size: 5 }));
+    KucoinRest.data(await account.rest.post('/api/v1/orders', { clientOid: 'f-t', side: 'buy', symbol: 'XBTUSDM', price: '71509.37', size: 5 }));
+    const stream = await KucoinStream.connect(await account.rest.futuresStreamUrl());
+    await stream.until(() => stream.frames.length >= 1, 'welcome');
+    assert.equal((await stream.subscribe('/contract/position:XBTUSDM')).type, 'ack');
+    const from = stream.frames.length;
+    const settled = await f.harness.admin.request('POST', '/funding/settle', { symbol: 'btc_usd' });
+    assert.equal(settled.status, 200, JSON.stringify(settled.body));
+    await stream.until(() => stream.pushes(from).some((x) => x.subject === 'position.settlement'), 'position.settlement');
+    const d = stream.pushes(from).find((x) => x.subject === 'position.settlement')!.data!;
+    const row = f.exchange.ledger.rows(account.accountId).find((r) => r.kind === 'FUNDING' && r.symbol === 'btc_usd')!;
+    assert.deepEqual([d.qty, d.markPrice, d.settleCurrency, d.fundingFee], [5, 71509.37, 'XBT', Number(formatAmount(-row.amount))]);
+    const history = KucoinRest.data(await account.rest.get<{ dataList: Record<string, unknown>[] }>('/api/v1/funding-history', { symbol: 'XBTUSDM' })).dataList;
+    // positionCost: KuCoin's cost sign for a long on an inverse contract, −5 × 1 / 71,509.37 XBT (10⁻⁸).
+    assert.deepEqual(history.map((h) => [h.symbol, h.positionQty, h.markPrice, h.positionCost, h.funding, h.settleCurrency]),
+      [['XBTUSDM', 5, 71509.37, -0.00006992, Number(formatAmount(row.amount)), 'XBT']]);
+    stream.close();
+  });
 });
