@@ -30,7 +30,7 @@ import { Coverage, EventChecker, eventStateViolations, fmt, viewInvariantViolati
 import { kindsCoverageShortfalls } from './coverage.js';
 
 /** Seeds by default: each runs two engines (the generator's and the one under test) and the view checks. */
-export const KINDS_SEEDS = 6;
+export const KINDS_SEEDS = 4;
 
 export function kindsSeeds(): number[] {
   const single = process.env.PERPSTREAM_PROPERTY_SEED;
@@ -92,8 +92,10 @@ function runSeed(seed: number): void {
     const eventStateProblems = eventStateViolations(previousView, view, applied.events);
     if (eventStateProblems.length > 0) fail(`events against the state:\n  ${eventStateProblems.join('\n  ')}`);
 
-    // Delivery: trading stops at the delivery time; a settled symbol holds nothing.
-    if ('symbol' in cmd && cmd.symbol !== undefined && delivery.has(cmd.symbol) && STOPPED.has(cmd.type) && cmd.time >= MARCH_2027_DELIVERY && applied.result.ok) {
+    // Delivery: trading stops at the delivery time (a retried client order id is answered with the
+    // order it placed before, as on any symbol: no new order); a settled symbol holds nothing.
+    const duplicate = applied.result.ok && (applied.result.kind === 'order' || applied.result.kind === 'conditional') && applied.result.duplicate === true;
+    if ('symbol' in cmd && cmd.symbol !== undefined && delivery.has(cmd.symbol) && STOPPED.has(cmd.type) && cmd.time >= MARCH_2027_DELIVERY && applied.result.ok && !duplicate) {
       fail(`${cmd.type} on ${cmd.symbol} accepted at ${cmd.time}, at or after the delivery time ${MARCH_2027_DELIVERY}`);
     }
     for (const symbol of delivery) {

@@ -31,7 +31,7 @@ function seeds(cap = 5): number[] {
 /** The linear streams, then the inverse-and-delivery ones. */
 const streams = [
   ...seeds().map((seed) => ({ seed, kinds: false, name: `seed ${seed}` })),
-  ...seeds(3).map((seed) => ({ seed, kinds: true, name: `inverse and delivery seed ${seed}` })),
+  ...seeds(2).map((seed) => ({ seed, kinds: true, name: `inverse and delivery seed ${seed}` })),
 ];
 
 const count = Number(process.env.PERPSTREAM_PROPERTY_COMMANDS ?? 2000);
