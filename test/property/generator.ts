@@ -169,7 +169,6 @@ export interface KindsPlan {
 /** Commands between the delivery time and the settlement (refused orders while "being settled"). */
 const SETTLE_AFTER = 6;
 const DELIVERY_SYMBOLS = INVERSE_AND_DELIVERY_DEMO_SYMBOLS.filter((s) => s.contractType === 'DELIVERY').map((s) => s.symbol);
-const INVERSE_SYMBOLS = new Set(INVERSE_AND_DELIVERY_DEMO_SYMBOLS.filter((s) => s.underlyingType === 'COIN_BASED').map((s) => s.symbol));
 
 /**
  * Every fifth seed runs with tight limits so that TOO_MANY_OPEN_ORDERS, TOO_MANY_CONDITIONAL_ORDERS

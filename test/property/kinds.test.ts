@@ -114,6 +114,25 @@ function runSeed(seed: number): void {
 
 const seeds = kindsSeeds();
 
+test('the view invariants count an inverse position\'s entry cost and the rounding dust (a one-unit error is seen)', () => {
+  const { scenario, commands } = generateCommands(2, 600, true);
+  const engine = new Engine({ symbols: [...scenario.symbols], ...scenario.engineOptions });
+  for (const cmd of commands) engine.apply(cmd);
+  const view = engine.view();
+  assert.deepEqual(viewInvariantViolations(view, scenario.symbols, () => true), []);
+  const holder = view.accounts.find((a) => a.positions.some((p) => p.symbol === 'btc_usd' && p.qty !== 0));
+  assert.ok(holder, 'kinds seed 2 holds a btc_usd position by command 600');
+  const bumped = {
+    ...view,
+    accounts: view.accounts.map((a) => (a !== holder ? a : {
+      ...a, positions: a.positions.map((p) => (p.symbol === 'btc_usd' && p.qty !== 0 ? { ...p, entryCost: p.entryCost + 1n } : p)),
+    })),
+  };
+  assert.match(viewInvariantViolations(bumped, scenario.symbols, () => true).join('\n'), /money BTC .*off by (-)?1\)/);
+  const dusty = { ...view, roundingDust: [...view.roundingDust.filter((d) => d.asset !== 'BTC'), { asset: 'BTC', amount: (view.roundingDust.find((d) => d.asset === 'BTC')?.amount ?? 0n) + 1n }] };
+  assert.match(viewInvariantViolations(dusty, scenario.symbols, () => true).join('\n'), /money BTC .*off by 1\)/);
+});
+
 for (const seed of seeds) {
   test(`inverse and delivery stream keeps the invariants: seed ${seed}, ${count} commands`, () => {
     try {
