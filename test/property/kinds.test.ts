@@ -24,10 +24,12 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine } from '../../src/engine/engine.js';
 import { MARCH_2027_DELIVERY } from '../../src/engine/demo-symbols.js';
-import type { Command } from '../../src/engine/types.js';
+import type { Command, EngineEvent } from '../../src/engine/types.js';
+import type { StateView } from '../../src/engine/view.js';
 import { generateCommands } from './generator.js';
 import { Coverage, EventChecker, eventStateViolations, fmt, viewInvariantViolations } from './support.js';
 import { kindsCoverageShortfalls } from './coverage.js';
+import { deliveryCloseOf, deliveryPriceOf, readDeliveryRules, type DeliveryRules } from '../reference/symbol-rules.js';
 
 /** Seeds by default: each runs two engines (the generator's and the one under test) and the view checks. */
 export const KINDS_SEEDS = 4;
@@ -54,6 +56,12 @@ function runSeed(seed: number): void {
   const events = new EventChecker();
   const history: string[] = [];
   let previousView = engine.view();
+  const deliveryRules = new Map(scenario.symbols.flatMap((s) => {
+    const rules = readDeliveryRules(s);
+    return rules === null ? [] : [[s.symbol, rules] as const];
+  }));
+  /** The accepted index changes of each delivery symbol, in order: what its delivery price averages. */
+  const indexChanges = new Map<string, { time: number; price: number }[]>([...deliveryRules.keys()].map((symbol) => [symbol, []]));
 
   commands.forEach((cmd, index) => {
     history.push(`#${index} ${fmt(cmd)}`);
@@ -108,8 +116,42 @@ function runSeed(seed: number): void {
       if (left.length > 0) fail(`${symbol} is settled but holds ${left.join(', ')}`);
     }
     if (cmd.type === 'settleDelivery' && applied.result.ok && cmd.time < MARCH_2027_DELIVERY) fail(`settleDelivery accepted before the delivery time`);
+    if (cmd.type === 'setIndexPrice' && applied.result.ok) indexChanges.get(cmd.symbol)?.push({ time: cmd.time, price: cmd.price });
+    if (cmd.type === 'settleDelivery' && applied.result.ok) {
+      const problems = deliveryProblems(cmd.symbol, deliveryRules.get(cmd.symbol)!, indexChanges.get(cmd.symbol)!, previousView, applied.events);
+      const settledPrice = engine.prices(cmd.symbol, cmd.time)?.delivery?.settledPrice ?? null;
+      if (problems.expectedPrice !== null && settledPrice !== problems.expectedPrice) problems.list.push(`settled at ${settledPrice}, the rules give ${problems.expectedPrice}`);
+      if (problems.list.length > 0) fail(`delivery against the rules' arithmetic (symbol-rules.ts):\n  ${problems.list.join('\n  ')}`);
+    }
     previousView = view;
   });
+}
+
+/**
+ * A settlement's delivery events against the rules' arithmetic, computed independently of the engine
+ * (test/reference/symbol-rules.ts): the price from the stream's index changes, and per position open
+ * before it (qty and entry cost from the view) the realized PnL and the fee; one event per position.
+ */
+function deliveryProblems(
+  symbol: string, rules: DeliveryRules, index: readonly { time: number; price: number }[], before: StateView, emitted: readonly EngineEvent[],
+): { expectedPrice: number | null; list: string[] } {
+  const book = before.books.find((b) => b.symbol === symbol)!;
+  const price = deliveryPriceOf(rules, index, book.markPrice ?? book.lastPrice);
+  const list: string[] = [];
+  const open = before.accounts.flatMap((a) => a.positions.filter((p) => p.symbol === symbol && p.qty !== 0).map((p) => ({ accountId: a.accountId, p })));
+  const deliveries = emitted.flatMap((e) => (e.type === 'delivery' ? [e] : []));
+  if (deliveries.length !== open.length) list.push(`${deliveries.length} delivery events for ${open.length} open positions`);
+  for (const e of deliveries) {
+    const held = open.find((x) => x.accountId === e.accountId && x.p.positionSide === e.positionSide);
+    if (held === undefined) {
+      list.push(`delivery event of account ${e.accountId} ${e.positionSide}, which held no position`);
+      continue;
+    }
+    const want = { qty: held.p.qty, deliveryPrice: price, ...deliveryCloseOf(rules, held.p.qty, held.p.entryCost, price!) };
+    const got = { qty: e.qty, deliveryPrice: e.deliveryPrice, realizedPnl: e.realizedPnl, fee: e.fee };
+    if (fmt(got) !== fmt(want)) list.push(`account ${e.accountId} ${e.positionSide} (entry cost ${held.p.entryCost}): engine ${fmt(got)}, rules ${fmt(want)}`);
+  }
+  return { expectedPrice: price, list };
 }
 
 const seeds = kindsSeeds();
