@@ -27,6 +27,11 @@
  *   (victims stay in the first tier) is ever needed — the reference model does not model those;
  * - settleFunding on every symbol now and then (EDGE_USDT has a negative rate: shorts pay, and an
  *   interval of 4 h, so the rate is rounded half away from zero), plus refused settlements.
+ *
+ * Inverse and delivery streams (generateCommands(seed, count, true), see KindsPlan): the same mix
+ * over the linear perpetuals and the inverse and delivery demo symbols, with BTC wallets, index
+ * prices and a crossed delivery; looked at through an engine, since the model trades linear symbols
+ * only. The linear streams are unchanged by them (the kinds-only draws happen only in kinds streams).
  */
 import type {
   Command, MarginMode, OrderType, PlaceConditional, PlaceOrder, PositionSide, Side, StpMode, TimeInForce, TpslLeg, TriggerDirection, TriggerSource,
