@@ -41,7 +41,7 @@ import type { SymbolSpec } from '../../src/engine/symbol.js';
 import { BTC_USDT, ETH_USDT, INVERSE_AND_DELIVERY_DEMO_SYMBOLS, MARCH_2027_DELIVERY } from '../../src/engine/demo-symbols.js';
 import { Engine } from '../../src/engine/engine.js';
 import { ReferenceModel } from '../reference/model.js';
-import { RS, ceilDiv, readSymbolRules, type SymbolRules } from '../reference/symbol-rules.js';
+import { RS, ceilDiv, inverseValueOf, readSymbolRules, type SymbolRules } from '../reference/symbol-rules.js';
 
 // ---------------------------------------------------------------------------------------------
 // PRNG
@@ -278,11 +278,7 @@ export class CommandGenerator {
     }
     this.queueNewAccount('provider');
     this.script.push(() => ({ type: 'depositInsurance', time: 0, asset: 'USDT', amount: INSURANCE }));
-    // Victims need the reference model to aim their liquidations: linear streams only.
-    if (scenario.kinds !== null) {
-      this.script.push(() => ({ type: 'depositInsurance', time: 0, asset: 'BTC', amount: 20n * BTC }));
-      return;
-    }
+    if (scenario.kinds !== null) this.script.push(() => ({ type: 'depositInsurance', time: 0, asset: 'BTC', amount: 20n * BTC }));
     for (let i = 0; i < VICTIMS; i++) this.queueVictim();
   }
 
@@ -399,8 +395,9 @@ export class CommandGenerator {
   private queueVictim(): void {
     const id = this.view.nextAccountId + this.pendingAccounts();
     this.profiles.set(id, 'victim');
-    const symbol = this.rng.pick(['btc_usdt', 'eth_usdt'] as const);
-    const leverage = symbol === 'btc_usdt' ? this.rng.int(50, 100) : this.rng.int(40, 75);
+    // Kinds streams: the inverse perpetual (liquidated without aim, see liquidationTick).
+    const symbol = this.scenario.kinds !== null ? 'btc_usd' : this.rng.pick(['btc_usdt', 'eth_usdt'] as const);
+    const leverage = symbol === 'eth_usdt' ? this.rng.int(40, 75) : this.rng.int(50, 100);
     this.victims.set(id, { symbol, leverage });
     this.script.push(() => ({ type: 'createAccount', time: 0 }));
     this.script.push(() => ({ type: 'setLeverage', time: 0, accountId: id, symbol, leverage }));
@@ -441,7 +438,7 @@ export class CommandGenerator {
       deposit: 1.5, withdraw: 2, leverage: 2, marginMode: 1.5, positionMode: 1, flatten: 0.8, isolated: 3,
       unknown: 0.8, newAccount: 0.2, whale: 4, squeeze: 3, feeBurn: 1.5, victim: 4, funding: 1.2,
       // Kinds streams only (a zero weight draws nothing: the linear streams stay as they were).
-      index: this.scenario.kinds !== null ? 5 : 0, delivery: this.scenario.kinds !== null ? 0.6 : 0,
+      index: this.scenario.kinds !== null ? 8 : 0, delivery: this.scenario.kinds !== null ? 0.6 : 0, coinFunding: this.scenario.kinds !== null ? 0.8 : 0,
     });
     switch (kind) {
       case 'place': return this.placeRandom();
@@ -470,6 +467,8 @@ export class CommandGenerator {
       case 'funding': return this.funding();
       case 'index': return this.indexPrice();
       case 'delivery': return this.refusedDelivery();
+      // Funding paid in BTC (the random mix's funding spreads over all five symbols).
+      case 'coinFunding': return { type: 'settleFunding', time: 0, symbol: 'btc_usd' };
       case 'newAccount':
         this.queueNewAccount(this.rng.chance(0.3) ? 'poor' : 'rich');
         return null;
@@ -1039,11 +1038,16 @@ export class CommandGenerator {
     // placeOrder rule 7: a market order freezes margin at its band price (a sell: at least the best bid).
     const rules = this.rules.get(symbol)!;
     const freeze = BigInt(side === 'BUY' ? band.high : Math.max(band.low, b.bids[0]?.price ?? 0));
-    const perContract = ceilDiv(freeze * rules.k, BigInt(leverage)) + ceilDiv(freeze * rules.k * rules.takerFeeRate, RS);
+    // Inverse (rules: Inverse contracts, frozen per contract): ceil(C / (p × L)) + ceil(C × taker / (p × RS)),
+    // largest at the lowest price the order may freeze at.
+    const c = inverseValueOf(rules.spec);
+    const perContract = c === null
+      ? ceilDiv(freeze * rules.k, BigInt(leverage)) + ceilDiv(freeze * rules.k * rules.takerFeeRate, RS)
+      : ceilDiv(c, BigInt(band.low) * BigInt(leverage)) + ceilDiv(c * rules.takerFeeRate, BigInt(band.low) * RS);
     const need = BigInt(qty) * perContract;
-    const available = this.usdt(acc);
+    const available = acc.wallets.find((w) => w.asset === rules.settleAsset)?.availableBalance ?? 0n;
     if (available < need) {
-      return { type: 'deposit', time: 0, accountId: id, asset: 'USDT', amount: need - available + BigInt(this.rng.int(0, 20)) * (UNIT / 100n) };
+      return { type: 'deposit', time: 0, accountId: id, asset: rules.settleAsset, amount: need - available + BigInt(this.rng.int(0, 20)) * (c === null ? UNIT / 100n : 1000n) };
     }
     return this.order(acc, symbol, {
       side, qty, orderType: 'MARKET', timeInForce: 'IOC', price: 0, reduceOnly: false, clientOrderId: undefined, stpMode: undefined,
@@ -1063,6 +1067,11 @@ export class CommandGenerator {
     const lo = Math.ceil(centre * (1 - WALK));
     const hi = Math.floor(centre * (1 + WALK));
     const dir = long ? -1 : 1;
+    if (this.model === null) {
+      // Kinds streams (no model to aim with): 1–3% against the victim; at leverage 50–100 that liquidates it,
+      // through the book, the insurance fund or ADL, whichever the engine needs.
+      return this.tick(symbol, Math.min(hi, Math.max(lo, Math.round(mark + dir * centre * this.rng.int(10, 30) / 1000))));
+    }
     const at = (steps: number): number => mark + dir * steps * grid;
     const liquidates = (steps: number): boolean => this.model!.liquidatableAt(symbol, at(steps)).some((d) => d.accountId === id);
     let top = Math.floor((long ? mark - lo : hi - mark) / grid);

@@ -16,7 +16,8 @@
  * streams (state hash, snapshot → restore). The coverage of the new paths is asserted
  * (coverage.ts kindsCoverageShortfalls).
  *
- *   PERPSTREAM_PROPERTY_SEEDS=<n>     number of seeds, 1..n (default KINDS_SEEDS)
+ *   PERPSTREAM_PROPERTY_SEEDS=<n>     number of seeds, 1..n (at most KINDS_SEEDS, the default)
+ *   PERPSTREAM_KINDS_SEEDS=<n>        number of seeds, 1..n, uncapped (a wider sweep)
  *   PERPSTREAM_PROPERTY_COMMANDS=<n>  commands per seed (default 2000)
  *   PERPSTREAM_PROPERTY_SEED=<s>      run only seed s (to reproduce a failure)
  */
@@ -37,7 +38,9 @@ export const KINDS_SEEDS = 4;
 export function kindsSeeds(): number[] {
   const single = process.env.PERPSTREAM_PROPERTY_SEED;
   if (single !== undefined && single !== '') return [Number(single)];
-  const count = Math.min(KINDS_SEEDS, Number(process.env.PERPSTREAM_PROPERTY_SEEDS ?? KINDS_SEEDS));
+  // Capped like replay.test.ts (a suite that asks for 20 linear seeds gets 4 of these); PERPSTREAM_KINDS_SEEDS asks for more.
+  const wide = process.env.PERPSTREAM_KINDS_SEEDS;
+  const count = wide !== undefined && wide !== '' ? Number(wide) : Math.min(KINDS_SEEDS, Number(process.env.PERPSTREAM_PROPERTY_SEEDS ?? KINDS_SEEDS));
   return Array.from({ length: count }, (_, i) => i + 1);
 }
 
@@ -93,9 +96,25 @@ function runSeed(seed: number): void {
 
     const view = engine.view();
     const negativeBefore = new Set(previousView.accounts.flatMap((a) => a.wallets.filter((w) => w.availableBalance < 0n).map((w) => `${a.accountId}|${w.asset}`)));
-    // Funding may leave a wallet negative (rules: Funding settlement), and so may a liquidation's
-    // clearance or ADL on a mark tick: the kinds streams do not aim their liquidations.
-    const violations = viewInvariantViolations(view, scenario.symbols, (key) => cmd.type === 'settleFunding' || cmd.type === 'setMarkPrice' || negativeBefore.has(key));
+    // Funding may leave a wallet negative (rules: Funding settlement). Known defect (reduced to the
+    // todo tests of test/engine/inverse-liquidation-rounding.test.ts): an inverse leg liquidated in
+    // several fills (through the book or by ADL) rounds each fill's PnL down, which the clearance
+    // (rounded once) or ADL (none) does not make up for, so its wallet can end up to one unit per
+    // fill below zero; tolerated exactly that far, and counted.
+    const liquidatedFills = new Map<string, number>();
+    for (const e of applied.events) {
+      if (e.type !== 'trade' || e.isMaker || e.source === 'USER' || !inverse.has(e.symbol)) continue;
+      const key = `${e.accountId}|${e.feeAsset}`;
+      liquidatedFills.set(key, (liquidatedFills.get(key) ?? 0) + 1);
+    }
+    const available = new Map<string, bigint>(view.accounts.flatMap((a) => a.wallets.map((w) => [`${a.accountId}|${w.asset}`, w.availableBalance] as const)));
+    const roundingDebt = (key: string): boolean => {
+      const fills = liquidatedFills.get(key);
+      const tolerated = fills !== undefined && (available.get(key) ?? 0n) >= -BigInt(fills);
+      if (tolerated) coverage.note('known defect: an inverse liquidation left the liquidated wallet below zero');
+      return tolerated;
+    };
+    const violations = viewInvariantViolations(view, scenario.symbols, (key) => cmd.type === 'settleFunding' || negativeBefore.has(key) || roundingDebt(key));
     if (violations.length > 0) fail(`view invariants:\n  ${violations.join('\n  ')}`);
     const eventStateProblems = eventStateViolations(previousView, view, applied.events);
     if (eventStateProblems.length > 0) fail(`events against the state:\n  ${eventStateProblems.join('\n  ')}`);
@@ -155,6 +174,7 @@ function deliveryProblems(
 }
 
 const seeds = kindsSeeds();
+
 
 test('the view invariants count an inverse position\'s entry cost and the rounding dust (a one-unit error is seen)', () => {
   const { scenario, commands } = generateCommands(2, 600, true);

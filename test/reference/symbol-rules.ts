@@ -125,26 +125,34 @@ export const INVERSE_S = 100_000_000n;
 
 export interface DeliveryRules {
   inverse: boolean;
-  /** Linear: K. Inverse: C = contractSize × 10⁸ / tickSize (q contracts at p ticks are worth q × C / p amount units). */
+  /** Linear: K (amount units per contract per tick). */
   k: bigint;
+  /** Inverse: C (q contracts at p ticks are worth q × C / p amount units); 0 for a linear symbol. */
   c: bigint;
   time: number;
   windowMs: number;
   feeRate: bigint;
 }
 
-export function readDeliveryRules(spec: SymbolSpec): DeliveryRules | null {
-  if (spec.contractType !== 'DELIVERY' || spec.delivery === undefined) return null;
+/** An inverse symbol's C = contractSize × 10⁸ / tickSize (amount units × ticks per contract); null for a linear one. */
+export function inverseValueOf(spec: SymbolSpec): bigint | null {
+  if (spec.underlyingType !== 'COIN_BASED') return null;
   const tick = exact(spec.tickSize);
   const size = exact(spec.contractSize);
   // C = (size.units / 10^size.decimals) × 10⁸ / (tick.units / 10^tick.decimals).
   const num = size.units * 10n ** BigInt(AMOUNT_DECIMALS + tick.decimals);
   const den = tick.units * 10n ** BigInt(size.decimals);
   if (num % den !== 0n) throw new Error(`${spec.symbol}: contractSize × 10⁸ / tickSize is not whole`);
+  return num / den;
+}
+
+export function readDeliveryRules(spec: SymbolSpec): DeliveryRules | null {
+  if (spec.contractType !== 'DELIVERY' || spec.delivery === undefined) return null;
+  const c = inverseValueOf(spec);
   return {
-    inverse: spec.underlyingType === 'COIN_BASED',
+    inverse: c !== null,
     k: readSymbolRules(spec).k,
-    c: num / den,
+    c: c ?? 0n,
     time: spec.delivery.deliveryTime,
     windowMs: spec.delivery.averagingWindowMs ?? 30 * 60_000,
     feeRate: rate(spec.delivery.deliveryFeeRate ?? '0'),
