@@ -175,3 +175,58 @@ export function coverageShortfalls(coverage: Coverage, seeds: number, commands: 
   }
   return out;
 }
+
+/**
+ * The inverse-and-delivery streams (kinds.test.ts, generator.ts kindsScenarioFor): at the smoke size
+ * (2 seeds × 400: seed 1 crosses the delivery, seed 2 does not) and more. Inverse fills and closes
+ * with PnL, funding paid in BTC, a refused settleFunding on a delivery symbol, settleDelivery
+ * refused before the delivery time and once settled, orders refused SYMBOL_NOT_TRADING, and a
+ * settlement of each delivery symbol that closes positions, with resting orders expired.
+ */
+const KINDS_SMOKE: Record<string, number> = {
+  'inverse: fill': 20,
+  'inverse: close with realized loss': 2,
+  'inverse: placeOrder ok': 20,
+  'inverse: settleFunding ok': 1,
+  'delivery symbol: fill': 10,
+  'delivery symbol: settleFunding refused INVALID_ARGUMENT': 1,
+  'delivery symbol: placeOrder refused SYMBOL_NOT_TRADING': 5,
+  'command settleDelivery: refused INVALID_ARGUMENT': 2,
+  'command settleDelivery: ok': 2,
+  'delivery: settled with open positions (linear)': 1,
+  'delivery: settled with open positions (inverse)': 1,
+  'delivery: settlement expired resting orders': 1,
+  'command setIndexPrice: ok': 20,
+  'inverse: liquidation': 1,
+};
+
+/** At 4 seeds × 2000 commands (kinds.test.ts's default): the same paths, more often, and funding both ways on btc_usd. */
+const KINDS_FULL: Record<string, number> = {
+  'inverse: fill': 250,
+  'inverse: close with realized profit': 40,
+  'inverse: close with realized loss': 40,
+  'inverse: funding paid': 15,
+  'inverse: funding received': 15,
+  'delivery symbol: placeOrder refused SYMBOL_NOT_TRADING': 150,
+  'command settleDelivery: refused INVALID_ARGUMENT': 12,
+  'command settleDelivery: refused UNKNOWN_SYMBOL': 1,
+  // Scripted (two crossing seeds, each settling both quarterlies with what KindsPlan puts there).
+  'command settleDelivery: ok': 4,
+  'delivery: settled with open positions (linear)': 1,
+  'delivery: settled with open positions (inverse)': 1,
+  'delivery: settlement expired resting orders': 2,
+  // The btc_usd victims (no model to aim with, so their liquidations may go through ADL).
+  'inverse: liquidation': 10,
+};
+
+/** As coverageShortfalls, for the kinds streams. */
+export function kindsCoverageShortfalls(coverage: Coverage, seeds: number, commands: number): string[] | null {
+  if (seeds < 2 || commands < 400) return null;
+  const wanted = seeds >= 4 && commands >= 2000 ? { ...KINDS_SMOKE, ...KINDS_FULL } : KINDS_SMOKE;
+  const out: string[] = [];
+  for (const [key, min] of Object.entries(wanted)) {
+    const got = coverage.count(key);
+    if (got < min) out.push(`${key}: ${got}, want at least ${min}`);
+  }
+  return out;
+}

@@ -27,15 +27,21 @@
  *   (victims stay in the first tier) is ever needed — the reference model does not model those;
  * - settleFunding on every symbol now and then (EDGE_USDT has a negative rate: shorts pay, and an
  *   interval of 4 h, so the rate is rounded half away from zero), plus refused settlements.
+ *
+ * Inverse and delivery streams (generateCommands(seed, count, true), see KindsPlan): the same mix
+ * over the linear perpetuals and the inverse and delivery demo symbols, with BTC wallets, index
+ * prices and a crossed delivery; looked at through an engine, since the model trades linear symbols
+ * only. The linear streams are unchanged by them (the kinds-only draws happen only in kinds streams).
  */
 import type {
   Command, MarginMode, OrderType, PlaceConditional, PlaceOrder, PositionSide, Side, StpMode, TimeInForce, TpslLeg, TriggerDirection, TriggerSource,
 } from '../../src/engine/types.js';
 import type { AccountView, BookView, StateView } from '../../src/engine/view.js';
 import type { SymbolSpec } from '../../src/engine/symbol.js';
-import { BTC_USDT, ETH_USDT } from '../../src/engine/demo-symbols.js';
+import { BTC_USDT, ETH_USDT, INVERSE_AND_DELIVERY_DEMO_SYMBOLS, MARCH_2027_DELIVERY } from '../../src/engine/demo-symbols.js';
+import { Engine } from '../../src/engine/engine.js';
 import { ReferenceModel } from '../reference/model.js';
-import { RS, ceilDiv, readSymbolRules, type SymbolRules } from '../reference/symbol-rules.js';
+import { RS, ceilDiv, inverseValueOf, readSymbolRules, type SymbolRules } from '../reference/symbol-rules.js';
 
 // ---------------------------------------------------------------------------------------------
 // PRNG
@@ -121,9 +127,13 @@ export const EDGE_USDT: SymbolSpec = {
 };
 
 /** Fixed centre price (ticks) the mark walks around: 60,000.0 USDT and 3,000.00 USDT. */
-const CENTRE: Record<string, number> = { btc_usdt: 600_000, eth_usdt: 300_000, edge_usdt: 5_000 };
+const CENTRE: Record<string, number> = {
+  btc_usdt: 600_000, eth_usdt: 300_000, edge_usdt: 5_000, btc_usd: 600_000, btc_usdt270326: 600_000, btc_usd270326: 600_000,
+};
 /** Price grid step (ticks) so that orders share levels: 0.05% of the centre. */
-const GRID: Record<string, number> = { btc_usdt: 300, eth_usdt: 150, edge_usdt: 3 };
+const GRID: Record<string, number> = { btc_usdt: 300, eth_usdt: 150, edge_usdt: 3, btc_usd: 300, btc_usdt270326: 300, btc_usd270326: 300 };
+/** 1 BTC in amount units (the inverse symbols' wallet). */
+const BTC = 100_000_000n;
 const WALK = 0.04;
 const UNIT = 100_000_000n; // 1 USDT in amount units
 /** Share of the random mix that is a conditional-order command (drawn from its own PRNG). */
@@ -140,7 +150,30 @@ export interface Scenario {
   accounts: number;
   symbols: readonly SymbolSpec[];
   engineOptions: { maxOpenOrdersPerAccount?: number; clientOrderIdWindow?: number; maxConditionalOrdersPerAccount?: number };
+  /** Inverse and delivery streams (see kindsScenarioFor); null for the linear streams the reference model checks. */
+  kinds: KindsPlan | null;
 }
+
+/**
+ * An inverse-and-delivery stream: the linear perpetuals plus btc_usd (inverse perpetual),
+ * btc_usdt270326 (linear quarterly) and btc_usd270326 (inverse quarterly). The reference model does
+ * not model inverse or delivery contracts, so such a stream's generator looks at the state through an
+ * engine of its own (the stream is then a pure function of the seed and of the engine's rules) and the
+ * tests check it by invariants, replay and snapshot hashes, not against the model.
+ *
+ * `cross`: the stream crosses MARCH_2027_DELIVERY. Time starts 50 minutes before it; after command
+ * `windowAt` it jumps into the 30-minute averaging window, after `deliverAt` to the delivery time or
+ * just past it (orders on the delivery symbols are refused SYMBOL_NOT_TRADING from then on), and
+ * SETTLE_AFTER commands later both delivery symbols are settled (and once more: refused). Without
+ * `cross` the stream ends well before the delivery time.
+ */
+export interface KindsPlan {
+  cross: { windowAt: number; deliverAt: number } | null;
+}
+
+/** Commands between the delivery time and the settlement (refused orders while "being settled"). */
+const SETTLE_AFTER = 6;
+const DELIVERY_SYMBOLS = INVERSE_AND_DELIVERY_DEMO_SYMBOLS.filter((s) => s.contractType === 'DELIVERY').map((s) => s.symbol);
 
 /**
  * Every fifth seed runs with tight limits so that TOO_MANY_OPEN_ORDERS, TOO_MANY_CONDITIONAL_ORDERS
@@ -154,12 +187,30 @@ export function scenarioFor(seed: number): Scenario {
     accounts: rng.int(8, 20),
     symbols: seed % 3 === 0 ? [...SYMBOLS, EDGE_USDT] : SYMBOLS,
     engineOptions: tight ? { maxOpenOrdersPerAccount: 6, clientOrderIdWindow: 5, maxConditionalOrdersPerAccount: 4 } : {},
+    kinds: null,
   };
 }
 
-/** The full command list of a seed. */
-export function generateCommands(seed: number, count: number): { scenario: Scenario; commands: Command[] } {
-  const gen = new CommandGenerator(scenarioFor(seed));
+/**
+ * The inverse-and-delivery stream of a seed (see KindsPlan): odd seeds cross the delivery time
+ * (early enough that the smoke size, 400 commands, settles); every fifth seed has the tight limits.
+ */
+export function kindsScenarioFor(seed: number): Scenario {
+  const rng = new Rng(seed ^ 0x1b873593);
+  const tight = seed % 5 === 4;
+  const windowAt = rng.int(120, 220);
+  return {
+    seed,
+    accounts: rng.int(8, 16),
+    symbols: [...SYMBOLS, ...INVERSE_AND_DELIVERY_DEMO_SYMBOLS],
+    engineOptions: tight ? { maxOpenOrdersPerAccount: 6, clientOrderIdWindow: 5, maxConditionalOrdersPerAccount: 4 } : {},
+    kinds: { cross: seed % 2 === 1 ? { windowAt, deliverAt: windowAt + rng.int(60, 120) } : null },
+  };
+}
+
+/** The full command list of a seed: its linear stream, or (`kinds`) its inverse-and-delivery stream. */
+export function generateCommands(seed: number, count: number, kinds = false): { scenario: Scenario; commands: Command[] } {
+  const gen = new CommandGenerator(kinds ? kindsScenarioFor(seed) : scenarioFor(seed));
   const commands: Command[] = [];
   for (let i = 0; i < count; i++) commands.push(gen.next());
   return { scenario: gen.scenario, commands };
@@ -184,9 +235,13 @@ export class CommandGenerator {
   private readonly rng: Rng;
   /** Conditional-order commands draw from their own PRNG (see conditionalCommand). */
   private readonly condRng: Rng;
-  private readonly model: ReferenceModel;
+  /** What the generator looks at: the reference model (linear streams) or, for inverse and delivery streams, an engine. */
+  private readonly model: ReferenceModel | null;
+  private readonly engine: Engine | null;
   private view: StateView;
   private time = 1_700_000_000_000;
+  /** Delivery symbols settled so far (kinds streams). */
+  private readonly settled = new Set<string>();
   private readonly profiles = new Map<number, Profile>();
   private readonly clientIds = new Map<number, string[]>();
   private clientCounter = 0;
@@ -202,8 +257,18 @@ export class CommandGenerator {
     this.scenario = scenario;
     this.rng = new Rng(scenario.seed);
     this.condRng = new Rng(scenario.seed ^ 0x2c1b3c6d);
-    this.model = new ReferenceModel({ symbols: this.scenario.symbols, ...scenario.engineOptions });
-    this.view = this.model.view();
+    if (scenario.kinds === null) {
+      this.model = new ReferenceModel({ symbols: this.scenario.symbols, ...scenario.engineOptions });
+      this.engine = null;
+      this.view = this.model.view();
+    } else {
+      this.model = null;
+      this.engine = new Engine({ symbols: [...this.scenario.symbols], ...scenario.engineOptions });
+      this.view = this.engine.view();
+      // A crossing stream starts 50 minutes before the delivery; the others a day before (2000
+      // commands take at most 2000 s), so they never reach it.
+      this.time = MARCH_2027_DELIVERY - (scenario.kinds.cross !== null ? 50 * 60_000 : 24 * 3_600_000) - this.rng.int(0, 60_000);
+    }
     this.rules = new Map(this.scenario.symbols.map((s) => [s.symbol, readSymbolRules(s)]));
     for (const s of this.scenario.symbols) this.marks.set(s.symbol, null);
     // Setup: accounts, money, leverage (never trade at the default 20), some hedge / isolated accounts.
@@ -213,17 +278,73 @@ export class CommandGenerator {
     }
     this.queueNewAccount('provider');
     this.script.push(() => ({ type: 'depositInsurance', time: 0, asset: 'USDT', amount: INSURANCE }));
+    if (scenario.kinds !== null) this.script.push(() => ({ type: 'depositInsurance', time: 0, asset: 'BTC', amount: 20n * BTC }));
     for (let i = 0; i < VICTIMS; i++) this.queueVictim();
   }
 
   next(): Command {
+    this.crossDelivery();
     const cmd = this.choose();
     this.time += this.rng.int(1, 1000);
     const stamped = { ...cmd, time: this.time } as Command;
-    this.model.apply(stamped);
-    this.view = this.model.view();
+    if (this.model !== null) {
+      this.model.apply(stamped);
+      this.view = this.model.view();
+    } else {
+      this.engine!.apply(stamped);
+      this.view = this.engine!.view();
+    }
+    if (stamped.type === 'settleDelivery' && DELIVERY_SYMBOLS.includes(stamped.symbol) && this.engine!.prices(stamped.symbol, this.time)?.delivery?.settledPrice != null) {
+      this.settled.add(stamped.symbol);
+    }
     this.emitted += 1;
     return stamped;
+  }
+
+  /**
+   * Kinds streams that cross the delivery (KindsPlan): time jumps into the averaging window, then to
+   * the delivery time; just before it each delivery symbol gets an open position and a resting order
+   * if it has none (so that the settlement closes and expires something), and SETTLE_AFTER commands
+   * after it both delivery symbols are settled, then one again (refused: already settled).
+   */
+  private crossDelivery(): void {
+    const cross = this.scenario.kinds?.cross ?? null;
+    if (cross === null) return;
+    if (this.emitted === cross.windowAt) this.time = Math.max(this.time, MARCH_2027_DELIVERY - this.rng.int(10, 25) * 60_000);
+    if (this.emitted === cross.deliverAt - 8) for (const symbol of DELIVERY_SYMBOLS) this.queueDeliveryExposure(symbol);
+    if (this.emitted === cross.deliverAt) this.time = Math.max(this.time, MARCH_2027_DELIVERY - this.rng.int(0, 800));
+    if (this.emitted === cross.deliverAt + SETTLE_AFTER) {
+      const order = this.rng.chance(0.5) ? DELIVERY_SYMBOLS : [...DELIVERY_SYMBOLS].reverse();
+      for (const symbol of order) this.script.push(() => ({ type: 'settleDelivery', time: 0, symbol }));
+      this.script.push(() => ({ type: 'settleDelivery', time: 0, symbol: this.rng.pick(DELIVERY_SYMBOLS) }));
+    }
+  }
+
+  /** Scripted before the delivery: a trade between two traders and a resting order on `symbol`, unless it has both already. */
+  private queueDeliveryExposure(symbol: string): void {
+    this.script.push((view) => {
+      const traders = this.traders().filter((a) => this.profiles.get(a.accountId) === 'rich');
+      if (traders.length < 2 || view.accounts.some((a) => a.positions.some((p) => p.symbol === symbol && p.qty !== 0))) return null;
+      const maker = traders[0]!;
+      this.script.unshift(() => this.order(traders[1]!, symbol, {
+        side: 'BUY', orderType: 'LIMIT', timeInForce: 'IOC', price: this.ref(symbol), qty: 3, reduceOnly: false,
+        positionSide: traders[1]!.positionMode === 'HEDGE' ? 'LONG' : 'BOTH', clientOrderId: undefined, stpMode: undefined,
+      }));
+      return this.order(maker, symbol, {
+        side: 'SELL', orderType: 'LIMIT', timeInForce: 'GTC', price: this.ref(symbol), qty: 3, reduceOnly: false,
+        positionSide: maker.positionMode === 'HEDGE' ? 'SHORT' : 'BOTH', clientOrderId: undefined, stpMode: undefined,
+      });
+    });
+    this.script.push((view) => {
+      const traders = this.traders().filter((a) => this.profiles.get(a.accountId) === 'rich');
+      const acc = traders[traders.length - 1];
+      if (acc === undefined || view.accounts.some((a) => a.orders.some((o) => o.symbol === symbol))) return null;
+      const { lo } = this.safeRange(symbol);
+      return this.order(acc, symbol, {
+        side: 'BUY', orderType: 'LIMIT', timeInForce: 'GTC', price: lo, qty: 2, reduceOnly: false,
+        positionSide: acc.positionMode === 'HEDGE' ? 'LONG' : 'BOTH', clientOrderId: undefined, stpMode: undefined,
+      });
+    });
   }
 
   private choose(): Command {
@@ -248,6 +369,11 @@ export class CommandGenerator {
     this.script.push(() => ({ type: 'createAccount', time: 0 }));
     const amount = profile === 'whale' ? 200_000_000n * UNIT : profile === 'poor' ? BigInt(this.rng.int(200, 900)) * UNIT : BigInt(this.rng.int(50_000, 300_000)) * UNIT;
     if (profile === 'stress') return; // keeps the defaults (leverage 20, cross, one-way); funds itself
+    if (this.scenario.kinds !== null) {
+      // The inverse symbols margin in BTC: 1 BTC holds about 3,000 contracts of 100 USD at leverage 5.
+      const btc = profile === 'whale' || profile === 'provider' ? 5_000n * BTC : profile === 'poor' ? BigInt(this.rng.int(200_000, 2_000_000)) : BigInt(this.rng.int(50, 500)) * (BTC / 100n);
+      this.script.push(() => ({ type: 'deposit', time: 0, accountId: id, asset: 'BTC', amount: btc }));
+    }
     if (profile === 'provider') {
       this.script.push(() => ({ type: 'deposit', time: 0, accountId: id, asset: 'USDT', amount: 100_000_000n * UNIT }));
       for (const s of this.scenario.symbols) this.script.push(() => ({ type: 'setLeverage', time: 0, accountId: id, symbol: s.symbol, leverage: 5 }));
@@ -269,8 +395,9 @@ export class CommandGenerator {
   private queueVictim(): void {
     const id = this.view.nextAccountId + this.pendingAccounts();
     this.profiles.set(id, 'victim');
-    const symbol = this.rng.pick(['btc_usdt', 'eth_usdt'] as const);
-    const leverage = symbol === 'btc_usdt' ? this.rng.int(50, 100) : this.rng.int(40, 75);
+    // Kinds streams: the inverse perpetual (liquidated without aim, see liquidationTick).
+    const symbol = this.scenario.kinds !== null ? 'btc_usd' : this.rng.pick(['btc_usdt', 'eth_usdt'] as const);
+    const leverage = symbol === 'eth_usdt' ? this.rng.int(40, 75) : this.rng.int(50, 100);
     this.victims.set(id, { symbol, leverage });
     this.script.push(() => ({ type: 'createAccount', time: 0 }));
     this.script.push(() => ({ type: 'setLeverage', time: 0, accountId: id, symbol, leverage }));
@@ -310,6 +437,8 @@ export class CommandGenerator {
       cancel: 9, cancelAll: 1.5, amend: 8, mark: 7,
       deposit: 1.5, withdraw: 2, leverage: 2, marginMode: 1.5, positionMode: 1, flatten: 0.8, isolated: 3,
       unknown: 0.8, newAccount: 0.2, whale: 4, squeeze: 3, feeBurn: 1.5, victim: 4, funding: 1.2,
+      // Kinds streams only (a zero weight draws nothing: the linear streams stay as they were).
+      index: this.scenario.kinds !== null ? 8 : 0, delivery: this.scenario.kinds !== null ? 0.6 : 0, coinFunding: this.scenario.kinds !== null ? 0.8 : 0,
     });
     switch (kind) {
       case 'place': return this.placeRandom();
@@ -336,6 +465,10 @@ export class CommandGenerator {
       case 'feeBurn': return this.feeBurn();
       case 'victim': return this.victim();
       case 'funding': return this.funding();
+      case 'index': return this.indexPrice();
+      case 'delivery': return this.refusedDelivery();
+      // Funding paid in BTC (the random mix's funding spreads over all five symbols).
+      case 'coinFunding': return { type: 'settleFunding', time: 0, symbol: 'btc_usd' };
       case 'newAccount':
         this.queueNewAccount(this.rng.chance(0.3) ? 'poor' : 'rich');
         return null;
@@ -833,7 +966,8 @@ export class CommandGenerator {
    * covers any shortfall, so no liquidation here ever needs ADL.
    */
   private tick(symbol: string, price: number): Command | null {
-    const doomed = this.model.liquidatableAt(symbol, price);
+    // Kinds streams have no victims and no model to aim with: their traders' safety regime is all (see kindsScenarioFor).
+    const doomed = this.model?.liquidatableAt(symbol, price) ?? [];
     for (const long of [true, false]) {
       const need = doomed.filter((d) => (d.qty > 0) === long).reduce((sum, d) => sum + abs(d.qty), 0);
       if (need === 0) continue;
@@ -904,11 +1038,16 @@ export class CommandGenerator {
     // placeOrder rule 7: a market order freezes margin at its band price (a sell: at least the best bid).
     const rules = this.rules.get(symbol)!;
     const freeze = BigInt(side === 'BUY' ? band.high : Math.max(band.low, b.bids[0]?.price ?? 0));
-    const perContract = ceilDiv(freeze * rules.k, BigInt(leverage)) + ceilDiv(freeze * rules.k * rules.takerFeeRate, RS);
+    // Inverse (rules: Inverse contracts, frozen per contract): ceil(C / (p × L)) + ceil(C × taker / (p × RS)),
+    // largest at the lowest price the order may freeze at.
+    const c = inverseValueOf(rules.spec);
+    const perContract = c === null
+      ? ceilDiv(freeze * rules.k, BigInt(leverage)) + ceilDiv(freeze * rules.k * rules.takerFeeRate, RS)
+      : ceilDiv(c, BigInt(band.low) * BigInt(leverage)) + ceilDiv(c * rules.takerFeeRate, BigInt(band.low) * RS);
     const need = BigInt(qty) * perContract;
-    const available = this.usdt(acc);
+    const available = acc.wallets.find((w) => w.asset === rules.settleAsset)?.availableBalance ?? 0n;
     if (available < need) {
-      return { type: 'deposit', time: 0, accountId: id, asset: 'USDT', amount: need - available + BigInt(this.rng.int(0, 20)) * (UNIT / 100n) };
+      return { type: 'deposit', time: 0, accountId: id, asset: rules.settleAsset, amount: need - available + BigInt(this.rng.int(0, 20)) * (c === null ? UNIT / 100n : 1000n) };
     }
     return this.order(acc, symbol, {
       side, qty, orderType: 'MARKET', timeInForce: 'IOC', price: 0, reduceOnly: false, clientOrderId: undefined, stpMode: undefined,
@@ -928,8 +1067,13 @@ export class CommandGenerator {
     const lo = Math.ceil(centre * (1 - WALK));
     const hi = Math.floor(centre * (1 + WALK));
     const dir = long ? -1 : 1;
+    if (this.model === null) {
+      // Kinds streams (no model to aim with): 1–3% against the victim; at leverage 50–100 that liquidates it,
+      // through the book, the insurance fund or ADL, whichever the engine needs.
+      return this.tick(symbol, Math.min(hi, Math.max(lo, Math.round(mark + dir * centre * this.rng.int(10, 30) / 1000))));
+    }
     const at = (steps: number): number => mark + dir * steps * grid;
-    const liquidates = (steps: number): boolean => this.model.liquidatableAt(symbol, at(steps)).some((d) => d.accountId === id);
+    const liquidates = (steps: number): boolean => this.model!.liquidatableAt(symbol, at(steps)).some((d) => d.accountId === id);
     let top = Math.floor((long ? mark - lo : hi - mark) / grid);
     if (top < 0 || !liquidates(top)) return null;
     let bottom = 0;
@@ -952,6 +1096,33 @@ export class CommandGenerator {
       case 'settled': return last === null ? null : { type: 'settleFunding', time: 0, symbol, fundingTime: last };
       case 'future': return { type: 'settleFunding', time: 0, symbol, fundingTime: this.time + 3_600_000 };
       case 'unknown': return { type: 'settleFunding', time: 0, symbol: 'doge_usdt' };
+    }
+    return null;
+  }
+
+  /**
+   * Kinds streams: the index of the inverse and delivery symbols (what a delivery price averages),
+   * walking within ±4% of the centre like the mark; now and then an invalid one (refused).
+   */
+  private indexPrice(): Command | null {
+    const symbol = this.rng.pick(INVERSE_AND_DELIVERY_DEMO_SYMBOLS).symbol;
+    if (this.rng.chance(0.03)) return { type: 'setIndexPrice', time: 0, symbol, price: this.rng.pick([0, -1, 2.5]) };
+    const centre = CENTRE[symbol]!;
+    const price = this.engine!.prices(symbol, this.time)?.indexPrice ?? centre;
+    const next = Math.round(price + centre * 0.003 * (this.rng.next() * 2 - 1));
+    return { type: 'setIndexPrice', time: 0, symbol, price: Math.min(Math.floor(centre * (1 + WALK)), Math.max(Math.ceil(centre * (1 - WALK)), next)) };
+  }
+
+  /** Kinds streams: settleDelivery that must be refused (before the delivery time, once settled, a perpetual, an unknown symbol). */
+  private refusedDelivery(): Command | null {
+    switch (this.rng.weighted({ delivery: 70, perpetual: 20, unknown: 10 })) {
+      case 'delivery': {
+        // Before the delivery time (refused), or once settled (refused); never in between: that is the script's settlement.
+        const symbol = this.rng.pick(DELIVERY_SYMBOLS);
+        return this.time + 1000 < MARCH_2027_DELIVERY || this.settled.has(symbol) ? { type: 'settleDelivery', time: 0, symbol } : null;
+      }
+      case 'perpetual': return { type: 'settleDelivery', time: 0, symbol: this.rng.pick(['btc_usd', 'btc_usdt']) };
+      case 'unknown': return { type: 'settleDelivery', time: 0, symbol: 'btc_usd270925' };
     }
     return null;
   }
@@ -1073,7 +1244,9 @@ export class CommandGenerator {
     }
     const { acc, p } = this.rng.pick(isolated);
     const base = { type: 'adjustIsolatedMargin' as const, time: 0, accountId: acc.accountId, symbol: p.symbol, positionSide: p.positionSide };
-    const available = this.usdt(acc);
+    // The wallet of the position's settle asset (BTC for the inverse symbols; USDT for every linear one).
+    const asset = this.scenario.symbols.find((s) => s.symbol === p.symbol)!.settleAsset;
+    const available = acc.wallets.find((w) => w.asset === asset)?.availableBalance ?? 0n;
     switch (roll) {
       case 'add': return { ...base, amount: available > 4n ? 1n + available / BigInt(this.rng.int(4, 50)) : UNIT };
       case 'remove': return { ...base, amount: -(1n + p.margin / BigInt(this.rng.int(5, 40))) };

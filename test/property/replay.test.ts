@@ -8,7 +8,9 @@
  *
  * Uses the same seeds and lengths as the reference property test (PERPSTREAM_PROPERTY_SEED,
  * PERPSTREAM_PROPERTY_SEEDS, PERPSTREAM_PROPERTY_COMMANDS), capped at 5 seeds by default since
- * every seed runs two engines.
+ * every seed runs two engines; and the same for the inverse-and-delivery streams of kinds.test.ts
+ * (capped at 3 seeds: seeds 1 and 3 cross the delivery time and settle both quarterlies, seed 2 does
+ * not), whose snapshots are taken every 250 commands, so on both sides of the delivery.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,12 +21,18 @@ import { describeDifference, firstDifference, fmt } from './support.js';
 
 const HASH_EVERY = 100;
 
-function seeds(): number[] {
+function seeds(cap = 5): number[] {
   const single = process.env.PERPSTREAM_PROPERTY_SEED;
   if (single !== undefined && single !== '') return [Number(single)];
-  const count = Math.min(5, Number(process.env.PERPSTREAM_PROPERTY_SEEDS ?? 5));
+  const count = Math.min(cap, Number(process.env.PERPSTREAM_PROPERTY_SEEDS ?? cap));
   return Array.from({ length: count }, (_, i) => i + 1);
 }
+
+/** The linear streams, then the inverse-and-delivery ones. */
+const streams = [
+  ...seeds().map((seed) => ({ seed, kinds: false, name: `seed ${seed}` })),
+  ...seeds(2).map((seed) => ({ seed, kinds: true, name: `inverse and delivery seed ${seed}` })),
+];
 
 const count = Number(process.env.PERPSTREAM_PROPERTY_COMMANDS ?? 2000);
 
@@ -44,13 +52,13 @@ function hashesOf(scenario: Scenario, commands: readonly Command[]): string[] {
   return hashes;
 }
 
-for (const seed of seeds()) {
-  test(`replay is deterministic: seed ${seed}, ${count} commands`, () => {
-    const { scenario, commands } = generateCommands(seed, count);
+for (const { seed, kinds, name } of streams) {
+  test(`replay is deterministic: ${name}, ${count} commands`, () => {
+    const { scenario, commands } = generateCommands(seed, count, kinds);
     const first = freshEngine(scenario);
     const second = freshEngine(scenario);
     commands.forEach((cmd, i) => {
-      const where = `seed ${seed} (PERPSTREAM_PROPERTY_SEED=${seed}), command #${i}: ${fmt(cmd)}`;
+      const where = `${name} (PERPSTREAM_PROPERTY_SEED=${seed}), command #${i}: ${fmt(cmd)}`;
       const a = first.apply(cmd);
       const b = second.apply(cmd);
       const d = firstDifference(a, b, '$applied');
@@ -63,9 +71,9 @@ for (const seed of seeds()) {
   });
 }
 
-for (const seed of seeds()) {
-  test(`restored from a snapshot every 250 commands, the engine continues with the same events: seed ${seed}`, () => {
-    const { scenario, commands } = generateCommands(seed, count);
+for (const { seed, kinds, name } of streams) {
+  test(`restored from a snapshot every 250 commands, the engine continues with the same events: ${name}`, () => {
+    const { scenario, commands } = generateCommands(seed, count, kinds);
     const original = freshEngine(scenario);
     let restored: Engine | null = null;
     commands.forEach((cmd, i) => {
@@ -74,9 +82,11 @@ for (const seed of seeds()) {
       if (restored === null) return;
       const b = restored.apply(cmd);
       const d = firstDifference(a, b, '$applied');
-      if (d) assert.fail(`seed ${seed}, command #${i} (restored at #${i - (i % 250)}): ${fmt(cmd)}\n${describeDifference(d, a, b)}`);
+      if (d) assert.fail(`${name}, command #${i} (restored at #${i - (i % 250)}): ${fmt(cmd)}\n${describeDifference(d, a, b)}`);
     });
     assert.equal(restored!.stateHash(), original.stateHash());
+    // A snapshot taken at the end restores to the same hash too (after the delivery, in crossing streams).
+    assert.equal(Engine.restore({ symbols: [...scenario.symbols], ...scenario.engineOptions }, original.snapshot()).stateHash(), original.stateHash());
   });
 }
 

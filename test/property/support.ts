@@ -7,6 +7,9 @@ import type { StateView } from '../../src/engine/view.js';
 import type { SymbolSpec } from '../../src/engine/symbol.js';
 import { readSymbolRules } from '../reference/symbol-rules.js';
 
+/** The inverse cost scale S = 10⁸: inverse costs and the rounding dust are in 10⁻¹⁶ of the coin (rules: Inverse contracts). */
+const S = 100_000_000n;
+
 // ---------------------------------------------------------------------------------------------
 // Formatting and diff
 
@@ -83,9 +86,16 @@ export function describeDifference(d: Difference, actualRoot: unknown, expectedR
 export function viewInvariantViolations(view: StateView, symbols: readonly SymbolSpec[], mayBeNegative: (key: string) => boolean = () => false): string[] {
   const problems: string[] = [];
   const configs = new Map(symbols.map((s) => [s.symbol, readSymbolRules(s)]));
-  // Money: Σ W + fees − Σ K × signed entryCost = deposits − withdrawals, per asset.
+  // Money: Σ W + fees − Σ K × signed entryCost = deposits − withdrawals, per asset, in 10⁻¹⁶ units
+  // (amounts × S) so that the inverse rounding dust counts; an inverse position's entry cost is in
+  // 10⁻¹⁶ coin already and counts −signed (rules: Invariants, Inverse contracts).
   const lhs = new Map<string, bigint>();
-  const add = (asset: string, amount: bigint): void => { lhs.set(asset, (lhs.get(asset) ?? 0n) + amount); };
+  const add = (asset: string, amount: bigint): void => { lhs.set(asset, (lhs.get(asset) ?? 0n) + amount * S); };
+  const addFine = (asset: string, amount: bigint): void => { lhs.set(asset, (lhs.get(asset) ?? 0n) + amount); };
+  for (const d of view.roundingDust) {
+    addFine(d.asset, d.amount);
+    if (d.amount < 0n) problems.push(`rounding dust ${d.asset} is negative: ${d.amount}`);
+  }
   for (const f of view.fees) add(f.asset, f.amount);
   for (const f of view.risk.insuranceFund) {
     add(f.asset, f.amount);
@@ -103,7 +113,8 @@ export function viewInvariantViolations(view: StateView, symbols: readonly Symbo
       const cfg = configs.get(p.symbol)!;
       const signed = p.qty > 0 ? p.entryCost : p.qty < 0 ? -p.entryCost : 0n;
       if (p.qty === 0 && p.entryCost !== 0n) problems.push(`account ${acc.accountId} ${p.symbol} ${p.positionSide}: flat with entryCost ${p.entryCost}`);
-      add(cfg.settleAsset, -cfg.k * signed);
+      if (cfg.spec.underlyingType === 'COIN_BASED') addFine(cfg.settleAsset, signed);
+      else add(cfg.settleAsset, -cfg.k * signed);
       netQty.set(p.symbol, (netQty.get(p.symbol) ?? 0) + p.qty);
       if (Math.abs(p.qty) > cfg.spec.maxPositionQty) problems.push(`account ${acc.accountId} ${p.symbol}: |qty| ${p.qty} above maxPositionQty`);
     }
@@ -111,8 +122,8 @@ export function viewInvariantViolations(view: StateView, symbols: readonly Symbo
   const deposits = new Map(view.netDeposits.map((d) => [d.asset, d.amount]));
   for (const asset of new Set([...lhs.keys(), ...deposits.keys()])) {
     const got = lhs.get(asset) ?? 0n;
-    const want = deposits.get(asset) ?? 0n;
-    if (got !== want) problems.push(`money ${asset}: Σ W + fees + insurance fund − Σ K × signed entryCost = ${got} ≠ net deposits ${want} (off by ${got - want})`);
+    const want = (deposits.get(asset) ?? 0n) * S;
+    if (got !== want) problems.push(`money ${asset} (10⁻¹⁶): Σ W + fees + insurance fund + dust − Σ K × signed entryCost = ${got} ≠ net deposits ${want} (off by ${got - want})`);
   }
   for (const [symbol, qty] of netQty) if (qty !== 0) problems.push(`${symbol}: Σ signed position qty = ${qty}`);
   // The book is never crossed; every booked order is live.
@@ -257,6 +268,32 @@ export class Coverage {
         }
       }
       if (e.type === 'order' && e.execType === 'NEW' && e.order.origin !== null) this.inc(`order placed by a conditional (${e.order.origin})`);
+    }
+  }
+
+  /**
+   * The inverse-and-delivery paths (kinds streams), by the symbols' configuration: `inverse` and
+   * `delivery` name the COIN_BASED and the DELIVERY symbols.
+   */
+  recordKinds(cmd: Command, result: CommandResult, events: readonly EngineEvent[], inverse: ReadonlySet<string>, delivery: ReadonlySet<string>): void {
+    const symbol = 'symbol' in cmd ? cmd.symbol : undefined;
+    const outcome = result.ok ? 'ok' : `refused ${result.code}`;
+    if (symbol !== undefined && inverse.has(symbol)) this.inc(`inverse: ${cmd.type} ${outcome}`);
+    if (symbol !== undefined && delivery.has(symbol)) this.inc(`delivery symbol: ${cmd.type} ${outcome}`);
+    if (cmd.type === 'settleDelivery' && result.ok) {
+      if (events.some((e) => e.type === 'delivery')) this.inc(`delivery: settled with open positions (${inverse.has(cmd.symbol) ? 'inverse' : 'linear'})`);
+      if (events.some((e) => e.type === 'order' && e.order.reason === 'DELIVERY')) this.inc('delivery: settlement expired resting orders');
+      if (events.some((e) => e.type === 'conditional' && e.conditional.reason === 'DELIVERY')) this.inc('delivery: settlement expired conditional orders');
+    }
+    for (const e of events) {
+      if (e.type === 'trade' && inverse.has(e.symbol)) {
+        this.inc('inverse: fill');
+        if (e.realizedPnl !== 0n) this.inc(`inverse: close with realized ${e.realizedPnl > 0n ? 'profit' : 'loss'}`);
+      }
+      if (e.type === 'trade' && delivery.has(e.symbol)) this.inc('delivery symbol: fill');
+      if (e.type === 'funding' && inverse.has(e.symbol)) this.inc(`inverse: funding ${e.fundingFee > 0n ? 'received' : 'paid'}`);
+      if (e.type === 'delivery') this.inc(`delivery: position closed ${e.realizedPnl > 0n ? 'in profit' : e.realizedPnl < 0n ? 'at a loss' : 'even'}`);
+      if (e.type === 'notice' && e.notice === 'LIQUIDATION' && inverse.has(e.position.symbol)) this.inc('inverse: liquidation');
     }
   }
 

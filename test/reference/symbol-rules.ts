@@ -114,3 +114,94 @@ function fundingRateWithoutSamples(spec: SymbolSpec, firstMmr: bigint): bigint {
   const clamp = (x: bigint, bound: bigint): bigint => (x > bound ? bound : x < -bound ? -bound : x);
   return clamp(roundDiv(clamp(interest, clampBound) * intervalMs, BigInt(EIGHT_HOURS_MS)), cap);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Inverse and delivery contracts (rules: "Inverse contracts", "Delivery"): only what a delivery
+// settlement needs. The reference model itself trades linear symbols only; the property tests use
+// these to check every delivery event of the inverse-and-delivery streams independently.
+
+/** The inverse cost scale S = 10⁸: inverse costs are in 10⁻¹⁶ of the coin. */
+export const INVERSE_S = 100_000_000n;
+
+export interface DeliveryRules {
+  inverse: boolean;
+  /** Linear: K (amount units per contract per tick). */
+  k: bigint;
+  /** Inverse: C (q contracts at p ticks are worth q × C / p amount units); 0 for a linear symbol. */
+  c: bigint;
+  time: number;
+  windowMs: number;
+  feeRate: bigint;
+}
+
+/** An inverse symbol's C = contractSize × 10⁸ / tickSize (amount units × ticks per contract); null for a linear one. */
+export function inverseValueOf(spec: SymbolSpec): bigint | null {
+  if (spec.underlyingType !== 'COIN_BASED') return null;
+  const tick = exact(spec.tickSize);
+  const size = exact(spec.contractSize);
+  // C = (size.units / 10^size.decimals) × 10⁸ / (tick.units / 10^tick.decimals).
+  const num = size.units * 10n ** BigInt(AMOUNT_DECIMALS + tick.decimals);
+  const den = tick.units * 10n ** BigInt(size.decimals);
+  if (num % den !== 0n) throw new Error(`${spec.symbol}: contractSize × 10⁸ / tickSize is not whole`);
+  return num / den;
+}
+
+export function readDeliveryRules(spec: SymbolSpec): DeliveryRules | null {
+  if (spec.contractType !== 'DELIVERY' || spec.delivery === undefined) return null;
+  const c = inverseValueOf(spec);
+  return {
+    inverse: c !== null,
+    k: readSymbolRules(spec).k,
+    c: c ?? 0n,
+    time: spec.delivery.deliveryTime,
+    windowMs: spec.delivery.averagingWindowMs ?? 30 * 60_000,
+    feeRate: rate(spec.delivery.deliveryFeeRate ?? '0'),
+  };
+}
+
+/**
+ * The delivery price from the accepted index changes (time, price) of the symbol, in command order:
+ * the time-weighted mean over [time − window, time], each index holding until the next change, the
+ * part of the window before the first index not counted; rounded to the tick, halves up. Without an
+ * index in the window: the index as it stands, else `fallback` (the mark, else the last price).
+ */
+export function deliveryPriceOf(rules: DeliveryRules, index: readonly { time: number; price: number }[], fallback: number | null): number | null {
+  const start = rules.time - rules.windowMs;
+  let sum = 0n;
+  let ms = 0n;
+  index.forEach((change, i) => {
+    const until = Math.min(index[i + 1]?.time ?? rules.time, rules.time);
+    const from = Math.max(change.time, start);
+    if (until > from) {
+      sum += BigInt(change.price) * BigInt(until - from);
+      ms += BigInt(until - from);
+    }
+  });
+  if (ms > 0n) return Number(roundDiv(sum, ms));
+  return index[index.length - 1]?.price ?? fallback;
+}
+
+/**
+ * A position closed by the delivery at `price`: realized PnL (before the fee) and the fee, amount
+ * units. Linear: PnL = K × (q × D − entryCost) for a long (q > 0), K × (entryCost − |q| × D) for a
+ * short; fee = ceil(K × |q| × D × rate / RS). Inverse: the exit cost X = |q| × C × S / D rounded up
+ * for a long, down for a short; PnL = floor((entryCost − X) / S) for a long, floor((X − entryCost) / S)
+ * for a short; fee = ceil(|q| × C × rate / (D × RS)).
+ */
+export function deliveryCloseOf(rules: DeliveryRules, qty: number, entryCost: bigint, price: number): { realizedPnl: bigint; fee: bigint } {
+  const q = BigInt(Math.abs(qty));
+  const d = BigInt(price);
+  if (!rules.inverse) {
+    const exit = q * d;
+    return {
+      realizedPnl: rules.k * (qty > 0 ? exit - entryCost : entryCost - exit),
+      fee: ceilDiv(rules.k * exit * rules.feeRate, RS),
+    };
+  }
+  const exact = q * rules.c * INVERSE_S;
+  const exit = qty > 0 ? ceilDiv(exact, d) : floorDiv(exact, d);
+  return {
+    realizedPnl: floorDiv(qty > 0 ? entryCost - exit : exit - entryCost, INVERSE_S),
+    fee: ceilDiv(q * rules.c * rules.feeRate, d * RS),
+  };
+}
