@@ -94,7 +94,10 @@ describe('Binance USDⓈ-M (/fapi) and COIN-M (/dapi) are separate markets', () 
     }))];
     assert.deepEqual(symbolsOf(fstream.events).sort(), ['BTCUSDT', 'USDT']);
     assert.deepEqual(symbolsOf(dstream.events).sort(), ['BTC', 'BTCUSD_PERP']);
-    const p = (dstream.of('ACCOUNT_UPDATE')[0]!.a as { P: Json[] }).P[0]!;
-    assert.deepEqual([p.s, p.pa, p.ma], ['BTCUSD_PERP', '3', 'BTC']);
+    // COIN-M's update: the account alias `i`, P in contracts without `ma`.
+    const update = dstream.of('ACCOUNT_UPDATE')[0]!;
+    const p = (update.a as { P: Json[] }).P[0]!;
+    assert.deepEqual([update.i, p.s, p.pa, 'ma' in p], [`perpstream${a.accountId}`, 'BTCUSD_PERP', '3', false]);
+    assert.equal('i' in fstream.of('ACCOUNT_UPDATE')[0]!, false, 'USDⓈ-M has no alias in ACCOUNT_UPDATE');
   });
 });

@@ -87,6 +87,9 @@ export function clientId(order: Pick<OrderSnapshot, 'clientOrderId' | 'orderId' 
   return order.clientOrderId ?? `${GENERATED_CLIENT_ID_PREFIX}${order.orderId}`;
 }
 
+/** The account alias Binance shows (REST `accountAlias`, COIN-M's ACCOUNT_UPDATE `i`). */
+export const accountAlias = (accountId: number): string => `perpstream${accountId}`;
+
 /** Prefix of the client ids made for orders placed without one (REST accepts them back). */
 export const GENERATED_CLIENT_ID_PREFIX = 'perpstream-';
 
@@ -113,7 +116,8 @@ export function positionEntry(symbol: BinanceSymbol, p: PositionSnapshot): Json 
     mt: mt(p.marginMode),
     iw: p.marginMode === 'ISOLATED' ? amount8(p.margin) : '0',
     ps: p.positionSide,
-    ma: symbol.config.settleAsset,
+    // USDⓈ-M names the margin asset; COIN-M's entries have no `ma` (the symbol's coin is its margin).
+    ...(symbol.market === 'coinm' ? {} : { ma: symbol.config.settleAsset }),
   };
 }
 
@@ -309,7 +313,9 @@ export class BinanceEncoder {
         if (snapshot !== undefined && (side !== 'BOTH' || funding)) P.push(positionEntry(symbol, snapshot));
       }
     }
-    return { e: 'ACCOUNT_UPDATE', E: first.time, T: first.time, a: { m: reason, B, P } };
+    // COIN-M's update carries the account alias (`i`, as /dapi/v1/balance's accountAlias).
+    const alias = this.symbols.market === 'coinm' ? { i: accountAlias(first.accountId) } : {};
+    return { e: 'ACCOUNT_UPDATE', E: first.time, T: first.time, ...alias, a: { m: reason, B, P } };
   }
 
   private collectPosition(event: PositionEvent, touch: (symbol: string, marginMode: string) => { sides: Map<PositionSide, PositionSnapshot> }, funding: boolean): void {

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { formatAmount, formatRate } from '../../engine/fixed.js';
 import { echo, readMarginAmount } from '../front-door-bounds.js';
 import type { CommandInput } from '../../service/exchange.js';
+import { accountAlias } from './encode.js';
 import type { Params } from './params.js';
 import { booleanParam, enumParam, integerParam, optionalSymbol, required, symbolParam } from './params.js';
 import { BinanceError, ERR, fromEngine, illegal, missing } from './errors.js';
@@ -101,7 +102,7 @@ export async function accountRoutes(app: FastifyInstance, options: BinanceRestOp
     return view.wallets.filter((w) => symbols.showsAsset(w.asset)).map((w) => {
       const f = assetFigures(view, symbols, w);
       return {
-        accountAlias: `perpstream${accountId}`, asset: w.asset, balance: rest8(w.walletBalance), crossWalletBalance: rest8(f.crossWallet),
+        accountAlias: accountAlias(accountId), asset: w.asset, balance: rest8(w.walletBalance), crossWalletBalance: rest8(f.crossWallet),
         crossUnPnl: rest8(f.crossUnrealized), availableBalance: rest8(w.availableBalance),
         // COIN-M names what may be withdrawn `withdrawAvailable`.
         ...(coinm ? { withdrawAvailable: rest8(w.availableBalance) } : { maxWithdrawAmount: rest8(w.availableBalance), marginAvailable: true }),
