@@ -99,5 +99,9 @@ describe('Binance USDⓈ-M (/fapi) and COIN-M (/dapi) are separate markets', () 
     const p = (update.a as { P: Json[] }).P[0]!;
     assert.deepEqual([update.i, p.s, p.pa, 'ma' in p], [`perpstream${a.accountId}`, 'BTCUSD_PERP', '3', false]);
     assert.equal('i' in fstream.of('ACCOUNT_UPDATE')[0]!, false, 'USDⓈ-M has no alias in ACCOUNT_UPDATE');
+    // COIN-M's order update: the alias and the margin asset `ma`; no TRADE_LITE (USDⓈ-M's only).
+    const filled = dstream.of('ORDER_TRADE_UPDATE').find((e) => (e.o as Json).X === 'FILLED')!;
+    assert.deepEqual([filled.i, (filled.o as Json).ma, (filled.o as Json).z], [`perpstream${a.accountId}`, 'BTC', '3']);
+    assert.deepEqual([dstream.of('TRADE_LITE').length, fstream.of('TRADE_LITE').length], [0, 1]);
   });
 });

@@ -209,7 +209,8 @@ export class BinanceEncoder {
         const origin = o.conditionalId === null ? undefined : conditionals.get(o.conditionalId) ?? this.conditionalOf(o.accountId, o.conditionalId);
         if (origin !== undefined && orderFinished(o)) finished.set(o.orderId, o);
         const trade = event.execType === 'TRADE' ? findTrade(events, i, o.orderId) : undefined;
-        if (trade !== undefined && trade.source === 'USER') out.push(this.tradeLite(trade, o));
+        // TRADE_LITE is USDⓈ-M's (COIN-M's stream has no such event).
+        if (trade !== undefined && trade.source === 'USER' && this.symbols.market !== 'coinm') out.push(this.tradeLite(trade, o));
         out.push(this.orderUpdate(event, trade, origin));
       } else if (event.type === 'config' && setsLeverage(event) && event.symbol !== null && event.leverage !== null) {
         out.push({ e: 'ACCOUNT_CONFIG_UPDATE', E: event.time, T: event.time, ac: { s: this.symbols.of(event.symbol).name, l: event.leverage } });
@@ -355,6 +356,8 @@ export class BinanceEncoder {
       l: trade === undefined ? '0' : formatQty(symbol, trade.qty),
       z: formatQty(symbol, o.executedQty),
       L: trade === undefined ? '0' : formatPrice(symbol, trade.price),
+      // COIN-M names the margin asset.
+      ...(symbol.market === 'coinm' ? { ma: symbol.config.settleAsset } : {}),
     };
     if (trade !== undefined && trade.fee > 0n) {
       fields.N = trade.feeAsset;
@@ -381,7 +384,9 @@ export class BinanceEncoder {
       gtd: 0,
       er: expiryReason(o),
     });
-    return { e: 'ORDER_TRADE_UPDATE', E: event.time, T: event.time, o: fields };
+    // COIN-M's update carries the account alias (`i`).
+    const alias = symbol.market === 'coinm' ? { i: accountAlias(o.accountId) } : {};
+    return { e: 'ORDER_TRADE_UPDATE', E: event.time, T: event.time, ...alias, o: fields };
   }
 
   private tradeLite(trade: TradeEvent, order: OrderSnapshot): Json {
