@@ -75,6 +75,19 @@ describe('Binance USDⓈ-M (/fapi) and COIN-M (/dapi) are separate markets', () 
     assert.ok(f.view(a.accountId).settings.every((s) => s.leverage !== 5), 'no leverage changed');
   });
 
+  it('/dapi/v1/positionRisk narrows by pair or marginAsset, refuses what it does not read; openInterest names pair and contractType', async () => {
+    const names = (rows: Json[]) => rows.map((r) => r.symbol);
+    assert.deepEqual(names(await a.rest.ok<Json[]>('GET', '/dapi/v1/positionRisk', { pair: 'BTCUSD' })), ['BTCUSD_PERP', 'BTCUSD_270326']);
+    assert.deepEqual(names(await a.rest.ok<Json[]>('GET', '/dapi/v1/positionRisk', { marginAsset: 'BTC' })), ['BTCUSD_PERP', 'BTCUSD_270326']);
+    assert.deepEqual(names(await a.rest.ok<Json[]>('GET', '/dapi/v1/positionRisk', { pair: 'ETHUSD' })), []);
+    const unread = await a.rest.signed<Json>('GET', '/dapi/v1/positionRisk', { marginAsset: 'BTC', pair: 'BTCUSD' });
+    assert.deepEqual([unread.status, unread.body.code], [400, -1130]);
+    const unknown = await a.rest.signed<Json>('GET', '/dapi/v1/positionRisk', { side: 'BUY' });
+    assert.deepEqual([unknown.status, unknown.body.code], [400, -1104]);
+    const oi = await a.rest.keyed<Json>('GET', '/dapi/v1/openInterest?symbol=BTCUSD_PERP');
+    assert.deepEqual([oi.body.symbol, oi.body.pair, oi.body.contractType], ['BTCUSD_PERP', 'BTCUSD', 'PERPETUAL']);
+  });
+
   it('fstream carries USDⓈ-M events only, dstream COIN-M ones only', async () => {
     const fstream = await f.stream(a, (key) => `/binance/ws/${key}`);
     const dstream = await f.stream(a, (key) => `/binance/dstream/ws/${key}`);

@@ -18,6 +18,7 @@ import { enumParam, integerParam, optional, paramsOf, symbolParam, type Params }
 import type { BinanceRestOptions } from './rest.js';
 import { onlyParams } from './rest-history.js';
 import { formatPrice, formatQty, pairOf, type BinanceSymbol } from './symbols.js';
+import { contractTypeOf } from './contracts.js';
 
 /** `GET /fapi/v1/depth` limits Binance accepts. */
 export const DEPTH_LIMITS = [5, 10, 20, 50, 100, 500, 1000] as const;
@@ -215,7 +216,10 @@ export async function marketRoutes(app: FastifyInstance, options: BinanceRestOpt
     onlyParams(params, ['symbol']);
     const symbol = symbolParam(params, symbols);
     const now = exchange.now();
-    return { openInterest: formatQty(symbol, exchange.engine.prices(symbol.config.symbol, now)!.openInterest), symbol: symbol.name, time: now };
+    const openInterest = formatQty(symbol, exchange.engine.prices(symbol.config.symbol, now)!.openInterest);
+    // COIN-M adds the pair and the contract type.
+    if (coinm) return { symbol: symbol.name, pair: pairOf(symbol.config), openInterest, contractType: contractTypeOf(symbol.config, now), time: now };
+    return { openInterest, symbol: symbol.name, time: now };
   });
 
   /**
