@@ -116,5 +116,8 @@ describe('Binance USDⓈ-M (/fapi) and COIN-M (/dapi) are separate markets', () 
     const filled = dstream.of('ORDER_TRADE_UPDATE').find((e) => (e.o as Json).X === 'FILLED')!;
     assert.deepEqual([filled.i, (filled.o as Json).ma, (filled.o as Json).z], [`perpstream${a.accountId}`, 'BTC', '3']);
     assert.deepEqual([dstream.of('TRADE_LITE').length, fstream.of('TRADE_LITE').length], [0, 1]);
+    // Public trades: COIN-M gives the coin value (3 × 100 USD at 60000 = 0.005 BTC).
+    const trades = await a.rest.keyed<Json[]>('GET', '/dapi/v1/trades?symbol=BTCUSD_PERP');
+    assert.deepEqual(trades.body.map((t) => [t.qty, t.price, t.baseQty, 'quoteQty' in t]), [['3', '60000', '0.005', false]]);
   });
 });
