@@ -69,6 +69,8 @@ describe('Binance USDⓈ-M (/fapi) and COIN-M (/dapi) are separate markets', () 
       const reply = await a.rest.signed<Json>(method, path, params);
       assert.deepEqual([reply.status, reply.body.code], [400, -1121], `${method} ${path} ${params.symbol}`);
     }
+    const stop = await a.rest.signed<Json>('POST', '/dapi/v1/order', { symbol: 'BTCUSD_PERP', side: 'SELL', type: 'STOP_MARKET', quantity: '1', stopPrice: '50000' });
+    assert.deepEqual([stop.status, stop.body.code], [400, -1116], 'no conditional order on COIN-M');
     const depth = await a.rest.keyed<Json>('GET', '/dapi/v1/depth?symbol=BTCUSDT');
     assert.deepEqual([depth.status, depth.body.code], [400, -1121]);
     assert.equal(orders(), before);
