@@ -22,6 +22,7 @@ import {
   amount, amount8, formatAverage, formatPrice, formatQty, formatUnitPrice, pnlAmount, type BinanceSymbol, type BinanceSymbols,
 } from './symbols.js';
 import { FrameMemo } from '../frame-memo.js';
+import { INVERSE_COST_SCALE } from '../../engine/margin.js';
 
 type Json = Record<string, unknown>;
 
@@ -37,6 +38,9 @@ function accountReason(reason: ChangeReason, hasTrade: boolean): string | null {
     case 'AUTO_DEPOSIT': return 'MARGIN_TRANSFER';
     case 'MARGIN_TYPE_CHANGE': return 'MARGIN_TYPE_CHANGE';
     case 'FUNDING_FEE': return 'FUNDING_FEE';
+    // A delivery settlement closes positions without an order; of Binance's reasons, ADJUSTMENT is
+    // the one for a balance and position set by the exchange itself.
+    case 'DELIVERY': return 'ADJUSTMENT';
     // A liquidation or ADL executes as orders (autoclose-… / adl_autoclose); what moves without a
     // fill is the insurance fund clearing the account.
     case 'LIQUIDATION': return hasTrade ? 'ORDER' : 'INSURANCE_CLEAR';
@@ -83,6 +87,9 @@ export function clientId(order: Pick<OrderSnapshot, 'clientOrderId' | 'orderId' 
   return order.clientOrderId ?? `${GENERATED_CLIENT_ID_PREFIX}${order.orderId}`;
 }
 
+/** The account alias Binance shows (REST `accountAlias`, COIN-M's ACCOUNT_UPDATE `i`). */
+export const accountAlias = (accountId: number): string => `perpstream${accountId}`;
+
 /** Prefix of the client ids made for orders placed without one (REST accepts them back). */
 export const GENERATED_CLIENT_ID_PREFIX = 'perpstream-';
 
@@ -109,7 +116,8 @@ export function positionEntry(symbol: BinanceSymbol, p: PositionSnapshot): Json 
     mt: mt(p.marginMode),
     iw: p.marginMode === 'ISOLATED' ? amount8(p.margin) : '0',
     ps: p.positionSide,
-    ma: symbol.config.settleAsset,
+    // USDⓈ-M names the margin asset; COIN-M's entries have no `ma` (the symbol's coin is its margin).
+    ...(symbol.market === 'coinm' ? {} : { ma: symbol.config.settleAsset }),
   };
 }
 
@@ -120,6 +128,13 @@ export function positionEntry(symbol: BinanceSymbol, p: PositionSnapshot): Json 
 export function breakEvenPrice(symbol: BinanceSymbol, p: PositionSnapshot): string {
   if (p.qty === 0) return formatAverage(symbol, 0n, 0);
   const { config } = symbol;
+  if (config.inverse) {
+    // Closing at P pays |qty| × C / P coin against the entry value V: break-even where that difference
+    // offsets what was realized, P = |qty| × C / (V ± realized) (long +, short −; C per contract).
+    const realized = p.qty > 0 ? p.realizedPnlCurrent : -p.realizedPnlCurrent;
+    const coin = p.entryCost + realized * INVERSE_COST_SCALE;
+    return coin <= 0n ? formatAverage(symbol, 0n, 0) : formatAverage(symbol, coin, p.qty);
+  }
   // Entry value in amount units, shifted by what the position has realized since it opened.
   const value = p.entryCost * config.valuePerTickContract + (p.qty > 0 ? -p.realizedPnlCurrent : p.realizedPnlCurrent);
   const baseUnits = BigInt(Math.abs(p.qty)) * symbol.contractUnits; // base in 10^-qtyDecimals
@@ -155,7 +170,26 @@ export class BinanceEncoder {
   encode(events: readonly EngineEvent[]): readonly string[] {
     if (events.length === 0) return [];
     const seq = events[events.length - 1]!.seq;
-    return this.frames.get(events[0]!, () => this.build(events).map((e) => JSON.stringify({ ...e, seq })));
+    return this.frames.get(events[0]!, () => this.build(this.ownEvents(events)).map((e) => JSON.stringify({ ...e, seq })));
+  }
+
+  /**
+   * The events of this encoder's market (fstream: USDⓈ-M, dstream: COIN-M): its symbols' changes and
+   * its margin assets' balances; account-wide settings (position mode) belong to both.
+   */
+  private ownEvents(events: readonly EngineEvent[]): readonly EngineEvent[] {
+    const symbols = this.symbols;
+    if (symbols.market === undefined) return events;
+    return events.filter((e) => {
+      switch (e.type) {
+        case 'balance': return symbols.showsAsset(e.balance.asset);
+        case 'order': return symbols.lists(e.order.symbol);
+        case 'conditional': return symbols.lists(e.conditional.symbol);
+        case 'position': case 'notice': return symbols.lists(e.position.symbol);
+        case 'config': return e.symbol === null || symbols.lists(e.symbol);
+        case 'trade': case 'delivery': case 'funding': case 'riskLimit': return symbols.lists(e.symbol);
+      }
+    });
   }
 
   /** The events as objects (tests read them field by field). */
@@ -175,7 +209,8 @@ export class BinanceEncoder {
         const origin = o.conditionalId === null ? undefined : conditionals.get(o.conditionalId) ?? this.conditionalOf(o.accountId, o.conditionalId);
         if (origin !== undefined && orderFinished(o)) finished.set(o.orderId, o);
         const trade = event.execType === 'TRADE' ? findTrade(events, i, o.orderId) : undefined;
-        if (trade !== undefined && trade.source === 'USER') out.push(this.tradeLite(trade, o));
+        // TRADE_LITE is USDⓈ-M's (COIN-M's stream has no such event).
+        if (trade !== undefined && trade.source === 'USER' && this.symbols.market !== 'coinm') out.push(this.tradeLite(trade, o));
         out.push(this.orderUpdate(event, trade, origin));
       } else if (event.type === 'config' && setsLeverage(event) && event.symbol !== null && event.leverage !== null) {
         out.push({ e: 'ACCOUNT_CONFIG_UPDATE', E: event.time, T: event.time, ac: { s: this.symbols.of(event.symbol).name, l: event.leverage } });
@@ -257,6 +292,8 @@ export class BinanceEncoder {
     // An order placed, amended or cancelled without a fill changes nothing Binance shows (only frozen
     // margin and open-order quantities move): no ACCOUNT_UPDATE.
     if (first.reason === 'ORDER' && !hasTrade) return null;
+    // Likewise the delivery's expiring orders: only the settlement of positions is an account update.
+    if (first.reason === 'DELIVERY' && !events.some((e) => e.type === 'delivery')) return null;
     // A leverage change that topped up isolated margin moved money out of the cross wallet: shown as
     // Binance shows any move into isolated margin.
     const toppedUp = first.reason === 'LEVERAGE_CHANGE' && events.some((e) => e.type === 'config' && (e.isolatedTopUp ?? 0n) > 0n);
@@ -277,7 +314,9 @@ export class BinanceEncoder {
         if (snapshot !== undefined && (side !== 'BOTH' || funding)) P.push(positionEntry(symbol, snapshot));
       }
     }
-    return { e: 'ACCOUNT_UPDATE', E: first.time, T: first.time, a: { m: reason, B, P } };
+    // COIN-M's update carries the account alias (`i`, as /dapi/v1/balance's accountAlias).
+    const alias = this.symbols.market === 'coinm' ? { i: accountAlias(first.accountId) } : {};
+    return { e: 'ACCOUNT_UPDATE', E: first.time, T: first.time, ...alias, a: { m: reason, B, P } };
   }
 
   private collectPosition(event: PositionEvent, touch: (symbol: string, marginMode: string) => { sides: Map<PositionSide, PositionSnapshot> }, funding: boolean): void {
@@ -309,7 +348,7 @@ export class BinanceEncoder {
       f: o.timeInForce,
       q: formatQty(symbol, o.qty),
       p: formatPrice(symbol, o.price),
-      ap: o.executedQty === 0 ? '0' : formatAverage(symbol, o.cumQuote, o.executedQty),
+      ap: o.executedQty === 0 ? '0' : formatAverage(symbol, o.cumCost, o.executedQty),
       sp: placedBy?.sp ?? '0',
       x: executionType(event),
       X: orderStatus(o),
@@ -317,6 +356,8 @@ export class BinanceEncoder {
       l: trade === undefined ? '0' : formatQty(symbol, trade.qty),
       z: formatQty(symbol, o.executedQty),
       L: trade === undefined ? '0' : formatPrice(symbol, trade.price),
+      // COIN-M names the margin asset.
+      ...(symbol.market === 'coinm' ? { ma: symbol.config.settleAsset } : {}),
     };
     if (trade !== undefined && trade.fee > 0n) {
       fields.N = trade.feeAsset;
@@ -343,7 +384,9 @@ export class BinanceEncoder {
       gtd: 0,
       er: expiryReason(o),
     });
-    return { e: 'ORDER_TRADE_UPDATE', E: event.time, T: event.time, o: fields };
+    // COIN-M's update carries the account alias (`i`).
+    const alias = symbol.market === 'coinm' ? { i: accountAlias(o.accountId) } : {};
+    return { e: 'ORDER_TRADE_UPDATE', E: event.time, T: event.time, ...alias, o: fields };
   }
 
   private tradeLite(trade: TradeEvent, order: OrderSnapshot): Json {

@@ -65,7 +65,7 @@ function window<T>(items: readonly T[], params: Params, time: (item: T) => numbe
 }
 
 export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOptions): Promise<void> {
-  const { exchange, symbols } = options;
+  const { exchange, symbols, api } = options;
 
   const execute = async (input: CommandInput): Promise<OrderSnapshot> => {
     const { result } = await exchange.execute(input);
@@ -97,6 +97,10 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     if (side === undefined) throw missing('side');
     // Since 2025-12-09 the conditional types live in the Algo Service (POST /fapi/v1/algoOrder): this
     // endpoint and batchOrders refuse them with -4120 STOP_ORDER_SWITCH_ALGO (derivatives change log, 2025-11-06).
+    // COIN-M takes its conditional types on /dapi/v1/order; perpstream serves none there: refused, not dropped.
+    if (api === 'dapi' && (ALGO_TYPES as readonly string[]).includes(optional(params, 'type') ?? '')) {
+      throw new BinanceError(ERR.INVALID_ORDER_TYPE, 'Invalid orderType: conditional orders (STOP, TAKE_PROFIT, …) are not served on COIN-M here; send LIMIT or MARKET.');
+    }
     if ((ALGO_TYPES as readonly string[]).includes(optional(params, 'type') ?? '')) {
       throw new BinanceError(ERR.STOP_ORDER_SWITCH_ALGO, 'Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.');
     }
@@ -182,18 +186,18 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     const { accountId, params } = credentialOf(request);
     return operation(accountId, params);
   };
-  app.post('/fapi/v1/order', onOneOrder(placeOrder));
-  app.put('/fapi/v1/order', onOneOrder(modifyOrder));
-  app.delete('/fapi/v1/order', onOneOrder(cancelOrder));
-  batchRoutes(app, { placeOrder, modifyOrder, cancelOrder });
+  app.post(`/${api}/v1/order`, onOneOrder(placeOrder));
+  app.put(`/${api}/v1/order`, onOneOrder(modifyOrder));
+  app.delete(`/${api}/v1/order`, onOneOrder(cancelOrder));
+  batchRoutes(app, { placeOrder, modifyOrder, cancelOrder }, api);
 
-  app.get('/fapi/v1/order', async (request) => {
+  app.get(`/${api}/v1/order`, async (request) => {
     const { accountId, params } = credentialOf(request);
     const symbol = symbolParam(params, symbols);
     return show(symbol, findOrder(accountId, symbol, orderRef(params)));
   });
 
-  app.get('/fapi/v1/openOrder', async (request) => {
+  app.get(`/${api}/v1/openOrder`, async (request) => {
     const { accountId, params } = credentialOf(request);
     const symbol = symbolParam(params, symbols);
     const ref = orderRef(params);
@@ -202,15 +206,15 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     return show(symbol, live);
   });
 
-  app.get('/fapi/v1/openOrders', async (request) => {
+  app.get(`/${api}/v1/openOrders`, async (request) => {
     const { accountId, params } = credentialOf(request);
     const only = optionalSymbol(params, symbols);
     return accountOf(exchange, accountId).view.orders
-      .filter((o) => only === undefined || o.symbol === only.config.symbol)
+      .filter((o) => (only === undefined ? symbols.lists(o.symbol) : o.symbol === only.config.symbol))
       .map((o) => show(symbols.of(o.symbol), o));
   });
 
-  app.delete('/fapi/v1/allOpenOrders', async (request) => {
+  app.delete(`/${api}/v1/allOpenOrders`, async (request) => {
     const { accountId, params } = credentialOf(request);
     const symbol = symbolParam(params, symbols);
     const { result } = await exchange.execute({ type: 'cancelAll', accountId, symbol: symbol.config.symbol });
@@ -218,7 +222,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     return { code: 200, msg: 'The operation of cancel all open order is done.' };
   });
 
-  app.get('/fapi/v1/allOrders', async (request) => {
+  app.get(`/${api}/v1/allOrders`, async (request) => {
     const { accountId, params } = credentialOf(request);
     const symbol = symbolParam(params, symbols);
     const fromId = integerParam(params, 'orderId', 0, Number.MAX_SAFE_INTEGER) ?? 0;
@@ -228,7 +232,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     return window(all, params, (o) => o.createTime).map((o) => show(symbol, o));
   });
 
-  app.get('/fapi/v1/userTrades', async (request) => {
+  app.get(`/${api}/v1/userTrades`, async (request) => {
     const { accountId, params } = credentialOf(request);
     const symbol = symbolParam(params, symbols);
     const fromId = integerParam(params, 'fromId', 0, Number.MAX_SAFE_INTEGER) ?? 0;
