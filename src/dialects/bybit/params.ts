@@ -9,7 +9,7 @@ import { CLIENT_ID_RULES, clientIdProblem, echo, priceProblemText, readPrice } f
 import { signedPartOf } from './auth.js';
 import { optionalChoice, optionalFlag, optionalText, optionalWholeNumber, requiredChoice, requiredText, type ParamErrors } from '../param-reader.js';
 import { BybitError, Code, paramsError } from './envelope.js';
-import { categoryOfConfig, parseBaseQty, type BybitSymbols, type Category } from './symbols.js';
+import { baseQty, categoryOfConfig, parseBaseQty, type BybitSymbols, type Category } from './symbols.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -79,7 +79,7 @@ export function symbolOf(symbols: BybitSymbols, params: Params, required: boolea
   // Bybit looks a symbol up within the request's category: a linear symbol is not an inverse one.
   const category = params.category;
   if ((category === 'linear' || category === 'inverse' || category === 'spot' || category === 'option') && category !== categoryOfConfig(config)) {
-    throw paramsError(`symbol invalid: ${name} is not a ${category} symbol (it is category=${categoryOfConfig(config)})`);
+    throw paramsError(`symbol invalid: ${name} is not listed under category=${category} (it is a ${categoryOfConfig(config)} contract)`);
   }
   return config;
 }
@@ -95,7 +95,7 @@ export function contractsOf(params: Params, name: string, config: SymbolConfig):
   const contracts = parseBaseQty(config, text);
   const { minQty, maxQty, contractSize } = config.spec;
   if (contracts === undefined || contracts < minQty || contracts > maxQty) {
-    throw paramsError(`${name} ${echo(text)} is invalid: send a multiple of the qtyStep ${contractSize} from ${minQty} to ${maxQty} steps`);
+    throw paramsError(`${name} ${echo(text)} is invalid: send a multiple of the qtyStep ${contractSize} from ${baseQty(config, minQty)} to ${baseQty(config, maxQty)}`);
   }
   return contracts;
 }

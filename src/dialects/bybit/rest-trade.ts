@@ -247,7 +247,10 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
     const limit = optionalInteger(params, 'limit', 1, 50) ?? 20;
     const { seq } = snapshotOf(exchange, accountId);
     const records = recordsOf(accountId);
-    const listed = category !== 'linear' && category !== 'inverse' ? [] : select(openOnly === 0 ? records.open(filter) : records.closed(filter), params);
+    // open-order.mdx: "openOnly param will be ignored when query by orderId or orderLinkId".
+    const byId = optionalString(params, 'orderId') !== undefined || optionalString(params, 'orderLinkId') !== undefined;
+    const candidates = byId ? records.all(filter) : openOnly === 0 ? records.open(filter) : records.closed(filter);
+    const listed = category !== 'linear' && category !== 'inverse' ? [] : select(candidates, params);
     const { items, nextPageCursor } = page(listed, optionalString(params, 'cursor'), limit);
     return ok({ category, list: items.map((r) => records.row(r)), nextPageCursor }, exchange.now(), { seq, epoch: exchange.epoch });
   });
