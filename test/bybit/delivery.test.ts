@@ -34,6 +34,8 @@ describe('bybit delivery: BTCUSDH27 and BTCUSDT-26MAR27 crossed with open orders
   let long: Trader;
   let short: Trader;
   let stream: BybitStream;
+  /** Subscribed to the categorised linear topics only. */
+  let linearStream: BybitStream;
   const restingIds: Record<string, string> = {};
 
   const account = async () => {
@@ -59,6 +61,9 @@ describe('bybit delivery: BTCUSDH27 and BTCUSDT-26MAR27 crossed with open orders
     const auth = await stream.auth(long.apiKey, long.secret, time.now() + 10_000);
     assert.equal(auth.success, true, JSON.stringify(auth));
     assert.equal((await stream.subscribe(['position', 'order', 'execution', 'wallet'])).success, true);
+    linearStream = await f.connect();
+    assert.equal((await linearStream.auth(long.apiKey, long.secret, time.now() + 10_000)).success, true);
+    assert.equal((await linearStream.subscribe(['order.linear', 'execution.linear'])).success, true);
     for (const c of [INVERSE, LINEAR]) {
       for (const [who, side] of [[short, 'Sell'], [long, 'Buy']] as const) {
         const reply = await who.rest.post('/v5/order/create', order(c, side, c.qty, '60000'));
@@ -68,6 +73,11 @@ describe('bybit delivery: BTCUSDH27 and BTCUSDT-26MAR27 crossed with open orders
       assert.equal(resting.retCode, 0, JSON.stringify(resting));
       restingIds[c.bybit] = resting.result.orderId;
     }
+    const conditional = await long.rest.post<{ orderId: string }>('/v5/order/create', {
+      ...order(INVERSE, 'Buy', '100', '62000'), orderType: 'Market', triggerPrice: '62000', triggerDirection: 1, price: undefined,
+    });
+    assert.equal(conditional.retCode, 0, JSON.stringify(conditional));
+    restingIds.conditional = conditional.result.orderId;
   });
   after(async () => { await f.stop(); });
 
@@ -115,6 +125,7 @@ describe('bybit delivery: BTCUSDH27 and BTCUSDT-26MAR27 crossed with open orders
     }
     const orders = (await stream.next('order', from.order, 2)).flatMap(rows);
     assert.deepEqual(orders.map((o) => [o.symbol, o.category, o.orderId, o.orderStatus, o.cancelType, o.leavesQty]), [
+      ['BTCUSDH27', 'inverse', restingIds.conditional, 'Deactivated', 'CancelBySettle', '0'],
       ['BTCUSDH27', 'inverse', restingIds.BTCUSDH27, 'Cancelled', 'CancelBySettle', '0'],
       ['BTCUSDT-26MAR27', 'linear', restingIds['BTCUSDT-26MAR27'], 'Cancelled', 'CancelBySettle', '0'],
     ]);
@@ -136,6 +147,12 @@ describe('bybit delivery: BTCUSDH27 and BTCUSDT-26MAR27 crossed with open orders
     assert.deepEqual([executions[1]!.execValue, executions[1]!.execFee, executions[1]!.feeRate], ['61', '0.0122', '0.0002']);
     assert.equal(executions[0]!.execPnl, '0.00008196', '300 × (1/60000 − 1/61000) BTC, rounded down');
     assert.equal(executions[1]!.execPnl, '1', '0.001 × (61000 − 60000) USDT');
+
+    // The categorised linear topics carry the linear rows only.
+    await linearStream.sync();
+    const linearRows = linearStream.pushes().flatMap(rows).filter((r) => r.execType === 'Delivery' || r.cancelType === 'CancelBySettle');
+    assert.deepEqual(linearRows.map((r) => [r.symbol, r.category]), [['BTCUSDT-26MAR27', 'linear'], ['BTCUSDT-26MAR27', 'linear']]);
+    assert.ok(linearStream.pushes().flatMap(rows).every((r) => r.category === 'linear'));
 
     await stream.next('position', from.position, 2);
     const positions = stream.pushes('position').slice(from.position).flatMap(rows);
