@@ -23,6 +23,8 @@ const INCOME_TYPES = [
 
 const INCOME_TYPE: Record<LedgerKind, (typeof INCOME_TYPES)[number]> = {
   REALIZED_PNL: 'REALIZED_PNL', FEE: 'COMMISSION', FUNDING: 'FUNDING_FEE', DEPOSIT: 'TRANSFER', WITHDRAW: 'TRANSFER', INSURANCE_CLEAR: 'INSURANCE_CLEAR',
+  // Binance's spelling.
+  DELIVERY: 'DELIVERED_SETTELMENT',
 };
 
 /** Binance's limits: income 100 by default, at most 1000; forceOrders 50, at most 100. Without a window, the last 7 days. */
