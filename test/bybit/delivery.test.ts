@@ -78,6 +78,9 @@ describe('bybit delivery: BTCUSDH27 and BTCUSDT-26MAR27 crossed with open orders
     });
     assert.equal(conditional.retCode, 0, JSON.stringify(conditional));
     restingIds.conditional = conditional.result.orderId;
+    // Every push of the set-up is in before a test counts pushes from here.
+    await stream.sync();
+    await linearStream.sync();
   });
   after(async () => { await f.stop(); });
 
