@@ -61,6 +61,8 @@ interface ContextBase {
 
 export interface DialectContext extends ContextBase {
   exchange: Exchange;
+  /** Whether the server emulates the exchanges' rate limits (src/ratelimit/): what a front door states it enforces. */
+  rateLimits: boolean;
 }
 
 /** What a dialect's streams are mounted with. */

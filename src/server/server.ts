@@ -290,6 +290,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const olderHistory = replays;
   const context = {
     exchange, credentials, listenKeys, eventLog, olderHistory, limits, connections, router, dataDir: options.dataDir, settings, log, timers, shareCredentials,
+    rateLimits: options.rateLimits === true,
   };
   for (const dialect of DIALECTS) await dialect.mount(app, context);
 

@@ -35,6 +35,8 @@ describe('rate limits are off by default', () => {
       const answer = await call(harness, 'GET', '/binance/fapi/v1/depth?symbol=BTCUSDT&limit=1000');
       assert.equal(answer.status, 200);
       assert.equal(answer.headers.get('x-mbx-used-weight-1m'), null);
+      const info = await call(harness, 'GET', '/binance/fapi/v1/exchangeInfo');
+      assert.deepEqual(info.body.rateLimits, [], 'exchangeInfo states no limit when none is enforced');
     } finally {
       await harness.stop();
     }
@@ -74,6 +76,18 @@ describe('rate limits (server.rateLimits on)', () => {
     const back = await call(harness, 'GET', '/binance/fapi/v1/time');
     assert.equal(back.status, 200, 'the ban ended with a new minute');
     assert.equal(back.headers.get('x-mbx-used-weight-1m'), '1');
+  });
+
+  test('Binance: exchangeInfo states the limits enforced (fapi with its 10-second order limit, dapi without)', async () => {
+    await time.advance(60_000 - (time.now() % 60_000) + 1_000);
+    const fapi = await call(harness, 'GET', '/binance/fapi/v1/exchangeInfo');
+    assert.deepEqual(fapi.body.rateLimits, [
+      { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 2400 },
+      { rateLimitType: 'ORDERS', interval: 'MINUTE', intervalNum: 1, limit: 1200 },
+      { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 300 },
+    ]);
+    const dapi = await call(harness, 'GET', '/binance/dapi/v1/exchangeInfo');
+    assert.deepEqual((dapi.body.rateLimits as { rateLimitType: string }[]).map((r) => r.rateLimitType), ['REQUEST_WEIGHT', 'ORDERS']);
   });
 
   test('Binance: order counts per account (10 s and 1 min) in headers, 429 -1015 over 300 per 10 s; exchangeInfo is not an order', async () => {

@@ -62,7 +62,7 @@ export const binanceDialect: Dialect = {
     const listenKeys = new ListenKeys(binanceListenKeyPolicy(context), dataDir === null ? null : join(dataDir, 'binance-listen-keys.json'), context.log);
     const streams = mountBinanceStreams(streamContextOf(app, context), symbols, listenKeys);
     await app.register(binanceRoutes, {
-      prefix: '/binance', exchange, credentials, listenKeys, symbols, onListenKeyClosed: (key: string) => streams.closeKey(key),
+      prefix: '/binance', exchange, credentials, listenKeys, symbols, onListenKeyClosed: (key: string) => streams.closeKey(key), rateLimits: context.rateLimits,
     });
     // The WebSocket API takes commands (listen keys, algo orders): it belongs to the front door, not to the streams.
     router.route(BINANCE_WS_API_PATH, binanceWsApiHandler({

@@ -9,6 +9,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatRate } from '../../engine/fixed.js';
 import { NotDurableError } from '../../service/errors.js';
+import { binanceRateLimits } from '../../ratelimit/binance.js';
 import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.js';
 import type { Credential, CredentialStore } from '../../service/credentials.js';
 import type { Exchange } from '../../service/exchange.js';
@@ -45,6 +46,8 @@ export interface BinanceRestOptions {
   symbols: BinanceSymbols;
   /** Called when a listenKey is deleted: its streams close. */
   onListenKeyClosed: (key: string) => void;
+  /** The rate limits are emulated: exchangeInfo states them (src/ratelimit/binance.ts); else it lists none. */
+  rateLimits: boolean;
 }
 
 /** The exchangeInfo entry ccxt and Binance clients read (protocols.md §2.3); COIN-M's as /dapi words it. */
@@ -105,7 +108,7 @@ function exchangeInfo(options: BinanceRestOptions): Record<string, unknown> {
       futuresType: 'U_MARGINED',
       assets: [...new Set(symbols.all().map((s) => s.config.settleAsset))].map((asset) => ({ asset, marginAvailable: true, autoAssetExchange: '0' })),
     }),
-    rateLimits: [],
+    rateLimits: options.rateLimits ? binanceRateLimits(api) : [],
     exchangeFilters: [],
     symbols: symbols.all().map((s) => symbolInfo(s, exchange, now)),
   };
@@ -149,12 +152,14 @@ export async function binanceRoutes(app: FastifyInstance, options: Omit<BinanceR
     void reply.code(404).send(binanceErrorShape(404, `No such endpoint: ${request.method} ${request.url.split('?')[0]}`));
   });
 
+  // Each API's routes get its own symbols, and not the outer `prefix`, which would otherwise apply twice.
+  const optionsOf = (api: BinanceApi): BinanceRestOptions => ({
+    exchange, credentials, listenKeys, api, symbols: symbols.only(api === 'fapi' ? 'usdm' : 'coinm'), onListenKeyClosed: options.onListenKeyClosed,
+    rateLimits: options.rateLimits,
+  });
   // Public, then the listenKey, then the signed endpoints: once per API with its own symbols.
   for (const api of ['fapi', 'dapi'] as const) {
-    // Without the outer `prefix`, which would otherwise apply twice.
-    const own: BinanceRestOptions = {
-      exchange, credentials, listenKeys, api, symbols: symbols.only(api === 'fapi' ? 'usdm' : 'coinm'), onListenKeyClosed: options.onListenKeyClosed,
-    };
+    const own = optionsOf(api);
     await app.register(marketRoutes, own);
     app.get(`/${api}/v1/ping`, async () => ({}));
     app.get(`/${api}/v1/time`, async () => ({ serverTime: exchange.now() }));
@@ -209,10 +214,7 @@ export async function binanceRoutes(app: FastifyInstance, options: Omit<BinanceR
     signed.get('/sapi/v1/capital/config/getall', async () => []);
     signed.get('/sapi/v1/margin/allPairs', async () => []);
     for (const api of ['fapi', 'dapi'] as const) {
-      // Without the outer `prefix`, which would otherwise apply twice.
-      const inner: BinanceRestOptions = {
-        exchange, credentials, listenKeys, api, symbols: symbols.only(api === 'fapi' ? 'usdm' : 'coinm'), onListenKeyClosed: options.onListenKeyClosed,
-      };
+      const inner = optionsOf(api);
       await signed.register(accountRoutes, inner);
       await signed.register(tradeRoutes, inner);
       await signed.register(historyRoutes, inner);
