@@ -25,7 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Ajv, type ErrorObject } from 'ajv';
-import { DEMO_SYMBOLS } from './engine/demo-symbols.js';
+import { DEFAULT_SYMBOLS } from './engine/demo-symbols.js';
 import { buildPricingConfig } from './engine/pricing-config.js';
 import { buildSymbolConfig, type SymbolSpec } from './engine/symbol.js';
 import type { PositionMode } from './engine/types.js';
@@ -95,7 +95,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   server: { host: '127.0.0.1', port: 8080, dataDir: './data', adminToken: null, simulator: true, rateLimits: false },
   log: { level: 'info', format: 'auto' },
   ops: { port: null, host: '127.0.0.1', metricsPath: '/metrics', onMainPort: true },
-  symbols: DEMO_SYMBOLS.map((s) => structuredClone(s)),
+  symbols: DEFAULT_SYMBOLS.map((s) => structuredClone(s)),
   limits: { ...DEFAULT_LIMITS },
   timings: {
     // Marks follow the index every second; funding settles at each symbol's funding times.

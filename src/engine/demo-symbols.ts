@@ -53,6 +53,7 @@ export const ETH_USDT: SymbolSpec = {
   maxPositionQty: 10_000_000,
 };
 
+/** The linear perpetual demo symbols: most tests' set. */
 export const DEMO_SYMBOLS: readonly SymbolSpec[] = [BTC_USDT, ETH_USDT];
 
 /**
@@ -117,9 +118,12 @@ export const BTC_USD_0326: SymbolSpec = {
   delivery: { deliveryTime: MARCH_2027_DELIVERY, averagingWindowMs: 30 * 60 * 1000, deliveryFeeRate: '0.0001' },
 };
 
-/**
- * Coin-margined and delivery demo contracts. Not in DEMO_SYMBOLS (the server's default set) until
- * every dialect maps them: the dialects still assume linear perpetuals. An engine or a test takes
- * them with `[...DEMO_SYMBOLS, ...INVERSE_AND_DELIVERY_DEMO_SYMBOLS]`.
- */
+/** The coin-margined and delivery demo contracts (every dialect maps them under its own names). */
 export const INVERSE_AND_DELIVERY_DEMO_SYMBOLS: readonly SymbolSpec[] = [BTC_USD, BTC_USDT_0326, BTC_USD_0326];
+
+/**
+ * The server's default symbols (`npm start` without a configuration): the linear perpetuals, the
+ * BTC inverse perpetual and the two March 2027 quarterlies. A quarterly is a fixed date: after it, the
+ * default server lists it as delivered (a configuration file names later ones).
+ */
+export const DEFAULT_SYMBOLS: readonly SymbolSpec[] = [...DEMO_SYMBOLS, ...INVERSE_AND_DELIVERY_DEMO_SYMBOLS];

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { parseOptions } from '../../src/cli/watch.js';
 import { DEFAULT_CONFIG, dialectSettings, mergeConfig, readSettings, UsageError, validateConfig } from '../../src/config.js';
-import { BTC_USDT, DEMO_SYMBOLS, INVERSE_AND_DELIVERY_DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
+import { BTC_USDT, DEFAULT_SYMBOLS, DEMO_SYMBOLS, INVERSE_AND_DELIVERY_DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'perpstream-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,23 +38,20 @@ function refusal(config: unknown): string {
 }
 
 describe('configuration file', () => {
-  test('the built-in default is the demo symbols and passes the same schema', () => {
-    assert.deepEqual(DEFAULT_CONFIG.symbols, DEMO_SYMBOLS);
+  test('the built-in default is the demo symbols (linear, inverse and quarterly) and passes the same schema', () => {
+    assert.deepEqual(DEFAULT_CONFIG.symbols, DEFAULT_SYMBOLS);
+    assert.deepEqual(DEFAULT_SYMBOLS, [...DEMO_SYMBOLS, ...INVERSE_AND_DELIVERY_DEMO_SYMBOLS]);
     assert.doesNotThrow(() => validateConfig(structuredClone(DEFAULT_CONFIG)));
     const settings = readSettings([], {});
     assert.equal(settings.config.server.rateLimits, false, 'rate limits are off by default');
     assert.equal(readSettings(['--rate-limits'], {}).config.server.rateLimits, true);
     assert.equal(readSettings([], { PERPSTREAM_RATE_LIMITS: 'true' }).config.server.rateLimits, true);
-    assert.deepEqual(settings.config.symbols, DEMO_SYMBOLS);
+    assert.deepEqual(settings.config.symbols, DEFAULT_SYMBOLS);
     assert.equal(settings.configFile, null);
     assert.equal(settings.metricsPath, '/metrics');
     assert.equal(settings.opsPort, null);
   });
 
-  test('inverse and delivery contracts are configuration: the coin-margined and quarterly demo symbols pass', () => {
-    const config = { ...structuredClone(DEFAULT_CONFIG), symbols: structuredClone([...INVERSE_AND_DELIVERY_DEMO_SYMBOLS]) };
-    assert.doesNotThrow(() => validateConfig(config));
-  });
 
   test('a file replaces the symbols and lays its sections over the defaults; flags and environment win over it', () => {
     const sol = { ...structuredClone(BTC_USDT), symbol: 'sol_usdt', baseAsset: 'SOL', tickSize: '0.01', contractSize: '0.1' };
@@ -136,7 +133,7 @@ describe('configuration file', () => {
     const path = file(printed.stdout);
     const back = readSettings(['--config', path], {});
     assert.equal(back.port, 9400);
-    assert.deepEqual(back.config.symbols, DEMO_SYMBOLS);
+    assert.deepEqual(back.config.symbols, DEFAULT_SYMBOLS);
     assert.deepEqual({ ...back.config, server: { ...back.config.server, port: 8080 } }, structuredClone(DEFAULT_CONFIG));
   });
 
