@@ -1,18 +1,15 @@
 /**
- * Known defect, found by the inverse-and-delivery property streams (test/property/kinds.test.ts) and
- * reduced to these commands (delta debugging of the generated streams): an inverse leg liquidated in
- * more than one fill can leave its account's wallet at −1 (−10⁻⁸ BTC) with no position left, a debt
- * nobody clears. Money is still conserved (Engine.audit passes: the unit sits with the counterparties
- * or the rounding dust).
+ * A defect found by the inverse-and-delivery property streams (test/property/kinds.test.ts) and
+ * reduced to these commands (delta debugging of the generated streams), kept as its regression test:
+ * an inverse leg liquidated in more than one fill could leave its account's wallet at −1 (−10⁻⁸ BTC)
+ * with no position left, a debt nobody clears.
  *
- * Why: each fill's inverse PnL is rounded down to amount units on its own (rules: Inverse contracts,
- * PnL), while the full liquidation's clearance (risk/liquidation.ts fullLiquidation) is
- * `floor((cost at the bankruptcy price − cumCost) / S)`, rounded once over the whole order, and ADL
- * (several counterparties, one fill each) has no clearance at all. So n fills can lose up to n − 1
- * units more than the clearance allows for. Which side should carry that unit (the insurance fund,
- * or a clearance computed from the PnL the fills actually booked) is a rules decision, so src/engine
- * is left as it is here: these tests are `todo` until it is made, and the property streams tolerate
- * exactly one unit per fill of the liquidated side (and count it).
+ * Why it happened: each fill's inverse PnL is rounded down to amount units on its own (rules: Inverse
+ * contracts, PnL), while the full liquidation's clearance is rounded once over the whole order, and
+ * ADL (several counterparties, one fill each) has no clearance at all, so n fills could lose up to
+ * n − 1 units. The rule now: the takeover (liquidation order and ADL together) is one close, its PnL
+ * rounded once, the difference given back from the rounding dust (src/engine/risk/round-once.ts).
+ * The second case needs that across both orders: 4 contracts through the book, 3 by ADL.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -92,7 +89,7 @@ const ON_AN_INDEX_CHANGE = [
 ] as Command[];
 
 for (const [name, commands] of [['through the book in two fills', THROUGH_THE_BOOK], ['on an index change', ON_AN_INDEX_CHANGE]] as const) {
-  test(`an inverse leg liquidated ${name} leaves its wallet at zero or above`, { todo: 'known defect: per-fill rounding of inverse PnL against a clearance rounded once leaves the liquidated wallet at -1' }, () => {
+  test(`an inverse leg liquidated ${name} leaves its wallet at zero or above`, () => {
     const { negative, notices } = run(commands);
     assert.ok(notices.some((n) => n.startsWith('LIQUIDATION')), `the last command liquidates (notices: ${notices.join(', ')})`);
     assert.deepEqual(negative, [], 'no BTC wallet below zero after the liquidation');

@@ -13,7 +13,7 @@ import { RATE_SCALE } from '../fixed.js';
 import { INVERSE_COST_SCALE } from '../margin.js';
 import { fillStep } from '../orders.js';
 import { valuationOf } from '../snapshots.js';
-import type { Position, SymbolState } from '../state.js';
+import type { Order, Position, SymbolState } from '../state.js';
 import type { AdlRankInput } from './adl-ranking.js';
 import { bankruptcyPoint } from './liquidation-price.js';
 import { directionOf, sendNotice } from './notices.js';
@@ -125,8 +125,9 @@ function popBest(items: Ranked[]): Ranked | undefined {
  * (the bankruptcy price, ticks). Each counterparty: its orders on the symbol cancelled (reason ADL),
  * status ADL, an ADL order filled at `price` (maker side), the liquidated side's ADL order filled
  * against it (taker side), status back to NORMAL, an ADL notice. Then the liquidated side's notice.
+ * Answers the liquidated side's ADL order (its fills' PnL is rounded once with the takeover's).
  */
-export function autoDeleverage(core: Core, position: Position, qty: number, price: number): void {
+export function autoDeleverage(core: Core, position: Position, qty: number, price: number): Order {
   const symbol = position.symbol;
   const previous = core.emitter.currentReason;
   const direction = directionOf(position);
@@ -169,6 +170,7 @@ export function autoDeleverage(core: Core, position: Position, qty: number, pric
   }
   sendNotice(core, position, 'ADL', direction, qty);
   core.emitter.setReason(previous);
+  return ownOrder;
 }
 
 /** Counterparties scored now, best first: every candidate scored, then a heap for the top few. */

@@ -17,9 +17,10 @@ import { takeThenRestOrExpire } from '../orders.js';
 import { publicMark, publishLiquidation } from '../public-feed.js';
 import { availableBalance, valuationOf } from '../snapshots.js';
 import { maintenanceMargin } from '../symbol.js';
-import { remaining, type Position, type SymbolState } from '../state.js';
+import { remaining, type Order, type Position, type SymbolState } from '../state.js';
 import { autoDeleverage, rankSlice } from './adl.js';
 import { settleClearance } from './insurance.js';
+import { roundRiskCloseOnce } from './round-once.js';
 import { bankruptcyPoint, netQty } from './liquidation-price.js';
 import { inWarnZone, indexTouched, isAttached, isDue, isLiquidatable, reindex } from './liquidation-index.js';
 import { directionOf, inNoticeOrder, sendNotice } from './notices.js';
@@ -280,6 +281,9 @@ function fullLiquidation(core: Core, unit: RiskUnit, symbol: SymbolState, legs: 
     if (leg.qty === 0) continue;
     const price = bankruptcyTick(unit, symbol);
     const selling = closingSide(leg) === 'SELL';
+    // The orders that take the leg over (book, then ADL), and the entry cost they will release.
+    const takeover: Order[] = [];
+    const entryBefore = leg.entryCost;
     const band = bandLimit(symbol.config, symbol.markPrice!, !selling);
     const { qty, worst } = affordable(core, leg, price, band);
     if (qty > 0) {
@@ -290,6 +294,7 @@ function fullLiquidation(core: Core, unit: RiskUnit, symbol: SymbolState, legs: 
       takeThenRestOrExpire(core, order, worst);
       publishLiquidation(core, order, price, from);
       invariant(order.filled === qty, `liquidation order ${order.id} filled ${order.filled} of the ${qty} the book offered`);
+      takeover.push(order);
       // What the fills gave beyond (or short of) closing at the bankruptcy price. Inverse: a sale at a
       // higher price costs less coin, so the sign turns.
       const atBankruptcy = costOf(config, order.filled, price);
@@ -300,7 +305,8 @@ function fullLiquidation(core: Core, unit: RiskUnit, symbol: SymbolState, legs: 
         : k * (selling ? order.cumCost - atBankruptcy : atBankruptcy - order.cumCost);
       settleClearance(core, leg.account, symbol.config.settleAsset, surplus);
     }
-    if (leg.qty !== 0) autoDeleverage(core, leg, Math.abs(leg.qty), price);
+    if (leg.qty !== 0) takeover.push(autoDeleverage(core, leg, Math.abs(leg.qty), price));
+    roundRiskCloseOnce(core, takeover, entryBefore - leg.entryCost);
   }
 }
 
