@@ -510,95 +510,65 @@ export function bybitWallet(coins: readonly CoinBalance[], usdValue: UsdValue = 
   };
 }
 
+/** What an execution that no order made (a funding settlement, a delivery) says of itself. */
+interface SystemExecution {
+  symbol: string;
+  side: 'Buy' | 'Sell';
+  createType: '' | 'CreateBySettle';
+  execType: 'Funding' | 'Settle' | 'Delivery';
+  execId: string;
+  /** Ticks and contracts of the execution. */
+  price: number;
+  size: number;
+  execFee: string;
+  execPnl: string;
+  feeRate: string;
+  closedSize: string;
+  time: number;
+  seq: number;
+}
+
+/** Bybit's execution record for `e`: the order fields empty, as Bybit shows an execution without an order. */
+function systemExecution(e: SystemExecution, config: SymbolConfig): Record<string, unknown> {
+  return {
+    category: categoryOfConfig(config), symbol: bybitSymbol(e.symbol), isLeverage: '', orderId: '', orderLinkId: '', side: e.side,
+    orderPrice: '0', orderQty: '0', leavesQty: '0', createType: e.createType, orderType: 'UNKNOWN', stopOrderType: 'UNKNOWN',
+    execFee: e.execFee, execId: e.execId, execPrice: price(config, e.price), execQty: baseQty(config, e.size), execPnl: e.execPnl,
+    execType: e.execType, execValue: value(config, e.size, e.price), execTime: String(e.time), isMaker: false, feeRate: e.feeRate,
+    tradeIv: '', markIv: '', markPrice: price(config, e.price), indexPrice: '', underlyingPrice: '', blockTradeId: '',
+    closedSize: e.closedSize, extraFees: '', seq: e.seq, feeCurrency: config.settleAsset, marketUnit: '',
+  };
+}
+
 /**
  * A funding settlement as Bybit's `Funding` execution: execFee is what the position paid
  * (negative when it received), feeRate the funding rate (positive: longs pay shorts).
  */
 export function bybitFundingExecution(f: FundingEvent, config: SymbolConfig): Record<string, unknown> {
-  const size = Math.abs(f.qty);
-  return {
-    category: categoryOfConfig(config),
-    symbol: bybitSymbol(f.symbol),
-    isLeverage: '',
-    orderId: '',
-    orderLinkId: '',
-    side: f.qty > 0 ? 'Buy' : 'Sell',
-    orderPrice: '0',
-    orderQty: '0',
-    leavesQty: '0',
-    createType: '',
-    orderType: 'UNKNOWN',
-    stopOrderType: 'UNKNOWN',
-    execFee: formatAmount(-f.fundingFee),
-    execId: `funding-${f.symbol}-${positionIdx(f.positionSide)}-${f.fundingTime}`,
-    execPrice: price(config, f.markPrice),
-    execQty: baseQty(config, size),
-    execPnl: '0',
-    execType: 'Funding',
-    execValue: value(config, size, f.markPrice),
-    execTime: String(f.fundingTime),
-    isMaker: false,
-    feeRate: formatRate(f.fundingRate),
-    tradeIv: '',
-    markIv: '',
-    markPrice: price(config, f.markPrice),
-    indexPrice: '',
-    underlyingPrice: '',
-    blockTradeId: '',
-    closedSize: '0',
-    extraFees: '',
-    seq: f.cmdSeq,
-    feeCurrency: config.settleAsset,
-    marketUnit: '',
-  };
+  return systemExecution({
+    symbol: f.symbol, side: f.qty > 0 ? 'Buy' : 'Sell', createType: '', execType: 'Funding',
+    execId: `funding-${f.symbol}-${positionIdx(f.positionSide)}-${f.fundingTime}`, price: f.markPrice, size: Math.abs(f.qty),
+    execFee: formatAmount(-f.fundingFee), execPnl: '0', feeRate: formatRate(f.fundingRate), closedSize: '0', time: f.fundingTime, seq: f.cmdSeq,
+  }, config);
 }
 
-/**
- * A position closed by its contract's delivery as Bybit's execution: createType `CreateBySettle`
- * ("recorded as a trade but not an order": no orderId), execType `Delivery` for a USDT future and
- * `Settle` for an inverse future (enum.mdx execType), at the delivery price, on the side that
- * closes the position, with the delivery fee and the close's PnL.
- */
 /** enum.mdx execType: `Settle` "Inverse futures settlement", `Delivery` "USDT futures delivery". */
 export const deliveryExecType = (config: SymbolConfig): 'Settle' | 'Delivery' => (config.inverse ? 'Settle' : 'Delivery');
 
 export type Delivered = Pick<DeliveryEvent, 'symbol' | 'positionSide' | 'qty' | 'deliveryPrice' | 'deliveryTime' | 'realizedPnl' | 'fee' | 'cmdSeq'>;
 
+/**
+ * A position closed by its contract's delivery as Bybit's execution: createType `CreateBySettle`
+ * ("recorded as a trade but not an order": no orderId), execType `Delivery` for a USDT future and
+ * `Settle` for an inverse future, at the delivery price, on the side that closes the position, with
+ * the delivery fee and the close's PnL.
+ */
 export function bybitDeliveryExecution(d: Delivered, config: SymbolConfig): Record<string, unknown> {
   const size = Math.abs(d.qty);
-  return {
-    category: categoryOfConfig(config),
-    symbol: bybitSymbol(d.symbol),
-    isLeverage: '',
-    orderId: '',
-    orderLinkId: '',
-    side: d.qty > 0 ? 'Sell' : 'Buy',
-    orderPrice: '0',
-    orderQty: '0',
-    leavesQty: '0',
-    createType: 'CreateBySettle',
-    orderType: 'UNKNOWN',
-    stopOrderType: 'UNKNOWN',
-    execFee: formatAmount(d.fee),
-    execId: `delivery-${d.symbol}-${positionIdx(d.positionSide)}-${d.deliveryTime}`,
-    execPrice: price(config, d.deliveryPrice),
-    execQty: baseQty(config, size),
-    execPnl: formatAmount(d.realizedPnl),
-    execType: deliveryExecType(config),
-    execValue: value(config, size, d.deliveryPrice),
-    execTime: String(d.deliveryTime),
-    isMaker: false,
-    feeRate: formatRate(config.delivery?.feeRate ?? 0n),
-    tradeIv: '',
-    markIv: '',
-    markPrice: price(config, d.deliveryPrice),
-    indexPrice: '',
-    underlyingPrice: '',
-    blockTradeId: '',
-    closedSize: baseQty(config, size),
-    extraFees: '',
-    seq: d.cmdSeq,
-    feeCurrency: config.settleAsset,
-    marketUnit: '',
-  };
+  return systemExecution({
+    symbol: d.symbol, side: d.qty > 0 ? 'Sell' : 'Buy', createType: 'CreateBySettle', execType: deliveryExecType(config),
+    execId: `delivery-${d.symbol}-${positionIdx(d.positionSide)}-${d.deliveryTime}`, price: d.deliveryPrice, size,
+    execFee: formatAmount(d.fee), execPnl: formatAmount(d.realizedPnl), feeRate: formatRate(config.delivery?.feeRate ?? 0n),
+    closedSize: baseQty(config, size), time: d.deliveryTime, seq: d.cmdSeq,
+  }, config);
 }
