@@ -8,7 +8,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Account, ClientOptionBuilder, DefaultClient, Futures, TransportOptionBuilder, WebSocketClientOptionBuilder } from 'kucoin-universal-sdk';
+import { Account, type DefaultClient, Futures } from 'kucoin-universal-sdk';
 import { DEMO_SYMBOLS, INVERSE_AND_DELIVERY_DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import { formatAmount } from '../../src/engine/fixed.js';
 import { formatEntryPrice } from '../../src/engine/format.js';
@@ -17,6 +17,7 @@ import type { PositionSnapshot } from '../../src/engine/types.js';
 import { Harness } from '../support/harness.js';
 import type { Created } from '../support/xt-client.js';
 import { KucoinRest } from '../kucoin/client.js';
+import { futuresPrivateStream, kucoinSdkClient } from './kucoin-sdk.js';
 import { EventLog, within } from './support.js';
 
 type Json = Record<string, unknown>;
@@ -44,12 +45,7 @@ describe('kucoin-universal-sdk on XBTUSDM (coin-margined): REST + private WebSoc
     await h.admin.markPrice('btc_usd', '60000');
     user = await fund('1');
     other = await fund('1');
-    const option = new ClientOptionBuilder()
-      .setKey(user.apiKey).setSecret(user.secret).setPassphrase(user.passphrase)
-      .setSpotEndpoint(`${h.server.url}/kucoin-spot`).setFuturesEndpoint(`${h.server.url}/kucoin-futures`)
-      .setTransportOption(new TransportOptionBuilder().build()).setWebSocketClientOption(new WebSocketClientOptionBuilder().build())
-      .build();
-    client = new DefaultClient(option);
+    client = kucoinSdkClient(h.server.url, user);
   });
   after(async () => {
     await ws?.stop();
@@ -58,12 +54,7 @@ describe('kucoin-universal-sdk on XBTUSDM (coin-margined): REST + private WebSoc
 
   it('stream, order, fill by another account, cancel, read back: XBT values equal to the engine\'s', async () => {
     const record = (topic: string, subject: string, data: unknown): void => pushes.push({ topic, subject, data: data as Json });
-    const stream = client.wsService().newFuturesPrivateWS();
-    ws = stream;
-    await within(stream.start(), 'start the private WebSocket');
-    await within(stream.order(SYMBOL, record), 'subscribe order');
-    await within(stream.position(SYMBOL, record), 'subscribe position');
-    await within(stream.balance(record), 'subscribe balance');
+    ws = await futuresPrivateStream(client, SYMBOL, record);
 
     const futures = client.restService().getFuturesService();
     const orders = futures.getOrderApi();

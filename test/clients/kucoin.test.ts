@@ -10,8 +10,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Account, ClientOptionBuilder, DefaultClient, Futures, TransportOptionBuilder, WebSocketClientOptionBuilder } from 'kucoin-universal-sdk';
+import { Account, type DefaultClient, Futures } from 'kucoin-universal-sdk';
 import { KucoinRest } from '../kucoin/client.js';
+import { futuresPrivateStream, kucoinSdkClient } from './kucoin-sdk.js';
 import { average, base, ClientsFixture, dec, EventLog, price, within, type Created } from './support.js';
 
 type Json = Record<string, unknown>;
@@ -33,13 +34,7 @@ describe('kucoin-universal-sdk (KuCoin\'s official SDK) futures REST + private W
     f = await ClientsFixture.start();
     user = await f.account('kucoin', '10000');
     other = await f.account('kucoin', '100000');
-    const option = new ClientOptionBuilder()
-      .setKey(user.apiKey).setSecret(user.secret).setPassphrase(user.passphrase)
-      .setSpotEndpoint(`${f.url}/kucoin-spot`).setFuturesEndpoint(`${f.url}/kucoin-futures`)
-      // The SDK's default transport and WebSocket options (its README builds them the same way).
-      .setTransportOption(new TransportOptionBuilder().build()).setWebSocketClientOption(new WebSocketClientOptionBuilder().build())
-      .build();
-    client = new DefaultClient(option);
+    client = kucoinSdkClient(f.url, user);
   });
   after(async () => {
     await ws?.stop();
@@ -48,13 +43,7 @@ describe('kucoin-universal-sdk (KuCoin\'s official SDK) futures REST + private W
 
   it('stream, order, fill by another account, cancel, read back: every value is the engine\'s', async () => {
     const record = (topic: string, subject: string, data: unknown): void => pushes.push({ topic, subject, data: data as Json });
-    // The SDK's way: bullet-private for a token and the stream's address, connect, then one subscribe per topic.
-    const stream = client.wsService().newFuturesPrivateWS();
-    ws = stream;
-    await within(stream.start(), 'start the private WebSocket');
-    await within(stream.order(SYMBOL, record), 'subscribe order');
-    await within(stream.position(SYMBOL, record), 'subscribe position');
-    await within(stream.balance(record), 'subscribe balance');
+    ws = await futuresPrivateStream(client, SYMBOL, record);
 
     const futures = client.restService().getFuturesService();
     const orders = futures.getOrderApi();
