@@ -13,7 +13,7 @@ import { USDMClient, WebsocketClient } from 'binance';
 import { DerivativesTradingUsdsFutures } from '@binance/derivatives-trading-usds-futures';
 import { ALGO_ID_BASE } from '../../src/dialects/binance/algo.js';
 import { BinanceRest } from '../binance/client.js';
-import { ClientsFixture, EventLog, within, type Created } from './support.js';
+import { ClientsFixture, EventLog, within, type Created, unrefLongIntervals } from './support.js';
 
 type Json = Record<string, unknown>;
 type Connection = Awaited<ReturnType<DerivativesTradingUsdsFutures['websocketStreams']['connect']>>;
@@ -21,13 +21,7 @@ const SYMBOL = 'BTCUSDT';
 /** The id of the order an algo order places (the engine's id; the algo id is ALGO_ID_BASE above it). */
 const placedId = (algoId: number | bigint | undefined): number => Number(algoId) - ALGO_ID_BASE;
 
-/** The `binance` library keeps its listen key alive with a 50-minute interval closing does not clear (as binance.test.ts). */
-const realSetInterval = globalThis.setInterval;
-globalThis.setInterval = ((handler: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-  const timer = realSetInterval(handler, ms, ...args);
-  if ((ms ?? 0) >= 60_000) timer.unref();
-  return timer;
-}) as typeof setInterval;
+unrefLongIntervals();
 
 /** Two accounts that make the market: `maker` rests, `taker` takes (the last price moves). */
 async function market(f: ClientsFixture): Promise<{ maker: BinanceRest; taker: BinanceRest }> {

@@ -17,18 +17,12 @@ import { formatEntryPrice } from '../../src/engine/format.js';
 import type { SymbolConfig } from '../../src/engine/symbol.js';
 import { BinanceRest } from '../binance/client.js';
 import { Harness } from '../support/harness.js';
-import { dec, EventLog, within, type Created } from './support.js';
+import { dec, EventLog, within, type Created, unrefLongIntervals } from './support.js';
 
 type Json = Record<string, unknown>;
 const SYMBOL = 'BTCUSD_PERP';
 
-/** The library's 50-minute listen-key keep-alive interval would hold the process (binance.test.ts does the same). */
-const realSetInterval = globalThis.setInterval;
-globalThis.setInterval = ((handler: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-  const timer = realSetInterval(handler, ms, ...args);
-  if ((ms ?? 0) >= 60_000) timer.unref();
-  return timer;
-}) as typeof setInterval;
+unrefLongIntervals();
 
 describe('binance (npm, tiagosiebler) CoinMClient + WebsocketClient (COIN-M)', () => {
   let h: Harness;

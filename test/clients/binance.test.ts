@@ -11,22 +11,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { USDMClient, WebsocketClient } from 'binance';
 import { BinanceRest } from '../binance/client.js';
-import { assertOnlyOwnBinanceEvents, average, base, ClientsFixture, dec, EventLog, price, within, type Created } from './support.js';
+import { assertOnlyOwnBinanceEvents, average, base, ClientsFixture, dec, EventLog, price, within, type Created, unrefLongIntervals } from './support.js';
 
 type Json = Record<string, unknown>;
 const SYMBOL = 'BTCUSDT';
 
-/**
- * The library keeps its listen key alive with a 50-minute setInterval that closing the stream does
- * not clear (it is cleared only on listenKeyExpired); it would keep this test process alive. Long
- * intervals are unref'd, as test/ccxt/binanceusdm.test.ts does for ccxt's keep-alive.
- */
-const realSetInterval = globalThis.setInterval;
-globalThis.setInterval = ((handler: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-  const timer = realSetInterval(handler, ms, ...args);
-  if ((ms ?? 0) >= 60_000) timer.unref();
-  return timer;
-}) as typeof setInterval;
+unrefLongIntervals();
 
 describe('binance (npm, tiagosiebler) USDMClient + WebsocketClient', () => {
   let f: ClientsFixture;
