@@ -18,7 +18,7 @@ import { Engine } from '../../src/engine/engine.js';
 import type { Command, CommandResult } from '../../src/engine/types.js';
 import { ReferenceModel } from '../reference/model.js';
 import { generateCommands } from './generator.js';
-import { Coverage, EventChecker, comparableView, describeDifference, eventStateViolations, firstDifference, fmt, viewInvariantViolations } from './support.js';
+import { Coverage, EventChecker, comparableView, describeDifference, eventStateViolations, firstDifference, fmt, viewInvariantViolations, failAt } from './support.js';
 import { coverageShortfalls } from './coverage.js';
 
 export function propertySeeds(): number[] {
@@ -66,14 +66,7 @@ function runSeed(seed: number, count: number): void {
 
   commands.forEach((cmd: Command, index) => {
     history.push(`#${index} ${fmt(cmd)}`);
-    const fail = (what: string): never => assert.fail([
-      `seed ${seed}, command #${index} (cmdSeq ${index + 1}) — reproduce with PERPSTREAM_PROPERTY_SEED=${seed}`,
-      `scenario: ${fmt({ ...scenario, symbols: scenario.symbols.map((x) => x.symbol) })}`,
-      `command: ${fmt(cmd)}`,
-      what,
-      'last commands:',
-      ...history.slice(-8),
-    ].join('\n'));
+    const fail = (what: string): never => failAt(`seed ${seed}, command #${index} (cmdSeq ${index + 1}) — reproduce with PERPSTREAM_PROPERTY_SEED=${seed}`, scenario, cmd, history, what);
 
     let applied: ReturnType<Engine['apply']>;
     try {

@@ -28,7 +28,7 @@ import { MARCH_2027_DELIVERY } from '../../src/engine/demo-symbols.js';
 import type { Command, EngineEvent } from '../../src/engine/types.js';
 import type { StateView } from '../../src/engine/view.js';
 import { generateCommands } from './generator.js';
-import { Coverage, EventChecker, eventStateViolations, fmt, viewInvariantViolations } from './support.js';
+import { Coverage, EventChecker, eventStateViolations, fmt, viewInvariantViolations, failAt } from './support.js';
 import { kindsCoverageShortfalls } from './coverage.js';
 import { deliveryCloseOf, deliveryPriceOf, readDeliveryRules, type DeliveryRules } from '../reference/symbol-rules.js';
 
@@ -68,14 +68,7 @@ function runSeed(seed: number): void {
 
   commands.forEach((cmd, index) => {
     history.push(`#${index} ${fmt(cmd)}`);
-    const fail = (what: string): never => assert.fail([
-      `kinds seed ${seed}, command #${index} (cmdSeq ${index + 1}) — reproduce with PERPSTREAM_PROPERTY_SEED=${seed} node --test dist/test/property/kinds.test.js`,
-      `scenario: ${fmt({ ...scenario, symbols: scenario.symbols.map((x) => x.symbol) })}`,
-      `command: ${fmt(cmd)}`,
-      what,
-      'last commands:',
-      ...history.slice(-8),
-    ].join('\n'));
+    const fail = (what: string): never => failAt(`kinds seed ${seed}, command #${index} (cmdSeq ${index + 1}) — reproduce with PERPSTREAM_PROPERTY_SEED=${seed} node --test dist/test/property/kinds.test.js`, scenario, cmd, history, what);
 
     let applied: ReturnType<Engine['apply']>;
     try {

@@ -2,6 +2,7 @@
  * Helpers shared by the property tests: a bigint-aware structural diff, compact formatting,
  * view and event invariants checked independently of Engine.audit(), and a coverage tally.
  */
+import assert from 'node:assert/strict';
 import type { Command, CommandResult, EngineEvent } from '../../src/engine/types.js';
 import type { StateView } from '../../src/engine/view.js';
 import type { SymbolSpec } from '../../src/engine/symbol.js';
@@ -22,6 +23,22 @@ export interface Difference {
   path: string;
   actual: unknown;
   expected: unknown;
+}
+
+/**
+ * Fails a property run at one command with everything needed to reproduce it: `header` (which seed
+ * and how to rerun it), the scenario with its symbols named, the command, what went wrong, and the
+ * last commands applied.
+ */
+export function failAt(header: string, scenario: { symbols: readonly SymbolSpec[] }, cmd: Command, history: readonly string[], what: string): never {
+  return assert.fail([
+    header,
+    `scenario: ${fmt({ ...scenario, symbols: scenario.symbols.map((x) => x.symbol) })}`,
+    `command: ${fmt(cmd)}`,
+    what,
+    'last commands:',
+    ...history.slice(-8),
+  ].join('\n'));
 }
 
 /**
