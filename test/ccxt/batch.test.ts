@@ -13,7 +13,7 @@ import ccxt from 'ccxt';
 import type { RunningServer } from '../../src/server/server.js';
 import { Harness } from '../support/harness.js';
 import type { AdminClient, Dialect } from '../support/xt-client.js';
-import { BTC, withTimeout } from './helpers.js';
+import { BTC, withTimeout, kucoinFuturesPro } from './helpers.js';
 
 const T = 5_000;
 
@@ -111,13 +111,7 @@ describe('ccxt batch orders (createOrders / editOrders / cancelOrders)', () => {
 
   it('kucoinfutures: createOrders (a bad item answered on its own) and cancelOrders', async () => {
     const a = await funded('kucoin');
-    const H = server.url;
-    const ex = await ready(new ccxt.pro.kucoinfutures({
-      apiKey: a.apiKey, secret: a.secret, password: a.passphrase, enableRateLimit: false, has: { fetchCurrencies: false },
-      options: { uta: false, hf: false },
-      urls: { api: { public: `${H}/kucoin-spot`, private: `${H}/kucoin-spot`, utaPrivate: `${H}/kucoin-spot`, uta: `${H}/kucoin-spot`,
-        utaV2: `${H}/kucoin-spot`, futuresPublic: `${H}/kucoin-futures`, futuresPrivate: `${H}/kucoin-futures`, ws: { private: `${server.wsUrl}/kucoin/uta` } } },
-    }));
+    const ex = await ready(kucoinFuturesPro(server, a));
     const created = await withTimeout(ex.createOrders([
       { symbol: BTC, type: 'limit', side: 'buy', amount: 1, price: 59000 },
       { symbol: BTC, type: 'limit', side: 'buy', amount: 100_000_000, price: 59000 },

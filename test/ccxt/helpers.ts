@@ -269,3 +269,22 @@ export async function startFixture(markPrice = '60000', positionMode: PositionMo
 export function cacheRows(cache: unknown): CacheRow[] {
   return Array.isArray(cache) ? Array.from(cache as CacheRow[]) : [];
 }
+
+export type KucoinFuturesPro = InstanceType<typeof ccxt.pro.kucoinfutures>;
+
+/**
+ * ccxt 4.5.84 `pro.kucoinfutures` pointed at perpstream (protocols.md §6.4): every REST family at the
+ * server's two KuCoin hosts, the private stream at /kucoin/uta, the classic (non-UTA, non-HF) API;
+ * no client-side throttle (it only slows a suite down: the wire is the same) and no currency list.
+ */
+export function kucoinFuturesPro(server: { url: string; wsUrl: string }, credentials: Partial<Pick<Credentials, 'apiKey' | 'secret'>> & { passphrase?: string } = {}, options: Record<string, unknown> = {}): KucoinFuturesPro {
+  const H = server.url;
+  return new ccxt.pro.kucoinfutures({
+    ...(credentials.apiKey === undefined ? {} : { apiKey: credentials.apiKey, secret: credentials.secret, password: credentials.passphrase }),
+    enableRateLimit: false,
+    has: { fetchCurrencies: false },
+    options: { uta: false, hf: false, ...options },
+    urls: { api: { public: `${H}/kucoin-spot`, private: `${H}/kucoin-spot`, utaPrivate: `${H}/kucoin-spot`, uta: `${H}/kucoin-spot`, utaV2: `${H}/kucoin-spot`,
+      futuresPublic: `${H}/kucoin-futures`, futuresPrivate: `${H}/kucoin-futures`, ws: { private: `${server.wsUrl}/kucoin/uta` } } },
+  });
+}

@@ -15,7 +15,7 @@ import ccxt from 'ccxt';
 import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { AdminClient } from '../support/xt-client.js';
-import { BTC, cacheRows, watchUntil, withTimeout } from './helpers.js';
+import { BTC, cacheRows, watchUntil, withTimeout, kucoinFuturesPro } from './helpers.js';
 
 const T = 5_000;
 const ADMIN = 'kucoin-ccxt-stop-admin';
@@ -31,17 +31,7 @@ const instances: KucoinPro[] = [];
 async function account(deposit = '1000'): Promise<Account> {
   const created = await admin.createAccount('kucoin');
   if (deposit !== '0') await admin.deposit(created.accountId, deposit);
-  const H = server.url;
-  const ex = new ccxt.pro.kucoinfutures({
-    apiKey: created.apiKey, secret: created.secret, password: created.passphrase,
-    enableRateLimit: false,
-    has: { fetchCurrencies: false },
-    options: { uta: false, hf: false },
-    urls: { api: { public: `${H}/kucoin-spot`, private: `${H}/kucoin-spot`, utaPrivate: `${H}/kucoin-spot`,
-      uta: `${H}/kucoin-spot`, utaV2: `${H}/kucoin-spot`,
-      futuresPublic: `${H}/kucoin-futures`, futuresPrivate: `${H}/kucoin-futures`,
-      ws: { private: `${server.wsUrl}/kucoin/uta` } } },
-  });
+  const ex = kucoinFuturesPro(server, created);
   instances.push(ex);
   await withTimeout(ex.loadMarkets(), T, 'loadMarkets');
   await withTimeout(ex.loadHttpProxyAgent(), T, 'loadHttpProxyAgent');

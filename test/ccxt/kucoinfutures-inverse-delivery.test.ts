@@ -17,7 +17,7 @@ import { DEMO_SYMBOLS, INVERSE_AND_DELIVERY_DEMO_SYMBOLS, MARCH_2027_DELIVERY } 
 import type { RunningServer } from '../../src/server/server.js';
 import { Harness } from '../support/harness.js';
 import { ManualTime } from '../support/manual-time.js';
-import { cacheRows, num, rejectionOf, tap, watchUntil, withTimeout } from './helpers.js';
+import { cacheRows, num, rejectionOf, tap, watchUntil, withTimeout, kucoinFuturesPro } from './helpers.js';
 
 const T = 5_000;
 const Q = 'BTC/USD:BTC-270326';
@@ -33,13 +33,7 @@ describe('ccxt kucoinfutures: XBTMH27 crossed by its delivery', () => {
   const kucoin = async (): Promise<{ accountId: number; ex: KucoinPro }> => {
     const created = await harness.admin.createAccount('kucoin');
     await harness.admin.deposit(created.accountId, '1', 'BTC');
-    const H = server.url;
-    const ex = new ccxt.pro.kucoinfutures({
-      apiKey: created.apiKey, secret: created.secret, password: created.passphrase, enableRateLimit: false,
-      has: { fetchCurrencies: false }, options: { uta: false, hf: false },
-      urls: { api: { public: `${H}/kucoin-spot`, private: `${H}/kucoin-spot`, utaPrivate: `${H}/kucoin-spot`, uta: `${H}/kucoin-spot`, utaV2: `${H}/kucoin-spot`,
-        futuresPublic: `${H}/kucoin-futures`, futuresPrivate: `${H}/kucoin-futures`, ws: { private: `${server.wsUrl}/kucoin/uta` } } },
-    });
+    const ex = kucoinFuturesPro(server, created);
     tap(ex);
     instances.push(ex);
     await withTimeout(ex.loadTimeDifference(), T, 'loadTimeDifference');

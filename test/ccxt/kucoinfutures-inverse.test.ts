@@ -16,7 +16,7 @@ import type { PositionSnapshot } from '../../src/engine/types.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { Harness } from '../support/harness.js';
 import type { AdminClient } from '../support/xt-client.js';
-import { cacheRows, num, tap, watchUntil, withTimeout } from './helpers.js';
+import { cacheRows, num, tap, watchUntil, withTimeout, kucoinFuturesPro } from './helpers.js';
 
 const T = 5_000;
 const INV = 'BTC/USD:BTC';
@@ -32,17 +32,7 @@ const instances: KucoinPro[] = [];
 const accountIds: number[] = [];
 
 function kucoin(credentials: { apiKey: string; secret: string; passphrase: string }): KucoinPro {
-  const H = server.url;
-  const ex = new ccxt.pro.kucoinfutures({
-    apiKey: credentials.apiKey, secret: credentials.secret, password: credentials.passphrase,
-    enableRateLimit: false,
-    has: { fetchCurrencies: false },
-    options: { uta: false, hf: false },
-    urls: { api: { public: `${H}/kucoin-spot`, private: `${H}/kucoin-spot`, utaPrivate: `${H}/kucoin-spot`,
-      uta: `${H}/kucoin-spot`, utaV2: `${H}/kucoin-spot`,
-      futuresPublic: `${H}/kucoin-futures`, futuresPrivate: `${H}/kucoin-futures`,
-      ws: { private: `${server.wsUrl}/kucoin/uta` } } },
-  });
+  const ex = kucoinFuturesPro(server, credentials);
   tap(ex);
   instances.push(ex);
   return ex;

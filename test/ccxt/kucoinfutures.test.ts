@@ -20,7 +20,7 @@ import type { PositionSnapshot } from '../../src/engine/types.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { Harness } from '../support/harness.js';
 import type { AdminClient } from '../support/xt-client.js';
-import { BTC, cacheRows, ETH, num, rejectionOf, tap, watchUntil, withTimeout } from './helpers.js';
+import { BTC, cacheRows, ETH, num, rejectionOf, tap, watchUntil, withTimeout, kucoinFuturesPro } from './helpers.js';
 
 const T = 5_000;
 
@@ -39,18 +39,7 @@ const accountIds: number[] = [];
 
 /** The §6.1 constructor config, verbatim. */
 function kucoin(credentials: { apiKey: string; secret: string; passphrase: string }, options: Record<string, unknown> = {}): KucoinPro {
-  const H = server.url;
-  const W = server.wsUrl;
-  const ex = new ccxt.pro.kucoinfutures({
-    apiKey: credentials.apiKey, secret: credentials.secret, password: credentials.passphrase,
-    enableRateLimit: false, // ccxt's client-side throttle only slows the suite down; the wire is the same
-    has: { fetchCurrencies: false },
-    options: { uta: false, hf: false, ...options },
-    urls: { api: { public: `${H}/kucoin-spot`, private: `${H}/kucoin-spot`, utaPrivate: `${H}/kucoin-spot`,
-      uta: `${H}/kucoin-spot`, utaV2: `${H}/kucoin-spot`,
-      futuresPublic: `${H}/kucoin-futures`, futuresPrivate: `${H}/kucoin-futures`,
-      ws: { private: `${W}/kucoin/uta` } } },
-  });
+  const ex = kucoinFuturesPro(server, credentials, options);
   tap(ex);
   instances.push(ex);
   return ex;
