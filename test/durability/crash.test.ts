@@ -35,7 +35,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { xtBalance } from '../../src/dialects/xt/encode.js';
-import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
+import { DEFAULT_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import { realFileOps } from '../../src/persistence/file-ops.js';
 import { readJournal } from '../../src/persistence/journal.js';
 import { readSnapshot } from '../../src/persistence/snapshots.js';
@@ -93,7 +93,8 @@ test(`SIGKILL under load: ${CYCLES} crash/restart cycles of the real process`, {
 
   const archive = new Map<number, string>();
   const archived = new Map<number, Command>();
-  const reference = new Reference(false);
+  // The spawned process runs the default configuration: its symbols.
+  const reference = new Reference(false, DEFAULT_SYMBOLS);
   const cancels = new Map<string, number>();
   const acked: Acked[] = [];
   const unanswered: Unanswered[] = [];
@@ -299,7 +300,7 @@ test(`SIGKILL under load: ${CYCLES} crash/restart cycles of the real process`, {
       checkAcked(cycle);
       checkPushes(accounts, cycle, last);
       // Recovery of the copy, in process: the same state as the uninterrupted run.
-      const opened = await openDurableExchange({ dataDir: image, symbols: DEMO_SYMBOLS, clock: systemClock, engineOptions: { defaultPositionMode: 'HEDGE' } });
+      const opened = await openDurableExchange({ dataDir: image, symbols: DEFAULT_SYMBOLS, clock: systemClock, engineOptions: { defaultPositionMode: 'HEDGE' } });
       try {
         assert.equal(opened.exchange.engine.cmdSeq, maxSeq, `${where(cycle)}: recovered cmdSeq`);
         assert.equal(opened.exchange.engine.stateHash(), reference.engine.stateHash(), `${where(cycle)}: recovered state hash = the uninterrupted run's`);

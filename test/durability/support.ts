@@ -15,6 +15,7 @@ import WebSocket from 'ws';
 import { sign, signaturePayload } from '../../src/dialects/xt/auth.js';
 import { XtEncoder } from '../../src/dialects/xt/encode.js';
 import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
+import type { SymbolSpec } from '../../src/engine/symbol.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { Command, CommandResult } from '../../src/engine/types.js';
 import { encodeJson } from '../../src/persistence/codec.js';
@@ -554,19 +555,22 @@ export async function readJournalCopy(dataDir: string): Promise<RecoveredJournal
 export const canonical = (value: unknown): string => encodeJson(value);
 
 /**
- * What an uninterrupted perpstream would have done with a command stream: the engine (same symbols
- * and default position mode as `startServer`), the XT frames it would push per account (encoded in
+ * What an uninterrupted perpstream would have done with a command stream: the engine (the server's
+ * symbols — the harness's DEMO_SYMBOLS unless given, DEFAULT_SYMBOLS for a spawned process — and HEDGE), the XT frames it would push per account (encoded in
  * the order the live server encodes them), and every command's result.
  */
 export class Reference {
-  readonly engine = new Engine({ symbols: DEMO_SYMBOLS, defaultPositionMode: 'HEDGE' });
-  private readonly encoder = new XtEncoder(new Map(this.engine.symbols().map((c) => [c.symbol, c])));
+  readonly engine: Engine;
+  private readonly encoder: XtEncoder;
   readonly frames = new Map<number, { seq: number; text: string }[]>();
   readonly results = new Map<number, { command: Command; result: CommandResult }>();
   /** accountId|clientOrderId → the first (non-duplicate) placeOrder result. */
   readonly placed = new Map<string, { seq: number; result: CommandResult }>();
 
-  constructor(private readonly keepResults = true) {}
+  constructor(private readonly keepResults = true, symbols: readonly SymbolSpec[] = DEMO_SYMBOLS) {
+    this.engine = new Engine({ symbols, defaultPositionMode: 'HEDGE' });
+    this.encoder = new XtEncoder(new Map(this.engine.symbols().map((c) => [c.symbol, c])));
+  }
 
   get cmdSeq(): number {
     return this.engine.cmdSeq;
