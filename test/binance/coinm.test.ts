@@ -54,6 +54,12 @@ describe('Binance USDⓈ-M (/fapi) and COIN-M (/dapi) are separate markets', () 
     assert.equal(contractTypeOf(f.exchange.engine.symbols().find((x) => x.symbol === 'btc_usd')!, 0), 'PERPETUAL');
   });
 
+  it('symbolConfig (USDⓈ-M) lists the USDⓈ-M contracts only, though the account has settings for the COIN-M ones too', async () => {
+    const rows = await a.rest.signed<Json[]>('GET', '/fapi/v1/symbolConfig');
+    assert.equal(rows.status, 200);
+    assert.deepEqual(rows.body.map((r) => r.symbol).sort(), ['BTCUSDT', 'BTCUSDT_270326', 'ETHUSDT']);
+  });
+
   it('a symbol under the other market\'s API is -1121 and changes nothing', async () => {
     const orders = () => f.view(a.accountId).orders.length;
     const before = orders();

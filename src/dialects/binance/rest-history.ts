@@ -110,7 +110,8 @@ export async function historyRoutes(app: FastifyInstance, options: BinanceRestOp
     const only = optionalSymbol(params, symbols);
     const { view } = accountOf(exchange, accountId);
     return view.settings
-      .filter((s) => only === undefined || s.symbol === only.config.symbol)
+      // This API's contracts only (USDⓈ-M: not the COIN-M ones the account also has settings for).
+      .filter((s) => symbols.lists(s.symbol) && (only === undefined || s.symbol === only.config.symbol))
       .map((s) => {
         const symbol = symbols.of(s.symbol);
         const autoDeposit = view.positions.some((p) => p.symbol === s.symbol && p.autoDeposit);
