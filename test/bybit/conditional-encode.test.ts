@@ -97,7 +97,7 @@ describe('bybit conditional orders: order rows', () => {
   });
 
   it('the order a conditional order placed: createType and stopOrderType from its origin, the trigger fields when the conditional is at hand', () => {
-    const placed = order({ state: 'FILLED', executedQty: 10, cumQuote: 6_110_000n });
+    const placed = order({ state: 'FILLED', executedQty: 10, cumQuote: 6_110_000n, cumCost: 6_110_000n });
     const withConditional = bybitOrder(placed, config, { conditional: conditional({ state: 'TRIGGERED', orderId: 31 }) });
     assert.deepEqual(pick(withConditional, TRIGGER_KEYS), {
       orderId: '31', orderLinkId: 'plan-1', orderStatus: 'Filled', stopOrderType: 'Stop', createType: 'CreateByStopOrder', cancelType: 'UNKNOWN',
@@ -111,7 +111,7 @@ describe('bybit conditional orders: order rows', () => {
   });
 
   it('an execution of a placed order: createType and stopOrderType from the order\'s origin', () => {
-    const placed = order({ origin: 'STOP_LOSS', orderType: 'MARKET', side: 'SELL', state: 'FILLED', executedQty: 10, cumQuote: 5_500_000n });
+    const placed = order({ origin: 'STOP_LOSS', orderType: 'MARKET', side: 'SELL', state: 'FILLED', executedQty: 10, cumQuote: 5_500_000n, cumCost: 5_500_000n });
     const t: TradeEvent = {
       type: 'trade', ...base(3), tradeId: 500, orderId: 31, clientOrderId: null, symbol: 'btc_usdt', side: 'SELL', positionSide: 'BOTH', orderType: 'MARKET',
       price: 550_000, qty: 10, isMaker: false, fee: 1n, feeAsset: 'USDT', realizedPnl: 0n, marginUnfrozen: 0n, source: 'USER', order: placed,
@@ -126,7 +126,7 @@ describe('bybit conditional orders: the order topic', () => {
     const rows = orderRows([
       conditionalEvent(1, 'TRIGGERED', triggered),
       orderEvent(2, order(), 'NEW'),
-      orderEvent(3, order({ state: 'FILLED', executedQty: 10, cumQuote: 6_110_000n }), 'TRADE'),
+      orderEvent(3, order({ state: 'FILLED', executedQty: 10, cumQuote: 6_110_000n, cumCost: 6_110_000n }), 'TRADE'),
     ]);
     assert.deepEqual(rows.map((r) => [r.orderId, r.orderStatus, r.stopOrderType, r.createType, r.triggerPrice]), [
       ['31', 'Triggered', 'Stop', 'CreateByStopOrder', '61000'],

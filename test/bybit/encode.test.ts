@@ -176,21 +176,21 @@ describe('bybit push encoder: order and execution', () => {
     assert.equal(laddered.createType, 'CreateByLiq');
     const adl = frameOf(encoder, [orderEvent(4, order({ orderId: 13, source: 'ADL', price: 570_000, orderType: 'LIMIT' }), 'ADL')], 'order')!.data[0]!;
     assert.deepEqual([adl.createType, adl.price], ['CreateByAdl_PassThrough', '57000']);
-    const cancelled = order({ orderId: 14, state: 'CANCELED', reason: 'USER_CANCELED', executedQty: 0, cumQuote: 0n, orderType: 'LIMIT', price: 600_000 });
+    const cancelled = order({ orderId: 14, state: 'CANCELED', reason: 'USER_CANCELED', executedQty: 0, cumQuote: 0n, cumCost: 0n, orderType: 'LIMIT', price: 600_000 });
     const byLiq = frameOf(encoder, [orderEvent(5, cancelled, 'LIQUIDATION')], 'order')!.data[0]!;
     assert.deepEqual([byLiq.cancelType, byLiq.createType, byLiq.orderStatus], ['CancelAllBeforeLiq', 'CreateByUser', 'Cancelled']);
     assert.equal(frameOf(encoder, [orderEvent(6, cancelled, 'ADL')], 'order')!.data[0]!.cancelType, 'CancelAllBeforeAdl');
     assert.equal(frameOf(encoder, [orderEvent(7, cancelled)], 'order')!.data[0]!.cancelType, 'CancelByUser');
-    const expired = order({ orderId: 15, state: 'EXPIRED', reason: 'REDUCE_ONLY_WOULD_INCREASE', executedQty: 0, cumQuote: 0n });
+    const expired = order({ orderId: 15, state: 'EXPIRED', reason: 'REDUCE_ONLY_WOULD_INCREASE', executedQty: 0, cumQuote: 0n, cumCost: 0n });
     assert.equal(frameOf(encoder, [orderEvent(8, expired)], 'order')!.data[0]!.cancelType, 'CancelByReduceOnly');
-    const margin = order({ orderId: 16, state: 'CANCELED', reason: 'INSUFFICIENT_MARGIN', executedQty: 0, cumQuote: 0n });
+    const margin = order({ orderId: 16, state: 'CANCELED', reason: 'INSUFFICIENT_MARGIN', executedQty: 0, cumQuote: 0n, cumCost: 0n });
     assert.equal(frameOf(encoder, [orderEvent(9, margin)], 'order')!.data[0]!.cancelType, 'CancelByCannotAffordOrderCost');
   });
 
   it('every order change of a command goes out in order, in one push; fees and values in the settle coin', () => {
     const encoder = new BybitPushEncoder(symbols);
-    const placed = order({ state: 'NEW', executedQty: 0, cumQuote: 0n, fees: 0n, orderType: 'LIMIT', price: 590_000, timeInForce: 'GTX', clientOrderId: 'c1' });
-    const filled = { ...placed, state: 'PARTIALLY_FILLED' as const, executedQty: 4, cumQuote: 2_360_000n, fees: 472_000n };
+    const placed = order({ state: 'NEW', executedQty: 0, cumQuote: 0n, cumCost: 0n, fees: 0n, orderType: 'LIMIT', price: 590_000, timeInForce: 'GTX', clientOrderId: 'c1' });
+    const filled = { ...placed, state: 'PARTIALLY_FILLED' as const, executedQty: 4, cumQuote: 2_360_000n, cumCost: 2_360_000n, fees: 472_000n };
     const rows = frameOf(encoder, [orderEvent(1, placed), orderEvent(2, filled)], 'order')!.data;
     assert.deepEqual(rows.map((r) => [r.orderStatus, r.cumExecQty, r.leavesQty, r.avgPrice, r.cumExecValue, r.cumExecFee, JSON.stringify(r.cumFeeDetail), r.timeInForce, r.orderLinkId]), [
       ['New', '0', '0.001', '', '0', '0', '{}', 'PostOnly', 'c1'],
@@ -202,7 +202,7 @@ describe('bybit push encoder: order and execution', () => {
 
   it('execType: Trade, BustTrade (liquidation), AdlTrade (no fee); order fields from the order event before, closedSize and mark from the position event after', () => {
     const encoder = new BybitPushEncoder(symbols);
-    const o = order({ source: 'LIQUIDATION', qty: 15, executedQty: 15, cumQuote: 8_850_000n });
+    const o = order({ source: 'LIQUIDATION', qty: 15, executedQty: 15, cumQuote: 8_850_000n, cumCost: 8_850_000n });
     const closedLong = position({ qty: -5, entryCost: 2_950_000n, markPrice: 592_000 });
     const batch = [orderEvent(1, o, 'LIQUIDATION'), trade(2, { source: 'LIQUIDATION', qty: 15 }), positionEvent(3, closedLong, 10, 50, 'LIQUIDATION'), balance(4, {}, 'LIQUIDATION')];
     const row = frameOf(encoder, batch, 'execution')!.data[0]!;

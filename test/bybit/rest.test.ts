@@ -157,7 +157,7 @@ describe('bybit REST: orders, executions, wallet, positions', () => {
     await expect(limit('Buy', '0.001', '59000', { triggerBy: 'MarkPrice' }), 10001, /triggerBy is a conditional order parameter: send triggerPrice with it/);
     await expect({ ...limit('Buy', '0.001', '59000'), side: 'Hold' }, 10001, /side must be one of Buy, Sell/);
     await expect({ ...limit('Buy', '0.001', '59000'), symbol: 'BTC-PERP' }, 10001, /symbol invalid: BTC-PERP/);
-    await expect({ ...limit('Buy', '0.001', '59000'), category: 'inverse' }, 10001, /category only supports linear/);
+    await expect({ ...limit('Buy', '0.001', '59000'), category: 'inverse' }, 10001, /symbol invalid: BTCUSDT is not listed under category=inverse/);
     await expect(limit('Buy', '0.1', '59000'), 110007, /Available balance is insufficient/);
     await expect(limit('Sell', '0.001', '61000', { reduceOnly: true }), 110017, /Reduce-only rule not satisfied/);
     await expect(limit('Buy', '0.001', '70000'), 110003, /allowable range/);

@@ -8,7 +8,7 @@ import ccxt from 'ccxt';
 import assert from 'node:assert/strict';
 import type { OrderSnapshot, PositionSnapshot } from '../../src/engine/types.js';
 import type { AccountView, WalletView } from '../../src/engine/view.js';
-import type { RunningServer } from '../../src/server/server.js';
+import type { RunningServer, ServerOptions } from '../../src/server/server.js';
 import { Harness } from '../support/harness.js';
 import type { AdminClient } from '../support/xt-client.js';
 import { BTC, tap, withTimeout } from './helpers.js';
@@ -37,8 +37,9 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export async function startFixture(): Promise<Fixture> {
-  const harness = await Harness.start({ defaultPositionMode: 'ONE_WAY' });
+/** `options`: extra server options (the inverse suite's symbol list). */
+export async function startFixture(options: Partial<ServerOptions> = {}): Promise<Fixture> {
+  const harness = await Harness.start({ defaultPositionMode: 'ONE_WAY', ...options });
   const { server, admin } = harness;
   await admin.markPrice('btc_usdt', '60000');
   await admin.markPrice('eth_usdt', '3000');

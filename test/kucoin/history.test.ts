@@ -42,7 +42,7 @@ describe('KuCoin history: funding-history, transaction-history, history-position
   before(async () => {
     dataDir = await tempDir('kucoin-history');
     s = await playHistoryScenario({ dataDir });
-    symbol = kucoinSymbolName(s.harness.server.exchange.engine.symbols().find((c) => c.symbol === 'btc_usdt')!);
+    symbol = kucoinSymbolName(s.harness.server.exchange.engine.symbols().find((c) => c.symbol === 'btc_usdt')!)!;
   });
   after(async () => {
     await s?.stop();

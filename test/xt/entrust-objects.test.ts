@@ -90,7 +90,7 @@ describe('xt entrust objects', () => {
   });
 
   it('the plan object: string ids and prices, XT trigger price type, the placed order\'s execution; no `type` field for ccxt to misread', () => {
-    const plan = xtPlan(conditional({ state: 'TRIGGERED', orderId: 11, triggerSource: 'MARK', clientOrderId: 'p-1' }), config, order({ origin: 'PLAN', conditionalId: 11, executedQty: 3, cumQuote: 1_833_000n }));
+    const plan = xtPlan(conditional({ state: 'TRIGGERED', orderId: 11, triggerSource: 'MARK', clientOrderId: 'p-1' }), config, order({ origin: 'PLAN', conditionalId: 11, executedQty: 3, cumQuote: 1_833_000n, cumCost: 1_833_000n }));
     assert.deepEqual(plan, {
       entrustId: '11', clientOrderId: 'p-1', symbol: 'btc_usdt', entrustType: 'STOP', orderSide: 'BUY', positionSide: 'LONG', timeInForce: 'GTC',
       closePosition: false, price: '61100', origQty: '3', stopPrice: '61000', triggerPriceType: 'MARK_PRICE', state: 'TRIGGERED',
@@ -134,7 +134,7 @@ describe('xt profit objects: one object per TP/SL pair', () => {
   it('ended: TRIGGERED by the leg that fired (triggerPriceSide), the partner cancelled; cancel and refusal states', () => {
     const fired = groupProfits([tp({ state: 'CANCELED', reason: 'OCO_PARTNER_FIRED' }), sl({ state: 'TRIGGERED', orderId: 21 })])[0]!;
     assert.equal(profitState(fired), 'TRIGGERED');
-    const object = xtProfit(fired, config, position({ qty: 6 }), order({ orderId: 21, origin: 'STOP_LOSS', conditionalId: 21, qty: 4, executedQty: 4, cumQuote: 2_200_000n }));
+    const object = xtProfit(fired, config, position({ qty: 6 }), order({ orderId: 21, origin: 'STOP_LOSS', conditionalId: 21, qty: 4, executedQty: 4, cumQuote: 2_200_000n, cumCost: 2_200_000n }));
     assert.deepEqual([object.state, object.triggerPriceSide, object.executedQty, object.avgPrice, object.triggerProfitPrice, object.desc], ['TRIGGERED', 'STOP', '4', '55000', '65000', '']);
     assert.equal(profitState(groupProfits([tp({ state: 'CANCELED', reason: 'USER_CANCELED' }), sl({ state: 'CANCELED', reason: 'USER_CANCELED' })])[0]!), 'USER_REVOCATION');
     const closed = groupProfits([tp({ state: 'CANCELED', reason: 'POSITION_CLOSED' }), sl({ state: 'CANCELED', reason: 'POSITION_CLOSED' })])[0]!;

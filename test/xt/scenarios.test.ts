@@ -50,7 +50,7 @@ describe('XT user stream: cross margin, hedge mode (the native default)', () => 
         sourceType: 'DEFAULT', sourceId: '', type: 'ORDER', state: 'NEW', st: 'NEW', leverage: 20, reduceOnly: false,
       }],
       ['position', {
-        symbol: 'btc_usdt', contractType: 'PERPETUAL', positionType: 'CROSSED', positionSide: 'LONG', positionSize: '0',
+        symbol: 'btc_usdt', contractType: 'PERPUTUAL', positionType: 'CROSSED', positionSide: 'LONG', positionSize: '0',
         closeOrderSize: '0', availableCloseSize: '0', realizedProfit: '0', entryPrice: '0', isolatedMargin: '0',
         openOrderMarginFrozen: '3.036', openOrderSize: '10', underlyingType: 'U_BASED', leverage: 20, markPrice: '60000',
       }],

@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Exchange } from '../../service/exchange.js';
 import { BybitError, Code, ok, paramsError } from './envelope.js';
-import { callerOf, paramsOf, requireLinear, type Params } from './params.js';
+import { callerOf, paramsOf, requireContract, type Params } from './params.js';
 
 /** Bybit: at most 20 orders per create-batch, amend-batch and cancel-batch request for `linear`. */
 export const MAX_BATCH_ITEMS = 20;
@@ -30,7 +30,7 @@ export interface BatchOperations {
 
 /** The `request` list of a batch, each item with the batch's category (Bybit's items carry none of their own). */
 function batchItems(params: Params): Params[] {
-  requireLinear(params);
+  requireContract(params);
   const list = params.request;
   if (!Array.isArray(list)) throw paramsError('request is required: a list of orders');
   if (list.length === 0 || list.length > MAX_BATCH_ITEMS) throw paramsError(`request must hold 1 to ${MAX_BATCH_ITEMS} orders (got ${list.length})`);
@@ -50,7 +50,7 @@ export function batchRoutes(app: FastifyInstance, exchange: Exchange, operations
     const list: Record<string, string>[] = [];
     const outcomes: { code: number; msg: string }[] = [];
     for (const item of items) {
-      const row = { category: 'linear', symbol: text(item.symbol) };
+      const row = { category: text(item.category), symbol: text(item.symbol) };
       try {
         const ack = await operation(accountId, item);
         list.push({ ...row, ...ack, ...(stamped ? { createAt: String(exchange.now()) } : {}) });

@@ -61,6 +61,8 @@ export function conditionalCancelType(c: Pick<ConditionalSnapshot, 'state' | 're
     case 'USER_CANCELED':
     case 'REPLACED': return 'CancelByUser';
     case 'POSITION_CLOSED': return 'CancelByTpSlTsClear';
+    // enum.mdx cancelType: CancelBySettle, "cancelled due to delisting contract" (a delivery).
+    case 'DELIVERY': return 'CancelBySettle';
     case 'OCO_PARTNER_FIRED': return c.kind === 'TAKE_PROFIT' ? 'CancelByOCOTpCanceledBySlTriggered' : 'CancelByOCOSlCanceledByTpTriggered';
     default: return 'UNKNOWN';
   }

@@ -5,14 +5,16 @@
  * strings). Pure functions of their arguments: no state, no clock.
  */
 import { formatAmount, formatRate, RATE_SCALE } from '../../engine/fixed.js';
-import { formatAveragePrice } from '../../engine/format.js';
+import { formatEntryPrice } from '../../engine/format.js';
+import { INVERSE_COST_SCALE } from '../../engine/margin.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type {
-  AttachTpsl, BalanceSnapshot, ChangeReason, ConditionalSnapshot, ConditionalState, FundingEvent, OrderReason, OrderSnapshot, OrderSource, OrderState, PositionSide,
+  AttachTpsl, BalanceSnapshot, ChangeReason, ConditionalSnapshot, ConditionalState, DeliveryEvent, FundingEvent, OrderReason, OrderSnapshot, OrderSource, OrderState, PositionSide,
   PositionSnapshot, PositionStatus, TpslLeg, TradeEvent,
 } from '../../engine/types.js';
-import { baseQty, bybitSymbol, costValue, price, ratio, unitPrice, value } from './symbols.js';
+import { baseQty, bybitSymbol, categoryOfConfig, costValue, price, ratio, unitPrice, value } from './symbols.js';
 import { emptyPositionSnapshot } from '../../engine/snapshots.js';
+import { atPar, type UsdValue } from './usd-value.js';
 import { conditionalCancelType, conditionalCreateType, conditionalStatus, originMode, stopOrderType, triggerByName, triggerFields } from './conditional-names.js';
 
 /** Bybit's positionIdx: 0 one-way, 1 buy side of hedge mode, 2 sell side. */
@@ -39,6 +41,14 @@ export function breakEvenPrice(p: PositionSnapshot, config: SymbolConfig, curRea
   const minRate = 55_000n; // 0.00055 at 1e-8
   const feeRate = config.takerFeeRate > minRate ? config.takerFeeRate : minRate;
   const long = p.qty > 0;
+  if (config.inverse) {
+    // Coin value V = size × C / P: a long breaks even where V × (1 + fee) / P = entry value + realised,
+    // a short where V × (1 − fee) / P = entry value − realised (entryCost and realised in 10^-16 coin).
+    const held = p.entryCost + (long ? curRealisedPnl : -curRealisedPnl) * INVERSE_COST_SCALE;
+    if (held <= 0n) return '0';
+    const num = BigInt(size) * config.inverseValue * INVERSE_COST_SCALE * (long ? RATE_SCALE + feeRate : RATE_SCALE - feeRate) * config.tickUnits;
+    return ratio(num, held * RATE_SCALE * 10n ** BigInt(config.priceDecimals), config.priceDecimals + 4);
+  }
   const entryValue = p.entryCost * config.valuePerTickContract;
   const numerator = (long ? entryValue - curRealisedPnl : entryValue + curRealisedPnl) * RATE_SCALE * config.tickUnits;
   const denominator = BigInt(size) * config.valuePerTickContract * (long ? RATE_SCALE - feeRate : RATE_SCALE + feeRate) * 10n ** BigInt(config.priceDecimals);
@@ -59,12 +69,12 @@ export interface Stamp {
  */
 export function bybitPosition(p: PositionSnapshot, config: SymbolConfig, stamp: Stamp, rest = false): Record<string, unknown> {
   const size = Math.abs(p.qty);
-  const entry = formatAveragePrice(config, p.entryCost, size);
+  const entry = formatEntryPrice(config, p.entryCost, size);
   const mark = p.markPrice > 0 ? price(config, p.markPrice) : '';
   // realizedPnlCurrent is already net of the position's fees and includes its funding (engine-rules).
   const curRealised = p.realizedPnlCurrent;
   const row: Record<string, unknown> = {
-    ...(rest ? {} : { category: 'linear' }),
+    ...(rest ? {} : { category: categoryOfConfig(config) }),
     symbol: bybitSymbol(p.symbol),
     side: p.qty > 0 ? 'Buy' : p.qty < 0 ? 'Sell' : '',
     size: baseQty(config, size),
@@ -159,6 +169,8 @@ export function cancelType(o: Pick<OrderSnapshot, 'state' | 'reason' | 'source'>
     case 'REDUCE_ONLY_WOULD_INCREASE': return 'CancelByReduceOnly';
     case 'INSUFFICIENT_MARGIN': return 'CancelByCannotAffordOrderCost';
     case 'SELF_TRADE_PREVENTION': return 'CancelBySmp';
+    // enum.mdx cancelType: CancelBySettle, "cancelled due to delisting contract" (a delivery).
+    case 'DELIVERY': return 'CancelBySettle';
     default: return 'UNKNOWN';
   }
 }
@@ -208,7 +220,7 @@ export interface OrderContext {
 
 /** The order fields an order row is made of (a conditional order's row is made of the same). */
 export type OrderRowInput = Pick<OrderSnapshot,
-  'orderId' | 'clientOrderId' | 'symbol' | 'side' | 'positionSide' | 'orderType' | 'timeInForce' | 'price' | 'qty' | 'executedQty' | 'cumQuote' |
+  'orderId' | 'clientOrderId' | 'symbol' | 'side' | 'positionSide' | 'orderType' | 'timeInForce' | 'price' | 'qty' | 'executedQty' | 'cumCost' |
   'state' | 'reason' | 'reduceOnly' | 'fees' | 'realizedPnl' | 'source' | 'origin' | 'attachTpsl' | 'createTime' | 'updateTime'>;
 
 /** The TP/SL an order (or a plan order) will arm, in the row's takeProfit / stopLoss fields. */
@@ -234,7 +246,7 @@ export function bybitOrder(o: OrderRowInput, config: SymbolConfig, context: Orde
   const leaves = live ? o.qty - o.executedQty : 0;
   const filled = o.executedQty > 0;
   return {
-    category: 'linear',
+    category: categoryOfConfig(config),
     symbol: bybitSymbol(o.symbol),
     orderId: String(o.orderId),
     orderLinkId: o.clientOrderId ?? '',
@@ -251,11 +263,11 @@ export function bybitOrder(o: OrderRowInput, config: SymbolConfig, context: Orde
     createType: createType(o.source, context.partialLiquidation, origin),
     cancelType: cancelType(o, context.changeReason),
     rejectReason: rejectReason(o),
-    avgPrice: filled ? formatAveragePrice(config, o.cumQuote, o.executedQty) : '',
+    avgPrice: filled ? formatEntryPrice(config, o.cumCost, o.executedQty) : '',
     leavesQty: baseQty(config, leaves),
     leavesValue: o.orderType === 'LIMIT' ? value(config, leaves, o.price) : '0',
     cumExecQty: baseQty(config, o.executedQty),
-    cumExecValue: costValue(config, o.cumQuote),
+    cumExecValue: costValue(config, o.cumCost),
     cumExecFee: formatAmount(o.fees),
     cumFeeDetail: filled ? { [config.settleAsset]: formatAmount(o.fees) } : {},
     closedPnl: formatAmount(o.realizedPnl),
@@ -309,7 +321,7 @@ const ROW_STATE: Record<ConditionalState, OrderState> = { WAITING: 'NEW', TRIGGE
 export function bybitConditional(c: ConditionalSnapshot, config: SymbolConfig): Record<string, unknown> {
   const order: OrderRowInput = {
     orderId: c.conditionalId, clientOrderId: c.clientOrderId, symbol: c.symbol, side: c.side, positionSide: c.positionSide, orderType: c.orderType,
-    timeInForce: c.timeInForce, price: c.price, qty: c.qty, executedQty: 0, cumQuote: 0n, state: ROW_STATE[c.state],
+    timeInForce: c.timeInForce, price: c.price, qty: c.qty, executedQty: 0, cumCost: 0n, state: ROW_STATE[c.state],
     reason: c.state === 'REJECTED' && c.reason !== 'ORDER_REFUSED' ? (c.reason as OrderReason) : 'NONE',
     reduceOnly: c.reduceOnly || c.closePosition || c.kind !== 'PLAN', fees: 0n, realizedPnl: 0n, source: 'USER', origin: c.kind,
     attachTpsl: c.attachTpsl, createTime: c.createTime, updateTime: c.updateTime,
@@ -363,7 +375,7 @@ export function bybitExecution(t: TradeEvent, config: SymbolConfig, context: Exe
   const feeRate = t.source === 'ADL' ? 0n : t.isMaker ? config.makerFeeRate : config.takerFeeRate;
   const origin = originOf(t.order, context.conditional);
   return {
-    category: 'linear',
+    category: categoryOfConfig(config),
     symbol: bybitSymbol(t.symbol),
     isLeverage: '',
     orderId: String(t.orderId),
@@ -402,7 +414,7 @@ export function bybitExecution(t: TradeEvent, config: SymbolConfig, context: Exe
 /** The fast execution row (Trade fills only): the short field list of `execution.fast`. */
 export function bybitFastExecution(t: TradeEvent, config: SymbolConfig): Record<string, unknown> {
   return {
-    category: 'linear',
+    category: categoryOfConfig(config),
     symbol: bybitSymbol(t.symbol),
     orderId: String(t.orderId),
     isMaker: t.isMaker,
@@ -428,12 +440,12 @@ export type CoinBalance = Pick<BalanceSnapshot,
  * has no spot); margin shows in totalPositionIM (position margin) and totalOrderIM (orders).
  * `availableToWithdraw` (deprecated by Bybit, still read by ccxt) is the available balance.
  */
-export function bybitCoin(b: CoinBalance): Record<string, unknown> {
+export function bybitCoin(b: CoinBalance, usdValue: UsdValue = atPar): Record<string, unknown> {
   const equity = b.walletBalance + b.unrealizedPnl;
   return {
     coin: b.asset,
     equity: formatAmount(equity),
-    usdValue: formatAmount(equity),
+    usdValue: formatAmount(usdValue(b.asset, equity)),
     walletBalance: formatAmount(b.walletBalance),
     locked: '0',
     spotHedgingQty: '0',
@@ -460,21 +472,22 @@ function accountRate(part: bigint, whole: bigint): string {
 }
 
 /**
- * The unified account row around its coins. Account totals are Bybit's USD figures; every
- * perpstream symbol settles in a USD stablecoin, so they are the sums of the coins given.
+ * The unified account row around its coins. Account totals are Bybit's USD figures: the sums of
+ * the coins given, each at its USD value (usd-value.ts; a stablecoin at par, BTC at its index).
  */
-export function bybitWallet(coins: readonly CoinBalance[]): Record<string, unknown> {
+export function bybitWallet(coins: readonly CoinBalance[], usdValue: UsdValue = atPar): Record<string, unknown> {
   let wallet = 0n;
   let upnl = 0n;
   let available = 0n;
   let initial = 0n;
   let maintenance = 0n;
   for (const c of coins) {
-    wallet += c.walletBalance;
-    upnl += c.unrealizedPnl;
-    available += c.availableBalance;
-    initial += c.isolatedMargin + c.crossedMargin + c.openOrderMarginFrozen;
-    maintenance += c.maintenanceMargin;
+    const usd = (amount: bigint): bigint => usdValue(c.asset, amount);
+    wallet += usd(c.walletBalance);
+    upnl += usd(c.unrealizedPnl);
+    available += usd(c.availableBalance);
+    initial += usd(c.isolatedMargin + c.crossedMargin + c.openOrderMarginFrozen);
+    maintenance += usd(c.maintenanceMargin);
   }
   const marginBalance = wallet + upnl;
   return {
@@ -493,7 +506,7 @@ export function bybitWallet(coins: readonly CoinBalance[]): Record<string, unkno
     totalMaintenanceMargin: formatAmount(maintenance),
     totalMaintenanceMarginByMp: formatAmount(maintenance),
     accountLTV: '0',
-    coin: coins.map(bybitCoin),
+    coin: coins.map((c) => bybitCoin(c, usdValue)),
   };
 }
 
@@ -504,7 +517,7 @@ export function bybitWallet(coins: readonly CoinBalance[]): Record<string, unkno
 export function bybitFundingExecution(f: FundingEvent, config: SymbolConfig): Record<string, unknown> {
   const size = Math.abs(f.qty);
   return {
-    category: 'linear',
+    category: categoryOfConfig(config),
     symbol: bybitSymbol(f.symbol),
     isLeverage: '',
     orderId: '',
@@ -535,6 +548,51 @@ export function bybitFundingExecution(f: FundingEvent, config: SymbolConfig): Re
     closedSize: '0',
     extraFees: '',
     seq: f.cmdSeq,
+    feeCurrency: config.settleAsset,
+    marketUnit: '',
+  };
+}
+
+/**
+ * A position closed by its contract's delivery as Bybit's execution: createType `CreateBySettle`
+ * ("recorded as a trade but not an order": no orderId), execType `Delivery` for a USDT future and
+ * `Settle` for an inverse future (enum.mdx execType), at the delivery price, on the side that
+ * closes the position, with the delivery fee and the close's PnL.
+ */
+export function bybitDeliveryExecution(d: DeliveryEvent, config: SymbolConfig): Record<string, unknown> {
+  const size = Math.abs(d.qty);
+  return {
+    category: categoryOfConfig(config),
+    symbol: bybitSymbol(d.symbol),
+    isLeverage: '',
+    orderId: '',
+    orderLinkId: '',
+    side: d.qty > 0 ? 'Sell' : 'Buy',
+    orderPrice: '0',
+    orderQty: '0',
+    leavesQty: '0',
+    createType: 'CreateBySettle',
+    orderType: 'UNKNOWN',
+    stopOrderType: 'UNKNOWN',
+    execFee: formatAmount(d.fee),
+    execId: `delivery-${d.symbol}-${positionIdx(d.positionSide)}-${d.deliveryTime}`,
+    execPrice: price(config, d.deliveryPrice),
+    execQty: baseQty(config, size),
+    execPnl: formatAmount(d.realizedPnl),
+    execType: config.inverse ? 'Settle' : 'Delivery',
+    execValue: value(config, size, d.deliveryPrice),
+    execTime: String(d.deliveryTime),
+    isMaker: false,
+    feeRate: formatRate(config.delivery?.feeRate ?? 0n),
+    tradeIv: '',
+    markIv: '',
+    markPrice: price(config, d.deliveryPrice),
+    indexPrice: '',
+    underlyingPrice: '',
+    blockTradeId: '',
+    closedSize: baseQty(config, size),
+    extraFees: '',
+    seq: d.cmdSeq,
     feeCurrency: config.settleAsset,
     marketUnit: '',
   };

@@ -69,6 +69,10 @@ export const Code = Object.freeze({
   TRIGGER_FALLING: 110093,
   /** Not modified: the TP/SL value is already set (trading-stop). */
   NOT_MODIFIED: 34040,
+  /** Settlement in progress: the delivery contract is not available for trading (error.mdx 110063). */
+  SETTLING: 110063,
+  /** This contract is not live: delivered and settled (error.mdx 110074). */
+  NOT_LIVE: 110074,
   /** Set margin mode failed (ccxt ExchangeError). */
   SET_MARGIN_MODE_FAILED: 3400045,
 });
@@ -106,7 +110,10 @@ export function fromEngineError(error: CommandError): BybitError {
     // A plan order's own trigger is 110092 / 110093 (order-commands.ts); here a take profit / stop loss on the wrong side of its price.
     case 'WOULD_TRIGGER_IMMEDIATELY': return paramsError(error.message);
     case 'TOO_MANY_CONDITIONAL_ORDERS': return new BybitError(Code.STOP_ORDERS_LIMIT, `The number of stop orders exceeds the maximum allowable limit. ${error.message}`);
-    case 'SYMBOL_NOT_TRADING': return paramsError(error.message);
+    // The engine says which: past the delivery time and being settled, or settled for good.
+    case 'SYMBOL_NOT_TRADING': return error.message.includes('being settled')
+      ? new BybitError(Code.SETTLING, `Settlement in progress! not available for trading. ${error.message}`)
+      : new BybitError(Code.NOT_LIVE, `This contract is not live. ${error.message}`);
   }
 }
 

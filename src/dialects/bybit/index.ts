@@ -12,6 +12,7 @@ import { bybitRoutes } from './rest.js';
 import { bybitStreamHandler } from './stream.js';
 import { resumeSourcesOf } from '../resume.js';
 import { BybitSymbols } from './symbols.js';
+import { usdValueOf } from './usd-value.js';
 
 export const BYBIT_PREFIX = '/bybit';
 
@@ -19,7 +20,7 @@ function mountBybitStreams(context: StreamContext): void {
   const { exchange, credentials, limits, connections, router } = context;
   const symbols = new BybitSymbols(exchange.engine.symbols());
   router.route(`${BYBIT_PREFIX}/v5/private`, bybitStreamHandler({
-    ...resumeSourcesOf(context), credentials, connections, encoder: new BybitPushEncoder(symbols),
+    ...resumeSourcesOf(context), credentials, connections, encoder: new BybitPushEncoder(symbols, usdValueOf(exchange, symbols.all())),
     idleMs: setting(context, 'bybit.idleMs', 600_000),
     timers: context.timers,
     minActiveTimeMs: setting(context, 'bybit.minActiveTimeMs', 30_000),

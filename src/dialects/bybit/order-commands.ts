@@ -15,7 +15,7 @@ import { attachTpslOf, isZero, optionalPrice, optionalPriceOrZero, tpslAmendOf, 
 import { triggerByName } from './conditional-names.js';
 import { BybitError, Code, paramsError } from './envelope.js';
 import {
-  contractsOf, optionalBoolean, optionalEnum, optionalInteger, optionalString, orderLinkIdOf, priceOf, requiredEnum, requireLinear, symbolOf, type Params,
+  contractsOf, optionalBoolean, optionalEnum, optionalInteger, optionalString, orderLinkIdOf, priceOf, requiredEnum, requireContract, symbolOf, type Params,
 } from './params.js';
 import { snapshotOf } from './rest-account.js';
 import { price as priceText, type BybitSymbols } from './symbols.js';
@@ -55,7 +55,7 @@ export type PlaceCommand = Omit<PlaceOrder, 'time'> | Omit<PlaceConditional, 'ti
 
 /** Bybit's create parameters as an engine command: an order, or a conditional order when `triggerPrice` is set. */
 export function placeCommand(exchange: Exchange, symbols: BybitSymbols, accountId: number, params: Params): PlaceCommand {
-  requireLinear(params);
+  requireContract(params);
   refuseSpotFilter(params);
   const config = symbolOf(symbols, params, true);
   const side = requiredEnum(params, 'side', ['Buy', 'Sell'] as const) === 'Buy' ? 'BUY' : 'SELL';

@@ -9,7 +9,7 @@ import { CLIENT_ID_RULES, clientIdProblem, echo, priceProblemText, readPrice } f
 import { signedPartOf } from './auth.js';
 import { optionalChoice, optionalFlag, optionalText, optionalWholeNumber, requiredChoice, requiredText, type ParamErrors } from '../param-reader.js';
 import { BybitError, Code, paramsError } from './envelope.js';
-import { parseBaseQty, type BybitSymbols } from './symbols.js';
+import { baseQty, categoryOfConfig, parseBaseQty, type BybitSymbols, type Category } from './symbols.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -49,14 +49,21 @@ export const optionalBoolean = (params: Params, name: string): boolean | undefin
 export const optionalInteger = (params: Params, name: string, min: number, max: number): number | undefined =>
   optionalWholeNumber(params, name, min, max, BYBIT_PARAM_ERRORS);
 
-/** `category`: this server lists linear contracts only; the other categories hold nothing. */
+/** `category`: linear and inverse contracts are listed here; spot and option hold nothing. */
 export function categoryOf(params: Params): 'linear' | 'inverse' | 'spot' | 'option' {
   return requiredEnum(params, 'category', ['linear', 'inverse', 'spot', 'option'] as const);
 }
 
-/** A linear-only endpoint: anything but `category=linear` is refused. */
-export function requireLinear(params: Params): void {
-  if (categoryOf(params) !== 'linear') throw paramsError('category only supports linear here (perpstream lists USDT perpetuals)');
+/** A contract endpoint (orders, positions): `category` must be linear or inverse. */
+export function requireContract(params: Params): Category {
+  const category = categoryOf(params);
+  if (category !== 'linear' && category !== 'inverse') throw paramsError(`category only supports linear or inverse here (perpstream lists no ${category} products)`);
+  return category;
+}
+
+/** Whether a symbol belongs to the request's category (a request without one covers every symbol). */
+export function inCategory(config: SymbolConfig, category: string | undefined): boolean {
+  return category === undefined || category === categoryOfConfig(config);
 }
 
 export function symbolOf(symbols: BybitSymbols, params: Params, required: true): SymbolConfig;
@@ -69,6 +76,11 @@ export function symbolOf(symbols: BybitSymbols, params: Params, required: boolea
   }
   const config = symbols.find(name);
   if (config === undefined) throw paramsError(`symbol invalid: ${name} is not listed (upper case, e.g. BTCUSDT); see /v5/market/instruments-info`);
+  // Bybit looks a symbol up within the request's category: a linear symbol is not an inverse one.
+  const category = params.category;
+  if ((category === 'linear' || category === 'inverse' || category === 'spot' || category === 'option') && category !== categoryOfConfig(config)) {
+    throw paramsError(`symbol invalid: ${name} is not listed under category=${category} (it is a ${categoryOfConfig(config)} contract)`);
+  }
   return config;
 }
 
@@ -83,7 +95,7 @@ export function contractsOf(params: Params, name: string, config: SymbolConfig):
   const contracts = parseBaseQty(config, text);
   const { minQty, maxQty, contractSize } = config.spec;
   if (contracts === undefined || contracts < minQty || contracts > maxQty) {
-    throw paramsError(`${name} ${echo(text)} is invalid: send a multiple of the qtyStep ${contractSize} from ${minQty} to ${maxQty} steps`);
+    throw paramsError(`${name} ${echo(text)} is invalid: send a multiple of the qtyStep ${contractSize} from ${baseQty(config, minQty)} to ${baseQty(config, maxQty)}`);
   }
   return contracts;
 }

@@ -12,26 +12,32 @@
  */
 import type { ConditionalSnapshot, EngineEvent, FundingEvent, OrderEvent, PositionEvent, PositionSnapshot, TradeEvent } from '../../engine/types.js';
 import {
-  bybitConditional, bybitExecution, bybitFastExecution, bybitFundingExecution, bybitOrder, bybitPosition, bybitWallet, emptyPosition, fillOrder,
+  bybitConditional, bybitDeliveryExecution, bybitExecution, bybitFastExecution, bybitFundingExecution, bybitOrder, bybitPosition, bybitWallet, emptyPosition, fillOrder,
   type CoinBalance,
 } from './encode.js';
-import type { BybitSymbols } from './symbols.js';
+import type { BybitSymbols, Category } from './symbols.js';
+import { atPar, type UsdValue } from './usd-value.js';
 
 export type TopicKind = 'position' | 'order' | 'execution' | 'execution.fast' | 'wallet' | 'seedPosition';
 
+/** What a topic carries; a categorised topic (`order.inverse`) only its category's rows. */
+export interface TopicInfo {
+  kind: TopicKind;
+  style: 'all-in-one' | 'categorised' | 'neutral';
+  category?: Category;
+}
+
 /** Every topic name a client may subscribe to, and what it carries. */
-export const TOPICS: ReadonlyMap<string, { kind: TopicKind; style: 'all-in-one' | 'categorised' | 'neutral' }> = new Map([
+export const TOPICS: ReadonlyMap<string, TopicInfo> = new Map<string, TopicInfo>([
   ['position', { kind: 'position', style: 'all-in-one' }],
-  ['position.linear', { kind: 'position', style: 'categorised' }],
   ['order', { kind: 'order', style: 'all-in-one' }],
-  ['order.linear', { kind: 'order', style: 'categorised' }],
   ['execution', { kind: 'execution', style: 'all-in-one' }],
-  ['execution.linear', { kind: 'execution', style: 'categorised' }],
   ['execution.fast', { kind: 'execution.fast', style: 'all-in-one' }],
-  ['execution.fast.linear', { kind: 'execution.fast', style: 'categorised' }],
+  ...(['linear', 'inverse'] as const).flatMap((category) => (['position', 'order', 'execution', 'execution.fast'] as const)
+    .map((kind): [string, TopicInfo] => [`${kind}.${category}`, { kind, style: 'categorised', category }])),
   ['wallet', { kind: 'wallet', style: 'neutral' }],
   ['user.position.unifiedAccount', { kind: 'seedPosition', style: 'neutral' }],
-] as const);
+]);
 
 const positionKey = (p: Pick<PositionSnapshot, 'symbol' | 'positionSide'>): string => `${p.symbol}|${p.positionSide}`;
 
@@ -39,7 +45,8 @@ export class BybitPushEncoder {
   /** Frames per batch (keyed by its first event) and topic name; null: nothing for that topic. */
   private readonly frames = new WeakMap<EngineEvent, Map<string, string | null>>();
 
-  constructor(private readonly symbols: BybitSymbols) {}
+  /** `usdValue`: the wallet's USD figures, read when a wallet frame is built (once per batch). */
+  constructor(private readonly symbols: BybitSymbols, private readonly usdValue: UsdValue = atPar) {}
 
   /** The frame for `topic` (a key of TOPICS) from one command's events, or null. */
   frame(batch: readonly EngineEvent[], topic: string): string | null {
@@ -59,7 +66,8 @@ export class BybitPushEncoder {
   }
 
   private build(batch: readonly EngineEvent[], topic: string): string | null {
-    const kind = TOPICS.get(topic)?.kind;
+    const info = TOPICS.get(topic);
+    const kind = info?.kind;
     const first = batch[0]!;
     const id = `${first.accountId}-${first.cmdSeq}-${kind}`;
     let data: unknown[];
@@ -72,6 +80,8 @@ export class BybitPushEncoder {
       case 'wallet': data = this.wallet(batch); break;
       default: return null;
     }
+    // Every row of these topics carries its category.
+    if (info?.category !== undefined) data = data.filter((row) => (row as { category?: string }).category === info.category);
     if (data.length === 0) return null;
     // perpstream's `seq`: the account's last event in the command, what a client resumes from.
     const seq = batch[batch.length - 1]!.seq;
@@ -195,6 +205,8 @@ export class BybitPushEncoder {
         }));
       } else if (e.type === 'funding' && !fast) {
         rows.push(bybitFundingExecution(e as FundingEvent, this.symbols.config(e.symbol)));
+      } else if (e.type === 'delivery' && !fast) {
+        rows.push(bybitDeliveryExecution(e, this.symbols.config(e.symbol)));
       }
     });
     return rows;
@@ -204,7 +216,7 @@ export class BybitPushEncoder {
   private wallet(batch: readonly EngineEvent[]): unknown[] {
     const coins = new Map<string, CoinBalance>();
     for (const e of batch) if (e.type === 'balance') coins.set(e.balance.asset, e.balance);
-    return coins.size === 0 ? [] : [bybitWallet([...coins.values()])];
+    return coins.size === 0 ? [] : [bybitWallet([...coins.values()], this.usdValue)];
   }
 }
 

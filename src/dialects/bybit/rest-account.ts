@@ -15,10 +15,11 @@ import { echo } from '../front-door-bounds.js';
 import { BybitError, Code, fromEngineError, ok, paramsError } from './envelope.js';
 import { bybitPosition, bybitWallet, emptyPosition, type CoinBalance } from './encode.js';
 import {
-  callerOf, categoryOf, leverageOf, optionalInteger, optionalString, paramsOf, requiredEnum, requiredString, requireLinear, settleCoinOf, symbolOf,
+  callerOf, categoryOf, inCategory, leverageOf, optionalInteger, optionalString, paramsOf, requiredEnum, requiredString, requireContract, settleCoinOf, symbolOf,
 } from './params.js';
 import { page, type BybitRestOptions } from './rest.js';
 import { bybitSymbol } from './symbols.js';
+import { usdValueOf } from './usd-value.js';
 
 export function snapshotOf(exchange: Exchange, accountId: number): { seq: number; view: AccountView } {
   const state = exchange.engine.account(accountId);
@@ -59,6 +60,7 @@ function busy(view: AccountView, symbol: string): boolean {
 export async function accountRoutes(app: FastifyInstance, options: BybitRestOptions): Promise<void> {
   const { exchange, symbols } = options;
   const stream = (seq: number) => ({ seq, epoch: exchange.epoch });
+  const usdValue = usdValueOf(exchange, symbols.all());
 
   /** Runs an account command; a refusal becomes `refusal(error)` or the generic mapping. */
   const run = async (pending: Promise<Applied>, refusal?: (error: Extract<Applied['result'], { ok: false }>) => BybitError): Promise<void> => {
@@ -74,7 +76,7 @@ export async function accountRoutes(app: FastifyInstance, options: BybitRestOpti
     const { seq, view } = snapshotOf(exchange, callerOf(request));
     const wallets = view.wallets.filter((w) => coins === undefined || coins.includes(w.asset));
     const rows = wallets.map((w) => coinBalance(view, w, (s) => symbols.config(s)));
-    return ok({ list: [bybitWallet(rows)] }, exchange.now(), stream(seq));
+    return ok({ list: [bybitWallet(rows, usdValue)] }, exchange.now(), stream(seq));
   });
 
   app.get('/v5/position/list', async (request) => {
@@ -87,7 +89,7 @@ export async function accountRoutes(app: FastifyInstance, options: BybitRestOpti
     if (category === 'linear' && config === undefined && settleCoin === undefined) throw paramsError('either symbol or settleCoin is required for linear');
     const { seq, view } = snapshotOf(exchange, callerOf(request));
     let rows: PositionSnapshot[] = [];
-    if (category === 'linear') {
+    if (category === 'linear' || category === 'inverse') {
       const sides = modeSides(view.positionMode);
       if (config !== undefined) {
         // With a symbol, Bybit answers whether or not there is a position.
@@ -96,7 +98,11 @@ export async function accountRoutes(app: FastifyInstance, options: BybitRestOpti
         rows = sides.map((side) => view.positions.find((p) => p.symbol === config.symbol && p.positionSide === side) ??
           emptyPosition(config.symbol, side, settings.leverage, settings.marginMode, mark, 0));
       } else {
-        rows = view.positions.filter((p) => p.qty !== 0 && sides.includes(p.positionSide) && symbols.config(p.symbol).settleAsset === settleCoin);
+        // Inverse: every inverse position when no settleCoin is sent.
+        rows = view.positions.filter((p) => {
+          const c = symbols.config(p.symbol);
+          return p.qty !== 0 && sides.includes(p.positionSide) && inCategory(c, category) && (settleCoin === undefined || c.settleAsset === settleCoin);
+        });
       }
     }
     const stamp = { version: seq, seq: exchange.engine.cmdSeq };
@@ -107,7 +113,7 @@ export async function accountRoutes(app: FastifyInstance, options: BybitRestOpti
   // One leverage per symbol in the engine: buy and sell leverage must agree.
   app.post('/v5/position/set-leverage', async (request) => {
     const params = paramsOf(request);
-    requireLinear(params);
+    requireContract(params);
     const config = symbolOf(symbols, params, true);
     const buy = leverageOf(params, 'buyLeverage', config);
     const sell = leverageOf(params, 'sellLeverage', config);
@@ -125,7 +131,7 @@ export async function accountRoutes(app: FastifyInstance, options: BybitRestOpti
   // Position mode is per account in the engine: a symbol or a coin switches the whole account.
   app.post('/v5/position/switch-mode', async (request) => {
     const params = paramsOf(request);
-    requireLinear(params);
+    requireContract(params);
     symbolOf(symbols, params, false);
     if (optionalString(params, 'symbol') === undefined && optionalString(params, 'coin') === undefined) throw paramsError('either symbol or coin is required');
     const mode = optionalInteger(params, 'mode', 0, 3);
@@ -146,7 +152,7 @@ export async function accountRoutes(app: FastifyInstance, options: BybitRestOpti
   // The classic account's per-symbol switch (tradeMode 0 cross, 1 isolated) with its leverage.
   app.post('/v5/position/switch-isolated', async (request) => {
     const params = paramsOf(request);
-    requireLinear(params);
+    requireContract(params);
     const config = symbolOf(symbols, params, true);
     const tradeMode = optionalInteger(params, 'tradeMode', 0, 1);
     if (tradeMode === undefined) throw paramsError('tradeMode is required: 0 cross margin, 1 isolated margin');
@@ -212,7 +218,7 @@ export async function accountRoutes(app: FastifyInstance, options: BybitRestOpti
     const params = paramsOf(request);
     const category = categoryOf(params);
     const config = symbolOf(symbols, params, false);
-    const listed = category === 'linear' ? (config === undefined ? symbols.all() : [config]) : [];
+    const listed = (config === undefined ? symbols.all() : [config]).filter((c) => inCategory(c, category));
     return ok({
       category,
       list: listed.map((c) => ({ symbol: bybitSymbol(c.symbol), baseCoin: '', takerFeeRate: formatRate(c.takerFeeRate), makerFeeRate: formatRate(c.makerFeeRate) })),

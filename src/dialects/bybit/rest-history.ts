@@ -15,9 +15,10 @@ import type { ClosingOrder, LedgerRow } from '../../service/ledger.js';
 import { byFill, sumOf, withinTime } from '../../service/ledger.js';
 import { bybitFundingExecution } from './encode.js';
 import { ok, paramsError } from './envelope.js';
-import { callerOf, categoryOf, optionalEnum, optionalInteger, optionalString, paramsOf, symbolOf, type Params } from './params.js';
+import { callerOf, categoryOf, inCategory, optionalEnum, optionalInteger, optionalString, paramsOf, symbolOf, type Params } from './params.js';
 import { page, type BybitRestOptions } from './rest.js';
-import { baseQty, bybitSymbol, price, type BybitSymbols } from './symbols.js';
+import { baseQty, bybitSymbol, categoryOfConfig, price, type BybitSymbols } from './symbols.js';
+import { costOf, valueOfCost } from '../../engine/margin.js';
 
 const DAY = 24 * 3600_000;
 
@@ -83,11 +84,11 @@ function logRow(symbols: BybitSymbols, group: readonly LedgerRow[]): Record<stri
   const pnl = sumOf(group, 'REALIZED_PNL');
   const isTrade = first.tradeId !== null;
   const cashFlow = isTrade ? pnl : first.kind === 'FUNDING' ? 0n : change;
-  const tradeValue = isTrade && config !== undefined ? BigInt(first.qty!) * BigInt(first.price!) * config.valuePerTickContract : 0n;
+  const tradeValue = isTrade && config !== undefined ? tradeValueOf(config, first.qty!, first.price!) : 0n;
   return {
     id: String(first.id),
     symbol: config === undefined ? '' : bybitSymbol(config.symbol),
-    category: config === undefined ? '' : 'linear',
+    category: config === undefined ? '' : categoryOfConfig(config),
     side: first.side === 'BUY' ? 'Buy' : first.side === 'SELL' ? 'Sell' : first.kind === 'FUNDING' ? (first.qty! > 0 ? 'Buy' : 'Sell') : 'None',
     transactionTime: String(first.time),
     type: logType(first),
@@ -111,6 +112,22 @@ function logRow(symbols: BybitSymbols, group: readonly LedgerRow[]): Record<stri
   };
 }
 
+/** A fill's value in amount units of the settle asset (inverse: the coin value, rounded down as the engine's cost is). */
+function tradeValueOf(config: SymbolConfig, qty: number, ticks: number): bigint {
+  return valueOfCost(config, costOf(config, qty, ticks));
+}
+
+/**
+ * The value and average price of a ledger cost (Σ contracts × ticks). Inverse: the value of
+ * `qty` contracts at that cost's mean price (exact when one price; the ledger keeps no coin cost).
+ */
+function ledgerCost(config: SymbolConfig, cost: bigint, qty: number): { value: string; price: string } {
+  if (qty === 0 || cost === 0n) return { value: '0', price: '0' };
+  const price = formatAveragePrice(config, cost, qty);
+  if (!config.inverse) return { value: formatAmount(cost * config.valuePerTickContract), price };
+  return { value: formatAmount((BigInt(qty) * BigInt(qty) * config.inverseValue) / cost), price };
+}
+
 /** fee / value as a decimal rate (exact to 1e-8, as the engine's fee rates are). */
 const rateOf = (fee: bigint, value: bigint): string => formatRate((fee * 100_000_000n) / value);
 
@@ -125,10 +142,10 @@ function closedPnlRow(config: SymbolConfig, c: ClosingOrder): Record<string, unk
     orderType: c.orderType === 'MARKET' ? 'Market' : 'Limit',
     execType: c.source === 'LIQUIDATION' ? 'BustTrade' : c.source === 'ADL' ? 'AdlTrade' : 'Trade',
     closedSize: baseQty(config, c.closedQty),
-    cumEntryValue: formatAmount(c.entryCost * config.valuePerTickContract),
-    avgEntryPrice: formatAveragePrice(config, c.entryCost, c.closedQty),
-    cumExitValue: formatAmount(c.exitCost * config.valuePerTickContract),
-    avgExitPrice: formatAveragePrice(config, c.exitCost, c.closedQty),
+    cumEntryValue: ledgerCost(config, c.entryCost, c.closedQty).value,
+    avgEntryPrice: ledgerCost(config, c.entryCost, c.closedQty).price,
+    cumExitValue: ledgerCost(config, c.exitCost, c.closedQty).value,
+    avgExitPrice: ledgerCost(config, c.exitCost, c.closedQty).price,
     // Bybit's closed PnL is net of the closed contracts' opening fees and the closing fees (funding is not in it).
     closedPnl: formatAmount(c.realizedPnl - c.openFee - c.closeFee),
     openFee: formatAmount(c.openFee),
@@ -171,7 +188,7 @@ export async function historyRoutes(app: FastifyInstance, options: BybitRestOpti
     const groups = byFill(withinTime(exchange.ledger.rows(accountId), (r) => r.time, start, end)).filter((group) => {
       const first = group[0]!;
       const linear = first.symbol !== null;
-      return (category === undefined || (category === 'linear' ? linear : false)) && (currency === undefined || first.asset === currency) &&
+      return (category === undefined || (linear && inCategory(symbols.config(first.symbol!), category))) && (currency === undefined || first.asset === currency) &&
         (baseCoin === undefined || (linear && symbols.config(first.symbol!).spec.baseAsset === baseCoin)) &&
         (type === undefined || logType(first) === type) && subType === undefined;
     }).reverse();
@@ -188,8 +205,8 @@ export async function historyRoutes(app: FastifyInstance, options: BybitRestOpti
     const limit = optionalInteger(params, 'limit', 1, CLOSED_PNL_LIMITS.maxLimit) ?? CLOSED_PNL_LIMITS.defaultLimit;
     const { start, end } = window(params, exchange.now(), CLOSED_PNL_LIMITS);
     // Newest first by the last closing fill (a record grows while its order fills, so the log's order is by first fill).
-    const closed = category !== 'linear' ? [] : withinTime(exchange.ledger.closingOrders(accountId), (c) => c.updatedTime, start, end)
-      .filter((c) => config === undefined || c.symbol === config.symbol).reverse().sort((x, y) => y.updatedTime - x.updatedTime);
+    const closed = withinTime(exchange.ledger.closingOrders(accountId), (c) => c.updatedTime, start, end)
+      .filter((c) => (config === undefined || c.symbol === config.symbol) && inCategory(symbols.config(c.symbol), category)).reverse().sort((x, y) => y.updatedTime - x.updatedTime);
     const { items, nextPageCursor } = page(closed, optionalString(params, 'cursor'), limit);
     return ok({ category, list: items.map((c) => closedPnlRow(symbols.config(c.symbol), c)), nextPageCursor }, exchange.now());
   });

@@ -22,10 +22,10 @@ import type { SymbolConfig } from '../../engine/symbol.js';
 import type { StreamExchange } from '../../service/stream-exchange.js';
 import { candleStart, type Candle, type CandleInterval, type MarketTrade, type OpenInterestInterval, type RangeOptions, type SeriesCandle } from '../../service/market-data.js';
 import { ok, paramsError } from './envelope.js';
-import { categoryOf, optionalInteger, optionalString, paramsOf, requireLinear, symbolOf, type Params } from './params.js';
-import type { BybitRestOptions } from './rest.js';
+import { categoryOf, inCategory, optionalInteger, optionalString, paramsOf, requireContract, symbolOf, type Params } from './params.js';
+import { page, type BybitRestOptions } from './rest.js';
 import { onlyParams } from './rest-history.js';
-import { baseQty, bybitSymbol, costValue, value } from './symbols.js';
+import { baseQty, bybitSymbol, categoryOfConfig, turnover, value } from './symbols.js';
 
 /** Bybit's kline intervals and the market-data interval each one is. */
 export const KLINE_INTERVALS: ReadonlyMap<string, CandleInterval> = new Map([
@@ -57,7 +57,7 @@ export const level = (config: SymbolConfig, [price, qty]: readonly [number, numb
 /** A kline row: start, open, high, low, close, volume (base), turnover (quote), all strings. */
 export function klineRow(config: SymbolConfig, c: Candle): string[] {
   return [String(c.openTime), formatPrice(config, c.open), formatPrice(config, c.high), formatPrice(config, c.low), formatPrice(config, c.close),
-    baseQty(config, c.volume), costValue(config, c.quoteVolume)];
+    baseQty(config, c.volume), turnover(config, c.quoteVolume)];
 }
 
 /** Bybit's tick direction of `trades[index]`: up or down from the previous different price. */
@@ -96,6 +96,7 @@ export function tickerRow(exchange: StreamExchange, config: SymbolConfig, now: n
   const change = last === null || prev24h === null || prev24h === 0 ? '0' : formatRatio(BigInt(last - prev24h), BigInt(prev24h), 6);
   const trades = market.trades(config.symbol);
   const pricing = buildPricingConfig(config);
+  const delivery = config.delivery;
   return {
     symbol: bybitSymbol(config.symbol),
     tickDirection: trades.length === 0 ? 'ZeroPlusTick' : tickDirection(trades, trades.length - 1),
@@ -111,14 +112,15 @@ export function tickerRow(exchange: StreamExchange, config: SymbolConfig, now: n
     openInterestValue: info.markPrice === null ? '' : value(config, 2 * info.openInterest, info.markPrice),
     singleOpenInterest: baseQty(config, info.openInterest),
     singleOpenInterestValue: info.markPrice === null ? '' : value(config, info.openInterest, info.markPrice),
-    turnover24h: costValue(config, stats.quoteVolume),
+    turnover24h: turnover(config, stats.quoteVolume),
     volume24h: baseQty(config, stats.volume),
-    fundingRate: formatRate(info.predictedFundingRate),
-    nextFundingTime: String(info.nextFundingTime),
-    predictedDeliveryPrice: '',
+    // A delivery contract has no funding (Bybit: "" and "0"), but a delivery time and fee rate.
+    fundingRate: delivery === null ? formatRate(info.predictedFundingRate) : '',
+    nextFundingTime: delivery === null ? String(info.nextFundingTime) : '0',
+    predictedDeliveryPrice: delivery === null ? '' : priceText(config, info.delivery?.settledPrice ?? null),
     basisRate: '',
-    deliveryFeeRate: '',
-    deliveryTime: '0',
+    deliveryFeeRate: delivery === null ? '' : formatRate(delivery.feeRate),
+    deliveryTime: delivery === null ? '0' : String(delivery.time),
     ask1Size: top.asks[0] === undefined ? '' : baseQty(config, top.asks[0][1]),
     bid1Price: priceText(config, top.bids[0]?.[0]),
     ask1Price: priceText(config, top.asks[0]?.[0]),
@@ -148,7 +150,7 @@ export async function marketRoutes(app: FastifyInstance, options: BybitRestOptio
   app.get('/v5/market/orderbook', async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['category', 'symbol', 'limit']);
-    requireLinear(params);
+    requireContract(params);
     const config = symbolOf(symbols, params, true);
     const limit = optionalInteger(params, 'limit', 1, 1000) ?? 25;
     const depth = exchange.engine.depth(config.symbol, limit)!;
@@ -162,7 +164,7 @@ export async function marketRoutes(app: FastifyInstance, options: BybitRestOptio
   app.get('/v5/market/recent-trade', async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['category', 'symbol', 'baseCoin', 'optionType', 'limit']);
-    requireLinear(params);
+    requireContract(params);
     const config = symbolOf(symbols, params, true);
     const limit = optionalInteger(params, 'limit', 1, 1000) ?? 500;
     const trades = market.trades(config.symbol);
@@ -174,14 +176,14 @@ export async function marketRoutes(app: FastifyInstance, options: BybitRestOptio
         side: t.takerSide === 'BUY' ? 'Buy' : 'Sell', time: String(t.time), isBlockTrade: false, isRPITrade: false, seq: String(t.tradeId),
       });
     }
-    return ok({ category: 'linear', list }, exchange.now());
+    return ok({ category: categoryOfConfig(config), list }, exchange.now());
   });
 
   app.get('/v5/market/kline', async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['category', 'symbol', 'interval', 'start', 'end', 'limit']);
     // `category` is optional here (linear by default).
-    if (optionalString(params, 'category') !== undefined) requireLinear(params);
+    if (optionalString(params, 'category') !== undefined) requireContract(params);
     const config = symbolOf(symbols, params, true);
     const interval = intervalOf(params);
     const start = optionalInteger(params, 'start', 0, Number.MAX_SAFE_INTEGER);
@@ -190,7 +192,7 @@ export async function marketRoutes(app: FastifyInstance, options: BybitRestOptio
     const limit = optionalInteger(params, 'limit', 1, 1000) ?? 200;
     const now = exchange.now();
     const candles = market.candles(config.symbol, interval, { ...(start === undefined ? {} : { start }), ...(end === undefined ? {} : { end }), limit, now });
-    return ok({ category: 'linear', symbol: bybitSymbol(config.symbol), list: candles.reverse().map((c) => klineRow(config, c)) }, now);
+    return ok({ category: categoryOfConfig(config), symbol: bybitSymbol(config.symbol), list: candles.reverse().map((c) => klineRow(config, c)) }, now);
   });
 
   /** `category` (optional; linear, or the kinds the endpoint names), symbol, interval, start/end/limit: what the price klines read. */
@@ -198,7 +200,7 @@ export async function marketRoutes(app: FastifyInstance, options: BybitRestOptio
     onlyParams(params, ['category', 'symbol', 'interval', 'start', 'end', 'limit']);
     const category = optionalString(params, 'category');
     if (category !== undefined && !categories.includes(category)) throw paramsError(`category must be one of ${categories.join(', ')}`);
-    if (category !== undefined) requireLinear(params);
+    if (category !== undefined) requireContract(params);
     const config = symbolOf(symbols, params, true);
     const interval = intervalOf(params);
     const start = optionalInteger(params, 'start', 0, Number.MAX_SAFE_INTEGER);
@@ -213,13 +215,13 @@ export async function marketRoutes(app: FastifyInstance, options: BybitRestOptio
     app.get(`/v5/market/${path}`, async (request) => {
       const { config, interval, range } = seriesKline(paramsOf(request), categories);
       const list = market.seriesCandles(config.symbol, kind, interval, range).reverse().map((c) => seriesRow(c, (v) => formatPrice(config, v)));
-      return ok({ category: 'linear', symbol: bybitSymbol(config.symbol), list }, range.now);
+      return ok({ category: categoryOfConfig(config), symbol: bybitSymbol(config.symbol), list }, range.now);
     });
   }
   app.get('/v5/market/premium-index-price-kline', async (request) => {
     const { config, interval, range } = seriesKline(paramsOf(request), ['linear']);
     const list = market.seriesCandles(config.symbol, 'premium', interval, range).reverse().map((c) => seriesRow(c, premiumText));
-    return ok({ category: 'linear', symbol: bybitSymbol(config.symbol), list }, range.now);
+    return ok({ category: categoryOfConfig(config), symbol: bybitSymbol(config.symbol), list }, range.now);
   });
 
   /**
@@ -230,7 +232,7 @@ export async function marketRoutes(app: FastifyInstance, options: BybitRestOptio
   app.get('/v5/market/open-interest', async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['category', 'symbol', 'intervalTime', 'startTime', 'endTime', 'limit', 'cursor']);
-    requireLinear(params);
+    requireContract(params);
     const config = symbolOf(symbols, params, true);
     const text = optionalString(params, 'intervalTime');
     if (text === undefined) throw paramsError(`intervalTime is required: ${[...OPEN_INTEREST_TIMES.keys()].join(', ')}`);
@@ -253,7 +255,7 @@ export async function marketRoutes(app: FastifyInstance, options: BybitRestOptio
     const older = rows.length === limit && market.seriesCandles(config.symbol, 'openInterest', period, { end: rows.at(-1)!.openTime - 1, limit: 1, now })
       .some((c) => start === undefined || c.openTime >= start);
     return ok({
-      symbol: bybitSymbol(config.symbol), category: 'linear',
+      symbol: bybitSymbol(config.symbol), category: categoryOfConfig(config),
       list: rows.map((c) => ({ openInterest: baseQty(config, 2 * c.open), singleOpenInterest: baseQty(config, c.open), timestamp: String(c.openTime) })),
       nextPageCursor: older ? encodeURIComponent(`lasttime=${rows.at(-1)!.openTime}`) : '',
     }, now);
@@ -271,11 +273,36 @@ export async function marketRoutes(app: FastifyInstance, options: BybitRestOptio
     if (start !== undefined && end === undefined) throw paramsError('startTime needs endTime: pass both, or endTime alone, or neither');
     if (start !== undefined && end !== undefined && start > end) throw paramsError('startTime must not be after endTime');
     const limit = optionalInteger(params, 'limit', 1, 200) ?? 200;
-    const list = category !== 'linear' ? [] : exchange.state.market.fundings(config.symbol)
+    const list = category !== categoryOfConfig(config) ? [] : exchange.state.market.fundings(config.symbol)
       .filter((f) => (start === undefined || f.fundingTime >= start) && (end === undefined || f.fundingTime <= end))
       .slice(-limit).reverse()
       .map((f) => ({ symbol: bybitSymbol(config.symbol), fundingRate: formatRate(f.fundingRate), fundingRateTimestamp: String(f.fundingTime) }));
     return ok({ category, list }, exchange.now());
+  });
+
+  /**
+   * Delivery prices (market/delivery-price.mdx) of the category's delivery contracts once settled,
+   * newest delivery first; `settleCoin` narrows when sent. A contract not delivered yet is not listed.
+   */
+  app.get('/v5/market/delivery-price', async (request) => {
+    const params = paramsOf(request);
+    onlyParams(params, ['category', 'symbol', 'baseCoin', 'settleCoin', 'limit', 'cursor']);
+    const category = categoryOf(params);
+    if (category === 'spot') throw paramsError('category only supports linear, inverse or option here');
+    const config = symbolOf(symbols, params, false);
+    const settleCoin = optionalString(params, 'settleCoin');
+    const limit = optionalInteger(params, 'limit', 1, 200) ?? 50;
+    const now = exchange.now();
+    const settled = (config === undefined ? symbols.all() : [config]).flatMap((c) => {
+      const delivery = c.delivery === null || !inCategory(c, category) || (settleCoin !== undefined && c.settleAsset !== settleCoin)
+        ? null : exchange.engine.prices(c.symbol, now)?.delivery ?? null;
+      return delivery === null || delivery.settledPrice === null ? [] : [{ config: c, time: delivery.time, price: delivery.settledPrice }];
+    }).sort((x, y) => y.time - x.time);
+    const { items, nextPageCursor } = page(settled, optionalString(params, 'cursor'), limit);
+    return ok({
+      category, nextPageCursor,
+      list: items.map((d) => ({ symbol: bybitSymbol(d.config.symbol), deliveryPrice: formatPrice(d.config, d.price), deliveryTime: String(d.time) })),
+    }, now);
   });
 
   app.get('/v5/market/tickers', async (request) => {
@@ -284,8 +311,8 @@ export async function marketRoutes(app: FastifyInstance, options: BybitRestOptio
     const category = categoryOf(params);
     const config = symbolOf(symbols, params, false);
     const now = exchange.now();
-    // The other categories list nothing, as instruments-info does.
-    const list = category !== 'linear' ? [] : (config === undefined ? symbols.all() : [config]).map((c) => tickerRow(exchange, c, now));
+    // Spot and option list nothing, as instruments-info does.
+    const list = (config === undefined ? symbols.all() : [config]).filter((c) => inCategory(c, category)).map((c) => tickerRow(exchange, c, now));
     return ok({ category, list }, now);
   });
 }

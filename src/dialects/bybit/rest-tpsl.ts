@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import type { PositionSide, SetPositionTpsl } from '../../engine/types.js';
 import { tradingStopOf } from './conditional-params.js';
 import { BybitError, Code, fromEngineError, ok, paramsError } from './envelope.js';
-import { callerOf, contractsOf, optionalInteger, optionalString, paramsOf, requireLinear, symbolOf } from './params.js';
+import { callerOf, contractsOf, optionalInteger, optionalString, paramsOf, requireContract, symbolOf } from './params.js';
 import type { BybitRestOptions } from './rest.js';
 import { onlyParams } from './rest-history.js';
 import { snapshotOf } from './rest-account.js';
@@ -29,7 +29,7 @@ export async function tpslRoutes(app: FastifyInstance, options: BybitRestOptions
     const accountId = callerOf(request);
     const params = paramsOf(request);
     onlyParams(params, PARAMS);
-    requireLinear(params);
+    requireContract(params);
     const config = symbolOf(symbols, params, true);
     // Documented as required; ccxt's requests (trailingAmount, stopLossPrice with takeProfitPrice)
     // leave it out in one-way mode and Bybit takes 0, so absent is 0.

@@ -15,7 +15,7 @@ import type { LedgerRow } from '../../service/ledger.js';
 import { BybitError, Code, fromEngineError, fromRejection, ok, paramsError } from './envelope.js';
 import { bybitExecution, execType, fillOrder } from './encode.js';
 import {
-  callerOf, categoryOf, contractsOf, optionalEnum, optionalInteger, optionalString, paramsOf, priceOf, requireLinear, settleCoinOf, symbolOf, type Params,
+  callerOf, categoryOf, contractsOf, inCategory, optionalEnum, optionalInteger, optionalString, paramsOf, priceOf, requireContract, settleCoinOf, symbolOf, type Params,
 } from './params.js';
 import { page, type BybitRestOptions } from './rest.js';
 import { EXECUTION_LIMITS, fundingExecution, fundingRows, onlyParams, window } from './rest-history.js';
@@ -65,13 +65,15 @@ const opens = (o: OrderSnapshot): boolean => !o.reduceOnly && o.closeQty < o.qty
 export async function tradeRoutes(app: FastifyInstance, options: BybitRestOptions): Promise<void> {
   const { exchange, symbols } = options;
 
-  /** The symbols a list or cancel-all request covers: a symbol, a base coin, a settle coin, or all. */
+  /** The symbols of the request's category a list or cancel-all request covers: a symbol, a base coin, a settle coin, or all. */
   const coveredSymbols = (params: Params): SymbolConfig[] => {
     const config = symbolOf(symbols, params, false);
     if (config !== undefined) return [config];
+    const category = optionalString(params, 'category');
     const baseCoin = optionalString(params, 'baseCoin');
     const settleCoin = settleCoinOf(params);
-    return symbols.all().filter((c) => (baseCoin === undefined || c.spec.baseAsset === baseCoin) && (settleCoin === undefined || c.settleAsset === settleCoin));
+    return symbols.all().filter((c) => inCategory(c, category) && (baseCoin === undefined || c.spec.baseAsset === baseCoin) &&
+      (settleCoin === undefined || c.settleAsset === settleCoin));
   };
 
   const recordsOf = (accountId: number): OrderRecords => new OrderRecords(exchange, symbols, accountId);
@@ -117,7 +119,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
 
   /** One order or waiting conditional order cancelled by orderId or orderLinkId (also one item of cancel-batch). */
   const cancelOrder = async (accountId: number, params: Params): Promise<OrderAck> => {
-    requireLinear(params);
+    requireContract(params);
     const config = symbolOf(symbols, params, true);
     const ref = orderRef(params);
     const filter = cancelFilterOf(params);
@@ -140,7 +142,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
    * (triggerPrice, triggerBy, price, qty, a plan order's TP/SL); also one item of amend-batch.
    */
   const amendOrder = async (accountId: number, params: Params): Promise<OrderAck> => {
-    requireLinear(params);
+    requireContract(params);
     const config = symbolOf(symbols, params, true);
     const ref = orderRef(params);
     const records = recordsOf(accountId);
@@ -193,7 +195,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
   app.post('/v5/order/cancel-all', async (request) => {
     const accountId = callerOf(request);
     const params = paramsOf(request);
-    requireLinear(params);
+    requireContract(params);
     const filter = optionalEnum(params, 'orderFilter', CANCEL_ALL_FILTERS);
     const stopType = optionalEnum(params, 'stopOrderType', ['Stop'] as const);
     if (stopType !== undefined && filter !== 'StopOrder') throw paramsError('stopOrderType=Stop is only used with orderFilter=StopOrder');
@@ -245,7 +247,10 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
     const limit = optionalInteger(params, 'limit', 1, 50) ?? 20;
     const { seq } = snapshotOf(exchange, accountId);
     const records = recordsOf(accountId);
-    const listed = category !== 'linear' ? [] : select(openOnly === 0 ? records.open(filter) : records.closed(filter), params);
+    // open-order.mdx: "openOnly param will be ignored when query by orderId or orderLinkId".
+    const byId = optionalString(params, 'orderId') !== undefined || optionalString(params, 'orderLinkId') !== undefined;
+    const candidates = byId ? records.all(filter) : openOnly === 0 ? records.open(filter) : records.closed(filter);
+    const listed = category !== 'linear' && category !== 'inverse' ? [] : select(candidates, params);
     const { items, nextPageCursor } = page(listed, optionalString(params, 'cursor'), limit);
     return ok({ category, list: items.map((r) => records.row(r)), nextPageCursor }, exchange.now(), { seq, epoch: exchange.epoch });
   });
@@ -258,7 +263,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
     const status = optionalString(params, 'orderStatus');
     const limit = optionalInteger(params, 'limit', 1, 50) ?? 20;
     const records = recordsOf(accountId);
-    const rows = category !== 'linear' ? [] : select(records.all(filter), params).map((r) => ({ r, row: records.row(r) }))
+    const rows = category !== 'linear' && category !== 'inverse' ? [] : select(records.all(filter), params).map((r) => ({ r, row: records.row(r) }))
       .filter(({ row }) => (status === undefined || row.orderStatus === status) && inTimeRange(Number(row.createdTime), params));
     const { items, nextPageCursor } = page(rows, optionalString(params, 'cursor'), limit);
     return ok({ category, list: items.map(({ row }) => row), nextPageCursor }, exchange.now());
@@ -284,7 +289,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
     const { start, end } = window(params, exchange.now(), EXECUTION_LIMITS);
     type Execution = { time: number; fill: TradeEvent } | { time: number; funding: LedgerRow };
     const executions: Execution[] = [];
-    if (category === 'linear') {
+    if (category === 'linear' || category === 'inverse') {
       if (wanted !== 'Funding') {
         for (const t of exchange.history.trades(accountId)) {
           if (covered.has(t.symbol) && t.time >= start && t.time <= end && (wanted === undefined || execType(t.source) === wanted) &&

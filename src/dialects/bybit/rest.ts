@@ -9,11 +9,12 @@ import { registerErrorShape, type ErrorShape } from '../../server/error-shapes.j
 import { rawQuery } from '../../server/http.js';
 import { NotDurableError } from '../../service/errors.js';
 import type { CredentialStore } from '../../service/credentials.js';
+import type { SymbolConfig } from '../../engine/symbol.js';
 import type { Exchange } from '../../service/exchange.js';
 import { apiKeyOf, verifyRest } from './auth.js';
 import { BybitError, Code, failure, ok } from './envelope.js';
-import { instrument } from './instruments.js';
-import { categoryOf, optionalEnum, optionalInteger, optionalString, paramsOf } from './params.js';
+import { instrument, type InstrumentStatus } from './instruments.js';
+import { categoryOf, inCategory, optionalEnum, optionalInteger, optionalString, paramsOf } from './params.js';
 import { accountRoutes } from './rest-account.js';
 import { tradeRoutes } from './rest-trade.js';
 import { tpslRoutes } from './rest-tpsl.js';
@@ -73,8 +74,15 @@ export async function bybitRoutes(app: FastifyInstance, options: BybitRestOption
     return ok({ timeSecond: String(Math.floor(now / 1000)), timeNano: `${now}000000` }, now);
   });
 
-  // Instruments: linear perpetuals only; the other categories exist and are empty. Bybit's default
-  // status filter is Trading, and every listed symbol trades (ccxt also asks for PreLaunch).
+  /** A symbol's status now: a delivery contract is Delivering from its delivery time, Closed once settled. */
+  const statusOf = (config: SymbolConfig, now: number): InstrumentStatus => {
+    const delivery = exchange.engine.prices(config.symbol, now)?.delivery ?? null;
+    if (delivery === null || now < delivery.time) return 'Trading';
+    return delivery.settledPrice === null ? 'Delivering' : 'Closed';
+  };
+
+  // Instruments of the category (linear or inverse; spot and option exist and are empty). Bybit's
+  // default status filter is Trading (ccxt also asks for PreLaunch, which nothing is here).
   app.get('/v5/market/instruments-info', async (request) => {
     const params = paramsOf(request);
     const category = categoryOf(params);
@@ -82,10 +90,11 @@ export async function bybitRoutes(app: FastifyInstance, options: BybitRestOption
     const status = optionalEnum(params, 'status', ['PreLaunch', 'Trading', 'Delivering', 'Closed'] as const) ?? 'Trading';
     const baseCoin = optionalString(params, 'baseCoin');
     const limit = optionalInteger(params, 'limit', 1, 1000) ?? 500;
-    const listed = category !== 'linear' || status !== 'Trading' ? [] : symbols.all().filter((c) =>
+    const now = exchange.now();
+    const listed = symbols.all().map((c) => ({ c, status: statusOf(c, now) })).filter(({ c, status: s }) => inCategory(c, category) && s === status &&
       (symbol === undefined || bybitSymbol(c.symbol) === symbol) && (baseCoin === undefined || c.spec.baseAsset === baseCoin));
     const { items, nextPageCursor } = page(listed, optionalString(params, 'cursor'), limit);
-    return ok({ category, list: items.map(instrument), nextPageCursor }, exchange.now());
+    return ok({ category, list: items.map(({ c, status: s }) => instrument(c, s)), nextPageCursor }, now);
   });
 
   // Public market data (rest-market.ts): no signature.

@@ -14,7 +14,9 @@ import type { SymbolConfig } from '../../engine/symbol.js';
 import type { OrderSnapshot, OrderSource, TradeEvent } from '../../engine/types.js';
 import type { JsonObject } from './encode-position.js';
 import { NO_STOP, type StopFields } from './encode-stop.js';
-import { amountText, averagePriceText, nsNum, priceText, rateText } from './values.js';
+import { amountText, averagePriceText, nsNum, priceText, rateText, valueOf } from './values.js';
+import { valueOfCost } from '../../engine/margin.js';
+import { kucoinCurrency } from './symbols.js';
 
 /** KuCoin's tradeType: `liquid` for the risk engine's forced orders (liquidation and ADL), else `trade`. */
 export const tradeType = (source: OrderSource): 'trade' | 'liquid' => (source === 'USER' ? 'trade' : 'liquid');
@@ -60,7 +62,7 @@ export function matchData(t: TradeEvent, config: SymbolConfig, name: string): Js
     tradeId: String(t.tradeId),
     fee: amountText(t.fee),
     feeRate: rateText(t.isMaker ? config.makerFeeRate : config.takerFeeRate),
-    feeCurrency: t.feeAsset,
+    feeCurrency: kucoinCurrency(t.feeAsset),
   };
 }
 
@@ -72,7 +74,8 @@ export function matchData(t: TradeEvent, config: SymbolConfig, name: string): Js
 export function restOrder(o: OrderSnapshot, config: SymbolConfig, name: string, stop: StopFields = NO_STOP): JsonObject {
   const live = isLive(o);
   const limit = o.orderType === 'LIMIT';
-  const filledValue = amountText(o.cumQuote * config.valuePerTickContract);
+  // The filled value in the settle asset (inverse: coin) and the average fill price (inverse: harmonic), both from cumCost.
+  const filledValue = amountText(valueOfCost(config, o.cumCost));
   return {
     id: String(o.orderId),
     symbol: name,
@@ -80,7 +83,7 @@ export function restOrder(o: OrderSnapshot, config: SymbolConfig, name: string, 
     side: o.side === 'BUY' ? 'buy' : 'sell',
     price: limit ? priceText(config, o.price) : null,
     size: o.qty,
-    value: limit ? amountText(BigInt(o.qty) * BigInt(o.price) * config.valuePerTickContract) : filledValue,
+    value: limit ? amountText(valueOf(config, o.qty, o.price)) : filledValue,
     dealValue: filledValue,
     dealSize: o.executedQty,
     stp: '',
@@ -105,10 +108,10 @@ export function restOrder(o: OrderSnapshot, config: SymbolConfig, name: string, 
     updatedAt: o.updateTime,
     endAt: live ? null : o.updateTime,
     orderTime: nsNum(o.createTime),
-    settleCurrency: config.settleAsset,
+    settleCurrency: kucoinCurrency(config.settleAsset),
     marginMode: o.marginMode === 'ISOLATED' ? 'ISOLATED' : 'CROSS',
     positionSide: o.positionSide,
-    avgDealPrice: averagePriceText(config, o.cumQuote, o.executedQty),
+    avgDealPrice: averagePriceText(config, o.cumCost, o.executedQty),
     status: live ? 'open' : 'done',
     filledValue,
     filledSize: o.executedQty,
@@ -128,16 +131,16 @@ export function restFill(t: TradeEvent, config: SymbolConfig, name: string): Jso
     forceTaker: false,
     price: priceText(config, t.price),
     size: t.qty,
-    value: amountText(BigInt(t.qty) * BigInt(t.price) * config.valuePerTickContract),
+    value: amountText(valueOf(config, t.qty, t.price)),
     stop: '',
     feeRate: rateText(rate),
     fixFee: '0',
-    feeCurrency: t.feeAsset,
+    feeCurrency: kucoinCurrency(t.feeAsset),
     tradeTime: nsNum(t.time),
     subTradeType: null,
     // Fills recorded before trade events carried their order (older snapshots) have no order: CROSS, the default mode.
     marginMode: (t.order as OrderSnapshot | undefined)?.marginMode === 'ISOLATED' ? 'ISOLATED' : 'CROSS',
-    settleCurrency: config.settleAsset,
+    settleCurrency: kucoinCurrency(config.settleAsset),
     displayType: t.orderType === 'LIMIT' ? 'limit' : 'market',
     fee: amountText(t.fee),
     orderType: t.orderType === 'LIMIT' ? 'limit' : 'market',

@@ -18,9 +18,11 @@ import type { SymbolConfig } from '../../engine/symbol.js';
 import type { ChangeReason, FundingEvent, PositionSnapshot, RiskLimitEvent } from '../../engine/types.js';
 import { Num, type JsonValue } from './json.js';
 import {
-  amountNum, averagePriceNum, averagePriceText, amountText, DERIVED_DECIMALS, nsNum, nsText, PERCENT_DECIMALS, priceNum, priceText,
-  rateNum, rateText, ratioNum, scaledPriceNum, valueOf,
+  amountInValueUnits, amountNum, averagePriceNum, averagePriceText, amountText, DERIVED_DECIMALS, inverseCostInValueUnits, nsNum, nsText, PERCENT_DECIMALS,
+  priceNum, priceText, rateNum, rateText, ratioNum, scaledPriceNum, valueNum, valueOf, valueText,
 } from './values.js';
+import { costOf } from '../../engine/margin.js';
+import { kucoinCurrency } from './symbols.js';
 
 export type JsonObject = { [key: string]: JsonValue };
 
@@ -39,6 +41,8 @@ export function changeReason(reason: ChangeReason): string {
     case 'RISK_LIMIT_CHANGE':
     case 'FUNDING_FEE':
       return 'marginChange';
+    // KuCoin lists no reason of its own for a delivery: the contract's settlement closes the position, a position change.
+    case 'DELIVERY':
     default:
       return 'positionChange';
   }
@@ -50,11 +54,21 @@ export const kucoinMarginMode = (p: Pick<PositionSnapshot, 'marginMode'>): 'ISOL
 /** A stable position id, the same in REST, the classic stream and the UTA stream (ccxt keys its cache by it). */
 export const positionId = (accountId: number, name: string, p: Pick<PositionSnapshot, 'positionSide'>): string => `${accountId}-${name}-${p.positionSide}`;
 
-/** The exact amounts behind a position's KuCoin fields, all in 10⁻⁸ of the settle asset. */
+/**
+ * The exact values behind a position's KuCoin fields, in units of 10^-valueDecimals of the settle
+ * asset (values.ts: 10⁻⁸ for linear, 10⁻¹⁰ for inverse, KuCoin's decimals for XBT).
+ *
+ * Inverse (XBTUSDM, multiplier −contractSize): KuCoin values a position at qty × multiplier / price,
+ * so a long has a negative cost and mark value: posCost = −sign × entryCost (the engine's coin value
+ * of the entry, 10⁻¹⁶ coin), markValue = −sign × qty × C / mark (the same exit cost the engine's PnL
+ * uses), each rounded to 10 decimals, and unrealisedPnl = markValue − posCost from those (seed 004:
+ * −0.0000279684 − −0.0000285718 = 0.0000006034; the engine books the 0.00000060 of it its 10⁻⁸ hold).
+ */
 interface Figures {
   size: number;
   posCost: bigint;
   markValue: bigint;
+  unrealisedPnl: bigint;
   realisedGrossPnl: bigint;
   posInit: bigint;
   posCross: bigint;
@@ -64,16 +78,27 @@ interface Figures {
 function figures(p: PositionSnapshot, config: SymbolConfig): Figures {
   const size = Math.abs(p.qty);
   const sign = p.qty < 0 ? -1n : 1n;
-  const posCost = sign * p.entryCost * config.valuePerTickContract;
-  // Without a mark the position is valued at entry, as the engine's unrealized PnL (0) says.
-  const markValue = p.markPrice > 0 ? sign * valueOf(config, size, p.markPrice) : posCost;
+  const units = (amount: bigint): bigint => amountInValueUnits(config, amount);
+  let posCost: bigint;
+  let markValue: bigint;
+  let unrealisedPnl: bigint;
+  if (config.inverse) {
+    posCost = -sign * inverseCostInValueUnits(p.entryCost);
+    markValue = p.markPrice > 0 && size > 0 ? -sign * inverseCostInValueUnits(costOf(config, size, p.markPrice)) : posCost;
+    unrealisedPnl = markValue - posCost;
+  } else {
+    posCost = sign * p.entryCost * config.valuePerTickContract;
+    // Without a mark the position is valued at entry, as the engine's unrealized PnL (0) says.
+    markValue = p.markPrice > 0 ? sign * valueOf(config, size, p.markPrice) : posCost;
+    unrealisedPnl = p.unrealizedPnl;
+  }
   // realizedPnlCurrent is net of the position's fees and includes its funding; the gross PnL has neither.
-  const realisedGrossPnl = p.realizedPnlCurrent + p.feesCurrent - p.fundingTotal;
+  const realisedGrossPnl = units(p.realizedPnlCurrent + p.feesCurrent - p.fundingTotal);
   return {
-    size, posCost, markValue, realisedGrossPnl,
-    posInit: p.initialMargin,
-    posCross: p.margin - p.initialMargin,
-    maintMargin: p.margin + p.unrealizedPnl,
+    size, posCost, markValue, unrealisedPnl, realisedGrossPnl,
+    posInit: units(p.initialMargin),
+    posCross: units(p.margin - p.initialMargin),
+    maintMargin: units(p.margin) + unrealisedPnl,
   };
 }
 
@@ -92,30 +117,32 @@ const markPriceNum = (p: PositionSnapshot, config: SymbolConfig): Num => (p.mark
  */
 export function positionChangeData(p: PositionSnapshot, config: SymbolConfig, name: string, reason: ChangeReason, time: number): JsonObject {
   const f = figures(p, config);
+  const value = (units: bigint): Num => valueNum(config, units);
+  const fees = amountInValueUnits(config, p.feesCurrent);
   const common = {
     currentQty: p.qty,
-    currentCost: amountNum(f.posCost - f.realisedGrossPnl),
-    currentComm: amountNum(p.feesCurrent),
-    unrealisedCost: amountNum(f.posCost),
-    realisedCost: amountNum(p.feesCurrent - f.realisedGrossPnl),
+    currentCost: value(f.posCost - f.realisedGrossPnl),
+    currentComm: value(fees),
+    unrealisedCost: value(f.posCost),
+    realisedCost: value(fees - f.realisedGrossPnl),
     isOpen: p.qty !== 0,
     markPrice: markPriceNum(p, config),
-    markValue: amountNum(f.markValue),
-    posCost: amountNum(f.posCost),
+    markValue: value(f.markValue),
+    posCost: value(f.posCost),
   };
   const tail = {
-    realisedGrossCost: amountNum(-f.realisedGrossPnl),
-    realisedGrossPnl: amountNum(f.realisedGrossPnl),
+    realisedGrossCost: value(-f.realisedGrossPnl),
+    realisedGrossPnl: value(f.realisedGrossPnl),
     realisedPnl: amountNum(p.realizedPnlCurrent),
-    unrealisedPnl: amountNum(p.unrealizedPnl),
-    unrealisedPnlPcnt: ratioNum(p.unrealizedPnl, absBig(f.posCost), PERCENT_DECIMALS),
-    unrealisedRoePcnt: ratioNum(p.unrealizedPnl, f.posInit, PERCENT_DECIMALS),
+    unrealisedPnl: value(f.unrealisedPnl),
+    unrealisedPnlPcnt: ratioNum(f.unrealisedPnl, absBig(f.posCost), PERCENT_DECIMALS),
+    unrealisedRoePcnt: ratioNum(f.unrealisedPnl, f.posInit, PERCENT_DECIMALS),
   };
   const prices = {
     avgEntryPrice: averagePriceNum(config, p.entryCost, f.size),
     liquidationPrice: scaledPriceNum(p.liquidationPrice),
     bankruptPrice: scaledPriceNum(p.bankruptcyPrice),
-    settleCurrency: config.settleAsset,
+    settleCurrency: kucoinCurrency(config.settleAsset),
   };
   if (p.marginMode === 'ISOLATED') {
     const leverage = realLeverage(p, f);
@@ -130,14 +157,14 @@ export function positionChangeData(p: PositionSnapshot, config: SymbolConfig, na
       autoDeposit: p.autoDeposit,
       currentTimestamp: time,
       ...common,
-      posCross: amountNum(f.posCross),
-      posInit: amountNum(f.posInit),
+      posCross: value(f.posCross),
+      posInit: value(f.posInit),
       posComm: Num.of('0'),
       posLoss: Num.of('0'),
       posMargin: amountNum(p.margin),
       posFunding: amountNum(p.fundingTotal),
       posMaint: amountNum(p.maintenanceMargin),
-      maintMargin: amountNum(f.maintMargin),
+      maintMargin: value(f.maintMargin),
       ...prices,
       changeReason: changeReason(reason),
       riskLimitLevel: p.riskLevel,
@@ -154,7 +181,7 @@ export function positionChangeData(p: PositionSnapshot, config: SymbolConfig, na
     openingTimestamp: p.openTime,
     currentTimestamp: time,
     ...common,
-    posInit: amountNum(f.posInit),
+    posInit: value(f.posInit),
     posMargin: amountNum(p.margin),
     posMaint: amountNum(p.maintenanceMargin),
     ...prices,
@@ -178,15 +205,15 @@ export function markPriceData(p: PositionSnapshot, config: SymbolConfig, name: s
   return {
     symbol: withSymbol ? name : undefined,
     markPrice: markPriceNum(p, config),
-    markValue: amountNum(f.markValue),
-    maintMargin: amountNum(f.maintMargin),
+    markValue: valueNum(config, f.markValue),
+    maintMargin: valueNum(config, f.maintMargin),
     realLeverage: realLeverage(p, f),
-    unrealisedPnl: amountNum(p.unrealizedPnl),
-    unrealisedRoePcnt: ratioNum(p.unrealizedPnl, f.posInit, PERCENT_DECIMALS),
-    unrealisedPnlPcnt: ratioNum(p.unrealizedPnl, absBig(f.posCost), PERCENT_DECIMALS),
+    unrealisedPnl: valueNum(config, f.unrealisedPnl),
+    unrealisedRoePcnt: ratioNum(f.unrealisedPnl, f.posInit, PERCENT_DECIMALS),
+    unrealisedPnlPcnt: ratioNum(f.unrealisedPnl, absBig(f.posCost), PERCENT_DECIMALS),
     delevPercentage: rateNum(p.adlQuantile),
     currentTimestamp: time,
-    settleCurrency: config.settleAsset,
+    settleCurrency: kucoinCurrency(config.settleAsset),
     positionSide: p.positionSide === 'BOTH' ? undefined : p.positionSide,
   };
 }
@@ -204,7 +231,7 @@ export function restPosition(accountId: number, p: PositionSnapshot, config: Sym
     leverage: cross ? Num.of(String(p.leverage)) : full.leverage,
     changeReason: undefined,
     realLeverage: realLeverage(p, f),
-    isInverse: false,
+    isInverse: config.inverse,
   };
 }
 
@@ -221,7 +248,7 @@ export function settlementData(e: FundingEvent, config: SymbolConfig): JsonObjec
     fundingRate: rateNum(e.fundingRate),
     fundingFee: amountNum(-e.fundingFee),
     ts: nsNum(e.time),
-    settleCurrency: config.settleAsset,
+    settleCurrency: kucoinCurrency(config.settleAsset),
   };
 }
 
@@ -238,14 +265,14 @@ export function utaPositionData(accountId: number, p: PositionSnapshot, config: 
     mM: kucoinMarginMode(p),
     q: String(p.qty),
     eP: averagePriceText(config, p.entryCost, f.size),
-    pV: amountText(absBig(f.markValue)),
+    pV: valueText(config, absBig(f.markValue)),
     mP: p.markPrice > 0 ? priceText(config, p.markPrice) : '0',
     lP: p.liquidationPrice === null ? '0' : amountText(p.liquidationPrice),
     bP: p.bankruptcyPrice === null ? '0' : amountText(p.bankruptcyPrice),
     l: String(p.leverage),
-    uPL: amountText(p.unrealizedPnl),
+    uPL: valueText(config, f.unrealisedPnl),
     rPL: amountText(p.realizedPnlCurrent),
-    iM: amountText(f.posInit),
+    iM: amountText(p.initialMargin),
     mmr: rateText(p.maintenanceMarginRate),
     mtM: amountText(p.maintenanceMargin),
     U: nsText(time),

@@ -20,7 +20,8 @@
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { ConditionalReason, ConditionalSnapshot, MarginMode, TriggerDirection, TriggerSource } from '../../engine/types.js';
 import type { JsonObject } from './encode-position.js';
-import { amountText, nsNum, priceText } from './values.js';
+import { amountText, nsNum, priceText, valueOf } from './values.js';
+import { kucoinCurrency } from './symbols.js';
 
 export type StopPriceType = 'TP' | 'MP' | 'IP';
 export type StopDirection = 'up' | 'down';
@@ -111,7 +112,7 @@ export function restStopOrder(c: ConditionalSnapshot, config: SymbolConfig, name
     side: c.side === 'BUY' ? 'buy' : 'sell',
     price: limit ? priceText(config, c.price) : null,
     size: c.qty,
-    value: limit ? amountText(BigInt(c.qty) * BigInt(c.price) * config.valuePerTickContract) : '0',
+    value: limit ? amountText(valueOf(config, c.qty, c.price)) : '0',
     dealValue: '0',
     dealSize: 0,
     stp: '',
@@ -136,7 +137,7 @@ export function restStopOrder(c: ConditionalSnapshot, config: SymbolConfig, name
     updatedAt: c.updateTime,
     endAt: waiting ? null : c.updateTime,
     orderTime: nsNum(c.createTime),
-    settleCurrency: config.settleAsset,
+    settleCurrency: kucoinCurrency(config.settleAsset),
     marginMode: settings.marginMode === 'ISOLATED' ? 'ISOLATED' : 'CROSS',
     positionSide: c.positionSide,
     avgDealPrice: '0',

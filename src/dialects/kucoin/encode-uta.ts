@@ -11,7 +11,7 @@
  */
 import type { EngineEvent, NoticeEvent } from '../../engine/types.js';
 import { utaPositionData, type JsonObject } from './encode-position.js';
-import type { Frame } from './encode.js';
+import { eventSymbol, type Frame } from './encode.js';
 import { toJson } from './json.js';
 import type { KucoinSymbols } from './symbols.js';
 import { amountText, nsText, rateText } from './values.js';
@@ -48,6 +48,8 @@ export class UtaEncoder {
   }
 
   private build(event: EngineEvent): Frame[] {
+    const symbol = eventSymbol(event);
+    if (symbol !== null && !this.symbols.listed(symbol)) return [];
     const push = (key: string, channel: string, d: JsonObject): Frame => ({
       key,
       text: toJson({ T: `${channel}.${UTA_TRADE_TYPE}`, P: nsText(event.time), d, seq: event.seq }),

@@ -1,6 +1,7 @@
 /**
  * The futures wallet in KuCoin's words: `/contractAccount/wallet` subjects (protocols.md §4.2) and
- * the REST account overview. Decimals are strings in the push, numbers in REST.
+ * the REST account overview. Decimals are strings in the push, numbers in REST. One wallet per
+ * settle asset, named as KuCoin names the currency (the BTC wallet of the inverse contracts is XBT).
  *
  * How the engine's wallet maps (amounts of the settle asset):
  *   isolatedPosMargin = isolatedMargin            crossPosMargin = crossedMargin
@@ -14,6 +15,7 @@
 import type { BalanceSnapshot } from '../../engine/types.js';
 import type { JsonObject } from './encode-position.js';
 import { amountNum, amountText } from './values.js';
+import { kucoinCurrency } from './symbols.js';
 
 interface WalletFigures {
   crossOrderMargin: bigint;
@@ -39,7 +41,7 @@ function walletFigures(b: BalanceSnapshot): WalletFigures {
 export function walletBalanceData(b: BalanceSnapshot, seq: number, time: number): JsonObject {
   const f = walletFigures(b);
   return {
-    currency: b.asset,
+    currency: kucoinCurrency(b.asset),
     walletBalance: amountText(b.walletBalance),
     availableBalance: amountText(b.availableBalance),
     holdBalance: amountText(f.holdBalance),
@@ -69,10 +71,10 @@ export function legacyWalletData(b: BalanceSnapshot, time: number): { subject: s
   if (b.crossedMargin !== 0n || f.crossOrderMargin !== 0n) return [];
   const timestamp = String(time);
   return [
-    { subject: 'availableBalance.change', data: { currency: b.asset, holdBalance: amountText(f.holdBalance), availableBalance: amountText(b.availableBalance), timestamp } },
-    { subject: 'orderMargin.change', data: { orderMargin: amountText(b.openOrderMarginFrozen), currency: b.asset, timestamp } },
+    { subject: 'availableBalance.change', data: { currency: kucoinCurrency(b.asset), holdBalance: amountText(f.holdBalance), availableBalance: amountText(b.availableBalance), timestamp } },
+    { subject: 'orderMargin.change', data: { orderMargin: amountText(b.openOrderMarginFrozen), currency: kucoinCurrency(b.asset), timestamp } },
     // perpstream has no withdrawal holds.
-    { subject: 'withdrawHold.change', data: { withdrawHold: '0', currency: b.asset, timestamp } },
+    { subject: 'withdrawHold.change', data: { withdrawHold: '0', currency: kucoinCurrency(b.asset), timestamp } },
   ];
 }
 
@@ -87,7 +89,7 @@ export function accountOverview(b: BalanceSnapshot): JsonObject {
     orderMargin: amountNum(b.openOrderMarginFrozen),
     frozenFunds: amountNum(0n),
     availableBalance: amountNum(b.availableBalance),
-    currency: b.asset,
+    currency: kucoinCurrency(b.asset),
     maxWithdrawAmount: amountNum(b.availableBalance),
   };
 }

@@ -39,6 +39,19 @@ export interface Frame {
   text: string;
 }
 
+/** The engine symbol an event is about, or null for an account-wide one (balance, account config). */
+export function eventSymbol(event: EngineEvent): string | null {
+  switch (event.type) {
+    case 'order': return event.order.symbol;
+    case 'position': return event.position.symbol;
+    case 'conditional': return event.conditional.symbol;
+    case 'notice': return event.position.symbol;
+    case 'balance': return null;
+    case 'config': return event.symbol;
+    default: return event.symbol;
+  }
+}
+
 export class KucoinEncoder {
   private readonly frames = new FrameMemo<readonly Frame[]>();
 
@@ -49,6 +62,9 @@ export class KucoinEncoder {
   }
 
   private build(event: EngineEvent): Frame[] {
+    const symbol = eventSymbol(event);
+    // A contract KuCoin does not list (a USDT-margined quarterly, traded through another dialect) has no KuCoin push.
+    if (symbol !== null && !this.symbols.listed(symbol)) return [];
     const message = (key: string, topic: string, subject: string, data: JsonObject): Frame => ({
       key,
       text: toJson({ type: 'message', topic, subject, userId: String(event.accountId), channelType: 'private', data, seq: event.seq }),
@@ -119,7 +135,8 @@ export class KucoinEncoder {
       // position and tradeType liquid on the order; the warning itself is UTA's `lw` only.
       case 'notice':
         return [];
-      // Delivery contracts are not mapped in this dialect yet (its symbols are linear perpetuals).
+      // KuCoin documents no delivery message of its own: a delivery shows as its orders' canceled/done,
+      // the position.change to zero (changeReason positionChange) and the wallet's walletBalance.change.
       case 'delivery':
         return [];
     }

@@ -3,7 +3,8 @@
  * codes chosen from KuCoin's own list so that clients (ccxt 4.5.84 among them) raise the intended
  * error: 400001–400005 → AuthenticationError (400002 InvalidNonce), 400100 → BadRequest,
  * 300000 → InvalidOrder, 300003 → InsufficientFunds, 300004 (too many stop orders) → ExchangeError, 100001 → OrderNotFound, 100004 → BadRequest,
- * 330005 / 330012 → InvalidOrder, 404000 → NotSupported, 500000 → ExchangeNotAvailable.
+ * 330005 / 330012 → InvalidOrder, 404000 → NotSupported, 500000 → ExchangeNotAvailable; 300015 (being settled)
+ * and 100003 (a settled contract) have no ccxt class: ExchangeError.
  * Authentication errors come with HTTP 401, parameter errors with 400, unknown paths with 404;
  * business errors (orders, positions) with HTTP 200, as KuCoin sends them.
  */
@@ -28,6 +29,12 @@ export const badParam = (message: string): KucoinError => new KucoinError('40010
 export const invalidOrder = (message: string): KucoinError => new KucoinError('300000', message);
 export const orderNotFound = (message: string): KucoinError => new KucoinError('100001', `order not exist: ${message}`);
 
+/** KuCoin's 300015: no order placing while the contract is being settled (a quarterly from its delivery time on). */
+export const beingSettled = (message: string): KucoinError => new KucoinError('300015',
+  `The order placing/cancellation is currently not available. The Contract/Funding is under the settlement process: ${message}`);
+/** KuCoin's 100003 for a contract that no longer trades: a quarterly delivered and settled (status Settled). */
+export const settledContract = (name: string, message: string): KucoinError => new KucoinError('100003', `Contract parameter invalid: ${name} is settled (${message})`);
+
 /** An engine refusal in KuCoin's words. */
 export function fromEngineError(error: CommandError): KucoinError {
   switch (error.code) {
@@ -37,8 +44,9 @@ export function fromEngineError(error: CommandError): KucoinError {
     case 'NO_POSITION': return new KucoinError('300009', `No open positions: ${error.message}`);
     case 'UNKNOWN_ACCOUNT': return new KucoinError('400003', `the account of this KC-API-KEY no longer exists: ${error.message}`, 401);
     case 'INVALID_ARGUMENT':
-    case 'SYMBOL_NOT_TRADING':
       return badParam(error.message);
+    // A quarterly at or past its delivery time (rest-trade.ts says 100003 once it is settled).
+    case 'SYMBOL_NOT_TRADING': return beingSettled(error.message);
     case 'INJECTED_REJECTION': return new KucoinError(error.exchangeCode!, error.message);
     // KuCoin: 300004 "Stop order quantity limit exceeded (limit: xxx, current: xxx)".
     case 'TOO_MANY_CONDITIONAL_ORDERS': return new KucoinError('300004', `Stop order quantity limit exceeded: ${error.message}`);

@@ -137,6 +137,8 @@ export class KucoinMarketFeed {
   private onCommand(events: readonly PublicEvent[]): void {
     const lastTrade = new Map<string, PublicTradeEvent>();
     for (const event of events) {
+      // A contract KuCoin does not list has no public topic here.
+      if (!this.symbols.listed(event.symbol)) continue;
       const config = this.symbols.config(event.symbol);
       const name = this.symbols.name(event.symbol);
       if (event.type === 'publicTrade') {

@@ -15,7 +15,7 @@ import {
   callerOf, marginAmountOf, optionalBoolean, optionalEnum, optionalString, paramsOf, requiredInteger, requiredString, symbolOf, type Params,
 } from './params.js';
 import { bulletData, FUTURES_STREAM_PATH, type KucoinRestOptions } from './rest.js';
-import type { KucoinSymbols } from './symbols.js';
+import { engineAsset, kucoinCurrency, type KucoinSymbols } from './symbols.js';
 import { bulletToken } from './tokens.js';
 import { rateNum } from './values.js';
 import { emptyPositionSnapshot } from '../../engine/snapshots.js';
@@ -26,9 +26,24 @@ export function accountState(exchange: Exchange, accountId: number): { seq: numb
   return state;
 }
 
-/** The account's positions of its current mode (BOTH in one-way mode, LONG and SHORT in hedge mode). */
-export function modePositions(view: AccountView, symbol?: string): PositionSnapshot[] {
-  return view.positions.filter((p) => (view.positionMode === 'HEDGE') === (p.positionSide !== 'BOTH') && (symbol === undefined || p.symbol === symbol));
+/** The account's positions of its current mode (BOTH in one-way mode, LONG and SHORT in hedge mode) on contracts KuCoin lists. */
+export function modePositions(view: AccountView, symbols: KucoinSymbols, symbol?: string): PositionSnapshot[] {
+  return view.positions.filter((p) => (view.positionMode === 'HEDGE') === (p.positionSide !== 'BOTH') && symbols.listed(p.symbol) &&
+    (symbol === undefined || p.symbol === symbol));
+}
+
+/**
+ * The engine asset of a KuCoin settle currency parameter (XBT → BTC), or KuCoin's parameter error:
+ * KuCoin names bitcoin XBT, so BTC is not one of its currencies, and a currency no listed contract
+ * settles in has no futures wallet here.
+ */
+export function settleAssetOf(symbols: KucoinSymbols, currency: string): string {
+  const asset = engineAsset(currency);
+  const known = symbols.settleCurrencies();
+  if (asset === undefined || !known.includes(currency)) {
+    throw badParam(`currency ${currency} is not a settle currency of KuCoin futures here${asset === undefined ? ` (KuCoin names it ${kucoinCurrency(currency)})` : ''}; use one of ${known.join(', ')}`);
+  }
+  return asset;
 }
 
 /** A wallet's full balance figures from the account view (the REST twin of a balance event). */
@@ -82,7 +97,6 @@ export function requestedPositionSide(view: AccountView, params: Params): Positi
 
 export async function accountRoutes(app: FastifyInstance, options: KucoinRestOptions): Promise<void> {
   const { exchange, symbols, tokens } = options;
-  const settleAssets = [...new Set(symbols.all().map((c) => c.settleAsset))];
 
   /** Waits for an account command; answers `data` or KuCoin's error. */
   const command = async (pending: Promise<Applied>, data: () => JsonValue): Promise<{ code: string; data: JsonValue }> => {
@@ -97,19 +111,20 @@ export async function accountRoutes(app: FastifyInstance, options: KucoinRestOpt
   });
 
   app.get('/api/v1/account-overview', async (request) => {
-    const currency = optionalString(paramsOf(request), 'currency') ?? 'XBT';
-    // KuCoin's default is XBT (its inverse wallet); perpstream settles in the configured assets only.
-    if (!settleAssets.includes(currency)) throw badParam(`currency ${currency} is not a settle currency here; use one of ${settleAssets.join(', ')}`);
+    // KuCoin's default is XBT, the wallet of its coin-margined contracts (XBTUSDM, XBTMH27).
+    const asset = settleAssetOf(symbols, optionalString(paramsOf(request), 'currency') ?? 'XBT');
     const { view } = accountState(exchange, callerOf(request));
-    return ok(accountOverview(balanceOf(view, currency, symbols)));
+    return ok(accountOverview(balanceOf(view, asset, symbols)));
   });
 
   app.get('/api/v1/positions', async (request) => {
     const currency = optionalString(paramsOf(request), 'currency');
+    // A filter: a currency nothing settles in lists nothing.
+    const asset = currency === undefined ? undefined : engineAsset(currency) ?? '';
     const { view } = accountState(exchange, callerOf(request));
     const now = exchange.now();
-    return ok(modePositions(view)
-      .filter((p) => p.qty !== 0 && (currency === undefined || symbols.config(p.symbol).settleAsset === currency))
+    return ok(modePositions(view, symbols)
+      .filter((p) => p.qty !== 0 && (asset === undefined || symbols.config(p.symbol).settleAsset === asset))
       .map((p) => restPosition(view.accountId, p, symbols.config(p.symbol), symbols.name(p.symbol), now)));
   });
 
@@ -118,7 +133,7 @@ export async function accountRoutes(app: FastifyInstance, options: KucoinRestOpt
     const { view } = accountState(exchange, callerOf(request));
     const now = exchange.now();
     const name = symbols.name(config.symbol);
-    const rows = modePositions(view, config.symbol).map((p) => restPosition(view.accountId, p, config, name, now));
+    const rows = modePositions(view, symbols, config.symbol).map((p) => restPosition(view.accountId, p, config, name, now));
     if (view.positionMode === 'HEDGE') return ok(rows);
     // A symbol never traded has no record yet: KuCoin answers a flat position.
     return ok(rows[0] ?? restPosition(view.accountId, flatPosition(view, config.symbol), config, name, now));

@@ -15,7 +15,7 @@ import type { JsonValue } from './json.js';
 import { callerOf, optionalBoolean, optionalEnum, optionalInteger, optionalString, paramsOf, symbolOf, type Params } from './params.js';
 import type { KucoinRestOptions } from './rest.js';
 import { kucoinCurrency, type KucoinSymbols } from './symbols.js';
-import { amountNum, averagePriceText, priceNum, rateNum } from './values.js';
+import { amountNum, averagePriceText, priceNum, rateNum, valueOf } from './values.js';
 
 const DAY = 24 * 3600_000;
 
@@ -71,7 +71,8 @@ function transactionRow(symbols: KucoinSymbols, group: readonly LedgerRow[]): Js
     // The wallet after the entry (KuCoin's account equity without open positions' PnL).
     accountEquity: amountNum(last.balanceAfter),
     status: 'Completed',
-    remark: first.symbol === null ? '' : first.kind === 'FUNDING' ? `Funding fee ${symbols.name(first.symbol)}` : symbols.name(first.symbol),
+    // A contract KuCoin does not list (a USDT-margined quarterly traded through another dialect) is not named.
+    remark: first.symbol === null || !symbols.listed(first.symbol) ? '' : first.kind === 'FUNDING' ? `Funding fee ${symbols.name(first.symbol)}` : symbols.name(first.symbol),
     offset: first.id,
     currency: kucoinCurrency(first.asset),
   };
@@ -79,7 +80,8 @@ function transactionRow(symbols: KucoinSymbols, group: readonly LedgerRow[]): Js
 
 function fundingRow(symbols: KucoinSymbols, row: LedgerRow): JsonValue {
   const config = symbols.config(row.symbol!);
-  const value = BigInt(row.qty!) * BigInt(row.price!) * config.valuePerTickContract;
+  // KuCoin's cost sign: qty × multiplier × price for linear, qty × multiplier / price for inverse (multiplier < 0).
+  const value = BigInt(Math.sign(row.qty!) * (config.inverse ? -1 : 1)) * valueOf(config, Math.abs(row.qty!), row.price!);
   return {
     id: row.id,
     symbol: symbols.name(row.symbol!),
@@ -179,7 +181,7 @@ export async function historyRoutes(app: FastifyInstance, options: KucoinRestOpt
     const limit = optionalInteger(params, 'limit', 1, POSITION_HISTORY_LIMITS.maxLimit) ?? POSITION_HISTORY_LIMITS.defaultLimit;
     const pageId = optionalInteger(params, 'pageId', 1, 1_000_000) ?? 1;
     const closed = withinTime(exchange.ledger.closedPositions(accountId), (c) => c.closeTime, from, to)
-      .filter((c) => config === undefined || c.symbol === config.symbol).reverse();
+      .filter((c) => symbols.listed(c.symbol) && (config === undefined || c.symbol === config.symbol)).reverse();
     const items = closed.slice((pageId - 1) * limit, pageId * limit).map((c) => positionRow(symbols, symbols.config(c.symbol), c, accountId));
     return ok({ currentPage: pageId, pageSize: limit, totalNum: closed.length, totalPage: Math.ceil(closed.length / limit), items });
   });

@@ -40,6 +40,8 @@ export interface ContractFigures {
   /** Contracts (lots). */
   openInterest: number;
   day: DayStats;
+  /** KuCoin's contract status: Open; a quarterly BeingSettled from its delivery time, Settled once delivered. */
+  status: 'Open' | 'BeingSettled' | 'Settled';
 }
 
 /** The figures of a contract now, from the engine and the market-data service. */
@@ -49,6 +51,7 @@ export function contractFigures(exchange: Exchange, config: SymbolConfig): Contr
   return {
     markPrice: info.markPrice, indexPrice: info.indexPrice, lastPrice: info.lastPrice, predictedFundingRate: info.predictedFundingRate,
     lastFundingRate: info.lastFundingRate, openInterest: info.openInterest, day: exchange.state.market.dayStats(config.symbol, now),
+    status: info.delivery === null || now < info.delivery.time ? 'Open' : info.delivery.settledPrice === null ? 'BeingSettled' : 'Settled',
   };
 }
 
@@ -67,22 +70,27 @@ export function contractObject(config: SymbolConfig, name: string, figures: Cont
   const day = figures?.day;
   const open = day?.open ?? null;
   const close = day?.last ?? null;
+  const delivery = config.delivery;
   return {
     symbol: name,
-    rootSymbol: spec.quoteAsset,
-    type: 'FFWCSX',
+    // The contract group is the settle currency (USDT for XBTUSDTM, XBT for XBTUSDM and XBTMH27).
+    rootSymbol: kucoinCurrency(spec.settleAsset),
+    // KuCoin: FFWCSX a perpetual swap, FFICSX a futures (delivery) contract.
+    type: delivery === null ? 'FFWCSX' : 'FFICSX',
     firstOpenDate: 0,
-    expireDate: null,
-    settleDate: null,
+    // A quarterly expires and is settled at its delivery time; a perpetual never (null).
+    expireDate: delivery?.time ?? null,
+    settleDate: delivery?.time ?? null,
     baseCurrency: kucoinCurrency(spec.baseAsset),
     quoteCurrency: spec.quoteAsset,
-    settleCurrency: spec.settleAsset,
+    settleCurrency: kucoinCurrency(spec.settleAsset),
     maxOrderQty: spec.maxQty,
     maxPrice: priceNum(config, spec.maxPriceTicks),
     lotSize: 1,
     tickSize: decimalNum(spec.tickSize),
     indexPriceTickSize: decimalNum(spec.tickSize),
-    multiplier: decimalNum(spec.contractSize),
+    // KuCoin publishes an inverse contract's multiplier negative (XBTUSDM: −1, one lot is 1 USD): value = qty × multiplier / price.
+    multiplier: config.inverse ? Num.of(`-${decimalNum(spec.contractSize).text}`) : decimalNum(spec.contractSize),
     initialMargin: Num.of(formatRate(ceilRate(spec.maxLeverage))),
     maintainMargin: rateNum(firstTier.mmr),
     maxRiskLimit: amountNum(lastTier.floor),
@@ -92,28 +100,30 @@ export function contractObject(config: SymbolConfig, name: string, figures: Cont
     takerFeeRate: rateNum(config.takerFeeRate),
     takerFixFee: 0,
     makerFixFee: 0,
-    settlementFee: null,
+    settlementFee: delivery === null ? null : rateNum(delivery.feeRate),
     isDeleverage: true,
     isQuanto: false,
-    isInverse: false,
+    isInverse: config.inverse,
     markMethod: 'FairPrice',
-    fairMethod: 'FundingRate',
-    fundingRateSymbol: fundingRateSymbol(name),
+    // KuCoin: "Fair price marking method; the Futures contract is null"; a quarterly has no funding.
+    fairMethod: delivery === null ? 'FundingRate' : null,
+    fundingRateSymbol: delivery === null ? fundingRateSymbol(name) : null,
     indexSymbol: indexSymbolName(config),
-    settlementSymbol: '',
-    status: 'Open',
+    settlementSymbol: delivery === null ? '' : indexSymbolName(config),
+    status: figures?.status ?? 'Open',
     ...(figures === undefined ? {} : {
-      fundingFeeRate: rateNum(figures.lastFundingRate),
-      predictedFundingFeeRate: rateNum(figures.predictedFundingRate),
+      fundingFeeRate: delivery === null ? rateNum(figures.lastFundingRate) : null,
+      predictedFundingFeeRate: delivery === null ? rateNum(figures.predictedFundingRate) : null,
       openInterest: String(figures.openInterest),
-      turnoverOf24h: amountNum(figures.day.quoteVolume * config.valuePerTickContract),
+      turnoverOf24h: amountNum(turnoverOf(config, figures.day)),
       volumeOf24h: amountNum(BigInt(figures.day.volume) * parseAmount(spec.contractSize)),
     }),
     markPrice: mark === null ? null : priceNum(config, mark),
     ...(figures === undefined ? {} : { indexPrice: figures.indexPrice === null ? null : priceNum(config, figures.indexPrice) }),
     lastTradePrice: last === null ? null : priceNum(config, last),
-    nextFundingRateTime: msToNextFunding(now),
-    fundingRateGranularity: 8 * HOUR_MS,
+    // ccxt reads a contract without nextFundingRateTime as a future (delivery), with it as a swap.
+    nextFundingRateTime: delivery === null ? msToNextFunding(now) : null,
+    fundingRateGranularity: delivery === null ? 8 * HOUR_MS : null,
     maxLeverage: spec.maxLeverage,
     supportCross: true,
     sourceExchanges: [],
@@ -126,6 +136,14 @@ export function contractObject(config: SymbolConfig, name: string, figures: Cont
       priceChg: open === null || close === null ? 0 : priceNum(config, close - open),
     }),
   };
+}
+
+/**
+ * The 24-hour turnover: the quote value for a linear contract; for an inverse one the lots' USD value
+ * (lots × contract size): the day's statistics keep Σ qty × price, not the coin value Σ qty / price.
+ */
+export function turnoverOf(config: SymbolConfig, day: Pick<DayStats, 'volume' | 'quoteVolume'>): bigint {
+  return config.inverse ? BigInt(day.volume) * parseAmount(config.spec.contractSize) : day.quoteVolume * config.valuePerTickContract;
 }
 
 /** A configured decimal ("0.0001") as a JSON number, trailing zeros dropped. */

@@ -30,11 +30,11 @@ export class StopOrders {
 
   /** The account's untriggered stop orders, newest first. */
   waiting(accountId: number): ConditionalSnapshot[] {
-    return [...(this.exchange.engine.account(accountId)?.view.conditionals ?? [])].reverse();
+    return [...(this.exchange.engine.account(accountId)?.view.conditionals ?? [])].filter((c) => this.symbols.listed(c.symbol)).reverse();
   }
 
   findWaiting(accountId: number, match: (c: ConditionalSnapshot) => boolean): ConditionalSnapshot | undefined {
-    return this.exchange.engine.account(accountId)?.view.conditionals.find(match);
+    return this.exchange.engine.account(accountId)?.view.conditionals.find((c) => this.symbols.listed(c.symbol) && match(c));
   }
 
   /**
@@ -42,7 +42,7 @@ export class StopOrders {
    * trigger); a triggered one is shown as the order it placed.
    */
   findEnded(accountId: number, match: (c: ConditionalSnapshot) => boolean): ConditionalSnapshot | undefined {
-    return this.exchange.history.finishedConditionals(accountId).find((c) => c.state !== 'TRIGGERED' && match(c));
+    return this.exchange.history.finishedConditionals(accountId).find((c) => c.state !== 'TRIGGERED' && this.symbols.listed(c.symbol) && match(c));
   }
 
   /** Whether `id` is a stop order that has ended (so it cannot be cancelled any more). */

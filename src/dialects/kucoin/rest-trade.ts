@@ -11,7 +11,7 @@ import type { ConditionalSnapshot, OrderSnapshot } from '../../engine/types.js';
 import type { Exchange } from '../../service/exchange.js';
 import { restFill, restOrder } from './encode-order.js';
 import { echo } from '../front-door-bounds.js';
-import { fromEngineError, fromRejection, invalidOrder, KucoinError, ok, orderNotFound } from './envelope.js';
+import { fromEngineError, fromRejection, invalidOrder, KucoinError, ok, orderNotFound, settledContract } from './envelope.js';
 import {
   callerOf, optionalEnum, optionalString, paramsOf, requiredString, symbolOf, type Params,
 } from './params.js';
@@ -31,10 +31,14 @@ export async function tradeRoutes(app: FastifyInstance, options: KucoinRestOptio
   const stops = new StopOrders(exchange, symbols);
   const orderObject = (o: OrderSnapshot) => restOrder(o, config(o), name(o), stops.fieldsOf(o, config(o)));
 
-  /** Every order KuCoin would know of: live ones, then finished ones (rejected orders never existed); newest first. */
+  /**
+   * Every order KuCoin would know of: live ones, then finished ones (rejected orders never existed);
+   * newest first; on contracts KuCoin lists.
+   */
   const allOrders = (accountId: number): OrderSnapshot[] => {
     const live = exchange.engine.account(accountId)?.view.orders ?? [];
-    return [...live].reverse().concat(exchange.history.finishedOrders(accountId).filter((o) => o.state !== 'REJECTED'));
+    return [...live].reverse().concat(exchange.history.finishedOrders(accountId).filter((o) => o.state !== 'REJECTED'))
+      .filter((o) => symbols.listed(o.symbol));
   };
 
   /**
@@ -46,6 +50,9 @@ export async function tradeRoutes(app: FastifyInstance, options: KucoinRestOptio
     const command = placeCommand(symbols, view, params, endpoint);
     const { result } = await exchange.execute(command);
     if (!result.ok && result.code === 'WOULD_TRIGGER_IMMEDIATELY') throw immediateTrigger(command, config(command), result.message);
+    if (!result.ok && result.code === 'SYMBOL_NOT_TRADING' && exchange.engine.prices(command.symbol, exchange.now())?.delivery?.settledPrice != null) {
+      throw settledContract(name(command), result.message);
+    }
     if (!result.ok) throw fromEngineError(result);
     if (result.kind === 'conditional') {
       const c = result.conditional;
@@ -59,7 +66,7 @@ export async function tradeRoutes(app: FastifyInstance, options: KucoinRestOptio
   /** One open order or untriggered stop order cancelled by its id (also one item of orders/multi-cancel). */
   const cancelById = async (accountId: number, text: string): Promise<number> => {
     const orderId = orderIdOf(text);
-    const live = orderId === undefined ? undefined : accountState(exchange, accountId).view.orders.find((o) => o.orderId === orderId);
+    const live = orderId === undefined ? undefined : accountState(exchange, accountId).view.orders.find((o) => o.orderId === orderId && symbols.listed(o.symbol));
     const stop = orderId === undefined || live !== undefined ? undefined : stops.findWaiting(accountId, (c) => c.conditionalId === orderId);
     if (live === undefined && stop === undefined) throw notCancelable(exchange, stops, accountId, orderId, text);
     const { result } = await exchange.execute(live !== undefined
@@ -151,7 +158,7 @@ export async function tradeRoutes(app: FastifyInstance, options: KucoinRestOptio
     const orderId = orderText === undefined ? undefined : orderIdOf(orderText) ?? -1;
     const side = optionalEnum(params, 'side', ['buy', 'sell'] as const);
     const type = optionalEnum(params, 'type', ['limit', 'market'] as const);
-    const trades = exchange.history.trades(accountId).filter((t) => (symbol === undefined || t.symbol === symbol) &&
+    const trades = exchange.history.trades(accountId).filter((t) => symbols.listed(t.symbol) && (symbol === undefined || t.symbol === symbol) &&
       (orderId === undefined || t.orderId === orderId) && (side === undefined || t.side === side.toUpperCase()) &&
       (type === undefined || t.orderType === type.toUpperCase()) && inTimeRange(t.time, params));
     const paged = page(trades, params);

@@ -28,6 +28,7 @@ import type { JsonValue } from './json.js';
 import { optionalInteger, optionalString, paramsOf, requiredString, type Params } from './params.js';
 import type { KucoinRestOptions } from './rest.js';
 import { onlyParams } from './rest-history.js';
+import { turnoverOf } from './rest-market.js';
 import type { KucoinSymbols } from './symbols.js';
 import { priceText } from './values.js';
 
@@ -92,7 +93,7 @@ export async function utaMarketRoutes(app: FastifyInstance, options: KucoinRestO
       case 'trades':
         list = market.candles(config.symbol, interval, range).map((c) => [
           String(c.openTime / 1000), price(c.open), price(c.close), price(c.high), price(c.low), String(c.volume),
-          formatScaled(c.quoteVolume * config.valuePerTickContract, 8, 0),
+          formatScaled(turnoverOf(config, c), 8, 0),
         ]);
         break;
       case 'premium':

@@ -12,9 +12,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { PlaceOrder } from '../../engine/types.js';
-import type { Exchange } from '../../service/exchange.js';
 import { invalidParams, ok, XtError } from './envelope.js';
-import { callerOf, paramsOf, type Params } from './params.js';
+import { callerOf, onHost, paramsOf, type Params, type VenueScope } from './params.js';
 import { cancelOrder, placeCommand, placeOrder } from './rest-trade.js';
 
 /** XT documents no bound on a batch; perpstream takes at most this many orders per request. */
@@ -77,14 +76,15 @@ async function runAll(items: readonly { label: string; run: () => Promise<string
   throw new XtError(first.code, `batch partly refused: ${refusals}; done: ${done.length === 0 ? 'none' : done.join(', ')}`, first.httpStatus);
 }
 
-export function batchRoutes(app: FastifyInstance, exchange: Exchange): void {
+export function batchRoutes(app: FastifyInstance, scope: VenueScope): void {
+  const { exchange } = scope;
   app.post('/future/trade/v1/order/create-batch', async (request) => {
     const accountId = callerOf(request);
     const list = listParam(paramsOf(request), 'list', false);
     if (list === undefined) throw invalidParams('list is required: the orders as a JSON list');
     const commands: Omit<PlaceOrder, 'time'>[] = checkedItems(bounded(list, 'list'), 'list', (item) => {
       if (item === null || typeof item !== 'object' || Array.isArray(item)) throw invalidParams('each order must be an object');
-      return placeCommand(exchange, accountId, item as Params);
+      return placeCommand(scope, accountId, item as Params);
     });
     return ok(await runAll(commands.map((command, index) => ({
       label: `list[${index}]`, run: async () => `placed as order ${await placeOrder(exchange, command)}`,
@@ -98,7 +98,8 @@ export function batchRoutes(app: FastifyInstance, exchange: Exchange): void {
     const clientIds = listParam(params, 'clientOrderIds', true) ?? [];
     if (ids.length === 0 && clientIds.length === 0) throw invalidParams('orderIds is required: a comma-separated or JSON list of order ids');
     bounded([...ids, ...clientIds], 'orderIds and clientOrderIds together');
-    const live = exchange.engine.account(accountId)?.view.orders ?? [];
+    // Only this host's orders: the other host's are unknown here, as on XT.
+    const live = (exchange.engine.account(accountId)?.view.orders ?? []).filter((o) => onHost(scope, o.symbol));
     const byId = checkedItems(ids, 'orderIds', (id) => {
       const order = live.find((o) => String(o.orderId) === String(id));
       if (order === undefined) throw new XtError('ORDER_005', `order not exist: ${String(id)} is not an open order of this account`);

@@ -7,6 +7,7 @@
 import type { ConditionalKind, ConditionalSnapshot, OrderSnapshot } from '../../engine/types.js';
 import type { AccountView } from '../../engine/view.js';
 import type { Exchange } from '../../service/exchange.js';
+import { venueSymbols, type XtVenue } from './venue.js';
 
 /** The engine kinds behind XT's three families: plan (entrust), profit (TP/SL) and track (trailing). */
 export type XtFamily = 'PLAN' | 'PROFIT' | 'TRACK';
@@ -46,10 +47,13 @@ export function groupProfits(legs: readonly ConditionalSnapshot[]): ProfitGroup[
 export class AccountConditionals {
   private cachedView: AccountView | null | undefined;
 
-  private constructor(private readonly exchange: Exchange, readonly accountId: number) {}
+  private constructor(private readonly exchange: Exchange, readonly accountId: number, private readonly onHost: (symbol: string) => boolean) {}
 
-  static of(exchange: Exchange, accountId: number): AccountConditionals {
-    return new AccountConditionals(exchange, accountId);
+  /** The account's conditionals; with `venue`, only those of that host's symbols (the other host's are not listed there). */
+  static of(exchange: Exchange, accountId: number, venue?: XtVenue): AccountConditionals {
+    if (venue === undefined) return new AccountConditionals(exchange, accountId, () => true);
+    const own = new Set(venueSymbols(exchange, venue).map((c) => c.symbol));
+    return new AccountConditionals(exchange, accountId, (symbol) => own.has(symbol));
   }
 
   private get view(): AccountView | null {
@@ -59,13 +63,13 @@ export class AccountConditionals {
 
   /** Waiting conditionals, oldest first (by id). */
   waiting(family?: XtFamily): ConditionalSnapshot[] {
-    const all = this.view?.conditionals ?? [];
+    const all = (this.view?.conditionals ?? []).filter((c) => this.onHost(c.symbol));
     return family === undefined ? all : all.filter((c) => familyOf(c) === family);
   }
 
   /** Ended conditionals, newest first. */
   finished(family?: XtFamily): ConditionalSnapshot[] {
-    const all = this.exchange.history.finishedConditionals(this.accountId);
+    const all = this.exchange.history.finishedConditionals(this.accountId).filter((c) => this.onHost(c.symbol));
     return family === undefined ? all : all.filter((c) => familyOf(c) === family);
   }
 

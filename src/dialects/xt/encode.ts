@@ -5,10 +5,11 @@
  * carries the account's `seq` in its envelope.
  */
 import { formatAmount } from '../../engine/fixed.js';
-import { formatAveragePrice, formatPrice } from '../../engine/format.js';
+import { formatEntryPrice, formatPrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { BalanceSnapshot, ConditionalKind, EngineEvent, NoticeEvent, OrderSnapshot, PositionSnapshot, TradeEvent } from '../../engine/types.js';
 import { FrameMemo } from '../frame-memo.js';
+import { onVenue, USDT_M, walletOnVenue, type XtVenue } from './venue.js';
 
 export type XtTopic = 'balance' | 'position' | 'trade' | 'order' | 'notify';
 export const XT_TOPICS: readonly XtTopic[] = ['balance', 'position', 'trade', 'order', 'notify'];
@@ -28,10 +29,11 @@ export function xtOrderPositionSide(order: Pick<OrderSnapshot, 'positionSide' | 
   return (order.side === 'BUY') === !closes ? 'LONG' : 'SHORT';
 }
 
-export function xtBalance(b: Pick<BalanceSnapshot, 'asset' | 'walletBalance' | 'openOrderMarginFrozen' | 'isolatedMargin' | 'crossedMargin' | 'availableBalance'>): Record<string, unknown> {
+/** A wallet as XT shows it; `underlyingType` is the host's (seed 000: 1 coin-margined, 2 USDT-margined). */
+export function xtBalance(b: Pick<BalanceSnapshot, 'asset' | 'walletBalance' | 'openOrderMarginFrozen' | 'isolatedMargin' | 'crossedMargin' | 'availableBalance'>, venue: XtVenue = USDT_M): Record<string, unknown> {
   return {
     coin: b.asset.toLowerCase(),
-    underlyingType: 2,
+    underlyingType: venue.balanceType,
     walletBalance: formatAmount(b.walletBalance),
     openOrderMarginFrozen: formatAmount(b.openOrderMarginFrozen),
     isolatedMargin: formatAmount(b.isolatedMargin),
@@ -42,24 +44,36 @@ export function xtBalance(b: Pick<BalanceSnapshot, 'asset' | 'walletBalance' | '
   };
 }
 
-export function xtPosition(p: PositionSnapshot, config: SymbolConfig, side = xtPositionSide(p)): Record<string, unknown> {
+/**
+ * XT's contractType of a position as its user.position push spells it (seed 000, XT's "Change
+ * position" page: PERPUTUAL, DELIVERY); the REST position objects say PERPETUAL (xtRestContractType).
+ */
+export const xtPushContractType = (config: SymbolConfig): 'PERPUTUAL' | 'DELIVERY' => (config.delivery === null ? 'PERPUTUAL' : 'DELIVERY');
+/** contractType in XT's REST answers (symbol list, position list: PERPETUAL / DELIVERY). */
+export const xtRestContractType = (config: SymbolConfig): 'PERPETUAL' | 'DELIVERY' => config.spec.contractType;
+
+/**
+ * A position (push and REST row). Amounts are in the settle asset (the coin for COIN_BASED), the
+ * entry price is the contract-weighted mean (harmonic for inverse: formatEntryPrice).
+ */
+export function xtPosition(p: PositionSnapshot, config: SymbolConfig, side = xtPositionSide(p), contractType: string = xtRestContractType(config)): Record<string, unknown> {
   const size = Math.abs(p.qty);
   return {
     symbol: p.symbol,
-    contractType: 'PERPETUAL',
+    contractType,
     positionType: p.marginMode,
     positionSide: side,
     positionSize: String(size),
     closeOrderSize: String(p.closeOrderQty),
     availableCloseSize: String(size - p.closeOrderQty),
     realizedProfit: formatAmount(p.realizedPnlTotal),
-    entryPrice: formatAveragePrice(config, p.entryCost, size),
+    entryPrice: formatEntryPrice(config, p.entryCost, size),
     // The margin the position holds: its isolated wallet, or for a cross position its initial margin
     // (ccxt reads this field as the position's collateral either way).
     isolatedMargin: formatAmount(p.margin),
     openOrderMarginFrozen: formatAmount(p.openOrderMarginFrozen),
     openOrderSize: String(p.openOrderQty),
-    underlyingType: 'U_BASED',
+    underlyingType: config.spec.underlyingType,
     leverage: p.leverage,
     markPrice: p.markPrice > 0 ? formatPrice(config, p.markPrice) : '0',
     unrealizedProfit: formatAmount(p.unrealizedPnl),
@@ -88,7 +102,8 @@ export function xtOrderFields(o: OrderSnapshot, config: SymbolConfig): Record<st
     orderId: String(o.orderId),
     clientOrderId: o.clientOrderId,
     origQty: String(o.qty),
-    avgPrice: formatAveragePrice(config, o.cumQuote, o.executedQty),
+    // The mean fill price over the order's fill costs (harmonic for inverse), never Σ qty × price.
+    avgPrice: formatEntryPrice(config, o.cumCost, o.executedQty),
     price: o.orderType === 'MARKET' ? '0' : formatPrice(config, o.price),
     executedQty: String(o.executedQty),
     orderSide: o.side,
@@ -174,9 +189,26 @@ function envelope(topic: XtTopic, accountId: number, seq: number, data: unknown)
 export class XtEncoder {
   private readonly frames = new FrameMemo<readonly string[]>();
 
-  constructor(private readonly symbols: Symbols) {}
+  constructor(private readonly symbols: Symbols, private readonly venue: XtVenue = USDT_M) {}
+
+  /** Whether the event is this host's: its symbol is, or (balance) its wallet is (venue.ts). */
+  private onHost(event: EngineEvent): boolean {
+    const symbolOnHost = (symbol: string): boolean => {
+      const config = this.symbols.get(symbol);
+      return config !== undefined && onVenue(this.venue, config);
+    };
+    switch (event.type) {
+      case 'balance': return walletOnVenue([...this.symbols.values()], this.venue, event.balance.asset);
+      case 'position': return symbolOnHost(event.position.symbol);
+      case 'trade': return symbolOnHost(event.symbol);
+      case 'order': return symbolOnHost(event.order.symbol);
+      case 'notice': return symbolOnHost(event.position.symbol);
+      default: return false;
+    }
+  }
 
   topicOf(event: EngineEvent): XtTopic | null {
+    if (!this.onHost(event)) return null;
     switch (event.type) {
       case 'balance': return 'balance';
       case 'position': return 'position';
@@ -199,17 +231,18 @@ export class XtEncoder {
     const { accountId, seq } = event;
     switch (event.type) {
       case 'balance':
-        return [envelope('balance', accountId, seq, xtBalance(event.balance))];
+        return [envelope('balance', accountId, seq, xtBalance(event.balance, this.venue))];
       case 'position': {
         const config = this.symbols.get(event.position.symbol)!;
         const { qty, positionSide } = event.position;
-        if (positionSide !== 'BOTH') return [envelope('position', accountId, seq, xtPosition(event.position, config))];
+        const contractType = xtPushContractType(config);
+        if (positionSide !== 'BOTH') return [envelope('position', accountId, seq, xtPosition(event.position, config, undefined, contractType))];
         const side = qty > 0 ? 'LONG' : qty < 0 ? 'SHORT' : (event.lastDirection ?? 'LONG');
-        const current = envelope('position', accountId, seq, xtPosition(event.position, config, side));
+        const current = envelope('position', accountId, seq, xtPosition(event.position, config, side, contractType));
         if (qty === 0 || event.previousQty === 0 || Math.sign(event.previousQty) === Math.sign(qty)) return [current];
         const left = side === 'LONG' ? 'SHORT' : 'LONG';
         const cleared = { ...event.position, qty: 0, entryCost: 0n, margin: 0n, closeOrderQty: 0, unrealizedPnl: 0n, maintenanceMargin: 0n };
-        return [envelope('position', accountId, seq, xtPosition(cleared, config, left)), current];
+        return [envelope('position', accountId, seq, xtPosition(cleared, config, left, contractType)), current];
       }
       case 'order':
         return [envelope('order', accountId, seq, xtOrder(event.order, this.symbols.get(event.order.symbol)!))];

@@ -6,7 +6,7 @@
  * No object has a field named `type` or `orderType` where ccxt would read it as the order type.
  */
 import { formatAmount, formatRate } from '../../engine/fixed.js';
-import { formatAveragePrice, formatPrice } from '../../engine/format.js';
+import { formatEntryPrice, formatPrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { ConditionalSnapshot, OrderSnapshot, PositionSnapshot, TimeInForce, TriggerSource } from '../../engine/types.js';
 import type { ProfitGroup } from './conditionals.js';
@@ -73,7 +73,7 @@ const limitPrice = (config: SymbolConfig, c: ConditionalSnapshot): string => (c.
 /** What the placed order did: executed quantity and average price ('0' before it fills or when none was placed). */
 function execution(config: SymbolConfig, order: OrderSnapshot | undefined): { executedQty: string; avgPrice: string } {
   if (order === undefined) return { executedQty: '0', avgPrice: '0' };
-  return { executedQty: String(order.executedQty), avgPrice: formatAveragePrice(config, order.cumQuote, order.executedQty) };
+  return { executedQty: String(order.executedQty), avgPrice: formatEntryPrice(config, order.cumCost, order.executedQty) };
 }
 
 /** The plan (trigger) order object (See Trigger Orders, plan-detail, plan-list-history). */
@@ -178,7 +178,7 @@ export function xtProfit(group: ProfitGroup, config: SymbolConfig, position: Pos
     stopDelegateOrderType: stop.orderType,
     stopDelegateTimeInForce: stop.timeInForce,
     stopDelegatePrice: stop.price,
-    entryPrice: position === undefined || size === 0 ? null : formatAveragePrice(config, position.entryCost, size),
+    entryPrice: position === undefined || size === 0 ? null : formatEntryPrice(config, position.entryCost, size),
     positionSize: String(size),
     isolatedMargin: position === undefined ? null : formatAmount(position.margin),
     positionType: position?.marginMode ?? null,

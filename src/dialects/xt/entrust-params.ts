@@ -17,7 +17,7 @@ import { priceProblemText, readPrice } from '../front-door-bounds.js';
 import { TRIGGER_SOURCE_OF } from './entrust-objects.js';
 import { invalidOrder, invalidParams, XtError } from './envelope.js';
 import {
-  clientOrderIdOf, contractsOf, onlyParams, optionalBoolean, optionalEnum, optionalInteger, optionalString, priceOf, requiredEnum, requiredString, symbolOf,
+  clientOrderIdOf, contractsOf, onlyParams, optionalBoolean, optionalEnum, optionalInteger, optionalString, priceOf, requiredEnum, requiredString, symbolOf, type VenueScope,
   type Params,
 } from './params.js';
 
@@ -84,9 +84,10 @@ export const PLAN_PARAMS = [
  * its STOP / TAKE_PROFIT part does not change when the plan fires (ccxt sends STOP for every
  * trigger order, and its xt.js notes that entrustType is not enforced by XT).
  */
-export function planCommand(exchange: Exchange, accountId: number, params: Params): Omit<PlaceConditional, 'time'> {
+export function planCommand(scope: VenueScope, accountId: number, params: Params): Omit<PlaceConditional, 'time'> {
   onlyParams(params, [...PLAN_PARAMS, ...CLIENT_MEDIA]);
-  const config = symbolOf(exchange, params, true);
+  const { exchange } = scope;
+  const config = symbolOf(scope, params, true);
   const view = account(exchange, accountId);
   const side = requiredEnum(params, 'orderSide', ['BUY', 'SELL'] as const);
   const entrustType = requiredEnum(params, 'entrustType', ['TAKE_PROFIT', 'STOP', 'TAKE_PROFIT_MARKET', 'STOP_MARKET'] as const);
@@ -200,9 +201,10 @@ export const PROFIT_PARAMS = ['symbol', 'origQty', 'expireTime', 'positionSide',
  * MARKET order and LATEST_PRICE (order/update's documented default). The legs close the position
  * named by positionSide; a `reduceOnly: true` that ccxt passes along is what they do anyway.
  */
-export function profitCommand(exchange: Exchange, accountId: number, params: Params): Omit<SetPositionTpsl, 'time'> {
+export function profitCommand(scope: VenueScope, accountId: number, params: Params): Omit<SetPositionTpsl, 'time'> {
   onlyParams(params, [...PROFIT_PARAMS, ...CLIENT_MEDIA]);
-  const config = symbolOf(exchange, params, true);
+  const { exchange } = scope;
+  const config = symbolOf(scope, params, true);
   const view = account(exchange, accountId);
   if (optionalBoolean(params, 'reduceOnly') === false) throw invalidParams('reduceOnly: a take-profit / stop-loss always reduces its position');
   const qty = contractsOf(params, 'origQty', config);
@@ -274,9 +276,10 @@ export const TRACK_PARAMS = [
  * `activationPrice` must still lie ahead (a sell trails a rise: above the source's price now; a buy
  * below), else invalid_activation_price. positionType must be the symbol's margin mode.
  */
-export function trackCommand(exchange: Exchange, accountId: number, params: Params): Omit<PlaceConditional, 'time'> {
+export function trackCommand(scope: VenueScope, accountId: number, params: Params): Omit<PlaceConditional, 'time'> {
   onlyParams(params, [...TRACK_PARAMS, ...CLIENT_MEDIA]);
-  const config = symbolOf(exchange, params, true);
+  const { exchange } = scope;
+  const config = symbolOf(scope, params, true);
   const view = account(exchange, accountId);
   const callback = requiredEnum(params, 'callback', ['FIXED', 'PROPORTION'] as const);
   const side = requiredEnum(params, 'orderSide', ['BUY', 'SELL'] as const);

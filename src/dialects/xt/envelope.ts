@@ -46,8 +46,9 @@ export function fromEngineError(error: CommandError): XtError {
     case 'NO_CHANGE': return invalidOrder(`invalid_order: ${error.message}`);
     case 'WOULD_TRIGGER_IMMEDIATELY': return invalidOrder(`invalid_stop_price: ${error.message}`);
     case 'TOO_MANY_CONDITIONAL_ORDERS': return new XtError('ORDER_006', `too many open orders: ${error.message}`);
+    // A delivery contract at or past its delivery time (XT's order and entrust pages: symbol_is_not_trading).
+    case 'SYMBOL_NOT_TRADING': return new XtError('symbol_is_not_trading', `symbol_is_not_trading: ${error.message}`);
     case 'UNKNOWN_ACCOUNT':
-    case 'SYMBOL_NOT_TRADING':
     case 'INVALID_ARGUMENT': return invalidParams(error.message);
     case 'INJECTED_REJECTION': return new XtError(error.exchangeCode!, error.message);
   }

@@ -6,7 +6,7 @@
  * conditional's), null before it fired.
  */
 import { formatAmount } from '../../engine/fixed.js';
-import { formatAveragePrice, formatPrice } from '../../engine/format.js';
+import { formatEntryPrice, formatPrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { ConditionalSnapshot, OrderSnapshot } from '../../engine/types.js';
 import { XT_TRIGGER_PRICE_TYPE, xtConditionalSide, xtEntrustType } from './entrust-objects.js';
@@ -31,7 +31,7 @@ export function orderRow(o: OrderSnapshot, config: SymbolConfig, positionSide: '
     closePosition: false,
     price: o.orderType === 'MARKET' ? '0' : formatPrice(config, o.price),
     origQty: String(o.qty),
-    avgPrice: formatAveragePrice(config, o.cumQuote, o.executedQty),
+    avgPrice: formatEntryPrice(config, o.cumCost, o.executedQty),
     executedQty: String(o.executedQty),
     marginFrozen: formatAmount(o.marginFrozen),
     leverage: o.leverage,
@@ -92,7 +92,7 @@ export function entrustRow(c: ConditionalSnapshot, config: SymbolConfig, placed:
     closePosition: c.closePosition || c.qty === 0,
     price: limit ?? '0',
     origQty: String(c.qty),
-    avgPrice: placed === undefined ? '0' : formatAveragePrice(config, placed.cumQuote, placed.executedQty),
+    avgPrice: placed === undefined ? '0' : formatEntryPrice(config, placed.cumCost, placed.executedQty),
     executedQty: placed === undefined ? '0' : String(placed.executedQty),
     marginFrozen: '0',
     leverage: placed?.leverage ?? 0,

@@ -10,6 +10,7 @@ import type { Exchange } from '../../service/exchange.js';
 import { CLIENT_ID_RULES, clientIdProblem, priceProblemText, readMarginAmount, readPrice } from '../front-door-bounds.js';
 import { optionalChoice, optionalFlag, optionalText, optionalWholeNumber, requiredChoice, requiredText, requiredWholeNumber, type ParamErrors } from '../param-reader.js';
 import { invalidOrder, invalidParams, XtError } from './envelope.js';
+import { onVenue, type XtVenue } from './venue.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -64,17 +65,36 @@ export const optionalInteger = (params: Params, name: string, min: number, max: 
 export const requiredInteger = (params: Params, name: string, min: number, max: number): number =>
   requiredWholeNumber(params, name, min, max, XT_PARAM_ERRORS);
 
-export function symbolOf(exchange: Exchange, params: Params, required: true): SymbolConfig;
-export function symbolOf(exchange: Exchange, params: Params, required: false): SymbolConfig | undefined;
-export function symbolOf(exchange: Exchange, params: Params, required: boolean): SymbolConfig | undefined {
+/** The exchange as one XT host sees it: the handlers of a host's routes read symbols through it. */
+export interface VenueScope {
+  readonly exchange: Exchange;
+  readonly venue: XtVenue;
+}
+
+/** A symbol of this host: one of the other host's symbols is as unknown here as on XT (invalid_symbol). */
+export function listedSymbol(scope: VenueScope, name: string): SymbolConfig {
+  const config = scope.exchange.engine.symbols().find((c) => c.symbol === name);
+  if (config === undefined || !onVenue(scope.venue, config)) {
+    throw new XtError('SYMBOL_001', `invalid_symbol: ${name} is not listed on ${scope.venue.name}; see ${scope.venue.prefix}/future/market/v1/public/symbol/list`);
+  }
+  return config;
+}
+
+/** Whether a symbol is traded on this host: lists keep only these (orders, fills, positions, history rows). */
+export function onHost(scope: VenueScope, symbol: string): boolean {
+  const config = scope.exchange.engine.symbols().find((c) => c.symbol === symbol);
+  return config !== undefined && onVenue(scope.venue, config);
+}
+
+export function symbolOf(scope: VenueScope, params: Params, required: true): SymbolConfig;
+export function symbolOf(scope: VenueScope, params: Params, required: false): SymbolConfig | undefined;
+export function symbolOf(scope: VenueScope, params: Params, required: boolean): SymbolConfig | undefined {
   const name = optionalString(params, 'symbol')?.toLowerCase();
   if (name === undefined) {
-    if (required) throw invalidParams('symbol is required, e.g. btc_usdt');
+    if (required) throw invalidParams(scope.venue.underlyingType === 'COIN_BASED' ? 'symbol is required, e.g. btc_usd' : 'symbol is required, e.g. btc_usdt');
     return undefined;
   }
-  const config = exchange.engine.symbols().find((c) => c.symbol === name);
-  if (config === undefined) throw new XtError('SYMBOL_001', `invalid_symbol: ${name} is not listed; see /future/market/v1/public/symbol/list`);
-  return config;
+  return listedSymbol(scope, name);
 }
 
 /** Contracts: XT's origQty is a whole number of contracts. */

@@ -15,8 +15,9 @@ import { AccountConditionals } from './conditionals.js';
 import { xtBalance, xtPosition, xtPositionSide } from './encode.js';
 import { XT_TRIGGER_PRICE_TYPE } from './entrust-objects.js';
 import { issuedOrXtError, tooManyListenKeyRequests } from './listen-key-policy.js';
+import { walletOnVenue } from './venue.js';
 import {
-  callerOf, marginAmountOf, onlyParams, paramsOf, requiredEnum, requiredInteger, requiredString, symbolOf,
+  callerOf, marginAmountOf, onHost, type VenueScope, onlyParams, paramsOf, requiredEnum, requiredInteger, requiredString, symbolOf,
 } from './params.js';
 import type { XtRestOptions } from './rest.js';
 
@@ -26,10 +27,13 @@ function snapshot(exchange: Exchange, accountId: number): { seq: number; view: A
   return state;
 }
 
-/** Positions of the account's current mode, LONG before SHORT within a symbol (ccxt's fetchPosition takes the first). */
-export function modePositions(view: AccountView, symbol?: string): PositionSnapshot[] {
+/**
+ * Positions of the account's current mode on this host, LONG before SHORT within a symbol (ccxt's
+ * fetchPosition takes the first).
+ */
+export function modePositions(scope: VenueScope, view: AccountView, symbol?: string): PositionSnapshot[] {
   return view.positions
-    .filter((p) => (view.positionMode === 'HEDGE') === (p.positionSide !== 'BOTH') && (symbol === undefined || p.symbol === symbol))
+    .filter((p) => (view.positionMode === 'HEDGE') === (p.positionSide !== 'BOTH') && (symbol === undefined ? onHost(scope, p.symbol) : p.symbol === symbol))
     .sort((a, b) => (a.symbol === b.symbol ? (xtPositionSide(a) === 'LONG' ? -1 : 1) : a.symbol < b.symbol ? -1 : 1));
 }
 
@@ -39,7 +43,9 @@ export function enginePositionSide(view: AccountView, positionSide: 'LONG' | 'SH
 }
 
 export async function accountRoutes(app: FastifyInstance, options: XtRestOptions): Promise<void> {
-  const { exchange, listenKeys } = options;
+  const { exchange, listenKeys, venue } = options;
+  /** The account's wallets this host shows (venue.ts walletOnVenue), in XT's shape. */
+  const wallets = (view: AccountView) => view.wallets.filter((w) => walletOnVenue(exchange.engine.symbols(), venue, w.asset)).map((w) => xtBalance(w, venue));
   const configOf = (symbol: string) => exchange.engine.symbols().find((c) => c.symbol === symbol)!;
 
   // A new key each time (XT's keys live 8 h and never give way to newer ones), within the rate and live-key bounds.
@@ -54,13 +60,13 @@ export async function accountRoutes(app: FastifyInstance, options: XtRestOptions
 
   app.get('/future/user/v1/balance/list', async (request) => {
     const { seq, view } = snapshot(exchange, callerOf(request));
-    return ok(view.wallets.map(xtBalance), { seq, epoch: exchange.epoch });
+    return ok(wallets(view), { seq, epoch: exchange.epoch });
   });
   app.get('/future/user/v1/balance/detail', async (request) => {
     const coin = requiredString(paramsOf(request), 'coin').toUpperCase();
     const { seq, view } = snapshot(exchange, callerOf(request));
-    const wallet = view.wallets.find((w) => w.asset === coin);
-    return ok(wallet === undefined ? null : xtBalance(wallet), { seq, epoch: exchange.epoch });
+    const wallet = view.wallets.find((w) => w.asset === coin && walletOnVenue(exchange.engine.symbols(), venue, w.asset));
+    return ok(wallet === undefined ? null : xtBalance(wallet, venue), { seq, epoch: exchange.epoch });
   });
 
   /**
@@ -82,9 +88,9 @@ export async function accountRoutes(app: FastifyInstance, options: XtRestOptions
   };
 
   app.get('/future/user/v1/position/list', async (request) => {
-    const symbol = symbolOf(exchange, paramsOf(request), false)?.symbol;
+    const symbol = symbolOf(options, paramsOf(request), false)?.symbol;
     const { seq, view } = snapshot(exchange, callerOf(request));
-    return ok(modePositions(view, symbol).map((p) => ({ ...xtPosition(p, configOf(p.symbol)), autoMargin: p.autoDeposit })), { seq, epoch: exchange.epoch });
+    return ok(modePositions(options, view, symbol).map((p) => ({ ...xtPosition(p, configOf(p.symbol)), autoMargin: p.autoDeposit })), { seq, epoch: exchange.epoch });
   });
 
   // XT's "Get active position information" (User/Get active position information.mdx): the position
@@ -93,16 +99,16 @@ export async function accountRoutes(app: FastifyInstance, options: XtRestOptions
     const accountId = callerOf(request);
     const params = paramsOf(request);
     onlyParams(params, ['symbol']);
-    const symbol = symbolOf(exchange, params, false)?.symbol;
+    const symbol = symbolOf(options, params, false)?.symbol;
     const { seq, view } = snapshot(exchange, accountId);
     const conditionals = AccountConditionals.of(exchange, accountId);
-    return ok(modePositions(view, symbol).map((p) => {
+    return ok(modePositions(options, view, symbol).map((p) => {
       const config = configOf(p.symbol);
       const row = xtPosition(p, config);
       return {
         autoMargin: p.autoDeposit, availableCloseSize: row.availableCloseSize,
         breakPrice: p.liquidationPrice === null || p.qty === 0 ? '0' : formatAmount(p.liquidationPrice),
-        calMarkPrice: row.markPrice, closeOrderSize: row.closeOrderSize, contractType: 'PERPETUAL', entryPrice: row.entryPrice,
+        calMarkPrice: row.markPrice, closeOrderSize: row.closeOrderSize, contractType: row.contractType, entryPrice: row.entryPrice,
         floatingPL: row.unrealizedProfit, isolatedMargin: row.isolatedMargin, leverage: p.leverage, openOrderMarginFrozen: row.openOrderMarginFrozen,
         openOrderSize: row.openOrderSize, positionSide: row.positionSide, positionSize: row.positionSize, positionType: p.marginMode,
         realizedProfit: row.realizedProfit, symbol: p.symbol, ...protection(conditionals, p), welfareAccount: false,
@@ -110,14 +116,14 @@ export async function accountRoutes(app: FastifyInstance, options: XtRestOptions
     }), { seq, epoch: exchange.epoch });
   });
   app.get('/future/user/v1/position/break-list', async (request) => {
-    const symbol = symbolOf(exchange, paramsOf(request), false)?.symbol;
+    const symbol = symbolOf(options, paramsOf(request), false)?.symbol;
     const { seq, view } = snapshot(exchange, callerOf(request));
-    return ok(modePositions(view, symbol).map((p) => {
+    return ok(modePositions(options, view, symbol).map((p) => {
       const row = xtPosition(p, configOf(p.symbol));
       // breakPrice is the liquidation price (risk engine, 1e-8 of the quote); "0" means none, as XT's docs say.
       return {
         symbol: p.symbol, positionSide: row.positionSide, positionType: p.marginMode, positionSize: row.positionSize,
-        entryPrice: row.entryPrice, isolatedMargin: row.isolatedMargin, leverage: p.leverage, contractType: 'PERPETUAL',
+        entryPrice: row.entryPrice, isolatedMargin: row.isolatedMargin, leverage: p.leverage, contractType: row.contractType,
         breakPrice: p.liquidationPrice === null || p.qty === 0 ? '0' : formatAmount(p.liquidationPrice),
         calMarkPrice: p.markPrice > 0 ? formatPrice(configOf(p.symbol), p.markPrice) : '0',
       };
@@ -144,7 +150,7 @@ export async function accountRoutes(app: FastifyInstance, options: XtRestOptions
   app.post('/future/user/v1/position/adjust-leverage', async (request) => {
     const params = paramsOf(request);
     const accountId = callerOf(request);
-    const config = symbolOf(exchange, params, true);
+    const config = symbolOf(options, params, true);
     requiredEnum(params, 'positionSide', ['LONG', 'SHORT'] as const);
     const leverage = requiredInteger(params, 'leverage', 1, config.spec.maxLeverage);
     return command(exchange.execute({ type: 'setLeverage', accountId, symbol: config.symbol, leverage }));
@@ -153,7 +159,7 @@ export async function accountRoutes(app: FastifyInstance, options: XtRestOptions
   app.post('/future/user/v1/position/change-type', async (request) => {
     const params = paramsOf(request);
     const accountId = callerOf(request);
-    const config = symbolOf(exchange, params, true);
+    const config = symbolOf(options, params, true);
     requiredEnum(params, 'positionSide', ['LONG', 'SHORT'] as const);
     const marginMode = requiredEnum(params, 'positionType', ['CROSSED', 'ISOLATED'] as const);
     return command(exchange.execute({ type: 'setMarginMode', accountId, symbol: config.symbol, marginMode }));
@@ -162,7 +168,7 @@ export async function accountRoutes(app: FastifyInstance, options: XtRestOptions
   app.post('/future/user/v1/position/margin', async (request) => {
     const params = paramsOf(request);
     const accountId = callerOf(request);
-    const config = symbolOf(exchange, params, true);
+    const config = symbolOf(options, params, true);
     const positionSide = requiredEnum(params, 'positionSide', ['LONG', 'SHORT'] as const);
     const direction = requiredEnum(params, 'type', ['ADD', 'SUB'] as const);
     const amount = marginAmountOf(params, 'margin', config);

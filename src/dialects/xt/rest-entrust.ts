@@ -18,7 +18,9 @@ import { planCommand, profitCommand, profitUpdateOf, sourcePrice, trackCommand }
 import { fromEngineError, invalidParams, ok, XtError } from './envelope.js';
 import { entrustRow, orderRow } from './order-entrust.js';
 import { idPage, inTimeRange, page, XT_HISTORY_LIMITS } from './paging.js';
-import { callerOf, onlyParams, optionalBoolean, optionalEnum, optionalInteger, paramsOf, requiredEnum, requiredInteger, symbolOf, type Params } from './params.js';
+import {
+  callerOf, onHost, onlyParams, optionalBoolean, optionalEnum, optionalInteger, paramsOf, requiredEnum, requiredInteger, symbolOf, type Params,
+} from './params.js';
 import type { XtRestOptions } from './rest.js';
 import { xtOrderPositionSide } from './encode.js';
 
@@ -47,7 +49,7 @@ async function run(exchange: Exchange, command: CommandInput): Promise<Extract<C
 export async function entrustRoutes(app: FastifyInstance, options: XtRestOptions): Promise<void> {
   const { exchange } = options;
   const configOf = (symbol: string): SymbolConfig => exchange.engine.symbols().find((c) => c.symbol === symbol)!;
-  const book = (accountId: number) => AccountConditionals.of(exchange, accountId);
+  const book = (accountId: number) => AccountConditionals.of(exchange, accountId, options.venue);
   const positionOf = (accountId: number, c: ConditionalSnapshot) =>
     exchange.engine.account(accountId)?.view.positions.find((p) => p.symbol === c.symbol && p.positionSide === c.positionSide);
 
@@ -70,7 +72,7 @@ export async function entrustRoutes(app: FastifyInstance, options: XtRestOptions
 
   /** Filters of the page lists: symbol, time window, state (XT's names, UNFINISHED / HISTORY). */
   const listed = <T>(items: T[], params: Params, symbolOfItem: (item: T) => string, timeOf: (item: T) => number, stateOf: ((item: T) => XtEntrustState) | null): T[] => {
-    const symbol = symbolOf(exchange, params, false)?.symbol;
+    const symbol = symbolOf(options, params, false)?.symbol;
     const state = stateOf === null ? undefined : requiredEnum(params, 'state', LIST_STATES);
     return items.filter((item) => (symbol === undefined || symbolOfItem(item) === symbol) && inTimeRange(timeOf(item), params) &&
       (state === undefined || stateOf === null || entrustStateMatches(stateOf(item), state)));
@@ -79,7 +81,7 @@ export async function entrustRoutes(app: FastifyInstance, options: XtRestOptions
   /** Cancels every waiting conditional of the family, of one symbol or all. */
   const cancelAll = async (accountId: number, params: Params, family: XtFamily) => {
     onlyParams(params, ['symbol']);
-    const config = symbolOf(exchange, params, false);
+    const config = symbolOf(options, params, false);
     await run(exchange, { type: 'cancelAllConditionals', accountId, symbol: config?.symbol, kinds: KINDS[family] });
     return ok(true);
   };
@@ -100,7 +102,7 @@ export async function entrustRoutes(app: FastifyInstance, options: XtRestOptions
 
   app.post(`${E}/create-plan`, async (request) => {
     const accountId = callerOf(request);
-    return ok(String(created(await run(exchange, planCommand(exchange, accountId, paramsOf(request)))).conditionalId));
+    return ok(String(created(await run(exchange, planCommand(options, accountId, paramsOf(request)))).conditionalId));
   });
   app.post(`${E}/cancel-plan`, async (request) => cancelOne(callerOf(request), paramsOf(request), 'PLAN'));
   app.post(`${E}/cancel-all-plan`, async (request) => cancelAll(callerOf(request), paramsOf(request), 'PLAN'));
@@ -120,7 +122,7 @@ export async function entrustRoutes(app: FastifyInstance, options: XtRestOptions
 
   app.post(`${E}/create-profit`, async (request) => {
     const accountId = callerOf(request);
-    const result = await run(exchange, profitCommand(exchange, accountId, paramsOf(request)));
+    const result = await run(exchange, profitCommand(options, accountId, paramsOf(request)));
     const legs = result.kind === 'conditionals' ? result.conditionals.filter((c) => c.state === 'WAITING') : [];
     const group = book(accountId).profits(legs)[0];
     if (group === undefined) throw new XtError('fail', 'internal error: the engine created no take-profit / stop-loss', 500);
@@ -194,7 +196,7 @@ export async function entrustRoutes(app: FastifyInstance, options: XtRestOptions
 
   app.post(`${E}/create-track`, async (request) => {
     const accountId = callerOf(request);
-    return ok(String(created(await run(exchange, trackCommand(exchange, accountId, paramsOf(request)))).conditionalId));
+    return ok(String(created(await run(exchange, trackCommand(options, accountId, paramsOf(request)))).conditionalId));
   });
   app.post(`${E}/cancel-track`, async (request) => cancelOne(callerOf(request), paramsOf(request), 'TRACK'));
   app.post(`${E}/cancel-all-track`, async (request) => cancelAll(callerOf(request), paramsOf(request), 'TRACK'));
@@ -250,7 +252,7 @@ export async function entrustRoutes(app: FastifyInstance, options: XtRestOptions
     const accountId = callerOf(request);
     const params = paramsOf(request);
     onlyParams(params, ['page', 'size', 'startTime', 'endTime', 'symbol', 'type', 'state', 'forceClose']);
-    const symbol = symbolOf(exchange, params, false)?.symbol;
+    const symbol = symbolOf(options, params, false)?.symbol;
     const type = optionalEnum(params, 'type', ['ORDER', 'ENTRUST'] as const) ?? 'ORDER';
     const state = optionalEnum(params, 'state', ORDER_ENTRUST_STATES);
     const forceClose = optionalBoolean(params, 'forceClose');
@@ -259,7 +261,7 @@ export async function entrustRoutes(app: FastifyInstance, options: XtRestOptions
     if (type === 'ORDER') {
       const live = exchange.engine.account(accountId)?.view.orders ?? [];
       const orders: OrderSnapshot[] = [...live].reverse().concat(exchange.history.finishedOrders(accountId))
-        .filter((o) => (forceClose === undefined || (o.source !== 'USER') === forceClose));
+        .filter((o) => onHost(options, o.symbol) && (forceClose === undefined || (o.source !== 'USER') === forceClose));
       const rows = orders.map((o) => orderRow(o, configOf(o.symbol), xtOrderPositionSide(o))).filter((r) => keep(r.state as string, r.symbol as string, r.createdTime as number));
       return ok(page(rows, params));
     }

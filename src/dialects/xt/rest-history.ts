@@ -13,8 +13,10 @@ import type { Exchange } from '../../service/exchange.js';
 import type { ClosedPosition, LedgerRow } from '../../service/ledger.js';
 import { withinTime } from '../../service/ledger.js';
 import { ok } from './envelope.js';
+import { xtRestContractType } from './encode.js';
 import { idPage, XT_HISTORY_LIMITS } from './paging.js';
-import { callerOf, onlyParams, optionalEnum, optionalInteger, paramsOf, symbolOf, type Params } from './params.js';
+import { walletOnVenue } from './venue.js';
+import { callerOf, onHost, onlyParams, optionalEnum, optionalInteger, paramsOf, symbolOf, type Params } from './params.js';
 import type { XtRestOptions } from './rest.js';
 
 function billType(row: LedgerRow): string {
@@ -54,7 +56,7 @@ function historyPosition(exchange: Exchange, c: ClosedPosition): Record<string, 
   return {
     id: String(c.id),
     positionSide: c.direction,
-    contractType: 'PERPETUAL',
+    contractType: xtRestContractType(config),
     symbol: c.symbol,
     positionType: c.marginMode === 'ISOLATED' ? 2 : 1,
     closeProfit: formatAmount(c.realizedPnl),
@@ -78,6 +80,9 @@ function historyPosition(exchange: Exchange, c: ClosedPosition): Record<string, 
 export async function historyRoutes(app: FastifyInstance, options: XtRestOptions): Promise<void> {
   const { exchange } = options;
   const timeOf = (row: LedgerRow): number => row.time;
+  /** A ledger row of this host: its symbol's, or for a deposit or transfer its wallet's (venue.ts). */
+  const rowOnHost = (row: LedgerRow): boolean =>
+    (row.symbol === null || row.symbol === undefined ? walletOnVenue(exchange.engine.symbols(), options.venue, row.asset) : onHost(options, row.symbol));
   const window = (params: Params): [number | undefined, number | undefined] =>
     [optionalInteger(params, 'startTime', 0, Number.MAX_SAFE_INTEGER), optionalInteger(params, 'endTime', 0, Number.MAX_SAFE_INTEGER)];
 
@@ -85,8 +90,8 @@ export async function historyRoutes(app: FastifyInstance, options: XtRestOptions
     const accountId = callerOf(request);
     const params = paramsOf(request);
     onlyParams(params, ['symbol', 'direction', 'id', 'limit', 'startTime', 'endTime']);
-    const config = symbolOf(exchange, params, false);
-    const rows = withinTime(exchange.ledger.rows(accountId), timeOf, ...window(params)).filter((r) => config === undefined || r.symbol === config.symbol);
+    const config = symbolOf(options, params, false);
+    const rows = withinTime(exchange.ledger.rows(accountId), timeOf, ...window(params)).filter((r) => (config === undefined ? rowOnHost(r) : r.symbol === config.symbol));
     const page = idPage(rows, (r) => r.id, params);
     return ok({ hasPrev: page.hasPrev, hasNext: page.hasNext, items: page.items.map(bill) });
   });
@@ -95,9 +100,9 @@ export async function historyRoutes(app: FastifyInstance, options: XtRestOptions
     const accountId = callerOf(request);
     const params = paramsOf(request);
     onlyParams(params, ['symbol', 'direction', 'id', 'limit', 'startTime', 'endTime']);
-    const config = symbolOf(exchange, params, false);
+    const config = symbolOf(options, params, false);
     const rows = withinTime(exchange.ledger.rows(accountId), timeOf, ...window(params))
-      .filter((r) => r.kind === 'FUNDING' && (config === undefined || r.symbol === config.symbol));
+      .filter((r) => r.kind === 'FUNDING' && (config === undefined ? rowOnHost(r) : r.symbol === config.symbol));
     const page = idPage(rows, (r) => r.id, params);
     return ok({ hasPrev: page.hasPrev, hasNext: page.hasNext, items: page.items.map(fundingFee) });
   });
@@ -106,7 +111,7 @@ export async function historyRoutes(app: FastifyInstance, options: XtRestOptions
     const accountId = callerOf(request);
     const params = paramsOf(request);
     onlyParams(params, ['id', 'direction', 'limit', 'symbol', 'startTime', 'endTime', 'positionType', 'isFullClose']);
-    const config = symbolOf(exchange, params, false);
+    const config = symbolOf(options, params, false);
     optionalEnum(params, 'direction', ['NEXT', 'PREVIOUS'] as const);
     const pageNumber = optionalInteger(params, 'id', 1, 1_000_000) ?? 1;
     const limit = optionalInteger(params, 'limit', 1, XT_HISTORY_LIMITS.maxLimit) ?? XT_HISTORY_LIMITS.defaultLimit;
@@ -114,7 +119,7 @@ export async function historyRoutes(app: FastifyInstance, options: XtRestOptions
     // Every record here is a full close (a position is recorded when it is flat).
     const fullClose = optionalInteger(params, 'isFullClose', 0, 1);
     const closed = withinTime(exchange.ledger.closedPositions(accountId), (c) => c.closeTime, ...window(params)).filter((c) =>
-      (config === undefined || c.symbol === config.symbol) && fullClose !== 0 &&
+      (config === undefined ? onHost(options, c.symbol) : c.symbol === config.symbol) && fullClose !== 0 &&
       (positionType === undefined || (positionType === 2) === (c.marginMode === 'ISOLATED'))).reverse();
     const items = closed.slice((pageNumber - 1) * limit, pageNumber * limit);
     return ok({ hasPrev: pageNumber > 1, hasNext: pageNumber * limit < closed.length, items: items.map((c) => historyPosition(exchange, c)) });

@@ -15,7 +15,9 @@ import { formatPrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { StreamExchange } from '../../service/stream-exchange.js';
 import { CANDLE_INTERVALS, type Candle, type CandleInterval, type MarketTrade } from '../../service/market-data.js';
+import { notional } from '../../engine/margin.js';
 import { invalidParams, ok } from './envelope.js';
+import { venueSymbols } from './venue.js';
 import { onlyParams, optionalString, paramsOf, symbolOf, type Params } from './params.js';
 import type { XtRestOptions } from './rest.js';
 
@@ -100,11 +102,11 @@ export function xtFundingRate(exchange: StreamExchange, config: SymbolConfig, no
 export async function marketRoutes(app: FastifyInstance, options: XtRestOptions): Promise<void> {
   const { exchange } = options;
   const market = exchange.state.market;
-  const all = (): readonly SymbolConfig[] => exchange.engine.symbols();
+  const all = (): readonly SymbolConfig[] => venueSymbols(exchange, options.venue);
   /** One symbol's endpoint: `symbol` required, nothing else unless named. */
   const one = (params: Params, also: readonly string[] = []): SymbolConfig => {
     onlyParams(params, ['symbol', ...also]);
-    return symbolOf(exchange, params, true);
+    return symbolOf(options, params, true);
   };
   /** An all-symbols endpoint: no parameters. */
   const none = (params: Params): void => onlyParams(params, []);
@@ -188,10 +190,13 @@ export async function marketRoutes(app: FastifyInstance, options: XtRestOptions)
     const config = one(paramsOf(request));
     const now = exchange.now();
     const prices = exchange.engine.prices(config.symbol, now)!;
-    const base = BigInt(prices.openInterest) * parseAmount(config.spec.contractSize);
-    return ok({
-      symbol: config.symbol, openInterest: formatAmount(base), openInterestUsd: xtQuote(config, BigInt(prices.openInterest) * BigInt(prices.markPrice ?? 0)), time: now,
-    });
+    const contracts = BigInt(prices.openInterest);
+    const mark = prices.markPrice ?? 0;
+    // Linear: contracts are base coin, valued at the mark. Inverse: contracts are quote value (USD), worth contracts × size / mark in coin.
+    const sizeValue = contracts * parseAmount(config.spec.contractSize);
+    const coin = config.inverse ? (mark === 0 ? 0n : notional(config, prices.openInterest, mark)) : sizeValue;
+    const usd = config.inverse ? sizeValue : contracts * BigInt(mark) * config.valuePerTickContract;
+    return ok({ symbol: config.symbol, openInterest: formatAmount(coin), openInterestUsd: formatAmount(usd), time: now });
   });
 
   /**
@@ -202,7 +207,7 @@ export async function marketRoutes(app: FastifyInstance, options: XtRestOptions)
   app.get(`${Q}/funding-rate-record`, async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['symbol', 'direction', 'id', 'limit']);
-    const config = symbolOf(exchange, params, false);
+    const config = symbolOf(options, params, false);
     const direction = optionalString(params, 'direction') ?? 'NEXT';
     if (direction !== 'NEXT' && direction !== 'PREV') throw invalidParams('invalid_direction: direction must be PREV or NEXT');
     const id = wholeNumber(params, 'id', 0, Number.MAX_SAFE_INTEGER, 'invalid_id');

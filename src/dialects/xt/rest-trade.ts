@@ -13,9 +13,10 @@ import type { Exchange } from '../../service/exchange.js';
 import { fromEngineError, fromRejection, invalidOrder, invalidParams, ok } from './envelope.js';
 import { xtOrderFields } from './encode.js';
 import {
-  callerOf, clientOrderIdOf, contractsOf, optionalBoolean, optionalEnum, optionalInteger, optionalString, paramsOf, priceOf, requiredEnum,
-  requiredInteger, symbolOf, type Params,
+  callerOf, clientOrderIdOf, contractsOf, onHost, optionalBoolean, optionalEnum, optionalInteger, optionalString, paramsOf, priceOf, requiredEnum,
+  requiredInteger, symbolOf, type Params, type VenueScope,
 } from './params.js';
+import { venueSymbols } from './venue.js';
 import type { XtRestOptions } from './rest.js';
 import { batchRoutes } from './batch.js';
 import { attachChangeOf, attachOf } from './entrust-params.js';
@@ -61,30 +62,30 @@ export async function tradeRoutes(app: FastifyInstance, options: XtRestOptions):
   const { exchange } = options;
   const configOf = (symbol: string) => exchange.engine.symbols().find((c) => c.symbol === symbol)!;
 
-  /** Every order of the account: live ones from the engine, then finished ones from history; newest first. */
+  /** Every order of the account on this host: live ones from the engine, then finished ones from history; newest first. */
   const allOrders = (accountId: number): OrderSnapshot[] => {
     const live = exchange.engine.account(accountId)?.view.orders ?? [];
-    return [...live].reverse().concat(exchange.history.finishedOrders(accountId));
+    return [...live].reverse().concat(exchange.history.finishedOrders(accountId)).filter((o) => onHost(options, o.symbol));
   };
 
   app.post('/future/trade/v1/order/create', async (request) => {
     const accountId = callerOf(request);
-    return ok(String(await placeOrder(exchange, placeCommand(exchange, accountId, paramsOf(request)))));
+    return ok(String(await placeOrder(exchange, placeCommand(options, accountId, paramsOf(request)))));
   });
 
   app.post('/future/trade/v1/order/cancel', async (request) => {
     const accountId = callerOf(request);
     const orderId = requiredInteger(paramsOf(request), 'orderId', 1, MAX_ORDER_ID);
-    await cancelOrder(exchange, accountId, liveOrder(exchange, accountId, orderId).symbol, orderId);
+    await cancelOrder(exchange, accountId, liveOrder(options, accountId, orderId).symbol, orderId);
     return ok(String(orderId));
   });
 
-  batchRoutes(app, exchange);
+  batchRoutes(app, options);
 
   app.post('/future/trade/v1/order/cancel-all', async (request) => {
     const accountId = callerOf(request);
-    const config = symbolOf(exchange, paramsOf(request), false);
-    for (const symbol of config === undefined ? exchange.engine.symbols() : [config]) {
+    const config = symbolOf(options, paramsOf(request), false);
+    for (const symbol of config === undefined ? venueSymbols(exchange, options.venue) : [config]) {
       const { result } = await exchange.execute({ type: 'cancelAll', accountId, symbol: symbol.symbol });
       if (!result.ok) throw fromEngineError(result);
     }
@@ -96,7 +97,7 @@ export async function tradeRoutes(app: FastifyInstance, options: XtRestOptions):
     const params = paramsOf(request);
     const orderId = requiredInteger(params, 'orderId', 1, MAX_ORDER_ID);
     refuseChaseOrder(params);
-    const order = liveOrder(exchange, accountId, orderId);
+    const order = liveOrder(options, accountId, orderId);
     const symbol = order.symbol;
     const config = configOf(symbol);
     const price = optionalString(params, 'price') === undefined ? undefined : priceOf(params, 'price', config);
@@ -111,7 +112,9 @@ export async function tradeRoutes(app: FastifyInstance, options: XtRestOptions):
   app.get('/future/trade/v1/order/detail', async (request) => {
     const accountId = callerOf(request);
     const orderId = requiredInteger(paramsOf(request), 'orderId', 1, MAX_ORDER_ID);
-    const order = exchange.engine.account(accountId)?.view.orders.find((o) => o.orderId === orderId) ?? exchange.history.finishedOrder(accountId, orderId);
+    const found = exchange.engine.account(accountId)?.view.orders.find((o) => o.orderId === orderId) ?? exchange.history.finishedOrder(accountId, orderId);
+    // An order of the other host's symbols is not known here, as on XT.
+    const order = found !== undefined && onHost(options, found.symbol) ? found : undefined;
     if (order === undefined) throw fromEngineError({ ok: false, code: 'UNKNOWN_ORDER', message: `order ${orderId} is not known (finished orders are kept for the last 1000 per account)` });
     return ok(restOrder(order, configOf(order.symbol)));
   });
@@ -119,7 +122,7 @@ export async function tradeRoutes(app: FastifyInstance, options: XtRestOptions):
   app.get('/future/trade/v1/order/list', async (request) => {
     const accountId = callerOf(request);
     const params = paramsOf(request);
-    const symbol = symbolOf(exchange, params, false)?.symbol;
+    const symbol = symbolOf(options, params, false)?.symbol;
     const state = optionalEnum(params, 'state', ORDER_STATES) ?? 'NEW';
     const clientOrderId = optionalString(params, 'clientOrderId');
     const orders = allOrders(accountId).filter((o) => (symbol === undefined || o.symbol === symbol) && matchesState(o.state, state) &&
@@ -132,7 +135,7 @@ export async function tradeRoutes(app: FastifyInstance, options: XtRestOptions):
   app.get('/future/trade/v1/order/list-history', async (request) => {
     const accountId = callerOf(request);
     const params = paramsOf(request);
-    const symbol = symbolOf(exchange, params, false)?.symbol;
+    const symbol = symbolOf(options, params, false)?.symbol;
     const limit = optionalInteger(params, 'limit', 1, MAX_PAGE_SIZE) ?? 10;
     const orders = allOrders(accountId).filter((o) => (symbol === undefined || o.symbol === symbol) && inTimeRange(o.createTime, params));
     return ok({ hasPrev: false, hasNext: orders.length > limit, items: orders.slice(0, limit).map((o) => restOrder(o, configOf(o.symbol))) });
@@ -141,9 +144,9 @@ export async function tradeRoutes(app: FastifyInstance, options: XtRestOptions):
   app.get('/future/trade/v1/order/trade-list', async (request) => {
     const accountId = callerOf(request);
     const params = paramsOf(request);
-    const symbol = symbolOf(exchange, params, false)?.symbol;
+    const symbol = symbolOf(options, params, false)?.symbol;
     const orderId = optionalInteger(params, 'orderId', 1, MAX_ORDER_ID);
-    const trades = exchange.history.trades(accountId).filter((t) => (symbol === undefined || t.symbol === symbol) &&
+    const trades = exchange.history.trades(accountId).filter((t) => onHost(options, t.symbol) && (symbol === undefined || t.symbol === symbol) &&
       (orderId === undefined || t.orderId === orderId) && inTimeRange(t.time, params));
     const paged = page(trades, params);
     return ok({ ...paged, items: paged.items.map((t) => restTrade(t, configOf(t.symbol))) });
@@ -166,8 +169,8 @@ export async function cancelOrder(exchange: Exchange, accountId: number, symbol:
 }
 
 /** One of the account's live orders; XT's cancel and update carry only the id. */
-function liveOrder(exchange: Exchange, accountId: number, orderId: number): OrderSnapshot {
-  const order = exchange.engine.account(accountId)?.view.orders.find((o) => o.orderId === orderId);
+function liveOrder(scope: VenueScope, accountId: number, orderId: number): OrderSnapshot {
+  const order = scope.exchange.engine.account(accountId)?.view.orders.find((o) => o.orderId === orderId && onHost(scope, o.symbol));
   if (order === undefined) throw fromEngineError({ ok: false, code: 'UNKNOWN_ORDER', message: `order ${orderId} is not an open order of this account` });
   return order;
 }
@@ -180,8 +183,9 @@ function refuseChaseOrder(params: Params): void {
 }
 
 /** XT's create parameters as an engine command (xt-rest.md §5.4). */
-export function placeCommand(exchange: Exchange, accountId: number, params: Params): Omit<PlaceOrder, 'time'> {
-  const config = symbolOf(exchange, params, true);
+export function placeCommand(scope: VenueScope, accountId: number, params: Params): Omit<PlaceOrder, 'time'> {
+  const { exchange } = scope;
+  const config = symbolOf(scope, params, true);
   refuseChaseOrder(params);
   const side = requiredEnum(params, 'orderSide', ['BUY', 'SELL'] as const);
   const orderType = requiredEnum(params, 'orderType', ['LIMIT', 'MARKET'] as const);

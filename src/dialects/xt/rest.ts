@@ -18,23 +18,35 @@ import { tradeRoutes } from './rest-trade.js';
 import { entrustRoutes } from './rest-entrust.js';
 import { historyRoutes } from './rest-history.js';
 import { marketRoutes } from './rest-market.js';
+import { listedSymbol } from './params.js';
+import { venueSymbols, type XtVenue } from './venue.js';
 
 export interface XtRestOptions {
   exchange: Exchange;
+  /** The XT host these routes are (USDT-M at the root, Coin-M under /dapi): venue.ts. */
+  venue: XtVenue;
   credentials: CredentialStore;
   listenKeys: ListenKeys;
 }
 
 const AUTH_CODES = { MISSING_HEADERS: 'AUTH_001', INVALID_TIMESTAMP: 'AUTH_105', INVALID_APPKEY: 'AUTH_101', INVALID_SIGNATURE: 'AUTH_103' } as const;
 
-/** The symbol-list entry ccxt and XT clients read (xt-rest.md §3.1). */
-function symbolEntry(config: SymbolConfig): Record<string, unknown> {
+/**
+ * The symbol-list entry ccxt and XT clients read (xt-rest.md §3.1). A delivery contract carries XT's
+ * `deliveryDate` (ms), `deliveryPrice` (once settled) and `deliveryCompletion`, and a productType
+ * other than `perpetual` (ccxt then lists it as a future expiring at deliveryDate); from its delivery
+ * time on it no longer trades (`tradeSwitch` false).
+ */
+function symbolEntry(exchange: Exchange, config: SymbolConfig): Record<string, unknown> {
   const spec = config.spec;
+  const now = exchange.now();
+  const delivery = exchange.engine.prices(config.symbol, now)?.delivery ?? null;
+  const settled = delivery?.settledPrice ?? null;
   return {
     symbol: spec.symbol,
     pair: spec.symbol,
     contractType: spec.contractType,
-    productType: 'perpetual',
+    productType: delivery === null ? 'perpetual' : 'delivery',
     underlyingType: spec.underlyingType,
     contractSize: spec.contractSize,
     baseCoin: spec.baseAsset.toLowerCase(),
@@ -60,9 +72,11 @@ function symbolEntry(config: SymbolConfig): Record<string, unknown> {
     supportPositionType: 'CROSSED,ISOLATED',
     isOpenApi: true,
     isDisplay: true,
-    tradeSwitch: true,
+    tradeSwitch: delivery === null || now < delivery.time,
     state: 0,
-    deliveryDate: null,
+    deliveryDate: delivery === null ? null : delivery.time,
+    deliveryPrice: settled === null ? null : formatPrice(config, settled),
+    deliveryCompletion: settled !== null,
   };
 }
 
@@ -76,8 +90,11 @@ export const xtErrorShape: ErrorShape = (status, message, code) => {
 
 const spotOk = (result: unknown) => ({ rc: 0, mc: 'SUCCESS', ma: [], result });
 
-export async function xtRoutes(app: FastifyInstance, options: XtRestOptions): Promise<void> {
-  const { exchange } = options;
+export async function xtRoutes(app: FastifyInstance, registered: XtRestOptions): Promise<void> {
+  // Fastify hands a plugin its register options, the mount prefix included: the inner plugins get
+  // only ours (else they would add the prefix a second time).
+  const { exchange, credentials, listenKeys, venue } = registered;
+  const options: XtRestOptions = { exchange, credentials, listenKeys, venue };
 
   registerErrorShape(app, xtErrorShape, apiKeyOf);
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply: FastifyReply) => {
@@ -99,14 +116,12 @@ export async function xtRoutes(app: FastifyInstance, options: XtRestOptions): Pr
   app.get('/v4/public/symbol', async () => spotOk({ time: exchange.now(), version: '1', symbols: [] }));
   app.get('/v4/public/wallet/support/currency', async () => spotOk([]));
   app.get('/v4/public/currencies', async () => spotOk({ currencies: [] }));
-  const symbolList = async (): Promise<XtEnvelope> => ok(exchange.engine.symbols().map(symbolEntry));
+  const symbolList = async (): Promise<XtEnvelope> => ok(venueSymbols(exchange, options.venue).map((c) => symbolEntry(exchange, c)));
   app.get('/future/market/v1/public/symbol/list', symbolList);
   app.get('/future/market/v3/public/symbol/list', symbolList);
   app.get('/future/market/v1/public/symbol/detail', async (request) => {
     const name = String((request.query as Record<string, unknown>).symbol ?? '').toLowerCase();
-    const config = exchange.engine.symbols().find((c) => c.symbol === name);
-    if (config === undefined) throw new XtError('SYMBOL_001', `invalid_symbol: ${name || '(none)'} is not listed`);
-    return ok(symbolEntry(config));
+    return ok(symbolEntry(exchange, listedSymbol(options, name || '(none)')));
   });
   await app.register(marketRoutes, options);
 
@@ -118,7 +133,8 @@ export async function xtRoutes(app: FastifyInstance, options: XtRestOptions): Pr
       const at = url.indexOf('?');
       const verdict = verifyXtSignature({
         method: request.method,
-        path: at < 0 ? url : url.slice(0, at),
+        // The client signs XT's own path: without this host's prefix on our server.
+        path: (at < 0 ? url : url.slice(0, at)).slice(options.venue.prefix.length),
         rawQuery: at < 0 ? '' : url.slice(at + 1),
         rawBody: request.rawBody,
         formBody: request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') === true,
