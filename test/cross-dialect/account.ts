@@ -72,7 +72,7 @@ export const CARRIES: Readonly<Record<DialectName, Readonly<Record<EntityKind, r
  * That Binance's ACCOUNT_UPDATEs list exactly the positions they must (so that these fields are
  * refreshed whenever Binance refreshes a position) is checked by the delivery check (delivery.ts).
  */
-const AS_OF_LAST_PUSH: Readonly<Record<DialectName, readonly string[]>> = {
+export const AS_OF_LAST_PUSH: Readonly<Record<DialectName, readonly string[]>> = {
   xt: [],
   binance: ['unrealizedPnl'],
   bybit: [],
@@ -91,7 +91,7 @@ export interface WatchOptions {
 }
 
 /** One compared field (or a missing or unexpected entity) of one dialect. */
-interface Row {
+export interface Row {
   dialect: string;
   entity: string;
   field: string;
@@ -100,7 +100,7 @@ interface Row {
   ok: boolean;
 }
 
-interface CompareRules {
+export interface CompareRules {
   /** The engine value a field of an entity is expected to show. */
   expected(key: string, field: string, fields: Fields<TruthValue>): TruthValue | undefined;
   /** Whether an entity the kind-wide rule requires is really required of this dialect. */
@@ -111,7 +111,7 @@ interface CompareRules {
  * One row per (entity, field) the dialect has, or per entity it should have and lacks, or has and
  * the engine does not. A field the dialect has but is not documented as carrying fails too.
  */
-function compareModel(dialect: string, model: Model, truth: Truth, carries: Readonly<Record<EntityKind, readonly string[]>>, covered: Set<string>, rules: CompareRules): Row[] {
+export function compareModel(dialect: string, model: Model, truth: Truth, carries: Readonly<Record<EntityKind, readonly string[]>>, covered: Set<string>, rules: CompareRules): Row[] {
   const rows: Row[] = [];
   for (const [key, fields] of truth.entities) {
     const kind = kindOf(key);
@@ -138,7 +138,7 @@ function compareModel(dialect: string, model: Model, truth: Truth, carries: Read
 }
 
 /** Each (entity, field) some dialect gets wrong, with every dialect's value next to the engine's. */
-function disagreements(rows: readonly Row[]): string[] {
+export function disagreements(rows: readonly Row[]): string[] {
   const table = new Map<string, Row[]>();
   for (const row of rows) {
     const key = `${row.entity} · ${row.field}`;

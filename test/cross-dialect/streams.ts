@@ -45,6 +45,8 @@ export interface DialectStream {
    * carries no wallet: up to the seq of the step's last event it carries).
    */
   caughtUp(sync: number, lastUtaSeq: number): Promise<void>;
+  /** Waits until a frame with account seq ≥ `seq` has arrived (XT and Binance frames carry it). */
+  reachedSeq(seq: number): Promise<void>;
   /** Marks the start of a step (the frames delivered from now on are the step's). */
   beginStep(): void;
   /** What the step's canonical events required vs what the stream delivered, as labels. */
@@ -86,19 +88,34 @@ abstract class Recorded<F> implements DialectStream {
     this.stepStart = this.frames().length;
   }
 
+  /** A frame's account seq, for the dialects whose frames carry it (XT; Binance: its command's last event's). */
+  protected seqOf(_frame: F): number | undefined {
+    return undefined;
+  }
+
+  /**
+   * Waits until a frame with account seq ≥ `seq` has arrived: the barrier of a stream that does not
+   * carry the SYNC wallet (the coin-margined hosts show their coins' wallets only).
+   */
+  async reachedSeq(seq: number): Promise<void> {
+    await this.until(() => this.frames().some((f) => (this.seqOf(f) ?? -1) >= seq), `${this.name}: a push with seq ≥ ${seq}`);
+    this.ingest();
+  }
+
   protected stepFrames(): readonly F[] {
     this.ingest();
     return this.frames().slice(this.stepStart);
   }
 }
 
-class XtStream extends Recorded<Push> {
+export class XtStream extends Recorded<Push> {
   constructor(ctx: DecodeContext, private readonly client: StreamClient) {
     super('xt', ctx);
   }
 
-  static async open(wsUrl: string, rest: XtClient, ctx: DecodeContext): Promise<XtStream> {
-    const client = await StreamClient.connect(wsUrl);
+  /** `path`: /ws/user (USDT-M), /dapi/ws/user (Coin-M, with a key from the /dapi host's `rest`). */
+  static async open(wsUrl: string, rest: XtClient, ctx: DecodeContext, path = '/ws/user'): Promise<XtStream> {
+    const client = await StreamClient.connect(wsUrl, path);
     const ack = await client.subscribe(await rest.listenKey(), ['balance', 'position', 'trade', 'order', 'notify']);
     if (ack.code !== 0) throw new Error(`XT subscribe: ${JSON.stringify(ack)}`);
     return new XtStream(ctx, client);
@@ -106,29 +123,32 @@ class XtStream extends Recorded<Push> {
 
   protected frames() { return this.client.pushes; }
   protected decode(push: Push) { decodeXt(this.model, push, this.ctx); }
+  protected override seqOf(push: Push) { return push.seq; }
   protected until(condition: () => boolean, what: string) { return this.client.until(condition, WAIT_MS, what); }
   delivery(events: readonly EngineEvent[]) { return { expected: expectedXt(events), actual: actualXt(this.stepFrames()) }; }
   close() { this.client.close(); }
 }
 
-class BinanceUserStream extends Recorded<Json> {
+export class BinanceUserStream extends Recorded<Json> {
   constructor(ctx: DecodeContext, private readonly client: BinanceStream, private readonly units: ReadonlyMap<string, Units>) {
     super('binance', ctx);
   }
 
-  static async open(wsUrl: string, rest: BinanceRest, ctx: DecodeContext, units: ReadonlyMap<string, Units>): Promise<BinanceUserStream> {
-    const client = await BinanceStream.connect(wsUrl, `/binance/private/ws?listenKey=${await rest.listenKey()}`);
+  /** `prefix`: /binance (fstream, USDⓈ-M) or /binance/dstream (dstream, COIN-M); one listenKey serves both. */
+  static async open(wsUrl: string, rest: BinanceRest, ctx: DecodeContext, units: ReadonlyMap<string, Units>, prefix = '/binance'): Promise<BinanceUserStream> {
+    const client = await BinanceStream.connect(wsUrl, `${prefix}/private/ws?listenKey=${await rest.listenKey()}`);
     return new BinanceUserStream(ctx, client, units);
   }
 
   protected frames() { return this.client.events; }
   protected decode(event: Json) { decodeBinance(this.model, event, this.ctx); }
+  protected override seqOf(event: Json) { return typeof event.seq === 'number' ? event.seq : undefined; }
   protected until(condition: () => boolean, what: string) { return this.client.until(condition, WAIT_MS, what); }
   delivery(events: readonly EngineEvent[]) { return { expected: expectedBinance(events, this.units), actual: actualBinance(this.stepFrames()) }; }
   close() { this.client.close(); }
 }
 
-class BybitPrivateStream extends Recorded<Json> {
+export class BybitPrivateStream extends Recorded<Json> {
   constructor(ctx: DecodeContext, private readonly client: BybitStream, private readonly hedge: (cmdSeq: number) => boolean) {
     super('bybit', ctx);
   }
@@ -168,7 +188,7 @@ abstract class KucoinRecorded extends Recorded<Json> {
 
 const KUCOIN_TOPICS = ['/contractMarket/tradeOrders', '/contractMarket/advancedOrders', '/contractAccount/wallet', '/contract/marginMode', '/contract/crossLeverage'];
 
-class KucoinClassicStream extends KucoinRecorded {
+export class KucoinClassicStream extends KucoinRecorded {
   static async open(rest: KucoinRest, ctx: DecodeContext, kucoinSymbols: readonly string[]): Promise<KucoinClassicStream> {
     const client = await KucoinStream.connect(await rest.futuresStreamUrl());
     await client.until(() => client.frames.length >= 1, 'welcome');
