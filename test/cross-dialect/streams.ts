@@ -153,9 +153,10 @@ export class BybitPrivateStream extends Recorded<Json> {
     super('bybit', ctx);
   }
 
-  static async open(wsUrl: string, account: Credentials, ctx: DecodeContext, hedge: (cmdSeq: number) => boolean): Promise<BybitPrivateStream> {
+  /** `now`: the server's clock (the auth's `expires` must be ahead of it). */
+  static async open(wsUrl: string, account: Credentials, ctx: DecodeContext, hedge: (cmdSeq: number) => boolean, now: () => number = Date.now): Promise<BybitPrivateStream> {
     const client = await BybitStream.connect(wsUrl);
-    const auth = await client.auth(account.apiKey, account.secret);
+    const auth = await client.auth(account.apiKey, account.secret, now() + 10_000);
     if (auth.success !== true) throw new Error(`Bybit auth: ${JSON.stringify(auth)}`);
     const ack = await client.subscribe(['position', 'order', 'execution', 'wallet']);
     if (ack.success !== true) throw new Error(`Bybit subscribe: ${JSON.stringify(ack)}`);
