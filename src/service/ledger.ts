@@ -9,13 +9,13 @@
  * the live events built; captured in snapshots as service state, so it survives restarts. Bounded:
  * per account and in total, past either bound the oldest row (or record) goes.
  */
-import type { EngineEvent, FundingEvent, MarginMode, OrderSource, OrderType, PositionEvent, PositionSide, Side, TradeEvent } from '../engine/types.js';
+import type { DeliveryEvent, EngineEvent, FundingEvent, MarginMode, OrderSource, OrderType, PositionEvent, PositionSide, Side, TradeEvent } from '../engine/types.js';
 import { proRata } from '../engine/margin.js';
 import type { SymbolSpec } from '../engine/symbol.js';
 import { BoundedLog } from './history.js';
 
 /** What moved the money. Liquidation and ADL fills are TRADE_PNL / FEE rows whose `source` says so. */
-export type LedgerKind = 'REALIZED_PNL' | 'FEE' | 'FUNDING' | 'DEPOSIT' | 'WITHDRAW' | 'INSURANCE_CLEAR';
+export type LedgerKind = 'REALIZED_PNL' | 'FEE' | 'FUNDING' | 'DEPOSIT' | 'WITHDRAW' | 'INSURANCE_CLEAR' | 'DELIVERY';
 
 export interface LedgerRow {
   /**
@@ -184,6 +184,7 @@ export class Ledger {
     switch (event.type) {
       case 'trade': return this.fill(event);
       case 'funding': return this.funding(event);
+      case 'delivery': return this.delivery(event);
       case 'position': return this.align(event);
       case 'balance': {
         const { balance, walletChange, reason } = event;
@@ -348,6 +349,19 @@ export class Ledger {
     });
     const position = this.open.get(positionKey(event.accountId, event.symbol, event.positionSide));
     if (position !== undefined) position.funding += event.fundingFee;
+  }
+
+  /**
+   * A delivery settlement closed a position: its PnL (a DELIVERY row even when zero: the settlement
+   * itself is the record, Binance's DELIVERED_SETTELMENT) and its delivery fee; the position ends.
+   */
+  private delivery(event: DeliveryEvent): void {
+    const asset = this.settleAssets.get(event.symbol);
+    if (asset === undefined) return;
+    const context = { symbol: event.symbol, positionSide: event.positionSide, price: event.deliveryPrice, qty: Math.abs(event.qty), positionAfter: 0 };
+    this.push(event, 0, 'DELIVERY', asset, event.realizedPnl, context);
+    if (event.fee !== 0n) this.push(event, 1, 'FEE', asset, -event.fee, context);
+    this.open.delete(positionKey(event.accountId, event.symbol, event.positionSide));
   }
 
   private push(event: EngineEvent, place: number, kind: LedgerKind, asset: string, amount: bigint, context: Partial<LedgerRow>): void {

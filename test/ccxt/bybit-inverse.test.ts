@@ -68,6 +68,7 @@ describe('ccxt bybit: category=inverse (BTC/USD:BTC)', () => {
     assert.deepEqual([engineMaker.symbol, engineMaker.qty, engineMaker.price, engineMaker.side], ['btc_usd', 5, 600_000, 'SELL']);
     const open = await withTimeout(maker.ex.fetchOpenOrders(INV), T, 'fetchOpenOrders');
     assert.deepEqual(open.map((o) => [o.id, o.symbol, o.amount, o.price, o.remaining, o.status]), [[makerId, INV, 500, 60_000, 500, 'open']]);
+    assert.equal((open[0]!.info as Record<string, string>).leavesValue, '0.00833333', '500 USD at 60000 in BTC');
 
     const takerId = await place(a, 'market', 'buy', 300);
     const taker = f.order(a.accountId, takerId)!;

@@ -132,7 +132,7 @@ describe('ccxt kucoinfutures: XBTUSDM and XBTMH27', () => {
       [INV, 'long', 30, 100, 'isolated']);
     // notional = |posCost| = the entry's coin value; entry the harmonic mean; PnL markValue − posCost.
     assert.equal(fetched.notional, xbt(p.entryCost));
-    assert.equal(fetched.entryPrice, Number(formatEntryPrice(c, p.entryCost, p.qty, 8)));
+    assert.equal(fetched.entryPrice, Number(formatEntryPrice(c, p.entryCost, p.qty, 10 - c.priceDecimals)));
     assert.equal(fetched.unrealizedPnl, xbt(p.entryCost - costOf(c, 30, 600_000)));
     assert.equal(fetched.initialMargin, num(p.initialMargin));
     assert.equal(fetched.maintenanceMargin, num(p.maintenanceMargin));
@@ -167,7 +167,7 @@ describe('ccxt kucoinfutures: XBTUSDM and XBTMH27', () => {
     const x = rows().find((r) => r.contracts === 12)!;
     const c = config('btc_usd');
     assert.deepEqual([x.symbol, x.side, x.contracts, x.entryPrice, x.markPrice, x.notional, x.unrealizedPnl, x.initialMargin, x.maintenanceMargin],
-      [INV, 'short', 12, Number(formatEntryPrice(c, p.entryCost, 12, 8)), 60_000, xbt(costOf(c, 12, 600_000)), 0, num(p.initialMargin), num(p.maintenanceMargin)]);
+      [INV, 'short', 12, Number(formatEntryPrice(c, p.entryCost, 12, 10 - c.priceDecimals)), 60_000, xbt(costOf(c, 12, 600_000)), 0, num(p.initialMargin), num(p.maintenanceMargin)]);
     assert.equal(p.unrealizedPnl, 0n, 'entered at the mark');
     await withTimeout(a.ex.createOrder(INV, 'limit', 'buy', 12, 60_000, { reduceOnly: true }), T, 'close limit');
     await withTimeout(maker.ex.createOrder(INV, 'market', 'sell', 12, undefined, { reduceOnly: true }), T, 'close market');

@@ -4,7 +4,7 @@
  * listen key in module state, so each test gets its own process, started in a directory holding
  * that file. It talks to the test over the IPC channel only (the library logs to stdout):
  *
- *   test → child  {id, call: "futureU.<method>", args}     a REST call; the reply is its answer
+ *   test → child  {id, call: "futureU.<method>", args}     a REST call (futureC.<method>: the Coin-M host); the reply is its answer
  *                 {id, call: "futureWss.subscribePrivate", topics}
  *                 {id, call: "futureWss.subscribe", topics}         the public market stream
  *                 {id, call: "close"}                        close the sockets and exit
@@ -45,7 +45,7 @@ WebSocket.prototype.send = function (this: unknown, data: unknown, ...rest: unkn
   sendFrame.call(this, data, ...rest);
 };
 
-const xt = requireHere('xt-open-api') as { futureU: Api; futureWss: Api };
+const xt = requireHere('xt-open-api') as { futureU: Api; futureC: Api; futureWss: Api };
 
 /** An axios failure as plain data: the HTTP status and the body the server answered. */
 function failure(error: unknown): Json {
@@ -74,7 +74,8 @@ process.on('message', (message: Request) => {
     return;
   }
   const [module, method] = call.split('.') as [string, string];
-  const fn = module === 'futureU' ? xt.futureU[method] : undefined;
+  // futureU: the USDT-M host (futureUHost); futureC: the Coin-M host (futureCHost).
+  const fn = module === 'futureU' ? xt.futureU[method] : module === 'futureC' ? xt.futureC[method] : undefined;
   if (fn === undefined) {
     send({ kind: 'reply', id, error: { message: `no such call ${call}` } });
     return;

@@ -95,6 +95,18 @@ describe('xt Coin-M host: lists, refusals, coin-margined values', () => {
     assert.deepEqual([wrongDapi.returnCode, wrongDapi.error?.code], [1, 'SYMBOL_001']);
   });
 
+  it("each host's public stream subscribes its own symbols only", async () => {
+    const subscribe = async (path: string, param: string): Promise<number> => {
+      const stream = await StreamClient.connect(h.server.wsUrl, path);
+      streams.push(stream);
+      stream.socket.send(JSON.stringify({ method: 'SUBSCRIBE', params: [param], id: '1' }));
+      await stream.until(() => stream.acks.length > 0, 5_000, `the ack of ${param} on ${path}`);
+      return stream.acks[0]!.code;
+    };
+    assert.deepEqual([await subscribe('/dapi/ws/market', 'trade@btc_usd'), await subscribe('/dapi/ws/market', 'trade@btc_usdt'),
+      await subscribe('/ws/market', 'trade@btc_usd270326'), await subscribe('/ws/market', 'trade@btc_usdt270326')], [0, 1, 1, 0]);
+  });
+
   it("an order for the other host's symbol gets XT's invalid_symbol and changes nothing; the other host's orders are unknown", async () => {
     const a = await twoHosts(h, streams, { USDT: '1000', BTC: '1' });
     const seq = h.server.exchange.engine.cmdSeq;

@@ -5,6 +5,7 @@
  * `{code, msg}` that item alone was refused with, as Binance answers: one bad item does not stop
  * the others. Only a malformed or oversized batch is refused whole, before any item runs.
  */
+import type { BinanceApi } from './rest.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BinanceError, ERR } from './errors.js';
 import { optional, required, type Params } from './params.js';
@@ -104,12 +105,13 @@ function cancelItems(params: Params): Params[] {
   });
 }
 
-export function batchRoutes(app: FastifyInstance, operations: BatchOperations): void {
+/** `api`: the path's API, fapi (USDⓈ-M) or dapi (COIN-M). */
+export function batchRoutes(app: FastifyInstance, operations: BatchOperations, api: BinanceApi): void {
   const run = (items: (params: Params) => Params[], operation: OneOrder) => async (request: FastifyRequest) => {
     const { accountId, params } = credentialOf(request);
     return eachItem(accountId, items(params), operation);
   };
-  app.post('/fapi/v1/batchOrders', run((params) => batchOrders(params, 'place'), operations.placeOrder));
-  app.put('/fapi/v1/batchOrders', run((params) => batchOrders(params, 'modify'), operations.modifyOrder));
-  app.delete('/fapi/v1/batchOrders', run(cancelItems, operations.cancelOrder));
+  app.post(`/${api}/v1/batchOrders`, run((params) => batchOrders(params, 'place'), operations.placeOrder));
+  app.put(`/${api}/v1/batchOrders`, run((params) => batchOrders(params, 'modify'), operations.modifyOrder));
+  app.delete(`/${api}/v1/batchOrders`, run(cancelItems, operations.cancelOrder));
 }

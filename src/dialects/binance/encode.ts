@@ -22,6 +22,7 @@ import {
   amount, amount8, formatAverage, formatPrice, formatQty, formatUnitPrice, pnlAmount, type BinanceSymbol, type BinanceSymbols,
 } from './symbols.js';
 import { FrameMemo } from '../frame-memo.js';
+import { INVERSE_COST_SCALE } from '../../engine/margin.js';
 
 type Json = Record<string, unknown>;
 
@@ -37,6 +38,9 @@ function accountReason(reason: ChangeReason, hasTrade: boolean): string | null {
     case 'AUTO_DEPOSIT': return 'MARGIN_TRANSFER';
     case 'MARGIN_TYPE_CHANGE': return 'MARGIN_TYPE_CHANGE';
     case 'FUNDING_FEE': return 'FUNDING_FEE';
+    // A delivery settlement closes positions without an order; of Binance's reasons, ADJUSTMENT is
+    // the one for a balance and position set by the exchange itself.
+    case 'DELIVERY': return 'ADJUSTMENT';
     // A liquidation or ADL executes as orders (autoclose-… / adl_autoclose); what moves without a
     // fill is the insurance fund clearing the account.
     case 'LIQUIDATION': return hasTrade ? 'ORDER' : 'INSURANCE_CLEAR';
@@ -120,6 +124,13 @@ export function positionEntry(symbol: BinanceSymbol, p: PositionSnapshot): Json 
 export function breakEvenPrice(symbol: BinanceSymbol, p: PositionSnapshot): string {
   if (p.qty === 0) return formatAverage(symbol, 0n, 0);
   const { config } = symbol;
+  if (config.inverse) {
+    // Closing at P pays |qty| × C / P coin against the entry value V: break-even where that difference
+    // offsets what was realized, P = |qty| × C / (V ± realized) (long +, short −; C per contract).
+    const realized = p.qty > 0 ? p.realizedPnlCurrent : -p.realizedPnlCurrent;
+    const coin = p.entryCost + realized * INVERSE_COST_SCALE;
+    return coin <= 0n ? formatAverage(symbol, 0n, 0) : formatAverage(symbol, coin, p.qty);
+  }
   // Entry value in amount units, shifted by what the position has realized since it opened.
   const value = p.entryCost * config.valuePerTickContract + (p.qty > 0 ? -p.realizedPnlCurrent : p.realizedPnlCurrent);
   const baseUnits = BigInt(Math.abs(p.qty)) * symbol.contractUnits; // base in 10^-qtyDecimals
@@ -155,7 +166,26 @@ export class BinanceEncoder {
   encode(events: readonly EngineEvent[]): readonly string[] {
     if (events.length === 0) return [];
     const seq = events[events.length - 1]!.seq;
-    return this.frames.get(events[0]!, () => this.build(events).map((e) => JSON.stringify({ ...e, seq })));
+    return this.frames.get(events[0]!, () => this.build(this.ownEvents(events)).map((e) => JSON.stringify({ ...e, seq })));
+  }
+
+  /**
+   * The events of this encoder's market (fstream: USDⓈ-M, dstream: COIN-M): its symbols' changes and
+   * its margin assets' balances; account-wide settings (position mode) belong to both.
+   */
+  private ownEvents(events: readonly EngineEvent[]): readonly EngineEvent[] {
+    const symbols = this.symbols;
+    if (symbols.market === undefined) return events;
+    return events.filter((e) => {
+      switch (e.type) {
+        case 'balance': return symbols.showsAsset(e.balance.asset);
+        case 'order': return symbols.lists(e.order.symbol);
+        case 'conditional': return symbols.lists(e.conditional.symbol);
+        case 'position': case 'notice': return symbols.lists(e.position.symbol);
+        case 'config': return e.symbol === null || symbols.lists(e.symbol);
+        case 'trade': case 'delivery': case 'funding': case 'riskLimit': return symbols.lists(e.symbol);
+      }
+    });
   }
 
   /** The events as objects (tests read them field by field). */
@@ -257,6 +287,8 @@ export class BinanceEncoder {
     // An order placed, amended or cancelled without a fill changes nothing Binance shows (only frozen
     // margin and open-order quantities move): no ACCOUNT_UPDATE.
     if (first.reason === 'ORDER' && !hasTrade) return null;
+    // Likewise the delivery's expiring orders: only the settlement of positions is an account update.
+    if (first.reason === 'DELIVERY' && !events.some((e) => e.type === 'delivery')) return null;
     // A leverage change that topped up isolated margin moved money out of the cross wallet: shown as
     // Binance shows any move into isolated margin.
     const toppedUp = first.reason === 'LEVERAGE_CHANGE' && events.some((e) => e.type === 'config' && (e.isolatedTopUp ?? 0n) > 0n);
@@ -309,7 +341,7 @@ export class BinanceEncoder {
       f: o.timeInForce,
       q: formatQty(symbol, o.qty),
       p: formatPrice(symbol, o.price),
-      ap: o.executedQty === 0 ? '0' : formatAverage(symbol, o.cumQuote, o.executedQty),
+      ap: o.executedQty === 0 ? '0' : formatAverage(symbol, o.cumCost, o.executedQty),
       sp: placedBy?.sp ?? '0',
       x: executionType(event),
       X: orderStatus(o),

@@ -27,6 +27,7 @@ export const ERR = Object.freeze({
   INVALID_ORDER_TYPE: -1116,
   INVALID_SIDE: -1117,
   BAD_SYMBOL: -1121,
+  INVALID_SYMBOL_STATUS: -1122,
   INVALID_LISTEN_KEY: -1125,
   BAD_RECV_WINDOW: -1131,
   INVALID_PARAM: -1130,
@@ -87,6 +88,8 @@ export function fromEngine(error: CommandError): BinanceError {
   switch (error.code) {
     case 'UNKNOWN_ORDER': return new BinanceError(ERR.CANCEL_REJECTED, `Unknown order sent. (${error.message})`);
     case 'UNKNOWN_SYMBOL': return new BinanceError(ERR.BAD_SYMBOL, 'Invalid symbol.');
+    // A delivery contract from its delivery time on: no longer TRADING.
+    case 'SYMBOL_NOT_TRADING': return new BinanceError(ERR.INVALID_SYMBOL_STATUS, `Invalid symbol status. (${error.message})`);
     case 'INSUFFICIENT_BALANCE': return new BinanceError(ERR.MARGIN_INSUFFICIENT, `Margin is insufficient. (${error.message})`);
     case 'NO_CHANGE': return new BinanceError(ERR.NO_NEED_TO_MODIFY, 'No need to modify the order.');
     case 'ORDER_NOT_AMENDABLE': return new BinanceError(ERR.NEW_ORDER_REJECTED, `Order would be rejected: ${error.message}`);

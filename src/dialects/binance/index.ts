@@ -1,8 +1,10 @@
 /**
- * Binance USDⓈ-M futures: its REST API under /binance (fapi v1/v2/v3, sapi v1), its user-data
- * stream in every URL form Binance documents (stream-names.ts: /binance/ws/K, /binance/stream?streams=K,
- * /binance/private/ws?listenKey=K, /binance/private/stream?…, /public and /market, SUBSCRIBE…), and
- * the WebSocket API's userDataStream methods at /binance/ws-fapi/v1 (ws-api.ts).
+ * Binance futures: USDⓈ-M's REST API under /binance (fapi v1/v2/v3, sapi v1) and COIN-M's under
+ * /binance/dapi; the user-data and market streams in every URL form Binance documents
+ * (stream-names.ts: /binance/ws/K, /binance/stream?streams=K, /binance/private/ws?listenKey=K,
+ * /binance/private/stream?…, /public and /market, SUBSCRIBE…), fstream's under /binance and
+ * dstream's (COIN-M) the same under /binance/dstream; and the WebSocket API's userDataStream
+ * methods at /binance/ws-fapi/v1 (ws-api.ts, USDⓈ-M).
  * Timings (defaults; tests shorten them): binance.listenKeyTtlMs 60 min, binance.pingIntervalMs
  * 3 min, binance.pongTimeoutMs 10 min, binance.maxConnectionLifeMs 24 h.
  */
@@ -15,6 +17,7 @@ import { binanceListenKeyPolicy } from './listen-key-policy.js';
 import { binanceRoutes } from './rest.js';
 import { BinanceMarketFeed } from './market-stream.js';
 import { BinanceStreams, isBinanceStreamPath } from './stream.js';
+import { DSTREAM_PREFIX, FSTREAM_PREFIX } from './stream-names.js';
 import { BinanceSymbols } from './symbols.js';
 import { resumeSourcesOf } from '../resume.js';
 import { BINANCE_WS_API_PATH, binanceWsApiHandler } from './ws-api.js';
@@ -28,17 +31,26 @@ function timingsOf(context: Pick<StreamContext, 'settings' | 'timers'>) {
   };
 }
 
-/** The user-data and market streams over `listenKeys` (shared with the front door, or with other processes). */
-function mountBinanceStreams(context: StreamContext, symbols: BinanceSymbols, listenKeys: ListenKeys): BinanceStreams {
+/**
+ * The user-data and market streams over `listenKeys` (shared with the front door, or with other
+ * processes): fstream (USDⓈ-M) and dstream (COIN-M), each pushing its own market's events. A key
+ * closed anywhere closes on both.
+ */
+function mountBinanceStreams(context: StreamContext, all: BinanceSymbols, listenKeys: ListenKeys): { closeKey: (key: string) => void } {
   const { exchange, connections, router } = context;
-  const feed = new BinanceMarketFeed(exchange, symbols);
-  context.onClose(() => feed.stop());
-  const encoder = new BinanceEncoder(symbols, (accountId, id) => exchange.history.finishedConditional(accountId, id));
-  const streams = new BinanceStreams({ ...resumeSourcesOf(context), listenKeys, encoder, symbols, feed, connections, ...timingsOf(context) });
-  context.shareCredentials?.('binance-listen-keys', listenKeys, (key) => streams.closeKey(key));
-  listenKeys.forcedExpiry.add((_accountId, keys) => keys.forEach((key) => streams.closeKey(key)));
-  router.route(isBinanceStreamPath, streams.handler(), (url) => streams.check(url), { dialect: 'binance', stream: 'user' });
-  return streams;
+  const hosts = ([['usdm', FSTREAM_PREFIX], ['coinm', DSTREAM_PREFIX]] as const).map(([market, prefix]) => {
+    const symbols = all.only(market);
+    const feed = new BinanceMarketFeed(exchange, symbols);
+    context.onClose(() => feed.stop());
+    const encoder = new BinanceEncoder(symbols, (accountId, id) => exchange.history.finishedConditional(accountId, id));
+    const streams = new BinanceStreams({ ...resumeSourcesOf(context), listenKeys, encoder, symbols, prefix, feed, connections, ...timingsOf(context) });
+    router.route((path) => isBinanceStreamPath(path, prefix), streams.handler(), (url) => streams.check(url), { dialect: 'binance', stream: 'user' });
+    return streams;
+  });
+  const closeKey = (key: string): void => hosts.forEach((streams) => streams.closeKey(key));
+  context.shareCredentials?.('binance-listen-keys', listenKeys, closeKey);
+  listenKeys.forcedExpiry.add((_accountId, keys) => keys.forEach(closeKey));
+  return { closeKey };
 }
 
 export const binanceDialect: Dialect = {
@@ -54,7 +66,7 @@ export const binanceDialect: Dialect = {
     });
     // The WebSocket API takes commands (listen keys, algo orders): it belongs to the front door, not to the streams.
     router.route(BINANCE_WS_API_PATH, binanceWsApiHandler({
-      exchange, credentials, listenKeys, symbols, limits, connections, ...timingsOf(context), onListenKeyClosed: (key: string) => streams.closeKey(key),
+      exchange, credentials, listenKeys, symbols: symbols.only('usdm'), limits, connections, ...timingsOf(context), onListenKeyClosed: (key: string) => streams.closeKey(key),
     }), undefined, { dialect: 'binance', stream: 'ws-api' });
   },
   mountStreams(context) {

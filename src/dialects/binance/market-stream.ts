@@ -153,6 +153,8 @@ export class BinanceMarketFeed {
     const now = this.exchange.now();
     const traded = new Set<string>();
     for (const event of events) {
+      // fstream publishes USDⓈ-M symbols, dstream COIN-M ones: the other host's are not this feed's.
+      if (!this.symbols.lists(event.symbol)) continue;
       const symbol = this.symbols.of(event.symbol);
       const prefix = symbol.name.toLowerCase();
       if (event.type === 'publicTrade') {
@@ -169,7 +171,9 @@ export class BinanceMarketFeed {
       }
     }
     for (const t of aggregates) {
-      const symbol = this.symbols.of(this.symbolOfAggregate(t, events));
+      const engineSymbol = this.symbolOfAggregate(t, events);
+      if (!this.symbols.lists(engineSymbol)) continue;
+      const symbol = this.symbols.of(engineSymbol);
       this.send(`${symbol.name.toLowerCase()}@aggTrade`, () => JSON.stringify({
         e: 'aggTrade', E: now, s: symbol.name, a: t.aggId, p: formatPrice(symbol, t.price), q: formatQty(symbol, t.qty), f: t.firstTradeId,
         l: t.lastTradeId, T: t.time, m: t.takerSide === 'SELL',

@@ -12,8 +12,10 @@ import { booleanParam, enumParam, integerParam, optionalSymbol, required, symbol
 import { BinanceError, ERR, fromEngine, illegal, missing } from './errors.js';
 import type { BinanceRestOptions } from './rest.js';
 import {
-  accountOf, assetEntry, assetFigures, isActive, lastCap, maxNotional, positionRisk, positionRows, rest8,
+  accountOf, assetEntry, assetFigures, isActive, lastCap, maxNotional, maxQty, positionRisk, positionRows, rest8, type AssetFigures,
 } from './views.js';
+import type { AccountView } from '../../engine/view.js';
+import { notional } from '../../engine/margin.js';
 
 const SUCCESS = { code: 200, msg: 'success' };
 
@@ -22,7 +24,8 @@ export function credentialOf(request: FastifyRequest): { accountId: number; para
 }
 
 export async function accountRoutes(app: FastifyInstance, options: BinanceRestOptions): Promise<void> {
-  const { exchange, symbols } = options;
+  const { exchange, symbols, api } = options;
+  const coinm = api === 'dapi';
 
   const run = async (input: CommandInput): Promise<void> => {
     const { result } = await exchange.execute(input);
@@ -33,10 +36,12 @@ export async function accountRoutes(app: FastifyInstance, options: BinanceRestOp
     const { accountId } = credentialOf(request);
     const { view } = accountOf(exchange, accountId);
     const now = exchange.now();
-    const figures = view.wallets.map((w) => assetFigures(view, symbols, w));
+    // COIN-M's account holds its margin coins only; USDⓈ-M's every wallet (BNB for fees too).
+    const figures = view.wallets.filter((w) => symbols.showsAsset(w.asset)).map((w) => assetFigures(view, symbols, w));
     // Totals are in the margin assets (single-asset mode): every symbol settles in one of them.
     const margin = figures.filter((f) => symbols.all().some((s) => s.config.settleAsset === f.wallet.asset));
     const sum = (pick: (f: (typeof figures)[number]) => bigint): string => rest8(margin.reduce((acc, f) => acc + pick(f), 0n));
+    if (coinm) return coinmAccount(view, figures, now);
     const positions = positionRows(view, symbols)
       .filter(({ position }) => version === 2 || isActive(position))
       .map(({ symbol, position }) => {
@@ -69,24 +74,46 @@ export async function accountRoutes(app: FastifyInstance, options: BinanceRestOp
       positions,
     };
   };
-  app.get('/fapi/v2/account', account(2));
-  app.get('/fapi/v3/account', account(3));
+  /** /dapi/v1/account: per coin its figures, per symbol its position in contracts (`maxQty` for the leverage). */
+  const coinmAccount = (view: AccountView, figures: AssetFigures[], now: number) => ({
+    feeTier: 0, canTrade: true, canDeposit: true, canWithdraw: true, updateTime: 0,
+    assets: figures.map((f) => assetEntry(f, now)),
+    positions: positionRows(view, symbols).map(({ symbol, position: p }) => {
+      const row = positionRisk(exchange, symbol, p, 2);
+      return {
+        symbol: symbol.name, positionAmt: row.positionAmt, initialMargin: rest8(p.margin + p.openOrderMarginFrozen), maintMargin: rest8(p.maintenanceMargin),
+        unrealizedProfit: row.unRealizedProfit, positionInitialMargin: rest8(p.margin), openOrderInitialMargin: rest8(p.openOrderMarginFrozen),
+        leverage: row.leverage, isolated: p.marginMode === 'ISOLATED', positionSide: p.positionSide, entryPrice: row.entryPrice,
+        breakEvenPrice: row.breakEvenPrice, maxQty: row.maxQty, notionalValue: row.notionalValue, isolatedWallet: row.isolatedWallet, updateTime: p.updateTime,
+      };
+    }),
+  });
+  if (coinm) app.get('/dapi/v1/account', account(2));
+  else {
+    app.get('/fapi/v2/account', account(2));
+    app.get('/fapi/v3/account', account(3));
+  }
 
   const balance = async (request: FastifyRequest) => {
     const { accountId } = credentialOf(request);
     const { view } = accountOf(exchange, accountId);
     const now = exchange.now();
-    return view.wallets.map((w) => {
+    return view.wallets.filter((w) => symbols.showsAsset(w.asset)).map((w) => {
       const f = assetFigures(view, symbols, w);
       return {
         accountAlias: `perpstream${accountId}`, asset: w.asset, balance: rest8(w.walletBalance), crossWalletBalance: rest8(f.crossWallet),
-        crossUnPnl: rest8(f.crossUnrealized), availableBalance: rest8(w.availableBalance), maxWithdrawAmount: rest8(w.availableBalance),
-        marginAvailable: true, updateTime: now,
+        crossUnPnl: rest8(f.crossUnrealized), availableBalance: rest8(w.availableBalance),
+        // COIN-M names what may be withdrawn `withdrawAvailable`.
+        ...(coinm ? { withdrawAvailable: rest8(w.availableBalance) } : { maxWithdrawAmount: rest8(w.availableBalance), marginAvailable: true }),
+        updateTime: now,
       };
     });
   };
-  app.get('/fapi/v2/balance', balance);
-  app.get('/fapi/v3/balance', balance);
+  if (coinm) app.get('/dapi/v1/balance', balance);
+  else {
+    app.get('/fapi/v2/balance', balance);
+    app.get('/fapi/v3/balance', balance);
+  }
 
   const risk = (version: 2 | 3) => async (request: FastifyRequest) => {
     const { accountId, params } = credentialOf(request);
@@ -96,10 +123,34 @@ export async function accountRoutes(app: FastifyInstance, options: BinanceRestOp
       .filter(({ position }) => version === 2 || isActive(position))
       .map(({ symbol, position }) => positionRisk(exchange, symbol, position, version));
   };
-  app.get('/fapi/v2/positionRisk', risk(2));
-  app.get('/fapi/v3/positionRisk', risk(3));
+  if (coinm) app.get('/dapi/v1/positionRisk', risk(2));
+  else {
+    app.get('/fapi/v2/positionRisk', risk(2));
+    app.get('/fapi/v3/positionRisk', risk(3));
+  }
 
-  app.get('/fapi/v1/leverageBracket', async (request) => {
+  // COIN-M's brackets (v2, per symbol) are coin quantities: qtyFloor / qtyCap (the last: the position
+  // limit's value at the lowest price, as USDⓈ-M's last notionalCap is its value at the highest).
+  if (coinm) {
+    app.get('/dapi/v2/leverageBracket', async (request) => {
+      const { params } = credentialOf(request);
+      const only = optionalSymbol(params, symbols);
+      return (only === undefined ? symbols.all() : [only]).map((symbol) => ({
+        symbol: symbol.name,
+        notionalCoef: 1.0,
+        brackets: symbol.config.tiers.map((tier, i, tiers) => ({
+          bracket: i + 1,
+          initialLeverage: tier.maxLeverage,
+          qtyCap: Number(formatAmount(i + 1 < tiers.length ? tiers[i + 1]!.floor : notional(symbol.config, symbol.config.spec.maxPositionQty, 1))),
+          qtyFloor: Number(formatAmount(tier.floor)),
+          maintMarginRatio: Number(formatRate(tier.mmr)),
+          cum: Number(formatAmount(tier.cum)),
+        })),
+      }));
+    });
+  }
+
+  if (!coinm) app.get('/fapi/v1/leverageBracket', async (request) => {
     const { params } = credentialOf(request);
     const only = optionalSymbol(params, symbols);
     const entries = (only === undefined ? symbols.all() : [only]).map((symbol) => ({
@@ -117,12 +168,12 @@ export async function accountRoutes(app: FastifyInstance, options: BinanceRestOp
     return only === undefined ? entries : entries[0];
   });
 
-  app.get('/fapi/v1/commissionRate', async (request) => {
+  app.get(`/${api}/v1/commissionRate`, async (request) => {
     const symbol = symbolParam(credentialOf(request).params, symbols);
     return { symbol: symbol.name, makerCommissionRate: formatRate(symbol.config.makerFeeRate), takerCommissionRate: formatRate(symbol.config.takerFeeRate) };
   });
 
-  app.post('/fapi/v1/leverage', async (request) => {
+  app.post(`/${api}/v1/leverage`, async (request) => {
     const { accountId, params } = credentialOf(request);
     const symbol = symbolParam(params, symbols);
     const max = symbol.config.spec.maxLeverage;
@@ -130,10 +181,10 @@ export async function accountRoutes(app: FastifyInstance, options: BinanceRestOp
     const leverage = Number(text);
     if (!/^\d+$/.test(text) || leverage < 1 || leverage > max) throw new BinanceError(ERR.INVALID_LEVERAGE, `Leverage ${echo(text)} is not valid`);
     await run({ type: 'setLeverage', accountId, symbol: symbol.config.symbol, leverage });
-    return { leverage, maxNotionalValue: maxNotional(symbol, leverage), symbol: symbol.name };
+    return coinm ? { leverage, maxQty: maxQty(symbol, leverage), symbol: symbol.name } : { leverage, maxNotionalValue: maxNotional(symbol, leverage), symbol: symbol.name };
   });
 
-  app.post('/fapi/v1/marginType', async (request) => {
+  app.post(`/${api}/v1/marginType`, async (request) => {
     const { accountId, params } = credentialOf(request);
     const symbol = symbolParam(params, symbols);
     const marginType = enumParam(params, 'marginType', ['ISOLATED', 'CROSSED', 'CROSS'] as const, illegal('marginType', 'send ISOLATED or CROSSED'));
@@ -150,8 +201,8 @@ export async function accountRoutes(app: FastifyInstance, options: BinanceRestOp
     return SUCCESS;
   });
 
-  app.get('/fapi/v1/positionSide/dual', async (request) => ({ dualSidePosition: accountOf(exchange, credentialOf(request).accountId).view.positionMode === 'HEDGE' }));
-  app.post('/fapi/v1/positionSide/dual', async (request) => {
+  app.get(`/${api}/v1/positionSide/dual`, async (request) => ({ dualSidePosition: accountOf(exchange, credentialOf(request).accountId).view.positionMode === 'HEDGE' }));
+  app.post(`/${api}/v1/positionSide/dual`, async (request) => {
     const { accountId, params } = credentialOf(request);
     const dual = booleanParam(params, 'dualSidePosition');
     if (dual === undefined) throw missing('dualSidePosition');
@@ -164,7 +215,7 @@ export async function accountRoutes(app: FastifyInstance, options: BinanceRestOp
     return SUCCESS;
   });
 
-  app.post('/fapi/v1/positionMargin', async (request) => {
+  app.post(`/${api}/v1/positionMargin`, async (request) => {
     const { accountId, params } = credentialOf(request);
     const symbol = symbolParam(params, symbols);
     const positionSide = enumParam(params, 'positionSide', ['BOTH', 'LONG', 'SHORT'] as const, new BinanceError(ERR.INVALID_POSITION_SIDE, 'Invalid position side.')) ?? 'BOTH';
@@ -183,6 +234,8 @@ export async function accountRoutes(app: FastifyInstance, options: BinanceRestOp
     return { amount: Number(formatAmount(amount)), code: 200, msg: 'Successfully modify position margin.', type };
   });
 
+  // USDⓈ-M only: BNB fee burn and the multi-assets mode.
+  if (coinm) return;
   app.get('/fapi/v1/feeBurn', async (request) => ({ feeBurn: accountOf(exchange, credentialOf(request).accountId).view.feeBurn }));
   app.post('/fapi/v1/feeBurn', async (request) => {
     const { accountId, params } = credentialOf(request);

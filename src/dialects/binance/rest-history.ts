@@ -13,7 +13,7 @@ import { credentialOf } from './rest-account.js';
 import type { BinanceRestOptions } from './rest.js';
 import { accountOf, maxNotional, orderObject, rest8 } from './views.js';
 
-/** Every income type Binance documents for /fapi/v1/income; perpstream produces the first five. */
+/** Every income type Binance documents for /fapi/v1/income; perpstream produces the first five and DELIVERED_SETTELMENT. */
 const INCOME_TYPES = [
   'TRANSFER', 'REALIZED_PNL', 'FUNDING_FEE', 'COMMISSION', 'INSURANCE_CLEAR', 'WELCOME_BONUS', 'REFERRAL_KICKBACK', 'COMMISSION_REBATE',
   'API_REBATE', 'CONTEST_REWARD', 'CROSS_COLLATERAL_TRANSFER', 'OPTIONS_PREMIUM_FEE', 'OPTIONS_SETTLE_PROFIT', 'INTERNAL_TRANSFER',
@@ -23,6 +23,8 @@ const INCOME_TYPES = [
 
 const INCOME_TYPE: Record<LedgerKind, (typeof INCOME_TYPES)[number]> = {
   REALIZED_PNL: 'REALIZED_PNL', FEE: 'COMMISSION', FUNDING: 'FUNDING_FEE', DEPOSIT: 'TRANSFER', WITHDRAW: 'TRANSFER', INSURANCE_CLEAR: 'INSURANCE_CLEAR',
+  // Binance's spelling.
+  DELIVERY: 'DELIVERED_SETTELMENT',
 };
 
 /** Binance's limits: income 100 by default, at most 1000; forceOrders 50, at most 100. Without a window, the last 7 days. */
@@ -70,9 +72,9 @@ function incomeObject(symbols: BinanceRestOptions['symbols'], row: LedgerRow): R
 }
 
 export async function historyRoutes(app: FastifyInstance, options: BinanceRestOptions): Promise<void> {
-  const { exchange, symbols } = options;
+  const { exchange, symbols, api } = options;
 
-  app.get('/fapi/v1/income', async (request) => {
+  app.get(`/${api}/v1/income`, async (request) => {
     const { accountId, params } = credentialOf(request);
     onlyParams(params, ['symbol', 'incomeType', 'startTime', 'endTime', 'page', 'limit']);
     const symbol = optionalSymbol(params, symbols);
@@ -81,12 +83,14 @@ export async function historyRoutes(app: FastifyInstance, options: BinanceRestOp
     const page = integerParam(params, 'page', 1, Number.MAX_SAFE_INTEGER) ?? 1;
     const { start, end } = timeWindow(params, exchange.now(), INCOME_LIMITS.defaultWindowMs);
     const rows = withinTime(exchange.ledger.rows(accountId), (row) => row.time, start, end)
-      .filter((row) => (symbol === undefined || row.symbol === symbol.config.symbol) && (incomeType === undefined || INCOME_TYPE[row.kind] === incomeType));
+      .filter((row) => (symbol === undefined || row.symbol === symbol.config.symbol) && (incomeType === undefined || INCOME_TYPE[row.kind] === incomeType))
+      // Each API's income is its own market's: its symbols' rows, and transfers of its margin assets.
+      .filter((row) => (row.symbol === null ? symbols.showsAsset(row.asset) : symbols.lists(row.symbol)));
     // Oldest first from startTime, `limit` a page.
     return rows.slice((page - 1) * limit, page * limit).map((row) => incomeObject(symbols, row));
   });
 
-  app.get('/fapi/v1/forceOrders', async (request) => {
+  app.get(`/${api}/v1/forceOrders`, async (request) => {
     const { accountId, params } = credentialOf(request);
     onlyParams(params, ['symbol', 'autoCloseType', 'startTime', 'endTime', 'limit']);
     const symbol = optionalSymbol(params, symbols);
@@ -95,12 +99,12 @@ export async function historyRoutes(app: FastifyInstance, options: BinanceRestOp
     const { start, end } = timeWindow(params, exchange.now(), FORCE_ORDER_LIMITS.defaultWindowMs);
     const orders = exchange.history.finishedOrders(accountId)
       .filter((o) => o.source !== 'USER' && (closeType === undefined || o.source === closeType))
-      .filter((o) => (symbol === undefined || o.symbol === symbol.config.symbol) && o.createTime >= start && o.createTime <= end);
+      .filter((o) => (symbol === undefined || o.symbol === symbol.config.symbol) && symbols.lists(o.symbol) && o.createTime >= start && o.createTime <= end);
     // Newest first (finishedOrders' order), as Binance lists them.
     return orders.slice(0, limit).map((o) => orderObject(symbols.of(o.symbol), o));
   });
 
-  app.get('/fapi/v1/symbolConfig', async (request) => {
+  if (api === 'fapi') app.get('/fapi/v1/symbolConfig', async (request) => {
     const { accountId, params } = credentialOf(request);
     onlyParams(params, ['symbol']);
     const only = optionalSymbol(params, symbols);

@@ -17,7 +17,7 @@ import { BinanceError, ERR } from './errors.js';
 import { enumParam, integerParam, optional, paramsOf, symbolParam, type Params } from './params.js';
 import type { BinanceRestOptions } from './rest.js';
 import { onlyParams } from './rest-history.js';
-import { formatPrice, formatQty, type BinanceSymbol } from './symbols.js';
+import { formatPrice, formatQty, pairOf, type BinanceSymbol } from './symbols.js';
 
 /** `GET /fapi/v1/depth` limits Binance accepts. */
 export const DEPTH_LIMITS = [5, 10, 20, 50, 100, 500, 1000] as const;
@@ -105,14 +105,15 @@ export function aggTradeRow(symbol: BinanceSymbol, t: AggregateTrade): Record<st
 }
 
 export async function marketRoutes(app: FastifyInstance, options: BinanceRestOptions): Promise<void> {
-  const { exchange, symbols } = options;
+  const { exchange, symbols, api } = options;
+  const coinm = api === 'dapi';
   const market = exchange.state.market;
 
   /** The symbol asked for, or every symbol (the endpoints that answer a list without one). */
   const symbolsOf = (params: Params): { one: boolean; list: BinanceSymbol[] } =>
     optional(params, 'symbol') === undefined ? { one: false, list: symbols.all() } : { one: true, list: [symbolParam(params, symbols)] };
 
-  app.get('/fapi/v1/depth', async (request) => {
+  app.get(`/${api}/v1/depth`, async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['symbol', 'limit']);
     const symbol = symbolParam(params, symbols);
@@ -124,7 +125,7 @@ export async function marketRoutes(app: FastifyInstance, options: BinanceRestOpt
     return { lastUpdateId: depth.updateId, E: now, T: now, bids: depth.bids.map(level), asks: depth.asks.map(level) };
   });
 
-  app.get('/fapi/v1/trades', async (request) => {
+  app.get(`/${api}/v1/trades`, async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['symbol', 'limit']);
     const symbol = symbolParam(params, symbols);
@@ -136,7 +137,7 @@ export async function marketRoutes(app: FastifyInstance, options: BinanceRestOpt
     }));
   });
 
-  app.get('/fapi/v1/aggTrades', async (request) => {
+  app.get(`/${api}/v1/aggTrades`, async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['symbol', 'fromId', 'startTime', 'endTime', 'limit']);
     const symbol = symbolParam(params, symbols);
@@ -159,7 +160,7 @@ export async function marketRoutes(app: FastifyInstance, options: BinanceRestOpt
     return rows.map((t) => aggTradeRow(symbol, t));
   });
 
-  app.get('/fapi/v1/klines', async (request) => {
+  app.get(`/${api}/v1/klines`, async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['symbol', 'interval', 'startTime', 'endTime', 'limit']);
     const symbol = symbolParam(params, symbols);
@@ -183,7 +184,7 @@ export async function marketRoutes(app: FastifyInstance, options: BinanceRestOpt
     return { interval, range: { ...(start === undefined ? {} : { start }), ...(end === undefined ? {} : { end }), limit, now: exchange.now() } };
   };
 
-  app.get('/fapi/v1/markPriceKlines', async (request) => {
+  app.get(`/${api}/v1/markPriceKlines`, async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['symbol', 'interval', 'startTime', 'endTime', 'limit']);
     const symbol = symbolParam(params, symbols);
@@ -192,7 +193,7 @@ export async function marketRoutes(app: FastifyInstance, options: BinanceRestOpt
   });
 
   /** Index klines are per pair (`pair`, as ccxt sends it: the perpetual's name). */
-  app.get('/fapi/v1/indexPriceKlines', async (request) => {
+  app.get(`/${api}/v1/indexPriceKlines`, async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['pair', 'interval', 'startTime', 'endTime', 'limit']);
     const symbol = symbolParam(params, symbols, 'pair');
@@ -200,7 +201,7 @@ export async function marketRoutes(app: FastifyInstance, options: BinanceRestOpt
     return market.seriesCandles(symbol.config.symbol, 'index', interval, range).map((c) => seriesRow(c, interval, (v) => formatPrice(symbol, v)));
   });
 
-  app.get('/fapi/v1/premiumIndexKlines', async (request) => {
+  app.get(`/${api}/v1/premiumIndexKlines`, async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['symbol', 'interval', 'startTime', 'endTime', 'limit']);
     const symbol = symbolParam(params, symbols);
@@ -209,7 +210,7 @@ export async function marketRoutes(app: FastifyInstance, options: BinanceRestOpt
   });
 
   /** The present open interest: Σ of the long positions, in the base asset. */
-  app.get('/fapi/v1/openInterest', async (request) => {
+  app.get(`/${api}/v1/openInterest`, async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['symbol']);
     const symbol = symbolParam(params, symbols);
@@ -221,7 +222,7 @@ export async function marketRoutes(app: FastifyInstance, options: BinanceRestOpt
    * Open interest statistics: per period (5m … 1d) the open interest at the period's start and its
    * value at the mark of that moment; the newest `limit` (default 30, at most 500), or from startTime.
    */
-  app.get('/futures/data/openInterestHist', async (request) => {
+  if (!coinm) app.get('/futures/data/openInterestHist', async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['symbol', 'period', 'limit', 'startTime', 'endTime']);
     const symbol = symbolParam(params, symbols);
@@ -244,7 +245,7 @@ export async function marketRoutes(app: FastifyInstance, options: BinanceRestOpt
     }));
   });
 
-  app.get('/fapi/v1/ticker/24hr', async (request) => {
+  app.get(`/${api}/v1/ticker/24hr`, async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['symbol']);
     const { one, list } = symbolsOf(params);
@@ -252,12 +253,12 @@ export async function marketRoutes(app: FastifyInstance, options: BinanceRestOpt
     const rows = list.map((symbol) => {
       const t = dayTicker(market, symbol, now);
       return {
-        symbol: symbol.name, priceChange: t.priceChange, priceChangePercent: t.priceChangePercent, weightedAvgPrice: t.weightedAvgPrice,
+        symbol: symbol.name, ...(coinm ? { pair: pairOf(symbol.config) } : {}), priceChange: t.priceChange, priceChangePercent: t.priceChangePercent, weightedAvgPrice: t.weightedAvgPrice,
         lastPrice: t.lastPrice, lastQty: t.lastQty, openPrice: t.openPrice, highPrice: t.highPrice, lowPrice: t.lowPrice, volume: t.volume,
-        quoteVolume: t.quoteVolume, openTime: t.openTime, closeTime: t.closeTime, firstId: t.firstId, lastId: t.lastId, count: t.count,
+        ...(coinm ? {} : { quoteVolume: t.quoteVolume }), openTime: t.openTime, closeTime: t.closeTime, firstId: t.firstId, lastId: t.lastId, count: t.count,
       };
     });
-    return one ? rows[0] : rows;
+    return one && !coinm ? rows[0] : rows;
   });
 
   const priceTicker = (request: Parameters<typeof paramsOf>[0]) => {
@@ -268,10 +269,10 @@ export async function marketRoutes(app: FastifyInstance, options: BinanceRestOpt
     const rows = list.map((symbol) => ({ symbol: symbol.name, price: formatPrice(symbol, exchange.engine.market(symbol.config.symbol)?.lastPrice ?? 0), time: now }));
     return one ? rows[0] : rows;
   };
-  app.get('/fapi/v1/ticker/price', async (request) => priceTicker(request));
-  app.get('/fapi/v2/ticker/price', async (request) => priceTicker(request));
+  app.get(`/${api}/v1/ticker/price`, async (request) => priceTicker(request));
+  if (!coinm) app.get('/fapi/v2/ticker/price', async (request) => priceTicker(request));
 
-  app.get('/fapi/v1/ticker/bookTicker', async (request) => {
+  app.get(`/${api}/v1/ticker/bookTicker`, async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['symbol']);
     const { one, list } = symbolsOf(params);
@@ -288,7 +289,7 @@ export async function marketRoutes(app: FastifyInstance, options: BinanceRestOpt
   });
 
   /** Funding-rate history, oldest first: the last `limit` settlements, or the first `limit` from startTime. */
-  app.get('/fapi/v1/fundingRate', async (request) => {
+  app.get(`/${api}/v1/fundingRate`, async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['symbol', 'startTime', 'endTime', 'limit']);
     const { list } = symbolsOf(params);
@@ -304,20 +305,24 @@ export async function marketRoutes(app: FastifyInstance, options: BinanceRestOpt
     }));
   });
 
-  app.get('/fapi/v1/premiumIndex', async (request) => {
+  app.get(`/${api}/v1/premiumIndex`, async (request) => {
     const params = paramsOf(request);
     onlyParams(params, ['symbol']);
     const { one, list } = symbolsOf(params);
     const now = exchange.now();
     const rows = list.map((symbol) => {
       const info = exchange.engine.prices(symbol.config.symbol, now)!;
+      // A delivery contract pays no funding: Binance leaves its rates empty and its funding time 0.
+      const perpetual = symbol.config.delivery === null;
       return {
-        symbol: symbol.name, markPrice: formatPrice(symbol, info.markPrice ?? 0), indexPrice: formatPrice(symbol, info.indexPrice ?? 0),
-        estimatedSettlePrice: formatPrice(symbol, info.indexPrice ?? 0), lastFundingRate: formatRate(info.predictedFundingRate),
-        interestRate: formatRate(buildPricingConfig(symbol.config).interestRate), nextFundingTime: info.nextFundingTime, time: now,
+        symbol: symbol.name, ...(coinm ? { pair: pairOf(symbol.config) } : {}),
+        markPrice: formatPrice(symbol, info.markPrice ?? 0), indexPrice: formatPrice(symbol, info.indexPrice ?? 0),
+        estimatedSettlePrice: formatPrice(symbol, info.indexPrice ?? 0), lastFundingRate: perpetual ? formatRate(info.predictedFundingRate) : '',
+        interestRate: perpetual ? formatRate(buildPricingConfig(symbol.config).interestRate) : '', nextFundingTime: perpetual ? info.nextFundingTime : 0, time: now,
       };
     });
-    return one ? rows[0] : rows;
+    // COIN-M answers a list even for one symbol.
+    return one && !coinm ? rows[0] : rows;
   });
 }
 

@@ -65,7 +65,7 @@ function window<T>(items: readonly T[], params: Params, time: (item: T) => numbe
 }
 
 export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOptions): Promise<void> {
-  const { exchange, symbols } = options;
+  const { exchange, symbols, api } = options;
 
   const execute = async (input: CommandInput): Promise<OrderSnapshot> => {
     const { result } = await exchange.execute(input);
@@ -182,18 +182,18 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     const { accountId, params } = credentialOf(request);
     return operation(accountId, params);
   };
-  app.post('/fapi/v1/order', onOneOrder(placeOrder));
-  app.put('/fapi/v1/order', onOneOrder(modifyOrder));
-  app.delete('/fapi/v1/order', onOneOrder(cancelOrder));
-  batchRoutes(app, { placeOrder, modifyOrder, cancelOrder });
+  app.post(`/${api}/v1/order`, onOneOrder(placeOrder));
+  app.put(`/${api}/v1/order`, onOneOrder(modifyOrder));
+  app.delete(`/${api}/v1/order`, onOneOrder(cancelOrder));
+  batchRoutes(app, { placeOrder, modifyOrder, cancelOrder }, api);
 
-  app.get('/fapi/v1/order', async (request) => {
+  app.get(`/${api}/v1/order`, async (request) => {
     const { accountId, params } = credentialOf(request);
     const symbol = symbolParam(params, symbols);
     return show(symbol, findOrder(accountId, symbol, orderRef(params)));
   });
 
-  app.get('/fapi/v1/openOrder', async (request) => {
+  app.get(`/${api}/v1/openOrder`, async (request) => {
     const { accountId, params } = credentialOf(request);
     const symbol = symbolParam(params, symbols);
     const ref = orderRef(params);
@@ -202,15 +202,15 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     return show(symbol, live);
   });
 
-  app.get('/fapi/v1/openOrders', async (request) => {
+  app.get(`/${api}/v1/openOrders`, async (request) => {
     const { accountId, params } = credentialOf(request);
     const only = optionalSymbol(params, symbols);
     return accountOf(exchange, accountId).view.orders
-      .filter((o) => only === undefined || o.symbol === only.config.symbol)
+      .filter((o) => (only === undefined ? symbols.lists(o.symbol) : o.symbol === only.config.symbol))
       .map((o) => show(symbols.of(o.symbol), o));
   });
 
-  app.delete('/fapi/v1/allOpenOrders', async (request) => {
+  app.delete(`/${api}/v1/allOpenOrders`, async (request) => {
     const { accountId, params } = credentialOf(request);
     const symbol = symbolParam(params, symbols);
     const { result } = await exchange.execute({ type: 'cancelAll', accountId, symbol: symbol.config.symbol });
@@ -218,7 +218,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     return { code: 200, msg: 'The operation of cancel all open order is done.' };
   });
 
-  app.get('/fapi/v1/allOrders', async (request) => {
+  app.get(`/${api}/v1/allOrders`, async (request) => {
     const { accountId, params } = credentialOf(request);
     const symbol = symbolParam(params, symbols);
     const fromId = integerParam(params, 'orderId', 0, Number.MAX_SAFE_INTEGER) ?? 0;
@@ -228,7 +228,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     return window(all, params, (o) => o.createTime).map((o) => show(symbol, o));
   });
 
-  app.get('/fapi/v1/userTrades', async (request) => {
+  app.get(`/${api}/v1/userTrades`, async (request) => {
     const { accountId, params } = credentialOf(request);
     const symbol = symbolParam(params, symbols);
     const fromId = integerParam(params, 'fromId', 0, Number.MAX_SAFE_INTEGER) ?? 0;

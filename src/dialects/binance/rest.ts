@@ -1,7 +1,10 @@
 /**
- * Binance USDⓈ-M's REST front door under /binance (protocols.md §2.1, §2.3, §6.1): public market
- * data, the listenKey (API key only), ccxt's sapi calls, then the signed account, trade and algo
- * (conditional) order endpoints (rest-account.ts, rest-trade.ts, rest-algo.ts). Errors are `{code, msg}` with Binance's codes.
+ * Binance's futures REST front door under /binance (protocols.md §2.1, §2.3, §6.1), split as Binance
+ * splits it: USDⓈ-M under /fapi (linear symbols, perpetual and quarterly) and COIN-M under /dapi
+ * (inverse symbols): public market data, the listenKey (API key only), ccxt's sapi calls, then the
+ * signed account, trade, history and (USDⓈ-M only) algo order endpoints (rest-account.ts,
+ * rest-trade.ts, rest-history.ts, rest-algo.ts), the same handlers for both with the API's symbols.
+ * A symbol of the other market is Binance's -1121 Invalid symbol. Errors are `{code, msg}` with Binance's codes.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatRate } from '../../engine/fixed.js';
@@ -20,7 +23,8 @@ import { tradeRoutes } from './rest-trade.js';
 import { algoRoutes } from './rest-algo.js';
 import { historyRoutes } from './rest-history.js';
 import { marketRoutes } from './rest-market.js';
-import { formatPrice, type BinanceSymbol, type BinanceSymbols } from './symbols.js';
+import { formatPrice, pairOf, type BinanceSymbol, type BinanceSymbols } from './symbols.js';
+import { contractStatus, contractTypeOf, PERPETUAL_DELIVERY_DATE } from './contracts.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -29,8 +33,13 @@ declare module 'fastify' {
   }
 }
 
+/** fapi: USDⓈ-M; dapi: COIN-M. */
+export type BinanceApi = 'fapi' | 'dapi';
+
 export interface BinanceRestOptions {
   exchange: Exchange;
+  /** The API these routes serve (their paths' first segment); `symbols` lists only its market. */
+  api: BinanceApi;
   credentials: CredentialStore;
   listenKeys: ListenKeys;
   symbols: BinanceSymbols;
@@ -38,18 +47,21 @@ export interface BinanceRestOptions {
   onListenKeyClosed: (key: string) => void;
 }
 
-/** The exchangeInfo entry ccxt and Binance clients read (protocols.md §2.3). */
-function symbolInfo(symbol: BinanceSymbol): Record<string, unknown> {
+/** The exchangeInfo entry ccxt and Binance clients read (protocols.md §2.3); COIN-M's as /dapi words it. */
+function symbolInfo(symbol: BinanceSymbol, exchange: Exchange, now: number): Record<string, unknown> {
   const { config } = symbol;
   const spec = config.spec;
-  const step = spec.contractSize;
+  const coinm = symbol.market === 'coinm';
+  // USDⓈ-M steps are base quantities; COIN-M counts whole contracts.
+  const step = coinm ? '1' : spec.contractSize;
+  const status = contractStatus(symbol, exchange, now);
   return {
     symbol: symbol.name,
-    pair: symbol.name,
-    contractType: 'PERPETUAL',
-    deliveryDate: 4133404800000,
+    pair: pairOf(config),
+    contractType: contractTypeOf(config, now),
+    deliveryDate: config.delivery?.time ?? PERPETUAL_DELIVERY_DATE,
     onboardDate: 1569398400000,
-    status: 'TRADING',
+    ...(coinm ? { contractStatus: status, contractSize: Number(spec.contractSize) } : { status }),
     maintMarginPercent: '2.5000',
     requiredMarginPercent: '5.0000',
     baseAsset: spec.baseAsset,
@@ -59,6 +71,7 @@ function symbolInfo(symbol: BinanceSymbol): Record<string, unknown> {
     quantityPrecision: symbol.qtyDecimals,
     baseAssetPrecision: 8,
     quotePrecision: 8,
+    ...(coinm ? { equalQtyPrecision: 4 } : {}),
     underlyingType: 'COIN',
     underlyingSubType: [],
     triggerProtect: '0.0500',
@@ -70,12 +83,31 @@ function symbolInfo(symbol: BinanceSymbol): Record<string, unknown> {
       { filterType: 'LOT_SIZE', stepSize: step, minQty: qtyText(symbol, spec.minQty), maxQty: qtyText(symbol, spec.maxQty) },
       { filterType: 'MARKET_LOT_SIZE', stepSize: step, minQty: qtyText(symbol, spec.minQty), maxQty: qtyText(symbol, spec.maxQty) },
       { filterType: 'MAX_NUM_ORDERS', limit: 200 },
-      { filterType: 'MIN_NOTIONAL', notional: '0' },
+      ...(coinm ? [] : [{ filterType: 'MIN_NOTIONAL', notional: '0' }]),
       { filterType: 'PERCENT_PRICE', multiplierUp: formatRate(100_000_000n + config.priceBandRate), multiplierDown: formatRate(100_000_000n - config.priceBandRate), multiplierDecimal: '4' },
     ],
-    // LIMIT and MARKET on /fapi/v1/order, the conditional types on /fapi/v1/algoOrder (as Binance lists them).
-    orderTypes: ['LIMIT', 'MARKET', 'STOP', 'STOP_MARKET', 'TAKE_PROFIT', 'TAKE_PROFIT_MARKET', 'TRAILING_STOP_MARKET'],
+    // USDⓈ-M: LIMIT and MARKET on /fapi/v1/order, the conditional types on /fapi/v1/algoOrder (as
+    // Binance lists them). COIN-M: LIMIT and MARKET only (perpstream serves no conditional on /dapi).
+    orderTypes: coinm ? ['LIMIT', 'MARKET'] : ['LIMIT', 'MARKET', 'STOP', 'STOP_MARKET', 'TAKE_PROFIT', 'TAKE_PROFIT_MARKET', 'TRAILING_STOP_MARKET'],
     timeInForce: ['GTC', 'IOC', 'FOK', 'GTX'],
+  };
+}
+
+/** exchangeInfo of one API: its symbols, and its margin assets. */
+function exchangeInfo(options: BinanceRestOptions): Record<string, unknown> {
+  const { exchange, symbols, api } = options;
+  const now = exchange.now();
+  const coinm = api === 'dapi';
+  return {
+    timezone: 'UTC',
+    serverTime: now,
+    ...(coinm ? {} : {
+      futuresType: 'U_MARGINED',
+      assets: [...new Set(symbols.all().map((s) => s.config.settleAsset))].map((asset) => ({ asset, marginAvailable: true, autoAssetExchange: '0' })),
+    }),
+    rateLimits: [],
+    exchangeFilters: [],
+    symbols: symbols.all().map((s) => symbolInfo(s, exchange, now)),
   };
 }
 
@@ -96,7 +128,8 @@ export const binanceErrorShape: ErrorShape = (status, message, code) => {
   return { code: ERR.INVALID_PARAM, msg: `Invalid data sent for a parameter: ${message}` };
 };
 
-export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOptions): Promise<void> {
+/** `options.symbols`: every symbol; each API takes its market's. */
+export async function binanceRoutes(app: FastifyInstance, options: Omit<BinanceRestOptions, 'api'>): Promise<void> {
   const { exchange, credentials, listenKeys, symbols } = options;
   app.decorateRequest('binanceCredential', null);
   app.decorateRequest('binanceParams', null);
@@ -116,19 +149,17 @@ export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOp
     void reply.code(404).send(binanceErrorShape(404, `No such endpoint: ${request.method} ${request.url.split('?')[0]}`));
   });
 
-  // Public.
-  await app.register(marketRoutes, { exchange, credentials, listenKeys, symbols, onListenKeyClosed: options.onListenKeyClosed });
-  app.get('/fapi/v1/ping', async () => ({}));
-  app.get('/fapi/v1/time', async () => ({ serverTime: exchange.now() }));
-  app.get('/fapi/v1/exchangeInfo', async () => ({
-    timezone: 'UTC',
-    serverTime: exchange.now(),
-    futuresType: 'U_MARGINED',
-    rateLimits: [],
-    exchangeFilters: [],
-    assets: [...new Set(symbols.all().map((s) => s.config.settleAsset))].map((asset) => ({ asset, marginAvailable: true, autoAssetExchange: '0' })),
-    symbols: symbols.all().map(symbolInfo),
-  }));
+  // Public, then the listenKey, then the signed endpoints: once per API with its own symbols.
+  for (const api of ['fapi', 'dapi'] as const) {
+    // Without the outer `prefix`, which would otherwise apply twice.
+    const own: BinanceRestOptions = {
+      exchange, credentials, listenKeys, api, symbols: symbols.only(api === 'fapi' ? 'usdm' : 'coinm'), onListenKeyClosed: options.onListenKeyClosed,
+    };
+    await app.register(marketRoutes, own);
+    app.get(`/${api}/v1/ping`, async () => ({}));
+    app.get(`/${api}/v1/time`, async () => ({ serverTime: exchange.now() }));
+    app.get(`/${api}/v1/exchangeInfo`, async () => exchangeInfo(own));
+  }
 
   // listenKey: USER_STREAM security (API key only). One key per account: POST returns the active
   // key (extended) while there is one. Every call passes the account's listenKey rate first, and is
@@ -147,18 +178,21 @@ export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOp
     if (entry === undefined || entry.accountId !== accountId) throw unknownListenKey();
     return given;
   };
-  app.post('/fapi/v1/listenKey', async (request) => ({ listenKey: await startListenKey(listenKeys, keyOwner(request).accountId, exchange.now()) }));
-  app.put('/fapi/v1/listenKey', async (request) => {
-    const { accountId } = keyOwner(request);
-    const now = exchange.now();
-    return { listenKey: await keepaliveListenKey(listenKeys, accountId, now, namedKey(request, accountId, now)) };
-  });
-  app.delete('/fapi/v1/listenKey', async (request) => {
-    const { accountId } = keyOwner(request);
-    const now = exchange.now();
-    await closeListenKey(listenKeys, accountId, now, options.onListenKeyClosed, namedKey(request, accountId, now));
-    return {};
-  });
+  // One key per account serves both streams (fstream and dstream each push their own market's events).
+  for (const api of ['fapi', 'dapi'] as const) {
+    app.post(`/${api}/v1/listenKey`, async (request) => ({ listenKey: await startListenKey(listenKeys, keyOwner(request).accountId, exchange.now()) }));
+    app.put(`/${api}/v1/listenKey`, async (request) => {
+      const { accountId } = keyOwner(request);
+      const now = exchange.now();
+      return { listenKey: await keepaliveListenKey(listenKeys, accountId, now, namedKey(request, accountId, now)) };
+    });
+    app.delete(`/${api}/v1/listenKey`, async (request) => {
+      const { accountId } = keyOwner(request);
+      const now = exchange.now();
+      await closeListenKey(listenKeys, accountId, now, options.onListenKeyClosed, namedKey(request, accountId, now));
+      return {};
+    });
+  }
 
   // Everything else is SIGNED.
   await app.register(async (signed) => {
@@ -174,11 +208,16 @@ export async function binanceRoutes(app: FastifyInstance, options: BinanceRestOp
     // ccxt's currency calls (fetchCurrencies) when not disabled: no spot wallet here.
     signed.get('/sapi/v1/capital/config/getall', async () => []);
     signed.get('/sapi/v1/margin/allPairs', async () => []);
-    // Without the outer `prefix`, which would otherwise apply twice.
-    const inner: BinanceRestOptions = { exchange, credentials, listenKeys, symbols, onListenKeyClosed: options.onListenKeyClosed };
-    await signed.register(accountRoutes, inner);
-    await signed.register(tradeRoutes, inner);
-    await signed.register(algoRoutes, inner);
-    await signed.register(historyRoutes, inner);
+    for (const api of ['fapi', 'dapi'] as const) {
+      // Without the outer `prefix`, which would otherwise apply twice.
+      const inner: BinanceRestOptions = {
+        exchange, credentials, listenKeys, api, symbols: symbols.only(api === 'fapi' ? 'usdm' : 'coinm'), onListenKeyClosed: options.onListenKeyClosed,
+      };
+      await signed.register(accountRoutes, inner);
+      await signed.register(tradeRoutes, inner);
+      await signed.register(historyRoutes, inner);
+      // Conditional orders: the USDⓈ-M Algo Service only.
+      if (api === 'fapi') await signed.register(algoRoutes, inner);
+    }
   });
 }

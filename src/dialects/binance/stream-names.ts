@@ -86,18 +86,20 @@ export interface UrlProblem {
   msg: string;
 }
 
-const PREFIX = '/binance';
+/** fstream (USDⓈ-M) under /binance; dstream (COIN-M) under /binance/dstream (a client sets `<host>/binance/dstream` where Binance has `wss://dstream.binance.com`). */
+export const FSTREAM_PREFIX = '/binance';
+export const DSTREAM_PREFIX = '/binance/dstream';
 const ROUTES: ReadonlySet<string> = new Set(['private', 'public', 'market']);
 
 /** Whether an upgrade path is one of the Binance stream forms (the router's predicate). */
-export function isBinanceStreamPath(path: string): boolean {
-  return readPath(path) !== null;
+export function isBinanceStreamPath(path: string, prefix = FSTREAM_PREFIX): boolean {
+  return readPath(path, prefix) !== null;
 }
 
 /** The route, the mode and the names composed in the path (ws mode), or null when it is no stream form. */
-function readPath(path: string): { route: Route; mode: 'ws' | 'stream'; pathNames: string | null } | null {
-  if (!path.startsWith(`${PREFIX}/`)) return null;
-  const parts = path.slice(PREFIX.length + 1).split('/');
+function readPath(path: string, prefix: string): { route: Route; mode: 'ws' | 'stream'; pathNames: string | null } | null {
+  if (!path.startsWith(`${prefix}/`)) return null;
+  const parts = path.slice(prefix.length + 1).split('/');
   let route: Route = 'legacy';
   if (ROUTES.has(parts[0]!)) route = parts.shift() as Route;
   const mode = parts.shift();
@@ -109,8 +111,8 @@ function readPath(path: string): { route: Route; mode: 'ws' | 'stream'; pathName
 const splitNames = (text: string): string[] => text.split('/').filter((name) => name.length > 0);
 
 /** Reads a stream URL; every query parameter must be one the form takes (nothing is dropped). */
-export function readStreamUrl(url: URL): StreamUrl | UrlProblem {
-  const path = readPath(url.pathname);
+export function readStreamUrl(url: URL, prefix = FSTREAM_PREFIX): StreamUrl | UrlProblem {
+  const path = readPath(url.pathname, prefix);
   if (path === null) return { status: 404, code: -1, msg: `no stream at ${url.pathname}` };
   const { route, mode } = path;
   const query = url.searchParams;

@@ -47,7 +47,10 @@ export { isBinanceStreamPath } from './stream-names.js';
 export interface BinanceStreamOptions extends ResumeSources {
   listenKeys: ListenKeys;
   encoder: BinanceEncoder;
+  /** This stream host's symbols (fstream: USDⓈ-M, dstream: COIN-M). */
   symbols: BinanceSymbols;
+  /** Where its URLs start: stream-names.ts FSTREAM_PREFIX or DSTREAM_PREFIX. */
+  prefix: string;
   feed: BinanceMarketFeed;
   connections: ConnectionCounter;
   pingIntervalMs: number;
@@ -99,7 +102,7 @@ export class BinanceStreams {
 
   /** Refuses an upgrade whose URL is no stream form, names an unknown or expired key, or keys of two accounts. */
   check(url: URL): UpgradeRefusal | null {
-    const read = readStreamUrl(url);
+    const read = readStreamUrl(url, this.options.prefix);
     if (isUrlProblem(read)) return refusal(read.status, read.code, read.msg);
     const accounts = new Set<number>();
     let keys = 0;
@@ -119,7 +122,7 @@ export class BinanceStreams {
 
   handler(): (socket: WebSocket, request: unknown, url: URL) => void {
     return (socket, _request, url) => {
-      const read = readStreamUrl(url);
+      const read = readStreamUrl(url, this.options.prefix);
       if (isUrlProblem(read)) {
         socket.close(1008, read.msg.slice(0, 120));
         return;

@@ -1,14 +1,24 @@
 /**
- * Binance names and units for the engine's symbols: `btc_usdt` is `BTCUSDT`; quantities are base
- * units (contracts × contractSize), prices decimals. Every conversion is exact: a quantity that is
- * not a whole number of contracts, or a price off the tick, is refused rather than rounded.
+ * Binance names and units for the engine's symbols, split as Binance splits its markets:
+ * USDⓈ-M (/fapi: linear, `btc_usdt` is `BTCUSDT`, a quarterly `BTCUSDT_270326`) and COIN-M (/dapi:
+ * inverse, `BTCUSD_PERP`, `BTCUSD_270326`). USDⓈ-M quantities are base units (contracts ×
+ * contractSize); COIN-M quantities are contracts, as Binance's COIN-M API counts them. Every
+ * conversion is exact: a quantity that is not a whole number of contracts, or a price off the tick,
+ * is refused rather than rounded.
  */
 import { AMOUNT_DECIMALS, decimalPlaces, formatAmount, formatRatio, formatScaled, parseScaled } from '../../engine/fixed.js';
 import { formatPrice as enginePrice, parsePrice as enginePriceParse } from '../../engine/format.js';
+import { INVERSE_COST_SCALE } from '../../engine/margin.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
+
+/** Binance's two futures markets: USDⓈ-M (/fapi, fstream) and COIN-M (/dapi, dstream). */
+export type BinanceMarket = 'usdm' | 'coinm';
+
+export const marketOf = (config: SymbolConfig): BinanceMarket => (config.inverse ? 'coinm' : 'usdm');
 
 export interface BinanceSymbol {
   readonly name: string;
+  readonly market: BinanceMarket;
   readonly config: SymbolConfig;
   /** Decimals of the base quantity: those of contractSize (0.001 → 3). */
   readonly qtyDecimals: number;
@@ -18,25 +28,76 @@ export interface BinanceSymbol {
   readonly pnlDecimals: number;
 }
 
-/** `btc_usdt` → `BTCUSDT`. */
-export const binanceName = (symbol: string): string => symbol.replace('_', '').toUpperCase();
+/** A delivery time as Binance's symbol suffix: 2027-03-26 → `270326` (UTC). */
+export function yymmdd(time: number): string {
+  const d = new Date(time);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${two(d.getUTCFullYear() % 100)}${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}`;
+}
+
+/**
+ * Binance's name: the pair (`BTCUSDT`, `BTCUSD`), then `_YYMMDD` for a delivery contract and `_PERP`
+ * for a COIN-M perpetual (USDⓈ-M perpetuals are the bare pair).
+ */
+export function binanceName(config: SymbolConfig): string {
+  const pair = pairOf(config);
+  if (config.delivery !== null) return `${pair}_${yymmdd(config.delivery.time)}`;
+  return config.inverse ? `${pair}_PERP` : pair;
+}
+
+/** The pair Binance groups a perpetual and its quarterlies under (`BTCUSD`). */
+export const pairOf = (config: SymbolConfig): string => `${config.spec.baseAsset}${config.spec.quoteAsset}`.toUpperCase();
 
 export class BinanceSymbols {
   private readonly byName = new Map<string, BinanceSymbol>();
   private readonly byEngine = new Map<string, BinanceSymbol>();
 
-  constructor(configs: readonly SymbolConfig[]) {
+  /**
+   * `market`: the API these symbols serve (find/all list only its kind, so a symbol of the other
+   * market is Binance's -1121 Invalid symbol there); `of` still names any engine symbol, for the
+   * account-wide figures. Undefined: both markets (tests, the WebSocket API).
+   */
+  constructor(configs: readonly SymbolConfig[], readonly market?: BinanceMarket) {
     for (const config of configs) {
-      const qtyDecimals = decimalPlaces(config.spec.contractSize);
-      const k = config.valuePerTickContract;
+      const inverse = config.inverse;
+      // COIN-M quantities are whole contracts: no decimals, one unit per contract.
+      const qtyDecimals = inverse ? 0 : decimalPlaces(config.spec.contractSize);
       let pnlDecimals = AMOUNT_DECIMALS;
-      for (let unit = k; pnlDecimals > 0 && unit % 10n === 0n; unit /= 10n) pnlDecimals -= 1;
+      // Linear PnL moves in steps of K (tick × contract value); an inverse one in any coin unit.
+      if (!inverse) for (let unit = config.valuePerTickContract; pnlDecimals > 0 && unit % 10n === 0n; unit /= 10n) pnlDecimals -= 1;
       const symbol: BinanceSymbol = {
-        name: binanceName(config.symbol), config, qtyDecimals, contractUnits: parseScaled(config.spec.contractSize, qtyDecimals), pnlDecimals,
+        name: binanceName(config), market: marketOf(config), config, qtyDecimals,
+        contractUnits: inverse ? 1n : parseScaled(config.spec.contractSize, qtyDecimals), pnlDecimals,
       };
-      this.byName.set(symbol.name, symbol);
       this.byEngine.set(config.symbol, symbol);
+      if (market === undefined || symbol.market === market) this.byName.set(symbol.name, symbol);
     }
+  }
+
+  /** The same configuration restricted to one market. */
+  only(market: BinanceMarket): BinanceSymbols {
+    return new BinanceSymbols([...this.byEngine.values()].map((s) => s.config), market);
+  }
+
+  /** Whether an engine symbol is listed here (an event of the other market's symbol is not this API's). */
+  lists(engineSymbol: string): boolean {
+    const found = this.byEngine.get(engineSymbol);
+    return found !== undefined && this.byName.get(found.name) === found;
+  }
+
+  /** Whether an asset is a margin asset of a symbol listed here. */
+  marginAsset(asset: string): boolean {
+    return this.all().some((s) => s.config.settleAsset === asset);
+  }
+
+  /**
+   * Whether this market shows a wallet of the asset: COIN-M its margin coins; USDⓈ-M every other
+   * asset (its margin assets and BNB, which pays its fees).
+   */
+  showsAsset(asset: string): boolean {
+    if (this.market === undefined) return true;
+    const coin = [...this.byEngine.values()].some((s) => s.market === 'coinm' && s.config.settleAsset === asset);
+    return this.market === 'coinm' ? coin : !coin;
   }
 
   all(): BinanceSymbol[] {
@@ -87,13 +148,19 @@ export function parsePrice(symbol: BinanceSymbol, text: string): number | undefi
 export const averageDecimals = (symbol: BinanceSymbol): number => Math.max(5, symbol.config.priceDecimals + 3);
 
 /**
- * An average price `cost / qty` (ticks × contracts over contracts) with a fixed number of decimals,
+ * An average price `cost / qty` (ticks × contracts over contracts; inverse: the harmonic mean) with a fixed number of decimals,
  * rounded half away from zero; zeros ("0.00000") when there is no quantity, as Binance sends `ep`.
  */
 export function formatAverage(symbol: BinanceSymbol, cost: bigint, qty: number): string {
   const decimals = averageDecimals(symbol);
   if (qty === 0) return formatScaled(0n, decimals);
   const { config } = symbol;
+  if (config.inverse) {
+    // Harmonic: contracts × contract value over their coin cost (margin.ts costs, 10^-16 coin).
+    if (cost === 0n) return formatScaled(0n, decimals);
+    const text = formatRatio(BigInt(Math.abs(qty)) * config.inverseValue * INVERSE_COST_SCALE * config.tickUnits, cost * 10n ** BigInt(config.priceDecimals), decimals);
+    return fixDecimals(text, decimals);
+  }
   const text = formatRatio(cost * config.tickUnits, BigInt(Math.abs(qty)) * 10n ** BigInt(config.priceDecimals), decimals);
   return fixDecimals(text, decimals);
 }

@@ -10,8 +10,9 @@ import type { Exchange } from '../../service/exchange.js';
 import { originOrderFields } from './algo.js';
 import { BinanceError, ERR } from './errors.js';
 import { breakEvenPrice, clientId, mt, orderStatus } from './encode.js';
-import { formatAverage, formatPrice, formatQty, formatUnitPrice, type BinanceSymbol, type BinanceSymbols } from './symbols.js';
+import { formatAverage, formatPrice, formatQty, formatUnitPrice, pairOf, type BinanceSymbol, type BinanceSymbols } from './symbols.js';
 import { emptyPositionSnapshot } from '../../engine/snapshots.js';
+import { notional, valueOfCost } from '../../engine/margin.js';
 
 type Json = Record<string, unknown>;
 
@@ -30,9 +31,10 @@ export function referenceTicks(exchange: Exchange, symbol: BinanceSymbol): numbe
   return market?.markPrice ?? market?.lastPrice ?? 0;
 }
 
-/** Signed notional at the reference price, in amount units. */
+/** Signed notional at the reference price, in amount units (COIN-M: the coin value, `notionalValue`). */
 export function notionalOf(symbol: BinanceSymbol, p: PositionSnapshot, ticks: number): bigint {
-  return BigInt(p.qty) * BigInt(ticks) * symbol.config.valuePerTickContract;
+  if (ticks === 0 || p.qty === 0) return 0n;
+  return notional(symbol.config, p.qty, ticks);
 }
 
 /** The position a symbol and side show when the account has no record for them (never traded). */
@@ -71,6 +73,7 @@ export function positionRisk(exchange: Exchange, symbol: BinanceSymbol, p: Posit
     askNotional: '0',
     updateTime: p.updateTime,
   };
+  if (symbol.market === 'coinm') return coinmPositionRisk(symbol, p, row);
   if (version === 3) return row;
   return {
     ...row,
@@ -82,6 +85,24 @@ export function positionRisk(exchange: Exchange, symbol: BinanceSymbol, p: Posit
     adlQuantile: row.adl,
   };
 }
+
+/** /dapi/v1/positionRisk's row: quantities in contracts, `notionalValue` in the coin, `maxQty` for the leverage. */
+function coinmPositionRisk(symbol: BinanceSymbol, p: PositionSnapshot, row: Json): Json {
+  return {
+    symbol: row.symbol, positionAmt: row.positionAmt, entryPrice: row.entryPrice, breakEvenPrice: row.breakEvenPrice, markPrice: row.markPrice,
+    unRealizedProfit: row.unRealizedProfit, liquidationPrice: row.liquidationPrice, leverage: String(p.leverage), maxQty: maxQty(symbol, p.leverage),
+    marginType: mt(p.marginMode), isolatedMargin: row.isolatedMargin, isAutoAddMargin: String(p.autoDeposit), positionSide: p.positionSide,
+    notionalValue: row.notional, isolatedWallet: row.isolatedWallet, updateTime: row.updateTime,
+  };
+}
+
+/**
+ * COIN-M's leverage cap as a quantity (`maxQty`, contracts): the largest position of the tiers whose
+ * max leverage allows `leverage`. Tier floors are coin notionals; with no price to turn them into
+ * contracts, the symbol's position limit stands for every tier.
+ */
+export const maxQty = (symbol: BinanceSymbol, leverage: number): string =>
+  symbol.config.tiers.some((t) => t.maxLeverage >= leverage) ? String(symbol.config.spec.maxPositionQty) : '0';
 
 const formatQty0 = (symbol: BinanceSymbol): string => (symbol.qtyDecimals === 0 ? '0' : `0.${'0'.repeat(symbol.qtyDecimals)}`);
 
@@ -172,11 +193,14 @@ export function orderObject(symbol: BinanceSymbol, o: OrderSnapshot, origin?: Co
     status: orderStatus(o),
     clientOrderId: clientId(o),
     price: formatPrice(symbol, o.price),
-    avgPrice: o.executedQty === 0 ? '0' : formatAverage(symbol, o.cumQuote, o.executedQty),
+    ...(symbol.market === 'coinm' ? { pair: pairOf(symbol.config) } : {}),
+    avgPrice: o.executedQty === 0 ? '0' : formatAverage(symbol, o.cumCost, o.executedQty),
     origQty: formatQty(symbol, o.qty),
     executedQty: formatQty(symbol, o.executedQty),
-    cumQty: formatQty(symbol, o.executedQty),
-    cumQuote: rest8(o.cumQuote * symbol.config.valuePerTickContract),
+    // USDⓈ-M: the quote filled (cumQty, cumQuote); COIN-M: the coin filled (cumBase).
+    ...(symbol.market === 'coinm' ? { cumBase: rest8(valueOfCost(symbol.config, o.cumCost)) } : {
+      cumQty: formatQty(symbol, o.executedQty), cumQuote: rest8(o.cumQuote * symbol.config.valuePerTickContract),
+    }),
     timeInForce: o.timeInForce,
     type: o.source === 'USER' ? o.orderType : 'LIQUIDATION',
     reduceOnly: o.reduceOnly,
@@ -206,7 +230,10 @@ export function tradeObject(symbol: BinanceSymbol, t: TradeEvent): Json {
     price: formatPrice(symbol, t.price),
     qty: formatQty(symbol, t.qty),
     realizedPnl: rest8(t.realizedPnl),
-    quoteQty: rest8(BigInt(t.qty) * BigInt(t.price) * symbol.config.valuePerTickContract),
+    // COIN-M: the pair, the margin asset and the coin value (`baseQty`) instead of the quote value.
+    ...(symbol.market === 'coinm'
+      ? { pair: pairOf(symbol.config), marginAsset: symbol.config.settleAsset, baseQty: rest8(notional(symbol.config, t.qty, t.price)) }
+      : { quoteQty: rest8(BigInt(t.qty) * BigInt(t.price) * symbol.config.valuePerTickContract) }),
     commission: rest8(t.fee),
     commissionAsset: t.feeAsset,
     time: t.time,

@@ -271,15 +271,15 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
 
   /**
    * Own executions, newest first: fills (Trade, BustTrade, AdlTrade) and funding settlements
-   * (Funding) in one list, as Bybit mixes them; `execType` picks one kind. Settle (delivery) never
-   * happens on perpetuals here, so asking for it lists nothing.
+   * (Funding) in one list, as Bybit mixes them; `execType` picks one kind. A delivery's Settle /
+   * Delivery execution is pushed but not listed here: the service ledger keeps no delivery record.
    */
   app.get('/v5/execution/list', async (request) => {
     const accountId = callerOf(request);
     const params = paramsOf(request);
     onlyParams(params, ['category', 'symbol', 'baseCoin', 'orderId', 'orderLinkId', 'startTime', 'endTime', 'execType', 'limit', 'cursor', 'size']);
     const category = categoryOf(params);
-    const wanted = optionalEnum(params, 'execType', ['Trade', 'AdlTrade', 'Funding', 'BustTrade', 'Settle'] as const);
+    const wanted = optionalEnum(params, 'execType', ['Trade', 'AdlTrade', 'Funding', 'BustTrade', 'Settle', 'Delivery'] as const);
     // ccxt's fetchFundingHistory sends its page size as `size`: read it as the limit it means.
     const limit = optionalInteger(params, 'limit', 1, EXECUTION_LIMITS.maxLimit)
       ?? optionalInteger(params, 'size', 1, EXECUTION_LIMITS.maxLimit) ?? EXECUTION_LIMITS.defaultLimit;

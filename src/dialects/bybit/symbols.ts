@@ -113,7 +113,7 @@ export function price(config: SymbolConfig, ticks: number): string {
 /** Value of `contracts` at `ticks` in the settle asset: qty × price (linear, exact), qty / price in coin (inverse, to 1e-8). */
 export function value(config: SymbolConfig, contracts: number, ticks: bigint | number): string {
   if (!config.inverse) return formatAmount(BigInt(contracts) * BigInt(ticks) * config.valuePerTickContract);
-  return BigInt(ticks) > 0n ? formatRatio(BigInt(contracts) * config.inverseValue, BigInt(ticks), AMOUNT_DECIMALS) : '0';
+  return BigInt(ticks) > 0n ? formatRatio(BigInt(contracts) * config.inverseValue, BigInt(ticks) * 10n ** BigInt(AMOUNT_DECIMALS), AMOUNT_DECIMALS) : '0';
 }
 
 /** Value of a cost (margin.ts: an order's cumCost, a position's entryCost) in the settle asset. */

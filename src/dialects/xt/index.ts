@@ -8,7 +8,7 @@ import { XtEncoder } from './encode.js';
 import { XtMarketFeed, xtMarketStreamHandler } from './market-stream.js';
 import { xtRoutes } from './rest.js';
 import { xtStreamHandler } from './stream.js';
-import { COIN_M, USDT_M } from './venue.js';
+import { COIN_M, USDT_M, venueSymbols } from './venue.js';
 
 function mountXtStreams(context: StreamContext): void {
   const { exchange, listenKeys, eventLog, olderHistory, limits, connections, router, awaitSeq } = context;
@@ -20,9 +20,13 @@ function mountXtStreams(context: StreamContext): void {
     router.route(`${venue.prefix}/ws/user`, xtStreamHandler({ exchange, listenKeys, encoder, eventLog, olderHistory, limits, connections, idleMs, timers: context.timers, awaitSeq }),
       undefined, { dialect: 'xt', stream: 'user' });
   }
+  // One market feed; each host's public stream subscribes only its own symbols.
   const feed = new XtMarketFeed(exchange);
   context.onClose(() => feed.stop());
-  router.route('/ws/market', xtMarketStreamHandler({ exchange, feed, limits, connections, idleMs }), undefined, { dialect: 'xt', stream: 'market' });
+  for (const venue of [USDT_M, COIN_M]) {
+    const own = new Map(venueSymbols(exchange, venue).map((c) => [c.symbol, c]));
+    router.route(`${venue.prefix}/ws/market`, xtMarketStreamHandler({ exchange, feed, limits, connections, idleMs, symbols: own }), undefined, { dialect: 'xt', stream: 'market' });
+  }
 }
 
 export const xtDialect: Dialect = {

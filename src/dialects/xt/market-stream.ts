@@ -227,6 +227,8 @@ export interface XtMarketStreamOptions {
   connections: ConnectionCounter;
   /** Close a connection that sent no ping for this long (XT: 30 s). */
   idleMs: number;
+  /** The symbols this host's stream serves (venue.ts); the feed's others are refused as unknown. */
+  symbols: ReadonlyMap<string, SymbolConfig>;
 }
 
 const ACK_OK = 0;
@@ -270,7 +272,7 @@ class XtMarketConnection implements XtMarketSubscriber {
     }
     const wanted: { key: string; topic: XtMarketTopic }[] = [];
     for (const param of params as string[]) {
-      const read = readMarketTopic(param, this.options.feed.symbols);
+      const read = readMarketTopic(param, this.options.symbols);
       if ('problem' in read) return this.ack(id, ACK_FAILED, `Invalid Parameter: ${read.problem}`);
       wanted.push(read);
     }
