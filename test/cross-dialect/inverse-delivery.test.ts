@@ -26,7 +26,9 @@ import { DEMO_SYMBOLS, INVERSE_AND_DELIVERY_DEMO_SYMBOLS, MARCH_2027_DELIVERY } 
 import { Harness } from '../support/harness.js';
 import { ManualTime } from '../support/manual-time.js';
 import type { Dialect } from '../support/xt-client.js';
+import { CARRIES } from './account.js';
 import { FrontDoors, signingClock } from './doors.js';
+import { REST_CARRIES } from './rest.js';
 import { unitsOf, type Units } from './model.js';
 import type { Credentials } from './streams.js';
 import { VenueWatch } from './venues.js';
@@ -218,5 +220,21 @@ describe('coin-margined and delivery contracts over every dialect at once: every
       }
     }
     assert.deepEqual(problems, []);
+  });
+  it('funding and delivery happened as the scenario means, and every dialect was compared on every field it carries (but Binance\'s leverage: no leverage change here)', () => {
+    const count = (w: VenueWatch, type: string, symbol: string): number => w.events.filter((e) => e.type === type && 'symbol' in e && e.symbol === symbol).length;
+    for (const [who, { watch }] of watched) {
+      assert.equal(count(watch, 'funding', PERP.xt), 1, `${who}: one btc_usd funding settlement`);
+      assert.equal(count(watch, 'delivery', COIN_Q.xt), 1, `${who}: btc_usd270326 delivered`);
+      assert.equal(count(watch, 'delivery', USDT_Q.xt), who === 'K' ? 0 : 1, `${who}: btc_usdt270326 delivered`);
+    }
+    const bybitDeliveries = watches().flatMap((w) => w.model('bybit').deliveries);
+    assert.equal(bybitDeliveries.length, 7, JSON.stringify(bybitDeliveries));
+    const notReached: Record<string, readonly string[]> = { binance: ['setting.leverage'] };
+    for (const [dialect, carries] of [...Object.entries(CARRIES).filter(([d]) => d !== 'kucoin-uta'), ...Object.entries(REST_CARRIES)]) {
+      const compared = new Set(watches().flatMap((w) => [...(w.coverage.get(dialect) ?? [])]));
+      const carried = Object.entries(carries).flatMap(([kind, fields]) => fields.map((f) => `${kind}.${f}`)).filter((f) => !(notReached[dialect] ?? []).includes(f));
+      assert.deepEqual([...compared].sort(), carried.sort(), `${dialect}: the fields compared over the scenario`);
+    }
   });
 });
