@@ -92,6 +92,8 @@ export class VenueWatch {
   readonly events: EngineEvent[] = [];
   private lenses: Lens[] = [];
   private barriers = 0;
+  /** Where the current step's events begin. */
+  private stepEvents = 0;
   /** The account seq of the last barrier's coin deposit. */
   private coinSeq = 0;
   private readonly pushedTruth = new Map<string, Map<string, Fields<TruthValue>>>();
@@ -131,6 +133,7 @@ export class VenueWatch {
   }
 
   beginStep(): void {
+    this.stepEvents = this.events.length;
     for (const lens of this.lenses) lens.stream.beginStep();
   }
 
@@ -181,6 +184,9 @@ export class VenueWatch {
         required: (key) => !(key.startsWith('order:') && hidden.has(key.slice('order:'.length))),
       }));
       problems.push(...this.sequences(lens, truth).map((p) => `${lens.label} ${p}`));
+      // Nothing twice, nothing missing: the messages the step's events of this market call for (delivery.ts).
+      const { expected, actual } = lens.stream.delivery(eventsIn(lens, this.events.slice(this.stepEvents)));
+      if (JSON.stringify(expected) !== JSON.stringify(actual)) problems.push(`${lens.label} delivered ${JSON.stringify(actual)}, the step's events call for ${JSON.stringify(expected)}`);
       this.remember(lens, truth);
     }
     return [...problems, ...disagreements(rows)].map((p) => `[${this.label}] after "${step}": ${p}`);
