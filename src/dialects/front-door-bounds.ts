@@ -8,6 +8,7 @@
 import { MAX_AMOUNT } from '../engine/accounts.js';
 import { AMOUNT_DECIMALS, decimalPlaces, formatAmount, minBig, parseAmount, parseScaled } from '../engine/fixed.js';
 import { formatPrice, parsePrice } from '../engine/format.js';
+import { notional } from '../engine/margin.js';
 import { CLIENT_ORDER_ID_MAX_LENGTH, CLIENT_ORDER_ID_RE } from '../engine/orders.js';
 import type { SymbolConfig } from '../engine/symbol.js';
 
@@ -62,7 +63,10 @@ export function clientIdProblem(rule: ClientIdRule, name: string, id: string): s
  * its whole initial margin at leverage 1, and never more than the engine's largest transfer.
  */
 export function maxMarginAmount(config: SymbolConfig): bigint {
-  const largestNotional = BigInt(config.spec.maxPositionQty) * BigInt(config.spec.maxPriceTicks) * config.valuePerTickContract;
+  // Inverse: the coin value q × C / p is largest at the lowest price, one tick (valuePerTickContract is 0 there).
+  const largestNotional = config.inverse
+    ? notional(config, config.spec.maxPositionQty, 1)
+    : BigInt(config.spec.maxPositionQty) * BigInt(config.spec.maxPriceTicks) * config.valuePerTickContract;
   return minBig(largestNotional, MAX_AMOUNT);
 }
 

@@ -69,10 +69,25 @@ describe('Binance USDⓈ-M (/fapi) and COIN-M (/dapi) are separate markets', () 
       const reply = await a.rest.signed<Json>(method, path, params);
       assert.deepEqual([reply.status, reply.body.code], [400, -1121], `${method} ${path} ${params.symbol}`);
     }
+    const stop = await a.rest.signed<Json>('POST', '/dapi/v1/order', { symbol: 'BTCUSD_PERP', side: 'SELL', type: 'STOP_MARKET', quantity: '1', stopPrice: '50000' });
+    assert.deepEqual([stop.status, stop.body.code], [400, -1116], 'no conditional order on COIN-M');
     const depth = await a.rest.keyed<Json>('GET', '/dapi/v1/depth?symbol=BTCUSDT');
     assert.deepEqual([depth.status, depth.body.code], [400, -1121]);
     assert.equal(orders(), before);
     assert.ok(f.view(a.accountId).settings.every((s) => s.leverage !== 5), 'no leverage changed');
+  });
+
+  it('/dapi/v1/positionRisk narrows by pair or marginAsset, refuses what it does not read; openInterest names pair and contractType', async () => {
+    const names = (rows: Json[]) => rows.map((r) => r.symbol);
+    assert.deepEqual(names(await a.rest.ok<Json[]>('GET', '/dapi/v1/positionRisk', { pair: 'BTCUSD' })), ['BTCUSD_PERP', 'BTCUSD_270326']);
+    assert.deepEqual(names(await a.rest.ok<Json[]>('GET', '/dapi/v1/positionRisk', { marginAsset: 'BTC' })), ['BTCUSD_PERP', 'BTCUSD_270326']);
+    assert.deepEqual(names(await a.rest.ok<Json[]>('GET', '/dapi/v1/positionRisk', { pair: 'ETHUSD' })), []);
+    const unread = await a.rest.signed<Json>('GET', '/dapi/v1/positionRisk', { marginAsset: 'BTC', pair: 'BTCUSD' });
+    assert.deepEqual([unread.status, unread.body.code], [400, -1130]);
+    const unknown = await a.rest.signed<Json>('GET', '/dapi/v1/positionRisk', { side: 'BUY' });
+    assert.deepEqual([unknown.status, unknown.body.code], [400, -1104]);
+    const oi = await a.rest.keyed<Json>('GET', '/dapi/v1/openInterest?symbol=BTCUSD_PERP');
+    assert.deepEqual([oi.body.symbol, oi.body.pair, oi.body.contractType], ['BTCUSD_PERP', 'BTCUSD', 'PERPETUAL']);
   });
 
   it('fstream carries USDⓈ-M events only, dstream COIN-M ones only', async () => {
@@ -94,7 +109,17 @@ describe('Binance USDⓈ-M (/fapi) and COIN-M (/dapi) are separate markets', () 
     }))];
     assert.deepEqual(symbolsOf(fstream.events).sort(), ['BTCUSDT', 'USDT']);
     assert.deepEqual(symbolsOf(dstream.events).sort(), ['BTC', 'BTCUSD_PERP']);
-    const p = (dstream.of('ACCOUNT_UPDATE')[0]!.a as { P: Json[] }).P[0]!;
-    assert.deepEqual([p.s, p.pa, p.ma], ['BTCUSD_PERP', '3', 'BTC']);
+    // COIN-M's update: the account alias `i`, P in contracts without `ma`.
+    const update = dstream.of('ACCOUNT_UPDATE')[0]!;
+    const p = (update.a as { P: Json[] }).P[0]!;
+    assert.deepEqual([update.i, p.s, p.pa, 'ma' in p], [`perpstream${a.accountId}`, 'BTCUSD_PERP', '3', false]);
+    assert.equal('i' in fstream.of('ACCOUNT_UPDATE')[0]!, false, 'USDⓈ-M has no alias in ACCOUNT_UPDATE');
+    // COIN-M's order update: the alias and the margin asset `ma`; no TRADE_LITE (USDⓈ-M's only).
+    const filled = dstream.of('ORDER_TRADE_UPDATE').find((e) => (e.o as Json).X === 'FILLED')!;
+    assert.deepEqual([filled.i, (filled.o as Json).ma, (filled.o as Json).z], [`perpstream${a.accountId}`, 'BTC', '3']);
+    assert.deepEqual([dstream.of('TRADE_LITE').length, fstream.of('TRADE_LITE').length], [0, 1]);
+    // Public trades: COIN-M gives the coin value (3 × 100 USD at 60000 = 0.005 BTC).
+    const trades = await a.rest.keyed<Json[]>('GET', '/dapi/v1/trades?symbol=BTCUSD_PERP');
+    assert.deepEqual(trades.body.map((t) => [t.qty, t.price, t.baseQty, 'quoteQty' in t]), [['3', '60000', '0.005', false]]);
   });
 });

@@ -124,3 +124,32 @@ for (const c of CASES) {
     });
   });
 }
+
+describe('Binance between the delivery time and the settlement (scheduler off, admin settle)', () => {
+  it('DELIVERING refuses orders with -1122 before the settlement; the admin settlement then pushes and DELIVERED', async () => {
+    const time = new ManualTime(MARCH_2027_DELIVERY - 60_000);
+    const h = await Harness.start({ symbols: [...DEMO_SYMBOLS, ...INVERSE_AND_DELIVERY_DEMO_SYMBOLS], clock: time, timers: time, priceTickMs: 0 });
+    try {
+      const created = await h.created('0', 'binance');
+      await h.admin.deposit(created.accountId, '1', 'BTC');
+      const rest = new BinanceRest(h.server.url, created.apiKey, created.secret);
+      rest.now = () => h.now();
+      await h.admin.request('POST', '/index-price', { symbol: 'btc_usd270326', price: '60000' });
+      await h.admin.markPrice('btc_usd270326', '60000');
+      const resting = await rest.ok<Json>('POST', '/dapi/v1/order', { symbol: 'BTCUSD_270326', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '2', price: '59000' });
+      await time.advance(61_000);
+      const status = async () => (await rest.keyed<{ symbols: Json[] }>('GET', '/dapi/v1/exchangeInfo')).body.symbols.find((s) => s.symbol === 'BTCUSD_270326')!.contractStatus;
+      assert.equal(await status(), 'DELIVERING');
+      const late = await rest.signed<Json>('POST', '/dapi/v1/order', { symbol: 'BTCUSD_270326', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', quantity: '2', price: '59000' });
+      assert.deepEqual([late.status, late.body.code], [400, -1122]);
+      assert.equal(h.server.exchange.engine.account(created.accountId)!.view.orders.length, 1, 'only the resting order');
+      const settled = await h.admin.request('POST', '/delivery/settle', { symbol: 'btc_usd270326' });
+      assert.equal(settled.status, 200, JSON.stringify(settled.body));
+      assert.equal(await status(), 'DELIVERED');
+      const order = await rest.ok<Json>('GET', '/dapi/v1/order', { symbol: 'BTCUSD_270326', orderId: resting.orderId as number });
+      assert.equal(order.status, 'EXPIRED');
+    } finally {
+      await h.stop();
+    }
+  });
+});

@@ -11,7 +11,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEMO_SYMBOLS, INVERSE_AND_DELIVERY_DEMO_SYMBOLS, MARCH_2027_DELIVERY } from '../../src/engine/demo-symbols.js';
-import { formatAmount } from '../../src/engine/fixed.js';
+import { formatAmount, parseAmount } from '../../src/engine/fixed.js';
 import { ManualTime } from '../support/manual-time.js';
 import { BybitFixture, BybitRest, rows, type BybitStream, type Envelope } from './client.js';
 
@@ -78,6 +78,9 @@ describe('bybit delivery: BTCUSDH27 and BTCUSDT-26MAR27 crossed with open orders
     });
     assert.equal(conditional.retCode, 0, JSON.stringify(conditional));
     restingIds.conditional = conditional.result.orderId;
+    // Every push of the set-up is in before a test counts pushes from here.
+    await stream.sync();
+    await linearStream.sync();
   });
   after(async () => { await f.stop(); });
 
@@ -182,6 +185,25 @@ describe('bybit delivery: BTCUSDH27 and BTCUSDT-26MAR27 crossed with open orders
       const position = await long.rest.get<{ list: Record<string, string>[] }>('/v5/position/list', { category: c.category, symbol: c.bybit });
       assert.equal(position.result.list[0]!.size, '0');
     }
+    // The settlement in the REST history: execution list, closed PnL, transaction log.
+    const view = f.server.exchange.engine.account(long.accountId)!.view;
+    // The inverse entry is derived from the floored PnL: 0.00499999 + ... BTC, so 60000.12 rather than 60000 (docs/dialects/bybit.md).
+    for (const [c, execType, pnl, fee, entry] of [[INVERSE, 'Settle', '0.00008196', '0.0000005', '60000.12'], [LINEAR, 'Delivery', '1', '0.0122', '60000']] as const) {
+      const listed = await long.rest.get<{ list: Record<string, unknown>[] }>('/v5/execution/list', { category: c.category, symbol: c.bybit, execType });
+      assert.deepEqual(listed.result.list.map((e) => [e.execType, e.createType, e.orderId, e.side, e.execPrice, e.execQty, e.execPnl, e.execFee, e.execTime]),
+        [[execType, 'CreateBySettle', '', 'Sell', '61000', c.qty, pnl, fee, String(MARCH_2027_DELIVERY)]], `${c.bybit} execution list`);
+      const trades = await long.rest.get<{ list: Record<string, unknown>[] }>('/v5/execution/list', { category: c.category, symbol: c.bybit, execType: 'Trade' });
+      assert.equal(trades.result.list.length, 1, 'the opening fill only');
+      const closedPnl = await long.rest.get<{ list: Record<string, string>[] }>('/v5/position/closed-pnl', { category: c.category, symbol: c.bybit });
+      const row = closedPnl.result.list[0]!;
+      assert.deepEqual([row.execType, row.side, row.closedSize, row.avgExitPrice, row.avgEntryPrice, row.closeFee, row.orderId], [execType, 'Sell', c.qty, '61000', entry, fee, '']);
+      const p = view.positions.find((x) => x.symbol === c.engine)!;
+      assert.equal(row.closedPnl, formatAmount(p.realizedPnlTotal - parseAmount(fee)), 'the delivery PnL net of the delivery fee');
+    }
+    const log = await long.rest.get<{ list: Record<string, string>[] }>('/v5/account/transaction-log', { type: 'DELIVERY' });
+    assert.deepEqual(log.result.list.map((r) => [r.symbol, r.category, r.type, r.qty, r.cashFlow, r.fee, r.currency]), [
+      ['BTCUSDT-26MAR27', 'linear', 'DELIVERY', '0.001', '1', '0.0122', 'USDT'], ['BTCUSDH27', 'inverse', 'DELIVERY', '300', '0.00008196', '0.0000005', 'BTC'],
+    ]);
     const wrongCategory = await publicGet('/v5/market/delivery-price', { category: 'linear', symbol: 'BTCUSDH27' });
     assert.equal(wrongCategory.retCode, 10001);
     const shortView = f.server.exchange.engine.account(short.accountId)!.view;

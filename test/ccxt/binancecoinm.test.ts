@@ -5,7 +5,8 @@
  * BTC deposited trades BTCUSD_PERP (quantities in contracts of 100 USD, PnL and margin in BTC):
  * leverage and margin mode, a limit order filled by another account, a resting order cancelled,
  * then every read (balance, positions, orders, trades, funding rate, order book, ticker) and the
- * watched balance and positions equal the engine's. USDⓈ-M symbols are not COIN-M's.
+ * watched balance and positions equal the engine's. USDⓈ-M symbols are not COIN-M's: beside it,
+ * binanceusdm lists and trades the USDⓈ-M quarterly BTCUSDT_270326.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -76,6 +77,32 @@ describe('ccxt binancecoinm: COIN-M BTCUSD_PERP from a fresh BTC account', () =>
     const quarterly = markets['BTC/USD:BTC-270326']!;
     assert.deepEqual([quarterly.id, quarterly.future, quarterly.inverse, quarterly.expiry], ['BTCUSD_270326', true, true, Date.UTC(2027, 2, 26, 8)]);
     assert.deepEqual(Object.values(markets).filter((m) => m!.linear === true), [], 'no USDⓈ-M market on /dapi');
+  });
+
+  it('beside it, binanceusdm lists the USDⓈ-M quarterly BTC/USDT:USDT-270326 (and no COIN-M market) and trades it', async () => {
+    const usdm = await h.created('10000', 'binance');
+    const H = h.server.url;
+    const linear = new ccxt.pro.binanceusdm({
+      apiKey: usdm.apiKey, secret: usdm.secret, enableRateLimit: false, has: { fetchCurrencies: false },
+      urls: { api: {
+        fapiPublic: `${H}/binance/fapi/v1`, fapiPrivate: `${H}/binance/fapi/v1`, fapiPrivateV2: `${H}/binance/fapi/v2`,
+        fapiPrivateV3: `${H}/binance/fapi/v3`, sapi: `${H}/binance/sapi/v1`, ws: { future: `${h.server.wsUrl}/binance/ws` },
+      } },
+    });
+    try {
+      const markets = await withTimeout(linear.loadMarkets(), T, 'binanceusdm loadMarkets');
+      const quarterly = markets['BTC/USDT:USDT-270326']!;
+      assert.deepEqual([quarterly.id, quarterly.future, quarterly.linear, quarterly.contractSize, quarterly.expiry],
+        ['BTCUSDT_270326', true, true, 1, Date.UTC(2027, 2, 26, 8)]);
+      assert.deepEqual(Object.values(markets).filter((m) => m!.inverse === true), [], 'no COIN-M market on /fapi');
+      const placed = await withTimeout(linear.createOrder('BTC/USDT:USDT-270326', 'limit', 'buy', 0.001, 59000), T, 'createOrder quarterly');
+      const engineOrder = h.server.exchange.engine.account(usdm.accountId)!.view.orders.find((o) => o.orderId === Number(placed.id))!;
+      assert.deepEqual([engineOrder.symbol, engineOrder.qty, engineOrder.price], ['btc_usdt270326', 10, 590_000]);
+      const fetched = await withTimeout(linear.fetchOrder(placed.id!, 'BTC/USDT:USDT-270326'), T, 'fetchOrder quarterly');
+      assert.deepEqual([fetched.status, fetched.amount, fetched.price], ['open', 0.001, 59000]);
+    } finally {
+      await withTimeout(linear.close(), T, 'close').catch(() => undefined);
+    }
   });
 
   it('trades: leverage, margin mode, a fill, a cancel; every read and the watched balance and positions are the engine\'s', async () => {

@@ -81,6 +81,11 @@ describe('ccxt bybit: category=inverse (BTC/USD:BTC)', () => {
     assert.equal(fetched.fee?.cost, num(taker.fees));
     assert.equal(num(taker.fees), 0.0000025);
 
+    await withTimeout(a.ex.setLeverage(25, INV), T, 'setLeverage');
+    assert.equal(f.view(a.accountId).settings.find((s) => s.symbol === 'btc_usd')!.leverage, 25);
+    // The classic per-symbol switch (ccxt's setMarginMode is the unified account-wide one, blocked by the open BTCUSD position).
+    await withTimeout(a.ex.privatePostV5PositionSwitchIsolated({ category: 'inverse', symbol: 'BTCUSDH27', tradeMode: 1, buyLeverage: '10', sellLeverage: '10' }), T, 'switch-isolated');
+    assert.deepEqual([f.view(a.accountId).settings.find((s) => s.symbol === 'btc_usd270326')!.marginMode, f.view(a.accountId).settings.find((s) => s.symbol === 'btc_usd270326')!.leverage], ['ISOLATED', 10]);
     const balance = await withTimeout(a.ex.fetchBalance(), T, 'fetchBalance');
     const w = btcWallet(a.accountId);
     assert.deepEqual(balance['BTC'], { free: num(w.availableBalance), used: num(w.walletBalance - w.availableBalance), total: num(w.walletBalance), debt: 0 });
@@ -155,6 +160,8 @@ describe('ccxt bybit: category=inverse (BTC/USD:BTC)', () => {
     assert.match(wrongCategory.message, /10001.*symbol invalid/);
     const wrongLinear = await rejectionOf(a.ex.createOrder(INV, 'limit', 'buy', 100, 60_000, { category: 'linear' }), 'inverse with linear');
     assert.match(wrongLinear.message, /10001.*symbol invalid/);
+    const mode = await rejectionOf(a.ex.setPositionMode(true, INV), 'hedge mode on BTCUSD');
+    assert.match(mode.message, /10001.*inverse perpetual: its position mode is one-way only/);
     const offStep = await rejectionOf(a.ex.privatePostV5OrderCreate({ category: 'inverse', symbol: 'BTCUSD', side: 'Buy', orderType: 'Limit', qty: '150', price: '60000' }), 'qty 150');
     assert.match(offStep.message, /10001.*qty 150 is invalid: send a multiple of the qtyStep 100 from 100 to 100000000/);
     assert.deepEqual(f.view(a.accountId), before);

@@ -124,6 +124,9 @@ describe('ccxt kucoinfutures: XBTUSDM and XBTMH27', () => {
     const w = btcWallet(a.accountId);
     assert.deepEqual(balance['BTC'], { free: num(w.availableBalance), used: num(w.walletBalance + p.unrealizedPnl - w.availableBalance), total: num(w.walletBalance + p.unrealizedPnl) });
     assert.equal((balance.info as { data: { currency: string } }).data.currency, 'XBT');
+    // KuCoin's own parameter: currency XBT, the same wallet.
+    const byCurrency = await withTimeout(a.ex.fetchBalance({ currency: 'XBT' }), T, 'fetchBalance currency XBT');
+    assert.deepEqual(byCurrency['BTC'], balance['BTC']);
 
     const [fetched] = await withTimeout(a.ex.fetchPositions([INV]), T, 'fetchPositions');
     assert.ok(fetched !== undefined);

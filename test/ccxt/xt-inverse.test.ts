@@ -14,6 +14,7 @@ import { DEMO_SYMBOLS, INVERSE_AND_DELIVERY_DEMO_SYMBOLS, MARCH_2027_DELIVERY } 
 import { formatEntryPrice } from '../../src/engine/format.js';
 import type { SymbolConfig } from '../../src/engine/symbol.js';
 import { Harness } from '../support/harness.js';
+import { ManualTime } from '../support/manual-time.js';
 import { cacheRows, num, rejectionOf, subscribed, tap, watchUntil, withTimeout, type XtPro } from './helpers.js';
 
 const INVERSE = 'BTC/USD:BTC';
@@ -118,5 +119,52 @@ describe('ccxt xt: the inverse perpetual BTC/USD:BTC on the Coin-M host', () => 
     const afterView = h.server.exchange.engine.account(usdtOnly.accountId)!.view;
     assert.deepEqual(afterView.orders, before.orders);
     assert.deepEqual(afterView.wallets, before.wallets);
+  });
+});
+
+describe('ccxt xt: a delivery crossed on the Coin-M host (ManualTime)', () => {
+  it('BTC/USD:BTC-270326: the resting order is fetched expired, the position is gone, the wallet is the engine\'s; an order after is refused', async () => {
+    const time = new ManualTime(MARCH_2027_DELIVERY - 2_000);
+    const h = await Harness.start({ symbols: [...DEMO_SYMBOLS, ...INVERSE_AND_DELIVERY_DEMO_SYMBOLS], defaultPositionMode: 'ONE_WAY', clock: time, timers: time, priceTickMs: 0, fundingSchedule: true });
+    const instances: XtPro[] = [];
+    try {
+      const FUTURE = 'BTC/USD:BTC-270326';
+      const make = async (): Promise<{ accountId: number; ex: XtPro }> => {
+        const created = await h.created('0');
+        await h.admin.deposit(created.accountId, '1', 'BTC');
+        const H = h.server.url;
+        const ex = new ccxt.pro.xt({
+          apiKey: created.apiKey, secret: created.secret, enableRateLimit: false, has: { fetchCurrencies: false },
+          options: { defaultType: 'swap', defaultSubType: 'inverse' },
+          urls: { api: { spot: H, linear: H, inverse: `${H}/dapi`, user: H, ws: { contract: `${h.server.wsUrl}/dapi/ws` } } },
+        });
+        // Signed on the server's (hand-driven) clock.
+        ex.nonce = () => h.now();
+        instances.push(ex);
+        await withTimeout(ex.loadMarkets(), T, 'loadMarkets');
+        return { accountId: created.accountId, ex };
+      };
+      const a = await make();
+      const b = await make();
+      await h.admin.request('POST', '/index-price', { symbol: 'btc_usd270326', price: '60000' });
+      await withTimeout(b.ex.createOrder(FUTURE, 'limit', 'sell', 10, 60_000), T, 'maker');
+      await withTimeout(a.ex.createOrder(FUTURE, 'limit', 'buy', 10, 60_000), T, 'taker');
+      const resting = await withTimeout(a.ex.createOrder(FUTURE, 'limit', 'buy', 5, 59_000), T, 'resting');
+      assert.equal((await withTimeout(a.ex.fetchPositions(), T, 'fetchPositions')).filter((p) => p.symbol === FUTURE && (p.contracts ?? 0) > 0).length, 1);
+
+      await time.advance(2_000);
+      const expired = await withTimeout(a.ex.fetchOrder(resting.id!, FUTURE), T, 'fetchOrder after the delivery');
+      assert.equal(expired.status, 'expired');
+      const open = (await withTimeout(a.ex.fetchPositions(), T, 'fetchPositions after')).filter((p) => (p.contracts ?? 0) > 0);
+      assert.deepEqual(open, []);
+      const wallet = h.server.exchange.engine.account(a.accountId)!.view.wallets.find((w) => w.asset === 'BTC')!;
+      const balance = await withTimeout(a.ex.fetchBalance(), T, 'fetchBalance after');
+      assert.deepEqual(balance.BTC, { free: num(wallet.availableBalance), used: num(wallet.walletBalance - wallet.availableBalance), total: num(wallet.walletBalance) });
+      const late = await rejectionOf(a.ex.createOrder(FUTURE, 'limit', 'buy', 1, 60_000), 'an order after the delivery');
+      assert.ok(late instanceof ccxt.ExchangeError && late.message.includes('symbol_is_not_trading'), `${late.constructor.name}: ${late.message}`);
+    } finally {
+      await Promise.all(instances.map((ex) => withTimeout(ex.close(), T, 'ccxt close').catch(() => undefined)));
+      await h.stop();
+    }
   });
 });

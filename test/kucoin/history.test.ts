@@ -110,8 +110,10 @@ describe('KuCoin history: funding-history, transaction-history, history-position
   test('a restart on the data directory keeps every row', async () => {
     const before = await entries(s.a);
     const positions = await data(s.v, '/api/v1/history-positions');
+    const specs = s.harness.server.exchange.engine.symbols().map((c) => c.spec);
     await s.stop();
-    const restarted = await Harness.start({ dataDir });
+    // The same symbols as the scenario ran with, whatever the default set.
+    const restarted = await Harness.start({ dataDir, symbols: specs });
     s = { ...s, harness: restarted, stop: () => restarted.stop() };
     assert.deepEqual(await entries(s.a, {}, restarted), before);
     assert.deepEqual(await data(s.v, '/api/v1/history-positions', {}, restarted), positions);

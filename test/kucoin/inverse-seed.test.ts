@@ -114,5 +114,47 @@ describe('KuCoin XBTUSDM: seed 004\'s isolated position.change', () => {
     assert.deepEqual([rest.currentQty, rest.posCost, rest.markValue, rest.unrealisedPnl, rest.isInverse, rest.settleCurrency],
       [-2, 0.0000285718, 0.0000279684, -0.0000006034, true, 'XBT']);
     stream.close();
+
+    // Bad input on the XBT position: a currency sent with the margin (KuCoin's margin endpoints take
+    // none: the amount is XBT) and an amount the XBT wallet cannot cover; neither changes anything.
+    const state = (): string => JSON.stringify(f.view(a.accountId), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+    const before = state();
+    const withCurrency = await a.rest.post('/api/v1/position/margin/deposit-margin', { symbol: 'XBTUSDM', margin: '100', currency: 'USDT', bizNo: 'm-1' });
+    assert.deepEqual([withCurrency.status, withCurrency.body.code], [400, '400100'], withCurrency.text);
+    assert.match(withCurrency.body.msg!, /settle currency XBT \(not USDT\)/);
+    const tooMuch = await a.rest.post('/api/v1/position/margin/deposit-margin', { symbol: 'XBTUSDM', margin: '100', bizNo: 'm-2' });
+    assert.equal(tooMuch.body.code, '300003', tooMuch.text);
+    const usdtQuarterly = await a.rest.get('/api/v1/position', { symbol: 'XBTUSDTMH27' });
+    assert.equal(usdtQuarterly.body.code, '400100', usdtQuarterly.text);
+    assert.equal(state(), before, 'nothing changed');
+    // XBT margin itself goes in.
+    const margin = KucoinRest.data(await a.rest.post<Record<string, unknown>>('/api/v1/position/margin/deposit-margin', { symbol: 'XBTUSDM', margin: '0.0001', bizNo: 'm-3' }));
+    const after = f.view(a.accountId).positions.find((x) => x.symbol === 'btc_usd' && x.positionSide === 'BOTH')!;
+    assert.equal(after.margin, p.margin + 10_000n);
+    assert.deepEqual([margin.posMargin, margin.settleCurrency], [Number(formatAmount(after.margin)), 'XBT']);
+  });
+
+  it('funding on XBTUSDM: position.settlement and funding-history in XBT', async () => {
+    const account = await f.account('0');
+    const other = await f.account('0');
+    await f.harness.admin.deposit(account.accountId, '1', 'BTC');
+    await f.harness.admin.deposit(other.accountId, '1', 'BTC');
+    KucoinRest.data(await other.rest.post('/api/v1/orders', { clientOid: 'f-m', side: 'sell', symbol: 'XBTUSDM', price: '71509.37', size: 5 }));
+    KucoinRest.data(await account.rest.post('/api/v1/orders', { clientOid: 'f-t', side: 'buy', symbol: 'XBTUSDM', price: '71509.37', size: 5 }));
+    const stream = await KucoinStream.connect(await account.rest.futuresStreamUrl());
+    await stream.until(() => stream.frames.length >= 1, 'welcome');
+    assert.equal((await stream.subscribe('/contract/position:XBTUSDM')).type, 'ack');
+    const from = stream.frames.length;
+    const settled = await f.harness.admin.request('POST', '/funding/settle', { symbol: 'btc_usd' });
+    assert.equal(settled.status, 200, JSON.stringify(settled.body));
+    await stream.until(() => stream.pushes(from).some((x) => x.subject === 'position.settlement'), 'position.settlement');
+    const d = stream.pushes(from).find((x) => x.subject === 'position.settlement')!.data!;
+    const row = f.exchange.ledger.rows(account.accountId).find((r) => r.kind === 'FUNDING' && r.symbol === 'btc_usd')!;
+    assert.deepEqual([d.qty, d.markPrice, d.settleCurrency, d.fundingFee], [5, 71509.37, 'XBT', Number(formatAmount(-row.amount))]);
+    const history = KucoinRest.data(await account.rest.get<{ dataList: Record<string, unknown>[] }>('/api/v1/funding-history', { symbol: 'XBTUSDM' })).dataList;
+    // positionCost: KuCoin's cost sign for a long on an inverse contract, −5 × 1 / 71,509.37 XBT (10⁻⁸).
+    assert.deepEqual(history.map((h) => [h.symbol, h.positionQty, h.markPrice, h.positionCost, h.funding, h.settleCurrency]),
+      [['XBTUSDM', 5, 71509.37, -0.00006992, Number(formatAmount(row.amount)), 'XBT']]);
+    stream.close();
   });
 });

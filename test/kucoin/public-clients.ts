@@ -6,6 +6,8 @@
 import ccxt, { type kucoinfutures } from 'ccxt';
 import { ClientOptionBuilder, DefaultClient, TransportOptionBuilder } from 'kucoin-universal-sdk';
 import { withTimeout } from '../support/timeout.js';
+import type { Harness } from '../support/harness.js';
+import { KucoinSymbols } from '../../src/dialects/kucoin/symbols.js';
 
 export async function publicKucoinFutures(serverUrl: string, timeoutMs: number): Promise<kucoinfutures> {
   const ex = new ccxt.kucoinfutures({ enableRateLimit: false, has: { fetchCurrencies: false }, options: { uta: false, hf: false },
@@ -19,4 +21,9 @@ export function kucoinSdkFuturesMarket(serverUrl: string) {
   const client = new DefaultClient(new ClientOptionBuilder().setSpotEndpoint(`${serverUrl}/kucoin-spot`).setFuturesEndpoint(`${serverUrl}/kucoin-futures`)
     .setTransportOption(new TransportOptionBuilder().build()).build());
   return client.restService().getFuturesService().getMarketApi();
+}
+
+/** The KuCoin names of the contracts a server lists, in its order (more than XBTUSDTM and ETHUSDTM when coin-margined ones are configured). */
+export function listedNames(harness: Harness): string[] {
+  return new KucoinSymbols(harness.server.exchange.engine.symbols()).names();
 }

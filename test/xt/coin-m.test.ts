@@ -131,6 +131,20 @@ describe('xt Coin-M host: lists, refusals, coin-margined values', () => {
     const dapiOpen = await a.dapi.get<{ items: Row[] }>('/future/trade/v1/order/list', { state: 'NEW' });
     assert.deepEqual(dapiOpen.result.items.map((o) => o.orderId), [id]);
     assert.equal((await a.dapi.post('/future/trade/v1/order/cancel', { orderId: id })).returnCode, 0);
+
+    // A cancel-all without a symbol stays on its host: the Coin-M plan survives the USDT-M cancel-all.
+    const plan = await a.dapi.post<string>('/future/trade/v1/entrust/create-plan', {
+      symbol: 'btc_usd', orderSide: 'BUY', positionSide: 'LONG', entrustType: 'STOP_MARKET', origQty: '1', stopPrice: '61000', timeInForce: 'IOC', triggerPriceType: 'MARK_PRICE',
+    });
+    assert.equal(plan.returnCode, 0, JSON.stringify(plan));
+    for (const path of ['/future/trade/v1/entrust/cancel-all-plan', '/future/trade/v1/order/cancel-all']) assert.equal((await a.root.post(path, {})).returnCode, 0);
+    assert.deepEqual(viewOf(h, a.accountId).conditionals.map((c) => String(c.conditionalId)), [plan.result]);
+    const rootPlans = await a.root.get<{ items: Row[] }>('/future/trade/v1/entrust/plan-list', { state: 'NOT_TRIGGERED' });
+    assert.deepEqual(rootPlans.result.items, []);
+    const dapiPlans = await a.dapi.get<{ items: Row[] }>('/future/trade/v1/entrust/plan-list', { state: 'NOT_TRIGGERED' });
+    assert.deepEqual(dapiPlans.result.items.map((p) => p.entrustId), [plan.result]);
+    assert.equal((await a.dapi.post('/future/trade/v1/entrust/cancel-all-plan', {})).returnCode, 0);
+    assert.deepEqual(viewOf(h, a.accountId).conditionals, []);
   });
 
   it('coin-margined trading: pushes and REST in BTC, underlyingType 1 / COIN_BASED, harmonic entry and average prices equal to the engine', async () => {
@@ -181,6 +195,9 @@ describe('xt Coin-M host: lists, refusals, coin-margined values', () => {
     assert.equal(fills.result.items.length, 2);
     const rootFills = await a.root.get<{ items: Row[] }>('/future/trade/v1/order/trade-list');
     assert.deepEqual(rootFills.result.items, []);
+    // Public market data in the inverse's units: `a` contracts, `v` their quote value (8 × 100 USD).
+    const ticker = await publicGet<Row>(`${h.server.url}/dapi`, '/future/market/v1/public/q/ticker?symbol=btc_usd');
+    assert.deepEqual([ticker.result.a, ticker.result.v, ticker.result.c], ['8', '800', '60000']);
   });
 });
 

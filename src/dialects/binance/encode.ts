@@ -87,6 +87,9 @@ export function clientId(order: Pick<OrderSnapshot, 'clientOrderId' | 'orderId' 
   return order.clientOrderId ?? `${GENERATED_CLIENT_ID_PREFIX}${order.orderId}`;
 }
 
+/** The account alias Binance shows (REST `accountAlias`, COIN-M's ACCOUNT_UPDATE `i`). */
+export const accountAlias = (accountId: number): string => `perpstream${accountId}`;
+
 /** Prefix of the client ids made for orders placed without one (REST accepts them back). */
 export const GENERATED_CLIENT_ID_PREFIX = 'perpstream-';
 
@@ -113,7 +116,8 @@ export function positionEntry(symbol: BinanceSymbol, p: PositionSnapshot): Json 
     mt: mt(p.marginMode),
     iw: p.marginMode === 'ISOLATED' ? amount8(p.margin) : '0',
     ps: p.positionSide,
-    ma: symbol.config.settleAsset,
+    // USDⓈ-M names the margin asset; COIN-M's entries have no `ma` (the symbol's coin is its margin).
+    ...(symbol.market === 'coinm' ? {} : { ma: symbol.config.settleAsset }),
   };
 }
 
@@ -205,7 +209,8 @@ export class BinanceEncoder {
         const origin = o.conditionalId === null ? undefined : conditionals.get(o.conditionalId) ?? this.conditionalOf(o.accountId, o.conditionalId);
         if (origin !== undefined && orderFinished(o)) finished.set(o.orderId, o);
         const trade = event.execType === 'TRADE' ? findTrade(events, i, o.orderId) : undefined;
-        if (trade !== undefined && trade.source === 'USER') out.push(this.tradeLite(trade, o));
+        // TRADE_LITE is USDⓈ-M's (COIN-M's stream has no such event).
+        if (trade !== undefined && trade.source === 'USER' && this.symbols.market !== 'coinm') out.push(this.tradeLite(trade, o));
         out.push(this.orderUpdate(event, trade, origin));
       } else if (event.type === 'config' && setsLeverage(event) && event.symbol !== null && event.leverage !== null) {
         out.push({ e: 'ACCOUNT_CONFIG_UPDATE', E: event.time, T: event.time, ac: { s: this.symbols.of(event.symbol).name, l: event.leverage } });
@@ -309,7 +314,9 @@ export class BinanceEncoder {
         if (snapshot !== undefined && (side !== 'BOTH' || funding)) P.push(positionEntry(symbol, snapshot));
       }
     }
-    return { e: 'ACCOUNT_UPDATE', E: first.time, T: first.time, a: { m: reason, B, P } };
+    // COIN-M's update carries the account alias (`i`, as /dapi/v1/balance's accountAlias).
+    const alias = this.symbols.market === 'coinm' ? { i: accountAlias(first.accountId) } : {};
+    return { e: 'ACCOUNT_UPDATE', E: first.time, T: first.time, ...alias, a: { m: reason, B, P } };
   }
 
   private collectPosition(event: PositionEvent, touch: (symbol: string, marginMode: string) => { sides: Map<PositionSide, PositionSnapshot> }, funding: boolean): void {
@@ -349,6 +356,8 @@ export class BinanceEncoder {
       l: trade === undefined ? '0' : formatQty(symbol, trade.qty),
       z: formatQty(symbol, o.executedQty),
       L: trade === undefined ? '0' : formatPrice(symbol, trade.price),
+      // COIN-M names the margin asset.
+      ...(symbol.market === 'coinm' ? { ma: symbol.config.settleAsset } : {}),
     };
     if (trade !== undefined && trade.fee > 0n) {
       fields.N = trade.feeAsset;
@@ -375,7 +384,9 @@ export class BinanceEncoder {
       gtd: 0,
       er: expiryReason(o),
     });
-    return { e: 'ORDER_TRADE_UPDATE', E: event.time, T: event.time, o: fields };
+    // COIN-M's update carries the account alias (`i`).
+    const alias = symbol.market === 'coinm' ? { i: accountAlias(o.accountId) } : {};
+    return { e: 'ORDER_TRADE_UPDATE', E: event.time, T: event.time, ...alias, o: fields };
   }
 
   private tradeLite(trade: TradeEvent, order: OrderSnapshot): Json {

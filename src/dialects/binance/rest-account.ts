@@ -7,8 +7,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { formatAmount, formatRate } from '../../engine/fixed.js';
 import { echo, readMarginAmount } from '../front-door-bounds.js';
 import type { CommandInput } from '../../service/exchange.js';
+import { accountAlias } from './encode.js';
 import type { Params } from './params.js';
-import { booleanParam, enumParam, integerParam, optionalSymbol, required, symbolParam } from './params.js';
+import { booleanParam, enumParam, integerParam, optional, optionalSymbol, required, symbolParam } from './params.js';
+import { onlyParams } from './rest-history.js';
+import { pairOf } from './symbols.js';
 import { BinanceError, ERR, fromEngine, illegal, missing } from './errors.js';
 import type { BinanceRestOptions } from './rest.js';
 import {
@@ -101,7 +104,7 @@ export async function accountRoutes(app: FastifyInstance, options: BinanceRestOp
     return view.wallets.filter((w) => symbols.showsAsset(w.asset)).map((w) => {
       const f = assetFigures(view, symbols, w);
       return {
-        accountAlias: `perpstream${accountId}`, asset: w.asset, balance: rest8(w.walletBalance), crossWalletBalance: rest8(f.crossWallet),
+        accountAlias: accountAlias(accountId), asset: w.asset, balance: rest8(w.walletBalance), crossWalletBalance: rest8(f.crossWallet),
         crossUnPnl: rest8(f.crossUnrealized), availableBalance: rest8(w.availableBalance),
         // COIN-M names what may be withdrawn `withdrawAvailable`.
         ...(coinm ? { withdrawAvailable: rest8(w.availableBalance) } : { maxWithdrawAmount: rest8(w.availableBalance), marginAvailable: true }),
@@ -123,7 +126,23 @@ export async function accountRoutes(app: FastifyInstance, options: BinanceRestOp
       .filter(({ position }) => version === 2 || isActive(position))
       .map(({ symbol, position }) => positionRisk(exchange, symbol, position, version));
   };
-  if (coinm) app.get('/dapi/v1/positionRisk', risk(2));
+  // COIN-M's positionRisk also narrows by `marginAsset` or `pair` (Binance: one of them, or neither).
+  const coinmRisk = async (request: FastifyRequest) => {
+    const { accountId, params } = credentialOf(request);
+    onlyParams(params, ['symbol', 'marginAsset', 'pair']);
+    const only = optionalSymbol(params, symbols);
+    const marginAsset = optional(params, 'marginAsset');
+    const pair = optional(params, 'pair');
+    if (marginAsset !== undefined && pair !== undefined) {
+      throw new BinanceError(ERR.INVALID_PARAM, 'Invalid data sent for a parameter: send marginAsset or pair, not both.');
+    }
+    const { view } = accountOf(exchange, accountId);
+    return positionRows(view, symbols, only)
+      .filter(({ symbol }) => (marginAsset === undefined || symbol.config.settleAsset === marginAsset.toUpperCase())
+        && (pair === undefined || pairOf(symbol.config) === pair.toUpperCase()))
+      .map(({ symbol, position }) => positionRisk(exchange, symbol, position, 2));
+  };
+  if (coinm) app.get('/dapi/v1/positionRisk', coinmRisk);
   else {
     app.get('/fapi/v2/positionRisk', risk(2));
     app.get('/fapi/v3/positionRisk', risk(3));

@@ -18,6 +18,8 @@ import { enumParam, integerParam, optional, paramsOf, symbolParam, type Params }
 import type { BinanceRestOptions } from './rest.js';
 import { onlyParams } from './rest-history.js';
 import { formatPrice, formatQty, pairOf, type BinanceSymbol } from './symbols.js';
+import { contractTypeOf } from './contracts.js';
+import { notional } from '../../engine/margin.js';
 
 /** `GET /fapi/v1/depth` limits Binance accepts. */
 export const DEPTH_LIMITS = [5, 10, 20, 50, 100, 500, 1000] as const;
@@ -132,7 +134,9 @@ export async function marketRoutes(app: FastifyInstance, options: BinanceRestOpt
     const limit = integerParam(params, 'limit', 1, 1000) ?? 500;
     const trades = market.trades(symbol.config.symbol);
     return trades.slice(Math.max(0, trades.length - limit)).map((t) => ({
-      id: t.tradeId, price: formatPrice(symbol, t.price), qty: formatQty(symbol, t.qty), quoteQty: quote(symbol, BigInt(t.qty) * BigInt(t.price)),
+      id: t.tradeId, price: formatPrice(symbol, t.price), qty: formatQty(symbol, t.qty),
+      // COIN-M: the coin value of the trade (`baseQty`); USDⓈ-M: the quote value.
+      ...(coinm ? { baseQty: formatAmount(notional(symbol.config, t.qty, t.price)) } : { quoteQty: quote(symbol, BigInt(t.qty) * BigInt(t.price)) }),
       time: t.time, isBuyerMaker: t.takerSide === 'SELL',
     }));
   });
@@ -215,7 +219,10 @@ export async function marketRoutes(app: FastifyInstance, options: BinanceRestOpt
     onlyParams(params, ['symbol']);
     const symbol = symbolParam(params, symbols);
     const now = exchange.now();
-    return { openInterest: formatQty(symbol, exchange.engine.prices(symbol.config.symbol, now)!.openInterest), symbol: symbol.name, time: now };
+    const openInterest = formatQty(symbol, exchange.engine.prices(symbol.config.symbol, now)!.openInterest);
+    // COIN-M adds the pair and the contract type.
+    if (coinm) return { symbol: symbol.name, pair: pairOf(symbol.config), openInterest, contractType: contractTypeOf(symbol.config, now), time: now };
+    return { openInterest, symbol: symbol.name, time: now };
   });
 
   /**

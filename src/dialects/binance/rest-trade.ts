@@ -97,6 +97,10 @@ export async function tradeRoutes(app: FastifyInstance, options: BinanceRestOpti
     if (side === undefined) throw missing('side');
     // Since 2025-12-09 the conditional types live in the Algo Service (POST /fapi/v1/algoOrder): this
     // endpoint and batchOrders refuse them with -4120 STOP_ORDER_SWITCH_ALGO (derivatives change log, 2025-11-06).
+    // COIN-M takes its conditional types on /dapi/v1/order; perpstream serves none there: refused, not dropped.
+    if (api === 'dapi' && (ALGO_TYPES as readonly string[]).includes(optional(params, 'type') ?? '')) {
+      throw new BinanceError(ERR.INVALID_ORDER_TYPE, 'Invalid orderType: conditional orders (STOP, TAKE_PROFIT, …) are not served on COIN-M here; send LIMIT or MARKET.');
+    }
     if ((ALGO_TYPES as readonly string[]).includes(optional(params, 'type') ?? '')) {
       throw new BinanceError(ERR.STOP_ORDER_SWITCH_ALGO, 'Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.');
     }

@@ -559,7 +559,12 @@ export function bybitFundingExecution(f: FundingEvent, config: SymbolConfig): Re
  * `Settle` for an inverse future (enum.mdx execType), at the delivery price, on the side that
  * closes the position, with the delivery fee and the close's PnL.
  */
-export function bybitDeliveryExecution(d: DeliveryEvent, config: SymbolConfig): Record<string, unknown> {
+/** enum.mdx execType: `Settle` "Inverse futures settlement", `Delivery` "USDT futures delivery". */
+export const deliveryExecType = (config: SymbolConfig): 'Settle' | 'Delivery' => (config.inverse ? 'Settle' : 'Delivery');
+
+export type Delivered = Pick<DeliveryEvent, 'symbol' | 'positionSide' | 'qty' | 'deliveryPrice' | 'deliveryTime' | 'realizedPnl' | 'fee' | 'cmdSeq'>;
+
+export function bybitDeliveryExecution(d: Delivered, config: SymbolConfig): Record<string, unknown> {
   const size = Math.abs(d.qty);
   return {
     category: categoryOfConfig(config),
@@ -579,7 +584,7 @@ export function bybitDeliveryExecution(d: DeliveryEvent, config: SymbolConfig): 
     execPrice: price(config, d.deliveryPrice),
     execQty: baseQty(config, size),
     execPnl: formatAmount(d.realizedPnl),
-    execType: config.inverse ? 'Settle' : 'Delivery',
+    execType: deliveryExecType(config),
     execValue: value(config, size, d.deliveryPrice),
     execTime: String(d.deliveryTime),
     isMaker: false,

@@ -132,7 +132,9 @@ export async function accountRoutes(app: FastifyInstance, options: BybitRestOpti
   app.post('/v5/position/switch-mode', async (request) => {
     const params = paramsOf(request);
     requireContract(params);
-    symbolOf(symbols, params, false);
+    const config = symbolOf(symbols, params, false);
+    // position-mode.mdx: "USDT perpetual and Inverse futures"; an inverse perpetual is one-way only.
+    if (config !== undefined && config.inverse && config.delivery === null) throw paramsError(`${bybitSymbol(config.symbol)} is an inverse perpetual: its position mode is one-way only`);
     if (optionalString(params, 'symbol') === undefined && optionalString(params, 'coin') === undefined) throw paramsError('either symbol or coin is required');
     const mode = optionalInteger(params, 'mode', 0, 3);
     if (mode !== 0 && mode !== 3) throw paramsError('mode must be 0 (one-way) or 3 (hedge)');

@@ -13,11 +13,11 @@ import type { SymbolConfig } from '../../engine/symbol.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ClosingOrder, LedgerRow } from '../../service/ledger.js';
 import { byFill, sumOf, withinTime } from '../../service/ledger.js';
-import { bybitFundingExecution } from './encode.js';
+import { bybitFundingExecution, deliveryExecType, type Delivered } from './encode.js';
 import { ok, paramsError } from './envelope.js';
 import { callerOf, categoryOf, inCategory, optionalEnum, optionalInteger, optionalString, paramsOf, symbolOf, type Params } from './params.js';
 import { page, type BybitRestOptions } from './rest.js';
-import { baseQty, bybitSymbol, categoryOfConfig, price, type BybitSymbols } from './symbols.js';
+import { baseQty, bybitSymbol, categoryOfConfig, price, ratio, type BybitSymbols } from './symbols.js';
 import { costOf, valueOfCost } from '../../engine/margin.js';
 
 const DAY = 24 * 3600_000;
@@ -71,6 +71,8 @@ function logType(row: LedgerRow): string {
     case 'WITHDRAW': return 'TRANSFER_OUT';
     case 'FUNDING': return 'SETTLEMENT';
     case 'INSURANCE_CLEAR': return 'LIQUIDATION';
+    // enum.mdx transaction-log type: DELIVERY "Inverse Futures delivery" (and USDC futures).
+    case 'DELIVERY': return 'DELIVERY';
     default: return row.source === 'LIQUIDATION' ? 'LIQUIDATION' : row.source === 'ADL' ? 'ADL' : 'TRADE';
   }
 }
@@ -83,7 +85,9 @@ function logRow(symbols: BybitSymbols, group: readonly LedgerRow[]): Record<stri
   const fee = -sumOf(group, 'FEE');
   const pnl = sumOf(group, 'REALIZED_PNL');
   const isTrade = first.tradeId !== null;
-  const cashFlow = isTrade ? pnl : first.kind === 'FUNDING' ? 0n : change;
+  // A delivery: the close's PnL is its cash flow, the delivery fee its fee (its FEE row is in the group).
+  const isDelivery = first.kind === 'DELIVERY';
+  const cashFlow = isTrade ? pnl : isDelivery ? first.amount : first.kind === 'FUNDING' ? 0n : change;
   const tradeValue = isTrade && config !== undefined ? tradeValueOf(config, first.qty!, first.price!) : 0n;
   return {
     id: String(first.id),
@@ -93,17 +97,18 @@ function logRow(symbols: BybitSymbols, group: readonly LedgerRow[]): Record<stri
     transactionTime: String(first.time),
     type: logType(first),
     transSubType: '',
-    qty: isTrade && config !== undefined ? baseQty(config, first.qty!) : '0',
+    qty: (isTrade || isDelivery) && config !== undefined ? baseQty(config, first.qty!) : '0',
     size: isTrade && config !== undefined ? baseQty(config, first.positionAfter ?? 0) : first.kind === 'FUNDING' && config !== undefined ? baseQty(config, first.qty!) : '0',
     currency: first.asset,
     tradePrice: first.price !== null && config !== undefined ? price(config, first.price) : '',
     // Bybit: funding and fee are expenses when positive; change = cashFlow − funding − fee.
     funding: first.kind === 'FUNDING' ? formatAmount(-first.amount) : '',
-    fee: isTrade ? formatAmount(fee) : '',
+    fee: isTrade || isDelivery ? formatAmount(fee) : '',
     cashFlow: formatAmount(cashFlow),
     change: formatAmount(change),
     cashBalance: formatAmount(last.balanceAfter),
-    feeRate: first.kind === 'FUNDING' ? formatRate(first.fundingRate!) : isTrade && tradeValue !== 0n ? rateOf(fee, tradeValue) : '',
+    feeRate: first.kind === 'FUNDING' ? formatRate(first.fundingRate!) : isTrade && tradeValue !== 0n ? rateOf(fee, tradeValue)
+      : isDelivery ? formatRate(config?.delivery?.feeRate ?? 0n) : '',
     bonusChange: '',
     tradeId: first.tradeId === null ? '' : String(first.tradeId),
     orderId: first.orderId === null ? '' : String(first.orderId),
@@ -126,6 +131,18 @@ function ledgerCost(config: SymbolConfig, cost: bigint, qty: number): { value: s
   const price = formatAveragePrice(config, cost, qty);
   if (!config.inverse) return { value: formatAmount(cost * config.valuePerTickContract), price };
   return { value: formatAmount((BigInt(qty) * BigInt(qty) * config.inverseValue) / cost), price };
+}
+
+/** A delivery's fee row joins its DELIVERY row (one event): Bybit logs a delivery as one row with its fee. */
+function withDeliveryFees(groups: LedgerRow[][]): LedgerRow[][] {
+  const out: LedgerRow[][] = [];
+  for (const group of groups) {
+    const last = out[out.length - 1];
+    const row = group[0]!;
+    if (last !== undefined && last[0]!.kind === 'DELIVERY' && row.kind === 'FEE' && row.tradeId === null && Math.floor(row.id / 4) === Math.floor(last[0]!.id / 4)) last.push(row);
+    else out.push(group);
+  }
+  return out;
 }
 
 /** fee / value as a decimal rate (exact to 1e-8, as the engine's fee rates are). */
@@ -157,6 +174,44 @@ function closedPnlRow(config: SymbolConfig, c: ClosingOrder): Record<string, unk
   };
 }
 
+/**
+ * A delivered position as a closed-PnL row: closed at the delivery price by no order, execType
+ * Delivery / Settle. The entry value is the exit value less a long's PnL (plus a short's): exact
+ * for linear, within the PnL's rounding (one 1e-8 coin) for inverse. The ledger keeps no opening
+ * fees for it, so `openFee` is 0 and `closedPnl` nets the delivery fee only.
+ */
+function deliveryPnlRow(config: SymbolConfig, d: Delivered): Record<string, unknown> {
+  const size = Math.abs(d.qty);
+  const long = d.qty > 0;
+  const exitUnits = valueOfCost(config, costOf(config, size, d.deliveryPrice));
+  // Linear: PnL = ±(exit − entry); inverse: PnL = ±(entry − exit) in coin.
+  const entryUnits = config.inverse === long ? exitUnits + d.realizedPnl : exitUnits - d.realizedPnl;
+  const entryPrice = config.inverse
+    ? (entryUnits > 0n ? ratio(BigInt(size) * config.inverseValue * config.tickUnits, entryUnits * 10n ** BigInt(config.priceDecimals), config.priceDecimals + 4) : '0')
+    : formatAveragePrice(config, entryUnits / config.valuePerTickContract, size);
+  return {
+    symbol: bybitSymbol(d.symbol),
+    orderId: '',
+    side: long ? 'Sell' : 'Buy',
+    qty: baseQty(config, size),
+    orderPrice: '0',
+    orderType: 'Market',
+    execType: deliveryExecType(config),
+    closedSize: baseQty(config, size),
+    cumEntryValue: formatAmount(entryUnits),
+    avgEntryPrice: entryPrice,
+    cumExitValue: formatAmount(exitUnits),
+    avgExitPrice: price(config, d.deliveryPrice),
+    closedPnl: formatAmount(d.realizedPnl - d.fee),
+    openFee: '0',
+    closeFee: formatAmount(d.fee),
+    fillCount: '1',
+    leverage: '',
+    createdTime: String(d.deliveryTime),
+    updatedTime: String(d.deliveryTime),
+  };
+}
+
 /** The account's funding settlements within [start, end] as ledger rows, oldest first; `symbols` the symbols asked for. */
 export function fundingRows(exchange: Exchange, accountId: number, covered: ReadonlySet<string>, start: number, end: number): LedgerRow[] {
   return withinTime(exchange.ledger.rows(accountId), (r) => r.time, start, end).filter((r) => r.kind === 'FUNDING' && covered.has(r.symbol!));
@@ -168,6 +223,32 @@ export function fundingExecution(row: LedgerRow, accountId: number, config: Symb
     type: 'funding', accountId, seq: Math.floor(row.id / 4), cmdSeq: 0, time: row.time, reason: 'FUNDING_FEE', symbol: row.symbol!,
     positionSide: row.positionSide!, fundingTime: row.time, qty: row.qty!, markPrice: row.price!, fundingRate: row.fundingRate!, fundingFee: row.amount,
   }, config);
+}
+
+/**
+ * The account's delivery settlements within [start, end] (the ledger's DELIVERY rows, with the FEE
+ * row of the same event), oldest first. The ledger keeps the delivered contracts unsigned: a
+ * one-way position's direction is the sign of the position after its last fill, as the ledger
+ * recorded it (hedge sides say it themselves).
+ */
+export function deliveries(exchange: Exchange, accountId: number, symbols: BybitSymbols, covered: ReadonlySet<string>, start: number, end: number): Delivered[] {
+  const rows = exchange.ledger.rows(accountId);
+  const found: Delivered[] = [];
+  rows.forEach((row, index) => {
+    if (row.kind !== 'DELIVERY' || row.time < start || row.time > end || !covered.has(row.symbol!)) return;
+    const event = Math.floor(row.id / 4);
+    const fee = rows.slice(index + 1).find((r) => Math.floor(r.id / 4) === event && r.kind === 'FEE' && r.tradeId === null);
+    let sign = row.positionSide === 'LONG' ? 1 : row.positionSide === 'SHORT' ? -1 : 0;
+    for (let i = index - 1; i >= 0 && sign === 0; i--) {
+      const fill = rows[i]!;
+      if (fill.symbol === row.symbol && fill.positionSide === row.positionSide && fill.tradeId !== null && fill.positionAfter !== null) sign = Math.sign(fill.positionAfter);
+    }
+    found.push({
+      symbol: row.symbol!, positionSide: row.positionSide!, qty: (sign < 0 ? -1 : 1) * row.qty!, deliveryPrice: row.price!,
+      deliveryTime: symbols.config(row.symbol!).delivery?.time ?? row.time, realizedPnl: row.amount, fee: fee === undefined ? 0n : -fee.amount, cmdSeq: 0,
+    });
+  });
+  return found;
 }
 
 export async function historyRoutes(app: FastifyInstance, options: BybitRestOptions): Promise<void> {
@@ -185,7 +266,7 @@ export async function historyRoutes(app: FastifyInstance, options: BybitRestOpti
     const subType = optionalString(params, 'transSubType');
     const limit = optionalInteger(params, 'limit', 1, TRANSACTION_LOG_LIMITS.maxLimit) ?? TRANSACTION_LOG_LIMITS.defaultLimit;
     const { start, end } = window(params, exchange.now(), TRANSACTION_LOG_LIMITS);
-    const groups = byFill(withinTime(exchange.ledger.rows(accountId), (r) => r.time, start, end)).filter((group) => {
+    const groups = withDeliveryFees(byFill(withinTime(exchange.ledger.rows(accountId), (r) => r.time, start, end))).filter((group) => {
       const first = group[0]!;
       const linear = first.symbol !== null;
       return (category === undefined || (linear && inCategory(symbols.config(first.symbol!), category))) && (currency === undefined || first.asset === currency) &&
@@ -205,9 +286,14 @@ export async function historyRoutes(app: FastifyInstance, options: BybitRestOpti
     const limit = optionalInteger(params, 'limit', 1, CLOSED_PNL_LIMITS.maxLimit) ?? CLOSED_PNL_LIMITS.defaultLimit;
     const { start, end } = window(params, exchange.now(), CLOSED_PNL_LIMITS);
     // Newest first by the last closing fill (a record grows while its order fills, so the log's order is by first fill).
-    const closed = withinTime(exchange.ledger.closingOrders(accountId), (c) => c.updatedTime, start, end)
-      .filter((c) => (config === undefined || c.symbol === config.symbol) && inCategory(symbols.config(c.symbol), category)).reverse().sort((x, y) => y.updatedTime - x.updatedTime);
+    const wanted = (symbol: string): boolean => (config === undefined || symbol === config.symbol) && inCategory(symbols.config(symbol), category);
+    type Closed = { time: number; row: () => Record<string, unknown> };
+    const closed: Closed[] = withinTime(exchange.ledger.closingOrders(accountId), (c) => c.updatedTime, start, end)
+      .filter((c) => wanted(c.symbol)).map((c) => ({ time: c.updatedTime, row: () => closedPnlRow(symbols.config(c.symbol), c) }));
+    const covered = new Set(symbols.all().map((c) => c.symbol).filter(wanted));
+    for (const d of deliveries(exchange, accountId, symbols, covered, start, end)) closed.push({ time: d.deliveryTime, row: () => deliveryPnlRow(symbols.config(d.symbol), d) });
+    closed.reverse().sort((x, y) => y.time - x.time);
     const { items, nextPageCursor } = page(closed, optionalString(params, 'cursor'), limit);
-    return ok({ category, list: items.map((c) => closedPnlRow(symbols.config(c.symbol), c)), nextPageCursor }, exchange.now());
+    return ok({ category, list: items.map((c) => c.row()), nextPageCursor }, exchange.now());
   });
 }

@@ -13,12 +13,12 @@ import type { SymbolConfig } from '../../engine/symbol.js';
 import type { ConditionalKind, ConditionalSnapshot, OrderSnapshot, PlaceConditional, TradeEvent } from '../../engine/types.js';
 import type { LedgerRow } from '../../service/ledger.js';
 import { BybitError, Code, fromEngineError, fromRejection, ok, paramsError } from './envelope.js';
-import { bybitExecution, execType, fillOrder } from './encode.js';
+import { bybitDeliveryExecution, bybitExecution, deliveryExecType, execType, fillOrder, type Delivered } from './encode.js';
 import {
   callerOf, categoryOf, contractsOf, inCategory, optionalEnum, optionalInteger, optionalString, paramsOf, priceOf, requireContract, settleCoinOf, symbolOf, type Params,
 } from './params.js';
 import { page, type BybitRestOptions } from './rest.js';
-import { EXECUTION_LIMITS, fundingExecution, fundingRows, onlyParams, window } from './rest-history.js';
+import { deliveries, EXECUTION_LIMITS, fundingExecution, fundingRows, onlyParams, window } from './rest-history.js';
 import { snapshotOf } from './rest-account.js';
 import { amendConditionalCommand, holdsNow, placeCommand, refuseTriggerAmend, wouldTriggerError, type Trigger } from './order-commands.js';
 import { tpslAmendOf } from './conditional-params.js';
@@ -271,8 +271,8 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
 
   /**
    * Own executions, newest first: fills (Trade, BustTrade, AdlTrade) and funding settlements
-   * (Funding) in one list, as Bybit mixes them; `execType` picks one kind. A delivery's Settle /
-   * Delivery execution is pushed but not listed here: the service ledger keeps no delivery record.
+   * (Funding) and delivery settlements (Settle inverse, Delivery linear) in one list, as Bybit
+   * mixes them; `execType` picks one kind.
    */
   app.get('/v5/execution/list', async (request) => {
     const accountId = callerOf(request);
@@ -287,7 +287,7 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
     const id = optionalString(params, 'orderId');
     const linkId = optionalString(params, 'orderLinkId');
     const { start, end } = window(params, exchange.now(), EXECUTION_LIMITS);
-    type Execution = { time: number; fill: TradeEvent } | { time: number; funding: LedgerRow };
+    type Execution = { time: number; fill: TradeEvent } | { time: number; funding: LedgerRow } | { time: number; seq: number; delivery: Delivered };
     const executions: Execution[] = [];
     if (category === 'linear' || category === 'inverse') {
       if (wanted !== 'Funding') {
@@ -300,15 +300,23 @@ export async function tradeRoutes(app: FastifyInstance, options: BybitRestOption
       if ((wanted === undefined || wanted === 'Funding') && id === undefined && linkId === undefined) {
         for (const row of fundingRows(exchange, accountId, covered, start, end)) executions.push({ time: row.time, funding: row });
       }
+      // A delivery is "recorded as a trade but not an order" (enum.mdx CreateBySettle): no order search finds it either.
+      if (id === undefined && linkId === undefined) {
+        for (const d of deliveries(exchange, accountId, symbols, covered, start, end)) {
+          const config = symbols.config(d.symbol);
+          if (wanted === undefined || wanted === deliveryExecType(config)) executions.push({ time: d.deliveryTime, seq: 0, delivery: d });
+        }
+      }
     }
     // Newest first; at one time, by the account's event order (a ledger row's id is its event's seq × 4 + its place).
-    const seqOf = (e: Execution): number => ('fill' in e ? e.fill.seq : Math.floor(e.funding.id / 4));
+    const seqOf = (e: Execution): number => ('fill' in e ? e.fill.seq : 'funding' in e ? Math.floor(e.funding.id / 4) : e.seq);
     executions.sort((x, y) => y.time - x.time || seqOf(y) - seqOf(x));
     const { items, nextPageCursor } = page(executions, optionalString(params, 'cursor'), limit);
     const view = items.some((e) => 'fill' in e) ? snapshotOf(exchange, accountId).view : undefined;
     const records = recordsOf(accountId);
     const list = items.map((e) => {
       if ('funding' in e) return fundingExecution(e.funding, accountId, symbols.config(e.funding.symbol!));
+      if ('delivery' in e) return bybitDeliveryExecution(e.delivery, symbols.config(e.delivery.symbol));
       const t = e.fill;
       const config = symbols.config(t.symbol);
       const order = view!.orders.find((o) => o.orderId === t.orderId) ?? exchange.history.finishedOrder(accountId, t.orderId);

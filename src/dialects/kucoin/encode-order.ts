@@ -1,13 +1,14 @@
 /**
  * Orders and fills in KuCoin's words: the `/contractMarket/tradeOrders` orderChange data
  * (protocols.md §4.2; sizes in lots, decimals as strings, orderTime and ts in ns), the REST order
- * object and the REST fill.
+ * object and the REST fill. Values are in the settle currency: an inverse order's `value`,
+ * `filledValue` and a fill's `value` are coin values (XBT), its `avgDealPrice` the harmonic mean.
  *
  * Engine event → orderChange `type` / `status`:
  *   order NEW                      → open / open
  *   trade (one fill)               → match / open (maker) or match (taker); then filled / done if it filled the order
  *   order AMENDMENT                → update / open (KuCoin has no amend; an amendment made elsewhere shows as an update)
- *   order CANCELED or EXPIRED      → canceled / done
+ *   order CANCELED or EXPIRED      → canceled / done (also an order a quarterly's delivery ended: KuCoin has no expiry type)
  *   order TRADE, order REJECTED    → nothing (the trade event tells the fill; a rejected order never existed for KuCoin)
  */
 import type { SymbolConfig } from '../../engine/symbol.js';

@@ -12,6 +12,8 @@
  *   unrealisedPnlPcnt = unrealisedPnl / |posCost|           unrealisedRoePcnt = unrealisedPnl / posInit
  * perpstream keeps no closing-fee reserve in a position (posComm 0) and reports funding in
  * posFunding (posLoss 0), so posCross is what the margin holds beyond posInit.
+ * Inverse contracts (XBTUSDM, XBTMH27) follow the same identities in XBT with KuCoin's negative
+ * multiplier (a long's posCost and markValue are negative) and 10 decimals: see `figures`.
  */
 import { absBig } from '../../engine/fixed.js';
 import type { SymbolConfig } from '../../engine/symbol.js';

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Applied } from '../../engine/engine.js';
 import type { BalanceSnapshot, PositionSide, PositionSnapshot } from '../../engine/types.js';
 import type { AccountView } from '../../engine/view.js';
+import type { SymbolConfig } from '../../engine/symbol.js';
 import type { Exchange } from '../../service/exchange.js';
 import { restPosition } from './encode-position.js';
 import type { JsonValue } from './json.js';
@@ -191,6 +192,7 @@ export async function accountRoutes(app: FastifyInstance, options: KucoinRestOpt
     const params = paramsOf(request);
     const accountId = callerOf(request);
     const config = symbolOf(symbols, params, true);
+    refuseCurrency(params, config);
     const amount = marginAmountOf(params, 'margin', config);
     const positionSide = requestedPositionSide(accountState(exchange, accountId).view, params);
     return command(exchange.execute({ type: 'adjustIsolatedMargin', accountId, symbol: config.symbol, positionSide, amount }), () => {
@@ -203,6 +205,7 @@ export async function accountRoutes(app: FastifyInstance, options: KucoinRestOpt
     const params = paramsOf(request);
     const accountId = callerOf(request);
     const config = symbolOf(symbols, params, true);
+    refuseCurrency(params, config);
     const amount = marginAmountOf(params, 'withdrawAmount', config);
     const positionSide = requestedPositionSide(accountState(exchange, accountId).view, params);
     return command(exchange.execute({ type: 'adjustIsolatedMargin', accountId, symbol: config.symbol, positionSide, amount: -amount }),
@@ -233,6 +236,18 @@ export async function accountRoutes(app: FastifyInstance, options: KucoinRestOpt
     callerOf(request);
     return ok({ symbol: symbols.name(config.symbol), takerFeeRate: rateNum(config.takerFeeRate), makerFeeRate: rateNum(config.makerFeeRate) });
   });
+}
+
+/**
+ * KuCoin's margin endpoints take no currency: the amount is in the contract's settle currency (XBT for
+ * XBTUSDM). A `currency` sent with it (a USDT amount meant for an XBT position) is refused rather than
+ * read as XBT.
+ */
+function refuseCurrency(params: Params, config: SymbolConfig): void {
+  const currency = optionalString(params, 'currency');
+  if (currency === undefined) return;
+  throw badParam(`currency is not a parameter of this endpoint: the margin is in the contract's settle currency ${kucoinCurrency(config.settleAsset)}` +
+    (currency === kucoinCurrency(config.settleAsset) ? '' : ` (not ${currency})`));
 }
 
 /** A position with nothing in it, for a symbol the account never touched. */

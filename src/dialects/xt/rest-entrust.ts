@@ -21,6 +21,7 @@ import { idPage, inTimeRange, page, XT_HISTORY_LIMITS } from './paging.js';
 import {
   callerOf, onHost, onlyParams, optionalBoolean, optionalEnum, optionalInteger, paramsOf, requiredEnum, requiredInteger, symbolOf, type Params,
 } from './params.js';
+import { venueSymbols } from './venue.js';
 import type { XtRestOptions } from './rest.js';
 import { xtOrderPositionSide } from './encode.js';
 
@@ -82,7 +83,10 @@ export async function entrustRoutes(app: FastifyInstance, options: XtRestOptions
   const cancelAll = async (accountId: number, params: Params, family: XtFamily) => {
     onlyParams(params, ['symbol']);
     const config = symbolOf(options, params, false);
-    await run(exchange, { type: 'cancelAllConditionals', accountId, symbol: config?.symbol, kinds: KINDS[family] });
+    // Without a symbol: every symbol of this host, never the other host's.
+    for (const symbol of config === undefined ? venueSymbols(exchange, options.venue) : [config]) {
+      await run(exchange, { type: 'cancelAllConditionals', accountId, symbol: symbol.symbol, kinds: KINDS[family] });
+    }
     return ok(true);
   };
 

@@ -31,8 +31,13 @@ const DEAL_MAX = 1000;
 const KLINE_DEFAULT = 500;
 const KLINE_MAX = 1500;
 
-/** Quote value of ticks × contracts (Σ price × contracts × contract size) as a decimal. */
-export const xtQuote = (config: SymbolConfig, tickContracts: bigint): string => formatAmount(tickContracts * config.valuePerTickContract);
+/**
+ * The quote turnover `v` of a volume: linear Σ price × contracts × contract size (from Σ ticks ×
+ * contracts); inverse the contracts × contract size in the quote currency (each contract is a fixed
+ * 100 USD, whatever the price), so both are exact.
+ */
+export const xtQuote = (config: SymbolConfig, tickContracts: bigint, contracts: number): string =>
+  formatAmount(config.inverse ? BigInt(contracts) * parseAmount(config.spec.contractSize) : tickContracts * config.valuePerTickContract);
 
 /** A price level `[price, contracts]`. */
 export const xtLevel = (config: SymbolConfig) => ([price, qty]: [number, number]): [string, string] => [formatPrice(config, price), String(qty)];
@@ -54,7 +59,7 @@ export function xtDeal(config: SymbolConfig, t: MarketTrade): Record<string, unk
 export function xtCandle(config: SymbolConfig, c: Candle): Record<string, unknown> {
   return {
     s: config.symbol, p: config.symbol, t: c.openTime, o: formatPrice(config, c.open), c: formatPrice(config, c.close),
-    h: formatPrice(config, c.high), l: formatPrice(config, c.low), a: String(c.volume), v: xtQuote(config, c.quoteVolume),
+    h: formatPrice(config, c.high), l: formatPrice(config, c.low), a: String(c.volume), v: xtQuote(config, c.quoteVolume, c.volume),
   };
 }
 
@@ -70,7 +75,7 @@ export function xtTicker(exchange: StreamExchange, config: SymbolConfig, now: nu
   const open = stats.open ?? last;
   return {
     t: now, s: config.symbol, c: formatPrice(config, last), h: formatPrice(config, stats.high ?? last), l: formatPrice(config, stats.low ?? last),
-    o: formatPrice(config, open), a: String(stats.volume), v: xtQuote(config, stats.quoteVolume), r: changeRate(open, last),
+    o: formatPrice(config, open), a: String(stats.volume), v: xtQuote(config, stats.quoteVolume, stats.volume), r: changeRate(open, last),
   };
 }
 
