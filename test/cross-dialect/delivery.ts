@@ -253,7 +253,8 @@ export function expectedBinance(events: readonly EngineEvent[], units: ReadonlyM
       const e = group[i]!;
       if (e.type === 'order' && !refusedAtPlacement(e)) {
         const trade = e.execType === 'TRADE' ? group.slice(i + 1).find((t): t is TradeEvent => t.type === 'trade' && t.orderId === e.order.orderId) : undefined;
-        if (trade !== undefined && trade.source === 'USER') out.push(`TRADE_LITE t${trade.tradeId}`);
+        // TRADE_LITE is USDⓈ-M's only (docs/dialects/binance.md §0): COIN-M's dstream has none.
+        if (trade !== undefined && trade.source === 'USER' && units.get(trade.symbol)!.inverse === null) out.push(`TRADE_LITE t${trade.tradeId}`);
         out.push(`ORDER_TRADE_UPDATE ${e.execType === 'TRADE' && e.order.source !== 'USER' ? 'CALCULATED' : e.execType} #${e.order.orderId}`);
       }
       if (e.type === 'config' && changesLeverage(e) && e.symbol !== null) out.push(`ACCOUNT_CONFIG_UPDATE ${name(e.symbol)} ${e.leverage}`);

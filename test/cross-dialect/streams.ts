@@ -16,7 +16,7 @@ import { BinanceRest, BinanceStream } from '../binance/client.js';
 import { BybitStream } from '../bybit/client.js';
 import { KucoinRest, KucoinStream } from '../kucoin/client.js';
 import { StreamClient, XtClient, type Push } from '../support/xt-client.js';
-import { decodeBinance, decodeBybit, decodeKucoin, decodeKucoinUta, decodeXt, type DecodeContext } from './decode.js';
+import { decodeBinance, decodeBybit, decodeKucoin, decodeKucoinUta, decodeXt, kucoinSymbolName, type DecodeContext } from './decode.js';
 import {
   actualBinance, actualBybit, actualKucoin, actualUta, actualXt, expectedBinance, expectedBybit, expectedKucoin, expectedUta, expectedXt,
   type DialectName,
@@ -232,10 +232,8 @@ export async function openStreams(
   server: { url: string; wsUrl: string }, account: Credentials, ctx: DecodeContext, units: ReadonlyMap<string, Units>, hedge: (cmdSeq: number) => boolean,
 ): Promise<DialectStream[]> {
   const kucoin = new KucoinRest(server.url, account.apiKey, account.secret, account.passphrase);
-  const kucoinSymbols = [...units.keys()].map((s) => {
-    const [base, quote] = s.toUpperCase().split('_');
-    return `${base === 'BTC' ? 'XBT' : base}${quote}M`;
-  });
+  // KuCoin lists no USDT quarterly.
+  const kucoinSymbols = [...units.values()].flatMap((u) => kucoinSymbolName(u) ?? []);
   return [
     await XtStream.open(server.wsUrl, new XtClient(server.url, account.apiKey, account.secret), ctx),
     await BinanceUserStream.open(server.wsUrl, new BinanceRest(server.url, account.apiKey, account.secret), ctx, units),

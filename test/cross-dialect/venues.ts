@@ -14,7 +14,6 @@
  */
 import type { RunningServer } from '../../src/server/server.js';
 import type { EngineEvent } from '../../src/engine/types.js';
-import type { AccountView } from '../../src/engine/view.js';
 import { BinanceRest } from '../binance/client.js';
 import { KucoinRest } from '../kucoin/client.js';
 import { XtClient } from '../support/xt-client.js';
@@ -22,20 +21,15 @@ import { AS_OF_LAST_PUSH, CARRIES, compareModel, disagreements, type Row } from 
 import { kucoinSymbolName, type DecodeContext } from './decode.js';
 import { expectedFundings, expectedOrderLog, hiddenOrders, type DialectName } from './delivery.js';
 import type { FrontDoors } from './doors.js';
-import { amountText, kindOf, truthOf, type Fields, type Model, type Truth, type TruthValue, type Units } from './model.js';
+import { amountText, kindOf, type Fields, type Model, type Truth, type TruthValue, type Units } from './model.js';
 import { binanceRestModel, bybitRestModel, kucoinRestModel, REST_CARRIES, restListsWallet, xtRestModel, type RestName } from './rest.js';
+import { eventsIn, scopes, truthIn, type Scope } from './scope.js';
 import { BinanceUserStream, BybitPrivateStream, KucoinClassicStream, SYNC_ASSET, XtStream, type Credentials, type DialectStream } from './streams.js';
 
 /** The coin the barrier deposits for the coin-margined streams, and how much (one amount unit). */
 export const COIN_BARRIER = { asset: 'BTC', amount: '0.00000001' } as const;
 
 type Dialect = Exclude<DialectName, 'kucoin-uta'>;
-
-/** Which markets a stream (or a REST snapshot) shows. */
-interface Scope {
-  symbol(symbol: string): boolean;
-  asset(asset: string): boolean;
-}
 
 interface Lens extends Scope {
   label: string;
@@ -44,50 +38,6 @@ interface Lens extends Scope {
   /** `sync`: waits on the SYNC wallet; `coin`: on the seq of the barrier's coin deposit. */
   barrier: 'sync' | 'coin';
 }
-
-/** What each market shows, from the symbols' configuration. */
-export function scopes(units: ReadonlyMap<string, Units>) {
-  const inverse = (symbol: string): boolean => units.get(symbol)?.inverse !== null;
-  const coins = new Set([...units.values()].filter((u) => u.inverse !== null).map((u) => u.settleAsset));
-  return {
-    /** XT USDT-M, Binance USDⓈ-M: linear contracts, every wallet but the coin-margined ones' coins. */
-    linear: { symbol: (s: string) => !inverse(s), asset: (a: string) => !coins.has(a) },
-    /** XT Coin-M, Binance COIN-M: inverse contracts and the coins they settle in. */
-    coin: { symbol: inverse, asset: (a: string) => coins.has(a) },
-    /** Bybit's unified account: everything. */
-    all: { symbol: () => true, asset: () => true },
-    /** KuCoin: every contract it lists (no USDT quarterly), every wallet. */
-    kucoin: { symbol: (s: string) => units.get(s) !== undefined && kucoinSymbolName(units.get(s)!) !== undefined, asset: () => true },
-  } satisfies Record<string, Scope>;
-}
-
-/** The symbol an engine event is about (null: account-wide). */
-function symbolOf(e: EngineEvent): string | null {
-  switch (e.type) {
-    case 'order': return e.order.symbol;
-    case 'conditional': return e.conditional.symbol;
-    case 'position': case 'notice': return e.position.symbol;
-    case 'trade': case 'funding': case 'delivery': case 'riskLimit': return e.symbol;
-    case 'config': return e.symbol;
-    case 'balance': return null;
-  }
-}
-
-/** The engine's account state as a market shows it. */
-function truthIn(scope: Scope, view: AccountView, finished: Parameters<typeof truthOf>[1], trades: Parameters<typeof truthOf>[2], events: readonly EngineEvent[], units: ReadonlyMap<string, Units>): Truth {
-  const shown: AccountView = {
-    ...view,
-    wallets: view.wallets.filter((w) => scope.asset(w.asset)),
-    positions: view.positions.filter((p) => scope.symbol(p.symbol)),
-    orders: view.orders.filter((o) => scope.symbol(o.symbol)),
-    settings: view.settings.filter((s) => scope.symbol(s.symbol)),
-  };
-  return truthOf(shown, finished.filter((o) => scope.symbol(o.symbol)), trades.filter((t) => scope.symbol(t.symbol)), eventsIn(scope, events), units);
-}
-
-const eventsIn = (scope: Scope, events: readonly EngineEvent[]): EngineEvent[] =>
-  events.filter((e) => (e.type === 'balance' ? scope.asset(e.balance.asset) : symbolOf(e) === null || scope.symbol(symbolOf(e)!)));
-
 export class VenueWatch {
   readonly events: EngineEvent[] = [];
   private lenses: Lens[] = [];
