@@ -206,6 +206,28 @@ describe('coin-margined and delivery contracts over every dialect at once: every
     assert.equal(h.server.exchange.engine.prices(USDT_Q.xt, time.now())!.delivery!.settledPrice, 600_000);
   }, { rest: true, holds: [['X', 'LONG', USDT_Q.xt, 0], ['N', 'BOTH', USDT_Q.xt, 0], ['Y', 'BOTH', USDT_Q.xt, 0]] });
 
+  step('after the delivery an order on a settled quarterly is refused at every door (each exchange\'s own error), changes nothing and pushes nothing', async () => {
+    // The engine refuses them (SYMBOL_NOT_TRADING): no event, no change to any account.
+    const state = () => JSON.stringify([...watched].map(([who, w]) => [viewOf(who), w.watch.events.length]), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+    const before = state();
+    const refusals: [string, () => Promise<unknown>][] = [
+      ['XT /dapi btc_usd270326', () => xtOrder(doorsOf('X').coin, COIN_Q.xt, 'BUY', 'LONG', 1, '60000')],
+      ['XT btc_usdt270326', () => xtOrder(doorsOf('X').doors, USDT_Q.xt, 'BUY', 'LONG', 1, '60000')],
+      ['Binance /dapi BTCUSD_270326', () => binanceOrder('dapi', COIN_Q.binance, 'BUY', '1', '60000')],
+      ['Binance /fapi BTCUSDT_270326', () => binanceOrder('fapi', USDT_Q.binance, 'BUY', '0.001', '60000')],
+      ['Bybit BTCUSDH27', () => bybitOrder('inverse', COIN_Q.bybit, 'Buy', '100', '60000')],
+      ['Bybit BTCUSDT-26MAR27', () => bybitOrder('linear', USDT_Q.bybit, 'Buy', '0.001', '60000')],
+      ['KuCoin XBTMH27', () => kucoinOrder(COIN_Q.kucoin, 'buy', 1, '60000')],
+    ];
+    for (const [door, order] of refusals) await assert.rejects(order(), (e: Error) => e instanceof Error, door);
+    assert.equal(state(), before, 'nothing changed, no event');
+  });
+  it('after the last step nothing more arrives: past one more barrier every stream pushed exactly the barrier\'s own messages', async () => {
+    for (const w of watches()) w.beginStep();
+    for (const w of watches()) await w.barrier((id, amount, asset) => h.admin.deposit(id, amount, asset));
+    for (const w of watches()) await w.caughtUp();
+    assert.deepEqual(watches().flatMap((w) => w.check('the closing barrier')), []);
+  });
   it('every order resting at the delivery ended EXPIRED (reason DELIVERY) in the engine, and each dialect said so in its own words', () => {
     const words = { xt: 'EXPIRED', 'xt-dapi': 'EXPIRED', binance: 'EXPIRED', 'binance-dstream': 'EXPIRED', bybit: 'Cancelled CancelBySettle', kucoin: 'canceled' } as const;
     const problems: string[] = [];
