@@ -204,7 +204,7 @@ export class KucoinClassicStream extends KucoinRecorded {
   delivery(events: readonly EngineEvent[]) { return { expected: expectedKucoin(events), actual: actualKucoin(this.stepFrames()) }; }
 }
 
-class KucoinUtaStream extends KucoinRecorded {
+export class KucoinUtaStream extends KucoinRecorded {
   static async open(rest: KucoinRest, wsUrl: string, ctx: DecodeContext): Promise<KucoinUtaStream> {
     const client = await KucoinStream.connect(await rest.utaStreamUrl(wsUrl));
     await client.until(() => client.frames.length >= 1, 'welcome');
