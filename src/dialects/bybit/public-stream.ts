@@ -1,5 +1,6 @@
 /**
- * Bybit v5's public stream for linear contracts at /bybit/v5/public/linear (no authentication):
+ * Bybit v5's public streams, one per category: linear contracts at /bybit/v5/public/linear and
+ * inverse ones at /bybit/v5/public/inverse (each knows its own category's symbols only; no authentication):
  * `subscribe` / `unsubscribe` topics, `ping` → Bybit's linear pong (`ret_msg` "pong", `op` "ping").
  * Topics (docs/dialects/bybit.md, "Public market data"):
  * - `orderbook.{1|50|200|1000}.{symbol}`: a snapshot at subscription, then, per window of Bybit's
@@ -29,9 +30,10 @@ import type { StreamExchange } from '../../service/stream-exchange.js';
 import { nextCandleStart, type Candle, type CandleInterval } from '../../service/market-data.js';
 import { formatPrice } from '../../engine/format.js';
 import { KLINE_INTERVALS, level, tickDirection, tickerRow } from './rest-market.js';
-import { baseQty, bybitSymbol, costValue, type BybitSymbols } from './symbols.js';
+import { baseQty, bybitSymbol, turnover, type BybitSymbols } from './symbols.js';
 
 export const PUBLIC_LINEAR_PATH = '/bybit/v5/public/linear';
+export const PUBLIC_INVERSE_PATH = '/bybit/v5/public/inverse';
 
 /** Bybit's book depths for linear contracts and their push frequencies (ms). */
 export const BOOK_DEPTHS: ReadonlyMap<number, number> = new Map([[1, 10], [50, 20], [200, 100], [1000, 200]]);
@@ -230,7 +232,9 @@ export class BybitPublicFeed {
       else if (event.type === 'liquidation') this.liquidation(event, now);
     }
     for (const [symbol, count] of traded) {
-      const config = this.symbols.config(symbol);
+      // The other category's symbols are another feed's.
+      const config = this.symbols.byEngine.get(symbol);
+      if (config === undefined) continue;
       this.publicTrades(config, count, now);
       this.klines(config, now);
     }
@@ -284,7 +288,7 @@ export class BybitPublicFeed {
     return JSON.stringify({
       topic, data: [{
         start: c.openTime, end, interval: bybitInterval, open: formatPrice(config, c.open), close: formatPrice(config, c.close),
-        high: formatPrice(config, c.high), low: formatPrice(config, c.low), volume: baseQty(config, c.volume), turnover: costValue(config, c.quoteVolume),
+        high: formatPrice(config, c.high), low: formatPrice(config, c.low), volume: baseQty(config, c.volume), turnover: turnover(config, c.quoteVolume),
         confirm, timestamp,
       }], ts: now, type: 'snapshot',
     });

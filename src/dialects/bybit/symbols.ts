@@ -35,7 +35,8 @@ export function bybitSymbol(engineSymbol: string): string {
   const month = Number(mm);
   if (quote === 'usd') {
     const letter = QUARTER_LETTER[month];
-    if (letter === undefined) throw new Error(`${engineSymbol}: Bybit's inverse futures deliver in March, June, September or December`);
+    // Bybit's inverse futures deliver in March, June, September or December; another month has no Bybit name (not listed).
+    if (letter === undefined) return engineSymbol.replace('_', '').toUpperCase();
     return `${base.toUpperCase()}USD${letter}${yy}`;
   }
   return `${base.toUpperCase()}${quote.toUpperCase()}-${Number(dd)}${MONTHS[month - 1]!}${yy}`;
@@ -54,12 +55,15 @@ export class BybitSymbols {
   constructor(configs: readonly SymbolConfig[]) {
     this.byEngine = new Map(configs.map((c) => [c.symbol, c]));
     for (const config of configs) {
-      // The name carries the delivery date: it must be the configured one, and only a delivery symbol has one.
+      // Listed only when the Bybit name tells the contract right: a delivery symbol's name carries its
+      // configured delivery date (a perpetual's none), an inverse one is a …USD symbol, an inverse
+      // future delivers in a quarter month. Another exchange's symbol that does not fit is not listed here.
       const named = namedDeliveryDay(config.symbol);
       const actual = config.delivery === null ? undefined : new Date(config.delivery.time).toISOString().slice(2, 10).replaceAll('-', '');
-      if (named !== actual) throw new Error(`${config.symbol}: Bybit names a delivery contract by its delivery date (${actual ?? 'none'})`);
-      if (config.inverse !== /_usd(\d{6})?$/.test(config.symbol)) throw new Error(`${config.symbol}: Bybit's coin-margined symbols are the …USD ones`);
-      this.byBybit.set(bybitSymbol(config.symbol), config);
+      const name = bybitSymbol(config.symbol);
+      const quarterly = !config.inverse || config.delivery === null || /USD[HMUZ]\d{2}$/.test(name);
+      if (named !== actual || config.inverse !== /_usd(\d{6})?$/.test(config.symbol) || !quarterly || this.byBybit.has(name)) continue;
+      this.byBybit.set(name, config);
     }
   }
 
@@ -74,8 +78,9 @@ export class BybitSymbols {
     return config;
   }
 
+  /** The listed symbols (those with a Bybit name, see the constructor). */
   all(): SymbolConfig[] {
-    return [...this.byEngine.values()];
+    return [...this.byBybit.values()];
   }
 }
 
