@@ -8,14 +8,16 @@
 import type { RunningServer } from '../../src/server/server.js';
 import type { EngineEvent, PositionMode } from '../../src/engine/types.js';
 import type { DecodeContext } from './decode.js';
+import { isZero } from './exact.js';
 import { expectedFundings, expectedOrderLog, hiddenOrders, utaCarries, type DialectName } from './delivery.js';
 import { expectedConditionalLog, expectedOrigins } from './conditionals.js';
 import { expectedMarkers } from './markers.js';
 import {
-  agrees, amountText, FIELDS, kindOf, show, truthOf, type EntityKind, type Fields, type Model, type Truth, type TruthValue, type Units, type WireValue,
+  agrees, amountText, FIELDS, kindOf, show, type EntityKind, type Fields, type Model, type Truth, type TruthValue, type Units, type WireValue,
 } from './model.js';
 import type { FrontDoors } from './doors.js';
-import { REST_CARRIES, restListsWallet, restModels } from './rest.js';
+import { REST_CARRIES, restListsWallet, restModels, type RestName } from './rest.js';
+import { eventsIn, scopes, truthIn, type Scope } from './scope.js';
 import { openStreams, SYNC_ASSET, type Credentials, type DialectStream } from './streams.js';
 
 const ALL = FIELDS;
@@ -72,7 +74,7 @@ export const CARRIES: Readonly<Record<DialectName, Readonly<Record<EntityKind, r
  * That Binance's ACCOUNT_UPDATEs list exactly the positions they must (so that these fields are
  * refreshed whenever Binance refreshes a position) is checked by the delivery check (delivery.ts).
  */
-const AS_OF_LAST_PUSH: Readonly<Record<DialectName, readonly string[]>> = {
+export const AS_OF_LAST_PUSH: Readonly<Record<DialectName, readonly string[]>> = {
   xt: [],
   binance: ['unrealizedPnl'],
   bybit: [],
@@ -91,7 +93,7 @@ export interface WatchOptions {
 }
 
 /** One compared field (or a missing or unexpected entity) of one dialect. */
-interface Row {
+export interface Row {
   dialect: string;
   entity: string;
   field: string;
@@ -100,7 +102,7 @@ interface Row {
   ok: boolean;
 }
 
-interface CompareRules {
+export interface CompareRules {
   /** The engine value a field of an entity is expected to show. */
   expected(key: string, field: string, fields: Fields<TruthValue>): TruthValue | undefined;
   /** Whether an entity the kind-wide rule requires is really required of this dialect. */
@@ -111,7 +113,7 @@ interface CompareRules {
  * One row per (entity, field) the dialect has, or per entity it should have and lacks, or has and
  * the engine does not. A field the dialect has but is not documented as carrying fails too.
  */
-function compareModel(dialect: string, model: Model, truth: Truth, carries: Readonly<Record<EntityKind, readonly string[]>>, covered: Set<string>, rules: CompareRules): Row[] {
+export function compareModel(dialect: string, model: Model, truth: Truth, carries: Readonly<Record<EntityKind, readonly string[]>>, covered: Set<string>, rules: CompareRules): Row[] {
   const rows: Row[] = [];
   for (const [key, fields] of truth.entities) {
     const kind = kindOf(key);
@@ -132,13 +134,16 @@ function compareModel(dialect: string, model: Model, truth: Truth, carries: Read
     // A dialect may show a side the engine has no record of, flat (Binance's BOTH entry of a hedge
     // account, Bybit's empty rows for a symbol never traded).
     if (kindOf(key) === 'position' && wire.get('qty') === '0') continue;
+    // Nor a wallet of zeros the engine never opened (KuCoin's account-overview asked for a settle
+    // currency the account never held answers one).
+    if (kindOf(key) === 'wallet' && [...wire.values()].every((v) => typeof v === 'string' && isZero(v))) continue;
     rows.push({ dialect, entity: key, field: '(entity)', value: 'present', truth: undefined, ok: false });
   }
   return rows;
 }
 
 /** Each (entity, field) some dialect gets wrong, with every dialect's value next to the engine's. */
-function disagreements(rows: readonly Row[]): string[] {
+export function disagreements(rows: readonly Row[]): string[] {
   const table = new Map<string, Row[]>();
   for (const row of rows) {
     const key = `${row.entity} · ${row.field}`;
@@ -209,18 +214,29 @@ export class WatchedAccount {
     await Promise.all(this.streams.map((s) => s.caughtUp(this.barriers, lastUtaSeq)));
   }
 
-  private truth(): Truth {
+  /** The engine's state as `scope` (a market: the streams of one host show only their own contracts and wallets) shows it. */
+  private truth(scope: Scope): Truth {
     const { exchange } = this.server;
     const id = this.account.accountId;
-    return truthOf(exchange.engine.account(id)!.view, exchange.history.finishedOrders(id), exchange.history.trades(id), this.events, this.units);
+    return truthIn(scope, exchange.engine.account(id)!.view, exchange.history.finishedOrders(id), exchange.history.trades(id), this.events, this.units);
+  }
+
+  /** The market each stream here shows: XT /ws/user and the Binance fstream USDⓈ-M; Bybit all; KuCoin what it lists. */
+  private scopeOf(name: DialectName | RestName): Scope {
+    const s = scopes(this.units);
+    switch (name) {
+      case 'xt': case 'binance': case 'xt-rest': case 'binance-rest': return s.linear;
+      case 'bybit': case 'bybit-rest': return s.all;
+      case 'kucoin': case 'kucoin-uta': case 'kucoin-rest': return s.kucoin;
+    }
   }
 
   /** Every disagreement and delivery problem after a step, as readable lines (empty: all agree). */
   check(step: string): string[] {
-    const truth = this.truth();
     const problems: string[] = [];
     const rows: Row[] = [];
     for (const stream of this.streams) {
+      const truth = this.truth(this.scopeOf(stream.name));
       const asOfPush = AS_OF_LAST_PUSH[stream.name];
       const pushed = this.pushedTruth.get(stream.name);
       const hidden = hiddenOrders(stream.name, this.events);
@@ -242,9 +258,9 @@ export class WatchedAccount {
   /** The account read through every dialect's REST snapshot (wallets, positions) against the engine. */
   async checkRest(step: string, doors: FrontDoors): Promise<string[]> {
     const models = await restModels(doors, this.ctx, this.units, this.server.exchange.engine.account(this.account.accountId)!.seq);
-    const truth = this.truth();
     const rows: Row[] = [];
     for (const { name, model } of models) {
+      const truth = this.truth(this.scopeOf(name));
       rows.push(...compareModel(name, model, truth, REST_CARRIES[name], this.covered(name), {
         expected: (_key, field, fields) => fields.get(field),
         required: (key) => !key.startsWith('wallet:') || restListsWallet(name, key.slice('wallet:'.length), this.units),
@@ -262,7 +278,9 @@ export class WatchedAccount {
   private deliveryProblems(stream: DialectStream, truth: Truth): string[] {
     const problems: string[] = [];
     const name = stream.name;
-    const stepEvents = this.events.slice(this.stepEvents);
+    const scope = this.scopeOf(name);
+    const events = eventsIn(scope, this.events);
+    const stepEvents = eventsIn(scope, this.events.slice(this.stepEvents));
     const { expected, actual } = stream.delivery(stepEvents);
     if (JSON.stringify(expected) !== JSON.stringify(actual)) {
       problems.push(`${name} delivered ${JSON.stringify(actual)}, the step's events call for ${JSON.stringify(expected)}`);
@@ -273,17 +291,17 @@ export class WatchedAccount {
     if (JSON.stringify(markers) !== JSON.stringify(wanted)) {
       problems.push(`${name} markers (risk, change reasons) ${JSON.stringify(markers, null, 1)},\n  the step's events call for ${JSON.stringify(wanted, null, 1)}`);
     }
-    const log = expectedOrderLog(name, this.events, this.units);
+    const log = expectedOrderLog(name, events, this.units);
     for (const id of new Set([...log.keys(), ...stream.model.orderLog.keys()])) {
       const want = log.get(id) ?? [];
       const got = stream.model.orderLog.get(id) ?? [];
       if (JSON.stringify(want) !== JSON.stringify(got)) problems.push(`${name} order ${id} status sequence ${JSON.stringify(got)}, engine ${JSON.stringify(want)}`);
     }
-    const conditionals = expectedConditionalLog(name, this.events);
+    const conditionals = expectedConditionalLog(name, events);
     if (JSON.stringify(conditionals) !== JSON.stringify(stream.model.conditionalLog)) {
       problems.push(`${name} conditional-order pushes ${JSON.stringify(stream.model.conditionalLog)}, the engine's conditional events call for ${JSON.stringify(conditionals)}`);
     }
-    const origins = expectedOrigins(name, this.events);
+    const origins = expectedOrigins(name, events);
     for (const id of new Set([...origins.keys(), ...stream.model.origins.keys()])) {
       const got = [...(stream.model.origins.get(id) ?? [])];
       const want = origins.has(id) ? [origins.get(id)!] : [];
@@ -297,7 +315,7 @@ export class WatchedAccount {
         problems.push(`${name} pushed fills ${JSON.stringify(rows)}, the engine made ${JSON.stringify(truth.fills)}`);
       }
     }
-    const fundings = expectedFundings(name, this.events, this.units, amountText);
+    const fundings = expectedFundings(name, events, this.units, amountText);
     if (JSON.stringify(fundings) !== JSON.stringify(stream.model.fundings)) {
       problems.push(`${name} funding ${JSON.stringify(stream.model.fundings)}, engine ${JSON.stringify(fundings)}`);
     }

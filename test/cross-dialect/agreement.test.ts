@@ -36,6 +36,7 @@ import assert from 'node:assert/strict';
 import { Harness } from '../support/harness.js';
 import type { Dialect } from '../support/xt-client.js';
 import { CARRIES, WatchedAccount } from './account.js';
+import { binanceSymbolName } from './decode.js';
 import { FrontDoors, ShiftedClock } from './doors.js';
 import { REST_CARRIES } from './rest.js';
 import { unitsOf, type Units } from './model.js';
@@ -162,7 +163,10 @@ describe('one account over four dialects at once: every push agrees with the eng
   step('E was created for Binance: one-way and cross, as Binance\'s positionSide/dual and symbolConfig say', async () => {
     assert.deepEqual(await e.binance('GET', '/fapi/v1/positionSide/dual', {}), { dualSidePosition: false });
     const config = await e.binance('GET', '/fapi/v1/symbolConfig', {}) as unknown as { symbol: string; marginType: string }[];
-    assert.deepEqual(config.map((x) => [x.symbol, x.marginType]), [[BTC.binance, 'CROSSED'], [ETH.binance, 'CROSSED']]);
+    // Every USDⓈ-M contract the server lists (COIN-M's are /dapi's).
+    const usdm = h.server.exchange.engine.symbols().filter((x) => !x.inverse).map((x) => binanceSymbolName(unitsOf(x)));
+    assert.deepEqual(config.map((x) => `${x.symbol} ${x.marginType}`).sort(), usdm.map((name) => `${name} CROSSED`).sort());
+    assert.ok(usdm.includes(BTC.binance) && usdm.includes(ETH.binance));
   });
 
   // --- D (KuCoin's defaults) and E (Binance's) open, each through its own door ---------------------

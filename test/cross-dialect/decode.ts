@@ -9,7 +9,7 @@
  * dialect documents, and compared with the engine's exact value to within half a unit of that place.
  */
 import { dec, decMul, decNeg, isZero, rounded } from './exact.js';
-import { sum, type Model, type Status, type Units } from './model.js';
+import { deliveryLine, sum, type Model, type Status, type Units } from './model.js';
 
 type Json = Record<string, unknown>;
 
@@ -32,20 +32,70 @@ function unitsOf(ctx: DecodeContext, symbol: string): Units {
   return u;
 }
 
-/** Binance and Bybit name `btc_usdt` `BTCUSDT`. */
-export function concatName(ctx: DecodeContext, name: string): string {
-  for (const symbol of ctx.units.keys()) if (symbol.replace('_', '').toUpperCase() === name) return symbol;
-  throw new Error(`unknown symbol ${name}`);
+/** An engine symbol's pair as the exchanges write it (`btc_usd270326` → `BTCUSD`): the delivery date dropped. */
+function pairOf(u: Units): string {
+  const [base, quote] = u.symbol.toUpperCase().split('_') as [string, string];
+  return `${base}${u.deliveryTime === null ? quote : quote.replace(/\d{6}$/, '')}`;
 }
 
-/** KuCoin names `btc_usdt` `XBTUSDTM` (bitcoin is XBT there). */
-export function kucoinName(ctx: DecodeContext, name: string): string {
-  for (const symbol of ctx.units.keys()) {
-    const [base, quote] = symbol.toUpperCase().split('_');
-    if (`${base === 'BTC' ? 'XBT' : base}${quote}M` === name) return symbol;
+const two = (n: number): string => String(n).padStart(2, '0');
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+/** The futures month codes (January F … December Z) of Bybit's inverse and KuCoin's quarterly names. */
+const MONTH_CODES = 'FGHJKMNQUVXZ';
+
+/**
+ * Binance's names (exchangeInfo): USDⓈ-M perpetuals the bare pair (`BTCUSDT`), COIN-M perpetuals
+ * `<pair>_PERP` (`BTCUSD_PERP`), every quarterly `<pair>_<YYMMDD>` (`BTCUSDT_270326`, `BTCUSD_270326`).
+ */
+export function binanceSymbolName(u: Units): string {
+  if (u.deliveryTime !== null) {
+    const d = new Date(u.deliveryTime);
+    return `${pairOf(u)}_${two(d.getUTCFullYear() % 100)}${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}`;
   }
-  throw new Error(`unknown KuCoin symbol ${name}`);
+  return u.inverse === null ? pairOf(u) : `${pairOf(u)}_PERP`;
 }
+
+/**
+ * Bybit's names (enum "symbol"): perpetuals the pair (`BTCUSDT`, inverse `BTCUSD`), inverse futures
+ * the pair, the quarter's month code and the year (`BTCUSDH27`), USDT futures `<pair>-<D><MON><YY>` (`BTCUSDT-26MAR27`).
+ */
+export function bybitSymbolName(u: Units): string {
+  if (u.deliveryTime === null) return pairOf(u);
+  const d = new Date(u.deliveryTime);
+  if (u.inverse !== null) return `${pairOf(u)}${MONTH_CODES[d.getUTCMonth()]!}${two(d.getUTCFullYear() % 100)}`;
+  return `${pairOf(u)}-${d.getUTCDate()}${MONTHS[d.getUTCMonth()]!}${two(d.getUTCFullYear() % 100)}`;
+}
+
+/**
+ * KuCoin's names (bitcoin is XBT there): perpetuals BASE + QUOTE + "M" (`XBTUSDTM`, inverse `XBTUSDM`),
+ * coin-margined quarterlies BASE + "M" + month code + year (`XBTMH27`); KuCoin lists no USDT quarterly (undefined).
+ */
+export function kucoinSymbolName(u: Units): string | undefined {
+  const [base, quote] = u.symbol.toUpperCase().split('_') as [string, string];
+  const coin = base === 'BTC' ? 'XBT' : base;
+  if (u.deliveryTime === null) return `${coin}${quote}M`;
+  if (u.inverse === null) return undefined;
+  const d = new Date(u.deliveryTime);
+  return `${coin}M${MONTH_CODES[d.getUTCMonth()]!}${two(d.getUTCFullYear() % 100)}`;
+}
+
+/** KuCoin's currency codes: XBT is bitcoin. */
+export const kucoinAsset = (currency: string): string => (currency === 'XBT' ? 'BTC' : currency);
+
+function lookup(ctx: DecodeContext, name: string, naming: (u: Units) => string | undefined, dialect: string): string {
+  for (const u of ctx.units.values()) if (naming(u) === name) return u.symbol;
+  throw new Error(`unknown ${dialect} symbol ${name}`);
+}
+
+/** The engine symbol of a Binance name. */
+export const concatName = (ctx: DecodeContext, name: string): string => lookup(ctx, name, binanceSymbolName, 'Binance');
+/** The engine symbol of a Bybit name. */
+export const bybitName = (ctx: DecodeContext, name: string): string => lookup(ctx, name, bybitSymbolName, 'Bybit');
+/** The engine symbol of a KuCoin name. */
+export const kucoinName = (ctx: DecodeContext, name: string): string => lookup(ctx, name, kucoinSymbolName, 'KuCoin');
+
+/** Binance quantities: USDⓈ-M in base units, COIN-M in contracts (× the contract's USD value here). */
+export const binanceQty = (u: Units, text: string): string => (u.inverse === null ? dec(text) : decMul(text, u.contractSize));
 
 /** An average price, or null for "none" (every dialect writes an absent average as 0 or ""). */
 const average = (text: string, decimals: number) => (text === '' || isZero(text) ? null : rounded(text, decimals));
@@ -110,6 +160,7 @@ export function decodeXt(model: Model, push: { topic: string; event?: string; se
         status, filledQty, avgPrice: average(str(d.avgPrice, 'avgPrice'), u.priceDecimals + 4), createTime: str(d.createdTime, 'createdTime'),
       });
       model.logOrder(id, status, filledQty);
+      model.statusWords.set(id, str(d.state, 'state'));
       // An order a conditional placed: sourceType ENTRUST / PROFIT and sourceId (xt-rest.md §13).
       if (d.sourceType !== 'DEFAULT') model.origin(id, `${String(d.sourceType)} #${String(d.sourceId)}`);
       return;
@@ -154,7 +205,7 @@ export function decodeBinance(model: Model, event: Json, ctx: DecodeContext): vo
       const u = unitsOf(ctx, concatName(ctx, str(o.s, 's')));
       const id = str(o.i, 'i');
       const status = BINANCE_STATUS[str(o.X, 'X')]!;
-      const filledQty = dec(str(o.z, 'z'));
+      const filledQty = binanceQty(u, str(o.z, 'z'));
       const clientId = str(o.c, 'c');
       // The risk engine's orders: client id autoclose-<id> (liquidation) or adl_autoclose (ADL), type
       // LIQUIDATION (protocols.md §2.2). Their markers are checked apart (markers.ts); the ids are made
@@ -167,16 +218,17 @@ export function decodeBinance(model: Model, event: Json, ctx: DecodeContext): vo
         // An order placed without a client id shows one made from its id.
         clientOrderId: forced || clientId === `perpstream-${id}` ? null : clientId,
         side: str(o.S, 'S'), positionSide: str(o.ps, 'ps'), type: forced ? undefined : str(o.o, 'o'), timeInForce: str(o.f, 'f'),
-        price: dec(str(o.p, 'p')), qty: dec(str(o.q, 'q')), status, filledQty,
+        price: dec(str(o.p, 'p')), qty: binanceQty(u, str(o.q, 'q')), status, filledQty,
         avgPrice: average(str(o.ap, 'ap'), Math.max(5, u.priceDecimals + 3)),
       });
       model.logOrder(id, status, filledQty);
+      model.statusWords.set(id, str(o.X, 'X'));
       // An order an algo order placed shows the algo type as `ot` (binance.md §3).
       if (o.ot !== o.o && !forced) model.origin(id, `ot=${str(o.ot, 'ot')}`);
       if (o.x === 'TRADE' || o.x === 'CALCULATED') {
         const tradeId = str(o.t, 't');
         model.set(`fill:${tradeId}`, {
-          orderId: id, side: str(o.S, 'S'), price: dec(str(o.L, 'L')), qty: dec(str(o.l, 'l')),
+          orderId: id, side: str(o.S, 'S'), price: dec(str(o.L, 'L')), qty: binanceQty(u, str(o.l, 'l')),
           // N/n are left out when the fill paid no commission.
           fee: o.n === undefined ? '0' : dec(str(o.n, 'n')), feeAsset: o.N === undefined ? undefined : str(o.N, 'N'),
           maker: o.m === true, realizedPnl: dec(str(o.rp, 'rp')), time: str(event.T, 'T'),
@@ -203,7 +255,7 @@ export function decodeBinance(model: Model, event: Json, ctx: DecodeContext): vo
       for (const p of a.P) {
         const symbol = concatName(ctx, str(p.s, 's'));
         const u = unitsOf(ctx, symbol);
-        const qty = dec(str(p.pa, 'pa'));
+        const qty = binanceQty(u, str(p.pa, 'pa'));
         const marginMode = p.mt === 'isolated' ? 'ISOLATED' : 'CROSSED';
         model.set(`position:${symbol}|${str(p.ps, 'ps')}`, {
           qty,
@@ -274,7 +326,7 @@ export function decodeBybit(model: Model, frame: { topic?: string; data?: unknow
       return;
     case 'position':
       for (const p of rows) {
-        const symbol = concatName(ctx, str(p.symbol, 'symbol'));
+        const symbol = bybitName(ctx, str(p.symbol, 'symbol'));
         const u = unitsOf(ctx, symbol);
         const size = dec(str(p.size, 'size'));
         const fields = {
@@ -297,7 +349,7 @@ export function decodeBybit(model: Model, frame: { topic?: string; data?: unknow
       return;
     case 'order':
       for (const o of rows) {
-        const u = unitsOf(ctx, concatName(ctx, str(o.symbol, 'symbol')));
+        const u = unitsOf(ctx, bybitName(ctx, str(o.symbol, 'symbol')));
         const id = str(o.orderId, 'orderId');
         const kind = `${str(o.stopOrderType, 'stopOrderType')} ${str(o.createType, 'createType')}`;
         if (CONDITIONAL_STATUSES.has(str(o.orderStatus, 'orderStatus'))) {
@@ -324,11 +376,22 @@ export function decodeBybit(model: Model, frame: { topic?: string; data?: unknow
           avgPrice: average(str(o.avgPrice, 'avgPrice'), u.priceDecimals + 4), createTime: str(o.createdTime, 'createdTime'),
         });
         model.logOrder(id, status, filledQty);
+        model.statusWords.set(id, `${str(o.orderStatus, 'orderStatus')} ${str(o.cancelType, 'cancelType')}`);
       }
       return;
     case 'execution':
       for (const e of rows) {
-        const symbol = concatName(ctx, str(e.symbol, 'symbol'));
+        const symbol = bybitName(ctx, str(e.symbol, 'symbol'));
+        if (e.execType === 'Settle' || e.execType === 'Delivery') {
+          // A position closed by its contract's delivery (createType CreateBySettle, no order): on the
+          // side that closes it; the position's side is in the id (delivery-<symbol>-<positionIdx>-<time>).
+          const idx = Number(str(e.execId, 'execId').split('-').at(-2));
+          const qty = dec(str(e.execQty, 'execQty'));
+          model.deliveries.push(deliveryLine(symbol, POSITION_IDX[idx]!, e.side === 'Sell' ? qty : decNeg(qty), str(e.execPrice, 'execPrice'),
+            str(e.execPnl, 'execPnl'), str(e.execFee, 'execFee')));
+          model.markers.push(`execution ${str(e.execType, 'execType')} ${str(e.createType, 'createType')} orderId=${str(e.orderId, 'orderId')}`);
+          continue;
+        }
         if (e.execType === 'Funding') {
           // execFee is what the position paid; the side is in the execution id (funding-<symbol>-<positionIdx>-<time>).
           const idx = Number(str(e.execId, 'execId').split('-').at(-2));
@@ -400,7 +463,7 @@ export function decodeKucoin(model: Model, frame: Json, ctx: DecodeContext): voi
         }
         legacyWallet.delete(model);
       }
-      model.set(`wallet:${str(d.currency, 'currency')}`, {
+      model.set(`wallet:${kucoinAsset(str(d.currency, 'currency'))}`, {
         walletBalance: dec(str(d.walletBalance, 'walletBalance')),
         availableBalance: dec(str(d.availableBalance, 'availableBalance')),
         orderMargin: sum(str(d.crossOrderMargin, 'crossOrderMargin'), str(d.isolatedOrderMargin, 'isolatedOrderMargin')),
@@ -421,11 +484,12 @@ export function decodeKucoin(model: Model, frame: Json, ctx: DecodeContext): voi
         createTime: millis(str(d.orderTime, 'orderTime')),
       });
       model.logOrder(id, status, filledQty);
+      model.statusWords.set(id, str(d.type, 'type'));
       if (d.type === 'match') {
         const tradeId = str(d.tradeId, 'tradeId');
         model.set(`fill:${tradeId}`, {
           orderId: id, side: kucoinSide(str(d.side, 'side')), price: dec(str(d.matchPrice, 'matchPrice')),
-          qty: decMul(str(d.matchSize, 'matchSize'), u.contractSize), fee: dec(str(d.fee, 'fee')), feeAsset: str(d.feeCurrency, 'feeCurrency'),
+          qty: decMul(str(d.matchSize, 'matchSize'), u.contractSize), fee: dec(str(d.fee, 'fee')), feeAsset: kucoinAsset(str(d.feeCurrency, 'feeCurrency')),
           maker: d.liquidity === 'maker', time: millis(str(d.ts, 'ts')),
         });
         model.fillRows.push(tradeId);

@@ -11,6 +11,7 @@
  * Plus, for every dialect, the sequence of status updates of every order.
  */
 import type { ConditionalEvent, EngineEvent, OrderEvent, PositionEvent, TradeEvent } from '../../src/engine/types.js';
+import { binanceSymbolName } from './decode.js';
 import { baseQty, statusOf, type Units } from './model.js';
 
 export type DialectName = 'xt' | 'binance' | 'bybit' | 'kucoin' | 'kucoin-uta';
@@ -184,7 +185,8 @@ export function expectedBybit(events: readonly EngineEvent[], hedge: (cmdSeq: nu
     // trigger refused at placement is the placed order's Rejected row alone.
     const ordered = new Set(group.flatMap((e) => (e.type === 'order' ? [e.order.orderId] : [])));
     const orders = group.filter((e) => e.type === 'order' || (e.type === 'conditional' && !(e.change === 'REJECTED' && ordered.has(e.conditional.conditionalId)))).length;
-    const executions = group.filter((e) => e.type === 'trade' || e.type === 'funding').length;
+    // A position closed by its contract's delivery is an execution row too (createType CreateBySettle).
+    const executions = group.filter((e) => e.type === 'trade' || e.type === 'funding' || e.type === 'delivery').length;
     // Per position: its first event (the quantity before the command) and its last (after it).
     const positions = new Map<string, { first: PositionEvent; last: PositionEvent }>();
     for (const e of group) {
@@ -245,13 +247,14 @@ export function actualBybit(frames: readonly Json[]): string[] {
  */
 export function expectedBinance(events: readonly EngineEvent[], units: ReadonlyMap<string, Units>): string[] {
   const out: string[] = [];
-  const name = (symbol: string) => units.get(symbol)!.symbol.replace('_', '').toUpperCase();
+  const name = (symbol: string) => binanceSymbolName(units.get(symbol)!);
   for (const group of groups(events)) {
     for (let i = 0; i < group.length; i++) {
       const e = group[i]!;
       if (e.type === 'order' && !refusedAtPlacement(e)) {
         const trade = e.execType === 'TRADE' ? group.slice(i + 1).find((t): t is TradeEvent => t.type === 'trade' && t.orderId === e.order.orderId) : undefined;
-        if (trade !== undefined && trade.source === 'USER') out.push(`TRADE_LITE t${trade.tradeId}`);
+        // TRADE_LITE is USDⓈ-M's only (docs/dialects/binance.md §0): COIN-M's dstream has none.
+        if (trade !== undefined && trade.source === 'USER' && units.get(trade.symbol)!.inverse === null) out.push(`TRADE_LITE t${trade.tradeId}`);
         out.push(`ORDER_TRADE_UPDATE ${e.execType === 'TRADE' && e.order.source !== 'USER' ? 'CALCULATED' : e.execType} #${e.order.orderId}`);
       }
       if (e.type === 'config' && changesLeverage(e) && e.symbol !== null) out.push(`ACCOUNT_CONFIG_UPDATE ${name(e.symbol)} ${e.leverage}`);
@@ -263,7 +266,11 @@ export function expectedBinance(events: readonly EngineEvent[], units: ReadonlyM
     const reason = changes[0]!.reason;
     const fill = changes.some((e) => e.type === 'trade');
     const shows = changes.some((e) => e.type === 'balance' || e.type === 'position' || (e.type === 'config' && e.reason === 'MARGIN_TYPE_CHANGE'));
-    const m = { DEPOSIT: 'DEPOSIT', WITHDRAW: 'WITHDRAW', MARGIN_TRANSFER: 'MARGIN_TRANSFER', AUTO_DEPOSIT: 'MARGIN_TRANSFER', MARGIN_TYPE_CHANGE: 'MARGIN_TYPE_CHANGE', FUNDING_FEE: 'FUNDING_FEE' }[reason as string]
+    // A delivery's settlement of positions: ADJUSTMENT (docs/dialects/binance.md §0); its expiring orders alone change nothing Binance shows.
+    const m = {
+      DEPOSIT: 'DEPOSIT', WITHDRAW: 'WITHDRAW', MARGIN_TRANSFER: 'MARGIN_TRANSFER', AUTO_DEPOSIT: 'MARGIN_TRANSFER', MARGIN_TYPE_CHANGE: 'MARGIN_TYPE_CHANGE', FUNDING_FEE: 'FUNDING_FEE',
+      DELIVERY: 'ADJUSTMENT',
+    }[reason as string]
       ?? ((reason === 'ORDER' || reason === 'ADL') && fill ? 'ORDER' : reason === 'LIQUIDATION' ? (fill ? 'ORDER' : 'INSURANCE_CLEAR') : undefined)
       // A leverage change that topped up isolated margin shows the move (docs/dialects/binance.md).
       ?? (reason === 'LEVERAGE_CHANGE' && group.some((e) => e.type === 'config' && (e.isolatedTopUp ?? 0n) > 0n) ? 'MARGIN_TRANSFER' : undefined);

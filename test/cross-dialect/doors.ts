@@ -28,13 +28,22 @@ export class ShiftedClock implements Clock {
   }
 }
 
+/** What a front door signs with: the server's now, and how far it is from the wall clock (Binance's client skews by it). */
+export interface SigningClock {
+  now(): number;
+  readonly offset: number;
+}
+
+/** A ManualTime (or any Clock) as a SigningClock. */
+export const signingClock = (clock: Clock): SigningClock => ({ now: () => clock.now(), get offset() { return clock.now() - Date.now(); } });
+
 export class FrontDoors {
   private readonly binanceRest: BinanceRest;
   private readonly bybitRest: BybitRest;
   private readonly kucoinRest: KucoinRest;
   private readonly xtRest: XtClient;
 
-  constructor(private readonly baseUrl: string, readonly account: Credentials, private readonly clock: ShiftedClock) {
+  constructor(private readonly baseUrl: string, readonly account: Credentials, private readonly clock: SigningClock) {
     this.binanceRest = new BinanceRest(baseUrl, account.apiKey, account.secret);
     this.bybitRest = new BybitRest(baseUrl, account.apiKey, account.secret);
     this.kucoinRest = new KucoinRest(baseUrl, account.apiKey, account.secret, account.passphrase);

@@ -10,7 +10,8 @@
 import type { SymbolConfig } from '../../src/engine/symbol.js';
 import type { EngineEvent, OrderSnapshot, OrderState, PositionSnapshot, TradeEvent } from '../../src/engine/types.js';
 import type { AccountView } from '../../src/engine/view.js';
-import { dec, decAdd, decMul, decOf, exactRatio, exactText, roundsFrom, type Exact, type Rounded } from './exact.js';
+import { INVERSE_COST_SCALE } from '../../src/engine/margin.js';
+import { dec, decAdd, decMul, decOf, exact, exactRatio, exactText, roundsFrom, type Exact, type Rounded } from './exact.js';
 
 export type EntityKind = 'wallet' | 'position' | 'order' | 'fill' | 'setting';
 
@@ -52,10 +53,17 @@ export class Model {
   readonly entities = new Map<string, Fields<WireValue>>();
   /** Per order id, every status update pushed, as "STATUS filledQty". */
   readonly orderLog = new Map<string, string[]>();
+  /**
+   * Per order id, the dialect's own words for its last status (before they fold into Status): XT
+   * `state`, Binance `X`, Bybit `orderStatus cancelType`, KuCoin `type` — how each says EXPIRED at delivery.
+   */
+  readonly statusWords = new Map<string, string>();
   /** Every fill row pushed, by trade id, in arrival order (a duplicate shows twice). */
   readonly fillRows: string[] = [];
   /** Funding settlements, "symbol|side fee" (fee received +), in arrival order. */
   readonly fundings: string[] = [];
+  /** Positions closed by a delivery, as a dialect that tells them apart pushes them (deliveryLine), in arrival order. */
+  readonly deliveries: string[] = [];
   /** Entities a push touched since the last step ended. */
   readonly touched = new Set<string>();
   /** Pushes of the dialect that contradict each other (one message against another of the same change). */
@@ -113,15 +121,34 @@ export class Model {
 export interface Units {
   symbol: string;
   tickSize: string;
+  /** Base units per contract (linear), or the quote value of a contract (inverse: "100" USD). */
   contractSize: string;
   priceDecimals: number;
   settleAsset: string;
+  /**
+   * Coin-margined: a cost (margin.ts) is the coin value in 10^-16, so an average price is the
+   * harmonic qty × C × S / cost (C = inverseValue, S = INVERSE_COST_SCALE), not cost / qty.
+   */
+  inverse: { inverseValue: bigint; tickUnits: bigint } | null;
+  /** The delivery time of a delivery contract (each exchange names those by it), else null. */
+  deliveryTime: number | null;
 }
 
 export const unitsOf = (config: SymbolConfig): Units => ({
   symbol: config.symbol, tickSize: config.spec.tickSize, contractSize: config.spec.contractSize, priceDecimals: config.priceDecimals,
-  settleAsset: config.settleAsset,
+  settleAsset: config.settleAsset, inverse: config.inverse ? { inverseValue: config.inverseValue, tickUnits: config.tickUnits } : null,
+  deliveryTime: config.delivery?.time ?? null,
 });
+
+/**
+ * The exact average price of `qty` contracts that cost `cost` (margin.ts costs: an entry cost, an
+ * order's cumCost): linear cost × tick / qty; inverse the harmonic qty × C × S / cost, in decimals.
+ */
+export function averageOf(u: Units, cost: bigint, qty: number): Exact {
+  const size = BigInt(Math.abs(qty));
+  if (u.inverse === null) return exactRatio(cost, u.tickSize, size);
+  return exact(size * u.inverse.inverseValue * INVERSE_COST_SCALE * u.inverse.tickUnits, cost * 10n ** BigInt(u.priceDecimals));
+}
 
 export const amountText = (units: bigint): string => decOf(units, 8);
 export const baseQty = (u: Units, contracts: number): string => decMul(contracts, u.contractSize);
@@ -131,7 +158,7 @@ function positionTruth(p: PositionSnapshot, u: Units): Fields<TruthValue> {
   const size = Math.abs(p.qty);
   return new Map<string, TruthValue>([
     ['qty', baseQty(u, p.qty)],
-    ['entryPrice', size === 0 ? null : exactRatio(p.entryCost, u.tickSize, BigInt(size))],
+    ['entryPrice', size === 0 ? null : averageOf(u, p.entryCost, size)],
     ['marginMode', p.marginMode],
     ['leverage', String(p.leverage)],
     ['margin', amountText(p.margin)],
@@ -157,7 +184,7 @@ function orderTruth(o: OrderSnapshot, u: Units): Fields<TruthValue> {
     ['qty', baseQty(u, o.qty)],
     ['status', statusOf(o.state)],
     ['filledQty', baseQty(u, o.executedQty)],
-    ['avgPrice', o.executedQty === 0 ? null : exactRatio(o.cumQuote, u.tickSize, BigInt(o.executedQty))],
+    ['avgPrice', o.executedQty === 0 ? null : averageOf(u, o.cumCost, o.executedQty)],
     ['createTime', String(o.createTime)],
   ]);
 }
@@ -183,7 +210,13 @@ export interface Truth {
   fills: string[];
   /** Funding events, "symbol|side fee". */
   fundings: string[];
+  /** Delivery events (deliveryLine). */
+  deliveries: string[];
 }
+
+/** A position closed by a delivery: "symbol|side qty (base units, as held) @ price pnl fee". */
+export const deliveryLine = (symbol: string, side: string, qty: string, price: string, pnl: string, fee: string): string =>
+  `${symbol}|${side} ${dec(qty)} @ ${dec(price)} pnl ${dec(pnl)} fee ${dec(fee)}`;
 
 export function truthOf(view: AccountView, finished: readonly OrderSnapshot[], trades: readonly TradeEvent[], events: readonly EngineEvent[], units: ReadonlyMap<string, Units>): Truth {
   const unit = (symbol: string): Units => units.get(symbol) ?? (() => { throw new Error(`no units for ${symbol}`); })();
@@ -201,7 +234,10 @@ export function truthOf(view: AccountView, finished: readonly OrderSnapshot[], t
   for (const t of trades) entities.set(`fill:${t.tradeId}`, fillTruth(t, unit(t.symbol)));
   for (const s of view.settings) entities.set(`setting:${s.symbol}`, new Map<string, TruthValue>([['leverage', String(s.leverage)], ['marginMode', s.marginMode]]));
   const fundings = events.filter((e) => e.type === 'funding').map((e) => `${e.symbol}|${e.positionSide} ${amountText(e.fundingFee)}`);
-  return { entities, fills: trades.map((t) => String(t.tradeId)), fundings };
+  const deliveries = events.flatMap((e) => (e.type === 'delivery'
+    ? [deliveryLine(e.symbol, e.positionSide, baseQty(unit(e.symbol), e.qty), priceText(unit(e.symbol), e.deliveryPrice), amountText(e.realizedPnl), amountText(e.fee))]
+    : []));
+  return { entities, fills: trades.map((t) => String(t.tradeId)), fundings, deliveries };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
  * push decoder reads it; Binance's REST objects have their own fields.
  */
 import { dec, isZero, rounded } from './exact.js';
-import { concatName, decodeBybit, decodeKucoin, decodeXt, type DecodeContext } from './decode.js';
+import { binanceQty, bybitSymbolName, concatName, decodeBybit, decodeKucoin, decodeXt, kucoinSymbolName, type DecodeContext } from './decode.js';
 import type { FrontDoors } from './doors.js';
 import { FIELDS, Model, type EntityKind, type Units } from './model.js';
 
@@ -44,31 +44,29 @@ export const restListsWallet = (name: RestName, asset: string, units: ReadonlyMa
 
 const list = (value: unknown): Json[] => (Array.isArray(value) ? value as Json[] : [value as Json]);
 
-/** Each dialect's REST snapshot of the account, decoded. `seq` is the account's current seq (for XT's one-way sides). */
-export async function restModels(doors: FrontDoors, ctx: DecodeContext, units: ReadonlyMap<string, Units>, seq: number): Promise<{ name: RestName; model: Model }[]> {
-  const symbols = [...units.keys()];
-  const names = (rule: (symbol: string) => string) => symbols.map(rule);
-  const kucoinNames = names((s) => {
-    const [base, quote] = s.toUpperCase().split('_');
-    return `${base === 'BTC' ? 'XBT' : base}${quote}M`;
-  });
-
+/** XT's balance/list and position/list (`doors` at the root for USDT-M, under /dapi for Coin-M). */
+export async function xtRestModel(doors: FrontDoors, ctx: DecodeContext, seq: number): Promise<Model> {
   const xt = new Model();
   for (const data of await doors.xtGet('/future/user/v1/balance/list') as Json[]) decodeXt(xt, { topic: 'balance', seq, data }, ctx);
   for (const data of await doors.xtGet('/future/user/v1/position/list') as Json[]) decodeXt(xt, { topic: 'position', seq, data }, ctx);
+  return xt;
+}
 
+/** Binance's account and positionRisk: USDⓈ-M (/fapi/v2) or COIN-M (/dapi/v1, quantities in contracts). */
+export async function binanceRestModel(doors: FrontDoors, ctx: DecodeContext, units: ReadonlyMap<string, Units>, api: 'fapi' | 'dapi' = 'fapi'): Promise<Model> {
+  const version = api === 'fapi' ? 'v2' : 'v1';
   const binance = new Model();
-  const account = await doors.binance('GET', '/fapi/v2/account', {});
+  const account = await doors.binance('GET', `/${api}/${version}/account`, {});
   for (const a of account.assets as Json[]) {
     binance.set(`wallet:${String(a.asset)}`, {
       walletBalance: dec(String(a.walletBalance)), availableBalance: dec(String(a.availableBalance)),
       orderMargin: dec(String(a.openOrderInitialMargin)), positionMargin: dec(String(a.positionInitialMargin)),
     });
   }
-  for (const p of await doors.binance('GET', '/fapi/v2/positionRisk', {}) as unknown as Json[]) {
+  for (const p of await doors.binance('GET', `/${api}/${version}/positionRisk`, {}) as unknown as Json[]) {
     const symbol = concatName(ctx, String(p.symbol));
     const u = units.get(symbol)!;
-    const qty = dec(String(p.positionAmt));
+    const qty = binanceQty(u, String(p.positionAmt));
     const marginMode = p.marginType === 'isolated' ? 'ISOLATED' : 'CROSSED';
     binance.set(`position:${symbol}|${String(p.positionSide)}`, {
       qty, entryPrice: isZero(qty) ? null : rounded(String(p.entryPrice), Math.max(5, u.priceDecimals + 3)), marginMode,
@@ -77,28 +75,46 @@ export async function restModels(doors: FrontDoors, ctx: DecodeContext, units: R
     });
     binance.set(`setting:${symbol}`, { leverage: String(p.leverage), marginMode });
   }
+  return binance;
+}
 
+/** Bybit's UNIFIED wallet-balance and position/list of each symbol (with its category: linear or inverse). */
+export async function bybitRestModel(doors: FrontDoors, ctx: DecodeContext, symbols: readonly Units[]): Promise<Model> {
   const bybit = new Model();
   decodeBybit(bybit, { topic: 'wallet', data: (await doors.bybitGet('/v5/account/wallet-balance', { accountType: 'UNIFIED' })).list }, ctx);
-  for (const symbol of names((s) => s.replace('_', '').toUpperCase())) {
-    const rows = (await doors.bybitGet('/v5/position/list', { category: 'linear', symbol })).list as Json[];
+  for (const u of symbols) {
+    const rows = (await doors.bybitGet('/v5/position/list', { category: u.inverse === null ? 'linear' : 'inverse', symbol: bybitSymbolName(u) })).list as Json[];
     // REST rows name the entry price avgPrice.
     decodeBybit(bybit, { topic: 'position', data: rows.map((r) => ({ ...r, entryPrice: r.avgPrice })) }, ctx);
   }
+  return bybit;
+}
 
+/** KuCoin's account-overview of each settle asset (XBT for BTC) and position of each listed contract. */
+export async function kucoinRestModel(doors: FrontDoors, ctx: DecodeContext, symbols: readonly Units[], seq: number): Promise<Model> {
   const kucoin = new Model();
-  const settleAssets = new Set([...units.values()].map((u) => u.settleAsset));
-  for (const currency of settleAssets) {
-    const o = await doors.kucoinGet('/api/v1/account-overview', { currency }) as Json;
-    kucoin.set(`wallet:${currency}`, {
+  for (const asset of new Set(symbols.map((u) => u.settleAsset))) {
+    const o = await doors.kucoinGet('/api/v1/account-overview', { currency: asset === 'BTC' ? 'XBT' : asset }) as Json;
+    kucoin.set(`wallet:${asset}`, {
       availableBalance: dec(String(o.availableBalance)), orderMargin: dec(String(o.orderMargin)), positionMargin: dec(String(o.positionMargin)),
     });
   }
-  for (const name of kucoinNames) {
+  for (const name of symbols.map(kucoinSymbolName)) {
+    if (name === undefined) continue;
     for (const data of list(await doors.kucoinGet('/api/v1/position', { symbol: name }))) {
       decodeKucoin(kucoin, { type: 'message', topic: `/contract/position:${name}`, subject: 'position.change', data, seq: String(seq) }, ctx);
     }
   }
+  return kucoin;
+}
 
-  return [{ name: 'xt-rest', model: xt }, { name: 'binance-rest', model: binance }, { name: 'bybit-rest', model: bybit }, { name: 'kucoin-rest', model: kucoin }];
+/** Each dialect's REST snapshot of the account, decoded. `seq` is the account's current seq (for XT's one-way sides). */
+export async function restModels(doors: FrontDoors, ctx: DecodeContext, units: ReadonlyMap<string, Units>, seq: number): Promise<{ name: RestName; model: Model }[]> {
+  const symbols = [...units.values()];
+  return [
+    { name: 'xt-rest', model: await xtRestModel(doors, ctx, seq) },
+    { name: 'binance-rest', model: await binanceRestModel(doors, ctx, units) },
+    { name: 'bybit-rest', model: await bybitRestModel(doors, ctx, symbols) },
+    { name: 'kucoin-rest', model: await kucoinRestModel(doors, ctx, symbols, seq) },
+  ];
 }

@@ -16,7 +16,7 @@ import { BinanceRest, BinanceStream } from '../binance/client.js';
 import { BybitStream } from '../bybit/client.js';
 import { KucoinRest, KucoinStream } from '../kucoin/client.js';
 import { StreamClient, XtClient, type Push } from '../support/xt-client.js';
-import { decodeBinance, decodeBybit, decodeKucoin, decodeKucoinUta, decodeXt, type DecodeContext } from './decode.js';
+import { decodeBinance, decodeBybit, decodeKucoin, decodeKucoinUta, decodeXt, kucoinSymbolName, type DecodeContext } from './decode.js';
 import {
   actualBinance, actualBybit, actualKucoin, actualUta, actualXt, expectedBinance, expectedBybit, expectedKucoin, expectedUta, expectedXt,
   type DialectName,
@@ -45,6 +45,8 @@ export interface DialectStream {
    * carries no wallet: up to the seq of the step's last event it carries).
    */
   caughtUp(sync: number, lastUtaSeq: number): Promise<void>;
+  /** Waits until a frame with account seq ≥ `seq` has arrived (XT and Binance frames carry it). */
+  reachedSeq(seq: number): Promise<void>;
   /** Marks the start of a step (the frames delivered from now on are the step's). */
   beginStep(): void;
   /** What the step's canonical events required vs what the stream delivered, as labels. */
@@ -86,19 +88,34 @@ abstract class Recorded<F> implements DialectStream {
     this.stepStart = this.frames().length;
   }
 
+  /** A frame's account seq, for the dialects whose frames carry it (XT; Binance: its command's last event's). */
+  protected seqOf(_frame: F): number | undefined {
+    return undefined;
+  }
+
+  /**
+   * Waits until a frame with account seq ≥ `seq` has arrived: the barrier of a stream that does not
+   * carry the SYNC wallet (the coin-margined hosts show their coins' wallets only).
+   */
+  async reachedSeq(seq: number): Promise<void> {
+    await this.until(() => this.frames().some((f) => (this.seqOf(f) ?? -1) >= seq), `${this.name}: a push with seq ≥ ${seq}`);
+    this.ingest();
+  }
+
   protected stepFrames(): readonly F[] {
     this.ingest();
     return this.frames().slice(this.stepStart);
   }
 }
 
-class XtStream extends Recorded<Push> {
+export class XtStream extends Recorded<Push> {
   constructor(ctx: DecodeContext, private readonly client: StreamClient) {
     super('xt', ctx);
   }
 
-  static async open(wsUrl: string, rest: XtClient, ctx: DecodeContext): Promise<XtStream> {
-    const client = await StreamClient.connect(wsUrl);
+  /** `path`: /ws/user (USDT-M), /dapi/ws/user (Coin-M, with a key from the /dapi host's `rest`). */
+  static async open(wsUrl: string, rest: XtClient, ctx: DecodeContext, path = '/ws/user'): Promise<XtStream> {
+    const client = await StreamClient.connect(wsUrl, path);
     const ack = await client.subscribe(await rest.listenKey(), ['balance', 'position', 'trade', 'order', 'notify']);
     if (ack.code !== 0) throw new Error(`XT subscribe: ${JSON.stringify(ack)}`);
     return new XtStream(ctx, client);
@@ -106,36 +123,40 @@ class XtStream extends Recorded<Push> {
 
   protected frames() { return this.client.pushes; }
   protected decode(push: Push) { decodeXt(this.model, push, this.ctx); }
+  protected override seqOf(push: Push) { return push.seq; }
   protected until(condition: () => boolean, what: string) { return this.client.until(condition, WAIT_MS, what); }
   delivery(events: readonly EngineEvent[]) { return { expected: expectedXt(events), actual: actualXt(this.stepFrames()) }; }
   close() { this.client.close(); }
 }
 
-class BinanceUserStream extends Recorded<Json> {
+export class BinanceUserStream extends Recorded<Json> {
   constructor(ctx: DecodeContext, private readonly client: BinanceStream, private readonly units: ReadonlyMap<string, Units>) {
     super('binance', ctx);
   }
 
-  static async open(wsUrl: string, rest: BinanceRest, ctx: DecodeContext, units: ReadonlyMap<string, Units>): Promise<BinanceUserStream> {
-    const client = await BinanceStream.connect(wsUrl, `/binance/private/ws?listenKey=${await rest.listenKey()}`);
+  /** `prefix`: /binance (fstream, USDⓈ-M) or /binance/dstream (dstream, COIN-M); one listenKey serves both. */
+  static async open(wsUrl: string, rest: BinanceRest, ctx: DecodeContext, units: ReadonlyMap<string, Units>, prefix = '/binance'): Promise<BinanceUserStream> {
+    const client = await BinanceStream.connect(wsUrl, `${prefix}/private/ws?listenKey=${await rest.listenKey()}`);
     return new BinanceUserStream(ctx, client, units);
   }
 
   protected frames() { return this.client.events; }
   protected decode(event: Json) { decodeBinance(this.model, event, this.ctx); }
+  protected override seqOf(event: Json) { return typeof event.seq === 'number' ? event.seq : undefined; }
   protected until(condition: () => boolean, what: string) { return this.client.until(condition, WAIT_MS, what); }
   delivery(events: readonly EngineEvent[]) { return { expected: expectedBinance(events, this.units), actual: actualBinance(this.stepFrames()) }; }
   close() { this.client.close(); }
 }
 
-class BybitPrivateStream extends Recorded<Json> {
+export class BybitPrivateStream extends Recorded<Json> {
   constructor(ctx: DecodeContext, private readonly client: BybitStream, private readonly hedge: (cmdSeq: number) => boolean) {
     super('bybit', ctx);
   }
 
-  static async open(wsUrl: string, account: Credentials, ctx: DecodeContext, hedge: (cmdSeq: number) => boolean): Promise<BybitPrivateStream> {
+  /** `now`: the server's clock (the auth's `expires` must be ahead of it). */
+  static async open(wsUrl: string, account: Credentials, ctx: DecodeContext, hedge: (cmdSeq: number) => boolean, now: () => number = Date.now): Promise<BybitPrivateStream> {
     const client = await BybitStream.connect(wsUrl);
-    const auth = await client.auth(account.apiKey, account.secret);
+    const auth = await client.auth(account.apiKey, account.secret, now() + 10_000);
     if (auth.success !== true) throw new Error(`Bybit auth: ${JSON.stringify(auth)}`);
     const ack = await client.subscribe(['position', 'order', 'execution', 'wallet']);
     if (ack.success !== true) throw new Error(`Bybit subscribe: ${JSON.stringify(ack)}`);
@@ -168,7 +189,7 @@ abstract class KucoinRecorded extends Recorded<Json> {
 
 const KUCOIN_TOPICS = ['/contractMarket/tradeOrders', '/contractMarket/advancedOrders', '/contractAccount/wallet', '/contract/marginMode', '/contract/crossLeverage'];
 
-class KucoinClassicStream extends KucoinRecorded {
+export class KucoinClassicStream extends KucoinRecorded {
   static async open(rest: KucoinRest, ctx: DecodeContext, kucoinSymbols: readonly string[]): Promise<KucoinClassicStream> {
     const client = await KucoinStream.connect(await rest.futuresStreamUrl());
     await client.until(() => client.frames.length >= 1, 'welcome');
@@ -183,7 +204,7 @@ class KucoinClassicStream extends KucoinRecorded {
   delivery(events: readonly EngineEvent[]) { return { expected: expectedKucoin(events), actual: actualKucoin(this.stepFrames()) }; }
 }
 
-class KucoinUtaStream extends KucoinRecorded {
+export class KucoinUtaStream extends KucoinRecorded {
   static async open(rest: KucoinRest, wsUrl: string, ctx: DecodeContext): Promise<KucoinUtaStream> {
     const client = await KucoinStream.connect(await rest.utaStreamUrl(wsUrl));
     await client.until(() => client.frames.length >= 1, 'welcome');
@@ -211,10 +232,8 @@ export async function openStreams(
   server: { url: string; wsUrl: string }, account: Credentials, ctx: DecodeContext, units: ReadonlyMap<string, Units>, hedge: (cmdSeq: number) => boolean,
 ): Promise<DialectStream[]> {
   const kucoin = new KucoinRest(server.url, account.apiKey, account.secret, account.passphrase);
-  const kucoinSymbols = [...units.keys()].map((s) => {
-    const [base, quote] = s.toUpperCase().split('_');
-    return `${base === 'BTC' ? 'XBT' : base}${quote}M`;
-  });
+  // KuCoin lists no USDT quarterly.
+  const kucoinSymbols = [...units.values()].flatMap((u) => kucoinSymbolName(u) ?? []);
   return [
     await XtStream.open(server.wsUrl, new XtClient(server.url, account.apiKey, account.secret), ctx),
     await BinanceUserStream.open(server.wsUrl, new BinanceRest(server.url, account.apiKey, account.secret), ctx, units),
