@@ -8,7 +8,7 @@
  * Averages (entry and fill prices) are kept as the dialect's text with the number of decimals the
  * dialect documents, and compared with the engine's exact value to within half a unit of that place.
  */
-import { dec, decMul, decNeg, isZero, rounded } from './exact.js';
+import { dec, decFloor, decMul, decNeg, isZero, rounded } from './exact.js';
 import { deliveryLine, sum, type Model, type Status, type Units } from './model.js';
 
 type Json = Record<string, unknown>;
@@ -96,6 +96,13 @@ export const kucoinName = (ctx: DecodeContext, name: string): string => lookup(c
 
 /** Binance quantities: USDⓈ-M in base units, COIN-M in contracts (× the contract's USD value here). */
 export const binanceQty = (u: Units, text: string): string => (u.inverse === null ? dec(text) : decMul(text, u.contractSize));
+
+/**
+ * KuCoin's unrealised PnL: an inverse contract's is shown at 10 decimals of XBT (mark value − posCost,
+ * seed 004), the same quantity the engine holds in 10^-8 rounded down; agreement is that figure
+ * rounded down to the engine's unit. A linear contract's is the engine's amount as it is.
+ */
+const kucoinUnrealized = (u: Units, text: string): string => (u.inverse === null ? dec(text) : decFloor(text, 8));
 
 /** An average price, or null for "none" (every dialect writes an absent average as 0 or ""). */
 const average = (text: string, decimals: number) => (text === '' || isZero(text) ? null : rounded(text, decimals));
@@ -509,7 +516,7 @@ export function decodeKucoin(model: Model, frame: Json, ctx: DecodeContext): voi
       const key = `position:${symbol}|${typeof d.positionSide === 'string' ? d.positionSide : 'BOTH'}`;
       if (d.currentQty === undefined) {
         // The reduced set a mark-price move sends.
-        model.set(key, { markPrice: markOf(str(d.markPrice, 'markPrice')), unrealizedPnl: dec(str(d.unrealisedPnl, 'unrealisedPnl')) });
+        model.set(key, { markPrice: markOf(str(d.markPrice, 'markPrice')), unrealizedPnl: kucoinUnrealized(u, str(d.unrealisedPnl, 'unrealisedPnl')) });
         return;
       }
       const qty = decMul(str(d.currentQty, 'currentQty'), u.contractSize);
@@ -528,7 +535,7 @@ export function decodeKucoin(model: Model, frame: Json, ctx: DecodeContext): voi
         // posFunding is in the isolated field set only.
         fundingTotal: d.posFunding === undefined ? undefined : dec(str(d.posFunding, 'posFunding')),
         markPrice: markOf(str(d.markPrice, 'markPrice')),
-        unrealizedPnl: dec(str(d.unrealisedPnl, 'unrealisedPnl')),
+        unrealizedPnl: kucoinUnrealized(u, str(d.unrealisedPnl, 'unrealisedPnl')),
       });
       model.set(`setting:${symbol}`, { marginMode: cross ? 'CROSSED' : 'ISOLATED', ...(cross ? { leverage: str(d.leverage, 'leverage') } : {}) });
       return;
@@ -583,7 +590,7 @@ export function decodeKucoinUta(model: Model, frame: Json, ctx: DecodeContext): 
     entryPrice: isZero(qty) ? null : average(str(d.eP, 'eP'), KUCOIN_AVERAGE_DECIMALS),
     ...setting,
     markPrice: markOf(str(d.mP, 'mP')),
-    unrealizedPnl: dec(str(d.uPL, 'uPL')),
+    unrealizedPnl: kucoinUnrealized(u, str(d.uPL, 'uPL')),
     realizedPnlCurrent: dec(str(d.rPL, 'rPL')),
   });
   model.set(`setting:${symbol}`, setting);

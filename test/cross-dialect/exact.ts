@@ -62,6 +62,16 @@ export function decAdd(a: string, b: string): string {
 
 export const decNeg = (a: string): string => dec(a.startsWith('-') ? a.slice(1) : `-${a}`);
 
+/** `a` rounded down (toward −∞) to `places` decimals, as canonical text. */
+export function decFloor(a: string, places: number): string {
+  const x = scaled(dec(a));
+  if (x.scale <= places) return dec(a);
+  const divisor = 10n ** BigInt(x.scale - places);
+  const q = x.units / divisor;
+  const floored = x.units < 0n && x.units % divisor !== 0n ? q - 1n : q;
+  return text({ units: floored, scale: places });
+}
+
 export const isZero = (a: string): boolean => dec(a) === '0';
 
 /** An exact rational num / den (den > 0): the engine's averages before any wire rounds them. */
