@@ -135,7 +135,7 @@ export class Replica implements StreamExchange {
     this.engine = new ReplicaEngine(boot.symbols.map((spec: SymbolSpec) => buildSymbolConfig(spec)));
     this.epoch = boot.epoch;
     this.eventLog = new EventLog(replayWindow);
-    this.state = { market: new MarketData(boot.symbols.map((s) => s.symbol)) };
+    this.state = { market: new MarketData(boot.symbols) };
     for (const [accountId, seq] of boot.accounts) this.engine.seqs.set(accountId, seq);
     this.history.restore(boot.conditionals);
     this.engine.cmdSeq = boot.cmdSeq;

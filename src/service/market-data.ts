@@ -22,6 +22,8 @@
  * id) agrees with. It is service state like the rest, so a replay or a restored snapshot continues
  * the same numbering.
  */
+import { costOf } from '../engine/margin.js';
+import { buildSymbolConfig, type SymbolConfig, type SymbolSpec } from '../engine/symbol.js';
 import type { FundingSettledEvent, PublicEvent, PublicTradeEvent, Side } from '../engine/types.js';
 
 /** Every candle interval Binance offers (the others' are a subset, named their own way). */
@@ -78,7 +80,12 @@ export function nextCandleStart(interval: CandleInterval, start: number): number
   return start + (interval === '1w' ? 7 * DAY : FIXED_MS[interval]);
 }
 
-/** One candle: prices in ticks, volumes in contracts, quote volume in ticks × contracts. */
+/**
+ * One candle: prices in ticks, volumes in contracts; the quote volumes are Σ the trades' costs
+ * (margin.ts costOf): ticks × contracts for a linear symbol (valueOfCost makes it quote units), the
+ * coin value in 10^-16 for an inverse one (valueOfCost makes it coin units: Binance COIN-M's "base
+ * asset volume", Bybit's inverse turnover).
+ */
 export interface Candle {
   openTime: number;
   open: number;
@@ -88,7 +95,7 @@ export interface Candle {
   volume: number;
   quoteVolume: bigint;
   trades: number;
-  /** What takers bought: contracts and ticks × contracts. */
+  /** What takers bought: contracts and their cost. */
   takerBuyVolume: number;
   takerBuyQuoteVolume: bigint;
 }
@@ -113,6 +120,8 @@ export interface AggregateTrade {
 }
 
 interface SymbolMarket {
+  /** The symbol's configuration: a trade's cost depends on its kind. */
+  config: SymbolConfig;
   trades: MarketTrade[];
   aggTrades: AggregateTrade[];
   nextAggId: number;
@@ -152,8 +161,8 @@ export class MarketData {
   private readonly bySymbol = new Map<string, SymbolMarket>();
   private readonly listeners = new Set<MarketListener>();
 
-  constructor(symbols: readonly string[]) {
-    for (const symbol of symbols) this.bySymbol.set(symbol, emptyMarket());
+  constructor(symbols: readonly SymbolSpec[]) {
+    for (const spec of symbols) this.bySymbol.set(spec.symbol, emptyMarket(buildSymbolConfig(spec)));
   }
 
   /** Takes one command's public events (in order) and tells the listeners (the public streams). */
@@ -198,7 +207,8 @@ export class MarketData {
         pushBounded(market.aggTrades, aggregate, RECENT_TRADES);
         aggregates.push(aggregate);
       }
-      for (const interval of CANDLE_INTERVALS) addToCandle(market.candles.get(interval)!, interval, event);
+      const cost = costOf(market.config, event.qty, event.price);
+      for (const interval of CANDLE_INTERVALS) addToCandle(market.candles.get(interval)!, interval, event, cost);
     }
     for (const listener of this.listeners) listener(events, aggregates);
   }
@@ -287,13 +297,14 @@ export class MarketData {
   }
 
   restore(items: unknown[]): void {
-    for (const symbol of this.bySymbol.keys()) this.bySymbol.set(symbol, emptyMarket());
+    for (const [symbol, m] of this.bySymbol) this.bySymbol.set(symbol, emptyMarket(m.config));
     type SeriesItem = [SeriesKind, [CandleInterval, SeriesCandle<number | bigint>[]][]];
     type Item = [string, number, MarketTrade[], AggregateTrade[], [CandleInterval, Candle[]][], number | undefined, FundingSettlement[] | undefined, SeriesItem[] | undefined];
     for (const item of items as Item[]) {
       const [symbol, nextAggId, trades, aggTrades, candles, bookChanges, fundings, series] = item;
-      if (!this.bySymbol.has(symbol)) continue; // a symbol no longer configured
-      const market = emptyMarket();
+      const config = this.bySymbol.get(symbol)?.config;
+      if (config === undefined) continue; // a symbol no longer configured
+      const market = emptyMarket(config);
       // Snapshots written before the mark/index/premium/open-interest series existed start them empty.
       for (const [kind, byInterval] of series ?? []) {
         const kept = market.series.get(kind);
@@ -302,7 +313,7 @@ export class MarketData {
       }
       // A snapshot written before the count existed starts it at 0 (clients resynchronise on reconnect).
       this.bySymbol.set(symbol, {
-        trades: [...trades], aggTrades: [...aggTrades], nextAggId, candles: new Map(candles.map(([i, list]) => [i, [...list]])), bookChanges: bookChanges ?? 0,
+        config, trades: [...trades], aggTrades: [...aggTrades], nextAggId, candles: new Map(candles.map(([i, list]) => [i, [...list]])), bookChanges: bookChanges ?? 0,
         // Snapshots written before the funding history existed start it empty.
         fundings: [...(fundings ?? [])],
         series: market.series,
@@ -317,9 +328,9 @@ export class MarketData {
   }
 }
 
-function emptyMarket(): SymbolMarket {
+function emptyMarket(config: SymbolConfig): SymbolMarket {
   return {
-    trades: [], aggTrades: [], nextAggId: 1, candles: new Map(CANDLE_INTERVALS.map((i) => [i, []])), bookChanges: 0, fundings: [],
+    config, trades: [], aggTrades: [], nextAggId: 1, candles: new Map(CANDLE_INTERVALS.map((i) => [i, []])), bookChanges: 0, fundings: [],
     series: new Map(SERIES_KINDS.map((kind) => [kind, new Map(seriesIntervals(kind).map((i) => [i, []]))])),
   };
 }
@@ -393,9 +404,8 @@ function previousCandleStart(interval: CandleInterval, start: number): number {
 }
 
 /** Candles are replaced, not mutated, when a trade joins one: a captured snapshot keeps what it saw. */
-function addToCandle(candles: Candle[], interval: CandleInterval, trade: PublicTradeEvent): void {
+function addToCandle(candles: Candle[], interval: CandleInterval, trade: PublicTradeEvent, quote: bigint): void {
   const openTime = candleStart(interval, trade.time);
-  const quote = BigInt(trade.qty) * BigInt(trade.price);
   const bought = trade.takerSide === 'BUY';
   const last = candles[candles.length - 1];
   if (last !== undefined && last.openTime === openTime) {

@@ -47,7 +47,7 @@ export class ServiceState {
     this.ledger = new Ledger(symbols, options.ledger ?? DEFAULT_LEDGER_LIMITS);
     const window = options.replayWindow ?? null;
     this.eventLog = window === null ? null : new EventLog(window);
-    this.market = new MarketData(symbols.map((s) => s.symbol));
+    this.market = new MarketData(symbols);
     const components: Persistable[] = [this.history, this.ledger, this.market];
     if (this.eventLog !== null) components.push(this.eventLog);
     this.persistables = components;

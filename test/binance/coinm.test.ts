@@ -127,5 +127,12 @@ describe('Binance USDⓈ-M (/fapi) and COIN-M (/dapi) are separate markets', () 
     // Public trades: COIN-M gives the coin value (3 × 100 USD at 60000 = 0.005 BTC).
     const trades = await a.rest.keyed<Json[]>('GET', '/dapi/v1/trades?symbol=BTCUSD_PERP');
     assert.deepEqual(trades.body.map((t) => [t.qty, t.price, t.baseQty, 'quoteQty' in t]), [['3', '60000', '0.005', false]]);
+    // The candle and the day: volume in contracts, the "base asset volume" (kline column 7, ticker
+    // baseVolume) in the coin, the weighted average price the harmonic one.
+    const kline = await a.rest.keyed<(string | number)[][]>('GET', '/dapi/v1/klines?symbol=BTCUSD_PERP&interval=1m&limit=1');
+    // a bought with a market order: the taker bought all 3 (columns 9 and 10).
+    assert.deepEqual([5, 7, 9, 10].map((i) => kline.body[0]![i]), ['3', '0.005', '3', '0.005']);
+    const day = await a.rest.keyed<Json[]>('GET', '/dapi/v1/ticker/24hr?symbol=BTCUSD_PERP');
+    assert.deepEqual([day.body[0]!.volume, day.body[0]!.baseVolume, day.body[0]!.weightedAvgPrice, 'quoteVolume' in day.body[0]!], ['3', '0.005', '60000', false]);
   });
 });

@@ -105,6 +105,10 @@ describe('ccxt bybit: category=inverse (BTC/USD:BTC)', () => {
 
     const trades = await withTimeout(a.ex.fetchMyTrades(INV), T, 'fetchMyTrades');
     assert.deepEqual(trades.map((t) => [t.order, t.amount, t.price, t.fee?.currency, t.fee?.cost]), [[takerId, 300, 60_000, 'BTC', 0.0000025]]);
+
+    // The day's statistics: volume in USD (300), turnover in BTC (300 USD at 60000).
+    const ticker = await withTimeout(a.ex.fetchTicker(INV), T, 'fetchTicker');
+    assert.deepEqual([(ticker.info as Record<string, string>).volume24h, (ticker.info as Record<string, string>).turnover24h], ['300', '0.005']);
   });
 
   it('watchBalance / watchPositions / watchOrders: the BTC coin, the inverse position and order as pushed equal the engine', async () => {

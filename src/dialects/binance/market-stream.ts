@@ -23,6 +23,7 @@
  */
 import type { BookUpdateEvent, LiquidationEvent, PublicEvent } from '../../engine/types.js';
 import { formatAmount, formatRate, formatRatio } from '../../engine/fixed.js';
+import { valueOfCost } from '../../engine/margin.js';
 import type { StreamExchange } from '../../service/stream-exchange.js';
 import { CANDLE_INTERVALS, nextCandleStart, type AggregateTrade, type Candle, type CandleInterval } from '../../service/market-data.js';
 import { dayTicker } from './rest-market.js';
@@ -273,7 +274,7 @@ export class BinanceMarketFeed {
     const trades = this.exchange.state.market.trades(symbol.config.symbol);
     const end = nextCandleStart(interval, c.openTime);
     const inCandle = trades.filter((t) => t.time >= c.openTime && t.time < end);
-    const quote = (v: bigint): string => formatAmount(v * symbol.config.valuePerTickContract);
+    const quote = (cost: bigint): string => formatAmount(valueOfCost(symbol.config, cost));
     this.send(name, () => JSON.stringify({
       e: 'kline', E: now, s: symbol.name, k: {
         t: c.openTime, T: end - 1, s: symbol.name, i: interval, f: inCandle[0]?.tradeId ?? -1,

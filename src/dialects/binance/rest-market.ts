@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { formatAmount, formatRate, formatRatio, formatScaled, parseAmount } from '../../engine/fixed.js';
+import { formatEntryPrice } from '../../engine/format.js';
 import { buildPricingConfig } from '../../engine/pricing-config.js';
 import {
   CANDLE_INTERVALS, nextCandleStart, OPEN_INTEREST_INTERVALS, type AggregateTrade, type Candle, type CandleInterval, type MarketData, type RangeOptions, type SeriesCandle,
@@ -19,7 +20,7 @@ import type { BinanceRestOptions } from './rest.js';
 import { onlyParams } from './rest-history.js';
 import { formatPrice, formatQty, pairOf, type BinanceSymbol } from './symbols.js';
 import { contractTypeOf } from './contracts.js';
-import { notional } from '../../engine/margin.js';
+import { notional, valueOfCost } from '../../engine/margin.js';
 
 /** `GET /fapi/v1/depth` limits Binance accepts. */
 export const DEPTH_LIMITS = [5, 10, 20, 50, 100, 500, 1000] as const;
@@ -28,8 +29,8 @@ const HOUR = 3600_000;
 const invalidLimit = (): BinanceError => new BinanceError(ERR.INVALID_PARAM, "Invalid data sent for a parameter: 'limit' must be one of 5, 10, 20, 50, 100, 500, 1000.");
 const invalidInterval = (): BinanceError => new BinanceError(ERR.INVALID_PARAM, `Invalid interval: use one of ${CANDLE_INTERVALS.join(', ')}.`);
 
-/** Quote value of ticks × contracts (Σ price × base qty) as a decimal. */
-const quote = (symbol: BinanceSymbol, tickContracts: bigint): string => formatAmount(tickContracts * symbol.config.valuePerTickContract);
+/** A candle's quote volume (market-data.ts: Σ costs) as a decimal: USDⓈ-M in the quote asset, COIN-M in the coin ("base asset volume"). */
+const quote = (symbol: BinanceSymbol, cost: bigint): string => formatAmount(valueOfCost(symbol.config, cost));
 
 /** A Binance kline row: open time, OHLC, volume, close time, quote volume, trades, taker buy volume and quote volume, "0". */
 export function klineRow(symbol: BinanceSymbol, c: Candle, closeTime: number): (number | string)[] {
@@ -80,12 +81,12 @@ export function dayTicker(market: MarketData, symbol: BinanceSymbol, now: number
   const last = stats.last ?? 0;
   const open = stats.open ?? last;
   const change = last - open;
-  const volumeContracts = BigInt(stats.volume);
   const { config } = symbol;
   return {
     priceChange: change < 0 ? `-${formatPrice(symbol, -change)}` : formatPrice(symbol, change),
     priceChangePercent: open === 0 ? '0.000' : formatRatio(BigInt(change) * 100n, BigInt(open), 3),
-    weightedAvgPrice: volumeContracts === 0n ? '0' : formatRatio(stats.quoteVolume * config.tickUnits, volumeContracts * 10n ** BigInt(config.priceDecimals), config.priceDecimals),
+    // Σ costs over Σ contracts: the mean price (linear), the harmonic mean (COIN-M), at the tick's decimals.
+    weightedAvgPrice: stats.volume === 0 ? '0' : formatEntryPrice(config, stats.quoteVolume, stats.volume, 0),
     lastPrice: formatPrice(symbol, last),
     lastQty: formatQty(symbol, recent.at(-1)?.qty ?? 0),
     openPrice: formatPrice(symbol, open),
@@ -262,7 +263,8 @@ export async function marketRoutes(app: FastifyInstance, options: BinanceRestOpt
       return {
         symbol: symbol.name, ...(coinm ? { pair: pairOf(symbol.config) } : {}), priceChange: t.priceChange, priceChangePercent: t.priceChangePercent, weightedAvgPrice: t.weightedAvgPrice,
         lastPrice: t.lastPrice, lastQty: t.lastQty, openPrice: t.openPrice, highPrice: t.highPrice, lowPrice: t.lowPrice, volume: t.volume,
-        ...(coinm ? {} : { quoteVolume: t.quoteVolume }), openTime: t.openTime, closeTime: t.closeTime, firstId: t.firstId, lastId: t.lastId, count: t.count,
+        // COIN-M names the coin volume baseVolume (USDⓈ-M: quoteVolume in the quote asset).
+        ...(coinm ? { baseVolume: t.quoteVolume } : { quoteVolume: t.quoteVolume }), openTime: t.openTime, closeTime: t.closeTime, firstId: t.firstId, lastId: t.lastId, count: t.count,
       };
     });
     return one && !coinm ? rows[0] : rows;

@@ -136,11 +136,7 @@ export function ratio(num: bigint, den: bigint, decimals = AMOUNT_DECIMALS): str
   return formatRatio(num, den, decimals);
 }
 
-/**
- * A market-data turnover (Σ contracts × price in ticks) in the settle asset. Inverse turnover is
- * Σ contracts / price in coin, which a sum of contracts × price cannot give: "" until the
- * market-data service keeps it.
- */
+/** A market-data turnover (market-data.ts: Σ the trades' costs) in the settle asset: USDT, or the coin of an inverse contract. */
 export function turnover(config: SymbolConfig, quoteVolume: bigint): string {
-  return config.inverse ? '' : formatAmount(quoteVolume * config.valuePerTickContract);
+  return formatAmount(valueOfCost(config, quoteVolume));
 }
