@@ -112,8 +112,10 @@ export class PriceScheduler {
       if (config.delivery !== null) {
         const { result } = await this.exchange.execute({ type: 'settleDelivery', symbol: config.symbol });
         if (!result.ok) this.options.log?.(`delivery of ${config.symbol} refused: ${result.message}`, 'warn');
-        // Settled (by us or an operator before us): nothing more to wait for. Refused otherwise: retry.
+        // Settled (by us or an operator before us): nothing more to wait for. Refused (open positions and
+        // no price at all): try again a minute later, when an index may have come.
         if (engine.prices(config.symbol, now)!.delivery!.settledPrice !== null) this.targets.delete(config.symbol);
+        else this.targets.set(config.symbol, now + MAX_FUNDING_SLEEP_MS);
         continue;
       }
       const interval = engine.prices(config.symbol, now)!.fundingIntervalMs;
