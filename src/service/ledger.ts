@@ -163,6 +163,9 @@ type Entry =
 
 const ROWS_PER_EVENT = 4;
 
+/** The account seq of the event a row came from (rows of one event, e.g. a delivery and its fee, share it). */
+export const eventSeqOf = (row: Pick<LedgerRow, 'id'>): number => Math.floor(row.id / ROWS_PER_EVENT);
+
 export class Ledger {
   readonly name = 'ledger';
   private readonly rowLog: BoundedLog<LedgerRow>;
@@ -358,7 +361,9 @@ export class Ledger {
   private delivery(event: DeliveryEvent): void {
     const asset = this.settleAssets.get(event.symbol);
     if (asset === undefined) return;
-    const context = { symbol: event.symbol, positionSide: event.positionSide, price: event.deliveryPrice, qty: Math.abs(event.qty), positionAfter: 0 };
+    // The side that closed it (as a fill's): a long is sold at the delivery price, a short bought.
+    const side: Side = event.qty > 0 ? 'SELL' : 'BUY';
+    const context = { symbol: event.symbol, positionSide: event.positionSide, side, price: event.deliveryPrice, qty: Math.abs(event.qty), positionAfter: 0 };
     this.push(event, 0, 'DELIVERY', asset, event.realizedPnl, context);
     if (event.fee !== 0n) this.push(event, 1, 'FEE', asset, -event.fee, context);
     this.open.delete(positionKey(event.accountId, event.symbol, event.positionSide));

@@ -12,7 +12,7 @@ import { formatAveragePrice } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 import type { Exchange } from '../../service/exchange.js';
 import type { ClosingOrder, LedgerRow } from '../../service/ledger.js';
-import { byFill, sumOf, withinTime } from '../../service/ledger.js';
+import { byFill, eventSeqOf, sumOf, withinTime } from '../../service/ledger.js';
 import { bybitFundingExecution, deliveryExecType, type Delivered } from './encode.js';
 import { ok, paramsError } from './envelope.js';
 import { callerOf, categoryOf, inCategory, optionalEnum, optionalInteger, optionalString, paramsOf, symbolOf, type Params } from './params.js';
@@ -139,7 +139,7 @@ function withDeliveryFees(groups: LedgerRow[][]): LedgerRow[][] {
   for (const group of groups) {
     const last = out[out.length - 1];
     const row = group[0]!;
-    if (last !== undefined && last[0]!.kind === 'DELIVERY' && row.kind === 'FEE' && row.tradeId === null && Math.floor(row.id / 4) === Math.floor(last[0]!.id / 4)) last.push(row);
+    if (last !== undefined && last[0]!.kind === 'DELIVERY' && row.kind === 'FEE' && row.tradeId === null && eventSeqOf(row) === eventSeqOf(last[0]!)) last.push(row);
     else out.push(group);
   }
   return out;
@@ -227,24 +227,16 @@ export function fundingExecution(row: LedgerRow, accountId: number, config: Symb
 
 /**
  * The account's delivery settlements within [start, end] (the ledger's DELIVERY rows, with the FEE
- * row of the same event), oldest first. The ledger keeps the delivered contracts unsigned: a
- * one-way position's direction is the sign of the position after its last fill, as the ledger
- * recorded it (hedge sides say it themselves).
+ * row of the same event), oldest first; a row's side is the side that closed the position.
  */
 export function deliveries(exchange: Exchange, accountId: number, symbols: BybitSymbols, covered: ReadonlySet<string>, start: number, end: number): Delivered[] {
   const rows = exchange.ledger.rows(accountId);
   const found: Delivered[] = [];
   rows.forEach((row, index) => {
     if (row.kind !== 'DELIVERY' || row.time < start || row.time > end || !covered.has(row.symbol!)) return;
-    const event = Math.floor(row.id / 4);
-    const fee = rows.slice(index + 1).find((r) => Math.floor(r.id / 4) === event && r.kind === 'FEE' && r.tradeId === null);
-    let sign = row.positionSide === 'LONG' ? 1 : row.positionSide === 'SHORT' ? -1 : 0;
-    for (let i = index - 1; i >= 0 && sign === 0; i--) {
-      const fill = rows[i]!;
-      if (fill.symbol === row.symbol && fill.positionSide === row.positionSide && fill.tradeId !== null && fill.positionAfter !== null) sign = Math.sign(fill.positionAfter);
-    }
+    const fee = rows.slice(index + 1).find((r) => eventSeqOf(r) === eventSeqOf(row) && r.kind === 'FEE' && r.tradeId === null);
     found.push({
-      symbol: row.symbol!, positionSide: row.positionSide!, qty: (sign < 0 ? -1 : 1) * row.qty!, deliveryPrice: row.price!,
+      symbol: row.symbol!, positionSide: row.positionSide!, qty: (row.side === 'BUY' ? -1 : 1) * row.qty!, deliveryPrice: row.price!,
       deliveryTime: symbols.config(row.symbol!).delivery?.time ?? row.time, realizedPnl: row.amount, fee: fee === undefined ? 0n : -fee.amount, cmdSeq: 0,
     });
   });
