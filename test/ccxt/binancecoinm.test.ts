@@ -19,19 +19,14 @@ import { BinanceRest } from '../binance/client.js';
 import { Harness } from '../support/harness.js';
 import { cacheRows, watchUntil, withTimeout } from './helpers.js';
 import { listeners } from '../support/barriers.js';
+import { unrefLongTimeouts } from '../support/long-timers.js';
 
 type Pro = InstanceType<typeof ccxt.pro.binancecoinm>;
 const PERP = 'BTC/USD:BTC';
 const T = 5_000;
 const units = (value: bigint): number => Number(formatAmount(value));
 
-/** ccxt's listenKey keep-alive timer would hold the process for 20 minutes (binanceusdm-fixture.ts does the same). */
-const realSetTimeout = globalThis.setTimeout;
-globalThis.setTimeout = ((handler: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-  const timer = realSetTimeout(handler, ms, ...args);
-  if ((ms ?? 0) >= 60_000) timer.unref();
-  return timer;
-}) as typeof setTimeout;
+unrefLongTimeouts();
 
 describe('ccxt binancecoinm: COIN-M BTCUSD_PERP from a fresh BTC account', () => {
   let h: Harness;

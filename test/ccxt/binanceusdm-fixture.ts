@@ -13,6 +13,7 @@ import { Harness } from '../support/harness.js';
 import type { AdminClient } from '../support/xt-client.js';
 import { BinanceRest } from '../binance/client.js';
 import { withTimeout } from './helpers.js';
+import { unrefLongTimeouts } from '../support/long-timers.js';
 
 export const BTC = 'BTC/USDT:USDT';
 export const T = 5_000;
@@ -30,16 +31,7 @@ export const units = (value: bigint): number => Number(formatAmount(value));
 /** BTC_USDT contracts as the base quantity ccxt shows (contract 0.0001 BTC = 10,000 units of 1e-8). */
 export const base = (contracts: number): number => units(BigInt(contracts) * 10_000n);
 
-/**
- * ccxt schedules its listenKey keep-alive (PUT every 20 min) with a plain setTimeout that close()
- * does not clear; it would keep this test process alive for 20 minutes. Long timers are unref'd.
- */
-const realSetTimeout = globalThis.setTimeout;
-globalThis.setTimeout = ((handler: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-  const timer = realSetTimeout(handler, ms, ...args);
-  if ((ms ?? 0) >= 60_000) timer.unref();
-  return timer;
-}) as typeof setTimeout;
+unrefLongTimeouts();
 
 export class BinanceCcxtFixture {
   private readonly instances: BinancePro[] = [];

@@ -139,17 +139,5 @@ export function assertOnlyOwnBinanceEvents(events: readonly Record<string, unkno
 /** Resolves like `promise`, or rejects after `ms` (5 s by default) naming `what`. */
 export const within = <T>(promise: Promise<T>, what: string, ms = 5_000): Promise<T> => withTimeout(promise, ms, what);
 
-/**
- * The `binance` library keeps its listen key alive with a 50-minute setInterval that closing the
- * stream does not clear (only listenKeyExpired does); it would keep the test process alive. Called by
- * the suites that use the library: intervals of a minute or more are unref'd from then on, as
- * test/ccxt/binanceusdm.test.ts does for ccxt's keep-alive.
- */
-export function unrefLongIntervals(): void {
-  const realSetInterval = globalThis.setInterval;
-  globalThis.setInterval = ((handler: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-    const timer = realSetInterval(handler, ms, ...args);
-    if ((ms ?? 0) >= 60_000) timer.unref();
-    return timer;
-  }) as typeof setInterval;
-}
+
+export { unrefLongIntervals } from '../support/long-timers.js';
