@@ -23,24 +23,17 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
+import { BTC_USD, DEMO_SYMBOLS } from '../../src/engine/demo-symbols.js';
 import type { SymbolSpec } from '../../src/engine/symbol.js';
 import { formatAmount } from '../../src/engine/fixed.js';
 import { KucoinRest, KucoinStream, type Frame } from './client.js';
 import { KucoinFixture } from './fixture.js';
 
-/** XBTUSDM as KuCoin lists it: 1 USD a lot, tick 0.01 (here so that 69,999.09 is a price). */
+/** XBTUSDM as KuCoin lists it: the demo inverse perpetual with 1 USD a lot, tick 0.01 (so that 69,999.09 is a price), KuCoin's fees and first risk tiers. */
 export const XBTUSDM_SEED: SymbolSpec = {
-  symbol: 'btc_usd',
-  baseAsset: 'BTC',
-  quoteAsset: 'USD',
-  settleAsset: 'BTC',
-  contractType: 'PERPETUAL',
-  underlyingType: 'COIN_BASED',
+  ...BTC_USD,
   tickSize: '0.01',
   contractSize: '1',
-  minQty: 1,
-  maxQty: 1_000_000,
   makerFeeRate: '0.0002',
   takerFeeRate: '0.0006',
   maxLeverage: 20,
@@ -48,10 +41,7 @@ export const XBTUSDM_SEED: SymbolSpec = {
     { notionalFloor: '0', maintenanceMarginRate: '0.025', maxLeverage: 20 },
     { notionalFloor: '4', maintenanceMarginRate: '0.05', maxLeverage: 10 },
   ],
-  priceBandRate: '0.05',
   maxPriceTicks: 1_000_000_000,
-  maxPositionQty: 10_000_000,
-  pricing: { impactMarginNotional: '2' },
 };
 
 describe('KuCoin XBTUSDM: seed 004\'s isolated position.change', () => {
