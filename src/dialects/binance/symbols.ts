@@ -7,8 +7,7 @@
  * is refused rather than rounded.
  */
 import { AMOUNT_DECIMALS, decimalPlaces, formatAmount, formatRatio, formatScaled, parseScaled } from '../../engine/fixed.js';
-import { formatPrice as enginePrice, parsePrice as enginePriceParse } from '../../engine/format.js';
-import { INVERSE_COST_SCALE } from '../../engine/margin.js';
+import { formatEntryPrice, formatPrice as enginePrice, parsePrice as enginePriceParse } from '../../engine/format.js';
 import type { SymbolConfig } from '../../engine/symbol.js';
 
 /** Binance's two futures markets: USDⓈ-M (/fapi, fstream) and COIN-M (/dapi, dstream). */
@@ -148,21 +147,13 @@ export function parsePrice(symbol: BinanceSymbol, text: string): number | undefi
 export const averageDecimals = (symbol: BinanceSymbol): number => Math.max(5, symbol.config.priceDecimals + 3);
 
 /**
- * An average price `cost / qty` (ticks × contracts over contracts; inverse: the harmonic mean) with a fixed number of decimals,
+ * An average price (the engine's formatEntryPrice: cost / qty, inverse the harmonic mean) with a fixed number of decimals,
  * rounded half away from zero; zeros ("0.00000") when there is no quantity, as Binance sends `ep`.
  */
 export function formatAverage(symbol: BinanceSymbol, cost: bigint, qty: number): string {
   const decimals = averageDecimals(symbol);
-  if (qty === 0) return formatScaled(0n, decimals);
-  const { config } = symbol;
-  if (config.inverse) {
-    // Harmonic: contracts × contract value over their coin cost (margin.ts costs, 10^-16 coin).
-    if (cost === 0n) return formatScaled(0n, decimals);
-    const text = formatRatio(BigInt(Math.abs(qty)) * config.inverseValue * INVERSE_COST_SCALE * config.tickUnits, cost * 10n ** BigInt(config.priceDecimals), decimals);
-    return fixDecimals(text, decimals);
-  }
-  const text = formatRatio(cost * config.tickUnits, BigInt(Math.abs(qty)) * 10n ** BigInt(config.priceDecimals), decimals);
-  return fixDecimals(text, decimals);
+  if (qty === 0 || cost === 0n) return formatScaled(0n, decimals);
+  return fixDecimals(formatEntryPrice(symbol.config, cost, Math.abs(qty), decimals - symbol.config.priceDecimals), decimals);
 }
 
 /** A settle-asset price given in amount units (10^-8) per base unit, with the average decimals. */
